@@ -1,0 +1,205 @@
+// Password hashing with argon2id and bounded concurrency (SPEC §7): hashing is the login ceiling,
+// so work beyond the CPU count waits in a bounded queue, and beyond that the caller is told to
+// retry later (503 + Retry-After) instead of piling up memory and latency.
+//
+// Verification also accepts the legacy formats of imported accounts and reports `needsRehash` so
+// the caller can replace them with the current argon2id parameters after a successful login.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import { hash as argon2Hash, verify as argon2Verify } from '@node-rs/argon2';
+import bcrypt from 'bcryptjs';
+
+export type Argon2Params = {
+  /** KiB */
+  memoryCost: number;
+  timeCost: number;
+  parallelism: number;
+  /** bytes of hash output */
+  outputLen: number;
+};
+
+export const DEFAULT_ARGON2_PARAMS: Readonly<Argon2Params> = Object.freeze({
+  memoryCost: 19_456,
+  timeCost: 2,
+  parallelism: 1,
+  outputLen: 32,
+});
+
+export type PasswordHasherOptions = {
+  params?: Partial<Argon2Params>;
+  /**
+   * Hashes computed at once; defaults to the CPU count. The native work runs on the libuv thread
+   * pool, so UV_THREADPOOL_SIZE must be at least this large for it to take effect.
+   */
+  maxConcurrency?: number;
+  /** Requests allowed to wait for a slot before `OverloadedError`; defaults to 256. */
+  maxQueue?: number;
+};
+
+export type VerifyResult = { ok: boolean; needsRehash: boolean };
+
+export type HasherStats = { active: number; queued: number; rejected: number };
+
+export class OverloadedError extends Error {
+  override name = 'OverloadedError';
+  readonly retryAfterSeconds: number;
+
+  constructor(retryAfterSeconds: number) {
+    super(`password hashing is overloaded; retry after ${retryAfterSeconds}s`);
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+export class UnsupportedHashError extends Error {
+  override name = 'UnsupportedHashError';
+}
+
+const ARGON2_PHC =
+  /^\$(argon2(?:id|i|d))\$v=(\d+)\$m=(\d+),t=(\d+),p=(\d+)\$([A-Za-z0-9+/]+)\$([A-Za-z0-9+/]+)$/;
+const BCRYPT = /^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/;
+const SHA256 = /^sha256\$([^$]*)\$([0-9a-fA-F]{64})$/;
+const MD5 = /^md5\$([0-9a-fA-F]{32})$/;
+const ARGON2_VERSION = 19;
+
+type ParsedArgon2 = { algorithm: string; version: number; params: Argon2Params };
+
+function parseArgon2(stored: string): ParsedArgon2 | undefined {
+  const match = ARGON2_PHC.exec(stored);
+  if (match === null) return undefined;
+  const [, algorithm = '', version, m, t, p, , digest = ''] = match;
+  return {
+    algorithm,
+    version: Number(version),
+    params: {
+      memoryCost: Number(m),
+      timeCost: Number(t),
+      parallelism: Number(p),
+      outputLen: Math.floor((digest.length * 3) / 4),
+    },
+  };
+}
+
+function hexEquals(expectedHex: string, actual: Buffer): boolean {
+  const expected = Buffer.from(expectedHex, 'hex');
+  return expected.length === actual.length && timingSafeEqual(expected, actual);
+}
+
+function positiveInteger(value: number, name: string): number {
+  if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer`);
+  return value;
+}
+
+export class PasswordHasher {
+  readonly params: Readonly<Argon2Params>;
+  readonly maxConcurrency: number;
+  readonly maxQueue: number;
+  #active = 0;
+  #rejected = 0;
+  readonly #waiting: Array<() => void> = [];
+  // Moving average of one operation's duration, for Retry-After estimates.
+  #averageMs = 50;
+  #dummyHash: Promise<string> | undefined;
+
+  constructor(options: PasswordHasherOptions = {}) {
+    this.params = Object.freeze({ ...DEFAULT_ARGON2_PARAMS, ...options.params });
+    for (const [name, value] of Object.entries(this.params)) positiveInteger(value, name);
+    this.maxConcurrency = positiveInteger(options.maxConcurrency ?? availableParallelism(), 'maxConcurrency');
+    this.maxQueue = options.maxQueue ?? 256;
+    if (!Number.isInteger(this.maxQueue) || this.maxQueue < 0) {
+      throw new RangeError('maxQueue must be a non-negative integer');
+    }
+  }
+
+  stats(): HasherStats {
+    return { active: this.#active, queued: this.#waiting.length, rejected: this.#rejected };
+  }
+
+  /** argon2id PHC string with the current parameters. */
+  async hash(password: string): Promise<string> {
+    return this.#limited(() => argon2Hash(password, this.params));
+  }
+
+  async verify(stored: string, password: string): Promise<VerifyResult> {
+    const ok = await this.#limited(() => this.#check(stored, password));
+    // Rehashing needs the plaintext, so it is only ever suggested after a successful check.
+    return { ok, needsRehash: ok && this.needsRehash(stored) };
+  }
+
+  /**
+   * Spends the same work as a real verification for accounts that do not exist, so response time
+   * does not reveal whether a username is registered. Always fails.
+   */
+  async verifyDummy(password: string): Promise<VerifyResult> {
+    this.#dummyHash ??= this.hash(randomBytes(16).toString('base64url'));
+    let dummy: string;
+    try {
+      dummy = await this.#dummyHash;
+    } catch (error) {
+      // Do not cache a refusal (e.g. overload) as the dummy hash.
+      this.#dummyHash = undefined;
+      throw error;
+    }
+    await this.verify(dummy, password);
+    return { ok: false, needsRehash: false };
+  }
+
+  /** True for legacy formats and for argon2 hashes made with other parameters than the current ones. */
+  needsRehash(stored: string): boolean {
+    const parsed = parseArgon2(stored);
+    if (parsed === undefined) return true;
+    const { params } = this;
+    return (
+      parsed.algorithm !== 'argon2id' ||
+      parsed.version !== ARGON2_VERSION ||
+      parsed.params.memoryCost !== params.memoryCost ||
+      parsed.params.timeCost !== params.timeCost ||
+      parsed.params.parallelism !== params.parallelism ||
+      parsed.params.outputLen !== params.outputLen
+    );
+  }
+
+  async #check(stored: string, password: string): Promise<boolean> {
+    if (stored.startsWith('$argon2')) return argon2Verify(stored, password);
+    if (BCRYPT.test(stored)) return bcrypt.compare(password, stored);
+    const sha = SHA256.exec(stored);
+    if (sha !== null) {
+      const [, salt = '', digest = ''] = sha;
+      return hexEquals(
+        digest,
+        createHash('sha256')
+          .update(salt + password, 'utf8')
+          .digest(),
+      );
+    }
+    const md5 = MD5.exec(stored);
+    if (md5 !== null) return hexEquals(md5[1] ?? '', createHash('md5').update(password, 'utf8').digest());
+    throw new UnsupportedHashError('unrecognised password hash format');
+  }
+
+  async #limited<T>(work: () => Promise<T>): Promise<T> {
+    if (this.#active >= this.maxConcurrency) {
+      if (this.#waiting.length >= this.maxQueue) {
+        this.#rejected++;
+        throw new OverloadedError(this.#retryAfterSeconds());
+      }
+      await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    } else {
+      this.#active++;
+    }
+    const started = performance.now();
+    try {
+      return await work();
+    } finally {
+      this.#averageMs = this.#averageMs * 0.9 + (performance.now() - started) * 0.1;
+      const next = this.#waiting.shift();
+      // The slot passes straight to the next waiter, so `active` only drops when nobody waits.
+      if (next === undefined) this.#active--;
+      else next();
+    }
+  }
+
+  #retryAfterSeconds(): number {
+    const pending = this.#active + this.#waiting.length;
+    return Math.max(1, Math.ceil((pending / this.maxConcurrency) * (this.#averageMs / 1000)));
+  }
+}
