@@ -1,0 +1,13 @@
+import type { Config } from '../platform/config/options.ts';
+
+export interface CliCommand {
+  usage: string;
+  summary: string;
+  run(config: Config, args: string[]): Promise<number>;
+}
+
+/**
+ * Admin commands of the roles (`edugate <name> …`), each in its context's cli.ts and listed here.
+ * They talk to the role through its admin API (see admin-call.ts), so they work while the demo runs.
+ */
+export const EXTRA_COMMANDS: Record<string, CliCommand> = {};

@@ -1,0 +1,139 @@
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { startDemo } from '../demo/launcher.ts';
+import { renderConfigurationDoc } from '../platform/config/docs.ts';
+import { ConfigError, loadConfig } from '../platform/config/load.ts';
+import type { RoleName } from '../platform/database/connect.ts';
+import { createLogger } from '../platform/observability/logger.ts';
+import { bootRole } from '../platform/runtime/boot.ts';
+import { ROLES, rolePort } from '../platform/runtime/roles.ts';
+import { loadSecrets, missingProductionSecrets } from '../platform/runtime/secrets.ts';
+import { EXTRA_COMMANDS } from './commands.ts';
+import { runDoctor } from './doctor.ts';
+
+const HELP = `edugate — education identity federation
+
+Usage: edugate <command> [options]
+
+Commands:
+  demo [--reset]                 run every role, the landing page and a mail sink on this machine
+                                 (landing page http://localhost:4000); --reset starts from scratch
+  start --role <role>            run one role for production (county | cloud | workspace | google)
+  migrate [--role <role>]        bring the database schema of one or every role up to date
+  doctor                         check configuration, database, SMTP and Redis; print what is wrong
+  config docs [--write]          print (or write to docs/CONFIGURATION.md) the configuration reference
+${Object.values(EXTRA_COMMANDS)
+  .map((c) => `  ${c.usage.padEnd(30)} ${c.summary}`)
+  .join('\n')}
+  help                           this text
+
+Configuration comes from environment variables (see docs/CONFIGURATION.md).`;
+
+function isRole(value: unknown): value is RoleName {
+  return typeof value === 'string' && value in ROLES;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === 'help' || command === '--help' || command === '-h') {
+    console.log(HELP);
+    return 0;
+  }
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      return 2;
+    }
+    throw error;
+  }
+  const log = createLogger(config.logLevel);
+
+  switch (command) {
+    case 'demo': {
+      const { values } = parseArgs({ args: rest, options: { reset: { type: 'boolean' } } });
+      const demo = await startDemo({ config, log, reset: values.reset ?? false });
+      console.log(`\nEduGate demo is running: ${demo.urls.landing}\nPress Ctrl-C to stop.\n`);
+      await waitForSignal();
+      await demo.close();
+      return 0;
+    }
+    case 'start': {
+      const { values } = parseArgs({ args: rest, options: { role: { type: 'string' } } });
+      if (!isRole(values.role)) {
+        console.error('start needs --role county|cloud|workspace|google');
+        return 2;
+      }
+      const missing = missingProductionSecrets(config);
+      if (missing.length > 0)
+        log.warn({ missing }, 'secrets not configured: using generated ones from the data directory');
+      const running = await bootRole(ROLES[values.role], {
+        config,
+        secrets: loadSecrets(config),
+        log,
+        demo: false,
+      });
+      await running.app.listen({ port: rolePort(config, values.role), host: config.host });
+      await waitForSignal();
+      await running.close();
+      return 0;
+    }
+    case 'migrate': {
+      const { values } = parseArgs({ args: rest, options: { role: { type: 'string' } } });
+      if (values.role !== undefined && !isRole(values.role)) {
+        console.error('unknown role; use county|cloud|workspace|google');
+        return 2;
+      }
+      const names = values.role ? [values.role as RoleName] : (Object.keys(ROLES) as RoleName[]);
+      for (const name of names) {
+        const running = await bootRole(ROLES[name], {
+          config,
+          secrets: loadSecrets(config),
+          log,
+          demo: false,
+          startJobs: false,
+        });
+        await running.close();
+        console.log(`${name}: up to date`);
+      }
+      return 0;
+    }
+    case 'doctor':
+      return runDoctor(config);
+    case 'config': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { write: { type: 'boolean' } },
+      });
+      if (positionals[0] !== 'docs') {
+        console.error('usage: edugate config docs [--write]');
+        return 2;
+      }
+      const doc = renderConfigurationDoc();
+      if (values.write) writeFileSync('docs/CONFIGURATION.md', doc);
+      else process.stdout.write(doc);
+      return 0;
+    }
+    default: {
+      const extra = EXTRA_COMMANDS[command];
+      if (extra) return extra.run(config, rest);
+      console.error(`unknown command: ${command}\n\n${HELP}`);
+      return 2;
+    }
+  }
+}
+
+function waitForSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}

@@ -1,0 +1,166 @@
+/**
+ * Demo data shared by the roles' demo seeds. Each role reads only what it would know in real life:
+ * the county portals their own schools and teachers, the cloud the county connections, etc.
+ */
+export const DEMO_PASSWORD = 'EduGate-demo-2026';
+
+export interface DemoUnit {
+  code: string;
+  name: string;
+  abbreviation: string;
+  mailbox: string;
+}
+
+export interface DemoTenant {
+  code: 'cyc' | 'tn';
+  name: string;
+  portalName: string;
+  mailDomain: string;
+  units: DemoUnit[];
+}
+
+export const DEMO_TENANTS: DemoTenant[] = [
+  {
+    code: 'cyc',
+    name: '嘉義縣',
+    portalName: '嘉義縣教師資訊應用服務入口',
+    mailDomain: 'mail.cyc.edu.tw',
+    units: [
+      { code: '454503', name: '朴子國民中學', abbreviation: '朴子國中', mailbox: 'pzjh@mail.cyc.edu.tw' },
+      { code: '454501', name: '太保國民中學', abbreviation: '太保國中', mailbox: 'tbjh@mail.cyc.edu.tw' },
+      { code: '454504', name: '東石國民中學', abbreviation: '東石國中', mailbox: 'dsjh@mail.cyc.edu.tw' },
+      { code: '454505', name: '布袋國民中學', abbreviation: '布袋國中', mailbox: 'bdjh@mail.cyc.edu.tw' },
+      { code: '454509', name: '民雄國民中學', abbreviation: '民雄國中', mailbox: 'mhjh@mail.cyc.edu.tw' },
+      {
+        code: '454517',
+        name: '竹崎高級中學國中部',
+        abbreviation: '竹崎高中',
+        mailbox: 'ccsh@mail.cyc.edu.tw',
+      },
+      { code: '454601', name: '朴子國民小學', abbreviation: '朴子國小', mailbox: 'pzes@mail.cyc.edu.tw' },
+      { code: '454602', name: '大同國民小學', abbreviation: '大同國小', mailbox: 'dtes@mail.cyc.edu.tw' },
+      { code: '454603', name: '竹村國民小學', abbreviation: '竹村國小', mailbox: 'aljes@mail.cyc.edu.tw' },
+      { code: '454612', name: '太保國民小學', abbreviation: '太保國小', mailbox: 'tbes@mail.cyc.edu.tw' },
+      { code: '454620', name: '民雄國民小學', abbreviation: '民雄國小', mailbox: 'mhes@mail.cyc.edu.tw' },
+      { code: '454631', name: '水上國民小學', abbreviation: '水上國小', mailbox: 'sses@mail.cyc.edu.tw' },
+      {
+        code: '450000',
+        name: '嘉義縣教育網路中心',
+        abbreviation: '縣網中心',
+        mailbox: 'center@mail.cyc.edu.tw',
+      },
+    ],
+  },
+  {
+    code: 'tn',
+    name: '臺南市',
+    portalName: '臺南市教師資訊應用服務入口',
+    mailDomain: 'mail.tn.edu.tw',
+    units: [
+      {
+        code: '114620',
+        name: '臺南市立大成國民中學',
+        abbreviation: '大成國中',
+        mailbox: 'dcjh@mail.tn.edu.tw',
+      },
+      {
+        code: '213501',
+        name: '臺南市立建興國民中學',
+        abbreviation: '建興國中',
+        mailbox: 'csjh@mail.tn.edu.tw',
+      },
+      {
+        code: '213502',
+        name: '臺南市立中山國民中學',
+        abbreviation: '中山國中',
+        mailbox: 'csmjh@mail.tn.edu.tw',
+      },
+      {
+        code: '213503',
+        name: '臺南市立後甲國民中學',
+        abbreviation: '後甲國中',
+        mailbox: 'hcjh@mail.tn.edu.tw',
+      },
+      {
+        code: '213505',
+        name: '臺南市立金城國民中學',
+        abbreviation: '金城國中',
+        mailbox: 'kcjh@mail.tn.edu.tw',
+      },
+      {
+        code: '213601',
+        name: '臺南市立勝利國民小學',
+        abbreviation: '勝利國小',
+        mailbox: 'slps@mail.tn.edu.tw',
+      },
+      {
+        code: '213602',
+        name: '臺南市立博愛國民小學',
+        abbreviation: '博愛國小',
+        mailbox: 'paps@mail.tn.edu.tw',
+      },
+      {
+        code: '213603',
+        name: '臺南市立東光國民小學',
+        abbreviation: '東光國小',
+        mailbox: 'tkps@mail.tn.edu.tw',
+      },
+      {
+        code: '213604',
+        name: '臺南市立大同國民小學',
+        abbreviation: '大同國小',
+        mailbox: 'dtps@mail.tn.edu.tw',
+      },
+      {
+        code: '213605',
+        name: '臺南市立永福國民小學',
+        abbreviation: '永福國小',
+        mailbox: 'yfps@mail.tn.edu.tw',
+      },
+      {
+        code: '213606',
+        name: '臺南市立忠義國民小學',
+        abbreviation: '忠義國小',
+        mailbox: 'cyps@mail.tn.edu.tw',
+      },
+      {
+        code: '213607',
+        name: '臺南市立進學國民小學',
+        abbreviation: '進學國小',
+        mailbox: 'chps@mail.tn.edu.tw',
+      },
+      {
+        code: '210000',
+        name: '臺南市教育網路中心',
+        abbreviation: '市網中心',
+        mailbox: 'center@mail.tn.edu.tw',
+      },
+    ],
+  },
+];
+
+export interface DemoAccount {
+  username: string;
+  role: string;
+  where: string;
+  note: string;
+}
+
+/** The accounts listed on the landing page and in the README. */
+export const DEMO_ACCOUNTS: DemoAccount[] = [
+  { username: 'cycadmin', role: '縣市管理者 county admin', where: '嘉義縣 /cyc', note: '' },
+  { username: 'tnadmin', role: '縣市管理者 county admin', where: '臺南市 /tn', note: '' },
+  {
+    username: 'teacher01',
+    role: '教師 teacher',
+    where: '嘉義縣 /cyc · 朴子國民中學',
+    note: 'profile complete, no cloud account yet (walk the first login)',
+  },
+  {
+    username: 'teacher02',
+    role: '教師 teacher',
+    where: '臺南市 /tn · 臺南市立大成國民中學',
+    note: 'profile complete, cloud account teacher02@mail.edu.tw linked',
+  },
+  { username: 'cloudadmin', role: '教育雲管理者 cloud admin', where: 'education cloud', note: '' },
+];

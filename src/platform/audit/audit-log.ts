@@ -1,0 +1,60 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { PlatformTables } from '../database/platform-schema.ts';
+
+export interface AuditEvent {
+  tenant?: string | null;
+  /** Who: an account name, `system`, or `anonymous`. Never a national ID. */
+  actor: string | null;
+  /** What, as a stable dotted verb: `account.suspended`, `login.failed`, `review.approved`. */
+  action: string;
+  target?: string | null;
+  /** From where: the client address. */
+  ip?: string | null;
+  details?: Record<string, unknown>;
+}
+
+/**
+ * Appends to the audit log. Pass the transaction that makes the change so the record and the
+ * change are committed together. The table refuses updates and deletes.
+ */
+export async function recordAudit(
+  db: Kysely<PlatformTables> | Transaction<PlatformTables>,
+  event: AuditEvent,
+): Promise<void> {
+  await db
+    .insertInto('audit_log')
+    .values({
+      tenant: event.tenant ?? null,
+      actor: event.actor,
+      action: event.action,
+      target: event.target ?? null,
+      ip: event.ip ?? null,
+      details: JSON.stringify(event.details ?? {}),
+    })
+    .execute();
+}
+
+export interface AuditQuery {
+  tenant?: string;
+  actor?: string;
+  action?: string;
+  target?: string;
+  from?: Date;
+  to?: Date;
+  limit?: number;
+  offset?: number;
+}
+
+export async function queryAudit(db: Kysely<PlatformTables>, q: AuditQuery) {
+  let query = db.selectFrom('audit_log').selectAll().orderBy('id', 'desc');
+  if (q.tenant) query = query.where('tenant', '=', q.tenant);
+  if (q.actor) query = query.where('actor', '=', q.actor);
+  if (q.action) query = query.where('action', 'like', `${q.action}%`);
+  if (q.target) query = query.where('target', '=', q.target);
+  if (q.from) query = query.where('at', '>=', q.from);
+  if (q.to) query = query.where('at', '<', q.to);
+  return query
+    .limit(q.limit ?? 200)
+    .offset(q.offset ?? 0)
+    .execute();
+}

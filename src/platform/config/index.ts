@@ -1,0 +1,2 @@
+export { ConfigError, loadConfig, roleUrls } from './load.ts';
+export type { Config } from './options.ts';

@@ -1,0 +1,254 @@
+import { z } from 'zod';
+
+/**
+ * Every configuration option of EduGate, in one place. Each entry names its environment variable,
+ * its default and what it does; docs/CONFIGURATION.md is generated from this table
+ * (`edugate config docs`) and a test keeps the two in sync.
+ */
+export interface OptionSpec<T extends z.ZodType = z.ZodType> {
+  env: string;
+  schema: T;
+  doc: string;
+  group: string;
+  secret?: boolean;
+}
+
+const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+const bool = (fallback: boolean) =>
+  z
+    .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])])
+    .default(fallback)
+    .transform((v) => v === true || v === 'true' || v === '1' || v === 'yes');
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === '' ? undefined : v));
+
+function option<T extends z.ZodType>(spec: OptionSpec<T>): OptionSpec<T> {
+  return spec;
+}
+
+export const options = {
+  dataDir: option({
+    env: 'EDUGATE_DATA_DIR',
+    schema: z.string().min(1).default('./.edugate'),
+    doc: 'Directory of the embedded database (PGlite), one sub-directory per role, and of generated demo secrets.',
+    group: 'Storage',
+  }),
+  databaseUrl: option({
+    env: 'DATABASE_URL',
+    schema: optionalString.pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional()),
+    doc: 'PostgreSQL connection URL. When set, every role uses PostgreSQL (each role in its own schema) instead of the embedded database.',
+    group: 'Storage',
+    secret: true,
+  }),
+  databasePoolSize: option({
+    env: 'DATABASE_POOL_SIZE',
+    schema: z.coerce.number().int().min(1).max(200).default(10),
+    doc: 'Connections per role in the PostgreSQL pool.',
+    group: 'Storage',
+  }),
+  redisUrl: option({
+    env: 'REDIS_URL',
+    schema: optionalString.pipe(z.url({ protocol: /^rediss?$/ }).optional()),
+    doc: 'Redis URL. When set, sessions, throttling counters and short-lived OIDC artifacts live in Redis (needed for several app nodes).',
+    group: 'Storage',
+    secret: true,
+  }),
+  host: option({
+    env: 'EDUGATE_HOST',
+    schema: z.string().min(1).default('127.0.0.1'),
+    doc: 'Address the HTTP listeners bind to.',
+    group: 'HTTP',
+  }),
+  publicHost: option({
+    env: 'EDUGATE_PUBLIC_HOST',
+    schema: z.string().min(1).default('localhost'),
+    doc: 'Host name used in the demo URLs (issuers, links in mails). Production deployments set the *_URL options instead.',
+    group: 'HTTP',
+  }),
+  landingPort: option({
+    env: 'EDUGATE_LANDING_PORT',
+    schema: port(4000),
+    doc: 'Port of the demo landing page.',
+    group: 'HTTP',
+  }),
+  countyPort: option({
+    env: 'EDUGATE_COUNTY_PORT',
+    schema: port(4001),
+    doc: 'Port of the county portals.',
+    group: 'HTTP',
+  }),
+  cloudPort: option({
+    env: 'EDUGATE_CLOUD_PORT',
+    schema: port(4002),
+    doc: 'Port of the education cloud.',
+    group: 'HTTP',
+  }),
+  workspacePort: option({
+    env: 'EDUGATE_WORKSPACE_PORT',
+    schema: port(4003),
+    doc: 'Port of the workspace activation portal.',
+    group: 'HTTP',
+  }),
+  googlePort: option({
+    env: 'EDUGATE_GOOGLE_PORT',
+    schema: port(4004),
+    doc: 'Port of the local Google stand-in (demo and tests only).',
+    group: 'HTTP',
+  }),
+  countyUrl: option({
+    env: 'EDUGATE_COUNTY_URL',
+    schema: optionalString.pipe(z.url().optional()),
+    doc: 'Public base URL of the county portal role; each tenant is a path below it (issuer `URL/{tenant}`). Default `http://PUBLIC_HOST:COUNTY_PORT`.',
+    group: 'HTTP',
+  }),
+  cloudUrl: option({
+    env: 'EDUGATE_CLOUD_URL',
+    schema: optionalString.pipe(z.url().optional()),
+    doc: 'Public base URL (and OIDC issuer) of the education cloud. Default `http://PUBLIC_HOST:CLOUD_PORT`.',
+    group: 'HTTP',
+  }),
+  workspaceUrl: option({
+    env: 'EDUGATE_WORKSPACE_URL',
+    schema: optionalString.pipe(z.url().optional()),
+    doc: 'Public base URL of the workspace activation portal. Default `http://PUBLIC_HOST:WORKSPACE_PORT`.',
+    group: 'HTTP',
+  }),
+  googleUrl: option({
+    env: 'EDUGATE_GOOGLE_URL',
+    schema: optionalString.pipe(z.url().optional()),
+    doc: 'Base URL of the local Google stand-in. Default `http://PUBLIC_HOST:GOOGLE_PORT`.',
+    group: 'HTTP',
+  }),
+  trustProxy: option({
+    env: 'EDUGATE_TRUST_PROXY',
+    schema: bool(false),
+    doc: 'Trust X-Forwarded-* headers (set when behind a reverse proxy) so throttling sees the client address.',
+    group: 'HTTP',
+  }),
+  secureCookies: option({
+    env: 'EDUGATE_SECURE_COOKIES',
+    schema: bool(false),
+    doc: 'Mark cookies `Secure` (set in production behind HTTPS).',
+    group: 'HTTP',
+  }),
+  secret: option({
+    env: 'EDUGATE_SECRET',
+    schema: optionalString.pipe(z.string().min(32).optional()),
+    doc: 'Secret (≥ 32 characters) for signing one-time links and cookies. The demo generates one in the data directory when unset; production must set it.',
+    group: 'Security',
+    secret: true,
+  }),
+  nationalIdKeys: option({
+    env: 'EDUGATE_NATIONAL_ID_KEYS',
+    schema: optionalString,
+    doc: 'Key ring for national-ID encryption: `kid:base64url32bytes,...`, the first is current, the others still decrypt (rotation). Generated in the data directory for the demo.',
+    group: 'Security',
+    secret: true,
+  }),
+  blindIndexKey: option({
+    env: 'EDUGATE_BLIND_INDEX_KEY',
+    schema: optionalString,
+    doc: 'base64url key of the keyed hash (blind index) of national IDs used for uniqueness and linking. Generated for the demo; never change it in production without re-indexing.',
+    group: 'Security',
+    secret: true,
+  }),
+  adminToken: option({
+    env: 'EDUGATE_ADMIN_TOKEN',
+    schema: optionalString.pipe(z.string().min(24).optional()),
+    doc: 'Bearer token of the local admin API that CLI admin commands use while a server runs. Generated for the demo.',
+    group: 'Security',
+    secret: true,
+  }),
+  registrationToken: option({
+    env: 'EDUGATE_REGISTRATION_TOKEN',
+    schema: optionalString,
+    doc: 'Initial access token for OpenID Connect Dynamic Client Registration. Registration is closed when unset.',
+    group: 'Security',
+    secret: true,
+  }),
+  captcha: option({
+    env: 'EDUGATE_CAPTCHA',
+    schema: z.enum(['always', 'after-failures', 'off']).default('after-failures'),
+    doc: 'CAPTCHA policy on county logins: `always`, `after-failures` or `off`.',
+    group: 'Security',
+  }),
+  captchaAfterFailures: option({
+    env: 'EDUGATE_CAPTCHA_AFTER',
+    schema: z.coerce.number().int().min(1).max(100).default(3),
+    doc: 'With `after-failures`, failed logins (per account or client address) before a CAPTCHA is asked.',
+    group: 'Security',
+  }),
+  argon2Concurrency: option({
+    env: 'EDUGATE_ARGON2_CONCURRENCY',
+    schema: z.coerce.number().int().min(0).max(256).default(0),
+    doc: 'Password hashes computed at once (0 = number of CPU cores).',
+    group: 'Security',
+  }),
+  argon2Queue: option({
+    env: 'EDUGATE_ARGON2_QUEUE',
+    schema: z.coerce.number().int().min(1).max(100000).default(256),
+    doc: 'Logins allowed to wait for a hashing slot; beyond it requests get 503 with Retry-After.',
+    group: 'Security',
+  }),
+  smtpUrl: option({
+    env: 'SMTP_URL',
+    schema: z.string().min(1).default('smtp://127.0.0.1:2525'),
+    doc: 'SMTP server for outgoing mail (`smtp://user:pass@host:port`, `smtps://…`). The demo runs a local sink on port 2525.',
+    group: 'Mail',
+    secret: true,
+  }),
+  mailFrom: option({
+    env: 'MAIL_FROM',
+    schema: z.string().min(3).default('EduGate <no-reply@edugate.localhost>'),
+    doc: 'Sender of outgoing mail.',
+    group: 'Mail',
+  }),
+  smtpSinkPort: option({
+    env: 'EDUGATE_SMTP_SINK_PORT',
+    schema: port(2525),
+    doc: 'Port of the demo SMTP sink (local mailbox shown on the landing page).',
+    group: 'Mail',
+  }),
+  cloudMailDomain: option({
+    env: 'EDUGATE_CLOUD_MAIL_DOMAIN',
+    schema: z.string().min(3).default('mail.edu.tw'),
+    doc: 'Domain of education cloud accounts (`name@mail.edu.tw`).',
+    group: 'Roles',
+  }),
+  workspaceDomain: option({
+    env: 'EDUGATE_WORKSPACE_DOMAIN',
+    schema: z.string().min(3).default('go.edu.tw'),
+    doc: 'Google Workspace domain of activated accounts (`name@go.edu.tw`).',
+    group: 'Roles',
+  }),
+  googleRootUrl: option({
+    env: 'GOOGLE_ROOT_URL',
+    schema: optionalString.pipe(z.url().optional()),
+    doc: 'Root URL of the Google Admin SDK. Unset = real Google (`https://admin.googleapis.com/`); the demo points it at the local stand-in.',
+    group: 'Google Workspace',
+  }),
+  googleServiceAccountFile: option({
+    env: 'GOOGLE_SERVICE_ACCOUNT_FILE',
+    schema: optionalString,
+    doc: 'Path of the service-account JSON key (domain-wide delegation) used against real Google.',
+    group: 'Google Workspace',
+    secret: true,
+  }),
+  googleAdminSubject: option({
+    env: 'GOOGLE_ADMIN_SUBJECT',
+    schema: optionalString,
+    doc: 'Workspace super-admin the service account impersonates (domain-wide delegation).',
+    group: 'Google Workspace',
+  }),
+  logLevel: option({
+    env: 'LOG_LEVEL',
+    schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    doc: 'Log level (pino). Secrets, passwords, tokens and national IDs are always redacted.',
+    group: 'Operations',
+  }),
+} as const;
+
+export type Options = typeof options;
+export type Config = { [K in keyof Options]: z.output<Options[K]['schema']> };

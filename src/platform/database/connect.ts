@@ -1,0 +1,59 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import { PGlitePool } from './pglite-pool.ts';
+
+// Timestamps and numbers come back as JS values on both PGlite and pg.
+pg.types.setTypeParser(20, (v) => Number(v)); // int8 (counts) → number
+pg.types.setTypeParser(1700, (v) => Number(v)); // numeric → number
+
+export type RoleName = 'county' | 'cloud' | 'workspace' | 'google';
+
+export interface DatabaseTarget {
+  /** PostgreSQL URL; when absent, an embedded PGlite database. */
+  url?: string | undefined;
+  /** PGlite data directory (`memory://` for a throw-away database). */
+  dataDir?: string | undefined;
+  /** PostgreSQL schema holding this role's tables (each role owns one). */
+  schema: string;
+  poolSize?: number;
+}
+
+export interface Database<T> {
+  db: Kysely<T>;
+  kind: 'pglite' | 'postgres';
+  close(): Promise<void>;
+}
+
+/** Opens the database of one role: its own PGlite directory, or its own schema on PostgreSQL. */
+export async function openDatabase<T>(target: DatabaseTarget): Promise<Database<T>> {
+  if (target.url) {
+    const pool = new pg.Pool({
+      connectionString: target.url,
+      max: target.poolSize ?? 10,
+      options: `-c search_path=${target.schema}`,
+    });
+    const db = new Kysely<T>({ dialect: new PostgresDialect({ pool }) });
+    await sql`create schema if not exists ${sql.id(target.schema)}`.execute(db);
+    return { db, kind: 'postgres', close: () => db.destroy() };
+  }
+  const dir = target.dataDir ?? 'memory://';
+  if (!dir.startsWith('memory://')) mkdirSync(dir, { recursive: true });
+  const lite = await PGlite.create(dir);
+  const db = new Kysely<T>({
+    dialect: new PostgresDialect({ pool: new PGlitePool(lite) as unknown as pg.Pool }),
+  });
+  return { db, kind: 'pglite', close: () => db.destroy() };
+}
+
+/** The database target of a role under a given configuration. */
+export function roleDatabaseTarget(
+  config: { databaseUrl?: string | undefined; dataDir: string; databasePoolSize: number },
+  role: RoleName,
+): DatabaseTarget {
+  return config.databaseUrl
+    ? { url: config.databaseUrl, schema: `edugate_${role}`, poolSize: config.databasePoolSize }
+    : { dataDir: join(config.dataDir, 'db', role), schema: 'public' };
+}

@@ -1,0 +1,33 @@
+/**
+ * An error a user may see. `code` is stable (documented, used by API clients and tests);
+ * the message shown is the catalogue entry `error.<code>` in the user's language.
+ */
+export class AppError extends Error {
+  override name = 'AppError';
+  readonly code: string;
+  readonly status: number;
+  readonly params: Record<string, string | number>;
+  readonly headers: Record<string, string>;
+
+  constructor(
+    code: string,
+    status: number,
+    params: Record<string, string | number> = {},
+    headers: Record<string, string> = {},
+  ) {
+    super(code);
+    this.code = code;
+    this.status = status;
+    this.params = params;
+    this.headers = headers;
+  }
+}
+
+export const notFound = () => new AppError('not_found', 404);
+export const badRequest = () => new AppError('bad_request', 400);
+export const forbidden = () => new AppError('forbidden', 403);
+export const unauthorized = () => new AppError('unauthorized', 401);
+export const overloaded = (seconds: number) =>
+  new AppError('overloaded', 503, { seconds }, { 'retry-after': String(seconds) });
+export const rateLimited = (seconds: number) =>
+  new AppError('rate_limited', 429, { seconds }, { 'retry-after': String(seconds) });

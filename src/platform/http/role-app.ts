@@ -1,0 +1,180 @@
+import { readFileSync } from 'node:fs';
+import cookie from '@fastify/cookie';
+import formbody from '@fastify/formbody';
+import helmet from '@fastify/helmet';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
+import type { Logger } from 'pino';
+import { AppError } from '../errors/app-error.ts';
+import { type Catalogue, I18n, type Locale, negotiateLocale, type Translate } from '../i18n/i18n.ts';
+import { platformMessages } from '../i18n/platform-messages.ts';
+import { createMetrics, type RoleMetrics } from '../observability/metrics.ts';
+import { html } from '../views/html.ts';
+import { type Brand, page } from '../views/layout.ts';
+
+const STYLESHEET = readFileSync(new URL('../views/edugate.css', import.meta.url), 'utf8');
+const LANG_COOKIE = 'edugate_lang';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    locale: Locale;
+    t: Translate;
+  }
+  interface FastifyInstance {
+    i18n: I18n;
+    metrics: RoleMetrics;
+    brand: Brand;
+  }
+}
+
+export interface RoleAppOptions {
+  role: string;
+  logger: Logger;
+  catalogues?: Catalogue[];
+  brand?: Brand;
+  trustProxy?: boolean;
+  secureCookies?: boolean;
+  /** Readiness checks (e.g. the database answers); /readyz is 503 while any fails. */
+  readiness?: Array<() => Promise<void>>;
+  /** Default Node process metrics: enable on one role per process. */
+  processMetrics?: boolean;
+  bodyLimit?: number;
+}
+
+/**
+ * The Fastify app of one role, with everything every role shares: security headers, forms and
+ * cookies, language negotiation, the coded error pages, health, readiness and metrics endpoints.
+ * The role registers its own routes (and the session plugin, per tenant) on the returned app.
+ */
+export async function createRoleApp(options: RoleAppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: options.logger.child({ role: options.role }) as FastifyBaseLogger,
+    trustProxy: options.trustProxy ?? false,
+    bodyLimit: options.bodyLimit ?? 256 * 1024,
+    disableRequestLogging: true,
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+  const i18n = new I18n(platformMessages, ...(options.catalogues ?? []));
+  const metrics = createMetrics(options.role, options.processMetrics ?? false);
+  app.decorate('i18n', i18n);
+  app.decorate('metrics', metrics);
+  app.decorate('brand', options.brand ?? { name: 'EduGate', href: '/' });
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        styleSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        frameAncestors: ["'none'"],
+        // form-action is left open on purpose: OIDC and SAML forms post to other sites.
+      },
+    },
+    crossOriginEmbedderPolicy: false,
+    hsts: options.secureCookies ?? false,
+  });
+  await app.register(cookie);
+  await app.register(formbody);
+
+  app.decorateRequest('locale', 'zh-TW');
+  app.decorateRequest('t', null as unknown as Translate);
+  app.addHook('onRequest', async (request, reply) => {
+    const query = request.query as Record<string, unknown> | undefined;
+    const asked = typeof query?.lang === 'string' ? query.lang : undefined;
+    if (asked === 'en' || asked === 'zh-TW') {
+      reply.setCookie(LANG_COOKIE, asked, { path: '/', sameSite: 'lax', maxAge: 365 * 86400 });
+    }
+    request.locale = negotiateLocale(
+      asked ?? request.cookies[LANG_COOKIE],
+      request.headers['accept-language'],
+    );
+    request.t = i18n.translator(request.locale);
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.httpDuration
+      .labels(request.method, request.routeOptions.url ?? 'unmatched', String(reply.statusCode))
+      .observe(reply.elapsedTime / 1000);
+  });
+
+  app.setErrorHandler(async (error, request, reply) => {
+    const appError = toAppError(error);
+    if (appError.status >= 500 && appError.code === 'internal') {
+      request.log.error({ err: error, url: request.routeOptions.url }, 'unhandled error');
+    }
+    return sendError(request, reply, appError);
+  });
+  app.setNotFoundHandler(async (request, reply) => sendError(request, reply, new AppError('not_found', 404)));
+
+  app.get('/assets/edugate.css', async (_request, reply) =>
+    reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(STYLESHEET),
+  );
+  app.get('/healthz', async () => ({ status: 'ok', role: options.role }));
+  app.get('/readyz', async (_request, reply) => {
+    try {
+      for (const check of options.readiness ?? []) await check();
+      return { status: 'ready', role: options.role };
+    } catch (error) {
+      return reply
+        .code(503)
+        .send({ status: 'unavailable', role: options.role, reason: (error as Error).message });
+    }
+  });
+  app.get('/metrics', async (_request, reply) =>
+    reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+  );
+  return app;
+}
+
+function toAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  const e = error as { statusCode?: number; code?: string; validation?: unknown };
+  if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new AppError('payload_too_large', 413);
+  if (e.validation || (e.statusCode && e.statusCode >= 400 && e.statusCode < 500)) {
+    return new AppError('bad_request', 400);
+  }
+  return new AppError('internal', 500);
+}
+
+function wantsJson(request: FastifyRequest): boolean {
+  const accept = request.headers.accept ?? '';
+  if (accept.includes('text/html')) return false;
+  return (
+    accept.includes('application/json') || /^\/(api|oidc|moeresource|cncresource|admin)\b/.test(request.url)
+  );
+}
+
+/** Renders an AppError as a friendly localized page, or as JSON for API clients. */
+export function sendError(request: FastifyRequest, reply: FastifyReply, error: AppError) {
+  reply.code(error.status).headers(error.headers);
+  const message = request.t ? request.t(`error.${error.code}`, error.params) : error.code;
+  if (wantsJson(request)) return reply.send({ error: error.code, message });
+  const brand = request.server.brand;
+  return reply.type('text/html; charset=utf-8').send(
+    page(request, {
+      title: request.t('error.title'),
+      brand,
+      main: html`<h1>${request.t('error.title')}</h1>
+<div class="alert" role="alert"><p>${message}</p></div>
+<p class="meta">${request.t('error.code', { code: error.code })}</p>
+<p><a href="${brand.href}">${request.t('layout.home')}</a></p>`,
+    }).value,
+  );
+}
+
+/** Sends a server-rendered page. */
+export function sendPage(reply: FastifyReply, markup: { value: string }, status = 200) {
+  return reply
+    .code(status)
+    .type('text/html; charset=utf-8')
+    .header('cache-control', 'no-store')
+    .send(markup.value);
+}
