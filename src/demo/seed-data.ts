@@ -1,3 +1,5 @@
+import { createHmac } from 'node:crypto';
+
 /**
  * Demo data shared by the roles' demo seeds. Each role reads only what it would know in real life:
  * the county portals their own schools and teachers, the cloud the county connections, etc.
@@ -164,3 +166,93 @@ export const DEMO_ACCOUNTS: DemoAccount[] = [
   },
   { username: 'cloudadmin', role: '教育雲管理者 cloud admin', where: 'education cloud', note: '' },
 ];
+
+export interface DemoCountyAccount {
+  /** Fixed id: the county OIDC `sub`, so the cloud's demo seed can link teacher02. */
+  id: string;
+  tenant: 'cyc' | 'tn';
+  username: string;
+  kind: 'teacher' | 'county-admin';
+  realName: string;
+  familyName: string;
+  givenName: string;
+  nationalId: string;
+  unitCode: string;
+  email: string;
+  titles: string[];
+}
+
+export const DEMO_COUNTY_ACCOUNTS: DemoCountyAccount[] = [
+  {
+    id: '6f1c1a52-0c7e-4d8e-9a51-1b2f3c4d5e01',
+    tenant: 'cyc',
+    username: 'cycadmin',
+    kind: 'county-admin',
+    realName: '林茂誠',
+    familyName: '林',
+    givenName: '茂誠',
+    nationalId: 'Q123456782',
+    unitCode: '450000',
+    email: 'cycadmin@example.org',
+    titles: ['教師', '網管'],
+  },
+  {
+    id: '6f1c1a52-0c7e-4d8e-9a51-1b2f3c4d5e02',
+    tenant: 'tn',
+    username: 'tnadmin',
+    kind: 'county-admin',
+    realName: '陳怡君',
+    familyName: '陳',
+    givenName: '怡君',
+    nationalId: 'R223456785',
+    unitCode: '210000',
+    email: 'tnadmin@example.org',
+    titles: ['教師', '網管'],
+  },
+  {
+    id: '6f1c1a52-0c7e-4d8e-9a51-1b2f3c4d5e11',
+    tenant: 'cyc',
+    username: 'teacher01',
+    kind: 'teacher',
+    realName: '王小明',
+    familyName: '王',
+    givenName: '小明',
+    nationalId: 'A128765434',
+    unitCode: '454503',
+    email: 'teacher01@example.org',
+    titles: ['教師', '資訊組長'],
+  },
+  {
+    id: '6f1c1a52-0c7e-4d8e-9a51-1b2f3c4d5e12',
+    tenant: 'tn',
+    username: 'teacher02',
+    kind: 'teacher',
+    realName: '吳弘凱',
+    familyName: '吳',
+    givenName: '弘凱',
+    nationalId: 'D220112230',
+    unitCode: '114620',
+    email: 'teacher02@example.org',
+    titles: ['教師', '資訊組長'],
+  },
+];
+
+/**
+ * Demo OIDC/SAML relationships between the roles. In production each is registered by its
+ * administrators (CLI or console); the demo derives the client secrets from the installation
+ * secret so both sides agree without sharing tables.
+ */
+export const DEMO_CLIENTS = {
+  /** The education cloud as a relying party of each county portal. */
+  cloudAtCounty: { clientId: 'educloud', redirectPath: '/cncreturnpage', scope: 'openid exchangedata' },
+  /** The workspace activation portal as a relying party of the education cloud. */
+  workspaceAtCloud: {
+    clientId: 'k12cc-workspace',
+    redirectPath: '/auth/callback',
+    scope: 'openid profile email eduinfo',
+  },
+} as const;
+
+export function demoClientSecret(installationSecret: string, name: string): string {
+  return createHmac('sha256', installationSecret).update(`demo-client:${name}`).digest('base64url');
+}
