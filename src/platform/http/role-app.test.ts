@@ -1,0 +1,131 @@
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../database/connect.ts';
+import type { PlatformTables } from '../database/platform-schema.ts';
+import { AppError } from '../errors/app-error.ts';
+import { createLogger } from '../observability/logger.ts';
+import { embeddedTestDatabase } from '../testing/databases.ts';
+import { html } from '../views/html.ts';
+import { page } from '../views/layout.ts';
+import { createRoleApp, sendPage } from './role-app.ts';
+import { DatabaseSessionStore } from './session-store.ts';
+import { sessions } from './sessions.ts';
+
+let app: FastifyInstance;
+let database: Database<PlatformTables>;
+
+beforeAll(async () => {
+  database = await embeddedTestDatabase.open<PlatformTables>();
+  app = await createRoleApp({
+    role: 'test',
+    logger: createLogger('silent'),
+    readiness: [async () => void (await database.db.selectFrom('sessions').select('id').limit(1).execute())],
+  });
+  await app.register(
+    async (tenant) => {
+      await tenant.register(sessions, {
+        store: new DatabaseSessionStore(database.db),
+        cookieName: 'edugate_test_cyc',
+        cookiePath: '/cyc',
+        secure: false,
+      });
+      tenant.get('/form', async (request, reply) =>
+        sendPage(
+          reply,
+          page(request, {
+            title: 'form',
+            main: html`<form method="post"><input type="hidden" name="_csrf" value="${request.session.csrfToken()}"><input name="name"></form>`,
+          }),
+        ),
+      );
+      tenant.post('/form', async (request) => {
+        const body = request.body as { name: string };
+        request.session.set('name', body.name);
+        return { saved: body.name };
+      });
+      tenant.get('/whoami', async (request) => ({ name: request.session.get('name') ?? null }));
+      tenant.get('/boom', async () => {
+        throw new Error('secret internals');
+      });
+      tenant.get('/busy', async () => {
+        throw new AppError('overloaded', 503, { seconds: 3 }, { 'retry-after': '3' });
+      });
+    },
+    { prefix: '/cyc' },
+  );
+});
+
+afterAll(async () => {
+  await app.close();
+  await database.close();
+});
+
+function cookieOf(response: { headers: Record<string, unknown> }): string {
+  const set = response.headers['set-cookie'];
+  const list = Array.isArray(set) ? set : [String(set)];
+  return list.map((c: string) => c.split(';')[0]).join('; ');
+}
+
+describe('role app', () => {
+  it('answers health, readiness and metrics', async () => {
+    expect((await app.inject('/healthz')).json()).toEqual({ status: 'ok', role: 'test' });
+    expect((await app.inject('/readyz')).statusCode).toBe(200);
+    await app.inject('/cyc/whoami');
+    const metrics = await app.inject('/metrics');
+    expect(metrics.body).toContain('edugate_http_request_duration_seconds');
+    expect(metrics.body).toContain('role="test"');
+  });
+
+  it('refuses a form post without the session CSRF token, accepts it with the token', async () => {
+    const form = await app.inject('/cyc/form');
+    const cookie = cookieOf(form);
+    expect(cookie).toMatch(/^edugate_test_cyc=/);
+    expect(String(form.headers['set-cookie'])).toContain('Path=/cyc');
+    const token = /name="_csrf" value="([^"]+)"/.exec(form.body)?.[1];
+    expect(token).toBeTruthy();
+
+    const forged = await app.inject({
+      method: 'POST',
+      url: '/cyc/form',
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+      payload: 'name=mallory',
+    });
+    expect(forged.statusCode).toBe(403);
+    expect(forged.body).toContain('表單已過期或來源不明');
+
+    const ok = await app.inject({
+      method: 'POST',
+      url: '/cyc/form',
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: `name=alice&_csrf=${encodeURIComponent(token!)}`,
+    });
+    expect(ok.json()).toEqual({ saved: 'alice' });
+    expect((await app.inject({ url: '/cyc/whoami', headers: { cookie } })).json()).toEqual({ name: 'alice' });
+  });
+
+  it('shows a localized error page without internals, and JSON to API clients', async () => {
+    const zh = await app.inject({ url: '/cyc/boom', headers: { accept: 'text/html' } });
+    expect(zh.statusCode).toBe(500);
+    expect(zh.body).toContain('系統發生錯誤');
+    expect(zh.body).not.toContain('secret internals');
+    const en = await app.inject({ url: '/cyc/boom?lang=en', headers: { accept: 'text/html' } });
+    expect(en.body).toContain('Something went wrong on our side');
+    const json = await app.inject({ url: '/cyc/busy', headers: { accept: 'application/json' } });
+    expect(json.statusCode).toBe(503);
+    expect(json.headers['retry-after']).toBe('3');
+    expect(json.json()).toMatchObject({ error: 'overloaded' });
+  });
+
+  it('sends security headers', async () => {
+    const response = await app.inject('/cyc/form');
+    expect(response.headers['content-security-policy']).toContain("default-src 'self'");
+    expect(response.headers['x-content-type-options']).toBe('nosniff');
+    expect(response.headers['x-frame-options']).toBeDefined();
+  });
+
+  it('answers unknown pages with a 404 page in the chosen language', async () => {
+    const response = await app.inject({ url: '/nowhere', headers: { 'accept-language': 'en', accept: 'text/html' } });
+    expect(response.statusCode).toBe(404);
+    expect(response.body).toContain('does not exist');
+  });
+});
