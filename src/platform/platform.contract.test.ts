@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { recordAudit, queryAudit } from './audit/audit-log.ts';
+import { queryAudit, recordAudit } from './audit/audit-log.ts';
 import type { Database } from './database/connect.ts';
 import type { PlatformTables } from './database/platform-schema.ts';
 import { DatabaseSessionStore, RedisSessionStore, type SessionStore } from './http/session-store.ts';
@@ -109,7 +109,10 @@ describe.each(await testDatabases())('platform repositories on $name', (kind) =>
       const transport = smtpTransport(`smtp://127.0.0.1:${port}`);
       try {
         const runner = new JobRunner(database.db, log);
-        runner.register(SEND_MAIL_JOB, sendMailHandler(database.db, transport, 'EduGate <no-reply@edugate.test>'));
+        runner.register(
+          SEND_MAIL_JOB,
+          sendMailHandler(database.db, transport, 'EduGate <no-reply@edugate.test>'),
+        );
         const to = `reviewer-${kind.name}@mail.cyc.edu.tw`;
         await database.db.transaction().execute(async (tx) => {
           await queueMail(tx, { to, subject: '帳號申請審核', text: '請審核 http://localhost/approve?t=1' });
@@ -125,7 +128,11 @@ describe.each(await testDatabases())('platform repositories on $name', (kind) =>
         expect(mail.subject).toBe('帳號申請審核');
         expect(mail.text).toContain('http://localhost/approve?t=1');
         expect(sink.list({ to })).toHaveLength(1);
-        const rows = await database.db.selectFrom('mail_outbox').selectAll().where('to_address', '=', to).execute();
+        const rows = await database.db
+          .selectFrom('mail_outbox')
+          .selectAll()
+          .where('to_address', '=', to)
+          .execute();
         expect(rows).toHaveLength(1);
         expect(rows[0]?.state).toBe('sent');
       } finally {
@@ -157,10 +164,14 @@ describe.each(await testDatabases())('platform repositories on $name', (kind) =>
     const links = new SignedLinks('x'.repeat(40), 'http://localhost:4001/cyc');
     it('works once, for its purpose only', async () => {
       const token = await links.sign({ purpose: 'review.approve', subject: 'reg-1' }, 3600);
-      await expect(links.consume(database.db, token, 'email.verify')).rejects.toMatchObject({ code: 'link_invalid' });
+      await expect(links.consume(database.db, token, 'email.verify')).rejects.toMatchObject({
+        code: 'link_invalid',
+      });
       const claims = await links.consume(database.db, token, 'review.approve');
       expect(claims.subject).toBe('reg-1');
-      await expect(links.consume(database.db, token, 'review.approve')).rejects.toMatchObject({ code: 'link_used' });
+      await expect(links.consume(database.db, token, 'review.approve')).rejects.toMatchObject({
+        code: 'link_used',
+      });
     });
     it('refuses altered and expired links', async () => {
       const token = await links.sign({ purpose: 'p', subject: 's' }, 3600);
@@ -211,13 +222,16 @@ async function throttleContract(throttle: Throttle) {
 
 describe('sessions and throttling in Redis', async () => {
   const available = await redisAvailable();
-  if (!available) missingService('Redis', `start redis-server or set EDUGATE_TEST_REDIS_URL (tried ${TEST_REDIS_URL})`);
+  if (!available)
+    missingService('Redis', `start redis-server or set EDUGATE_TEST_REDIS_URL (tried ${TEST_REDIS_URL})`);
   const redis = available ? new Redis(TEST_REDIS_URL) : undefined;
   afterAll(() => redis?.disconnect());
   it.runIf(available)('stores, expires and destroys sessions', async () => {
     await sessionContract(new RedisSessionStore(redis!, `edugate:test:${Date.now()}:`));
   });
   it.runIf(available)('throttles with growing delays', async () => {
-    await throttleContract(new Throttle(new RedisThrottleStore(redis!, `edugate:test:${Date.now()}:`), policy));
+    await throttleContract(
+      new Throttle(new RedisThrottleStore(redis!, `edugate:test:${Date.now()}:`), policy),
+    );
   });
 });

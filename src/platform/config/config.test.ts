@@ -6,16 +6,24 @@ import { ConfigError, loadConfig, roleUrls } from './load.ts';
 describe('configuration', () => {
   it('has a documented default for every role port', () => {
     const config = loadConfig({});
-    expect([config.landingPort, config.countyPort, config.cloudPort, config.workspacePort, config.googlePort]).toEqual([
-      4000, 4001, 4002, 4003, 4004,
-    ]);
+    expect([
+      config.landingPort,
+      config.countyPort,
+      config.cloudPort,
+      config.workspacePort,
+      config.googlePort,
+    ]).toEqual([4000, 4001, 4002, 4003, 4004]);
     expect(config.smtpSinkPort).toBe(2525);
     expect(config.captcha).toBe('after-failures');
     expect(roleUrls(config).county).toBe('http://localhost:4001');
   });
 
   it('reads environment variables with types', () => {
-    const config = loadConfig({ EDUGATE_COUNTY_PORT: '5001', EDUGATE_TRUST_PROXY: 'true', EDUGATE_CAPTCHA: 'always' });
+    const config = loadConfig({
+      EDUGATE_COUNTY_PORT: '5001',
+      EDUGATE_TRUST_PROXY: 'true',
+      EDUGATE_CAPTCHA: 'always',
+    });
     expect(config.countyPort).toBe(5001);
     expect(config.trustProxy).toBe(true);
     expect(config.captcha).toBe('always');

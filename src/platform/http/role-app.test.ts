@@ -124,7 +124,10 @@ describe('role app', () => {
   });
 
   it('answers unknown pages with a 404 page in the chosen language', async () => {
-    const response = await app.inject({ url: '/nowhere', headers: { 'accept-language': 'en', accept: 'text/html' } });
+    const response = await app.inject({
+      url: '/nowhere',
+      headers: { 'accept-language': 'en', accept: 'text/html' },
+    });
     expect(response.statusCode).toBe(404);
     expect(response.body).toContain('does not exist');
   });
