@@ -8,6 +8,6 @@ export default defineConfig({
     pool: 'forks',
     // Two cores: argon2, PGlite and Chromium each want one.
     maxWorkers: 2,
-    reporters: ['default'],
+    reporters: ['default', './vitest.summary.ts'],
   },
 });
