@@ -1,9 +1,14 @@
-import { placeholderApp } from '../platform/runtime/placeholder.ts';
 import type { RoleModule } from '../platform/runtime/role.ts';
+import { buildCloudApp, type CloudExtension } from './app.ts';
+import { cloudMigrations } from './migrations.ts';
+import type { CloudTables } from './schema.ts';
 
-export const cloudRole: RoleModule = {
+/** Features of other contexts mounted on the cloud app (the SAML IdP adds itself here). */
+export const cloudExtensions: CloudExtension[] = [];
+
+export const cloudRole: RoleModule<CloudTables> = {
   name: 'cloud',
   title: { 'zh-TW': '教育雲', en: 'Education cloud' },
-  migrations: {},
-  buildApp: (ctx) => placeholderApp(ctx, cloudRole),
+  migrations: { ...cloudMigrations },
+  buildApp: (ctx) => buildCloudApp(ctx, cloudExtensions),
 };

@@ -1,0 +1,67 @@
+import type { FastifyInstance } from 'fastify';
+import { createRoleApp } from '../platform/http/role-app.ts';
+import { sessions } from '../platform/http/sessions.ts';
+import { databaseReady } from '../platform/runtime/boot.ts';
+import type { RoleContext } from '../platform/runtime/role.ts';
+import { html } from '../platform/views/html.ts';
+import { loginRoutes } from './account/login.ts';
+import { countyLoginRoutes } from './broker/county-login.ts';
+import { cloudMessages } from './messages.ts';
+import type { CloudTables } from './schema.ts';
+import { type CloudServices, createCloudServices } from './services.ts';
+import { currentCloudAccount } from './session.ts';
+import { sendCloudPage } from './views.ts';
+
+/**
+ * A feature mounted on the cloud app by another context (e.g. the SAML IdP): it registers its
+ * routes on the app, which carries the cloud session, and may use the cloud's services.
+ */
+export type CloudExtension = (app: FastifyInstance, services: CloudServices) => Promise<void> | void;
+
+export const CLOUD_SESSION_COOKIE = 'edugate_cloud';
+
+/** The education cloud's HTTP app: login, county brokering, first login, account pages, admin console. */
+export async function buildCloudApp(
+  ctx: RoleContext<CloudTables>,
+  extensions: CloudExtension[] = [],
+  options: { services?: CloudServices } = {},
+): Promise<FastifyInstance> {
+  const app = await createRoleApp({
+    role: 'cloud',
+    logger: ctx.log,
+    catalogues: [cloudMessages],
+    brand: { name: '教育雲', href: '/' },
+    trustProxy: ctx.config.trustProxy,
+    secureCookies: ctx.config.secureCookies,
+    readiness: [databaseReady(ctx as unknown as RoleContext)],
+  });
+  const services = options.services ?? createCloudServices(ctx);
+  app.decorate('cloud', services);
+  await app.register(sessions, {
+    store: ctx.sessionStore('cloud'),
+    cookieName: CLOUD_SESSION_COOKIE,
+    secure: ctx.config.secureCookies,
+  });
+
+  app.get('/', async (request, reply) => {
+    const t = request.t;
+    const account = await currentCloudAccount(request);
+    const domain = `@${ctx.config.cloudMailDomain}`;
+    return sendCloudPage(request, reply, {
+      title: t('cloud.home.title'),
+      account,
+      main: html`<h1>${t('cloud.home.title')}</h1>
+<p>${t('cloud.home.intro', { domain })}</p>
+${
+  account
+    ? html`<p>${t('cloud.home.signed_in', { email: services.emailOf(account) })} <a href="/account">${t('cloud.nav.account')}</a></p>`
+    : html`<p><a class="button" href="/login">${t('cloud.home.login')}</a></p>`
+}`,
+    });
+  });
+
+  loginRoutes(app);
+  countyLoginRoutes(app);
+  for (const extension of extensions) await extension(app, services);
+  return app;
+}

@@ -1,0 +1,142 @@
+import type { Selectable } from 'kysely';
+import { z } from 'zod';
+import { AppError } from '../../platform/errors/app-error.ts';
+import { type CloudDb, isUniqueViolation } from '../db.ts';
+import type { CloudTables } from '../schema.ts';
+import type { SecretBox } from './secret-box.ts';
+
+/** A county portal the cloud brokers logins from (the cloud is its OIDC relying party). */
+export interface CountyConnection {
+  code: string;
+  name: string;
+  issuer: string;
+  clientId: string;
+  enabled: boolean;
+  updatedAt: Date;
+}
+
+export const countyInput = z.object({
+  code: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .regex(/^[a-z][a-z0-9-]{1,31}$/),
+  name: z.string().trim().min(1).max(60),
+  issuer: z
+    .url({ protocol: /^https?$/ })
+    .trim()
+    .transform((v) => v.replace(/\/+$/, '')),
+  clientId: z.string().trim().min(1).max(200),
+  clientSecret: z.string().min(1).max(500),
+  enabled: z.boolean().default(true),
+});
+export type CountyInput = z.input<typeof countyInput>;
+
+type Row = Selectable<CloudTables['cloud_counties']>;
+
+function toConnection(row: Row): CountyConnection {
+  return {
+    code: row.code,
+    name: row.name,
+    issuer: row.issuer,
+    clientId: row.client_id,
+    enabled: row.enabled,
+    updatedAt: row.updated_at,
+  };
+}
+
+/** The registry of county connections; client secrets are sealed at rest and never listed. */
+export class CountyRegistry {
+  readonly #db: CloudDb;
+  readonly #box: SecretBox;
+  #listeners: Array<(code: string) => void> = [];
+
+  constructor(db: CloudDb, box: SecretBox) {
+    this.#db = db;
+    this.#box = box;
+  }
+
+  /** Called with the county code whenever a connection changes (to drop cached discovery). */
+  onChange(listener: (code: string) => void): void {
+    this.#listeners.push(listener);
+  }
+
+  async list(options: { enabledOnly?: boolean } = {}): Promise<CountyConnection[]> {
+    let q = this.#db.selectFrom('cloud_counties').selectAll().orderBy('code');
+    if (options.enabledOnly) q = q.where('enabled', '=', true);
+    return (await q.execute()).map(toConnection);
+  }
+
+  async get(code: string): Promise<CountyConnection | undefined> {
+    const row = await this.#db
+      .selectFrom('cloud_counties')
+      .selectAll()
+      .where('code', '=', code)
+      .executeTakeFirst();
+    return row && toConnection(row);
+  }
+
+  async credentials(
+    code: string,
+  ): Promise<{ connection: CountyConnection; clientSecret: string } | undefined> {
+    const row = await this.#db
+      .selectFrom('cloud_counties')
+      .selectAll()
+      .where('code', '=', code)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    return { connection: toConnection(row), clientSecret: this.#box.open(row.client_secret_sealed) };
+  }
+
+  /** Adds a county, or replaces the one with the same code (`county_issuer_taken` on a clash). */
+  async upsert(input: CountyInput): Promise<CountyConnection> {
+    const parsed = countyInput.safeParse(input);
+    if (!parsed.success) {
+      throw new AppError('cloud.county_invalid', 400, {
+        fields: parsed.error.issues.map((i) => i.path.join('.')).join(', '),
+      });
+    }
+    const c = parsed.data;
+    const values = {
+      name: c.name,
+      issuer: c.issuer,
+      client_id: c.clientId,
+      client_secret_sealed: this.#box.seal(c.clientSecret),
+      enabled: c.enabled,
+      updated_at: new Date(),
+    };
+    try {
+      const row = await this.#db
+        .insertInto('cloud_counties')
+        .values({ code: c.code, ...values })
+        .onConflict((oc) => oc.column('code').doUpdateSet(values))
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      this.#changed(c.code);
+      return toConnection(row);
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new AppError('cloud.county_issuer_taken', 409);
+      throw error;
+    }
+  }
+
+  async setEnabled(code: string, enabled: boolean): Promise<void> {
+    const r = await this.#db
+      .updateTable('cloud_counties')
+      .set({ enabled, updated_at: new Date() })
+      .where('code', '=', code)
+      .executeTakeFirst();
+    if (Number(r.numUpdatedRows) === 0) throw new AppError('not_found', 404);
+    this.#changed(code);
+  }
+
+  async remove(code: string): Promise<void> {
+    const r = await this.#db.deleteFrom('cloud_counties').where('code', '=', code).executeTakeFirst();
+    if (Number(r.numDeletedRows) === 0) throw new AppError('not_found', 404);
+    this.#changed(code);
+  }
+
+  #changed(code: string): void {
+    for (const listener of this.#listeners) listener(code);
+  }
+}

@@ -1,0 +1,176 @@
+import * as client from 'openid-client';
+import type { Logger } from 'pino';
+import { AppError } from '../../platform/errors/app-error.ts';
+import type { CountyConnection, CountyRegistry } from './counties.ts';
+import { type CountyClaims, readCountyClaims } from './county-claims.ts';
+
+export const COUNTY_SCOPE = 'openid exchangedata';
+
+/** What the cloud remembers between sending the browser to a county and its coming back. */
+export interface PendingCountyLogin {
+  county: string;
+  state: string;
+  nonce: string;
+  verifier: string;
+  returnTo: string;
+  createdAt: number;
+}
+
+export interface CountyLoginResult extends CountyClaims {
+  connection: CountyConnection;
+  issuer: string;
+}
+
+export interface BrokerOptions {
+  /** `${cloud}/cncreturnpage`, registered at every county. */
+  callbackUrl: string;
+  log: Logger;
+  /** Seconds a county may take to answer before it counts as unavailable. */
+  timeoutSeconds?: number;
+  /** How long discovered metadata is reused. */
+  cacheSeconds?: number;
+}
+
+const LOOPBACK = /^(localhost|127(?:\.\d+){3}|\[::1\])$/;
+
+/** Plain HTTP is accepted for loopback issuers only (the demo and tests); real counties use HTTPS. */
+function allowsHttp(issuer: URL): boolean {
+  return issuer.protocol === 'http:' && LOOPBACK.test(issuer.hostname);
+}
+
+/**
+ * The cloud as an OpenID Connect relying party of every county portal (openid-client): discovery
+ * per county (cached, with a timeout, so one county that is down never slows the others), PKCE,
+ * state and nonce, then the code exchange and userinfo.
+ */
+export class CountyBroker {
+  readonly #registry: CountyRegistry;
+  readonly #options: BrokerOptions;
+  readonly #configs = new Map<string, { config: client.Configuration; expires: number }>();
+
+  constructor(registry: CountyRegistry, options: BrokerOptions) {
+    this.#registry = registry;
+    this.#options = options;
+    registry.onChange((code) => this.#configs.delete(code));
+  }
+
+  async #configuration(
+    code: string,
+  ): Promise<{ connection: CountyConnection; config: client.Configuration }> {
+    const found = await this.#registry.credentials(code);
+    if (!found) throw new AppError('cloud.county_unknown', 404);
+    const { connection, clientSecret } = found;
+    if (!connection.enabled) throw new AppError('cloud.county_disabled', 503, { county: connection.name });
+    const cached = this.#configs.get(code);
+    if (cached && cached.expires > Date.now()) return { connection, config: cached.config };
+    const issuer = new URL(connection.issuer);
+    const timeout = this.#options.timeoutSeconds ?? 5;
+    try {
+      const config = await client.discovery(
+        issuer,
+        connection.clientId,
+        { client_secret: clientSecret },
+        client.ClientSecretBasic(clientSecret),
+        { timeout, ...(allowsHttp(issuer) ? { execute: [client.allowInsecureRequests] } : {}) },
+      );
+      config.timeout = timeout;
+      this.#configs.set(code, { config, expires: Date.now() + (this.#options.cacheSeconds ?? 300) * 1000 });
+      return { connection, config };
+    } catch (error) {
+      this.#options.log.warn({ county: code, err: (error as Error).message }, 'county discovery failed');
+      throw new AppError('cloud.county_unavailable', 502, { county: connection.name });
+    }
+  }
+
+  /** The county's authorization URL for a new login, and what to keep in the session. */
+  async start(code: string, returnTo: string): Promise<{ url: string; pending: PendingCountyLogin }> {
+    const { config } = await this.#configuration(code);
+    const verifier = client.randomPKCECodeVerifier();
+    const state = client.randomState();
+    const nonce = client.randomNonce();
+    const url = client.buildAuthorizationUrl(config, {
+      redirect_uri: this.#options.callbackUrl,
+      scope: COUNTY_SCOPE,
+      response_type: 'code',
+      code_challenge: await client.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      state,
+      nonce,
+    });
+    return {
+      url: url.href,
+      pending: { county: code, state, nonce, verifier, returnTo, createdAt: Date.now() },
+    };
+  }
+
+  /**
+   * Completes a login from the county's answer at `/cncreturnpage` (`query` is its search string).
+   * Refusals by the county (a suspended or departed account, a denied consent) and failures of the
+   * exchange become coded errors the person can read.
+   */
+  async finish(pending: PendingCountyLogin, query: string): Promise<CountyLoginResult> {
+    const { connection, config } = await this.#configuration(pending.county);
+    const callback = new URL(this.#options.callbackUrl);
+    callback.search = query;
+    let tokens: Awaited<ReturnType<typeof client.authorizationCodeGrant>>;
+    try {
+      tokens = await client.authorizationCodeGrant(
+        config,
+        callback,
+        {
+          pkceCodeVerifier: pending.verifier,
+          expectedState: pending.state,
+          expectedNonce: pending.nonce,
+          idTokenExpected: true,
+        },
+        { redirect_uri: this.#options.callbackUrl },
+      );
+    } catch (error) {
+      throw this.#explain(error, connection);
+    }
+    const idClaims = tokens.claims();
+    if (!idClaims) throw new AppError('cloud.county_login_failed', 502, { county: connection.name });
+    let userinfo: Record<string, unknown> = {};
+    try {
+      userinfo = await client.fetchUserInfo(config, tokens.access_token, idClaims.sub);
+    } catch (error) {
+      throw this.#explain(error, connection);
+    }
+    try {
+      const claims = readCountyClaims({ ...idClaims, ...userinfo });
+      return { ...claims, connection, issuer: config.serverMetadata().issuer };
+    } catch {
+      throw new AppError('cloud.county_login_failed', 502, { county: connection.name });
+    }
+  }
+
+  #explain(error: unknown, connection: CountyConnection): AppError {
+    if (error instanceof AppError) return error;
+    if (error instanceof client.AuthorizationResponseError) {
+      if (
+        error.error === 'access_denied' ||
+        error.error === 'login_required' ||
+        error.error === 'consent_required'
+      ) {
+        return new AppError('cloud.county_refused', 403, {
+          county: connection.name,
+          reason: error.error_description ?? error.error,
+        });
+      }
+      return new AppError('cloud.county_login_failed', 502, { county: connection.name });
+    }
+    const e = error as { code?: string; name?: string; message?: string; cause?: unknown };
+    this.#options.log.warn({ county: connection.code, code: e.code, err: e.message }, 'county login failed');
+    if (e.name === 'TimeoutError' || e.name === 'AbortError' || e.name === 'TypeError') {
+      return new AppError('cloud.county_unavailable', 502, { county: connection.name });
+    }
+    if (error instanceof client.ResponseBodyError) {
+      // The county refused the code or the token (e.g. the account was suspended meanwhile).
+      return new AppError('cloud.county_refused', 403, {
+        county: connection.name,
+        reason: error.error_description ?? error.error,
+      });
+    }
+    return new AppError('cloud.county_login_failed', 502, { county: connection.name });
+  }
+}

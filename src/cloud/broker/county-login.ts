@@ -1,0 +1,106 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { recordAudit } from '../../platform/audit/audit-log.ts';
+import { platformView } from '../../platform/database/platform-schema.ts';
+import { AppError } from '../../platform/errors/app-error.ts';
+import type { CloudServices } from '../services.ts';
+import { safeReturnTo, signIn } from '../session.ts';
+import type { CountyLoginResult, PendingCountyLogin } from './county-broker.ts';
+
+const PENDING_KEY = 'cloud.countyLogins';
+const FLOW_KEY = 'cloud.flow';
+/** Logins started in other tabs stay valid; older ones are dropped. */
+const MAX_PENDING = 5;
+const PENDING_TTL_MS = 15 * 60 * 1000;
+
+/** The first-login flow this browser is walking, if any. */
+export function sessionFlowId(request: FastifyRequest): string | undefined {
+  return request.session.get<string>(FLOW_KEY);
+}
+
+export function setSessionFlow(request: FastifyRequest, flowId: string | undefined): void {
+  request.session.set(FLOW_KEY, flowId);
+}
+
+/**
+ * Signs in a county identity that is linked already: refreshes the cloud's copy of the person's
+ * schools and titles, then starts the cloud session.
+ */
+async function signInLinked(
+  services: CloudServices,
+  request: FastifyRequest,
+  result: CountyLoginResult,
+  accountId: string,
+): Promise<void> {
+  const account = await services.accounts.byId(accountId);
+  if (!account) throw new AppError('cloud.callback_unknown', 400);
+  if (account.state !== 'active') throw new AppError('cloud.account_suspended', 403);
+  await services.db.transaction().execute(async (tx) => {
+    await services.accounts.refreshIdentity(result.issuer, result.subject, result.snapshot, tx);
+    if (result.snapshot.openid2Id)
+      await services.accounts.addOpenid2Id(account.id, result.snapshot.openid2Id, tx);
+    if (result.guid && !account.guidHash) {
+      await services.accounts.adoptGuidHash(account.id, services.guidHash(result.guid), tx).catch(() => {
+        request.log.warn({ account: account.id }, 'county guid belongs to another cloud account');
+      });
+    }
+    await recordAudit(platformView(tx), {
+      actor: account.name,
+      action: 'login.succeeded',
+      ip: request.ip,
+      details: { via: 'county', county: result.connection.code },
+    });
+  });
+  signIn(request, account, { amr: ['fed'], county: result.connection.code });
+}
+
+/** `/login/county/:code` sends the browser to the county; `/cncreturnpage` is where it comes back. */
+export function countyLoginRoutes(app: FastifyInstance): void {
+  const { cloud } = app;
+  const origin = cloud.ctx.urls.cloud;
+
+  app.get<{ Params: { code: string } }>('/login/county/:code', async (request, reply) => {
+    const returnTo = safeReturnTo((request.query as Record<string, unknown>).return_to, origin);
+    const { url, pending } = await cloud.broker.start(request.params.code, returnTo);
+    const now = Date.now();
+    const kept = (request.session.get<PendingCountyLogin[]>(PENDING_KEY) ?? []).filter(
+      (p) => now - p.createdAt < PENDING_TTL_MS,
+    );
+    request.session.set(PENDING_KEY, [...kept, pending].slice(-MAX_PENDING));
+    return reply.redirect(url, 303);
+  });
+
+  app.get('/cncreturnpage', async (request: FastifyRequest, reply: FastifyReply) => {
+    const query = request.query as Record<string, unknown>;
+    const state = typeof query.state === 'string' ? query.state : '';
+    const all = request.session.get<PendingCountyLogin[]>(PENDING_KEY) ?? [];
+    const pending = all.find((p) => p.state === state && Date.now() - p.createdAt < PENDING_TTL_MS);
+    // Used up before anything else: a replayed or forged callback finds nothing.
+    request.session.set(
+      PENDING_KEY,
+      all.filter((p) => p.state !== state),
+    );
+    if (!pending) throw new AppError('cloud.callback_unknown', 400);
+    const search = new URL(request.url, 'http://local.invalid').search;
+    const result = await cloud.broker.finish(pending, search);
+
+    const linked = await cloud.accounts.identity(result.issuer, result.subject);
+    if (linked) {
+      await signInLinked(cloud, request, result, linked.accountId);
+      return reply.redirect(pending.returnTo, 303);
+    }
+    const guidHash = result.guid ? cloud.guidHash(result.guid) : null;
+    const existing = guidHash ? await cloud.accounts.byGuidHash(guidHash) : undefined;
+    const flow = await cloud.flows.create({
+      state: existing ? 'link' : 'no_account',
+      countyCode: result.connection.code,
+      issuer: result.issuer,
+      subject: result.subject,
+      snapshot: result.snapshot,
+      guidHash,
+      accountId: existing?.id ?? null,
+      returnTo: pending.returnTo,
+    });
+    setSessionFlow(request, flow.id);
+    return reply.redirect(`/first-login?flow=${encodeURIComponent(flow.id)}`, 303);
+  });
+}

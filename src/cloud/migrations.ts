@@ -1,0 +1,112 @@
+import { type Kysely, sql } from 'kysely';
+import type { MigrationSet } from '../platform/database/migrations.ts';
+
+export const cloudMigrations: MigrationSet = {
+  '2001_cloud_accounts': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('cloud_accounts')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull().unique())
+        .addColumn('password_hash', 'text')
+        .addColumn('display_name', 'text', (c) => c.notNull())
+        .addColumn('family_name', 'text')
+        .addColumn('given_name', 'text')
+        .addColumn('backup_email', 'text')
+        .addColumn('pending_backup_email', 'text')
+        .addColumn('state', 'text', (c) => c.notNull().check(sql`state in ('active', 'suspended')`))
+        .addColumn('is_admin', 'boolean', (c) => c.notNull().defaultTo(false))
+        .addColumn('guid_hash', 'text', (c) => c.unique())
+        .addColumn('openid2_ids', 'jsonb', (c) => c.notNull().defaultTo(sql`'[]'::jsonb`))
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
+
+      await db.schema
+        .createTable('cloud_identities')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('account_id', 'text', (c) =>
+          c.notNull().references('cloud_accounts.id').onDelete('cascade'),
+        )
+        .addColumn('county_code', 'text', (c) => c.notNull())
+        .addColumn('issuer', 'text', (c) => c.notNull())
+        .addColumn('subject', 'text', (c) => c.notNull())
+        .addColumn('snapshot', 'jsonb', (c) => c.notNull())
+        .addColumn('linked_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addColumn('last_login_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addUniqueConstraint('cloud_identities_issuer_subject', ['issuer', 'subject'])
+        .execute();
+      await db.schema
+        .createIndex('cloud_identities_account')
+        .on('cloud_identities')
+        .column('account_id')
+        .execute();
+    },
+  },
+  '2002_cloud_counties': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('cloud_counties')
+        .addColumn('code', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('issuer', 'text', (c) => c.notNull().unique())
+        .addColumn('client_id', 'text', (c) => c.notNull())
+        .addColumn('client_secret_sealed', 'text', (c) => c.notNull())
+        .addColumn('enabled', 'boolean', (c) => c.notNull().defaultTo(true))
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
+    },
+  },
+  '2003_cloud_login_flows': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('cloud_login_flows')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('state', 'text', (c) =>
+          c
+            .notNull()
+            .check(sql`state in ('no_account', 'choose_name', 'set_password', 'consent', 'link', 'done')`),
+        )
+        .addColumn('county_code', 'text', (c) => c.notNull())
+        .addColumn('issuer', 'text', (c) => c.notNull())
+        .addColumn('subject', 'text', (c) => c.notNull())
+        .addColumn('snapshot', 'jsonb', (c) => c.notNull())
+        .addColumn('guid_hash', 'text')
+        .addColumn('chosen_name', 'text')
+        .addColumn('password_hash', 'text')
+        .addColumn('backup_email', 'text')
+        .addColumn('account_id', 'text')
+        .addColumn('return_to', 'text')
+        .addColumn('expires_at', 'timestamptz', (c) => c.notNull())
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
+      await db.schema
+        .createIndex('cloud_login_flows_expires')
+        .on('cloud_login_flows')
+        .column('expires_at')
+        .execute();
+    },
+  },
+  '2004_cloud_roles': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('cloud_roles')
+        .addColumn('code', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('description', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
+      await db.schema
+        .createTable('cloud_role_assignments')
+        .addColumn('role_code', 'text', (c) => c.notNull().references('cloud_roles.code').onDelete('cascade'))
+        .addColumn('account_id', 'text', (c) =>
+          c.notNull().references('cloud_accounts.id').onDelete('cascade'),
+        )
+        .addColumn('schoolid', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addPrimaryKeyConstraint('cloud_role_assignments_pk', ['role_code', 'account_id', 'schoolid'])
+        .execute();
+    },
+  },
+};

@@ -1,0 +1,87 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { CloudAccount } from './account/accounts.ts';
+
+const ACCOUNT_KEY = 'cloud.accountId';
+const AUTH_KEY = 'cloud.auth';
+
+/** How the person proved who they are in this session. */
+export interface CloudAuthentication {
+  /** Seconds since the epoch. */
+  time: number;
+  /** `pwd` for the cloud password, `fed` for a county login. */
+  amr: Array<'pwd' | 'fed'>;
+  /** The county of a federated login. */
+  county?: string;
+}
+
+/**
+ * The signed-in, active cloud account of this browser, or undefined (not signed in, or the
+ * account was suspended since). Needs the cloud session, i.e. a route on the cloud app.
+ */
+export async function currentCloudAccount(request: FastifyRequest): Promise<CloudAccount | undefined> {
+  const id = request.session?.get<string>(ACCOUNT_KEY);
+  if (!id) return undefined;
+  const account = await request.server.cloud.accounts.byId(id);
+  if (account?.state !== 'active') return undefined;
+  return account;
+}
+
+/** When and how the current session signed in. */
+export function cloudAuthentication(request: FastifyRequest): CloudAuthentication | undefined {
+  return request.session?.get<CloudAuthentication>(AUTH_KEY);
+}
+
+/** Starts a signed-in session (a fresh session id, so a planted one is worthless). */
+export function signIn(
+  request: FastifyRequest,
+  account: CloudAccount,
+  auth: Omit<CloudAuthentication, 'time'>,
+) {
+  request.session.regenerate();
+  request.session.set(ACCOUNT_KEY, account.id);
+  request.session.set(AUTH_KEY, { ...auth, time: Math.floor(Date.now() / 1000) });
+}
+
+export function signOut(request: FastifyRequest): void {
+  request.session.destroy();
+}
+
+/**
+ * A local path to come back to after signing in. Accepts a path on this site (`/x?y`) or an
+ * absolute URL of the cloud's own origin; anything else (other sites, `//host`, `/\host`,
+ * scripts) falls back to `fallback`.
+ */
+export function safeReturnTo(value: unknown, cloudOrigin: string, fallback = '/account'): string {
+  if (typeof value !== 'string' || value === '' || value.length > 2000) return fallback;
+  if (value.startsWith('/') && !value.startsWith('//') && !value.startsWith('/\\')) {
+    const url = new URL(value, 'http://local.invalid');
+    if (url.origin !== 'http://local.invalid') return fallback;
+    return `${url.pathname}${url.search}${url.hash}`;
+  }
+  try {
+    const url = new URL(value);
+    if (url.origin !== new URL(cloudOrigin).origin) return fallback;
+    return `${url.pathname}${url.search}${url.hash}`;
+  } catch {
+    return fallback;
+  }
+}
+
+/** Where to send an unauthenticated browser so that it comes back to `returnTo` after signing in. */
+export function cloudLoginUrl(returnTo: string): string {
+  return `/login?return_to=${encodeURIComponent(returnTo)}`;
+}
+
+/**
+ * The signed-in account, or a redirect to the cloud login that comes back to this page.
+ * Returns undefined after sending the redirect.
+ */
+export async function requireCloudAccount(
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<CloudAccount | undefined> {
+  const account = await currentCloudAccount(request);
+  if (account) return account;
+  await reply.redirect(cloudLoginUrl(request.url), 303);
+  return undefined;
+}
