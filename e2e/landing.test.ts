@@ -51,7 +51,7 @@ describe('demo landing page', () => {
     for (const url of [`${demo.urls.county}/cyc`, demo.urls.cloud, demo.urls.workspace, demo.urls.google]) {
       const response = await fetch(url, { headers: { accept: 'text/html' } });
       expect(response.status, url).toBeLessThan(400);
-      expect((await fetch(url.replace(/\/cyc$/, '') + '/readyz')).status, url).toBe(200);
+      expect((await fetch(`${url.replace(/\/cyc$/, '')}/readyz`)).status, url).toBe(200);
     }
   });
 });
