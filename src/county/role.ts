@@ -1,9 +1,23 @@
-import { placeholderApp } from '../platform/runtime/placeholder.ts';
 import type { RoleModule } from '../platform/runtime/role.ts';
+import { buildCountyApp, type CountyExtension } from './app.ts';
+import { registerCountyJobs } from './jobs.ts';
+import { countyMigrations } from './migrations.ts';
+import type { CountyTables } from './schema.ts';
+import { seedCountyDemo } from './seed/demo.ts';
+import { countyServices } from './services.ts';
 
-export const countyRole: RoleModule = {
-  name: 'county',
-  title: { 'zh-TW': '縣市教師資訊應用服務入口', en: 'County teacher portal' },
-  migrations: {},
-  buildApp: (ctx) => placeholderApp(ctx, countyRole),
-};
+/** The county portal role with the given extensions (e.g. the OIDC provider) plugged into every tenant. */
+export function createCountyRole(
+  extensions: readonly (CountyExtension & { migrations?: RoleModule['migrations'] })[] = [],
+): RoleModule<CountyTables> {
+  return {
+    name: 'county',
+    title: { 'zh-TW': '縣市教師資訊應用服務入口', en: 'County teacher portal' },
+    migrations: Object.assign({}, countyMigrations, ...extensions.map((e) => e.migrations ?? {})),
+    registerJobs: (ctx) => registerCountyJobs(countyServices(ctx)),
+    seedDemo: (ctx) => seedCountyDemo(countyServices(ctx)),
+    buildApp: (ctx) => buildCountyApp(ctx, extensions),
+  };
+}
+
+export const countyRole: RoleModule<CountyTables> = createCountyRole();

@@ -1,0 +1,158 @@
+import { OverloadedError, UnsupportedHashError } from '../../identity/index.ts';
+import { audit } from '../db.ts';
+import type { AccountStatus } from '../schema.ts';
+import type { County } from '../services.ts';
+import { type Account, findAccountByUsername } from './repository.ts';
+
+export interface Credentials {
+  tenant: string;
+  username: string;
+  password: string;
+  /** Client address (throttling and audit). */
+  ip: string;
+  /** Whether the attempt carried a correctly answered CAPTCHA; undefined when none was answered. */
+  captcha?: 'passed' | 'failed' | undefined;
+}
+
+export type AuthFailure =
+  /** The CAPTCHA policy asks for one and none was answered. */
+  | { ok: false; reason: 'captcha_required' }
+  | { ok: false; reason: 'captcha_wrong' }
+  /** Unknown username or wrong password: never says which. */
+  | { ok: false; reason: 'invalid_credentials'; captchaRequired: boolean }
+  /** Too many failures for this account or address: try again later. */
+  | { ok: false; reason: 'throttled'; retryAfterSeconds: number }
+  /** Password hashing is saturated: 503 + Retry-After. */
+  | { ok: false; reason: 'overloaded'; retryAfterSeconds: number }
+  /** Right password, but the account cannot sign in (pending, rejected, suspended, departed). */
+  | { ok: false; reason: 'inactive'; status: AccountStatus; account: Account };
+
+export type AuthResult = { ok: true; account: Account } | AuthFailure;
+
+const accountKey = (tenant: string, username: string) => `acct:${tenant}:${username.trim().toLowerCase()}`;
+const addressKey = (ip: string) => `ip:${ip}`;
+
+/** Whether the CAPTCHA policy asks for a CAPTCHA on the next attempt for this account and address. */
+export async function captchaRequired(
+  county: County,
+  input: { tenant: string; username?: string; ip: string },
+): Promise<boolean> {
+  const policy = county.ctx.config.captcha;
+  if (policy === 'always') return true;
+  if (policy === 'off') return false;
+  const limit = county.ctx.config.captchaAfterFailures;
+  if ((await county.addressThrottle.failures(addressKey(input.ip))) >= limit) return true;
+  if (input.username?.trim()) {
+    return (await county.accountThrottle.failures(accountKey(input.tenant, input.username))) >= limit;
+  }
+  return false;
+}
+
+/**
+ * Checks a username and password against the tenant's accounts, applying the CAPTCHA policy and
+ * the throttles, and records the attempt in the audit log. On success the password hash is
+ * upgraded when it uses a legacy format or older parameters.
+ */
+export async function authenticate(county: County, input: Credentials): Promise<AuthResult> {
+  const { tenant, ip } = input;
+  const username = input.username.trim();
+  const keys = [accountKey(tenant, username), addressKey(ip)];
+  const actor = username.slice(0, 64) || 'anonymous';
+
+  const wait = Math.max(
+    await county.accountThrottle.waitSeconds([keys[0] as string]),
+    await county.addressThrottle.waitSeconds([keys[1] as string]),
+  );
+  if (wait > 0) {
+    await audit(county.db, { tenant, actor, action: 'login.throttled', ip, details: { wait } });
+    return { ok: false, reason: 'throttled', retryAfterSeconds: wait };
+  }
+  const needCaptcha = await captchaRequired(county, { tenant, username, ip });
+  if (needCaptcha && input.captcha !== 'passed') {
+    if (input.captcha === 'failed') {
+      await audit(county.db, { tenant, actor, action: 'login.captcha_failed', ip });
+      return { ok: false, reason: 'captcha_wrong' };
+    }
+    return { ok: false, reason: 'captcha_required' };
+  }
+
+  const account = username ? await findAccountByUsername(county.db, tenant, username) : undefined;
+  let verified: { ok: boolean; needsRehash: boolean };
+  try {
+    verified = account
+      ? await county.hasher.verify(account.password_hash, input.password)
+      : await county.hasher.verifyDummy(input.password);
+  } catch (error) {
+    if (error instanceof OverloadedError) {
+      return { ok: false, reason: 'overloaded', retryAfterSeconds: error.retryAfterSeconds };
+    }
+    if (error instanceof UnsupportedHashError) verified = { ok: false, needsRehash: false };
+    else throw error;
+  }
+
+  if (!account || !verified.ok) {
+    await county.accountThrottle.fail([keys[0] as string]);
+    await county.addressThrottle.fail([keys[1] as string]);
+    await audit(county.db, {
+      tenant,
+      actor,
+      action: 'login.failed',
+      target: account?.id ?? null,
+      ip,
+      details: { reason: account ? 'wrong_password' : 'unknown_user' },
+    });
+    return {
+      ok: false,
+      reason: 'invalid_credentials',
+      captchaRequired: await captchaRequired(county, { tenant, username, ip }),
+    };
+  }
+
+  if (account.status !== 'active') {
+    await audit(county.db, {
+      tenant,
+      actor: account.username,
+      action: 'login.refused',
+      target: account.id,
+      ip,
+      details: { status: account.status },
+    });
+    return { ok: false, reason: 'inactive', status: account.status, account };
+  }
+
+  const newHash = verified.needsRehash ? await rehash(county, input.password) : undefined;
+  const updated = await county.db.transaction().execute(async (tx) => {
+    const row = await tx
+      .updateTable('county_accounts')
+      .set({
+        last_login_at: new Date(),
+        ...(newHash ? { password_hash: newHash } : {}),
+      })
+      .where('id', '=', account.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await audit(tx, {
+      tenant,
+      actor: account.username,
+      action: 'login.succeeded',
+      target: account.id,
+      ip,
+      details: newHash ? { rehashed: true } : {},
+    });
+    return row;
+  });
+  if ((await county.accountThrottle.failures(keys[0] as string)) > 0) {
+    await county.accountThrottle.succeed([keys[0] as string]);
+  }
+  return { ok: true, account: updated };
+}
+
+async function rehash(county: County, password: string): Promise<string | undefined> {
+  try {
+    return await county.hasher.hash(password);
+  } catch (error) {
+    // Upgrading the hash can wait for the next login when hashing is saturated.
+    if (error instanceof OverloadedError) return undefined;
+    throw error;
+  }
+}

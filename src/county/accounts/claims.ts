@@ -1,0 +1,52 @@
+import type { County } from '../services.ts';
+import { findUnit } from '../tenants/tenants.ts';
+import type { Account } from './repository.ts';
+
+/** The identity a county releases about an account (the county OIDC provider maps scopes onto it). */
+export interface CountyIdentityClaims {
+  /** Stable account UUID. */
+  sub: string;
+  preferred_username: string;
+  name: string | null;
+  family_name: string | null;
+  given_name: string | null;
+  email: string;
+  email_verified: boolean;
+  /** 學校代碼 of the service unit, and its name. */
+  unit_code: string | null;
+  unit_name: string | null;
+  /** `titles[0]` is the kind (教師), the rest job titles. */
+  titles: string[];
+  /** The `eduinfo` shape existing clients read: `titles[0].titles[0]` is the kind. */
+  eduinfo: { schoolid: string | null; titles: Array<{ schoolid: string; titles: string[] }> };
+  /** SHA-256 hex of the national ID (legacy county OpenID `person/guid`); null without one. */
+  guid: string | null;
+  /** The national ID itself: release only to clients explicitly allowed the `personid` scope. */
+  personid: string | null;
+}
+
+export async function identityClaims(county: County, account: Account): Promise<CountyIdentityClaims> {
+  const unit = account.unit_code ? await findUnit(county.db, account.tenant, account.unit_code) : undefined;
+  const nationalId = account.national_id_encrypted
+    ? await county.vault.decrypt(account.national_id_encrypted)
+    : null;
+  const titles = Array.isArray(account.titles) && account.titles.length > 0 ? account.titles : ['教師'];
+  return {
+    sub: account.id,
+    preferred_username: account.username,
+    name: account.real_name,
+    family_name: account.family_name,
+    given_name: account.given_name,
+    email: account.email,
+    email_verified: account.email_verified_at !== null,
+    unit_code: account.unit_code,
+    unit_name: unit?.name ?? null,
+    titles,
+    eduinfo: {
+      schoolid: account.unit_code,
+      titles: account.unit_code ? [{ schoolid: account.unit_code, titles }] : [],
+    },
+    guid: nationalId ? county.vault.guid(nationalId) : null,
+    personid: nationalId,
+  };
+}

@@ -1,0 +1,195 @@
+import { randomUUID } from 'node:crypto';
+import type { Selectable } from 'kysely';
+import { normalizeUsername } from '../../identity/index.ts';
+import type { CountyTx } from '../db.ts';
+import type { AccountRole, AccountStatus, CountyTables } from '../schema.ts';
+
+export type Account = Selectable<CountyTables['county_accounts']>;
+
+export function normalizeEmail(email: string): string {
+  return email.normalize('NFKC').trim().toLowerCase();
+}
+
+export function findAccountById(db: CountyTx, tenant: string, id: string): Promise<Account | undefined> {
+  if (!/^[0-9a-f-]{36}$/i.test(id)) return Promise.resolve(undefined);
+  return db
+    .selectFrom('county_accounts')
+    .selectAll()
+    .where('tenant', '=', tenant)
+    .where('id', '=', id)
+    .executeTakeFirst();
+}
+
+/** The live (not rejected) account with this username, case-insensitively. */
+export function findAccountByUsername(
+  db: CountyTx,
+  tenant: string,
+  username: string,
+): Promise<Account | undefined> {
+  return db
+    .selectFrom('county_accounts')
+    .selectAll()
+    .where('tenant', '=', tenant)
+    .where('username_normalized', '=', normalizeUsername(username))
+    .where('status', '<>', 'rejected')
+    .executeTakeFirst();
+}
+
+export function findAccountByEmail(
+  db: CountyTx,
+  tenant: string,
+  email: string,
+): Promise<Account | undefined> {
+  return db
+    .selectFrom('county_accounts')
+    .selectAll()
+    .where('tenant', '=', tenant)
+    .where('email_normalized', '=', normalizeEmail(email))
+    .where('status', '<>', 'rejected')
+    .executeTakeFirst();
+}
+
+export function findAccountByBlindIndex(
+  db: CountyTx,
+  tenant: string,
+  blindIndex: string,
+): Promise<Account | undefined> {
+  return db
+    .selectFrom('county_accounts')
+    .selectAll()
+    .where('tenant', '=', tenant)
+    .where('national_id_blind_index', '=', blindIndex)
+    .where('status', '<>', 'rejected')
+    .executeTakeFirst();
+}
+
+export async function usernameTaken(db: CountyTx, tenant: string, username: string): Promise<boolean> {
+  return (await findAccountByUsername(db, tenant, username)) !== undefined;
+}
+
+export async function emailTaken(db: CountyTx, tenant: string, email: string): Promise<boolean> {
+  return (await findAccountByEmail(db, tenant, email)) !== undefined;
+}
+
+export interface NewAccount {
+  id?: string;
+  tenant: string;
+  username: string;
+  passwordHash: string;
+  email: string;
+  emailVerified?: boolean;
+  role: AccountRole;
+  status: AccountStatus;
+  unitCode: string | null;
+  realName?: string | null;
+  familyName?: string | null;
+  givenName?: string | null;
+  nationalIdEncrypted?: string | null;
+  nationalIdBlindIndex?: string | null;
+  unitConfirmed?: boolean;
+  titles?: string[];
+  termsVersion?: string | null;
+  termsAcceptedAt?: Date | null;
+}
+
+export async function insertAccount(db: CountyTx, input: NewAccount): Promise<Account> {
+  const now = new Date();
+  return db
+    .insertInto('county_accounts')
+    .values({
+      id: input.id ?? randomUUID(),
+      tenant: input.tenant,
+      username: input.username.trim(),
+      username_normalized: normalizeUsername(input.username),
+      password_hash: input.passwordHash,
+      email: input.email.trim(),
+      email_normalized: normalizeEmail(input.email),
+      email_verified_at: input.emailVerified ? now : null,
+      role: input.role,
+      status: input.status,
+      status_reason: null,
+      real_name: input.realName ?? null,
+      family_name: input.familyName ?? null,
+      given_name: input.givenName ?? null,
+      national_id_encrypted: input.nationalIdEncrypted ?? null,
+      national_id_blind_index: input.nationalIdBlindIndex ?? null,
+      unit_code: input.unitCode,
+      unit_confirmed_at: input.unitConfirmed ? now : null,
+      titles: JSON.stringify(input.titles ?? []),
+      terms_version: input.termsVersion ?? null,
+      terms_accepted_at: input.termsAcceptedAt ?? null,
+      review_requested_at: null,
+      reviewed_at: null,
+      reviewed_by: null,
+      suspended_by_campaign: null,
+      password_changed_at: now,
+      last_login_at: null,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/**
+ * Moves an account from one of `from` to `to`; returns the updated row, or undefined when the
+ * account was not in an expected state (decided twice, raced by another reviewer, …).
+ */
+export async function transitionAccount(
+  db: CountyTx,
+  tenant: string,
+  id: string,
+  from: readonly AccountStatus[],
+  to: AccountStatus,
+  extra: Partial<{
+    status_reason: string | null;
+    reviewed_at: Date;
+    reviewed_by: string;
+    review_requested_at: Date;
+    email_verified_at: Date;
+    suspended_by_campaign: string | null;
+  }> = {},
+): Promise<Account | undefined> {
+  return db
+    .updateTable('county_accounts')
+    .set({ status: to, updated_at: new Date(), ...extra })
+    .where('tenant', '=', tenant)
+    .where('id', '=', id)
+    .where('status', 'in', from)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export async function setPasswordHash(db: CountyTx, id: string, hash: string): Promise<void> {
+  await db
+    .updateTable('county_accounts')
+    .set({ password_hash: hash, password_changed_at: new Date(), updated_at: new Date() })
+    .where('id', '=', id)
+    .execute();
+}
+
+export interface AccountSearch {
+  query?: string;
+  status?: AccountStatus;
+  unitCode?: string;
+  role?: AccountRole;
+  limit?: number;
+  offset?: number;
+}
+
+export function searchAccounts(db: CountyTx, tenant: string, search: AccountSearch): Promise<Account[]> {
+  let q = db.selectFrom('county_accounts').selectAll().where('tenant', '=', tenant);
+  const text = search.query?.trim();
+  if (text) {
+    const like = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    q = q.where((eb) =>
+      eb.or([eb('username', 'ilike', like), eb('email', 'ilike', like), eb('real_name', 'ilike', like)]),
+    );
+  }
+  if (search.status) q = q.where('status', '=', search.status);
+  if (search.unitCode) q = q.where('unit_code', '=', search.unitCode);
+  if (search.role) q = q.where('role', '=', search.role);
+  return q
+    .orderBy('username_normalized')
+    .limit(search.limit ?? 100)
+    .offset(search.offset ?? 0)
+    .execute();
+}

@@ -1,0 +1,44 @@
+import { marked } from 'marked';
+import sanitizeHtml from 'sanitize-html';
+import { type SafeHtml, trusted } from '../../platform/views/html.ts';
+
+const ALLOWED: sanitizeHtml.IOptions = {
+  allowedTags: [
+    'p',
+    'br',
+    'strong',
+    'em',
+    'b',
+    'i',
+    'u',
+    's',
+    'del',
+    'code',
+    'pre',
+    'blockquote',
+    'hr',
+    'ul',
+    'ol',
+    'li',
+    'h2',
+    'h3',
+    'h4',
+    'table',
+    'thead',
+    'tbody',
+    'tr',
+    'th',
+    'td',
+    'a',
+  ],
+  allowedAttributes: { a: ['href', 'title'], th: ['scope'], ol: ['start'] },
+  allowedSchemes: ['http', 'https', 'mailto'],
+  allowProtocolRelative: false,
+  transformTags: { h1: 'h2', a: sanitizeHtml.simpleTransform('a', { rel: 'noopener noreferrer' }) },
+};
+
+/** Administrator-written Markdown as safe HTML: no scripts, styles, frames, images or event handlers. */
+export function renderMarkdown(markdown: string): SafeHtml {
+  const raw = marked.parse(markdown, { async: false, gfm: true, breaks: true });
+  return trusted(sanitizeHtml(raw, ALLOWED));
+}

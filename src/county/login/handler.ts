@@ -1,0 +1,91 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { authenticate, captchaRequired } from '../accounts/authenticate.ts';
+import type { Account } from '../accounts/repository.ts';
+import { checkAnswer } from '../captcha/captcha.ts';
+import type { County } from '../services.ts';
+import { formSecret, formValue } from '../views/form.ts';
+import type { LoginFormOptions } from './form.ts';
+import { signIn } from './session.ts';
+
+export type LoginOutcome =
+  | { kind: 'signed_in'; account: Account }
+  /** Show the form again: `form` holds the error, the kept username and whether to show a CAPTCHA. */
+  | {
+      kind: 'form';
+      status: number;
+      headers: Record<string, string>;
+      form: Omit<LoginFormOptions, 'action' | 'hidden'>;
+    };
+
+/** The form options for a first display (asks the CAPTCHA policy). */
+export async function loginFormState(
+  county: County,
+  tenant: string,
+  request: FastifyRequest,
+): Promise<Omit<LoginFormOptions, 'action' | 'hidden'>> {
+  return { captcha: await captchaRequired(county, { tenant, ip: request.ip }) };
+}
+
+/**
+ * Handles a posted login form (username, password, captcha): checks the CAPTCHA against the
+ * session, authenticates, and on success signs the session in (new session id). The OIDC login
+ * interaction calls this too and then finishes its interaction with `outcome.account.id`.
+ */
+export async function handleLogin(
+  county: County,
+  tenant: string,
+  request: FastifyRequest,
+): Promise<LoginOutcome> {
+  const t = request.t;
+  const body = request.body;
+  const username = formValue(body, 'username').slice(0, 64);
+  const password = formSecret(body, 'password').slice(0, 1024);
+  const form = (
+    error: string | undefined,
+    captcha: boolean,
+    status = 200,
+    headers = {},
+    newCaptcha = false,
+  ) => ({ kind: 'form', status, headers, form: { username, error, captcha, newCaptcha } }) as const;
+
+  if (formValue(body, 'captcha_refresh')) return form(undefined, true, 200, {}, true);
+  if (username === '' || password === '') {
+    return form(
+      t('login.error.missing'),
+      await captchaRequired(county, { tenant, username, ip: request.ip }),
+      400,
+    );
+  }
+  const captcha = checkAnswer(request.session, formValue(body, 'captcha'));
+  const result = await authenticate(county, { tenant, username, password, ip: request.ip, captcha });
+  if (result.ok) {
+    await signIn(county, request, result.account);
+    return { kind: 'signed_in', account: result.account };
+  }
+  switch (result.reason) {
+    case 'captcha_required':
+      return form(t('login.error.captcha_required'), true, 400);
+    case 'captcha_wrong':
+      return form(t('login.error.captcha_wrong'), true, 400, {}, true);
+    case 'invalid_credentials':
+      return form(t('login.error.invalid'), result.captchaRequired, 401, {}, true);
+    case 'throttled':
+      return form(t('login.error.throttled', { seconds: result.retryAfterSeconds }), true, 429, {
+        'retry-after': String(result.retryAfterSeconds),
+      });
+    case 'overloaded':
+      return form(
+        t('error.overloaded', { seconds: result.retryAfterSeconds }),
+        await captchaRequired(county, { tenant, username, ip: request.ip }),
+        503,
+        { 'retry-after': String(result.retryAfterSeconds) },
+      );
+    case 'inactive':
+      return form(t(`login.error.status.${result.status}`), false, 403);
+  }
+}
+
+/** Applies an outcome's status and headers to the reply (for a re-rendered form). */
+export function applyOutcome(reply: FastifyReply, outcome: Extract<LoginOutcome, { kind: 'form' }>): void {
+  reply.code(outcome.status).headers(outcome.headers);
+}

@@ -1,0 +1,75 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_PASSWORD } from '../../demo/seed-data.ts';
+import { embeddedTestDatabase } from '../../platform/testing/databases.ts';
+import { type CountyTestApp, startCountyTestApp, TestClient } from '../testing.ts';
+
+describe('county login (HTTP)', () => {
+  let t: CountyTestApp;
+  beforeAll(async () => {
+    t = await startCountyTestApp(embeddedTestDatabase, {
+      captcha: 'after-failures',
+      captchaAfterFailures: 3,
+    });
+  });
+  afterAll(async () => t?.close());
+
+  it('shows the home page with the login box and the how-to announcement', async () => {
+    const c = new TestClient(t.app);
+    const home = await c.get('/cyc');
+    expect(home.status).toBe(200);
+    expect(home.body).toContain('嘉義縣教師資訊應用服務入口');
+    expect(home.body).toContain(
+      '系統管理員 - 本站公告 | <time datetime="2013-11-29T07:55:28.000Z">2013-11-29 15:55:28</time>',
+    );
+    expect(home.body).toContain('name="username"');
+    expect(home.body).not.toContain('name="captcha"');
+  });
+
+  it('signs a demo teacher in and out; the session cookie is per tenant', async () => {
+    const c = new TestClient(t.app);
+    await c.get('/cyc/login');
+    const r = await c.post('/cyc/login', {
+      username: 'teacher01',
+      password: DEMO_PASSWORD,
+      next: '/cyc/account',
+    });
+    expect(r.status).toBe(303);
+    expect(String(r.headers['set-cookie'])).toMatch(/edugate_county_cyc=.*Path=\/cyc/);
+    const home = await c.get('/cyc');
+    expect(home.body).toContain('王小明');
+    await c.post('/cyc/logout', {});
+    expect((await c.get('/cyc')).body).toContain('name="password"');
+  });
+
+  it('refuses a wrong password without saying which part was wrong, then asks for a CAPTCHA', async () => {
+    const c = new TestClient(t.app, '198.51.100.7');
+    await c.get('/cyc/login');
+    for (let i = 0; i < 3; i++) {
+      const r = await c.post('/cyc/login', { username: 'teacher01', password: 'wrong-password' });
+      expect(r.status).toBe(401);
+      expect(r.body).toContain('帳號或密碼錯誤');
+    }
+    const page = await c.get('/cyc/login');
+    expect(page.body).toContain('name="captcha"');
+    expect(page.body).toMatch(/等於多少/);
+    const noCaptcha = await c.post('/cyc/login', { username: 'teacher01', password: DEMO_PASSWORD });
+    expect(noCaptcha.status).toBe(400);
+    expect(noCaptcha.body).toContain('請輸入驗證碼');
+    const q = /或回答：(\d) 加 (\d) 等於多少/.exec(noCaptcha.body);
+    expect(q).not.toBeNull();
+    const answer = String(Number(q?.[1]) + Number(q?.[2]));
+    const ok = await c.post('/cyc/login', {
+      username: 'teacher01',
+      password: DEMO_PASSWORD,
+      captcha: answer,
+    });
+    expect(ok.status).toBe(303);
+  });
+
+  it('refuses a POST without CSRF token', async () => {
+    const c = new TestClient(t.app);
+    await c.get('/cyc/login');
+    const r = await c.post('/cyc/login', { _csrf: '', username: 'teacher01', password: DEMO_PASSWORD });
+    expect(r.status).toBe(403);
+  });
+});

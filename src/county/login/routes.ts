@@ -1,0 +1,70 @@
+import type { FastifyInstance } from 'fastify';
+import { sendPage } from '../../platform/http/role-app.ts';
+import { html } from '../../platform/views/html.ts';
+import { profileCompleteness } from '../accounts/profile.ts';
+import { audit } from '../db.ts';
+import { safeNext } from '../guards.ts';
+import type { County } from '../services.ts';
+import type { Tenant } from '../tenants/tenants.ts';
+import { formValue } from '../views/form.ts';
+import { countyPage, tenantPath } from '../views/page.ts';
+import { loginForm } from './form.ts';
+import { applyOutcome, handleLogin, loginFormState } from './handler.ts';
+import { signOut } from './session.ts';
+
+export async function registerLoginRoutes(app: FastifyInstance, county: County, tenant: Tenant) {
+  const p = (path: string) => tenantPath(tenant, path);
+
+  app.get('/login', async (request, reply) => {
+    const next = safeNext(tenant, (request.query as { next?: unknown }).next);
+    if (request.countyAccount) return reply.redirect(next, 303);
+    return sendPage(
+      reply,
+      countyPage(request, tenant, {
+        title: request.t('login.title'),
+        main: html`${loginForm(request, {
+          action: p('/login'),
+          hidden: { next },
+          headingLevel: 1,
+          ...(await loginFormState(county, tenant.code, request)),
+        })}
+<p><a href="${p('/register')}">${request.t('nav.register')}</a> · <a href="${p('/forgot')}">${request.t('nav.forgot')}</a></p>`,
+      }),
+    );
+  });
+
+  app.post('/login', async (request, reply) => {
+    const next = safeNext(tenant, formValue(request.body, 'next'));
+    const outcome = await handleLogin(county, tenant.code, request);
+    if (outcome.kind === 'signed_in') {
+      // Until the profile check is complete, it is where a teacher lands (「OpenID認證資料檢核」).
+      const incomplete = outcome.account.role === 'teacher' && !profileCompleteness(outcome.account).complete;
+      return reply.redirect(incomplete ? p('/profile/check') : next, 303);
+    }
+    applyOutcome(reply, outcome);
+    return sendPage(
+      reply,
+      countyPage(request, tenant, {
+        title: request.t('login.title'),
+        main: html`${loginForm(request, { action: p('/login'), hidden: { next }, headingLevel: 1, ...outcome.form })}
+<p><a href="${p('/register')}">${request.t('nav.register')}</a> · <a href="${p('/forgot')}">${request.t('nav.forgot')}</a></p>`,
+      }),
+      outcome.status,
+    );
+  });
+
+  app.post('/logout', async (request, reply) => {
+    const account = request.countyAccount;
+    if (account) {
+      await audit(county.db, {
+        tenant: tenant.code,
+        actor: account.username,
+        action: 'logout',
+        target: account.id,
+        ip: request.ip,
+      });
+    }
+    await signOut(county, request);
+    return reply.redirect(p(''), 303);
+  });
+}

@@ -1,0 +1,108 @@
+import { randomBytes } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
+import type { Account } from '../accounts/repository.ts';
+import { findAccountById } from '../accounts/repository.ts';
+import type { CountyTx } from '../db.ts';
+import type { County } from '../services.ts';
+
+interface SignedIn {
+  id: string;
+  sid: string;
+  tenant: string;
+}
+
+const KEY = 'account';
+// Sessions touch `last_seen_at` at most this often.
+const TOUCH_MS = 5 * 60_000;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The signed-in, active account of this tenant, when there is one (loaded by the tenant app). */
+    countyAccount: Account | undefined;
+  }
+}
+
+/** Starts a signed-in session (new session id, and a row in the account's list of sessions). */
+export async function signIn(county: County, request: FastifyRequest, account: Account): Promise<void> {
+  const sid = randomBytes(18).toString('base64url');
+  await county.db
+    .insertInto('county_account_sessions')
+    .values({
+      id: sid,
+      tenant: account.tenant,
+      account_id: account.id,
+      ip: request.ip,
+      user_agent: (request.headers['user-agent'] ?? '').slice(0, 300),
+      revoked_at: null,
+    })
+    .execute();
+  request.session.regenerate();
+  request.session.set(KEY, { id: account.id, sid, tenant: account.tenant } satisfies SignedIn);
+  request.countyAccount = account;
+}
+
+export async function signOut(county: County, request: FastifyRequest): Promise<void> {
+  const signed = request.session.get<SignedIn>(KEY);
+  if (signed) {
+    await county.db
+      .updateTable('county_account_sessions')
+      .set({ revoked_at: new Date() })
+      .where('id', '=', signed.sid)
+      .execute();
+  }
+  request.session.destroy();
+  request.countyAccount = undefined;
+}
+
+/** The session row id of the current sign-in (to mark "this device" in the sessions list). */
+export function currentSessionId(request: FastifyRequest): string | undefined {
+  return request.session.get<SignedIn>(KEY)?.sid;
+}
+
+/**
+ * Loads the signed-in account of the request: the session must name this tenant, its row must not
+ * be revoked, and the account must still be active (suspension ends every session at once).
+ */
+export async function loadSignedIn(
+  county: County,
+  request: FastifyRequest,
+  tenant: string,
+): Promise<Account | undefined> {
+  const signed = request.session?.get<SignedIn>(KEY);
+  if (!signed || signed.tenant !== tenant) return undefined;
+  const row = await county.db
+    .selectFrom('county_account_sessions')
+    .select(['revoked_at', 'last_seen_at'])
+    .where('id', '=', signed.sid)
+    .where('account_id', '=', signed.id)
+    .executeTakeFirst();
+  if (!row || row.revoked_at) {
+    request.session.delete(KEY);
+    return undefined;
+  }
+  const account = await findAccountById(county.db, tenant, signed.id);
+  if (account?.status !== 'active') {
+    request.session.delete(KEY);
+    return undefined;
+  }
+  if (Date.now() - row.last_seen_at.getTime() > TOUCH_MS) {
+    await county.db
+      .updateTable('county_account_sessions')
+      .set({ last_seen_at: new Date() })
+      .where('id', '=', signed.sid)
+      .execute();
+  }
+  return account;
+}
+
+/** Ends every session of an account except, optionally, one (after a password change or reset). */
+export async function revokeSessions(db: CountyTx, accountId: string, except?: string): Promise<number> {
+  let q = db
+    .updateTable('county_account_sessions')
+    .set({ revoked_at: new Date() })
+    .where('account_id', '=', accountId)
+    .where('revoked_at', 'is', null);
+  if (except) q = q.where('id', '<>', except);
+  const result = await q.executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
