@@ -4,8 +4,12 @@ import { sessions } from '../platform/http/sessions.ts';
 import { databaseReady } from '../platform/runtime/boot.ts';
 import type { RoleContext } from '../platform/runtime/role.ts';
 import { html } from '../platform/views/html.ts';
+import { accountRoutes } from './account/account-page.ts';
+import { backupEmailRoutes } from './account/backup-email.ts';
 import { loginRoutes } from './account/login.ts';
+import { passwordResetRoutes } from './account/password-reset.ts';
 import { countyLoginRoutes } from './broker/county-login.ts';
+import { firstLoginRoutes } from './first-login/routes.ts';
 import { cloudMessages } from './messages.ts';
 import type { CloudTables } from './schema.ts';
 import { type CloudServices, createCloudServices } from './services.ts';
@@ -62,6 +66,10 @@ ${
 
   loginRoutes(app);
   countyLoginRoutes(app);
+  firstLoginRoutes(app);
+  accountRoutes(app);
+  backupEmailRoutes(app);
+  passwordResetRoutes(app);
   for (const extension of extensions) await extension(app, services);
   return app;
 }

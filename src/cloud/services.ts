@@ -28,6 +28,14 @@ export interface CloudServices {
   emailOf(account: Pick<CloudAccount, 'name'>): string;
   /** Keyed hash of a county `guid` claim: what the cloud stores to recognise the person. */
   guidHash(guid: string): string;
+  /** The applications an account authorized (set once the OIDC provider is mounted). */
+  grants?: AuthorizedApplications;
+}
+
+/** What the account page needs from the OIDC provider's consent store. */
+export interface AuthorizedApplications {
+  list(accountId: string): Promise<Array<{ clientId: string; name: string; scopes: string[] }>>;
+  revoke(accountId: string, clientId: string): Promise<void>;
 }
 
 declare module 'fastify' {

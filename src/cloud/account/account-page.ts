@@ -1,0 +1,213 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { validatePassword } from '../../identity/index.ts';
+import { recordAudit } from '../../platform/audit/audit-log.ts';
+import { platformView } from '../../platform/database/platform-schema.ts';
+import { html } from '../../platform/views/html.ts';
+import { queueBackupEmailMail } from '../first-login/routes.ts';
+import { requireCloudAccount } from '../session.ts';
+import { csrfField, notice, sendCloudPage, violations } from '../views.ts';
+import type { CloudAccount } from './accounts.ts';
+import { checkCloudPassword, hashPassword } from './password-check.ts';
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const NOTICES = [
+  'cloud.account.backup_verified',
+  'cloud.account.unlinked',
+  'cloud.account.password_changed',
+  'cloud.account.revoked',
+  'cloud.admin.saved',
+];
+
+function field(body: unknown, name: string): string {
+  const value = (body as Record<string, unknown> | undefined)?.[name];
+  return typeof value === 'string' ? value : '';
+}
+
+async function renderAccount(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  account: CloudAccount,
+  options: { passwordProblems?: string[]; emailProblems?: string[]; message?: string; status?: number } = {},
+) {
+  const t = request.t;
+  const { cloud } = request.server;
+  const identities = await cloud.accounts.identities(account.id);
+  const counties = new Map((await cloud.counties.list()).map((c) => [c.code, c.name]));
+  const apps = cloud.grants ? await cloud.grants.list(account.id) : [];
+  const canUnlink = account.hasPassword || identities.length > 1;
+  return sendCloudPage(request, reply, {
+    title: t('cloud.account.title'),
+    account,
+    status: options.status,
+    main: html`<h1>${t('cloud.account.title')}</h1>
+${notice(request, NOTICES)}
+${options.message ? html`<div class="notice" role="status"><p>${options.message}</p></div>` : ''}
+<dl>
+<dt>${t('cloud.account.email')}</dt><dd><strong id="cloud-email">${cloud.emailOf(account)}</strong></dd>
+<dt>${t('cloud.account.name')}</dt><dd>${account.displayName}</dd>
+<dt>${t('cloud.account.backup_email')}</dt><dd>${
+      account.backupEmail ??
+      (account.pendingBackupEmail
+        ? t('cloud.account.backup_pending', { email: account.pendingBackupEmail })
+        : t('cloud.account.backup_none'))
+    }</dd>
+</dl>
+
+<h2 id="identities">${t('cloud.account.identities')}</h2>
+${
+  identities.length === 0
+    ? html`<p>${t('cloud.account.no_identities')}</p>`
+    : html`<ul aria-labelledby="identities">${identities.map(
+        (i) => html`<li>${t('cloud.account.identity_row', {
+          county: counties.get(i.countyCode) ?? i.countyCode,
+          username: i.snapshot.username ?? i.subject,
+        })}
+<span class="meta">${t('cloud.account.last_login', { time: i.lastLoginAt.toISOString().slice(0, 16).replace('T', ' ') })}</span>
+${i.snapshot.schoolid ? html`<span class="meta">${i.snapshot.schoolid} ${i.snapshot.titles.flatMap((x) => x.titles).join('、')}</span>` : ''}
+${
+  canUnlink
+    ? html`<form method="post" action="/account/identities/${i.id}/unlink" class="inline">${csrfField(request)}
+<button type="submit" class="secondary">${t('cloud.account.unlink')}</button></form>`
+    : ''
+}</li>`,
+      )}</ul>`
+}
+
+<h2 id="apps">${t('cloud.account.apps')}</h2>
+${
+  apps.length === 0
+    ? html`<p>${t('cloud.account.no_apps')}</p>`
+    : html`<ul aria-labelledby="apps">${apps.map(
+        (
+          a,
+        ) => html`<li><strong>${a.name}</strong> <span class="meta">${a.scopes.map((s) => t(`cloud.scope.${s}`)).join('、')}</span>
+<form method="post" action="/account/apps/revoke" class="inline">${csrfField(request)}
+<input type="hidden" name="client_id" value="${a.clientId}">
+<button type="submit" class="secondary">${t('cloud.account.revoke')}</button></form></li>`,
+      )}</ul>`
+}
+
+<h2 id="password">${t('cloud.account.password')}</h2>
+${violations(request, options.passwordProblems ?? [])}
+<form method="post" action="/account/password">${csrfField(request)}
+<input type="text" name="username" value="${account.name}" autocomplete="username" hidden>
+${
+  account.hasPassword
+    ? html`<p><label for="current">${t('cloud.account.password_current')}</label>
+<input type="password" id="current" name="current" autocomplete="current-password" required></p>`
+    : ''
+}
+<p><label for="new-password">${t('cloud.account.password_new')}</label>
+<input type="password" id="new-password" name="password" autocomplete="new-password" required></p>
+<p><label for="new-password-confirm">${t('cloud.account.password_confirm')}</label>
+<input type="password" id="new-password-confirm" name="password_confirm" autocomplete="new-password" required></p>
+<p><button type="submit">${t('cloud.account.password_submit')}</button></p></form>
+
+<h2 id="backup">${t('cloud.account.backup_change')}</h2>
+${violations(request, options.emailProblems ?? [])}
+<form method="post" action="/account/backup-email">${csrfField(request)}
+<p><label for="email">${t('cloud.first.password.email')}</label>
+<input type="email" id="email" name="email" autocomplete="email" required></p>
+<p><label for="email_confirm">${t('cloud.first.password.email_confirm')}</label>
+<input type="email" id="email_confirm" name="email_confirm" autocomplete="email" required></p>
+<p><button type="submit">${t('cloud.account.backup_change')}</button></p></form>`,
+  });
+}
+
+/** The account page: the account, linked county identities, authorized applications, password, backup email. */
+export function accountRoutes(app: FastifyInstance): void {
+  const { cloud } = app;
+
+  app.get('/account', async (request, reply) => {
+    const account = await requireCloudAccount(request, reply);
+    if (!account) return reply;
+    return renderAccount(request, reply, account);
+  });
+
+  app.post<{ Params: { id: string } }>('/account/identities/:id/unlink', async (request, reply) => {
+    const account = await requireCloudAccount(request, reply);
+    if (!account) return reply;
+    await cloud.db.transaction().execute(async (tx) => {
+      await cloud.accounts.unlink(account.id, request.params.id, tx);
+      await recordAudit(platformView(tx), {
+        actor: account.name,
+        action: 'identity.unlinked',
+        target: account.id,
+        ip: request.ip,
+      });
+    });
+    return reply.redirect('/account?notice=cloud.account.unlinked', 303);
+  });
+
+  app.post('/account/password', async (request, reply) => {
+    const account = await requireCloudAccount(request, reply);
+    if (!account) return reply;
+    if (account.hasPassword) {
+      const ok = await checkCloudPassword(cloud, request, account.name, field(request.body, 'current'));
+      if (!ok) {
+        return renderAccount(request, reply, account, {
+          passwordProblems: ['cloud.account.password_wrong'],
+          status: 401,
+        });
+      }
+    }
+    const password = field(request.body, 'password');
+    const problems = validatePassword({
+      password,
+      confirmation: field(request.body, 'password_confirm'),
+      username: account.name,
+    }).map((v) => v.code);
+    if (problems.length > 0)
+      return renderAccount(request, reply, account, { passwordProblems: problems, status: 422 });
+    const hash = await hashPassword(cloud, password);
+    await cloud.db.transaction().execute(async (tx) => {
+      await cloud.accounts.setPasswordHash(account.id, hash, tx);
+      await recordAudit(platformView(tx), {
+        actor: account.name,
+        action: 'password.changed',
+        target: account.id,
+        ip: request.ip,
+      });
+    });
+    request.session.regenerate();
+    return reply.redirect('/account?notice=cloud.account.password_changed', 303);
+  });
+
+  app.post('/account/backup-email', async (request, reply) => {
+    const account = await requireCloudAccount(request, reply);
+    if (!account) return reply;
+    const email = field(request.body, 'email').trim().toLowerCase();
+    const problems: string[] = [];
+    if (!EMAIL.test(email) || email.length > 254) problems.push('email.invalid');
+    else if (email !== field(request.body, 'email_confirm').trim().toLowerCase())
+      problems.push('email.mismatch');
+    else if (email.endsWith(`@${cloud.ctx.config.cloudMailDomain.toLowerCase()}`))
+      problems.push('email.own_domain');
+    if (problems.length > 0)
+      return renderAccount(request, reply, account, { emailProblems: problems, status: 422 });
+    await cloud.db.transaction().execute(async (tx) => {
+      await cloud.accounts.setPendingBackupEmail(account.id, email, tx);
+      await queueBackupEmailMail(cloud, request, tx, account, email);
+    });
+    const updated = (await cloud.accounts.byId(account.id)) ?? account;
+    return renderAccount(request, reply, updated, {
+      message: request.t('cloud.account.backup_sent', { email }),
+    });
+  });
+
+  app.post('/account/apps/revoke', async (request, reply) => {
+    const account = await requireCloudAccount(request, reply);
+    if (!account) return reply;
+    const clientId = field(request.body, 'client_id');
+    if (cloud.grants && clientId) {
+      await cloud.grants.revoke(account.id, clientId);
+      await recordAudit(platformView(cloud.db), {
+        actor: account.name,
+        action: 'consent.revoked',
+        target: clientId,
+        ip: request.ip,
+      });
+    }
+    return reply.redirect('/account?notice=cloud.account.revoked', 303);
+  });
+}

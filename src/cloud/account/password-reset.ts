@@ -1,0 +1,134 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { validatePassword } from '../../identity/index.ts';
+import { recordAudit } from '../../platform/audit/audit-log.ts';
+import { platformView } from '../../platform/database/platform-schema.ts';
+import { AppError } from '../../platform/errors/app-error.ts';
+import { queueMail } from '../../platform/mail/outbox.ts';
+import { html } from '../../platform/views/html.ts';
+import { csrfField, sendCloudPage, violations } from '../views.ts';
+import { accountNameFromLogin, hashPassword } from './password-check.ts';
+
+const RESET_PURPOSE = 'cloud.password-reset';
+const RESET_TTL_SECONDS = 30 * 60;
+
+function field(body: unknown, name: string): string {
+  const value = (body as Record<string, unknown> | undefined)?.[name];
+  return typeof value === 'string' ? value : '';
+}
+
+function resetForm(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  token: string,
+  problems: string[],
+  status = 200,
+) {
+  const t = request.t;
+  return sendCloudPage(request, reply, {
+    title: t('cloud.reset.title'),
+    status,
+    main: html`<h1>${t('cloud.reset.title')}</h1>
+${violations(request, problems)}
+<form method="post" action="/password/reset">${csrfField(request)}
+<input type="hidden" name="token" value="${token}">
+<p><label for="password">${t('cloud.account.password_new')}</label>
+<input type="password" id="password" name="password" autocomplete="new-password" required></p>
+<p><label for="password_confirm">${t('cloud.account.password_confirm')}</label>
+<input type="password" id="password_confirm" name="password_confirm" autocomplete="new-password" required></p>
+<p><button type="submit">${t('cloud.reset.submit')}</button></p></form>`,
+  });
+}
+
+/** Forgot password: a one-time link to the confirmed backup email, then a new password. */
+export function passwordResetRoutes(app: FastifyInstance): void {
+  const { cloud } = app;
+
+  app.get('/password/forgot', async (request, reply) => {
+    const t = request.t;
+    return sendCloudPage(request, reply, {
+      title: t('cloud.forgot.title'),
+      main: html`<h1>${t('cloud.forgot.title')}</h1>
+<p>${t('cloud.forgot.intro')}</p>
+<form method="post" action="/password/forgot">${csrfField(request)}
+<p><label for="name">${t('cloud.login.name')}</label>
+<input type="text" id="name" name="name" autocomplete="username" autocapitalize="none" required></p>
+<p><button type="submit">${t('cloud.forgot.submit')}</button></p></form>`,
+    });
+  });
+
+  app.post('/password/forgot', async (request, reply) => {
+    const t = request.t;
+    const name = accountNameFromLogin(
+      field(request.body, 'name').slice(0, 200),
+      cloud.ctx.config.cloudMailDomain,
+    );
+    const keys = [`forgot:${name}`, `forgot-ip:${request.ip}`];
+    const wait = await cloud.loginThrottle.waitSeconds(keys);
+    if (wait === 0) {
+      await cloud.loginThrottle.fail(keys);
+      const account = name ? await cloud.accounts.byName(name) : undefined;
+      if (account?.backupEmail && account.state === 'active') {
+        const backupEmail = account.backupEmail;
+        const token = await cloud.links.sign(
+          { purpose: RESET_PURPOSE, subject: account.id },
+          RESET_TTL_SECONDS,
+        );
+        const link = `${cloud.ctx.urls.cloud}/password/reset?token=${encodeURIComponent(token)}`;
+        await cloud.db.transaction().execute(async (tx) => {
+          await queueMail(platformView(tx), {
+            to: backupEmail,
+            subject: t('cloud.forgot.mail_subject'),
+            text: t('cloud.forgot.mail_body', { email: cloud.emailOf(account), link }),
+          });
+          await recordAudit(platformView(tx), {
+            actor: account.name,
+            action: 'password.reset_requested',
+            target: account.id,
+            ip: request.ip,
+          });
+        });
+      }
+    }
+    // The same answer whether or not the account exists or has a backup email.
+    return sendCloudPage(request, reply, {
+      title: t('cloud.forgot.title'),
+      main: html`<h1>${t('cloud.forgot.title')}</h1><div class="notice" role="status"><p>${t('cloud.forgot.sent')}</p></div>`,
+    });
+  });
+
+  app.get('/password/reset', async (request, reply) => {
+    const token = (request.query as Record<string, unknown>).token;
+    if (typeof token !== 'string') throw new AppError('link_invalid', 400);
+    const claims = await cloud.links.inspect(token, RESET_PURPOSE);
+    if (await cloud.links.isUsed(platformView(cloud.db), claims.jti)) throw new AppError('link_used', 410);
+    return resetForm(request, reply, token, []);
+  });
+
+  app.post('/password/reset', async (request, reply) => {
+    const token = field(request.body, 'token');
+    const claims = await cloud.links.inspect(token, RESET_PURPOSE);
+    const account = await cloud.accounts.byId(claims.subject);
+    if (!account) throw new AppError('link_invalid', 400);
+    const password = field(request.body, 'password');
+    const problems = validatePassword({
+      password,
+      confirmation: field(request.body, 'password_confirm'),
+      username: account.name,
+    }).map((v) => v.code);
+    if (problems.length > 0) return resetForm(request, reply, token, problems, 422);
+    const hash = await hashPassword(cloud, password);
+    await cloud.db.transaction().execute(async (tx) => {
+      await cloud.links.consume(platformView(tx), token, RESET_PURPOSE);
+      await cloud.accounts.setPasswordHash(account.id, hash, tx);
+      await recordAudit(platformView(tx), {
+        actor: account.name,
+        action: 'password.reset',
+        target: account.id,
+        ip: request.ip,
+      });
+    });
+    await cloud.loginThrottle.succeed([`name:${account.name}`]);
+    request.session.destroy();
+    return reply.redirect('/login?notice=cloud.reset.done', 303);
+  });
+}

@@ -1,0 +1,338 @@
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../platform/database/connect.ts';
+import type { PlatformTables } from '../../platform/database/platform-schema.ts';
+import { type CloudInstance, startCloudInstance } from '../testing/cloud-instance.ts';
+import { CookieBrowser, formOn, type PageResult } from '../testing/cookie-browser.ts';
+import { type CountyPeer, startCountyPeer } from '../testing/county-peer.ts';
+
+const guidOf = (nationalId: string) => createHash('sha256').update(nationalId).digest('hex');
+const SECRET = 'peer-client-secret';
+
+let cloud: CloudInstance;
+let cyc: CountyPeer;
+let tn: CountyPeer;
+
+function teacher(id: string, username: string, nationalId: string, schoolid: string) {
+  return {
+    id,
+    claims: {
+      preferred_username: username,
+      name: '王小明',
+      family_name: '王',
+      given_name: '小明',
+      email: `${username}@example.org`,
+      guid: guidOf(nationalId),
+      schoolid,
+      titles: [{ schoolid, titles: ['教師', '資訊組長'] }],
+      classinfo: [],
+    },
+  };
+}
+
+beforeAll(async () => {
+  const database = await openDatabase<PlatformTables>({ dataDir: 'memory://', schema: 'public' });
+  cloud = await startCloudInstance(database);
+  const redirectUri = `${cloud.url}/cncreturnpage`;
+  cyc = await startCountyPeer({
+    clientId: 'educloud',
+    clientSecret: SECRET,
+    redirectUri,
+    accounts: [
+      teacher('cyc-1', 'teacher01', 'A128765434', '454503'),
+      teacher('cyc-2', 'wanderer', 'D220112230', '454601'),
+      teacher('cyc-3', 'stranger', 'Q123456782', '454602'),
+      { ...teacher('cyc-9', 'gone', 'R223456785', '454503'), suspended: true },
+    ],
+  });
+  tn = await startCountyPeer({
+    clientId: 'educloud',
+    clientSecret: SECRET,
+    redirectUri,
+    accounts: [teacher('tn-2', 'teacher02', 'D220112230', '114620')],
+  });
+  await cloud.services.counties.upsert({
+    code: 'cyc',
+    name: '嘉義縣',
+    issuer: cyc.issuer,
+    clientId: 'educloud',
+    clientSecret: SECRET,
+  });
+  await cloud.services.counties.upsert({
+    code: 'tn',
+    name: '臺南市',
+    issuer: tn.issuer,
+    clientId: 'educloud',
+    clientSecret: SECRET,
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await cloud?.close();
+  await cyc?.close();
+  await tn?.close();
+});
+
+async function countyLogin(
+  browser: CookieBrowser,
+  county: string,
+  returnTo = '/account',
+): Promise<PageResult> {
+  return browser.follow(`${cloud.url}/login/county/${county}?return_to=${encodeURIComponent(returnTo)}`);
+}
+
+async function post(
+  browser: CookieBrowser,
+  page: PageResult,
+  action: string,
+  form: Record<string, string> = {},
+) {
+  const { action: url, fields } = formOn(page, action);
+  return browser.follow(url, { form: { ...fields, ...form } });
+}
+
+/** Walks the whole first login with the given name and password. */
+async function createAccount(browser: CookieBrowser, county: string, name: string, password: string) {
+  let page = await countyLogin(browser, county);
+  expect(page.text).toContain('很抱歉，您沒有教育雲端帳號！');
+  page = await post(browser, page, '/first-login/create');
+  const choose = await browser.follow(
+    new URL(
+      page.text.match(/href="(\/first-login\/choose[^"]*)"/)?.[1]?.replaceAll('&amp;', '&') ?? '',
+      cloud.url,
+    ),
+  );
+  page = await post(browser, choose, '/first-login/name', { name });
+  page = await post(browser, page, '/first-login/password', {
+    password,
+    password_confirm: password,
+    email: '',
+    email_confirm: '',
+  });
+  return post(browser, page, '/first-login/consent', { decision: 'accept' });
+}
+
+describe('county login brokering and the first login', () => {
+  it('walks 很抱歉 → 我要建立帳號 → suggested name → password → consent → success', async () => {
+    const browser = new CookieBrowser();
+    cyc.loginAs('cyc-1');
+    let page = await countyLogin(browser, 'cyc');
+    expect(page.url.pathname).toBe('/first-login');
+    expect(page.text).toContain('很抱歉，您沒有教育雲端帳號！');
+    expect(page.text).toContain('王小明，您還沒有教育雲端帳號');
+
+    page = await post(browser, page, '/first-login/create');
+    expect(page.text).toContain('即將為您建立教育雲端帳號');
+    expect(page.text).toContain('<strong id="suggested-name">teacher01</strong>@mail.edu.tw');
+    expect(page.text).toContain('我不喜歡上面的帳號');
+
+    // The live check behind 「我不喜歡上面的帳號」.
+    const flow = page.url.searchParams.get('flow') ?? '';
+    const check = async (name: string) => {
+      const response = await browser.request(
+        `${cloud.url}/first-login/name-check?flow=${flow}&name=${encodeURIComponent(name)}`,
+        { accept: 'application/json' },
+      );
+      return (await response.json()) as { available: boolean; problems: string[] };
+    };
+    expect(await check('teacher01')).toMatchObject({ available: true });
+    expect((await check('admin.1')).problems).toContain('account_name.reserved');
+    expect((await check('1abcdef')).problems).toContain('account_name.start');
+
+    page = await post(browser, page, '/first-login/name', { name: 'teacher01' });
+    expect(page.text).toContain('申請教育雲端帳號');
+
+    const mismatch = await post(browser, page, '/first-login/password', {
+      password: 'Correct-horse-77',
+      password_confirm: 'Correct-horse-78',
+    });
+    expect(mismatch.status).toBe(422);
+    expect(mismatch.text).toContain('兩次輸入的密碼不一致');
+
+    page = await post(browser, mismatch, '/first-login/password', {
+      password: 'Correct-horse-77',
+      password_confirm: 'Correct-horse-77',
+      email: 'backup@example.org',
+      email_confirm: 'backup@example.org',
+    });
+    for (const line of [
+      '檢視您的個人基本資料',
+      '檢視您的電子郵件',
+      '檢視您的網路認證資料',
+      '檢視您的OpenID個人網址',
+      '檢視您的任職或就學資料',
+      '檢視您的客制化角色別',
+    ]) {
+      expect(page.text).toContain(line);
+    }
+    page = await post(browser, page, '/first-login/consent', { decision: 'accept' });
+    expect(page.text).toContain('您的教育雲帳號已啟用成功');
+    expect(page.text).toContain('teacher01@mail.edu.tw');
+
+    const account = await cloud.services.accounts.byName('teacher01');
+    expect(account?.pendingBackupEmail).toBe('backup@example.org');
+    expect(account?.guidHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(account?.guidHash).not.toBe(guidOf('A128765434'));
+    const mails = await cloud.services.db
+      .selectFrom('mail_outbox')
+      .select(['to_address', 'text_body'])
+      .execute();
+    expect(
+      mails.some(
+        (m) =>
+          m.to_address === 'backup@example.org' &&
+          m.text_body.includes('/account/backup-email/verify?token='),
+      ),
+    ).toBe(true);
+
+    const accountPage = await browser.follow(`${cloud.url}/account`);
+    expect(accountPage.text).toContain('嘉義縣：teacher01');
+  });
+
+  it('signs a linked county identity straight in and refreshes the copy of its schools and titles', async () => {
+    const peer = cyc.accounts.get('cyc-1');
+    if (!peer) throw new Error('missing peer account');
+    peer.claims.titles = [{ schoolid: '454503', titles: ['教師', '教務主任'] }];
+    const browser = new CookieBrowser();
+    cyc.loginAs('cyc-1');
+    const page = await countyLogin(browser, 'cyc');
+    expect(page.url.pathname).toBe('/account');
+    expect(page.text).toContain('teacher01@mail.edu.tw');
+    const identity = await cloud.services.accounts.identity(cyc.issuer, 'cyc-1');
+    expect(identity?.snapshot.titles).toEqual([{ schoolid: '454503', titles: ['教師', '教務主任'] }]);
+  });
+
+  it('refuses a replayed or forged /cncreturnpage', async () => {
+    const browser = new CookieBrowser();
+    cyc.loginAs('cyc-1');
+    const callback = await browser.follow(`${cloud.url}/login/county/cyc`, {
+      stopBefore: `${cloud.url}/cncreturnpage`,
+    });
+    expect(callback.url.pathname).toBe('/cncreturnpage');
+    const first = await browser.follow(callback.url);
+    expect(first.url.pathname).toBe('/account');
+
+    const replay = await browser.follow(callback.url);
+    expect(replay.status).toBe(400);
+    expect(replay.text).toContain('這個登入回應已失效');
+
+    const forged = new URL(callback.url);
+    forged.searchParams.set('state', 'forged-state');
+    expect((await browser.follow(forged)).status).toBe(400);
+
+    // Someone else's browser cannot use a callback it intercepted.
+    const browser2 = new CookieBrowser();
+    const callback2 = await browser2.follow(`${cloud.url}/login/county/cyc`, {
+      stopBefore: `${cloud.url}/cncreturnpage`,
+    });
+    const thief = new CookieBrowser();
+    const stolen = await thief.follow(callback2.url);
+    expect(stolen.status).toBe(400);
+    expect(await thief.follow(`${cloud.url}/account`)).toMatchObject({
+      url: expect.objectContaining({ pathname: '/login' }),
+    });
+  });
+
+  it('a county-A identity cannot reach an account linked to county B without its password', async () => {
+    // teacher02 has a cloud account through 臺南市.
+    const tnBrowser = new CookieBrowser();
+    tn.loginAs('tn-2');
+    const done = await createAccount(tnBrowser, 'tn', 'teacher02', 'Tainan-pass-2026');
+    expect(done.text).toContain('teacher02@mail.edu.tw');
+
+    // Another person in 嘉義縣 tries to link to it with a guessed password, then with the right one.
+    const attacker = new CookieBrowser();
+    cyc.loginAs('cyc-3');
+    let page = await countyLogin(attacker, 'cyc');
+    expect(page.text).toContain('很抱歉，您沒有教育雲端帳號！');
+    page = await attacker.follow(
+      new URL(
+        page.text.match(/href="(\/first-login\/link-existing[^"]*)"/)?.[1]?.replaceAll('&amp;', '&') ?? '',
+        cloud.url,
+      ),
+    );
+    const wrong = await post(attacker, page, '/first-login/link', {
+      name: 'teacher02@mail.edu.tw',
+      password: 'guess-guess-1',
+    });
+    expect(wrong.status).toBe(401);
+    const otherPerson = await post(attacker, wrong, '/first-login/link', {
+      name: 'teacher02',
+      password: 'Tainan-pass-2026',
+    });
+    expect(otherPerson.status).toBe(409);
+    expect(otherPerson.text).toContain('屬於另一個人');
+    expect(await cloud.services.accounts.identity(cyc.issuer, 'cyc-3')).toBeUndefined();
+    const teacher02 = await cloud.services.accounts.byName('teacher02');
+    expect((await cloud.services.accounts.identities(teacher02?.id ?? '')).map((i) => i.countyCode)).toEqual([
+      'tn',
+    ]);
+  });
+
+  it('a teacher who moved links the new county identity (same guid) only after the cloud password', async () => {
+    const browser = new CookieBrowser();
+    cyc.loginAs('cyc-2');
+    let page = await countyLogin(browser, 'cyc');
+    expect(page.text).toContain('您已經有教育雲端帳號 teacher02@mail.edu.tw');
+    expect(await cloud.services.accounts.identity(cyc.issuer, 'cyc-2')).toBeUndefined();
+    page = await post(browser, page, '/first-login/link', { password: 'wrong-password-1' });
+    expect(page.status).toBe(401);
+    expect(await cloud.services.accounts.identity(cyc.issuer, 'cyc-2')).toBeUndefined();
+    page = await post(browser, page, '/first-login/link', { password: 'Tainan-pass-2026' });
+    expect(page.url.pathname).toBe('/account');
+    expect(page.text).toContain('嘉義縣：wanderer');
+    expect(page.text).toContain('臺南市：teacher02');
+
+    // Next time 嘉義縣 signs straight in to the same account.
+    const again = new CookieBrowser();
+    const next = await countyLogin(again, 'cyc');
+    expect(next.text).toContain('teacher02@mail.edu.tw');
+  });
+
+  it('shows a clear message when the county refuses a suspended account', async () => {
+    const browser = new CookieBrowser();
+    cyc.loginAs('cyc-9');
+    const page = await countyLogin(browser, 'cyc');
+    expect(page.status).toBe(403);
+    expect(page.text).toContain('嘉義縣拒絕了這次登入');
+  });
+
+  it('a county that is down gives a clear message and the others keep working', async () => {
+    await cloud.services.counties.upsert({
+      code: 'down',
+      name: '停機縣',
+      issuer: 'http://127.0.0.1:9',
+      clientId: 'educloud',
+      clientSecret: SECRET,
+    });
+    const browser = new CookieBrowser();
+    const page = await countyLogin(browser, 'down');
+    expect(page.status).toBe(502);
+    expect(page.text).toContain('目前無法連線到停機縣的登入服務');
+    tn.loginAs('tn-2');
+    expect((await countyLogin(browser, 'tn')).text).toContain('teacher02@mail.edu.tw');
+    await cloud.services.counties.remove('down');
+  });
+
+  it('a suspended cloud account cannot sign in, by county or by password', async () => {
+    const account = await cloud.services.accounts.byName('teacher02');
+    await cloud.services.accounts.setState(account?.id ?? '', 'suspended');
+    tn.loginAs('tn-2');
+    const browser = new CookieBrowser();
+    const viaCounty = await countyLogin(browser, 'tn');
+    expect(viaCounty.status).toBe(403);
+    const login = await browser.follow(`${cloud.url}/login`);
+    const viaPassword = await post(browser, login, '/login', {
+      name: 'teacher02',
+      password: 'Tainan-pass-2026',
+    });
+    expect(viaPassword.status).toBe(403);
+    expect(viaPassword.text).toContain('已被停用');
+    await cloud.services.accounts.setState(account?.id ?? '', 'active');
+    const ok = await post(browser, viaPassword, '/login', {
+      name: 'Teacher02@mail.edu.tw',
+      password: 'Tainan-pass-2026',
+    });
+    expect(ok.url.pathname).toBe('/account');
+  });
+});

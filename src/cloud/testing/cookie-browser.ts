@@ -1,0 +1,97 @@
+// A browser without JavaScript for the cloud's HTTP tests: keeps cookies (by name and path, as
+// browsers do across the ports of one host) and follows redirects across sites.
+
+export interface PageResult {
+  url: URL;
+  status: number;
+  text: string;
+}
+
+export class CookieBrowser {
+  readonly cookies = new Map<string, { value: string; path: string }>();
+
+  #header(url: URL): string {
+    return [...this.cookies.entries()]
+      .filter(([, c]) => url.pathname.startsWith(c.path))
+      .map(([key, c]) => `${key.split('|')[0]}=${c.value}`)
+      .join('; ');
+  }
+
+  #store(response: Response): void {
+    for (const line of response.headers.getSetCookie()) {
+      const [pair = '', ...attributes] = line.split(';').map((s) => s.trim());
+      const eq = pair.indexOf('=');
+      const name = pair.slice(0, eq);
+      const value = pair.slice(eq + 1);
+      const path = attributes.find((a) => a.toLowerCase().startsWith('path='))?.slice(5) ?? '/';
+      const expired = attributes.some((a) => /^expires=thu, 01 jan 1970/i.test(a) || /^max-age=0$/i.test(a));
+      const key = `${name}|${path}`;
+      if (expired || value === '') this.cookies.delete(key);
+      else this.cookies.set(key, { value, path });
+    }
+  }
+
+  async request(
+    url: string | URL,
+    init: { form?: Record<string, string>; accept?: string } = {},
+  ): Promise<Response> {
+    const target = new URL(url);
+    const headers: Record<string, string> = { accept: init.accept ?? 'text/html' };
+    const cookie = this.#header(target);
+    if (cookie) headers.cookie = cookie;
+    let body: string | undefined;
+    if (init.form) {
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+      body = new URLSearchParams(init.form).toString();
+    }
+    const response = await fetch(target, {
+      method: body === undefined ? 'GET' : 'POST',
+      headers,
+      ...(body === undefined ? {} : { body }),
+      redirect: 'manual',
+    });
+    this.#store(response);
+    return response;
+  }
+
+  /**
+   * Requests `url` and follows redirects until a page is shown, or until the next hop would go to
+   * a URL starting with `stopBefore` (returned without requesting it).
+   */
+  async follow(
+    url: string | URL,
+    init: { form?: Record<string, string>; stopBefore?: string } = {},
+  ): Promise<PageResult> {
+    let current = new URL(url);
+    let response = await this.request(current, init.form ? { form: init.form } : {});
+    for (let hops = 0; hops < 25; hops++) {
+      const location = response.headers.get('location');
+      if (response.status < 300 || response.status >= 400 || !location) break;
+      current = new URL(location, current);
+      if (init.stopBefore && current.href.startsWith(init.stopBefore)) {
+        return { url: current, status: response.status, text: '' };
+      }
+      response = await this.request(current);
+    }
+    return { url: current, status: response.status, text: await response.text() };
+  }
+}
+
+/** The action and hidden fields of the form whose action contains `actionPart`. */
+export function formOn(
+  page: PageResult,
+  actionPart: string,
+): { action: URL; fields: Record<string, string> } {
+  for (const match of page.text.matchAll(/<form[^>]*action="([^"]*)"[^>]*>([\s\S]*?)<\/form>/g)) {
+    const action = (match[1] ?? '').replaceAll('&amp;', '&');
+    if (!action.includes(actionPart)) continue;
+    const fields: Record<string, string> = {};
+    for (const input of (match[2] ?? '').matchAll(/<input[^>]*type="hidden"[^>]*>/g)) {
+      const name = /name="([^"]+)"/.exec(input[0])?.[1];
+      const value = /value="([^"]*)"/.exec(input[0])?.[1] ?? '';
+      if (name) fields[name] = value.replaceAll('&amp;', '&');
+    }
+    return { action: new URL(action, page.url), fields };
+  }
+  throw new Error(`no form posting to ${actionPart} on ${page.url.href}: ${page.text.slice(0, 400)}`);
+}

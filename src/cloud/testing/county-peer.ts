@@ -1,0 +1,124 @@
+// A county portal stand-in for the cloud's tests: a real oidc-provider issuer (the certified
+// implementation) that offers `openid exchangedata`, signs the person in without a form (the test
+// says who is at the keyboard) and refuses suspended accounts the way a county does.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Provider, { type Configuration } from 'oidc-provider';
+
+export interface PeerAccount {
+  id: string;
+  suspended?: boolean;
+  claims: Record<string, unknown>;
+}
+
+export interface CountyPeer {
+  issuer: string;
+  accounts: Map<string, PeerAccount>;
+  /** The account the next login signs in as. */
+  loginAs(id: string): void;
+  close(): Promise<void>;
+}
+
+const EXCHANGE_CLAIMS = [
+  'preferred_username',
+  'name',
+  'family_name',
+  'given_name',
+  'email',
+  'guid',
+  'schoolid',
+  'titles',
+  'classinfo',
+];
+
+export async function startCountyPeer(options: {
+  clientId: string;
+  clientSecret: string;
+  redirectUri: string;
+  accounts: PeerAccount[];
+}): Promise<CountyPeer> {
+  const accounts = new Map(options.accounts.map((a) => [a.id, a]));
+  let current = options.accounts[0]?.id ?? '';
+  const server: Server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const configuration: Configuration = {
+    clients: [
+      {
+        client_id: options.clientId,
+        client_secret: options.clientSecret,
+        redirect_uris: [options.redirectUri],
+        grant_types: ['authorization_code'],
+        response_types: ['code'],
+        token_endpoint_auth_method: 'client_secret_basic',
+      },
+    ],
+    scopes: ['openid', 'exchangedata'],
+    claims: { openid: ['sub'], exchangedata: EXCHANGE_CLAIMS },
+    conformIdTokenClaims: false,
+    pkce: { required: () => true },
+    features: { devInteractions: { enabled: false } },
+    cookies: { keys: ['county-peer-cookie-key'] },
+    ttl: {
+      AccessToken: 600,
+      AuthorizationCode: 60,
+      IdToken: 600,
+      Interaction: 600,
+      Session: 3600,
+      Grant: 3600,
+    },
+    findAccount: async (_ctx, sub) => {
+      const account = accounts.get(sub);
+      if (!account || account.suspended) return undefined;
+      return { accountId: sub, claims: async () => ({ sub, ...account.claims }) };
+    },
+    interactions: { url: async (_ctx, interaction) => `/interaction/${interaction.uid}` },
+  };
+  const provider = new Provider(issuer, configuration);
+  const callback = provider.callback();
+
+  async function interact(req: IncomingMessage, res: ServerResponse) {
+    const details = await provider.interactionDetails(req, res);
+    if (details.prompt.name === 'login') {
+      const account = accounts.get(current);
+      if (!account || account.suspended) {
+        return provider.interactionFinished(req, res, {
+          error: 'access_denied',
+          error_description: 'account suspended',
+        });
+      }
+      return provider.interactionFinished(req, res, { login: { accountId: account.id } });
+    }
+    const grant = new provider.Grant({
+      accountId: details.session?.accountId ?? '',
+      clientId: options.clientId,
+    });
+    grant.addOIDCScope('openid exchangedata');
+    grant.addOIDCClaims(EXCHANGE_CLAIMS);
+    return provider.interactionFinished(req, res, { consent: { grantId: await grant.save() } });
+  }
+
+  server.on('request', (req, res) => {
+    if (req.url?.startsWith('/interaction/')) {
+      interact(req, res).catch((error: Error) => {
+        res.statusCode = 500;
+        res.end(error.message);
+      });
+      return;
+    }
+    callback(req, res);
+  });
+
+  return {
+    issuer,
+    accounts,
+    loginAs(id) {
+      current = id;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
