@@ -1,3 +1,4 @@
+import { cloudCommand } from '../cloud/cli.ts';
 import type { Config } from '../platform/config/options.ts';
 
 export interface CliCommand {
@@ -10,4 +11,6 @@ export interface CliCommand {
  * Admin commands of the roles (`edugate <name> …`), each in its context's cli.ts and listed here.
  * They talk to the role through its admin API (see admin-call.ts), so they work while the demo runs.
  */
-export const EXTRA_COMMANDS: Record<string, CliCommand> = {};
+export const EXTRA_COMMANDS: Record<string, CliCommand> = {
+  cloud: cloudCommand,
+};

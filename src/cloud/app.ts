@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { adminApi } from '../platform/http/admin-api.ts';
 import { createRoleApp } from '../platform/http/role-app.ts';
 import { sessions } from '../platform/http/sessions.ts';
 import { databaseReady } from '../platform/runtime/boot.ts';
@@ -8,6 +9,8 @@ import { accountRoutes } from './account/account-page.ts';
 import { backupEmailRoutes } from './account/backup-email.ts';
 import { loginRoutes } from './account/login.ts';
 import { passwordResetRoutes } from './account/password-reset.ts';
+import { cloudAdminRoutes } from './admin/api.ts';
+import { adminConsoleRoutes } from './admin/console.ts';
 import { countyLoginRoutes } from './broker/county-login.ts';
 import { firstLoginRoutes } from './first-login/routes.ts';
 import { cloudMessages } from './messages.ts';
@@ -70,6 +73,8 @@ ${
   accountRoutes(app);
   backupEmailRoutes(app);
   passwordResetRoutes(app);
+  adminConsoleRoutes(app);
+  await adminApi(app, ctx.secrets.adminToken, (api) => cloudAdminRoutes(api, services));
   for (const extension of extensions) await extension(app, services);
   return app;
 }

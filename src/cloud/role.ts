@@ -2,6 +2,7 @@ import type { RoleModule } from '../platform/runtime/role.ts';
 import { buildCloudApp, type CloudExtension } from './app.ts';
 import { cloudMigrations } from './migrations.ts';
 import type { CloudTables } from './schema.ts';
+import { seedCloudDemo } from './seed.ts';
 
 /** Features of other contexts mounted on the cloud app (the SAML IdP adds itself here). */
 export const cloudExtensions: CloudExtension[] = [];
@@ -10,5 +11,6 @@ export const cloudRole: RoleModule<CloudTables> = {
   name: 'cloud',
   title: { 'zh-TW': '教育雲', en: 'Education cloud' },
   migrations: { ...cloudMigrations },
+  seedDemo: (ctx) => seedCloudDemo(ctx),
   buildApp: (ctx) => buildCloudApp(ctx, cloudExtensions),
 };
