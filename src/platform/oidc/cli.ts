@@ -1,0 +1,124 @@
+import { parseArgs } from 'node:util';
+import type { CliCommand } from '../../cli/commands.ts';
+import type { Config } from '../config/options.ts';
+import type { RoleName } from '../database/connect.ts';
+
+type AdminCall = (
+  config: Config,
+  role: RoleName,
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+  path: string,
+  body?: unknown,
+) => Promise<{ status: number; body: unknown }>;
+
+const ROLES_WITH_ISSUERS = new Set(['county', 'cloud']);
+
+function target(values: { role?: string | undefined; tenant?: string | undefined }) {
+  const role = values.role ?? '';
+  if (!ROLES_WITH_ISSUERS.has(role)) return undefined;
+  return { role: role as RoleName, tenant: values.tenant ?? 'default' };
+}
+
+async function call(
+  callAdmin: AdminCall,
+  config: Config,
+  role: RoleName,
+  method: 'GET' | 'POST',
+  path: string,
+  body?: unknown,
+) {
+  const response = await callAdmin(config, role, method, path, body);
+  if (response.status >= 400) {
+    console.error(JSON.stringify(response.body));
+    return 1;
+  }
+  console.log(JSON.stringify(response.body, null, path.endsWith('/clients') && method === 'POST' ? 0 : 2));
+  return 0;
+}
+
+/**
+ * `edugate client add|list|rotate-secret` and `edugate keys rotate|list` for the roles that are
+ * OpenID providers. They go through the role's admin API, so they work while the server runs.
+ */
+export function oidcCommands(callAdmin: AdminCall): Record<string, CliCommand> {
+  return {
+    client: {
+      usage: 'client add --role R --tenant T',
+      summary: 'register an OIDC client (--name, --redirect-uri…, --scope…); prints its id and secret once',
+      async run(config, args) {
+        const { values, positionals } = parseArgs({
+          args,
+          allowPositionals: true,
+          options: {
+            role: { type: 'string' },
+            tenant: { type: 'string' },
+            name: { type: 'string' },
+            'redirect-uri': { type: 'string', multiple: true },
+            'post-logout-redirect-uri': { type: 'string', multiple: true },
+            scope: { type: 'string', multiple: true },
+            public: { type: 'boolean' },
+            'client-id': { type: 'string' },
+          },
+        });
+        const where = target(values);
+        const verb = positionals[0];
+        if (!where || !verb) {
+          console.error(
+            'usage: edugate client add --role county|cloud [--tenant T] --name NAME --redirect-uri URI [--scope S …] [--public]\n' +
+              '       edugate client list --role R [--tenant T]\n' +
+              '       edugate client rotate-secret --role R [--tenant T] --client-id ID',
+          );
+          return 2;
+        }
+        const base = `/admin/api/oidc/${encodeURIComponent(where.tenant)}/clients`;
+        if (verb === 'list') return call(callAdmin, config, where.role, 'GET', base);
+        if (verb === 'rotate-secret') {
+          if (!values['client-id']) {
+            console.error('rotate-secret needs --client-id');
+            return 2;
+          }
+          return call(
+            callAdmin,
+            config,
+            where.role,
+            'POST',
+            `${base}/${encodeURIComponent(values['client-id'])}/secret`,
+          );
+        }
+        if (verb !== 'add' || !values.name || !values['redirect-uri']?.length) {
+          console.error('client add needs --name and at least one --redirect-uri');
+          return 2;
+        }
+        return call(callAdmin, config, where.role, 'POST', base, {
+          name: values.name,
+          redirect_uris: values['redirect-uri'],
+          post_logout_redirect_uris: values['post-logout-redirect-uri'] ?? [],
+          scopes: (values.scope ?? ['openid']).flatMap((s) => s.split(/[\s,]+/)).filter(Boolean),
+          public: values.public ?? false,
+          ...(values['client-id'] ? { client_id: values['client-id'] } : {}),
+        });
+      },
+    },
+    keys: {
+      usage: 'keys rotate --role R --tenant T',
+      summary: 'add a new ID token signing key (the old one stays published until its tokens expire)',
+      async run(config, args) {
+        const { values, positionals } = parseArgs({
+          args,
+          allowPositionals: true,
+          options: { role: { type: 'string' }, tenant: { type: 'string' } },
+        });
+        const where = target(values);
+        const verb = positionals[0];
+        if (!where || (verb !== 'rotate' && verb !== 'list')) {
+          console.error('usage: edugate keys rotate|list --role county|cloud [--tenant T]');
+          return 2;
+        }
+        const base = `/admin/api/oidc/${encodeURIComponent(where.tenant)}/keys`;
+        return verb === 'rotate'
+          ? call(callAdmin, config, where.role, 'POST', `${base}/rotate`)
+          : call(callAdmin, config, where.role, 'GET', base);
+      },
+    },
+  };
+}

@@ -1,0 +1,330 @@
+import { randomBytes } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Adapter, AdapterPayload } from 'oidc-provider';
+import Provider from 'oidc-provider';
+import { AppError } from '../errors/app-error.ts';
+import type { OidcTables } from './schema.ts';
+import type { SecretBox } from './secret-box.ts';
+
+export interface ClientInput {
+  name: string;
+  /** Exact redirect URIs (no wildcards, no fragment). */
+  redirectUris: string[];
+  postLogoutRedirectUris?: string[] | undefined;
+  /** Scopes the client may request; anything else is refused with `invalid_scope`. */
+  scopes: string[];
+  /** A public client (no secret; PKCE required). */
+  public?: boolean | undefined;
+  /** Fixed id (demo seeds, migrations from another system); random when absent. */
+  clientId?: string | undefined;
+  /** Fixed secret (demo seeds); random when absent. */
+  clientSecret?: string | undefined;
+}
+
+export interface ClientRecord {
+  clientId: string;
+  name: string;
+  redirectUris: string[];
+  postLogoutRedirectUris: string[];
+  scopes: string[];
+  public: boolean;
+  source: 'admin' | 'registration' | 'seed';
+  disabled: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface IssuedClient {
+  client_id: string;
+  /** Shown once: only the encrypted form is kept. Absent for public clients. */
+  client_secret?: string;
+}
+
+const CLIENT_ID = /^[A-Za-z0-9._~-]{3,128}$/;
+const newClientId = () => randomBytes(16).toString('hex');
+const newSecret = () => randomBytes(32).toString('base64url');
+const CACHE_MS = 5000;
+
+function checkRedirectUri(uri: string): void {
+  const url = URL.parse(uri);
+  if (!url || url.hash || !['http:', 'https:'].includes(url.protocol) || uri.includes('*')) {
+    throw new AppError('oidc_redirect_uri_invalid', 400, { uri });
+  }
+}
+
+/**
+ * The relying parties of one issuer: registered by administrators (console, CLI), by Dynamic
+ * Client Registration, or by a demo seed. Redirect URIs match exactly; the secret is returned
+ * once and stored encrypted (oidc-provider compares it in constant time).
+ */
+export class ClientRegistry {
+  readonly #db: Kysely<OidcTables>;
+  readonly #tenant: string;
+  readonly #box: SecretBox;
+  readonly #supportedScopes: Set<string>;
+  readonly #cache = new Map<string, { at: number; row: ClientRow | undefined }>();
+
+  constructor(db: Kysely<OidcTables>, tenant: string, box: SecretBox, supportedScopes: Iterable<string>) {
+    this.#db = db;
+    this.#tenant = tenant;
+    this.#box = box;
+    this.#supportedScopes = new Set(supportedScopes);
+  }
+
+  get supportedScopes(): string[] {
+    return [...this.#supportedScopes];
+  }
+
+  #checkScopes(scopes: string[]): string[] {
+    const unique = [...new Set(scopes.flatMap((s) => s.split(/\s+/)).filter(Boolean))];
+    for (const scope of unique) {
+      if (!this.#supportedScopes.has(scope)) throw new AppError('oidc_scope_unknown', 400, { scope });
+    }
+    if (!unique.includes('openid')) unique.unshift('openid');
+    return unique;
+  }
+
+  async add(input: ClientInput, source: ClientRecord['source'] = 'admin'): Promise<IssuedClient> {
+    const clientId = input.clientId ?? newClientId();
+    if (!CLIENT_ID.test(clientId)) throw new AppError('oidc_client_id_invalid', 400);
+    if (!input.name.trim()) throw new AppError('oidc_client_name_required', 400);
+    if (input.redirectUris.length === 0) throw new AppError('oidc_redirect_uri_required', 400);
+    for (const uri of [...input.redirectUris, ...(input.postLogoutRedirectUris ?? [])]) checkRedirectUri(uri);
+    const scopes = this.#checkScopes(input.scopes);
+    const secret = input.public ? undefined : (input.clientSecret ?? newSecret());
+    const metadata = {
+      client_name: input.name.trim(),
+      redirect_uris: [...new Set(input.redirectUris)],
+      post_logout_redirect_uris: [...new Set(input.postLogoutRedirectUris ?? [])],
+      scope: scopes.join(' '),
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: input.public ? 'none' : 'client_secret_basic',
+    };
+    const inserted = await this.#db
+      .insertInto('oidc_clients')
+      .values({
+        tenant: this.#tenant,
+        client_id: clientId,
+        name: metadata.client_name,
+        metadata: JSON.stringify(metadata),
+        secret_ciphertext: secret ? this.#box.seal(secret) : null,
+        source,
+        disabled: false,
+        created_at: new Date(),
+        updated_at: new Date(),
+      })
+      .onConflict((oc) => oc.columns(['tenant', 'client_id']).doNothing())
+      .executeTakeFirst();
+    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) throw new AppError('oidc_client_exists', 409);
+    this.#cache.delete(clientId);
+    return secret ? { client_id: clientId, client_secret: secret } : { client_id: clientId };
+  }
+
+  /** Creates the client, or brings an existing one to exactly this state (idempotent seeds). */
+  async ensure(input: ClientInput & { clientId: string }): Promise<void> {
+    const existing = await this.get(input.clientId);
+    if (!existing) {
+      await this.add(input, 'seed');
+      return;
+    }
+    await this.update(input.clientId, input);
+    if (input.clientSecret) await this.#setSecret(input.clientId, input.clientSecret);
+  }
+
+  async update(
+    clientId: string,
+    changes: Partial<Pick<ClientInput, 'name' | 'redirectUris' | 'postLogoutRedirectUris' | 'scopes'>> & {
+      disabled?: boolean;
+    },
+  ): Promise<ClientRecord> {
+    const row = await this.#row(clientId, false);
+    if (!row) throw new AppError('oidc_client_not_found', 404);
+    const metadata = { ...row.metadata };
+    if (changes.name !== undefined) metadata.client_name = changes.name.trim();
+    if (changes.redirectUris !== undefined) {
+      if (changes.redirectUris.length === 0) throw new AppError('oidc_redirect_uri_required', 400);
+      for (const uri of changes.redirectUris) checkRedirectUri(uri);
+      metadata.redirect_uris = [...new Set(changes.redirectUris)];
+    }
+    if (changes.postLogoutRedirectUris !== undefined) {
+      for (const uri of changes.postLogoutRedirectUris) checkRedirectUri(uri);
+      metadata.post_logout_redirect_uris = [...new Set(changes.postLogoutRedirectUris)];
+    }
+    if (changes.scopes !== undefined) metadata.scope = this.#checkScopes(changes.scopes).join(' ');
+    await this.#db
+      .updateTable('oidc_clients')
+      .set({
+        name: String(metadata.client_name ?? row.name),
+        metadata: JSON.stringify(metadata),
+        updated_at: new Date(),
+        ...(changes.disabled !== undefined ? { disabled: changes.disabled } : {}),
+      })
+      .where('tenant', '=', this.#tenant)
+      .where('client_id', '=', clientId)
+      .execute();
+    this.#cache.delete(clientId);
+    const record = await this.get(clientId);
+    if (!record) throw new AppError('oidc_client_not_found', 404);
+    return record;
+  }
+
+  /** A new secret, shown once; the old one stops working immediately. */
+  async rotateSecret(clientId: string): Promise<IssuedClient> {
+    const row = await this.#row(clientId, false);
+    if (!row) throw new AppError('oidc_client_not_found', 404);
+    if (row.metadata.token_endpoint_auth_method === 'none') throw new AppError('oidc_client_public', 400);
+    const secret = newSecret();
+    await this.#setSecret(clientId, secret);
+    return { client_id: clientId, client_secret: secret };
+  }
+
+  async #setSecret(clientId: string, secret: string): Promise<void> {
+    await this.#db
+      .updateTable('oidc_clients')
+      .set({ secret_ciphertext: this.#box.seal(secret), updated_at: new Date() })
+      .where('tenant', '=', this.#tenant)
+      .where('client_id', '=', clientId)
+      .execute();
+    this.#cache.delete(clientId);
+  }
+
+  async remove(clientId: string): Promise<void> {
+    await this.#db
+      .deleteFrom('oidc_clients')
+      .where('tenant', '=', this.#tenant)
+      .where('client_id', '=', clientId)
+      .execute();
+    this.#cache.delete(clientId);
+  }
+
+  async get(clientId: string): Promise<ClientRecord | undefined> {
+    const row = await this.#row(clientId, false);
+    return row ? toRecord(row) : undefined;
+  }
+
+  async list(): Promise<ClientRecord[]> {
+    const rows = await this.#db
+      .selectFrom('oidc_clients')
+      .selectAll()
+      .where('tenant', '=', this.#tenant)
+      .orderBy('created_at')
+      .execute();
+    return rows.map((row) => toRecord({ ...row, metadata: row.metadata as ClientMetadata }));
+  }
+
+  /**
+   * The oidc-provider metadata of an enabled client, with its secret. Both `client_secret_basic`
+   * and `client_secret_post` are accepted for confidential clients (SPEC §4): the method that
+   * the current request uses is the one presented to oidc-provider.
+   */
+  async providerMetadata(clientId: string): Promise<AdapterPayload | undefined> {
+    const row = await this.#row(clientId, true);
+    if (!row || row.disabled) return undefined;
+    const metadata: Record<string, unknown> = { ...row.metadata, client_id: clientId };
+    if (row.secret_ciphertext) metadata.client_secret = this.#box.open(row.secret_ciphertext);
+    const method = metadata.token_endpoint_auth_method;
+    if (method === 'client_secret_basic' || method === 'client_secret_post') {
+      metadata.token_endpoint_auth_method = requestAuthMethod() ?? method;
+    }
+    return metadata as AdapterPayload;
+  }
+
+  /** Stores a client created by Dynamic Client Registration (oidc-provider validated it). */
+  async saveRegistered(clientId: string, payload: AdapterPayload): Promise<void> {
+    const { client_secret: secret, client_id: _id, ...rest } = payload as Record<string, unknown>;
+    const metadata = { ...rest };
+    const name = typeof metadata.client_name === 'string' ? metadata.client_name : clientId;
+    const values = {
+      name,
+      metadata: JSON.stringify(metadata),
+      secret_ciphertext: typeof secret === 'string' ? this.#box.seal(secret) : null,
+      updated_at: new Date(),
+    };
+    await this.#db
+      .insertInto('oidc_clients')
+      .values({
+        tenant: this.#tenant,
+        client_id: clientId,
+        source: 'registration',
+        disabled: false,
+        created_at: new Date(),
+        ...values,
+      })
+      .onConflict((oc) => oc.columns(['tenant', 'client_id']).doUpdateSet(values))
+      .execute();
+    this.#cache.delete(clientId);
+  }
+
+  async #row(clientId: string, cached: boolean): Promise<ClientRow | undefined> {
+    const hit = this.#cache.get(clientId);
+    if (cached && hit && Date.now() - hit.at < CACHE_MS) return hit.row;
+    const row = await this.#db
+      .selectFrom('oidc_clients')
+      .selectAll()
+      .where('tenant', '=', this.#tenant)
+      .where('client_id', '=', clientId)
+      .executeTakeFirst();
+    const value = row ? { ...row, metadata: row.metadata as ClientMetadata } : undefined;
+    if (this.#cache.size > 1000) this.#cache.clear();
+    this.#cache.set(clientId, { at: Date.now(), row: value });
+    return value;
+  }
+
+  /** The adapter oidc-provider uses for its `Client` model. */
+  adapter(): Adapter {
+    return {
+      find: (id) => this.providerMetadata(id),
+      upsert: (id, payload) => this.saveRegistered(id, payload),
+      destroy: (id) => this.remove(id),
+      findByUid: async () => undefined,
+      findByUserCode: async () => undefined,
+      consume: async () => {},
+      revokeByGrantId: async () => {},
+    };
+  }
+}
+
+type ClientMetadata = Record<string, unknown> & {
+  client_name?: string;
+  redirect_uris?: string[];
+  post_logout_redirect_uris?: string[];
+  scope?: string;
+  token_endpoint_auth_method?: string;
+};
+
+interface ClientRow {
+  client_id: string;
+  name: string;
+  metadata: ClientMetadata;
+  secret_ciphertext: string | null;
+  source: ClientRecord['source'];
+  disabled: boolean;
+  created_at: Date;
+  updated_at: Date;
+}
+
+function toRecord(row: ClientRow): ClientRecord {
+  return {
+    clientId: row.client_id,
+    name: row.name,
+    redirectUris: row.metadata.redirect_uris ?? [],
+    postLogoutRedirectUris: row.metadata.post_logout_redirect_uris ?? [],
+    scopes: (row.metadata.scope ?? '').split(' ').filter(Boolean),
+    public: row.metadata.token_endpoint_auth_method === 'none',
+    source: row.source,
+    disabled: row.disabled,
+    createdAt: new Date(row.created_at),
+    updatedAt: new Date(row.updated_at),
+  };
+}
+
+/** How the client in the current oidc-provider request authenticates, when it says so. */
+function requestAuthMethod(): 'client_secret_basic' | 'client_secret_post' | undefined {
+  const ctx = Provider.ctx;
+  if (!ctx) return undefined;
+  if (/^basic /i.test(ctx.get('authorization'))) return 'client_secret_basic';
+  const params = (ctx as { oidc?: { params?: Record<string, unknown> } }).oidc?.params;
+  if (params && typeof params.client_secret === 'string') return 'client_secret_post';
+  return undefined;
+}

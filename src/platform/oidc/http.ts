@@ -1,0 +1,265 @@
+import type { IncomingMessage } from 'node:http';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { InteractionResults } from 'oidc-provider';
+import { AppError } from '../errors/app-error.ts';
+import { sendPage } from '../http/role-app.ts';
+import { html } from '../views/html.ts';
+import { page } from '../views/layout.ts';
+import { oidcMessages } from './messages.ts';
+import { DISCOVERY_PATH, INTERACTION_PATH, LOGOUT_ALIAS, OIDC_ROUTES } from './paths.ts';
+import type { OidcProvider } from './provider.ts';
+
+/** What an interaction page needs to know (never the raw oidc-provider objects). */
+export interface InteractionView {
+  uid: string;
+  /** `login`, `consent`, or a host prompt name. */
+  prompt: string;
+  reasons: string[];
+  details: Record<string, unknown>;
+  clientId: string;
+  clientName: string;
+  /** Scopes the client asked for. */
+  scopes: string[];
+  /** The signed-in account, once the login prompt is done. */
+  accountId: string | undefined;
+  /** Where forms of this interaction post (cookie path): `${prefix}/interaction/${uid}`. */
+  action: string;
+  params: Record<string, unknown>;
+}
+
+export type InteractionHandler = (
+  request: FastifyRequest,
+  reply: FastifyReply,
+  interaction: InteractionView,
+) => Promise<unknown>;
+
+export interface InteractionHandlers {
+  /** Shows the host's login page; on success the host calls `finishLogin`. */
+  login: InteractionHandler;
+  /** Host prompts by name (those given as `OidcProviderOptions.prompts`). */
+  prompts?: Record<string, InteractionHandler>;
+}
+
+/**
+ * Mounts the protocol endpoints (discovery, authorize, token, userinfo, keys, logout,
+ * registration, revocation) on `app` under the issuer's path. oidc-provider is a Koa app: the
+ * request is handed to it untouched (body unread — these routes have no body parser; CSRF does
+ * not apply, the protocol has its own protections). Register on a Fastify context without the
+ * session plugin so protocol calls do not load browser sessions.
+ */
+export async function mountProtocol(app: FastifyInstance, oidc: OidcProvider): Promise<void> {
+  await app.register(
+    async (scope) => {
+      scope.removeAllContentTypeParsers();
+      scope.addContentTypeParser('*', (_request, _payload, done) => done(null));
+      const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+        await oidc.refreshKeysIfChanged();
+        reply.hijack();
+        const raw = request.raw as IncomingMessage & { originalUrl?: string };
+        let rest = (raw.url ?? '/').slice(oidc.routePrefix.length) || '/';
+        if (
+          rest === LOGOUT_ALIAS ||
+          rest.startsWith(`${LOGOUT_ALIAS}?`) ||
+          rest.startsWith(`${LOGOUT_ALIAS}/`)
+        ) {
+          rest = OIDC_ROUTES.end_session + rest.slice(LOGOUT_ALIAS.length);
+        }
+        raw.originalUrl = oidc.mountPath + rest;
+        raw.url = rest;
+        await oidc.callback(raw, reply.raw);
+      };
+      const config = { csrf: false };
+      scope.route({ method: ['GET', 'POST', 'OPTIONS', 'DELETE', 'PUT'], url: '/oidc/*', handler, config });
+      scope.route({ method: ['GET', 'OPTIONS'], url: DISCOVERY_PATH, handler, config });
+    },
+    { prefix: relativePrefix(app, oidc) },
+  );
+}
+
+/**
+ * Mounts the interaction pages below the issuer path: the host's login page and prompts, and the
+ * generic consent page (one zh-TW line per scope, 同意授權 / 拒絕). Register it where the host's
+ * session plugin runs (the consent form carries the session's CSRF token when there is one).
+ */
+export async function mountInteractions(
+  app: FastifyInstance,
+  oidc: OidcProvider,
+  handlers: InteractionHandlers,
+): Promise<void> {
+  app.i18n.add(oidcMessages);
+  await app.register(
+    async (scope) => {
+      scope.get<{ Params: { uid: string } }>(`${INTERACTION_PATH}/:uid`, async (request, reply) => {
+        const view = await interactionView(oidc, request, reply);
+        if (view.prompt === 'login') return handlers.login(request, reply, view);
+        if (view.prompt === 'consent') return renderConsent(oidc, request, reply, view);
+        const custom = handlers.prompts?.[view.prompt];
+        if (!custom) throw new Error(`no handler for the interaction prompt ${view.prompt}`);
+        return custom(request, reply, view);
+      });
+      scope.post<{ Params: { uid: string }; Body: { decision?: string } }>(
+        `${INTERACTION_PATH}/:uid/consent`,
+        async (request, reply) => {
+          const view = await interactionView(oidc, request, reply);
+          if (view.prompt !== 'consent') throw new AppError('oidc_interaction_expired', 400);
+          if (request.body?.decision !== 'allow') {
+            return abortInteraction(
+              oidc,
+              request,
+              reply,
+              'access_denied',
+              'End-User denied the authorization',
+            );
+          }
+          return grantConsent(oidc, request, reply, view);
+        },
+      );
+      // Where a host page (e.g. the profile check) sends the browser back: the checks run again.
+      scope.get<{ Params: { uid: string } }>(`${INTERACTION_PATH}/:uid/continue`, async (request, reply) => {
+        await interactionView(oidc, request, reply);
+        return finishInteraction(oidc, request, reply, {});
+      });
+      scope.post<{ Params: { uid: string } }>(`${INTERACTION_PATH}/:uid/abort`, async (request, reply) =>
+        abortInteraction(oidc, request, reply, 'access_denied', 'End-User aborted the interaction'),
+      );
+    },
+    { prefix: relativePrefix(app, oidc) },
+  );
+}
+
+/** The issuer's route prefix relative to the Fastify context the routes are registered on. */
+function relativePrefix(app: FastifyInstance, oidc: OidcProvider): string {
+  const here = app.prefix.replace(/\/$/, '');
+  if (!oidc.routePrefix.startsWith(here)) {
+    throw new Error(`OIDC routes for ${oidc.routePrefix} cannot be registered below ${app.prefix}`);
+  }
+  return oidc.routePrefix.slice(here.length);
+}
+
+/** Reads the current interaction (from its cookie); an expired or finished one is a clear page. */
+export async function interactionView(
+  oidc: OidcProvider,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<InteractionView> {
+  let details: Awaited<ReturnType<OidcProvider['provider']['interactionDetails']>>;
+  try {
+    details = await oidc.provider.interactionDetails(request.raw, reply.raw);
+  } catch {
+    throw new AppError('oidc_interaction_expired', 400);
+  }
+  const uid = (request.params as { uid?: string }).uid;
+  if (uid !== undefined && uid !== details.uid) throw new AppError('oidc_interaction_expired', 400);
+  const clientId = String(details.params.client_id ?? '');
+  const client = await oidc.clients.get(clientId);
+  return {
+    uid: details.uid,
+    prompt: details.prompt.name,
+    reasons: details.prompt.reasons,
+    details: details.prompt.details as Record<string, unknown>,
+    clientId,
+    clientName: client?.name ?? clientId,
+    scopes: String(details.params.scope ?? '')
+      .split(' ')
+      .filter(Boolean),
+    accountId: details.session?.accountId,
+    action: `${oidc.mountPath}${INTERACTION_PATH}/${details.uid}`,
+    params: details.params,
+  };
+}
+
+/** Ends the login prompt for `accountId` and sends the browser back to oidc-provider. */
+export async function finishLogin(
+  oidc: OidcProvider,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  accountId: string,
+  amr: string[] = ['pwd'],
+) {
+  return finishInteraction(oidc, request, reply, { login: { accountId, amr, remember: true } });
+}
+
+/** Resumes the authorization after a host prompt (its check runs again). */
+export async function finishInteraction(
+  oidc: OidcProvider,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  result: InteractionResults,
+) {
+  let returnTo: string;
+  try {
+    returnTo = await oidc.provider.interactionResult(request.raw, reply.raw, result);
+  } catch {
+    throw new AppError('oidc_interaction_expired', 400);
+  }
+  return reply.redirect(returnTo, 303);
+}
+
+/** Ends the authorization with an OAuth error the client receives (e.g. `access_denied`). */
+export async function abortInteraction(
+  oidc: OidcProvider,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  error: string,
+  description: string,
+) {
+  return finishInteraction(oidc, request, reply, { error, error_description: description });
+}
+
+async function renderConsent(
+  oidc: OidcProvider,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  view: InteractionView,
+) {
+  const t = request.t;
+  const missing = new Set((view.details.missingOIDCScope as string[] | undefined) ?? view.scopes);
+  const asked = view.scopes.filter((scope) => missing.has(scope) && oidc.scopes.includes(scope));
+  const already = view.scopes.filter((scope) => !missing.has(scope) && oidc.scopes.includes(scope));
+  const csrf = request.session
+    ? html`<input type="hidden" name="_csrf" value="${request.session.csrfToken()}">`
+    : '';
+  return sendPage(
+    reply,
+    page(request, {
+      title: t('oidc.consent.title'),
+      brand: request.server.brand,
+      main: html`<h1>${t('oidc.consent.title')}</h1>
+<form method="post" action="${view.action}/consent" class="panel">
+${csrf}
+<p>${t('oidc.consent.intro', { client: view.clientName })}</p>
+<ul class="consent-scopes">${asked.map((scope) => html`<li data-scope="${scope}">${oidc.consentLine(scope, request.locale)}</li>`)}</ul>
+${already.length > 0 ? html`<p class="meta">${t('oidc.consent.already')}</p><ul class="meta">${already.map((scope) => html`<li data-scope="${scope}">${oidc.consentLine(scope, request.locale)}</li>`)}</ul>` : ''}
+<p class="hint">${t('oidc.consent.remember')}</p>
+<p><button type="submit" name="decision" value="allow">${t('oidc.consent.allow')}</button>
+<button type="submit" name="decision" value="deny" class="secondary">${t('oidc.consent.deny')}</button></p>
+</form>`,
+    }),
+  );
+}
+
+async function grantConsent(
+  oidc: OidcProvider,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  view: InteractionView,
+) {
+  const details = await oidc.provider.interactionDetails(request.raw, reply.raw);
+  const accountId = details.session?.accountId;
+  if (!accountId) throw new AppError('oidc_interaction_expired', 400);
+  const { Grant } = oidc.provider;
+  const grant =
+    (details.grantId ? await Grant.find(details.grantId) : undefined) ??
+    new Grant({ accountId, clientId: view.clientId });
+  const missingScopes = (view.details.missingOIDCScope as string[] | undefined) ?? view.scopes;
+  const missingClaims = view.details.missingOIDCClaims as string[] | undefined;
+  if (missingScopes.length > 0) grant.addOIDCScope(missingScopes.join(' '));
+  if (missingClaims?.length) grant.addOIDCClaims(missingClaims);
+  const grantId = await grant.save();
+  await oidc.consents.remember(
+    accountId,
+    view.clientId,
+    view.scopes.filter((scope) => oidc.scopes.includes(scope)),
+  );
+  return finishInteraction(oidc, request, reply, { consent: { grantId } });
+}

@@ -1,0 +1,104 @@
+/**
+ * # OpenID Connect provider core (county portal and education cloud)
+ *
+ * One piece serves every issuer EduGate runs: oidc-provider configured for the contract of the
+ * deployed Taiwanese providers (SPEC §4) — paths `/.well-known/openid-configuration`,
+ * `/oidc/v1/azp`, `/oidc/v1/token`, `/oidc/v1/userinfo` (GET, POST), `/oidc/v1/jwksets`,
+ * `/oidc/v1/logout-to-go` = `/oidc/v1/userlogout`; code flow, PKCE required for public clients
+ * and optional for confidential ones, `client_secret_basic` and `client_secret_post` both
+ * accepted, refresh tokens without `offline_access`, RS256 ID tokens carrying the scope claims,
+ * `expires_in` 3600.
+ *
+ * ## Using it in a role
+ *
+ * ```ts
+ * // migrations: the role names the migration with its own prefix
+ * migrations: { ...oidcMigrations('1101_oidc_provider') }
+ *
+ * const oidc = await OidcProvider.create({
+ *   tenant: 'cyc',                        // key in the role database; 'default' for one issuer
+ *   issuer: `${ctx.urls.county}/cyc`,     // a path is fine; routes mount under it
+ *   db: ctx.db, redis: ctx.redis,         // Redis (when set) keeps codes, access tokens, sessions
+ *   installationSecret: ctx.secrets.secret,
+ *   registrationToken: ctx.secrets.registrationToken, // DCR at /oidc/v1/registration
+ *   scopes: { openid: ['sub'], email: ['email', 'email_verified'], … },  // scope → claims
+ *   consentLines: { openid: { 'zh-TW': '檢視您的網路認證資料', en: '…' }, … },
+ *   accounts: { findAccount: async (id, use) => ({ accountId: id, claims: async () => ({…}) }) },
+ *   prompts: [{ name: 'profile', check: async ({ accountId }) => incomplete ? { missing: […] } : undefined }],
+ *   i18n: app.i18n, brand: app.brand, secureCookies: ctx.config.secureCookies, log: ctx.log,
+ * });
+ * await mountProtocol(app, oidc);          // on a context WITHOUT the session plugin
+ * await mountInteractions(tenantScope, oidc, {   // where the session plugin runs
+ *   login: async (request, reply, view) => …render login form posting to `${view.action}/login`…,
+ *   prompts: { profile: async (request, reply, view) => reply.redirect(`…/profile?next=${view.action}/continue`) },
+ * });
+ * // after the host's own login route authenticated the person:
+ * return finishLogin(oidc, request, reply, accountId);
+ * // resource APIs:
+ * app.get('/cncresource/api/v1/guid', resourceHandler(oidc, ['guid'], async (token) => ({ … })));
+ * // admin API + CLI (`edugate client add …`, `edugate keys rotate …`):
+ * await adminApi(app, ctx.secrets.adminToken, (api) => oidcAdminRoutes(api, (tenant) => issuers.get(tenant)));
+ * ```
+ *
+ * ## Pieces
+ * - `OidcProvider` (provider.ts): `create(options)`, `.provider` (oidc-provider instance),
+ *   `.clients` (`ClientRegistry`: add / ensure / update / rotateSecret / remove / list / get),
+ *   `.keys` (`SigningKeyStore`: rotate / list), `.rotateKeys()` (rotate + reload),
+ *   `.consents` (`ConsentStore`), `.maintain()` (sweep expired artifacts, prune old keys; call
+ *   periodically), `.refreshKeysIfChanged()` (done per request; picks up another node's rotation).
+ * - Interactions (http.ts): the prompt `login` goes to `handlers.login`, `consent` is the generic
+ *   consent page (one line per scope, 同意授權 / 拒絕; consent is remembered per account and
+ *   client and asked again when the scopes grow), host prompts to `handlers.prompts[name]`.
+ *   Host pages live under `view.action` (`${issuerPath}/interaction/${uid}`), where the
+ *   interaction cookie is sent. `finishLogin`, `finishInteraction` (resume; host checks re-run),
+ *   `abortInteraction` (OAuth error to the client), GET `${view.action}/continue` resumes too.
+ * - Accounts: `findAccount(id, 'interaction')` for the authorization request (prompts decide),
+ *   `findAccount(id, 'token')` for token, userinfo and resource APIs — return undefined for a
+ *   suspended or departed account and every token of it stops working.
+ * - Clients: exact redirect URIs; per-client allowed scopes (others → `invalid_scope`); secret
+ *   returned once, stored encrypted (AES-256-GCM, key derived from the installation secret).
+ * - Signing keys: RS256, private part encrypted; rotation adds a key that signs at once and keeps
+ *   the old one published for `ttl.keyRetention` (7 days).
+ * - Storage: tables from `oidcMigrations(name)`; grants and refresh tokens always in the
+ *   database, the rest in Redis when configured.
+ * - Resource APIs (resource.ts): `verifyAccessToken(oidc, request, scopes)`,
+ *   `resourceHandler(oidc, scopes, respond)`; errors per RFC 6750.
+ */
+export { DatabaseAdapter, DURABLE_MODELS, RedisAdapter, sweepExpiredPayloads } from './adapter.ts';
+export { oidcAdminRoutes } from './admin.ts';
+export { oidcCommands } from './cli.ts';
+export { type ClientInput, type ClientRecord, ClientRegistry, type IssuedClient } from './clients.ts';
+export { ConsentStore } from './consents.ts';
+export {
+  abortInteraction,
+  finishInteraction,
+  finishLogin,
+  type InteractionHandler,
+  type InteractionHandlers,
+  type InteractionView,
+  interactionView,
+  mountInteractions,
+  mountProtocol,
+} from './http.ts';
+export { type SigningKeyInfo, SigningKeyStore } from './keys.ts';
+export { oidcMessages } from './messages.ts';
+export { oidcMigrations } from './migrations.ts';
+export { DISCOVERY_PATH, INTERACTION_PATH, LOGOUT_ALIAS, OIDC_ROUTES } from './paths.ts';
+export {
+  type ConsentLines,
+  type OidcAccount,
+  type OidcAccountSource,
+  type OidcPrompt,
+  OidcProvider,
+  type OidcProviderOptions,
+  type OidcTtl,
+} from './provider.ts';
+export {
+  BearerError,
+  resourceHandler,
+  sendBearerError,
+  type TokenInfo,
+  verifyAccessToken,
+} from './resource.ts';
+export { type OidcTables, oidcView } from './schema.ts';
+export { SecretBox } from './secret-box.ts';

@@ -1,0 +1,87 @@
+import { type Kysely, sql } from 'kysely';
+import type { MigrationSet } from '../database/migrations.ts';
+
+/**
+ * The OIDC provider tables, as a migration the role names with its own prefix
+ * (e.g. `oidcMigrations('1101_oidc_provider')` for the county, a `21xx` name for the cloud).
+ */
+export function oidcMigrations(name: string): MigrationSet {
+  return {
+    [name]: {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('oidc_payloads')
+          .addColumn('tenant', 'text', (c) => c.notNull())
+          .addColumn('model', 'text', (c) => c.notNull())
+          .addColumn('id', 'text', (c) => c.notNull())
+          .addColumn('payload', 'jsonb', (c) => c.notNull())
+          .addColumn('grant_id', 'text')
+          .addColumn('uid', 'text')
+          .addColumn('user_code', 'text')
+          .addColumn('expires_at', 'timestamptz')
+          .addColumn('consumed_at', 'timestamptz')
+          .addPrimaryKeyConstraint('oidc_payloads_pk', ['tenant', 'model', 'id'])
+          .execute();
+        await db.schema
+          .createIndex('oidc_payloads_grant')
+          .on('oidc_payloads')
+          .columns(['tenant', 'grant_id'])
+          .where(sql.ref('grant_id'), 'is not', null)
+          .execute();
+        await db.schema
+          .createIndex('oidc_payloads_uid')
+          .on('oidc_payloads')
+          .columns(['tenant', 'model', 'uid'])
+          .where(sql.ref('uid'), 'is not', null)
+          .execute();
+        await db.schema
+          .createIndex('oidc_payloads_user_code')
+          .on('oidc_payloads')
+          .columns(['tenant', 'model', 'user_code'])
+          .where(sql.ref('user_code'), 'is not', null)
+          .execute();
+        await db.schema
+          .createIndex('oidc_payloads_expires')
+          .on('oidc_payloads')
+          .column('expires_at')
+          .execute();
+
+        await db.schema
+          .createTable('oidc_clients')
+          .addColumn('tenant', 'text', (c) => c.notNull())
+          .addColumn('client_id', 'text', (c) => c.notNull())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('metadata', 'jsonb', (c) => c.notNull())
+          .addColumn('secret_ciphertext', 'text')
+          .addColumn('source', 'text', (c) => c.notNull())
+          .addColumn('disabled', 'boolean', (c) => c.notNull().defaultTo(false))
+          .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+          .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+          .addPrimaryKeyConstraint('oidc_clients_pk', ['tenant', 'client_id'])
+          .execute();
+
+        await db.schema
+          .createTable('oidc_signing_keys')
+          .addColumn('tenant', 'text', (c) => c.notNull())
+          .addColumn('kid', 'text', (c) => c.notNull())
+          .addColumn('alg', 'text', (c) => c.notNull())
+          .addColumn('private_jwk_ciphertext', 'text', (c) => c.notNull())
+          .addColumn('public_jwk', 'jsonb', (c) => c.notNull())
+          .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+          .addColumn('retired_at', 'timestamptz')
+          .addPrimaryKeyConstraint('oidc_signing_keys_pk', ['tenant', 'kid'])
+          .execute();
+
+        await db.schema
+          .createTable('oidc_consents')
+          .addColumn('tenant', 'text', (c) => c.notNull())
+          .addColumn('account_id', 'text', (c) => c.notNull())
+          .addColumn('client_id', 'text', (c) => c.notNull())
+          .addColumn('scopes', 'jsonb', (c) => c.notNull())
+          .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+          .addPrimaryKeyConstraint('oidc_consents_pk', ['tenant', 'account_id', 'client_id'])
+          .execute();
+      },
+    },
+  };
+}

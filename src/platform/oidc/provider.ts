@@ -1,0 +1,417 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Kysely } from 'kysely';
+import Provider, {
+  type Account,
+  type Adapter,
+  type Configuration,
+  interactionPolicy,
+  type KoaContextWithOIDC,
+} from 'oidc-provider';
+import type { Logger } from 'pino';
+import type { I18n } from '../i18n/i18n.ts';
+import type { Brand } from '../views/layout.ts';
+import { DatabaseAdapter, DURABLE_MODELS, RedisAdapter, sweepExpiredPayloads } from './adapter.ts';
+import { ClientRegistry } from './clients.ts';
+import { ConsentStore } from './consents.ts';
+import { SigningKeyStore } from './keys.ts';
+import { INTERACTION_PATH, OIDC_ROUTES } from './paths.ts';
+import { type OidcTables, oidcView } from './schema.ts';
+import { SecretBox } from './secret-box.ts';
+import { html, koaPage, koaTranslator } from './views.ts';
+
+/** One line of the consent page per scope, in both languages. */
+export type ConsentLines = Record<string, { 'zh-TW': string; en: string }>;
+
+/** What the host role knows about a person, as the provider asks for it. */
+export interface OidcAccount {
+  accountId: string;
+  /** Every claim the account may release (with `sub`); oidc-provider keeps those the scopes allow. */
+  claims(): Promise<Record<string, unknown>>;
+}
+
+export interface OidcAccountSource {
+  /**
+   * `interaction`: the account exists at all (login/consent/custom prompts decide the rest).
+   * `token`: tokens, userinfo and resource APIs — undefined when the account may not use OIDC
+   * any more (suspended, departed, …), which makes them fail with `invalid_grant`/`invalid_token`.
+   */
+  findAccount(accountId: string, use: 'interaction' | 'token'): Promise<OidcAccount | undefined>;
+}
+
+/**
+ * A host-defined step between login and consent (e.g. "profile incomplete", "account
+ * suspended"). When `check` returns details, the browser is sent to the interaction page with
+ * the prompt `name`, which the host handles; the check runs again when the interaction resumes.
+ */
+export interface OidcPrompt {
+  name: string;
+  check(input: {
+    accountId: string;
+    clientId: string;
+    scopes: string[];
+  }): Promise<Record<string, unknown> | undefined>;
+}
+
+export interface OidcProviderOptions {
+  /** Key of the issuer in the role database (`cyc`, `tn`, or `default` for a one-issuer role). */
+  tenant: string;
+  /** Public issuer URL; may have a path (`http://localhost:4001/cyc`). */
+  issuer: string;
+  /** The Fastify prefix the routes are registered under; defaults to the issuer's path. */
+  routePrefix?: string;
+  db: Kysely<unknown>;
+  /** When set, short-lived artifacts (codes, access tokens, sessions, interactions) live here. */
+  redis?: Redis | undefined;
+  /** The installation secret: encrypts client secrets and signing keys, signs cookies. */
+  installationSecret: string;
+  /** Initial access token for Dynamic Client Registration; registration is closed without it. */
+  registrationToken?: string | undefined;
+  /** scope → claims it releases, e.g. `{ openid: ['sub'], email: ['email', 'email_verified'] }`. */
+  scopes: Record<string, string[]>;
+  consentLines: ConsentLines;
+  accounts: OidcAccountSource;
+  prompts?: OidcPrompt[];
+  i18n: I18n;
+  brand: Brand;
+  secureCookies: boolean;
+  /** Honour X-Forwarded-* (behind a TLS-terminating proxy). */
+  trustProxy?: boolean;
+  log: Logger;
+  ttl?: Partial<OidcTtl>;
+}
+
+export interface OidcTtl {
+  accessToken: number;
+  authorizationCode: number;
+  idToken: number;
+  refreshToken: number;
+  session: number;
+  interaction: number;
+  grant: number;
+  /** How long a retired signing key stays published. */
+  keyRetention: number;
+}
+
+const DEFAULT_TTL: OidcTtl = {
+  accessToken: 3600,
+  authorizationCode: 60,
+  idToken: 3600,
+  refreshToken: 14 * 86400,
+  session: 8 * 3600,
+  interaction: 3600,
+  grant: 14 * 86400,
+  keyRetention: 7 * 86400,
+};
+
+const KEY_CHECK_MS = 60_000;
+
+/**
+ * One OpenID Connect issuer: oidc-provider configured for the SPEC §4 contract over the role
+ * database (and Redis), with its client registry, signing keys and remembered consents.
+ * See index.ts for how a role mounts it.
+ */
+export class OidcProvider {
+  readonly options: OidcProviderOptions;
+  readonly tenant: string;
+  readonly issuer: string;
+  /** The issuer's path (`/cyc`), or '' for an issuer at the root of its host. */
+  readonly mountPath: string;
+  readonly routePrefix: string;
+  readonly ttl: OidcTtl;
+  readonly clients: ClientRegistry;
+  readonly keys: SigningKeyStore;
+  readonly consents: ConsentStore;
+  readonly scopes: string[];
+  readonly db: Kysely<OidcTables>;
+  #provider!: Provider;
+  #callback!: ReturnType<Provider['callback']>;
+  #keyFingerprint = '';
+  #keysCheckedAt = 0;
+  #reloading: Promise<void> | undefined;
+
+  private constructor(options: OidcProviderOptions) {
+    this.options = options;
+    this.tenant = options.tenant;
+    this.issuer = options.issuer.replace(/\/$/, '');
+    this.mountPath = new URL(this.issuer).pathname.replace(/\/$/, '');
+    this.routePrefix = (options.routePrefix ?? this.mountPath).replace(/\/$/, '');
+    this.ttl = { ...DEFAULT_TTL, ...options.ttl };
+    this.db = oidcView(options.db);
+    const box = (purpose: string) =>
+      new SecretBox(options.installationSecret, `${purpose}/${options.tenant}`);
+    this.scopes = [...new Set(['openid', ...Object.keys(options.scopes)])];
+    this.clients = new ClientRegistry(this.db, options.tenant, box('client-secret'), this.scopes);
+    this.keys = new SigningKeyStore(this.db, options.tenant, box('signing-key'), this.ttl.keyRetention);
+    this.consents = new ConsentStore(this.db, options.tenant);
+  }
+
+  /** Creates the issuer: makes sure it has a signing key and builds the provider. */
+  static async create(options: OidcProviderOptions): Promise<OidcProvider> {
+    const oidc = new OidcProvider(options);
+    await oidc.keys.ensure();
+    await oidc.reload();
+    return oidc;
+  }
+
+  /** The oidc-provider instance currently serving (it is rebuilt when the signing keys change). */
+  get provider(): Provider {
+    return this.#provider;
+  }
+
+  /** The Node request handler of oidc-provider (a Koa app). */
+  get callback(): ReturnType<Provider['callback']> {
+    return this.#callback;
+  }
+
+  /** Rebuilds the provider with the keys now in the database. */
+  async reload(): Promise<void> {
+    const jwks = await this.keys.privateJwks();
+    this.#keyFingerprint = await this.keys.fingerprint();
+    this.#keysCheckedAt = Date.now();
+    const provider = new Provider(this.issuer, this.#configuration(jwks));
+    provider.proxy = this.options.trustProxy ?? false;
+    provider.on('server_error', (_ctx, error) => this.options.log.error({ err: error }, 'oidc server error'));
+    this.#provider = provider;
+    this.#callback = provider.callback();
+  }
+
+  /** Picks up keys rotated by another node (checked at most once a minute). */
+  async refreshKeysIfChanged(): Promise<void> {
+    if (Date.now() - this.#keysCheckedAt < KEY_CHECK_MS) return;
+    this.#reloading ??= (async () => {
+      try {
+        this.#keysCheckedAt = Date.now();
+        if ((await this.keys.fingerprint()) !== this.#keyFingerprint) await this.reload();
+      } finally {
+        this.#reloading = undefined;
+      }
+    })();
+    await this.#reloading;
+  }
+
+  /** Adds a new signing key (it signs from now on; the old one stays published) and reloads. */
+  async rotateKeys() {
+    const key = await this.keys.rotate();
+    await this.reload();
+    return key;
+  }
+
+  /** Periodic upkeep: drops expired artifacts and keys past their retention. */
+  async maintain(): Promise<void> {
+    await sweepExpiredPayloads(this.db);
+    if ((await this.keys.prune()) > 0) await this.reload();
+  }
+
+  /** The consent line of a scope in a language (the scope name when none is configured). */
+  consentLine(scope: string, locale: 'zh-TW' | 'en'): string {
+    return this.options.consentLines[scope]?.[locale] ?? scope;
+  }
+
+  #adapter(model: string): Adapter {
+    if (model === 'Client') return this.clients.adapter();
+    const redis = this.options.redis;
+    if (redis && !DURABLE_MODELS.has(model)) {
+      return new RedisAdapter(redis, `edugate:oidc:${this.tenant}:`, model);
+    }
+    return new DatabaseAdapter(this.db, this.tenant, model);
+  }
+
+  #cookieKeys(): string[] {
+    const key = createHmac('sha256', this.options.installationSecret)
+      .update(`edugate/oidc/cookies/${this.tenant}`)
+      .digest('base64url');
+    return [key];
+  }
+
+  #configuration(jwks: Array<Record<string, unknown>>): Configuration {
+    const { options, ttl } = this;
+    const claims: Record<string, string[]> = { ...options.scopes };
+    claims.openid = [...new Set(['sub', ...(claims.openid ?? [])])];
+    const cookiePath = this.mountPath || '/';
+    const cookieBase = { httpOnly: true, sameSite: 'lax' as const, secure: options.secureCookies };
+    const cookieName = `edugate_oidc_${this.tenant}`;
+    return {
+      adapter: (model: string) => this.#adapter(model),
+      claims,
+      scopes: [...this.scopes, 'offline_access'],
+      clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'none'],
+      clientDefaults: {
+        grant_types: ['authorization_code', 'refresh_token'],
+        response_types: ['code'],
+        id_token_signed_response_alg: 'RS256',
+        token_endpoint_auth_method: 'client_secret_basic',
+      },
+      responseTypes: ['code'],
+      // Deployed clients read profile claims from the ID token as well as from userinfo.
+      conformIdTokenClaims: false,
+      cookies: {
+        names: { session: cookieName, interaction: `${cookieName}_i`, resume: `${cookieName}_r` },
+        long: { ...cookieBase, path: cookiePath },
+        short: { ...cookieBase, path: cookiePath },
+        keys: this.#cookieKeys(),
+      },
+      jwks: { keys: jwks as never },
+      discovery: { claims_locales_supported: ['zh-TW', 'en'], ui_locales_supported: ['zh-TW', 'en'] },
+      features: {
+        devInteractions: { enabled: false },
+        pushedAuthorizationRequests: { enabled: false },
+        resourceIndicators: { enabled: false },
+        // A client may revoke only its own tokens (and learns nothing about others').
+        revocation: {
+          enabled: true,
+          allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
+        },
+        userinfo: { enabled: true },
+        registration: {
+          enabled: Boolean(options.registrationToken),
+          ...(options.registrationToken ? { initialAccessToken: options.registrationToken } : {}),
+          idFactory: () => randomBytes(16).toString('hex'),
+          secretFactory: async () => randomBytes(32).toString('base64url'),
+          issueRegistrationAccessToken: false,
+        },
+        rpInitiatedLogout: {
+          enabled: true,
+          logoutSource: async (ctx, form) => this.#logoutPage(ctx, form),
+          postLogoutSuccessSource: async (ctx) => this.#logoutDonePage(ctx),
+        },
+      },
+      findAccount: async (ctx, sub) => {
+        const interactive = ctx.oidc.route === 'authorization' || ctx.oidc.route === 'resume';
+        const account = await options.accounts.findAccount(sub, interactive ? 'interaction' : 'token');
+        if (!account) return undefined;
+        return {
+          accountId: account.accountId,
+          claims: async () => ({ ...(await account.claims()), sub: account.accountId }),
+        } as Account;
+      },
+      interactions: {
+        policy: this.#policy(),
+        url: async (_ctx, interaction) => `${this.mountPath}${INTERACTION_PATH}/${interaction.uid}`,
+      },
+      loadExistingGrant: async (ctx) => this.#loadExistingGrant(ctx),
+      // Refresh tokens for every client allowed the grant type, as the deployed providers do (no
+      // offline_access needed). Without offline_access they end with the sign-in session, and
+      // logout revokes them; with it (and prompt=consent) they outlive the session.
+      issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+      pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' },
+      renderError: async (ctx, out) => this.#errorPage(ctx, out),
+      routes: OIDC_ROUTES,
+      ttl: {
+        AccessToken: ttl.accessToken,
+        AuthorizationCode: ttl.authorizationCode,
+        IdToken: ttl.idToken,
+        RefreshToken: ttl.refreshToken,
+        Session: ttl.session,
+        Interaction: ttl.interaction,
+        Grant: ttl.grant,
+      },
+    };
+  }
+
+  #policy() {
+    const policy = interactionPolicy.base();
+    const consentAt = policy.findIndex((prompt) => prompt.name === 'consent');
+    for (const [offset, custom] of (this.options.prompts ?? []).entries()) {
+      const found = new WeakMap<object, Record<string, unknown>>();
+      const check = new interactionPolicy.Check(
+        `${custom.name}_required`,
+        `${custom.name} must be resolved`,
+        'interaction_required',
+        async (ctx) => {
+          const accountId = ctx.oidc.session?.accountId;
+          if (!accountId) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
+          const details = await custom.check({
+            accountId,
+            clientId: ctx.oidc.client?.clientId ?? '',
+            scopes: (ctx.oidc.params?.scope as string | undefined)?.split(' ') ?? [],
+          });
+          if (!details) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
+          found.set(ctx, details);
+          return interactionPolicy.Check.REQUEST_PROMPT;
+        },
+        (ctx) => found.get(ctx),
+      );
+      policy.add(
+        new interactionPolicy.Prompt({ name: custom.name, requestable: false }, check),
+        consentAt + offset,
+      );
+    }
+    return policy;
+  }
+
+  async #loadExistingGrant(ctx: KoaContextWithOIDC) {
+    const { oidc } = ctx;
+    const clientId = oidc.client?.clientId;
+    const session = oidc.session;
+    const accountId = session?.accountId;
+    if (!session || !clientId || !accountId) return undefined;
+    const result = oidc.result as { consent?: { grantId?: string } } | undefined;
+    const grantId = result?.consent?.grantId ?? session.grantIdFor(clientId);
+    let grant = grantId ? await oidc.provider.Grant.find(grantId) : undefined;
+    if (grant && (grant.accountId !== accountId || grant.clientId !== clientId)) grant = undefined;
+    const remembered = await this.consents.scopes(accountId, clientId);
+    if (!grant && remembered.length === 0) return undefined;
+    grant ??= new oidc.provider.Grant({ accountId, clientId });
+    const granted = new Set((grant.getOIDCScope() ?? '').split(' ').filter(Boolean));
+    const missing = remembered.filter((scope) => !granted.has(scope));
+    if (missing.length > 0) {
+      grant.addOIDCScope(missing.join(' '));
+      await grant.save();
+    }
+    return grant;
+  }
+
+  async #errorPage(ctx: KoaContextWithOIDC, out: { error: string; error_description?: string }) {
+    const t = koaTranslator(ctx, this.options.i18n);
+    const sessionLost =
+      out.error === 'invalid_request' && /interaction|session/i.test(out.error_description ?? '');
+    ctx.type = 'html';
+    ctx.body = koaPage(
+      ctx,
+      this.options.i18n,
+      this.options.brand,
+      t('oidc.error.title'),
+      html`<h1>${t('oidc.error.title')}</h1>
+<div class="alert" role="alert"><p>${sessionLost ? t('oidc.error.session') : t('oidc.error.detail', { error: out.error })}</p></div>
+<p class="meta"><code>${out.error}</code>${out.error_description ? html` · ${out.error_description}` : ''}</p>`,
+    );
+  }
+
+  async #logoutPage(ctx: KoaContextWithOIDC, form: string) {
+    const t = koaTranslator(ctx, this.options.i18n);
+    const site = this.options.brand.name;
+    // oidc-provider gives the form (action and its one-time xsrf value); the buttons submit it.
+    const action = /action="([^"]+)"/.exec(form)?.[1] ?? '';
+    const xsrf = /name="xsrf" value="([^"]+)"/.exec(form)?.[1] ?? '';
+    ctx.type = 'html';
+    ctx.body = koaPage(
+      ctx,
+      this.options.i18n,
+      this.options.brand,
+      t('oidc.logout.title'),
+      html`<h1>${t('oidc.logout.title')}</h1>
+<form method="post" action="${action}" class="panel">
+<input type="hidden" name="xsrf" value="${xsrf}">
+<p>${t('oidc.logout.question', { site })}</p>
+<p><button type="submit" name="logout" value="yes" autofocus>${t('oidc.logout.yes')}</button>
+<button type="submit" class="secondary">${t('oidc.logout.no')}</button></p>
+</form>`,
+    );
+  }
+
+  async #logoutDonePage(ctx: KoaContextWithOIDC) {
+    const t = koaTranslator(ctx, this.options.i18n);
+    const client = ctx.oidc.client?.clientName;
+    ctx.type = 'html';
+    ctx.body = koaPage(
+      ctx,
+      this.options.i18n,
+      this.options.brand,
+      t('oidc.logout.title'),
+      html`<h1>${t('oidc.logout.title')}</h1>
+<div class="success" role="status"><p>${client ? t('oidc.logout.done', { client }) : t('oidc.logout.done_plain')}</p></div>
+<p><a href="${this.options.brand.href}">${t('layout.home')}</a></p>`,
+    );
+  }
+}

@@ -1,0 +1,244 @@
+// Test support for OIDC issuers: a small issuer over an in-test account list, and a cookie-keeping
+// browser that walks the login and consent pages over real HTTP. Used by the core's tests and by
+// the roles' provider tests.
+import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import type { Kysely } from 'kysely';
+import { createRoleApp, sendPage } from '../http/role-app.ts';
+import { DatabaseSessionStore } from '../http/session-store.ts';
+import { sessions } from '../http/sessions.ts';
+import { createLogger } from '../observability/logger.ts';
+import { freePort } from '../testing/ports.ts';
+import { html } from '../views/html.ts';
+import { page } from '../views/layout.ts';
+import { abortInteraction, finishLogin, interactionView, mountInteractions, mountProtocol } from './http.ts';
+import { OidcProvider, type OidcProviderOptions } from './provider.ts';
+
+export interface TestAccount {
+  id: string;
+  username: string;
+  password: string;
+  state: 'active' | 'incomplete' | 'suspended';
+  claims: Record<string, unknown>;
+}
+
+export const TEST_SCOPES: Record<string, string[]> = {
+  openid: ['sub'],
+  profile: ['name', 'preferred_username'],
+  email: ['email', 'email_verified'],
+  secret: ['secret_number'],
+};
+
+export const TEST_CONSENT_LINES = {
+  openid: { 'zh-TW': '檢視您的網路認證資料', en: 'Your sign-in identity' },
+  profile: { 'zh-TW': '檢視您的個人基本資料', en: 'Your basic profile' },
+  email: { 'zh-TW': '檢視您的電子郵件', en: 'Your email address' },
+  secret: { 'zh-TW': '檢視您的秘密號碼', en: 'Your secret number' },
+};
+
+export interface TestIssuer {
+  app: FastifyInstance;
+  oidc: OidcProvider;
+  issuer: string;
+  origin: string;
+  accounts: Map<string, TestAccount>;
+  close(): Promise<void>;
+}
+
+/**
+ * An issuer at `http://127.0.0.1:PORT/t1` with a plain login form (username + password), a
+ * `profile` prompt for incomplete accounts and a refusal page for suspended ones.
+ */
+export async function startTestIssuer(options: {
+  db: Kysely<unknown>;
+  redis?: Redis | undefined;
+  accounts: TestAccount[];
+  registrationToken?: string;
+  ttl?: OidcProviderOptions['ttl'];
+}): Promise<TestIssuer> {
+  const log = createLogger('warn');
+  const app = await createRoleApp({
+    role: 'test',
+    logger: log,
+    brand: { name: 'Test issuer', href: '/t1/' },
+  });
+  const port = await freePort();
+  const origin = `http://127.0.0.1:${port}`;
+  const accounts = new Map(options.accounts.map((a) => [a.id, a]));
+  const oidc = await OidcProvider.create({
+    tenant: 't1',
+    issuer: `${origin}/t1`,
+    db: options.db,
+    redis: options.redis,
+    installationSecret: 'test-installation-secret-0123456789',
+    registrationToken: options.registrationToken,
+    scopes: TEST_SCOPES,
+    consentLines: TEST_CONSENT_LINES,
+    accounts: {
+      async findAccount(id, use) {
+        const account = accounts.get(id);
+        if (!account) return undefined;
+        if (use === 'token' && account.state !== 'active') return undefined;
+        return { accountId: id, claims: async () => ({ ...account.claims }) };
+      },
+    },
+    prompts: [
+      {
+        name: 'account_state',
+        async check({ accountId }) {
+          const state = accounts.get(accountId)?.state;
+          return state === 'active' ? undefined : { state: state ?? 'missing' };
+        },
+      },
+    ],
+    i18n: app.i18n,
+    brand: app.brand,
+    secureCookies: false,
+    log,
+    ttl: options.ttl,
+  });
+  await mountProtocol(app, oidc);
+  await app.register(
+    async (scope) => {
+      await scope.register(sessions, {
+        store: new DatabaseSessionStore(options.db as never),
+        cookieName: 'test_sess',
+        cookiePath: '/t1',
+        secure: false,
+      });
+      await mountInteractions(scope, oidc, {
+        login: async (request, reply, view) =>
+          sendPage(
+            reply,
+            page(request, {
+              title: 'login',
+              main: html`<form method="post" action="${view.action}/login">
+<input type="hidden" name="_csrf" value="${request.session.csrfToken()}">
+<input name="username"><input name="password" type="password"><button>登入</button></form>`,
+            }),
+          ),
+        prompts: {
+          account_state: async (request, reply, view) => {
+            const state = String(view.details.state);
+            if (state === 'incomplete') {
+              return sendPage(
+                reply,
+                page(request, {
+                  title: 'profile',
+                  main: html`<p>請先完成基本資料</p><a id="continue" href="${view.action}/continue">繼續</a>`,
+                }),
+              );
+            }
+            return sendPage(
+              reply,
+              page(request, { title: 'refused', main: html`<p id="refused">您的帳號已停用，無法登入。</p>` }),
+              403,
+            );
+          },
+        },
+      });
+      scope.post<{ Params: { uid: string }; Body: { username?: string; password?: string } }>(
+        '/interaction/:uid/login',
+        async (request, reply) => {
+          await interactionView(oidc, request, reply);
+          const account = [...accounts.values()].find(
+            (a) => a.username === request.body.username && a.password === request.body.password,
+          );
+          if (!account) return abortInteraction(oidc, request, reply, 'access_denied', 'wrong password');
+          request.session.regenerate();
+          return finishLogin(oidc, request, reply, account.id);
+        },
+      );
+    },
+    { prefix: '/t1' },
+  );
+  await app.listen({ port, host: '127.0.0.1' });
+  return {
+    app,
+    oidc,
+    issuer: oidc.issuer,
+    origin,
+    accounts,
+    close: () => app.close(),
+  };
+}
+
+/** A browser without JavaScript: keeps cookies per path, follows redirects within the issuer. */
+export class TestBrowser {
+  readonly #cookies = new Map<string, { value: string; path: string }>();
+
+  cookieHeader(url: URL): string {
+    return [...this.#cookies.entries()]
+      .filter(([, c]) => url.pathname.startsWith(c.path))
+      .map(([name, c]) => `${name}=${c.value}`)
+      .join('; ');
+  }
+
+  #store(response: Response) {
+    for (const line of response.headers.getSetCookie()) {
+      const [pair = '', ...attributes] = line.split(';').map((s) => s.trim());
+      const eq = pair.indexOf('=');
+      const name = pair.slice(0, eq);
+      const value = pair.slice(eq + 1);
+      const path = attributes.find((a) => a.toLowerCase().startsWith('path='))?.slice(5) ?? '/';
+      const expired = attributes.some((a) => /^expires=thu, 01 jan 1970/i.test(a) || /^max-age=0$/i.test(a));
+      const key = `${name}`;
+      if (expired || value === '') this.#cookies.delete(key);
+      else this.#cookies.set(key, { value, path });
+    }
+  }
+
+  async request(url: string | URL, init: { method?: string; form?: Record<string, string> } = {}) {
+    const target = new URL(url);
+    const headers: Record<string, string> = { accept: 'text/html' };
+    const cookie = this.cookieHeader(target);
+    if (cookie) headers.cookie = cookie;
+    let body: string | undefined;
+    if (init.form) {
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+      body = new URLSearchParams(init.form).toString();
+    }
+    const response = await fetch(target, {
+      method: init.method ?? (body ? 'POST' : 'GET'),
+      headers,
+      body,
+      redirect: 'manual',
+    });
+    this.#store(response);
+    return response;
+  }
+
+  /**
+   * Follows redirects from `url` until a page is shown or the browser is sent to a URL starting
+   * with `stopAt` (the client's redirect URI); returns the final URL and the page text.
+   */
+  async follow(
+    url: string | URL,
+    stopAt: string,
+    init: { method?: string; form?: Record<string, string> } = {},
+  ): Promise<{ url: URL; status: number; text: string }> {
+    let current = new URL(url);
+    let response = await this.request(current, init);
+    for (let hops = 0; hops < 20; hops++) {
+      const location = response.headers.get('location');
+      if (response.status < 300 || response.status >= 400 || !location) break;
+      current = new URL(location, current);
+      if (current.href.startsWith(stopAt)) return { url: current, status: response.status, text: '' };
+      response = await this.request(current);
+    }
+    return { url: current, status: response.status, text: await response.text() };
+  }
+}
+
+/** The hidden inputs and action of the first form on a page. */
+export function formOf(pageText: string, base: URL): { action: URL; fields: Record<string, string> } {
+  const form = /<form[^>]*action="([^"]*)"[^>]*>([\s\S]*?)<\/form>/.exec(pageText);
+  if (!form) throw new Error(`no form on the page: ${pageText.slice(0, 300)}`);
+  const fields: Record<string, string> = {};
+  for (const input of (form[2] ?? '').matchAll(/<input[^>]*type="hidden"[^>]*>/g)) {
+    const name = /name="([^"]+)"/.exec(input[0])?.[1];
+    const value = /value="([^"]*)"/.exec(input[0])?.[1] ?? '';
+    if (name) fields[name] = value.replaceAll('&amp;', '&');
+  }
+  return { action: new URL((form[1] ?? '').replaceAll('&amp;', '&'), base), fields };
+}
