@@ -1,9 +1,36 @@
+import { DEMO_TENANTS } from '../demo/seed-data.ts';
 import { placeholderApp } from '../platform/runtime/placeholder.ts';
 import type { RoleModule } from '../platform/runtime/role.ts';
+import { workspaceMigrations } from './migrations.ts';
+import { createProvisioning } from './provisioning/engine.ts';
+import { scheduleNightlyReconcile } from './provisioning/reconcile.ts';
+import type { WorkspaceTables } from './schema.ts';
 
-export const workspaceRole: RoleModule = {
+export const workspaceRole: RoleModule<WorkspaceTables> = {
   name: 'workspace',
   title: { 'zh-TW': 'G Suite for Education 啟用入口', en: 'Workspace activation portal' },
-  migrations: {},
-  buildApp: (ctx) => placeholderApp(ctx, workspaceRole),
+  migrations: workspaceMigrations,
+  registerJobs(ctx) {
+    createProvisioning(ctx);
+  },
+  async seedDemo(ctx) {
+    for (const tenant of DEMO_TENANTS) {
+      for (const unit of tenant.units) {
+        await ctx.db
+          .insertInto('workspace_schools')
+          .values({ code: unit.code, county: tenant.code, name: unit.name })
+          .onConflict((oc) => oc.column('code').doNothing())
+          .execute();
+      }
+    }
+    await ctx.db
+      .insertInto('workspace_admins')
+      .values({ cloud_username: 'cloudadmin' })
+      .onConflict((oc) => oc.column('cloud_username').doNothing())
+      .execute();
+  },
+  async buildApp(ctx) {
+    await scheduleNightlyReconcile(ctx.db);
+    return placeholderApp(ctx as never, workspaceRole as never);
+  },
 };

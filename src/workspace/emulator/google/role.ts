@@ -1,10 +1,80 @@
-import { placeholderApp } from '../../../platform/runtime/placeholder.ts';
-import type { RoleModule } from '../../../platform/runtime/role.ts';
+import type { FastifyInstance } from 'fastify';
+import { createRoleApp } from '../../../platform/http/role-app.ts';
+import { sessions } from '../../../platform/http/sessions.ts';
+import { databaseReady } from '../../../platform/runtime/boot.ts';
+import type { RoleContext, RoleModule } from '../../../platform/runtime/role.ts';
+import { standInCredential } from '../../provisioning/google-auth.ts';
+import { standInAdmin } from './admin.ts';
+import { adminConsole } from './console.ts';
+import { directoryApi } from './directory/api.ts';
+import { DirectoryOrgUnits } from './directory/orgunits.ts';
+import { DirectoryUsers } from './directory/users.ts';
+import { FaultInjector, QuotaWindow } from './faults.ts';
+import { googleMessages } from './messages.ts';
+import { googleMigrations } from './migrations.ts';
+import type { GoogleTables } from './schema.ts';
+import { signInPages } from './signin/pages.ts';
+import { AccessTokens } from './token.ts';
+
+type Ctx = RoleContext<GoogleTables>;
+
+export interface GoogleStandIn {
+  faults: FaultInjector;
+  quota: QuotaWindow;
+  users: DirectoryUsers;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    googleStandIn?: GoogleStandIn;
+  }
+}
+
+async function buildGoogleApp(ctx: Ctx): Promise<FastifyInstance> {
+  const app = await createRoleApp({
+    role: 'google',
+    logger: ctx.log,
+    catalogues: [googleMessages],
+    readiness: [databaseReady(ctx as unknown as RoleContext)],
+    brand: { name: googleMessages['zh-TW']['google.brand'], href: '/' },
+    trustProxy: ctx.config.trustProxy,
+    secureCookies: ctx.config.secureCookies,
+  });
+  await app.register(sessions, {
+    store: ctx.sessionStore('google'),
+    cookieName: 'google_sid',
+    secure: ctx.config.secureCookies,
+  });
+  const faults = new FaultInjector();
+  const quota = new QuotaWindow();
+  const users = new DirectoryUsers(ctx.db, () => faults.creationLagMs);
+  const tokens = new AccessTokens(ctx.db, standInCredential(ctx.secrets.secret));
+  app.decorate('googleStandIn', { faults, quota, users });
+  tokens.routes(app);
+  await directoryApi(app, { users, orgUnits: new DirectoryOrgUnits(ctx.db), tokens, faults, quota });
+  await standInAdmin(app, { db: ctx.db, adminToken: ctx.secrets.adminToken, faults, quota, users });
+  adminConsole(app, users, quota);
+  signInPages(app, { db: ctx.db, baseUrl: ctx.urls.google, users });
+  return app;
+}
 
 /** The local Google stand-in (demo and tests only; production talks to Google). */
-export const googleRole: RoleModule = {
+export const googleRole: RoleModule<GoogleTables> = {
   name: 'google',
   title: { 'zh-TW': 'Google 模擬服務', en: 'Google stand-in' },
-  migrations: {},
-  buildApp: (ctx) => placeholderApp(ctx, googleRole),
+  migrations: googleMigrations,
+  async seedDemo(ctx) {
+    // The workspace domain, whose SSO profile points at the education cloud's SAML IdP. The
+    // certificate is taken from the cloud's metadata at the first sign-in, not now.
+    await ctx.db
+      .insertInto('google_domains')
+      .values({
+        domain: ctx.config.workspaceDomain,
+        idp_metadata_url: `${ctx.urls.cloud}/saml/metadata`,
+        idp_certificates: '[]',
+      })
+      .onConflict((oc) => oc.column('domain').doNothing())
+      .execute();
+  },
+  buildApp: buildGoogleApp,
 };

@@ -1,0 +1,87 @@
+import type { FastifyInstance } from 'fastify';
+import type { Kysely } from 'kysely';
+import type { PlatformTables } from '../../../platform/database/platform-schema.ts';
+import { AppError } from '../../../platform/errors/app-error.ts';
+import { adminApi } from '../../../platform/http/admin-api.ts';
+import { type DirectoryUsers, userResource } from './directory/users.ts';
+import { FAULT_KINDS, type FaultInjector, type FaultKind, type QuotaWindow } from './faults.ts';
+import type { GoogleTables } from './schema.ts';
+import { trustedIdp } from './signin/idp-trust.ts';
+
+export interface StandInAdminDeps {
+  db: Kysely<GoogleTables & PlatformTables>;
+  adminToken: string;
+  faults: FaultInjector;
+  quota: QuotaWindow;
+  users: DirectoryUsers;
+}
+
+/**
+ * The stand-in's own admin API (bearer admin token): inject faults, set the quota, look at the
+ * directory, and register a domain with its IdP. Real Google has no such thing; tests and the
+ * bench use it.
+ */
+export async function standInAdmin(app: FastifyInstance, deps: StandInAdminDeps): Promise<void> {
+  await adminApi(app, deps.adminToken, (api) => {
+    api.get('/faults', async () => deps.faults.settings(deps.quota.limit));
+    api.post('/faults', async (request) => {
+      const body = (request.body ?? {}) as Record<string, unknown>;
+      const kind = body.kind as FaultKind;
+      if (!FAULT_KINDS.includes(kind)) throw new AppError('bad_request', 400);
+      const count = typeof body.count === 'number' && body.count > 0 ? Math.floor(body.count) : 1;
+      deps.faults.add({
+        kind,
+        method: typeof body.method === 'string' ? body.method : '*',
+        count,
+        ...(typeof body.retryAfterSeconds === 'number' ? { retryAfterSeconds: body.retryAfterSeconds } : {}),
+      });
+      return deps.faults.settings(deps.quota.limit);
+    });
+    api.put('/faults/creation-lag', async (request) => {
+      const ms = Number((request.body as { ms?: unknown } | undefined)?.ms);
+      if (!Number.isFinite(ms) || ms < 0 || ms > 600_000) throw new AppError('bad_request', 400);
+      deps.faults.creationLagMs = ms;
+      return deps.faults.settings(deps.quota.limit);
+    });
+    api.delete('/faults', async () => {
+      deps.faults.clear();
+      return deps.faults.settings(deps.quota.limit);
+    });
+    api.get('/quota', async () => deps.quota.stats());
+    api.put('/quota', async (request) => {
+      const perMinute = Number((request.body as { perMinute?: unknown } | undefined)?.perMinute);
+      if (!Number.isInteger(perMinute) || perMinute < 1) throw new AppError('bad_request', 400);
+      deps.quota.limit = perMinute;
+      deps.quota.reset();
+      return deps.quota.stats();
+    });
+    api.get('/users', async () => ({ users: (await deps.users.list()).map(userResource) }));
+    api.post('/domains', async (request) => {
+      const body = (request.body ?? {}) as { domain?: unknown; idpMetadataUrl?: unknown };
+      if (typeof body.domain !== 'string' || !/^[a-z0-9.-]+\.[a-z]{2,}$/.test(body.domain)) {
+        throw new AppError('bad_request', 400);
+      }
+      const url = typeof body.idpMetadataUrl === 'string' ? body.idpMetadataUrl : null;
+      await deps.db
+        .insertInto('google_domains')
+        .values({ domain: body.domain, idp_metadata_url: url, idp_certificates: '[]' })
+        .onConflict((oc) =>
+          oc.column('domain').doUpdateSet({
+            idp_metadata_url: url,
+            idp_entity_id: null,
+            idp_sso_url: null,
+            idp_certificates: '[]',
+            idp_fetched_at: null,
+          }),
+        )
+        .execute();
+      return { domain: body.domain, idpMetadataUrl: url };
+    });
+    api.post('/domains/:domain/refresh-idp', async (request) => {
+      const { domain } = request.params as { domain: string };
+      const idp = await trustedIdp(deps.db, domain, true);
+      if (!idp) throw new AppError('not_found', 404);
+      return idp;
+    });
+  });
+}
