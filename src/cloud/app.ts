@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { adminApi } from '../platform/http/admin-api.ts';
 import { createRoleApp } from '../platform/http/role-app.ts';
 import { sessions } from '../platform/http/sessions.ts';
+import { oidcAdminRoutes } from '../platform/oidc/index.ts';
 import { databaseReady } from '../platform/runtime/boot.ts';
 import type { RoleContext } from '../platform/runtime/role.ts';
 import { html } from '../platform/views/html.ts';
@@ -10,10 +11,15 @@ import { backupEmailRoutes } from './account/backup-email.ts';
 import { loginRoutes } from './account/login.ts';
 import { passwordResetRoutes } from './account/password-reset.ts';
 import { cloudAdminRoutes } from './admin/api.ts';
+import { clientConsoleRoutes } from './admin/clients.ts';
 import { adminConsoleRoutes } from './admin/console.ts';
 import { countyLoginRoutes } from './broker/county-login.ts';
 import { firstLoginRoutes } from './first-login/routes.ts';
 import { cloudMessages } from './messages.ts';
+import { authorizedApplications } from './oidc/grants.ts';
+import { CLOUD_TENANT, createCloudProvider } from './oidc/provider.ts';
+import { endCloudSessionOnLogout, mountCloudInteractions, mountCloudProtocol } from './oidc/routes.ts';
+import { seedCloudClients } from './oidc/seed-clients.ts';
 import type { CloudTables } from './schema.ts';
 import { type CloudServices, createCloudServices } from './services.ts';
 import { currentCloudAccount } from './session.ts';
@@ -21,13 +27,18 @@ import { sendCloudPage } from './views.ts';
 
 /**
  * A feature mounted on the cloud app by another context (e.g. the SAML IdP): it registers its
- * routes on the app, which carries the cloud session, and may use the cloud's services.
+ * routes on `app` (the cloud's browser context, where the cloud session runs) and may use the
+ * cloud's services.
  */
 export type CloudExtension = (app: FastifyInstance, services: CloudServices) => Promise<void> | void;
 
 export const CLOUD_SESSION_COOKIE = 'edugate_cloud';
 
-/** The education cloud's HTTP app: login, county brokering, first login, account pages, admin console. */
+/**
+ * The education cloud's HTTP app: the OIDC provider and resource APIs on the root context, and
+ * in a browser context with the cloud session: login, county brokering, first login, account
+ * pages, the admin console, and the extensions.
+ */
 export async function buildCloudApp(
   ctx: RoleContext<CloudTables>,
   extensions: CloudExtension[] = [],
@@ -44,37 +55,53 @@ export async function buildCloudApp(
   });
   const services = options.services ?? createCloudServices(ctx);
   app.decorate('cloud', services);
-  await app.register(sessions, {
-    store: ctx.sessionStore('cloud'),
-    cookieName: CLOUD_SESSION_COOKIE,
-    secure: ctx.config.secureCookies,
+
+  const oidc = await createCloudProvider(ctx, services, app);
+  services.oidc = oidc;
+  services.grants = authorizedApplications(oidc);
+  if (ctx.demo) await seedCloudClients(ctx, oidc);
+  await mountCloudProtocol(app, oidc, services);
+  await adminApi(app, ctx.secrets.adminToken, (api) => {
+    cloudAdminRoutes(api, services);
+    oidcAdminRoutes(api, (tenant) => (tenant === CLOUD_TENANT ? oidc : undefined));
   });
 
-  app.get('/', async (request, reply) => {
-    const t = request.t;
-    const account = await currentCloudAccount(request);
-    const domain = `@${ctx.config.cloudMailDomain}`;
-    return sendCloudPage(request, reply, {
-      title: t('cloud.home.title'),
-      account,
-      main: html`<h1>${t('cloud.home.title')}</h1>
+  const sessionStore = ctx.sessionStore('cloud');
+  endCloudSessionOnLogout(app, oidc, sessionStore, CLOUD_SESSION_COOKIE);
+  await app.register(async (site) => {
+    await site.register(sessions, {
+      store: sessionStore,
+      cookieName: CLOUD_SESSION_COOKIE,
+      secure: ctx.config.secureCookies,
+    });
+
+    site.get('/', async (request, reply) => {
+      const t = request.t;
+      const account = await currentCloudAccount(request);
+      const domain = `@${ctx.config.cloudMailDomain}`;
+      return sendCloudPage(request, reply, {
+        title: t('cloud.home.title'),
+        account,
+        main: html`<h1>${t('cloud.home.title')}</h1>
 <p>${t('cloud.home.intro', { domain })}</p>
 ${
   account
     ? html`<p>${t('cloud.home.signed_in', { email: services.emailOf(account) })} <a href="/account">${t('cloud.nav.account')}</a></p>`
     : html`<p><a class="button" href="/login">${t('cloud.home.login')}</a></p>`
 }`,
+      });
     });
-  });
 
-  loginRoutes(app);
-  countyLoginRoutes(app);
-  firstLoginRoutes(app);
-  accountRoutes(app);
-  backupEmailRoutes(app);
-  passwordResetRoutes(app);
-  adminConsoleRoutes(app);
-  await adminApi(app, ctx.secrets.adminToken, (api) => cloudAdminRoutes(api, services));
-  for (const extension of extensions) await extension(app, services);
+    loginRoutes(site);
+    countyLoginRoutes(site);
+    firstLoginRoutes(site);
+    accountRoutes(site);
+    backupEmailRoutes(site);
+    passwordResetRoutes(site);
+    adminConsoleRoutes(site);
+    clientConsoleRoutes(site);
+    await mountCloudInteractions(site, oidc);
+    for (const extension of extensions) await extension(site, services);
+  });
   return app;
 }

@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { MigrationSet } from '../platform/database/migrations.ts';
+import { oidcMigrations } from '../platform/oidc/index.ts';
 
 export const cloudMigrations: MigrationSet = {
   '2001_cloud_accounts': {
@@ -109,4 +110,5 @@ export const cloudMigrations: MigrationSet = {
         .execute();
     },
   },
+  ...oidcMigrations('2010_oidc_provider'),
 };

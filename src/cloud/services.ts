@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { PasswordHasher } from '../identity/index.ts';
+import type { OidcProvider } from '../platform/oidc/index.ts';
 import type { RoleContext } from '../platform/runtime/role.ts';
 import { SignedLinks } from '../platform/security/signed-link.ts';
 import { Throttle } from '../platform/security/throttle.ts';
@@ -28,6 +29,8 @@ export interface CloudServices {
   emailOf(account: Pick<CloudAccount, 'name'>): string;
   /** Keyed hash of a county `guid` claim: what the cloud stores to recognise the person. */
   guidHash(guid: string): string;
+  /** The cloud's OIDC provider (set when the app mounts it). */
+  oidc?: OidcProvider;
   /** The applications an account authorized (set once the OIDC provider is mounted). */
   grants?: AuthorizedApplications;
 }

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { recordAudit } from '../../platform/audit/audit-log.ts';
 import { platformView } from '../../platform/database/platform-schema.ts';
 import { html } from '../../platform/views/html.ts';
+import { endProviderSession } from '../oidc/routes.ts';
 import { cloudLoginUrl, currentCloudAccount, safeReturnTo, signIn, signOut } from '../session.ts';
 import { csrfField, notice, sendCloudPage } from '../views.ts';
 import { accountNameFromLogin, checkCloudPassword } from './password-check.ts';
@@ -62,8 +63,10 @@ export function loginRoutes(app: FastifyInstance): void {
   const origin = cloud.ctx.urls.cloud;
 
   app.get('/login', async (request, reply) => {
-    const returnTo = safeReturnTo((request.query as Record<string, unknown>).return_to, origin);
-    if (await currentCloudAccount(request)) return reply.redirect(returnTo, 303);
+    const query = request.query as Record<string, unknown>;
+    const returnTo = safeReturnTo(query.return_to, origin);
+    // `reauth`: a client asked for a fresh sign-in (prompt=login, max_age), so no shortcut.
+    if (query.reauth !== '1' && (await currentCloudAccount(request))) return reply.redirect(returnTo, 303);
     return renderLogin(request, reply, { returnTo });
   });
 
@@ -104,6 +107,7 @@ export function loginRoutes(app: FastifyInstance): void {
   });
 
   app.post('/logout', async (request, reply) => {
+    if (cloud.oidc) await endProviderSession(cloud.oidc, request, reply);
     signOut(request);
     return reply.redirect(`${cloudLoginUrl('/account')}&notice=cloud.logout.done`, 303);
   });

@@ -217,6 +217,12 @@ export const options = {
     doc: 'Domain of education cloud accounts (`name@mail.edu.tw`).',
     group: 'Roles',
   }),
+  cloudEduinfoGzip: option({
+    env: 'EDUGATE_CLOUD_EDUINFO_GZIP',
+    schema: bool(false),
+    doc: 'Send the body of the cloud eduinfo resource APIs (`/moeresource/api/*/oidc/eduinfo`) gzip-compressed with `Content-Encoding: gzip`, as the real education cloud does.',
+    group: 'Roles',
+  }),
   workspaceDomain: option({
     env: 'EDUGATE_WORKSPACE_DOMAIN',
     schema: z.string().min(3).default('go.edu.tw'),

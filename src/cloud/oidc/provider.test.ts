@@ -1,0 +1,360 @@
+import * as client from 'openid-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../platform/database/connect.ts';
+import type { PlatformTables } from '../../platform/database/platform-schema.ts';
+import { type CloudInstance, startCloudInstance } from '../testing/cloud-instance.ts';
+import { CookieBrowser, formOn, type PageResult } from '../testing/cookie-browser.ts';
+
+const REDIRECT = 'http://127.0.0.1:9/callback';
+const PASSWORD = 'Provider-test-2026';
+
+let cloud: CloudInstance;
+let clientId: string;
+let clientSecret: string;
+let accountId: string;
+
+beforeAll(async () => {
+  const database = await openDatabase<PlatformTables>({ dataDir: 'memory://', schema: 'public' });
+  cloud = await startCloudInstance(database, { registrationToken: 'initial-access-token-0123456789' });
+  const { services } = cloud;
+  const account = await services.accounts.create({
+    name: 'tad0616',
+    displayName: '吳弘凱',
+    familyName: '吳',
+    givenName: '弘凱',
+    passwordHash: await services.hasher.hash(PASSWORD),
+    openid2Ids: ['https://openid.tn.edu.tw/op/user.aspx/Tad'],
+  });
+  accountId = account.id;
+  await services.accounts.link(account.id, {
+    countyCode: 'tn',
+    issuer: 'https://tn.example/tn',
+    subject: 'county-sub-1',
+    snapshot: {
+      username: 'tad',
+      name: '吳弘凱',
+      familyName: '吳',
+      givenName: '弘凱',
+      email: 'tad@example.org',
+      schoolid: '114620',
+      titles: [{ schoolid: '114620', titles: ['教師', '資訊組長'] }],
+      classinfo: [
+        {
+          year: '113',
+          semester: '1',
+          schoolid: '114620',
+          grade: '5',
+          classno: '04',
+          classtitle: '五年丁班',
+          seatno: '12',
+        },
+      ],
+      openid2Id: null,
+    },
+  });
+  await services.roles.define({ code: 'k12.admin', name: '校園管理者', description: '' });
+  await services.roles.assign('k12.admin', account.id, '114620');
+  const issued = await services.oidc!.clients.add({
+    name: '學校應用程式',
+    redirectUris: [REDIRECT],
+    postLogoutRedirectUris: ['http://127.0.0.1:9/bye'],
+    scopes: ['openid', 'profile', 'email', 'openid2', 'eduinfo', 'educloudroles'],
+  });
+  clientId = issued.client_id;
+  clientSecret = issued.client_secret ?? '';
+}, 60_000);
+
+afterAll(async () => {
+  await cloud?.close();
+});
+
+async function discover(id = clientId, secret = clientSecret) {
+  return client.discovery(new URL(cloud.url), id, secret, client.ClientSecretBasic(secret), {
+    execute: [client.allowInsecureRequests],
+  });
+}
+
+async function submit(
+  browser: CookieBrowser,
+  page: PageResult,
+  action: string,
+  form: Record<string, string>,
+) {
+  const { action: url, fields } = formOn(page, action);
+  return browser.follow(url, { form: { ...fields, ...form }, stopBefore: 'http://127.0.0.1:9/' });
+}
+
+/** Signs in with the cloud password where asked and allows consent; returns the redirect to the client. */
+async function authorize(browser: CookieBrowser, url: URL): Promise<URL> {
+  let page = await browser.follow(url, { stopBefore: 'http://127.0.0.1:9/' });
+  for (let step = 0; step < 4 && !page.url.href.startsWith('http://127.0.0.1:9/'); step++) {
+    if (page.url.pathname === '/login')
+      page = await submit(browser, page, '/login', { name: 'tad0616', password: PASSWORD });
+    else if (page.text.includes('/consent'))
+      page = await submit(browser, page, '/consent', { decision: 'allow' });
+    else throw new Error(`unexpected page ${page.url.href}: ${page.text.slice(0, 300)}`);
+  }
+  return page.url;
+}
+
+describe('the cloud OIDC provider with openid-client', () => {
+  it('publishes the SPEC §4 endpoints', async () => {
+    const config = await discover();
+    const meta = config.serverMetadata();
+    expect(meta.issuer).toBe(cloud.url);
+    expect(meta.authorization_endpoint).toBe(`${cloud.url}/oidc/v1/azp`);
+    expect(meta.token_endpoint).toBe(`${cloud.url}/oidc/v1/token`);
+    expect(meta.userinfo_endpoint).toBe(`${cloud.url}/oidc/v1/userinfo`);
+    expect(meta.jwks_uri).toBe(`${cloud.url}/oidc/v1/jwksets`);
+    expect(meta.end_session_endpoint).toBe(`${cloud.url}/oidc/v1/logout-to-go`);
+    expect(meta.scopes_supported).toEqual(
+      expect.arrayContaining(['openid', 'profile', 'email', 'openid2', 'eduinfo', 'educloudroles']),
+    );
+  });
+
+  it('code flow, userinfo, eduinfo, refresh and logout', async () => {
+    const config = await discover();
+    const browser = new CookieBrowser();
+    const verifier = client.randomPKCECodeVerifier();
+    const state = client.randomState();
+    const nonce = client.randomNonce();
+    const url = client.buildAuthorizationUrl(config, {
+      redirect_uri: REDIRECT,
+      scope: 'openid profile email openid2 eduinfo educloudroles',
+      code_challenge: await client.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      state,
+      nonce,
+    });
+    const first = await browser.follow(url, { stopBefore: 'http://127.0.0.1:9/' });
+    expect(first.url.pathname).toBe('/login');
+    expect(first.text).toContain('縣市帳號登入');
+    const callback = await authorize(browser, url);
+    const tokens = await client.authorizationCodeGrant(config, callback, {
+      pkceCodeVerifier: verifier,
+      expectedState: state,
+      expectedNonce: nonce,
+    });
+    expect(tokens.expires_in).toBe(3600);
+    expect(tokens.refresh_token).toBeTruthy();
+    const idClaims = tokens.claims();
+    expect(idClaims?.sub).toBe(accountId);
+    expect(idClaims?.sub).toMatch(/^[0-9a-f-]{36}$/);
+    expect(idClaims?.preferred_username).toBe('tad0616');
+    expect(idClaims?.email).toBe('tad0616@mail.edu.tw');
+    expect(idClaims?.openid2_id).toEqual(['https://openid.tn.edu.tw/op/user.aspx/Tad']);
+
+    const userinfo = await client.fetchUserInfo(config, tokens.access_token, accountId);
+    expect(userinfo).toMatchObject({
+      sub: accountId,
+      email_verified: true,
+      name: '吳弘凱',
+      preferred_username: 'tad0616',
+      given_name: '弘凱',
+      family_name: '吳',
+      email: 'tad0616@mail.edu.tw',
+      educloudroles: [{ role: 'k12.admin', name: '校園管理者', schoolid: '114620' }],
+    });
+
+    for (const version of ['v1', 'v2']) {
+      const response = await client.fetchProtectedResource(
+        config,
+        tokens.access_token,
+        new URL(`${cloud.url}/moeresource/api/${version}/oidc/eduinfo`),
+        'GET',
+      );
+      const eduinfo = (await response.json()) as Record<string, unknown>;
+      expect(eduinfo).toEqual({
+        sub: accountId,
+        schoolid: '114620',
+        titles: [{ schoolid: '114620', titles: ['教師', '資訊組長'] }],
+        classinfo: [
+          {
+            year: '113',
+            semester: '1',
+            schoolid: '114620',
+            grade: '5',
+            classno: '04',
+            classtitle: '五年丁班',
+            seatno: '12',
+          },
+        ],
+      });
+    }
+    const profile = await client.fetchProtectedResource(
+      config,
+      tokens.access_token,
+      new URL(`${cloud.url}/moeresource/api/v1/oidc/profile`),
+      'GET',
+    );
+    expect(await profile.json()).toMatchObject({
+      sub: accountId,
+      name: '吳弘凱',
+      preferred_username: 'tad0616',
+    });
+    const relation = await client.fetchProtectedResource(
+      config,
+      tokens.access_token,
+      new URL(`${cloud.url}/moeresource/api/v2/oidc/relation`),
+      'GET',
+    );
+    expect(await relation.json()).toMatchObject({
+      sub: accountId,
+      relation: [{ county: 'tn', schoolid: '114620' }],
+    });
+
+    const refreshed = await client.refreshTokenGrant(config, tokens.refresh_token ?? '');
+    expect(refreshed.access_token).not.toBe(tokens.access_token);
+    expect(await client.fetchUserInfo(config, refreshed.access_token, accountId)).toMatchObject({
+      sub: accountId,
+    });
+
+    // A second client login needs no password while the cloud session lives (single sign-on).
+    const sso = await browser.follow(
+      client.buildAuthorizationUrl(config, { redirect_uri: REDIRECT, scope: 'openid email', state: 's2' }),
+      { stopBefore: 'http://127.0.0.1:9/' },
+    );
+    expect(sso.url.searchParams.get('code')).toBeTruthy();
+
+    // RP-initiated logout ends the provider session, the cloud session and the refresh token.
+    const logout = client.buildEndSessionUrl(config, {
+      id_token_hint: tokens.id_token ?? '',
+      post_logout_redirect_uri: 'http://127.0.0.1:9/bye',
+    });
+    const confirm = await browser.follow(logout, { stopBefore: 'http://127.0.0.1:9/' });
+    const done = await submit(browser, confirm, 'logout', { logout: 'yes' });
+    expect(done.url.href).toContain('http://127.0.0.1:9/bye');
+    const account = await browser.follow(`${cloud.url}/account`);
+    expect(account.url.pathname).toBe('/login');
+    await expect(client.refreshTokenGrant(config, refreshed.refresh_token ?? '')).rejects.toThrow();
+  });
+
+  it('answers the AxerZ-style request replay (no PKCE, HTTP Basic, userinfo GET)', async () => {
+    const browser = new CookieBrowser();
+    const state = 'axerz-state-123';
+    const authorizeUrl = new URL(
+      `${cloud.url}/oidc/v1/azp?response_type=code&client_id=${clientId}&redirect_uri=${encodeURIComponent(REDIRECT)}&scope=openid+email+profile&state=${state}&nonce=axerz-nonce`,
+    );
+    const callback = await authorize(browser, authorizeUrl);
+    expect(callback.searchParams.get('state')).toBe(state);
+    const code = callback.searchParams.get('code') ?? '';
+    const tokenResponse = await fetch(`${cloud.url}/oidc/v1/token`, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: REDIRECT,
+      }).toString(),
+    });
+    expect(tokenResponse.status).toBe(200);
+    const body = (await tokenResponse.json()) as Record<string, unknown>;
+    expect(Object.keys(body)).toEqual(
+      expect.arrayContaining([
+        'access_token',
+        'id_token',
+        'refresh_token',
+        'token_type',
+        'expires_in',
+        'scope',
+      ]),
+    );
+    expect(body.expires_in).toBe(3600);
+    const userinfo = await fetch(`${cloud.url}/oidc/v1/userinfo`, {
+      headers: { authorization: `Bearer ${body.access_token}` },
+    });
+    expect(await userinfo.json()).toEqual({
+      sub: accountId,
+      email: 'tad0616@mail.edu.tw',
+      email_verified: true,
+      name: '吳弘凱',
+      family_name: '吳',
+      given_name: '弘凱',
+      preferred_username: 'tad0616',
+    });
+    const replayed = await fetch(`${cloud.url}/oidc/v1/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: REDIRECT,
+        client_id: clientId,
+        client_secret: clientSecret,
+      }).toString(),
+    });
+    expect(replayed.status).toBe(400);
+  });
+
+  it('keeps each client to its allowed scopes', async () => {
+    const narrow = await cloud.services.oidc!.clients.add({
+      name: 'narrow',
+      redirectUris: [REDIRECT],
+      scopes: ['openid', 'email'],
+    });
+    const browser = new CookieBrowser();
+    const denied = await browser.follow(
+      `${cloud.url}/oidc/v1/azp?response_type=code&client_id=${narrow.client_id}&redirect_uri=${encodeURIComponent(REDIRECT)}&scope=openid+eduinfo&state=x`,
+      { stopBefore: 'http://127.0.0.1:9/' },
+    );
+    expect(denied.url.searchParams.get('error')).toBe('invalid_scope');
+  });
+
+  it('registers clients dynamically only with the initial access token', async () => {
+    const metadata = { redirect_uris: ['https://school.example/cb'], client_name: 'DCR app' };
+    const anonymous = await fetch(`${cloud.url}/oidc/v1/registration`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(metadata),
+    });
+    expect(anonymous.status).toBe(401);
+    const registered = await fetch(`${cloud.url}/oidc/v1/registration`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: 'Bearer initial-access-token-0123456789',
+      },
+      body: JSON.stringify(metadata),
+    });
+    expect(registered.status).toBe(201);
+    expect(((await registered.json()) as { client_id?: string }).client_id).toBeTruthy();
+  });
+
+  it('gzips eduinfo when configured, and stops the tokens of a suspended account or a revoked consent', async () => {
+    const config = await discover();
+    const browser = new CookieBrowser();
+    const callback = await authorize(
+      browser,
+      client.buildAuthorizationUrl(config, { redirect_uri: REDIRECT, scope: 'openid eduinfo', state: 'g' }),
+    );
+    const tokens = await client.authorizationCodeGrant(config, callback, { expectedState: 'g' });
+    const previous = cloud.services.ctx.config.cloudEduinfoGzip;
+    (cloud.services.ctx.config as { cloudEduinfoGzip: boolean }).cloudEduinfoGzip = true;
+    const raw = await fetch(`${cloud.url}/moeresource/api/v1/oidc/eduinfo`, {
+      headers: { authorization: `Bearer ${tokens.access_token}`, 'accept-encoding': 'identity' },
+    });
+    (cloud.services.ctx.config as { cloudEduinfoGzip: boolean }).cloudEduinfoGzip = previous;
+    expect(raw.headers.get('content-encoding')).toBe('gzip');
+    // fetch inflates the body itself (Content-Encoding: gzip).
+    expect(await raw.json()).toMatchObject({ sub: accountId, schoolid: '114620' });
+
+    await cloud.services.accounts.setState(accountId, 'suspended');
+    const suspended = await fetch(`${cloud.url}/oidc/v1/userinfo`, {
+      headers: { authorization: `Bearer ${tokens.access_token}` },
+    });
+    expect(suspended.status).toBe(401);
+    await cloud.services.accounts.setState(accountId, 'active');
+
+    const apps = await cloud.services.grants!.list(accountId);
+    expect(apps.map((a) => a.clientId)).toContain(clientId);
+    await cloud.services.grants!.revoke(accountId, clientId);
+    const revoked = await fetch(`${cloud.url}/moeresource/api/v1/oidc/eduinfo`, {
+      headers: { authorization: `Bearer ${tokens.access_token}` },
+    });
+    expect(revoked.status).toBe(401);
+    await expect(client.refreshTokenGrant(config, tokens.refresh_token ?? '')).rejects.toThrow();
+  });
+});

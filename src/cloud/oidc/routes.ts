@@ -1,0 +1,158 @@
+import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { SessionStore } from '../../platform/http/session-store.ts';
+import {
+  finishLogin,
+  mountInteractions,
+  mountProtocol,
+  type OidcProvider,
+  resourceHandler,
+  type TokenInfo,
+} from '../../platform/oidc/index.ts';
+import type { CloudAccount } from '../account/accounts.ts';
+import type { CloudServices } from '../services.ts';
+import { cloudAuthentication, cloudLoginUrl, currentCloudAccount } from '../session.ts';
+import { cloudClaims, eduInfoOf } from './claims.ts';
+import { revokeGrant } from './grants.ts';
+import { CLOUD_SCOPES } from './scopes.ts';
+
+/** How recent a sign-in must be when a client asks for `prompt=login`. */
+const FRESH_LOGIN_SECONDS = 120;
+
+async function tokenAccount(services: CloudServices, token: TokenInfo): Promise<CloudAccount> {
+  const account = await services.accounts.byId(token.accountId);
+  // verifyAccessToken already refused tokens of missing or suspended accounts.
+  if (!account) throw new Error('token account vanished');
+  return account;
+}
+
+/** The claims the token's scopes allow, as userinfo gives them. */
+async function scopedClaims(services: CloudServices, token: TokenInfo): Promise<Record<string, unknown>> {
+  const all = (await cloudClaims(services, await tokenAccount(services, token))) as unknown as Record<
+    string,
+    unknown
+  >;
+  const out: Record<string, unknown> = { sub: all.sub };
+  for (const scope of token.scopes) {
+    for (const claim of CLOUD_SCOPES[scope] ?? []) if (all[claim] !== undefined) out[claim] = all[claim];
+  }
+  return out;
+}
+
+function sendJson(reply: FastifyReply, body: unknown, gzip: boolean) {
+  if (!gzip) return body;
+  return reply
+    .header('content-encoding', 'gzip')
+    .type('application/json; charset=utf-8')
+    .send(gzipSync(Buffer.from(JSON.stringify(body))));
+}
+
+/**
+ * The protocol endpoints (SPEC §4 paths) and the resource APIs `/moeresource/api/v1/oidc/…` and
+ * `/moeresource/api/v2/oidc/…`, on the app's root context (no browser session needed).
+ */
+export async function mountCloudProtocol(app: FastifyInstance, oidc: OidcProvider, services: CloudServices) {
+  await mountProtocol(app, oidc);
+  const route = (path: string, scopes: string[], respond: Parameters<typeof resourceHandler>[2]) => {
+    const handler = resourceHandler(oidc, scopes, respond);
+    app.route({ method: ['GET', 'POST'], url: path, handler, config: { csrf: false } });
+  };
+  const eduinfo = async (token: TokenInfo, _request: FastifyRequest, reply: FastifyReply) => {
+    const identities = await services.accounts.identities(token.accountId);
+    return sendJson(
+      reply,
+      { sub: token.accountId, ...eduInfoOf(identities) },
+      services.ctx.config.cloudEduinfoGzip,
+    );
+  };
+
+  route('/moeresource/api/v1/oidc/userinfo', ['openid'], async (token) => scopedClaims(services, token));
+  route('/moeresource/api/v1/oidc/profile', ['profile'], async (token) => {
+    const claims = await scopedClaims(services, token);
+    const { sub, name, family_name, given_name, preferred_username, email } = claims;
+    return { sub, name, family_name, given_name, preferred_username, ...(email ? { email } : {}) };
+  });
+  route('/moeresource/api/v1/oidc/eduinfo', ['eduinfo'], eduinfo);
+  route('/moeresource/api/v2/oidc/eduinfo', ['eduinfo'], eduinfo);
+  route('/moeresource/api/v2/oidc/relation', ['eduinfo'], async (token) => {
+    const identities = await services.accounts.identities(token.accountId);
+    const counties = new Map((await services.counties.list()).map((c) => [c.code, c.name]));
+    return {
+      sub: token.accountId,
+      relation: identities.map((i) => ({
+        type: 'county_account',
+        county: i.countyCode,
+        county_name: counties.get(i.countyCode) ?? i.countyCode,
+        schoolid: i.snapshot.schoolid ?? '',
+        titles: i.snapshot.titles.find((t) => t.schoolid === i.snapshot.schoolid)?.titles ?? [],
+        last_login_at: i.lastLoginAt.toISOString(),
+      })),
+    };
+  });
+}
+
+/**
+ * The provider's login prompt is the cloud login: a browser with a live cloud session goes
+ * straight through (single sign-on), others sign in (cloud password or county) and come back.
+ * Registered where the cloud session runs.
+ */
+export async function mountCloudInteractions(site: FastifyInstance, oidc: OidcProvider) {
+  await mountInteractions(site, oidc, {
+    login: async (request, reply, view) => {
+      const account = await currentCloudAccount(request);
+      const auth = cloudAuthentication(request);
+      const forced = view.reasons.includes('login_prompt') || view.reasons.includes('max_age');
+      const maxAge = view.reasons.includes('max_age')
+        ? Number(view.params.max_age ?? 0)
+        : view.reasons.includes('login_prompt')
+          ? FRESH_LOGIN_SECONDS
+          : Number.POSITIVE_INFINITY;
+      if (account && auth && Date.now() / 1000 - auth.time <= maxAge) {
+        return finishLogin(oidc, request, reply, account.id, auth.amr);
+      }
+      return reply.redirect(`${cloudLoginUrl(view.action)}${forced ? '&reauth=1' : ''}`, 303);
+    },
+  });
+}
+
+/** Signing out of the cloud also ends the provider's session and the grants tied to it. */
+export async function endProviderSession(oidc: OidcProvider, request: FastifyRequest, reply: FastifyReply) {
+  const session = await oidc.provider.Session.get({ req: request.raw, res: reply.raw } as never);
+  if (!session.accountId) return;
+  for (const [clientId, authorization] of Object.entries(session.authorizations ?? {})) {
+    const grantId = (authorization as { grantId?: string; persistsLogout?: boolean }).grantId;
+    if (grantId && !(authorization as { persistsLogout?: boolean }).persistsLogout) {
+      await revokeGrant(oidc, grantId).catch((error: Error) =>
+        request.log.warn({ clientId, err: error.message }, 'grant revocation at logout failed'),
+      );
+    }
+  }
+  await session.destroy();
+}
+
+/**
+ * RP-initiated logout (`/oidc/v1/logout-to-go`, `/oidc/v1/userlogout`) also ends the cloud
+ * session. The core rebuilds its oidc-provider instance when signing keys change, so the listener
+ * is attached to whichever instance is serving, checked on every request.
+ */
+export function endCloudSessionOnLogout(
+  app: FastifyInstance,
+  oidc: OidcProvider,
+  store: SessionStore,
+  cookieName: string,
+) {
+  const attached = new WeakSet<object>();
+  const attach = () => {
+    const provider = oidc.provider;
+    if (attached.has(provider)) return;
+    attached.add(provider);
+    provider.on('end_session.success', (ctx) => {
+      const id = ctx.cookies.get(cookieName);
+      if (!id) return;
+      store.destroy(createHash('sha256').update(id).digest('base64url')).catch(() => {});
+    });
+  };
+  attach();
+  app.addHook('onRequest', async () => attach());
+}
