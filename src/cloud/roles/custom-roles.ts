@@ -89,6 +89,7 @@ export class CustomRoles {
       .select(['cloud_roles.code', 'cloud_roles.name', 'cloud_role_assignments.schoolid'])
       .where('account_id', '=', accountId)
       .orderBy('cloud_roles.code')
+      .orderBy('cloud_role_assignments.schoolid')
       .execute();
     return rows.map((r) =>
       r.schoolid ? { role: r.code, name: r.name, schoolid: r.schoolid } : { role: r.code, name: r.name },
