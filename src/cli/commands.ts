@@ -1,5 +1,7 @@
 import { cloudCommand } from '../cloud/cli.ts';
 import type { Config } from '../platform/config/options.ts';
+import { oidcCommands } from '../platform/oidc/cli.ts';
+import { callAdmin } from './admin-call.ts';
 
 export interface CliCommand {
   usage: string;
@@ -13,4 +15,5 @@ export interface CliCommand {
  */
 export const EXTRA_COMMANDS: Record<string, CliCommand> = {
   cloud: cloudCommand,
+  ...oidcCommands(callAdmin),
 };

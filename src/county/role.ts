@@ -2,6 +2,7 @@ import type { RoleModule } from '../platform/runtime/role.ts';
 import { buildCountyApp, type CountyExtension } from './app.ts';
 import { registerCountyJobs } from './jobs.ts';
 import { countyMigrations } from './migrations.ts';
+import { countyOidcExtension } from './oidc/extension.ts';
 import type { CountyTables } from './schema.ts';
 import { seedCountyDemo } from './seed/demo.ts';
 import { countyServices } from './services.ts';
@@ -20,4 +21,4 @@ export function createCountyRole(
   };
 }
 
-export const countyRole: RoleModule<CountyTables> = createCountyRole();
+export const countyRole: RoleModule<CountyTables> = createCountyRole([countyOidcExtension()]);

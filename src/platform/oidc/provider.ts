@@ -53,14 +53,15 @@ export interface OidcPrompt {
   }): Promise<Record<string, unknown> | undefined>;
 }
 
-export interface OidcProviderOptions {
+export interface OidcProviderOptions<DB = unknown> {
   /** Key of the issuer in the role database (`cyc`, `tn`, or `default` for a one-issuer role). */
   tenant: string;
   /** Public issuer URL; may have a path (`http://localhost:4001/cyc`). */
   issuer: string;
   /** The Fastify prefix the routes are registered under; defaults to the issuer's path. */
   routePrefix?: string;
-  db: Kysely<unknown>;
+  /** The role database (any table map: the OIDC tables come from `oidcMigrations`). */
+  db: Kysely<DB>;
   /** When set, short-lived artifacts (codes, access tokens, sessions, interactions) live here. */
   redis?: Redis | undefined;
   /** The installation secret: encrypts client secrets and signing keys, signs cookies. */
@@ -147,8 +148,8 @@ export class OidcProvider {
   }
 
   /** Creates the issuer: makes sure it has a signing key and builds the provider. */
-  static async create(options: OidcProviderOptions): Promise<OidcProvider> {
-    const oidc = new OidcProvider(options);
+  static async create<DB>(options: OidcProviderOptions<DB>): Promise<OidcProvider> {
+    const oidc = new OidcProvider(options as unknown as OidcProviderOptions);
     await oidc.keys.ensure();
     await oidc.reload();
     return oidc;

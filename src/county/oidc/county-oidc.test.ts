@@ -1,0 +1,503 @@
+import * as client from 'openid-client';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { callAdmin } from '../../cli/admin-call.ts';
+import { DEMO_CLIENTS, DEMO_COUNTY_ACCOUNTS, DEMO_PASSWORD, demoClientSecret } from '../../demo/seed-data.ts';
+import { nationalIdGuid } from '../../identity/index.ts';
+import { oidcCommands } from '../../platform/oidc/index.ts';
+import { formOf, TestBrowser } from '../../platform/oidc/testing.ts';
+import { embeddedTestDatabase } from '../../platform/testing/databases.ts';
+import { freePort } from '../../platform/testing/ports.ts';
+import { type CountyTestApp, startCountyTestApp } from '../testing.ts';
+
+const TEACHER01 = DEMO_COUNTY_ACCOUNTS.find((a) => a.username === 'teacher01')!;
+const CYCADMIN = DEMO_COUNTY_ACCOUNTS.find((a) => a.username === 'cycadmin')!;
+const ADMIN_TOKEN = 'county-oidc-test-admin-token-0123456789';
+
+let county: CountyTestApp;
+let origin: string;
+let issuer: string;
+let cloudRedirect: string;
+
+beforeAll(async () => {
+  const port = await freePort();
+  origin = `http://127.0.0.1:${port}`;
+  county = await startCountyTestApp(embeddedTestDatabase, {
+    countyPort: port,
+    countyUrl: origin,
+    cloudUrl: 'http://cloud.test',
+    adminToken: ADMIN_TOKEN,
+    secret: 'county-oidc-test-installation-secret',
+    registrationToken: 'county-dcr-token',
+  });
+  await county.app.listen({ port, host: '127.0.0.1' });
+  issuer = `${origin}/cyc`;
+  cloudRedirect = `http://cloud.test${DEMO_CLIENTS.cloudAtCounty.redirectPath}`;
+});
+
+afterAll(async () => {
+  await county?.close();
+});
+
+const discover = (clientId: string, auth: client.ClientAuth, at = issuer) =>
+  client.discovery(new URL(at), clientId, {}, auth, { execute: [client.allowInsecureRequests] });
+
+const cloudConfig = (tenant = 'cyc') =>
+  discover(
+    DEMO_CLIENTS.cloudAtCounty.clientId,
+    client.ClientSecretBasic(demoClientSecret(county.ctx.secrets.secret, `cloud-at-${tenant}`)),
+    `${origin}/${tenant}`,
+  );
+
+/** The county login page of an interaction: fills 帳號 and 密碼 and submits. */
+async function passLogin(
+  browser: TestBrowser,
+  step: { url: URL; text: string },
+  stopAt: string,
+  username: string,
+) {
+  expect(step.text).toContain('使用者登入');
+  const form = formOf(step.text, step.url);
+  return browser.follow(form.action, stopAt, { form: { ...form.fields, username, password: DEMO_PASSWORD } });
+}
+
+async function authorize(
+  config: client.Configuration,
+  redirectUri: string,
+  scope: string,
+  options: { browser?: TestBrowser; username?: string } = {},
+) {
+  const browser = options.browser ?? new TestBrowser();
+  const verifier = client.randomPKCECodeVerifier();
+  const state = client.randomState();
+  const nonce = client.randomNonce();
+  const url = client.buildAuthorizationUrl(config, {
+    redirect_uri: redirectUri,
+    scope,
+    state,
+    nonce,
+    code_challenge: await client.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+  });
+  let step = await browser.follow(url, redirectUri);
+  let consent: string | undefined;
+  if (!step.url.href.startsWith(redirectUri) && step.text.includes('name="username"')) {
+    step = await passLogin(browser, step, redirectUri, options.username ?? 'teacher01');
+  }
+  if (!step.url.href.startsWith(redirectUri) && step.text.includes('name="decision"')) {
+    consent = step.text;
+    const form = formOf(step.text, step.url);
+    step = await browser.follow(form.action, redirectUri, { form: { ...form.fields, decision: 'allow' } });
+  }
+  return { browser, step, verifier, state, nonce, consent };
+}
+
+async function tokensFor(
+  config: client.Configuration,
+  redirectUri: string,
+  scope: string,
+  browser?: TestBrowser,
+) {
+  const walk = await authorize(config, redirectUri, scope, browser ? { browser } : {});
+  expect(walk.step.url.href.startsWith(redirectUri), walk.step.text.slice(0, 400)).toBe(true);
+  const tokens = await client.authorizationCodeGrant(config, walk.step.url, {
+    pkceCodeVerifier: walk.verifier,
+    expectedState: walk.state,
+    expectedNonce: walk.nonce,
+  });
+  return { ...walk, tokens };
+}
+
+async function addClient(tenant: string, body: Record<string, unknown>) {
+  const response = await fetch(`${origin}/admin/api/oidc/${tenant}/clients`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  expect(response.status).toBe(201);
+  return (await response.json()) as { client_id: string; client_secret: string };
+}
+
+const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
+
+describe('county OIDC provider (嘉義縣 /cyc, 臺南市 /tn)', () => {
+  it('publishes one issuer per county with the SPEC §4 paths', async () => {
+    for (const tenant of ['cyc', 'tn']) {
+      const doc = (await (
+        await fetch(`${origin}/${tenant}/.well-known/openid-configuration`)
+      ).json()) as Record<string, unknown>;
+      expect(doc).toMatchObject({
+        issuer: `${origin}/${tenant}`,
+        authorization_endpoint: `${origin}/${tenant}/oidc/v1/azp`,
+        token_endpoint: `${origin}/${tenant}/oidc/v1/token`,
+        userinfo_endpoint: `${origin}/${tenant}/oidc/v1/userinfo`,
+        jwks_uri: `${origin}/${tenant}/oidc/v1/jwksets`,
+        end_session_endpoint: `${origin}/${tenant}/oidc/v1/logout-to-go`,
+      });
+      expect(doc.scopes_supported).toEqual(
+        expect.arrayContaining(['openid', 'profile', 'email', 'exchangedata', 'eduinfo', 'guid', 'personid']),
+      );
+    }
+    const cyc = (await (await fetch(`${origin}/cyc/oidc/v1/jwksets`)).json()) as {
+      keys: Array<{ kid: string }>;
+    };
+    const tn = (await (await fetch(`${origin}/tn/oidc/v1/jwksets`)).json()) as {
+      keys: Array<{ kid: string }>;
+    };
+    expect(cyc.keys[0]?.kid).not.toBe(tn.keys[0]?.kid);
+  });
+
+  it('logs a teacher in to the education cloud client with exchangedata (code flow + PKCE)', async () => {
+    const config = await cloudConfig();
+    const { tokens, consent } = await tokensFor(config, cloudRedirect, 'openid exchangedata');
+    expect(consent).toContain('檢視您的網路認證資料');
+    expect(consent).toContain('檢視您的個人資料交換內容');
+    expect(consent).toContain('同意授權');
+    expect(tokens).toMatchObject({ expires_in: 3600, scope: 'openid exchangedata' });
+    const expected = {
+      sub: TEACHER01.id,
+      preferred_username: 'teacher01',
+      name: '王小明',
+      family_name: '王',
+      given_name: '小明',
+      email: TEACHER01.email,
+      schoolid: '454503',
+      titles: [{ schoolid: '454503', titles: ['教師', '資訊組長'] }],
+      guid: nationalIdGuid(TEACHER01.nationalId),
+    };
+    expect(tokens.claims()).toMatchObject({
+      ...expected,
+      iss: issuer,
+      aud: DEMO_CLIENTS.cloudAtCounty.clientId,
+    });
+    const info = await client.fetchUserInfo(config, tokens.access_token, TEACHER01.id);
+    expect(info).toMatchObject(expected);
+    expect(JSON.stringify(info)).not.toContain(TEACHER01.nationalId);
+    expect(info).not.toHaveProperty('personid');
+    const refreshed = await client.refreshTokenGrant(config, tokens.refresh_token as string);
+    expect(refreshed.claims()?.sub).toBe(TEACHER01.id);
+  });
+
+  it('serves the cncresource APIs by token scope', async () => {
+    const config = await cloudConfig();
+    const { tokens } = await tokensFor(config, cloudRedirect, 'openid eduinfo guid');
+    const v1 = await fetch(`${issuer}/cncresource/api/v1/eduinfo`, bearer(tokens.access_token));
+    expect(v1.status).toBe(200);
+    const eduinfo = (await v1.json()) as { titles: Array<{ titles: string[] }> };
+    expect(eduinfo).toEqual({
+      sub: TEACHER01.id,
+      schoolid: '454503',
+      titles: [{ schoolid: '454503', titles: ['教師', '資訊組長'] }],
+      classinfo: [],
+    });
+    expect(eduinfo.titles[0]?.titles[0]).toBe('教師');
+    const v2 = await fetch(`${issuer}/cncresource/api/v2/eduinfo`, {
+      method: 'POST',
+      ...bearer(tokens.access_token),
+    });
+    expect(await v2.json()).toMatchObject({
+      schoolid: '454503',
+      schoolname: '朴子國民中學',
+      schools: [{ schoolid: '454503', schoolname: '朴子國民中學', titles: ['教師', '資訊組長'] }],
+    });
+    const guid = await fetch(`${issuer}/cncresource/api/v1/guid`, bearer(tokens.access_token));
+    expect(await guid.json()).toEqual({ sub: TEACHER01.id, guid: nationalIdGuid(TEACHER01.nationalId) });
+
+    // No personid scope on this token: refused, and the number is not in the answer.
+    const personid = await fetch(`${issuer}/cncresource/api/v1/personid`, bearer(tokens.access_token));
+    expect(personid.status).toBe(403);
+    expect(personid.headers.get('www-authenticate')).toContain('insufficient_scope');
+    expect(await personid.text()).not.toContain(TEACHER01.nationalId);
+    const none = await fetch(`${issuer}/cncresource/api/v1/eduinfo`);
+    expect(none.status).toBe(400);
+    const forged = await fetch(`${issuer}/cncresource/api/v1/eduinfo`, bearer('not-a-token'));
+    expect(forged.status).toBe(401);
+    expect(await forged.json()).toEqual({
+      error: 'invalid_token',
+      error_description: 'invalid token provided',
+    });
+    // A token of one county is worthless at another.
+    const elsewhere = await fetch(`${origin}/tn/cncresource/api/v1/eduinfo`, bearer(tokens.access_token));
+    expect(elsewhere.status).toBe(401);
+  });
+
+  it('releases personid only to a client explicitly allowed it', async () => {
+    const allowed = await addClient('cyc', {
+      name: '人事系統',
+      redirect_uris: ['https://hr.example.org/cb'],
+      scopes: ['openid', 'personid'],
+    });
+    const config = await discover(allowed.client_id, client.ClientSecretPost(allowed.client_secret));
+    const { tokens } = await tokensFor(config, 'https://hr.example.org/cb', 'openid personid');
+    const response = await fetch(`${issuer}/cncresource/api/v1/personid`, bearer(tokens.access_token));
+    expect(await response.json()).toEqual({ sub: TEACHER01.id, personid: TEACHER01.nationalId });
+
+    const cloud = await cloudConfig();
+    const refused = await authorize(cloud, cloudRedirect, 'openid personid');
+    expect(refused.step.url.searchParams.get('error')).toBe('invalid_scope');
+    expect(refused.step.url.searchParams.get('code')).toBeNull();
+  });
+
+  it('answers exactly what the AxerZ PHP client sends and reads', async () => {
+    const php = await addClient('cyc', {
+      name: 'PHP 範例',
+      redirect_uris: ['http://openid.zipko.info/callback.php'],
+      scopes: ['openid', 'email', 'profile'],
+    });
+    const redirect = 'http://openid.zipko.info/callback.php';
+    const browser = new TestBrowser();
+    const authorizeUrl =
+      `${issuer}/oidc/v1/azp?response_type=code&client_id=${php.client_id}` +
+      `&redirect_uri=${encodeURIComponent(redirect)}&scope=openid+email+profile&state=1:&nonce=`;
+    let step = await browser.follow(authorizeUrl, redirect);
+    step = await passLogin(browser, step, redirect, 'teacher01');
+    const consent = formOf(step.text, step.url);
+    step = await browser.follow(consent.action, redirect, { form: { ...consent.fields, decision: 'allow' } });
+    expect(step.url.searchParams.get('state')).toBe('1:');
+    const code = step.url.searchParams.get('code') as string;
+    expect(code).toBeTruthy();
+
+    const token = await fetch(`${issuer}/oidc/v1/token`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`${php.client_id}:${php.client_secret}`).toString('base64')}`,
+      },
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: redirect,
+      }).toString(),
+    });
+    expect(token.status).toBe(200);
+    const acctoken = (await token.json()) as Record<string, unknown>;
+    expect(acctoken).toMatchObject({ token_type: 'Bearer', expires_in: 3600 });
+    for (const field of ['access_token', 'id_token', 'refresh_token', 'scope']) {
+      expect(typeof acctoken[field], field).toBe('string');
+    }
+    const userinfo = await fetch(`${issuer}/oidc/v1/userinfo`, bearer(acctoken.access_token as string));
+    expect(userinfo.status).toBe(200);
+    expect(await userinfo.json()).toMatchObject({
+      sub: TEACHER01.id,
+      name: '王小明',
+      email: TEACHER01.email,
+    });
+  });
+
+  it('signs a portal session in without the form, and signs out through userlogout', async () => {
+    const browser = new TestBrowser();
+    const loginPage = await browser.follow(`${issuer}/login`, 'never:');
+    const form = formOf(loginPage.text, loginPage.url);
+    await browser.follow(form.action, 'never:', {
+      form: { ...form.fields, username: 'teacher01', password: DEMO_PASSWORD },
+    });
+    const config = await cloudConfig();
+    const walk = await authorize(config, cloudRedirect, 'openid exchangedata', { browser });
+    expect(walk.step.url.searchParams.get('code')).toBeTruthy();
+    const tokens = await client.authorizationCodeGrant(config, walk.step.url, {
+      pkceCodeVerifier: walk.verifier,
+      expectedState: walk.state,
+      expectedNonce: walk.nonce,
+    });
+    const end = client.buildEndSessionUrl(config, {
+      id_token_hint: tokens.id_token as string,
+      post_logout_redirect_uri: 'http://cloud.test/',
+    });
+    const confirm = await browser.follow(`${issuer}/oidc/v1/userlogout${end.search}`, 'http://cloud.test/');
+    expect(confirm.text).toContain('是，登出');
+    const logout = formOf(confirm.text, confirm.url);
+    const done = await browser.follow(logout.action, 'http://cloud.test/', {
+      form: { ...logout.fields, logout: 'yes' },
+    });
+    expect(done.url.href).toBe('http://cloud.test/');
+    await expect(client.fetchUserInfo(config, tokens.access_token, TEACHER01.id)).rejects.toThrow();
+  });
+
+  it('sends an incomplete profile to the profile check and refuses suspended accounts', async () => {
+    const db = county.county.db;
+    const config = await cloudConfig();
+    const saved = await db
+      .selectFrom('county_accounts')
+      .select(['national_id_encrypted'])
+      .where('id', '=', TEACHER01.id)
+      .executeTakeFirstOrThrow();
+    await db
+      .updateTable('county_accounts')
+      .set({ national_id_encrypted: null })
+      .where('id', '=', TEACHER01.id)
+      .execute();
+    try {
+      const walk = await authorize(config, cloudRedirect, 'openid exchangedata');
+      expect(walk.step.url.pathname).toBe('/cyc/profile/check');
+      const next = walk.step.url.searchParams.get('next') as string;
+      expect(next).toMatch(/^\/cyc\/interaction\/[\w-]+\/continue$/);
+    } finally {
+      await db
+        .updateTable('county_accounts')
+        .set({ national_id_encrypted: saved.national_id_encrypted })
+        .where('id', '=', TEACHER01.id)
+        .execute();
+    }
+
+    const { tokens, browser } = await tokensFor(config, cloudRedirect, 'openid exchangedata guid');
+    await db
+      .updateTable('county_accounts')
+      .set({ status: 'suspended' })
+      .where('id', '=', TEACHER01.id)
+      .execute();
+    try {
+      const refused = await authorize(config, cloudRedirect, 'openid exchangedata', { browser });
+      expect(refused.step.status).toBe(403);
+      expect(refused.step.text).toContain('帳號已暫停使用');
+      expect(refused.step.url.href.startsWith(cloudRedirect)).toBe(false);
+      await expect(client.fetchUserInfo(config, tokens.access_token, TEACHER01.id)).rejects.toThrow();
+      expect((await fetch(`${issuer}/cncresource/api/v1/guid`, bearer(tokens.access_token))).status).toBe(
+        401,
+      );
+      await expect(client.refreshTokenGrant(config, tokens.refresh_token as string)).rejects.toMatchObject({
+        error: 'invalid_grant',
+      });
+    } finally {
+      await db
+        .updateTable('county_accounts')
+        .set({ status: 'active' })
+        .where('id', '=', TEACHER01.id)
+        .execute();
+    }
+  });
+
+  it('refuses a wrong redirect URI and a wrong client secret', async () => {
+    const url = `${issuer}/oidc/v1/azp?response_type=code&client_id=${DEMO_CLIENTS.cloudAtCounty.clientId}&redirect_uri=${encodeURIComponent('http://cloud.test/elsewhere')}&scope=openid&state=s`;
+    const response = await fetch(url, { redirect: 'manual' });
+    expect(response.status).toBe(400);
+    expect(response.headers.get('location')).toBeNull();
+    const bad = await discover(DEMO_CLIENTS.cloudAtCounty.clientId, client.ClientSecretBasic('wrong'));
+    await expect(client.refreshTokenGrant(bad, 'whatever')).rejects.toMatchObject({ status: 401 });
+  });
+});
+
+describe('county OIDC administration', () => {
+  it('registers a client in the county admin console, showing its secret once', async () => {
+    const browser = new TestBrowser();
+    const login = await browser.follow(`${issuer}/login`, 'never:');
+    const form = formOf(login.text, login.url);
+    await browser.follow(form.action, 'never:', {
+      form: { ...form.fields, username: CYCADMIN.username, password: DEMO_PASSWORD },
+    });
+    const consolePage = await browser.follow(`${issuer}/manage/oidc`, 'never:');
+    expect(consolePage.text).toContain('OpenID 應用程式管理');
+    expect(consolePage.text).toContain(DEMO_CLIENTS.cloudAtCounty.clientId);
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(consolePage.text)?.[1] as string;
+    const body = new URLSearchParams({
+      _csrf: csrf,
+      name: '校務行政系統',
+      redirect_uris: 'https://school.example.org/oidc/cb',
+      post_logout_redirect_uris: '',
+    });
+    for (const scope of ['openid', 'profile', 'eduinfo']) body.append('scope', scope);
+    const created = await fetch(`${issuer}/manage/oidc/clients`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        cookie: browser.cookieHeader(new URL(`${issuer}/manage/oidc/clients`)),
+        accept: 'text/html',
+      },
+      body: body.toString(),
+    });
+    const text = await created.text();
+    expect(created.status).toBe(201);
+    const clientId = /id="issued-client-id">([^<]+)</.exec(text)?.[1] as string;
+    const secret = /id="issued-secret">([^<]+)</.exec(text)?.[1] as string;
+    expect(secret.length).toBeGreaterThan(30);
+    expect((await browser.follow(`${issuer}/manage/oidc`, 'never:')).text).not.toContain(secret);
+    const config = await discover(clientId, client.ClientSecretPost(secret));
+    const { tokens } = await tokensFor(
+      config,
+      'https://school.example.org/oidc/cb',
+      'openid profile eduinfo',
+    );
+    expect(tokens.scope).toBe('openid profile eduinfo');
+
+    // A teacher may not open the console.
+    const teacher = new TestBrowser();
+    const tlogin = await teacher.follow(`${issuer}/login`, 'never:');
+    const tform = formOf(tlogin.text, tlogin.url);
+    await teacher.follow(tform.action, 'never:', {
+      form: { ...tform.fields, username: 'teacher01', password: DEMO_PASSWORD },
+    });
+    expect((await teacher.request(`${issuer}/manage/oidc`)).status).toBe(403);
+  });
+
+  it('adds a client and rotates keys from the CLI while the server runs', async () => {
+    const out: string[] = [];
+    const log = vi.spyOn(console, 'log').mockImplementation((line: unknown) => {
+      out.push(String(line));
+    });
+    try {
+      const commands = oidcCommands(callAdmin);
+      const code = await commands.client!.run(county.ctx.config, [
+        'add',
+        '--role',
+        'county',
+        '--tenant',
+        'cyc',
+        '--name',
+        'CLI app',
+        '--redirect-uri',
+        'https://cli.example.org/cb',
+        '--scope',
+        'openid',
+        '--scope',
+        'email',
+      ]);
+      expect(code).toBe(0);
+      const issued = JSON.parse(out.at(-1) as string) as { client_id: string; client_secret: string };
+      expect(Object.keys(issued).sort()).toEqual(['client_id', 'client_secret']);
+      const config = await discover(issued.client_id, client.ClientSecretBasic(issued.client_secret));
+      const { tokens } = await tokensFor(config, 'https://cli.example.org/cb', 'openid email');
+      expect(tokens.claims()?.email).toBe(TEACHER01.email);
+
+      const before = (await (await fetch(`${issuer}/oidc/v1/jwksets`)).json()) as {
+        keys: Array<{ kid: string }>;
+      };
+      expect(
+        await commands.keys!.run(county.ctx.config, ['rotate', '--role', 'county', '--tenant', 'cyc']),
+      ).toBe(0);
+      const after = (await (await fetch(`${issuer}/oidc/v1/jwksets`)).json()) as {
+        keys: Array<{ kid: string }>;
+      };
+      expect(after.keys).toHaveLength(before.keys.length + 1);
+      expect(after.keys.slice(1).map((k) => k.kid)).toEqual(before.keys.map((k) => k.kid));
+      const fresh = await tokensFor(config, 'https://cli.example.org/cb', 'openid');
+      const header = JSON.parse(
+        Buffer.from((fresh.tokens.id_token as string).split('.')[0] as string, 'base64url').toString(),
+      );
+      expect(header.kid).toBe(after.keys[0]?.kid);
+    } finally {
+      log.mockRestore();
+    }
+  });
+
+  it('registers a client dynamically with the initial access token only', async () => {
+    const metadata = JSON.stringify({ redirect_uris: ['https://dcr.example.org/cb'], client_name: 'DCR' });
+    const endpoint = `${issuer}/oidc/v1/registration`;
+    expect(
+      (
+        await fetch(endpoint, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: metadata,
+        })
+      ).status,
+    ).toBe(401);
+    const created = await fetch(endpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer county-dcr-token' },
+      body: metadata,
+    });
+    expect(created.status).toBe(201);
+    const body = (await created.json()) as { client_id: string; client_secret: string };
+    const config = await discover(body.client_id, client.ClientSecretBasic(body.client_secret));
+    const { tokens } = await tokensFor(config, 'https://dcr.example.org/cb', 'openid');
+    expect(tokens.claims()?.sub).toBe(TEACHER01.id);
+  });
+});

@@ -1,0 +1,114 @@
+import type { FastifyInstance } from 'fastify';
+import { DEMO_CLIENTS, demoClientSecret } from '../../demo/seed-data.ts';
+import { adminApi } from '../../platform/http/admin-api.ts';
+import { mountProtocol, OidcProvider, oidcAdminRoutes, oidcMessages } from '../../platform/oidc/index.ts';
+import type { RoleModule } from '../../platform/runtime/role.ts';
+import type { CountyExtension } from '../app.ts';
+import type { County } from '../services.ts';
+import { listTenants, type Tenant } from '../tenants/tenants.ts';
+import { countyAccountSource, countyPrompts } from './accounts.ts';
+import { registerOidcConsole } from './console.ts';
+import { registerCountyInteractions } from './interactions.ts';
+import { countyOidcMessages } from './messages.ts';
+import { countyOidcMigrations } from './migrations.ts';
+import { registerCountyResources } from './resources.ts';
+import { COUNTY_CONSENT_LINES, COUNTY_SCOPES } from './scopes.ts';
+
+const MAINTENANCE_MS = 10 * 60_000;
+
+/** The education cloud as a client of a county in the demo (SPEC §2: `openid exchangedata`). */
+export async function seedDemoClients(oidc: OidcProvider, county: County, tenant: string): Promise<void> {
+  const { cloudAtCounty } = DEMO_CLIENTS;
+  await oidc.clients.ensure({
+    clientId: cloudAtCounty.clientId,
+    clientSecret: demoClientSecret(county.ctx.secrets.secret, `cloud-at-${tenant}`),
+    name: '教育雲端帳號',
+    redirectUris: [`${county.ctx.urls.cloud.replace(/\/$/, '')}${cloudAtCounty.redirectPath}`],
+    postLogoutRedirectUris: [`${county.ctx.urls.cloud.replace(/\/$/, '')}/`],
+    scopes: ['openid', 'exchangedata', 'profile', 'email', 'eduinfo', 'guid'],
+  });
+}
+
+/**
+ * The county OpenID Connect provider as a county portal extension: one issuer per tenant at
+ * `{county URL}/{tenant}` with the SPEC §4 paths, the county login as its login page, the
+ * cncresource APIs, the client console, the admin API for the CLI, and the demo clients.
+ */
+export function countyOidcExtension(): CountyExtension & { migrations: RoleModule['migrations'] } {
+  // One set of issuers per booted role (a process may boot the role more than once, e.g. tests).
+  const perRole = new WeakMap<
+    County,
+    { issuers: Map<string, Promise<OidcProvider>>; ready: Map<string, OidcProvider> }
+  >();
+  const stateOf = (county: County) => {
+    let state = perRole.get(county);
+    if (!state) {
+      state = { issuers: new Map(), ready: new Map() };
+      perRole.set(county, state);
+    }
+    return state;
+  };
+
+  const issuerFor = (app: FastifyInstance, county: County, tenant: Tenant) => {
+    const { issuers, ready } = stateOf(county);
+    let pending = issuers.get(tenant.code);
+    if (!pending) {
+      pending = OidcProvider.create({
+        tenant: tenant.code,
+        issuer: county.tenantUrl(tenant.code),
+        routePrefix: `/${tenant.code}`,
+        db: county.ctx.db,
+        redis: county.ctx.redis,
+        installationSecret: county.ctx.secrets.secret,
+        registrationToken: county.ctx.secrets.registrationToken,
+        scopes: COUNTY_SCOPES,
+        consentLines: COUNTY_CONSENT_LINES,
+        accounts: countyAccountSource(county, tenant.code),
+        prompts: countyPrompts(county, tenant.code),
+        i18n: app.i18n,
+        brand: { name: tenant.portal_name, href: `/${tenant.code}` },
+        secureCookies: county.ctx.config.secureCookies,
+        trustProxy: county.ctx.config.trustProxy,
+        log: county.ctx.log.child({ oidc: tenant.code }),
+      }).then((oidc) => {
+        ready.set(tenant.code, oidc);
+        return oidc;
+      });
+      issuers.set(tenant.code, pending);
+    }
+    return pending;
+  };
+
+  return {
+    name: 'county-oidc',
+    migrations: countyOidcMigrations,
+    catalogues: [oidcMessages, countyOidcMessages],
+    async registerTenant(tenantApp, tenant, county) {
+      const oidc = await issuerFor(tenantApp, county, tenant);
+      await registerCountyInteractions(tenantApp, oidc, county, tenant);
+      await registerOidcConsole(tenantApp, oidc, county, tenant);
+    },
+    async registerRoot(app, county) {
+      const { ready } = stateOf(county);
+      for (const tenant of await listTenants(county.db)) {
+        const oidc = await issuerFor(app, county, tenant);
+        // Protocol endpoints and resource APIs sit outside the tenant plugin: no browser session.
+        await mountProtocol(app, oidc);
+        await registerCountyResources(app, oidc, county, tenant.code);
+        if (county.ctx.demo) await seedDemoClients(oidc, county, tenant.code);
+      }
+      await adminApi(app, county.ctx.secrets.adminToken, (api) =>
+        oidcAdminRoutes(api, (tenant) => ready.get(tenant)),
+      );
+      const timer = setInterval(() => {
+        for (const oidc of ready.values()) {
+          oidc
+            .maintain()
+            .catch((error: unknown) => county.ctx.log.warn({ err: error }, 'oidc maintenance failed'));
+        }
+      }, MAINTENANCE_MS);
+      timer.unref();
+      app.addHook('onClose', async () => clearInterval(timer));
+    },
+  };
+}

@@ -1,0 +1,94 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { sendPage } from '../../platform/http/role-app.ts';
+import {
+  abortInteraction,
+  finishLogin,
+  type InteractionView,
+  interactionView,
+  mountInteractions,
+  type OidcProvider,
+} from '../../platform/oidc/index.ts';
+import { html } from '../../platform/views/html.ts';
+import { type LoginFormOptions, loginForm } from '../login/form.ts';
+import { applyOutcome, handleLogin, loginFormState } from '../login/handler.ts';
+import type { County } from '../services.ts';
+import type { Tenant } from '../tenants/tenants.ts';
+import { csrfField } from '../views/form.ts';
+import { countyPage } from '../views/page.ts';
+
+function loginPage(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  tenant: Tenant,
+  view: InteractionView,
+  form: Omit<LoginFormOptions, 'action' | 'hidden'>,
+  status = 200,
+) {
+  const t = request.t;
+  return sendPage(
+    reply,
+    countyPage(request, tenant, {
+      title: t('login.title'),
+      main: html`<p class="notice">${t('county.oidc.login.intro', { client: view.clientName, portal: tenant.portal_name })}</p>
+${loginForm(request, { action: `${view.action}/login`, headingLevel: 1, ...form })}
+<form method="post" action="${view.action}/abort" class="inline">${csrfField(request)}<button type="submit" class="secondary">${t('county.oidc.login.cancel')}</button></form>
+<p><a href="/${tenant.code}/register">${t('nav.register')}</a> · <a href="/${tenant.code}/forgot">${t('nav.forgot')}</a></p>`,
+    }),
+    status,
+  );
+}
+
+/**
+ * The county's interaction pages: login is the portal's own login form (same CAPTCHA and
+ * throttling; signing in here signs the portal in too, and a portal session signs in here without
+ * a form), a refusal page for suspended or departed accounts, and the profile check for an
+ * incomplete profile. Consent is the generic page of the provider core.
+ */
+export async function registerCountyInteractions(
+  tenantApp: FastifyInstance,
+  oidc: OidcProvider,
+  county: County,
+  tenant: Tenant,
+): Promise<void> {
+  await mountInteractions(tenantApp, oidc, {
+    async login(request, reply, view) {
+      const onlyNoSession = view.reasons.length === 1 && view.reasons[0] === 'no_session';
+      if (request.countyAccount && onlyNoSession) {
+        return finishLogin(oidc, request, reply, request.countyAccount.id);
+      }
+      return loginPage(request, reply, tenant, view, await loginFormState(county, tenant.code, request));
+    },
+    prompts: {
+      async county_status(request, reply, view) {
+        const t = request.t;
+        const status = String(view.details.status);
+        const key = status === 'suspended' || status === 'departed' ? status : 'other';
+        return sendPage(
+          reply,
+          countyPage(request, tenant, {
+            title: t('county.oidc.refused.title'),
+            main: html`<h1>${t('county.oidc.refused.title')}</h1>
+<div class="alert" role="alert"><p>${t(`county.oidc.refused.${key}`)}</p></div>
+<form method="post" action="${view.action}/abort">${csrfField(request)}<button type="submit" class="secondary">${t('county.oidc.refused.back')}</button></form>`,
+          }),
+          403,
+        );
+      },
+      async county_profile(_request, reply, view) {
+        const next = `${view.action}/continue`;
+        return reply.redirect(`/${tenant.code}/profile/check?next=${encodeURIComponent(next)}`, 303);
+      },
+    },
+  });
+
+  tenantApp.post<{ Params: { uid: string } }>('/interaction/:uid/login', async (request, reply) => {
+    const view = await interactionView(oidc, request, reply);
+    if (view.prompt !== 'login') {
+      return abortInteraction(oidc, request, reply, 'invalid_request', 'login was not expected');
+    }
+    const outcome = await handleLogin(county, tenant.code, request);
+    if (outcome.kind === 'signed_in') return finishLogin(oidc, request, reply, outcome.account.id);
+    applyOutcome(reply, outcome);
+    return loginPage(request, reply, tenant, view, outcome.form, outcome.status);
+  });
+}
