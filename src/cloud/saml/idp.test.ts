@@ -1,0 +1,301 @@
+import { SAML, ValidateInResponseTo } from '@node-saml/node-saml';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../platform/database/connect.ts';
+import { platformView } from '../../platform/database/platform-schema.ts';
+import { createRoleApp } from '../../platform/http/role-app.ts';
+import { DatabaseSessionStore } from '../../platform/http/session-store.ts';
+import { sessions } from '../../platform/http/sessions.ts';
+import { createLogger } from '../../platform/observability/logger.ts';
+import { embeddedTestDatabase } from '../../platform/testing/databases.ts';
+import { googleMigrations } from '../../workspace/emulator/google/migrations.ts';
+import type { GoogleTables } from '../../workspace/emulator/google/schema.ts';
+import type { TrustedIdp } from '../../workspace/emulator/google/signin/idp-trust.ts';
+import { SamlRefused, startSignIn, verifySignIn } from '../../workspace/emulator/google/signin/saml-sp.ts';
+import { certificateBody } from './certificates.ts';
+import { samlIdp } from './index.ts';
+import { type SamlDb, SigningKeys } from './keys.ts';
+import { samlMigrations } from './migrations.ts';
+import { ServiceProviders } from './registry.ts';
+import type { SamlTables } from './schema.ts';
+
+const BASE = 'http://cloud.test';
+const GOOGLE = 'http://google.test';
+const NODE_SP = { issuer: 'https://apps.example.org/saml', acs: 'https://apps.example.org/saml/acs' };
+
+let idpDb: Database<SamlTables>;
+let spDb: Database<GoogleTables>;
+let app: FastifyInstance;
+let keys: SigningKeys;
+let providers: ServiceProviders;
+let cookie = '';
+
+/** A browser: keeps the IdP session cookie across requests. */
+async function get(url: string) {
+  const response = await app.inject({ method: 'GET', url: url.replace(BASE, ''), headers: { cookie } });
+  const set = response.headers['set-cookie'];
+  const first = Array.isArray(set) ? set[0] : set;
+  if (first) cookie = first.split(';')[0] as string;
+  return response;
+}
+
+async function signIn(name: string) {
+  await get(`/test/login?name=${name}`);
+}
+
+/** Follows the IdP from the AuthnRequest URL to the auto-posting form; returns its fields. */
+async function ssoForm(authnRequestUrl: string) {
+  const first = await get(authnRequestUrl);
+  if (first.statusCode !== 303) return { status: first.statusCode, body: first.body };
+  const page = await get(first.headers.location as string);
+  const field = (name: string) =>
+    new RegExp(`name="${name}" value="([^"]*)"`)
+      .exec(page.body)?.[1]
+      ?.replace(/&amp;/g, '&')
+      .replace(/&#39;/g, "'");
+  return {
+    status: page.statusCode,
+    location: page.headers.location as string | undefined,
+    action: /action="([^"]*)"/.exec(page.body)?.[1],
+    SAMLResponse: field('SAMLResponse'),
+    RelayState: field('RelayState'),
+    body: page.body,
+  };
+}
+
+async function trustedIdp(): Promise<TrustedIdp> {
+  return {
+    entityId: `${BASE}/saml/metadata`,
+    ssoUrl: `${BASE}/saml/sso`,
+    certificates: (await keys.published()).map(certificateBody),
+  };
+}
+
+function nodeSp(idpCerts: string[], callbackUrl = NODE_SP.acs) {
+  return new SAML({
+    entryPoint: `${BASE}/saml/sso`,
+    issuer: NODE_SP.issuer,
+    callbackUrl,
+    audience: NODE_SP.issuer,
+    idpCert: idpCerts,
+    wantAssertionsSigned: false,
+    wantAuthnResponseSigned: true,
+    validateInResponseTo: ValidateInResponseTo.always,
+    acceptedClockSkewMs: 1000,
+  });
+}
+
+beforeAll(async () => {
+  idpDb = await embeddedTestDatabase.open<SamlTables>(samlMigrations);
+  spDb = await embeddedTestDatabase.open<GoogleTables>(googleMigrations);
+  const db = idpDb.db as unknown as SamlDb;
+  keys = new SigningKeys(db, 'x'.repeat(40), 'test cloud');
+  providers = new ServiceProviders(db);
+  app = await createRoleApp({ role: 'cloud', logger: createLogger('warn') });
+  await app.register(sessions, {
+    store: new DatabaseSessionStore(platformView(db)),
+    cookieName: 'cloud_sid',
+    secure: false,
+  });
+  app.get('/test/login', async (request) => {
+    request.session.regenerate();
+    request.session.set('name', (request.query as { name: string }).name);
+    return 'ok';
+  });
+  await samlIdp(app, {
+    keys,
+    providers,
+    baseUrl: BASE,
+    adminToken: 'a'.repeat(32),
+    async currentAccount(request) {
+      const name = request.session.get<string>('name');
+      return name ? { name, email: `${name}@mail.edu.tw`, authnInstant: new Date() } : undefined;
+    },
+    loginUrl: (returnTo) => `/login?return_to=${encodeURIComponent(returnTo)}`,
+    administrator: async () => undefined,
+  });
+  await providers.register({ entityId: 'google.com/a/go.edu.tw', acsUrls: [`${GOOGLE}/a/go.edu.tw/acs`] });
+  await providers.register({ entityId: NODE_SP.issuer, acsUrls: [NODE_SP.acs], wantAssertionsSigned: true });
+});
+
+afterAll(async () => {
+  await app?.close();
+  await idpDb?.close();
+  await spDb?.close();
+});
+
+describe('SAML IdP metadata', () => {
+  it('publishes entity ID, both SSO bindings and two signing certificates', async () => {
+    const response = await get('/saml/metadata');
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toContain(`entityID="${BASE}/saml/metadata"`);
+    expect(response.body).toContain('urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect');
+    expect(response.body).toContain('urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST');
+    expect(response.body.match(/<ds:X509Certificate>/g)).toHaveLength(2);
+  });
+});
+
+describe('an independent SP (node-saml) accepts our responses', () => {
+  it('signs in, with NameID the cloud address, RelayState unchanged, and reuses the session the second time', async () => {
+    cookie = '';
+    const sp = nodeSp((await keys.published()).map(certificateBody));
+    const url = await sp.getAuthorizeUrlAsync('relay/state?x=1&y=2', undefined, {});
+    const first = await get(url);
+    expect(first.statusCode).toBe(303);
+    const toLogin = await get(first.headers.location as string);
+    expect(toLogin.headers.location).toMatch(/^\/login\?return_to=%2Fsaml%2Fsso%2Fcontinue/);
+    await signIn('tad0616');
+    const form = await ssoForm(await sp.getAuthorizeUrlAsync('relay/state?x=1&y=2', undefined, {}));
+    expect(form.action).toBe(NODE_SP.acs);
+    expect(form.RelayState).toBe('relay/state?x=1&y=2');
+    const { profile } = await sp.validatePostResponseAsync({ SAMLResponse: form.SAMLResponse as string });
+    expect(profile?.nameID).toBe('tad0616@mail.edu.tw');
+    const xml = Buffer.from(form.SAMLResponse as string, 'base64').toString('utf8');
+    expect(xml).toContain('Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"');
+    expect(xml).toContain('Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"');
+    expect(xml).not.toContain('EncryptedAssertion');
+  });
+
+  it('refuses an unregistered ACS without sending anything there', async () => {
+    await signIn('tad0616');
+    const sp = nodeSp((await keys.published()).map(certificateBody), 'https://evil.example/acs');
+    const response = await get(await sp.getAuthorizeUrlAsync('', undefined, {}));
+    expect(response.statusCode).toBe(403);
+    expect(response.body).not.toContain('evil.example');
+    expect(response.headers.location).toBeUndefined();
+  });
+
+  it('refuses an Issuer that is not registered', async () => {
+    const sp = new SAML({
+      entryPoint: `${BASE}/saml/sso`,
+      issuer: 'https://unknown.example/sp',
+      callbackUrl: NODE_SP.acs,
+      idpCert: 'MIIB',
+    });
+    const response = await get(await sp.getAuthorizeUrlAsync('', undefined, {}));
+    expect(response.statusCode).toBe(403);
+  });
+});
+
+describe('Google-style SP (the stand-in) and attacks', () => {
+  const domain = 'go.edu.tw';
+  const acs = `${GOOGLE}/a/${domain}/acs`;
+
+  async function googleSignIn(relay = '/') {
+    const idp = await trustedIdp();
+    const url = await startSignIn(spDb.db as never, GOOGLE, domain, idp, relay);
+    const form = await ssoForm(url);
+    return { idp, form };
+  }
+
+  const verify = (idp: TrustedIdp, response: string, relay: string) =>
+    verifySignIn(spDb.db as never, GOOGLE, domain, idp, response, relay);
+
+  it('answers with NameID name@go.edu.tw, Destination, Recipient, Audience, InResponseTo and a short validity', async () => {
+    await signIn('teacher01');
+    const { idp, form } = await googleSignIn();
+    expect(form.action).toBe(acs);
+    const xml = Buffer.from(form.SAMLResponse as string, 'base64').toString('utf8');
+    expect(xml).toContain(`Destination="${acs}"`);
+    expect(xml).toContain(`Recipient="${acs}"`);
+    expect(xml).toContain('<saml:Audience>google.com/a/go.edu.tw</saml:Audience>');
+    const notBefore = Date.parse(/NotBefore="([^"]+)"/.exec(xml)?.[1] ?? '');
+    const notOnOrAfter = Date.parse(
+      /Conditions NotBefore="[^"]+" NotOnOrAfter="([^"]+)"/.exec(xml)?.[1] ?? '',
+    );
+    expect(notOnOrAfter - notBefore).toBeLessThanOrEqual(6 * 60_000);
+    const verified = await verify(idp, form.SAMLResponse as string, form.RelayState as string);
+    expect(verified.nameId).toBe('teacher01@go.edu.tw');
+  });
+
+  it('refuses a replayed response', async () => {
+    await signIn('teacher01');
+    const { idp, form } = await googleSignIn();
+    await verify(idp, form.SAMLResponse as string, form.RelayState as string);
+    await expect(verify(idp, form.SAMLResponse as string, form.RelayState as string)).rejects.toThrow(
+      SamlRefused,
+    );
+  });
+
+  it('refuses a changed RelayState', async () => {
+    await signIn('teacher01');
+    const { idp, form } = await googleSignIn();
+    await expect(verify(idp, form.SAMLResponse as string, 'other')).rejects.toThrow(/RelayState/);
+  });
+
+  it('refuses a response signed by us but for another audience', async () => {
+    await signIn('teacher01');
+    const idp = await trustedIdp();
+    await providers.register({ entityId: 'google.com/a/other.edu.tw', acsUrls: [acs] });
+    const url = await startSignIn(spDb.db as never, GOOGLE, domain, idp, '/');
+    // The same AuthnRequest, re-issued under another SP's Issuer: the IdP answers for that audience.
+    const request = new URL(url);
+    const { inflateRawSync, deflateRawSync } = await import('node:zlib');
+    const xml = inflateRawSync(Buffer.from(request.searchParams.get('SAMLRequest') as string, 'base64'))
+      .toString()
+      .replace('>google.com/a/go.edu.tw<', '>google.com/a/other.edu.tw<');
+    request.searchParams.set('SAMLRequest', deflateRawSync(Buffer.from(xml)).toString('base64'));
+    const form = await ssoForm(request.toString());
+    await expect(verify(idp, form.SAMLResponse as string, form.RelayState as string)).rejects.toThrow(
+      /Audience/,
+    );
+  });
+
+  it('refuses signature wrapping: an extra forged assertion, and the signed response moved inside a forged one', async () => {
+    await signIn('teacher01');
+    const { idp, form } = await googleSignIn();
+    const xml = Buffer.from(form.SAMLResponse as string, 'base64').toString('utf8');
+    const assertion = /<saml:Assertion[\s\S]*<\/saml:Assertion>/.exec(xml)?.[0] as string;
+    const forged = assertion
+      .replace(/<ds:Signature[\s\S]*?<\/ds:Signature>/, '')
+      .replace('teacher01@go.edu.tw', 'admin@go.edu.tw')
+      .replace(/ID="_[0-9a-f]+"/, 'ID="_forged"');
+    const twoAssertions = xml.replace('<saml:Assertion', `${forged}<saml:Assertion`);
+    await expect(
+      verify(idp, Buffer.from(twoAssertions).toString('base64'), form.RelayState as string),
+    ).rejects.toThrow(SamlRefused);
+
+    const signature = /<ds:Signature[\s\S]*?<\/ds:Signature>/.exec(xml)?.[0] as string;
+    const original = xml.replace(signature, '');
+    const wrapped = xml
+      .replace(assertion, forged)
+      .replace(/ID="(_[0-9a-f]+)"/, 'ID="_outer"')
+      .replace('</samlp:Status>', `</samlp:Status><samlp:Extensions>${original}</samlp:Extensions>`);
+    await expect(
+      verify(idp, Buffer.from(wrapped).toString('base64'), form.RelayState as string),
+    ).rejects.toThrow(SamlRefused);
+
+    const tampered = xml.replace('teacher01@go.edu.tw', 'admin@go.edu.tw');
+    await expect(
+      verify(idp, Buffer.from(tampered).toString('base64'), form.RelayState as string),
+    ).rejects.toThrow(/signature/);
+  });
+
+  it('refuses a response signed with a certificate the SP did not register', async () => {
+    await signIn('teacher01');
+    const { form } = await googleSignIn();
+    const stranger = new SigningKeys(
+      (await embeddedTestDatabase.open<SamlTables>(samlMigrations)).db as unknown as SamlDb,
+      'y'.repeat(40),
+      'stranger',
+    );
+    const strangerIdp = {
+      ...(await trustedIdp()),
+      certificates: (await stranger.published()).map(certificateBody),
+    };
+    await expect(verify(strangerIdp, form.SAMLResponse as string, form.RelayState as string)).rejects.toThrow(
+      SamlRefused,
+    );
+  });
+
+  it('after a key rotation, an SP that registered both published certificates still accepts', async () => {
+    const before = await trustedIdp();
+    await keys.rotate();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    await signIn('teacher01');
+    const url = await startSignIn(spDb.db as never, GOOGLE, domain, before, '/');
+    const form = await ssoForm(url);
+    const verified = await verify(before, form.SAMLResponse as string, form.RelayState as string);
+    expect(verified.nameId).toBe('teacher01@go.edu.tw');
+  });
+});

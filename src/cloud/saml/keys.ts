@@ -1,0 +1,132 @@
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes, randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { PlatformTables } from '../../platform/database/platform-schema.ts';
+import { generateSigningKeyPair } from './certificates.ts';
+import type { SamlTables } from './schema.ts';
+
+export type SamlDb = Kysely<SamlTables & PlatformTables>;
+
+export interface SigningKey {
+  kid: string;
+  privateKeyPem: string;
+  certificatePem: string;
+}
+
+/** AES-256-GCM under a key derived from the installation secret: a database copy alone signs nothing. */
+class KeySeal {
+  readonly #key: Buffer;
+  constructor(secret: string) {
+    this.#key = Buffer.from(hkdfSync('sha256', secret, 'edugate', 'saml-signing-key', 32));
+  }
+  seal(text: string): string {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.#key, iv);
+    const body = Buffer.concat([cipher.update(text, 'utf8'), cipher.final()]);
+    return ['v1', iv, cipher.getAuthTag(), body]
+      .map((p) => (typeof p === 'string' ? p : p.toString('base64url')))
+      .join('.');
+  }
+  open(sealed: string): string {
+    const [, iv = '', tag = '', body = ''] = sealed.split('.');
+    const decipher = createDecipheriv('aes-256-gcm', this.#key, Buffer.from(iv, 'base64url'));
+    decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+    return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString(
+      'utf8',
+    );
+  }
+}
+
+/**
+ * The IdP's two signing certificates: `current` signs every response, `next` is already in the
+ * metadata so service providers (Google accepts two certificates per SSO profile) can register it
+ * before `rotate()` makes it current.
+ */
+export class SigningKeys {
+  readonly #db: SamlDb;
+  readonly #seal: KeySeal;
+  readonly #commonName: string;
+  #cache: { at: number; current: SigningKey; published: string[] } | undefined;
+
+  constructor(db: SamlDb, secret: string, commonName: string) {
+    this.#db = db;
+    this.#seal = new KeySeal(secret);
+    this.#commonName = commonName;
+  }
+
+  async #create(state: 'current' | 'next'): Promise<void> {
+    const pair = generateSigningKeyPair(
+      `${this.#commonName} SAML signing ${new Date().toISOString().slice(0, 10)}`,
+    );
+    await this.#db
+      .insertInto('saml_signing_keys')
+      .values({
+        kid: randomUUID(),
+        private_key_sealed: this.#seal.seal(pair.privateKeyPem),
+        certificate_pem: pair.certificatePem,
+        state,
+        retired_at: null,
+      })
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+  }
+
+  async #load() {
+    // Several nodes share the keys; a short cache keeps signing cheap and rotation visible within seconds.
+    if (this.#cache && Date.now() - this.#cache.at < 30_000) return this.#cache;
+    let rows = await this.#db
+      .selectFrom('saml_signing_keys')
+      .selectAll()
+      .where('state', 'in', ['current', 'next'])
+      .execute();
+    if (!rows.some((r) => r.state === 'current')) await this.#create('current');
+    if (!rows.some((r) => r.state === 'next')) await this.#create('next');
+    if (rows.length < 2) {
+      rows = await this.#db
+        .selectFrom('saml_signing_keys')
+        .selectAll()
+        .where('state', 'in', ['current', 'next'])
+        .execute();
+    }
+    const current = rows.find((r) => r.state === 'current');
+    const next = rows.find((r) => r.state === 'next');
+    if (!current || !next) throw new Error('SAML signing keys missing');
+    this.#cache = {
+      at: Date.now(),
+      current: {
+        kid: current.kid,
+        privateKeyPem: this.#seal.open(current.private_key_sealed),
+        certificatePem: current.certificate_pem,
+      },
+      published: [current.certificate_pem, next.certificate_pem],
+    };
+    return this.#cache;
+  }
+
+  async current(): Promise<SigningKey> {
+    return (await this.#load()).current;
+  }
+
+  /** The certificates in the metadata: current first, then next. */
+  async published(): Promise<string[]> {
+    return (await this.#load()).published;
+  }
+
+  /** next → current, current → retired, a new next. */
+  async rotate(): Promise<void> {
+    await this.#load();
+    await this.#db.transaction().execute(async (tx) => {
+      await tx
+        .updateTable('saml_signing_keys')
+        .set({ state: 'retired', retired_at: new Date() })
+        .where('state', '=', 'current')
+        .execute();
+      await tx
+        .updateTable('saml_signing_keys')
+        .set({ state: 'current' })
+        .where('state', '=', 'next')
+        .execute();
+    });
+    this.#cache = undefined;
+    await this.#create('next');
+  }
+}

@@ -1,0 +1,213 @@
+import { randomBytes } from 'node:crypto';
+import { inflateRawSync } from 'node:zlib';
+import { DOMParser, type Document, type Element } from '@xmldom/xmldom';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError } from '../../platform/errors/app-error.ts';
+import { sendPage } from '../../platform/http/role-app.ts';
+import { html } from '../../platform/views/html.ts';
+import { page } from '../../platform/views/layout.ts';
+import type { SigningKeys } from './keys.ts';
+import type { ServiceProviderRow, ServiceProviders } from './registry.ts';
+import { buildSignedResponse, idpEntity, spEntity } from './response.ts';
+
+const PROTOCOL = 'urn:oasis:names:tc:SAML:2.0:protocol';
+const ASSERTION = 'urn:oasis:names:tc:SAML:2.0:assertion';
+const PENDING_KEY = 'saml.pending';
+const PENDING_TTL_MS = 15 * 60_000;
+const MAX_MESSAGE = 64 * 1024;
+
+/** The signed-in person as the IdP needs it: the cloud account name and when they authenticated. */
+export interface SamlAccount {
+  name: string;
+  email: string;
+  authnInstant: Date;
+}
+
+export interface SamlIdpDeps {
+  keys: SigningKeys;
+  providers: ServiceProviders;
+  /** Public base URL of the cloud (the IdP's entity ID is `BASE/saml/metadata`). */
+  baseUrl: string;
+  /** The signed-in, active cloud account of this browser (the cloud login session), if any. */
+  currentAccount(request: FastifyRequest): Promise<SamlAccount | undefined>;
+  /** Where to send a browser that must sign in first, coming back to `returnTo`. */
+  loginUrl(returnTo: string): string;
+  audit?(
+    request: FastifyRequest,
+    action: string,
+    target: string,
+    details: Record<string, unknown>,
+  ): Promise<void>;
+}
+
+interface Pending {
+  spId: string;
+  requestId: string;
+  acsUrl: string;
+  relayState: string | null;
+  at: number;
+}
+
+export function idpUrls(baseUrl: string) {
+  return { entityId: `${baseUrl}/saml/metadata`, ssoUrl: `${baseUrl}/saml/sso` };
+}
+
+function parseXml(text: string): Document {
+  const options = {
+    onError: (level: string, message: string) => {
+      if (level !== 'warning') throw new Error(message);
+    },
+  };
+  return new DOMParser(options as ConstructorParameters<typeof DOMParser>[0]).parseFromString(
+    text,
+    'text/xml',
+  );
+}
+
+/** Decodes an AuthnRequest: deflated for HTTP-Redirect, plain for HTTP-POST. */
+function decodeRequest(encoded: string, binding: 'redirect' | 'post'): { root: Element; issuer: string } {
+  const raw = Buffer.from(encoded, 'base64');
+  if (raw.length === 0 || raw.length > MAX_MESSAGE) throw new AppError('saml_bad_request', 400);
+  let text: string;
+  try {
+    text =
+      binding === 'redirect'
+        ? inflateRawSync(raw, { maxOutputLength: MAX_MESSAGE }).toString('utf8')
+        : raw.toString('utf8');
+    const root = parseXml(text).documentElement;
+    if (!root || root.namespaceURI !== PROTOCOL || root.localName !== 'AuthnRequest')
+      throw new Error('not an AuthnRequest');
+    let issuer = '';
+    for (let n = root.firstChild; n; n = n.nextSibling) {
+      const el = n as Element;
+      if (n.nodeType === 1 && el.namespaceURI === ASSERTION && el.localName === 'Issuer')
+        issuer = el.textContent?.trim() ?? '';
+    }
+    return { root, issuer };
+  } catch (error) {
+    if (error instanceof AppError) throw error;
+    throw new AppError('saml_bad_request', 400);
+  }
+}
+
+function pendingList(request: FastifyRequest): Record<string, Pending> {
+  const all = request.session.get<Record<string, Pending>>(PENDING_KEY) ?? {};
+  const fresh = Object.entries(all)
+    .filter(([, p]) => Date.now() - p.at < PENDING_TTL_MS)
+    .slice(-4);
+  return Object.fromEntries(fresh);
+}
+
+/**
+ * The SAML 2.0 IdP's browser endpoints: metadata, the SSO endpoint (HTTP-Redirect and HTTP-POST
+ * AuthnRequests), and the step that answers once the person is signed in to the cloud.
+ */
+export function ssoRoutes(app: FastifyInstance, deps: SamlIdpDeps): void {
+  const { entityId, ssoUrl } = idpUrls(deps.baseUrl);
+
+  app.get('/saml/metadata', async (_request, reply) => {
+    const key = await deps.keys.current();
+    const metadata = idpEntity(entityId, ssoUrl, key, await deps.keys.published()).getMetadata();
+    return reply
+      .type('application/samlmetadata+xml; charset=utf-8')
+      .header('cache-control', 'max-age=300')
+      .send(metadata);
+  });
+
+  // The auto-submitting form needs a same-origin script (inline scripts are blocked by the CSP).
+  app.get('/saml/post.js', async (_request, reply) =>
+    reply
+      .type('text/javascript; charset=utf-8')
+      .header('cache-control', 'public, max-age=3600')
+      .send("document.getElementById('saml-post').submit();\n"),
+  );
+
+  const receive = async (request: FastifyRequest, reply: FastifyReply, binding: 'redirect' | 'post') => {
+    const params = (binding === 'redirect' ? request.query : request.body) as
+      | Record<string, unknown>
+      | undefined;
+    const encoded = params?.SAMLRequest;
+    const relayState = typeof params?.RelayState === 'string' ? params.RelayState : null;
+    if (typeof encoded !== 'string' || (relayState && relayState.length > 2048))
+      throw new AppError('saml_bad_request', 400);
+    const { root, issuer } = decodeRequest(encoded, binding);
+    const sp = issuer ? await deps.providers.byEntityId(issuer) : undefined;
+    if (!sp?.enabled) throw new AppError('saml_unknown_sp', 403, { issuer: issuer || '?' });
+    const key = await deps.keys.current();
+    // samlify validates the message against the SAML schema (and a signature, if the IdP required one).
+    const octetString =
+      binding === 'redirect'
+        ? request.url.slice(request.url.indexOf('?') + 1).replace(/&?(Signature|SigAlg)=[^&]*/g, '')
+        : undefined;
+    try {
+      await idpEntity(entityId, ssoUrl, key, []).parseLoginRequest(
+        spEntity(sp, (sp.acs_urls[0] as string) ?? ''),
+        binding,
+        {
+          ...(binding === 'redirect' ? { query: params ?? {} } : { body: params ?? {} }),
+          ...(octetString !== undefined ? { octetString } : {}),
+        },
+      );
+    } catch {
+      throw new AppError('saml_bad_request', 400);
+    }
+    const requestId = root.getAttribute('ID') ?? '';
+    if (!/^[A-Za-z_][\w.-]{0,255}$/.test(requestId)) throw new AppError('saml_bad_request', 400);
+    const destination = root.getAttribute('Destination');
+    if (destination && destination !== ssoUrl) throw new AppError('saml_wrong_destination', 400);
+    const asked = root.getAttribute('AssertionConsumerServiceURL');
+    const acsUrl = asked ?? sp.acs_urls[0];
+    // Never send an assertion anywhere not registered for this SP (and never redirect there either).
+    if (!acsUrl || !sp.acs_urls.includes(acsUrl)) {
+      await deps.audit?.(request, 'saml.acs_refused', sp.entity_id, { acs: acsUrl ?? null });
+      throw new AppError('saml_acs_not_registered', 403);
+    }
+    const ref = randomBytes(12).toString('base64url');
+    const pending = pendingList(request);
+    pending[ref] = { spId: sp.id, requestId, acsUrl, relayState, at: Date.now() };
+    request.session.set(PENDING_KEY, pending);
+    return reply.redirect(`/saml/sso/continue?r=${ref}`, 303);
+  };
+
+  app.get('/saml/sso', async (request, reply) => receive(request, reply, 'redirect'));
+  app.post('/saml/sso', { config: { csrf: false } }, async (request, reply) =>
+    receive(request, reply, 'post'),
+  );
+
+  app.get('/saml/sso/continue', async (request, reply) => {
+    const ref = (request.query as { r?: unknown }).r;
+    const pending = pendingList(request);
+    const entry = typeof ref === 'string' ? pending[ref] : undefined;
+    if (!entry) throw new AppError('saml_expired', 400);
+    const account = await deps.currentAccount(request);
+    if (!account) return reply.redirect(deps.loginUrl(`/saml/sso/continue?r=${ref}`), 303);
+    const sp: ServiceProviderRow | undefined = await deps.providers.byId(entry.spId);
+    if (!sp?.enabled || !sp.acs_urls.includes(entry.acsUrl))
+      throw new AppError('saml_unknown_sp', 403, { issuer: '?' });
+    delete pending[ref as string];
+    request.session.set(PENDING_KEY, pending);
+    const nameId = sp.name_id_domain ? `${account.name}@${sp.name_id_domain}` : account.email;
+    const samlResponse = await buildSignedResponse(entityId, ssoUrl, await deps.keys.current(), {
+      sp,
+      acsUrl: entry.acsUrl,
+      inResponseTo: entry.requestId,
+      subject: { nameId, authnInstant: account.authnInstant },
+    });
+    await deps.audit?.(request, 'saml.sso', sp.entity_id, { nameId, acs: entry.acsUrl });
+    const t = request.t;
+    return sendPage(
+      reply,
+      page(request, {
+        title: t('saml.post.title'),
+        main: html`<h1>${t('saml.post.title')}</h1>
+<p>${t('saml.post.body', { sp: sp.name })}</p>
+<form id="saml-post" method="post" action="${entry.acsUrl}">
+<input type="hidden" name="SAMLResponse" value="${samlResponse}">
+${entry.relayState !== null ? html`<input type="hidden" name="RelayState" value="${entry.relayState}">` : ''}
+<button type="submit">${t('saml.post.continue')}</button>
+</form>`,
+        tail: html`<script src="/saml/post.js" defer></script>`,
+      }),
+    );
+  });
+}
