@@ -1,8 +1,10 @@
+import { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../database/connect.ts';
 import { embeddedTestDatabase } from '../testing/databases.ts';
+import { missingService, redisAvailable, TEST_REDIS_URL } from '../testing/services.ts';
 import { oidcMigrations } from './migrations.ts';
 import { formOf, startTestIssuer, type TestAccount, TestBrowser, type TestIssuer } from './testing.ts';
 
@@ -507,4 +509,75 @@ describe('OIDC provider core administration', () => {
       .execute();
     expect(JSON.stringify(rows)).not.toMatch(/"d"|"p":/);
   });
+});
+
+describe('OIDC provider core with Redis for short-lived artifacts', async () => {
+  const available = await redisAvailable();
+  if (!available) missingService('Redis', `start it or set EDUGATE_TEST_REDIS_URL (tried ${TEST_REDIS_URL})`);
+
+  it.runIf(available)(
+    'keeps codes and access tokens in Redis, grants and refresh tokens in the database',
+    async () => {
+      const redis = new Redis(TEST_REDIS_URL);
+      const db = await embeddedTestDatabase.open(oidcMigrations('0901_oidc_test'));
+      const withRedis = await startTestIssuer({ db: db.db, redis, accounts: [ALICE] });
+      try {
+        const registered = await withRedis.oidc.clients.add({
+          name: 'R',
+          redirectUris: [RP],
+          scopes: ['openid'],
+        });
+        const config = await client.discovery(
+          new URL(withRedis.issuer),
+          registered.client_id,
+          {},
+          client.ClientSecretBasic(registered.client_secret),
+          { execute: [client.allowInsecureRequests] },
+        );
+        const walk = await (async () => {
+          const browser = new TestBrowser();
+          const verifier = client.randomPKCECodeVerifier();
+          const url = client.buildAuthorizationUrl(config, {
+            redirect_uri: RP,
+            scope: 'openid',
+            state: 'st',
+            code_challenge: await client.calculatePKCECodeChallenge(verifier),
+            code_challenge_method: 'S256',
+          });
+          let step = await browser.follow(url, RP);
+          const login = formOf(step.text, step.url);
+          step = await browser.follow(login.action, RP, {
+            form: { ...login.fields, username: 'alice', password: 'pw-alice' },
+          });
+          const consent = formOf(step.text, step.url);
+          step = await browser.follow(consent.action, RP, { form: { ...consent.fields, decision: 'allow' } });
+          return { step, verifier };
+        })();
+        const tokens = await client.authorizationCodeGrant(config, walk.step.url, {
+          pkceCodeVerifier: walk.verifier,
+          expectedState: 'st',
+        });
+        const inRedis = await redis.exists(`edugate:oidc:t1:AccessToken:${tokens.access_token}`);
+        expect(inRedis).toBe(1);
+        const rows = await db.db
+          .selectFrom('oidc_payloads' as never)
+          .select(['model' as never])
+          .execute();
+        const models = new Set((rows as Array<{ model: string }>).map((r) => r.model));
+        expect(models.has('Grant')).toBe(true);
+        expect(models.has('RefreshToken')).toBe(true);
+        expect(models.has('AccessToken')).toBe(false);
+        expect(models.has('AuthorizationCode')).toBe(false);
+        expect(models.has('Session')).toBe(false);
+        const refreshed = await client.refreshTokenGrant(config, tokens.refresh_token as string);
+        expect((await client.fetchUserInfo(config, refreshed.access_token, ALICE.id)).sub).toBe(ALICE.id);
+      } finally {
+        await withRedis.close();
+        await db.close();
+        const keys = await redis.keys('edugate:oidc:t1:*');
+        if (keys.length > 0) await redis.del(...keys);
+        redis.disconnect();
+      }
+    },
+  );
 });
