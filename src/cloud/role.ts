@@ -1,16 +1,21 @@
 import type { RoleModule } from '../platform/runtime/role.ts';
 import { buildCloudApp, type CloudExtension } from './app.ts';
 import { cloudMigrations } from './migrations.ts';
+import { samlCloudExtension, samlMigrations } from './saml/index.ts';
+import { seedSamlDemo } from './saml/seed.ts';
 import type { CloudTables } from './schema.ts';
 import { seedCloudDemo } from './seed.ts';
 
 /** Features of other contexts mounted on the cloud app (the SAML IdP adds itself here). */
-export const cloudExtensions: CloudExtension[] = [];
+export const cloudExtensions: CloudExtension[] = [samlCloudExtension];
 
 export const cloudRole: RoleModule<CloudTables> = {
   name: 'cloud',
   title: { 'zh-TW': '教育雲', en: 'Education cloud' },
-  migrations: { ...cloudMigrations },
-  seedDemo: (ctx) => seedCloudDemo(ctx),
+  migrations: { ...cloudMigrations, ...samlMigrations },
+  seedDemo: async (ctx) => {
+    await seedCloudDemo(ctx);
+    await seedSamlDemo(ctx as never);
+  },
   buildApp: (ctx) => buildCloudApp(ctx, cloudExtensions),
 };
