@@ -7,11 +7,16 @@ import { databaseReady } from '../platform/runtime/boot.ts';
 import type { RoleContext } from '../platform/runtime/role.ts';
 import { html } from '../platform/views/html.ts';
 import { page } from '../platform/views/layout.ts';
+import { registerAccountRoutes } from './account/routes.ts';
 import { registerAdminApi } from './admin-api.ts';
 import { registerPublicRoutes } from './content/routes.ts';
 import { registerLoginRoutes } from './login/routes.ts';
 import { loadSignedIn } from './login/session.ts';
+import { registerManageRoutes } from './manage/routes.ts';
 import { countyMessages } from './messages.ts';
+import { registerProfileRoutes } from './profile/routes.ts';
+import { registerRegistrationRoutes } from './registration/routes.ts';
+import { registerReviewRoutes } from './review/routes.ts';
 import type { CountyTables } from './schema.ts';
 import { type County, countyServices } from './services.ts';
 import { listTenants, type Tenant } from './tenants/tenants.ts';
@@ -78,6 +83,11 @@ ${tenants.length === 0 ? html`<p>${request.t('portal.chooser.none')}</p>` : ''}
         });
         await registerPublicRoutes(tenantApp, county, tenant);
         await registerLoginRoutes(tenantApp, county, tenant);
+        await registerRegistrationRoutes(tenantApp, county, tenant);
+        await registerReviewRoutes(tenantApp, county, tenant);
+        await registerProfileRoutes(tenantApp, county, tenant);
+        await registerAccountRoutes(tenantApp, county, tenant);
+        await registerManageRoutes(tenantApp, county, tenant);
         for (const extension of extensions) await extension.registerTenant?.(tenantApp, tenant, county);
       },
       { prefix: `/${tenant.code}` },

@@ -1,0 +1,234 @@
+// Forgot password (never reveals whether an account exists) and change password.
+import { createHash } from 'node:crypto';
+import { OverloadedError, validatePassword } from '../../identity/index.ts';
+import { AppError, overloaded } from '../../platform/errors/app-error.ts';
+import type { Account } from '../accounts/repository.ts';
+import {
+  findAccountByEmail,
+  findAccountById,
+  findAccountByUsername,
+  setPasswordHash,
+} from '../accounts/repository.ts';
+import { audit, type CountyTx, mail, platformDb } from '../db.ts';
+import { LINKS } from '../links.ts';
+import { revokeSessions } from '../login/session.ts';
+import { mailMessage } from '../mail-text.ts';
+import type { FieldErrors } from '../registration/rules.ts';
+import type { County } from '../services.ts';
+import type { Tenant } from '../tenants/tenants.ts';
+import { formatTime } from '../views/page.ts';
+
+const RESET_REQUESTS_PER_HOUR = 5;
+
+/** Binds a reset link to the current password: once the password changes, older links stop working. */
+const fingerprint = (account: Account) =>
+  createHash('sha256').update(account.password_hash).digest('base64url').slice(0, 16);
+
+/**
+ * Mails a reset link when the username or email belongs to an active account. The caller shows
+ * the same page either way; requests per account are capped so nobody can flood a mailbox.
+ */
+export async function requestPasswordReset(
+  county: County,
+  tenant: Tenant,
+  identifier: string,
+  ip: string,
+): Promise<void> {
+  const id = identifier.trim().slice(0, 254);
+  if (id === '') return;
+  const account = id.includes('@')
+    ? await findAccountByEmail(county.db, tenant.code, id)
+    : await findAccountByUsername(county.db, tenant.code, id);
+  if (account?.status !== 'active') {
+    await audit(county.db, { tenant: tenant.code, actor: 'anonymous', action: 'password.reset_unknown', ip });
+    return;
+  }
+  const store = county.ctx.throttleStore('county-reset');
+  if ((await store.failures(account.id)).count >= RESET_REQUESTS_PER_HOUR) return;
+  await store.fail(account.id, 3600);
+  const token = await county.links.sign(
+    {
+      purpose: LINKS.resetPassword.purpose,
+      subject: account.id,
+      data: { tenant: tenant.code, fp: fingerprint(account) },
+    },
+    LINKS.resetPassword.ttlSeconds,
+  );
+  await county.db.transaction().execute(async (tx) => {
+    await mail(tx, {
+      to: account.email,
+      ...mailMessage('mail.reset', {
+        portal: tenant.portal_name,
+        username: account.username,
+        link: `${county.tenantUrl(tenant.code)}/reset?token=${token}`,
+        expires: formatTime(new Date(Date.now() + LINKS.resetPassword.ttlSeconds * 1000)),
+      }),
+    });
+    await audit(tx, {
+      tenant: tenant.code,
+      actor: 'anonymous',
+      action: 'password.reset_requested',
+      target: account.id,
+      ip,
+    });
+  });
+}
+
+/** The account a reset token is for, while the token is valid, unused and the password unchanged. */
+export async function inspectResetToken(county: County, tenant: Tenant, token: string): Promise<Account> {
+  const claims = await county.links.inspect(token, LINKS.resetPassword.purpose);
+  if (claims.data?.tenant !== tenant.code) throw new AppError('link_invalid', 400);
+  if (await county.links.isUsed(platformDb(county.db), claims.jti)) throw new AppError('link_used', 410);
+  const account = await findAccountById(county.db, tenant.code, claims.subject);
+  if (account?.status !== 'active' || claims.data?.fp !== fingerprint(account)) {
+    throw new AppError('link_used', 410);
+  }
+  return account;
+}
+
+export function newPasswordErrors(account: Account, password: string, confirmation: string): FieldErrors {
+  const errors: FieldErrors = {};
+  if (password === '') errors.password = { key: 'register.error.required' };
+  const violations =
+    password === ''
+      ? []
+      : validatePassword({ password, confirmation, username: account.username }).map((v) => v.code);
+  const first = violations.find((c) => c !== 'password.mismatch');
+  if (first) errors.password = { key: `register.error.${first}` };
+  if (violations.includes('password.mismatch'))
+    errors.password_confirm = { key: 'register.error.password.mismatch' };
+  else if (confirmation === '') errors.password_confirm = { key: 'register.error.required' };
+  return errors;
+}
+
+async function hashOrShed(county: County, password: string): Promise<string> {
+  try {
+    return await county.hasher.hash(password);
+  } catch (error) {
+    if (error instanceof OverloadedError) throw overloaded(error.retryAfterSeconds);
+    throw error;
+  }
+}
+
+/** Sets the new password from a reset link; every session of the account ends. */
+export async function resetPassword(
+  county: County,
+  tenant: Tenant,
+  token: string,
+  password: string,
+  ip: string,
+): Promise<Account> {
+  const account = await inspectResetToken(county, tenant, token);
+  const hash = await hashOrShed(county, password);
+  await county.db.transaction().execute(async (tx) => {
+    await county.links.consume(platformDb(tx), token, LINKS.resetPassword.purpose);
+    const current = await findAccountById(tx, tenant.code, account.id);
+    if (!current || fingerprint(current) !== fingerprint(account)) throw new AppError('link_used', 410);
+    await setPasswordHash(tx, account.id, hash);
+    await revokeSessions(tx, account.id);
+    await audit(tx, {
+      tenant: tenant.code,
+      actor: account.username,
+      action: 'password.reset',
+      target: account.id,
+      ip,
+    });
+    await mail(tx, {
+      to: account.email,
+      ...mailMessage('mail.password_changed', {
+        portal: tenant.portal_name,
+        username: account.username,
+        at: formatTime(new Date()),
+      }),
+    });
+  });
+  return account;
+}
+
+export type ChangeResult = { ok: true } | { ok: false; errors: FieldErrors };
+
+/** Changes the password after checking the current one; the other sessions end. */
+export async function changePassword(
+  county: County,
+  tenant: Tenant,
+  account: Account,
+  input: {
+    current: string;
+    password: string;
+    confirmation: string;
+    sessionId: string | undefined;
+    ip: string;
+  },
+): Promise<ChangeResult> {
+  const errors = newPasswordErrors(account, input.password, input.confirmation);
+  if (input.current === '') errors.current_password = { key: 'register.error.required' };
+  else {
+    let ok: boolean;
+    try {
+      ok = (await county.hasher.verify(account.password_hash, input.current)).ok;
+    } catch (error) {
+      if (error instanceof OverloadedError) throw overloaded(error.retryAfterSeconds);
+      throw error;
+    }
+    if (!ok) {
+      errors.current_password = { key: 'account.error.current_password' };
+      await audit(county.db, {
+        tenant: tenant.code,
+        actor: account.username,
+        action: 'password.change_failed',
+        target: account.id,
+        ip: input.ip,
+      });
+    }
+  }
+  if (Object.values(errors).some(Boolean)) return { ok: false, errors };
+  const hash = await hashOrShed(county, input.password);
+  await county.db.transaction().execute(async (tx) => {
+    await setPasswordHash(tx, account.id, hash);
+    await revokeSessions(tx, account.id, input.sessionId);
+    await audit(tx, {
+      tenant: tenant.code,
+      actor: account.username,
+      action: 'password.changed',
+      target: account.id,
+      ip: input.ip,
+    });
+    await mail(tx, {
+      to: account.email,
+      ...mailMessage('mail.password_changed', {
+        portal: tenant.portal_name,
+        username: account.username,
+        at: formatTime(new Date()),
+      }),
+    });
+  });
+  return { ok: true };
+}
+
+const SET_PASSWORD_TTL_SECONDS = 7 * 86400;
+
+/** A new account created by an administrator chooses its password through a mailed link (7 days). */
+export async function sendSetPasswordLink(
+  county: County,
+  tx: CountyTx,
+  tenant: Tenant,
+  account: Account,
+): Promise<void> {
+  const token = await county.links.sign(
+    {
+      purpose: LINKS.resetPassword.purpose,
+      subject: account.id,
+      data: { tenant: tenant.code, fp: fingerprint(account) },
+    },
+    SET_PASSWORD_TTL_SECONDS,
+  );
+  await mail(tx, {
+    to: account.email,
+    ...mailMessage('mail.set_password', {
+      portal: tenant.portal_name,
+      username: account.username,
+      link: `${county.tenantUrl(tenant.code)}/reset?token=${token}`,
+      expires: formatTime(new Date(Date.now() + SET_PASSWORD_TTL_SECONDS * 1000)),
+    }),
+  });
+}

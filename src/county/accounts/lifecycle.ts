@@ -1,0 +1,135 @@
+// Account lifecycle actions of county administrators: suspend / reactivate (with a reason and a
+// notice to the unit), depart (left the county, retired), transfer between units.
+import { AppError } from '../../platform/errors/app-error.ts';
+import { audit, type CountyTx, mail } from '../db.ts';
+import { revokeSessions } from '../login/session.ts';
+import { mailMessage } from '../mail-text.ts';
+import type { AccountStatus } from '../schema.ts';
+import type { County } from '../services.ts';
+import { findUnit, type Tenant } from '../tenants/tenants.ts';
+import { type Account, findAccountById, transitionAccount } from './repository.ts';
+
+export const LIFECYCLE_REASON_MAX = 500;
+
+export interface LifecycleInput {
+  tenant: Tenant;
+  accountId: string;
+  reason: string;
+  actor: string;
+  ip: string | null;
+}
+
+function checkReason(reason: string, required: boolean): string {
+  const text = reason.trim();
+  if ((required && text === '') || text.length > LIFECYCLE_REASON_MAX)
+    throw new AppError('county.reason_required', 400);
+  return text;
+}
+
+async function noticeToUnit(
+  _county: County,
+  tx: CountyTx,
+  tenant: Tenant,
+  account: Account,
+  key: string,
+  reason: string,
+) {
+  const unit = account.unit_code ? await findUnit(tx, tenant.code, account.unit_code) : undefined;
+  if (!unit) return;
+  await mail(tx, {
+    to: unit.mailbox,
+    ...mailMessage(key, {
+      portal: tenant.portal_name,
+      unit: unit.name,
+      username: account.username,
+      name: account.real_name ?? '',
+      reason,
+    }),
+  });
+}
+
+async function change(
+  _county: County,
+  tx: CountyTx,
+  input: LifecycleInput,
+  from: readonly AccountStatus[],
+  to: AccountStatus,
+  action: string,
+  reasonRequired: boolean,
+  extra: { suspended_by_campaign?: string | null } = {},
+): Promise<Account> {
+  const reason = checkReason(input.reason, reasonRequired);
+  const before = await findAccountById(tx, input.tenant.code, input.accountId);
+  if (!before) throw new AppError('not_found', 404);
+  const account = await transitionAccount(tx, input.tenant.code, input.accountId, from, to, {
+    status_reason: reason || null,
+    ...extra,
+  });
+  if (!account) throw new AppError('county.status_conflict', 409, { status: before.status });
+  if (to !== 'active') await revokeSessions(tx, account.id);
+  await audit(tx, {
+    tenant: input.tenant.code,
+    actor: input.actor,
+    action,
+    target: account.id,
+    ip: input.ip,
+    details: { unit: account.unit_code, from: before.status, reason },
+  });
+  return account;
+}
+
+export async function suspendAccount(county: County, tx: CountyTx, input: LifecycleInput): Promise<Account> {
+  const account = await change(county, tx, input, ['active'], 'suspended', 'account.suspended', true);
+  await noticeToUnit(county, tx, input.tenant, account, 'mail.suspended', input.reason.trim());
+  return account;
+}
+
+export async function reactivateAccount(
+  county: County,
+  tx: CountyTx,
+  input: LifecycleInput,
+): Promise<Account> {
+  const account = await change(county, tx, input, ['suspended'], 'active', 'account.reactivated', true, {
+    suspended_by_campaign: null,
+  });
+  await noticeToUnit(county, tx, input.tenant, account, 'mail.reactivated', input.reason.trim());
+  return account;
+}
+
+/** Left the county, resigned or retired: the account stops working for good. */
+export async function departAccount(county: County, tx: CountyTx, input: LifecycleInput): Promise<Account> {
+  return change(county, tx, input, ['active', 'suspended'], 'departed', 'account.departed', true);
+}
+
+/** An administrator moves an account to another unit of the county (the account is kept). */
+export async function transferAccount(
+  _county: County,
+  tx: CountyTx,
+  input: Omit<LifecycleInput, 'reason'> & { toUnit: string },
+): Promise<Account> {
+  const unit = await findUnit(tx, input.tenant.code, input.toUnit);
+  if (!unit?.active) throw new AppError('county.unit_unknown', 400);
+  const before = await findAccountById(tx, input.tenant.code, input.accountId);
+  if (!before) throw new AppError('not_found', 404);
+  const account = await tx
+    .updateTable('county_accounts')
+    .set({ unit_code: unit.code, unit_confirmed_at: new Date(), updated_at: new Date() })
+    .where('id', '=', before.id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await tx
+    .updateTable('county_transfer_requests')
+    .set({ state: 'cancelled', decided_by: input.actor, decided_at: new Date() })
+    .where('account_id', '=', before.id)
+    .where('state', '=', 'pending')
+    .execute();
+  await audit(tx, {
+    tenant: input.tenant.code,
+    actor: input.actor,
+    action: 'account.transferred',
+    target: account.id,
+    ip: input.ip,
+    details: { from: before.unit_code, to: unit.code, unit: unit.code },
+  });
+  return account;
+}

@@ -1,0 +1,16 @@
+/** Purposes and lifetimes of the county's signed one-time links. */
+export const LINKS = {
+  verifyEmail: { purpose: 'county.verify-email', ttlSeconds: 3 * 86400 },
+  review: { purpose: 'county.review', ttlSeconds: 14 * 86400 },
+  transfer: { purpose: 'county.transfer', ttlSeconds: 14 * 86400 },
+  resetPassword: { purpose: 'county.reset-password', ttlSeconds: 3600 },
+} as const;
+
+export const REVIEW_REMINDER_AFTER_MS = 3 * 86400_000;
+
+export const JOBS = {
+  registrationExpire: 'county.registration.expire',
+  reviewReminder: 'county.review.reminder',
+  campaignReminder: 'county.campaign.reminder',
+  campaignDeadline: 'county.campaign.deadline',
+} as const;

@@ -1,0 +1,50 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { sendPage } from '../../platform/http/role-app.ts';
+import { html, type SafeHtml } from '../../platform/views/html.ts';
+import type { FieldErrors } from '../registration/rules.ts';
+import type { Tenant } from '../tenants/tenants.ts';
+import { countyPage, tenantPath } from '../views/page.ts';
+
+export function localize(request: FastifyRequest, errors: FieldErrors): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [name, error] of Object.entries(errors)) if (error) out[name] = request.t(error.key, error.vars);
+  return out;
+}
+
+export const hasAny = (errors: Record<string, unknown>) => Object.values(errors).some(Boolean);
+
+/** A page of the county administration console, with its section navigation. */
+export function managePage(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  tenant: Tenant,
+  title: string,
+  main: SafeHtml,
+  status = 200,
+) {
+  const t = request.t;
+  const p = (path: string) => tenantPath(tenant, path);
+  const sections: Array<[string, string]> = [
+    ['/manage', 'manage.title'],
+    ['/manage/units', 'manage.units'],
+    ['/manage/reviewers', 'manage.reviewers'],
+    ['/manage/accounts', 'manage.accounts'],
+    ['/manage/announcements', 'manage.announcements'],
+    ['/manage/pages', 'manage.pages'],
+    ['/manage/campaigns', 'manage.campaigns'],
+    ['/manage/audit', 'manage.audit'],
+    ['/review', 'nav.review'],
+  ];
+  const path = request.url.split('?')[0] ?? '';
+  return sendPage(
+    reply,
+    countyPage(request, tenant, {
+      title,
+      main: html`<nav aria-label="${t('manage.title')}" class="manage-nav"><ul class="inline-list">${sections.map(
+        ([href, key]) =>
+          html`<li><a href="${p(href)}"${path === p(href) ? html` aria-current="page"` : ''}>${t(key)}</a></li>`,
+      )}</ul></nav>${main}`,
+    }),
+    status,
+  );
+}

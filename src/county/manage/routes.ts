@@ -1,0 +1,43 @@
+import type { FastifyInstance } from 'fastify';
+import { html } from '../../platform/views/html.ts';
+import { withRole } from '../guards.ts';
+import { ACCOUNT_STATUSES } from '../schema.ts';
+import type { County } from '../services.ts';
+import type { Tenant } from '../tenants/tenants.ts';
+import { tenantPath } from '../views/page.ts';
+import { registerAccountAdminRoutes } from './accounts.ts';
+import { registerAuditRoutes } from './audit.ts';
+import { registerCampaignRoutes } from './campaigns.ts';
+import { managePage } from './common.ts';
+import { registerContentRoutes } from './content.ts';
+import { registerUnitRoutes } from './units.ts';
+
+/** The county administration console (縣網中心): `/{tenant}/manage…`, county administrators only. */
+export async function registerManageRoutes(app: FastifyInstance, county: County, tenant: Tenant) {
+  const p = (path: string) => tenantPath(tenant, path);
+  app.get('/manage', async (request, reply) => {
+    if (!withRole(request, reply, tenant, ['county_admin'])) return;
+    const t = request.t;
+    const counts = await county.db
+      .selectFrom('county_accounts')
+      .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('tenant', '=', tenant.code)
+      .groupBy('status')
+      .execute();
+    const n = new Map(counts.map((c) => [c.status, Number(c.n)]));
+    return managePage(
+      request,
+      reply,
+      tenant,
+      t('manage.title'),
+      html`<h1>${t('manage.title')}</h1>
+<table><thead><tr><th scope="col">${t('account.status')}</th><th scope="col">${t('manage.count')}</th></tr></thead>
+<tbody>${ACCOUNT_STATUSES.map((s) => html`<tr><td><a href="${p(`/manage/accounts?status=${s}`)}">${t(`status.${s}`)}</a></td><td>${n.get(s) ?? 0}</td></tr>`)}</tbody></table>`,
+    );
+  });
+  await registerUnitRoutes(app, county, tenant);
+  await registerAccountAdminRoutes(app, county, tenant);
+  await registerContentRoutes(app, county, tenant);
+  await registerCampaignRoutes(app, county, tenant);
+  await registerAuditRoutes(app, county, tenant);
+}

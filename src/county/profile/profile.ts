@@ -1,0 +1,164 @@
+// The profile check (「OpenID認證資料檢核」): real name, national ID, confirmation of the unit.
+import { maskNationalId, parseNationalId } from '../../identity/index.ts';
+import type { Account } from '../accounts/repository.ts';
+import { findAccountByBlindIndex } from '../accounts/repository.ts';
+import { audit, isUniqueViolation } from '../db.ts';
+import type { FieldErrors } from '../registration/rules.ts';
+import type { County } from '../services.ts';
+import type { Tenant } from '../tenants/tenants.ts';
+
+export const NAME_MAX = 30;
+const NAME_PART_MAX = 20;
+// Letters of any script, spaces, the middle dots of transliterated names, apostrophes and hyphens.
+const NAME = /^[\p{L}\p{M}][\p{L}\p{M} ·•'’-]*$/u;
+
+export interface NameInput {
+  realName: string;
+  familyName: string;
+  givenName: string;
+}
+
+export function nameErrors(input: NameInput): FieldErrors {
+  const errors: FieldErrors = {};
+  const check = (field: string, value: string, max: number, required: boolean) => {
+    if (value === '') {
+      if (required) errors[field] = { key: 'register.error.required' };
+    } else if ([...value].length > max) errors[field] = { key: 'profile.error.name.long', vars: { max } };
+    else if (!NAME.test(value)) errors[field] = { key: 'profile.error.name.characters' };
+  };
+  check('real_name', input.realName, NAME_MAX, true);
+  check('family_name', input.familyName, NAME_PART_MAX, false);
+  check('given_name', input.givenName, NAME_PART_MAX, false);
+  return errors;
+}
+
+/** Family and given name when not given: a Chinese name of 2–4 characters splits after its first. */
+export function splitName(input: NameInput): { family: string | null; given: string | null } {
+  if (input.familyName || input.givenName)
+    return { family: input.familyName || null, given: input.givenName || null };
+  const chars = [...input.realName];
+  if (chars.length >= 2 && chars.length <= 4 && /^\p{Script=Han}+$/u.test(input.realName)) {
+    return { family: chars[0] ?? null, given: chars.slice(1).join('') };
+  }
+  return { family: null, given: null };
+}
+
+export async function saveName(
+  county: County,
+  tenant: Tenant,
+  account: Account,
+  input: NameInput,
+  ip: string,
+): Promise<void> {
+  const { family, given } = splitName(input);
+  await county.db.transaction().execute(async (tx) => {
+    await tx
+      .updateTable('county_accounts')
+      .set({ real_name: input.realName, family_name: family, given_name: given, updated_at: new Date() })
+      .where('id', '=', account.id)
+      .execute();
+    await audit(tx, {
+      tenant: tenant.code,
+      actor: account.username,
+      action: 'profile.name_updated',
+      target: account.id,
+      ip,
+    });
+  });
+}
+
+export type NationalIdResult = { ok: true; masked: string } | { ok: false; errors: FieldErrors };
+
+/**
+ * Records the national ID (or resident certificate number): checksum, one account per person in
+ * the county (by the blind index), stored encrypted. Never logged, shown masked.
+ */
+export async function saveNationalId(
+  county: County,
+  tenant: Tenant,
+  account: Account,
+  input: string,
+  ip: string,
+): Promise<NationalIdResult> {
+  if (account.national_id_encrypted)
+    return { ok: false, errors: { national_id: { key: 'profile.error.national_id.set' } } };
+  if (input === '') return { ok: false, errors: { national_id: { key: 'register.error.required' } } };
+  const parsed = parseNationalId(input.slice(0, 20));
+  if (!parsed.ok) {
+    return { ok: false, errors: { national_id: { key: `profile.error.national_id.${parsed.reason}` } } };
+  }
+  const blindIndex = county.vault.blindIndex(parsed.value);
+  const duplicate = {
+    ok: false as const,
+    errors: { national_id: { key: 'profile.error.national_id.duplicate' } },
+  };
+  const existing = await findAccountByBlindIndex(county.db, tenant.code, blindIndex);
+  if (existing && existing.id !== account.id) {
+    await audit(county.db, {
+      tenant: tenant.code,
+      actor: account.username,
+      action: 'profile.national_id_duplicate',
+      target: account.id,
+      ip,
+      details: { other: existing.id },
+    });
+    return duplicate;
+  }
+  const encrypted = await county.vault.encrypt(parsed.value);
+  try {
+    await county.db.transaction().execute(async (tx) => {
+      await tx
+        .updateTable('county_accounts')
+        .set({
+          national_id_encrypted: encrypted,
+          national_id_blind_index: blindIndex,
+          updated_at: new Date(),
+        })
+        .where('id', '=', account.id)
+        .where('national_id_encrypted', 'is', null)
+        .execute();
+      await audit(tx, {
+        tenant: tenant.code,
+        actor: account.username,
+        action: 'profile.national_id_set',
+        target: account.id,
+        ip,
+        details: { kind: parsed.kind },
+      });
+    });
+  } catch (error) {
+    if (isUniqueViolation(error, 'county_accounts_person')) return duplicate;
+    throw error;
+  }
+  return { ok: true, masked: maskNationalId(parsed.value) };
+}
+
+export async function confirmUnit(
+  county: County,
+  tenant: Tenant,
+  account: Account,
+  ip: string,
+): Promise<void> {
+  await county.db.transaction().execute(async (tx) => {
+    await tx
+      .updateTable('county_accounts')
+      .set({ unit_confirmed_at: new Date(), updated_at: new Date() })
+      .where('id', '=', account.id)
+      .execute();
+    await audit(tx, {
+      tenant: tenant.code,
+      actor: account.username,
+      action: 'profile.unit_confirmed',
+      target: account.id,
+      ip,
+      details: { unit: account.unit_code },
+    });
+  });
+}
+
+/** The masked national ID of an account (decrypting only to mask it). */
+export async function maskedNationalId(county: County, account: Account): Promise<string | null> {
+  return account.national_id_encrypted
+    ? maskNationalId(await county.vault.decrypt(account.national_id_encrypted))
+    : null;
+}

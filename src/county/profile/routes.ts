@@ -1,0 +1,213 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { sendPage } from '../../platform/http/role-app.ts';
+import { html, type SafeHtml } from '../../platform/views/html.ts';
+import { profileCompleteness } from '../accounts/profile.ts';
+import { signedIn } from '../guards.ts';
+import type { FieldErrors } from '../registration/rules.ts';
+import type { County } from '../services.ts';
+import { findUnit, searchUnits, type Tenant } from '../tenants/tenants.ts';
+import { csrfField, errorSummary, field, formValue, postButton } from '../views/form.ts';
+import { countyPage, formatTime, tenantPath } from '../views/page.ts';
+import { confirmUnit, maskedNationalId, NAME_MAX, nameErrors, saveName, saveNationalId } from './profile.ts';
+import { cancelTransfer, pendingTransferOf, requestTransfer } from './transfer.ts';
+
+function localize(request: FastifyRequest, errors: FieldErrors): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [name, error] of Object.entries(errors)) if (error) out[name] = request.t(error.key, error.vars);
+  return out;
+}
+
+export async function registerProfileRoutes(app: FastifyInstance, county: County, tenant: Tenant) {
+  const p = (path: string) => tenantPath(tenant, path);
+  const show = (request: FastifyRequest, reply: FastifyReply, title: string, main: SafeHtml, status = 200) =>
+    sendPage(reply, countyPage(request, tenant, { title, main }), status);
+
+  // 「OpenID認證資料檢核」: what is still missing, each with the way to fix it.
+  app.get('/profile/check', async (request, reply) => {
+    const me = signedIn(request, reply, tenant);
+    if (!me) return;
+    const t = request.t;
+    const { missing, complete } = profileCompleteness(me);
+    const unit = me.unit_code ? await findUnit(county.db, tenant.code, me.unit_code) : undefined;
+    const transfer = await pendingTransferOf(county.db, me.id);
+    const transferUnit = transfer ? await findUnit(county.db, tenant.code, transfer.to_unit) : undefined;
+    const masked = await maskedNationalId(county, me);
+    const item = (ok: boolean, body: SafeHtml) =>
+      html`<li class="${ok ? 'ok-item' : 'todo-item'}"><span aria-hidden="true">${ok ? '✔' : '?'}</span> ${body}</li>`;
+    return show(
+      request,
+      reply,
+      t('profile.check.title'),
+      html`<h1>${tenant.name}${t('profile.check.heading')}</h1>
+${complete ? html`<div class="success" role="status"><p>${t('profile.check.complete')}</p></div>` : ''}
+<ul class="checklist">
+${item(
+  !missing.includes('real_name'),
+  missing.includes('real_name')
+    ? html`${t('profile.check.no_name')}<br>${t('profile.check.goto')} <a href="${p('/profile/name')}">${t('profile.check.edit_name')}</a>`
+    : html`${t('profile.real_name')}：${me.real_name} <a href="${p('/profile/name')}">${t('profile.check.edit_name')}</a>`,
+)}
+${item(
+  !missing.includes('national_id'),
+  missing.includes('national_id')
+    ? html`${t('profile.check.no_national_id')}<br>${t('profile.check.goto')} <a href="${p('/profile/national-id')}">${t('profile.check.set_national_id')}</a>`
+    : html`${t('profile.national_id')}：${masked ?? ''}`,
+)}
+${item(
+  !missing.includes('unit'),
+  transfer
+    ? html`${t('profile.check.transfer_pending', { unit: transferUnit?.name ?? transfer.to_unit, at: formatTime(transfer.created_at) })}
+${postButton(request, p('/profile/unit/cancel'), t('profile.unit.cancel'), { className: 'secondary' })}`
+    : missing.includes('unit')
+      ? html`${t('profile.check.unit_checking')}<br>${t('profile.check.unit_question', { unit: unit?.name ?? '' })}
+${postButton(request, p('/profile/unit/confirm'), t('profile.unit.confirm'))} <a class="button secondary" href="${p('/profile/unit/change')}">${t('profile.unit.change')}</a>`
+      : html`${t('profile.unit')}：${unit?.name ?? ''} <a href="${p('/profile/unit/change')}">${t('profile.unit.change')}</a>`,
+)}
+</ul>
+<p class="meta">${t('profile.check.remember')}</p>
+<p><a href="${p('/account')}">${t('home.my_account')}</a></p>`,
+    );
+  });
+
+  const nameForm = (
+    request: FastifyRequest,
+    values: { real_name: string; family_name: string; given_name: string },
+    errors: Record<string, string | undefined>,
+  ) => {
+    const t = request.t;
+    return html`<h1>${t('profile.name.title')}</h1>${errorSummary(request, errors)}
+<form method="post" action="${p('/profile/name')}" novalidate>${csrfField(request)}
+${field({ name: 'real_name', label: t('profile.real_name'), value: values.real_name, error: errors.real_name, required: true, autocomplete: 'name', maxlength: NAME_MAX, hint: t('profile.real_name.hint') })}
+${field({ name: 'family_name', label: t('profile.family_name'), value: values.family_name, error: errors.family_name, autocomplete: 'family-name', maxlength: 20 })}
+${field({ name: 'given_name', label: t('profile.given_name'), value: values.given_name, error: errors.given_name, autocomplete: 'given-name', maxlength: 20, hint: t('profile.name_parts.hint') })}
+<button type="submit">${t('profile.save')}</button></form>`;
+  };
+
+  app.get('/profile/name', async (request, reply) => {
+    const me = signedIn(request, reply, tenant);
+    if (!me) return;
+    return show(
+      request,
+      reply,
+      request.t('profile.name.title'),
+      nameForm(
+        request,
+        { real_name: me.real_name ?? '', family_name: me.family_name ?? '', given_name: me.given_name ?? '' },
+        {},
+      ),
+    );
+  });
+
+  app.post('/profile/name', async (request, reply) => {
+    const me = signedIn(request, reply, tenant);
+    if (!me) return;
+    const input = {
+      realName: formValue(request.body, 'real_name'),
+      familyName: formValue(request.body, 'family_name'),
+      givenName: formValue(request.body, 'given_name'),
+    };
+    const errors = localize(request, nameErrors(input));
+    if (Object.values(errors).some(Boolean)) {
+      const keep = (v: string) => v.slice(0, 60);
+      return show(
+        request,
+        reply,
+        request.t('profile.name.title'),
+        nameForm(
+          request,
+          {
+            real_name: keep(input.realName),
+            family_name: keep(input.familyName),
+            given_name: keep(input.givenName),
+          },
+          errors,
+        ),
+        400,
+      );
+    }
+    await saveName(county, tenant, me, input, request.ip);
+    return reply.redirect(p('/profile/check'), 303);
+  });
+
+  const nationalIdForm = (request: FastifyRequest, errors: Record<string, string | undefined>) => {
+    const t = request.t;
+    return html`<h1>${t('profile.national_id.title')}</h1>${errorSummary(request, errors)}
+<p>${t('profile.national_id.why')}</p>
+<form method="post" action="${p('/profile/national-id')}" novalidate autocomplete="off">${csrfField(request)}
+${field({ name: 'national_id', label: t('profile.national_id'), error: errors.national_id, required: true, maxlength: 10, hint: t('profile.national_id.hint') })}
+${errors.national_id === t('profile.error.national_id.duplicate') ? html`<p><a href="${p('/forgot')}">${t('nav.forgot')}</a></p>` : ''}
+<button type="submit">${t('profile.save')}</button></form>`;
+  };
+
+  app.get('/profile/national-id', async (request, reply) => {
+    const me = signedIn(request, reply, tenant);
+    if (!me) return;
+    if (me.national_id_encrypted) return reply.redirect(p('/profile/check'), 303);
+    return show(request, reply, request.t('profile.national_id.title'), nationalIdForm(request, {}));
+  });
+
+  app.post('/profile/national-id', async (request, reply) => {
+    const me = signedIn(request, reply, tenant);
+    if (!me) return;
+    const result = await saveNationalId(
+      county,
+      tenant,
+      me,
+      formValue(request.body, 'national_id'),
+      request.ip,
+    );
+    if (!result.ok) {
+      // The number typed is never echoed back.
+      return show(
+        request,
+        reply,
+        request.t('profile.national_id.title'),
+        nationalIdForm(request, localize(request, result.errors)),
+        400,
+      );
+    }
+    return reply.redirect(p('/profile/check'), 303);
+  });
+
+  app.post('/profile/unit/confirm', async (request, reply) => {
+    const me = signedIn(request, reply, tenant);
+    if (!me) return;
+    await confirmUnit(county, tenant, me, request.ip);
+    return reply.redirect(p('/profile/check'), 303);
+  });
+
+  app.post('/profile/unit/cancel', async (request, reply) => {
+    const me = signedIn(request, reply, tenant);
+    if (!me) return;
+    await cancelTransfer(county, tenant, me, request.ip);
+    return reply.redirect(p('/profile/check'), 303);
+  });
+
+  // 變更服務單位: pick the new unit; its reviewer approves the move.
+  app.get('/profile/unit/change', async (request, reply) => {
+    const me = signedIn(request, reply, tenant);
+    if (!me) return;
+    const t = request.t;
+    const q = String((request.query as { q?: unknown }).q ?? '')
+      .trim()
+      .slice(0, 50);
+    const results = q ? await searchUnits(county.db, tenant.code, q) : [];
+    return show(
+      request,
+      reply,
+      t('profile.unit.change'),
+      html`<h1>${t('profile.unit.change')}</h1><p>${t('profile.unit.change.intro')}</p>
+<form method="get" action="${p('/profile/unit/change')}" role="search"><div class="field"><label for="f-q">${t('register.unit.search')}</label>
+<input id="f-q" name="q" type="search" value="${q}" maxlength="50"></div><button type="submit" class="secondary">${t('register.unit.search.go')}</button></form>
+${q && results.length === 0 ? html`<p role="status">${t('register.unit.search.none')}</p>` : ''}
+${results.length > 0 ? html`<ul class="unit-results">${results.filter((u) => u.code !== me.unit_code).map((u) => html`<li>${u.name}（${u.code}） ${postButton(request, p('/profile/unit/change'), t('profile.unit.request'), { hidden: { unit: u.code } })}</li>`)}</ul>` : ''}`,
+    );
+  });
+
+  app.post('/profile/unit/change', async (request, reply) => {
+    const me = signedIn(request, reply, tenant);
+    if (!me) return;
+    await requestTransfer(county, tenant, me, formValue(request.body, 'unit').slice(0, 20), request.ip);
+    return reply.redirect(p('/profile/check'), 303);
+  });
+}

@@ -1,0 +1,163 @@
+// School review (學校審核) of an application: the unit's official mailbox gets signed one-time
+// approve / reject links (14 days, reminder after 3), and its reviewers can decide in the console.
+import { AppError } from '../../platform/errors/app-error.ts';
+import type { Account } from '../accounts/repository.ts';
+import { findAccountById, transitionAccount } from '../accounts/repository.ts';
+import { audit, type CountyTx, job, mail } from '../db.ts';
+import { JOBS, LINKS, REVIEW_REMINDER_AFTER_MS } from '../links.ts';
+import { mailMessage } from '../mail-text.ts';
+import type { County } from '../services.ts';
+import { findTenant, findUnit, type Tenant } from '../tenants/tenants.ts';
+import { formatTime } from '../views/page.ts';
+
+export type Decision = 'approve' | 'reject';
+export const REASON_MAX = 500;
+
+async function reviewLinks(county: County, tenant: Tenant, account: Account, ttlSeconds: number) {
+  const token = await county.links.sign(
+    { purpose: LINKS.review.purpose, subject: account.id, data: { tenant: tenant.code } },
+    ttlSeconds,
+  );
+  const base = `${county.tenantUrl(tenant.code)}/review/decide?token=${token}`;
+  return { approve: `${base}&decision=approve`, reject: `${base}&decision=reject` };
+}
+
+/** Mails the review request to the unit's official mailbox and schedules the reminder. */
+export async function requestReview(
+  county: County,
+  tx: CountyTx,
+  tenant: Tenant,
+  account: Account,
+): Promise<void> {
+  const unit = account.unit_code ? await findUnit(tx, tenant.code, account.unit_code) : undefined;
+  if (!unit) throw new AppError('county.unit_unknown', 409);
+  const links = await reviewLinks(county, tenant, account, LINKS.review.ttlSeconds);
+  await mail(tx, {
+    to: unit.mailbox,
+    ...mailMessage('mail.review', {
+      portal: tenant.portal_name,
+      unit: unit.name,
+      username: account.username,
+      email: account.email,
+      applied: formatTime(new Date()),
+      approve: links.approve,
+      reject: links.reject,
+      console: `${county.tenantUrl(tenant.code)}/review`,
+      expires: formatTime(new Date(Date.now() + LINKS.review.ttlSeconds * 1000)),
+    }),
+  });
+  await job(
+    tx,
+    JOBS.reviewReminder,
+    { tenant: tenant.code, accountId: account.id },
+    {
+      runAt: new Date(Date.now() + REVIEW_REMINDER_AFTER_MS),
+      idempotencyKey: `county.review.reminder:${account.id}`,
+    },
+  );
+}
+
+/** Job: the application still waits after 3 days; remind the unit with fresh links (same deadline). */
+export async function remindReview(county: County, payload: Record<string, unknown>): Promise<void> {
+  const tenant = await findTenant(county.db, String(payload.tenant));
+  const account = tenant
+    ? await findAccountById(county.db, tenant.code, String(payload.accountId))
+    : undefined;
+  if (!tenant || !account || account.status !== 'pending_review' || !account.review_requested_at) return;
+  const deadline = account.review_requested_at.getTime() + LINKS.review.ttlSeconds * 1000;
+  const remaining = Math.floor((deadline - Date.now()) / 1000);
+  if (remaining <= 60) return;
+  const unit = account.unit_code ? await findUnit(county.db, tenant.code, account.unit_code) : undefined;
+  if (!unit) return;
+  const links = await reviewLinks(county, tenant, account, remaining);
+  await county.db.transaction().execute(async (tx) => {
+    await mail(tx, {
+      to: unit.mailbox,
+      ...mailMessage('mail.review_reminder', {
+        portal: tenant.portal_name,
+        unit: unit.name,
+        username: account.username,
+        email: account.email,
+        applied: formatTime(account.review_requested_at),
+        approve: links.approve,
+        reject: links.reject,
+        console: `${county.tenantUrl(tenant.code)}/review`,
+        expires: formatTime(new Date(deadline)),
+      }),
+    });
+    await audit(tx, {
+      tenant: tenant.code,
+      actor: 'system',
+      action: 'review.reminded',
+      target: account.id,
+      details: { unit: unit.code },
+    });
+  });
+}
+
+export interface DecisionInput {
+  tenant: Tenant;
+  accountId: string;
+  decision: Decision;
+  reason: string;
+  /** Who decided: a reviewer's username, or `mailbox:<address>` for a mailed link. */
+  actor: string;
+  ip: string;
+  via: 'link' | 'console';
+  /** Console: the reviewer's unit (undefined for a county administrator). */
+  unitCode?: string | undefined;
+}
+
+/**
+ * Approves or rejects an application waiting for review, and tells the applicant. Throws
+ * `county.already_decided` when it was decided before (by a link or in the console).
+ */
+export async function decideApplication(
+  county: County,
+  tx: CountyTx,
+  input: DecisionInput,
+): Promise<Account> {
+  const { tenant, decision } = input;
+  const current = await findAccountById(tx, tenant.code, input.accountId);
+  if (!current) throw new AppError('not_found', 404);
+  if (input.unitCode !== undefined && current.unit_code !== input.unitCode)
+    throw new AppError('forbidden', 403);
+  const reason = input.reason.trim();
+  if (decision === 'reject' && (reason === '' || reason.length > REASON_MAX)) {
+    throw new AppError('county.reason_required', 400);
+  }
+  const account = await transitionAccount(
+    tx,
+    tenant.code,
+    input.accountId,
+    ['pending_review'],
+    decision === 'approve' ? 'active' : 'rejected',
+    {
+      reviewed_at: new Date(),
+      reviewed_by: input.actor,
+      status_reason: decision === 'reject' ? reason : null,
+    },
+  );
+  if (!account) throw new AppError('county.already_decided', 409);
+  const unit = account.unit_code ? await findUnit(tx, tenant.code, account.unit_code) : undefined;
+  await audit(tx, {
+    tenant: tenant.code,
+    actor: input.actor,
+    action: decision === 'approve' ? 'review.approved' : 'review.rejected',
+    target: account.id,
+    ip: input.ip,
+    details: { unit: account.unit_code, via: input.via, ...(decision === 'reject' ? { reason } : {}) },
+  });
+  await mail(tx, {
+    to: account.email,
+    ...mailMessage(decision === 'approve' ? 'mail.approved' : 'mail.rejected', {
+      portal: tenant.portal_name,
+      username: account.username,
+      unit: unit?.name ?? '',
+      reason,
+      login: `${county.tenantUrl(tenant.code)}/login`,
+      register: `${county.tenantUrl(tenant.code)}/register`,
+    }),
+  });
+  return account;
+}

@@ -1,0 +1,292 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { sql } from 'kysely';
+import { AppError } from '../../platform/errors/app-error.ts';
+import { sendPage } from '../../platform/http/role-app.ts';
+import { html } from '../../platform/views/html.ts';
+import { findAccountById, searchAccounts } from '../accounts/repository.ts';
+import { campaignStaff, listCampaigns, recordDecision } from '../campaigns/campaigns.ts';
+import { platformDb } from '../db.ts';
+import { withRole } from '../guards.ts';
+import { LINKS } from '../links.ts';
+import { decideTransfer, pendingTransfersInto } from '../profile/transfer.ts';
+import type { County } from '../services.ts';
+import { findUnit, listUnits, type Tenant, type Unit } from '../tenants/tenants.ts';
+import { csrfField, formValue, postButton } from '../views/form.ts';
+import { countyPage, formatTime, tenantPath } from '../views/page.ts';
+import { type Decision, decideApplication, REASON_MAX } from './decide.ts';
+
+const asDecision = (v: unknown): Decision | undefined => (v === 'approve' || v === 'reject' ? v : undefined);
+
+export async function registerReviewRoutes(app: FastifyInstance, county: County, tenant: Tenant) {
+  const p = (path: string) => tenantPath(tenant, path);
+
+  // --- The signed links of the review mail -------------------------------------------------------
+
+  const decisionPage = async (request: FastifyRequest, token: string, decision: Decision, error?: string) => {
+    const t = request.t;
+    const claims = await county.links.inspect(token, LINKS.review.purpose);
+    if (claims.data?.tenant !== tenant.code) throw new AppError('link_invalid', 400);
+    if (await county.links.isUsed(platformDb(county.db), claims.jti)) throw new AppError('link_used', 410);
+    const account = await findAccountById(county.db, tenant.code, claims.subject);
+    if (!account) throw new AppError('county.application_gone', 410);
+    if (account.status !== 'pending_review') throw new AppError('county.already_decided', 409);
+    const unit = account.unit_code ? await findUnit(county.db, tenant.code, account.unit_code) : undefined;
+    return html`<h1>${t('review.decide.title')}</h1>
+<dl class="applicant"><dt>${t('register.username')}</dt><dd>${account.username}</dd>
+<dt>${t('register.email')}</dt><dd>${account.email}</dd>
+<dt>${t('review.unit')}</dt><dd>${unit?.name ?? ''}</dd>
+<dt>${t('review.applied')}</dt><dd>${formatTime(account.review_requested_at)}</dd>
+<dt>${t('review.link_expires')}</dt><dd>${formatTime(claims.expiresAt)}</dd></dl>
+<form method="post" action="${p('/review/decide')}" novalidate>${csrfField(request)}
+<input type="hidden" name="token" value="${token}"><input type="hidden" name="decision" value="${decision}">
+${
+  decision === 'approve'
+    ? html`<p>${t('review.decide.approve.confirm', { username: account.username })}</p><button type="submit">${t('review.approve')}</button>`
+    : html`<div class="field"><label for="f-reason">${t('review.reason')}</label>
+<textarea id="f-reason" name="reason" rows="4" maxlength="${REASON_MAX}" required${error ? html` aria-invalid="true" aria-describedby="f-reason-error"` : ''}></textarea>
+${error ? html`<p class="field-error" id="f-reason-error">${error}</p>` : ''}</div>
+<button type="submit" class="danger">${t('review.reject')}</button>`
+}
+</form>
+<p><a href="${p(`/review/decide?token=${encodeURIComponent(token)}&decision=${decision === 'approve' ? 'reject' : 'approve'}`)}">${decision === 'approve' ? t('review.switch.reject') : t('review.switch.approve')}</a></p>`;
+  };
+
+  app.get('/review/decide', async (request, reply) => {
+    const q = request.query as { token?: unknown; decision?: unknown };
+    const decision = asDecision(q.decision) ?? 'approve';
+    const token = String(q.token ?? '').slice(0, 2000);
+    return sendPage(
+      reply,
+      countyPage(request, tenant, {
+        title: request.t('review.decide.title'),
+        main: await decisionPage(request, token, decision),
+      }),
+    );
+  });
+
+  app.post('/review/decide', async (request, reply) => {
+    const t = request.t;
+    const token = formValue(request.body, 'token').slice(0, 2000);
+    const decision = asDecision(formValue(request.body, 'decision'));
+    if (!decision) throw new AppError('bad_request', 400);
+    const reason = formValue(request.body, 'reason');
+    if (decision === 'reject' && (reason === '' || reason.length > REASON_MAX)) {
+      const error =
+        reason === '' ? t('review.error.reason') : t('review.error.reason_long', { max: REASON_MAX });
+      return sendPage(
+        reply,
+        countyPage(request, tenant, {
+          title: t('review.decide.title'),
+          main: await decisionPage(request, token, decision, error),
+        }),
+        400,
+      );
+    }
+    const account = await county.db.transaction().execute(async (tx) => {
+      const claims = await county.links.consume(platformDb(tx), token, LINKS.review.purpose);
+      if (claims.data?.tenant !== tenant.code) throw new AppError('link_invalid', 400);
+      const applicant = await findAccountById(tx, tenant.code, claims.subject);
+      const unit = applicant?.unit_code ? await findUnit(tx, tenant.code, applicant.unit_code) : undefined;
+      return decideApplication(county, tx, {
+        tenant,
+        accountId: claims.subject,
+        decision,
+        reason,
+        actor: `mailbox:${unit?.mailbox ?? 'unknown'}`,
+        ip: request.ip,
+        via: 'link',
+      });
+    });
+    return sendPage(
+      reply,
+      countyPage(request, tenant, {
+        title: t('review.done.title'),
+        main: html`<h1>${t('review.done.title')}</h1><div class="success" role="status"><p>${t(
+          decision === 'approve' ? 'review.done.approved' : 'review.done.rejected',
+          { username: account.username },
+        )}</p></div>`,
+      }),
+    );
+  });
+
+  // --- The review console (reviewers: their unit; county administrators: any unit) ---------------
+
+  /** The unit a console request acts for, or undefined for an administrator who has not picked one. */
+  async function consoleUnit(request: FastifyRequest, unitParam: unknown): Promise<Unit | undefined> {
+    const account = request.countyAccount;
+    if (!account) throw new AppError('unauthorized', 401);
+    if (account.role === 'reviewer') {
+      return account.unit_code ? await findUnit(county.db, tenant.code, account.unit_code) : undefined;
+    }
+    return typeof unitParam === 'string' && unitParam
+      ? await findUnit(county.db, tenant.code, unitParam.slice(0, 20))
+      : undefined;
+  }
+  /** The reviewer's own unit restricts every console action; administrators are not restricted. */
+  const restriction = (request: FastifyRequest) =>
+    request.countyAccount?.role === 'reviewer' ? (request.countyAccount.unit_code ?? '-') : undefined;
+
+  app.get('/review', async (request, reply) => {
+    const me = withRole(request, reply, tenant, ['reviewer', 'county_admin']);
+    if (!me) return;
+    const t = request.t;
+    const unit = await consoleUnit(request, (request.query as { unit?: unknown }).unit);
+    const units = me.role === 'county_admin' ? await listUnits(county.db, tenant.code) : [];
+    const picker =
+      me.role === 'county_admin'
+        ? html`<form method="get" action="${p('/review')}"><div class="field"><label for="f-unit">${t('review.pick_unit')}</label>
+<select id="f-unit" name="unit">${units.map((u) => html`<option value="${u.code}"${u.code === unit?.code ? html` selected` : ''}>${u.name}（${u.code}）</option>`)}</select></div>
+<button type="submit" class="secondary">${t('review.pick_unit.go')}</button></form>`
+        : '';
+    if (!unit) {
+      return sendPage(
+        reply,
+        countyPage(request, tenant, {
+          title: t('review.title'),
+          main: html`<h1>${t('review.title')}</h1>${picker}`,
+        }),
+      );
+    }
+    const back = encodeURIComponent(unit.code);
+    const [pending, transfers, staff, campaigns, trail] = await Promise.all([
+      searchAccounts(county.db, tenant.code, { status: 'pending_review', unitCode: unit.code }),
+      pendingTransfersInto(county.db, tenant.code, unit.code),
+      county.db
+        .selectFrom('county_accounts')
+        .selectAll()
+        .where('tenant', '=', tenant.code)
+        .where('unit_code', '=', unit.code)
+        .where('status', 'in', ['active', 'suspended'])
+        .orderBy('username_normalized')
+        .execute(),
+      listCampaigns(county.db, tenant.code),
+      county.db
+        .selectFrom('audit_log')
+        .selectAll()
+        .where('tenant', '=', tenant.code)
+        .where(sql<boolean>`details->>'unit' = ${unit.code}`)
+        .orderBy('id', 'desc')
+        .limit(50)
+        .execute(),
+    ]);
+    const open = campaigns.filter((c) => c.state === 'open');
+    const campaignSections = await Promise.all(
+      open.map(async (c) => {
+        const rows = await campaignStaff(county.db, c, unit.code);
+        return html`<section aria-labelledby="camp-${c.id}"><h3 id="camp-${c.id}">${c.title}（${t('review.campaign.deadline', { deadline: formatTime(c.deadline) })}）</h3>
+<table><thead><tr><th scope="col">${t('register.username')}</th><th scope="col">${t('profile.real_name')}</th><th scope="col">${t('review.campaign.state')}</th><th scope="col">${t('review.actions')}</th></tr></thead><tbody>
+${rows.map(
+  (
+    r,
+  ) => html`<tr><td>${r.username}</td><td>${r.real_name ?? ''}</td><td>${r.decision ? t(`review.campaign.${r.decision}`) : t('review.campaign.open')}</td>
+<td>${postButton(request, p(`/review/campaigns/${c.id}/accounts/${r.id}`), t('review.campaign.confirm'), { hidden: { decision: 'confirmed', unit: unit.code } })}
+${postButton(request, p(`/review/campaigns/${c.id}/accounts/${r.id}`), t('review.campaign.flag'), { className: 'secondary', hidden: { decision: 'flagged', unit: unit.code } })}</td></tr>`,
+)}</tbody></table></section>`;
+      }),
+    );
+    return sendPage(
+      reply,
+      countyPage(request, tenant, {
+        title: t('review.title'),
+        main: html`<h1>${t('review.title')}：${unit.name}</h1>${picker}
+<section aria-labelledby="pending-h"><h2 id="pending-h">${t('review.pending')}</h2>
+${pending.length === 0 ? html`<p>${t('review.pending.none')}</p>` : ''}
+${pending.map(
+  (
+    a,
+  ) => html`<div class="panel"><p><strong>${a.username}</strong> · ${a.email} · ${t('review.applied')} ${formatTime(a.review_requested_at)}</p>
+${postButton(request, p(`/review/applications/${a.id}`), t('review.approve'), { hidden: { decision: 'approve', unit: unit.code } })}
+<form method="post" action="${p(`/review/applications/${a.id}`)}" class="inline">${csrfField(request)}<input type="hidden" name="decision" value="reject"><input type="hidden" name="unit" value="${unit.code}">
+<label for="reason-${a.id}">${t('review.reason')}</label><input id="reason-${a.id}" name="reason" type="text" maxlength="${REASON_MAX}" required>
+<button type="submit" class="danger">${t('review.reject')}</button></form></div>`,
+)}</section>
+<section aria-labelledby="transfer-h"><h2 id="transfer-h">${t('review.transfers')}</h2>
+${transfers.length === 0 ? html`<p>${t('review.transfers.none')}</p>` : ''}
+${transfers.map(
+  (
+    r,
+  ) => html`<div class="panel"><p><strong>${r.username}</strong> ${r.real_name ?? ''} · ${t('review.transfers.from', { from: r.from_unit ?? '-' })} · ${formatTime(r.created_at)}</p>
+${postButton(request, p(`/review/transfers/${r.id}`), t('review.approve'), { hidden: { decision: 'approve', unit: unit.code } })}
+${postButton(request, p(`/review/transfers/${r.id}`), t('review.reject'), { className: 'danger', hidden: { decision: 'reject', unit: unit.code } })}</div>`,
+)}</section>
+<section aria-labelledby="camp-h"><h2 id="camp-h">${t('review.campaigns')}</h2>
+${open.length === 0 ? html`<p>${t('review.campaigns.none')}</p>` : campaignSections}</section>
+<section aria-labelledby="staff-h"><h2 id="staff-h">${t('review.staff')}</h2>
+<table><thead><tr><th scope="col">${t('register.username')}</th><th scope="col">${t('profile.real_name')}</th><th scope="col">${t('account.status')}</th><th scope="col">${t('review.unit_confirmed')}</th></tr></thead><tbody>
+${staff.map((a) => html`<tr><td>${a.username}</td><td>${a.real_name ?? ''}</td><td>${t(`status.${a.status}`)}</td><td>${formatTime(a.unit_confirmed_at)}</td></tr>`)}
+</tbody></table></section>
+<section aria-labelledby="trail-h"><h2 id="trail-h">${t('review.trail')}</h2>
+<table><thead><tr><th scope="col">${t('audit.at')}</th><th scope="col">${t('audit.actor')}</th><th scope="col">${t('audit.action')}</th></tr></thead><tbody>
+${trail.map((e) => html`<tr><td>${formatTime(e.at)}</td><td>${e.actor ?? ''}</td><td>${e.action}</td></tr>`)}
+</tbody></table></section>
+<p class="meta"><a href="${p(`/review?unit=${back}`)}">${t('review.refresh')}</a></p>`,
+      }),
+    );
+  });
+
+  const backToConsole = (request: FastifyRequest) => {
+    const unit = formValue(request.body, 'unit').slice(0, 20);
+    return p(`/review${unit ? `?unit=${encodeURIComponent(unit)}` : ''}`);
+  };
+
+  app.post('/review/applications/:id', async (request, reply) => {
+    const me = withRole(request, reply, tenant, ['reviewer', 'county_admin']);
+    if (!me) return;
+    const decision = asDecision(formValue(request.body, 'decision'));
+    if (!decision) throw new AppError('bad_request', 400);
+    await county.db.transaction().execute((tx) =>
+      decideApplication(county, tx, {
+        tenant,
+        accountId: (request.params as { id: string }).id,
+        decision,
+        reason: formValue(request.body, 'reason'),
+        actor: me.username,
+        ip: request.ip,
+        via: 'console',
+        unitCode: restriction(request),
+      }),
+    );
+    return reply.redirect(backToConsole(request), 303);
+  });
+
+  app.post('/review/transfers/:id', async (request, reply) => {
+    const me = withRole(request, reply, tenant, ['reviewer', 'county_admin']);
+    if (!me) return;
+    const decision = asDecision(formValue(request.body, 'decision'));
+    if (!decision) throw new AppError('bad_request', 400);
+    const requestId = (request.params as { id: string }).id;
+    if (!/^[0-9a-f-]{36}$/.test(requestId)) throw new AppError('not_found', 404);
+    await county.db.transaction().execute((tx) =>
+      decideTransfer(county, tx, {
+        tenant,
+        requestId,
+        decision,
+        actor: me.username,
+        ip: request.ip,
+        unitCode: restriction(request),
+      }),
+    );
+    return reply.redirect(backToConsole(request), 303);
+  });
+
+  app.post('/review/campaigns/:campaign/accounts/:account', async (request, reply) => {
+    const me = withRole(request, reply, tenant, ['reviewer', 'county_admin']);
+    if (!me) return;
+    const decision = formValue(request.body, 'decision');
+    if (decision !== 'confirmed' && decision !== 'flagged') throw new AppError('bad_request', 400);
+    const params = request.params as { campaign: string; account: string };
+    if (!/^[0-9a-f-]{36}$/.test(params.account)) throw new AppError('not_found', 404);
+    await county.db.transaction().execute((tx) =>
+      recordDecision(tx, {
+        tenant,
+        campaignId: params.campaign,
+        accountId: params.account,
+        decision,
+        actor: me.username,
+        ip: request.ip,
+        unitCode: restriction(request),
+      }),
+    );
+    return reply.redirect(backToConsole(request), 303);
+  });
+}
