@@ -1,6 +1,6 @@
 import { DEMO_TENANTS } from '../demo/seed-data.ts';
-import { placeholderApp } from '../platform/runtime/placeholder.ts';
 import type { RoleModule } from '../platform/runtime/role.ts';
+import { buildWorkspaceApp } from './app.ts';
 import { workspaceMigrations } from './migrations.ts';
 import { createProvisioning } from './provisioning/engine.ts';
 import { scheduleNightlyReconcile } from './provisioning/reconcile.ts';
@@ -31,6 +31,6 @@ export const workspaceRole: RoleModule<WorkspaceTables> = {
   },
   async buildApp(ctx) {
     await scheduleNightlyReconcile(ctx.db);
-    return placeholderApp(ctx as never, workspaceRole as never);
+    return buildWorkspaceApp(ctx);
   },
 };

@@ -229,6 +229,31 @@ export const options = {
     doc: 'Google Workspace domain of activated accounts (`name@go.edu.tw`).',
     group: 'Roles',
   }),
+  workspaceClientId: option({
+    env: 'WORKSPACE_OIDC_CLIENT_ID',
+    schema: optionalString,
+    doc: 'Client ID of the workspace activation portal at the education cloud (OIDC). The demo uses its own registration.',
+    group: 'Google Workspace',
+  }),
+  workspaceClientSecret: option({
+    env: 'WORKSPACE_OIDC_CLIENT_SECRET',
+    schema: optionalString,
+    doc: 'Client secret of the workspace activation portal at the education cloud.',
+    group: 'Google Workspace',
+    secret: true,
+  }),
+  googleQuotaPerMinute: option({
+    env: 'GOOGLE_QUOTA_PER_MINUTE',
+    schema: z.coerce.number().int().min(1).max(1_000_000).default(2400),
+    doc: "Directory API queries per minute this node may send (Google's default quota is 2,400; give each node its share).",
+    group: 'Google Workspace',
+  }),
+  googleConcurrency: option({
+    env: 'GOOGLE_CONCURRENCY',
+    schema: z.coerce.number().int().min(1).max(100).default(8),
+    doc: 'Directory API calls one node keeps in flight at most.',
+    group: 'Google Workspace',
+  }),
   googleRootUrl: option({
     env: 'GOOGLE_ROOT_URL',
     schema: optionalString.pipe(z.url().optional()),

@@ -21,8 +21,8 @@ export interface ProvisioningOptions {
 /** The provisioning engine of one node: a paced Directory client and the job handlers. */
 export function createProvisioning(ctx: RoleContext<WorkspaceTables>, options: ProvisioningOptions = {}) {
   const pacer = new RequestPacer(
-    options.quotaPerMinute ?? DEFAULT_QUOTA_PER_MINUTE,
-    options.concurrency ?? DEFAULT_CONCURRENCY,
+    options.quotaPerMinute ?? ctx.config.googleQuotaPerMinute ?? DEFAULT_QUOTA_PER_MINUTE,
+    options.concurrency ?? ctx.config.googleConcurrency ?? DEFAULT_CONCURRENCY,
   );
   let client: DirectoryClient | undefined;
   const directory = () => {
