@@ -9,6 +9,8 @@ import { countyPage, formatTime, tenantPath } from '../views/page.ts';
 import { renderMarkdown } from './markdown.ts';
 import { getPage, isPageSlug, listAnnouncements } from './pages.ts';
 
+const SERVICE_CATEGORY = '服務說明';
+
 /** The account help links of the home page's side column (帳號申請與管理). */
 function helpLinks(request: FastifyRequest, tenant: Tenant): SafeHtml {
   const t = request.t;
@@ -28,10 +30,13 @@ export async function registerPublicRoutes(app: FastifyInstance, county: County,
 
   app.get('/', async (request, reply) => {
     const t = request.t;
-    const [announcements, service] = await Promise.all([
-      listAnnouncements(county.db, tenant.code, 10),
+    const [all, servicePage] = await Promise.all([
+      listAnnouncements(county.db, tenant.code, 20),
       getPage(county.db, tenant, 'service'),
     ]);
+    // 「服務說明」 entries form the service section; the built-in page stands in until there is one.
+    const announcements = all.filter((a) => a.category !== SERVICE_CATEGORY).slice(0, 10);
+    const service = all.filter((a) => a.category === SERVICE_CATEGORY);
     const account = request.countyAccount;
     const side = account
       ? html`<section class="panel" aria-labelledby="me-heading"><h2 id="me-heading">${t('home.welcome', { name: account.real_name ?? account.username })}</h2>
@@ -65,7 +70,15 @@ ${announcements.map(
 ${renderMarkdown(a.body_markdown)}</article>`,
 )}</section>
 <section aria-labelledby="service-heading"><h2 id="service-heading">${t('home.service')}</h2>
-<article><h3>${service.title}</h3>${renderMarkdown(service.body_markdown)}</article></section>
+${
+  service.length > 0
+    ? service.map(
+        (a) => html`<article class="announcement"><h3>${a.title}</h3>
+<p class="meta">${a.author} - ${a.category} | <time datetime="${a.published_at.toISOString()}">${formatTime(a.published_at)}</time></p>
+${renderMarkdown(a.body_markdown)}</article>`,
+      )
+    : html`<article><h3>${servicePage.title}</h3>${renderMarkdown(servicePage.body_markdown)}</article>`
+}</section>
 </div>
 </div>`,
       }),
