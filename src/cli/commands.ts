@@ -1,4 +1,5 @@
 import { cloudCommand } from '../cloud/cli.ts';
+import { countyCommand } from '../county/cli.ts';
 import type { Config } from '../platform/config/options.ts';
 import { oidcCommands } from '../platform/oidc/cli.ts';
 import { callAdmin } from './admin-call.ts';
@@ -15,5 +16,6 @@ export interface CliCommand {
  */
 export const EXTRA_COMMANDS: Record<string, CliCommand> = {
   cloud: cloudCommand,
+  county: countyCommand,
   ...oidcCommands(callAdmin),
 };

@@ -13,6 +13,7 @@ import { bootRole } from '../platform/runtime/boot.ts';
 import type { RoleContext } from '../platform/runtime/role.ts';
 import { loadSecrets } from '../platform/runtime/secrets.ts';
 import type { TestDatabaseKind } from '../platform/testing/databases.ts';
+import { freePort } from '../platform/testing/ports.ts';
 import { countyMigrations } from './migrations.ts';
 import { countyRole } from './role.ts';
 import type { CountyTables } from './schema.ts';
@@ -40,9 +41,11 @@ export interface CountyTestApp {
 export async function startCountyTestApp(
   kind: TestDatabaseKind,
   overrides: Partial<Config> = {},
-): Promise<CountyTestApp> {
+  options: { listen?: boolean } = {},
+): Promise<CountyTestApp & { config: Config }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'edugate-county-'));
-  const config = loadConfig({}, { dataDir, logLevel: 'silent', captcha: 'off', ...overrides });
+  const countyPort = options.listen ? await freePort() : 0;
+  const config = loadConfig({}, { dataDir, logLevel: 'silent', captcha: 'off', countyPort, ...overrides });
   const database = await kind.open<PlatformTables>(countyMigrations);
   const sent: SentMail[] = [];
   const transport: MailTransport = {
@@ -54,7 +57,8 @@ export async function startCountyTestApp(
   };
   const running = await bootRole(countyRole, {
     config,
-    secrets: loadSecrets(config, false),
+    // Listening like a real server: the CLI finds the admin token in the data directory.
+    secrets: loadSecrets(config, options.listen === true),
     log: createLogger('silent'),
     demo: true,
     database,
@@ -62,7 +66,9 @@ export async function startCountyTestApp(
     startJobs: false,
   });
   const ctx = running.ctx as unknown as RoleContext<CountyTables>;
+  if (options.listen) await running.app.listen({ port: countyPort, host: '127.0.0.1' });
   return {
+    config,
     app: running.app,
     ctx,
     county: countyServices(ctx),
