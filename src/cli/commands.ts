@@ -1,7 +1,9 @@
 import { cloudCommand } from '../cloud/cli.ts';
+import { samlCommand } from '../cloud/saml/cli.ts';
 import { countyCommand } from '../county/cli.ts';
 import type { Config } from '../platform/config/options.ts';
 import { oidcCommands } from '../platform/oidc/cli.ts';
+import { workspaceCommand } from '../workspace/cli.ts';
 import { callAdmin } from './admin-call.ts';
 
 export interface CliCommand {
@@ -17,5 +19,7 @@ export interface CliCommand {
 export const EXTRA_COMMANDS: Record<string, CliCommand> = {
   cloud: cloudCommand,
   county: countyCommand,
+  saml: samlCommand,
+  workspace: workspaceCommand,
   ...oidcCommands(callAdmin),
 };

@@ -10,7 +10,7 @@ import { createLogger } from '../../platform/observability/logger.ts';
 import { embeddedTestDatabase } from '../../platform/testing/databases.ts';
 import { googleMigrations } from '../../workspace/emulator/google/migrations.ts';
 import type { GoogleTables } from '../../workspace/emulator/google/schema.ts';
-import type { TrustedIdp } from '../../workspace/emulator/google/signin/idp-trust.ts';
+import { readIdpMetadata, type TrustedIdp } from '../../workspace/emulator/google/signin/idp-trust.ts';
 import { SamlRefused, startSignIn, verifySignIn } from '../../workspace/emulator/google/signin/saml-sp.ts';
 import { certificateBody } from './certificates.ts';
 import { samlIdp } from './index.ts';
@@ -132,6 +132,12 @@ describe('SAML IdP metadata', () => {
     expect(response.body).toContain('urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect');
     expect(response.body).toContain('urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST');
     expect(response.body.match(/<ds:X509Certificate>/g)).toHaveLength(2);
+    // What the Google stand-in reads from it at the first sign-in.
+    expect(readIdpMetadata(response.body)).toEqual({
+      entityId: `${BASE}/saml/metadata`,
+      ssoUrl: `${BASE}/saml/sso`,
+      certificates: (await keys.published()).map(certificateBody),
+    });
   });
 });
 

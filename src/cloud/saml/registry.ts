@@ -36,10 +36,15 @@ export function readSpMetadata(xml: string): ServiceProviderInput {
     throw new RegistrationError(`not SAML service provider metadata: ${(error as Error).message}`);
   }
   const meta = sp.entityMeta;
-  const acs = meta.getAssertionConsumerService(samlify.Constants.namespace.binding.post);
-  const acsUrls = (Array.isArray(acs) ? acs : [acs]).filter(
-    (u): u is string => typeof u === 'string' && u !== '',
-  );
+  // Every HTTP-POST ACS of the metadata (samlify's lookup by binding returns only one).
+  const all = (meta as unknown as { meta: { assertionConsumerService?: unknown } }).meta
+    .assertionConsumerService;
+  const entries = (Array.isArray(all) ? all : [all]) as Array<
+    { binding?: string; location?: string } | undefined
+  >;
+  const acsUrls = entries
+    .filter((e) => e?.binding === samlify.Constants.namespace.binding.post && typeof e.location === 'string')
+    .map((e) => e?.location as string);
   const formats = (meta as unknown as { getNameIDFormat?: () => string[] | string }).getNameIDFormat?.();
   const format = Array.isArray(formats) ? formats[0] : formats;
   return {

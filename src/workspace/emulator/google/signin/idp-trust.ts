@@ -19,7 +19,7 @@ const REDIRECT = samlify.Constants.namespace.binding.redirect;
 export function readIdpMetadata(xml: string): TrustedIdp {
   const idp = samlify.IdentityProvider({ metadata: xml });
   const meta = idp.entityMeta;
-  const sso = meta.getSingleSignOnService(REDIRECT);
+  const sso = meta.getSingleSignOnService('redirect');
   const certs = meta.getX509Certificate('signing');
   const certificates = (Array.isArray(certs) ? certs : [certs])
     .filter((c): c is string => typeof c === 'string' && c.length > 0)
