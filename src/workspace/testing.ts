@@ -27,7 +27,10 @@ export interface ProvisioningRig {
   close(): Promise<void>;
 }
 
-export async function startProvisioningRig(overrides: Partial<Config> = {}): Promise<ProvisioningRig> {
+export async function startProvisioningRig(
+  overrides: Partial<Config> = {},
+  jobPollMs?: number,
+): Promise<ProvisioningRig> {
   const port = await freePort();
   const googleUrl = `http://127.0.0.1:${port}`;
   const config = loadConfig(
@@ -61,6 +64,7 @@ export async function startProvisioningRig(overrides: Partial<Config> = {}): Pro
     log,
     demo: false,
     startJobs: false,
+    ...(jobPollMs ? { jobPollMs } : {}),
     database: await embeddedTestDatabase.open(workspaceMigrations),
   });
   return {
