@@ -24,6 +24,8 @@ export interface DatabaseTarget {
 export interface Database<T> {
   db: Kysely<T>;
   kind: 'pglite' | 'postgres';
+  /** The schema the role's tables (and migration records) live in. */
+  schema: string;
   close(): Promise<void>;
 }
 
@@ -37,7 +39,7 @@ export async function openDatabase<T>(target: DatabaseTarget): Promise<Database<
     });
     const db = new Kysely<T>({ dialect: new PostgresDialect({ pool }) });
     await sql`create schema if not exists ${sql.id(target.schema)}`.execute(db);
-    return { db, kind: 'postgres', close: () => db.destroy() };
+    return { db, kind: 'postgres', schema: target.schema, close: () => db.destroy() };
   }
   const dir = target.dataDir ?? 'memory://';
   if (!dir.startsWith('memory://')) mkdirSync(dir, { recursive: true });
@@ -45,7 +47,7 @@ export async function openDatabase<T>(target: DatabaseTarget): Promise<Database<
   const db = new Kysely<T>({
     dialect: new PostgresDialect({ pool: new PGlitePool(lite) as unknown as pg.Pool }),
   });
-  return { db, kind: 'pglite', close: () => db.destroy() };
+  return { db, kind: 'pglite', schema: 'public', close: () => db.destroy() };
 }
 
 /** The database target of a role under a given configuration. */

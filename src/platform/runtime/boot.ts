@@ -41,8 +41,7 @@ export async function bootRole<T>(module: RoleModule<T>, options: BootOptions): 
     options.database ?? (await openDatabase<PlatformTables>(roleDatabaseTarget(config, module.name)));
   const db = database.db as unknown as RoleContext<T>['db'];
   const platformDb = platformView<T>(db);
-  const schema = config.databaseUrl && !options.database ? `edugate_${module.name}` : 'public';
-  await migrate(db, schema, platformMigrations, module.migrations);
+  await migrate(db, database.schema, platformMigrations, module.migrations);
   const redis = config.redisUrl
     ? new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 })
     : undefined;
