@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { NationalIdVault, PasswordHasher, parseKeyRing } from '../identity/index.ts';
 import type { RoleContext } from '../platform/runtime/role.ts';
 import { SignedLinks } from '../platform/security/signed-link.ts';
-import { Throttle, type ThrottlePolicy } from '../platform/security/throttle.ts';
+import { Throttle, type ThrottlePolicy, type ThrottleStore } from '../platform/security/throttle.ts';
 import type { CountyDb, CountyTables } from './schema.ts';
 
 /** Per account: a few free tries, then delays doubling from 2 s up to 15 min (never a lock-out). */
@@ -32,6 +32,8 @@ export interface County {
   links: SignedLinks;
   accountThrottle: Throttle;
   addressThrottle: Throttle;
+  /** The failure counters behind both throttles (read directly to spare round trips on login). */
+  throttleStore: ThrottleStore;
   /** Public base URL of a tenant's portal, e.g. `http://localhost:4001/cyc`. */
   tenantUrl(tenant: string): string;
 }
@@ -57,6 +59,7 @@ export function countyServices(ctx: CountyContext): County {
     links: new SignedLinks(ctx.secrets.secret, `${ctx.urls.county}#county`),
     accountThrottle: new Throttle(throttleStore, ACCOUNT_THROTTLE),
     addressThrottle: new Throttle(throttleStore, ADDRESS_THROTTLE),
+    throttleStore,
     tenantUrl: (tenant) => `${ctx.urls.county.replace(/\/$/, '')}/${tenant}`,
   };
   cache.set(ctx, county);

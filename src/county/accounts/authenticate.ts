@@ -1,7 +1,8 @@
 import { OverloadedError, UnsupportedHashError } from '../../identity/index.ts';
+import type { ThrottlePolicy } from '../../platform/security/throttle.ts';
 import { audit } from '../db.ts';
 import type { AccountStatus } from '../schema.ts';
-import type { County } from '../services.ts';
+import { ACCOUNT_THROTTLE, ADDRESS_THROTTLE, type County } from '../services.ts';
 import { type Account, findAccountByUsername } from './repository.ts';
 
 export interface Credentials {
@@ -32,20 +33,45 @@ export type AuthResult = { ok: true; account: Account } | AuthFailure;
 const accountKey = (tenant: string, username: string) => `acct:${tenant}:${username.trim().toLowerCase()}`;
 const addressKey = (ip: string) => `ip:${ip}`;
 
+interface Counts {
+  account: { count: number; last: number };
+  address: { count: number; last: number };
+}
+
+async function readCounts(county: County, tenant: string, username: string, ip: string): Promise<Counts> {
+  const [account, address] = await Promise.all([
+    username ? county.throttleStore.failures(accountKey(tenant, username)) : { count: 0, last: 0 },
+    county.throttleStore.failures(addressKey(ip)),
+  ]);
+  return { account, address };
+}
+
+/** Seconds to wait under a policy: free failures, then delays doubling up to the maximum. */
+function waitFor(policy: ThrottlePolicy, failures: { count: number; last: number }): number {
+  const over = failures.count - policy.freeFailures;
+  if (over < 0) return 0;
+  const delay = Math.min(policy.maxDelaySeconds, policy.baseDelaySeconds * 2 ** over);
+  return Math.max(0, Math.ceil((failures.last + delay * 1000 - Date.now()) / 1000));
+}
+
+function captchaNeeded(county: County, counts: Counts): boolean {
+  const policy = county.ctx.config.captcha;
+  if (policy !== 'after-failures') return policy === 'always';
+  const limit = county.ctx.config.captchaAfterFailures;
+  return counts.account.count >= limit || counts.address.count >= limit;
+}
+
 /** Whether the CAPTCHA policy asks for a CAPTCHA on the next attempt for this account and address. */
 export async function captchaRequired(
   county: County,
   input: { tenant: string; username?: string; ip: string },
 ): Promise<boolean> {
   const policy = county.ctx.config.captcha;
-  if (policy === 'always') return true;
-  if (policy === 'off') return false;
-  const limit = county.ctx.config.captchaAfterFailures;
-  if ((await county.addressThrottle.failures(addressKey(input.ip))) >= limit) return true;
-  if (input.username?.trim()) {
-    return (await county.accountThrottle.failures(accountKey(input.tenant, input.username))) >= limit;
-  }
-  return false;
+  if (policy !== 'after-failures') return policy === 'always';
+  return captchaNeeded(
+    county,
+    await readCounts(county, input.tenant, input.username?.trim() ?? '', input.ip),
+  );
 }
 
 /**
@@ -59,16 +85,13 @@ export async function authenticate(county: County, input: Credentials): Promise<
   const keys = [accountKey(tenant, username), addressKey(ip)];
   const actor = username.slice(0, 64) || 'anonymous';
 
-  const wait = Math.max(
-    await county.accountThrottle.waitSeconds([keys[0] as string]),
-    await county.addressThrottle.waitSeconds([keys[1] as string]),
-  );
+  const counts = await readCounts(county, tenant, username, ip);
+  const wait = Math.max(waitFor(ACCOUNT_THROTTLE, counts.account), waitFor(ADDRESS_THROTTLE, counts.address));
   if (wait > 0) {
     await audit(county.db, { tenant, actor, action: 'login.throttled', ip, details: { wait } });
     return { ok: false, reason: 'throttled', retryAfterSeconds: wait };
   }
-  const needCaptcha = await captchaRequired(county, { tenant, username, ip });
-  if (needCaptcha && input.captcha !== 'passed') {
+  if (captchaNeeded(county, counts) && input.captcha !== 'passed') {
     if (input.captcha === 'failed') {
       await audit(county.db, { tenant, actor, action: 'login.captcha_failed', ip });
       return { ok: false, reason: 'captcha_wrong' };
@@ -104,7 +127,10 @@ export async function authenticate(county: County, input: Credentials): Promise<
     return {
       ok: false,
       reason: 'invalid_credentials',
-      captchaRequired: await captchaRequired(county, { tenant, username, ip }),
+      captchaRequired: captchaNeeded(county, {
+        account: { ...counts.account, count: counts.account.count + 1 },
+        address: { ...counts.address, count: counts.address.count + 1 },
+      }),
     };
   }
 
@@ -141,9 +167,7 @@ export async function authenticate(county: County, input: Credentials): Promise<
     });
     return row;
   });
-  if ((await county.accountThrottle.failures(keys[0] as string)) > 0) {
-    await county.accountThrottle.succeed([keys[0] as string]);
-  }
+  if (counts.account.count > 0) await county.accountThrottle.succeed([keys[0] as string]);
   return { ok: true, account: updated };
 }
 

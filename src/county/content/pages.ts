@@ -150,3 +150,21 @@ export function listAnnouncements(db: CountyTx, tenant: string, limit = 20): Pro
     .limit(limit)
     .execute();
 }
+
+// The home page is the busiest page: its content is kept in memory for a few seconds per tenant
+// (an edit on this node shows at once; other nodes follow within the TTL).
+const CONTENT_TTL_MS = 10_000;
+const contentCache = new Map<string, { at: number; value: Promise<unknown> }>();
+
+export function cachedContent<T>(key: string, load: () => Promise<T>): Promise<T> {
+  const hit = contentCache.get(key);
+  if (hit && Date.now() - hit.at < CONTENT_TTL_MS) return hit.value as Promise<T>;
+  const value = load();
+  contentCache.set(key, { at: Date.now(), value });
+  value.catch(() => contentCache.delete(key));
+  return value;
+}
+
+export function invalidateContent(tenant: string): void {
+  for (const key of contentCache.keys()) if (key.startsWith(`${tenant}:`)) contentCache.delete(key);
+}

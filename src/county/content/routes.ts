@@ -7,7 +7,7 @@ import type { County } from '../services.ts';
 import { listUnits, type Tenant } from '../tenants/tenants.ts';
 import { countyPage, formatTime, tenantPath } from '../views/page.ts';
 import { renderMarkdown } from './markdown.ts';
-import { getPage, isPageSlug, listAnnouncements } from './pages.ts';
+import { cachedContent, getPage, isPageSlug, listAnnouncements } from './pages.ts';
 
 const SERVICE_CATEGORY = '服務說明';
 
@@ -31,8 +31,8 @@ export async function registerPublicRoutes(app: FastifyInstance, county: County,
   app.get('/', async (request, reply) => {
     const t = request.t;
     const [all, servicePage] = await Promise.all([
-      listAnnouncements(county.db, tenant.code, 20),
-      getPage(county.db, tenant, 'service'),
+      cachedContent(`${tenant.code}:announcements`, () => listAnnouncements(county.db, tenant.code, 20)),
+      cachedContent(`${tenant.code}:page:service`, () => getPage(county.db, tenant, 'service')),
     ]);
     // 「服務說明」 entries form the service section; the built-in page stands in until there is one.
     const announcements = all.filter((a) => a.category !== SERVICE_CATEGORY).slice(0, 10);

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../../platform/errors/app-error.ts';
 import { html } from '../../platform/views/html.ts';
 import { renderMarkdown } from '../content/markdown.ts';
-import { getPage, isPageSlug, PAGE_SLUGS, savePage } from '../content/pages.ts';
+import { getPage, invalidateContent, isPageSlug, PAGE_SLUGS, savePage } from '../content/pages.ts';
 import { audit } from '../db.ts';
 import { withRole } from '../guards.ts';
 import type { FieldErrors } from '../registration/rules.ts';
@@ -146,6 +146,7 @@ ${textarea({ name: 'body', label: t('manage.markdown'), value: v.body, error: er
           published_at: parseLocalTime(input.publishedAt) ?? new Date(),
         })
         .execute();
+      invalidateContent(tenant.code);
       await audit(tx, {
         tenant: tenant.code,
         actor: me.username,
@@ -219,6 +220,7 @@ ${textarea({ name: 'body', label: t('manage.markdown'), value: v.body, error: er
         })
         .where('id', '=', a.id)
         .execute();
+      invalidateContent(tenant.code);
       await audit(tx, {
         tenant: tenant.code,
         actor: me.username,
@@ -237,6 +239,7 @@ ${textarea({ name: 'body', label: t('manage.markdown'), value: v.body, error: er
     const a = await load((request.params as { id: string }).id);
     await county.db.transaction().execute(async (tx) => {
       await tx.deleteFrom('county_announcements').where('id', '=', a.id).execute();
+      invalidateContent(tenant.code);
       await audit(tx, {
         tenant: tenant.code,
         actor: me.username,
