@@ -35,7 +35,8 @@ export async function startCloudInstance(
   );
   const running = await bootRole(cloudRole, {
     config,
-    secrets: loadSecrets(config, false),
+    // Secrets persist only in a data directory the caller gave (the CLI then finds the admin token).
+    secrets: loadSecrets(config, overrides.dataDir !== undefined),
     log: createLogger('warn'),
     demo: false,
     database,

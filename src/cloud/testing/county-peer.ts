@@ -36,6 +36,8 @@ export async function startCountyPeer(options: {
   clientSecret: string;
   redirectUri: string;
   accounts: PeerAccount[];
+  /** Also issue refresh tokens (benchmarks compare refresh grants with the cloud's). */
+  refreshTokens?: boolean;
 }): Promise<CountyPeer> {
   const accounts = new Map(options.accounts.map((a) => [a.id, a]));
   let current = options.accounts[0]?.id ?? '';
@@ -48,7 +50,7 @@ export async function startCountyPeer(options: {
         client_id: options.clientId,
         client_secret: options.clientSecret,
         redirect_uris: [options.redirectUri],
-        grant_types: ['authorization_code'],
+        grant_types: options.refreshTokens ? ['authorization_code', 'refresh_token'] : ['authorization_code'],
         response_types: ['code'],
         token_endpoint_auth_method: 'client_secret_basic',
       },
@@ -56,6 +58,7 @@ export async function startCountyPeer(options: {
     scopes: ['openid', 'exchangedata'],
     claims: { openid: ['sub'], exchangedata: EXCHANGE_CLAIMS },
     conformIdTokenClaims: false,
+    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     pkce: { required: () => true },
     features: { devInteractions: { enabled: false } },
     cookies: { keys: ['county-peer-cookie-key'] },

@@ -1,0 +1,264 @@
+import * as client from 'openid-client';
+import { startCloudInstance } from '../src/cloud/testing/cloud-instance.ts';
+import { CookieBrowser, formOn } from '../src/cloud/testing/cookie-browser.ts';
+import { startCountyPeer } from '../src/cloud/testing/county-peer.ts';
+import { openDatabase } from '../src/platform/database/connect.ts';
+import type { PlatformTables } from '../src/platform/database/platform-schema.ts';
+import type { Figure } from './report.ts';
+
+const SECRET = 'bench-county-secret';
+const RP_REDIRECT = 'http://127.0.0.1:9/callback';
+
+function percentile(samples: number[], p: number): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}
+
+async function timed(runs: number, once: () => Promise<void>): Promise<number[]> {
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const started = performance.now();
+    await once();
+    samples.push(performance.now() - started);
+  }
+  return samples;
+}
+
+async function throughput(seconds: number, workers: Array<() => Promise<void>>): Promise<number> {
+  const end = Date.now() + seconds * 1000;
+  let done = 0;
+  await Promise.all(
+    workers.map(async (work) => {
+      while (Date.now() < end) {
+        await work();
+        done++;
+      }
+    }),
+  );
+  return done / seconds;
+}
+
+/**
+ * The cloud's brokered county login and its provider, each against a bare oidc-provider measured
+ * in the same run. The county is an oidc-provider issuer that signs the person in without a form,
+ * so password hashing is excluded from the login round trip.
+ * - login round trip: cloud → county authorize → county → `/cncreturnpage` (code exchange +
+ *   userinfo at the county, refresh of the cloud's copy) → signed in; baseline: an openid-client
+ *   relying party doing authorize → code exchange + userinfo against the bare county directly.
+ * - token (refresh grant) and userinfo throughput of the cloud provider vs the bare county issuer.
+ */
+export async function benchCloudBroker(options: { runs?: number; seconds?: number; workers?: number } = {}) {
+  const runs = options.runs ?? 200;
+  const seconds = options.seconds ?? 5;
+  const workerCount = options.workers ?? 16;
+  // The cloud on the embedded database (PGlite, one connection) of a one-machine install; the bare
+  // oidc-provider keeps everything in memory, so the ratios include the cost of durable storage.
+  const database = await openDatabase<PlatformTables>({ dataDir: 'memory://', schema: 'public' });
+  const cloud = await startCloudInstance(database);
+  const county = await startCountyPeer({
+    clientId: 'educloud',
+    clientSecret: SECRET,
+    redirectUri: `${cloud.url}/cncreturnpage`,
+    refreshTokens: true,
+    accounts: [
+      {
+        id: 'bench-1',
+        claims: {
+          preferred_username: 'bench01',
+          name: '測試者',
+          schoolid: '454503',
+          titles: [{ schoolid: '454503', titles: ['教師'] }],
+        },
+      },
+    ],
+  });
+  try {
+    const { services } = cloud;
+    await services.counties.upsert({
+      code: 'cyc',
+      name: '嘉義縣',
+      issuer: county.issuer,
+      clientId: 'educloud',
+      clientSecret: SECRET,
+    });
+    const account = await services.accounts.create({
+      name: 'bench01',
+      displayName: '測試者',
+      passwordHash: await services.hasher.hash('Bench-password-1'),
+    });
+    await services.accounts.link(account.id, {
+      countyCode: 'cyc',
+      issuer: county.issuer,
+      subject: 'bench-1',
+      snapshot: {
+        username: 'bench01',
+        name: null,
+        familyName: null,
+        givenName: null,
+        email: null,
+        schoolid: null,
+        titles: [],
+        classinfo: [],
+        openid2Id: null,
+      },
+    });
+
+    // Login round trip through the cloud broker (a fresh browser each time: a real first hop),
+    // after a warm-up that fills the discovery cache and the JIT.
+    const brokerLogin = async () => {
+      const browser = new CookieBrowser();
+      const page = await browser.follow(`${cloud.url}/login/county/cyc`, {
+        stopBefore: `${cloud.url}/account`,
+      });
+      if (page.url.pathname !== '/account') throw new Error(`broker login ended at ${page.url.href}`);
+    };
+    await timed(Math.ceil(runs / 10), brokerLogin);
+    const brokered = await timed(runs, async () => {
+      const browser = new CookieBrowser();
+      const page = await browser.follow(`${cloud.url}/login/county/cyc`, {
+        stopBefore: `${cloud.url}/account`,
+      });
+      if (page.url.pathname !== '/account') throw new Error(`broker login ended at ${page.url.href}`);
+    });
+    // The same against the bare county with openid-client as the relying party.
+    const countyConfig = await client.discovery(
+      new URL(county.issuer),
+      'educloud',
+      SECRET,
+      client.ClientSecretBasic(SECRET),
+      {
+        execute: [client.allowInsecureRequests],
+      },
+    );
+    const bareLogin = async () => {
+      const browser = new CookieBrowser();
+      const verifier = client.randomPKCECodeVerifier();
+      const state = client.randomState();
+      const url = client.buildAuthorizationUrl(countyConfig, {
+        redirect_uri: `${cloud.url}/cncreturnpage`,
+        scope: 'openid exchangedata',
+        code_challenge: await client.calculatePKCECodeChallenge(verifier),
+        code_challenge_method: 'S256',
+        state,
+      });
+      const back = await browser.follow(url, { stopBefore: `${cloud.url}/cncreturnpage` });
+      const tokens = await client.authorizationCodeGrant(countyConfig, back.url, {
+        pkceCodeVerifier: verifier,
+        expectedState: state,
+      });
+      await client.fetchUserInfo(countyConfig, tokens.access_token, client.skipSubjectCheck);
+      return tokens;
+    };
+    await timed(Math.ceil(runs / 10), async () => {
+      await bareLogin();
+    });
+    const bare = await timed(runs, async () => {
+      await bareLogin();
+    });
+
+    // Provider throughput: refresh grants and userinfo, one token chain per worker.
+    const oidc = services.oidc;
+    if (!oidc) throw new Error('cloud provider not mounted');
+    const issued = await oidc.clients.add({
+      name: 'bench',
+      redirectUris: [RP_REDIRECT],
+      scopes: ['openid', 'profile', 'email', 'eduinfo'],
+    });
+    const cloudConfig = await client.discovery(
+      new URL(cloud.url),
+      issued.client_id,
+      issued.client_secret ?? '',
+      client.ClientSecretBasic(issued.client_secret ?? ''),
+      { execute: [client.allowInsecureRequests] },
+    );
+    const cloudTokens = async () => {
+      const browser = new CookieBrowser();
+      const state = client.randomState();
+      const url = client.buildAuthorizationUrl(cloudConfig, {
+        redirect_uri: RP_REDIRECT,
+        scope: 'openid profile email eduinfo',
+        state,
+      });
+      let page = await browser.follow(url, { stopBefore: RP_REDIRECT });
+      for (let step = 0; step < 4 && !page.url.href.startsWith(RP_REDIRECT); step++) {
+        const action = page.url.pathname === '/login' ? '/login' : '/consent';
+        const form = formOn(page, action);
+        const fields: Record<string, string> =
+          action === '/login' ? { name: 'bench01', password: 'Bench-password-1' } : { decision: 'allow' };
+        page = await browser.follow(form.action, {
+          form: { ...form.fields, ...fields },
+          stopBefore: RP_REDIRECT,
+        });
+      }
+      return client.authorizationCodeGrant(cloudConfig, page.url, { expectedState: state });
+    };
+    const chains = async (obtain: () => Promise<client.TokenEndpointResponse>) => {
+      const held = [];
+      for (let i = 0; i < workerCount; i++) held.push(await obtain());
+      return held;
+    };
+    const cloudHeld = await chains(cloudTokens);
+    const countyHeld = await chains(bareLogin);
+    const refreshWorkers = (config: client.Configuration, held: client.TokenEndpointResponse[]) =>
+      held.map((tokens) => {
+        let refresh = tokens.refresh_token ?? '';
+        return async () => {
+          const next = await client.refreshTokenGrant(config, refresh);
+          refresh = next.refresh_token ?? refresh;
+        };
+      });
+    const userinfoWorkers = (url: string, held: client.TokenEndpointResponse[]) =>
+      held.map((tokens) => async () => {
+        const response = await fetch(url, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+        if (response.status !== 200) throw new Error(`userinfo ${response.status}`);
+        await response.arrayBuffer();
+      });
+    const cloudUserinfo = await throughput(
+      seconds,
+      userinfoWorkers(`${cloud.url}/oidc/v1/userinfo`, cloudHeld),
+    );
+    const countyUserinfo = await throughput(
+      seconds,
+      userinfoWorkers(countyConfig.serverMetadata().userinfo_endpoint ?? '', countyHeld),
+    );
+    const cloudRefresh = await throughput(seconds, refreshWorkers(cloudConfig, cloudHeld));
+    const countyRefresh = await throughput(seconds, refreshWorkers(countyConfig, countyHeld));
+
+    const figures: Figure[] = [
+      {
+        name: 'brokered county login round trip p50',
+        value: percentile(brokered, 50),
+        unit: 'ms',
+        baseline: percentile(bare, 50),
+        baselineName: 'bare oidc-provider login',
+        lowerIsBetter: true,
+      },
+      {
+        name: 'brokered county login round trip p99',
+        value: percentile(brokered, 99),
+        unit: 'ms',
+        baseline: percentile(bare, 99),
+        baselineName: 'bare oidc-provider login',
+        lowerIsBetter: true,
+      },
+      {
+        name: 'cloud token endpoint (refresh grant)',
+        value: cloudRefresh,
+        unit: '/s',
+        baseline: countyRefresh,
+        baselineName: 'bare oidc-provider',
+      },
+      {
+        name: 'cloud userinfo',
+        value: cloudUserinfo,
+        unit: '/s',
+        baseline: countyUserinfo,
+        baselineName: 'bare oidc-provider',
+      },
+    ];
+    return figures;
+  } finally {
+    await county.close();
+    await cloud.close();
+  }
+}
