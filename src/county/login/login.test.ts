@@ -73,3 +73,31 @@ describe('county login (HTTP)', () => {
     expect(r.status).toBe(403);
   });
 });
+
+describe('county login under overload', () => {
+  let t: CountyTestApp;
+  beforeAll(async () => {
+    t = await startCountyTestApp(embeddedTestDatabase, { argon2Concurrency: 1, argon2Queue: 1 });
+  });
+  afterAll(async () => t?.close());
+
+  it('sheds logins beyond the hashing queue with 503 and Retry-After, and the rest succeed', async () => {
+    const clients = await Promise.all(
+      Array.from({ length: 8 }, async (_, i) => {
+        const c = new TestClient(t.app, `198.18.0.${i + 1}`);
+        await c.get('/cyc/login');
+        return c;
+      }),
+    );
+    const results = await Promise.all(
+      clients.map((c) => c.post('/cyc/login', { username: 'teacher01', password: DEMO_PASSWORD })),
+    );
+    const shed = results.filter((r) => r.status === 503);
+    expect(shed.length).toBeGreaterThan(0);
+    expect(results.filter((r) => r.status === 303).length).toBeGreaterThan(0);
+    for (const r of shed) {
+      expect(Number(r.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+      expect(r.body).toContain('系統忙碌中');
+    }
+  });
+});

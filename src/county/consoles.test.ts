@@ -1,0 +1,434 @@
+// Profile check, account settings, the review console and the county administration console.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_PASSWORD } from '../demo/seed-data.ts';
+import { embeddedTestDatabase } from '../platform/testing/databases.ts';
+import { findAccountByUsername, insertAccount } from './accounts/repository.ts';
+import { type CountyTestApp, linksIn, startCountyTestApp, TestClient } from './testing.ts';
+
+describe('county consoles', () => {
+  let t: CountyTestApp;
+  let hash: string;
+  const signIn = async (username: string, password = DEMO_PASSWORD, ip = '203.0.113.20') => {
+    const c = new TestClient(t.app, ip);
+    await c.get('/cyc/login');
+    const r = await c.post('/cyc/login', { username, password });
+    expect(r.status, `${username}: ${r.body.slice(0, 200)}`).toBe(303);
+    return c;
+  };
+  const newTeacher = async (username: string, unitCode = '454503') =>
+    insertAccount(t.county.db, {
+      tenant: 'cyc',
+      username,
+      passwordHash: hash,
+      email: `${username}@example.org`,
+      role: 'teacher',
+      status: 'active',
+      unitCode,
+    });
+
+  beforeAll(async () => {
+    t = await startCountyTestApp(embeddedTestDatabase);
+    hash = await t.county.hasher.hash(DEMO_PASSWORD);
+  });
+  afterAll(async () => t?.close());
+
+  it('profile check: name, national ID (checksum, one per person, encrypted + masked), unit confirmation', async () => {
+    await newTeacher('profile.t');
+    const c = await signIn('profile.t');
+    await c.get('/cyc/profile/name');
+    expect((await c.post('/cyc/profile/name', { real_name: '<b>王</b>' })).body).toContain(
+      '姓名只能包含文字',
+    );
+    expect((await c.post('/cyc/profile/name', { real_name: '歐陽娜娜' })).status).toBe(303);
+    let a = await findAccountByUsername(t.county.db, 'cyc', 'profile.t');
+    expect([a?.real_name, a?.family_name, a?.given_name]).toEqual(['歐陽娜娜', '歐', '陽娜娜']);
+
+    await c.get('/cyc/profile/national-id');
+    const bad = await c.post('/cyc/profile/national-id', { national_id: 'A123456788' });
+    expect(bad.body).toContain('檢查碼不正確');
+    expect(bad.body).not.toContain('A123456788');
+    const dup = await c.post('/cyc/profile/national-id', { national_id: 'a128765434' });
+    expect(dup.status).toBe(400);
+    expect(dup.body).toContain('已登錄在本縣的另一個帳號');
+    expect(dup.body).toContain('/cyc/forgot');
+    expect((await c.post('/cyc/profile/national-id', { national_id: 'A800000014' })).status).toBe(303);
+    a = await findAccountByUsername(t.county.db, 'cyc', 'profile.t');
+    expect(a?.national_id_encrypted).not.toContain('A800000014');
+    expect(a?.national_id_blind_index).toMatch(/^[0-9a-f]{64}$/);
+    expect(await t.county.vault.decrypt(a?.national_id_encrypted ?? '')).toBe('A800000014');
+    // Set once: a second number is refused.
+    expect((await c.post('/cyc/profile/national-id', { national_id: 'A123456789' })).body).toContain(
+      '已登錄',
+    );
+
+    let check = await c.get('/cyc/profile/check');
+    expect(check.body).toContain('A8******14');
+    expect(check.body).toContain('您目前的服務單位是【朴子國民中學】，是否正確？');
+    await c.post('/cyc/profile/unit/confirm', {});
+    check = await c.get('/cyc/profile/check');
+    expect(check.body).toContain('您的基本資料已完整');
+    const logged = JSON.stringify(await t.county.db.selectFrom('audit_log').selectAll().execute());
+    expect(logged).not.toContain('A800000014');
+  });
+
+  it('transfer: requested by the teacher, approved by the receiving unit’s reviewer only', async () => {
+    await newTeacher('mover.t');
+    const c = await signIn('mover.t');
+    await c.get('/cyc/profile/unit/change?q=太保國民中學');
+    await c.post('/cyc/profile/unit/change', { unit: '454501' });
+    expect((await c.get('/cyc/profile/check')).body).toContain('服務單位變更申請中：太保國民中學');
+    await t.drain();
+    expect(t.lastMailTo('tbjh@mail.cyc.edu.tw')?.subject).toContain('mover.t');
+
+    // The old unit's reviewer cannot approve it.
+    const wrong = await signIn('rv-pzjh', DEMO_PASSWORD, '203.0.113.21');
+    const request = await t.county.db
+      .selectFrom('county_transfer_requests')
+      .selectAll()
+      .where('state', '=', 'pending')
+      .executeTakeFirstOrThrow();
+    await wrong.get('/cyc/review');
+    expect((await wrong.post(`/cyc/review/transfers/${request.id}`, { decision: 'approve' })).status).toBe(
+      403,
+    );
+
+    const right = await signIn('rv-tbjh', DEMO_PASSWORD, '203.0.113.22');
+    const console = await right.get('/cyc/review');
+    expect(console.body).toContain('mover.t');
+    expect((await right.post(`/cyc/review/transfers/${request.id}`, { decision: 'approve' })).status).toBe(
+      303,
+    );
+    const a = await findAccountByUsername(t.county.db, 'cyc', 'mover.t');
+    expect(a?.unit_code).toBe('454501');
+    expect(a?.unit_confirmed_at).toBeInstanceOf(Date);
+    expect((await right.post(`/cyc/review/transfers/${request.id}`, { decision: 'reject' })).status).toBe(
+      409,
+    );
+  });
+
+  it('review console shows only the reviewer’s unit and decides applications there', async () => {
+    const other = await insertAccount(t.county.db, {
+      tenant: 'cyc',
+      username: 'apply.tb',
+      passwordHash: hash,
+      email: 'apply.tb@example.org',
+      role: 'teacher',
+      status: 'pending_review',
+      unitCode: '454501',
+    });
+    const mine = await insertAccount(t.county.db, {
+      tenant: 'cyc',
+      username: 'apply.pz',
+      passwordHash: hash,
+      email: 'apply.pz@example.org',
+      role: 'teacher',
+      status: 'pending_review',
+      unitCode: '454503',
+    });
+    const c = await signIn('rv-pzjh', DEMO_PASSWORD, '203.0.113.23');
+    const page = await c.get('/cyc/review?unit=454501');
+    expect(page.body).toContain('apply.pz');
+    expect(page.body).not.toContain('apply.tb');
+    expect(page.body).toContain('teacher01');
+    expect((await c.post(`/cyc/review/applications/${other.id}`, { decision: 'approve' })).status).toBe(403);
+    expect(
+      (await c.post(`/cyc/review/applications/${mine.id}`, { decision: 'reject', reason: '' })).status,
+    ).toBe(400);
+    expect((await c.post(`/cyc/review/applications/${mine.id}`, { decision: 'approve' })).status).toBe(303);
+    expect((await findAccountByUsername(t.county.db, 'cyc', 'apply.pz'))?.status).toBe('active');
+    // Teachers have no console.
+    const teacher = await signIn('teacher01', DEMO_PASSWORD, '203.0.113.24');
+    expect((await teacher.get('/cyc/review')).status).toBe(403);
+    expect((await teacher.get('/cyc/manage')).status).toBe(403);
+    expect((await new TestClient(t.app).get('/cyc/manage')).headers.location).toBe(
+      '/cyc/login?next=%2Fcyc%2Fmanage',
+    );
+  });
+
+  it('change password ends the other sessions; the sessions page signs a device out', async () => {
+    await newTeacher('pw.change');
+    const phone = await signIn('pw.change', DEMO_PASSWORD, '203.0.113.30');
+    const laptop = await signIn('pw.change', DEMO_PASSWORD, '203.0.113.31');
+    const sessions = await laptop.get('/cyc/account/sessions');
+    expect(sessions.body).toContain('203.0.113.30');
+    expect(sessions.body).toContain('目前使用中的裝置');
+    await laptop.get('/cyc/account/password');
+    expect(
+      (
+        await laptop.post('/cyc/account/password', {
+          current_password: 'wrong',
+          password: 'new long passphrase',
+          password_confirm: 'new long passphrase',
+        })
+      ).body,
+    ).toContain('目前的密碼不正確');
+    expect(
+      (
+        await laptop.post('/cyc/account/password', {
+          current_password: DEMO_PASSWORD,
+          password: 'new long passphrase',
+          password_confirm: 'new long passphrase',
+        })
+      ).status,
+    ).toBe(200);
+    expect((await phone.get('/cyc/account')).headers.location).toContain('/cyc/login');
+    expect((await laptop.get('/cyc/account')).status).toBe(200);
+    await signIn('pw.change', 'new long passphrase', '203.0.113.32');
+    const list = await laptop.get('/cyc/account/sessions');
+    const other = /\/cyc\/account\/sessions\/([^/]+)\/revoke/.exec(list.body)?.[1];
+    expect(other).toBeDefined();
+    expect((await laptop.post(`/cyc/account/sessions/${other}/revoke`, {})).status).toBe(303);
+    expect((await laptop.post('/cyc/account/sessions/not-mine/revoke', {})).status).toBe(404);
+  });
+
+  it('reset password by the mailed link: once, then the old links stop working', async () => {
+    await newTeacher('pw.reset');
+    const c = new TestClient(t.app);
+    await c.get('/cyc/forgot');
+    await c.post('/cyc/forgot', { identifier: 'pw.reset@example.org' });
+    await c.post('/cyc/forgot', { identifier: 'pw.reset' });
+    await t.drain();
+    const mails = t.sent.filter((m) => m.to === 'pw.reset@example.org');
+    const [first, second] = mails.map(
+      (m) => linksIn(m.text).find((l) => l.includes('/reset?token=')) as string,
+    );
+    const page = await c.get(first as string);
+    expect(page.status).toBe(200);
+    const token = new URL(first as string).searchParams.get('token') ?? '';
+    expect((await c.post('/cyc/reset', { token, password: 'short', password_confirm: 'short' })).status).toBe(
+      400,
+    );
+    expect(
+      (
+        await c.post('/cyc/reset', {
+          token,
+          password: 'brand new passphrase',
+          password_confirm: 'brand new passphrase',
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (
+        await c.post('/cyc/reset', {
+          token,
+          password: 'another new passphrase',
+          password_confirm: 'another new passphrase',
+        })
+      ).status,
+    ).toBe(410);
+    expect((await c.get(second as string)).status).toBe(410);
+    await signIn('pw.reset', 'brand new passphrase', '203.0.113.40');
+  });
+
+  it('throttles one account with growing delays without locking it for good', async () => {
+    await newTeacher('slow.down');
+    const c = new TestClient(t.app, '203.0.113.50');
+    await c.get('/cyc/login');
+    for (let i = 0; i < 5; i++)
+      expect((await c.post('/cyc/login', { username: 'slow.down', password: `wrong-${i}` })).status).toBe(
+        401,
+      );
+    const blocked = await c.post('/cyc/login', { username: 'slow.down', password: DEMO_PASSWORD });
+    expect(blocked.status).toBe(429);
+    expect(Number(blocked.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    // The delay ends: the failures only count within the window.
+    await t.county.db
+      .updateTable('throttle')
+      .set({ last_at: new Date(Date.now() - 60_000) })
+      .where('key', '=', 'acct:cyc:slow.down')
+      .execute();
+    expect((await c.post('/cyc/login', { username: 'slow.down', password: DEMO_PASSWORD })).status).toBe(303);
+  });
+
+  it('admin: units, reviewers, account lifecycle with notices, announcements, audit log', async () => {
+    const admin = await signIn('cycadmin', DEMO_PASSWORD, '203.0.113.60');
+    await admin.get('/cyc/manage/units');
+    expect(
+      (await admin.post('/cyc/manage/units', { code: '12', name: '', mailbox: 'x@gmail.com' })).status,
+    ).toBe(400);
+    expect(
+      (
+        await admin.post('/cyc/manage/units', {
+          code: '454700',
+          name: '新港國民小學',
+          abbreviation: '新港國小',
+          mailbox: 'skes@mail.cyc.edu.tw',
+        })
+      ).status,
+    ).toBe(303);
+    const csv = await admin.get('/cyc/manage/units.csv');
+    expect(csv.body).toContain('454700,新港國民小學,新港國小,skes@mail.cyc.edu.tw,yes');
+    const bad = await admin.post('/cyc/manage/units/import', {
+      csv: 'code,name,mailbox\n454701,A,a@mail.cyc.edu.tw\n1,B,b@gmail.com',
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body).toContain('第 3 列');
+    expect(
+      await t.county.db
+        .selectFrom('county_units')
+        .select('code')
+        .where('code', '=', '454701')
+        .executeTakeFirst(),
+    ).toBeUndefined();
+    expect(
+      (
+        await admin.post('/cyc/manage/units/import', {
+          csv: 'code,name,abbreviation,mailbox\n454701,"溪口國民小學",溪口國小,kkes@mail.cyc.edu.tw',
+        })
+      ).status,
+    ).toBe(200);
+
+    await admin.get('/cyc/manage/reviewers');
+    expect(
+      (
+        await admin.post('/cyc/manage/reviewers', {
+          username: 'rv.skes',
+          email: 'skes@mail.cyc.edu.tw',
+          unit: '454700',
+        })
+      ).status,
+    ).toBe(200);
+    await t.drain();
+    expect(
+      linksIn(t.lastMailTo('skes@mail.cyc.edu.tw')?.text ?? '').some((l) => l.includes('/reset?token=')),
+    ).toBe(true);
+
+    const target = await newTeacher('life.cycle');
+    await admin.get(`/cyc/manage/accounts/${target.id}`);
+    expect((await admin.post(`/cyc/manage/accounts/${target.id}/suspend`, { reason: '' })).status).toBe(400);
+    expect(
+      (await admin.post(`/cyc/manage/accounts/${target.id}/suspend`, { reason: '帳號疑遭盜用' })).status,
+    ).toBe(303);
+    await t.drain();
+    expect(t.lastMailTo('pzjh@mail.cyc.edu.tw')?.text).toContain('帳號疑遭盜用');
+    expect((await admin.post(`/cyc/manage/accounts/${target.id}/suspend`, { reason: 'again' })).status).toBe(
+      409,
+    );
+    expect(
+      (await admin.post(`/cyc/manage/accounts/${target.id}/reactivate`, { reason: '已確認' })).status,
+    ).toBe(303);
+    expect((await admin.post(`/cyc/manage/accounts/${target.id}/transfer`, { unit: '454700' })).status).toBe(
+      303,
+    );
+    expect((await admin.post(`/cyc/manage/accounts/${target.id}/depart`, { reason: '退休' })).status).toBe(
+      303,
+    );
+    const departed = await findAccountByUsername(t.county.db, 'cyc', 'life.cycle');
+    expect([departed?.status, departed?.unit_code]).toEqual(['departed', '454700']);
+    const view = await admin.get(`/cyc/manage/accounts/${target.id}`);
+    expect(view.body).toContain('account.departed');
+
+    const search = await admin.get('/cyc/manage/accounts?q=teacher01');
+    expect(search.body).toContain('teacher01');
+    const teacherView = await admin.get('/cyc/manage/accounts/6f1c1a52-0c7e-4d8e-9a51-1b2f3c4d5e11');
+    expect(teacherView.body).toContain('A1******34');
+    expect(teacherView.body).not.toContain('A128765434');
+
+    await admin.get('/cyc/manage/announcements');
+    expect(
+      (
+        await admin.post('/cyc/manage/announcements', {
+          title: '停機公告',
+          body: '**週六**停機 <script>alert(1)</script> [x](javascript:alert(1))',
+        })
+      ).status,
+    ).toBe(303);
+    const home = await new TestClient(t.app).get('/cyc');
+    expect(home.body).toContain('<strong>週六</strong>停機');
+    expect(home.body).not.toContain('<script>alert(1)');
+    expect(home.body).not.toContain('javascript:');
+
+    const log = await admin.get('/cyc/manage/audit?action=account.');
+    expect(log.body).toContain('account.suspended');
+    expect(log.body).not.toContain('login.succeeded');
+    const csvLog = await admin.get('/cyc/manage/audit.csv?actor=cycadmin');
+    expect(csvLog.headers['content-type']).toContain('text/csv');
+    expect(csvLog.body).toContain('unit.created');
+  });
+
+  it('terms edits make a new version that applicants accept', async () => {
+    const admin = await signIn('cycadmin', DEMO_PASSWORD, '203.0.113.61');
+    const page = await admin.get('/cyc/manage/pages/terms');
+    expect(page.body).toContain('name="version" value="0"');
+    expect(
+      (await admin.post('/cyc/manage/pages/terms', { version: '0', title: '註冊條款', body: '新條款' }))
+        .status,
+    ).toBe(303);
+    expect(
+      (await admin.post('/cyc/manage/pages/terms', { version: '0', title: '註冊條款', body: '舊頁面覆寫' }))
+        .status,
+    ).toBe(400);
+    const c = new TestClient(t.app);
+    await c.get('/cyc/register');
+    await c.post('/cyc/register/start', {});
+    await c.post('/cyc/register/credentials', {
+      username: 'terms.v1',
+      password: 'a long passphrase',
+      password_confirm: 'a long passphrase',
+    });
+    await c.post('/cyc/register/email', { email: 'terms.v1@example.org' });
+    const terms = await c.get('/cyc/register/terms');
+    expect(terms.body).toContain('新條款');
+    expect((await c.post('/cyc/register/terms', { accept: 'yes', version: '1' })).status).toBe(303);
+    await c.post('/cyc/register/unit', { mailbox: 'pzjh@mail.cyc.edu.tw' });
+    expect((await findAccountByUsername(t.county.db, 'cyc', 'terms.v1'))?.terms_version).toBe('1');
+  });
+
+  it('audit campaign: confirm and flag, suspend the unconfirmed at the deadline, undo', async () => {
+    const keep = await newTeacher('camp.keep', '454504');
+    await newTeacher('camp.miss', '454504');
+    const admin = await signIn('cycadmin', DEMO_PASSWORD, '203.0.113.62');
+    await admin.get('/cyc/manage/campaigns');
+    expect(
+      (await admin.post('/cyc/manage/campaigns', { title: '113學年度清查', deadline: '2000-01-01T00:00' }))
+        .status,
+    ).toBe(400);
+    const opened = await admin.post('/cyc/manage/campaigns', {
+      title: '113學年度清查',
+      deadline: '2099-01-01T00:00',
+    });
+    expect(opened.status).toBe(303);
+    const campaignId = String(opened.headers.location).split('/').pop() as string;
+    await t.drain();
+    expect(t.lastMailTo('dsjh@mail.cyc.edu.tw')?.subject).toContain('113學年度清查');
+
+    const reviewer = await signIn('rv-dsjh', DEMO_PASSWORD, '203.0.113.63');
+    const page = await reviewer.get('/cyc/review');
+    expect(page.body).toContain('camp.keep');
+    expect(
+      (
+        await reviewer.post(`/cyc/review/campaigns/${campaignId}/accounts/${keep.id}`, {
+          decision: 'confirmed',
+        })
+      ).status,
+    ).toBe(303);
+    // A reviewer confirms only their own unit's staff.
+    expect(
+      (
+        await reviewer.post(
+          `/cyc/review/campaigns/${campaignId}/accounts/6f1c1a52-0c7e-4d8e-9a51-1b2f3c4d5e11`,
+          { decision: 'confirmed' },
+        )
+      ).status,
+    ).toBe(403);
+
+    const job = await t.county.db
+      .selectFrom('jobs')
+      .selectAll()
+      .where('idempotency_key', '=', `county.campaign.deadline:${campaignId}`)
+      .executeTakeFirstOrThrow();
+    expect(job.run_at.toISOString()).toBe('2098-12-31T16:00:00.000Z');
+    await t.county.db.updateTable('jobs').set({ run_at: new Date() }).where('id', '=', job.id).execute();
+    await t.drain();
+    expect((await findAccountByUsername(t.county.db, 'cyc', 'camp.keep'))?.status).toBe('active');
+    const missed = await findAccountByUsername(t.county.db, 'cyc', 'camp.miss');
+    expect(missed?.status).toBe('suspended');
+    expect(missed?.suspended_by_campaign).toBe(campaignId);
+    expect((await findAccountByUsername(t.county.db, 'cyc', 'cycadmin'))?.status).toBe('active');
+    expect(t.lastMailTo('dsjh@mail.cyc.edu.tw')?.text).toContain('camp.miss');
+
+    await admin.get(`/cyc/manage/campaigns/${campaignId}`);
+    expect((await admin.post(`/cyc/manage/campaigns/${campaignId}/undo`, {})).status).toBe(303);
+    expect((await findAccountByUsername(t.county.db, 'cyc', 'camp.miss'))?.status).toBe('active');
+  });
+});
