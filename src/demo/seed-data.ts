@@ -164,7 +164,24 @@ export const DEMO_ACCOUNTS: DemoAccount[] = [
     where: '臺南市 /tn · 臺南市立大成國民中學',
     note: 'profile complete, cloud account teacher02@mail.edu.tw linked',
   },
-  { username: 'cloudadmin', role: '教育雲管理者 cloud admin', where: 'education cloud', note: '' },
+  {
+    username: 'rv-pzjh',
+    role: '學校審核人員 school reviewer',
+    where: '嘉義縣 /cyc · 朴子國民中學',
+    note: 'every school has one: rv- + its mailbox name',
+  },
+  {
+    username: 'rv-dcjh',
+    role: '學校審核人員 school reviewer',
+    where: '臺南市 /tn · 臺南市立大成國民中學',
+    note: '',
+  },
+  {
+    username: 'cloudadmin',
+    role: '教育雲管理者 cloud admin',
+    where: 'education cloud, workspace portal',
+    note: '',
+  },
 ];
 
 export interface DemoCountyAccount {

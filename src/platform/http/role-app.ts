@@ -7,6 +7,7 @@ import Fastify, {
   type FastifyInstance,
   type FastifyReply,
   type FastifyRequest,
+  LogController,
 } from 'fastify';
 import type { Logger } from 'pino';
 import { AppError } from '../errors/app-error.ts';
@@ -55,7 +56,7 @@ export async function createRoleApp(options: RoleAppOptions): Promise<FastifyIns
     loggerInstance: options.logger.child({ role: options.role }) as FastifyBaseLogger,
     trustProxy: options.trustProxy ?? false,
     bodyLimit: options.bodyLimit ?? 256 * 1024,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     routerOptions: { ignoreTrailingSlash: true },
   });
   const i18n = new I18n(platformMessages, ...(options.catalogues ?? []));
