@@ -23,7 +23,11 @@ Commands:
   doctor                         check configuration, database, SMTP and Redis; print what is wrong
   config docs [--write]          print (or write to docs/CONFIGURATION.md) the configuration reference
 ${Object.values(EXTRA_COMMANDS)
-  .map((c) => `  ${c.usage.padEnd(30)} ${c.summary}`)
+  .map((c) =>
+    c.usage.length < 30
+      ? `  ${c.usage.padEnd(30)} ${c.summary}`
+      : `  ${c.usage}\n${' '.repeat(33)}${c.summary}`,
+  )
   .join('\n')}
   help                           this text
 
