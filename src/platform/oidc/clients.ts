@@ -5,6 +5,7 @@ import Provider from 'oidc-provider';
 import { AppError } from '../errors/app-error.ts';
 import type { OidcTables } from './schema.ts';
 import type { SecretBox } from './secret-box.ts';
+import type { ChangeVersion } from './versions.ts';
 
 export interface ClientInput {
   name: string;
@@ -43,7 +44,18 @@ export interface IssuedClient {
 const CLIENT_ID = /^[A-Za-z0-9._~-]{3,128}$/;
 const newClientId = () => randomBytes(16).toString('hex');
 const newSecret = () => randomBytes(32).toString('base64url');
-const CACHE_MS = 5000;
+/**
+ * How long the provider keeps a client in memory at most. Changes reach every node sooner through
+ * the change counter (`OidcProvider.sync`); this only bounds a change made outside EduGate.
+ */
+const CACHE_MS = 5 * 60_000;
+const CACHE_ENTRIES = 1000;
+
+/** A client as the provider serves it: the decrypted metadata, or undefined (unknown, disabled). */
+interface CachedClient {
+  at: number;
+  metadata: Readonly<Record<string, unknown>> | undefined;
+}
 
 function checkRedirectUri(uri: string): void {
   const url = URL.parse(uri);
@@ -56,19 +68,46 @@ function checkRedirectUri(uri: string): void {
  * The relying parties of one issuer: registered by administrators (console, CLI), by Dynamic
  * Client Registration, or by a demo seed. Redirect URIs match exactly; the secret is returned
  * once and stored encrypted (oidc-provider compares it in constant time).
+ *
+ * The provider's view of each client (metadata with the decrypted secret) is kept in memory:
+ * every change made here forgets it on this node and moves the issuer's change counter, which
+ * the other nodes compare every few seconds (`invalidate()` is then called).
  */
 export class ClientRegistry {
   readonly #db: Kysely<OidcTables>;
   readonly #tenant: string;
   readonly #box: SecretBox;
   readonly #supportedScopes: Set<string>;
-  readonly #cache = new Map<string, { at: number; row: ClientRow | undefined }>();
+  readonly #versions: ChangeVersion | undefined;
+  readonly #cache = new Map<string, CachedClient>();
+  /** Moves on every invalidation, so a read that started before one is not cached after it. */
+  #generation = 0;
 
-  constructor(db: Kysely<OidcTables>, tenant: string, box: SecretBox, supportedScopes: Iterable<string>) {
+  constructor(
+    db: Kysely<OidcTables>,
+    tenant: string,
+    box: SecretBox,
+    supportedScopes: Iterable<string>,
+    versions?: ChangeVersion,
+  ) {
     this.#db = db;
     this.#tenant = tenant;
     this.#box = box;
     this.#supportedScopes = new Set(supportedScopes);
+    this.#versions = versions;
+  }
+
+  /** Forgets every client kept in memory (another node changed one). */
+  invalidate(): void {
+    this.#generation++;
+    this.#cache.clear();
+  }
+
+  /** After a change: forget it here, and tell the other nodes. */
+  async #changed(clientId: string): Promise<void> {
+    this.#generation++;
+    this.#cache.delete(clientId);
+    await this.#versions?.bump();
   }
 
   get supportedScopes(): string[] {
@@ -117,7 +156,7 @@ export class ClientRegistry {
       .onConflict((oc) => oc.columns(['tenant', 'client_id']).doNothing())
       .executeTakeFirst();
     if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) throw new AppError('oidc_client_exists', 409);
-    this.#cache.delete(clientId);
+    await this.#changed(clientId);
     return secret ? { client_id: clientId, client_secret: secret } : { client_id: clientId };
   }
 
@@ -138,7 +177,7 @@ export class ClientRegistry {
       disabled?: boolean;
     },
   ): Promise<ClientRecord> {
-    const row = await this.#row(clientId, false);
+    const row = await this.#row(clientId);
     if (!row) throw new AppError('oidc_client_not_found', 404);
     const metadata = { ...row.metadata };
     if (changes.name !== undefined) metadata.client_name = changes.name.trim();
@@ -163,7 +202,7 @@ export class ClientRegistry {
       .where('tenant', '=', this.#tenant)
       .where('client_id', '=', clientId)
       .execute();
-    this.#cache.delete(clientId);
+    await this.#changed(clientId);
     const record = await this.get(clientId);
     if (!record) throw new AppError('oidc_client_not_found', 404);
     return record;
@@ -171,7 +210,7 @@ export class ClientRegistry {
 
   /** A new secret, shown once; the old one stops working immediately. */
   async rotateSecret(clientId: string): Promise<IssuedClient> {
-    const row = await this.#row(clientId, false);
+    const row = await this.#row(clientId);
     if (!row) throw new AppError('oidc_client_not_found', 404);
     if (row.metadata.token_endpoint_auth_method === 'none') throw new AppError('oidc_client_public', 400);
     const secret = newSecret();
@@ -186,7 +225,7 @@ export class ClientRegistry {
       .where('tenant', '=', this.#tenant)
       .where('client_id', '=', clientId)
       .execute();
-    this.#cache.delete(clientId);
+    await this.#changed(clientId);
   }
 
   async remove(clientId: string): Promise<void> {
@@ -195,11 +234,11 @@ export class ClientRegistry {
       .where('tenant', '=', this.#tenant)
       .where('client_id', '=', clientId)
       .execute();
-    this.#cache.delete(clientId);
+    await this.#changed(clientId);
   }
 
   async get(clientId: string): Promise<ClientRecord | undefined> {
-    const row = await this.#row(clientId, false);
+    const row = await this.#row(clientId);
     return row ? toRecord(row) : undefined;
   }
 
@@ -219,15 +258,37 @@ export class ClientRegistry {
    * the current request uses is the one presented to oidc-provider.
    */
   async providerMetadata(clientId: string): Promise<AdapterPayload | undefined> {
-    const row = await this.#row(clientId, true);
-    if (!row || row.disabled) return undefined;
-    const metadata: Record<string, unknown> = { ...row.metadata, client_id: clientId };
-    if (row.secret_ciphertext) metadata.client_secret = this.#box.open(row.secret_ciphertext);
+    const base = await this.#served(clientId);
+    if (!base) return undefined;
+    // A copy per call (arrays too): oidc-provider builds its client object from it.
+    const metadata: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(base))
+      metadata[key] = Array.isArray(value) ? [...value] : value;
     const method = metadata.token_endpoint_auth_method;
     if (method === 'client_secret_basic' || method === 'client_secret_post') {
       metadata.token_endpoint_auth_method = requestAuthMethod() ?? method;
     }
     return metadata as AdapterPayload;
+  }
+
+  /** The metadata the provider serves for an enabled client, from memory when known. */
+  async #served(clientId: string): Promise<Readonly<Record<string, unknown>> | undefined> {
+    const hit = this.#cache.get(clientId);
+    if (hit && Date.now() - hit.at < CACHE_MS) return hit.metadata;
+    const generation = this.#generation;
+    const row = await this.#row(clientId);
+    let metadata: Record<string, unknown> | undefined;
+    if (row && !row.disabled) {
+      metadata = { ...row.metadata, client_id: clientId };
+      if (row.secret_ciphertext) metadata.client_secret = this.#box.open(row.secret_ciphertext);
+      Object.freeze(metadata);
+    }
+    // A change seen while the row was read may be newer than the row: do not keep it then.
+    if (generation === this.#generation) {
+      if (this.#cache.size >= CACHE_ENTRIES) this.#cache.clear();
+      this.#cache.set(clientId, { at: Date.now(), metadata });
+    }
+    return metadata;
   }
 
   /** Stores a client created by Dynamic Client Registration (oidc-provider validated it). */
@@ -253,22 +314,17 @@ export class ClientRegistry {
       })
       .onConflict((oc) => oc.columns(['tenant', 'client_id']).doUpdateSet(values))
       .execute();
-    this.#cache.delete(clientId);
+    await this.#changed(clientId);
   }
 
-  async #row(clientId: string, cached: boolean): Promise<ClientRow | undefined> {
-    const hit = this.#cache.get(clientId);
-    if (cached && hit && Date.now() - hit.at < CACHE_MS) return hit.row;
+  async #row(clientId: string): Promise<ClientRow | undefined> {
     const row = await this.#db
       .selectFrom('oidc_clients')
       .selectAll()
       .where('tenant', '=', this.#tenant)
       .where('client_id', '=', clientId)
       .executeTakeFirst();
-    const value = row ? { ...row, metadata: row.metadata as ClientMetadata } : undefined;
-    if (this.#cache.size > 1000) this.#cache.clear();
-    this.#cache.set(clientId, { at: Date.now(), row: value });
-    return value;
+    return row ? { ...row, metadata: row.metadata as ClientMetadata } : undefined;
   }
 
   /** The adapter oidc-provider uses for its `Client` model. */

@@ -53,7 +53,7 @@ export async function mountProtocol(app: FastifyInstance, oidc: OidcProvider): P
       scope.removeAllContentTypeParsers();
       scope.addContentTypeParser('*', (_request, _payload, done) => done(null));
       const handler = async (request: FastifyRequest, reply: FastifyReply) => {
-        await oidc.refreshKeysIfChanged();
+        await oidc.sync();
         reply.hijack();
         const raw = request.raw as IncomingMessage & { originalUrl?: string };
         let rest = (raw.url ?? '/').slice(oidc.routePrefix.length) || '/';

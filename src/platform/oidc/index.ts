@@ -23,9 +23,12 @@
  *   registrationToken: ctx.secrets.registrationToken, // DCR at /oidc/v1/registration
  *   scopes: { openid: ['sub'], email: ['email', 'email_verified'], … },  // scope → claims
  *   consentLines: { openid: { 'zh-TW': '檢視您的網路認證資料', en: '…' }, … },
- *   accounts: { findAccount: async (id, use) => ({ accountId: id, claims: async () => ({…}) }) },
+ *   accounts: { findAccount: async (id, use) => ({ accountId: id,
+ *     // only what the token's scopes (and claims asked for by name) need
+ *     claims: async (_use, scope, claims) => claimsOf(row, wantedClaims(SCOPES, scope, claims)) }) },
  *   prompts: [{ name: 'profile', check: async ({ accountId }) => incomplete ? { missing: […] } : undefined }],
  *   i18n: app.i18n, brand: app.brand, secureCookies: ctx.config.secureCookies, log: ctx.log,
+ *   onProvider: (provider) => provider.on('end_session.success', …), // each (re)built instance
  * });
  * await mountProtocol(app, oidc);          // on a context WITHOUT the session plugin
  * await mountInteractions(tenantScope, oidc, {   // where the session plugin runs
@@ -45,7 +48,10 @@
  *   `.clients` (`ClientRegistry`: add / ensure / update / rotateSecret / remove / list / get),
  *   `.keys` (`SigningKeyStore`: rotate / list), `.rotateKeys()` (rotate + reload),
  *   `.consents` (`ConsentStore`), `.maintain()` (sweep expired artifacts, prune old keys; call
- *   periodically), `.refreshKeysIfChanged()` (done per request; picks up another node's rotation).
+ *   periodically), `.sync()` (done before each protocol request and resource API call: picks up
+ *   clients and keys another node changed, within 2 seconds).
+ * - `onProvider(provider)` option: called with every oidc-provider instance the core builds (at
+ *   creation and again when the signing keys change); attach event listeners there, not per request.
  * - Interactions (http.ts): the prompt `login` goes to `handlers.login`, `consent` is the generic
  *   consent page (one line per scope, 同意授權 / 拒絕; consent is remembered per account and
  *   client and asked again when the scopes grow), host prompts to `handlers.prompts[name]`.
@@ -54,13 +60,21 @@
  *   `abortInteraction` (OAuth error to the client), GET `${view.action}/continue` resumes too.
  * - Accounts: `findAccount(id, 'interaction')` for the authorization request (prompts decide),
  *   `findAccount(id, 'token')` for token, userinfo and resource APIs — return undefined for a
- *   suspended or departed account and every token of it stops working.
+ *   suspended or departed account and every token of it stops working. It is asked once per
+ *   request (never cached across requests). `claims(use, scope, claims)` gets what oidc-provider
+ *   needs; `wantedClaims(scopes, scope, claims)` gives the claim names to compute.
+ * - Per-request values (request-cache.ts): `requestScoped(key, load)` reads a value once per
+ *   oidc-provider request or resource API call (e.g. the host's account row shared by its prompts
+ *   and `findAccount`); outside a request it just loads.
  * - Clients: exact redirect URIs; per-client allowed scopes (others → `invalid_scope`); secret
  *   returned once, stored encrypted (AES-256-GCM, key derived from the installation secret).
+ *   Served from memory; every change through the registry moves the issuer's change counter
+ *   (`oidc_versions`, versions.ts) so other nodes forget their copy within 2 seconds.
  * - Signing keys: RS256, private part encrypted; rotation adds a key that signs at once and keeps
  *   the old one published for `ttl.keyRetention` (7 days).
  * - Storage: tables from `oidcMigrations(name)`; grants and refresh tokens always in the
- *   database, the rest in Redis when configured.
+ *   database, the rest in Redis when configured. One row per artifact (JSON payload), found by
+ *   primary key, written by one statement.
  * - Resource APIs (resource.ts): `verifyAccessToken(oidc, request, scopes)`,
  *   `resourceHandler(oidc, scopes, respond)`; errors per RFC 6750.
  */
@@ -92,7 +106,10 @@ export {
   OidcProvider,
   type OidcProviderOptions,
   type OidcTtl,
+  type RequestedClaims,
+  wantedClaims,
 } from './provider.ts';
+export { requestScoped, withRequestCache } from './request-cache.ts';
 export {
   BearerError,
   resourceHandler,
@@ -102,3 +119,4 @@ export {
 } from './resource.ts';
 export { type OidcTables, oidcView } from './schema.ts';
 export { SecretBox } from './secret-box.ts';
+export { ChangeVersion } from './versions.ts';

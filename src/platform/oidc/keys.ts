@@ -2,6 +2,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { OidcTables } from './schema.ts';
 import type { SecretBox } from './secret-box.ts';
+import type { ChangeVersion } from './versions.ts';
 
 export interface PrivateJwk extends Record<string, unknown> {
   kid: string;
@@ -30,12 +31,20 @@ export class SigningKeyStore {
   readonly #tenant: string;
   readonly #box: SecretBox;
   readonly #retentionMs: number;
+  readonly #versions: ChangeVersion | undefined;
 
-  constructor(db: Kysely<OidcTables>, tenant: string, box: SecretBox, retentionSeconds = 7 * 86400) {
+  constructor(
+    db: Kysely<OidcTables>,
+    tenant: string,
+    box: SecretBox,
+    retentionSeconds = 7 * 86400,
+    versions?: ChangeVersion,
+  ) {
     this.#db = db;
     this.#tenant = tenant;
     this.#box = box;
     this.#retentionMs = retentionSeconds * 1000;
+    this.#versions = versions;
   }
 
   /** Creates the first key when the issuer has none. */
@@ -76,6 +85,7 @@ export class SigningKeyStore {
         })
         .execute();
     });
+    await this.#versions?.bump();
     return { kid, alg: 'RS256', createdAt: now, retiredAt: null, published: true, current: true };
   }
 
@@ -130,6 +140,8 @@ export class SigningKeyStore {
       .where('tenant', '=', this.#tenant)
       .where('retired_at', '<', new Date(Date.now() - this.#retentionMs))
       .executeTakeFirst();
-    return Number(result.numDeletedRows);
+    const deleted = Number(result.numDeletedRows);
+    if (deleted > 0) await this.#versions?.bump();
+    return deleted;
   }
 }

@@ -2,8 +2,9 @@ import { type Kysely, sql } from 'kysely';
 import type { MigrationSet } from '../database/migrations.ts';
 
 /**
- * The OIDC provider tables, as a migration the role names with its own prefix
- * (e.g. `oidcMigrations('1101_oidc_provider')` for the county, a `21xx` name for the cloud).
+ * The OIDC provider tables, as migrations the role names with its own prefix
+ * (e.g. `oidcMigrations('1101_oidc_provider')` for the county, a `21xx` name for the cloud); later
+ * changes are further migrations named after the first (`${name}_versions`).
  */
 export function oidcMigrations(name: string): MigrationSet {
   return {
@@ -80,6 +81,16 @@ export function oidcMigrations(name: string): MigrationSet {
           .addColumn('scopes', 'jsonb', (c) => c.notNull())
           .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
           .addPrimaryKeyConstraint('oidc_consents_pk', ['tenant', 'account_id', 'client_id'])
+          .execute();
+      },
+    },
+    [`${name}_versions`]: {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('oidc_versions')
+          .addColumn('tenant', 'text', (c) => c.primaryKey())
+          .addColumn('version', 'bigint', (c) => c.notNull().defaultTo(0))
+          .addColumn('changed_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
           .execute();
       },
     },

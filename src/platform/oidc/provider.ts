@@ -16,18 +16,51 @@ import { ClientRegistry } from './clients.ts';
 import { ConsentStore } from './consents.ts';
 import { SigningKeyStore } from './keys.ts';
 import { INTERACTION_PATH, OIDC_ROUTES } from './paths.ts';
+import { requestScoped } from './request-cache.ts';
 import { type OidcTables, oidcView } from './schema.ts';
 import { SecretBox } from './secret-box.ts';
+import { ChangeVersion } from './versions.ts';
 import { html, koaPage, koaTranslator } from './views.ts';
 
 /** One line of the consent page per scope, in both languages. */
 export type ConsentLines = Record<string, { 'zh-TW': string; en: string }>;
 
+/** The `claims` request parameter as oidc-provider passes it on: claim name → request details. */
+export type RequestedClaims = Record<string, unknown>;
+
 /** What the host role knows about a person, as the provider asks for it. */
 export interface OidcAccount {
   accountId: string;
-  /** Every claim the account may release (with `sub`); oidc-provider keeps those the scopes allow. */
-  claims(): Promise<Record<string, unknown>>;
+  /**
+   * The claims to release (with `sub`); oidc-provider keeps those the grant allows. It says what
+   * it needs: `use` (`id_token` or `userinfo`), `scope` (the scopes of the token, space-separated)
+   * and `claims` (claims asked for by name). `wantedClaims(...)` turns them into claim names, so
+   * the host computes only those (decrypting a national ID only when a scope releases it). Called
+   * without arguments, return every claim.
+   */
+  claims(
+    use?: string,
+    scope?: string,
+    claims?: RequestedClaims,
+    rejected?: string[],
+  ): Promise<Record<string, unknown>>;
+}
+
+/**
+ * The claim names a `claims(use, scope, claims)` call needs: those of each scope (per `scopes`,
+ * the issuer's scope → claims map) and those asked for by name. Undefined (meaning all) when
+ * no scope is given.
+ */
+export function wantedClaims(
+  scopes: Record<string, string[]>,
+  scope: string | undefined,
+  claims?: RequestedClaims,
+): Set<string> | undefined {
+  if (scope === undefined) return undefined;
+  const wanted = new Set(['sub']);
+  for (const name of scope.split(' ')) for (const claim of scopes[name] ?? []) wanted.add(claim);
+  for (const claim of Object.keys(claims ?? {})) wanted.add(claim);
+  return wanted;
 }
 
 export interface OidcAccountSource {
@@ -80,6 +113,11 @@ export interface OidcProviderOptions<DB = unknown> {
   trustProxy?: boolean;
   log: Logger;
   ttl?: Partial<OidcTtl>;
+  /**
+   * Called with each oidc-provider instance the core builds: at creation and again whenever the
+   * signing keys change (the instance is rebuilt then). Attach event listeners here.
+   */
+  onProvider?: (provider: Provider) => void;
 }
 
 export interface OidcTtl {
@@ -105,6 +143,9 @@ const DEFAULT_TTL: OidcTtl = {
   keyRetention: 7 * 86400,
 };
 
+/** How often a node compares the issuer's change counter (clients, keys changed elsewhere). */
+const SYNC_MS = 2000;
+/** How often it compares the published key set anyway (a retired key's retention passing). */
 const KEY_CHECK_MS = 60_000;
 
 /**
@@ -123,13 +164,17 @@ export class OidcProvider {
   readonly clients: ClientRegistry;
   readonly keys: SigningKeyStore;
   readonly consents: ConsentStore;
+  /** The issuer's change counter (clients and keys), compared by `sync()`. */
+  readonly versions: ChangeVersion;
   readonly scopes: string[];
   readonly db: Kysely<OidcTables>;
   #provider!: Provider;
   #callback!: ReturnType<Provider['callback']>;
   #keyFingerprint = '';
   #keysCheckedAt = 0;
-  #reloading: Promise<void> | undefined;
+  #version = 0;
+  #syncedAt = 0;
+  #syncing: Promise<void> | undefined;
 
   private constructor(options: OidcProviderOptions) {
     this.options = options;
@@ -142,8 +187,21 @@ export class OidcProvider {
     const box = (purpose: string) =>
       new SecretBox(options.installationSecret, `${purpose}/${options.tenant}`);
     this.scopes = [...new Set(['openid', ...Object.keys(options.scopes)])];
-    this.clients = new ClientRegistry(this.db, options.tenant, box('client-secret'), this.scopes);
-    this.keys = new SigningKeyStore(this.db, options.tenant, box('signing-key'), this.ttl.keyRetention);
+    this.versions = new ChangeVersion(this.db, options.tenant);
+    this.clients = new ClientRegistry(
+      this.db,
+      options.tenant,
+      box('client-secret'),
+      this.scopes,
+      this.versions,
+    );
+    this.keys = new SigningKeyStore(
+      this.db,
+      options.tenant,
+      box('signing-key'),
+      this.ttl.keyRetention,
+      this.versions,
+    );
     this.consents = new ConsentStore(this.db, options.tenant);
   }
 
@@ -151,6 +209,8 @@ export class OidcProvider {
   static async create<DB>(options: OidcProviderOptions<DB>): Promise<OidcProvider> {
     const oidc = new OidcProvider(options as unknown as OidcProviderOptions);
     await oidc.keys.ensure();
+    oidc.#version = await oidc.versions.current();
+    oidc.#syncedAt = Date.now();
     await oidc.reload();
     return oidc;
   }
@@ -173,22 +233,42 @@ export class OidcProvider {
     const provider = new Provider(this.issuer, this.#configuration(jwks));
     provider.proxy = this.options.trustProxy ?? false;
     provider.on('server_error', (_ctx, error) => this.options.log.error({ err: error }, 'oidc server error'));
+    this.options.onProvider?.(provider);
     this.#provider = provider;
     this.#callback = provider.callback();
   }
 
-  /** Picks up keys rotated by another node (checked at most once a minute). */
-  async refreshKeysIfChanged(): Promise<void> {
-    if (Date.now() - this.#keysCheckedAt < KEY_CHECK_MS) return;
-    this.#reloading ??= (async () => {
-      try {
-        this.#keysCheckedAt = Date.now();
-        if ((await this.keys.fingerprint()) !== this.#keyFingerprint) await this.reload();
-      } finally {
-        this.#reloading = undefined;
-      }
-    })();
-    await this.#reloading;
+  /**
+   * Picks up what another node changed: compares the issuer's change counter at most every
+   * 2 seconds (then forgets the clients kept in memory and reloads the keys if the published set
+   * differs), and the published key set at least once a minute. Called before each protocol
+   * request and resource API call; only a request that finds the check due waits for it.
+   */
+  async sync(): Promise<void> {
+    if (Date.now() - this.#syncedAt < SYNC_MS) return;
+    this.#syncing ??= this.#sync().finally(() => {
+      this.#syncing = undefined;
+    });
+    await this.#syncing;
+  }
+
+  async #sync(): Promise<void> {
+    this.#syncedAt = Date.now();
+    const version = await this.versions.current();
+    const changed = version !== this.#version;
+    if (changed) {
+      this.#version = version;
+      this.clients.invalidate();
+    }
+    if (changed || Date.now() - this.#keysCheckedAt >= KEY_CHECK_MS) {
+      this.#keysCheckedAt = Date.now();
+      if ((await this.keys.fingerprint()) !== this.#keyFingerprint) await this.reload();
+    }
+  }
+
+  /** The former name of `sync()`. */
+  refreshKeysIfChanged(): Promise<void> {
+    return this.sync();
   }
 
   /** Adds a new signing key (it signs from now on; the old one stays published) and reloads. */
@@ -279,11 +359,19 @@ export class OidcProvider {
       },
       findAccount: async (ctx, sub) => {
         const interactive = ctx.oidc.route === 'authorization' || ctx.oidc.route === 'resume';
-        const account = await options.accounts.findAccount(sub, interactive ? 'interaction' : 'token');
+        const use = interactive ? 'interaction' : 'token';
+        // oidc-provider may ask several times in one request; the host is asked once per request
+        // (never across requests: a suspended account is refused by the next one).
+        const account = await requestScoped(`oidc:${this.tenant}:account:${use}:${sub}`, () =>
+          options.accounts.findAccount(sub, use),
+        );
         if (!account) return undefined;
         return {
           accountId: account.accountId,
-          claims: async () => ({ ...(await account.claims()), sub: account.accountId }),
+          claims: async (claimsUse, scope, claims, rejected) => ({
+            ...(await account.claims(claimsUse, scope, claims as RequestedClaims, rejected)),
+            sub: account.accountId,
+          }),
         } as Account;
       },
       interactions: {
@@ -351,6 +439,11 @@ export class OidcProvider {
     const grantId = result?.consent?.grantId ?? session.grantIdFor(clientId);
     let grant = grantId ? await oidc.provider.Grant.find(grantId) : undefined;
     if (grant && (grant.accountId !== accountId || grant.clientId !== clientId)) grant = undefined;
+    if (grant) {
+      // The grant already covers every scope asked for: the remembered consent adds nothing.
+      const covered = new Set((grant.getOIDCScope() ?? '').split(' '));
+      if ([...oidc.requestParamOIDCScopes].every((scope) => covered.has(scope))) return grant;
+    }
     const remembered = await this.consents.scopes(accountId, clientId);
     if (!grant && remembered.length === 0) return undefined;
     grant ??= new oidc.provider.Grant({ accountId, clientId });

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
 import type { OidcProvider } from './provider.ts';
+import { requestScoped, withRequestCache } from './request-cache.ts';
 
 /** What a resource API learns from a valid access token. */
 export interface TokenInfo {
@@ -50,6 +51,7 @@ export async function verifyAccessToken(
 ): Promise<TokenInfo> {
   const value = bearerToken(request);
   if (!value) throw new BearerError('invalid_request');
+  await oidc.sync();
   const { AccessToken, Grant } = oidc.provider;
   const token = await AccessToken.find(value);
   if (!token || token.isExpired || !token.accountId || !token.clientId)
@@ -60,7 +62,10 @@ export async function verifyAccessToken(
   }
   const client = await oidc.provider.Client.find(token.clientId);
   if (!client) throw new BearerError('invalid_token');
-  const account = await oidc.options.accounts.findAccount(token.accountId, 'token');
+  const accountId = token.accountId;
+  const account = await requestScoped(`oidc:${oidc.tenant}:account:token:${accountId}`, () =>
+    oidc.options.accounts.findAccount(accountId, 'token'),
+  );
   if (!account) throw new BearerError('invalid_token');
   const scopes = token.scopes;
   for (const scope of required) {
@@ -82,22 +87,24 @@ export function sendBearerError(reply: FastifyReply, error: BearerError) {
 
 /**
  * A resource API route handler: checks the token and scopes, then answers with what `respond`
- * returns (JSON). Errors are RFC 6750 JSON with a WWW-Authenticate header.
+ * returns (JSON). Errors are RFC 6750 JSON with a WWW-Authenticate header. The check and
+ * `respond` are one request for `requestScoped` (the account is read once).
  */
 export function resourceHandler(
   oidc: OidcProvider,
   required: string[],
   respond: (token: TokenInfo, request: FastifyRequest, reply: FastifyReply) => Promise<unknown>,
 ): RouteHandlerMethod {
-  return async (request, reply) => {
-    let token: TokenInfo;
-    try {
-      token = await verifyAccessToken(oidc, request, required);
-    } catch (error) {
-      if (error instanceof BearerError) return sendBearerError(reply, error);
-      throw error;
-    }
-    reply.header('cache-control', 'no-store');
-    return respond(token, request, reply);
-  };
+  return (request, reply) =>
+    withRequestCache(async () => {
+      let token: TokenInfo;
+      try {
+        token = await verifyAccessToken(oidc, request, required);
+      } catch (error) {
+        if (error instanceof BearerError) return sendBearerError(reply, error);
+        throw error;
+      }
+      reply.header('cache-control', 'no-store');
+      return respond(token, request, reply);
+    });
 }

@@ -51,6 +51,12 @@ export interface OidcTables {
     scopes: Json<string[]>;
     updated_at: Timestamp;
   };
+  /** A counter per issuer that moves when its clients or signing keys change (nodes poll it). */
+  oidc_versions: {
+    tenant: string;
+    version: ColumnType<number, number, number>;
+    changed_at: Timestamp;
+  };
 }
 
 /** A role database seen through the OIDC tables (the table map is invariant, hence the cast). */
