@@ -1,26 +1,55 @@
-import type { OidcAccountSource, OidcPrompt } from '../../platform/oidc/index.ts';
-import { identityClaims } from '../accounts/claims.ts';
+import {
+  type OidcAccountSource,
+  type OidcPrompt,
+  requestScoped,
+  wantedClaims,
+} from '../../platform/oidc/index.ts';
 import { profileCompleteness } from '../accounts/profile.ts';
 import { type Account, findAccountById } from '../accounts/repository.ts';
 import type { County } from '../services.ts';
+import { COUNTY_SCOPES } from './scopes.ts';
 
-/** The claims of an account as the county provider releases them (scopes pick among them). */
-export async function countyClaims(county: County, account: Account): Promise<Record<string, unknown>> {
-  const identity = await identityClaims(county, account);
-  return {
-    sub: identity.sub,
-    preferred_username: identity.preferred_username,
-    name: identity.name,
-    family_name: identity.family_name,
-    given_name: identity.given_name,
-    email: identity.email,
-    email_verified: identity.email_verified,
-    schoolid: identity.eduinfo.schoolid,
-    titles: identity.eduinfo.titles,
+/**
+ * The account row, read once per protocol request or resource API call however many steps ask
+ * (login state, profile check, token checks, claims). Never kept across requests: a suspension
+ * takes effect on the next request.
+ */
+export function loadAccount(county: County, tenant: string, id: string): Promise<Account | undefined> {
+  return requestScoped(`county:${tenant}:account:${id}`, () => findAccountById(county.db, tenant, id));
+}
+
+/**
+ * The claims of an account as the county provider releases them (scopes pick among them; shapes
+ * as `identityClaims` gives them). With `wanted`, only those claims are computed: the national ID
+ * is decrypted only for `guid` and `personid`.
+ */
+export async function countyClaims(
+  county: County,
+  account: Account,
+  wanted?: Set<string>,
+): Promise<Record<string, unknown>> {
+  const want = (claim: string) => !wanted || wanted.has(claim);
+  const titles = Array.isArray(account.titles) && account.titles.length > 0 ? account.titles : ['教師'];
+  const claims: Record<string, unknown> = {
+    sub: account.id,
+    preferred_username: account.username,
+    name: account.real_name,
+    family_name: account.family_name,
+    given_name: account.given_name,
+    email: account.email,
+    email_verified: account.email_verified_at !== null,
+    schoolid: account.unit_code,
+    titles: account.unit_code ? [{ schoolid: account.unit_code, titles }] : [],
     classinfo: [],
-    guid: identity.guid,
-    personid: identity.personid,
   };
+  if (want('guid') || want('personid')) {
+    const nationalId = account.national_id_encrypted
+      ? await county.vault.decrypt(account.national_id_encrypted)
+      : null;
+    claims.guid = nationalId ? county.vault.guid(nationalId) : null;
+    claims.personid = nationalId;
+  }
+  return claims;
 }
 
 /** Whether the account may release its identity now: active and with a complete profile check. */
@@ -31,15 +60,19 @@ export function mayUseOidc(account: Account): boolean {
 /**
  * The accounts of one county as the provider sees them. For tokens, userinfo and resource APIs
  * only active accounts with a complete profile count: suspending or departing an account stops
- * every token it has.
+ * every token it has (the account is read on every request).
  */
 export function countyAccountSource(county: County, tenant: string): OidcAccountSource {
   return {
     async findAccount(id, use) {
-      const account = await findAccountById(county.db, tenant, id);
+      const account = await loadAccount(county, tenant, id);
       if (!account) return undefined;
       if (use === 'token' && !mayUseOidc(account)) return undefined;
-      return { accountId: account.id, claims: () => countyClaims(county, account) };
+      return {
+        accountId: account.id,
+        claims: (_use, scope, claims) =>
+          countyClaims(county, account, wantedClaims(COUNTY_SCOPES, scope, claims)),
+      };
     },
   };
 }
@@ -54,7 +87,7 @@ export function countyPrompts(county: County, tenant: string): OidcPrompt[] {
     {
       name: 'county_status',
       async check({ accountId }) {
-        const account = await findAccountById(county.db, tenant, accountId);
+        const account = await loadAccount(county, tenant, accountId);
         if (account?.status === 'active') return undefined;
         return { status: account?.status ?? 'missing' };
       },
@@ -62,7 +95,7 @@ export function countyPrompts(county: County, tenant: string): OidcPrompt[] {
     {
       name: 'county_profile',
       async check({ accountId }) {
-        const account = await findAccountById(county.db, tenant, accountId);
+        const account = await loadAccount(county, tenant, accountId);
         if (!account) return { missing: ['account'] };
         const profile = profileCompleteness(account);
         return profile.complete ? undefined : { missing: profile.missing };

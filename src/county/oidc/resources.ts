@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { type OidcProvider, resourceHandler, type TokenInfo } from '../../platform/oidc/index.ts';
 import { identityClaims } from '../accounts/claims.ts';
-import { findAccountById } from '../accounts/repository.ts';
 import type { County } from '../services.ts';
 import { findUnit } from '../tenants/tenants.ts';
+import { loadAccount } from './accounts.ts';
 
 /**
  * The county resource APIs (SPEC §4): `/cncresource/api/v1/{eduinfo,guid,personid}` and
@@ -17,7 +17,8 @@ export async function registerCountyResources(
   tenant: string,
 ): Promise<void> {
   const identity = async (token: TokenInfo) => {
-    const account = await findAccountById(county.db, tenant, token.accountId);
+    // The row the token check just read (same request).
+    const account = await loadAccount(county, tenant, token.accountId);
     if (!account) throw new Error('account vanished after its token was checked');
     return { account, claims: await identityClaims(county, account) };
   };
