@@ -56,7 +56,10 @@ export async function buildCloudApp(
   const services = options.services ?? createCloudServices(ctx);
   app.decorate('cloud', services);
 
-  const oidc = await createCloudProvider(ctx, services, app);
+  const sessionStore = ctx.sessionStore('cloud');
+  const oidc = await createCloudProvider(ctx, services, app, {
+    onProvider: endCloudSessionOnLogout(sessionStore, CLOUD_SESSION_COOKIE),
+  });
   services.oidc = oidc;
   services.grants = authorizedApplications(oidc);
   if (ctx.demo) await seedCloudClients(ctx, oidc);
@@ -66,8 +69,6 @@ export async function buildCloudApp(
     oidcAdminRoutes(api, (tenant) => (tenant === CLOUD_TENANT ? oidc : undefined));
   });
 
-  const sessionStore = ctx.sessionStore('cloud');
-  endCloudSessionOnLogout(app, oidc, sessionStore, CLOUD_SESSION_COOKIE);
   await app.register(async (site) => {
     await site.register(sessions, {
       store: sessionStore,

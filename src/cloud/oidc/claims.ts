@@ -36,22 +36,36 @@ export interface CloudClaims {
   email: string;
   email_verified: boolean;
   openid2_id?: string[];
-  eduinfo: EduInfo;
-  educloudroles: EduCloudRoleClaim[];
+  /** Present when wanted (it reads the county identities). */
+  eduinfo?: EduInfo;
+  /** Present when wanted (it reads the role assignments). */
+  educloudroles?: EduCloudRoleClaim[];
 }
 
-/** Every claim the account can release; oidc-provider keeps those the granted scopes allow. */
-export async function cloudClaims(services: CloudServices, account: CloudAccount): Promise<CloudClaims> {
-  const identities = await services.accounts.identities(account.id);
+/**
+ * The claims the account can release; oidc-provider keeps those the granted scopes allow. With
+ * `wanted` (claim names, see `wantedClaims`), `eduinfo` and `educloudroles` are read only when
+ * wanted; without it, every claim.
+ */
+export async function cloudClaims(
+  services: CloudServices,
+  account: CloudAccount,
+  wanted?: Set<string>,
+): Promise<CloudClaims> {
+  const want = (claim: string) => !wanted || wanted.has(claim);
+  const [identities, roles] = await Promise.all([
+    want('eduinfo') ? services.accounts.identities(account.id) : undefined,
+    want('educloudroles') ? services.roles.claimFor(account.id) : undefined,
+  ]);
   const claims: CloudClaims = {
     sub: account.id,
     name: account.displayName,
     preferred_username: account.name,
     email: services.emailOf(account),
     email_verified: true,
-    eduinfo: eduInfoOf(identities),
-    educloudroles: await services.roles.claimFor(account.id),
   };
+  if (identities) claims.eduinfo = eduInfoOf(identities);
+  if (roles) claims.educloudroles = roles;
   if (account.familyName) claims.family_name = account.familyName;
   if (account.givenName) claims.given_name = account.givenName;
   if (account.openid2Ids.length > 0) claims.openid2_id = account.openid2Ids;

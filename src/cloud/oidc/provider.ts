@@ -1,7 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
-import { type OidcAccount, OidcProvider } from '../../platform/oidc/index.ts';
+import {
+  type OidcAccount,
+  OidcProvider,
+  type OidcProviderOptions,
+  requestScoped,
+  wantedClaims,
+} from '../../platform/oidc/index.ts';
 import type { RoleContext } from '../../platform/runtime/role.ts';
+import type { CloudAccount } from '../account/accounts.ts';
 import type { CloudTables } from '../schema.ts';
 import type { CloudServices } from '../services.ts';
 import { cloudClaims } from './claims.ts';
@@ -11,13 +18,24 @@ import { CLOUD_CONSENT_LINES, CLOUD_SCOPES } from './scopes.ts';
 export const CLOUD_TENANT = 'default';
 
 /**
+ * The account row, read once per protocol request or resource API call (token checks, claims,
+ * the resource's answer); never kept across requests, so a suspension applies to the next one.
+ */
+export function loadCloudAccount(services: CloudServices, id: string): Promise<CloudAccount | undefined> {
+  return requestScoped(`cloud:account:${id}`, () => services.accounts.byId(id));
+}
+
+/**
  * The education cloud's OpenID Connect provider at the cloud's origin (SPEC §4), built on the
  * platform core. Suspended accounts can neither start an authorization nor use their tokens.
+ * Claims are computed for the scopes of each token (county identities only for `eduinfo`, role
+ * assignments only for `educloudroles`).
  */
 export async function createCloudProvider(
   ctx: RoleContext<CloudTables>,
   services: CloudServices,
   app: FastifyInstance,
+  hooks: Pick<OidcProviderOptions, 'onProvider'> = {},
 ): Promise<OidcProvider> {
   return OidcProvider.create({
     tenant: CLOUD_TENANT,
@@ -30,9 +48,14 @@ export async function createCloudProvider(
     consentLines: CLOUD_CONSENT_LINES,
     accounts: {
       async findAccount(accountId): Promise<OidcAccount | undefined> {
-        const account = await services.accounts.byId(accountId);
+        const account = await loadCloudAccount(services, accountId);
         if (account?.state !== 'active') return undefined;
-        return { accountId, claims: async () => ({ ...(await cloudClaims(services, account)) }) };
+        return {
+          accountId,
+          claims: async (_use, scope, claims) => ({
+            ...(await cloudClaims(services, account, wantedClaims(CLOUD_SCOPES, scope, claims))),
+          }),
+        };
       },
     },
     i18n: app.i18n,
@@ -40,5 +63,6 @@ export async function createCloudProvider(
     secureCookies: ctx.config.secureCookies,
     trustProxy: ctx.config.trustProxy,
     log: ctx.log,
+    ...hooks,
   });
 }

@@ -9,30 +9,31 @@ import {
   type OidcProvider,
   resourceHandler,
   type TokenInfo,
+  wantedClaims,
 } from '../../platform/oidc/index.ts';
 import type { CloudAccount } from '../account/accounts.ts';
 import type { CloudServices } from '../services.ts';
 import { cloudAuthentication, cloudLoginUrl, currentCloudAccount } from '../session.ts';
 import { cloudClaims, eduInfoOf } from './claims.ts';
 import { revokeGrant } from './grants.ts';
+import { loadCloudAccount } from './provider.ts';
 import { CLOUD_SCOPES } from './scopes.ts';
 
 /** How recent a sign-in must be when a client asks for `prompt=login`. */
 const FRESH_LOGIN_SECONDS = 120;
 
 async function tokenAccount(services: CloudServices, token: TokenInfo): Promise<CloudAccount> {
-  const account = await services.accounts.byId(token.accountId);
-  // verifyAccessToken already refused tokens of missing or suspended accounts.
+  // The row the token check just read (same request); it refused missing or suspended accounts.
+  const account = await loadCloudAccount(services, token.accountId);
   if (!account) throw new Error('token account vanished');
   return account;
 }
 
 /** The claims the token's scopes allow, as userinfo gives them. */
 async function scopedClaims(services: CloudServices, token: TokenInfo): Promise<Record<string, unknown>> {
-  const all = (await cloudClaims(services, await tokenAccount(services, token))) as unknown as Record<
-    string,
-    unknown
-  >;
+  const wanted = wantedClaims(CLOUD_SCOPES, [...token.scopes].join(' '));
+  const account = await tokenAccount(services, token);
+  const all = (await cloudClaims(services, account, wanted)) as unknown as Record<string, unknown>;
   const out: Record<string, unknown> = { sub: all.sub };
   for (const scope of token.scopes) {
     for (const claim of CLOUD_SCOPES[scope] ?? []) if (all[claim] !== undefined) out[claim] = all[claim];
@@ -133,26 +134,15 @@ export async function endProviderSession(oidc: OidcProvider, request: FastifyReq
 
 /**
  * RP-initiated logout (`/oidc/v1/logout-to-go`, `/oidc/v1/userlogout`) also ends the cloud
- * session. The core rebuilds its oidc-provider instance when signing keys change, so the listener
- * is attached to whichever instance is serving, checked on every request.
+ * session: an `onProvider` hook for the core, which calls it with every oidc-provider instance it
+ * builds (it rebuilds one when the signing keys change).
  */
-export function endCloudSessionOnLogout(
-  app: FastifyInstance,
-  oidc: OidcProvider,
-  store: SessionStore,
-  cookieName: string,
-) {
-  const attached = new WeakSet<object>();
-  const attach = () => {
-    const provider = oidc.provider;
-    if (attached.has(provider)) return;
-    attached.add(provider);
+export function endCloudSessionOnLogout(store: SessionStore, cookieName: string) {
+  return (provider: OidcProvider['provider']) => {
     provider.on('end_session.success', (ctx) => {
       const id = ctx.cookies.get(cookieName);
       if (!id) return;
       store.destroy(createHash('sha256').update(id).digest('base64url')).catch(() => {});
     });
   };
-  attach();
-  app.addHook('onRequest', async () => attach());
 }
