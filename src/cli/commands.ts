@@ -3,6 +3,7 @@ import { samlCommand } from '../cloud/saml/cli.ts';
 import { countyCommand } from '../county/cli.ts';
 import type { Config } from '../platform/config/options.ts';
 import { oidcCommands } from '../platform/oidc/cli.ts';
+import { securityEventCommands } from '../platform/security-events/cli.ts';
 import { workspaceCommand } from '../workspace/cli.ts';
 import { callAdmin } from './admin-call.ts';
 
@@ -22,4 +23,5 @@ export const EXTRA_COMMANDS: Record<string, CliCommand> = {
   saml: samlCommand,
   workspace: workspaceCommand,
   ...oidcCommands(callAdmin),
+  ...securityEventCommands(callAdmin),
 };

@@ -21,6 +21,7 @@ import { CLOUD_TENANT, createCloudProvider } from './oidc/provider.ts';
 import { endCloudSessionOnLogout, mountCloudInteractions, mountCloudProtocol } from './oidc/routes.ts';
 import { seedCloudClients } from './oidc/seed-clients.ts';
 import type { CloudTables } from './schema.ts';
+import { mountCloudSecurityEvents } from './security-events/setup.ts';
 import { type CloudServices, createCloudServices } from './services.ts';
 import { currentCloudAccount } from './session.ts';
 import { sendCloudPage } from './views.ts';
@@ -68,6 +69,7 @@ export async function buildCloudApp(
     cloudAdminRoutes(api, services);
     oidcAdminRoutes(api, (tenant) => (tenant === CLOUD_TENANT ? oidc : undefined));
   });
+  await mountCloudSecurityEvents(app, services);
 
   await app.register(async (site) => {
     await site.register(sessions, {

@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { MigrationSet } from '../platform/database/migrations.ts';
 import { oidcMigrations } from '../platform/oidc/index.ts';
+import { securityEventMigrations } from '../platform/security-events/index.ts';
 
 export const cloudMigrations: MigrationSet = {
   '2001_cloud_accounts': {
@@ -111,4 +112,19 @@ export const cloudMigrations: MigrationSet = {
     },
   },
   ...oidcMigrations('2010_oidc_provider'),
+  // Security events: county account status in, cloud account status out (src/platform/security-events).
+  ...securityEventMigrations('2201_security_events'),
+  '2202_cloud_identity_status': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .alterTable('cloud_identities')
+        .addColumn('disabled_at', 'timestamptz')
+        .addColumn('disabled_reason', 'text')
+        .execute();
+      await db.schema
+        .alterTable('cloud_accounts')
+        .addColumn('suspended_by', 'text', (c) => c.check(sql`suspended_by in ('admin', 'county')`))
+        .execute();
+    },
+  },
 };

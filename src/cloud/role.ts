@@ -4,6 +4,7 @@ import { cloudMigrations } from './migrations.ts';
 import { samlCloudExtension, samlMigrations } from './saml/index.ts';
 import { seedSamlDemo } from './saml/seed.ts';
 import type { CloudTables } from './schema.ts';
+import { registerCloudSecurityEventJobs, seedCloudSecurityEventReceivers } from './security-events/setup.ts';
 import { seedCloudDemo } from './seed.ts';
 
 /** Features of other contexts mounted on the cloud app (the SAML IdP adds itself here). */
@@ -13,9 +14,11 @@ export const cloudRole: RoleModule<CloudTables> = {
   name: 'cloud',
   title: { 'zh-TW': '教育雲', en: 'Education cloud' },
   migrations: { ...cloudMigrations, ...samlMigrations },
+  registerJobs: (ctx) => registerCloudSecurityEventJobs(ctx),
   seedDemo: async (ctx) => {
     await seedCloudDemo(ctx);
     await seedSamlDemo(ctx as never);
+    await seedCloudSecurityEventReceivers(ctx);
   },
   buildApp: (ctx) => buildCloudApp(ctx, cloudExtensions),
 };

@@ -34,6 +34,8 @@ export interface CloudTables {
     backup_email: string | null;
     pending_backup_email: string | null;
     state: AccountState;
+    /** Who suspended it: `admin`, or `county` (its county identities stopped; lifted when one returns). */
+    suspended_by: ColumnType<'admin' | 'county' | null, 'admin' | 'county' | null | undefined>;
     is_admin: boolean;
     /** Keyed hash of the county `guid` claim (never the guid or the national ID itself). */
     guid_hash: string | null;
@@ -50,6 +52,9 @@ export interface CloudTables {
     snapshot: Json<CountySnapshot>;
     linked_at: Generated<Date>;
     last_login_at: Timestamp;
+    /** Set when the county said the account was suspended or departed (a security event). */
+    disabled_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+    disabled_reason: ColumnType<string | null, string | null | undefined, string | null>;
   };
   cloud_counties: {
     code: string;

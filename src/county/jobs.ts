@@ -2,6 +2,7 @@ import { closeCampaign, remindCampaign } from './campaigns/campaigns.ts';
 import { JOBS } from './links.ts';
 import { expireRegistration } from './registration/submit.ts';
 import { remindReview } from './review/decide.ts';
+import { registerSecurityEventJobs } from './security-events/setup.ts';
 import type { County } from './services.ts';
 
 /** Registers the county's background jobs (review reminders, expiries, audit campaign deadlines). */
@@ -13,4 +14,5 @@ export function registerCountyJobs(county: County): void {
   jobs.register(JOBS.campaignDeadline, async (payload) => {
     await closeCampaign(county, String(payload.tenant), String(payload.campaignId));
   });
+  registerSecurityEventJobs(county);
 }

@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { MigrationSet } from '../platform/database/migrations.ts';
+import { securityEventMigrations } from '../platform/security-events/index.ts';
 
 const now = sql`now()`;
 
@@ -207,4 +208,6 @@ export const countyMigrations: MigrationSet = {
         .execute();
     },
   },
+  // Account status pushed to the cloud as security events (src/platform/security-events).
+  ...securityEventMigrations('1201_security_events'),
 };

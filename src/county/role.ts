@@ -4,6 +4,7 @@ import { registerCountyJobs } from './jobs.ts';
 import { countyMigrations } from './migrations.ts';
 import { countyOidcExtension } from './oidc/extension.ts';
 import type { CountyTables } from './schema.ts';
+import { countySecurityEventsExtension, seedSecurityEventReceivers } from './security-events/setup.ts';
 import { seedCountyDemo } from './seed/demo.ts';
 import { countyServices } from './services.ts';
 
@@ -16,9 +17,15 @@ export function createCountyRole(
     title: { 'zh-TW': '縣市教師資訊應用服務入口', en: 'County teacher portal' },
     migrations: Object.assign({}, countyMigrations, ...extensions.map((e) => e.migrations ?? {})),
     registerJobs: (ctx) => registerCountyJobs(countyServices(ctx)),
-    seedDemo: (ctx) => seedCountyDemo(countyServices(ctx)),
+    seedDemo: async (ctx) => {
+      await seedCountyDemo(countyServices(ctx));
+      await seedSecurityEventReceivers(countyServices(ctx));
+    },
     buildApp: (ctx) => buildCountyApp(ctx, extensions),
   };
 }
 
-export const countyRole: RoleModule<CountyTables> = createCountyRole([countyOidcExtension()]);
+export const countyRole: RoleModule<CountyTables> = createCountyRole([
+  countyOidcExtension(),
+  countySecurityEventsExtension(),
+]);

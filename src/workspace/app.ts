@@ -9,6 +9,7 @@ import type { RoleContext } from '../platform/runtime/role.ts';
 import { html, type SafeHtml } from '../platform/views/html.ts';
 import { page } from '../platform/views/layout.ts';
 import { rememberProfile, requestActivation, setCloudState } from './activation/accounts.ts';
+import { mountCloudEvents } from './activation/cloud-events.ts';
 import { CALLBACK_PATH, CloudLogin } from './activation/cloud-login.ts';
 import { workspaceMessages } from './messages.ts';
 import { ACTIVATE_JOB, RECONCILE_JOB, SYNC_JOB } from './provisioning/jobs.ts';
@@ -185,6 +186,8 @@ export async function buildWorkspaceApp(ctx: Ctx): Promise<FastifyInstance> {
       return { changed };
     });
   });
+  // The same change pushed by the cloud as a security event (RFC 8935).
+  await mountCloudEvents(app, ctx);
 
   await app.register(async (site) => {
     await site.register(sessions, {

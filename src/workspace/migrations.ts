@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { MigrationSet } from '../platform/database/migrations.ts';
+import { securityEventMigrations } from '../platform/security-events/index.ts';
 
 export const workspaceMigrations: MigrationSet = {
   '3001_workspace_activation': {
@@ -53,4 +54,6 @@ export const workspaceMigrations: MigrationSet = {
         .execute();
     },
   },
+  // Cloud account status received as security events (src/platform/security-events).
+  ...securityEventMigrations('3201_security_events'),
 };

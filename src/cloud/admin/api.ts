@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { recordAudit } from '../../platform/audit/audit-log.ts';
 import { platformView } from '../../platform/database/platform-schema.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
+import { changeAccountState } from '../account/lifecycle.ts';
 import type { CloudServices } from '../services.ts';
 
 const roleBody = z.object({
@@ -57,10 +58,14 @@ export function cloudAdminRoutes(api: FastifyInstance, services: CloudServices):
     const { action } = request.params;
     if (action !== 'suspend' && action !== 'reactivate') throw new AppError('not_found', 404);
     const account = await accountNamed(request.params.name);
-    await services.accounts.setState(account.id, action === 'suspend' ? 'suspended' : 'active');
-    await audit(action === 'suspend' ? 'account.suspended' : 'account.reactivated', account.id, {
-      name: account.name,
-    });
+    // State, audit record and the security event to the cloud's receivers, in one transaction.
+    await services.db.transaction().execute((tx) =>
+      changeAccountState(services.ctx, tx, {
+        accountId: account.id,
+        state: action === 'suspend' ? 'suspended' : 'active',
+        actor: 'admin-cli',
+      }),
+    );
     return { account: { name: account.name, state: action === 'suspend' ? 'suspended' : 'active' } };
   });
 

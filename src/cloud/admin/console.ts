@@ -4,6 +4,7 @@ import { platformView } from '../../platform/database/platform-schema.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
 import { html, type SafeHtml } from '../../platform/views/html.ts';
 import type { CloudAccount } from '../account/accounts.ts';
+import { changeAccountState } from '../account/lifecycle.ts';
 import { requireCloudAccount } from '../session.ts';
 import { csrfField, notice, sendCloudPage } from '../views.ts';
 
@@ -140,8 +141,14 @@ ${notice(request, ['cloud.admin.saved'])}
       if (id === admin.id) throw new AppError('forbidden', 403);
       const account = await cloud.accounts.byId(id);
       if (!account) throw new AppError('not_found', 404);
-      await cloud.accounts.setState(id, action === 'suspend' ? 'suspended' : 'active');
-      await audit(admin, request, action === 'suspend' ? 'account.suspended' : 'account.reactivated', id);
+      await cloud.db.transaction().execute((tx) =>
+        changeAccountState(cloud.ctx, tx, {
+          accountId: id,
+          state: action === 'suspend' ? 'suspended' : 'active',
+          actor: admin.name,
+          ip: request.ip,
+        }),
+      );
       return reply.redirect('/admin/accounts?notice=cloud.admin.saved', 303);
     },
   );

@@ -5,6 +5,7 @@ import { audit, type CountyTx, mail } from '../db.ts';
 import { revokeSessions } from '../login/session.ts';
 import { mailMessage } from '../mail-text.ts';
 import type { AccountStatus } from '../schema.ts';
+import { emitAccountStatus } from '../security-events/emit.ts';
 import type { County } from '../services.ts';
 import { findUnit, type Tenant } from '../tenants/tenants.ts';
 import { type Account, findAccountById, transitionAccount } from './repository.ts';
@@ -49,7 +50,7 @@ async function noticeToUnit(
 }
 
 async function change(
-  _county: County,
+  county: County,
   tx: CountyTx,
   input: LifecycleInput,
   from: readonly AccountStatus[],
@@ -67,6 +68,9 @@ async function change(
   });
   if (!account) throw new AppError('county.status_conflict', 409, { status: before.status });
   if (to !== 'active') await revokeSessions(tx, account.id);
+  if (to === 'active' || to === 'suspended' || to === 'departed') {
+    await emitAccountStatus(county, tx, input.tenant.code, account.id, to);
+  }
   await audit(tx, {
     tenant: input.tenant.code,
     actor: input.actor,

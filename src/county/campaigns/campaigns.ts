@@ -9,6 +9,7 @@ import { JOBS } from '../links.ts';
 import { revokeSessions } from '../login/session.ts';
 import { mailMessage } from '../mail-text.ts';
 import type { CampaignDecision, CountyTables } from '../schema.ts';
+import { emitAccountStatus } from '../security-events/emit.ts';
 import type { County } from '../services.ts';
 import { findTenant, listUnits, type Tenant } from '../tenants/tenants.ts';
 import { formatTime } from '../views/page.ts';
@@ -215,6 +216,7 @@ export async function closeCampaign(
       .execute();
     for (const account of suspended) {
       await revokeSessions(tx, account.id);
+      await emitAccountStatus(county, tx, tenant.code, account.id, 'suspended');
       await audit(tx, {
         tenant: tenant.code,
         actor,
@@ -273,6 +275,7 @@ export async function undoCampaignSuspensions(
       .returning(['id', 'unit_code'])
       .execute();
     for (const account of restored) {
+      await emitAccountStatus(county, tx, tenant.code, account.id, 'active');
       await audit(tx, {
         tenant: tenant.code,
         actor,

@@ -164,7 +164,7 @@ export async function requestActivation(
 
 /**
  * The cloud account was suspended (or its county identity departed) or reactivated: Google
- * follows through a sync job. Returns false when nothing changed.
+ * follows through a sync job. Returns false when nothing changed. `db` may be a transaction.
  */
 export async function setCloudState(
   db: Db,
@@ -173,7 +173,7 @@ export async function setCloudState(
   actor: string,
   reason: string,
 ): Promise<boolean> {
-  return db.transaction().execute(async (tx) => {
+  const apply = async (tx: Db) => {
     const account = await tx
       .selectFrom('workspace_accounts')
       .selectAll()
@@ -197,5 +197,7 @@ export async function setCloudState(
       details: { sub, reason },
     });
     return true;
-  });
+  };
+  // Inside a caller's transaction (a security event being received), or in one of its own.
+  return db.isTransaction ? apply(db) : db.transaction().execute(apply);
 }
