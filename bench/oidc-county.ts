@@ -15,6 +15,7 @@ import { bootRole } from '../src/platform/runtime/boot.ts';
 import { loadSecrets } from '../src/platform/runtime/secrets.ts';
 import { freePort } from '../src/platform/testing/ports.ts';
 import { postgresAvailable, TEST_DATABASE_URL } from '../src/platform/testing/services.ts';
+import { alternatingThroughput, type Workers } from './oidc-measure.ts';
 import type { Figure } from './report.ts';
 
 const REDIRECT = 'https://rp.bench.example/cb';
@@ -28,24 +29,6 @@ interface Target {
   /** Cookie header of a browser that is signed in and has consented. */
   cookie: string;
   close(): Promise<void>;
-}
-
-async function throughput(
-  seconds: number,
-  concurrency: number,
-  once: (worker: number) => Promise<void>,
-): Promise<number> {
-  const end = Date.now() + seconds * 1000;
-  let done = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async (_, worker) => {
-      while (Date.now() < end) {
-        await once(worker);
-        done++;
-      }
-    }),
-  );
-  return done / seconds;
 }
 
 const basic = (t: Target) => `Basic ${Buffer.from(`${t.clientId}:${t.clientSecret}`).toString('base64')}`;
@@ -209,7 +192,7 @@ function mapAdapter() {
 }
 
 /** The baseline: oidc-provider alone, in-memory storage, same paths, TTLs and token policy. */
-async function bareTarget(): Promise<Target> {
+export async function bareTarget(): Promise<Target> {
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}`;
   const clientId = DEMO_CLIENTS.cloudAtCounty.clientId;
@@ -286,48 +269,58 @@ async function bareTarget(): Promise<Target> {
   return target;
 }
 
-async function measure(t: Target, seconds: number, concurrency: number) {
+/** Signed-in relying-party sessions, one per worker, and the loops the figures measure. */
+export async function loopsFor(t: Target, concurrency: number) {
   // Each worker refreshes its own refresh token, as separate relying-party sessions would.
   const sessions = await Promise.all(Array.from({ length: concurrency }, () => codeFlow(t)));
   for (let i = 0; i < 20; i++) await userinfo(t, sessions[0]?.access_token ?? '');
-  const code = await throughput(seconds, concurrency, async () => {
-    await codeFlow(t);
-  });
-  const refresh = await throughput(seconds, concurrency, async (worker) => {
-    await token(t, { grant_type: 'refresh_token', refresh_token: sessions[worker]?.refresh_token ?? '' });
-  });
-  const info = await throughput(seconds, concurrency, (worker) =>
-    userinfo(t, sessions[worker]?.access_token ?? ''),
-  );
-  return { code, refresh, info };
+  const each = (once: (worker: number) => Promise<void>): Workers =>
+    sessions.map((_, worker) => () => once(worker));
+  return {
+    code: each(async () => {
+      await codeFlow(t);
+    }),
+    refresh: each(async (worker) => {
+      await token(t, { grant_type: 'refresh_token', refresh_token: sessions[worker]?.refresh_token ?? '' });
+    }),
+    userinfo: each((worker) => userinfo(t, sessions[worker]?.access_token ?? '')),
+  };
 }
 
 /**
  * County OIDC provider on PostgreSQL (county role, database adapter, encrypted client secrets)
- * vs a bare in-memory oidc-provider measured in the same run: authorization code flows
- * (authorize with a signed-in session + code exchange), refresh_token grants and userinfo calls.
+ * vs a bare in-memory oidc-provider measured in the same run, in alternating one-second slices:
+ * authorization code flows (authorize with a signed-in session + code exchange), refresh_token
+ * grants and userinfo calls.
  */
-export async function benchOidcCounty(seconds = 5, concurrency = 8): Promise<Figure[]> {
+export async function benchOidcCounty(seconds = 6, concurrency = 8): Promise<Figure[]> {
   if (!(await postgresAvailable())) throw new Error('PostgreSQL is required (EDUGATE_TEST_DATABASE_URL)');
   const bare = await bareTarget();
-  const baseline = await measure(bare, seconds, concurrency).finally(() => bare.close());
-  const county = await countyTarget();
-  const ours = await measure(county, seconds, concurrency).finally(() => county.close());
-  const figure = (name: string, value: number, base: number): Figure => ({
-    name,
-    value,
-    unit: '/s',
-    baseline: base,
-    baselineName: 'bare in-memory oidc-provider',
-    target: 0.6,
+  const county = await countyTarget().catch(async (error: unknown) => {
+    await bare.close();
+    throw error;
   });
-  return [
-    figure(
-      'county OIDC authorization_code flows (authorize + token) on PostgreSQL',
-      ours.code,
-      baseline.code,
-    ),
-    figure('county OIDC refresh_token grants on PostgreSQL', ours.refresh, baseline.refresh),
-    figure('county OIDC userinfo on PostgreSQL', ours.info, baseline.info),
-  ];
+  try {
+    const base = await loopsFor(bare, concurrency);
+    const ours = await loopsFor(county, concurrency);
+    const code = await alternatingThroughput(seconds, base.code, ours.code);
+    const refresh = await alternatingThroughput(seconds, base.refresh, ours.refresh);
+    const info = await alternatingThroughput(seconds, base.userinfo, ours.userinfo);
+    const figure = (name: string, measured: { baseline: number; ours: number }): Figure => ({
+      name,
+      value: measured.ours,
+      unit: '/s',
+      baseline: measured.baseline,
+      baselineName: 'bare in-memory oidc-provider',
+      target: 0.6,
+    });
+    return [
+      figure('county OIDC authorization_code flows (authorize + token) on PostgreSQL', code),
+      figure('county OIDC refresh_token grants on PostgreSQL', refresh),
+      figure('county OIDC userinfo on PostgreSQL', info),
+    ];
+  } finally {
+    await county.close();
+    await bare.close();
+  }
 }

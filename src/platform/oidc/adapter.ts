@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
-import type { Kysely } from 'kysely';
+import { CompiledQuery, type Kysely } from 'kysely';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
+import { forgetRequestValue, leaveRequestValue, takeRequestValue } from './request-cache.ts';
 import type { OidcTables } from './schema.ts';
 
 /** oidc-provider models that must survive a restart or a Redis flush: grants and refresh tokens. */
@@ -13,99 +14,183 @@ export const DURABLE_MODELS = new Set([
 
 const epoch = () => Math.floor(Date.now() / 1000);
 
-/** oidc-provider storage on the role database (PGlite or PostgreSQL), one row per artifact. */
+export interface DatabaseAdapterOptions {
+  /**
+   * Artifacts whose next step in the same request is reading their grant (`Grant.find`) and, for
+   * tokens that end with the sign-in session, their session (`Session.findByUid`): read those rows
+   * in the same statement (`session` only when sessions are in this database) and leave them for
+   * that step. Set for codes and tokens.
+   */
+  companions?: { grant: boolean; session: boolean };
+}
+
+interface PayloadRow {
+  payload: unknown;
+  expires_at: Date | string | null;
+  consumed_at: Date | string | null;
+}
+
+/** A stored row as oidc-provider expects it back: undefined once expired, `consumed` when used. */
+function toPayload(row: PayloadRow | undefined): AdapterPayload | undefined {
+  if (!row || row.payload === null || row.payload === undefined) return undefined;
+  if (row.expires_at && new Date(row.expires_at).getTime() <= Date.now()) return undefined;
+  const payload = (typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload) as AdapterPayload;
+  if (row.consumed_at) payload.consumed = Math.floor(new Date(row.consumed_at).getTime() / 1000);
+  return payload;
+}
+
+/**
+ * oidc-provider storage on the role database (PGlite or PostgreSQL): one row per artifact, its
+ * JSON payload in the row, found by primary key (tenant, model, id) and written by one statement.
+ * The statements are fixed SQL (no query building on the hot path).
+ */
 export class DatabaseAdapter implements Adapter {
   readonly #db: Kysely<OidcTables>;
   readonly #tenant: string;
   readonly #model: string;
+  readonly #companions: DatabaseAdapterOptions['companions'];
 
-  constructor(db: Kysely<OidcTables>, tenant: string, model: string) {
+  constructor(db: Kysely<OidcTables>, tenant: string, model: string, options: DatabaseAdapterOptions = {}) {
     this.#db = db;
     this.#tenant = tenant;
     this.#model = model;
+    this.#companions = options.companions;
+  }
+
+  async #run<R>(text: string, parameters: unknown[]): Promise<R[]> {
+    const result = await this.#db.executeQuery<R>(CompiledQuery.raw(text, parameters));
+    return result.rows;
+  }
+
+  /** Where a row read ahead for a later step of the request waits (see `companions`). */
+  #aheadKey(model: string, column: 'id' | 'uid', value: string) {
+    return `oidc:${this.#tenant}:${model}:${column}:${value}`;
+  }
+
+  #forgetAhead(id: string, uid?: string) {
+    forgetRequestValue(this.#aheadKey(this.#model, 'id', id));
+    if (uid) forgetRequestValue(this.#aheadKey(this.#model, 'uid', uid));
   }
 
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
-    const json = JSON.stringify(payload);
+    this.#forgetAhead(id, payload.uid);
     const expires = expiresIn ? new Date(Date.now() + expiresIn * 1000) : null;
-    const row = {
-      tenant: this.#tenant,
-      model: this.#model,
-      id,
-      payload: json,
-      grant_id: payload.grantId ?? null,
-      uid: payload.uid ?? null,
-      user_code: payload.userCode ?? null,
-      expires_at: expires,
-    };
-    await this.#db
-      .insertInto('oidc_payloads')
-      .values(row)
-      .onConflict((oc) =>
-        oc.columns(['tenant', 'model', 'id']).doUpdateSet({
-          payload: json,
-          grant_id: row.grant_id,
-          uid: row.uid,
-          user_code: row.user_code,
-          expires_at: expires,
-        }),
-      )
-      .execute();
+    await this.#run(
+      `insert into oidc_payloads (tenant, model, id, payload, grant_id, uid, user_code, expires_at)
+       values ($1, $2, $3, $4, $5, $6, $7, $8)
+       on conflict (tenant, model, id) do update set payload = excluded.payload,
+         grant_id = excluded.grant_id, uid = excluded.uid, user_code = excluded.user_code,
+         expires_at = excluded.expires_at`,
+      [
+        this.#tenant,
+        this.#model,
+        id,
+        JSON.stringify(payload),
+        payload.grantId ?? null,
+        payload.uid ?? null,
+        payload.userCode ?? null,
+        expires,
+      ],
+    );
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
-    return this.#findWhere('id', id);
+    const ahead = takeRequestValue<PayloadRow | null>(this.#aheadKey(this.#model, 'id', id));
+    if (ahead !== undefined) return toPayload(ahead ?? undefined);
+    if (this.#companions) return this.#findWithCompanions(id);
+    const [row] = await this.#run<PayloadRow>(
+      'select payload, expires_at, consumed_at from oidc_payloads where tenant = $1 and model = $2 and id = $3',
+      [this.#tenant, this.#model, id],
+    );
+    return toPayload(row);
+  }
+
+  /** The artifact, with its grant and session read in the same statement and left for later. */
+  async #findWithCompanions(id: string): Promise<AdapterPayload | undefined> {
+    const { grant, session } = this.#companions ?? { grant: false, session: false };
+    const [row] = await this.#run<
+      PayloadRow & {
+        grant_id: string | null;
+        g_payload: unknown;
+        g_expires_at: Date | null;
+        g_consumed_at: Date | null;
+        s_uid: string | null;
+        s_payload: unknown;
+        s_expires_at: Date | null;
+        s_consumed_at: Date | null;
+      }
+    >(
+      `select t.payload, t.expires_at, t.consumed_at, t.grant_id,
+         ${grant ? 'g.payload' : 'null'} as g_payload, ${grant ? 'g.expires_at' : 'null'} as g_expires_at,
+         ${grant ? 'g.consumed_at' : 'null'} as g_consumed_at,
+         t.payload->>'sessionUid' as s_uid,
+         ${session ? 's.payload' : 'null'} as s_payload, ${session ? 's.expires_at' : 'null'} as s_expires_at,
+         ${session ? 's.consumed_at' : 'null'} as s_consumed_at
+       from oidc_payloads t
+       ${grant ? "left join oidc_payloads g on g.tenant = t.tenant and g.model = 'Grant' and g.id = t.grant_id" : ''}
+       ${session ? "left join oidc_payloads s on s.tenant = t.tenant and s.model = 'Session' and s.uid = t.payload->>'sessionUid'" : ''}
+       where t.tenant = $1 and t.model = $2 and t.id = $3`,
+      [this.#tenant, this.#model, id],
+    );
+    if (!row) return undefined;
+    if (grant && row.grant_id) {
+      leaveRequestValue(this.#aheadKey('Grant', 'id', row.grant_id), {
+        payload: row.g_payload,
+        expires_at: row.g_expires_at,
+        consumed_at: row.g_consumed_at,
+      });
+    }
+    if (session && row.s_uid) {
+      leaveRequestValue(this.#aheadKey('Session', 'uid', row.s_uid), {
+        payload: row.s_payload,
+        expires_at: row.s_expires_at,
+        consumed_at: row.s_consumed_at,
+      });
+    }
+    return toPayload(row);
   }
 
   async findByUid(uid: string): Promise<AdapterPayload | undefined> {
-    return this.#findWhere('uid', uid);
+    const ahead = takeRequestValue<PayloadRow | null>(this.#aheadKey(this.#model, 'uid', uid));
+    if (ahead !== undefined) return toPayload(ahead ?? undefined);
+    const [row] = await this.#run<PayloadRow>(
+      'select payload, expires_at, consumed_at from oidc_payloads where tenant = $1 and model = $2 and uid = $3',
+      [this.#tenant, this.#model, uid],
+    );
+    return toPayload(row);
   }
 
   async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
-    return this.#findWhere('user_code', userCode);
-  }
-
-  async #findWhere(column: 'id' | 'uid' | 'user_code', value: string): Promise<AdapterPayload | undefined> {
-    const row = await this.#db
-      .selectFrom('oidc_payloads')
-      .select(['payload', 'expires_at', 'consumed_at'])
-      .where('tenant', '=', this.#tenant)
-      .where('model', '=', this.#model)
-      .where(column, '=', value)
-      .executeTakeFirst();
-    if (!row) return undefined;
-    if (row.expires_at && new Date(row.expires_at).getTime() <= Date.now()) return undefined;
-    const payload = row.payload as AdapterPayload;
-    if (row.consumed_at) payload.consumed = Math.floor(new Date(row.consumed_at).getTime() / 1000);
-    return payload;
+    const [row] = await this.#run<PayloadRow>(
+      'select payload, expires_at, consumed_at from oidc_payloads where tenant = $1 and model = $2 and user_code = $3',
+      [this.#tenant, this.#model, userCode],
+    );
+    return toPayload(row);
   }
 
   async consume(id: string): Promise<void> {
-    await this.#db
-      .updateTable('oidc_payloads')
-      .set({ consumed_at: new Date() })
-      .where('tenant', '=', this.#tenant)
-      .where('model', '=', this.#model)
-      .where('id', '=', id)
-      .execute();
+    this.#forgetAhead(id);
+    await this.#run(
+      'update oidc_payloads set consumed_at = $1 where tenant = $2 and model = $3 and id = $4',
+      [new Date(), this.#tenant, this.#model, id],
+    );
   }
 
   async destroy(id: string): Promise<void> {
-    await this.#db
-      .deleteFrom('oidc_payloads')
-      .where('tenant', '=', this.#tenant)
-      .where('model', '=', this.#model)
-      .where('id', '=', id)
-      .execute();
+    this.#forgetAhead(id);
+    const rows = await this.#run<{ uid: string | null }>(
+      'delete from oidc_payloads where tenant = $1 and model = $2 and id = $3 returning uid',
+      [this.#tenant, this.#model, id],
+    );
+    for (const row of rows) if (row.uid) this.#forgetAhead(id, row.uid);
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {
-    await this.#db
-      .deleteFrom('oidc_payloads')
-      .where('tenant', '=', this.#tenant)
-      .where('model', '=', this.#model)
-      .where('grant_id', '=', grantId)
-      .execute();
+    await this.#run('delete from oidc_payloads where tenant = $1 and model = $2 and grant_id = $3', [
+      this.#tenant,
+      this.#model,
+      grantId,
+    ]);
   }
 }
 

@@ -143,6 +143,9 @@ const DEFAULT_TTL: OidcTtl = {
   keyRetention: 7 * 86400,
 };
 
+/** Artifacts whose use reads their grant next (the adapter reads it along with them). */
+const GRANT_ARTIFACTS = new Set(['AccessToken', 'RefreshToken', 'AuthorizationCode']);
+
 /** How often a node compares the issuer's change counter (clients, keys changed elsewhere). */
 const SYNC_MS = 2000;
 /** How often it compares the published key set anyway (a retired key's retention passing). */
@@ -292,10 +295,14 @@ export class OidcProvider {
   #adapter(model: string): Adapter {
     if (model === 'Client') return this.clients.adapter();
     const redis = this.options.redis;
-    if (redis && !DURABLE_MODELS.has(model)) {
-      return new RedisAdapter(redis, `edugate:oidc:${this.tenant}:`, model);
-    }
-    return new DatabaseAdapter(this.db, this.tenant, model);
+    const inDatabase = (name: string) => !redis || DURABLE_MODELS.has(name);
+    if (!inDatabase(model)) return new RedisAdapter(redis as Redis, `edugate:oidc:${this.tenant}:`, model);
+    // A code or token is followed in the same request by its grant (and its session, when the
+    // token ends with it): one statement reads all of them.
+    const companions = GRANT_ARTIFACTS.has(model)
+      ? { grant: inDatabase('Grant'), session: inDatabase('Session') }
+      : undefined;
+    return new DatabaseAdapter(this.db, this.tenant, model, companions ? { companions } : {});
   }
 
   #cookieKeys(): string[] {
