@@ -11,6 +11,7 @@
 //   reactivated (never one an administrator suspended).
 import { recordAudit } from '../../platform/audit/audit-log.ts';
 import { platformView } from '../../platform/database/platform-schema.ts';
+import type { RoleContext } from '../../platform/runtime/role.ts';
 import {
   RISC_ACCOUNT_DISABLED,
   RISC_ACCOUNT_ENABLED,
@@ -19,6 +20,7 @@ import {
 } from '../../platform/security-events/index.ts';
 import { changeAccountState } from '../account/lifecycle.ts';
 import type { CloudDatabase, CloudTx } from '../db.ts';
+import type { CloudTables } from '../schema.ts';
 import type { CloudServices } from '../services.ts';
 
 /** Receives the registered counties' SETs; each county is picked by the SET's `iss`. */
@@ -36,12 +38,13 @@ export function countyEventReceiver(services: CloudServices): SecurityEventRecei
         enabled: county.enabled,
       };
     },
-    handle: (tx, event) => applyCountyEvent(services, tx, event),
+    handle: (tx, event) => applyCountyEvent(services.ctx, tx, event),
   });
 }
 
+/** Applies one verified county event in the receiver's transaction (see the policy above). */
 export async function applyCountyEvent(
-  services: CloudServices,
+  ctx: Pick<RoleContext<CloudTables>, 'urls'>,
   tx: CloudTx,
   event: VerifiedSecurityEvent,
 ): Promise<void> {
@@ -90,7 +93,7 @@ export async function applyCountyEvent(
       .executeTakeFirst();
     if (usable) return;
     if (reason === 'departed' || account.password_hash === null) {
-      await changeAccountState(services.ctx, tx, {
+      await changeAccountState(ctx, tx, {
         accountId: account.id,
         state: 'suspended',
         actor,
@@ -109,7 +112,7 @@ export async function applyCountyEvent(
     .execute();
   await audit('identity.enabled', {});
   if (account.state === 'suspended' && account.suspended_by === 'county') {
-    await changeAccountState(services.ctx, tx, {
+    await changeAccountState(ctx, tx, {
       accountId: account.id,
       state: 'active',
       actor,
