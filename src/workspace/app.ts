@@ -58,7 +58,7 @@ function statusBlock(ctx: Ctx, request: FastifyRequest, account: AccountRow): Sa
     return html`<div class="alert" role="alert"><p>${t('ws.state.suspended')}</p></div>`;
   switch (account.state) {
     case 'active':
-      return html`<div class="notice" role="status" data-state="active"><p id="google-address">${t('ws.state.active', { email })}</p></div>
+      return html`<div class="success" role="status" data-state="active"><p id="google-address">${t('ws.state.active', { email })}</p></div>
 <p><a class="button" id="google-signin" href="${googleSignInUrl(ctx)}">${t('ws.state.signin')}</a></p>`;
     case 'queued':
       return html`<div class="notice" role="status" data-state="queued"><p>${t('ws.state.queued', { email })}</p>

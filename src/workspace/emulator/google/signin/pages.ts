@@ -56,7 +56,7 @@ ${problem ? html`<div class="alert" role="alert"><p>${problem}</p></div>` : ''}
         request,
         request.t('google.home.title'),
         html`<h1>${request.t('google.home.title')}</h1>
-<div class="notice" role="status"><p id="signed-in">${request.t('google.home.signed_in', { email })}</p></div>
+<div class="success" role="status"><p id="signed-in">${request.t('google.home.signed_in', { email })}</p></div>
 ${user ? html`<p>${request.t('google.home.org_unit', { path: user.org_unit_path })}</p>` : ''}
 <form method="post" action="/signout"><input type="hidden" name="_csrf" value="${request.session.csrfToken()}">
 <button type="submit">${request.t('google.home.sign_out')}</button></form>`,
