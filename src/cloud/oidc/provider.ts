@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import {
+  type AccountRows,
   type OidcAccount,
   OidcProvider,
   type OidcProviderOptions,
@@ -22,8 +23,37 @@ export const CLOUD_TENANT = 'default';
  * the resource's answer); never kept across requests, so a suspension applies to the next one.
  */
 export function loadCloudAccount(services: CloudServices, id: string): Promise<CloudAccount | undefined> {
-  return requestScoped(`cloud:account:${id}`, () => services.accounts.byId(id));
+  return requestScoped(accountKey(id), () => services.accounts.byId(id));
 }
+
+const accountKey = (id: string) => `cloud:account:${id}`;
+
+/** A `cloud_accounts` row as `CloudAccounts` gives it (the same mapping as its `byId`). */
+export function cloudAccountFromRow(row: Selectable<CloudTables['cloud_accounts']>): CloudAccount {
+  return {
+    id: row.id,
+    name: row.name,
+    displayName: row.display_name,
+    familyName: row.family_name,
+    givenName: row.given_name,
+    backupEmail: row.backup_email,
+    pendingBackupEmail: row.pending_backup_email,
+    state: row.state,
+    isAdmin: row.is_admin,
+    hasPassword: row.password_hash !== null,
+    guidHash: row.guid_hash,
+    openid2Ids: row.openid2_ids,
+    createdAt: row.created_at,
+  };
+}
+
+/** The provider reads the account along with the token or session naming it (`loadCloudAccount`). */
+const CLOUD_ACCOUNT_ROWS: AccountRows = {
+  table: 'cloud_accounts',
+  id: 'id',
+  requestKey: accountKey,
+  fromRow: (row) => cloudAccountFromRow(row as Selectable<CloudTables['cloud_accounts']>),
+};
 
 /**
  * The education cloud's OpenID Connect provider at the cloud's origin (SPEC §4), built on the
@@ -47,6 +77,7 @@ export async function createCloudProvider(
     scopes: CLOUD_SCOPES,
     consentLines: CLOUD_CONSENT_LINES,
     accounts: {
+      rows: CLOUD_ACCOUNT_ROWS,
       async findAccount(accountId): Promise<OidcAccount | undefined> {
         const account = await loadCloudAccount(services, accountId);
         if (account?.state !== 'active') return undefined;

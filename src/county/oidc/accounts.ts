@@ -15,8 +15,10 @@ import { COUNTY_SCOPES } from './scopes.ts';
  * takes effect on the next request.
  */
 export function loadAccount(county: County, tenant: string, id: string): Promise<Account | undefined> {
-  return requestScoped(`county:${tenant}:account:${id}`, () => findAccountById(county.db, tenant, id));
+  return requestScoped(accountKey(tenant, id), () => findAccountById(county.db, tenant, id));
 }
+
+const accountKey = (tenant: string, id: string) => `county:${tenant}:account:${id}`;
 
 /**
  * The claims of an account as the county provider releases them (scopes pick among them; shapes
@@ -64,6 +66,14 @@ export function mayUseOidc(account: Account): boolean {
  */
 export function countyAccountSource(county: County, tenant: string): OidcAccountSource {
   return {
+    // The provider reads the row along with the token or session naming it (`loadAccount`).
+    rows: {
+      table: 'county_accounts',
+      id: 'id',
+      idType: 'uuid',
+      where: { tenant },
+      requestKey: (id) => accountKey(tenant, id),
+    },
     async findAccount(id, use) {
       const account = await loadAccount(county, tenant, id);
       if (!account) return undefined;

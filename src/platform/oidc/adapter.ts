@@ -14,14 +14,35 @@ export const DURABLE_MODELS = new Set([
 
 const epoch = () => Math.floor(Date.now() / 1000);
 
+/**
+ * Where a host role keeps its account rows, so that the provider can read the account a code,
+ * token or session names in the same statement as the artifact itself (a token check needs both).
+ * The row is left for the host's loader of the same request (`requestScoped(requestKey(id), …)`);
+ * nothing is kept beyond the request.
+ */
+export interface AccountRows {
+  /** The table in the role database, e.g. `county_accounts`. */
+  table: string;
+  /** Its key column: the OIDC subject. */
+  id: string;
+  /** `uuid` when the key column is a uuid (a subject that is not a UUID then matches no row). */
+  idType?: 'text' | 'uuid';
+  /** Further equality conditions, e.g. `{ tenant: 'cyc' }`. */
+  where?: Record<string, string>;
+  /** The key under which the host's loader reads the account with `requestScoped`. */
+  requestKey(accountId: string): string;
+  /** What the loader yields for a row (default: the row as read). */
+  fromRow?(row: Record<string, unknown>): unknown;
+}
+
 export interface DatabaseAdapterOptions {
   /**
-   * Artifacts whose next step in the same request is reading their grant (`Grant.find`) and, for
-   * tokens that end with the sign-in session, their session (`Session.findByUid`): read those rows
-   * in the same statement (`session` only when sessions are in this database) and leave them for
-   * that step. Set for codes and tokens.
+   * What the next steps of the same request read after this artifact: its grant (`Grant.find`),
+   * its session (`Session.findByUid`, for tokens that end with the sign-in session; only when
+   * sessions are in this database) and its account (the host's loader). They are read in the same
+   * statement and left for those steps. Set for codes, tokens and sessions.
    */
-  companions?: { grant: boolean; session: boolean };
+  companions?: { grant: boolean; session: boolean; account?: AccountRows | undefined };
 }
 
 interface PayloadRow {
@@ -39,6 +60,66 @@ function toPayload(row: PayloadRow | undefined): AdapterPayload | undefined {
   return payload;
 }
 
+const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
+const UUID = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
+/** Prefix of the statement's own columns; every other column is the account row's. */
+const OWN = 'oidc__';
+
+function quoted(name: string): string {
+  if (!IDENTIFIER.test(name)) throw new Error(`not a plain SQL identifier: ${name}`);
+  return `"${name}"`;
+}
+
+/**
+ * The statement reading an artifact with its companions: primary key lookups for the artifact
+ * and its grant, the session by its uid index, the account by the host table's key.
+ */
+function companionStatement(companions: NonNullable<DatabaseAdapterOptions['companions']>) {
+  const { grant, session, account } = companions;
+  const columns = [
+    `t.payload as ${OWN}payload`,
+    `t.expires_at as ${OWN}expires_at`,
+    `t.consumed_at as ${OWN}consumed_at`,
+    `t.grant_id as ${OWN}grant_id`,
+    `t.payload->>'sessionUid' as ${OWN}session_uid`,
+    `t.payload->>'accountId' as ${OWN}account_id`,
+  ];
+  const joins: string[] = [];
+  const parameters: string[] = [];
+  if (grant) {
+    columns.push(`g.payload as ${OWN}g_payload`, `g.expires_at as ${OWN}g_expires_at`);
+    columns.push(`g.consumed_at as ${OWN}g_consumed_at`);
+    joins.push(
+      `left join oidc_payloads g on g.tenant = t.tenant and g.model = 'Grant' and g.id = t.grant_id`,
+    );
+  }
+  if (session) {
+    columns.push(`s.payload as ${OWN}s_payload`, `s.expires_at as ${OWN}s_expires_at`);
+    columns.push(`s.consumed_at as ${OWN}s_consumed_at`);
+    joins.push(
+      `left join oidc_payloads s on s.tenant = t.tenant and s.model = 'Session' and s.uid = t.payload->>'sessionUid'`,
+    );
+  }
+  if (account) {
+    const subject =
+      account.idType === 'uuid'
+        ? `case when t.payload->>'accountId' ~ '${UUID}' then (t.payload->>'accountId')::uuid end`
+        : `t.payload->>'accountId'`;
+    const conditions = [`a.${quoted(account.id)} = ${subject}`];
+    for (const [column, value] of Object.entries(account.where ?? {})) {
+      parameters.push(value);
+      conditions.push(`a.${quoted(column)} = $${3 + parameters.length}`);
+    }
+    columns.push(`a.${quoted(account.id)} as ${OWN}a_key`, 'a.*');
+    joins.push(`left join ${quoted(account.table)} a on ${conditions.join(' and ')}`);
+  }
+  return {
+    text: `select ${columns.join(', ')} from oidc_payloads t ${joins.join(' ')}
+      where t.tenant = $1 and t.model = $2 and t.id = $3`,
+    parameters,
+  };
+}
+
 /**
  * oidc-provider storage on the role database (PGlite or PostgreSQL): one row per artifact, its
  * JSON payload in the row, found by primary key (tenant, model, id) and written by one statement.
@@ -49,12 +130,14 @@ export class DatabaseAdapter implements Adapter {
   readonly #tenant: string;
   readonly #model: string;
   readonly #companions: DatabaseAdapterOptions['companions'];
+  readonly #companionStatement: { text: string; parameters: string[] } | undefined;
 
   constructor(db: Kysely<OidcTables>, tenant: string, model: string, options: DatabaseAdapterOptions = {}) {
     this.#db = db;
     this.#tenant = tenant;
     this.#model = model;
     this.#companions = options.companions;
+    this.#companionStatement = options.companions ? companionStatement(options.companions) : undefined;
   }
 
   async #run<R>(text: string, parameters: unknown[]): Promise<R[]> {
@@ -97,7 +180,7 @@ export class DatabaseAdapter implements Adapter {
   async find(id: string): Promise<AdapterPayload | undefined> {
     const ahead = takeRequestValue<PayloadRow | null>(this.#aheadKey(this.#model, 'id', id));
     if (ahead !== undefined) return toPayload(ahead ?? undefined);
-    if (this.#companions) return this.#findWithCompanions(id);
+    if (this.#companionStatement) return this.#findWithCompanions(id, this.#companionStatement);
     const [row] = await this.#run<PayloadRow>(
       'select payload, expires_at, consumed_at from oidc_payloads where tenant = $1 and model = $2 and id = $3',
       [this.#tenant, this.#model, id],
@@ -105,49 +188,51 @@ export class DatabaseAdapter implements Adapter {
     return toPayload(row);
   }
 
-  /** The artifact, with its grant and session read in the same statement and left for later. */
-  async #findWithCompanions(id: string): Promise<AdapterPayload | undefined> {
-    const { grant, session } = this.#companions ?? { grant: false, session: false };
-    const [row] = await this.#run<
-      PayloadRow & {
-        grant_id: string | null;
-        g_payload: unknown;
-        g_expires_at: Date | null;
-        g_consumed_at: Date | null;
-        s_uid: string | null;
-        s_payload: unknown;
-        s_expires_at: Date | null;
-        s_consumed_at: Date | null;
-      }
-    >(
-      `select t.payload, t.expires_at, t.consumed_at, t.grant_id,
-         ${grant ? 'g.payload' : 'null'} as g_payload, ${grant ? 'g.expires_at' : 'null'} as g_expires_at,
-         ${grant ? 'g.consumed_at' : 'null'} as g_consumed_at,
-         t.payload->>'sessionUid' as s_uid,
-         ${session ? 's.payload' : 'null'} as s_payload, ${session ? 's.expires_at' : 'null'} as s_expires_at,
-         ${session ? 's.consumed_at' : 'null'} as s_consumed_at
-       from oidc_payloads t
-       ${grant ? "left join oidc_payloads g on g.tenant = t.tenant and g.model = 'Grant' and g.id = t.grant_id" : ''}
-       ${session ? "left join oidc_payloads s on s.tenant = t.tenant and s.model = 'Session' and s.uid = t.payload->>'sessionUid'" : ''}
-       where t.tenant = $1 and t.model = $2 and t.id = $3`,
-      [this.#tenant, this.#model, id],
-    );
+  /** The artifact, with its companions read in the same statement and left for later steps. */
+  async #findWithCompanions(
+    id: string,
+    statement: { text: string; parameters: string[] },
+  ): Promise<AdapterPayload | undefined> {
+    const [row] = await this.#run<Record<string, unknown>>(statement.text, [
+      this.#tenant,
+      this.#model,
+      id,
+      ...statement.parameters,
+    ]);
     if (!row) return undefined;
-    if (grant && row.grant_id) {
-      leaveRequestValue(this.#aheadKey('Grant', 'id', row.grant_id), {
-        payload: row.g_payload,
-        expires_at: row.g_expires_at,
-        consumed_at: row.g_consumed_at,
+    const own = (column: string) => row[`${OWN}${column}`] as never;
+    const { grant, session, account } = this.#companions ?? { grant: false, session: false };
+    const grantId = own('grant_id') as string | null;
+    if (grant && grantId) {
+      leaveRequestValue(this.#aheadKey('Grant', 'id', grantId), {
+        payload: own('g_payload'),
+        expires_at: own('g_expires_at'),
+        consumed_at: own('g_consumed_at'),
       });
     }
-    if (session && row.s_uid) {
-      leaveRequestValue(this.#aheadKey('Session', 'uid', row.s_uid), {
-        payload: row.s_payload,
-        expires_at: row.s_expires_at,
-        consumed_at: row.s_consumed_at,
+    const sessionUid = own('session_uid') as string | null;
+    if (session && sessionUid) {
+      leaveRequestValue(this.#aheadKey('Session', 'uid', sessionUid), {
+        payload: own('s_payload'),
+        expires_at: own('s_expires_at'),
+        consumed_at: own('s_consumed_at'),
       });
     }
-    return toPayload(row);
+    const accountId = own('account_id') as string | null;
+    if (account && accountId) {
+      let value: unknown;
+      if (own('a_key') !== null) {
+        const accountRow: Record<string, unknown> = {};
+        for (const [column, v] of Object.entries(row)) if (!column.startsWith(OWN)) accountRow[column] = v;
+        value = account.fromRow ? account.fromRow(accountRow) : accountRow;
+      }
+      leaveRequestValue(account.requestKey(accountId), Promise.resolve(value));
+    }
+    return toPayload({
+      payload: own('payload'),
+      expires_at: own('expires_at'),
+      consumed_at: own('consumed_at'),
+    });
   }
 
   async findByUid(uid: string): Promise<AdapterPayload | undefined> {

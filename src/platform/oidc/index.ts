@@ -78,7 +78,13 @@
  * - Resource APIs (resource.ts): `verifyAccessToken(oidc, request, scopes)`,
  *   `resourceHandler(oidc, scopes, respond)`; errors per RFC 6750.
  */
-export { DatabaseAdapter, DURABLE_MODELS, RedisAdapter, sweepExpiredPayloads } from './adapter.ts';
+export {
+  type AccountRows,
+  DatabaseAdapter,
+  DURABLE_MODELS,
+  RedisAdapter,
+  sweepExpiredPayloads,
+} from './adapter.ts';
 export { oidcAdminRoutes } from './admin.ts';
 export { oidcCommands } from './cli.ts';
 export { type ClientInput, type ClientRecord, ClientRegistry, type IssuedClient } from './clients.ts';

@@ -11,7 +11,13 @@ import Provider, {
 import type { Logger } from 'pino';
 import type { I18n } from '../i18n/i18n.ts';
 import type { Brand } from '../views/layout.ts';
-import { DatabaseAdapter, DURABLE_MODELS, RedisAdapter, sweepExpiredPayloads } from './adapter.ts';
+import {
+  type AccountRows,
+  DatabaseAdapter,
+  DURABLE_MODELS,
+  RedisAdapter,
+  sweepExpiredPayloads,
+} from './adapter.ts';
 import { ClientRegistry } from './clients.ts';
 import { ConsentStore } from './consents.ts';
 import { SigningKeyStore } from './keys.ts';
@@ -70,6 +76,12 @@ export interface OidcAccountSource {
    * any more (suspended, departed, …), which makes them fail with `invalid_grant`/`invalid_token`.
    */
   findAccount(accountId: string, use: 'interaction' | 'token'): Promise<OidcAccount | undefined>;
+  /**
+   * Where the account rows are in the role database, when `findAccount` reads them through
+   * `requestScoped(rows.requestKey(id), …)`: the provider then reads the account in the same
+   * statement as the code, token or session that names it (still once per request).
+   */
+  rows?: AccountRows;
 }
 
 /**
@@ -297,11 +309,14 @@ export class OidcProvider {
     const redis = this.options.redis;
     const inDatabase = (name: string) => !redis || DURABLE_MODELS.has(name);
     if (!inDatabase(model)) return new RedisAdapter(redis as Redis, `edugate:oidc:${this.tenant}:`, model);
-    // A code or token is followed in the same request by its grant (and its session, when the
-    // token ends with it): one statement reads all of them.
+    // A code or token is followed in the same request by its grant, its session (when the token
+    // ends with it) and its account; a session by its account: one statement reads all of them.
+    const account = this.options.accounts.rows;
     const companions = GRANT_ARTIFACTS.has(model)
-      ? { grant: inDatabase('Grant'), session: inDatabase('Session') }
-      : undefined;
+      ? { grant: inDatabase('Grant'), session: inDatabase('Session'), account }
+      : model === 'Session' && account
+        ? { grant: false, session: false, account }
+        : undefined;
     return new DatabaseAdapter(this.db, this.tenant, model, companions ? { companions } : {});
   }
 
