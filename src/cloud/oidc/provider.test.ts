@@ -4,6 +4,7 @@ import { openDatabase } from '../../platform/database/connect.ts';
 import type { PlatformTables } from '../../platform/database/platform-schema.ts';
 import { type CloudInstance, startCloudInstance } from '../testing/cloud-instance.ts';
 import { CookieBrowser, formOn, type PageResult } from '../testing/cookie-browser.ts';
+import { cloudAccountFromRow } from './provider.ts';
 
 const REDIRECT = 'http://127.0.0.1:9/callback';
 const PASSWORD = 'Provider-test-2026';
@@ -356,5 +357,68 @@ describe('the cloud OIDC provider with openid-client', () => {
     });
     expect(revoked.status).toBe(401);
     await expect(client.refreshTokenGrant(config, tokens.refresh_token ?? '')).rejects.toThrow();
+  });
+
+  it('ends the cloud session at RP-initiated logout after a signing key rotation too', async () => {
+    const config = await discover();
+    const browser = new CookieBrowser();
+    const callback = await authorize(
+      browser,
+      client.buildAuthorizationUrl(config, { redirect_uri: REDIRECT, scope: 'openid', state: 'k' }),
+    );
+    const tokens = await client.authorizationCodeGrant(config, callback, { expectedState: 'k' });
+    expect((await browser.follow(`${cloud.url}/account`)).url.pathname).toBe('/account');
+    // The core rebuilds its oidc-provider instance; the logout listener comes with it (onProvider).
+    await cloud.services.oidc!.rotateKeys();
+    const logout = client.buildEndSessionUrl(config, {
+      id_token_hint: tokens.id_token ?? '',
+      post_logout_redirect_uri: 'http://127.0.0.1:9/bye',
+    });
+    const confirm = await browser.follow(logout, { stopBefore: 'http://127.0.0.1:9/' });
+    const done = await submit(browser, confirm, 'logout', { logout: 'yes' });
+    expect(done.url.href).toContain('http://127.0.0.1:9/bye');
+    expect((await browser.follow(`${cloud.url}/account`)).url.pathname).toBe('/login');
+  });
+
+  it('refuses the tokens of a suspended account on the very next request, and serves them again once active', async () => {
+    const config = await discover();
+    const callback = await authorize(
+      new CookieBrowser(),
+      client.buildAuthorizationUrl(config, {
+        redirect_uri: REDIRECT,
+        scope: 'openid profile eduinfo',
+        state: 'x',
+      }),
+    );
+    const tokens = await client.authorizationCodeGrant(config, callback, { expectedState: 'x' });
+    const userinfo = () =>
+      fetch(`${cloud.url}/oidc/v1/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+    const profile = () =>
+      fetch(`${cloud.url}/moeresource/api/v1/oidc/profile`, {
+        headers: { authorization: `Bearer ${tokens.access_token}` },
+      });
+    expect((await userinfo()).status).toBe(200);
+    expect((await profile()).status).toBe(200);
+    await cloud.services.accounts.setState(accountId, 'suspended');
+    try {
+      const [info, resource] = await Promise.all([userinfo(), profile()]);
+      expect(info.status).toBe(401);
+      expect(resource.status).toBe(401);
+      await expect(client.refreshTokenGrant(config, tokens.refresh_token ?? '')).rejects.toMatchObject({
+        error: 'invalid_grant',
+      });
+    } finally {
+      await cloud.services.accounts.setState(accountId, 'active');
+    }
+    expect(await (await userinfo()).json()).toMatchObject({ sub: accountId, name: '吳弘凱' });
+  });
+
+  it('reads an account row along with a token the way CloudAccounts reads it', async () => {
+    const row = await cloud.services.db
+      .selectFrom('cloud_accounts')
+      .selectAll()
+      .where('id', '=', accountId)
+      .executeTakeFirstOrThrow();
+    expect(cloudAccountFromRow(row)).toEqual(await cloud.services.accounts.byId(accountId));
   });
 });

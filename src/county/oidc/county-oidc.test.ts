@@ -7,7 +7,12 @@ import { oidcCommands } from '../../platform/oidc/index.ts';
 import { formOf, TestBrowser } from '../../platform/oidc/testing.ts';
 import { embeddedTestDatabase } from '../../platform/testing/databases.ts';
 import { freePort } from '../../platform/testing/ports.ts';
+import { identityClaims } from '../accounts/claims.ts';
+import { findAccountById } from '../accounts/repository.ts';
+import type { AccountStatus } from '../schema.ts';
 import { type CountyTestApp, startCountyTestApp } from '../testing.ts';
+import { countyClaims } from './accounts.ts';
+import { COUNTY_SCOPES } from './scopes.ts';
 
 const TEACHER01 = DEMO_COUNTY_ACCOUNTS.find((a) => a.username === 'teacher01')!;
 const CYCADMIN = DEMO_COUNTY_ACCOUNTS.find((a) => a.username === 'cycadmin')!;
@@ -362,6 +367,77 @@ describe('county OIDC provider (嘉義縣 /cyc, 臺南市 /tn)', () => {
         .set({ status: 'active' })
         .where('id', '=', TEACHER01.id)
         .execute();
+    }
+  });
+
+  it('refuses the token of an account suspended or departed on the very next request', async () => {
+    const db = county.county.db;
+    const config = await cloudConfig();
+    const { tokens } = await tokensFor(config, cloudRedirect, 'openid exchangedata guid');
+    const setStatus = (status: AccountStatus) =>
+      db.updateTable('county_accounts').set({ status }).where('id', '=', TEACHER01.id).execute();
+    const userinfo = () => fetch(`${issuer}/oidc/v1/userinfo`, bearer(tokens.access_token));
+    const guid = () => fetch(`${issuer}/cncresource/api/v1/guid`, bearer(tokens.access_token));
+    try {
+      for (const status of ['suspended', 'departed'] as const) {
+        // Served a moment ago; nothing of it is kept for the next request.
+        expect((await userinfo()).status).toBe(200);
+        expect((await guid()).status).toBe(200);
+        await setStatus(status);
+        const [info, resource] = await Promise.all([userinfo(), guid()]);
+        expect(info.status).toBe(401);
+        expect(info.headers.get('www-authenticate')).toContain('invalid_token');
+        expect(resource.status).toBe(401);
+        await expect(client.refreshTokenGrant(config, tokens.refresh_token as string)).rejects.toMatchObject({
+          error: 'invalid_grant',
+        });
+        await setStatus('active');
+      }
+      expect((await userinfo()).status).toBe(200);
+    } finally {
+      await setStatus('active');
+    }
+  });
+
+  it('computes the claims of the scopes asked for, in the shapes of identityClaims', async () => {
+    const account = await findAccountById(county.county.db, 'cyc', TEACHER01.id);
+    if (!account) throw new Error('demo account missing');
+    const identity = await identityClaims(county.county, account);
+    expect(await countyClaims(county.county, account)).toEqual({
+      sub: identity.sub,
+      preferred_username: identity.preferred_username,
+      name: identity.name,
+      family_name: identity.family_name,
+      given_name: identity.given_name,
+      email: identity.email,
+      email_verified: identity.email_verified,
+      schoolid: identity.eduinfo.schoolid,
+      titles: identity.eduinfo.titles,
+      classinfo: [],
+      guid: identity.guid,
+      personid: identity.personid,
+    });
+    // The national ID is decrypted only for a token whose scopes release guid or personid.
+    const decrypt = vi.spyOn(county.county.vault, 'decrypt');
+    try {
+      const config = await cloudConfig();
+      const plain = await tokensFor(config, cloudRedirect, 'openid profile email');
+      expect(await client.fetchUserInfo(config, plain.tokens.access_token, TEACHER01.id)).not.toHaveProperty(
+        'guid',
+      );
+      expect(decrypt).not.toHaveBeenCalled();
+      const withGuid = await tokensFor(config, cloudRedirect, 'openid guid');
+      expect(await client.fetchUserInfo(config, withGuid.tokens.access_token, TEACHER01.id)).toMatchObject({
+        guid: nationalIdGuid(TEACHER01.nationalId),
+      });
+      expect(decrypt).toHaveBeenCalled();
+    } finally {
+      decrypt.mockRestore();
+    }
+    // Every scope's claims are among those computed for it.
+    for (const [scope, names] of Object.entries(COUNTY_SCOPES)) {
+      const claims = await countyClaims(county.county, account, new Set(['sub', ...names]));
+      for (const name of names) expect(claims, `${scope}: ${name}`).toHaveProperty(name);
     }
   });
 

@@ -1,13 +1,14 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../database/connect.ts';
 import { testDatabases } from '../testing/databases.ts';
 import { missingService, redisAvailable, TEST_REDIS_URL } from '../testing/services.ts';
-import { DatabaseAdapter, RedisAdapter, sweepExpiredPayloads } from './adapter.ts';
+import { type AccountRows, DatabaseAdapter, RedisAdapter, sweepExpiredPayloads } from './adapter.ts';
 import { oidcMigrations } from './migrations.ts';
+import { requestScoped, withRequestCache } from './request-cache.ts';
 import { type OidcTables, oidcView } from './schema.ts';
 
 type Factory = (model: string) => Adapter;
@@ -137,6 +138,94 @@ for (const kind of await testDatabases()) {
         expect(await sweepExpiredPayloads(db)).toBe(1);
         const left = await db.selectFrom('oidc_payloads').select('id').orderBy('id').execute();
         expect(left.map((r) => r.id)).toEqual(['forever', 'live']);
+      } finally {
+        await opened.close();
+      }
+    });
+  });
+}
+
+for (const kind of await testDatabases()) {
+  describe(`oidc adapter companions: ${kind.name}`, () => {
+    it('reads a token with its grant, session and account in one statement, for that request only', async () => {
+      const opened = await kind.open(oidcMigrations('0901_oidc_contract'));
+      try {
+        const db: Kysely<OidcTables> = oidcView(opened.db);
+        await sql`create table test_accounts (id uuid primary key, tenant text not null, name text not null)`.execute(
+          opened.db,
+        );
+        const alice = randomUUID();
+        const elsewhere = randomUUID();
+        await sql`insert into test_accounts values (${alice}, 't1', 'alice'), (${elsewhere}, 't2', 'other')`.execute(
+          opened.db,
+        );
+        const rows: AccountRows = {
+          table: 'test_accounts',
+          id: 'id',
+          idType: 'uuid',
+          where: { tenant: 't1' },
+          requestKey: (id) => `test:account:${id}`,
+        };
+        const tokens = new DatabaseAdapter(db, 't1', 'AccessToken', {
+          companions: { grant: true, session: true, account: rows },
+        });
+        const grants = new DatabaseAdapter(db, 't1', 'Grant');
+        const sessions = new DatabaseAdapter(db, 't1', 'Session');
+        const load = (id: string) => requestScoped(rows.requestKey(id), async () => 'read separately');
+        await grants.upsert('g1', { jti: 'g1', accountId: alice } as AdapterPayload, 60);
+        await sessions.upsert('s1', { jti: 's1', uid: 'u1', accountId: alice } as AdapterPayload, 60);
+        const token = { jti: 'at1', grantId: 'g1', sessionUid: 'u1', accountId: alice };
+        await tokens.upsert('at1', token as AdapterPayload, 60);
+
+        await withRequestCache(async () => {
+          expect(await tokens.find('at1')).toEqual(token);
+          // Changed after the statement: this request goes on with what it read together.
+          await sql`delete from oidc_payloads where model in ('Grant', 'Session')`.execute(opened.db);
+          await sql`update test_accounts set name = 'changed' where id = ${alice}`.execute(opened.db);
+          expect(await grants.find('g1')).toMatchObject({ accountId: alice });
+          expect(await sessions.findByUid('u1')).toMatchObject({ jti: 's1' });
+          expect(await load(alice)).toMatchObject({ id: alice, tenant: 't1', name: 'alice' });
+          // Left for one step only: reading the grant again reads the database.
+          expect(await grants.find('g1')).toBeUndefined();
+        });
+        // The next request sees the database as it is.
+        await withRequestCache(async () => {
+          expect(await tokens.find('at1')).toEqual(token);
+          expect(await grants.find('g1')).toBeUndefined();
+          expect(await sessions.findByUid('u1')).toBeUndefined();
+          expect(await load(alice)).toMatchObject({ name: 'changed' });
+        });
+        // Outside a request nothing is left behind.
+        await grants.upsert('g1', { jti: 'g1', accountId: alice } as AdapterPayload, 60);
+        expect(await tokens.find('at1')).toEqual(token);
+        await grants.destroy('g1');
+        expect(await grants.find('g1')).toBeUndefined();
+
+        // A write in the same request forgets what was read ahead.
+        await grants.upsert('g1', { jti: 'g1', accountId: alice, v: 1 } as AdapterPayload, 60);
+        await withRequestCache(async () => {
+          await tokens.find('at1');
+          await grants.upsert('g1', { jti: 'g1', accountId: alice, v: 2 } as AdapterPayload, 60);
+          expect(await grants.find('g1')).toMatchObject({ v: 2 });
+        });
+
+        // No account for another tenant's subject, nor for a subject that is not a UUID.
+        for (const accountId of [elsewhere, 'not-a-uuid']) {
+          await tokens.upsert('at2', { jti: 'at2', accountId } as AdapterPayload, 60);
+          await withRequestCache(async () => {
+            expect(await tokens.find('at2')).toMatchObject({ accountId });
+            expect(await load(accountId)).toBeUndefined();
+          });
+        }
+        // An expired grant read along with a token is not found, as when read alone.
+        await grants.upsert('g1', { jti: 'g1', accountId: alice } as AdapterPayload, 60);
+        await sql`update oidc_payloads set expires_at = now() - interval '1 second' where model = 'Grant'`.execute(
+          opened.db,
+        );
+        await withRequestCache(async () => {
+          await tokens.find('at1');
+          expect(await grants.find('g1')).toBeUndefined();
+        });
       } finally {
         await opened.close();
       }

@@ -55,6 +55,7 @@ export async function startTestIssuer(options: {
   accounts: TestAccount[];
   registrationToken?: string;
   ttl?: OidcProviderOptions['ttl'];
+  onProvider?: OidcProviderOptions['onProvider'];
 }): Promise<TestIssuer> {
   const log = createLogger('warn');
   const app = await createRoleApp({
@@ -96,6 +97,7 @@ export async function startTestIssuer(options: {
     secureCookies: false,
     log,
     ttl: options.ttl,
+    ...(options.onProvider ? { onProvider: options.onProvider } : {}),
   });
   await mountProtocol(app, oidc);
   await app.register(
