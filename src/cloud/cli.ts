@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { callAdmin } from '../cli/admin-call.ts';
 import type { CliCommand } from '../cli/commands.ts';
+import { printAdminResult } from '../cli/output.ts';
 import type { Config } from '../platform/config/options.ts';
 
 const USAGE = `usage:
@@ -13,13 +14,7 @@ const USAGE = `usage:
   edugate cloud role assign --code CODE --account NAME [--school SCHOOLID]`;
 
 async function call(config: Config, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown) {
-  const response = await callAdmin(config, 'cloud', method, `/admin/api/cloud${path}`, body);
-  if (response.status >= 400) {
-    console.error(JSON.stringify(response.body));
-    return 1;
-  }
-  console.log(JSON.stringify(response.body, null, 2));
-  return 0;
+  return printAdminResult(callAdmin(config, 'cloud', method, `/admin/api/cloud${path}`, body));
 }
 
 function need(values: Record<string, unknown>, ...names: string[]): string | undefined {

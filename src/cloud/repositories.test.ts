@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../platform/errors/app-error.ts';
+import { SecretBox } from '../platform/security/secret-box.ts';
 import { testDatabases } from '../platform/testing/databases.ts';
 import { CloudAccounts } from './account/accounts.ts';
 import { CountyRegistry } from './broker/counties.ts';
-import { SecretBox } from './broker/secret-box.ts';
 import type { CloudDb } from './db.ts';
 import { checkAccountName } from './first-login/account-name.ts';
 import { LoginFlows } from './first-login/flows.ts';

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { callAdmin } from '../cli/admin-call.ts';
 import type { CliCommand } from '../cli/commands.ts';
+import { printAdminResult } from '../cli/output.ts';
 import type { Config } from '../platform/config/options.ts';
 
 const USAGE = `usage:
@@ -11,13 +12,7 @@ const USAGE = `usage:
   edugate workspace suspend|reactivate --user CLOUD_NAME [--reason TEXT]`;
 
 async function call(config: Config, method: 'GET' | 'POST', path: string, body?: unknown) {
-  const response = await callAdmin(config, 'workspace', method, `/admin/api/workspace${path}`, body);
-  if (response.status >= 400) {
-    console.error(JSON.stringify(response.body));
-    return 1;
-  }
-  console.log(JSON.stringify(response.body, null, 2));
-  return 0;
+  return printAdminResult(callAdmin(config, 'workspace', method, `/admin/api/workspace${path}`, body));
 }
 
 /** `edugate workspace …`: the activation portal's provisioning jobs, accounts and lifecycle. */

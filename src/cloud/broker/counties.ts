@@ -1,9 +1,9 @@
 import type { Selectable } from 'kysely';
 import { z } from 'zod';
 import { AppError } from '../../platform/errors/app-error.ts';
+import type { SecretBox } from '../../platform/security/secret-box.ts';
 import { type CloudDb, isUniqueViolation } from '../db.ts';
 import type { CloudTables } from '../schema.ts';
-import type { SecretBox } from './secret-box.ts';
 
 /** A county portal the cloud brokers logins from (the cloud is its OIDC relying party). */
 export interface CountyConnection {

@@ -1,4 +1,6 @@
-import { createPrivateKey, generateKeyPairSync, randomBytes, sign, X509Certificate } from 'node:crypto';
+import 'reflect-metadata';
+import { createPrivateKey, randomBytes, webcrypto, X509Certificate } from 'node:crypto';
+import * as x509 from '@peculiar/x509';
 
 export interface SigningKeyPair {
   /** PKCS#8 PEM. */
@@ -8,57 +10,12 @@ export interface SigningKeyPair {
   notAfter: Date;
 }
 
-// A minimal DER writer: enough for one self-signed certificate (RFC 5280), nothing more.
-function der(tag: number, content: Buffer): Buffer {
-  const n = content.length;
-  let length: Buffer;
-  if (n < 0x80) length = Buffer.from([n]);
-  else {
-    const bytes: number[] = [];
-    for (let v = n; v > 0; v >>= 8) bytes.unshift(v & 0xff);
-    length = Buffer.from([0x80 | bytes.length, ...bytes]);
-  }
-  return Buffer.concat([Buffer.from([tag]), length, content]);
-}
-const seq = (...items: Buffer[]) => der(0x30, Buffer.concat(items));
-const set = (...items: Buffer[]) => der(0x31, Buffer.concat(items));
-const explicit = (n: number, item: Buffer) => der(0xa0 + n, item);
-const nullValue = () => Buffer.from([0x05, 0x00]);
-const utf8 = (s: string) => der(0x0c, Buffer.from(s, 'utf8'));
-const bool = (v: boolean) => der(0x01, Buffer.from([v ? 0xff : 0x00]));
-const octets = (b: Buffer) => der(0x04, b);
-const bits = (b: Buffer) => der(0x03, Buffer.concat([Buffer.from([0]), b]));
-
-function integer(bytes: Buffer): Buffer {
-  const positive = (bytes[0] ?? 0) & 0x80 ? Buffer.concat([Buffer.from([0]), bytes]) : bytes;
-  return der(0x02, positive);
-}
-
-function oid(dotted: string): Buffer {
-  const parts = dotted.split('.').map(Number);
-  const out: number[] = [40 * (parts[0] ?? 0) + (parts[1] ?? 0)];
-  for (const part of parts.slice(2)) {
-    const chunk: number[] = [];
-    let v = part;
-    do {
-      chunk.unshift(v & 0x7f);
-      v = Math.floor(v / 128);
-    } while (v > 0);
-    for (let i = 0; i < chunk.length - 1; i++) chunk[i] = (chunk[i] ?? 0) | 0x80;
-    out.push(...chunk);
-  }
-  return der(0x06, Buffer.from(out));
-}
-
-function time(date: Date): Buffer {
-  const iso = date.toISOString().replace(/[-:T]/g, '').slice(0, 14);
-  // RFC 5280: UTCTime until 2049, GeneralizedTime from 2050.
-  return date.getUTCFullYear() < 2050
-    ? der(0x17, Buffer.from(`${iso.slice(2)}Z`))
-    : der(0x18, Buffer.from(`${iso}Z`));
-}
-
-const SHA256_WITH_RSA = seq(oid('1.2.840.113549.1.1.11'), nullValue());
+const RSA_SHA256 = {
+  name: 'RSASSA-PKCS1-v1_5',
+  hash: 'SHA-256',
+  publicExponent: new Uint8Array([1, 0, 1]),
+  modulusLength: 2048,
+};
 
 function pem(label: string, body: Buffer): string {
   const text = body
@@ -68,38 +25,28 @@ function pem(label: string, body: Buffer): string {
   return `-----BEGIN ${label}-----\n${text}\n-----END ${label}-----\n`;
 }
 
-/** A new RSA-2048 key and a self-signed certificate for signing SAML messages. */
-export function generateSigningKeyPair(commonName: string, validDays = 3650): SigningKeyPair {
-  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+/** A new RSA-2048 key and a self-signed certificate (RFC 5280, via @peculiar/x509) for signing SAML messages. */
+export async function generateSigningKeyPair(commonName: string, validDays = 3650): Promise<SigningKeyPair> {
+  x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+  const keys = await webcrypto.subtle.generateKey(RSA_SHA256, true, ['sign', 'verify']);
   const notBefore = new Date(Date.now() - 60_000);
   const notAfter = new Date(Date.now() + validDays * 86_400_000);
-  const name = seq(set(seq(oid('2.5.4.3'), utf8(commonName))));
-  const extensions = explicit(
-    3,
-    seq(
-      seq(oid('2.5.29.19'), bool(true), octets(seq())), // basicConstraints: not a CA
-      seq(oid('2.5.29.15'), bool(true), octets(der(0x03, Buffer.from([0x07, 0x80])))), // keyUsage: digitalSignature
-    ),
-  );
   const serial = randomBytes(16);
   serial[0] = (serial[0] ?? 0) & 0x7f;
-  const tbs = seq(
-    explicit(0, integer(Buffer.from([2]))),
-    integer(serial),
-    SHA256_WITH_RSA,
-    name,
-    seq(time(notBefore), time(notAfter)),
-    name,
-    publicKey.export({ type: 'spki', format: 'der' }),
-    extensions,
-  );
-  const signature = sign('sha256', tbs, privateKey);
-  const certificate = seq(tbs, SHA256_WITH_RSA, bits(signature));
-  return {
-    privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-    certificatePem: pem('CERTIFICATE', certificate),
+  const certificate = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: serial.toString('hex'),
+    name: [{ CN: [commonName] }],
+    notBefore,
     notAfter,
-  };
+    signingAlgorithm: RSA_SHA256,
+    keys: keys as unknown as CryptoKeyPair,
+    extensions: [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+    ],
+  });
+  const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey));
+  return { privateKeyPem: pem('PRIVATE KEY', pkcs8), certificatePem: certificate.toString('pem'), notAfter };
 }
 
 /** The base64 DER body of a PEM certificate, as XML-DSig and SAML metadata carry it. */

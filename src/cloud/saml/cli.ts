@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { callAdmin } from '../../cli/admin-call.ts';
 import type { CliCommand } from '../../cli/commands.ts';
+import { printAdminResult } from '../../cli/output.ts';
 import type { Config } from '../../platform/config/options.ts';
 
 const USAGE = `usage:
@@ -22,13 +23,7 @@ async function readMetadata(source: string): Promise<string> {
 }
 
 async function call(config: Config, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown) {
-  const response = await callAdmin(config, 'cloud', method, `/admin/api/saml${path}`, body);
-  if (response.status >= 400) {
-    console.error(JSON.stringify(response.body));
-    return 1;
-  }
-  console.log(JSON.stringify(response.body, null, 2));
-  return 0;
+  return printAdminResult(callAdmin(config, 'cloud', method, `/admin/api/saml${path}`, body));
 }
 
 /** `edugate saml …`: service providers and signing keys of the education cloud's SAML IdP. */

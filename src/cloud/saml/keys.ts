@@ -1,6 +1,7 @@
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { PlatformTables } from '../../platform/database/platform-schema.ts';
+import { SecretBox } from '../../platform/security/secret-box.ts';
 import { generateSigningKeyPair } from './certificates.ts';
 import type { SamlTables } from './schema.ts';
 
@@ -12,30 +13,6 @@ export interface SigningKey {
   certificatePem: string;
 }
 
-/** AES-256-GCM under a key derived from the installation secret: a database copy alone signs nothing. */
-class KeySeal {
-  readonly #key: Buffer;
-  constructor(secret: string) {
-    this.#key = Buffer.from(hkdfSync('sha256', secret, 'edugate', 'saml-signing-key', 32));
-  }
-  seal(text: string): string {
-    const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', this.#key, iv);
-    const body = Buffer.concat([cipher.update(text, 'utf8'), cipher.final()]);
-    return ['v1', iv, cipher.getAuthTag(), body]
-      .map((p) => (typeof p === 'string' ? p : p.toString('base64url')))
-      .join('.');
-  }
-  open(sealed: string): string {
-    const [, iv = '', tag = '', body = ''] = sealed.split('.');
-    const decipher = createDecipheriv('aes-256-gcm', this.#key, Buffer.from(iv, 'base64url'));
-    decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-    return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString(
-      'utf8',
-    );
-  }
-}
-
 /**
  * The IdP's two signing certificates: `current` signs every response, `next` is already in the
  * metadata so service providers (Google accepts two certificates per SSO profile) can register it
@@ -43,18 +20,18 @@ class KeySeal {
  */
 export class SigningKeys {
   readonly #db: SamlDb;
-  readonly #seal: KeySeal;
+  readonly #seal: SecretBox;
   readonly #commonName: string;
   #cache: { at: number; current: SigningKey; published: string[] } | undefined;
 
   constructor(db: SamlDb, secret: string, commonName: string) {
     this.#db = db;
-    this.#seal = new KeySeal(secret);
+    this.#seal = new SecretBox(secret, 'saml-signing-key');
     this.#commonName = commonName;
   }
 
   async #create(state: 'current' | 'next'): Promise<void> {
-    const pair = generateSigningKeyPair(
+    const pair = await generateSigningKeyPair(
       `${this.#commonName} SAML signing ${new Date().toISOString().slice(0, 10)}`,
     );
     await this.#db

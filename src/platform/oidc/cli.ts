@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { CliCommand } from '../../cli/commands.ts';
+import { printAdminResult } from '../../cli/output.ts';
 import type { Config } from '../config/options.ts';
 import type { RoleName } from '../database/connect.ts';
 
@@ -27,13 +28,10 @@ async function call(
   path: string,
   body?: unknown,
 ) {
-  const response = await callAdmin(config, role, method, path, body);
-  if (response.status >= 400) {
-    console.error(JSON.stringify(response.body));
-    return 1;
-  }
-  console.log(JSON.stringify(response.body, null, path.endsWith('/clients') && method === 'POST' ? 0 : 2));
-  return 0;
+  return printAdminResult(
+    callAdmin(config, role, method, path, body),
+    path.endsWith('/clients') && method === 'POST',
+  );
 }
 
 /**

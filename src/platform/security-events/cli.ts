@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { CliCommand } from '../../cli/commands.ts';
+import { printAdminResult } from '../../cli/output.ts';
 import type { Config } from '../config/options.ts';
 import type { RoleName } from '../database/connect.ts';
 
@@ -49,21 +50,10 @@ export function securityEventCommands(callAdmin: AdminCall): Record<string, CliC
           console.error(USAGE);
           return 2;
         }
-        const call = async (method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown) => {
-          const response = await callAdmin(
-            config,
-            role as RoleName,
-            method,
-            `/admin/api/security-events${path}`,
-            body,
+        const call = (method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown) =>
+          printAdminResult(
+            callAdmin(config, role as RoleName, method, `/admin/api/security-events${path}`, body),
           );
-          if (response.status >= 400) {
-            console.error(JSON.stringify(response.body));
-            return 1;
-          }
-          console.log(JSON.stringify(response.body, null, 2));
-          return 0;
-        };
         const id = values.id ? encodeURIComponent(values.id) : undefined;
         if (noun === 'deliveries') {
           return call(
