@@ -72,7 +72,9 @@ function quoted(name: string): string {
 
 /**
  * The statement reading an artifact with its companions: primary key lookups for the artifact
- * and its grant, the session by its uid index, the account by the host table's key.
+ * and its grant, the session by its uid index, the account by the host table's key. Grant and
+ * session come as `[payload, expires_at, consumed_at]` from scalar subqueries (cheaper for the
+ * planner than joins), the account as a joined row.
  */
 function companionStatement(companions: NonNullable<DatabaseAdapterOptions['companions']>) {
   const { grant, session, account } = companions;
@@ -86,19 +88,15 @@ function companionStatement(companions: NonNullable<DatabaseAdapterOptions['comp
   ];
   const joins: string[] = [];
   const parameters: string[] = [];
+  const triple = 'json_build_array(c.payload, c.expires_at, c.consumed_at)';
   if (grant) {
-    columns.push(`g.payload as ${OWN}g_payload`, `g.expires_at as ${OWN}g_expires_at`);
-    columns.push(`g.consumed_at as ${OWN}g_consumed_at`);
-    joins.push(
-      `left join oidc_payloads g on g.tenant = t.tenant and g.model = 'Grant' and g.id = t.grant_id`,
-    );
+    columns.push(`(select ${triple} from oidc_payloads c
+      where c.tenant = t.tenant and c.model = 'Grant' and c.id = t.grant_id) as ${OWN}grant`);
   }
   if (session) {
-    columns.push(`s.payload as ${OWN}s_payload`, `s.expires_at as ${OWN}s_expires_at`);
-    columns.push(`s.consumed_at as ${OWN}s_consumed_at`);
-    joins.push(
-      `left join oidc_payloads s on s.tenant = t.tenant and s.model = 'Session' and s.uid = t.payload->>'sessionUid'`,
-    );
+    columns.push(`(select ${triple} from oidc_payloads c
+      where c.tenant = t.tenant and c.model = 'Session' and c.uid = t.payload->>'sessionUid' limit 1)
+      as ${OWN}session`);
   }
   if (account) {
     const subject =
@@ -202,21 +200,18 @@ export class DatabaseAdapter implements Adapter {
     if (!row) return undefined;
     const own = (column: string) => row[`${OWN}${column}`] as never;
     const { grant, session, account } = this.#companions ?? { grant: false, session: false };
+    // `[payload, expires_at, consumed_at]`, or null when there is no such row.
+    const companion = (value: unknown): PayloadRow | null => {
+      const triple = (typeof value === 'string' ? JSON.parse(value) : value) as unknown[] | null;
+      return triple
+        ? { payload: triple[0], expires_at: triple[1] as string, consumed_at: triple[2] as string }
+        : null;
+    };
     const grantId = own('grant_id') as string | null;
-    if (grant && grantId) {
-      leaveRequestValue(this.#aheadKey('Grant', 'id', grantId), {
-        payload: own('g_payload'),
-        expires_at: own('g_expires_at'),
-        consumed_at: own('g_consumed_at'),
-      });
-    }
+    if (grant && grantId) leaveRequestValue(this.#aheadKey('Grant', 'id', grantId), companion(own('grant')));
     const sessionUid = own('session_uid') as string | null;
     if (session && sessionUid) {
-      leaveRequestValue(this.#aheadKey('Session', 'uid', sessionUid), {
-        payload: own('s_payload'),
-        expires_at: own('s_expires_at'),
-        consumed_at: own('s_consumed_at'),
-      });
+      leaveRequestValue(this.#aheadKey('Session', 'uid', sessionUid), companion(own('session')));
     }
     const accountId = own('account_id') as string | null;
     if (account && accountId) {

@@ -62,7 +62,10 @@
  *   `findAccount(id, 'token')` for token, userinfo and resource APIs — return undefined for a
  *   suspended or departed account and every token of it stops working. It is asked once per
  *   request (never cached across requests). `claims(use, scope, claims)` gets what oidc-provider
- *   needs; `wantedClaims(scopes, scope, claims)` gives the claim names to compute.
+ *   needs; `wantedClaims(scopes, scope, claims)` gives the claim names to compute. With
+ *   `accounts.rows` (`{ table, id, where, requestKey }`) the account row is read in the same
+ *   statement as the code, token or session naming it and handed to the host's
+ *   `requestScoped(requestKey(id), …)` loader: a userinfo call is then one query.
  * - Per-request values (request-cache.ts): `requestScoped(key, load)` reads a value once per
  *   oidc-provider request or resource API call (e.g. the host's account row shared by its prompts
  *   and `findAccount`); outside a request it just loads.
@@ -74,7 +77,9 @@
  *   the old one published for `ttl.keyRetention` (7 days).
  * - Storage: tables from `oidcMigrations(name)`; grants and refresh tokens always in the
  *   database, the rest in Redis when configured. One row per artifact (JSON payload), found by
- *   primary key, written by one statement.
+ *   primary key, written by one statement; a code or token is read together with its grant, its
+ *   session (when in the database) and its account, which the next steps of the same request
+ *   use instead of reading them again.
  * - Resource APIs (resource.ts): `verifyAccessToken(oidc, request, scopes)`,
  *   `resourceHandler(oidc, scopes, respond)`; errors per RFC 6750.
  */

@@ -281,11 +281,6 @@ export class OidcProvider {
     }
   }
 
-  /** The former name of `sync()`. */
-  refreshKeysIfChanged(): Promise<void> {
-    return this.sync();
-  }
-
   /** Adds a new signing key (it signs from now on; the old one stays published) and reloads. */
   async rotateKeys() {
     const key = await this.keys.rotate();
