@@ -192,7 +192,7 @@ function mapAdapter() {
 }
 
 /** The baseline: oidc-provider alone, in-memory storage, same paths, TTLs and token policy. */
-export async function bareTarget(): Promise<Target> {
+async function bareTarget(): Promise<Target> {
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}`;
   const clientId = DEMO_CLIENTS.cloudAtCounty.clientId;
@@ -270,7 +270,7 @@ export async function bareTarget(): Promise<Target> {
 }
 
 /** Signed-in relying-party sessions, one per worker, and the loops the figures measure. */
-export async function loopsFor(t: Target, concurrency: number) {
+async function loopsFor(t: Target, concurrency: number) {
   // Each worker refreshes its own refresh token, as separate relying-party sessions would.
   const sessions = await Promise.all(Array.from({ length: concurrency }, () => codeFlow(t)));
   for (let i = 0; i < 20; i++) await userinfo(t, sessions[0]?.access_token ?? '');

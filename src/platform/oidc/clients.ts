@@ -51,7 +51,7 @@ const newSecret = () => randomBytes(32).toString('base64url');
 const CACHE_MS = 5 * 60_000;
 const CACHE_ENTRIES = 1000;
 
-/** A client as the provider serves it: the decrypted metadata, or undefined (unknown, disabled). */
+/** A client as the provider serves it: the decrypted metadata, or undefined when disabled. */
 interface CachedClient {
   at: number;
   metadata: Readonly<Record<string, unknown>> | undefined;
@@ -283,8 +283,9 @@ export class ClientRegistry {
       if (row.secret_ciphertext) metadata.client_secret = this.#box.open(row.secret_ciphertext);
       Object.freeze(metadata);
     }
-    // A change seen while the row was read may be newer than the row: do not keep it then.
-    if (generation === this.#generation) {
+    // A change seen while the row was read may be newer than the row: do not keep it then. Ids
+    // that name no client are not kept either (made-up ids must not crowd the real ones out).
+    if (row && generation === this.#generation) {
       if (this.#cache.size >= CACHE_ENTRIES) this.#cache.clear();
       this.#cache.set(clientId, { at: Date.now(), metadata });
     }
