@@ -65,6 +65,14 @@ export async function startCloudAccount(page: Page, realName: string, shot: Shot
 /** After 「我不喜歡上面的帳號」: types a name, waits for 「可以使用」, 下一步. */
 export async function chooseCloudName(page: Page, name: string, shot: Shot): Promise<void> {
   const field = page.locator('#name');
+  // A suggested name fills the field and is checked at once.
+  const suggestion = page.locator('.suggestions button').first();
+  const suggested = await suggestion.getAttribute('data-name');
+  if (suggested) {
+    await suggestion.click();
+    expect(await field.inputValue()).toBe(suggested);
+    await expect.poll(() => page.locator('#name-status').textContent()).toContain(`「${suggested}」可以使用`);
+  }
   await field.fill('');
   await field.pressSequentially(name, { delay: 20 });
   await expect.poll(() => page.locator('#name-status').textContent()).toContain(`「${name}」可以使用`);

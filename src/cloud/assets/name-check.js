@@ -34,4 +34,13 @@
     clearTimeout(timer);
     timer = setTimeout(check, 250);
   });
+  // A suggested name fills the field and is checked at once.
+  for (const button of document.querySelectorAll('.suggestions button[data-name]')) {
+    button.addEventListener('click', () => {
+      input.value = button.dataset.name;
+      input.focus();
+      clearTimeout(timer);
+      check();
+    });
+  }
 })();

@@ -81,7 +81,10 @@ ${violations(request, options.problems)}
 <p id="name-status" role="status" aria-live="polite"></p>
 ${
   options.suggestions && options.suggestions.length > 0
-    ? html`<ul class="suggestions">${options.suggestions.map((s) => html`<li><code>${s}</code></li>`)}</ul>`
+    ? html`<p id="suggestions-label">${t('cloud.first.name.suggestions')}</p>
+<ul class="suggestions" aria-labelledby="suggestions-label">${options.suggestions.map(
+        (s) => html`<li><button type="button" class="secondary" data-name="${s}">${s}</button></li>`,
+      )}</ul>`
     : ''
 }
 <p><button type="submit">${t('cloud.first.name.next')}</button></p>
