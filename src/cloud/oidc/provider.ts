@@ -71,6 +71,7 @@ export async function createCloudProvider(
     tenant: CLOUD_TENANT,
     issuer: ctx.urls.cloud,
     db: ctx.db as unknown as Kysely<unknown>,
+    dbKind: ctx.dbKind,
     redis: ctx.redis,
     installationSecret: ctx.secrets.secret,
     registrationToken: ctx.secrets.registrationToken,

@@ -58,6 +58,7 @@ export function countyOidcExtension(): CountyExtension & { migrations: RoleModul
         issuer: county.tenantUrl(tenant.code),
         routePrefix: `/${tenant.code}`,
         db: county.ctx.db,
+        dbKind: county.ctx.dbKind,
         redis: county.ctx.redis,
         installationSecret: county.ctx.secrets.secret,
         registrationToken: county.ctx.secrets.registrationToken,

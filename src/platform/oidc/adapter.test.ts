@@ -118,9 +118,11 @@ for (const kind of await testDatabases()) {
   adapterContract(kind.name, async () => {
     database = await kind.open(oidcMigrations('0901_oidc_contract'));
     const db = oidcView(database.db);
+    // As the provider builds them: short-lived artifacts commit lazily on PostgreSQL.
+    const asyncCommit = database.kind === 'postgres';
     return {
-      factory: (model) => new DatabaseAdapter(db, 't1', model),
-      other: (model) => new DatabaseAdapter(db, 't2', model),
+      factory: (model) => new DatabaseAdapter(db, 't1', model, { asyncCommit }),
+      other: (model) => new DatabaseAdapter(db, 't2', model, { asyncCommit }),
       close: () => database.close(),
     };
   });
@@ -138,6 +140,43 @@ for (const kind of await testDatabases()) {
         expect(await sweepExpiredPayloads(db)).toBe(1);
         const left = await db.selectFrom('oidc_payloads').select('id').orderBy('id').execute();
         expect(left.map((r) => r.id)).toEqual(['forever', 'live']);
+      } finally {
+        await opened.close();
+      }
+    });
+
+    it('writes short-lived artifacts with a lazy commit that stays within their statement', async () => {
+      const opened = await kind.open(oidcMigrations('0901_oidc_contract'));
+      try {
+        // One connection throughout: the setting must not outlive the write.
+        await opened.db.connection().execute(async (connection) => {
+          const db: Kysely<OidcTables> = oidcView(connection);
+          const setting = async () =>
+            (await sql<{ value: string }>`select current_setting('synchronous_commit') as value`.execute(db))
+              .rows[0]?.value;
+          const before = await setting();
+          const options = { asyncCommit: opened.kind === 'postgres' };
+          const codes = new DatabaseAdapter(db, 't1', 'AuthorizationCode', options);
+          const grants = new DatabaseAdapter(db, 't1', 'Grant', options);
+          await codes.upsert('c1', { jti: 'c1', grantId: 'g1' } as AdapterPayload, 60);
+          await codes.upsert('c1', { jti: 'c1', grantId: 'g2' } as AdapterPayload, 60);
+          await codes.consume('c1');
+          await grants.upsert('g2', { jti: 'g2' } as AdapterPayload, 600);
+          expect(await setting()).toBe(before);
+          expect(await codes.find('c1')).toMatchObject({
+            jti: 'c1',
+            grantId: 'g2',
+            consumed: expect.any(Number),
+          });
+          expect(await grants.find('g2')).toEqual({ jti: 'g2' });
+          const row = await db
+            .selectFrom('oidc_payloads')
+            .select(['grant_id', 'expires_at'])
+            .where('id', '=', 'c1')
+            .executeTakeFirstOrThrow();
+          expect(row.grant_id).toBe('g2');
+          expect(new Date(row.expires_at as Date).getTime()).toBeGreaterThan(Date.now());
+        });
       } finally {
         await opened.close();
       }

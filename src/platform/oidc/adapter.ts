@@ -43,6 +43,11 @@ export interface DatabaseAdapterOptions {
    * statement and left for those steps. Set for codes, tokens and sessions.
    */
   companions?: { grant: boolean; session: boolean; account?: AccountRows | undefined };
+  /**
+   * PostgreSQL only (never on PGlite): writes of a short-lived model commit without waiting for
+   * the WAL flush. Ignored for `DURABLE_MODELS`.
+   */
+  asyncCommit?: boolean;
 }
 
 interface PayloadRow {
@@ -119,9 +124,34 @@ function companionStatement(companions: NonNullable<DatabaseAdapterOptions['comp
 }
 
 /**
+ * Makes a write statement commit without waiting for the WAL flush: its transaction (the
+ * statement's own) runs with `synchronous_commit = off`, set locally: the pooled connection's
+ * next statement runs with its own setting again.
+ */
+const LAZY_COMMIT = "with lazy as materialized (select set_config('synchronous_commit', 'off', true))";
+
+const UPSERT_COLUMNS = 'oidc_payloads (tenant, model, id, payload, grant_id, uid, user_code, expires_at)';
+const UPSERT_CONFLICT = `on conflict (tenant, model, id) do update set payload = excluded.payload,
+  grant_id = excluded.grant_id, uid = excluded.uid, user_code = excluded.user_code,
+  expires_at = excluded.expires_at`;
+const UPSERT = `insert into ${UPSERT_COLUMNS} values ($1, $2, $3, $4, $5, $6, $7, $8) ${UPSERT_CONFLICT}`;
+const UPSERT_LAZY = `${LAZY_COMMIT} insert into ${UPSERT_COLUMNS}
+  select $1, $2, $3, $4::jsonb, $5, $6, $7, $8::timestamptz from lazy ${UPSERT_CONFLICT}`;
+const CONSUME_WHERE = 'tenant = $2 and model = $3 and id = $4';
+const CONSUME = `update oidc_payloads set consumed_at = $1 where ${CONSUME_WHERE}`;
+const CONSUME_LAZY = `${LAZY_COMMIT} update oidc_payloads set consumed_at = $1::timestamptz from lazy
+  where ${CONSUME_WHERE}`;
+
+/**
  * oidc-provider storage on the role database (PGlite or PostgreSQL): one row per artifact, its
  * JSON payload in the row, found by primary key (tenant, model, id) and written by one statement.
  * The statements are fixed SQL (no query building on the hot path).
+ *
+ * Durability: with `asyncCommit` (PostgreSQL), codes, access tokens, sessions and interactions
+ * are written and consumed with `synchronous_commit = off` in the statement's own transaction —
+ * the durability Redis gives them: a database crash can lose the last few hundred milliseconds of
+ * them (a person signs in again), never corrupts anything. Grants, refresh tokens, clients and
+ * keys, and every deletion (logout, revocation), still wait for the flush.
  */
 export class DatabaseAdapter implements Adapter {
   readonly #db: Kysely<OidcTables>;
@@ -129,6 +159,8 @@ export class DatabaseAdapter implements Adapter {
   readonly #model: string;
   readonly #companions: DatabaseAdapterOptions['companions'];
   readonly #companionStatement: { text: string; parameters: string[] } | undefined;
+  readonly #upsert: string;
+  readonly #consume: string;
 
   constructor(db: Kysely<OidcTables>, tenant: string, model: string, options: DatabaseAdapterOptions = {}) {
     this.#db = db;
@@ -136,6 +168,9 @@ export class DatabaseAdapter implements Adapter {
     this.#model = model;
     this.#companions = options.companions;
     this.#companionStatement = options.companions ? companionStatement(options.companions) : undefined;
+    const lazy = options.asyncCommit === true && !DURABLE_MODELS.has(model);
+    this.#upsert = lazy ? UPSERT_LAZY : UPSERT;
+    this.#consume = lazy ? CONSUME_LAZY : CONSUME;
   }
 
   async #run<R>(text: string, parameters: unknown[]): Promise<R[]> {
@@ -156,23 +191,16 @@ export class DatabaseAdapter implements Adapter {
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
     this.#forgetAhead(id, payload.uid);
     const expires = expiresIn ? new Date(Date.now() + expiresIn * 1000) : null;
-    await this.#run(
-      `insert into oidc_payloads (tenant, model, id, payload, grant_id, uid, user_code, expires_at)
-       values ($1, $2, $3, $4, $5, $6, $7, $8)
-       on conflict (tenant, model, id) do update set payload = excluded.payload,
-         grant_id = excluded.grant_id, uid = excluded.uid, user_code = excluded.user_code,
-         expires_at = excluded.expires_at`,
-      [
-        this.#tenant,
-        this.#model,
-        id,
-        JSON.stringify(payload),
-        payload.grantId ?? null,
-        payload.uid ?? null,
-        payload.userCode ?? null,
-        expires,
-      ],
-    );
+    await this.#run(this.#upsert, [
+      this.#tenant,
+      this.#model,
+      id,
+      JSON.stringify(payload),
+      payload.grantId ?? null,
+      payload.uid ?? null,
+      payload.userCode ?? null,
+      expires,
+    ]);
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
@@ -250,10 +278,7 @@ export class DatabaseAdapter implements Adapter {
 
   async consume(id: string): Promise<void> {
     this.#forgetAhead(id);
-    await this.#run(
-      'update oidc_payloads set consumed_at = $1 where tenant = $2 and model = $3 and id = $4',
-      [new Date(), this.#tenant, this.#model, id],
-    );
+    await this.#run(this.#consume, [new Date(), this.#tenant, this.#model, id]);
   }
 
   async destroy(id: string): Promise<void> {

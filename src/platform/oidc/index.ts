@@ -19,6 +19,7 @@
  *   tenant: 'cyc',                        // key in the role database; 'default' for one issuer
  *   issuer: `${ctx.urls.county}/cyc`,     // a path is fine; routes mount under it
  *   db: ctx.db, redis: ctx.redis,         // Redis (when set) keeps codes, access tokens, sessions
+ *   dbKind: ctx.dbKind,                   // PostgreSQL: those commit without waiting for the flush
  *   installationSecret: ctx.secrets.secret,
  *   registrationToken: ctx.secrets.registrationToken, // DCR at /oidc/v1/registration
  *   scopes: { openid: ['sub'], email: ['email', 'email_verified'], … },  // scope → claims

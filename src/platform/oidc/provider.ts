@@ -107,6 +107,11 @@ export interface OidcProviderOptions<DB = unknown> {
   routePrefix?: string;
   /** The role database (any table map: the OIDC tables come from `oidcMigrations`). */
   db: Kysely<DB>;
+  /**
+   * `ctx.dbKind`. On PostgreSQL, short-lived artifacts kept in the database commit without
+   * waiting for the WAL flush (see `DatabaseAdapter`); PGlite (the default) writes as usual.
+   */
+  dbKind?: 'pglite' | 'postgres';
   /** When set, short-lived artifacts (codes, access tokens, sessions, interactions) live here. */
   redis?: Redis | undefined;
   /** The installation secret: encrypts client secrets and signing keys, signs cookies. */
@@ -312,7 +317,13 @@ export class OidcProvider {
       : model === 'Session' && account
         ? { grant: false, session: false, account }
         : undefined;
-    return new DatabaseAdapter(this.db, this.tenant, model, companions ? { companions } : {});
+    const asyncCommit = this.options.dbKind === 'postgres';
+    return new DatabaseAdapter(
+      this.db,
+      this.tenant,
+      model,
+      companions ? { companions, asyncCommit } : { asyncCommit },
+    );
   }
 
   #cookieKeys(): string[] {

@@ -89,8 +89,13 @@ for (const kind of await testDatabases()) {
 
     beforeAll(async () => {
       database = await kind.open(oidcMigrations('0901_oidc_sync'));
-      a = await startTestIssuer({ db: database.db, accounts: [ALICE] });
-      b = await startTestIssuer({ db: database.db, accounts: [ALICE], onProvider: (p) => built.push(p) });
+      a = await startTestIssuer({ db: database.db, dbKind: database.kind, accounts: [ALICE] });
+      b = await startTestIssuer({
+        db: database.db,
+        dbKind: database.kind,
+        accounts: [ALICE],
+        onProvider: (p) => built.push(p),
+      });
     });
     afterAll(async () => {
       await a?.close();

@@ -51,6 +51,7 @@ export interface TestIssuer {
  */
 export async function startTestIssuer(options: {
   db: Kysely<unknown>;
+  dbKind?: 'pglite' | 'postgres';
   redis?: Redis | undefined;
   accounts: TestAccount[];
   registrationToken?: string;
@@ -70,6 +71,7 @@ export async function startTestIssuer(options: {
     tenant: 't1',
     issuer: `${origin}/t1`,
     db: options.db,
+    dbKind: options.dbKind,
     redis: options.redis,
     installationSecret: 'test-installation-secret-0123456789',
     registrationToken: options.registrationToken,
