@@ -56,7 +56,8 @@ export interface NewIdentity {
 type AccountRow = Selectable<CloudTables['cloud_accounts']>;
 type IdentityRow = Selectable<CloudTables['cloud_identities']>;
 
-function toAccount(row: AccountRow): CloudAccount {
+/** A `cloud_accounts` row as the rest of the cloud sees it (also used by the OIDC provider's read-ahead). */
+export function cloudAccountFromRow(row: AccountRow): CloudAccount {
   return {
     id: row.id,
     name: row.name,
@@ -101,7 +102,7 @@ export class CloudAccounts {
 
   async byId(id: string, db: CloudTx = this.#db): Promise<CloudAccount | undefined> {
     const row = await db.selectFrom('cloud_accounts').selectAll().where('id', '=', id).executeTakeFirst();
-    return row && toAccount(row);
+    return row && cloudAccountFromRow(row);
   }
 
   async byName(name: string): Promise<CloudAccount | undefined> {
@@ -110,7 +111,7 @@ export class CloudAccounts {
       .selectAll()
       .where('name', '=', name.toLowerCase())
       .executeTakeFirst();
-    return row && toAccount(row);
+    return row && cloudAccountFromRow(row);
   }
 
   async byGuidHash(guidHash: string): Promise<CloudAccount | undefined> {
@@ -119,7 +120,7 @@ export class CloudAccounts {
       .selectAll()
       .where('guid_hash', '=', guidHash)
       .executeTakeFirst();
-    return row && toAccount(row);
+    return row && cloudAccountFromRow(row);
   }
 
   /** The account a county identity is linked to. */
@@ -131,7 +132,7 @@ export class CloudAccounts {
       .where('cloud_identities.issuer', '=', issuer)
       .where('cloud_identities.subject', '=', subject)
       .executeTakeFirst();
-    return row && toAccount(row);
+    return row && cloudAccountFromRow(row);
   }
 
   async isNameTaken(name: string): Promise<boolean> {
@@ -157,7 +158,7 @@ export class CloudAccounts {
     if (options.query)
       q = q.where('name', 'like', `%${options.query.toLowerCase().replace(/[%_\\]/g, '\\$&')}%`);
     const rows = await q.limit(options.limit ?? 100).execute();
-    return rows.map(toAccount);
+    return rows.map(cloudAccountFromRow);
   }
 
   /** Creates an account; `name_taken` when the name (or the guid hash) already belongs to one. */
@@ -182,7 +183,7 @@ export class CloudAccounts {
         })
         .returningAll()
         .executeTakeFirstOrThrow();
-      return toAccount(row);
+      return cloudAccountFromRow(row);
     } catch (error) {
       if (isUniqueViolation(error)) {
         const message = String((error as Error).message ?? '');

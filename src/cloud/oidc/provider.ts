@@ -9,7 +9,7 @@ import {
   wantedClaims,
 } from '../../platform/oidc/index.ts';
 import type { RoleContext } from '../../platform/runtime/role.ts';
-import type { CloudAccount } from '../account/accounts.ts';
+import { type CloudAccount, cloudAccountFromRow } from '../account/accounts.ts';
 import type { CloudTables } from '../schema.ts';
 import type { CloudServices } from '../services.ts';
 import { cloudClaims } from './claims.ts';
@@ -28,24 +28,7 @@ export function loadCloudAccount(services: CloudServices, id: string): Promise<C
 
 const accountKey = (id: string) => `cloud:account:${id}`;
 
-/** A `cloud_accounts` row as `CloudAccounts` gives it (the same mapping as its `byId`). */
-export function cloudAccountFromRow(row: Selectable<CloudTables['cloud_accounts']>): CloudAccount {
-  return {
-    id: row.id,
-    name: row.name,
-    displayName: row.display_name,
-    familyName: row.family_name,
-    givenName: row.given_name,
-    backupEmail: row.backup_email,
-    pendingBackupEmail: row.pending_backup_email,
-    state: row.state,
-    isAdmin: row.is_admin,
-    hasPassword: row.password_hash !== null,
-    guidHash: row.guid_hash,
-    openid2Ids: row.openid2_ids,
-    createdAt: row.created_at,
-  };
-}
+export { cloudAccountFromRow };
 
 /** The provider reads the account along with the token or session naming it (`loadCloudAccount`). */
 const CLOUD_ACCOUNT_ROWS: AccountRows = {
