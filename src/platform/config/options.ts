@@ -48,6 +48,12 @@ export const options = {
     doc: 'Connections per role in the PostgreSQL pool.',
     group: 'Storage',
   }),
+  databasePreparedStatements: option({
+    env: 'DATABASE_PREPARED_STATEMENTS',
+    schema: bool(true),
+    doc: 'Run SQL statements as named prepared statements on PostgreSQL (parsed and planned once per connection). Turn off behind a connection pooler that cannot keep prepared statements (PgBouncer in transaction mode before 1.21).',
+    group: 'Storage',
+  }),
   redisUrl: option({
     env: 'REDIS_URL',
     schema: optionalString.pipe(z.url({ protocol: /^rediss?$/ }).optional()),

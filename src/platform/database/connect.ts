@@ -4,6 +4,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { PGlitePool } from './pglite-pool.ts';
+import { PreparingClient } from './prepared-statements.ts';
 
 // Timestamps and numbers come back as JS values on both PGlite and pg.
 pg.types.setTypeParser(20, (v) => Number(v)); // int8 (counts) → number
@@ -19,6 +20,8 @@ export interface DatabaseTarget {
   /** PostgreSQL schema holding this role's tables (each role owns one). */
   schema: string;
   poolSize?: number;
+  /** PostgreSQL: run statements as named prepared statements (default true; see prepared-statements.ts). */
+  preparedStatements?: boolean;
 }
 
 export interface Database<T> {
@@ -36,6 +39,7 @@ export async function openDatabase<T>(target: DatabaseTarget): Promise<Database<
       connectionString: target.url,
       max: target.poolSize ?? 10,
       options: `-c search_path=${target.schema}`,
+      ...(target.preparedStatements === false ? {} : { Client: PreparingClient }),
     });
     const db = new Kysely<T>({ dialect: new PostgresDialect({ pool }) });
     await sql`create schema if not exists ${sql.id(target.schema)}`.execute(db);
@@ -52,10 +56,20 @@ export async function openDatabase<T>(target: DatabaseTarget): Promise<Database<
 
 /** The database target of a role under a given configuration. */
 export function roleDatabaseTarget(
-  config: { databaseUrl?: string | undefined; dataDir: string; databasePoolSize: number },
+  config: {
+    databaseUrl?: string | undefined;
+    dataDir: string;
+    databasePoolSize: number;
+    databasePreparedStatements?: boolean;
+  },
   role: RoleName,
 ): DatabaseTarget {
   return config.databaseUrl
-    ? { url: config.databaseUrl, schema: `edugate_${role}`, poolSize: config.databasePoolSize }
+    ? {
+        url: config.databaseUrl,
+        schema: `edugate_${role}`,
+        poolSize: config.databasePoolSize,
+        preparedStatements: config.databasePreparedStatements ?? true,
+      }
     : { dataDir: join(config.dataDir, 'db', role), schema: 'public' };
 }
