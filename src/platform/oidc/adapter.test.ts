@@ -272,6 +272,131 @@ for (const kind of await testDatabases()) {
   });
 }
 
+for (const kind of await testDatabases()) {
+  describe(`oidc adapter batches: ${kind.name}`, () => {
+    it('runs the reads, writes and consumptions of one turn as one statement each, every caller getting its own', async () => {
+      const opened = await kind.open(oidcMigrations('0901_oidc_contract'));
+      try {
+        // Each statement's result passes the plugin once (the adapter's fixed SQL included).
+        const statements: string[] = [];
+        const counted = opened.db.withPlugin({
+          transformQuery: (args) => args.node,
+          async transformResult(args) {
+            statements.push(args.queryId.queryId);
+            return args.result;
+          },
+        });
+        const db: Kysely<OidcTables> = oidcView(counted);
+        const asyncCommit = opened.kind === 'postgres';
+        const codes = new DatabaseAdapter(db, 't1', 'AuthorizationCode', { asyncCommit });
+        const ids = ['c1', 'c2', 'c3', 'c4'];
+        await Promise.all([
+          ...ids.map((id) => codes.upsert(id, { jti: id, accountId: `a-${id}` } as AdapterPayload, 60)),
+          // The same code saved twice in one turn: the later save counts.
+          codes.upsert('c4', { jti: 'c4', accountId: 'a-c4', v: 2 } as AdapterPayload, 60),
+        ]);
+        expect(statements).toHaveLength(1);
+
+        statements.length = 0;
+        const found = await Promise.all([...ids, 'missing', 'c1'].map((id) => codes.find(id)));
+        expect(statements).toHaveLength(1);
+        expect(found.map((payload) => payload?.accountId)).toEqual([
+          'a-c1',
+          'a-c2',
+          'a-c3',
+          'a-c4',
+          undefined,
+          'a-c1',
+        ]);
+        expect(found[3]).toMatchObject({ v: 2 });
+
+        statements.length = 0;
+        await Promise.all([codes.consume('c1'), codes.consume('c2'), codes.consume('c1')]);
+        expect(statements).toHaveLength(1);
+        const after = await Promise.all(ids.map((id) => codes.find(id)));
+        expect(after.map((payload) => typeof payload?.consumed)).toEqual([
+          'number',
+          'number',
+          'undefined',
+          'undefined',
+        ]);
+
+        // Sessions found by uid in one turn.
+        const sessions = new DatabaseAdapter(db, 't1', 'Session', { asyncCommit });
+        await Promise.all(
+          ['s1', 's2'].map((id) => sessions.upsert(id, { jti: id, uid: `u-${id}` } as AdapterPayload, 60)),
+        );
+        statements.length = 0;
+        const byUid = await Promise.all(['u-s2', 'u-none', 'u-s1'].map((uid) => sessions.findByUid(uid)));
+        expect(statements).toHaveLength(1);
+        expect(byUid.map((payload) => payload?.jti)).toEqual(['s2', undefined, 's1']);
+      } finally {
+        await opened.close();
+      }
+    });
+
+    it('leaves what a batched read brought along in the request that asked for it', async () => {
+      const opened = await kind.open(oidcMigrations('0901_oidc_contract'));
+      try {
+        const db: Kysely<OidcTables> = oidcView(opened.db);
+        await sql`create table test_accounts (id uuid primary key, tenant text not null, name text not null)`.execute(
+          opened.db,
+        );
+        const [alice, bob] = [randomUUID(), randomUUID()];
+        await sql`insert into test_accounts values (${alice}, 't1', 'alice'), (${bob}, 't1', 'bob')`.execute(
+          opened.db,
+        );
+        const rows: AccountRows = {
+          table: 'test_accounts',
+          id: 'id',
+          idType: 'uuid',
+          where: { tenant: 't1' },
+          requestKey: (id) => `test:account:${id}`,
+        };
+        const tokens = new DatabaseAdapter(db, 't1', 'AccessToken', {
+          companions: { grant: true, session: false, account: rows },
+        });
+        const grants = new DatabaseAdapter(db, 't1', 'Grant');
+        for (const [who, accountId] of [
+          ['alice', alice],
+          ['bob', bob],
+        ] as const) {
+          await grants.upsert(`g-${who}`, { jti: `g-${who}`, accountId } as AdapterPayload, 60);
+          await tokens.upsert(
+            `at-${who}`,
+            { jti: `at-${who}`, grantId: `g-${who}`, accountId } as AdapterPayload,
+            60,
+          );
+        }
+        const request = (who: string, accountId: string) =>
+          withRequestCache(async () => {
+            const token = await tokens.find(`at-${who}`);
+            const account = await requestScoped(rows.requestKey(accountId), async () => 'read separately');
+            const other = accountId === alice ? bob : alice;
+            const notMine = await requestScoped(rows.requestKey(other), async () => 'not read ahead');
+            const grant = await grants.find(`g-${who}`);
+            return { token: token?.jti, account, notMine, grant: grant?.jti };
+          });
+        const [a, b] = await Promise.all([request('alice', alice), request('bob', bob)]);
+        expect(a).toEqual({
+          token: 'at-alice',
+          account: expect.objectContaining({ name: 'alice' }),
+          notMine: 'not read ahead',
+          grant: 'g-alice',
+        });
+        expect(b).toEqual({
+          token: 'at-bob',
+          account: expect.objectContaining({ name: 'bob' }),
+          notMine: 'not read ahead',
+          grant: 'g-bob',
+        });
+      } finally {
+        await opened.close();
+      }
+    });
+  });
+}
+
 if (await redisAvailable()) {
   adapterContract('redis', async () => {
     const redis = new Redis(TEST_REDIS_URL);

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { CompiledQuery, type Kysely } from 'kysely';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
+import { TurnBatch } from '../database/turn-batch.ts';
 import { forgetRequestValue, leaveRequestValue, takeRequestValue } from './request-cache.ts';
 import type { OidcTables } from './schema.ts';
 
@@ -76,7 +77,7 @@ function quoted(name: string): string {
 }
 
 /**
- * The statement reading an artifact with its companions: primary key lookups for the artifact
+ * The statement reading artifacts (ids in `$3`) with their companions: primary key lookups for the artifact
  * and its grant, the session by its uid index, the account by the host table's key. Grant and
  * session come as `[payload, expires_at, consumed_at]` from scalar subqueries (cheaper for the
  * planner than joins), the account as a joined row.
@@ -84,6 +85,7 @@ function quoted(name: string): string {
 function companionStatement(companions: NonNullable<DatabaseAdapterOptions['companions']>) {
   const { grant, session, account } = companions;
   const columns = [
+    `t.id as ${OWN}id`,
     `t.payload as ${OWN}payload`,
     `t.expires_at as ${OWN}expires_at`,
     `t.consumed_at as ${OWN}consumed_at`,
@@ -118,7 +120,7 @@ function companionStatement(companions: NonNullable<DatabaseAdapterOptions['comp
   }
   return {
     text: `select ${columns.join(', ')} from oidc_payloads t ${joins.join(' ')}
-      where t.tenant = $1 and t.model = $2 and t.id = $3`,
+      where t.tenant = $1 and t.model = $2 and t.id = any($3::text[])`,
     parameters,
   };
 }
@@ -130,22 +132,48 @@ function companionStatement(companions: NonNullable<DatabaseAdapterOptions['comp
  */
 const LAZY_COMMIT = "with lazy as materialized (select set_config('synchronous_commit', 'off', true))";
 
-const UPSERT_COLUMNS = 'oidc_payloads (tenant, model, id, payload, grant_id, uid, user_code, expires_at)';
 const UPSERT_CONFLICT = `on conflict (tenant, model, id) do update set payload = excluded.payload,
   grant_id = excluded.grant_id, uid = excluded.uid, user_code = excluded.user_code,
   expires_at = excluded.expires_at`;
-const UPSERT = `insert into ${UPSERT_COLUMNS} values ($1, $2, $3, $4, $5, $6, $7, $8) ${UPSERT_CONFLICT}`;
-const UPSERT_LAZY = `${LAZY_COMMIT} insert into ${UPSERT_COLUMNS}
-  select $1, $2, $3, $4::jsonb, $5, $6, $7, $8::timestamptz from lazy ${UPSERT_CONFLICT}`;
-const CONSUME_WHERE = 'tenant = $2 and model = $3 and id = $4';
+/** Rows to write come as one JSON array in `$3` (one statement for a batch of upserts). */
+const UPSERT_ROWS = `json_to_recordset($3::json) as u(id text, payload jsonb, grant_id text, uid text,
+  user_code text, expires_at timestamptz)`;
+const UPSERT_INTO =
+  'insert into oidc_payloads (tenant, model, id, payload, grant_id, uid, user_code, expires_at)';
+const UPSERT_VALUES = 'select $1, $2, u.id, u.payload, u.grant_id, u.uid, u.user_code, u.expires_at';
+const UPSERT = `${UPSERT_INTO} ${UPSERT_VALUES} from ${UPSERT_ROWS} ${UPSERT_CONFLICT}`;
+const UPSERT_LAZY = `${LAZY_COMMIT} ${UPSERT_INTO} ${UPSERT_VALUES} from lazy, ${UPSERT_ROWS} ${UPSERT_CONFLICT}`;
+const CONSUME_WHERE = 'tenant = $2 and model = $3 and id = any($4::text[])';
 const CONSUME = `update oidc_payloads set consumed_at = $1 where ${CONSUME_WHERE}`;
 const CONSUME_LAZY = `${LAZY_COMMIT} update oidc_payloads set consumed_at = $1::timestamptz from lazy
   where ${CONSUME_WHERE}`;
+const FIND = `select id, payload, expires_at, consumed_at from oidc_payloads
+  where tenant = $1 and model = $2 and id = any($3::text[])`;
+const FIND_BY_UID = `select uid, payload, expires_at, consumed_at from oidc_payloads
+  where tenant = $1 and model = $2 and uid = any($3::text[])`;
+
+/** One row to upsert: its id and its JSON (taken when `upsert` is called, not at the flush). */
+interface UpsertRow {
+  id: string;
+  json: string;
+}
+
+/** The rows of `rows` keyed by `column`, in the order of `keys` (undefined where none). */
+function inOrder<R extends object>(keys: string[], rows: R[], column: string): Array<R | undefined> {
+  const byKey = new Map<unknown, R>();
+  for (const row of rows) {
+    const key = (row as Record<string, unknown>)[column];
+    if (!byKey.has(key)) byKey.set(key, row);
+  }
+  return keys.map((key) => byKey.get(key));
+}
 
 /**
  * oidc-provider storage on the role database (PGlite or PostgreSQL): one row per artifact, its
  * JSON payload in the row, found by primary key (tenant, model, id) and written by one statement.
- * The statements are fixed SQL (no query building on the hot path).
+ * The statements are fixed SQL (no query building on the hot path). Reads, upserts and
+ * consumptions made in the same turn of the event loop share one statement (`TurnBatch`): under
+ * load, concurrent requests at the same step cost one round trip together.
  *
  * Durability: with `asyncCommit` (PostgreSQL), codes, access tokens, sessions and interactions
  * are written and consumed with `synchronous_commit = off` in the statement's own transaction —
@@ -159,8 +187,10 @@ export class DatabaseAdapter implements Adapter {
   readonly #model: string;
   readonly #companions: DatabaseAdapterOptions['companions'];
   readonly #companionStatement: { text: string; parameters: string[] } | undefined;
-  readonly #upsert: string;
-  readonly #consume: string;
+  readonly #reads: TurnBatch<string, Record<string, unknown> | undefined>;
+  readonly #uidReads: TurnBatch<string, PayloadRow | undefined>;
+  readonly #upserts: TurnBatch<UpsertRow, void>;
+  readonly #consumes: TurnBatch<string, void>;
 
   constructor(db: Kysely<OidcTables>, tenant: string, model: string, options: DatabaseAdapterOptions = {}) {
     this.#db = db;
@@ -169,8 +199,30 @@ export class DatabaseAdapter implements Adapter {
     this.#companions = options.companions;
     this.#companionStatement = options.companions ? companionStatement(options.companions) : undefined;
     const lazy = options.asyncCommit === true && !DURABLE_MODELS.has(model);
-    this.#upsert = lazy ? UPSERT_LAZY : UPSERT;
-    this.#consume = lazy ? CONSUME_LAZY : CONSUME;
+    const statement = this.#companionStatement ?? { text: FIND, parameters: [] };
+    this.#reads = new TurnBatch(async (ids) => {
+      const rows = await this.#run<Record<string, unknown>>(statement.text, [
+        tenant,
+        model,
+        ids,
+        ...statement.parameters,
+      ]);
+      return inOrder(ids, rows, this.#companionStatement ? `${OWN}id` : 'id');
+    });
+    this.#uidReads = new TurnBatch<string, PayloadRow | undefined>(async (uids) =>
+      inOrder(uids, await this.#run<PayloadRow & { uid: string }>(FIND_BY_UID, [tenant, model, uids]), 'uid'),
+    );
+    this.#upserts = new TurnBatch(async (rows) => {
+      // The same artifact saved twice in one turn: the later save is the one that counts.
+      const latest = new Map(rows.map((row) => [row.id, row]));
+      const json = `[${[...latest.values()].map((row) => row.json).join(',')}]`;
+      await this.#run(lazy ? UPSERT_LAZY : UPSERT, [tenant, model, json]);
+      return rows.map(() => undefined);
+    });
+    this.#consumes = new TurnBatch(async (ids) => {
+      await this.#run(lazy ? CONSUME_LAZY : CONSUME, [new Date(), tenant, model, [...new Set(ids)]]);
+      return ids.map(() => undefined);
+    });
   }
 
   async #run<R>(text: string, parameters: unknown[]): Promise<R[]> {
@@ -190,42 +242,27 @@ export class DatabaseAdapter implements Adapter {
 
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
     this.#forgetAhead(id, payload.uid);
-    const expires = expiresIn ? new Date(Date.now() + expiresIn * 1000) : null;
-    await this.#run(this.#upsert, [
-      this.#tenant,
-      this.#model,
+    const json = JSON.stringify({
       id,
-      JSON.stringify(payload),
-      payload.grantId ?? null,
-      payload.uid ?? null,
-      payload.userCode ?? null,
-      expires,
-    ]);
+      payload,
+      grant_id: payload.grantId ?? null,
+      uid: payload.uid ?? null,
+      user_code: payload.userCode ?? null,
+      expires_at: expiresIn ? new Date(Date.now() + expiresIn * 1000).toISOString() : null,
+    });
+    await this.#upserts.add({ id, json });
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
     const ahead = takeRequestValue<PayloadRow | null>(this.#aheadKey(this.#model, 'id', id));
     if (ahead !== undefined) return toPayload(ahead ?? undefined);
-    if (this.#companionStatement) return this.#findWithCompanions(id, this.#companionStatement);
-    const [row] = await this.#run<PayloadRow>(
-      'select payload, expires_at, consumed_at from oidc_payloads where tenant = $1 and model = $2 and id = $3',
-      [this.#tenant, this.#model, id],
-    );
-    return toPayload(row);
+    const row = await this.#reads.add(id);
+    if (!this.#companionStatement) return toPayload(row as PayloadRow | undefined);
+    return row ? this.#withCompanions(row) : undefined;
   }
 
-  /** The artifact, with its companions read in the same statement and left for later steps. */
-  async #findWithCompanions(
-    id: string,
-    statement: { text: string; parameters: string[] },
-  ): Promise<AdapterPayload | undefined> {
-    const [row] = await this.#run<Record<string, unknown>>(statement.text, [
-      this.#tenant,
-      this.#model,
-      id,
-      ...statement.parameters,
-    ]);
-    if (!row) return undefined;
+  /** The artifact of a companion row; its companions are left for later steps of the request. */
+  #withCompanions(row: Record<string, unknown>): AdapterPayload | undefined {
     const own = (column: string) => row[`${OWN}${column}`] as never;
     const { grant, session, account } = this.#companions ?? { grant: false, session: false };
     // `[payload, expires_at, consumed_at]`, or null when there is no such row.
@@ -261,11 +298,7 @@ export class DatabaseAdapter implements Adapter {
   async findByUid(uid: string): Promise<AdapterPayload | undefined> {
     const ahead = takeRequestValue<PayloadRow | null>(this.#aheadKey(this.#model, 'uid', uid));
     if (ahead !== undefined) return toPayload(ahead ?? undefined);
-    const [row] = await this.#run<PayloadRow>(
-      'select payload, expires_at, consumed_at from oidc_payloads where tenant = $1 and model = $2 and uid = $3',
-      [this.#tenant, this.#model, uid],
-    );
-    return toPayload(row);
+    return toPayload(await this.#uidReads.add(uid));
   }
 
   async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
@@ -278,7 +311,7 @@ export class DatabaseAdapter implements Adapter {
 
   async consume(id: string): Promise<void> {
     this.#forgetAhead(id);
-    await this.#run(this.#consume, [new Date(), this.#tenant, this.#model, id]);
+    await this.#consumes.add(id);
   }
 
   async destroy(id: string): Promise<void> {
