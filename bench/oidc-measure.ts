@@ -1,8 +1,13 @@
 /**
  * Measuring helpers shared by the OIDC benchmarks. The baseline and EduGate run in the same
  * process in alternating one-second slices (which side goes first alternates too), so load from
- * other work on the machine weighs on both sides alike instead of on whichever ran second.
+ * other work on the machine weighs on both sides alike instead of on whichever ran second. Both
+ * sides are warmed up first (JIT, connection pools, caches), and each side's figure is the median
+ * of its slices: a burst of load from elsewhere on a shared machine spoils one slice, not the figure.
  */
+
+/** How long each side runs before the measured slices. */
+const WARM_UP_MS = 1500;
 
 /** One loop per simulated client; each call is one operation. */
 export type Workers = Array<() => Promise<void>>;
@@ -22,31 +27,22 @@ async function slice(workers: Workers, ms: number): Promise<{ done: number; elap
   return { done, elapsed: performance.now() - started };
 }
 
-/** Operations per second of `baseline` and `ours`, each measured for `seconds` in total. */
+/** Operations per second of `baseline` and `ours`: the median of `seconds` one-second slices each. */
 export async function alternatingThroughput(
   seconds: number,
   baseline: Workers,
   ours: Workers,
 ): Promise<{ baseline: number; ours: number }> {
-  const totals = [
-    { done: 0, elapsed: 0 },
-    { done: 0, elapsed: 0 },
-  ];
   const sides = [baseline, ours];
+  for (const side of sides) await slice(side, WARM_UP_MS);
+  const rates: number[][] = [[], []];
   for (let round = 0; round < Math.max(1, Math.round(seconds)); round++) {
     for (const side of round % 2 === 0 ? [0, 1] : [1, 0]) {
       const result = await slice(sides[side] ?? [], 1000);
-      const total = totals[side];
-      if (!total) continue;
-      total.done += result.done;
-      total.elapsed += result.elapsed;
+      rates[side]?.push(result.done / (result.elapsed / 1000));
     }
   }
-  const rate = (side: number) => {
-    const total = totals[side];
-    return total && total.elapsed > 0 ? total.done / (total.elapsed / 1000) : 0;
-  };
-  return { baseline: rate(0), ours: rate(1) };
+  return { baseline: percentile(rates[0] ?? [], 50), ours: percentile(rates[1] ?? [], 50) };
 }
 
 /** Latencies (ms) of `runs` sequential operations per side, alternating one by one. */

@@ -110,19 +110,28 @@ function companionStatement(companions: NonNullable<DatabaseAdapterOptions['comp
       account.idType === 'uuid'
         ? `case when t.payload->>'accountId' ~ '${UUID}' then (t.payload->>'accountId')::uuid end`
         : `t.payload->>'accountId'`;
-    const conditions = [`a.${quoted(account.id)} = ${subject}`];
+    // The key lookup alone inside (the account's primary key), the further conditions outside.
+    const conditions = ['true'];
     for (const [column, value] of Object.entries(account.where ?? {})) {
       parameters.push(value);
       conditions.push(`a.${quoted(column)} = $${3 + parameters.length}`);
     }
     columns.push(`a.${quoted(account.id)} as ${OWN}a_key`, 'a.*');
-    joins.push(`left join ${quoted(account.table)} a on ${conditions.join(' and ')}`);
+    joins.push(`left join lateral (select * from ${quoted(account.table)} a
+      where a.${quoted(account.id)} = ${subject} limit 1) a on ${conditions.join(' and ')}`);
   }
-  return {
-    text: `select ${columns.join(', ')} from oidc_payloads t ${joins.join(' ')}
-      where t.tenant = $1 and t.model = $2 and t.id = any($3::text[])`,
-    parameters,
-  };
+  return { text: `select ${columns.join(', ')} from ${lookup('id')} ${joins.join(' ')}`, parameters };
+}
+
+/**
+ * The artifacts of the model whose `column` (id or uid) is one of `$3`: one index lookup per
+ * value, written as a lateral subquery (its `limit 1` keeps the planner from flattening it) so
+ * that the plan does not depend on column statistics. With `id = any($3)`, a plan made before the
+ * table was first analysed reads every artifact of the model.
+ */
+function lookup(column: 'id' | 'uid'): string {
+  return `unnest($3::text[]) as k(value) cross join lateral (select * from oidc_payloads p
+    where p.tenant = $1 and p.model = $2 and p.${column} = k.value limit 1) t`;
 }
 
 /**
@@ -143,14 +152,12 @@ const UPSERT_INTO =
 const UPSERT_VALUES = 'select $1, $2, u.id, u.payload, u.grant_id, u.uid, u.user_code, u.expires_at';
 const UPSERT = `${UPSERT_INTO} ${UPSERT_VALUES} from ${UPSERT_ROWS} ${UPSERT_CONFLICT}`;
 const UPSERT_LAZY = `${LAZY_COMMIT} ${UPSERT_INTO} ${UPSERT_VALUES} from lazy, ${UPSERT_ROWS} ${UPSERT_CONFLICT}`;
-const CONSUME_WHERE = 'tenant = $2 and model = $3 and id = any($4::text[])';
+const CONSUME_WHERE = 'tenant = $2 and model = $3 and id = $4';
 const CONSUME = `update oidc_payloads set consumed_at = $1 where ${CONSUME_WHERE}`;
 const CONSUME_LAZY = `${LAZY_COMMIT} update oidc_payloads set consumed_at = $1::timestamptz from lazy
   where ${CONSUME_WHERE}`;
-const FIND = `select id, payload, expires_at, consumed_at from oidc_payloads
-  where tenant = $1 and model = $2 and id = any($3::text[])`;
-const FIND_BY_UID = `select uid, payload, expires_at, consumed_at from oidc_payloads
-  where tenant = $1 and model = $2 and uid = any($3::text[])`;
+const FIND = `select t.id, t.payload, t.expires_at, t.consumed_at from ${lookup('id')}`;
+const FIND_BY_UID = `select t.uid, t.payload, t.expires_at, t.consumed_at from ${lookup('uid')}`;
 
 /** One row to upsert: its id and its JSON (taken when `upsert` is called, not at the flush). */
 interface UpsertRow {
@@ -171,9 +178,9 @@ function inOrder<R extends object>(keys: string[], rows: R[], column: string): A
 /**
  * oidc-provider storage on the role database (PGlite or PostgreSQL): one row per artifact, its
  * JSON payload in the row, found by primary key (tenant, model, id) and written by one statement.
- * The statements are fixed SQL (no query building on the hot path). Reads, upserts and
- * consumptions made in the same turn of the event loop share one statement (`TurnBatch`): under
- * load, concurrent requests at the same step cost one round trip together.
+ * The statements are fixed SQL (no query building on the hot path). Reads and upserts made in the
+ * same turn of the event loop share one statement (`TurnBatch`): under load, concurrent requests
+ * at the same step cost one round trip together.
  *
  * Durability: with `asyncCommit` (PostgreSQL), codes, access tokens, sessions and interactions
  * are written and consumed with `synchronous_commit = off` in the statement's own transaction —
@@ -190,7 +197,7 @@ export class DatabaseAdapter implements Adapter {
   readonly #reads: TurnBatch<string, Record<string, unknown> | undefined>;
   readonly #uidReads: TurnBatch<string, PayloadRow | undefined>;
   readonly #upserts: TurnBatch<UpsertRow, void>;
-  readonly #consumes: TurnBatch<string, void>;
+  readonly #consume: string;
 
   constructor(db: Kysely<OidcTables>, tenant: string, model: string, options: DatabaseAdapterOptions = {}) {
     this.#db = db;
@@ -219,10 +226,7 @@ export class DatabaseAdapter implements Adapter {
       await this.#run(lazy ? UPSERT_LAZY : UPSERT, [tenant, model, json]);
       return rows.map(() => undefined);
     });
-    this.#consumes = new TurnBatch(async (ids) => {
-      await this.#run(lazy ? CONSUME_LAZY : CONSUME, [new Date(), tenant, model, [...new Set(ids)]]);
-      return ids.map(() => undefined);
-    });
+    this.#consume = lazy ? CONSUME_LAZY : CONSUME;
   }
 
   async #run<R>(text: string, parameters: unknown[]): Promise<R[]> {
@@ -311,7 +315,7 @@ export class DatabaseAdapter implements Adapter {
 
   async consume(id: string): Promise<void> {
     this.#forgetAhead(id);
-    await this.#consumes.add(id);
+    await this.#run(this.#consume, [new Date(), this.#tenant, this.#model, id]);
   }
 
   async destroy(id: string): Promise<void> {
