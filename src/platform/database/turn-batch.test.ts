@@ -15,12 +15,37 @@ describe('turn batch', () => {
     expect(runs).toEqual([[1, 2, 3], [4]]);
   });
 
-  it('starts a batch as soon as it is full', async () => {
-    const runs: number[][] = [];
-    const batch = new TurnBatch<number, number>(async (items) => {
+  it('gathers the calls made while a run is on its way into the next run', async () => {
+    const runs: string[][] = [];
+    let answer: (() => void) | undefined;
+    const batch = new TurnBatch<string, string>(async (items) => {
       runs.push(items);
+      if (items[0] === 'first') await new Promise<void>((resolve) => (answer = resolve));
       return items;
-    }, 2);
+    });
+    const first = batch.add('first');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(runs).toEqual([['first']]);
+    // Two more calls, in different turns, while the first run waits for its answer.
+    const second = batch.add('second');
+    await new Promise((resolve) => setImmediate(resolve));
+    const third = batch.add('third');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(runs).toHaveLength(1);
+    answer?.();
+    expect(await Promise.all([first, second, third])).toEqual(['first', 'second', 'third']);
+    expect(runs).toEqual([['first'], ['second', 'third']]);
+  });
+
+  it('splits what gathered into runs of at most `max`', async () => {
+    const runs: number[][] = [];
+    const batch = new TurnBatch<number, number>(
+      async (items) => {
+        runs.push(items);
+        return items;
+      },
+      { max: 2 },
+    );
     expect(await Promise.all([1, 2, 3, 4, 5].map((item) => batch.add(item)))).toEqual([1, 2, 3, 4, 5]);
     expect(runs).toEqual([[1, 2], [3, 4], [5]]);
   });
