@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
-import helmet from '@fastify/helmet';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
@@ -9,6 +8,7 @@ import Fastify, {
   type FastifyRequest,
   LogController,
 } from 'fastify';
+import helmet from 'helmet';
 import type { Logger } from 'pino';
 import { AppError } from '../errors/app-error.ts';
 import { type Catalogue, I18n, type Locale, negotiateLocale, type Translate } from '../i18n/i18n.ts';
@@ -65,7 +65,9 @@ export async function createRoleApp(options: RoleAppOptions): Promise<FastifyIns
   app.decorate('metrics', metrics);
   app.decorate('brand', options.brand ?? { name: 'EduGate', href: '/' });
 
-  await app.register(helmet, {
+  // Security headers: helmet's middleware, built once (its configuration is parsed at start-up,
+  // not per request), applied to every response.
+  const securityHeaders = helmet({
     contentSecurityPolicy: {
       useDefaults: false,
       directives: {
@@ -80,7 +82,10 @@ export async function createRoleApp(options: RoleAppOptions): Promise<FastifyIns
       },
     },
     crossOriginEmbedderPolicy: false,
-    hsts: options.secureCookies ?? false,
+    strictTransportSecurity: options.secureCookies ?? false,
+  });
+  app.addHook('onRequest', (request, reply, done) => {
+    securityHeaders(request.raw, reply.raw, (error?: unknown) => done(error as Error | undefined));
   });
   await app.register(cookie);
   await app.register(formbody);
