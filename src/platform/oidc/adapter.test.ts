@@ -333,6 +333,78 @@ for (const kind of await testDatabases()) {
       }
     });
 
+    it('reads a session with the grants it names, and rewrites an unchanged session only when its expiry moves far', async () => {
+      const opened = await kind.open(oidcMigrations('0901_oidc_contract'));
+      try {
+        const statements: string[] = [];
+        const db: Kysely<OidcTables> = oidcView(
+          opened.db.withPlugin({
+            transformQuery: (args) => args.node,
+            async transformResult(args) {
+              statements.push(args.queryId.queryId);
+              return args.result;
+            },
+          }),
+        );
+        const sessions = new DatabaseAdapter(db, 't1', 'Session', {
+          companions: { grant: false, session: false, grants: true },
+          rewriteAfter: 300,
+        });
+        const grants = new DatabaseAdapter(db, 't1', 'Grant');
+        await grants.upsert('g1', { jti: 'g1', clientId: 'c1' } as AdapterPayload, 600);
+        const session = {
+          jti: 's1',
+          uid: 'u1',
+          accountId: 'a1',
+          exp: 1,
+          authorizations: { c1: { sid: 'x', grantId: 'g1' }, c2: { sid: 'y', grantId: 'gone' } },
+        };
+        await sessions.upsert('s1', session as unknown as AdapterPayload, 3600);
+        const rowExpiry = async () =>
+          new Date(
+            (
+              await db
+                .selectFrom('oidc_payloads')
+                .select('expires_at')
+                .where('id', '=', 's1')
+                .executeTakeFirstOrThrow()
+            ).expires_at as Date,
+          ).getTime();
+        const written = await rowExpiry();
+
+        await withRequestCache(async () => {
+          statements.length = 0;
+          const found = await sessions.find('s1');
+          expect(found).toMatchObject({ accountId: 'a1' });
+          expect(await grants.find('g1')).toEqual({ jti: 'g1', clientId: 'c1' });
+          expect(await grants.find('gone')).toBeUndefined();
+          expect(statements).toHaveLength(1);
+          // Saved again unchanged (a new exp, keys in another order): not rewritten.
+          const { authorizations, ...rest } = found as unknown as typeof session;
+          await sessions.upsert('s1', { authorizations, ...rest, exp: 2 } as unknown as AdapterPayload, 3600);
+          expect(statements).toHaveLength(1);
+        });
+        expect(await rowExpiry()).toBe(written);
+
+        await withRequestCache(async () => {
+          const found = (await sessions.find('s1')) as unknown as typeof session;
+          // A change is written at once.
+          found.authorizations.c1.sid = 'changed';
+          await sessions.upsert('s1', found as unknown as AdapterPayload, 3600);
+        });
+        expect(await sessions.find('s1')).toMatchObject({ authorizations: { c1: { sid: 'changed' } } });
+
+        await withRequestCache(async () => {
+          const found = await sessions.find('s1');
+          // Unchanged, but the expiry moves by more than `rewriteAfter`: written.
+          await sessions.upsert('s1', found as AdapterPayload, 3600 + 301);
+        });
+        expect(await rowExpiry()).toBeGreaterThan(written + 300_000);
+      } finally {
+        await opened.close();
+      }
+    });
+
     it('leaves what a batched read brought along in the request that asked for it', async () => {
       const opened = await kind.open(oidcMigrations('0901_oidc_contract'));
       try {

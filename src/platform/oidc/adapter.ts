@@ -43,7 +43,20 @@ export interface DatabaseAdapterOptions {
    * sessions are in this database) and its account (the host's loader). They are read in the same
    * statement and left for those steps. Set for codes, tokens and sessions.
    */
-  companions?: { grant: boolean; session: boolean; account?: AccountRows | undefined };
+  companions?: {
+    grant: boolean;
+    session: boolean;
+    account?: AccountRows | undefined;
+    /** For sessions: the grants the session names (one per client it signed in to). */
+    grants?: boolean;
+  };
+  /**
+   * Seconds: a payload saved again unchanged in the request that read it is rewritten only when
+   * its expiry moves by more than this. oidc-provider saves the sign-in session on every
+   * authorization to slide its expiry; this spares the write when nothing else changed, at the
+   * price of an expiry up to this much earlier. Sessions only.
+   */
+  rewriteAfter?: number;
   /**
    * PostgreSQL only (never on PGlite): writes of a short-lived model commit without waiting for
    * the WAL flush. Ignored for `DURABLE_MODELS`.
@@ -105,6 +118,13 @@ function companionStatement(companions: NonNullable<DatabaseAdapterOptions['comp
       where c.tenant = t.tenant and c.model = 'Session' and c.uid = t.payload->>'sessionUid' limit 1)
       as ${OWN}session`);
   }
+  if (companions.grants) {
+    columns.push(`(select json_agg(json_build_array(g.id, g.payload, g.expires_at, g.consumed_at))
+      from jsonb_each(coalesce(t.payload->'authorizations', '{}'::jsonb)) au
+      cross join lateral (select c.id, c.payload, c.expires_at, c.consumed_at from oidc_payloads c
+        where c.tenant = t.tenant and c.model = 'Grant' and c.id = au.value->>'grantId' limit 1) g)
+      as ${OWN}grants`);
+  }
   if (account) {
     const subject =
       account.idType === 'uuid'
@@ -165,6 +185,24 @@ interface UpsertRow {
   json: string;
 }
 
+/** JSON with object keys sorted: equal for equal values whatever order their keys came in. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/** What a rewrite is compared with: the payload without its `exp`, and the row's expiry. */
+function rewriteBody(payload: AdapterPayload): string {
+  const { exp: _exp, ...rest } = payload as Record<string, unknown>;
+  return canonicalJson(rest);
+}
+
 /** The rows of `rows` keyed by `column`, in the order of `keys` (undefined where none). */
 function inOrder<R extends object>(keys: string[], rows: R[], column: string): Array<R | undefined> {
   const byKey = new Map<unknown, R>();
@@ -198,6 +236,7 @@ export class DatabaseAdapter implements Adapter {
   readonly #uidReads: TurnBatch<string, PayloadRow | undefined>;
   readonly #upserts: TurnBatch<UpsertRow, void>;
   readonly #consume: string;
+  readonly #rewriteAfterMs: number | undefined;
 
   constructor(db: Kysely<OidcTables>, tenant: string, model: string, options: DatabaseAdapterOptions = {}) {
     this.#db = db;
@@ -227,6 +266,7 @@ export class DatabaseAdapter implements Adapter {
       return rows.map(() => undefined);
     });
     this.#consume = lazy ? CONSUME_LAZY : CONSUME;
+    this.#rewriteAfterMs = options.rewriteAfter === undefined ? undefined : options.rewriteAfter * 1000;
   }
 
   async #run<R>(text: string, parameters: unknown[]): Promise<R[]> {
@@ -245,6 +285,11 @@ export class DatabaseAdapter implements Adapter {
   }
 
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
+    if (this.#rewriteAfterMs !== undefined && expiresIn) {
+      const read = takeRequestValue<{ body: string; expiresAt: number }>(this.#readKey(id));
+      const moved = Date.now() + expiresIn * 1000 - (read?.expiresAt ?? 0);
+      if (read && moved < this.#rewriteAfterMs && read.body === rewriteBody(payload)) return;
+    }
     this.#forgetAhead(id, payload.uid);
     const json = JSON.stringify({
       id,
@@ -257,18 +302,41 @@ export class DatabaseAdapter implements Adapter {
     await this.#upserts.add({ id, json });
   }
 
+  /** Where `rewriteAfter` keeps what this request read of an artifact. */
+  #readKey(id: string) {
+    return `oidc:${this.#tenant}:${this.#model}:read:${id}`;
+  }
+
+  /** The payload of a row read for oidc-provider (noted for `rewriteAfter`). */
+  #found(row: PayloadRow | null | undefined): AdapterPayload | undefined {
+    const payload = toPayload(row ?? undefined);
+    if (
+      payload &&
+      row &&
+      this.#rewriteAfterMs !== undefined &&
+      row.expires_at &&
+      typeof payload.jti === 'string'
+    ) {
+      leaveRequestValue(this.#readKey(payload.jti), {
+        body: rewriteBody(payload),
+        expiresAt: new Date(row.expires_at).getTime(),
+      });
+    }
+    return payload;
+  }
+
   async find(id: string): Promise<AdapterPayload | undefined> {
     const ahead = takeRequestValue<PayloadRow | null>(this.#aheadKey(this.#model, 'id', id));
-    if (ahead !== undefined) return toPayload(ahead ?? undefined);
+    if (ahead !== undefined) return this.#found(ahead);
     const row = await this.#reads.add(id);
-    if (!this.#companionStatement) return toPayload(row as PayloadRow | undefined);
+    if (!this.#companionStatement) return this.#found(row as PayloadRow | undefined);
     return row ? this.#withCompanions(row) : undefined;
   }
 
   /** The artifact of a companion row; its companions are left for later steps of the request. */
   #withCompanions(row: Record<string, unknown>): AdapterPayload | undefined {
     const own = (column: string) => row[`${OWN}${column}`] as never;
-    const { grant, session, account } = this.#companions ?? { grant: false, session: false };
+    const { grant, session, account, grants } = this.#companions ?? { grant: false, session: false };
     // `[payload, expires_at, consumed_at]`, or null when there is no such row.
     const companion = (value: unknown): PayloadRow | null => {
       const triple = (typeof value === 'string' ? JSON.parse(value) : value) as unknown[] | null;
@@ -282,6 +350,21 @@ export class DatabaseAdapter implements Adapter {
     if (session && sessionUid) {
       leaveRequestValue(this.#aheadKey('Session', 'uid', sessionUid), companion(own('session')));
     }
+    if (grants) {
+      const found = new Map<string, PayloadRow>();
+      const listed = (typeof own('grants') === 'string' ? JSON.parse(own('grants')) : own('grants')) as
+        | unknown[][]
+        | null;
+      for (const [gid, payload, expires, consumed] of listed ?? []) {
+        found.set(gid as string, { payload, expires_at: expires as string, consumed_at: consumed as string });
+      }
+      const authorizations = (
+        row[`${OWN}payload`] as { authorizations?: Record<string, { grantId?: string }> }
+      )?.authorizations;
+      for (const { grantId: gid } of Object.values(authorizations ?? {})) {
+        if (gid) leaveRequestValue(this.#aheadKey('Grant', 'id', gid), found.get(gid) ?? null);
+      }
+    }
     const accountId = own('account_id') as string | null;
     if (account && accountId) {
       let value: unknown;
@@ -292,7 +375,7 @@ export class DatabaseAdapter implements Adapter {
       }
       leaveRequestValue(account.requestKey(accountId), Promise.resolve(value));
     }
-    return toPayload({
+    return this.#found({
       payload: own('payload'),
       expires_at: own('expires_at'),
       consumed_at: own('consumed_at'),
@@ -301,8 +384,8 @@ export class DatabaseAdapter implements Adapter {
 
   async findByUid(uid: string): Promise<AdapterPayload | undefined> {
     const ahead = takeRequestValue<PayloadRow | null>(this.#aheadKey(this.#model, 'uid', uid));
-    if (ahead !== undefined) return toPayload(ahead ?? undefined);
-    return toPayload(await this.#uidReads.add(uid));
+    if (ahead !== undefined) return this.#found(ahead);
+    return this.#found(await this.#uidReads.add(uid));
   }
 
   async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {

@@ -163,6 +163,12 @@ const DEFAULT_TTL: OidcTtl = {
 /** Artifacts whose use reads their grant next (the adapter reads it along with them). */
 const GRANT_ARTIFACTS = new Set(['AccessToken', 'RefreshToken', 'AuthorizationCode']);
 
+/**
+ * A sign-in session that an authorization saves unchanged is rewritten (its expiry slid) at most
+ * this often: it may end up to this much earlier than the session TTL after its last use.
+ */
+const SESSION_REWRITE_SECONDS = 300;
+
 /** How often a node compares the issuer's change counter (clients, keys changed elsewhere). */
 const SYNC_MS = 2000;
 /** How often it compares the published key set anyway (a retired key's retention passing). */
@@ -312,18 +318,18 @@ export class OidcProvider {
     // A code or token is followed in the same request by its grant, its session (when the token
     // ends with it) and its account; a session by its account: one statement reads all of them.
     const account = this.options.accounts.rows;
+    // A session by its account and the grants it names (the authorization reads one next).
     const companions = GRANT_ARTIFACTS.has(model)
       ? { grant: inDatabase('Grant'), session: inDatabase('Session'), account }
-      : model === 'Session' && account
-        ? { grant: false, session: false, account }
+      : model === 'Session'
+        ? { grant: false, session: false, account, grants: inDatabase('Grant') }
         : undefined;
     const asyncCommit = this.options.dbKind === 'postgres';
-    return new DatabaseAdapter(
-      this.db,
-      this.tenant,
-      model,
-      companions ? { companions, asyncCommit } : { asyncCommit },
-    );
+    return new DatabaseAdapter(this.db, this.tenant, model, {
+      asyncCommit,
+      ...(companions ? { companions } : {}),
+      ...(model === 'Session' ? { rewriteAfter: SESSION_REWRITE_SECONDS } : {}),
+    });
   }
 
   #cookieKeys(): string[] {
