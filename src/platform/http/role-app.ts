@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import Fastify, {
@@ -20,6 +21,17 @@ import { type Brand, page } from '../views/layout.ts';
 const STYLESHEET = readFileSync(new URL('../views/edugate.css', import.meta.url), 'utf8');
 const LANG_COOKIE = 'edugate_lang';
 
+/**
+ * Serves a request straight from Node's HTTP server, ahead of Fastify's routing and hooks: given
+ * a request, the handler that serves it, or undefined to leave it to Fastify. For protocol endpoints that need none of what the hooks give (sessions,
+ * forms, language, error pages): the OIDC endpoints hand the raw request to oidc-provider anyway.
+ * A front door gets the security headers and the request metrics; requests made with
+ * `app.inject()` do not pass it, so whatever it serves must also be a Fastify route.
+ */
+export type FrontDoor = (
+  request: IncomingMessage,
+) => ((request: IncomingMessage, response: ServerResponse) => Promise<void>) | undefined;
+
 declare module 'fastify' {
   interface FastifyRequest {
     locale: Locale;
@@ -29,8 +41,13 @@ declare module 'fastify' {
     i18n: I18n;
     metrics: RoleMetrics;
     brand: Brand;
+    /** Adds a front door (checked in the order added) for `route`, the metrics' route label. */
+    addFrontDoor(route: string, door: FrontDoor): void;
   }
 }
+
+/** Fastify's own keep-alive default (the HTTP server is built here, see `serverFactory`). */
+const KEEP_ALIVE_MS = 72_000;
 
 export interface RoleAppOptions {
   role: string;
@@ -52,7 +69,16 @@ export interface RoleAppOptions {
  * The role registers its own routes (and the session plugin, per tenant) on the returned app.
  */
 export async function createRoleApp(options: RoleAppOptions): Promise<FastifyInstance> {
+  const doors: Array<(request: IncomingMessage, response: ServerResponse) => boolean> = [];
   const app = Fastify({
+    serverFactory: (fastify) => {
+      const server = createServer((request, response) => {
+        for (const door of doors) if (door(request, response)) return;
+        fastify(request, response);
+      });
+      server.keepAliveTimeout = KEEP_ALIVE_MS;
+      return server;
+    },
     loggerInstance: options.logger.child({ role: options.role }) as FastifyBaseLogger,
     trustProxy: options.trustProxy ?? false,
     bodyLimit: options.bodyLimit ?? 256 * 1024,
@@ -86,6 +112,26 @@ export async function createRoleApp(options: RoleAppOptions): Promise<FastifyIns
   });
   app.addHook('onRequest', (request, reply, done) => {
     securityHeaders(request.raw, reply.raw, (error?: unknown) => done(error as Error | undefined));
+  });
+  app.decorate('addFrontDoor', (route: string, door: FrontDoor) => {
+    doors.push((request, response) => {
+      const serve = door(request);
+      if (!serve) return false;
+      const started = performance.now();
+      securityHeaders(request, response, () => {});
+      response.once('finish', () => {
+        metrics.httpDuration
+          .labels(request.method ?? 'GET', route, String(response.statusCode))
+          .observe((performance.now() - started) / 1000);
+      });
+      serve(request, response).catch((error: unknown) => {
+        app.log.error({ err: error, route }, 'unhandled error');
+        if (response.headersSent) return void response.destroy();
+        response.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
+        response.end(JSON.stringify({ error: 'server_error' }));
+      });
+      return true;
+    });
   });
   await app.register(cookie);
   await app.register(formbody);

@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { InteractionResults } from 'oidc-provider';
 import { AppError } from '../errors/app-error.ts';
@@ -42,31 +42,38 @@ export interface InteractionHandlers {
 
 /**
  * Mounts the protocol endpoints (discovery, authorize, token, userinfo, keys, logout,
- * registration, revocation) on `app` under the issuer's path. oidc-provider is a Koa app: the
- * request is handed to it untouched (body unread — these routes have no body parser; CSRF does
- * not apply, the protocol has its own protections). Register on a Fastify context without the
- * session plugin so protocol calls do not load browser sessions.
+ * registration, revocation) under the issuer's path. oidc-provider is a Koa app: the request is
+ * handed to it untouched (body unread; CSRF does not apply, the protocol has its own
+ * protections). Requests over HTTP reach it through a front door of the role app, without
+ * Fastify's routing and hooks (so protocol calls never load browser sessions); the same endpoints
+ * are Fastify routes too, for `app.inject()`.
  */
 export async function mountProtocol(app: FastifyInstance, oidc: OidcProvider): Promise<void> {
+  const serve = async (raw: IncomingMessage & { originalUrl?: string }, response: ServerResponse) => {
+    await oidc.sync();
+    let rest = (raw.url ?? '/').slice(oidc.routePrefix.length) || '/';
+    if (rest === LOGOUT_ALIAS || rest.startsWith(`${LOGOUT_ALIAS}?`) || rest.startsWith(`${LOGOUT_ALIAS}/`)) {
+      rest = OIDC_ROUTES.end_session + rest.slice(LOGOUT_ALIAS.length);
+    }
+    raw.originalUrl = oidc.mountPath + rest;
+    raw.url = rest;
+    await oidc.callback(raw, response);
+  };
+  const protocol = `${oidc.routePrefix}/oidc/`;
+  const discovery = `${oidc.routePrefix}${DISCOVERY_PATH}`;
+  app.addFrontDoor(`${oidc.routePrefix}/oidc/*`, (request) => {
+    const url = request.url ?? '';
+    if (url.startsWith(protocol)) return serve;
+    if (url === discovery || url.startsWith(`${discovery}?`)) return serve;
+    return undefined;
+  });
   await app.register(
     async (scope) => {
       scope.removeAllContentTypeParsers();
       scope.addContentTypeParser('*', (_request, _payload, done) => done(null));
       const handler = async (request: FastifyRequest, reply: FastifyReply) => {
-        await oidc.sync();
         reply.hijack();
-        const raw = request.raw as IncomingMessage & { originalUrl?: string };
-        let rest = (raw.url ?? '/').slice(oidc.routePrefix.length) || '/';
-        if (
-          rest === LOGOUT_ALIAS ||
-          rest.startsWith(`${LOGOUT_ALIAS}?`) ||
-          rest.startsWith(`${LOGOUT_ALIAS}/`)
-        ) {
-          rest = OIDC_ROUTES.end_session + rest.slice(LOGOUT_ALIAS.length);
-        }
-        raw.originalUrl = oidc.mountPath + rest;
-        raw.url = rest;
-        await oidc.callback(raw, reply.raw);
+        await serve(request.raw, reply.raw);
       };
       const config = { csrf: false };
       scope.route({ method: ['GET', 'POST', 'OPTIONS', 'DELETE', 'PUT'], url: '/oidc/*', handler, config });
