@@ -197,10 +197,11 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
-/** What a rewrite is compared with: the payload without its `exp`, and the row's expiry. */
-function rewriteBody(payload: AdapterPayload): string {
-  const { exp: _exp, ...rest } = payload as Record<string, unknown>;
-  return canonicalJson(rest);
+/** Whether two payloads are the same but for their `exp` (keys in any order). */
+function sameButExpiry(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  const { exp: _a, ...restA } = a;
+  const { exp: _b, ...restB } = b;
+  return canonicalJson(restA) === canonicalJson(restB);
 }
 
 /** The rows of `rows` keyed by `column`, in the order of `keys` (undefined where none). */
@@ -286,9 +287,9 @@ export class DatabaseAdapter implements Adapter {
 
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
     if (this.#rewriteAfterMs !== undefined && expiresIn) {
-      const read = takeRequestValue<{ body: string; expiresAt: number }>(this.#readKey(id));
+      const read = takeRequestValue<{ json: string; expiresAt: number }>(this.#readKey(id));
       const moved = Date.now() + expiresIn * 1000 - (read?.expiresAt ?? 0);
-      if (read && moved < this.#rewriteAfterMs && read.body === rewriteBody(payload)) return;
+      if (read && moved < this.#rewriteAfterMs && sameButExpiry(JSON.parse(read.json), payload)) return;
     }
     this.#forgetAhead(id, payload.uid);
     const json = JSON.stringify({
@@ -317,8 +318,9 @@ export class DatabaseAdapter implements Adapter {
       row.expires_at &&
       typeof payload.jti === 'string'
     ) {
+      // As read (oidc-provider may change the object it gets): compared only if it is saved again.
       leaveRequestValue(this.#readKey(payload.jti), {
-        body: rewriteBody(payload),
+        json: JSON.stringify(payload),
         expiresAt: new Date(row.expires_at).getTime(),
       });
     }
