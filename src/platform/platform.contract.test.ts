@@ -11,7 +11,12 @@ import { queueMail, SEND_MAIL_JOB, sendMailHandler, smtpTransport } from './mail
 import { MailSink } from './mail/sink.ts';
 import { createLogger } from './observability/logger.ts';
 import { SignedLinks } from './security/signed-link.ts';
-import { DatabaseThrottleStore, RedisThrottleStore, Throttle } from './security/throttle.ts';
+import {
+  DatabaseThrottleStore,
+  RedisThrottleStore,
+  Throttle,
+  type ThrottleStore,
+} from './security/throttle.ts';
 import { testDatabases } from './testing/databases.ts';
 import { freePort } from './testing/ports.ts';
 import { missingService, redisAvailable, TEST_REDIS_URL } from './testing/services.ts';
@@ -187,7 +192,7 @@ describe.each(await testDatabases())('platform repositories on $name', (kind) =>
       await sessionContract(new DatabaseSessionStore(database.db));
     });
     it('slows repeated failures down with growing delays, and forgets them on success', async () => {
-      await throttleContract(new Throttle(new DatabaseThrottleStore(database.db), policy));
+      await throttleContract(new DatabaseThrottleStore(database.db));
     });
   });
 });
@@ -202,13 +207,20 @@ async function sessionContract(store: SessionStore) {
   expect(await store.get(id)).toEqual({ account: 'teacher02' });
   await store.destroy(id);
   expect(await store.get(id)).toBeUndefined();
+  // A new id after sign-in: the old one is gone, the new one holds the data.
+  await store.set(`${id}-old`, { csrf: 'x' }, 60);
+  await store.replace(`${id}-old`, `${id}-new`, { csrf: 'x', account: 'teacher01' }, 60);
+  expect(await store.get(`${id}-old`)).toBeUndefined();
+  expect(await store.get(`${id}-new`)).toEqual({ csrf: 'x', account: 'teacher01' });
   await store.set(`${id}-short`, { a: 1 }, 1);
   await new Promise((r) => setTimeout(r, 1100));
   expect(await store.get(`${id}-short`)).toBeUndefined();
 }
 
-async function throttleContract(throttle: Throttle) {
+async function throttleContract(store: ThrottleStore) {
+  const throttle = new Throttle(store, policy);
   const key = `acct:${Math.random()}`;
+  const other = `ip:${Math.random()}`;
   expect(await throttle.waitSeconds([key])).toBe(0);
   await throttle.fail([key]);
   await throttle.fail([key]);
@@ -216,6 +228,11 @@ async function throttleContract(throttle: Throttle) {
   await throttle.fail([key]);
   expect(await throttle.waitSeconds([key])).toBe(4);
   expect(await throttle.failures(key)).toBe(3);
+  // Several keys in one read, in the order asked.
+  await throttle.fail([other]);
+  const [mine, theirs, none] = await store.failuresOf([key, other, `none:${Math.random()}`]);
+  expect([mine?.count, theirs?.count, none?.count]).toEqual([3, 1, 0]);
+  expect(theirs?.last).toBeGreaterThan(Date.now() - 60_000);
   await throttle.succeed([key]);
   expect(await throttle.waitSeconds([key])).toBe(0);
 }
@@ -230,8 +247,6 @@ describe('sessions and throttling in Redis', async () => {
     await sessionContract(new RedisSessionStore(redis!, `edugate:test:${Date.now()}:`));
   });
   it.runIf(available)('throttles with growing delays', async () => {
-    await throttleContract(
-      new Throttle(new RedisThrottleStore(redis!, `edugate:test:${Date.now()}:`), policy),
-    );
+    await throttleContract(new RedisThrottleStore(redis!, `edugate:test:${Date.now()}:`));
   });
 });

@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { OverloadedError, UnsupportedHashError } from '../../identity/index.ts';
+import { auditRow } from '../../platform/audit/audit-log.ts';
 import type { ThrottlePolicy } from '../../platform/security/throttle.ts';
 import { audit } from '../db.ts';
 import type { AccountStatus } from '../schema.ts';
@@ -11,6 +13,8 @@ export interface Credentials {
   password: string;
   /** Client address (throttling and audit). */
   ip: string;
+  /** The browser's User-Agent, shown in the account's list of sessions. */
+  userAgent?: string | undefined;
   /** Whether the attempt carried a correctly answered CAPTCHA; undefined when none was answered. */
   captcha?: 'passed' | 'failed' | undefined;
 }
@@ -28,7 +32,8 @@ export type AuthFailure =
   /** Right password, but the account cannot sign in (pending, rejected, suspended, departed). */
   | { ok: false; reason: 'inactive'; status: AccountStatus; account: Account };
 
-export type AuthResult = { ok: true; account: Account } | AuthFailure;
+/** Signed in: the account as updated, and the id of its new row in the list of sessions. */
+export type AuthResult = { ok: true; account: Account; sessionId: string } | AuthFailure;
 
 const accountKey = (tenant: string, username: string) => `acct:${tenant}:${username.trim().toLowerCase()}`;
 const addressKey = (ip: string) => `ip:${ip}`;
@@ -39,11 +44,14 @@ interface Counts {
 }
 
 async function readCounts(county: County, tenant: string, username: string, ip: string): Promise<Counts> {
-  const [account, address] = await Promise.all([
-    username ? county.throttleStore.failures(accountKey(tenant, username)) : { count: 0, last: 0 },
-    county.throttleStore.failures(addressKey(ip)),
+  const none = { count: 0, last: 0 };
+  if (!username)
+    return { account: none, address: (await county.throttleStore.failuresOf([addressKey(ip)]))[0] ?? none };
+  const [account, address] = await county.throttleStore.failuresOf([
+    accountKey(tenant, username),
+    addressKey(ip),
   ]);
-  return { account, address };
+  return { account: account ?? none, address: address ?? none };
 }
 
 /** Seconds to wait under a policy: free failures, then delays doubling up to the maximum. */
@@ -147,28 +155,44 @@ export async function authenticate(county: County, input: Credentials): Promise<
   }
 
   const newHash = verified.needsRehash ? await rehash(county, input.password) : undefined;
-  const updated = await county.db.transaction().execute(async (tx) => {
-    const row = await tx
-      .updateTable('county_accounts')
-      .set({
-        last_login_at: new Date(),
-        ...(newHash ? { password_hash: newHash } : {}),
-      })
-      .where('id', '=', account.id)
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    await audit(tx, {
-      tenant,
-      actor: account.username,
-      action: 'login.succeeded',
-      target: account.id,
-      ip,
-      details: newHash ? { rehashed: true } : {},
-    });
-    return row;
-  });
+  // One statement: the sign-in time (and upgraded hash), the audit record and the account's new
+  // session row commit together.
+  const sessionId = randomBytes(18).toString('base64url');
+  const updated = await county.db
+    .with('signed_in', (db) =>
+      db
+        .updateTable('county_accounts')
+        .set({ last_login_at: new Date(), ...(newHash ? { password_hash: newHash } : {}) })
+        .where('id', '=', account.id)
+        .returningAll(),
+    )
+    .with('audited', (db) =>
+      db.insertInto('audit_log').values(
+        auditRow({
+          tenant,
+          actor: account.username,
+          action: 'login.succeeded',
+          target: account.id,
+          ip,
+          details: newHash ? { rehashed: true } : {},
+        }),
+      ),
+    )
+    .with('listed', (db) =>
+      db.insertInto('county_account_sessions').values({
+        id: sessionId,
+        tenant: account.tenant,
+        account_id: account.id,
+        ip,
+        user_agent: (input.userAgent ?? '').slice(0, 300),
+        revoked_at: null,
+      }),
+    )
+    .selectFrom('signed_in')
+    .selectAll()
+    .executeTakeFirstOrThrow();
   if (counts.account.count > 0) await county.accountThrottle.succeed([keys[0] as string]);
-  return { ok: true, account: updated };
+  return { ok: true, account: updated, sessionId };
 }
 
 async function rehash(county: County, password: string): Promise<string | undefined> {

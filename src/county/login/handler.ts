@@ -57,9 +57,16 @@ export async function handleLogin(
     );
   }
   const captcha = checkAnswer(request.session, formValue(body, 'captcha'));
-  const result = await authenticate(county, { tenant, username, password, ip: request.ip, captcha });
+  const result = await authenticate(county, {
+    tenant,
+    username,
+    password,
+    ip: request.ip,
+    userAgent: request.headers['user-agent'],
+    captcha,
+  });
   if (result.ok) {
-    await signIn(county, request, result.account);
+    signIn(request, result.account, result.sessionId);
     return { kind: 'signed_in', account: result.account };
   }
   switch (result.reason) {

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { Account } from '../accounts/repository.ts';
 import { findAccountById } from '../accounts/repository.ts';
@@ -22,22 +21,13 @@ declare module 'fastify' {
   }
 }
 
-/** Starts a signed-in session (new session id, and a row in the account's list of sessions). */
-export async function signIn(county: County, request: FastifyRequest, account: Account): Promise<void> {
-  const sid = randomBytes(18).toString('base64url');
-  await county.db
-    .insertInto('county_account_sessions')
-    .values({
-      id: sid,
-      tenant: account.tenant,
-      account_id: account.id,
-      ip: request.ip,
-      user_agent: (request.headers['user-agent'] ?? '').slice(0, 300),
-      revoked_at: null,
-    })
-    .execute();
+/**
+ * Starts the signed-in browser session (new session id) for the row `sessionId` that the sign-in
+ * added to the account's list of sessions.
+ */
+export function signIn(request: FastifyRequest, account: Account, sessionId: string): void {
   request.session.regenerate();
-  request.session.set(KEY, { id: account.id, sid, tenant: account.tenant } satisfies SignedIn);
+  request.session.set(KEY, { id: account.id, sid: sessionId, tenant: account.tenant } satisfies SignedIn);
   request.countyAccount = account;
 }
 

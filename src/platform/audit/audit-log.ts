@@ -21,17 +21,19 @@ export async function recordAudit(
   db: Kysely<PlatformTables> | Transaction<PlatformTables>,
   event: AuditEvent,
 ): Promise<void> {
-  await db
-    .insertInto('audit_log')
-    .values({
-      tenant: event.tenant ?? null,
-      actor: event.actor,
-      action: event.action,
-      target: event.target ?? null,
-      ip: event.ip ?? null,
-      details: JSON.stringify(event.details ?? {}),
-    })
-    .execute();
+  await db.insertInto('audit_log').values(auditRow(event)).execute();
+}
+
+/** The audit_log row of an event, for a statement that writes it along with the change. */
+export function auditRow(event: AuditEvent) {
+  return {
+    tenant: event.tenant ?? null,
+    actor: event.actor,
+    action: event.action,
+    target: event.target ?? null,
+    ip: event.ip ?? null,
+    details: JSON.stringify(event.details ?? {}),
+  };
 }
 
 export interface AuditQuery {

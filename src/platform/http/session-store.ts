@@ -9,6 +9,8 @@ export interface SessionStore {
   get(id: string): Promise<SessionData | undefined>;
   set(id: string, data: SessionData, ttlSeconds: number): Promise<void>;
   destroy(id: string): Promise<void>;
+  /** Removes `previous` and stores `id` in one step (a new session id after sign-in). */
+  replace(previous: string, id: string, data: SessionData, ttlSeconds: number): Promise<void>;
 }
 
 export class DatabaseSessionStore implements SessionStore {
@@ -37,6 +39,17 @@ export class DatabaseSessionStore implements SessionStore {
   async destroy(id: string) {
     await this.#db.deleteFrom('sessions').where('id', '=', id).execute();
   }
+  async replace(previous: string, id: string, data: SessionData, ttlSeconds: number) {
+    const expires = new Date(Date.now() + ttlSeconds * 1000);
+    const json = JSON.stringify(data);
+    // One statement: the old row goes and the new one comes in the same commit.
+    await this.#db
+      .with('gone', (db) => db.deleteFrom('sessions').where('id', '=', previous))
+      .insertInto('sessions')
+      .values({ id, data: json, expires_at: expires })
+      .onConflict((oc) => oc.column('id').doUpdateSet({ data: json, expires_at: expires }))
+      .execute();
+  }
   /** Removes expired sessions (run periodically). */
   async sweep(): Promise<number> {
     const r = await this.#db.deleteFrom('sessions').where('expires_at', '<', new Date()).executeTakeFirst();
@@ -60,5 +73,12 @@ export class RedisSessionStore implements SessionStore {
   }
   async destroy(id: string) {
     await this.#redis.del(this.#prefix + id);
+  }
+  async replace(previous: string, id: string, data: SessionData, ttlSeconds: number) {
+    await this.#redis
+      .multi()
+      .del(this.#prefix + previous)
+      .set(this.#prefix + id, JSON.stringify(data), 'EX', ttlSeconds)
+      .exec();
   }
 }

@@ -114,19 +114,23 @@ async function sessionPlugin(app: FastifyInstance, options: SessionOptions) {
     const session = request.session;
     if (!session) return payload;
     const state = session.state;
-    if (state.previous) await options.store.destroy(hashId(state.previous));
     if (state.destroyed) {
+      if (state.previous) await options.store.destroy(hashId(state.previous));
       if (state.id) await options.store.destroy(hashId(state.id));
       reply.clearCookie(options.cookieName, { path });
       return payload;
     }
-    if (!state.dirty) return payload;
+    if (!state.dirty) {
+      if (state.previous) await options.store.destroy(hashId(state.previous));
+      return payload;
+    }
     let id = state.id;
     if (!id) {
       id = randomBytes(32).toString('base64url');
       session.assignId(id);
     }
-    await options.store.set(hashId(id), state.data, ttl);
+    if (state.previous) await options.store.replace(hashId(state.previous), hashId(id), state.data, ttl);
+    else await options.store.set(hashId(id), state.data, ttl);
     reply.setCookie(options.cookieName, id, {
       path,
       httpOnly: true,

@@ -6,6 +6,8 @@ import type { PlatformTables } from '../database/platform-schema.ts';
 /** Counts failures per key (account, client address) within a window. */
 export interface ThrottleStore {
   failures(key: string): Promise<{ count: number; last: number }>;
+  /** The failures of several keys in one read, in the order of `keys`. */
+  failuresOf(keys: string[]): Promise<Array<{ count: number; last: number }>>;
   fail(key: string, windowSeconds: number): Promise<number>;
   reset(key: string): Promise<void>;
 }
@@ -16,13 +18,20 @@ export class DatabaseThrottleStore implements ThrottleStore {
     this.#db = db;
   }
   async failures(key: string) {
-    const row = await this.#db
+    return (await this.failuresOf([key]))[0] ?? { count: 0, last: 0 };
+  }
+  async failuresOf(keys: string[]) {
+    const rows = await this.#db
       .selectFrom('throttle')
-      .select(['count', 'last_at', 'expires_at'])
-      .where('key', '=', key)
-      .executeTakeFirst();
-    if (!row || row.expires_at.getTime() < Date.now()) return { count: 0, last: 0 };
-    return { count: row.count, last: row.last_at.getTime() };
+      .select(['key', 'count', 'last_at', 'expires_at'])
+      .where('key', 'in', keys)
+      .execute();
+    const now = Date.now();
+    return keys.map((key) => {
+      const row = rows.find((r) => r.key === key);
+      if (!row || row.expires_at.getTime() < now) return { count: 0, last: 0 };
+      return { count: row.count, last: row.last_at.getTime() };
+    });
   }
   async fail(key: string, windowSeconds: number) {
     const expires = new Date(Date.now() + windowSeconds * 1000);
@@ -55,6 +64,17 @@ export class RedisThrottleStore implements ThrottleStore {
   async failures(key: string) {
     const [count, last] = await this.#redis.hmget(this.#prefix + key, 'count', 'last');
     return { count: Number(count ?? 0), last: Number(last ?? 0) };
+  }
+  async failuresOf(keys: string[]) {
+    const pipeline = this.#redis.pipeline();
+    for (const key of keys) pipeline.hmget(this.#prefix + key, 'count', 'last');
+    const results = (await pipeline.exec()) ?? [];
+    return keys.map((_, index) => {
+      const [error, values] = results[index] ?? [null, []];
+      if (error) throw error;
+      const [count, last] = (values as Array<string | null>) ?? [];
+      return { count: Number(count ?? 0), last: Number(last ?? 0) };
+    });
   }
   async fail(key: string, windowSeconds: number) {
     const k = this.#prefix + key;
