@@ -132,3 +132,47 @@ describe('role app', () => {
     expect(response.body).toContain('does not exist');
   });
 });
+
+describe('front doors', () => {
+  it('serve their requests over HTTP ahead of Fastify, with the security headers and metrics; others go to Fastify', async () => {
+    const front = await createRoleApp({ role: 'front', logger: createLogger('silent') });
+    const seen: string[] = [];
+    front.addFrontDoor('/door/*', (request) => {
+      if (!request.url?.startsWith('/door/')) return undefined;
+      return async (_request, response) => {
+        seen.push('door');
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end(JSON.stringify({ served: 'door' }));
+      };
+    });
+    front.addFrontDoor('/broken/*', (request) =>
+      request.url?.startsWith('/broken/')
+        ? async () => {
+            throw new Error('boom');
+          }
+        : undefined,
+    );
+    front.get('/door/fastify', async () => ({ served: 'fastify' }));
+    front.get('/other', async () => ({ served: 'fastify' }));
+    await front.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const address = front.server.address() as { port: number };
+      const base = `http://127.0.0.1:${address.port}`;
+      const door = await fetch(`${base}/door/fastify`);
+      expect(await door.json()).toEqual({ served: 'door' });
+      expect(door.headers.get('content-security-policy')).toContain("default-src 'self'");
+      expect(door.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(await (await fetch(`${base}/other`)).json()).toEqual({ served: 'fastify' });
+      const broken = await fetch(`${base}/broken/x`);
+      expect(broken.status).toBe(500);
+      expect(await broken.json()).toEqual({ error: 'server_error' });
+      // inject() does not pass the front door: the Fastify route answers.
+      expect((await front.inject({ url: '/door/fastify' })).json()).toEqual({ served: 'fastify' });
+      expect(seen).toEqual(['door']);
+      const metrics = await (await fetch(`${base}/metrics`)).text();
+      expect(metrics).toMatch(/route="\/door\/\*",status="200"/);
+    } finally {
+      await front.close();
+    }
+  });
+});
