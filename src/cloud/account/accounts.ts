@@ -88,6 +88,18 @@ function toIdentity(row: IdentityRow): LinkedIdentity {
   };
 }
 
+/** Identities read as JSON rows (timestamps as ISO strings), e.g. along with a token. */
+export function identitiesFromJson(rows: Array<Record<string, unknown>>): LinkedIdentity[] {
+  return rows.map((row) =>
+    toIdentity({
+      ...(row as unknown as IdentityRow),
+      linked_at: new Date(row.linked_at as string),
+      last_login_at: new Date(row.last_login_at as string),
+      disabled_at: row.disabled_at ? new Date(row.disabled_at as string) : null,
+    }),
+  );
+}
+
 /**
  * Cloud accounts and their linked county identities. Every rule that protects "one person, one
  * account" lives here so that no screen can bypass it: an identity is linked to one account only,

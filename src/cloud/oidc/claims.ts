@@ -1,6 +1,17 @@
+import { requestScoped } from '../../platform/oidc/index.ts';
 import type { CloudAccount, LinkedIdentity } from '../account/accounts.ts';
 import type { EduCloudRoleClaim } from '../roles/custom-roles.ts';
 import type { CloudServices } from '../services.ts';
+
+export const identitiesKey = (accountId: string) => `cloud:identities:${accountId}`;
+
+/**
+ * The county identities of an account, read once per protocol request (the provider reads them
+ * along with the token naming the account); never kept across requests.
+ */
+export function loadCloudIdentities(services: CloudServices, accountId: string): Promise<LinkedIdentity[]> {
+  return requestScoped(identitiesKey(accountId), () => services.accounts.identities(accountId));
+}
 
 /** The `eduinfo` shape of the real cloud: main school, titles per school, classes. */
 export interface EduInfo {
@@ -54,7 +65,7 @@ export async function cloudClaims(
 ): Promise<CloudClaims> {
   const want = (claim: string) => !wanted || wanted.has(claim);
   const [identities, roles] = await Promise.all([
-    want('eduinfo') ? services.accounts.identities(account.id) : undefined,
+    want('eduinfo') ? loadCloudIdentities(services, account.id) : undefined,
     want('educloudroles') ? services.roles.claimFor(account.id) : undefined,
   ]);
   const claims: CloudClaims = {

@@ -9,10 +9,10 @@ import {
   wantedClaims,
 } from '../../platform/oidc/index.ts';
 import type { RoleContext } from '../../platform/runtime/role.ts';
-import { type CloudAccount, cloudAccountFromRow } from '../account/accounts.ts';
+import { type CloudAccount, cloudAccountFromRow, identitiesFromJson } from '../account/accounts.ts';
 import type { CloudTables } from '../schema.ts';
 import type { CloudServices } from '../services.ts';
-import { cloudClaims } from './claims.ts';
+import { cloudClaims, identitiesKey } from './claims.ts';
 import { CLOUD_CONSENT_LINES, CLOUD_SCOPES } from './scopes.ts';
 
 /** The cloud's issuer key in its database (one issuer per cloud). */
@@ -30,12 +30,24 @@ const accountKey = (id: string) => `cloud:account:${id}`;
 
 export { cloudAccountFromRow };
 
-/** The provider reads the account along with the token or session naming it (`loadCloudAccount`). */
+/**
+ * The provider reads the account, and its county identities (for `eduinfo`), along with the token
+ * or session naming it (`loadCloudAccount`, `loadCloudIdentities`).
+ */
 const CLOUD_ACCOUNT_ROWS: AccountRows = {
   table: 'cloud_accounts',
   id: 'id',
   requestKey: accountKey,
   fromRow: (row) => cloudAccountFromRow(row as Selectable<CloudTables['cloud_accounts']>),
+  related: [
+    {
+      table: 'cloud_identities',
+      foreignKey: 'account_id',
+      orderBy: { column: 'last_login_at', direction: 'desc' },
+      requestKey: identitiesKey,
+      fromRows: identitiesFromJson,
+    },
+  ],
 };
 
 /**

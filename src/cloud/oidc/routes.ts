@@ -14,7 +14,7 @@ import {
 import type { CloudAccount } from '../account/accounts.ts';
 import type { CloudServices } from '../services.ts';
 import { cloudAuthentication, cloudLoginUrl, currentCloudAccount } from '../session.ts';
-import { cloudClaims, eduInfoOf } from './claims.ts';
+import { cloudClaims, eduInfoOf, loadCloudIdentities } from './claims.ts';
 import { revokeGrant } from './grants.ts';
 import { loadCloudAccount } from './provider.ts';
 import { CLOUD_SCOPES } from './scopes.ts';
@@ -60,7 +60,7 @@ export async function mountCloudProtocol(app: FastifyInstance, oidc: OidcProvide
     app.route({ method: ['GET', 'POST'], url: path, handler, config: { csrf: false } });
   };
   const eduinfo = async (token: TokenInfo, _request: FastifyRequest, reply: FastifyReply) => {
-    const identities = await services.accounts.identities(token.accountId);
+    const identities = await loadCloudIdentities(services, token.accountId);
     return sendJson(
       reply,
       { sub: token.accountId, ...eduInfoOf(identities) },
@@ -77,7 +77,7 @@ export async function mountCloudProtocol(app: FastifyInstance, oidc: OidcProvide
   route('/moeresource/api/v1/oidc/eduinfo', ['eduinfo'], eduinfo);
   route('/moeresource/api/v2/oidc/eduinfo', ['eduinfo'], eduinfo);
   route('/moeresource/api/v2/oidc/relation', ['eduinfo'], async (token) => {
-    const identities = await services.accounts.identities(token.accountId);
+    const identities = await loadCloudIdentities(services, token.accountId);
     const counties = new Map((await services.counties.list()).map((c) => [c.code, c.name]));
     return {
       sub: token.accountId,

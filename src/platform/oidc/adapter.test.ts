@@ -405,6 +405,51 @@ for (const kind of await testDatabases()) {
       }
     });
 
+    it('reads the rows related to the account along with a token', async () => {
+      const opened = await kind.open(oidcMigrations('0901_oidc_contract'));
+      try {
+        const db: Kysely<OidcTables> = oidcView(opened.db);
+        await sql`create table test_people (id text primary key)`.execute(opened.db);
+        await sql`create table test_links (id text primary key, person text not null, county text not null, at timestamptz not null)`.execute(
+          opened.db,
+        );
+        await sql`insert into test_people values ('p1'), ('p2')`.execute(opened.db);
+        await sql`insert into test_links values ('l1', 'p1', 'tn', '2026-01-01T00:00:00Z'),
+          ('l2', 'p1', 'cyc', '2026-06-01T00:00:00Z'), ('l3', 'p2', 'tn', '2026-03-01T00:00:00Z')`.execute(
+          opened.db,
+        );
+        const tokens = new DatabaseAdapter(db, 't1', 'AccessToken', {
+          companions: {
+            grant: false,
+            session: false,
+            account: {
+              table: 'test_people',
+              id: 'id',
+              requestKey: (id) => `person:${id}`,
+              related: [
+                {
+                  table: 'test_links',
+                  foreignKey: 'person',
+                  orderBy: { column: 'at', direction: 'desc' },
+                  requestKey: (id) => `links:${id}`,
+                  fromRows: (rows) =>
+                    rows.map((row) => `${row.county}@${new Date(row.at as string).getUTCMonth() + 1}`),
+                },
+              ],
+            },
+          },
+        });
+        await tokens.upsert('at1', { jti: 'at1', accountId: 'p1' } as AdapterPayload, 60);
+        await withRequestCache(async () => {
+          await tokens.find('at1');
+          expect(await requestScoped('links:p1', async () => 'read separately')).toEqual(['cyc@6', 'tn@1']);
+          expect(await requestScoped('links:p2', async () => 'read separately')).toBe('read separately');
+        });
+      } finally {
+        await opened.close();
+      }
+    });
+
     it('leaves what a batched read brought along in the request that asked for it', async () => {
       const opened = await kind.open(oidcMigrations('0901_oidc_contract'));
       try {

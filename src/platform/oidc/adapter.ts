@@ -34,6 +34,21 @@ export interface AccountRows {
   requestKey(accountId: string): string;
   /** What the loader yields for a row (default: the row as read). */
   fromRow?(row: Record<string, unknown>): unknown;
+  /**
+   * Rows of other tables that belong to the account and that the host reads in the same requests
+   * (the cloud's county identities, for `eduinfo`): read in the same statement as JSON (timestamps
+   * as ISO strings) and left for the host's loader under `requestKey`.
+   */
+  related?: RelatedRows[];
+}
+
+export interface RelatedRows {
+  table: string;
+  /** The column holding the account's key. */
+  foreignKey: string;
+  orderBy?: { column: string; direction: 'asc' | 'desc' };
+  requestKey(accountId: string): string;
+  fromRows(rows: Array<Record<string, unknown>>): unknown;
 }
 
 export interface DatabaseAdapterOptions {
@@ -135,6 +150,13 @@ function companionStatement(companions: NonNullable<DatabaseAdapterOptions['comp
     for (const [column, value] of Object.entries(account.where ?? {})) {
       parameters.push(value);
       conditions.push(`a.${quoted(column)} = $${3 + parameters.length}`);
+    }
+    for (const [index, related] of (account.related ?? []).entries()) {
+      const order = related.orderBy
+        ? ` order by r.${quoted(related.orderBy.column)} ${related.orderBy.direction === 'desc' ? 'desc' : 'asc'}`
+        : '';
+      columns.push(`(select coalesce(json_agg(r${order}), '[]') from ${quoted(related.table)} r
+        where r.${quoted(related.foreignKey)} = a.${quoted(account.id)}) as ${OWN}related_${index}`);
     }
     columns.push(`a.${quoted(account.id)} as ${OWN}a_key`, 'a.*');
     joins.push(`left join lateral (select * from ${quoted(account.table)} a
@@ -374,6 +396,11 @@ export class DatabaseAdapter implements Adapter {
         const accountRow: Record<string, unknown> = {};
         for (const [column, v] of Object.entries(row)) if (!column.startsWith(OWN)) accountRow[column] = v;
         value = account.fromRow ? account.fromRow(accountRow) : accountRow;
+        for (const [index, related] of (account.related ?? []).entries()) {
+          const rows = own(`related_${index}`) as unknown;
+          const list = (typeof rows === 'string' ? JSON.parse(rows) : rows) as Array<Record<string, unknown>>;
+          leaveRequestValue(related.requestKey(accountId), Promise.resolve(related.fromRows(list ?? [])));
+        }
       }
       leaveRequestValue(account.requestKey(accountId), Promise.resolve(value));
     }

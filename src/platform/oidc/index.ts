@@ -89,6 +89,7 @@ export {
   DatabaseAdapter,
   DURABLE_MODELS,
   RedisAdapter,
+  type RelatedRows,
   sweepExpiredPayloads,
 } from './adapter.ts';
 export { oidcAdminRoutes } from './admin.ts';
