@@ -21,6 +21,9 @@ const RP_REDIRECT = 'http://127.0.0.1:9/callback';
  * - login round trip p50/p99: cloud → county authorize → county → `/cncreturnpage` (code exchange
  *   + userinfo at the county, refresh of the cloud's copy) → signed in; baseline: an openid-client
  *   relying party doing authorize → code exchange + userinfo against the bare county directly.
+ *   The broker does all the baseline does and then its own callback work (the identity's
+ *   freshness, the audit record, the cloud session), so the ratio is the share of the round trip
+ *   that is the county's; it has no target.
  * - token (refresh grant) and userinfo throughput of the cloud provider vs the bare county issuer.
  * The cloud runs on PostgreSQL (a schema created for the run and dropped after), as deployed.
  */
@@ -206,7 +209,6 @@ export async function benchCloudBroker(options: { runs?: number; seconds?: numbe
       baseline: percentile(logins.baseline, p),
       baselineName: 'bare oidc-provider login',
       lowerIsBetter: true,
-      target: 0.6,
     });
     const rate = (name: string, measured: { baseline: number; ours: number }): Figure => ({
       name,
