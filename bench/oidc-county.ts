@@ -293,7 +293,7 @@ async function loopsFor(t: Target, concurrency: number) {
  * authorization code flows (authorize with a signed-in session + code exchange), refresh_token
  * grants and userinfo calls.
  */
-export async function benchOidcCounty(seconds = 9, concurrency = 8): Promise<Figure[]> {
+export async function benchOidcCounty(seconds = 9, concurrency = 16): Promise<Figure[]> {
   if (!(await postgresAvailable())) throw new Error('PostgreSQL is required (EDUGATE_TEST_DATABASE_URL)');
   const bare = await bareTarget();
   const county = await countyTarget().catch(async (error: unknown) => {
