@@ -25,7 +25,30 @@ export interface CountyIdentityClaims {
   personid: string | null;
 }
 
-export async function identityClaims(county: County, account: Account): Promise<CountyIdentityClaims> {
+/** The account columns a county releases or checks before releasing (the OIDC provider reads only these). */
+export const RELEASED_ACCOUNT_COLUMNS = [
+  'id',
+  'tenant',
+  'username',
+  'status',
+  'real_name',
+  'family_name',
+  'given_name',
+  'email',
+  'email_verified_at',
+  'unit_code',
+  'unit_confirmed_at',
+  'titles',
+  'national_id_encrypted',
+] as const satisfies ReadonlyArray<keyof Account>;
+
+/** An account as the OIDC provider reads it: what it releases, and what decides whether it may. */
+export type ReleasableAccount = Pick<Account, (typeof RELEASED_ACCOUNT_COLUMNS)[number]>;
+
+export async function identityClaims(
+  county: County,
+  account: ReleasableAccount,
+): Promise<CountyIdentityClaims> {
   const unit = account.unit_code ? await findUnit(county.db, account.tenant, account.unit_code) : undefined;
   const nationalId = account.national_id_encrypted
     ? await county.vault.decrypt(account.national_id_encrypted)

@@ -4,8 +4,9 @@ import {
   requestScoped,
   wantedClaims,
 } from '../../platform/oidc/index.ts';
+import { RELEASED_ACCOUNT_COLUMNS, type ReleasableAccount } from '../accounts/claims.ts';
 import { profileCompleteness } from '../accounts/profile.ts';
-import { type Account, findAccountById } from '../accounts/repository.ts';
+import { findAccountById } from '../accounts/repository.ts';
 import type { County } from '../services.ts';
 import { COUNTY_SCOPES } from './scopes.ts';
 
@@ -14,7 +15,11 @@ import { COUNTY_SCOPES } from './scopes.ts';
  * (login state, profile check, token checks, claims). Never kept across requests: a suspension
  * takes effect on the next request.
  */
-export function loadAccount(county: County, tenant: string, id: string): Promise<Account | undefined> {
+export function loadAccount(
+  county: County,
+  tenant: string,
+  id: string,
+): Promise<ReleasableAccount | undefined> {
   return requestScoped(accountKey(tenant, id), () => findAccountById(county.db, tenant, id));
 }
 
@@ -27,7 +32,7 @@ const accountKey = (tenant: string, id: string) => `county:${tenant}:account:${i
  */
 export async function countyClaims(
   county: County,
-  account: Account,
+  account: ReleasableAccount,
   wanted?: Set<string>,
 ): Promise<Record<string, unknown>> {
   const want = (claim: string) => !wanted || wanted.has(claim);
@@ -55,7 +60,7 @@ export async function countyClaims(
 }
 
 /** Whether the account may release its identity now: active and with a complete profile check. */
-export function mayUseOidc(account: Account): boolean {
+export function mayUseOidc(account: ReleasableAccount): boolean {
   return account.status === 'active' && profileCompleteness(account).complete;
 }
 
@@ -72,6 +77,7 @@ export function countyAccountSource(county: County, tenant: string): OidcAccount
       id: 'id',
       idType: 'uuid',
       where: { tenant },
+      columns: RELEASED_ACCOUNT_COLUMNS,
       requestKey: (id) => accountKey(tenant, id),
     },
     async findAccount(id, use) {

@@ -32,6 +32,8 @@ export interface AccountRows {
   where?: Record<string, string>;
   /** The key under which the host's loader reads the account with `requestScoped`. */
   requestKey(accountId: string): string;
+  /** The columns to read (default: all); the loader gets only these. */
+  columns?: readonly string[];
   /** What the loader yields for a row (default: the row as read). */
   fromRow?(row: Record<string, unknown>): unknown;
   /**
@@ -158,7 +160,10 @@ function companionStatement(companions: NonNullable<DatabaseAdapterOptions['comp
       columns.push(`(select coalesce(json_agg(r${order}), '[]') from ${quoted(related.table)} r
         where r.${quoted(related.foreignKey)} = a.${quoted(account.id)}) as ${OWN}related_${index}`);
     }
-    columns.push(`a.${quoted(account.id)} as ${OWN}a_key`, 'a.*');
+    const picked = account.columns
+      ? account.columns.map((column) => `a.${quoted(column)}`).join(', ')
+      : 'a.*';
+    columns.push(`a.${quoted(account.id)} as ${OWN}a_key`, picked);
     joins.push(`left join lateral (select * from ${quoted(account.table)} a
       where a.${quoted(account.id)} = ${subject} limit 1) a on ${conditions.join(' and ')}`);
   }
