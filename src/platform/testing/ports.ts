@@ -1,15 +1,37 @@
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
-/** A TCP port that is free right now on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * Where test servers listen: below the kernel's ephemeral range, from which outgoing connections
+ * (HTTP clients, database pools) take their local ports. A port the kernel handed out for
+ * listening could be taken by such a connection between the check and the test's own `listen`.
+ */
+function portRange(): { from: number; to: number } {
+  let ephemeralFrom = 32768;
+  try {
+    const [from] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/);
+    if (Number(from) > 12000) ephemeralFrom = Number(from);
+  } catch {
+    // Not Linux: keep the IANA default start of the dynamic range.
+  }
+  return { from: 10000, to: ephemeralFrom - 1 };
+}
+
+function listenable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
     server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
+}
+
+/** A TCP port that is free right now on 127.0.0.1, outside the range outgoing connections use. */
+export async function freePort(): Promise<number> {
+  const { from, to } = portRange();
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = from + Math.floor(Math.random() * (to - from + 1));
+    if (await listenable(port)) return port;
+  }
+  throw new Error(`no free port found between ${from} and ${to}`);
 }
