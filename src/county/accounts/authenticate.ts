@@ -158,13 +158,10 @@ export async function authenticate(county: County, input: Credentials): Promise<
   // One statement: the sign-in time (and upgraded hash), the audit record and the account's new
   // session row commit together.
   const sessionId = randomBytes(18).toString('base64url');
-  const updated = await county.db
+  const changes = { last_login_at: new Date(), ...(newHash ? { password_hash: newHash } : {}) };
+  await county.db
     .with('signed_in', (db) =>
-      db
-        .updateTable('county_accounts')
-        .set({ last_login_at: new Date(), ...(newHash ? { password_hash: newHash } : {}) })
-        .where('id', '=', account.id)
-        .returningAll(),
+      db.updateTable('county_accounts').set(changes).where('id', '=', account.id).returning('id'),
     )
     .with('audited', (db) =>
       db.insertInto('audit_log').values(
@@ -189,10 +186,10 @@ export async function authenticate(county: County, input: Credentials): Promise<
       }),
     )
     .selectFrom('signed_in')
-    .selectAll()
+    .select('id')
     .executeTakeFirstOrThrow();
   if (counts.account.count > 0) await county.accountThrottle.succeed([keys[0] as string]);
-  return { ok: true, account: updated, sessionId };
+  return { ok: true, account: { ...account, ...changes }, sessionId };
 }
 
 async function rehash(county: County, password: string): Promise<string | undefined> {
