@@ -184,27 +184,50 @@ for (const kind of await testDatabases()) {
   });
 }
 
+/** A table of test accounts (id, tenant, name) and how the adapter finds tenant t1's. */
+async function accountTable(
+  db: Kysely<unknown>,
+  people: Array<[string, string, string]>,
+): Promise<AccountRows> {
+  await sql`create table test_accounts (id uuid primary key, tenant text not null, name text not null)`.execute(
+    db,
+  );
+  const values = people.map(([id, tenant, name]) => sql`(${id}, ${tenant}, ${name})`);
+  await sql`insert into test_accounts values ${sql.join(values)}`.execute(db);
+  return {
+    table: 'test_accounts',
+    id: 'id',
+    idType: 'uuid',
+    where: { tenant: 't1' },
+    requestKey: (id) => `test:account:${id}`,
+  };
+}
+
+/** The OIDC tables of `db`, with the query id of every statement run noted in `statements`. */
+function counting(db: Kysely<unknown>): { db: Kysely<OidcTables>; statements: string[] } {
+  const statements: string[] = [];
+  const counted = db.withPlugin({
+    transformQuery: (args) => args.node,
+    async transformResult(args) {
+      statements.push(args.queryId.queryId);
+      return args.result;
+    },
+  });
+  return { db: oidcView(counted), statements };
+}
+
 for (const kind of await testDatabases()) {
   describe(`oidc adapter companions: ${kind.name}`, () => {
     it('reads a token with its grant, session and account in one statement, for that request only', async () => {
       const opened = await kind.open(oidcMigrations('0901_oidc_contract'));
       try {
         const db: Kysely<OidcTables> = oidcView(opened.db);
-        await sql`create table test_accounts (id uuid primary key, tenant text not null, name text not null)`.execute(
-          opened.db,
-        );
         const alice = randomUUID();
         const elsewhere = randomUUID();
-        await sql`insert into test_accounts values (${alice}, 't1', 'alice'), (${elsewhere}, 't2', 'other')`.execute(
-          opened.db,
-        );
-        const rows: AccountRows = {
-          table: 'test_accounts',
-          id: 'id',
-          idType: 'uuid',
-          where: { tenant: 't1' },
-          requestKey: (id) => `test:account:${id}`,
-        };
+        const rows = await accountTable(opened.db, [
+          [alice, 't1', 'alice'],
+          [elsewhere, 't2', 'other'],
+        ]);
         const tokens = new DatabaseAdapter(db, 't1', 'AccessToken', {
           companions: { grant: true, session: true, account: rows },
         });
@@ -278,15 +301,7 @@ for (const kind of await testDatabases()) {
       const opened = await kind.open(oidcMigrations('0901_oidc_contract'));
       try {
         // Each statement's result passes the plugin once (the adapter's fixed SQL included).
-        const statements: string[] = [];
-        const counted = opened.db.withPlugin({
-          transformQuery: (args) => args.node,
-          async transformResult(args) {
-            statements.push(args.queryId.queryId);
-            return args.result;
-          },
-        });
-        const db: Kysely<OidcTables> = oidcView(counted);
+        const { db, statements } = counting(opened.db);
         const asyncCommit = opened.kind === 'postgres';
         const codes = new DatabaseAdapter(db, 't1', 'AuthorizationCode', { asyncCommit });
         const ids = ['c1', 'c2', 'c3', 'c4'];
@@ -336,16 +351,7 @@ for (const kind of await testDatabases()) {
     it('reads a session with the grants it names, and rewrites an unchanged session only when its expiry moves far', async () => {
       const opened = await kind.open(oidcMigrations('0901_oidc_contract'));
       try {
-        const statements: string[] = [];
-        const db: Kysely<OidcTables> = oidcView(
-          opened.db.withPlugin({
-            transformQuery: (args) => args.node,
-            async transformResult(args) {
-              statements.push(args.queryId.queryId);
-              return args.result;
-            },
-          }),
-        );
+        const { db, statements } = counting(opened.db);
         const sessions = new DatabaseAdapter(db, 't1', 'Session', {
           companions: { grant: false, session: false, grants: true },
           rewriteAfter: 300,
@@ -454,20 +460,11 @@ for (const kind of await testDatabases()) {
       const opened = await kind.open(oidcMigrations('0901_oidc_contract'));
       try {
         const db: Kysely<OidcTables> = oidcView(opened.db);
-        await sql`create table test_accounts (id uuid primary key, tenant text not null, name text not null)`.execute(
-          opened.db,
-        );
         const [alice, bob] = [randomUUID(), randomUUID()];
-        await sql`insert into test_accounts values (${alice}, 't1', 'alice'), (${bob}, 't1', 'bob')`.execute(
-          opened.db,
-        );
-        const rows: AccountRows = {
-          table: 'test_accounts',
-          id: 'id',
-          idType: 'uuid',
-          where: { tenant: 't1' },
-          requestKey: (id) => `test:account:${id}`,
-        };
+        const rows = await accountTable(opened.db, [
+          [alice, 't1', 'alice'],
+          [bob, 't1', 'bob'],
+        ]);
         const tokens = new DatabaseAdapter(db, 't1', 'AccessToken', {
           companions: { grant: true, session: false, account: rows },
         });
