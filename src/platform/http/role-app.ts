@@ -23,10 +23,11 @@ const LANG_COOKIE = 'edugate_lang';
 
 /**
  * Serves a request straight from Node's HTTP server, ahead of Fastify's routing and hooks: given
- * a request, the handler that serves it, or undefined to leave it to Fastify. For protocol endpoints that need none of what the hooks give (sessions,
- * forms, language, error pages): the OIDC endpoints hand the raw request to oidc-provider anyway.
- * A front door gets the security headers and the request metrics; requests made with
- * `app.inject()` do not pass it, so whatever it serves must also be a Fastify route.
+ * a request, the handler that serves it, or undefined to leave it to Fastify. For protocol
+ * endpoints that need none of what the hooks give (sessions, forms, language, error pages): the
+ * OIDC endpoints hand the raw request to oidc-provider anyway. A front door gets the security
+ * headers and the request metrics; requests made with `app.inject()` do not pass it, so whatever
+ * it serves must also be a Fastify route.
  */
 export type FrontDoor = (
   request: IncomingMessage,

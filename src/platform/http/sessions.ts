@@ -120,10 +120,8 @@ async function sessionPlugin(app: FastifyInstance, options: SessionOptions) {
       reply.clearCookie(options.cookieName, { path });
       return payload;
     }
-    if (!state.dirty) {
-      if (state.previous) await options.store.destroy(hashId(state.previous));
-      return payload;
-    }
+    // `regenerate()` marks the session dirty: a previous id is always replaced below.
+    if (!state.dirty) return payload;
     let id = state.id;
     if (!id) {
       id = randomBytes(32).toString('base64url');

@@ -107,10 +107,11 @@ function quoted(name: string): string {
 }
 
 /**
- * The statement reading artifacts (ids in `$3`) with their companions: primary key lookups for the artifact
- * and its grant, the session by its uid index, the account by the host table's key. Grant and
- * session come as `[payload, expires_at, consumed_at]` from scalar subqueries (cheaper for the
- * planner than joins), the account as a joined row.
+ * The statement reading artifacts (ids in `$3`) with their companions: primary key lookups for
+ * the artifact and its grant (or, for a session, the grants it names), the session by its uid
+ * index, the account by the host table's key. Grants and session come as JSON
+ * `[payload, expires_at, consumed_at]` from scalar subqueries, the account (a lateral lookup by
+ * key) as columns of the row, its related rows as JSON arrays.
  */
 function companionStatement(companions: NonNullable<DatabaseAdapterOptions['companions']>) {
   const { grant, session, account } = companions;
@@ -229,6 +230,11 @@ function sameButExpiry(a: Record<string, unknown>, b: Record<string, unknown>): 
   const { exp: _a, ...restA } = a;
   const { exp: _b, ...restB } = b;
   return canonicalJson(restA) === canonicalJson(restB);
+}
+
+/** A json column's value: pg parses it, PGlite may hand over the text. */
+function fromJson<T>(value: unknown): T {
+  return (typeof value === 'string' ? JSON.parse(value) : value) as T;
 }
 
 /** The rows of `rows` keyed by `column`, in the order of `keys` (undefined where none). */
@@ -368,7 +374,7 @@ export class DatabaseAdapter implements Adapter {
     const { grant, session, account, grants } = this.#companions ?? { grant: false, session: false };
     // `[payload, expires_at, consumed_at]`, or null when there is no such row.
     const companion = (value: unknown): PayloadRow | null => {
-      const triple = (typeof value === 'string' ? JSON.parse(value) : value) as unknown[] | null;
+      const triple = fromJson<unknown[] | null>(value);
       return triple
         ? { payload: triple[0], expires_at: triple[1] as string, consumed_at: triple[2] as string }
         : null;
@@ -381,10 +387,7 @@ export class DatabaseAdapter implements Adapter {
     }
     if (grants) {
       const found = new Map<string, PayloadRow>();
-      const listed = (typeof own('grants') === 'string' ? JSON.parse(own('grants')) : own('grants')) as
-        | unknown[][]
-        | null;
-      for (const [gid, payload, expires, consumed] of listed ?? []) {
+      for (const [gid, payload, expires, consumed] of fromJson<unknown[][] | null>(own('grants')) ?? []) {
         found.set(gid as string, { payload, expires_at: expires as string, consumed_at: consumed as string });
       }
       const authorizations = (
@@ -402,9 +405,8 @@ export class DatabaseAdapter implements Adapter {
         for (const [column, v] of Object.entries(row)) if (!column.startsWith(OWN)) accountRow[column] = v;
         value = account.fromRow ? account.fromRow(accountRow) : accountRow;
         for (const [index, related] of (account.related ?? []).entries()) {
-          const rows = own(`related_${index}`) as unknown;
-          const list = (typeof rows === 'string' ? JSON.parse(rows) : rows) as Array<Record<string, unknown>>;
-          leaveRequestValue(related.requestKey(accountId), Promise.resolve(related.fromRows(list ?? [])));
+          const list = fromJson<Array<Record<string, unknown>> | null>(own(`related_${index}`)) ?? [];
+          leaveRequestValue(related.requestKey(accountId), Promise.resolve(related.fromRows(list)));
         }
       }
       leaveRequestValue(account.requestKey(accountId), Promise.resolve(value));

@@ -62,8 +62,7 @@ export class RedisThrottleStore implements ThrottleStore {
     this.#prefix = prefix;
   }
   async failures(key: string) {
-    const [count, last] = await this.#redis.hmget(this.#prefix + key, 'count', 'last');
-    return { count: Number(count ?? 0), last: Number(last ?? 0) };
+    return (await this.failuresOf([key]))[0] ?? { count: 0, last: 0 };
   }
   async failuresOf(keys: string[]) {
     const pipeline = this.#redis.pipeline();
