@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import { type Kysely, sql } from 'kysely';
 import { OverloadedError, UnsupportedHashError } from '../../identity/index.ts';
-import { auditRow } from '../../platform/audit/audit-log.ts';
+import { statement } from '../../platform/database/statement.ts';
 import type { ThrottlePolicy } from '../../platform/security/throttle.ts';
 import { audit } from '../db.ts';
-import type { AccountStatus } from '../schema.ts';
+import type { AccountStatus, CountyDatabase } from '../schema.ts';
 import { ACCOUNT_THROTTLE, ADDRESS_THROTTLE, type County } from '../services.ts';
 import { type Account, findAccountByUsername } from './repository.ts';
 
@@ -155,42 +156,79 @@ export async function authenticate(county: County, input: Credentials): Promise<
   }
 
   const newHash = verified.needsRehash ? await rehash(county, input.password) : undefined;
-  // One statement: the sign-in time (and upgraded hash), the audit record and the account's new
-  // session row commit together.
   const sessionId = randomBytes(18).toString('base64url');
-  const changes = { last_login_at: new Date(), ...(newHash ? { password_hash: newHash } : {}) };
-  await county.db
-    .with('signed_in', (db) =>
-      db.updateTable('county_accounts').set(changes).where('id', '=', account.id).returning('id'),
-    )
-    .with('audited', (db) =>
-      db.insertInto('audit_log').values(
-        auditRow({
-          tenant,
-          actor: account.username,
-          action: 'login.succeeded',
-          target: account.id,
-          ip,
-          details: newHash ? { rehashed: true } : {},
-        }),
-      ),
-    )
-    .with('listed', (db) =>
-      db.insertInto('county_account_sessions').values({
-        id: sessionId,
-        tenant: account.tenant,
-        account_id: account.id,
-        ip,
-        user_agent: (input.userAgent ?? '').slice(0, 300),
-        revoked_at: null,
-      }),
-    )
-    .selectFrom('signed_in')
-    .select('id')
-    .executeTakeFirstOrThrow();
+  const at = new Date();
+  const [signedIn] = await recordSignIn(county.db, {
+    accountId: account.id,
+    tenant: account.tenant,
+    username: account.username,
+    ip,
+    userAgent: (input.userAgent ?? '').slice(0, 300),
+    sessionId,
+    at,
+    newHash: newHash ?? null,
+    details: JSON.stringify(newHash ? { rehashed: true } : {}),
+  });
+  // The account row read a moment ago is gone: no sign-in.
+  if (!signedIn) throw new Error('the account vanished during sign-in');
   if (counts.account.count > 0) await county.accountThrottle.succeed([keys[0] as string]);
-  return { ok: true, account: { ...account, ...changes }, sessionId };
+  return {
+    ok: true,
+    account: { ...account, last_login_at: at, ...(newHash ? { password_hash: newHash } : {}) },
+    sessionId,
+  };
 }
+
+/**
+ * One statement: the sign-in time (and the upgraded hash, when there is one), the audit record and
+ * the account's new row in its list of sessions commit together. Compiled once (see statement.ts).
+ */
+const recordSignIn = statement(
+  (
+    db: Kysely<CountyDatabase>,
+    v: {
+      accountId: string;
+      tenant: string;
+      username: string;
+      ip: string;
+      userAgent: string;
+      sessionId: string;
+      at: Date;
+      newHash: string | null;
+      details: string;
+    },
+  ) =>
+    db
+      .with('signed_in', (q) =>
+        q
+          .updateTable('county_accounts')
+          .set({ last_login_at: v.at, password_hash: sql<string>`coalesce(${v.newHash}, password_hash)` })
+          .where('id', '=', v.accountId)
+          .returning('id'),
+      )
+      .with('audited', (q) =>
+        q.insertInto('audit_log').values({
+          tenant: v.tenant,
+          actor: v.username,
+          action: 'login.succeeded',
+          target: v.accountId,
+          ip: v.ip,
+          details: v.details,
+        }),
+      )
+      .with('listed', (q) =>
+        q.insertInto('county_account_sessions').values({
+          id: v.sessionId,
+          tenant: v.tenant,
+          account_id: v.accountId,
+          ip: v.ip,
+          user_agent: v.userAgent,
+          revoked_at: null,
+        }),
+      )
+      .selectFrom('signed_in')
+      .select('id'),
+);
 
 async function rehash(county: County, password: string): Promise<string | undefined> {
   try {

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { Selectable } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import { normalizeUsername } from '../../identity/index.ts';
+import { statement } from '../../platform/database/statement.ts';
 import type { CountyTx } from '../db.ts';
-import type { AccountRole, AccountStatus, CountyTables } from '../schema.ts';
+import type { AccountRole, AccountStatus, CountyDatabase, CountyTables } from '../schema.ts';
 
 export type Account = Selectable<CountyTables['county_accounts']>;
 
@@ -10,14 +11,22 @@ export function normalizeEmail(email: string): string {
   return email.normalize('NFKC').trim().toLowerCase();
 }
 
-export function findAccountById(db: CountyTx, tenant: string, id: string): Promise<Account | undefined> {
-  if (!/^[0-9a-f-]{36}$/i.test(id)) return Promise.resolve(undefined);
-  return db
+// Read on every signed-in request and every login, compiled once (see statement.ts).
+const accountById = statement((db: Kysely<CountyDatabase>, v: { tenant: string; id: string }) =>
+  db.selectFrom('county_accounts').selectAll().where('tenant', '=', v.tenant).where('id', '=', v.id),
+);
+const accountByUsername = statement((db: Kysely<CountyDatabase>, v: { tenant: string; username: string }) =>
+  db
     .selectFrom('county_accounts')
     .selectAll()
-    .where('tenant', '=', tenant)
-    .where('id', '=', id)
-    .executeTakeFirst();
+    .where('tenant', '=', v.tenant)
+    .where('username_normalized', '=', v.username)
+    .where('status', '<>', 'rejected'),
+);
+
+export function findAccountById(db: CountyTx, tenant: string, id: string): Promise<Account | undefined> {
+  if (!/^[0-9a-f-]{36}$/i.test(id)) return Promise.resolve(undefined);
+  return accountById(db, { tenant, id }).then(([account]) => account);
 }
 
 /** The live (not rejected) account with this username, case-insensitively. */
@@ -26,13 +35,9 @@ export function findAccountByUsername(
   tenant: string,
   username: string,
 ): Promise<Account | undefined> {
-  return db
-    .selectFrom('county_accounts')
-    .selectAll()
-    .where('tenant', '=', tenant)
-    .where('username_normalized', '=', normalizeUsername(username))
-    .where('status', '<>', 'rejected')
-    .executeTakeFirst();
+  return accountByUsername(db, { tenant, username: normalizeUsername(username) }).then(
+    ([account]) => account,
+  );
 }
 
 export function findAccountByEmail(

@@ -1,7 +1,10 @@
 import type { FastifyRequest } from 'fastify';
+import type { Kysely } from 'kysely';
+import { statement } from '../../platform/database/statement.ts';
 import type { Account } from '../accounts/repository.ts';
 import { findAccountById } from '../accounts/repository.ts';
 import type { CountyTx } from '../db.ts';
+import type { CountyDatabase } from '../schema.ts';
 import type { County } from '../services.ts';
 
 interface SignedIn {
@@ -20,6 +23,15 @@ declare module 'fastify' {
     countyAccount: Account | undefined;
   }
 }
+
+// Read on every signed-in request, compiled once (see statement.ts).
+const sessionRow = statement((db: Kysely<CountyDatabase>, v: { sid: string; accountId: string }) =>
+  db
+    .selectFrom('county_account_sessions')
+    .select(['revoked_at', 'last_seen_at'])
+    .where('id', '=', v.sid)
+    .where('account_id', '=', v.accountId),
+);
 
 /**
  * Starts the signed-in browser session (new session id) for the row `sessionId` that the sign-in
@@ -60,12 +72,7 @@ export async function loadSignedIn(
 ): Promise<Account | undefined> {
   const signed = request.session?.get<SignedIn>(KEY);
   if (!signed || signed.tenant !== tenant) return undefined;
-  const row = await county.db
-    .selectFrom('county_account_sessions')
-    .select(['revoked_at', 'last_seen_at'])
-    .where('id', '=', signed.sid)
-    .where('account_id', '=', signed.id)
-    .executeTakeFirst();
+  const [row] = await sessionRow(county.db, { sid: signed.sid, accountId: signed.id });
   if (!row || row.revoked_at) {
     request.session.delete(KEY);
     return undefined;

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import type { PlatformTables } from '../database/platform-schema.ts';
+import { statement } from '../database/statement.ts';
 
 export type SessionData = Record<string, unknown>;
 
@@ -13,42 +14,53 @@ export interface SessionStore {
   replace(previous: string, id: string, data: SessionData, ttlSeconds: number): Promise<void>;
 }
 
+// The statements of every request, compiled once (see statement.ts).
+const sessionRow = statement((db: Kysely<PlatformTables>, v: { id: string }) =>
+  db.selectFrom('sessions').select(['data', 'expires_at']).where('id', '=', v.id),
+);
+const saveSession = statement((db: Kysely<PlatformTables>, v: { id: string; data: string; expires: Date }) =>
+  db
+    .insertInto('sessions')
+    .values({ id: v.id, data: v.data, expires_at: v.expires })
+    .onConflict((oc) => oc.column('id').doUpdateSet({ data: v.data, expires_at: v.expires })),
+);
+// One statement: the old row goes and the new one comes in the same commit.
+const replaceSession = statement(
+  (db: Kysely<PlatformTables>, v: { previous: string; id: string; data: string; expires: Date }) =>
+    db
+      .with('gone', (q) => q.deleteFrom('sessions').where('id', '=', v.previous))
+      .insertInto('sessions')
+      .values({ id: v.id, data: v.data, expires_at: v.expires })
+      .onConflict((oc) => oc.column('id').doUpdateSet({ data: v.data, expires_at: v.expires })),
+);
+
 export class DatabaseSessionStore implements SessionStore {
   readonly #db: Kysely<PlatformTables>;
   constructor(db: Kysely<PlatformTables>) {
     this.#db = db;
   }
   async get(id: string) {
-    const row = await this.#db
-      .selectFrom('sessions')
-      .select(['data', 'expires_at'])
-      .where('id', '=', id)
-      .executeTakeFirst();
+    const [row] = await sessionRow(this.#db, { id });
     if (!row || row.expires_at.getTime() < Date.now()) return undefined;
     return row.data;
   }
   async set(id: string, data: SessionData, ttlSeconds: number) {
-    const expires = new Date(Date.now() + ttlSeconds * 1000);
-    const json = JSON.stringify(data);
-    await this.#db
-      .insertInto('sessions')
-      .values({ id, data: json, expires_at: expires })
-      .onConflict((oc) => oc.column('id').doUpdateSet({ data: json, expires_at: expires }))
-      .execute();
+    await saveSession(this.#db, {
+      id,
+      data: JSON.stringify(data),
+      expires: new Date(Date.now() + ttlSeconds * 1000),
+    });
   }
   async destroy(id: string) {
     await this.#db.deleteFrom('sessions').where('id', '=', id).execute();
   }
   async replace(previous: string, id: string, data: SessionData, ttlSeconds: number) {
-    const expires = new Date(Date.now() + ttlSeconds * 1000);
-    const json = JSON.stringify(data);
-    // One statement: the old row goes and the new one comes in the same commit.
-    await this.#db
-      .with('gone', (db) => db.deleteFrom('sessions').where('id', '=', previous))
-      .insertInto('sessions')
-      .values({ id, data: json, expires_at: expires })
-      .onConflict((oc) => oc.column('id').doUpdateSet({ data: json, expires_at: expires }))
-      .execute();
+    await replaceSession(this.#db, {
+      previous,
+      id,
+      data: JSON.stringify(data),
+      expires: new Date(Date.now() + ttlSeconds * 1000),
+    });
   }
   /** Removes expired sessions (run periodically). */
   async sweep(): Promise<number> {

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type { PlatformTables } from '../database/platform-schema.ts';
+import { statement } from '../database/statement.ts';
 
 /** Counts failures per key (account, client address) within a window. */
 export interface ThrottleStore {
@@ -12,6 +13,14 @@ export interface ThrottleStore {
   reset(key: string): Promise<void>;
 }
 
+// Read before every password check, compiled once (see statement.ts).
+const throttleRows = statement((db: Kysely<PlatformTables>, v: { keys: string[] }) =>
+  db
+    .selectFrom('throttle')
+    .select(['key', 'count', 'last_at', 'expires_at'])
+    .where('key', '=', sql<string>`any(${v.keys})`),
+);
+
 export class DatabaseThrottleStore implements ThrottleStore {
   readonly #db: Kysely<PlatformTables>;
   constructor(db: Kysely<PlatformTables>) {
@@ -21,11 +30,7 @@ export class DatabaseThrottleStore implements ThrottleStore {
     return (await this.failuresOf([key]))[0] ?? { count: 0, last: 0 };
   }
   async failuresOf(keys: string[]) {
-    const rows = await this.#db
-      .selectFrom('throttle')
-      .select(['key', 'count', 'last_at', 'expires_at'])
-      .where('key', 'in', keys)
-      .execute();
+    const rows = await throttleRows(this.#db, { keys });
     const now = Date.now();
     return keys.map((key) => {
       const row = rows.find((r) => r.key === key);
