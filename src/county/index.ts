@@ -27,7 +27,7 @@
  *   SHA-256 hex of the national ID; `personid` = the decrypted number; both null without one).
  *
  * Login (`./login/`): `loginForm(request, { action, captcha, username?, error?, hidden? })` renders
- * the form (帳號, 密碼, CAPTCHA with an accessible question); `handleLogin(county, tenant, request)`
+ * the form (帳號, 密碼, CAPTCHA with an accessible question); `handleLogin(county, tenant, request, reply)`
  * handles its POST and signs the tenant session in, returning `{ kind: 'signed_in', account }` or
  * `{ kind: 'form', status, headers, form }` to re-render with `loginForm(request, { action, ...form })`
  * (apply status/headers with `applyOutcome(reply, outcome)`); `loginFormState(county, tenant, request)`

@@ -40,8 +40,10 @@ export {
   parseKeyRing,
 } from './national-id/vault.ts';
 export {
+  AbandonedError,
   type Argon2Params,
   DEFAULT_ARGON2_PARAMS,
+  type HashCallOptions,
   type HasherStats,
   OverloadedError,
   PasswordHasher,

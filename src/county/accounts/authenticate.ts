@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
-import { OverloadedError, UnsupportedHashError } from '../../identity/index.ts';
+import { AbandonedError, OverloadedError, UnsupportedHashError } from '../../identity/index.ts';
 import { statement } from '../../platform/database/statement.ts';
 import type { ThrottlePolicy } from '../../platform/security/throttle.ts';
 import { audit } from '../db.ts';
@@ -18,6 +18,8 @@ export interface Credentials {
   userAgent?: string | undefined;
   /** Whether the attempt carried a correctly answered CAPTCHA; undefined when none was answered. */
   captcha?: 'passed' | 'failed' | undefined;
+  /** Aborts when nobody waits for the answer any more (see `AbandonedError`). */
+  signal?: AbortSignal | undefined;
 }
 
 export type AuthFailure =
@@ -28,6 +30,8 @@ export type AuthFailure =
   | { ok: false; reason: 'invalid_credentials'; captchaRequired: boolean }
   /** Too many failures for this account or address: try again later. */
   | { ok: false; reason: 'throttled'; retryAfterSeconds: number }
+  /** The client went away while the attempt waited for a hashing slot: nothing was checked. */
+  | { ok: false; reason: 'abandoned' }
   /** Password hashing is saturated: 503 + Retry-After. */
   | { ok: false; reason: 'overloaded'; retryAfterSeconds: number }
   /** Right password, but the account cannot sign in (pending, rejected, suspended, departed). */
@@ -112,9 +116,10 @@ export async function authenticate(county: County, input: Credentials): Promise<
   let verified: { ok: boolean; needsRehash: boolean };
   try {
     verified = account
-      ? await county.hasher.verify(account.password_hash, input.password)
-      : await county.hasher.verifyDummy(input.password);
+      ? await county.hasher.verify(account.password_hash, input.password, { signal: input.signal })
+      : await county.hasher.verifyDummy(input.password, { signal: input.signal });
   } catch (error) {
+    if (error instanceof AbandonedError) return { ok: false, reason: 'abandoned' };
     if (error instanceof OverloadedError) {
       return { ok: false, reason: 'overloaded', retryAfterSeconds: error.retryAfterSeconds };
     }

@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { clientGone } from '../../platform/http/client-gone.ts';
 import { authenticate, captchaRequired } from '../accounts/authenticate.ts';
 import type { Account } from '../accounts/repository.ts';
 import { checkAnswer } from '../captcha/captcha.ts';
@@ -29,12 +30,14 @@ export async function loginFormState(
 /**
  * Handles a posted login form (username, password, captcha): checks the CAPTCHA against the
  * session, authenticates, and on success signs the session in (new session id). The OIDC login
- * interaction calls this too and then finishes its interaction with `outcome.account.id`.
+ * interaction calls this too and then finishes its interaction with `outcome.account.id`. A login
+ * whose browser has closed the connection while it waited for a hashing slot is not checked.
  */
 export async function handleLogin(
   county: County,
   tenant: string,
   request: FastifyRequest,
+  reply: FastifyReply,
 ): Promise<LoginOutcome> {
   const t = request.t;
   const body = request.body;
@@ -64,6 +67,7 @@ export async function handleLogin(
     ip: request.ip,
     userAgent: request.headers['user-agent'],
     captcha,
+    signal: clientGone(reply),
   });
   if (result.ok) {
     signIn(request, result.account, result.sessionId);
@@ -89,6 +93,9 @@ export async function handleLogin(
       );
     case 'inactive':
       return form(t(`login.error.status.${result.status}`), false, 403);
+    case 'abandoned':
+      // Nobody reads this answer (the connection is closed); 499 as proxies log it.
+      return form(undefined, false, 499);
   }
 }
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PASSWORD } from '../../demo/seed-data.ts';
 import { embeddedTestDatabase } from '../../platform/testing/databases.ts';
+import { authenticate } from '../accounts/authenticate.ts';
 import { type CountyTestApp, startCountyTestApp, TestClient } from '../testing.ts';
 
 describe('county login (HTTP)', () => {
@@ -99,5 +100,28 @@ describe('county login under overload', () => {
       expect(Number(r.headers['retry-after'])).toBeGreaterThanOrEqual(1);
       expect(r.body).toContain('系統忙碌中');
     }
+  });
+
+  it('checks nothing for a login whose browser went away while it waited', async () => {
+    const before = await t.county.db
+      .selectFrom('audit_log')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('actor', '=', 'teacher01')
+      .executeTakeFirstOrThrow();
+    const result = await authenticate(t.county, {
+      tenant: 'cyc',
+      username: 'teacher01',
+      password: DEMO_PASSWORD,
+      ip: '198.18.1.1',
+      signal: AbortSignal.abort(),
+    });
+    expect(result).toEqual({ ok: false, reason: 'abandoned' });
+    const after = await t.county.db
+      .selectFrom('audit_log')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('actor', '=', 'teacher01')
+      .executeTakeFirstOrThrow();
+    expect(after.n).toBe(before.n);
+    expect(t.county.hasher.stats()).toMatchObject({ active: 0, queued: 0 });
   });
 });

@@ -35,7 +35,7 @@ export async function registerLoginRoutes(app: FastifyInstance, county: County, 
 
   app.post('/login', async (request, reply) => {
     const next = safeNext(tenant, formValue(request.body, 'next'));
-    const outcome = await handleLogin(county, tenant.code, request);
+    const outcome = await handleLogin(county, tenant.code, request, reply);
     if (outcome.kind === 'signed_in') {
       // Until the profile check is complete, it is where a teacher lands (「OpenID認證資料檢核」).
       const incomplete = outcome.account.role === 'teacher' && !profileCompleteness(outcome.account).complete;

@@ -86,7 +86,7 @@ export async function registerCountyInteractions(
     if (view.prompt !== 'login') {
       return abortInteraction(oidc, request, reply, 'invalid_request', 'login was not expected');
     }
-    const outcome = await handleLogin(county, tenant.code, request);
+    const outcome = await handleLogin(county, tenant.code, request, reply);
     if (outcome.kind === 'signed_in') return finishLogin(oidc, request, reply, outcome.account.id);
     applyOutcome(reply, outcome);
     return loginPage(request, reply, tenant, view, outcome.form, outcome.status);

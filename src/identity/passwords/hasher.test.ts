@@ -1,6 +1,6 @@
 import bcrypt from 'bcryptjs';
 import { describe, expect, it } from 'vitest';
-import { OverloadedError, PasswordHasher, UnsupportedHashError } from './hasher.ts';
+import { AbandonedError, OverloadedError, PasswordHasher, UnsupportedHashError } from './hasher.ts';
 
 const cheap = { memoryCost: 256, timeCost: 1, parallelism: 1 };
 
@@ -157,6 +157,24 @@ describe('PasswordHasher load limits', () => {
     const results = await Promise.all(jobs);
     expect(new Set(results).size).toBe(12);
     expect(peak).toBeLessThanOrEqual(2);
+    expect(h.stats()).toEqual({ active: 0, queued: 0, rejected: 0 });
+  });
+
+  it('skips the work of a caller that went away while it waited, and passes the slot on', async () => {
+    const h = hasher({ maxConcurrency: 1, maxQueue: 5 });
+    const stored = await h.hash('kept password');
+    const gone = new AbortController();
+    const first = h.verify(stored, 'kept password');
+    const abandoned = h.verify(stored, 'kept password', { signal: gone.signal });
+    const third = h.verify(stored, 'kept password');
+    expect(h.stats()).toEqual({ active: 1, queued: 2, rejected: 0 });
+    gone.abort();
+    await expect(abandoned).rejects.toBeInstanceOf(AbandonedError);
+    expect(await first).toEqual({ ok: true, needsRehash: false });
+    expect(await third).toEqual({ ok: true, needsRehash: false });
+    expect(h.stats()).toEqual({ active: 0, queued: 0, rejected: 0 });
+    // Already gone before asking: nothing is queued.
+    await expect(h.verifyDummy('x', { signal: gone.signal })).rejects.toBeInstanceOf(AbandonedError);
     expect(h.stats()).toEqual({ active: 0, queued: 0, rejected: 0 });
   });
 

@@ -50,6 +50,20 @@ export class OverloadedError extends Error {
   }
 }
 
+/**
+ * The caller went away (e.g. the browser closed the connection) before its turn came: nothing was
+ * hashed or checked, so an overloaded server spends no work on answers nobody waits for.
+ */
+export class AbandonedError extends Error {
+  override name = 'AbandonedError';
+  constructor() {
+    super('the caller went away before its turn');
+  }
+}
+
+/** `signal`: when it aborts while the call waits for a hashing slot, the call ends with `AbandonedError`. */
+export type HashCallOptions = { signal?: AbortSignal | undefined };
+
 export class UnsupportedHashError extends Error {
   override name = 'UnsupportedHashError';
 }
@@ -115,12 +129,12 @@ export class PasswordHasher {
   }
 
   /** argon2id PHC string with the current parameters. */
-  async hash(password: string): Promise<string> {
-    return this.#limited(() => argon2Hash(password, this.params));
+  async hash(password: string, options: HashCallOptions = {}): Promise<string> {
+    return this.#limited(() => argon2Hash(password, this.params), options.signal);
   }
 
-  async verify(stored: string, password: string): Promise<VerifyResult> {
-    const ok = await this.#limited(() => this.#check(stored, password));
+  async verify(stored: string, password: string, options: HashCallOptions = {}): Promise<VerifyResult> {
+    const ok = await this.#limited(() => this.#check(stored, password), options.signal);
     // Rehashing needs the plaintext, so it is only ever suggested after a successful check.
     return { ok, needsRehash: ok && this.needsRehash(stored) };
   }
@@ -129,7 +143,8 @@ export class PasswordHasher {
    * Spends the same work as a real verification for accounts that do not exist, so response time
    * does not reveal whether a username is registered. Always fails.
    */
-  async verifyDummy(password: string): Promise<VerifyResult> {
+  async verifyDummy(password: string, options: HashCallOptions = {}): Promise<VerifyResult> {
+    if (options.signal?.aborted) throw new AbandonedError();
     this.#dummyHash ??= this.hash(randomBytes(16).toString('base64url'));
     let dummy: string;
     try {
@@ -139,7 +154,7 @@ export class PasswordHasher {
       this.#dummyHash = undefined;
       throw error;
     }
-    await this.verify(dummy, password);
+    await this.verify(dummy, password, options);
     return { ok: false, needsRehash: false };
   }
 
@@ -176,13 +191,18 @@ export class PasswordHasher {
     throw new UnsupportedHashError('unrecognised password hash format');
   }
 
-  async #limited<T>(work: () => Promise<T>): Promise<T> {
+  async #limited<T>(work: () => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+    if (signal?.aborted) throw new AbandonedError();
     if (this.#active >= this.maxConcurrency) {
       if (this.#waiting.length >= this.maxQueue) {
         this.#rejected++;
         throw new OverloadedError(this.#retryAfterSeconds());
       }
       await new Promise<void>((resolve) => this.#waiting.push(resolve));
+      if (signal?.aborted) {
+        this.#release();
+        throw new AbandonedError();
+      }
     } else {
       this.#active++;
     }
@@ -191,11 +211,15 @@ export class PasswordHasher {
       return await work();
     } finally {
       this.#averageMs = this.#averageMs * 0.9 + (performance.now() - started) * 0.1;
-      const next = this.#waiting.shift();
-      // The slot passes straight to the next waiter, so `active` only drops when nobody waits.
-      if (next === undefined) this.#active--;
-      else next();
+      this.#release();
     }
+  }
+
+  #release(): void {
+    const next = this.#waiting.shift();
+    // The slot passes straight to the next waiter, so `active` only drops when nobody waits.
+    if (next === undefined) this.#active--;
+    else next();
   }
 
   #retryAfterSeconds(): number {
