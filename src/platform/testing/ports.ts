@@ -17,6 +17,9 @@ function portRange(): { from: number; to: number } {
   return { from: 10000, to: ephemeralFrom - 1 };
 }
 
+/** Ports in that range that browsers refuse to open (Chromium: ERR_UNSAFE_PORT). */
+const BROWSER_REFUSED = new Set([10080]);
+
 function listenable(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const server = createServer();
@@ -26,12 +29,15 @@ function listenable(port: number): Promise<boolean> {
   });
 }
 
-/** A TCP port that is free right now on 127.0.0.1, outside the range outgoing connections use. */
+/**
+ * A TCP port that is free right now on 127.0.0.1, outside the range outgoing connections use, and
+ * one a browser test may open.
+ */
 export async function freePort(): Promise<number> {
   const { from, to } = portRange();
   for (let attempt = 0; attempt < 50; attempt++) {
     const port = from + Math.floor(Math.random() * (to - from + 1));
-    if (await listenable(port)) return port;
+    if (!BROWSER_REFUSED.has(port) && (await listenable(port))) return port;
   }
   throw new Error(`no free port found between ${from} and ${to}`);
 }
