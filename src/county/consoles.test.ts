@@ -357,7 +357,7 @@ describe('county consoles', () => {
     expect(
       (await admin.post('/cyc/manage/pages/terms', { version: '0', title: '註冊條款', body: '舊頁面覆寫' }))
         .status,
-    ).toBe(400);
+    ).toBe(409);
     const c = new TestClient(t.app);
     await c.get('/cyc/register');
     await c.post('/cyc/register/start', {});

@@ -101,12 +101,17 @@ export const countyMessages = defineMessages({
     'error.county.application_gone': '找不到此申請（可能因逾期未驗證電子郵件而已刪除）。請重新申請。',
     'error.county.campaign_closed': '此清查已結束。',
     'error.county.deadline_past': '截止時間必須在未來。',
+    'error.county.email_taken': '{tenant} 已經有帳號使用 Email {email}。',
     'error.county.flow_incomplete': '申請資料尚未填寫完整，請從步驟一重新開始。',
+    'error.county.invalid_input': '資料不正確：{problems}',
     'error.county.reason_required': '請填寫原因（最多 500 字）。',
     'error.county.status_conflict': '帳號目前的狀態（{status}）不能執行此動作。',
+    'error.county.tenant_exists': '已經有代碼為 {tenant} 的縣市。',
+    'error.county.transfer_cancelled': '此服務單位變更申請已撤回或已由其他申請取代，不需要再審核。',
     'error.county.transfer_same_unit': '您已經在這個服務單位。',
     'error.county.unit_unknown': '找不到此服務單位。',
     'error.county.unknown_tenant': '沒有代碼為 {tenant} 的縣市。',
+    'error.county.username_taken': '{tenant} 已經有帳號 {username}（帳號不分大小寫）。',
     'forgot.identifier': '帳號或個人Email',
     'forgot.intro':
       '請輸入您的帳號或註冊時填寫的個人Email，我們會寄送重設密碼的連結到您的個人信箱（連結 1 小時內有效）。',
@@ -135,6 +140,9 @@ export const countyMessages = defineMessages({
     'mail.set_password.subject': '{portal}：請設定您的密碼',
     'mail.set_password.body':
       '您好：\n\n縣網中心為您建立了審核人員帳號「{username}」。請在 {expires} 前點選下列連結設定密碼（只能使用一次）：\n\n{link}',
+    'mail.set_password_admin.subject': '{portal}：請設定縣網管理帳號的密碼',
+    'mail.set_password_admin.body':
+      '您好：\n\n系統已為您建立{portal}的縣網管理者帳號「{username}」。請在 {expires} 前點選下列連結設定密碼（只能使用一次）：\n\n{link}\n\n設定後請登入縣網管理：{manage}',
     'mail.password_changed.subject': '{portal}：您的密碼已變更',
     'mail.password_changed.body':
       '您好：\n\n帳號「{username}」的密碼已於 {at} 變更。若不是您本人操作，請立即使用「忘記密碼」重設密碼並通知您的服務單位。',
@@ -146,12 +154,12 @@ export const countyMessages = defineMessages({
       '{unit} 您好：\n\n縣網中心已恢復貴單位人員 {name}（帳號 {username}）的帳號，說明：\n\n{reason}',
     'mail.transfer.subject': '{portal}：{username} 申請調入{unit}',
     'mail.transfer.body':
-      '{unit} 審核人員您好：\n\n{name}（帳號 {username}）申請將服務單位變更為貴單位。請登入審核介面確認：\n\n{console}',
+      '{unit} 審核人員您好：\n\n{name}（帳號 {username}）申請將服務單位由{from}變更為貴單位。\n\n請確認申請人確為貴單位教職員後，點選下列連結：\n\n核准：{approve}\n\n不核准（需填寫原因）：{reject}\n\n連結在 {expires} 前有效，只能使用一次。也可以登入審核介面處理：{console}',
     'mail.transfer_approved.subject': '{portal}：服務單位變更已核准',
     'mail.transfer_approved.body': '您好：\n\n您的帳號「{username}」的服務單位已變更為{unit}。',
     'mail.transfer_rejected.subject': '{portal}：服務單位變更未獲核准',
     'mail.transfer_rejected.body':
-      '您好：\n\n{unit}未核准帳號「{username}」的服務單位變更申請。如有疑問請洽該單位。',
+      '您好：\n\n{unit}未核准帳號「{username}」的服務單位變更申請，原因：\n\n{reason}\n\n如有疑問請洽該單位。',
     'mail.campaign.subject': '{portal}：帳號清查「{title}」',
     'mail.campaign.body':
       '{unit} 審核人員您好：\n\n縣網中心開始帳號清查「{title}」。請在 {deadline} 前登入審核介面，逐一確認貴單位的人員名單：\n\n{console}\n\n截止時仍未確認的帳號將暫停使用。',
@@ -187,6 +195,8 @@ export const countyMessages = defineMessages({
     'manage.campaigns.intro':
       '各服務單位的審核人員需在截止前確認人員名單；截止時未確認的帳號會暫停使用（可恢復）。',
     'manage.campaigns.open': '開始清查',
+    'manage.conflict.saved': '目前已儲存的內容',
+    'manage.conflict.saved_by': '{by} 於 {at} 儲存（版本 {version}）',
     'manage.count': '數量',
     'manage.create': '新增',
     'manage.created': '建立時間',
@@ -194,8 +204,11 @@ export const countyMessages = defineMessages({
     'manage.depart': '註銷（調出本縣、離職或退休）',
     'manage.depart.reason': '原因（例如：退休、調出本縣）',
     'manage.error.datetime': '請輸入正確的日期時間。',
+    'manage.error.deleted':
+      '這則公告在您編輯期間已被刪除，您的修改尚未儲存。您的文字保留在下方，可另存為新公告。',
     'manage.error.mailbox_taken': '這個公務信箱已屬於其他單位。',
-    'manage.error.stale': '此頁面已被其他人修改，請確認最新內容後再儲存。',
+    'manage.error.stale':
+      '在您編輯期間，其他管理者已儲存了新的內容，您的修改尚未儲存。下方表單保留了您的文字，並附上目前已儲存的內容；請確認合併後再儲存。',
     'manage.error.text': '內容過長或含有不允許的字元（最多 {max} 字）。',
     'manage.error.unit_code': '學校代碼為 6 到 8 個英數字。',
     'manage.error.unit_exists': '這個學校代碼已經存在。',
@@ -373,6 +386,12 @@ export const countyMessages = defineMessages({
     'review.switch.reject': '改為不核准',
     'review.title': '審核',
     'review.trail': '本單位稽核紀錄',
+    'review.transfer.approved': '已核准 {username} 調入貴單位，申請人會收到通知信。',
+    'review.transfer.confirm': '確認 {name}（帳號 {username}）是貴單位的教職員，核准調入貴單位？',
+    'review.transfer.from': '原服務單位',
+    'review.transfer.rejected': '已不核准 {username} 的調入申請，申請人會收到通知信及原因。',
+    'review.transfer.title': '服務單位變更審核',
+    'review.transfer.to': '申請調入',
     'review.transfers': '調入申請',
     'review.transfers.from': '原服務單位 {from}',
     'review.transfers.none': '目前沒有調入申請。',
@@ -387,6 +406,10 @@ export const countyMessages = defineMessages({
     'status.pending_review': '待單位審核',
     'status.rejected': '未核准',
     'status.suspended': '暫停使用',
+    'tenant.error.code': '縣市代碼須以小寫英文字母開頭，由 2 到 16 個小寫英文字母或數字組成（例如 hsc）。',
+    'tenant.error.code_reserved': '{code} 是系統使用的路徑，不能當作縣市代碼。',
+    'tenant.error.mail_domain': '請填寫郵件網域，例如 hcc.edu.tw。',
+    'tenant.problem': '{field}：{message}',
     'verify.body': '請按下方按鈕確認這是您的電子郵件。確認後，您的服務單位會收到審核通知。',
     'verify.done.body':
       '電子郵件已驗證！審核通知已寄到{unit}的公務信箱（{mailbox}），請告訴貴校網管幫您審核。',
@@ -499,12 +522,18 @@ export const countyMessages = defineMessages({
       'This application no longer exists (it may have expired before the email was verified). Please apply again.',
     'error.county.campaign_closed': 'This audit campaign is closed.',
     'error.county.deadline_past': 'The deadline must be in the future.',
+    'error.county.email_taken': '{tenant} already has an account with the email {email}.',
     'error.county.flow_incomplete': 'The application is incomplete. Please start again from step 1.',
+    'error.county.invalid_input': 'Invalid input: {problems}',
     'error.county.reason_required': 'Please give a reason (at most 500 characters).',
     'error.county.status_conflict': 'This action is not possible in the account’s current status ({status}).',
+    'error.county.tenant_exists': 'There is already a county with the code {tenant}.',
+    'error.county.transfer_cancelled':
+      'This change-of-unit request was withdrawn or replaced by another one; nothing is left to decide.',
     'error.county.transfer_same_unit': 'You already belong to this unit.',
     'error.county.unit_unknown': 'This unit does not exist.',
     'error.county.unknown_tenant': 'There is no county with the code {tenant}.',
+    'error.county.username_taken': '{tenant} already has the account {username} (usernames ignore case).',
     'forgot.identifier': 'Username or personal email',
     'forgot.intro':
       'Enter your username or the personal email you registered with. We will send a link to reset your password to your personal mailbox (valid for 1 hour).',
@@ -534,6 +563,9 @@ export const countyMessages = defineMessages({
     'mail.set_password.subject': '{portal}: choose your password',
     'mail.set_password.body':
       'Hello,\n\nThe county network center created the reviewer account "{username}" for you. Open this link before {expires} to choose its password (it works once):\n\n{link}',
+    'mail.set_password_admin.subject': '{portal}: choose the password of your county administrator account',
+    'mail.set_password_admin.body':
+      'Hello,\n\nThe county administrator account "{username}" of {portal} was created for you. Open this link before {expires} to choose its password (it works once):\n\n{link}\n\nThen sign in to the county administration: {manage}',
     'mail.password_changed.subject': '{portal}: your password was changed',
     'mail.password_changed.body':
       'Hello,\n\nThe password of "{username}" was changed at {at}. If you did not do this, reset your password with "Forgot password" at once and tell your school.',
@@ -545,12 +577,12 @@ export const countyMessages = defineMessages({
       'Dear {unit},\n\nThe county network center reactivated the account {username} ({name}) of your staff. Note:\n\n{reason}',
     'mail.transfer.subject': '{portal}: {username} asks to move to {unit}',
     'mail.transfer.body':
-      'Dear reviewer of {unit},\n\n{name} (account {username}) asks to change their unit to yours. Please confirm in the review console:\n\n{console}',
+      'Dear reviewer of {unit},\n\n{name} (account {username}) asks to change their unit from {from} to yours.\n\nAfter checking that they are on your staff, open one of these links:\n\nApprove: {approve}\n\nReject (a reason is asked): {reject}\n\nThe links work once, until {expires}. You can also decide in the review console: {console}',
     'mail.transfer_approved.subject': '{portal}: your change of unit was approved',
     'mail.transfer_approved.body': 'Hello,\n\nThe unit of your account "{username}" is now {unit}.',
     'mail.transfer_rejected.subject': '{portal}: your change of unit was not approved',
     'mail.transfer_rejected.body':
-      'Hello,\n\n{unit} did not approve the change of unit of "{username}". Please contact that unit with any questions.',
+      'Hello,\n\n{unit} did not approve the change of unit of "{username}". Reason:\n\n{reason}\n\nPlease contact that unit with any questions.',
     'mail.campaign.subject': '{portal}: account audit "{title}"',
     'mail.campaign.body':
       'Dear reviewer of {unit},\n\nThe county network center started the account audit "{title}". Before {deadline}, sign in to the review console and confirm your staff list:\n\n{console}\n\nAccounts not confirmed by then will be suspended.',
@@ -588,6 +620,8 @@ export const countyMessages = defineMessages({
     'manage.campaigns.intro':
       'Each unit’s reviewer confirms its staff list before the deadline; accounts not confirmed by then are suspended (reversibly).',
     'manage.campaigns.open': 'Start',
+    'manage.conflict.saved': 'Text saved meanwhile',
+    'manage.conflict.saved_by': 'Saved by {by} at {at} (version {version})',
     'manage.count': 'Count',
     'manage.create': 'Create',
     'manage.created': 'Created',
@@ -595,8 +629,11 @@ export const countyMessages = defineMessages({
     'manage.depart': 'Close (moved out, left or retired)',
     'manage.depart.reason': 'Reason (e.g. retired, moved out of the county)',
     'manage.error.datetime': 'Enter a valid date and time.',
+    'manage.error.deleted':
+      'This announcement was deleted while you were editing it; your changes are not saved. Your text is kept below and can be saved as a new announcement.',
     'manage.error.mailbox_taken': 'This official mailbox already belongs to another unit.',
-    'manage.error.stale': 'Someone else changed this page meanwhile; check the latest text and save again.',
+    'manage.error.stale':
+      'Another administrator saved this while you were editing it; your changes are not saved. The form below keeps your text, and the text saved meanwhile is shown under it: merge them and save again.',
     'manage.error.text': 'Too long or contains characters that are not allowed (at most {max}).',
     'manage.error.unit_code': 'A school code has 6 to 8 letters or digits.',
     'manage.error.unit_exists': 'This school code already exists.',
@@ -793,6 +830,13 @@ export const countyMessages = defineMessages({
     'review.switch.reject': 'Reject instead',
     'review.title': 'Review',
     'review.trail': 'Audit trail of this unit',
+    'review.transfer.approved': 'Move of {username} to your unit approved; they are told by email.',
+    'review.transfer.confirm':
+      'Confirm that {name} (account {username}) is on your staff and approve the move?',
+    'review.transfer.from': 'Current unit',
+    'review.transfer.rejected': 'Move of {username} not approved; they are told by email, with the reason.',
+    'review.transfer.title': 'Review a change of unit',
+    'review.transfer.to': 'Moving to',
     'review.transfers': 'Requests to move here',
     'review.transfers.from': 'from unit {from}',
     'review.transfers.none': 'No request to move here.',
@@ -807,6 +851,11 @@ export const countyMessages = defineMessages({
     'status.pending_review': 'Waiting for review',
     'status.rejected': 'Rejected',
     'status.suspended': 'Suspended',
+    'tenant.error.code':
+      'A county code starts with a lowercase letter and has 2 to 16 lowercase letters or digits (e.g. hsc).',
+    'tenant.error.code_reserved': '{code} is a path of the system itself and cannot be a county code.',
+    'tenant.error.mail_domain': 'Give a mail domain such as hcc.edu.tw.',
+    'tenant.problem': '{field}: {message}',
     'verify.body':
       'Press the button to confirm that this is your email address. Your unit is then asked to review your application.',
     'verify.done.body':

@@ -208,6 +208,16 @@ export const countyMigrations: MigrationSet = {
         .execute();
     },
   },
+  // Announcements carry a version like the help pages, so a save based on a stale form is refused.
+  '1005_county_announcement_versions': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .alterTable('county_announcements')
+        .addColumn('version', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('updated_by', 'text')
+        .execute();
+    },
+  },
   // Account status pushed to the cloud as security events (src/platform/security-events).
   ...securityEventMigrations('1201_security_events'),
 };

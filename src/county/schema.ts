@@ -131,6 +131,9 @@ export interface CountyTables {
     published_at: Timestamp;
     created_at: Generated<Date>;
     updated_at: Generated<Date>;
+    /** Incremented on every edit; an edit form carries the version it was based on. */
+    version: Generated<number>;
+    updated_by: ColumnType<string | null, string | null | undefined, string | null>;
   };
   county_pages: {
     tenant: string;

@@ -4,8 +4,8 @@ import type { CountyTables } from '../schema.ts';
 
 export type HelpPage = Pick<
   Selectable<CountyTables['county_pages']>,
-  'slug' | 'title' | 'body_markdown' | 'version'
->;
+  'slug' | 'title' | 'body_markdown' | 'version' | 'updated_by'
+> & { updated_at: Date | null };
 
 /** The editable pages of a portal: account help pages, the registration terms and the VPN how-to. */
 export const PAGE_SLUGS = ['notice', 'policy', 'process', 'terms', 'vpn', 'service'] as const;
@@ -82,7 +82,14 @@ export function defaultPage(slug: PageSlug, countyName: string, portalName: stri
     },
   };
   const page = pages[slug];
-  return { slug, title: page.title, body_markdown: page.body, version: 0 };
+  return {
+    slug,
+    title: page.title,
+    body_markdown: page.body,
+    version: 0,
+    updated_by: null,
+    updated_at: null,
+  };
 }
 
 export async function getPage(
@@ -92,41 +99,56 @@ export async function getPage(
 ): Promise<HelpPage> {
   const row = await db
     .selectFrom('county_pages')
-    .select(['slug', 'title', 'body_markdown', 'version'])
+    .select(['slug', 'title', 'body_markdown', 'version', 'updated_by', 'updated_at'])
     .where('tenant', '=', tenant.code)
     .where('slug', '=', slug)
     .executeTakeFirst();
   return row ?? defaultPage(slug, tenant.name, tenant.portal_name);
 }
 
-/** Saves an edited page (version + 1) with its audit record, in one transaction. */
+/**
+ * Saves a page edited from version `basedOn` as version `basedOn + 1`, with its audit record, in the
+ * caller's transaction. Writes nothing and returns undefined when someone saved it in between.
+ */
 export async function savePage(
   db: CountyTx,
   tenant: string,
   slug: PageSlug,
-  input: { title: string; body: string; actor: string; ip: string | null; currentVersion: number },
-): Promise<number> {
-  const version = input.currentVersion + 1;
-  await db
-    .insertInto('county_pages')
-    .values({
-      tenant,
-      slug,
-      title: input.title,
-      body_markdown: input.body,
-      version,
-      updated_by: input.actor,
-    })
-    .onConflict((oc) =>
-      oc.columns(['tenant', 'slug']).doUpdateSet({
-        title: input.title,
-        body_markdown: input.body,
-        version,
-        updated_by: input.actor,
-        updated_at: new Date(),
-      }),
-    )
-    .execute();
+  input: { title: string; body: string; actor: string; ip: string | null; basedOn: number },
+): Promise<number | undefined> {
+  const version = input.basedOn + 1;
+  // The version check is part of the write, so of two saves from the same version only one wins.
+  const saved =
+    input.basedOn === 0
+      ? await db
+          .insertInto('county_pages')
+          .values({
+            tenant,
+            slug,
+            title: input.title,
+            body_markdown: input.body,
+            version,
+            updated_by: input.actor,
+          })
+          .onConflict((oc) => oc.columns(['tenant', 'slug']).doNothing())
+          .returning('version')
+          .executeTakeFirst()
+      : await db
+          .updateTable('county_pages')
+          .set({
+            title: input.title,
+            body_markdown: input.body,
+            version,
+            updated_by: input.actor,
+            updated_at: new Date(),
+          })
+          .where('tenant', '=', tenant)
+          .where('slug', '=', slug)
+          .where('version', '=', input.basedOn)
+          .returning('version')
+          .executeTakeFirst();
+  if (!saved) return undefined;
+  invalidateContent(tenant);
   await audit(db, {
     tenant,
     actor: input.actor,

@@ -1,9 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../platform/errors/app-error.ts';
-import { html } from '../../platform/views/html.ts';
+import { html, type SafeHtml } from '../../platform/views/html.ts';
+import { findAnnouncement, updateAnnouncement } from '../content/announcements.ts';
 import { renderMarkdown } from '../content/markdown.ts';
-import { getPage, invalidateContent, isPageSlug, PAGE_SLUGS, savePage } from '../content/pages.ts';
+import {
+  type Announcement,
+  getPage,
+  invalidateContent,
+  isPageSlug,
+  PAGE_SLUGS,
+  savePage,
+} from '../content/pages.ts';
 import { audit } from '../db.ts';
 import { withRole } from '../guards.ts';
 import type { FieldErrors } from '../registration/rules.ts';
@@ -12,6 +20,13 @@ import type { Tenant } from '../tenants/tenants.ts';
 import { csrfField, errorSummary, field, formValue, postButton, textarea } from '../views/form.ts';
 import { formatTime, tenantPath } from '../views/page.ts';
 import { hasAny, localize, managePage } from './common.ts';
+import {
+  basedOnVersion,
+  conflictNotice,
+  EDIT_CONFLICT_STATUS,
+  savedMeanwhile,
+  versionField,
+} from './edit-conflict.ts';
 
 const TITLE_MAX = 200;
 const BODY_MAX = 50_000;
@@ -68,9 +83,10 @@ export async function registerContentRoutes(app: FastifyInstance, county: County
     action: string,
     v: AnnouncementInput,
     errors: Record<string, string | undefined>,
+    version?: number,
   ) => {
     const t = request.t;
-    return html`${errorSummary(request, errors)}<form method="post" action="${action}" novalidate>${csrfField(request)}
+    return html`${errorSummary(request, errors)}<form method="post" action="${action}" novalidate>${csrfField(request)}${version === undefined ? '' : versionField(version)}
 ${field({ name: 'title', label: t('manage.ann.title'), value: v.title, error: errors.title, required: true, maxlength: TITLE_MAX })}
 ${field({ name: 'category', label: t('manage.ann.category'), value: v.category, error: errors.category, maxlength: SHORT_MAX, hint: t('manage.ann.category.hint') })}
 ${field({ name: 'author', label: t('manage.ann.author'), value: v.author, error: errors.author, maxlength: SHORT_MAX })}
@@ -161,19 +177,12 @@ ${textarea({ name: 'body', label: t('manage.markdown'), value: v.body, error: er
 
   const load = async (id: string) => {
     if (!/^[0-9a-f-]{36}$/.test(id)) throw new AppError('not_found', 404);
-    const row = await county.db
-      .selectFrom('county_announcements')
-      .selectAll()
-      .where('tenant', '=', tenant.code)
-      .where('id', '=', id)
-      .executeTakeFirst();
+    const row = await findAnnouncement(county.db, tenant.code, id);
     if (!row) throw new AppError('not_found', 404);
     return row;
   };
 
-  app.get('/manage/announcements/:id', async (request, reply) => {
-    if (!withRole(request, reply, tenant, ['county_admin'])) return;
-    const a = await load((request.params as { id: string }).id);
+  const editForm = (request: FastifyRequest, a: Announcement) => {
     const v = {
       title: a.title,
       category: a.category,
@@ -181,55 +190,71 @@ ${textarea({ name: 'body', label: t('manage.markdown'), value: v.body, error: er
       body: a.body_markdown,
       publishedAt: toLocalInput(a.published_at),
     };
-    return managePage(
-      request,
-      reply,
-      tenant,
-      a.title,
-      html`<h1>${request.t('manage.ann.edit')}</h1>${form(request, p(`/manage/announcements/${a.id}`), v, {})}
-<h2>${request.t('manage.preview')}</h2><article class="panel">${renderMarkdown(a.body_markdown)}</article>`,
-    );
+    return html`<h1>${request.t('manage.ann.edit')}</h1>${form(request, p(`/manage/announcements/${a.id}`), v, {}, a.version)}
+<h2>${request.t('manage.preview')}</h2><article class="panel">${renderMarkdown(a.body_markdown)}</article>`;
+  };
+
+  /** A save from a stale form: the administrator's text stays in the form, next to the saved one. */
+  const announcementConflict = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    id: string,
+    input: AnnouncementInput,
+  ) => {
+    const t = request.t;
+    const current = await findAnnouncement(county.db, tenant.code, id);
+    // Deleted meanwhile: offer the text as a new announcement.
+    const main = current
+      ? html`<h1>${t('manage.ann.edit')}</h1>${conflictNotice(request, 'manage.error.stale')}
+${form(request, p(`/manage/announcements/${id}`), input, {}, current.version)}
+${savedMeanwhile(request, { title: current.title, body: current.body_markdown, version: current.version, by: current.updated_by, at: current.updated_at })}`
+      : html`<h1>${t('manage.ann.create')}</h1>${conflictNotice(request, 'manage.error.deleted')}
+${form(request, p('/manage/announcements'), input, {})}`;
+    return managePage(request, reply, tenant, t('manage.ann.edit'), main, EDIT_CONFLICT_STATUS);
+  };
+
+  app.get('/manage/announcements/:id', async (request, reply) => {
+    if (!withRole(request, reply, tenant, ['county_admin'])) return;
+    const a = await load((request.params as { id: string }).id);
+    return managePage(request, reply, tenant, a.title, editForm(request, a));
   });
 
   app.post('/manage/announcements/:id', async (request, reply) => {
     const me = withRole(request, reply, tenant, ['county_admin']);
     if (!me) return;
-    const a = await load((request.params as { id: string }).id);
+    const { id } = request.params as { id: string };
+    if (!/^[0-9a-f-]{36}$/.test(id)) throw new AppError('not_found', 404);
     const input = announcementInput(request.body);
+    const basedOn = basedOnVersion(request.body);
     const errors = announcementErrors(input);
     if (hasAny(errors)) {
       return managePage(
         request,
         reply,
         tenant,
-        a.title,
-        html`<h1>${request.t('manage.ann.edit')}</h1>${form(request, p(`/manage/announcements/${a.id}`), { ...input, title: input.title.slice(0, TITLE_MAX), body: input.body.slice(0, BODY_MAX) }, localize(request, errors))}`,
+        request.t('manage.ann.edit'),
+        html`<h1>${request.t('manage.ann.edit')}</h1>${form(request, p(`/manage/announcements/${id}`), { ...input, title: input.title.slice(0, TITLE_MAX), body: input.body.slice(0, BODY_MAX) }, localize(request, errors), basedOn)}`,
         400,
       );
     }
-    await county.db.transaction().execute(async (tx) => {
-      await tx
-        .updateTable('county_announcements')
-        .set({
-          title: input.title,
-          category: input.category,
-          author: input.author,
-          body_markdown: input.body,
-          published_at: parseLocalTime(input.publishedAt) ?? a.published_at,
-          updated_at: new Date(),
-        })
-        .where('id', '=', a.id)
-        .execute();
-      invalidateContent(tenant.code);
-      await audit(tx, {
-        tenant: tenant.code,
-        actor: me.username,
-        action: 'announcement.updated',
-        target: a.id,
-        ip: request.ip,
-        details: { title: input.title },
-      });
-    });
+    const saved =
+      basedOn === undefined
+        ? undefined
+        : await county.db.transaction().execute(async (tx) => {
+            const before = await findAnnouncement(tx, tenant.code, id);
+            if (!before) return undefined;
+            return updateAnnouncement(tx, tenant.code, id, {
+              title: input.title,
+              category: input.category,
+              author: input.author,
+              body: input.body,
+              publishedAt: parseLocalTime(input.publishedAt) ?? before.published_at,
+              basedOn,
+              actor: me.username,
+              ip: request.ip,
+            });
+          });
+    if (!saved) return announcementConflict(request, reply, id, input);
     return reply.redirect(p('/manage/announcements'), 303);
   });
 
@@ -270,13 +295,14 @@ ${textarea({ name: 'body', label: t('manage.markdown'), value: v.body, error: er
   const pageForm = (
     request: FastifyRequest,
     slug: string,
-    v: { title: string; body: string; version: number },
+    v: { title: string; body: string; version: number | undefined },
     errors: Record<string, string | undefined>,
+    conflict?: SafeHtml,
   ) => {
     const t = request.t;
-    return html`<h1>${t('manage.page.edit')}：${v.title}</h1>${errorSummary(request, errors)}
+    return html`<h1>${t('manage.page.edit')}：${v.title}</h1>${conflict ?? ''}${errorSummary(request, errors)}
 ${slug === 'terms' ? html`<div class="notice"><p>${t('manage.page.terms_note')}</p></div>` : ''}
-<form method="post" action="${p(`/manage/pages/${slug}`)}" novalidate>${csrfField(request)}<input type="hidden" name="version" value="${v.version}">
+<form method="post" action="${p(`/manage/pages/${slug}`)}" novalidate>${csrfField(request)}${v.version === undefined ? '' : versionField(v.version)}
 ${field({ name: 'title', label: t('manage.ann.title'), value: v.title, error: errors.title, required: true, maxlength: TITLE_MAX })}
 ${textarea({ name: 'body', label: t('manage.markdown'), value: v.body, error: errors.body, required: true, rows: 16, hint: t('manage.markdown.hint') })}
 <button type="submit">${t('profile.save')}</button></form>
@@ -302,42 +328,52 @@ ${textarea({ name: 'body', label: t('manage.markdown'), value: v.body, error: er
     if (!me) return;
     const { slug } = request.params as { slug: string };
     if (!isPageSlug(slug)) throw new AppError('not_found', 404);
-    const current = await getPage(county.db, tenant, slug);
     const title = formValue(request.body, 'title');
     const body = formValue(request.body, 'body');
+    const basedOn = basedOnVersion(request.body);
     const errors: FieldErrors = {};
     if (title === '') errors.title = { key: 'register.error.required' };
     else if ([...title].length > TITLE_MAX)
       errors.title = { key: 'manage.error.text', vars: { max: TITLE_MAX } };
     if (body === '') errors.body = { key: 'register.error.required' };
     else if (body.length > BODY_MAX) errors.body = { key: 'manage.error.text', vars: { max: BODY_MAX } };
-    // Someone else saved in between: show their version instead of overwriting it.
-    if (formValue(request.body, 'version') !== String(current.version))
-      errors.body = { key: 'manage.error.stale' };
     if (hasAny(errors)) {
+      // The form stays based on the version it was opened with.
       return managePage(
         request,
         reply,
         tenant,
-        current.title,
+        request.t('manage.page.edit'),
         pageForm(
           request,
           slug,
-          { title: title.slice(0, TITLE_MAX), body: body.slice(0, BODY_MAX), version: current.version },
+          { title: title.slice(0, TITLE_MAX), body: body.slice(0, BODY_MAX), version: basedOn },
           localize(request, errors),
         ),
         400,
       );
     }
-    await county.db.transaction().execute((tx) =>
-      savePage(tx, tenant.code, slug, {
-        title,
-        body,
-        actor: me.username,
-        ip: request.ip,
-        currentVersion: current.version,
-      }),
-    );
+    const saved =
+      basedOn === undefined
+        ? undefined
+        : await county.db
+            .transaction()
+            .execute((tx) =>
+              savePage(tx, tenant.code, slug, { title, body, actor: me.username, ip: request.ip, basedOn }),
+            );
+    if (saved === undefined) {
+      // Someone else saved in between: keep this text in the form, show theirs, nothing is overwritten.
+      const current = await getPage(county.db, tenant, slug);
+      return managePage(
+        request,
+        reply,
+        tenant,
+        current.title,
+        html`${pageForm(request, slug, { title, body, version: current.version }, {}, conflictNotice(request, 'manage.error.stale'))}
+${savedMeanwhile(request, { title: current.title, body: current.body_markdown, version: current.version, by: current.updated_by, at: current.updated_at })}`,
+        EDIT_CONFLICT_STATUS,
+      );
+    }
     return reply.redirect(p('/manage/pages'), 303);
   });
 }

@@ -1,14 +1,25 @@
-// A teacher's request to change service unit (變更服務單位), approved by the receiving unit.
+// A teacher's request to change service unit (變更服務單位), decided by the receiving unit: through
+// the signed one-time approve / reject links mailed to its official mailbox (14 days), or by its
+// reviewers in the review console.
 
 import { randomUUID } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import { AppError } from '../../platform/errors/app-error.ts';
 import type { Account } from '../accounts/repository.ts';
 import { audit, type CountyTx, mail } from '../db.ts';
+import { LINKS } from '../links.ts';
 import { mailMessage } from '../mail-text.ts';
+import {
+  type Decision,
+  type DecisionKind,
+  decisionLinks,
+  mailboxActor,
+  REASON_MAX,
+} from '../review/decision-link.ts';
 import type { CountyTables } from '../schema.ts';
 import type { County } from '../services.ts';
 import { findUnit, type Tenant } from '../tenants/tenants.ts';
+import { formatTime } from '../views/page.ts';
 
 export type TransferRequest = Selectable<CountyTables['county_transfer_requests']>;
 
@@ -74,14 +85,20 @@ export async function requestTransfer(
       ip,
       details: { from: account.unit_code, to: unit.code, unit: unit.code },
     });
+    const from = account.unit_code ? await findUnit(tx, tenant.code, account.unit_code) : undefined;
+    const links = await decisionLinks(county, tenant, transferDecision, request.id);
     await mail(tx, {
       to: unit.mailbox,
       ...mailMessage('mail.transfer', {
         portal: tenant.portal_name,
         unit: unit.name,
+        from: from?.name ?? account.unit_code ?? '-',
         username: account.username,
         name: account.real_name ?? '',
+        approve: links.approve,
+        reject: links.reject,
         console: `${county.tenantUrl(tenant.code)}/review`,
+        expires: formatTime(new Date(Date.now() + LINKS.transfer.ttlSeconds * 1000)),
       }),
     });
     return request;
@@ -113,36 +130,111 @@ export async function cancelTransfer(
   });
 }
 
-/** The receiving unit's reviewer decides; approval moves the account and confirms its unit. */
+function findTransfer(db: CountyTx, tenant: string, id: string): Promise<TransferRequest | undefined> {
+  if (!/^[0-9a-f-]{36}$/.test(id)) return Promise.resolve(undefined);
+  return db
+    .selectFrom('county_transfer_requests')
+    .selectAll()
+    .where('tenant', '=', tenant)
+    .where('id', '=', id)
+    .executeTakeFirst();
+}
+
+/** A request that can no longer be decided says why: decided before, or withdrawn / superseded. */
+function ensurePending(request: TransferRequest): void {
+  if (request.state === 'cancelled') throw new AppError('county.transfer_cancelled', 409);
+  if (request.state !== 'pending') throw new AppError('county.already_decided', 409);
+}
+
+/** The mailed links of a transfer request, at `/review/transfers/decide`. */
+export const transferDecision: DecisionKind = {
+  link: LINKS.transfer,
+  path: '/review/transfers/decide',
+  text: {
+    title: 'review.transfer.title',
+    confirm: 'review.transfer.confirm',
+    approved: 'review.transfer.approved',
+    rejected: 'review.transfer.rejected',
+  },
+  async pending(db, tenant, subject) {
+    const request = await findTransfer(db, tenant.code, subject);
+    if (!request) throw new AppError('not_found', 404);
+    ensurePending(request);
+    const [account, from, to] = await Promise.all([
+      db
+        .selectFrom('county_accounts')
+        .select(['username', 'real_name', 'email'])
+        .where('id', '=', request.account_id)
+        .executeTakeFirstOrThrow(),
+      request.from_unit ? findUnit(db, tenant.code, request.from_unit) : undefined,
+      findUnit(db, tenant.code, request.to_unit),
+    ]);
+    return {
+      facts: [
+        ['register.username', account.username],
+        ['profile.real_name', account.real_name ?? ''],
+        ['register.email', account.email],
+        ['review.transfer.from', from?.name ?? request.from_unit ?? '-'],
+        ['review.transfer.to', to?.name ?? request.to_unit],
+        ['review.applied', formatTime(request.created_at)],
+      ],
+      vars: { username: account.username, name: account.real_name ?? account.username },
+    };
+  },
+  async decide(county, tx, input) {
+    const request = await findTransfer(tx, input.tenant.code, input.subject);
+    const unit = request ? await findUnit(tx, input.tenant.code, request.to_unit) : undefined;
+    const decided = await decideTransfer(county, tx, {
+      tenant: input.tenant,
+      requestId: input.subject,
+      decision: input.decision,
+      reason: input.reason,
+      actor: mailboxActor(unit?.mailbox),
+      ip: input.ip,
+      via: 'link',
+    });
+    return { username: decided.username };
+  },
+};
+
+/**
+ * The receiving unit decides (a mailed link or the console); approval moves the account and
+ * confirms its unit, and the teacher is told either way. Throws `county.already_decided` when it
+ * was decided before, `county.transfer_cancelled` when withdrawn or superseded.
+ */
 export async function decideTransfer(
   _county: County,
   tx: CountyTx,
   input: {
     tenant: Tenant;
     requestId: string;
-    decision: 'approve' | 'reject';
+    decision: Decision;
+    /** Required for a rejection; the teacher receives it. */
+    reason: string;
+    /** Who decided: a reviewer's username, or `mailbox:<address>` for a mailed link. */
     actor: string;
     ip: string;
+    via: 'link' | 'console';
+    /** Console: the reviewer's unit (undefined for a county administrator). */
     unitCode?: string | undefined;
-    reason?: string;
   },
-): Promise<TransferRequest> {
-  const request = await tx
-    .selectFrom('county_transfer_requests')
-    .selectAll()
-    .where('tenant', '=', input.tenant.code)
-    .where('id', '=', input.requestId)
-    .executeTakeFirst();
+): Promise<TransferRequest & { username: string }> {
+  const request = await findTransfer(tx, input.tenant.code, input.requestId);
   if (!request) throw new AppError('not_found', 404);
   if (input.unitCode !== undefined && request.to_unit !== input.unitCode)
     throw new AppError('forbidden', 403);
+  ensurePending(request);
+  const reason = input.reason.trim();
+  if (input.decision === 'reject' && (reason === '' || reason.length > REASON_MAX)) {
+    throw new AppError('county.reason_required', 400);
+  }
   const decided = await tx
     .updateTable('county_transfer_requests')
     .set({
       state: input.decision === 'approve' ? 'approved' : 'rejected',
       decided_by: input.actor,
       decided_at: new Date(),
-      reason: input.reason?.trim().slice(0, 500) || null,
+      reason: input.decision === 'reject' ? reason : null,
     })
     .where('id', '=', request.id)
     .where('state', '=', 'pending')
@@ -167,7 +259,13 @@ export async function decideTransfer(
     action: input.decision === 'approve' ? 'transfer.approved' : 'transfer.rejected',
     target: account.id,
     ip: input.ip,
-    details: { from: request.from_unit, to: request.to_unit, unit: request.to_unit },
+    details: {
+      from: request.from_unit,
+      to: request.to_unit,
+      unit: request.to_unit,
+      via: input.via,
+      ...(input.decision === 'reject' ? { reason } : {}),
+    },
   });
   const unit = await findUnit(tx, input.tenant.code, request.to_unit);
   await mail(tx, {
@@ -176,7 +274,8 @@ export async function decideTransfer(
       portal: input.tenant.portal_name,
       username: account.username,
       unit: unit?.name ?? request.to_unit,
+      reason,
     }),
   });
-  return decided;
+  return { ...decided, username: account.username };
 }

@@ -9,18 +9,59 @@ import { mailMessage } from '../mail-text.ts';
 import type { County } from '../services.ts';
 import { findTenant, findUnit, type Tenant } from '../tenants/tenants.ts';
 import { formatTime } from '../views/page.ts';
+import {
+  type Decision,
+  type DecisionKind,
+  decisionLinks,
+  mailboxActor,
+  REASON_MAX,
+} from './decision-link.ts';
 
-export type Decision = 'approve' | 'reject';
-export const REASON_MAX = 500;
+/** The mailed links of an application, at `/review/decide`. */
+export const applicationDecision: DecisionKind = {
+  link: LINKS.review,
+  path: '/review/decide',
+  text: {
+    title: 'review.decide.title',
+    confirm: 'review.decide.approve.confirm',
+    approved: 'review.done.approved',
+    rejected: 'review.done.rejected',
+  },
+  async pending(db, tenant, subject) {
+    const account = await findAccountById(db, tenant.code, subject);
+    if (!account) throw new AppError('county.application_gone', 410);
+    if (account.status !== 'pending_review') throw new AppError('county.already_decided', 409);
+    const unit = account.unit_code ? await findUnit(db, tenant.code, account.unit_code) : undefined;
+    return {
+      facts: [
+        ['register.username', account.username],
+        ['register.email', account.email],
+        ['review.unit', unit?.name ?? ''],
+        ['review.applied', formatTime(account.review_requested_at)],
+      ],
+      vars: { username: account.username },
+    };
+  },
+  async decide(county, tx, input) {
+    const applicant = await findAccountById(tx, input.tenant.code, input.subject);
+    const unit = applicant?.unit_code
+      ? await findUnit(tx, input.tenant.code, applicant.unit_code)
+      : undefined;
+    const account = await decideApplication(county, tx, {
+      tenant: input.tenant,
+      accountId: input.subject,
+      decision: input.decision,
+      reason: input.reason,
+      actor: mailboxActor(unit?.mailbox),
+      ip: input.ip,
+      via: 'link',
+    });
+    return { username: account.username };
+  },
+};
 
-async function reviewLinks(county: County, tenant: Tenant, account: Account, ttlSeconds: number) {
-  const token = await county.links.sign(
-    { purpose: LINKS.review.purpose, subject: account.id, data: { tenant: tenant.code } },
-    ttlSeconds,
-  );
-  const base = `${county.tenantUrl(tenant.code)}/review/decide?token=${token}`;
-  return { approve: `${base}&decision=approve`, reject: `${base}&decision=reject` };
-}
+const reviewLinks = (county: County, tenant: Tenant, account: Account, ttlSeconds: number) =>
+  decisionLinks(county, tenant, applicationDecision, account.id, ttlSeconds);
 
 /** Mails the review request to the unit's official mailbox and schedules the reminder. */
 export async function requestReview(

@@ -3,111 +3,24 @@ import { sql } from 'kysely';
 import { AppError } from '../../platform/errors/app-error.ts';
 import { sendPage } from '../../platform/http/role-app.ts';
 import { html } from '../../platform/views/html.ts';
-import { findAccountById, searchAccounts } from '../accounts/repository.ts';
+import { searchAccounts } from '../accounts/repository.ts';
 import { campaignStaff, listCampaigns, recordDecision } from '../campaigns/campaigns.ts';
-import { platformDb } from '../db.ts';
 import { withRole } from '../guards.ts';
-import { LINKS } from '../links.ts';
-import { decideTransfer, pendingTransfersInto } from '../profile/transfer.ts';
+import { decideTransfer, pendingTransfersInto, transferDecision } from '../profile/transfer.ts';
 import type { County } from '../services.ts';
 import { findUnit, listUnits, type Tenant, type Unit } from '../tenants/tenants.ts';
 import { csrfField, formValue, postButton } from '../views/form.ts';
 import { countyPage, formatTime, tenantPath } from '../views/page.ts';
-import { type Decision, decideApplication, REASON_MAX } from './decide.ts';
-
-const asDecision = (v: unknown): Decision | undefined => (v === 'approve' || v === 'reject' ? v : undefined);
+import { applicationDecision, decideApplication } from './decide.ts';
+import { asDecision, REASON_MAX, registerDecisionLinks } from './decision-link.ts';
 
 export async function registerReviewRoutes(app: FastifyInstance, county: County, tenant: Tenant) {
   const p = (path: string) => tenantPath(tenant, path);
 
-  // --- The signed links of the review mail -------------------------------------------------------
+  // --- The signed links of the review and transfer mails ----------------------------------------
 
-  const decisionPage = async (request: FastifyRequest, token: string, decision: Decision, error?: string) => {
-    const t = request.t;
-    const claims = await county.links.inspect(token, LINKS.review.purpose);
-    if (claims.data?.tenant !== tenant.code) throw new AppError('link_invalid', 400);
-    if (await county.links.isUsed(platformDb(county.db), claims.jti)) throw new AppError('link_used', 410);
-    const account = await findAccountById(county.db, tenant.code, claims.subject);
-    if (!account) throw new AppError('county.application_gone', 410);
-    if (account.status !== 'pending_review') throw new AppError('county.already_decided', 409);
-    const unit = account.unit_code ? await findUnit(county.db, tenant.code, account.unit_code) : undefined;
-    return html`<h1>${t('review.decide.title')}</h1>
-<dl class="applicant"><dt>${t('register.username')}</dt><dd>${account.username}</dd>
-<dt>${t('register.email')}</dt><dd>${account.email}</dd>
-<dt>${t('review.unit')}</dt><dd>${unit?.name ?? ''}</dd>
-<dt>${t('review.applied')}</dt><dd>${formatTime(account.review_requested_at)}</dd>
-<dt>${t('review.link_expires')}</dt><dd>${formatTime(claims.expiresAt)}</dd></dl>
-<form method="post" action="${p('/review/decide')}" novalidate>${csrfField(request)}
-<input type="hidden" name="token" value="${token}"><input type="hidden" name="decision" value="${decision}">
-${
-  decision === 'approve'
-    ? html`<p>${t('review.decide.approve.confirm', { username: account.username })}</p><button type="submit">${t('review.approve')}</button>`
-    : html`<div class="field"><label for="f-reason">${t('review.reason')}</label>
-<textarea id="f-reason" name="reason" rows="4" maxlength="${REASON_MAX}" required${error ? html` aria-invalid="true" aria-describedby="f-reason-error"` : ''}></textarea>
-${error ? html`<p class="field-error" id="f-reason-error">${error}</p>` : ''}</div>
-<button type="submit" class="danger">${t('review.reject')}</button>`
-}
-</form>
-<p><a href="${p(`/review/decide?token=${encodeURIComponent(token)}&decision=${decision === 'approve' ? 'reject' : 'approve'}`)}">${decision === 'approve' ? t('review.switch.reject') : t('review.switch.approve')}</a></p>`;
-  };
-
-  app.get('/review/decide', async (request, reply) => {
-    const q = request.query as { token?: unknown; decision?: unknown };
-    const decision = asDecision(q.decision) ?? 'approve';
-    const token = String(q.token ?? '').slice(0, 2000);
-    return sendPage(
-      reply,
-      countyPage(request, tenant, {
-        title: request.t('review.decide.title'),
-        main: await decisionPage(request, token, decision),
-      }),
-    );
-  });
-
-  app.post('/review/decide', async (request, reply) => {
-    const t = request.t;
-    const token = formValue(request.body, 'token').slice(0, 2000);
-    const decision = asDecision(formValue(request.body, 'decision'));
-    if (!decision) throw new AppError('bad_request', 400);
-    const reason = formValue(request.body, 'reason');
-    if (decision === 'reject' && (reason === '' || reason.length > REASON_MAX)) {
-      const error =
-        reason === '' ? t('review.error.reason') : t('review.error.reason_long', { max: REASON_MAX });
-      return sendPage(
-        reply,
-        countyPage(request, tenant, {
-          title: t('review.decide.title'),
-          main: await decisionPage(request, token, decision, error),
-        }),
-        400,
-      );
-    }
-    const account = await county.db.transaction().execute(async (tx) => {
-      const claims = await county.links.consume(platformDb(tx), token, LINKS.review.purpose);
-      if (claims.data?.tenant !== tenant.code) throw new AppError('link_invalid', 400);
-      const applicant = await findAccountById(tx, tenant.code, claims.subject);
-      const unit = applicant?.unit_code ? await findUnit(tx, tenant.code, applicant.unit_code) : undefined;
-      return decideApplication(county, tx, {
-        tenant,
-        accountId: claims.subject,
-        decision,
-        reason,
-        actor: `mailbox:${unit?.mailbox ?? 'unknown'}`,
-        ip: request.ip,
-        via: 'link',
-      });
-    });
-    return sendPage(
-      reply,
-      countyPage(request, tenant, {
-        title: t('review.done.title'),
-        main: html`<h1>${t('review.done.title')}</h1><div class="success" role="status"><p>${t(
-          decision === 'approve' ? 'review.done.approved' : 'review.done.rejected',
-          { username: account.username },
-        )}</p></div>`,
-      }),
-    );
-  });
+  await registerDecisionLinks(app, county, tenant, applicationDecision);
+  await registerDecisionLinks(app, county, tenant, transferDecision);
 
   // --- The review console (reviewers: their unit; county administrators: any unit) ---------------
 
@@ -207,7 +120,9 @@ ${transfers.map(
     r,
   ) => html`<div class="panel"><p><strong>${r.username}</strong> ${r.real_name ?? ''} · ${t('review.transfers.from', { from: r.from_unit ?? '-' })} · ${formatTime(r.created_at)}</p>
 ${postButton(request, p(`/review/transfers/${r.id}`), t('review.approve'), { hidden: { decision: 'approve', unit: unit.code } })}
-${postButton(request, p(`/review/transfers/${r.id}`), t('review.reject'), { className: 'danger', hidden: { decision: 'reject', unit: unit.code } })}</div>`,
+<form method="post" action="${p(`/review/transfers/${r.id}`)}" class="inline">${csrfField(request)}<input type="hidden" name="decision" value="reject"><input type="hidden" name="unit" value="${unit.code}">
+<label for="reason-${r.id}">${t('review.reason')}</label><input id="reason-${r.id}" name="reason" type="text" maxlength="${REASON_MAX}" required>
+<button type="submit" class="danger">${t('review.reject')}</button></form></div>`,
 )}</section>
 <section aria-labelledby="camp-h"><h2 id="camp-h">${t('review.campaigns')}</h2>
 ${open.length === 0 ? html`<p>${t('review.campaigns.none')}</p>` : campaignSections}</section>
@@ -261,8 +176,10 @@ ${trail.map((e) => html`<tr><td>${formatTime(e.at)}</td><td>${e.actor ?? ''}</td
         tenant,
         requestId,
         decision,
+        reason: formValue(request.body, 'reason'),
         actor: me.username,
         ip: request.ip,
+        via: 'console',
         unitCode: restriction(request),
       }),
     );

@@ -1,0 +1,65 @@
+// Announcements (最新消息) edited in the county administration console.
+import { audit, type CountyTx } from '../db.ts';
+import { type Announcement, invalidateContent } from './pages.ts';
+
+export interface AnnouncementEdit {
+  title: string;
+  category: string;
+  author: string;
+  body: string;
+  publishedAt: Date;
+}
+
+export function findAnnouncement(
+  db: CountyTx,
+  tenant: string,
+  id: string,
+): Promise<Announcement | undefined> {
+  return db
+    .selectFrom('county_announcements')
+    .selectAll()
+    .where('tenant', '=', tenant)
+    .where('id', '=', id)
+    .executeTakeFirst();
+}
+
+/**
+ * Saves an announcement edited from version `basedOn`, with its audit record, in the caller's
+ * transaction. Writes nothing and returns undefined when it was saved or deleted in between.
+ */
+export async function updateAnnouncement(
+  db: CountyTx,
+  tenant: string,
+  id: string,
+  edit: AnnouncementEdit & { basedOn: number; actor: string; ip: string | null },
+): Promise<Announcement | undefined> {
+  // The version check is part of the write, so of two saves from the same version only one wins.
+  const saved = await db
+    .updateTable('county_announcements')
+    .set({
+      title: edit.title,
+      category: edit.category,
+      author: edit.author,
+      body_markdown: edit.body,
+      published_at: edit.publishedAt,
+      version: edit.basedOn + 1,
+      updated_by: edit.actor,
+      updated_at: new Date(),
+    })
+    .where('tenant', '=', tenant)
+    .where('id', '=', id)
+    .where('version', '=', edit.basedOn)
+    .returningAll()
+    .executeTakeFirst();
+  if (!saved) return undefined;
+  invalidateContent(tenant);
+  await audit(db, {
+    tenant,
+    actor: edit.actor,
+    action: 'announcement.updated',
+    target: id,
+    ip: edit.ip,
+    details: { title: edit.title },
+  });
+  return saved;
+}
