@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { adminApi } from '../platform/http/admin-api.ts';
-import { createRoleApp, sendPage } from '../platform/http/role-app.ts';
+import { createRoleApp, type RoleAppOptions, sendPage } from '../platform/http/role-app.ts';
 import { sessions } from '../platform/http/sessions.ts';
 import type { Catalogue } from '../platform/i18n/i18n.ts';
+import type { RoleMetrics } from '../platform/observability/metrics.ts';
 import { databaseReady } from '../platform/runtime/boot.ts';
 import type { RoleContext } from '../platform/runtime/role.ts';
 import { html } from '../platform/views/html.ts';
@@ -19,6 +20,7 @@ import { registerRegistrationRoutes } from './registration/routes.ts';
 import { registerReviewRoutes } from './review/routes.ts';
 import type { CountyTables } from './schema.ts';
 import { type County, countyServices } from './services.ts';
+import { TenantPortals } from './tenants/portals.ts';
 import { listTenants, type Tenant } from './tenants/tenants.ts';
 
 /**
@@ -31,19 +33,62 @@ export interface CountyExtension {
   name: string;
   catalogues?: Catalogue[];
   registerTenant?(tenantApp: FastifyInstance, tenant: Tenant, county: County): Promise<void>;
+  /**
+   * Runs once per tenant on the app serving it, outside the tenant's plugin (no session, no
+   * signed-in account): protocol endpoints and APIs below `/{tenant}` that browsers do not sign in to.
+   */
+  registerTenantRoot?(app: FastifyInstance, tenant: Tenant, county: County): Promise<void>;
   /** Runs once on the root app (e.g. admin API routes under `/admin/api`). */
   registerRoot?(app: FastifyInstance, county: County): Promise<void>;
 }
 
 export const sessionCookieName = (tenant: string) => `edugate_county_${tenant}`;
 
-/** The county role's HTTP app: one encapsulated plugin per tenant (county) under `/{tenant}`. */
+/**
+ * The county role's HTTP app: one encapsulated plugin per tenant (county) under `/{tenant}`. A
+ * tenant created while the app runs gets an app of its own built by the same code (tenants/portals.ts).
+ */
 export async function buildCountyApp(
   ctx: RoleContext<CountyTables>,
   extensions: readonly CountyExtension[] = [],
 ): Promise<FastifyInstance> {
   const county = countyServices(ctx);
-  const app = await createRoleApp({
+  const app = await createRoleApp(appOptions(ctx, extensions));
+  app.decorateRequest('countyAccount', undefined);
+  const tenants = await listTenants(county.db);
+  const portals = new TenantPortals({
+    db: county.db,
+    log: ctx.log,
+    atBoot: tenants.map((t) => t.code),
+    build: (tenant) => buildTenantApp(ctx, extensions, tenant, app.metrics),
+  });
+  app.addDelegate((request) => portals.appFor(request));
+  app.addHook('onClose', () => portals.close());
+
+  app.get('/', async (request, reply) => {
+    const all = await listTenants(county.db);
+    return sendPage(
+      reply,
+      page(request, {
+        title: request.t('portal.chooser.title'),
+        brand: app.brand,
+        main: html`<h1>${request.t('portal.chooser.title')}</h1>
+${all.length === 0 ? html`<p>${request.t('portal.chooser.none')}</p>` : ''}
+<ul>${all.map((t) => html`<li><a href="/${t.code}">${t.portal_name}</a></li>`)}</ul>`,
+      }),
+    );
+  });
+
+  for (const tenant of tenants) await registerTenantPortal(app, ctx, extensions, tenant);
+
+  await adminApi(app, ctx.secrets.adminToken, (api) => registerAdminApi(api, county, portals));
+  for (const extension of extensions) await extension.registerRoot?.(app, county);
+  portals.watch();
+  return app;
+}
+
+function appOptions(ctx: RoleContext<CountyTables>, extensions: readonly CountyExtension[]): RoleAppOptions {
+  return {
     role: 'county',
     logger: ctx.log,
     catalogues: [countyMessages, ...extensions.flatMap((e) => e.catalogues ?? [])],
@@ -51,50 +96,58 @@ export async function buildCountyApp(
     readiness: [databaseReady(ctx as unknown as RoleContext)],
     trustProxy: ctx.config.trustProxy,
     secureCookies: ctx.config.secureCookies,
-  });
+  };
+}
+
+/** The app of one tenant created while the role runs: the same portal, made ready to be handed requests. */
+async function buildTenantApp(
+  ctx: RoleContext<CountyTables>,
+  extensions: readonly CountyExtension[],
+  tenant: Tenant,
+  metrics: RoleMetrics,
+): Promise<FastifyInstance> {
+  const app = await createRoleApp({ ...appOptions(ctx, extensions), metrics });
   app.decorateRequest('countyAccount', undefined);
-  const tenants = await listTenants(county.db);
-
-  app.get('/', async (request, reply) =>
-    sendPage(
-      reply,
-      page(request, {
-        title: request.t('portal.chooser.title'),
-        brand: app.brand,
-        main: html`<h1>${request.t('portal.chooser.title')}</h1>
-${tenants.length === 0 ? html`<p>${request.t('portal.chooser.none')}</p>` : ''}
-<ul>${tenants.map((t) => html`<li><a href="/${t.code}">${t.portal_name}</a></li>`)}</ul>`,
-      }),
-    ),
-  );
-
-  for (const tenant of tenants) {
-    await app.register(
-      async (tenantApp) => {
-        tenantApp.brand = { name: tenant.portal_name, href: `/${tenant.code}` };
-        await tenantApp.register(sessions, {
-          store: ctx.sessionStore(`county:${tenant.code}`),
-          cookieName: sessionCookieName(tenant.code),
-          cookiePath: `/${tenant.code}`,
-          secure: ctx.config.secureCookies,
-        });
-        tenantApp.addHook('onRequest', async (request) => {
-          request.countyAccount = await loadSignedIn(county, request, tenant.code);
-        });
-        await registerPublicRoutes(tenantApp, county, tenant);
-        await registerLoginRoutes(tenantApp, county, tenant);
-        await registerRegistrationRoutes(tenantApp, county, tenant);
-        await registerReviewRoutes(tenantApp, county, tenant);
-        await registerProfileRoutes(tenantApp, county, tenant);
-        await registerAccountRoutes(tenantApp, county, tenant);
-        await registerManageRoutes(tenantApp, county, tenant);
-        for (const extension of extensions) await extension.registerTenant?.(tenantApp, tenant, county);
-      },
-      { prefix: `/${tenant.code}` },
-    );
+  try {
+    await registerTenantPortal(app, ctx, extensions, tenant);
+    await app.ready();
+  } catch (error) {
+    await app.close();
+    throw error;
   }
-
-  await adminApi(app, ctx.secrets.adminToken, (api) => registerAdminApi(api, county));
-  for (const extension of extensions) await extension.registerRoot?.(app, county);
   return app;
+}
+
+/** A tenant's portal under `/{tenant}`: its plugin (session, pages, consoles) and its root routes. */
+async function registerTenantPortal(
+  app: FastifyInstance,
+  ctx: RoleContext<CountyTables>,
+  extensions: readonly CountyExtension[],
+  tenant: Tenant,
+): Promise<void> {
+  const county = countyServices(ctx);
+  await app.register(
+    async (tenantApp) => {
+      tenantApp.brand = { name: tenant.portal_name, href: `/${tenant.code}` };
+      await tenantApp.register(sessions, {
+        store: ctx.sessionStore(`county:${tenant.code}`),
+        cookieName: sessionCookieName(tenant.code),
+        cookiePath: `/${tenant.code}`,
+        secure: ctx.config.secureCookies,
+      });
+      tenantApp.addHook('onRequest', async (request) => {
+        request.countyAccount = await loadSignedIn(county, request, tenant.code);
+      });
+      await registerPublicRoutes(tenantApp, county, tenant);
+      await registerLoginRoutes(tenantApp, county, tenant);
+      await registerRegistrationRoutes(tenantApp, county, tenant);
+      await registerReviewRoutes(tenantApp, county, tenant);
+      await registerProfileRoutes(tenantApp, county, tenant);
+      await registerAccountRoutes(tenantApp, county, tenant);
+      await registerManageRoutes(tenantApp, county, tenant);
+      for (const extension of extensions) await extension.registerTenant?.(tenantApp, tenant, county);
+    },
+    { prefix: `/${tenant.code}` },
+  );
+  for (const extension of extensions) await extension.registerTenantRoot?.(app, tenant, county);
 }

@@ -7,10 +7,16 @@ import type { ImportResult, ImportRow } from './accounts/import.ts';
 import { parseCsvRecords } from './csv.ts';
 
 const USAGE = `usage:
+  edugate county tenants
+      lists the counties (tenants), each a portal at /{code}
+  edugate county tenants add --code hsc --name 新竹縣 --portal-name 新竹縣教育網路中心 --mail-domain hcc.edu.tw
+      creates a county portal; a running server serves /{code} at once
+  edugate county admins add --tenant hsc --username adminhsc --email admin@hcc.edu.tw [--name 王大明]
+      creates a county administrator and mails it a one-time link (valid 7 days) to choose its password
   edugate county import-accounts --tenant cyc FILE.csv
       columns: username,email,password_hash,unit_code[,real_name,family_name,given_name,national_id,titles,status]
       password_hash: bcrypt ($2y$…), sha256$SALT$HEX, md5$HEX or argon2 (upgraded at the next login)
-  edugate county tenants`;
+  options of every command: --actor NAME (who is recorded in the audit log; default cli)`;
 
 const BATCH = 500;
 const REQUIRED = ['username', 'email', 'password_hash', 'unit_code'];
@@ -42,21 +48,107 @@ export function importRowsFromCsv(text: string): { rows: ImportRow[]; missing: s
   return { rows, missing };
 }
 
+/** True (after printing which, and the usage) when some of the required options are missing or empty. */
+function refuseMissing(values: Record<string, string | undefined>, required: string[]): boolean {
+  const missing = required.filter((name) => !values[name]?.trim());
+  if (missing.length > 0) console.error(`missing ${missing.map((name) => `--${name}`).join(', ')}\n${USAGE}`);
+  return missing.length > 0;
+}
+
+/** An admin API refusal as one line: its message (in the admin API's language) and its code. */
+function printRefusal(body: unknown): void {
+  const { error, message } = (body ?? {}) as { error?: string; message?: string };
+  console.error(message ? `${message} (${error})` : JSON.stringify(body));
+}
+
+/** `edugate county tenants add …`: a new county portal. */
+async function addTenant(config: Config, values: Record<string, string | undefined>): Promise<number> {
+  const response = await callAdmin(config, 'county', 'POST', '/admin/api/county/tenants', {
+    actor: values.actor ?? 'cli',
+    code: values.code ?? '',
+    name: values.name ?? '',
+    portal_name: values['portal-name'] ?? '',
+    mail_domain: values['mail-domain'] ?? '',
+  });
+  if (response.status >= 400) {
+    printRefusal(response.body);
+    return 1;
+  }
+  const { tenant, url } = response.body as { tenant: { code: string; portal_name: string }; url: string };
+  console.log(`created the county ${tenant.code} (${tenant.portal_name}): ${url}`);
+  console.log(`next: edugate county admins add --tenant ${tenant.code} --username … --email …`);
+  return 0;
+}
+
+/** `edugate county admins add …`: a county administrator, who chooses a password through a mailed link. */
+async function addAdmin(config: Config, values: Record<string, string | undefined>): Promise<number> {
+  const response = await callAdmin(
+    config,
+    'county',
+    'POST',
+    `/admin/api/county/${encodeURIComponent(values.tenant ?? '')}/admins`,
+    {
+      actor: values.actor ?? 'cli',
+      username: values.username ?? '',
+      email: values.email ?? '',
+      real_name: values.name ?? '',
+    },
+  );
+  if (response.status >= 400) {
+    printRefusal(response.body);
+    return 1;
+  }
+  const { tenant, account, set_password_link } = response.body as {
+    tenant: string;
+    account: { username: string };
+    set_password_link: { sent_to: string; expires_at: string };
+  };
+  console.log(
+    `created the county administrator ${account.username} of ${tenant}; the one-time link to choose a password ` +
+      `is mailed to ${set_password_link.sent_to} (valid until ${set_password_link.expires_at})`,
+  );
+  return 0;
+}
+
+const OPTIONS = {
+  tenant: { type: 'string' },
+  actor: { type: 'string' },
+  code: { type: 'string' },
+  name: { type: 'string' },
+  'portal-name': { type: 'string' },
+  'mail-domain': { type: 'string' },
+  username: { type: 'string' },
+  email: { type: 'string' },
+} as const;
+
+const readArgs = (args: string[]) => parseArgs({ args, allowPositionals: true, options: OPTIONS });
+
 /** `edugate county …`: county portal administration (works while the demo or server runs). */
 export const countyCommand: CliCommand = {
-  usage: 'county import-accounts|tenants …',
-  summary: 'county portal: import accounts with legacy password hashes, list tenants',
+  usage: 'county tenants [add]|admins add|import-accounts …',
+  summary: 'county portal: create counties and their administrators, list counties, import accounts',
   async run(config: Config, args: string[]) {
-    const { values, positionals } = parseArgs({
-      args,
-      allowPositionals: true,
-      options: { tenant: { type: 'string' }, actor: { type: 'string' } },
-    });
-    const [sub, file] = positionals;
-    if (sub === 'tenants') {
+    let parsed: ReturnType<typeof readArgs>;
+    try {
+      parsed = readArgs(args);
+    } catch (error) {
+      console.error(`${(error as Error).message}\n${USAGE}`);
+      return 2;
+    }
+    const { values, positionals } = parsed;
+    const [sub, file, extra] = positionals;
+    if (sub === 'tenants' && file === undefined) {
       const response = await callAdmin(config, 'county', 'GET', '/admin/api/county/tenants');
       console.log(JSON.stringify(response.body, null, 2));
       return response.status < 400 ? 0 : 1;
+    }
+    if (sub === 'tenants' && file === 'add' && extra === undefined) {
+      if (refuseMissing(values, ['code', 'name', 'portal-name', 'mail-domain'])) return 2;
+      return addTenant(config, values);
+    }
+    if (sub === 'admins' && file === 'add' && extra === undefined) {
+      if (refuseMissing(values, ['tenant', 'username', 'email'])) return 2;
+      return addAdmin(config, values);
     }
     if (sub !== 'import-accounts' || !values.tenant || !file) {
       console.error(USAGE);

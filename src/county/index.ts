@@ -4,10 +4,13 @@
  *
  * App and extensions — `buildCountyApp(ctx, extensions)` (app.ts) serves every tenant (county) as an
  * encapsulated Fastify plugin with prefix `/{tenant}` and its own session (cookie
- * `edugate_county_{tenant}`, path `/{tenant}`). A `CountyExtension` is
- * `{ name, catalogues?, migrations?, registerTenant?(tenantApp, tenant, county), registerRoot?(app, county) }`;
+ * `edugate_county_{tenant}`, path `/{tenant}`); a tenant created while the role runs is served
+ * at once by an app of its own built the same way (`tenants/portals.ts`). A `CountyExtension` is
+ * `{ name, catalogues?, migrations?, registerTenant?(tenantApp, tenant, county),
+ * registerTenantRoot?(app, tenant, county), registerRoot?(app, county) }`;
  * `registerTenant` runs inside each tenant plugin, where `request.session` is the tenant's session
- * and `request.countyAccount` the signed-in active account (or undefined). Plug an extension in
+ * and `request.countyAccount` the signed-in active account (or undefined); `registerTenantRoot`
+ * runs once per tenant outside its plugin (protocol endpoints, no session). Plug an extension in
  * with `createCountyRole([extension])` (role.ts); `countyRole` is the role the runtime starts.
  *
  * Services — `countyServices(ctx)` (services.ts) returns the `County` object every function takes:

@@ -93,15 +93,19 @@ interface Response {
   headers: Record<string, string | string[] | number | undefined>;
 }
 
-/** A browser-like client for inject(): keeps cookies and reads the CSRF token from the last page. */
+/**
+ * A browser-like client: keeps cookies and reads the CSRF token from the last page. Given the app,
+ * it calls `app.inject()`; given a base URL (`http://127.0.0.1:PORT`), it talks HTTP to a
+ * listening server, as a browser does (the client address is then the loopback one).
+ */
 export class TestClient {
-  readonly #app: FastifyInstance;
+  readonly #target: FastifyInstance | string;
   readonly #cookies = new Map<string, string>();
   csrf = '';
   ip: string;
 
-  constructor(app: FastifyInstance, ip = '203.0.113.10') {
-    this.#app = app;
+  constructor(target: FastifyInstance | string, ip = '203.0.113.10') {
+    this.#target = target;
     this.ip = ip;
   }
 
@@ -109,49 +113,57 @@ export class TestClient {
     return [...this.#cookies].map(([k, v]) => `${k}=${v}`).join('; ');
   }
 
-  #keep(headers: Record<string, unknown>): void {
-    const set = headers['set-cookie'];
-    for (const line of Array.isArray(set) ? set : set ? [String(set)] : []) {
-      const [pair = ''] = String(line).split(';');
+  #keep(set: string[]): void {
+    for (const line of set) {
+      const [pair = ''] = line.split(';');
       const eq = pair.indexOf('=');
       const name = pair.slice(0, eq);
       const value = pair.slice(eq + 1);
-      if (/expires=Thu, 01 Jan 1970/i.test(String(line)) || value === '') this.#cookies.delete(name);
+      if (/expires=Thu, 01 Jan 1970/i.test(line) || value === '') this.#cookies.delete(name);
       else this.#cookies.set(name, value);
     }
   }
 
-  async get(url: string): Promise<Response> {
-    const r = await this.#app.inject({
-      method: 'GET',
-      url: url.replace(/^https?:\/\/[^/]+/, ''),
-      headers: { cookie: this.#cookieHeader(), accept: 'text/html' },
-      remoteAddress: this.ip,
-    });
-    this.#keep(r.headers);
-    const token = /name="_csrf" value="([^"]+)"/.exec(r.body)?.[1];
+  async #send(method: 'GET' | 'POST', url: string, form?: Record<string, string>): Promise<Response> {
+    const path = url.replace(/^https?:\/\/[^/]+/, '');
+    const headers: Record<string, string> = { cookie: this.#cookieHeader(), accept: 'text/html' };
+    if (form) headers['content-type'] = 'application/x-www-form-urlencoded';
+    const payload = form ? new URLSearchParams(form).toString() : undefined;
+    let response: Response;
+    if (typeof this.#target === 'string') {
+      const r = await fetch(`${this.#target}${path}`, {
+        method,
+        headers,
+        redirect: 'manual',
+        ...(payload !== undefined ? { body: payload } : {}),
+      });
+      this.#keep(r.headers.getSetCookie());
+      response = { status: r.status, body: await r.text(), headers: Object.fromEntries(r.headers) };
+    } else {
+      const r = await this.#target.inject({
+        method,
+        url: path,
+        headers,
+        ...(payload !== undefined ? { payload } : {}),
+        remoteAddress: this.ip,
+      });
+      const set = r.headers['set-cookie'];
+      this.#keep((Array.isArray(set) ? set : set ? [set] : []).map(String));
+      response = { status: r.statusCode, body: r.body, headers: r.headers };
+    }
+    const token = /name="_csrf" value="([^"]+)"/.exec(response.body)?.[1];
     if (token) this.csrf = token;
-    return { status: r.statusCode, body: r.body, headers: r.headers };
+    return response;
+  }
+
+  get(url: string): Promise<Response> {
+    return this.#send('GET', url);
   }
 
   /** Posts a form; `_csrf` is the last page's token unless given (pass `_csrf: ''` to omit it). */
-  async post(url: string, form: Record<string, string>): Promise<Response> {
+  post(url: string, form: Record<string, string>): Promise<Response> {
     const fields = { _csrf: this.csrf, ...form };
     if (fields._csrf === '') delete (fields as Record<string, string>)._csrf;
-    const r = await this.#app.inject({
-      method: 'POST',
-      url: url.replace(/^https?:\/\/[^/]+/, ''),
-      headers: {
-        cookie: this.#cookieHeader(),
-        accept: 'text/html',
-        'content-type': 'application/x-www-form-urlencoded',
-      },
-      payload: new URLSearchParams(fields).toString(),
-      remoteAddress: this.ip,
-    });
-    this.#keep(r.headers);
-    const token = /name="_csrf" value="([^"]+)"/.exec(r.body)?.[1];
-    if (token) this.csrf = token;
-    return { status: r.statusCode, body: r.body, headers: r.headers };
+    return this.#send('POST', url, fields);
   }
 }

@@ -207,13 +207,17 @@ export async function changePassword(
 
 const SET_PASSWORD_TTL_SECONDS = 7 * 86400;
 
-/** A new account created by an administrator chooses its password through a mailed link (7 days). */
+/**
+ * A new account created by an administrator chooses its password through a mailed link (7 days,
+ * the reset link of `/reset`); returns when the link expires.
+ */
 export async function sendSetPasswordLink(
   county: County,
   tx: CountyTx,
   tenant: Tenant,
   account: Account,
-): Promise<void> {
+): Promise<Date> {
+  const expires = new Date(Date.now() + SET_PASSWORD_TTL_SECONDS * 1000);
   const token = await county.links.sign(
     {
       purpose: LINKS.resetPassword.purpose,
@@ -224,11 +228,13 @@ export async function sendSetPasswordLink(
   );
   await mail(tx, {
     to: account.email,
-    ...mailMessage('mail.set_password', {
+    ...mailMessage(account.role === 'county_admin' ? 'mail.set_password_admin' : 'mail.set_password', {
       portal: tenant.portal_name,
       username: account.username,
       link: `${county.tenantUrl(tenant.code)}/reset?token=${token}`,
-      expires: formatTime(new Date(Date.now() + SET_PASSWORD_TTL_SECONDS * 1000)),
+      expires: formatTime(expires),
+      manage: `${county.tenantUrl(tenant.code)}/manage`,
     }),
   });
+  return expires;
 }

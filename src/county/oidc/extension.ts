@@ -5,7 +5,7 @@ import { mountProtocol, OidcProvider, oidcAdminRoutes, oidcMessages } from '../.
 import type { RoleModule } from '../../platform/runtime/role.ts';
 import type { CountyExtension } from '../app.ts';
 import type { County } from '../services.ts';
-import { listTenants, type Tenant } from '../tenants/tenants.ts';
+import type { Tenant } from '../tenants/tenants.ts';
 import { countyAccountSource, countyPrompts } from './accounts.ts';
 import { registerOidcConsole } from './console.ts';
 import { registerCountyInteractions } from './interactions.ts';
@@ -89,15 +89,15 @@ export function countyOidcExtension(): CountyExtension & { migrations: RoleModul
       await registerCountyInteractions(tenantApp, oidc, county, tenant);
       await registerOidcConsole(tenantApp, oidc, county, tenant);
     },
+    async registerTenantRoot(app, tenant, county) {
+      const oidc = await issuerFor(app, county, tenant);
+      // Protocol endpoints and resource APIs sit outside the tenant plugin: no browser session.
+      await mountProtocol(app, oidc);
+      await registerCountyResources(app, oidc, county, tenant.code);
+      if (county.ctx.demo) await seedDemoClients(oidc, county, tenant.code);
+    },
     async registerRoot(app, county) {
       const { ready } = stateOf(county);
-      for (const tenant of await listTenants(county.db)) {
-        const oidc = await issuerFor(app, county, tenant);
-        // Protocol endpoints and resource APIs sit outside the tenant plugin: no browser session.
-        await mountProtocol(app, oidc);
-        await registerCountyResources(app, oidc, county, tenant.code);
-        if (county.ctx.demo) await seedDemoClients(oidc, county, tenant.code);
-      }
       await adminApi(app, county.ctx.secrets.adminToken, (api) =>
         oidcAdminRoutes(api, (tenant) => ready.get(tenant)),
       );

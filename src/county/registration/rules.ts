@@ -14,26 +14,29 @@ export function hasErrors(errors: FieldErrors): boolean {
   return Object.values(errors).some(Boolean);
 }
 
+/** The county's username rules (its uniqueness is checked by the caller). */
+export function usernameErrors(username: string, units: readonly UnitNaming[]): FieldErrors {
+  if (username === '') return { username: { key: 'register.error.required' } };
+  if ([...username].length > MAX_USERNAME_INPUT)
+    return { username: { key: 'register.error.username.length' } };
+  const [first] = validateCountyUsername(username, units);
+  if (!first) return {};
+  return {
+    username:
+      first.code === 'username.unit_name'
+        ? { key: 'register.error.username.unit_name', vars: { term: first.matched } }
+        : { key: `register.error.${first.code}` },
+  };
+}
+
 /** Step 1: username and password (the username's uniqueness is checked by the caller). */
 export function credentialErrors(
   input: { username: string; password: string; confirmation: string },
   units: readonly UnitNaming[],
   options: { passwordOptional?: boolean } = {},
 ): FieldErrors {
-  const errors: FieldErrors = {};
+  const errors: FieldErrors = usernameErrors(input.username, units);
   const { username, password, confirmation } = input;
-  if (username === '') errors.username = { key: 'register.error.required' };
-  else if ([...username].length > MAX_USERNAME_INPUT)
-    errors.username = { key: 'register.error.username.length' };
-  else {
-    const [first] = validateCountyUsername(username, units);
-    if (first) {
-      errors.username =
-        first.code === 'username.unit_name'
-          ? { key: 'register.error.username.unit_name', vars: { term: first.matched } }
-          : { key: `register.error.${first.code}` };
-    }
-  }
   if (password === '' && confirmation === '' && options.passwordOptional) return errors;
   if (password === '') errors.password = { key: 'register.error.required' };
   else {

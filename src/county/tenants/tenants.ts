@@ -7,6 +7,17 @@ export type Unit = Selectable<CountyTables['county_units']>;
 
 export const TENANT_CODE = /^[a-z][a-z0-9]{1,15}$/;
 
+/** Paths of the role app itself (`/admin/api`, `/healthz`, …), which no tenant may take. */
+export const RESERVED_TENANT_CODES: ReadonlySet<string> = new Set([
+  'admin',
+  'api',
+  'assets',
+  'healthz',
+  'metrics',
+  'oidc',
+  'readyz',
+]);
+
 export function listTenants(db: CountyTx): Promise<Tenant[]> {
   return db.selectFrom('county_tenants').selectAll().orderBy('code').execute();
 }

@@ -175,4 +175,41 @@ describe('front doors', () => {
       await front.close();
     }
   });
+
+  it('a delegate hands the requests it picks to another role app: its doors, hooks and routes, this app’s metrics', async () => {
+    const front = await createRoleApp({ role: 'front', logger: createLogger('silent') });
+    const late = await createRoleApp({
+      role: 'front',
+      logger: createLogger('silent'),
+      metrics: front.metrics,
+    });
+    late.addFrontDoor('/late/door', (request) =>
+      request.url === '/late/door'
+        ? async (_request, response) => {
+            response.writeHead(200, { 'content-type': 'application/json' });
+            response.end(JSON.stringify({ served: 'late door' }));
+          }
+        : undefined,
+    );
+    late.get('/late/page', async (request) => ({ served: 'late', locale: request.locale }));
+    await late.ready();
+    front.addDelegate((request) => (request.url?.startsWith('/late/') ? late : undefined));
+    front.get('/early', async () => ({ served: 'front' }));
+    await front.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const base = `http://127.0.0.1:${(front.server.address() as { port: number }).port}`;
+      const delegated = await fetch(`${base}/late/page?lang=en`);
+      expect(await delegated.json()).toEqual({ served: 'late', locale: 'en' });
+      expect(delegated.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(await (await fetch(`${base}/late/door`)).json()).toEqual({ served: 'late door' });
+      expect((await fetch(`${base}/late/none`)).status).toBe(404);
+      expect(await (await fetch(`${base}/early`)).json()).toEqual({ served: 'front' });
+      const metrics = await (await fetch(`${base}/metrics`)).text();
+      expect(metrics).toMatch(/route="\/late\/page",status="200"/);
+      expect(metrics).toMatch(/route="\/early",status="200"/);
+    } finally {
+      await front.close();
+      await late.close();
+    }
+  });
 });

@@ -44,6 +44,15 @@ declare module 'fastify' {
     brand: Brand;
     /** Adds a front door (checked in the order added) for `route`, the metrics' route label. */
     addFrontDoor(route: string, door: FrontDoor): void;
+    /**
+     * Hands the requests `select` picks (checked in order with the front doors) to another role app,
+     * made ready and created with this app's `metrics`: its own front doors, hooks and routes answer
+     * them. For routes that appear while the server runs (a county tenant added at runtime); as with
+     * front doors, `app.inject()` does not pass here.
+     */
+    addDelegate(select: (request: IncomingMessage) => FastifyInstance | undefined): void;
+    /** Serves a raw request as this app's own HTTP server does: front doors, then Fastify. */
+    handle(request: IncomingMessage, response: ServerResponse): void;
   }
 }
 
@@ -62,6 +71,8 @@ export interface RoleAppOptions {
   /** Default Node process metrics: enable on one role per process. */
   processMetrics?: boolean;
   bodyLimit?: number;
+  /** The metrics of the app that hands this one its requests (see `addDelegate`). */
+  metrics?: RoleMetrics;
 }
 
 /**
@@ -71,12 +82,15 @@ export interface RoleAppOptions {
  */
 export async function createRoleApp(options: RoleAppOptions): Promise<FastifyInstance> {
   const doors: Array<(request: IncomingMessage, response: ServerResponse) => boolean> = [];
+  let route: (request: IncomingMessage, response: ServerResponse) => void = () => {};
+  const handle = (request: IncomingMessage, response: ServerResponse) => {
+    for (const door of doors) if (door(request, response)) return;
+    route(request, response);
+  };
   const app = Fastify({
     serverFactory: (fastify) => {
-      const server = createServer((request, response) => {
-        for (const door of doors) if (door(request, response)) return;
-        fastify(request, response);
-      });
+      route = fastify;
+      const server = createServer(handle);
       server.keepAliveTimeout = KEEP_ALIVE_MS;
       return server;
     },
@@ -87,7 +101,7 @@ export async function createRoleApp(options: RoleAppOptions): Promise<FastifyIns
     routerOptions: { ignoreTrailingSlash: true },
   });
   const i18n = new I18n(platformMessages, ...(options.catalogues ?? []));
-  const metrics = createMetrics(options.role, options.processMetrics ?? false);
+  const metrics = options.metrics ?? createMetrics(options.role, options.processMetrics ?? false);
   app.decorate('i18n', i18n);
   app.decorate('metrics', metrics);
   app.decorate('brand', options.brand ?? { name: 'EduGate', href: '/' });
@@ -134,6 +148,15 @@ export async function createRoleApp(options: RoleAppOptions): Promise<FastifyIns
       return true;
     });
   });
+  app.decorate('addDelegate', (select: (request: IncomingMessage) => FastifyInstance | undefined) => {
+    doors.push((request, response) => {
+      const target = select(request);
+      if (!target) return false;
+      target.handle(request, response);
+      return true;
+    });
+  });
+  app.decorate('handle', handle);
   await app.register(cookie);
   await app.register(formbody);
 

@@ -1,0 +1,342 @@
+// First start of a county portal: the operator creates the county and its first administrator
+// through the admin API (or the CLI) while the server runs; the new portal is served at once.
+import type { IncomingMessage } from 'node:http';
+import Fastify from 'fastify';
+import type { Kysely } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Config } from '../../platform/config/options.ts';
+import type { PlatformTables } from '../../platform/database/platform-schema.ts';
+import { createLogger } from '../../platform/observability/logger.ts';
+import { embeddedTestDatabase } from '../../platform/testing/databases.ts';
+import { findAccountByUsername } from '../accounts/repository.ts';
+import { countyCommand } from '../cli.ts';
+import { type CountyTestApp, linksIn, startCountyTestApp, TestClient } from '../testing.ts';
+import { TenantPortals } from './portals.ts';
+
+const HSC = { code: 'hsc', name: '新竹縣', portal_name: '新竹縣教育網路中心', mail_domain: 'hcc.edu.tw' };
+const PASSWORD = 'Hsinchu-admin-2026';
+
+describe('a new county portal, created while the server runs', () => {
+  let t: CountyTestApp & { config: Config };
+  let base: string;
+  const admin = async (path: string, body: unknown, language = 'zh-TW') => {
+    const response = await fetch(`${base}/admin/api${path}`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${t.ctx.secrets.adminToken}`,
+        'content-type': 'application/json',
+        accept: 'application/json',
+        'accept-language': language,
+      },
+      body: JSON.stringify(body),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+  const page = async (path: string) => {
+    const response = await fetch(`${base}${path}`, { headers: { accept: 'text/html' }, redirect: 'manual' });
+    return { status: response.status, body: await response.text() };
+  };
+  const audited = (action: string) =>
+    (t.county.db as unknown as Kysely<PlatformTables>)
+      .selectFrom('audit_log')
+      .selectAll()
+      .where('action', '=', action)
+      .execute();
+  const cli = async (args: string[]) => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const [log, error] = [console.log, console.error];
+    console.log = (m: string) => out.push(String(m));
+    console.error = (m: string) => err.push(String(m));
+    try {
+      const code = await countyCommand.run(t.config, args);
+      return { code, stdout: out.join('\n'), stderr: err.join('\n') };
+    } finally {
+      console.log = log;
+      console.error = error;
+    }
+  };
+
+  beforeAll(async () => {
+    t = await startCountyTestApp(embeddedTestDatabase, {}, { listen: true });
+    base = `http://127.0.0.1:${t.config.countyPort}`;
+  });
+  afterAll(async () => t?.close());
+
+  it('serves the new county’s home, login, registration and OIDC issuer at once, and lists it on the chooser', async () => {
+    expect((await page('/hsc')).status).toBe(404);
+    expect((await page('/')).body).not.toContain('新竹縣教育網路中心');
+
+    const created = await admin('/county/tenants', HSC);
+    expect(created.status).toBe(201);
+    expect(created.body.url).toMatch(/\/hsc$/);
+
+    const home = await page('/hsc');
+    expect(home.status).toBe(200);
+    expect(home.body).toContain('新竹縣教育網路中心');
+    const login = await page('/hsc/login');
+    expect(login.status).toBe(200);
+    expect(login.body).toContain('使用者登入');
+    expect(login.body).toContain('action="/hsc/login"');
+    expect((await page('/hsc/register')).status).toBe(200);
+    const discovery = await fetch(`${base}/hsc/.well-known/openid-configuration`);
+    expect(discovery.status).toBe(200);
+    expect(((await discovery.json()) as { issuer: string }).issuer).toMatch(/\/hsc$/);
+    expect((await page('/hsc/no-such-page')).status).toBe(404);
+    // The issuer's clients are managed like any other (`edugate client add --tenant hsc`), and an
+    // authorization request of one lands on the new county's login page.
+    const client = await admin('/oidc/hsc/clients', {
+      name: '新竹縣校務系統',
+      redirect_uris: ['https://app.example/cb'],
+    });
+    expect(client.status).toBe(201);
+    const browser = new TestClient(base);
+    const authorize = await browser.get(
+      `/hsc/oidc/v1/azp?${new URLSearchParams({
+        client_id: String(client.body.client_id),
+        redirect_uri: 'https://app.example/cb',
+        response_type: 'code',
+        scope: 'openid',
+        state: 'state-1',
+        code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+        code_challenge_method: 'S256',
+      })}`,
+    );
+    expect(authorize.status).toBe(303);
+    const interaction = await browser.get(String(authorize.headers.location));
+    expect(interaction.status).toBe(200);
+    expect(interaction.body).toContain('新竹縣教育網路中心');
+    expect(interaction.body).toContain('name="password"');
+
+    const chooser = await page('/');
+    expect(chooser.body).toContain('<a href="/hsc">新竹縣教育網路中心</a>');
+    expect(chooser.body).toContain('<a href="/cyc">');
+    // The counties present at boot are served as before, over HTTP and through inject().
+    expect((await page('/cyc/login')).status).toBe(200);
+    expect((await t.app.inject({ url: '/cyc/login' })).statusCode).toBe(200);
+    // The role's metrics count the new portal's pages by route, like any other.
+    expect((await page('/metrics')).body).toMatch(/route="\/hsc\/login"/);
+
+    const [row] = await audited('tenant.created');
+    expect(row).toMatchObject({ tenant: 'hsc', actor: 'cli', target: 'hsc' });
+  });
+
+  it('refuses a county code that exists (409), bad codes and empty names (400, naming the field)', async () => {
+    const again = await admin('/county/tenants', { ...HSC, name: '新竹縣（重複）' });
+    expect(again.status).toBe(409);
+    expect(again.body).toMatchObject({ error: 'county.tenant_exists', message: '已經有代碼為 hsc 的縣市。' });
+    expect((await audited('tenant.created')).length).toBe(1);
+
+    for (const code of ['HSC', 'h', '1abc', 'hs-c', 'averyveryverylongcode']) {
+      const bad = await admin('/county/tenants', { ...HSC, code });
+      expect(bad.status, code).toBe(400);
+      expect(bad.body.error).toBe('county.invalid_input');
+      expect(bad.body.message).toContain('code：縣市代碼須以小寫英文字母開頭');
+    }
+    const reserved = await admin('/county/tenants', { ...HSC, code: 'admin' });
+    expect(reserved.status).toBe(400);
+    expect(reserved.body.message).toContain('admin 是系統使用的路徑');
+
+    const empty = await admin('/county/tenants', { code: 'ilc', name: ' ', mail_domain: 'ilc.edu.tw' });
+    expect(empty.status).toBe(400);
+    expect(empty.body.message).toBe('資料不正確：name：此欄位必須填寫。 portal_name：此欄位必須填寫。');
+    const english = await admin(
+      '/county/tenants',
+      { ...HSC, code: 'ilc', mail_domain: 'not a domain' },
+      'en',
+    );
+    expect(english.body.message).toBe('Invalid input: mail_domain: Give a mail domain such as hcc.edu.tw.');
+    expect((await page('/ilc')).status).toBe(404);
+
+    const anonymous = await fetch(`${base}/admin/api/county/tenants`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ...HSC, code: 'ilc' }),
+    });
+    expect(anonymous.status).toBe(401);
+  });
+
+  it('mails the first administrator a one-time link: it sets the password, signs in and reaches /hsc/manage', async () => {
+    const created = await admin('/county/hsc/admins', {
+      username: 'adminhsc',
+      email: 'admin@hcc.edu.tw',
+      real_name: '王大明',
+    });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({
+      tenant: 'hsc',
+      account: { username: 'adminhsc', role: 'county_admin', status: 'active' },
+      set_password_link: { sent_to: 'admin@hcc.edu.tw' },
+    });
+    expect(JSON.stringify(created.body)).not.toMatch(/token|reset/);
+    const account = await findAccountByUsername(t.county.db, 'hsc', 'adminhsc');
+    expect(account).toMatchObject({ role: 'county_admin', status: 'active', real_name: '王大明' });
+    const [row] = await audited('county_admin.created');
+    expect(row).toMatchObject({ tenant: 'hsc', actor: 'cli', target: account?.id });
+    expect(JSON.stringify(row)).not.toContain('token');
+
+    // Queued in the outbox with the account, delivered by the job queue.
+    const queued = await (t.county.db as unknown as Kysely<PlatformTables>)
+      .selectFrom('mail_outbox')
+      .selectAll()
+      .where('to_address', '=', 'admin@hcc.edu.tw')
+      .execute();
+    expect(queued).toHaveLength(1);
+    await t.drain();
+    const mail = t.lastMailTo('admin@hcc.edu.tw');
+    expect(mail?.subject).toContain('新竹縣教育網路中心');
+    const [link = ''] = linksIn(mail?.text ?? '');
+    expect(link).toMatch(/\/hsc\/reset\?token=/);
+
+    const browser = new TestClient(base);
+    // Before choosing a password nobody can sign in.
+    await browser.get('/hsc/login');
+    expect((await browser.post('/hsc/login', { username: 'adminhsc', password: PASSWORD })).status).toBe(401);
+
+    const form = await browser.get(link);
+    expect(form.status).toBe(200);
+    const token = new URL(link).searchParams.get('token') ?? '';
+    const done = await browser.post('/hsc/reset', {
+      token,
+      password: PASSWORD,
+      password_confirm: PASSWORD,
+    });
+    expect(done.status).toBe(200);
+    expect(done.body).toContain('密碼已重設');
+    // The link works once.
+    expect((await browser.get(link)).status).toBe(410);
+    expect(
+      (
+        await browser.post('/hsc/reset', {
+          token,
+          password: 'Another-pass-2026',
+          password_confirm: 'Another-pass-2026',
+        })
+      ).status,
+    ).toBe(410);
+
+    await browser.get('/hsc/login');
+    const signedIn = await browser.post('/hsc/login', { username: 'AdminHSC', password: PASSWORD });
+    expect(signedIn.status).toBe(303);
+    const manage = await browser.get('/hsc/manage');
+    expect(manage.status).toBe(200);
+    expect(manage.body).toContain('縣網管理');
+  });
+
+  it('refuses an administrator with a taken (case-insensitive) or bad username, a bad email, an unknown county', async () => {
+    const taken = await admin('/county/hsc/admins', { username: 'ADMINHSC', email: 'other@hcc.edu.tw' });
+    expect(taken.status).toBe(409);
+    expect(taken.body.error).toBe('county.username_taken');
+    const email = await admin('/county/hsc/admins', { username: 'admin2hsc', email: 'ADMIN@hcc.edu.tw' });
+    expect(email.status).toBe(409);
+    expect(email.body.error).toBe('county.email_taken');
+    const bad = await admin('/county/hsc/admins', { username: 'ab', email: 'nope' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.message).toBe(
+      '資料不正確：username：帳號需為 5 至 15 個字元。 email：Email 格式不正確。',
+    );
+    const nationalId = await admin('/county/hsc/admins', { username: 'A123456789', email: 'a@hcc.edu.tw' });
+    expect(nationalId.body.message).toContain('請不要用身分證字號');
+    const unknown = await admin('/county/nowhere/admins', { username: 'adminx', email: 'x@hcc.edu.tw' });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error).toBe('county.unknown_tenant');
+    expect((await audited('county_admin.created')).length).toBe(1);
+  });
+
+  it('edugate county tenants add / admins add work against the running server, with clear errors', async () => {
+    const added = await cli([
+      'tenants',
+      'add',
+      '--code',
+      'ilc',
+      '--name',
+      '宜蘭縣',
+      '--portal-name',
+      '宜蘭縣教育網路中心',
+      '--mail-domain',
+      'ilc.edu.tw',
+    ]);
+    expect(added.code).toBe(0);
+    expect(added.stdout).toContain('created the county ilc (宜蘭縣教育網路中心)');
+    expect((await page('/ilc/login')).status).toBe(200);
+
+    const twice = await cli([
+      'tenants',
+      'add',
+      '--code',
+      'ilc',
+      '--name',
+      'x',
+      '--portal-name',
+      'x',
+      '--mail-domain',
+      'ilc.edu.tw',
+    ]);
+    expect(twice).toMatchObject({ code: 1, stderr: '已經有代碼為 ilc 的縣市。 (county.tenant_exists)' });
+    const missing = await cli(['tenants', 'add', '--code', 'tc']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('missing --name, --portal-name, --mail-domain');
+    const unknownOption = await cli(['tenants', 'add', '--colour', 'red']);
+    expect(unknownOption.code).toBe(2);
+
+    const adminAdded = await cli([
+      'admins',
+      'add',
+      '--tenant',
+      'ilc',
+      '--username',
+      'adminilc',
+      '--email',
+      'admin@ilc.edu.tw',
+      '--name',
+      '林小華',
+    ]);
+    expect(adminAdded.code).toBe(0);
+    expect(adminAdded.stdout).toContain(
+      'created the county administrator adminilc of ilc; the one-time link to choose a password is mailed to admin@ilc.edu.tw',
+    );
+    expect(adminAdded.stdout).not.toMatch(/token|http/);
+    const badAdmin = await cli([
+      'admins',
+      'add',
+      '--tenant',
+      'ilc',
+      '--username',
+      'x',
+      '--email',
+      'x@ilc.edu.tw',
+    ]);
+    expect(badAdmin.code).toBe(1);
+    expect(badAdmin.stderr).toContain('username：帳號需為 5 至 15 個字元。');
+  });
+
+  it('another node serves a county created elsewhere once it refreshes; closing closes every portal it opened', async () => {
+    const closed: string[] = [];
+    const portals = new TenantPortals({
+      db: t.county.db,
+      log: createLogger('silent'),
+      atBoot: ['cyc', 'tn'],
+      build: async (tenant) => {
+        const app = Fastify();
+        app.addHook('onClose', async () => void closed.push(tenant.code));
+        await app.ready();
+        return app;
+      },
+    });
+    const request = (url: string) => ({ url }) as IncomingMessage;
+    await t.county.db
+      .insertInto('county_tenants')
+      .values({ code: 'tc', name: '臺中市', portal_name: '臺中市教育網路中心', mail_domain: 'tc.edu.tw' })
+      .execute();
+    expect(portals.appFor(request('/tc/login'))).toBeUndefined();
+    await portals.refresh();
+    expect(portals.appFor(request('/tc/login'))).toBeDefined();
+    expect(portals.appFor(request('/tc?lang=en'))).toBeDefined();
+    expect(portals.appFor(request('/tcx/login'))).toBeUndefined();
+    // Counties present at boot stay with the role app's own plugins.
+    expect(portals.appFor(request('/cyc/login'))).toBeUndefined();
+    await portals.close();
+    expect(closed.sort()).toEqual(['hsc', 'ilc', 'tc']);
+    expect(portals.appFor(request('/tc/login'))).toBeUndefined();
+  });
+});

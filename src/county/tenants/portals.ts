@@ -1,0 +1,103 @@
+import type { IncomingMessage } from 'node:http';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { CountyTx } from '../db.ts';
+import { listTenants, RESERVED_TENANT_CODES, type Tenant } from './tenants.ts';
+
+/** How soon a node notices a tenant that another node created. */
+const REFRESH_MS = 30_000;
+
+/** The first path segment: `/hsc/login?x` → `hsc`. */
+const firstSegment = (url: string) => /^\/([^/?#]*)/.exec(url)?.[1] ?? '';
+
+/**
+ * The portals of the tenants created while the role runs (`edugate county tenants add`). Tenants
+ * present at boot are plugins of the role app, which `app.inject()` reaches; Fastify takes no routes
+ * once it listens, so a tenant created later gets an app of its own, built by the same code
+ * (`build`), and the role app's server hands it every request below `/{tenant}` (`addDelegate`).
+ * The node that creates a tenant serves it before answering; the other nodes find it in the
+ * database within REFRESH_MS. Closing closes every app opened here.
+ */
+export class TenantPortals {
+  readonly #db: CountyTx;
+  readonly #log: Logger;
+  readonly #atBoot: ReadonlySet<string>;
+  readonly #build: (tenant: Tenant) => Promise<FastifyInstance>;
+  readonly #ready = new Map<string, FastifyInstance>();
+  readonly #opening = new Map<string, Promise<void>>();
+  #refreshing: Promise<void> | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #closed = false;
+
+  constructor(options: {
+    db: CountyTx;
+    log: Logger;
+    atBoot: readonly string[];
+    build: (tenant: Tenant) => Promise<FastifyInstance>;
+  }) {
+    this.#db = options.db;
+    this.#log = options.log;
+    this.#atBoot = new Set(options.atBoot);
+    this.#build = options.build;
+  }
+
+  /** The app of a tenant created since boot that the request is for, if any. */
+  appFor(request: IncomingMessage): FastifyInstance | undefined {
+    if (this.#ready.size === 0) return undefined;
+    return this.#ready.get(firstSegment(request.url ?? '/'));
+  }
+
+  /** True when this node serves the tenant (from boot or opened since). */
+  serves(code: string): boolean {
+    return this.#atBoot.has(code) || this.#ready.has(code);
+  }
+
+  /** Serves a tenant created since boot; resolves once its portal answers. */
+  open(tenant: Tenant): Promise<void> {
+    if (this.#closed || this.serves(tenant.code) || RESERVED_TENANT_CODES.has(tenant.code)) {
+      return Promise.resolve();
+    }
+    let pending = this.#opening.get(tenant.code);
+    if (!pending) {
+      pending = this.#build(tenant)
+        .then(async (app) => {
+          if (this.#closed) await app.close();
+          else this.#ready.set(tenant.code, app);
+        })
+        .finally(() => this.#opening.delete(tenant.code));
+      this.#opening.set(tenant.code, pending);
+    }
+    return pending;
+  }
+
+  /** Opens the tenants other nodes created (every REFRESH_MS once `watch()` was called). */
+  refresh(): Promise<void> {
+    this.#refreshing ??= (async () => {
+      for (const tenant of await listTenants(this.#db)) {
+        if (this.#closed) return;
+        await this.open(tenant);
+      }
+    })()
+      .catch((error: unknown) => this.#log.warn({ err: error }, 'county tenant refresh failed'))
+      .finally(() => {
+        this.#refreshing = undefined;
+      });
+    return this.#refreshing;
+  }
+
+  watch(): void {
+    if (this.#timer || this.#closed) return;
+    this.#timer = setInterval(() => void this.refresh(), REFRESH_MS);
+    this.#timer.unref();
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearInterval(this.#timer);
+    await this.#refreshing;
+    await Promise.allSettled(this.#opening.values());
+    const apps = [...this.#ready.values()];
+    this.#ready.clear();
+    await Promise.all(apps.map((app) => app.close()));
+  }
+}
