@@ -3,7 +3,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { verify } from '@node-rs/argon2';
-import autocannon from 'autocannon';
 import pg from 'pg';
 import { insertAccount } from '../src/county/accounts/repository.ts';
 import { countyRole } from '../src/county/role.ts';
@@ -21,26 +20,21 @@ import {
   TEST_DATABASE_URL,
   TEST_REDIS_URL,
 } from '../src/platform/testing/services.ts';
+import { type FormSession, startLoad } from './load-worker.ts';
 import type { Figure } from './report.ts';
 
 const PASSWORD = 'bench login password 2026';
 const ACCOUNTS = 64;
 /** Seconds per measured slice of raw verifications or of logins. */
-const SLICE_S = 2;
+const SLICE_S = 4;
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] ?? 0;
 }
 
-function run(options: autocannon.Options): Promise<autocannon.Result> {
-  return new Promise((resolve, reject) => {
-    autocannon(options, (error, result) => (error ? reject(error) : resolve(result)));
-  });
-}
-
 /** A signed-out browser that has loaded the login page: its session cookie and form token. */
-async function loginPageSession(base: string): Promise<{ cookie: string; csrf: string }> {
+async function loginPageSession(base: string): Promise<FormSession> {
   const response = await fetch(`${base}/cyc/login`);
   const cookie = (response.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
   const csrf = /name="_csrf" value="([^"]+)"/.exec(await response.text())?.[1] ?? '';
@@ -98,6 +92,7 @@ async function measureCounty(
     demo: true,
     startJobs: false,
   });
+  let stopLoad: (() => Promise<void>) | undefined;
   try {
     const county = countyServices(running.ctx as unknown as RoleContext<CountyTables>);
     const stored = await county.hasher.hash(PASSWORD);
@@ -137,41 +132,19 @@ async function measureCounty(
       );
       return done / (ms / 1000);
     };
-    // Each login uses up its session (a successful sign-in regenerates it), so prepare enough.
+    // Each login comes from a browser of its own that loaded the login form, so prepare enough.
     const expected = (await rawSlice(1000)) * (rounds + 1) * SLICE_S;
     const sessions = await Promise.all(
       Array.from({ length: Math.ceil(expected * 1.5) + 200 }, () => loginPageSession(base)),
     );
-    let next = 0;
+    // autocannon runs in a process of its own (see load-worker.ts), as against a running server.
+    const load = await startLoad({ base, sessions, accounts: ACCOUNTS, password: PASSWORD });
+    stopLoad = load.stop;
     let refused = 0;
     const loginSlice = async (seconds: number) => {
-      const result = await run({
-        url: base,
-        connections,
-        duration: seconds,
-        requests: [
-          {
-            method: 'POST',
-            path: '/cyc/login',
-            setupRequest: (request) => {
-              const session = sessions[next % sessions.length] as { cookie: string; csrf: string };
-              const username = `bench${String(next % ACCOUNTS).padStart(3, '0')}`;
-              next++;
-              return {
-                ...request,
-                headers: {
-                  ...request.headers,
-                  cookie: session.cookie,
-                  'content-type': 'application/x-www-form-urlencoded',
-                },
-                body: new URLSearchParams({ _csrf: session.csrf, username, password: PASSWORD }).toString(),
-              };
-            },
-          },
-        ],
-      });
-      refused += result['4xx'] + result['5xx'];
-      return result['3xx'] / result.duration;
+      const result = await load.run({ kind: 'logins', seconds, connections });
+      refused += result.refused;
+      return result.redirects / result.duration;
     };
     await loginSlice(1);
     const rawRates: number[] = [];
@@ -203,18 +176,24 @@ async function measureCounty(
     };
     if (redisUrl) return [login];
 
-    const capacity = await run({ url: `${base}/cyc`, connections: 16, duration: seconds });
-    const half = Math.max(1, Math.floor(capacity.requests.average / 2));
-    const steady = await run({ url: `${base}/cyc`, connections: 16, duration: seconds, overallRate: half });
+    const capacity = await load.run({ kind: 'get', url: `${base}/cyc`, connections: 16, seconds });
+    const half = Math.max(1, Math.floor(capacity.requestsPerSecond / 2));
+    const steady = await load.run({
+      kind: 'get',
+      url: `${base}/cyc`,
+      connections: 16,
+      seconds,
+      overallRate: half,
+    });
     console.log(
-      `home page capacity ${capacity.requests.average.toFixed(0)} req/s; measured p99 at ${half} req/s`,
+      `home page capacity ${capacity.requestsPerSecond.toFixed(0)} req/s; measured p99 at ${half} req/s`,
     );
 
     return [
       login,
       {
         name: 'county home page p99 at half capacity',
-        value: steady.latency.p99,
+        value: steady.p99,
         unit: 'ms',
         baseline: 100,
         baselineName: 'SPEC §7 budget',
@@ -223,6 +202,7 @@ async function measureCounty(
       },
     ];
   } finally {
+    await stopLoad?.();
     await running.close();
     await admin.query(`drop database if exists ${name}`).catch(() => undefined);
     await admin.end();

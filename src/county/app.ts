@@ -134,6 +134,7 @@ async function registerTenantPortal(
         cookieName: sessionCookieName(tenant.code),
         cookiePath: `/${tenant.code}`,
         secure: ctx.config.secureCookies,
+        formTokenKey: ctx.secrets.secret,
       });
       tenantApp.addHook('onRequest', async (request) => {
         request.countyAccount = await loadSignedIn(county, request, tenant.code);

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError } from '../errors/app-error.ts';
@@ -11,6 +11,44 @@ export interface SessionOptions {
   cookiePath?: string;
   secure: boolean;
   ttlSeconds?: number;
+  /**
+   * Key for the form tokens of visitors without a session. With it, a page with a form gives such a
+   * visitor a signed token cookie instead of a stored session: anonymous visits write nothing to
+   * the store, and a login form's POST needs no session read. A session keeps a token of its own
+   * from sign-in on (rotated by `regenerate()`), and then only that token is accepted. Without the
+   * key, every form token lives in the session.
+   */
+  formTokenKey?: string;
+}
+
+/** The signed form-token cookie of a visitor without a session (see `formTokenKey`). */
+class FormTokenCookie {
+  readonly #key: Buffer;
+  readonly #name: string;
+  /** The token the request's cookie carried, when its signature holds. */
+  readonly sent: string | undefined;
+  /** A token issued while answering this request: its cookie goes out with the answer. */
+  issued: string | undefined;
+
+  constructor(key: Buffer, name: string, cookie: string | undefined) {
+    this.#key = key;
+    this.#name = name;
+    const [token = '', signature = ''] = (cookie ?? '').split('.');
+    this.sent = token !== '' && safeEqual(signature, this.#sign(token)) ? token : undefined;
+  }
+
+  #sign(token: string): string {
+    return createHmac('sha256', this.#key).update(`${this.#name}:${token}`).digest('base64url');
+  }
+
+  token(): string {
+    this.issued ??= this.sent ?? randomBytes(24).toString('base64url');
+    return this.issued;
+  }
+
+  cookieValue(token: string): string {
+    return `${token}.${this.#sign(token)}`;
+  }
 }
 
 /** A server-side session: the cookie holds a random id; the store keeps the data under its hash. */
@@ -20,10 +58,12 @@ export class Session {
   #dirty = false;
   #destroyed = false;
   #regenerated: string | undefined;
+  readonly #formTokens: FormTokenCookie | undefined;
 
-  constructor(id: string | undefined, data: SessionData) {
+  constructor(id: string | undefined, data: SessionData, formTokens?: FormTokenCookie) {
     this.#id = id;
     this.#data = data;
+    this.#formTokens = formTokens;
   }
 
   get id(): string | undefined {
@@ -40,10 +80,14 @@ export class Session {
   delete(key: string): void {
     this.set(key, undefined);
   }
-  /** New id, same data: call on every sign-in so a planted session id is worthless (fixation). */
+  /**
+   * New id, same data, new form token: call on every sign-in so that a planted session id or form
+   * token is worthless (fixation).
+   */
   regenerate(): void {
     this.#regenerated = this.#id;
     this.#id = undefined;
+    this.#data._csrf = randomBytes(24).toString('base64url');
     this.#dirty = true;
   }
   /** Ends the session (sign-out). */
@@ -52,14 +96,21 @@ export class Session {
     this.#destroyed = true;
     this.#dirty = true;
   }
-  /** The form token bound to this session. */
+  /** The form token of this session, or of the visitor's signed token cookie while there is none. */
   csrfToken(): string {
     let token = this.get<string>('_csrf');
-    if (!token) {
-      token = randomBytes(24).toString('base64url');
-      this.set('_csrf', token);
-    }
+    if (token) return token;
+    if (this.#formTokens) return this.#formTokens.token();
+    token = randomBytes(24).toString('base64url');
+    this.set('_csrf', token);
     return token;
+  }
+  /** Whether `sent` is this request's form token (the session's own, else the signed cookie's). */
+  acceptsFormToken(sent: string): boolean {
+    const own = this.get<string>('_csrf');
+    if (own) return safeEqual(sent, own);
+    const cookie = this.#formTokens?.sent;
+    return cookie !== undefined && safeEqual(sent, cookie);
   }
   get state() {
     return {
@@ -68,6 +119,7 @@ export class Session {
       dirty: this.#dirty,
       destroyed: this.#destroyed,
       previous: this.#regenerated,
+      formTokens: this.#formTokens,
     };
   }
   assignId(id: string): void {
@@ -92,10 +144,16 @@ async function sessionPlugin(app: FastifyInstance, options: SessionOptions) {
   const path = options.cookiePath ?? '/';
   app.decorateRequest('session', null as unknown as Session);
 
+  const tokenCookie = `${options.cookieName}_form`;
+  const tokenKey = options.formTokenKey
+    ? createHmac('sha256', options.formTokenKey).update('edugate form token cookie').digest()
+    : undefined;
+
   app.addHook('onRequest', async (request) => {
     const id = request.cookies[options.cookieName];
     const data = id && /^[\w-]{20,100}$/.test(id) ? await options.store.get(hashId(id)) : undefined;
-    request.session = new Session(data ? id : undefined, data ?? {});
+    const formTokens = tokenKey && new FormTokenCookie(tokenKey, tokenCookie, request.cookies[tokenCookie]);
+    request.session = new Session(data ? id : undefined, data ?? {}, formTokens || undefined);
   });
 
   app.addHook('preHandler', async (request) => {
@@ -104,8 +162,7 @@ async function sessionPlugin(app: FastifyInstance, options: SessionOptions) {
     const body = request.body as Record<string, unknown> | undefined;
     const sent =
       (typeof body?._csrf === 'string' ? body._csrf : undefined) ?? request.headers['x-csrf-token'];
-    const expected = request.session.get<string>('_csrf');
-    if (typeof sent !== 'string' || !expected || !safeEqual(sent, expected)) {
+    if (typeof sent !== 'string' || !request.session.acceptsFormToken(sent)) {
       throw new AppError('csrf', 403);
     }
   });
@@ -114,6 +171,16 @@ async function sessionPlugin(app: FastifyInstance, options: SessionOptions) {
     const session = request.session;
     if (!session) return payload;
     const state = session.state;
+    const issued = state.formTokens?.issued;
+    if (issued !== undefined && issued !== state.formTokens?.sent) {
+      reply.setCookie(tokenCookie, state.formTokens?.cookieValue(issued) ?? '', {
+        path,
+        httpOnly: true,
+        sameSite: 'lax',
+        secure: options.secure,
+        maxAge: ttl,
+      });
+    }
     if (state.destroyed) {
       if (state.previous) await options.store.destroy(hashId(state.previous));
       if (state.id) await options.store.destroy(hashId(state.id));
