@@ -152,8 +152,10 @@ async function sessionPlugin(app: FastifyInstance, options: SessionOptions) {
   app.addHook('onRequest', async (request) => {
     const id = request.cookies[options.cookieName];
     const data = id && /^[\w-]{20,100}$/.test(id) ? await options.store.get(hashId(id)) : undefined;
-    const formTokens = tokenKey && new FormTokenCookie(tokenKey, tokenCookie, request.cookies[tokenCookie]);
-    request.session = new Session(data ? id : undefined, data ?? {}, formTokens || undefined);
+    const formTokens = tokenKey
+      ? new FormTokenCookie(tokenKey, tokenCookie, request.cookies[tokenCookie])
+      : undefined;
+    request.session = new Session(data ? id : undefined, data ?? {}, formTokens);
   });
 
   app.addHook('preHandler', async (request) => {
@@ -171,9 +173,9 @@ async function sessionPlugin(app: FastifyInstance, options: SessionOptions) {
     const session = request.session;
     if (!session) return payload;
     const state = session.state;
-    const issued = state.formTokens?.issued;
-    if (issued !== undefined && issued !== state.formTokens?.sent) {
-      reply.setCookie(tokenCookie, state.formTokens?.cookieValue(issued) ?? '', {
+    const tokens = state.formTokens;
+    if (tokens?.issued !== undefined && tokens.issued !== tokens.sent) {
+      reply.setCookie(tokenCookie, tokens.cookieValue(tokens.issued), {
         path,
         httpOnly: true,
         sameSite: 'lax',
