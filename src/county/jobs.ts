@@ -1,15 +1,17 @@
 import { closeCampaign, remindCampaign } from './campaigns/campaigns.ts';
 import { JOBS } from './links.ts';
+import { remindTransfer } from './profile/transfer.ts';
 import { expireRegistration } from './registration/submit.ts';
 import { remindReview } from './review/decide.ts';
 import { registerSecurityEventJobs } from './security-events/setup.ts';
 import type { County } from './services.ts';
 
-/** Registers the county's background jobs (review reminders, expiries, audit campaign deadlines). */
+/** Registers the county's background jobs (review and transfer reminders, expiries, audit campaign deadlines). */
 export function registerCountyJobs(county: County): void {
   const { jobs } = county.ctx;
   jobs.register(JOBS.registrationExpire, (payload) => expireRegistration(county, payload));
   jobs.register(JOBS.reviewReminder, (payload) => remindReview(county, payload));
+  jobs.register(JOBS.transferReminder, (payload) => remindTransfer(county, payload));
   jobs.register(JOBS.campaignReminder, (payload) => remindCampaign(county, payload));
   jobs.register(JOBS.campaignDeadline, async (payload) => {
     await closeCampaign(county, String(payload.tenant), String(payload.campaignId));

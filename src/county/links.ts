@@ -6,11 +6,13 @@ export const LINKS = {
   resetPassword: { purpose: 'county.reset-password', ttlSeconds: 3600 },
 } as const;
 
-export const REVIEW_REMINDER_AFTER_MS = 3 * 86400_000;
+/** A unit that has not decided an application or a transfer request by mail is reminded after 3 days. */
+export const DECISION_REMINDER_AFTER_MS = 3 * 86400_000;
 
 export const JOBS = {
   registrationExpire: 'county.registration.expire',
   reviewReminder: 'county.review.reminder',
+  transferReminder: 'county.transfer.reminder',
   campaignReminder: 'county.campaign.reminder',
   campaignDeadline: 'county.campaign.deadline',
 } as const;

@@ -160,6 +160,9 @@ export const countyMessages = defineMessages({
     'mail.transfer_rejected.subject': '{portal}：服務單位變更未獲核准',
     'mail.transfer_rejected.body':
       '您好：\n\n{unit}未核准帳號「{username}」的服務單位變更申請，原因：\n\n{reason}\n\n如有疑問請洽該單位。',
+    'mail.transfer_reminder.subject': '提醒：{username} 申請調入{unit}，仍待審核',
+    'mail.transfer_reminder.body':
+      '{unit} 審核人員您好：\n\n以下服務單位變更申請仍在等待貴單位審核：\n\n{name}（帳號 {username}）申請將服務單位由{from}變更為貴單位。\n申請時間：{applied}\n\n核准：{approve}\n\n不核准（需填寫原因）：{reject}\n\n連結在 {expires} 前有效，只能使用一次。審核介面：{console}',
     'mail.campaign.subject': '{portal}：帳號清查「{title}」',
     'mail.campaign.body':
       '{unit} 審核人員您好：\n\n縣網中心開始帳號清查「{title}」。請在 {deadline} 前登入審核介面，逐一確認貴單位的人員名單：\n\n{console}\n\n截止時仍未確認的帳號將暫停使用。',
@@ -176,6 +179,7 @@ export const countyMessages = defineMessages({
     'manage.ann.category': '類別',
     'manage.ann.category.hint': '例如：本站公告、服務說明（「服務說明」顯示在首頁的服務說明區）',
     'manage.ann.create': '新增公告',
+    'manage.ann.delete': '刪除公告',
     'manage.ann.edit': '編輯公告',
     'manage.ann.published': '發布時間',
     'manage.ann.published.hint': '留白表示現在；未來的時間到了才會顯示',
@@ -209,6 +213,8 @@ export const countyMessages = defineMessages({
     'manage.error.mailbox_taken': '這個公務信箱已屬於其他單位。',
     'manage.error.stale':
       '在您編輯期間，其他管理者已儲存了新的內容，您的修改尚未儲存。下方表單保留了您的文字，並附上目前已儲存的內容；請確認合併後再儲存。',
+    'manage.error.stale_delete':
+      '在您開啟公告列表之後，其他管理者修改了這則公告，因此尚未刪除。下方是目前已儲存的內容；確認後若仍要刪除，請再按一次「刪除」。',
     'manage.error.text': '內容過長或含有不允許的字元（最多 {max} 字）。',
     'manage.error.unit_code': '學校代碼為 6 到 8 個英數字。',
     'manage.error.unit_exists': '這個學校代碼已經存在。',
@@ -583,6 +589,10 @@ export const countyMessages = defineMessages({
     'mail.transfer_rejected.subject': '{portal}: your change of unit was not approved',
     'mail.transfer_rejected.body':
       'Hello,\n\n{unit} did not approve the change of unit of "{username}". Reason:\n\n{reason}\n\nPlease contact that unit with any questions.',
+    'mail.transfer_reminder.subject':
+      'Reminder: the request of {username} to move to {unit} still awaits review',
+    'mail.transfer_reminder.body':
+      'Dear reviewer of {unit},\n\nThis request to change unit still awaits your decision:\n\n{name} (account {username}) asks to change their unit from {from} to yours.\nRequested: {applied}\n\nApprove: {approve}\n\nReject (a reason is asked): {reject}\n\nThe links work once, until {expires}. Review console: {console}',
     'mail.campaign.subject': '{portal}: account audit "{title}"',
     'mail.campaign.body':
       'Dear reviewer of {unit},\n\nThe county network center started the account audit "{title}". Before {deadline}, sign in to the review console and confirm your staff list:\n\n{console}\n\nAccounts not confirmed by then will be suspended.',
@@ -600,6 +610,7 @@ export const countyMessages = defineMessages({
     'manage.ann.category.hint':
       'For example 本站公告 (announcement) or 服務說明 (shown in the home page’s service section)',
     'manage.ann.create': 'New announcement',
+    'manage.ann.delete': 'Delete announcement',
     'manage.ann.edit': 'Edit announcement',
     'manage.ann.published': 'Published',
     'manage.ann.published.hint': 'Leave empty for now; a future time publishes it then',
@@ -634,6 +645,8 @@ export const countyMessages = defineMessages({
     'manage.error.mailbox_taken': 'This official mailbox already belongs to another unit.',
     'manage.error.stale':
       'Another administrator saved this while you were editing it; your changes are not saved. The form below keeps your text, and the text saved meanwhile is shown under it: merge them and save again.',
+    'manage.error.stale_delete':
+      'Another administrator edited this announcement after you opened the list, so it was not deleted. Its current text is shown below; if you still want to delete it, press Delete again.',
     'manage.error.text': 'Too long or contains characters that are not allowed (at most {max}).',
     'manage.error.unit_code': 'A school code has 6 to 8 letters or digits.',
     'manage.error.unit_exists': 'This school code already exists.',

@@ -63,3 +63,34 @@ export async function updateAnnouncement(
   });
   return saved;
 }
+
+/**
+ * Deletes an announcement the administrator saw at version `basedOn`, with its audit record, in the
+ * caller's transaction. Deletes nothing and returns undefined when it was edited or deleted in between.
+ */
+export async function deleteAnnouncement(
+  db: CountyTx,
+  tenant: string,
+  id: string,
+  input: { basedOn: number; actor: string; ip: string | null },
+): Promise<Announcement | undefined> {
+  // As for a save, the version check is part of the write.
+  const deleted = await db
+    .deleteFrom('county_announcements')
+    .where('tenant', '=', tenant)
+    .where('id', '=', id)
+    .where('version', '=', input.basedOn)
+    .returningAll()
+    .executeTakeFirst();
+  if (!deleted) return undefined;
+  invalidateContent(tenant);
+  await audit(db, {
+    tenant,
+    actor: input.actor,
+    action: 'announcement.deleted',
+    target: id,
+    ip: input.ip,
+    details: { title: deleted.title, version: deleted.version },
+  });
+  return deleted;
+}

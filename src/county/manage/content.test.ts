@@ -1,5 +1,6 @@
 // Two county administrators editing the same help page or announcement: the second save from the same
-// version is refused with both texts on the page, and nothing is overwritten.
+// version is refused with both texts on the page, and nothing is overwritten; a delete from a list
+// shown before an edit deletes nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PASSWORD } from '../../demo/seed-data.ts';
 import { testDatabases } from '../../platform/testing/databases.ts';
@@ -9,6 +10,11 @@ import { type CountyTestApp, startCountyTestApp, TestClient } from '../testing.t
 // On PostgreSQL as well: there two saves at the same moment really run side by side.
 const kinds = await testDatabases();
 const versionOf = (body: string) => /name="version" value="(\d+)"/.exec(body)?.[1] ?? '';
+/** The version the delete button of announcement `id` carries on a page. */
+const deleteVersionOf = (body: string, id: string) =>
+  new RegExp(
+    `action="/cyc/manage/announcements/${id}/delete"[^>]*>(?:(?!</form>)[^])*?name="version" value="(\\d+)"`,
+  ).exec(body)?.[1];
 
 describe.each(kinds)('concurrent edits in the county administration console on $name', (kind) => {
   let t: CountyTestApp;
@@ -39,6 +45,14 @@ describe.each(kinds)('concurrent edits in the county administration console on $
         .orderBy('id')
         .execute()
     ).map((e) => e.actor);
+
+  const announcement = (title: string) =>
+    t.county.db.selectFrom('county_announcements').selectAll().where('title', '=', title).executeTakeFirst();
+  const create = async (title: string, body: string) => {
+    await alice.get('/cyc/manage/announcements');
+    expect((await alice.post('/cyc/manage/announcements', { title, body })).status).toBe(303);
+    return (await announcement(title))?.id ?? '';
+  };
 
   beforeAll(async () => {
     t = await startCountyTestApp(kind);
@@ -206,7 +220,7 @@ describe.each(kinds)('concurrent edits in the county administration console on $
       .executeTakeFirstOrThrow();
     await bob.get(`/cyc/manage/announcements/${id}`);
     await alice.get('/cyc/manage/announcements');
-    expect((await alice.post(`/cyc/manage/announcements/${id}/delete`, {})).status).toBe(303);
+    expect((await alice.post(`/cyc/manage/announcements/${id}/delete`, { version: '0' })).status).toBe(303);
     const r = await bob.post(`/cyc/manage/announcements/${id}`, {
       version: '0',
       title: '暫時公告',
@@ -216,5 +230,73 @@ describe.each(kinds)('concurrent edits in the county administration console on $
     expect(r.body).toContain('已被刪除');
     expect(r.body).toContain('Bob 寫了很久的內容');
     expect(r.body).toContain('action="/cyc/manage/announcements"');
+  });
+
+  it('announcement: a delete from a list shown before an edit deletes nothing and shows the current text', async () => {
+    const id = await create('搬遷公告', '機房搬遷');
+    const list = await alice.get('/cyc/manage/announcements');
+    expect(deleteVersionOf(list.body, id)).toBe('0');
+    const url = `/cyc/manage/announcements/${id}`;
+    await bob.get(url);
+    expect(
+      (await bob.post(url, { version: '0', title: '搬遷公告', body: '機房延後搬遷 <script>y</script>' }))
+        .status,
+    ).toBe(303);
+
+    const refused = await alice.post(`${url}/delete`, { version: '0' });
+    expect(refused.status).toBe(409);
+    expect(refused.body).toContain('其他管理者修改了這則公告，因此尚未刪除');
+    expect(refused.body).toContain('機房延後搬遷 &lt;script&gt;y');
+    expect(refused.body).not.toContain('<script>y');
+    expect(refused.body).toContain('cycadmin2 於');
+    // Its delete button is for the version now shown.
+    expect(deleteVersionOf(refused.body, id)).toBe('1');
+    expect((await announcement('搬遷公告'))?.body_markdown).toBe('機房延後搬遷 <script>y</script>');
+    expect(await audited('announcement.deleted', id)).toEqual([]);
+    // A form without a valid version deletes nothing either.
+    for (const version of ['', '-1', 'abc']) {
+      expect((await alice.post(`${url}/delete`, { version })).status, version).toBe(409);
+    }
+    expect(await announcement('搬遷公告')).toBeDefined();
+
+    // In English too.
+    const english = await signIn('cycadmin', '203.0.113.72');
+    await english.get('/cyc/manage/announcements?lang=en');
+    const refusedEn = await english.post(`${url}/delete`, { version: '0' });
+    expect(refusedEn.status).toBe(409);
+    expect(refusedEn.body).toContain(
+      'Another administrator edited this announcement after you opened the list',
+    );
+
+    // Having seen the current text, the administrator deletes it.
+    expect(
+      (await alice.post(`${url}/delete`, { version: deleteVersionOf(refused.body, id) ?? '' })).status,
+    ).toBe(303);
+    expect(await announcement('搬遷公告')).toBeUndefined();
+    expect(await audited('announcement.deleted', id)).toEqual(['cycadmin']);
+    expect((await new TestClient(t.app).get('/cyc')).body).not.toContain('機房延後搬遷');
+    expect((await alice.post(`${url}/delete`, { version: '1' })).status).toBe(404);
+  });
+
+  it('announcement: a delete and a save at the same moment from the same version, exactly one wins', async () => {
+    const id = await create('同時公告', '原文');
+    const url = `/cyc/manage/announcements/${id}`;
+    await alice.get('/cyc/manage/announcements');
+    await bob.get(url);
+    const [deleted, saved] = await Promise.all([
+      alice.post(`${url}/delete`, { version: '0' }),
+      bob.post(url, { version: '0', title: '同時公告', body: '同時修改' }),
+    ]);
+    expect([deleted.status, saved.status].sort()).toEqual([303, 409]);
+    const row = await announcement('同時公告');
+    if (deleted.status === 303) {
+      expect(row).toBeUndefined();
+      expect(saved.body).toContain('已被刪除');
+      expect(await audited('announcement.updated', id)).toEqual([]);
+    } else {
+      expect([row?.version, row?.body_markdown]).toEqual([1, '同時修改']);
+      expect(deleted.body).toContain('同時修改');
+      expect(await audited('announcement.deleted', id)).toEqual([]);
+    }
   });
 });

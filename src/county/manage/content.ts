@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../platform/errors/app-error.ts';
 import { html, type SafeHtml } from '../../platform/views/html.ts';
-import { findAnnouncement, updateAnnouncement } from '../content/announcements.ts';
+import { deleteAnnouncement, findAnnouncement, updateAnnouncement } from '../content/announcements.ts';
 import { renderMarkdown } from '../content/markdown.ts';
 import {
   type Announcement,
@@ -78,6 +78,13 @@ const toLocalInput = (date: Date) => formatTime(date).replace(' ', 'T').slice(0,
 export async function registerContentRoutes(app: FastifyInstance, county: County, tenant: Tenant) {
   const p = (path: string) => tenantPath(tenant, path);
 
+  /** Deletes the announcement as the administrator sees it: the form carries that version. */
+  const deleteButton = (request: FastifyRequest, a: Announcement) =>
+    postButton(request, p(`/manage/announcements/${a.id}/delete`), request.t('manage.delete'), {
+      className: 'danger',
+      hidden: { version: String(a.version) },
+    });
+
   const form = (
     request: FastifyRequest,
     action: string,
@@ -109,7 +116,7 @@ ${textarea({ name: 'body', label: t('manage.markdown'), value: v.body, error: er
       .execute();
     return html`<h1>${t('manage.announcements')}</h1>
 <table><thead><tr><th scope="col">${t('manage.ann.title')}</th><th scope="col">${t('manage.ann.category')}</th><th scope="col">${t('manage.ann.published')}</th><th scope="col">${t('review.actions')}</th></tr></thead>
-<tbody>${rows.map((a) => html`<tr><td><a href="${p(`/manage/announcements/${a.id}`)}">${a.title}</a></td><td>${a.category}</td><td>${formatTime(a.published_at)}</td><td>${postButton(request, p(`/manage/announcements/${a.id}/delete`), t('manage.delete'), { className: 'danger' })}</td></tr>`)}</tbody></table>
+<tbody>${rows.map((a) => html`<tr><td><a href="${p(`/manage/announcements/${a.id}`)}">${a.title}</a></td><td>${a.category}</td><td>${formatTime(a.published_at)}</td><td>${deleteButton(request, a)}</td></tr>`)}</tbody></table>
 <section class="panel"><h2>${t('manage.ann.create')}</h2>${form(request, p('/manage/announcements'), v, errors)}</section>`;
   };
 
@@ -258,22 +265,33 @@ ${form(request, p('/manage/announcements'), input, {})}`;
     return reply.redirect(p('/manage/announcements'), 303);
   });
 
+  /** A delete from a stale list: nothing is deleted; the current text is shown to decide again. */
+  const deleteConflict = async (request: FastifyRequest, reply: FastifyReply, id: string) => {
+    const t = request.t;
+    const current = await findAnnouncement(county.db, tenant.code, id);
+    if (!current) throw new AppError('not_found', 404);
+    const main = html`<h1>${t('manage.ann.delete')}</h1>${conflictNotice(request, 'manage.error.stale_delete')}
+${savedMeanwhile(request, { title: current.title, body: current.body_markdown, version: current.version, by: current.updated_by, at: current.updated_at })}
+${deleteButton(request, current)}
+<p><a href="${p(`/manage/announcements/${id}`)}">${t('manage.ann.edit')}</a> · <a href="${p('/manage/announcements')}">${t('manage.announcements')}</a></p>`;
+    return managePage(request, reply, tenant, t('manage.ann.delete'), main, EDIT_CONFLICT_STATUS);
+  };
+
   app.post('/manage/announcements/:id/delete', async (request, reply) => {
     const me = withRole(request, reply, tenant, ['county_admin']);
     if (!me) return;
-    const a = await load((request.params as { id: string }).id);
-    await county.db.transaction().execute(async (tx) => {
-      await tx.deleteFrom('county_announcements').where('id', '=', a.id).execute();
-      invalidateContent(tenant.code);
-      await audit(tx, {
-        tenant: tenant.code,
-        actor: me.username,
-        action: 'announcement.deleted',
-        target: a.id,
-        ip: request.ip,
-        details: { title: a.title },
-      });
-    });
+    const { id } = request.params as { id: string };
+    if (!/^[0-9a-f-]{36}$/.test(id)) throw new AppError('not_found', 404);
+    const basedOn = basedOnVersion(request.body);
+    const deleted =
+      basedOn === undefined
+        ? undefined
+        : await county.db
+            .transaction()
+            .execute((tx) =>
+              deleteAnnouncement(tx, tenant.code, id, { basedOn, actor: me.username, ip: request.ip }),
+            );
+    if (!deleted) return deleteConflict(request, reply, id);
     return reply.redirect(p('/manage/announcements'), 303);
   });
 

@@ -1,6 +1,7 @@
-// Optimistic concurrency of the console's content editors: an edit form carries the version it was
-// based on; a save from a stale version is refused (409) and shows the text saved meanwhile next to
-// the administrator's own, so neither is lost.
+// Optimistic concurrency of the console's content editors: an edit form (and an announcement's delete
+// button) carries the version it was based on; a save from a stale version is refused (409) and shows
+// the text saved meanwhile next to the administrator's own, so neither is lost; a stale delete deletes
+// nothing and shows the current text to decide again.
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { html, type SafeHtml } from '../../platform/views/html.ts';
@@ -27,10 +28,10 @@ export function versionField(version: number): SafeHtml {
   return html`<input type="hidden" name="version" value="${version}">`;
 }
 
-/** Why the save was refused, above the form that keeps the administrator's text. */
+/** Why the save or delete was refused, at the top of the conflict page. */
 export function conflictNotice(
   request: FastifyRequest,
-  key: 'manage.error.stale' | 'manage.error.deleted',
+  key: 'manage.error.stale' | 'manage.error.deleted' | 'manage.error.stale_delete',
 ): SafeHtml {
   return html`<div class="alert" role="alert"><p>${request.t(key)}</p></div>`;
 }

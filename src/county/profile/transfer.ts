@@ -1,24 +1,24 @@
 // A teacher's request to change service unit (變更服務單位), decided by the receiving unit: through
-// the signed one-time approve / reject links mailed to its official mailbox (14 days), or by its
-// reviewers in the review console.
+// the signed one-time approve / reject links mailed to its official mailbox (14 days, reminder after
+// 3), or by its reviewers in the review console.
 
 import { randomUUID } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import { AppError } from '../../platform/errors/app-error.ts';
 import type { Account } from '../accounts/repository.ts';
 import { audit, type CountyTx, mail } from '../db.ts';
-import { LINKS } from '../links.ts';
+import { JOBS, LINKS } from '../links.ts';
 import { mailMessage } from '../mail-text.ts';
+import { type Decision, type DecisionKind, mailboxActor, REASON_MAX } from '../review/decision-link.ts';
 import {
-  type Decision,
-  type DecisionKind,
-  decisionLinks,
-  mailboxActor,
-  REASON_MAX,
-} from '../review/decision-link.ts';
+  type DecisionMail,
+  mailDecisionLinks,
+  scheduleReminder,
+  sendReminder,
+} from '../review/decision-mail.ts';
 import type { CountyTables } from '../schema.ts';
 import type { County } from '../services.ts';
-import { findUnit, type Tenant } from '../tenants/tenants.ts';
+import { findTenant, findUnit, type Tenant, type Unit } from '../tenants/tenants.ts';
 import { formatTime } from '../views/page.ts';
 
 export type TransferRequest = Selectable<CountyTables['county_transfer_requests']>;
@@ -85,23 +85,63 @@ export async function requestTransfer(
       ip,
       details: { from: account.unit_code, to: unit.code, unit: unit.code },
     });
-    const from = account.unit_code ? await findUnit(tx, tenant.code, account.unit_code) : undefined;
-    const links = await decisionLinks(county, tenant, transferDecision, request.id);
-    await mail(tx, {
-      to: unit.mailbox,
-      ...mailMessage('mail.transfer', {
-        portal: tenant.portal_name,
-        unit: unit.name,
-        from: from?.name ?? account.unit_code ?? '-',
-        username: account.username,
-        name: account.real_name ?? '',
-        approve: links.approve,
-        reject: links.reject,
-        console: `${county.tenantUrl(tenant.code)}/review`,
-        expires: formatTime(new Date(Date.now() + LINKS.transfer.ttlSeconds * 1000)),
-      }),
+    await mailDecisionLinks(
+      county,
+      tx,
+      await transferMail(tx, tenant, request, unit, account, 'mail.transfer'),
+    );
+    await scheduleReminder(tx, JOBS.transferReminder, request.id, {
+      tenant: tenant.code,
+      requestId: request.id,
     });
     return request;
+  });
+}
+
+/** The mail that asks the receiving unit to decide a request (`mail.transfer`, or its reminder). */
+async function transferMail(
+  tx: CountyTx,
+  tenant: Tenant,
+  request: TransferRequest,
+  unit: Unit,
+  account: Pick<Account, 'username' | 'real_name'>,
+  message: string,
+): Promise<DecisionMail> {
+  const from = request.from_unit ? await findUnit(tx, tenant.code, request.from_unit) : undefined;
+  return {
+    kind: transferDecision,
+    tenant,
+    unit,
+    subject: request.id,
+    requestedAt: request.created_at,
+    message,
+    vars: {
+      from: from?.name ?? request.from_unit ?? '-',
+      username: account.username,
+      name: account.real_name ?? '',
+      applied: formatTime(request.created_at),
+    },
+  };
+}
+
+/** Job: the request still waits after 3 days; remind the receiving unit with fresh links (same deadline). */
+export async function remindTransfer(county: County, payload: Record<string, unknown>): Promise<void> {
+  await county.db.transaction().execute(async (tx) => {
+    const tenant = await findTenant(tx, String(payload.tenant));
+    const request = tenant ? await findTransfer(tx, tenant.code, String(payload.requestId)) : undefined;
+    if (!tenant || request?.state !== 'pending') return;
+    const unit = await findUnit(tx, tenant.code, request.to_unit);
+    if (!unit) return;
+    const account = await tx
+      .selectFrom('county_accounts')
+      .select(['username', 'real_name'])
+      .where('id', '=', request.account_id)
+      .executeTakeFirstOrThrow();
+    await sendReminder(county, tx, {
+      ...(await transferMail(tx, tenant, request, unit, account, 'mail.transfer_reminder')),
+      action: 'transfer.reminded',
+      target: request.account_id,
+    });
   });
 }
 

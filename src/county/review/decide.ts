@@ -3,19 +3,14 @@
 import { AppError } from '../../platform/errors/app-error.ts';
 import type { Account } from '../accounts/repository.ts';
 import { findAccountById, transitionAccount } from '../accounts/repository.ts';
-import { audit, type CountyTx, job, mail } from '../db.ts';
-import { JOBS, LINKS, REVIEW_REMINDER_AFTER_MS } from '../links.ts';
+import { audit, type CountyTx, mail } from '../db.ts';
+import { JOBS, LINKS } from '../links.ts';
 import { mailMessage } from '../mail-text.ts';
 import type { County } from '../services.ts';
-import { findTenant, findUnit, type Tenant } from '../tenants/tenants.ts';
+import { findTenant, findUnit, type Tenant, type Unit } from '../tenants/tenants.ts';
 import { formatTime } from '../views/page.ts';
-import {
-  type Decision,
-  type DecisionKind,
-  decisionLinks,
-  mailboxActor,
-  REASON_MAX,
-} from './decision-link.ts';
+import { type Decision, type DecisionKind, mailboxActor, REASON_MAX } from './decision-link.ts';
+import { type DecisionMail, mailDecisionLinks, scheduleReminder, sendReminder } from './decision-mail.ts';
 
 /** The mailed links of an application, at `/review/decide`. */
 export const applicationDecision: DecisionKind = {
@@ -60,8 +55,19 @@ export const applicationDecision: DecisionKind = {
   },
 };
 
-const reviewLinks = (county: County, tenant: Tenant, account: Account, ttlSeconds: number) =>
-  decisionLinks(county, tenant, applicationDecision, account.id, ttlSeconds);
+/** The mail that asks the unit to review an application (`mail.review`, or its reminder). */
+function reviewMail(tenant: Tenant, unit: Unit, account: Account, message: string): DecisionMail {
+  const requestedAt = account.review_requested_at ?? new Date();
+  return {
+    kind: applicationDecision,
+    tenant,
+    unit,
+    subject: account.id,
+    requestedAt,
+    message,
+    vars: { username: account.username, email: account.email, applied: formatTime(requestedAt) },
+  };
+}
 
 /** Mails the review request to the unit's official mailbox and schedules the reminder. */
 export async function requestReview(
@@ -72,66 +78,22 @@ export async function requestReview(
 ): Promise<void> {
   const unit = account.unit_code ? await findUnit(tx, tenant.code, account.unit_code) : undefined;
   if (!unit) throw new AppError('county.unit_unknown', 409);
-  const links = await reviewLinks(county, tenant, account, LINKS.review.ttlSeconds);
-  await mail(tx, {
-    to: unit.mailbox,
-    ...mailMessage('mail.review', {
-      portal: tenant.portal_name,
-      unit: unit.name,
-      username: account.username,
-      email: account.email,
-      applied: formatTime(new Date()),
-      approve: links.approve,
-      reject: links.reject,
-      console: `${county.tenantUrl(tenant.code)}/review`,
-      expires: formatTime(new Date(Date.now() + LINKS.review.ttlSeconds * 1000)),
-    }),
-  });
-  await job(
-    tx,
-    JOBS.reviewReminder,
-    { tenant: tenant.code, accountId: account.id },
-    {
-      runAt: new Date(Date.now() + REVIEW_REMINDER_AFTER_MS),
-      idempotencyKey: `county.review.reminder:${account.id}`,
-    },
-  );
+  await mailDecisionLinks(county, tx, reviewMail(tenant, unit, account, 'mail.review'));
+  await scheduleReminder(tx, JOBS.reviewReminder, account.id, { tenant: tenant.code, accountId: account.id });
 }
 
 /** Job: the application still waits after 3 days; remind the unit with fresh links (same deadline). */
 export async function remindReview(county: County, payload: Record<string, unknown>): Promise<void> {
-  const tenant = await findTenant(county.db, String(payload.tenant));
-  const account = tenant
-    ? await findAccountById(county.db, tenant.code, String(payload.accountId))
-    : undefined;
-  if (!tenant || !account || account.status !== 'pending_review' || !account.review_requested_at) return;
-  const deadline = account.review_requested_at.getTime() + LINKS.review.ttlSeconds * 1000;
-  const remaining = Math.floor((deadline - Date.now()) / 1000);
-  if (remaining <= 60) return;
-  const unit = account.unit_code ? await findUnit(county.db, tenant.code, account.unit_code) : undefined;
-  if (!unit) return;
-  const links = await reviewLinks(county, tenant, account, remaining);
   await county.db.transaction().execute(async (tx) => {
-    await mail(tx, {
-      to: unit.mailbox,
-      ...mailMessage('mail.review_reminder', {
-        portal: tenant.portal_name,
-        unit: unit.name,
-        username: account.username,
-        email: account.email,
-        applied: formatTime(account.review_requested_at),
-        approve: links.approve,
-        reject: links.reject,
-        console: `${county.tenantUrl(tenant.code)}/review`,
-        expires: formatTime(new Date(deadline)),
-      }),
-    });
-    await audit(tx, {
-      tenant: tenant.code,
-      actor: 'system',
+    const tenant = await findTenant(tx, String(payload.tenant));
+    const account = tenant ? await findAccountById(tx, tenant.code, String(payload.accountId)) : undefined;
+    if (!tenant || account?.status !== 'pending_review' || !account.review_requested_at) return;
+    const unit = account.unit_code ? await findUnit(tx, tenant.code, account.unit_code) : undefined;
+    if (!unit) return;
+    await sendReminder(county, tx, {
+      ...reviewMail(tenant, unit, account, 'mail.review_reminder'),
       action: 'review.reminded',
       target: account.id,
-      details: { unit: unit.code },
     });
   });
 }

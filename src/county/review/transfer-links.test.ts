@@ -1,5 +1,6 @@
 // A teacher's request to move to another unit, decided from the receiving unit's official mailbox
-// through the same signed one-time links and pages as a registration's school review.
+// through the same signed one-time links and pages as a registration's school review, with the same
+// reminder after 3 days while it waits.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PASSWORD } from '../../demo/seed-data.ts';
 import { embeddedTestDatabase } from '../../platform/testing/databases.ts';
@@ -67,6 +68,31 @@ describe('transfer requests decided through the mailed links', () => {
       .where('target', '=', account?.id ?? '')
       .execute();
   };
+
+  const mailsTo = (to: string) => t.sent.filter((m) => m.to === to);
+  /** Runs the request's reminder job now, as if 3 days had passed; returns the mails it sent the unit. */
+  const runReminder = async (requestId: string) => {
+    const job = await t.county.db
+      .selectFrom('jobs')
+      .selectAll()
+      .where('idempotency_key', '=', `county.transfer.reminder:${requestId}`)
+      .executeTakeFirstOrThrow();
+    expect(job.run_at.getTime() - Date.now()).toBeGreaterThan(3 * 86400_000 - 60_000);
+    const before = mailsTo(TO_MAILBOX).length;
+    await t.county.db.updateTable('jobs').set({ run_at: new Date() }).where('id', '=', job.id).execute();
+    await t.drain();
+    expect(
+      (
+        await t.county.db
+          .selectFrom('jobs')
+          .select('state')
+          .where('id', '=', job.id)
+          .executeTakeFirstOrThrow()
+      ).state,
+    ).toBe('done');
+    return mailsTo(TO_MAILBOX).slice(before);
+  };
+  const expiryIn = (text: string) => /連結在 (.+?) 前有效/.exec(text)?.[1];
 
   beforeAll(async () => {
     t = await startCountyTestApp(embeddedTestDatabase);
@@ -241,5 +267,76 @@ describe('transfer requests decided through the mailed links', () => {
     ).toBe(303);
     await t.drain();
     expect(t.lastMailTo('move.withdrawn@example.org')?.text).toContain('請先辦理離校');
+  });
+
+  it('reminds the receiving unit after 3 days, in both languages, with links that decide the request', async () => {
+    const { approve: first, token: firstToken } = await requestMove('move.remind');
+    const original = t.lastMailTo(TO_MAILBOX);
+    const { id } = await requestOf('move.remind');
+    const [reminder, ...more] = await runReminder(id);
+    expect(more).toHaveLength(0);
+    expect(reminder?.subject).toContain('提醒：move.remind 申請調入太保國民中學');
+    expect(reminder?.subject).toContain('Reminder: the request of move.remind to move to 太保國民中學');
+    expect(reminder?.text).toContain('林老師（帳號 move.remind）申請將服務單位由朴子國民中學變更為貴單位');
+    expect(reminder?.text).toContain('This request to change unit still awaits your decision');
+    // Fresh links, expiring with the first ones.
+    expect(expiryIn(reminder?.text ?? '')).toBe(expiryIn(original?.text ?? ''));
+    const links = linksIn(reminder?.text ?? '').filter((l) => l.includes('/review/transfers/decide'));
+    const approve = links.find((l) => l.includes('decision=approve')) as string;
+    expect(links.find((l) => l.includes('decision=reject'))).toBeDefined();
+    const token = new URL(approve).searchParams.get('token') ?? '';
+    expect(token).not.toBe(firstToken);
+    const [entry] = await auditOf('move.remind', 'transfer.reminded');
+    expect(entry?.actor).toBe('system');
+    expect(entry?.details).toMatchObject({ unit: '454501' });
+
+    // Following the reminder's link decides the request.
+    const mailbox = new TestClient(t.app, '192.0.2.85');
+    const page = await mailbox.get(approve);
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('move.remind');
+    const done = await mailbox.post('/cyc/review/transfers/decide', { token, decision: 'approve' });
+    expect(done.status).toBe(200);
+    expect(done.body).toContain('已核准 move.remind 調入貴單位');
+    expect((await requestOf('move.remind')).state).toBe('approved');
+    expect((await findAccountByUsername(t.county.db, 'cyc', 'move.remind'))?.unit_code).toBe('454501');
+    // The first mail's link now says it is decided.
+    const late = await mailbox.get(first);
+    expect(late.status).toBe(409);
+    expect(late.body).toContain('此申請已經審核過了');
+  });
+
+  it('sends no reminder for a request decided, withdrawn or replaced meanwhile', async () => {
+    const decided = await requestMove('remind.decided');
+    const mailbox = new TestClient(t.app, '192.0.2.86');
+    await mailbox.get(decided.reject);
+    const rejected = await mailbox.post('/cyc/review/transfers/decide', {
+      token: decided.token,
+      decision: 'reject',
+      reason: '查無此人',
+    });
+    expect(rejected.status).toBe(200);
+    expect(await runReminder((await requestOf('remind.decided')).id)).toEqual([]);
+
+    const withdrawn = await requestMove('remind.withdrawn');
+    await withdrawn.teacher.get('/cyc/profile/check');
+    expect((await withdrawn.teacher.post('/cyc/profile/unit/cancel', {})).status).toBe(303);
+    expect(await runReminder((await requestOf('remind.withdrawn')).id)).toEqual([]);
+
+    const replaced = await requestMove('remind.replaced');
+    const { id } = await requestOf('remind.replaced');
+    await replaced.teacher.get('/cyc/profile/unit/change?q=太保國民中學');
+    expect((await replaced.teacher.post('/cyc/profile/unit/change', { unit: '454501' })).status).toBe(303);
+    await t.drain(); // the new request's own mail
+    expect(await runReminder(id)).toEqual([]);
+    // The new request has a reminder of its own.
+    expect((await runReminder((await requestOf('remind.replaced')).id)).map((m) => m.subject)).toEqual([
+      expect.stringContaining('提醒：remind.replaced'),
+    ]);
+    for (const username of ['remind.decided', 'remind.withdrawn', 'remind.replaced']) {
+      expect(await auditOf(username, 'transfer.reminded'), username).toHaveLength(
+        username === 'remind.replaced' ? 1 : 0,
+      );
+    }
   });
 });
