@@ -165,17 +165,31 @@ describe('PasswordHasher load limits', () => {
     const stored = await h.hash('kept password');
     const gone = new AbortController();
     const first = h.verify(stored, 'kept password');
+    const second = h.verify(stored, 'kept password');
     const abandoned = h.verify(stored, 'kept password', { signal: gone.signal });
-    const third = h.verify(stored, 'kept password');
-    expect(h.stats()).toEqual({ active: 1, queued: 2, rejected: 0 });
+    const fourth = h.verify(stored, 'kept password');
+    expect(h.stats()).toEqual({ active: 1, queued: 3, rejected: 0 });
     gone.abort();
     await expect(abandoned).rejects.toBeInstanceOf(AbandonedError);
-    expect(await first).toEqual({ ok: true, needsRehash: false });
-    expect(await third).toEqual({ ok: true, needsRehash: false });
+    for (const kept of [first, second, fourth]) expect(await kept).toEqual({ ok: true, needsRehash: false });
     expect(h.stats()).toEqual({ active: 0, queued: 0, rejected: 0 });
     // Already gone before asking: nothing is queued.
     await expect(h.verifyDummy('x', { signal: gone.signal })).rejects.toBeInstanceOf(AbandonedError);
     expect(h.stats()).toEqual({ active: 0, queued: 0, rejected: 0 });
+  });
+
+  it('skips a hash lined up on a thread when its caller goes away before the thread gets to it', async () => {
+    // The first hash takes tens of milliseconds: the second waits behind it on the same thread.
+    const h = new PasswordHasher({ maxConcurrency: 1, maxQueue: 5 });
+    const gone = new AbortController();
+    const first = h.hash('a full-strength hash');
+    const lined = h.hash('lined up behind it', { signal: gone.signal });
+    expect(h.stats()).toEqual({ active: 1, queued: 1, rejected: 0 });
+    gone.abort();
+    await expect(lined).rejects.toBeInstanceOf(AbandonedError);
+    expect(await first).toMatch(/^\$argon2id\$/);
+    expect(h.stats()).toEqual({ active: 0, queued: 0, rejected: 0 });
+    await h.close();
   });
 
   it('releases the slot when the work fails', async () => {
@@ -194,5 +208,34 @@ describe('PasswordHasher.verifyDummy', () => {
     await expect(h.verifyDummy('anything')).rejects.toBeInstanceOf(OverloadedError);
     await busy;
     expect(await h.verifyDummy('anything')).toEqual({ ok: false, needsRehash: false });
+  });
+});
+
+describe('PasswordHasher threads', () => {
+  it('hashes on threads of its own, not on the event loop', async () => {
+    const h = hasher({ maxConcurrency: 1 });
+    const stored = await h.hash('warm the thread up');
+    // A timer set before the check fires while the thread computes it (the loop stays free).
+    const slow = hasher({ params: { memoryCost: 19_456, timeCost: 4, parallelism: 1 }, maxConcurrency: 1 });
+    const strong = await slow.hash('a slower hash');
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 1);
+    expect(await slow.verify(strong, 'a slower hash')).toEqual({ ok: true, needsRehash: false });
+    clearInterval(timer);
+    expect(ticks).toBeGreaterThan(0);
+    expect(await h.verify(stored, 'warm the thread up')).toEqual({ ok: true, needsRehash: false });
+    await Promise.all([h.close(), slow.close()]);
+  });
+
+  it('fails the requests on its threads when closed, and later ones too', async () => {
+    const h = hasher({ maxConcurrency: 1, maxQueue: 2 });
+    const settled = Promise.allSettled([h.hash('one one one'), h.hash('two two two')]);
+    await h.close();
+    for (const result of await settled) {
+      expect(result.status).toBe('rejected');
+      expect(String((result as PromiseRejectedResult).reason)).toMatch(/closed/);
+    }
+    await expect(h.hash('three three')).rejects.toThrow(/closed/);
+    expect(h.stats()).toEqual({ active: 0, queued: 0, rejected: 0 });
   });
 });

@@ -1,13 +1,13 @@
 // Password hashing with argon2id and bounded concurrency (SPEC §7): hashing is the login ceiling,
-// so work beyond the CPU count waits in a bounded queue, and beyond that the caller is told to
-// retry later (503 + Retry-After) instead of piling up memory and latency.
+// so it runs on threads of its own, one per CPU (hash-threads.ts); work beyond what they hold waits
+// in a bounded queue, and beyond that the caller is told to retry later (503 + Retry-After) instead
+// of piling up memory and latency.
 //
 // Verification also accepts the legacy formats of imported accounts and reports `needsRehash` so
 // the caller can replace them with the current argon2id parameters after a successful login.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import { hash as argon2Hash, verify as argon2Verify } from '@node-rs/argon2';
-import bcrypt from 'bcryptjs';
+import { HashThreads, JOBS_PER_THREAD, SkippedError, type ThreadWork } from './hash-threads.ts';
 
 export type Argon2Params = {
   /** KiB */
@@ -27,17 +27,18 @@ export const DEFAULT_ARGON2_PARAMS: Readonly<Argon2Params> = Object.freeze({
 
 export type PasswordHasherOptions = {
   params?: Partial<Argon2Params>;
-  /**
-   * Hashes computed at once; defaults to the CPU count. The native work runs on the libuv thread
-   * pool, so UV_THREADPOOL_SIZE must be at least this large for it to take effect.
-   */
+  /** Hashes computed at once (hashing threads); defaults to the CPU count. */
   maxConcurrency?: number;
-  /** Requests allowed to wait for a slot before `OverloadedError`; defaults to 256. */
+  /**
+   * Requests allowed to wait before `OverloadedError`, counting those lined up on a thread behind
+   * the hash it computes; defaults to 256.
+   */
   maxQueue?: number;
 };
 
 export type VerifyResult = { ok: boolean; needsRehash: boolean };
 
+/** `active`: hashes being computed; `queued`: requests waiting for one (lined up on a thread or not). */
 export type HasherStats = { active: number; queued: number; rejected: number };
 
 export class OverloadedError extends Error {
@@ -107,7 +108,11 @@ export class PasswordHasher {
   readonly params: Readonly<Argon2Params>;
   readonly maxConcurrency: number;
   readonly maxQueue: number;
-  #active = 0;
+  readonly #threads: HashThreads;
+  /** Requests admitted and not yet answered: on a thread or waiting for room on one. */
+  #admitted = 0;
+  /** Admitted requests given room on a thread (at most `JOBS_PER_THREAD` per thread). */
+  #onThreads = 0;
   #rejected = 0;
   readonly #waiting: Array<() => void> = [];
   // Moving average of one operation's duration, for Retry-After estimates.
@@ -122,19 +127,30 @@ export class PasswordHasher {
     if (!Number.isInteger(this.maxQueue) || this.maxQueue < 0) {
       throw new RangeError('maxQueue must be a non-negative integer');
     }
+    this.#threads = new HashThreads(this.maxConcurrency);
   }
 
   stats(): HasherStats {
-    return { active: this.#active, queued: this.#waiting.length, rejected: this.#rejected };
+    const busy = this.#threads.busy();
+    return { active: busy, queued: this.#admitted - busy, rejected: this.#rejected };
+  }
+
+  /** Stops the hashing threads: requests still on them, and any made later, fail. */
+  async close(): Promise<void> {
+    await this.#threads.close();
   }
 
   /** argon2id PHC string with the current parameters. */
   async hash(password: string, options: HashCallOptions = {}): Promise<string> {
-    return this.#limited(() => argon2Hash(password, this.params), options.signal);
+    const hashed = await this.#limited(
+      { kind: 'argon2-hash', password, params: { ...this.params } },
+      options.signal,
+    );
+    return String(hashed);
   }
 
   async verify(stored: string, password: string, options: HashCallOptions = {}): Promise<VerifyResult> {
-    const ok = await this.#limited(() => this.#check(stored, password), options.signal);
+    const ok = await this.#check(stored, password, options.signal);
     // Rehashing needs the plaintext, so it is only ever suggested after a successful check.
     return { ok, needsRehash: ok && this.needsRehash(stored) };
   }
@@ -173,9 +189,15 @@ export class PasswordHasher {
     );
   }
 
-  async #check(stored: string, password: string): Promise<boolean> {
-    if (stored.startsWith('$argon2')) return argon2Verify(stored, password);
-    if (BCRYPT.test(stored)) return bcrypt.compare(password, stored);
+  async #check(stored: string, password: string, signal: AbortSignal | undefined): Promise<boolean> {
+    if (stored.startsWith('$argon2')) {
+      return (await this.#limited({ kind: 'argon2-verify', stored, password }, signal)) === true;
+    }
+    if (BCRYPT.test(stored)) {
+      return (await this.#limited({ kind: 'bcrypt-verify', stored, password }, signal)) === true;
+    }
+    // The unsalted and salted digests of older portals take microseconds: no thread needed.
+    if (signal?.aborted) throw new AbandonedError();
     const sha = SHA256.exec(stored);
     if (sha !== null) {
       const [, salt = '', digest = ''] = sha;
@@ -191,39 +213,37 @@ export class PasswordHasher {
     throw new UnsupportedHashError('unrecognised password hash format');
   }
 
-  async #limited<T>(work: () => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  /**
+   * Admits the work (or refuses it when the queue is full), waits for room on a hashing thread and
+   * runs it there. A caller whose signal aborts before its hash starts gets `AbandonedError`.
+   */
+  async #limited(work: ThreadWork, signal: AbortSignal | undefined): Promise<string | boolean> {
     if (signal?.aborted) throw new AbandonedError();
-    if (this.#active >= this.maxConcurrency) {
-      if (this.#waiting.length >= this.maxQueue) {
-        this.#rejected++;
-        throw new OverloadedError(this.#retryAfterSeconds());
-      }
-      await new Promise<void>((resolve) => this.#waiting.push(resolve));
-      if (signal?.aborted) {
-        this.#release();
-        throw new AbandonedError();
-      }
-    } else {
-      this.#active++;
+    if (this.#admitted >= this.maxConcurrency + this.maxQueue) {
+      this.#rejected++;
+      throw new OverloadedError(this.#retryAfterSeconds());
     }
-    const started = performance.now();
+    this.#admitted++;
+    if (this.#onThreads < this.maxConcurrency * JOBS_PER_THREAD) this.#onThreads++;
+    // Room on a thread passes straight from a finished request to the longest waiting one.
+    else await new Promise<void>((resolve) => this.#waiting.push(resolve));
     try {
-      return await work();
+      if (signal?.aborted) throw new AbandonedError();
+      const { value, ms } = await this.#threads.run(work, signal);
+      this.#averageMs = this.#averageMs * 0.9 + ms * 0.1;
+      return value;
+    } catch (error) {
+      throw error instanceof SkippedError ? new AbandonedError() : error;
     } finally {
-      this.#averageMs = this.#averageMs * 0.9 + (performance.now() - started) * 0.1;
-      this.#release();
+      this.#admitted--;
+      const next = this.#waiting.shift();
+      if (next === undefined) this.#onThreads--;
+      else next();
     }
-  }
-
-  #release(): void {
-    const next = this.#waiting.shift();
-    // The slot passes straight to the next waiter, so `active` only drops when nobody waits.
-    if (next === undefined) this.#active--;
-    else next();
   }
 
   #retryAfterSeconds(): number {
-    const pending = this.#active + this.#waiting.length;
+    const pending = this.#admitted;
     return Math.max(1, Math.ceil((pending / this.maxConcurrency) * (this.#averageMs / 1000)));
   }
 }
