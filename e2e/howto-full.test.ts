@@ -79,6 +79,7 @@ describe.skipIf(!browser)('the whole how-to, county registration to Google sign-
     await demo?.close();
   });
 
+  // The whole journey through three roles in one browser: longer than one screen's test.
   it('registers, creates the cloud account, activates G Suite and signs in to Google', async () => {
     // 一: the 嘉義縣 portal account: register, verify, approval by the school, the profile check.
     await openRegistration(page, demo, shot);
@@ -132,5 +133,5 @@ describe.skipIf(!browser)('the whole how-to, county registration to Google sign-
     await consentIfAsked(fresh, shot, 'google-consent');
     await expectSignedInToGoogle(fresh, demo, GOOGLE_EMAIL, shot);
     await later.close();
-  });
+  }, 180_000);
 });
