@@ -19,7 +19,7 @@ export interface AdminResponse {
 export async function callAdmin(
   config: Config,
   role: RoleName,
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
   path: string,
   body?: unknown,
 ): Promise<AdminResponse> {

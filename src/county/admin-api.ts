@@ -5,6 +5,7 @@ import { importAccounts } from './accounts/import.ts';
 import type { FieldErrors } from './registration/rules.ts';
 import type { County } from './services.ts';
 import { countyAdminErrors, createCountyAdmin, newCountyAdminBody } from './tenants/county-admins.ts';
+import { editTenant, tenantEditBody, tenantEditErrors, tidyTenantEdit } from './tenants/edit-tenant.ts';
 import { createTenant, newTenantBody, tenantErrors, tidyTenant } from './tenants/new-tenant.ts';
 import type { TenantPortals } from './tenants/portals.ts';
 import { findTenant, listTenants } from './tenants/tenants.ts';
@@ -46,7 +47,9 @@ function refuseInvalid(request: FastifyRequest, errors: FieldErrors): void {
 
 /** The county's local admin API (CLI commands call it; see cli.ts). */
 export async function registerAdminApi(api: FastifyInstance, county: County, portals: TenantPortals) {
-  api.get('/county/tenants', async () => listTenants(county.db));
+  api.get('/county/tenants', async () =>
+    (await listTenants(county.db)).map((tenant) => ({ ...tenant, url: county.tenantUrl(tenant.code) })),
+  );
 
   // A new county portal, served by this node before the answer (other nodes: see TenantPortals).
   api.post('/county/tenants', async (request, reply) => {
@@ -56,6 +59,24 @@ export async function registerAdminApi(api: FastifyInstance, county: County, por
     const tenant = await createTenant(county, input, { actor: body.actor, ip: request.ip });
     await portals.open(tenant);
     return reply.code(201).send({ tenant, url: county.tenantUrl(tenant.code) });
+  });
+
+  // A county's description (names, mail domain; never its code), shown by this node's portal from
+  // the next request on (other nodes: see TenantPortals).
+  api.patch<{ Params: { tenant: string } }>('/county/tenants/:tenant', async (request) => {
+    const code = request.params.tenant;
+    if (!(await findTenant(county.db, code)))
+      throw new AppError('county.unknown_tenant', 404, { tenant: code });
+    const body = parse(tenantEditBody, request.body);
+    const changes = tidyTenantEdit(body);
+    refuseInvalid(request, tenantEditErrors(code, body, changes));
+    if (Object.keys(changes).length === 0) throw new AppError('county.tenant_edit_empty', 400);
+    const { tenant, changed } = await editTenant(county, code, changes, {
+      actor: body.actor,
+      ip: request.ip,
+    });
+    portals.update(tenant);
+    return { tenant, changed, url: county.tenantUrl(tenant.code) };
   });
 
   // A county administrator: active, no usable password, a mailed one-time link to choose one.

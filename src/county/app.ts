@@ -47,6 +47,7 @@ export const sessionCookieName = (tenant: string) => `edugate_county_${tenant}`;
 /**
  * The county role's HTTP app: one encapsulated plugin per tenant (county) under `/{tenant}`. A
  * tenant created while the app runs gets an app of its own built by the same code (tenants/portals.ts).
+ * Every portal reads its tenant's record when it renders, and TenantPortals keeps that record current.
  */
 export async function buildCountyApp(
   ctx: RoleContext<CountyTables>,
@@ -59,7 +60,7 @@ export async function buildCountyApp(
   const portals = new TenantPortals({
     db: county.db,
     log: ctx.log,
-    atBoot: tenants.map((t) => t.code),
+    atBoot: tenants,
     build: (tenant) => buildTenantApp(ctx, extensions, tenant, app.metrics),
   });
   app.addDelegate((request) => portals.appFor(request));
@@ -128,7 +129,13 @@ async function registerTenantPortal(
   const county = countyServices(ctx);
   await app.register(
     async (tenantApp) => {
-      tenantApp.brand = { name: tenant.portal_name, href: `/${tenant.code}` };
+      // Read when a page renders: an edit of the tenant shows at once (see TenantPortals).
+      tenantApp.brand = {
+        get name() {
+          return tenant.portal_name;
+        },
+        href: `/${tenant.code}`,
+      };
       await tenantApp.register(sessions, {
         store: ctx.sessionStore(`county:${tenant.code}`),
         cookieName: sessionCookieName(tenant.code),

@@ -7,10 +7,12 @@ import type { ImportResult, ImportRow } from './accounts/import.ts';
 import { parseCsvRecords } from './csv.ts';
 
 const USAGE = `usage:
-  edugate county tenants
-      lists the counties (tenants), each a portal at /{code}
+  edugate county tenants [list] [--json]
+      lists the counties (tenants), each a portal at /{code}: code, name, portal name, mail domain, URL
   edugate county tenants add --code hsc --name 新竹縣 --portal-name 新竹縣教育網路中心 --mail-domain hcc.edu.tw
       creates a county portal; a running server serves /{code} at once
+  edugate county tenants edit hsc [--name 新竹縣] [--portal-name 新竹縣教育網路中心] [--mail-domain hcc.edu.tw]
+      changes what is given (the code stays); the portal shows it at once, other nodes within 30 seconds
   edugate county admins add --tenant hsc --username adminhsc --email admin@hcc.edu.tw [--name 王大明]
       creates a county administrator and mails it a one-time link (valid 7 days) to choose its password
   edugate county import-accounts --tenant cyc FILE.csv
@@ -80,6 +82,68 @@ async function addTenant(config: Config, values: Record<string, string | undefin
   return 0;
 }
 
+interface ListedTenant {
+  code: string;
+  name: string;
+  portal_name: string;
+  mail_domain: string;
+  url: string;
+}
+
+/** `edugate county tenants [list]`: one tab-separated line per county, or the admin API's JSON. */
+async function listTenants(config: Config, json: boolean): Promise<number> {
+  const response = await callAdmin(config, 'county', 'GET', '/admin/api/county/tenants');
+  if (response.status >= 400) {
+    printRefusal(response.body);
+    return 1;
+  }
+  if (json) {
+    console.log(JSON.stringify(response.body, null, 2));
+    return 0;
+  }
+  const lines = (response.body as ListedTenant[]).map((t) =>
+    [t.code, t.name, t.portal_name, t.mail_domain, t.url].join('\t'),
+  );
+  console.log(['code\tname\tportal name\tmail domain\turl', ...lines].join('\n'));
+  return 0;
+}
+
+/** `edugate county tenants edit CODE …`: changes the options given, nothing else. */
+async function editTenant(
+  config: Config,
+  code: string,
+  values: Record<string, string | undefined>,
+): Promise<number> {
+  const fields = {
+    code: values.code,
+    name: values.name,
+    portal_name: values['portal-name'],
+    mail_domain: values['mail-domain'],
+  };
+  const response = await callAdmin(
+    config,
+    'county',
+    'PATCH',
+    `/admin/api/county/tenants/${encodeURIComponent(code)}`,
+    {
+      actor: values.actor ?? 'cli',
+      ...Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)),
+    },
+  );
+  if (response.status >= 400) {
+    printRefusal(response.body);
+    return 1;
+  }
+  const { tenant, changed } = response.body as { tenant: ListedTenant; changed: string[] };
+  console.log(
+    changed.length === 0
+      ? `nothing to change: the county ${tenant.code} already has these values`
+      : `updated the county ${tenant.code} (${tenant.portal_name}): ${changed.join(', ')}; ` +
+          'its portal shows the change at once (other nodes within 30 seconds)',
+  );
+  return 0;
+}
+
 /** `edugate county admins add …`: a county administrator, who chooses a password through a mailed link. */
 async function addAdmin(config: Config, values: Record<string, string | undefined>): Promise<number> {
   const response = await callAdmin(
@@ -119,14 +183,15 @@ const OPTIONS = {
   'mail-domain': { type: 'string' },
   username: { type: 'string' },
   email: { type: 'string' },
+  json: { type: 'boolean' },
 } as const;
 
 const readArgs = (args: string[]) => parseArgs({ args, allowPositionals: true, options: OPTIONS });
 
 /** `edugate county …`: county portal administration (works while the demo or server runs). */
 export const countyCommand: CliCommand = {
-  usage: 'county tenants [add]|admins add|import-accounts …',
-  summary: 'county portal: create counties and their administrators, list counties, import accounts',
+  usage: 'county tenants [list|add|edit]|admins add|import-accounts …',
+  summary: 'county portal: create, edit and list counties, create their administrators, import accounts',
   async run(config: Config, args: string[]) {
     let parsed: ReturnType<typeof readArgs>;
     try {
@@ -135,16 +200,22 @@ export const countyCommand: CliCommand = {
       console.error(`${(error as Error).message}\n${USAGE}`);
       return 2;
     }
-    const { values, positionals } = parsed;
+    const { json, ...values } = parsed.values;
+    const { positionals } = parsed;
     const [sub, file, extra] = positionals;
-    if (sub === 'tenants' && file === undefined) {
-      const response = await callAdmin(config, 'county', 'GET', '/admin/api/county/tenants');
-      console.log(JSON.stringify(response.body, null, 2));
-      return response.status < 400 ? 0 : 1;
+    if (sub === 'tenants' && (file === undefined || file === 'list') && extra === undefined) {
+      return listTenants(config, json === true);
     }
     if (sub === 'tenants' && file === 'add' && extra === undefined) {
       if (refuseMissing(values, ['code', 'name', 'portal-name', 'mail-domain'])) return 2;
       return addTenant(config, values);
+    }
+    if (sub === 'tenants' && file === 'edit' && extra !== undefined && positionals.length === 3) {
+      if (['code', 'name', 'portal-name', 'mail-domain'].every((name) => !(name in values))) {
+        console.error(`nothing to change: give --name, --portal-name or --mail-domain\n${USAGE}`);
+        return 2;
+      }
+      return editTenant(config, extra, values);
     }
     if (sub === 'admins' && file === 'add' && extra === undefined) {
       if (refuseMissing(values, ['tenant', 'username', 'email'])) return 2;

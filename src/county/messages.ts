@@ -422,6 +422,10 @@ export const countyMessages = defineMessages({
     'verify.done.title': '電子郵件已驗證',
     'verify.submit': '確認我的電子郵件',
     'verify.title': '驗證電子郵件',
+
+    // --- Editing a county (`edugate county tenants edit`, PATCH /admin/api/county/tenants/:tenant) ---
+    'error.county.tenant_edit_empty': '請至少給一個要更改的欄位：name、portal_name 或 mail_domain。',
+    'tenant.error.code_fixed': '縣市代碼不能更改（它在網址與 OIDC issuer 之中）；這個縣市的代碼是 {code}。',
   },
   en: {
     'portal.chooser.title': 'County teacher portals',
@@ -876,5 +880,10 @@ export const countyMessages = defineMessages({
     'verify.done.title': 'Email verified',
     'verify.submit': 'Confirm my email',
     'verify.title': 'Verify your email',
+
+    // --- Editing a county (`edugate county tenants edit`, PATCH /admin/api/county/tenants/:tenant) ---
+    'error.county.tenant_edit_empty': 'Give at least one field to change: name, portal_name or mail_domain.',
+    'tenant.error.code_fixed':
+      'A county code cannot change (it is in URLs and in the OIDC issuer); this county’s code is {code}.',
   },
 });

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
 import { loadConfig } from '../platform/config/load.ts';
 import type { Config } from '../platform/config/options.ts';
 import type { PlatformTables } from '../platform/database/platform-schema.ts';
@@ -37,11 +38,14 @@ export interface CountyTestApp {
   close(): Promise<void>;
 }
 
-/** A county role with the demo seed, on a fresh database of the given kind; jobs run on `drain()`. */
+/**
+ * A county role with the demo seed, on a fresh database of the given kind; jobs run on `drain()`.
+ * `log`: where the role logs (silent otherwise).
+ */
 export async function startCountyTestApp(
   kind: TestDatabaseKind,
   overrides: Partial<Config> = {},
-  options: { listen?: boolean } = {},
+  options: { listen?: boolean; log?: Logger } = {},
 ): Promise<CountyTestApp & { config: Config }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'edugate-county-'));
   const countyPort = options.listen ? await freePort() : 0;
@@ -59,7 +63,7 @@ export async function startCountyTestApp(
     config,
     // Listening like a real server: the CLI finds the admin token in the data directory.
     secrets: loadSecrets(config, options.listen === true),
-    log: createLogger('silent'),
+    log: options.log ?? createLogger('silent'),
     demo: true,
     database,
     mailTransport: transport,

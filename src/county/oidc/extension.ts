@@ -67,7 +67,13 @@ export function countyOidcExtension(): CountyExtension & { migrations: RoleModul
         accounts: countyAccountSource(county, tenant.code),
         prompts: countyPrompts(county, tenant.code),
         i18n: app.i18n,
-        brand: { name: tenant.portal_name, href: `/${tenant.code}` },
+        // Read when a page renders: an edit of the tenant shows at once (see TenantPortals).
+        brand: {
+          get name() {
+            return tenant.portal_name;
+          },
+          href: `/${tenant.code}`,
+        },
         secureCookies: county.ctx.config.secureCookies,
         trustProxy: county.ctx.config.trustProxy,
         log: county.ctx.log.child({ oidc: tenant.code }),

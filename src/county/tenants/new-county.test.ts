@@ -12,6 +12,7 @@ import { findAccountByUsername } from '../accounts/repository.ts';
 import { countyCommand } from '../cli.ts';
 import { type CountyTestApp, linksIn, startCountyTestApp, TestClient } from '../testing.ts';
 import { TenantPortals } from './portals.ts';
+import { findTenant, listTenants, type Tenant } from './tenants.ts';
 
 const HSC = { code: 'hsc', name: '新竹縣', portal_name: '新竹縣教育網路中心', mail_domain: 'hcc.edu.tw' };
 const PASSWORD = 'Hsinchu-admin-2026';
@@ -19,19 +20,23 @@ const PASSWORD = 'Hsinchu-admin-2026';
 describe('a new county portal, created while the server runs', () => {
   let t: CountyTestApp & { config: Config };
   let base: string;
-  const admin = async (path: string, body: unknown, language = 'zh-TW') => {
+  const adminCall = async (method: string, path: string, body?: unknown, language = 'zh-TW') => {
     const response = await fetch(`${base}/admin/api${path}`, {
-      method: 'POST',
+      method,
       headers: {
         authorization: `Bearer ${t.ctx.secrets.adminToken}`,
-        'content-type': 'application/json',
         accept: 'application/json',
         'accept-language': language,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
       },
-      body: JSON.stringify(body),
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
   };
+  const admin = (path: string, body: unknown, language = 'zh-TW') => adminCall('POST', path, body, language);
+  const edit = (code: string, body: unknown, language = 'zh-TW') =>
+    adminCall('PATCH', `/county/tenants/${code}`, body, language);
+  const brandOf = (body: string) => /<a class="brand" href="[^"]*">([^<]*)<\/a>/.exec(body)?.[1];
   const page = async (path: string) => {
     const response = await fetch(`${base}${path}`, { headers: { accept: 'text/html' }, redirect: 'manual' });
     return { status: response.status, body: await response.text() };
@@ -119,6 +124,27 @@ describe('a new county portal, created while the server runs', () => {
 
     const [row] = await audited('tenant.created');
     expect(row).toMatchObject({ tenant: 'hsc', actor: 'cli', target: 'hsc' });
+  });
+
+  it('answers app.inject() for the county created at runtime, as over HTTP', async () => {
+    const home = await t.app.inject({ url: '/hsc', headers: { accept: 'text/html' } });
+    expect(home.statusCode).toBe(200);
+    expect(home.body).toContain('<h1>新竹縣教育網路中心 首頁</h1>');
+    expect(brandOf(home.body)).toBe('新竹縣教育網路中心');
+    const login = await t.app.inject({ url: '/hsc/login?lang=en' });
+    expect(login.statusCode).toBe(200);
+    expect(login.body).toContain('action="/hsc/login"');
+    const discovery = await t.app.inject({ url: '/hsc/.well-known/openid-configuration' });
+    expect(discovery.statusCode).toBe(200);
+    expect(discovery.json<{ issuer: string }>().issuer).toMatch(/\/hsc$/);
+    expect((await t.app.inject({ url: '/hsc/no-such-page' })).statusCode).toBe(404);
+    // A form post through inject() reaches the new county's own routes, CSRF check included.
+    const post = await t.app.inject({
+      method: 'POST',
+      url: '/hsc/login',
+      payload: { username: 'nobody', password: 'x' },
+    });
+    expect(post.statusCode).toBe(403);
   });
 
   it('refuses a county code that exists (409), bad codes and empty names (400, naming the field)', async () => {
@@ -310,13 +336,145 @@ describe('a new county portal, created while the server runs', () => {
     expect(badAdmin.stderr).toContain('username：帳號需為 5 至 15 個字元。');
   });
 
-  it('another node serves a county created elsewhere once it refreshes; closing closes every portal it opened', async () => {
+  it('edits a county’s names: its pages show them at once, on a county created at runtime and one from boot; audited', async () => {
+    const edited = await edit('hsc', { portal_name: ' 新竹縣教育處教網中心 ', name: '新竹縣' });
+    expect(edited.status).toBe(200);
+    expect(edited.body).toMatchObject({
+      tenant: { code: 'hsc', name: '新竹縣', portal_name: '新竹縣教育處教網中心', mail_domain: 'hcc.edu.tw' },
+      changed: ['portal_name'],
+    });
+    expect(edited.body.url).toMatch(/\/hsc$/);
+    const home = await page('/hsc');
+    expect(home.body).toContain('<h1>新竹縣教育處教網中心 首頁</h1>');
+    expect(brandOf(home.body)).toBe('新竹縣教育處教網中心');
+    expect(home.body).not.toContain('新竹縣教育網路中心');
+    expect(brandOf((await page('/hsc/login')).body)).toBe('新竹縣教育處教網中心');
+    expect((await page('/')).body).toContain('<a href="/hsc">新竹縣教育處教網中心</a>');
+    const [row, ...others] = await audited('tenant.updated');
+    expect(others).toEqual([]);
+    expect(row).toMatchObject({ tenant: 'hsc', actor: 'cli', target: 'hsc' });
+    expect(row?.details).toEqual({
+      before: { portal_name: '新竹縣教育網路中心' },
+      after: { portal_name: '新竹縣教育處教網中心' },
+    });
+
+    // A county present at boot (a plugin of the role app), over HTTP and through inject().
+    const cyc = await edit('cyc', { portal_name: '嘉義縣教育網路中心（新）', actor: 'ops' });
+    expect(cyc.status).toBe(200);
+    expect(brandOf((await page('/cyc')).body)).toBe('嘉義縣教育網路中心（新）');
+    const injected = await t.app.inject({ url: '/cyc/login', headers: { accept: 'text/html' } });
+    expect(brandOf(injected.body)).toBe('嘉義縣教育網路中心（新）');
+    expect((await audited('tenant.updated')).map((r) => r.actor)).toEqual(['cli', 'ops']);
+
+    // The same values again: nothing to write, nothing audited.
+    const same = await edit('cyc', { portal_name: '嘉義縣教育網路中心（新）' });
+    expect(same.status).toBe(200);
+    expect(same.body.changed).toEqual([]);
+    expect(await audited('tenant.updated')).toHaveLength(2);
+  });
+
+  it('refuses an edit of an unknown county (404) or with bad input (400), and changes nothing', async () => {
+    const unknown = await edit('nowhere', { name: '某縣' });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body).toEqual({ error: 'county.unknown_tenant', message: '沒有代碼為 nowhere 的縣市。' });
+    const english = await edit('nowhere', { name: 'x' }, 'en');
+    expect(english.body.message).toBe('There is no county with the code nowhere.');
+
+    const before = await findTenant(t.county.db, 'hsc');
+    const bad = await edit('hsc', { name: ' ', portal_name: '<b>新竹</b>', mail_domain: 'not a domain' });
+    expect(bad.status).toBe(400);
+    expect(bad.body).toEqual({
+      error: 'county.invalid_input',
+      message:
+        '資料不正確：name：此欄位必須填寫。 portal_name：內容過長或含有不允許的字元（最多 60 字）。 ' +
+        'mail_domain：請填寫郵件網域，例如 hcc.edu.tw。',
+    });
+    // Even next to a valid change: the code stays.
+    const code = await edit('hsc', { code: 'hsx', name: '新竹市' });
+    expect(code.status).toBe(400);
+    expect(code.body.message).toBe(
+      '資料不正確：code：縣市代碼不能更改（它在網址與 OIDC issuer 之中）；這個縣市的代碼是 hsc。',
+    );
+    const empty = await edit('hsc', { actor: 'ops' });
+    expect(empty.status).toBe(400);
+    expect(empty.body).toEqual({
+      error: 'county.tenant_edit_empty',
+      message: '請至少給一個要更改的欄位：name、portal_name 或 mail_domain。',
+    });
+    const notText = await edit('hsc', { name: 42 });
+    expect(notText.status).toBe(400);
+    expect(notText.body.error).toBe('bad_request');
+    const anonymous = await fetch(`${base}/admin/api/county/tenants/hsc`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: '新竹市' }),
+    });
+    expect(anonymous.status).toBe(401);
+
+    expect(await findTenant(t.county.db, 'hsc')).toEqual(before);
+    expect(brandOf((await page('/hsc')).body)).toBe('新竹縣教育處教網中心');
+    expect(await audited('tenant.updated')).toHaveLength(2);
+  });
+
+  it('lists the counties (admin API and `edugate county tenants list`), and edits one with `tenants edit`', async () => {
+    const listed = await adminCall('GET', '/county/tenants');
+    expect(listed.status).toBe(200);
+    const tenants = listed.body as unknown as Array<{ code: string; portal_name: string; url: string }>;
+    expect(tenants.map((tenant) => tenant.code)).toEqual(['cyc', 'hsc', 'ilc', 'tn']);
+    expect(tenants.find((tenant) => tenant.code === 'hsc')).toMatchObject({
+      portal_name: '新竹縣教育處教網中心',
+      url: expect.stringMatching(/\/hsc$/),
+    });
+
+    const list = await cli(['tenants', 'list']);
+    expect(list.code).toBe(0);
+    const lines = list.stdout.split('\n');
+    expect(lines[0]).toBe('code\tname\tportal name\tmail domain\turl');
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^hsc\t新竹縣\t新竹縣教育處教網中心\thcc\.edu\.tw\thttp:\/\/.+\/hsc$/),
+    );
+    expect(lines).toHaveLength(5);
+    expect(JSON.parse((await cli(['tenants', '--json'])).stdout)).toEqual(tenants);
+
+    const edited = await cli([
+      'tenants',
+      'edit',
+      'ilc',
+      '--portal-name',
+      '宜蘭縣教育處網路中心',
+      '--actor',
+      'ops',
+    ]);
+    expect(edited).toMatchObject({ code: 0, stderr: '' });
+    expect(edited.stdout).toContain('updated the county ilc (宜蘭縣教育處網路中心): portal_name');
+    expect(brandOf((await page('/ilc')).body)).toBe('宜蘭縣教育處網路中心');
+    const unknown = await cli(['tenants', 'edit', 'nowhere', '--name', '某縣']);
+    expect(unknown).toMatchObject({ code: 1, stderr: '沒有代碼為 nowhere 的縣市。 (county.unknown_tenant)' });
+    const bad = await cli(['tenants', 'edit', 'ilc', '--mail-domain', 'ilc']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toBe(
+      '資料不正確：mail_domain：請填寫郵件網域，例如 hcc.edu.tw。 (county.invalid_input)',
+    );
+    const code = await cli(['tenants', 'edit', 'ilc', '--code', 'ila']);
+    expect(code.code).toBe(1);
+    expect(code.stderr).toContain('縣市代碼不能更改');
+    const nothing = await cli(['tenants', 'edit', 'ilc']);
+    expect(nothing.code).toBe(2);
+    expect(nothing.stderr).toContain('nothing to change: give --name, --portal-name or --mail-domain');
+    expect((await cli(['tenants', 'edit'])).code).toBe(2);
+    expect((await findTenant(t.county.db, 'ilc'))?.mail_domain).toBe('ilc.edu.tw');
+  });
+
+  it('another node serves a county created elsewhere, and takes edits made elsewhere, once it refreshes; closing closes every portal it opened', async () => {
     const closed: string[] = [];
+    const built = new Map<string, Tenant>();
+    const atBoot = (await listTenants(t.county.db)).filter((tenant) => ['cyc', 'tn'].includes(tenant.code));
     const portals = new TenantPortals({
       db: t.county.db,
       log: createLogger('silent'),
-      atBoot: ['cyc', 'tn'],
+      atBoot,
       build: async (tenant) => {
+        built.set(tenant.code, tenant);
         const app = Fastify();
         app.addHook('onClose', async () => void closed.push(tenant.code));
         await app.ready();
@@ -335,6 +493,21 @@ describe('a new county portal, created while the server runs', () => {
     expect(portals.appFor(request('/tcx/login'))).toBeUndefined();
     // Counties present at boot stay with the role app's own plugins.
     expect(portals.appFor(request('/cyc/login'))).toBeUndefined();
+    // Edits made elsewhere reach the records the portals read, whether opened here or there at boot.
+    await t.county.db
+      .updateTable('county_tenants')
+      .set({ portal_name: '臺中市教育局網路中心' })
+      .where('code', '=', 'tc')
+      .execute();
+    await t.county.db
+      .updateTable('county_tenants')
+      .set({ name: '嘉義縣（改）' })
+      .where('code', '=', 'cyc')
+      .execute();
+    expect(built.get('tc')?.portal_name).toBe('臺中市教育網路中心');
+    await portals.refresh();
+    expect(built.get('tc')?.portal_name).toBe('臺中市教育局網路中心');
+    expect(atBoot.find((tenant) => tenant.code === 'cyc')?.name).toBe('嘉義縣（改）');
     await portals.close();
     expect(closed.sort()).toEqual(['hsc', 'ilc', 'tc']);
     expect(portals.appFor(request('/tc/login'))).toBeUndefined();

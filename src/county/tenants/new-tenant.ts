@@ -5,12 +5,8 @@ import { AppError } from '../../platform/errors/app-error.ts';
 import { audit, isUniqueViolation } from '../db.ts';
 import type { FieldErrors } from '../registration/rules.ts';
 import type { County } from '../services.ts';
+import { descriptionErrors, type TenantDescription, tidyField } from './tenant-description.ts';
 import { RESERVED_TENANT_CODES, TENANT_CODE, type Tenant } from './tenants.ts';
-
-const NAME_MAX = 30;
-const PORTAL_NAME_MAX = 60;
-/** A DNS name of two labels or more (`hcc.edu.tw`), lower case. */
-const MAIL_DOMAIN = /^(?=.{4,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 
 /** The admin API body; missing fields read as empty so that the rules name them. */
 export const newTenantBody = z.object({
@@ -21,20 +17,17 @@ export const newTenantBody = z.object({
   mail_domain: z.string().max(1000).default(''),
 });
 
-export interface NewTenant {
+export interface NewTenant extends TenantDescription {
   code: string;
-  name: string;
-  portal_name: string;
-  mail_domain: string;
 }
 
 /** The fields as they are stored (trimmed; the mail domain in lower case). */
 export function tidyTenant(input: NewTenant): NewTenant {
   return {
     code: input.code.trim(),
-    name: input.name.trim(),
-    portal_name: input.portal_name.trim(),
-    mail_domain: input.mail_domain.trim().toLowerCase(),
+    name: tidyField('name', input.name),
+    portal_name: tidyField('portal_name', input.portal_name),
+    mail_domain: tidyField('mail_domain', input.mail_domain),
   };
 }
 
@@ -44,17 +37,7 @@ export function tenantErrors(input: NewTenant): FieldErrors {
   else if (!TENANT_CODE.test(input.code)) errors.code = { key: 'tenant.error.code' };
   else if (RESERVED_TENANT_CODES.has(input.code))
     errors.code = { key: 'tenant.error.code_reserved', vars: { code: input.code } };
-  const text = (field: 'name' | 'portal_name', max: number) => {
-    const value = input[field];
-    if (value === '') errors[field] = { key: 'register.error.required' };
-    else if ([...value].length > max || /[<>\p{Cc}]/u.test(value))
-      errors[field] = { key: 'manage.error.text', vars: { max } };
-  };
-  text('name', NAME_MAX);
-  text('portal_name', PORTAL_NAME_MAX);
-  if (input.mail_domain === '') errors.mail_domain = { key: 'register.error.required' };
-  else if (!MAIL_DOMAIN.test(input.mail_domain)) errors.mail_domain = { key: 'tenant.error.mail_domain' };
-  return errors;
+  return { ...errors, ...descriptionErrors(input) };
 }
 
 /** Creates the tenant (valid input, see `tenantErrors`); `county.tenant_exists` (409) when the code is taken. */

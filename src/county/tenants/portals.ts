@@ -1,27 +1,36 @@
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { invalidateContent } from '../content/pages.ts';
 import type { CountyTx } from '../db.ts';
+import { DESCRIPTION_FIELDS } from './tenant-description.ts';
 import { listTenants, RESERVED_TENANT_CODES, type Tenant } from './tenants.ts';
 
-/** How soon a node notices a tenant that another node created. */
+/** How soon a node notices a tenant that another node created or edited. */
 const REFRESH_MS = 30_000;
 
 /** The first path segment: `/hsc/login?x` → `hsc`. */
 const firstSegment = (url: string) => /^\/([^/?#]*)/.exec(url)?.[1] ?? '';
 
 /**
- * The portals of the tenants created while the role runs (`edugate county tenants add`). Tenants
- * present at boot are plugins of the role app, which `app.inject()` reaches; Fastify takes no routes
- * once it listens, so a tenant created later gets an app of its own, built by the same code
- * (`build`), and the role app's server hands it every request below `/{tenant}` (`addDelegate`).
- * The node that creates a tenant serves it before answering; the other nodes find it in the
- * database within REFRESH_MS. Closing closes every app opened here.
+ * The portals of the tenants created while the role runs (`edugate county tenants add`), and the
+ * records of every tenant the node serves. Tenants present at boot are plugins of the role app;
+ * Fastify takes no routes once it listens, so a tenant created later gets an app of its own, built
+ * by the same code (`build`), and the role app hands it every request below `/{tenant}`
+ * (`addDelegate`, over HTTP and through `app.inject()` alike). The node that creates a tenant serves
+ * it before answering; the other nodes find it in the database within REFRESH_MS.
+ *
+ * Each served tenant has one record object, the one its portal was built with: every page reads its
+ * name, portal name and mail domain from it when it renders. An edit (`edugate county tenants edit`)
+ * is copied into that object (`update`): at once on the node that made it, within REFRESH_MS on the
+ * others. Closing closes every app opened here.
  */
 export class TenantPortals {
   readonly #db: CountyTx;
   readonly #log: Logger;
   readonly #atBoot: ReadonlySet<string>;
+  /** The record each served (or opening) tenant's portal reads, kept up to date in place. */
+  readonly #records = new Map<string, Tenant>();
   readonly #build: (tenant: Tenant) => Promise<FastifyInstance>;
   readonly #ready = new Map<string, FastifyInstance>();
   readonly #opening = new Map<string, Promise<void>>();
@@ -32,12 +41,14 @@ export class TenantPortals {
   constructor(options: {
     db: CountyTx;
     log: Logger;
-    atBoot: readonly string[];
+    /** The tenants the role app serves as plugins, with the records their portals were built with. */
+    atBoot: readonly Tenant[];
     build: (tenant: Tenant) => Promise<FastifyInstance>;
   }) {
     this.#db = options.db;
     this.#log = options.log;
-    this.#atBoot = new Set(options.atBoot);
+    this.#atBoot = new Set(options.atBoot.map((tenant) => tenant.code));
+    for (const tenant of options.atBoot) this.#records.set(tenant.code, tenant);
     this.#build = options.build;
   }
 
@@ -59,23 +70,41 @@ export class TenantPortals {
     }
     let pending = this.#opening.get(tenant.code);
     if (!pending) {
-      pending = this.#build(tenant)
-        .then(async (app) => {
-          if (this.#closed) await app.close();
-          else this.#ready.set(tenant.code, app);
-        })
+      const record = { ...tenant };
+      this.#records.set(tenant.code, record);
+      pending = this.#build(record)
+        .then(
+          async (app) => {
+            if (this.#closed) await app.close();
+            else this.#ready.set(tenant.code, app);
+          },
+          (error: unknown) => {
+            this.#records.delete(tenant.code);
+            throw error;
+          },
+        )
         .finally(() => this.#opening.delete(tenant.code));
       this.#opening.set(tenant.code, pending);
     }
     return pending;
   }
 
-  /** Opens the tenants other nodes created (every REFRESH_MS once `watch()` was called). */
+  /** Shows a tenant's edited record on its portal from the next request (when this node serves it). */
+  update(tenant: Tenant): void {
+    const record = this.#records.get(tenant.code);
+    if (!record || DESCRIPTION_FIELDS.every((field) => record[field] === tenant[field])) return;
+    Object.assign(record, tenant);
+    // The home page's cached content includes the built-in pages, written with the tenant's names.
+    invalidateContent(tenant.code);
+  }
+
+  /** Opens the tenants other nodes created and takes their edits (every REFRESH_MS once `watch()` was called). */
   refresh(): Promise<void> {
     this.#refreshing ??= (async () => {
       for (const tenant of await listTenants(this.#db)) {
         if (this.#closed) return;
-        await this.open(tenant);
+        if (this.#records.has(tenant.code)) this.update(tenant);
+        else await this.open(tenant);
       }
     })()
       .catch((error: unknown) => this.#log.warn({ err: error }, 'county tenant refresh failed'))

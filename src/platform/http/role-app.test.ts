@@ -1,3 +1,6 @@
+import { once } from 'node:events';
+import type { ServerResponse } from 'node:http';
+import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../database/connect.ts';
@@ -176,7 +179,7 @@ describe('front doors', () => {
     }
   });
 
-  it('a delegate hands the requests it picks to another role app: its doors, hooks and routes, this app’s metrics', async () => {
+  it('a delegate hands the requests it picks to another role app, over HTTP and through inject(): its doors, hooks and routes, this app’s metrics', async () => {
     const front = await createRoleApp({ role: 'front', logger: createLogger('silent') });
     const late = await createRoleApp({
       role: 'front',
@@ -192,6 +195,7 @@ describe('front doors', () => {
         : undefined,
     );
     late.get('/late/page', async (request) => ({ served: 'late', locale: request.locale }));
+    late.post('/late/echo', async (request) => ({ echoed: request.body }));
     await late.ready();
     front.addDelegate((request) => (request.url?.startsWith('/late/') ? late : undefined));
     front.get('/early', async () => ({ served: 'front' }));
@@ -204,12 +208,102 @@ describe('front doors', () => {
       expect(await (await fetch(`${base}/late/door`)).json()).toEqual({ served: 'late door' });
       expect((await fetch(`${base}/late/none`)).status).toBe(404);
       expect(await (await fetch(`${base}/early`)).json()).toEqual({ served: 'front' });
+      const echoed = await fetch(`${base}/late/echo`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ a: 1 }),
+      });
+      expect(await echoed.json()).toEqual({ echoed: { a: 1 } });
+
+      // The same through inject(): the delegate's routes, front doors and body parsing answer.
+      const injected = await front.inject({ url: '/late/page?lang=en' });
+      expect(injected.json()).toEqual({ served: 'late', locale: 'en' });
+      expect(injected.headers['x-content-type-options']).toBe('nosniff');
+      expect((await front.inject({ url: '/late/door' })).json()).toEqual({ served: 'late door' });
+      expect((await front.inject({ url: '/late/none' })).statusCode).toBe(404);
+      expect((await front.inject({ method: 'POST', url: '/late/echo', payload: { b: 2 } })).json()).toEqual({
+        echoed: { b: 2 },
+      });
+      expect((await front.inject({ url: '/early' })).json()).toEqual({ served: 'front' });
+
       const metrics = await (await fetch(`${base}/metrics`)).text();
       expect(metrics).toMatch(/route="\/late\/page",status="200"/);
       expect(metrics).toMatch(/route="\/early",status="200"/);
+      // Counted once, by the delegate's app: not also as an unmatched request of this one.
+      expect(metrics).not.toMatch(/route="unmatched",status="200"/);
     } finally {
       await front.close();
       await late.close();
     }
+  });
+});
+
+describe('closing', () => {
+  /** An app whose POST /slow waits for `release()`, its reply then saved by an async onSend hook. */
+  async function slowApp(drainMs: number) {
+    const lines: string[] = [];
+    const logger = createLogger(
+      'warn',
+      new Writable({
+        write(chunk, _encoding, done) {
+          lines.push(String(chunk));
+          done();
+        },
+      }),
+    );
+    const app = await createRoleApp({ role: 'slow', logger, drainMs });
+    const events: string[] = [];
+    const started = Promise.withResolvers<ServerResponse>();
+    const gate = Promise.withResolvers<void>();
+    await app.register(async (scope) => {
+      scope.addHook('onSend', async (_request, _reply, payload) => {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        events.push('saved');
+        return payload;
+      });
+      scope.post('/slow', async (_request, reply) => {
+        started.resolve(reply.raw);
+        await gate.promise;
+        events.push('handled');
+        return { done: true };
+      });
+    });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+    /** Posts, and hangs up once the handler runs (resolves when the server saw the connection close). */
+    const abandon = async () => {
+      const client = new AbortController();
+      const posted = fetch(`${base}/slow`, { method: 'POST', body: 'a=1', signal: client.signal });
+      const response = await started.promise;
+      client.abort();
+      await expect(posted).rejects.toThrow();
+      if (!response.destroyed) await once(response, 'close');
+    };
+    return { app, lines, events, abandon, release: () => gate.resolve() };
+  }
+
+  it('waits for the handlers of requests whose client left, and their last hooks, before it closes', async () => {
+    const slow = await slowApp(5_000);
+    await slow.abandon();
+    const closing = slow.app.close().then(() => slow.events.push('closed'));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(slow.events).toEqual([]);
+    slow.release();
+    await closing;
+    expect(slow.events).toEqual(['handled', 'saved', 'closed']);
+    expect(slow.lines).toEqual([]);
+  });
+
+  it('waits at most drainMs, then closes and says how many requests were still in flight', async () => {
+    const slow = await slowApp(100);
+    await slow.abandon();
+    const started = performance.now();
+    await slow.app.close();
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(slow.events).toEqual([]);
+    expect(slow.lines.map((line) => JSON.parse(line) as Record<string, unknown>)).toMatchObject([
+      { level: 40, requests: 1, msg: 'closing with requests still in flight' },
+    ]);
+    slow.release();
   });
 });

@@ -17,6 +17,7 @@ import { platformMessages } from '../i18n/platform-messages.ts';
 import { createMetrics, type RoleMetrics } from '../observability/metrics.ts';
 import { html } from '../views/html.ts';
 import { type Brand, page } from '../views/layout.ts';
+import { countRequests, RequestsInFlight } from './requests-in-flight.ts';
 
 const STYLESHEET = readFileSync(new URL('../views/edugate.css', import.meta.url), 'utf8');
 const LANG_COOKIE = 'edugate_lang';
@@ -26,8 +27,8 @@ const LANG_COOKIE = 'edugate_lang';
  * a request, the handler that serves it, or undefined to leave it to Fastify. For protocol
  * endpoints that need none of what the hooks give (sessions, forms, language, error pages): the
  * OIDC endpoints hand the raw request to oidc-provider anyway. A front door gets the security
- * headers and the request metrics; requests made with `app.inject()` do not pass it, so whatever
- * it serves must also be a Fastify route.
+ * headers and the request metrics, and closing the app waits for what it serves; requests made with
+ * `app.inject()` do not pass it, so whatever it serves must also be a Fastify route.
  */
 export type FrontDoor = (
   request: IncomingMessage,
@@ -45,10 +46,11 @@ declare module 'fastify' {
     /** Adds a front door (checked in the order added) for `route`, the metrics' route label. */
     addFrontDoor(route: string, door: FrontDoor): void;
     /**
-     * Hands the requests `select` picks (checked in order with the front doors) to another role app,
-     * made ready and created with this app's `metrics`: its own front doors, hooks and routes answer
-     * them. For routes that appear while the server runs (a county tenant added at runtime); as with
-     * front doors, `app.inject()` does not pass here.
+     * Hands the requests `select` picks to another role app, made ready and created with this app's
+     * `metrics`: its own front doors, hooks and routes answer them. For routes that appear while the
+     * server runs (a county tenant added at runtime). This app's first `onRequest` hook asks, before
+     * any other hook reads the request, so requests over HTTP and through `app.inject()` are handed
+     * over alike.
      */
     addDelegate(select: (request: IncomingMessage) => FastifyInstance | undefined): void;
     /** Serves a raw request as this app's own HTTP server does: front doors, then Fastify. */
@@ -58,6 +60,8 @@ declare module 'fastify' {
 
 /** Fastify's own keep-alive default (the HTTP server is built here, see `serverFactory`). */
 const KEEP_ALIVE_MS = 72_000;
+/** How long closing waits for the requests in flight (see `drainMs`). */
+const DRAIN_MS = 10_000;
 
 export interface RoleAppOptions {
   role: string;
@@ -73,18 +77,29 @@ export interface RoleAppOptions {
   bodyLimit?: number;
   /** The metrics of the app that hands this one its requests (see `addDelegate`). */
   metrics?: RoleMetrics;
+  /**
+   * Closing waits this long at most for the requests in flight (their handlers go on after their
+   * clients left) before the server closes and the role goes on to close its database.
+   */
+  drainMs?: number;
 }
 
 /**
  * The Fastify app of one role, with everything every role shares: security headers, forms and
  * cookies, language negotiation, the coded error pages, health, readiness and metrics endpoints.
  * The role registers its own routes (and the session plugin, per tenant) on the returned app.
+ * Closing it first waits (up to `drainMs`) for the requests it is still working on.
  */
 export async function createRoleApp(options: RoleAppOptions): Promise<FastifyInstance> {
   const doors: Array<(request: IncomingMessage, response: ServerResponse) => boolean> = [];
+  const delegates: Array<(request: IncomingMessage) => FastifyInstance | undefined> = [];
+  const delegated = new WeakSet<FastifyRequest>();
+  const inFlight = new RequestsInFlight();
+  let closing = false;
   let route: (request: IncomingMessage, response: ServerResponse) => void = () => {};
+  // While closing, Fastify answers every request (503), front doors included.
   const handle = (request: IncomingMessage, response: ServerResponse) => {
-    for (const door of doors) if (door(request, response)) return;
+    if (!closing) for (const door of doors) if (door(request, response)) return;
     route(request, response);
   };
   const app = Fastify({
@@ -105,6 +120,26 @@ export async function createRoleApp(options: RoleAppOptions): Promise<FastifyIns
   app.decorate('i18n', i18n);
   app.decorate('metrics', metrics);
   app.decorate('brand', options.brand ?? { name: 'EduGate', href: '/' });
+
+  // Requests for a delegate's app go there untouched (body unread, no hook of this app run).
+  app.addHook('onRequest', (request, reply, done) => {
+    for (const select of delegates) {
+      const target = select(request.raw);
+      if (!target) continue;
+      delegated.add(request);
+      reply.hijack();
+      target.handle(request.raw, reply.raw);
+      break;
+    }
+    done();
+  });
+  countRequests(app, inFlight);
+  app.addHook('preClose', async () => {
+    closing = true;
+    if (!(await inFlight.settled(options.drainMs ?? DRAIN_MS))) {
+      app.log.warn({ requests: inFlight.count }, 'closing with requests still in flight');
+    }
+  });
 
   // Security headers: helmet's middleware, built once (its configuration is parsed at start-up,
   // not per request), applied to every response.
@@ -133,28 +168,26 @@ export async function createRoleApp(options: RoleAppOptions): Promise<FastifyIns
       const serve = door(request);
       if (!serve) return false;
       const started = performance.now();
+      const leave = inFlight.enter();
       securityHeaders(request, response, () => {});
       response.once('finish', () => {
         metrics.httpDuration
           .labels(request.method ?? 'GET', route, String(response.statusCode))
           .observe((performance.now() - started) / 1000);
       });
-      serve(request, response).catch((error: unknown) => {
-        app.log.error({ err: error, route }, 'unhandled error');
-        if (response.headersSent) return void response.destroy();
-        response.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
-        response.end(JSON.stringify({ error: 'server_error' }));
-      });
+      serve(request, response)
+        .catch((error: unknown) => {
+          app.log.error({ err: error, route }, 'unhandled error');
+          if (response.headersSent) return void response.destroy();
+          response.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
+          response.end(JSON.stringify({ error: 'server_error' }));
+        })
+        .finally(leave);
       return true;
     });
   });
   app.decorate('addDelegate', (select: (request: IncomingMessage) => FastifyInstance | undefined) => {
-    doors.push((request, response) => {
-      const target = select(request);
-      if (!target) return false;
-      target.handle(request, response);
-      return true;
-    });
+    delegates.push(select);
   });
   app.decorate('handle', handle);
   await app.register(cookie);
@@ -176,6 +209,8 @@ export async function createRoleApp(options: RoleAppOptions): Promise<FastifyIns
   });
 
   app.addHook('onResponse', async (request, reply) => {
+    // The delegate's app counts what it served.
+    if (delegated.has(request)) return;
     metrics.httpDuration
       .labels(request.method, request.routeOptions.url ?? 'unmatched', String(reply.statusCode))
       .observe(reply.elapsedTime / 1000);
