@@ -235,7 +235,7 @@ describe('county consoles', () => {
     await t.county.db
       .updateTable('throttle')
       .set({ last_at: new Date(Date.now() - 60_000) })
-      .where('key', '=', 'acct:cyc:slow.down')
+      .where('key', '=', 'county:acct:cyc:slow.down')
       .execute();
     expect((await c.post('/cyc/login', { username: 'slow.down', password: DEMO_PASSWORD })).status).toBe(303);
   });

@@ -192,7 +192,20 @@ describe.each(await testDatabases())('platform repositories on $name', (kind) =>
       await sessionContract(new DatabaseSessionStore(database.db));
     });
     it('slows repeated failures down with growing delays, and forgets them on success', async () => {
-      await throttleContract(new DatabaseThrottleStore(database.db));
+      await throttleContract(new DatabaseThrottleStore(database.db, 'test'));
+    });
+    it('keeps the counters of stores with different prefixes apart', async () => {
+      const logins = new DatabaseThrottleStore(database.db, 'logins');
+      const resets = new DatabaseThrottleStore(database.db, 'resets');
+      const key = `acct:${Math.random()}`;
+      await logins.fail(key, 60);
+      await logins.fail(key, 60);
+      await resets.fail(key, 60);
+      expect((await logins.failures(key)).count).toBe(2);
+      expect((await resets.failures(key)).count).toBe(1);
+      await resets.reset(key);
+      expect((await logins.failures(key)).count).toBe(2);
+      expect((await resets.failures(key)).count).toBe(0);
     });
   });
 });

@@ -1,8 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
-import { AbandonedError, OverloadedError, UnsupportedHashError } from '../../identity/index.ts';
+import {
+  AbandonedError,
+  normalizeUsername,
+  OverloadedError,
+  UnsupportedHashError,
+} from '../../identity/index.ts';
 import { statement } from '../../platform/database/statement.ts';
-import type { ThrottlePolicy } from '../../platform/security/throttle.ts';
+import type { PendingSession } from '../../platform/http/sessions.ts';
+import {
+  DatabaseThrottleStore,
+  type Failures,
+  failuresColumn,
+  failuresIn,
+  type ThrottlePolicy,
+} from '../../platform/security/throttle.ts';
 import { audit } from '../db.ts';
 import type { AccountStatus, CountyDatabase } from '../schema.ts';
 import { ACCOUNT_THROTTLE, ADDRESS_THROTTLE, type County } from '../services.ts';
@@ -20,6 +32,12 @@ export interface Credentials {
   captcha?: 'passed' | 'failed' | undefined;
   /** Aborts when nobody waits for the answer any more (see `AbandonedError`). */
   signal?: AbortSignal | undefined;
+  /**
+   * The browser session a successful sign-in starts, prepared for the sign-in's own statement to
+   * write (see `Session.prepareSignIn`): committed once that statement has. Without one, or when
+   * it gives none (sessions in Redis), the caller starts the session itself.
+   */
+  browserSession?: ((account: Account, sessionId: string) => PendingSession | undefined) | undefined;
 }
 
 export type AuthFailure =
@@ -37,30 +55,85 @@ export type AuthFailure =
   /** Right password, but the account cannot sign in (pending, rejected, suspended, departed). */
   | { ok: false; reason: 'inactive'; status: AccountStatus; account: Account };
 
-/** Signed in: the account as updated, and the id of its new row in the list of sessions. */
-export type AuthResult = { ok: true; account: Account; sessionId: string } | AuthFailure;
+/**
+ * Signed in: the account as updated, the id of its new row in the list of sessions, and whether
+ * the browser session was started with it (`browserSession`).
+ */
+export type AuthResult =
+  | { ok: true; account: Account; sessionId: string; sessionStarted: boolean }
+  | AuthFailure;
 
 const accountKey = (tenant: string, username: string) => `acct:${tenant}:${username.trim().toLowerCase()}`;
 const addressKey = (ip: string) => `ip:${ip}`;
 
 interface Counts {
-  account: { count: number; last: number };
-  address: { count: number; last: number };
+  account: Failures;
+  address: Failures;
 }
 
+const NONE: Failures = { count: 0, last: 0 };
+
 async function readCounts(county: County, tenant: string, username: string, ip: string): Promise<Counts> {
-  const none = { count: 0, last: 0 };
   if (!username)
-    return { account: none, address: (await county.throttleStore.failuresOf([addressKey(ip)]))[0] ?? none };
+    return { account: NONE, address: (await county.throttleStore.failuresOf([addressKey(ip)]))[0] ?? NONE };
   const [account, address] = await county.throttleStore.failuresOf([
     accountKey(tenant, username),
     addressKey(ip),
   ]);
-  return { account: account ?? none, address: address ?? none };
+  return { account: account ?? NONE, address: address ?? NONE };
 }
 
+/**
+ * The attempt's failure counters and the account named, read in one round trip when the counters
+ * live in the accounts' database (as they do without Redis), else side by side.
+ */
+async function readAttempt(
+  county: County,
+  tenant: string,
+  username: string,
+  ip: string,
+): Promise<{ counts: Counts; account: Account | undefined }> {
+  const store = county.throttleStore;
+  if (!username) return { counts: await readCounts(county, tenant, username, ip), account: undefined };
+  if (!(store instanceof DatabaseThrottleStore)) {
+    const [counts, account] = await Promise.all([
+      readCounts(county, tenant, username, ip),
+      findAccountByUsername(county.db, tenant, username),
+    ]);
+    return { counts, account };
+  }
+  const keys = store.storedKeys([accountKey(tenant, username), addressKey(ip)]);
+  const [row] = await accountAndFailures(county.db, {
+    tenant,
+    username: normalizeUsername(username),
+    keys,
+  });
+  const [forAccount = NONE, forAddress = NONE] = failuresIn(keys, row?.failures ?? []);
+  let account: Account | undefined;
+  if (row?.id) {
+    const { failures: _, ...columns } = row;
+    account = columns as Account;
+  }
+  return { counts: { account: forAccount, address: forAddress }, account };
+}
+
+/** The live account with this username (when there is one) and the throttle counters, in one row. */
+const accountAndFailures = statement(
+  (db: Kysely<CountyDatabase>, v: { tenant: string; username: string; keys: string[] }) =>
+    db
+      .selectFrom(db.selectNoFrom(failuresColumn(v.keys).as('failures')).as('f'))
+      .leftJoin('county_accounts as a', (join) =>
+        join
+          .on('a.tenant', '=', v.tenant)
+          .on('a.username_normalized', '=', v.username)
+          .on('a.status', '<>', 'rejected'),
+      )
+      .selectAll('a')
+      .select('f.failures'),
+);
+
 /** Seconds to wait under a policy: free failures, then delays doubling up to the maximum. */
-function waitFor(policy: ThrottlePolicy, failures: { count: number; last: number }): number {
+function waitFor(policy: ThrottlePolicy, failures: Failures): number {
   const over = failures.count - policy.freeFailures;
   if (over < 0) return 0;
   const delay = Math.min(policy.maxDelaySeconds, policy.baseDelaySeconds * 2 ** over);
@@ -98,7 +171,7 @@ export async function authenticate(county: County, input: Credentials): Promise<
   const keys = [accountKey(tenant, username), addressKey(ip)];
   const actor = username.slice(0, 64) || 'anonymous';
 
-  const counts = await readCounts(county, tenant, username, ip);
+  const { counts, account } = await readAttempt(county, tenant, username, ip);
   const wait = Math.max(waitFor(ACCOUNT_THROTTLE, counts.account), waitFor(ADDRESS_THROTTLE, counts.address));
   if (wait > 0) {
     await audit(county.db, { tenant, actor, action: 'login.throttled', ip, details: { wait } });
@@ -112,7 +185,6 @@ export async function authenticate(county: County, input: Credentials): Promise<
     return { ok: false, reason: 'captcha_required' };
   }
 
-  const account = username ? await findAccountByUsername(county.db, tenant, username) : undefined;
   let verified: { ok: boolean; needsRehash: boolean };
   try {
     verified = account
@@ -163,6 +235,7 @@ export async function authenticate(county: County, input: Credentials): Promise<
   const newHash = verified.needsRehash ? await rehash(county, input.password) : undefined;
   const sessionId = randomBytes(18).toString('base64url');
   const at = new Date();
+  const browser = input.browserSession?.(account, sessionId);
   const [signedIn] = await recordSignIn(county.db, {
     accountId: account.id,
     tenant: account.tenant,
@@ -173,20 +246,28 @@ export async function authenticate(county: County, input: Credentials): Promise<
     at,
     newHash: newHash ?? null,
     details: JSON.stringify(newHash ? { rehashed: true } : {}),
+    browserSession: browser?.row.id ?? null,
+    browserSessionData: browser?.row.data ?? null,
+    browserSessionExpires: browser?.row.expires ?? null,
+    replacedBrowserSession: browser?.row.previous ?? null,
   });
   // The account row read a moment ago is gone: no sign-in.
   if (!signedIn) throw new Error('the account vanished during sign-in');
+  browser?.commit();
   if (counts.account.count > 0) await county.accountThrottle.succeed([keys[0] as string]);
   return {
     ok: true,
     account: { ...account, last_login_at: at, ...(newHash ? { password_hash: newHash } : {}) },
     sessionId,
+    sessionStarted: browser !== undefined,
   };
 }
 
 /**
- * One statement: the sign-in time (and the upgraded hash, when there is one), the audit record and
- * the account's new row in its list of sessions commit together. Compiled once (see statement.ts).
+ * One statement: the sign-in time (and the upgraded hash, when there is one), the audit record,
+ * the account's new row in its list of sessions and, when given, the browser session's row (in
+ * place of the one it replaces: the row `DatabaseSessionStore.replace` would write) commit
+ * together. Compiled once (see statement.ts).
  */
 const recordSignIn = statement(
   (
@@ -201,6 +282,10 @@ const recordSignIn = statement(
       at: Date;
       newHash: string | null;
       details: string;
+      browserSession: string | null;
+      browserSessionData: string | null;
+      browserSessionExpires: Date | null;
+      replacedBrowserSession: string | null;
     },
   ) =>
     db
@@ -230,6 +315,21 @@ const recordSignIn = statement(
           user_agent: v.userAgent,
           revoked_at: null,
         }),
+      )
+      .with('replaced', (q) => q.deleteFrom('sessions').where('id', '=', v.replacedBrowserSession))
+      .with('started', (q) =>
+        q
+          .insertInto('sessions')
+          .columns(['id', 'data', 'expires_at'])
+          .expression(
+            db
+              .selectNoFrom([
+                sql<string>`${v.browserSession}::text`.as('id'),
+                sql<string>`${v.browserSessionData}::jsonb`.as('data'),
+                sql<Date>`${v.browserSessionExpires}::timestamptz`.as('expires_at'),
+              ])
+              .where(sql<boolean>`${v.browserSession}::text is not null`),
+          ),
       )
       .selectFrom('signed_in')
       .select('id'),

@@ -6,7 +6,7 @@ import { checkAnswer } from '../captcha/captcha.ts';
 import type { County } from '../services.ts';
 import { formSecret, formValue } from '../views/form.ts';
 import type { LoginFormOptions } from './form.ts';
-import { signIn } from './session.ts';
+import { prepareSignIn, signIn } from './session.ts';
 
 export type LoginOutcome =
   | { kind: 'signed_in'; account: Account }
@@ -68,9 +68,10 @@ export async function handleLogin(
     userAgent: request.headers['user-agent'],
     captcha,
     signal: clientGone(reply),
+    browserSession: prepareSignIn(request),
   });
   if (result.ok) {
-    signIn(request, result.account, result.sessionId);
+    signIn(request, result.account, result.sessionId, result.sessionStarted);
     return { kind: 'signed_in', account: result.account };
   }
   switch (result.reason) {

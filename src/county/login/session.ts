@@ -33,13 +33,30 @@ const sessionRow = statement((db: Kysely<CountyDatabase>, v: { sid: string; acco
     .where('account_id', '=', v.accountId),
 );
 
+const signedIn = (account: Account, sessionId: string): SignedIn => ({
+  id: account.id,
+  sid: sessionId,
+  tenant: account.tenant,
+});
+
+/**
+ * The signed-in browser session (new session id) for the row `sessionId` of the account's list of
+ * sessions, prepared for the sign-in's own statement to write (see `Session.prepareSignIn`).
+ */
+export function prepareSignIn(request: FastifyRequest) {
+  return (account: Account, sessionId: string) =>
+    request.session.prepareSignIn({ [KEY]: signedIn(account, sessionId) });
+}
+
 /**
  * Starts the signed-in browser session (new session id) for the row `sessionId` that the sign-in
- * added to the account's list of sessions.
+ * added to the account's list of sessions, unless the sign-in started it already (`started`).
  */
-export function signIn(request: FastifyRequest, account: Account, sessionId: string): void {
-  request.session.regenerate();
-  request.session.set(KEY, { id: account.id, sid: sessionId, tenant: account.tenant } satisfies SignedIn);
+export function signIn(request: FastifyRequest, account: Account, sessionId: string, started = false): void {
+  if (!started) {
+    request.session.regenerate();
+    request.session.set(KEY, signedIn(account, sessionId));
+  }
   request.countyAccount = account;
 }
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../database/connect.ts';
@@ -5,7 +6,7 @@ import type { PlatformTables } from '../database/platform-schema.ts';
 import { createLogger } from '../observability/logger.ts';
 import { embeddedTestDatabase } from '../testing/databases.ts';
 import { createRoleApp } from './role-app.ts';
-import { DatabaseSessionStore } from './session-store.ts';
+import { DatabaseSessionStore, type SessionData } from './session-store.ts';
 import { sessions } from './sessions.ts';
 
 let app: FastifyInstance;
@@ -30,8 +31,54 @@ beforeAll(async () => {
         return { token: request.session.csrfToken() };
       });
       site.post('/note', async (request) => ({ account: request.session.get('account') ?? null }));
+      site.post('/remember', async (request) => {
+        request.session.set('remembered', 'yes');
+        return { token: request.session.csrfToken() };
+      });
+      // A sign-in whose own statement writes the session row (as the county login's does).
+      site.post<{ Querystring: { fail?: string; more?: string } }>('/login-within', async (request) => {
+        const pending = request.session.prepareSignIn({ account: 'teacher02' });
+        if (!pending) return { prepared: false };
+        if (request.query.fail) return { prepared: true, token: request.session.csrfToken() };
+        const { row } = pending;
+        await database.db.transaction().execute(async (tx) => {
+          if (row.previous) await tx.deleteFrom('sessions').where('id', '=', row.previous).execute();
+          await tx
+            .insertInto('sessions')
+            .values({ id: row.id, data: row.data, expires_at: row.expires })
+            .execute();
+        });
+        pending.commit();
+        if (request.query.more) request.session.set('more', 'after the sign-in');
+        return { prepared: true, token: request.session.csrfToken() };
+      });
     },
     { prefix: '/tn' },
+  );
+  await app.register(
+    async (site) => {
+      const rows = new Map<string, SessionData>();
+      await site.register(sessions, {
+        store: {
+          get: async (id) => rows.get(id),
+          set: async (id, data) => void rows.set(id, data),
+          destroy: async (id) => void rows.delete(id),
+          replace: async (previous, id, data) => {
+            rows.delete(previous);
+            rows.set(id, data);
+          },
+        },
+        cookieName: 'edugate_test_mem',
+        cookiePath: '/mem',
+        secure: false,
+        formTokenKey: 'a key only this test knows',
+      });
+      site.get('/login', async (request) => ({ token: request.session.csrfToken() }));
+      site.post('/login-within', async (request) => ({
+        prepared: request.session.prepareSignIn({ account: 'teacher02' }) !== undefined,
+      }));
+    },
+    { prefix: '/mem' },
   );
 });
 
@@ -114,5 +161,62 @@ describe('form tokens of visitors without a session', () => {
     const note = await post('/tn/note', cookies, newToken);
     expect(note.statusCode).toBe(200);
     expect(note.json()).toEqual({ account: 'teacher01' });
+  });
+});
+
+describe('a session written by the sign-in’s own statement', () => {
+  async function rememberingVisitor() {
+    const page = await app.inject('/tn/login');
+    const anonymous = cookiesOf(page);
+    const stored = await post('/tn/remember', anonymous, page.json().token as string);
+    return { cookies: { ...anonymous, ...cookiesOf(stored) }, token: stored.json().token as string };
+  }
+
+  it('replaces the visitor’s stored session: new id and token, same data, the old id worthless', async () => {
+    const before = await rememberingVisitor();
+    expect(before.cookies.edugate_test_tn).toBeDefined();
+    const count = await storedSessions();
+    const signIn = await post('/tn/login-within', before.cookies, before.token);
+    expect(signIn.json()).toMatchObject({ prepared: true });
+    const after = { ...before.cookies, ...cookiesOf(signIn) };
+    expect(after.edugate_test_tn).not.toBe(before.cookies.edugate_test_tn);
+    expect(String(signIn.headers['set-cookie'])).toMatch(/edugate_test_tn=.*HttpOnly/);
+    // One row replaced by one, nothing written twice.
+    expect(await storedSessions()).toBe(count);
+    const note = await post('/tn/note', after, signIn.json().token as string);
+    expect(note.json()).toEqual({ account: 'teacher02' });
+    // The id from before names no session any more (a planted id signs nobody in).
+    expect((await post('/tn/note', before.cookies, before.token)).json()).toEqual({ account: null });
+    expect((await post('/tn/note', before.cookies, signIn.json().token as string)).statusCode).toBe(403);
+  });
+
+  it('changes nothing when the statement did not commit', async () => {
+    const before = await rememberingVisitor();
+    const count = await storedSessions();
+    const failed = await post('/tn/login-within?fail=1', before.cookies, before.token);
+    expect(failed.json()).toEqual({ prepared: true, token: before.token });
+    expect(cookiesOf(failed).edugate_test_tn).toBeUndefined();
+    expect(await storedSessions()).toBe(count);
+    expect((await post('/tn/note', before.cookies, before.token)).json()).toEqual({ account: null });
+  });
+
+  it('saves a change made after the sign-in as any other', async () => {
+    const page = await app.inject('/tn/login');
+    const anonymous = cookiesOf(page);
+    const signIn = await post('/tn/login-within?more=1', anonymous, page.json().token as string);
+    const cookies = { ...anonymous, ...cookiesOf(signIn) };
+    const id = cookies.edugate_test_tn ?? '';
+    const row = await database.db
+      .selectFrom('sessions')
+      .select('data')
+      .where('id', '=', createHash('sha256').update(id).digest('base64url'))
+      .executeTakeFirst();
+    expect(row?.data).toMatchObject({ account: 'teacher02', more: 'after the sign-in' });
+  });
+
+  it('is not offered when sessions live outside the role’s database', async () => {
+    const page = await app.inject('/mem/login');
+    const signIn = await post('/mem/login-within', cookiesOf(page), page.json().token as string);
+    expect(signIn.json()).toEqual({ prepared: false });
   });
 });

@@ -2,7 +2,7 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypt
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError } from '../errors/app-error.ts';
-import type { SessionData, SessionStore } from './session-store.ts';
+import { DatabaseSessionStore, type SessionData, type SessionStore } from './session-store.ts';
 
 export interface SessionOptions {
   store: SessionStore;
@@ -51,6 +51,23 @@ class FormTokenCookie {
   }
 }
 
+/** A session's row as `DatabaseSessionStore` keeps it, for a statement that writes it itself. */
+export interface SessionRow {
+  /** The stored id (the hash of the cookie's). */
+  id: string;
+  /** The stored id of the session this one replaces (to delete), or null. */
+  previous: string | null;
+  /** The data as JSON. */
+  data: string;
+  expires: Date;
+}
+
+/** A sign-in's session, prepared by `Session.prepareSignIn`: write `row`, then `commit()`. */
+export interface PendingSession {
+  row: SessionRow;
+  commit(): void;
+}
+
 /** A server-side session: the cookie holds a random id; the store keeps the data under its hash. */
 export class Session {
   #data: SessionData;
@@ -58,12 +75,17 @@ export class Session {
   #dirty = false;
   #destroyed = false;
   #regenerated: string | undefined;
+  /** Stored by the caller (see `prepareSignIn`): the answer still has to set the cookie. */
+  #cookieDue = false;
   readonly #formTokens: FormTokenCookie | undefined;
+  /** Lifetime of a row written by the caller; undefined when sessions are not database rows. */
+  readonly #rowTtl: number | undefined;
 
-  constructor(id: string | undefined, data: SessionData, formTokens?: FormTokenCookie) {
+  constructor(id: string | undefined, data: SessionData, formTokens?: FormTokenCookie, rowTtl?: number) {
     this.#id = id;
     this.#data = data;
     this.#formTokens = formTokens;
+    this.#rowTtl = rowTtl;
   }
 
   get id(): string | undefined {
@@ -89,6 +111,35 @@ export class Session {
     this.#id = undefined;
     this.#data._csrf = randomBytes(24).toString('base64url');
     this.#dirty = true;
+  }
+  /**
+   * A sign-in whose statement writes the session row too, when sessions live in the role's
+   * database: the row of this session after `regenerate()` and `set()` of each of `values`.
+   * Nothing changes until `commit()`, called once the caller's statement has committed; the
+   * answer then only sets the cookie (and a change after the commit is saved as any other).
+   * Undefined when sessions live elsewhere (Redis): then call `regenerate()` and `set()`.
+   */
+  prepareSignIn(values: SessionData): PendingSession | undefined {
+    if (this.#rowTtl === undefined || this.#destroyed) return undefined;
+    const id = randomBytes(32).toString('base64url');
+    const data: SessionData = { ...this.#data, _csrf: randomBytes(24).toString('base64url'), ...values };
+    const previous = this.#id ?? this.#regenerated;
+    const row: SessionRow = {
+      id: hashId(id),
+      previous: previous === undefined ? null : hashId(previous),
+      data: JSON.stringify(data),
+      expires: new Date(Date.now() + this.#rowTtl * 1000),
+    };
+    return {
+      row,
+      commit: () => {
+        this.#id = id;
+        this.#data = data;
+        this.#regenerated = undefined;
+        this.#dirty = false;
+        this.#cookieDue = true;
+      },
+    };
   }
   /** Ends the session (sign-out). */
   destroy(): void {
@@ -119,6 +170,7 @@ export class Session {
       dirty: this.#dirty,
       destroyed: this.#destroyed,
       previous: this.#regenerated,
+      cookieDue: this.#cookieDue,
       formTokens: this.#formTokens,
     };
   }
@@ -144,6 +196,8 @@ async function sessionPlugin(app: FastifyInstance, options: SessionOptions) {
   const path = options.cookiePath ?? '/';
   app.decorateRequest('session', null as unknown as Session);
 
+  // Sessions in the role's database: a sign-in may write its row in its own statement.
+  const rowTtl = options.store instanceof DatabaseSessionStore ? ttl : undefined;
   const tokenCookie = `${options.cookieName}_form`;
   const tokenKey = options.formTokenKey
     ? createHmac('sha256', options.formTokenKey).update('edugate form token cookie').digest()
@@ -155,7 +209,7 @@ async function sessionPlugin(app: FastifyInstance, options: SessionOptions) {
     const formTokens = tokenKey
       ? new FormTokenCookie(tokenKey, tokenCookie, request.cookies[tokenCookie])
       : undefined;
-    request.session = new Session(data ? id : undefined, data ?? {}, formTokens);
+    request.session = new Session(data ? id : undefined, data ?? {}, formTokens, rowTtl);
   });
 
   app.addHook('preHandler', async (request) => {
@@ -190,14 +244,16 @@ async function sessionPlugin(app: FastifyInstance, options: SessionOptions) {
       return payload;
     }
     // `regenerate()` marks the session dirty: a previous id is always replaced below.
-    if (!state.dirty) return payload;
+    if (!state.dirty && !state.cookieDue) return payload;
     let id = state.id;
     if (!id) {
       id = randomBytes(32).toString('base64url');
       session.assignId(id);
     }
-    if (state.previous) await options.store.replace(hashId(state.previous), hashId(id), state.data, ttl);
-    else await options.store.set(hashId(id), state.data, ttl);
+    // Not dirty: the sign-in's own statement stored it (`prepareSignIn`), only the cookie is due.
+    if (state.dirty && state.previous) {
+      await options.store.replace(hashId(state.previous), hashId(id), state.data, ttl);
+    } else if (state.dirty) await options.store.set(hashId(id), state.data, ttl);
     reply.setCookie(options.cookieName, id, {
       path,
       httpOnly: true,

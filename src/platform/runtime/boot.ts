@@ -62,7 +62,9 @@ export async function bootRole<T>(module: RoleModule<T>, options: BootOptions): 
     sessionStore: (prefix) =>
       redis ? new RedisSessionStore(redis, `edugate:${prefix}:sess:`) : new DatabaseSessionStore(platformDb),
     throttleStore: (prefix) =>
-      redis ? new RedisThrottleStore(redis, `edugate:${prefix}:thr:`) : new DatabaseThrottleStore(platformDb),
+      redis
+        ? new RedisThrottleStore(redis, `edugate:${prefix}:thr:`)
+        : new DatabaseThrottleStore(platformDb, prefix),
     demo: options.demo,
   };
   module.registerJobs?.(ctx);

@@ -1,48 +1,87 @@
 import type { Redis } from 'ioredis';
-import type { Kysely } from 'kysely';
-import { sql } from 'kysely';
+import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { PlatformTables } from '../database/platform-schema.ts';
 import { statement } from '../database/statement.ts';
 
 /** Counts failures per key (account, client address) within a window. */
 export interface ThrottleStore {
-  failures(key: string): Promise<{ count: number; last: number }>;
+  failures(key: string): Promise<Failures>;
   /** The failures of several keys in one read, in the order of `keys`. */
-  failuresOf(keys: string[]): Promise<Array<{ count: number; last: number }>>;
+  failuresOf(keys: string[]): Promise<Failures[]>;
   fail(key: string, windowSeconds: number): Promise<number>;
   reset(key: string): Promise<void>;
 }
 
+/** A key's failures: how many within the window, and when the last one was (epoch ms; 0 = none). */
+export interface Failures {
+  count: number;
+  last: number;
+}
+
+/** A stored counter as `failuresColumn` reads it (times in epoch ms). */
+export interface FailureRow {
+  key: string;
+  count: number;
+  last: number;
+  expires: number;
+}
+
+/**
+ * The counters of `keys` (stored keys, see `DatabaseThrottleStore.storedKeys`) as one JSON column,
+ * for a statement that reads them together with other rows of the same database: a login reads
+ * its throttle counters and the account in one round trip.
+ */
+export function failuresColumn(keys: string[]): RawBuilder<FailureRow[]> {
+  return sql<FailureRow[]>`coalesce((select json_agg(json_build_object(
+    'key', t.key,
+    'count', t.count,
+    'last', (extract(epoch from t.last_at) * 1000)::float8,
+    'expires', (extract(epoch from t.expires_at) * 1000)::float8
+  )) from throttle t where t.key = any(${keys})), '[]'::json)`;
+}
+
+/** The failures of each of `keys` among `rows`, in the order of `keys`; expired counters count 0. */
+export function failuresIn(keys: string[], rows: FailureRow[], now = Date.now()): Failures[] {
+  return keys.map((key) => {
+    const row = rows.find((r) => r.key === key);
+    if (!row || row.expires < now) return { count: 0, last: 0 };
+    return { count: row.count, last: row.last };
+  });
+}
+
 // Read before every password check, compiled once (see statement.ts).
 const throttleRows = statement((db: Kysely<PlatformTables>, v: { keys: string[] }) =>
-  db
-    .selectFrom('throttle')
-    .select(['key', 'count', 'last_at', 'expires_at'])
-    .where('key', '=', sql<string>`any(${v.keys})`),
+  db.selectNoFrom(failuresColumn(v.keys).as('rows')),
 );
 
+/**
+ * Counters in the role's database, one row per key. Keys are stored under the store's prefix, so
+ * that throttles of different purposes (logins, password resets) never share a counter.
+ */
 export class DatabaseThrottleStore implements ThrottleStore {
   readonly #db: Kysely<PlatformTables>;
-  constructor(db: Kysely<PlatformTables>) {
+  readonly #prefix: string;
+  constructor(db: Kysely<PlatformTables>, prefix: string) {
     this.#db = db;
+    this.#prefix = `${prefix}:`;
+  }
+  /** The keys as stored (for `failuresColumn` in a statement of the caller's). */
+  storedKeys(keys: string[]): string[] {
+    return keys.map((key) => this.#prefix + key);
   }
   async failures(key: string) {
     return (await this.failuresOf([key]))[0] ?? { count: 0, last: 0 };
   }
   async failuresOf(keys: string[]) {
-    const rows = await throttleRows(this.#db, { keys });
-    const now = Date.now();
-    return keys.map((key) => {
-      const row = rows.find((r) => r.key === key);
-      if (!row || row.expires_at.getTime() < now) return { count: 0, last: 0 };
-      return { count: row.count, last: row.last_at.getTime() };
-    });
+    const stored = this.storedKeys(keys);
+    const [row] = await throttleRows(this.#db, { keys: stored });
+    return failuresIn(stored, row?.rows ?? []);
   }
   async fail(key: string, windowSeconds: number) {
     const expires = new Date(Date.now() + windowSeconds * 1000);
     const row = await this.#db
       .insertInto('throttle')
-      .values({ key, count: 1, last_at: new Date(), expires_at: expires })
+      .values({ key: this.#prefix + key, count: 1, last_at: new Date(), expires_at: expires })
       .onConflict((oc) =>
         oc.column('key').doUpdateSet({
           count: sql<number>`case when throttle.expires_at < now() then 1 else throttle.count + 1 end`,
@@ -55,7 +94,10 @@ export class DatabaseThrottleStore implements ThrottleStore {
     return row.count;
   }
   async reset(key: string) {
-    await this.#db.deleteFrom('throttle').where('key', '=', key).execute();
+    await this.#db
+      .deleteFrom('throttle')
+      .where('key', '=', this.#prefix + key)
+      .execute();
   }
 }
 
