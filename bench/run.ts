@@ -23,7 +23,8 @@ for (const file of files) {
       for (const figure of figures) printFigure(figure);
     } catch (error) {
       failed = true;
-      console.error(`${name} failed: ${(error as Error).message}`);
+      const cause = (error as Error).cause;
+      console.error(`${name} failed: ${(error as Error).message}${cause ? ` (${String(cause)})` : ''}`);
     }
   }
 }

@@ -1,4 +1,11 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import {
+  createHash,
+  createHmac,
+  createSecretKey,
+  type KeyObject,
+  randomBytes,
+  timingSafeEqual,
+} from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError } from '../errors/app-error.ts';
@@ -23,14 +30,14 @@ export interface SessionOptions {
 
 /** The signed form-token cookie of a visitor without a session (see `formTokenKey`). */
 class FormTokenCookie {
-  readonly #key: Buffer;
+  readonly #key: KeyObject;
   readonly #name: string;
   /** The token the request's cookie carried, when its signature holds. */
   readonly sent: string | undefined;
   /** A token issued while answering this request: its cookie goes out with the answer. */
   issued: string | undefined;
 
-  constructor(key: Buffer, name: string, cookie: string | undefined) {
+  constructor(key: KeyObject, name: string, cookie: string | undefined) {
     this.#key = key;
     this.#name = name;
     const [token = '', signature = ''] = (cookie ?? '').split('.');
@@ -200,7 +207,8 @@ async function sessionPlugin(app: FastifyInstance, options: SessionOptions) {
   const rowTtl = options.store instanceof DatabaseSessionStore ? ttl : undefined;
   const tokenCookie = `${options.cookieName}_form`;
   const tokenKey = options.formTokenKey
-    ? createHmac('sha256', options.formTokenKey).update('edugate form token cookie').digest()
+    ? // A key object: an HMAC keyed with one costs a fraction of one keyed with bytes.
+      createSecretKey(createHmac('sha256', options.formTokenKey).update('edugate form token cookie').digest())
     : undefined;
 
   app.addHook('onRequest', async (request) => {
