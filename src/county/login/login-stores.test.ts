@@ -21,6 +21,8 @@ if (postgres && (await redisAvailable(TEST_REDIS_URL)))
 else missingService('Redis', `start redis-server or set EDUGATE_TEST_REDIS_URL (tried ${TEST_REDIS_URL})`);
 
 const PASSWORD = 'a long enough login password';
+/** A client address of this run only (address counters in Redis outlive the run too). */
+const address = () => `198.18.${randomBytes(1)[0]}.${randomBytes(1)[0]}`;
 
 describe.each(setups)('county login with sessions and counters on $name', ({ kind, redis }) => {
   let t: CountyTestApp;
@@ -53,11 +55,12 @@ describe.each(setups)('county login with sessions and counters on $name', ({ kin
     );
 
   it('signs in, lists the session, and a planted session id signs nobody in', async () => {
-    const c = new TestClient(t.app, '198.51.100.40');
+    const ip = address();
+    const c = new TestClient(t.app, ip);
     await c.get('/cyc/login');
     // A stored session from before the sign-in (a CAPTCHA refresh keeps its answer in it).
     await c.post('/cyc/login', { captcha_refresh: '1' });
-    const planted = new TestClient(t.app, '198.51.100.40');
+    const planted = new TestClient(t.app, ip);
     const before = await storedSessions();
     const r = await c.post('/cyc/login', { username: username.toUpperCase(), password: PASSWORD });
     expect(r.status).toBe(303);
@@ -65,7 +68,7 @@ describe.each(setups)('county login with sessions and counters on $name', ({ kin
     expect(await storedSessions()).toBe(redis ? 0 : before);
     const sessions = await c.get('/cyc/account/sessions');
     expect(sessions.status).toBe(200);
-    expect(sessions.body).toContain('198.51.100.40');
+    expect(sessions.body).toContain(ip);
     const rows = await t.county.db
       .selectFrom('county_account_sessions as s')
       .innerJoin('county_accounts as a', 'a.id', 's.account_id')
@@ -79,7 +82,7 @@ describe.each(setups)('county login with sessions and counters on $name', ({ kin
   });
 
   it('refuses wrong passwords and unknown names alike, then slows the account down', async () => {
-    const c = new TestClient(t.app, '198.51.100.41');
+    const c = new TestClient(t.app, address());
     await c.get('/cyc/login');
     const unknown = await c.post('/cyc/login', { username: `${username}x`, password: PASSWORD });
     expect(unknown.status).toBe(401);
@@ -89,7 +92,7 @@ describe.each(setups)('county login with sessions and counters on $name', ({ kin
       expect(wrong.body).toContain('帳號或密碼錯誤');
     }
     // Even the right password waits now, from any address.
-    const other = new TestClient(t.app, '198.51.100.42');
+    const other = new TestClient(t.app, address());
     await other.get('/cyc/login');
     const throttled = await other.post('/cyc/login', { username, password: PASSWORD });
     expect(throttled.status).toBe(429);
