@@ -1,24 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
-import {
-  AbandonedError,
-  normalizeUsername,
-  OverloadedError,
-  UnsupportedHashError,
-} from '../../identity/index.ts';
+import { AbandonedError, OverloadedError, UnsupportedHashError } from '../../identity/index.ts';
 import { statement } from '../../platform/database/statement.ts';
 import type { PendingSession } from '../../platform/http/sessions.ts';
 import {
   DatabaseThrottleStore,
   type Failures,
-  failuresColumn,
   failuresIn,
   type ThrottlePolicy,
 } from '../../platform/security/throttle.ts';
 import { audit } from '../db.ts';
 import type { AccountStatus, CountyDatabase } from '../schema.ts';
 import { ACCOUNT_THROTTLE, ADDRESS_THROTTLE, type County } from '../services.ts';
-import { type Account, findAccountByUsername } from './repository.ts';
+import { type Account, findAccountByUsername, findAccountWithFailures } from './repository.ts';
 
 export interface Credentials {
   tenant: string;
@@ -103,34 +97,10 @@ async function readAttempt(
     return { counts, account };
   }
   const keys = store.storedKeys([accountKey(tenant, username), addressKey(ip)]);
-  const [row] = await accountAndFailures(county.db, {
-    tenant,
-    username: normalizeUsername(username),
-    keys,
-  });
-  const [forAccount = NONE, forAddress = NONE] = failuresIn(keys, row?.failures ?? []);
-  let account: Account | undefined;
-  if (row?.id) {
-    const { failures: _, ...columns } = row;
-    account = columns as Account;
-  }
+  const { account, failures } = await findAccountWithFailures(county.db, tenant, username, keys);
+  const [forAccount = NONE, forAddress = NONE] = failuresIn(keys, failures);
   return { counts: { account: forAccount, address: forAddress }, account };
 }
-
-/** The live account with this username (when there is one) and the throttle counters, in one row. */
-const accountAndFailures = statement(
-  (db: Kysely<CountyDatabase>, v: { tenant: string; username: string; keys: string[] }) =>
-    db
-      .selectFrom(db.selectNoFrom(failuresColumn(v.keys).as('failures')).as('f'))
-      .leftJoin('county_accounts as a', (join) =>
-        join
-          .on('a.tenant', '=', v.tenant)
-          .on('a.username_normalized', '=', v.username)
-          .on('a.status', '<>', 'rejected'),
-      )
-      .selectAll('a')
-      .select('f.failures'),
-);
 
 /** Seconds to wait under a policy: free failures, then delays doubling up to the maximum. */
 function waitFor(policy: ThrottlePolicy, failures: Failures): number {

@@ -28,6 +28,9 @@ export interface SessionOptions {
   formTokenKey?: string;
 }
 
+const newSessionId = () => randomBytes(32).toString('base64url');
+const newFormToken = () => randomBytes(24).toString('base64url');
+
 /** The signed form-token cookie of a visitor without a session (see `formTokenKey`). */
 class FormTokenCookie {
   readonly #key: KeyObject;
@@ -49,7 +52,7 @@ class FormTokenCookie {
   }
 
   token(): string {
-    this.issued ??= this.sent ?? randomBytes(24).toString('base64url');
+    this.issued ??= this.sent ?? newFormToken();
     return this.issued;
   }
 
@@ -116,7 +119,7 @@ export class Session {
   regenerate(): void {
     this.#regenerated = this.#id;
     this.#id = undefined;
-    this.#data._csrf = randomBytes(24).toString('base64url');
+    this.#data._csrf = newFormToken();
     this.#dirty = true;
   }
   /**
@@ -128,8 +131,8 @@ export class Session {
    */
   prepareSignIn(values: SessionData): PendingSession | undefined {
     if (this.#rowTtl === undefined || this.#destroyed) return undefined;
-    const id = randomBytes(32).toString('base64url');
-    const data: SessionData = { ...this.#data, _csrf: randomBytes(24).toString('base64url'), ...values };
+    const id = newSessionId();
+    const data: SessionData = { ...this.#data, _csrf: newFormToken(), ...values };
     const previous = this.#id ?? this.#regenerated;
     const row: SessionRow = {
       id: hashId(id),
@@ -159,7 +162,7 @@ export class Session {
     let token = this.get<string>('_csrf');
     if (token) return token;
     if (this.#formTokens) return this.#formTokens.token();
-    token = randomBytes(24).toString('base64url');
+    token = newFormToken();
     this.set('_csrf', token);
     return token;
   }
@@ -255,13 +258,14 @@ async function sessionPlugin(app: FastifyInstance, options: SessionOptions) {
     if (!state.dirty && !state.cookieDue) return payload;
     let id = state.id;
     if (!id) {
-      id = randomBytes(32).toString('base64url');
+      id = newSessionId();
       session.assignId(id);
     }
     // Not dirty: the sign-in's own statement stored it (`prepareSignIn`), only the cookie is due.
-    if (state.dirty && state.previous) {
-      await options.store.replace(hashId(state.previous), hashId(id), state.data, ttl);
-    } else if (state.dirty) await options.store.set(hashId(id), state.data, ttl);
+    if (state.dirty) {
+      if (state.previous) await options.store.replace(hashId(state.previous), hashId(id), state.data, ttl);
+      else await options.store.set(hashId(id), state.data, ttl);
+    }
     reply.setCookie(options.cookieName, id, {
       path,
       httpOnly: true,
