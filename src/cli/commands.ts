@@ -6,6 +6,7 @@ import { oidcCommands } from '../platform/oidc/cli.ts';
 import { securityEventCommands } from '../platform/security-events/cli.ts';
 import { workspaceCommand } from '../workspace/cli.ts';
 import { callAdmin } from './admin-call.ts';
+import { secretsCommand } from './secrets.ts';
 
 export interface CliCommand {
   usage: string;
@@ -21,6 +22,7 @@ export const EXTRA_COMMANDS: Record<string, CliCommand> = {
   cloud: cloudCommand,
   county: countyCommand,
   saml: samlCommand,
+  secrets: secretsCommand,
   workspace: workspaceCommand,
   ...oidcCommands(callAdmin),
   ...securityEventCommands(callAdmin),

@@ -20,7 +20,9 @@ Commands:
                                  (landing page http://localhost:4000); --reset starts from scratch
   start --role <role>            run one role for production (county | cloud | workspace | google)
   migrate [--role <role>]        bring the database schema of one or every role up to date
-  doctor                         check configuration, database, SMTP and Redis; print what is wrong
+  doctor [--role <role>]… [--demo]
+                                 check what production needs (secrets, database and migrations,
+                                 Redis, SMTP, public URLs, Google); exit 1 on any error
   config docs [--write]          print (or write to docs/CONFIGURATION.md) the configuration reference
 ${Object.values(EXTRA_COMMANDS)
   .map((c) =>
@@ -105,7 +107,7 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'doctor':
-      return runDoctor(config);
+      return runDoctor(config, rest);
     case 'config': {
       const { values, positionals } = parseArgs({
         args: rest,

@@ -1,7 +1,10 @@
+import { oidcSealedColumns } from '../platform/oidc/sealed.ts';
 import type { RoleModule } from '../platform/runtime/role.ts';
 import { buildCloudApp, type CloudExtension } from './app.ts';
+import { countyClientSealedColumn } from './broker/counties.ts';
 import { cloudMigrations } from './migrations.ts';
 import { samlCloudExtension, samlMigrations } from './saml/index.ts';
+import { samlSealedColumn } from './saml/keys.ts';
 import { seedSamlDemo } from './saml/seed.ts';
 import type { CloudTables } from './schema.ts';
 import { registerCloudSecurityEventJobs, seedCloudSecurityEventReceivers } from './security-events/setup.ts';
@@ -14,6 +17,7 @@ export const cloudRole: RoleModule<CloudTables> = {
   name: 'cloud',
   title: { 'zh-TW': '教育雲', en: 'Education cloud' },
   migrations: { ...cloudMigrations, ...samlMigrations },
+  sealedColumns: [...oidcSealedColumns, samlSealedColumn, countyClientSealedColumn],
   registerJobs: (ctx) => registerCloudSecurityEventJobs(ctx),
   seedDemo: async (ctx) => {
     await seedCloudDemo(ctx);

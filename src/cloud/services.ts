@@ -6,7 +6,7 @@ import { SecretBox } from '../platform/security/secret-box.ts';
 import { SignedLinks } from '../platform/security/signed-link.ts';
 import { Throttle } from '../platform/security/throttle.ts';
 import { type CloudAccount, CloudAccounts } from './account/accounts.ts';
-import { CountyRegistry } from './broker/counties.ts';
+import { COUNTY_CLIENT_PURPOSE, CountyRegistry } from './broker/counties.ts';
 import { CountyBroker } from './broker/county-broker.ts';
 import type { CloudDb } from './db.ts';
 import { LoginFlows } from './first-login/flows.ts';
@@ -62,7 +62,7 @@ export function createCloudServices(
   overrides: { hasher?: PasswordHasher } = {},
 ): CloudServices {
   const db = ctx.db as CloudDb;
-  const counties = new CountyRegistry(db, new SecretBox(ctx.secrets.secret, 'cloud-county-client'));
+  const counties = new CountyRegistry(db, new SecretBox(ctx.secrets.secret, COUNTY_CLIENT_PURPOSE));
   const guidKey = createHmac('sha256', ctx.secrets.blindIndexKey).update('cloud-guid').digest();
   const services: CloudServices = {
     ctx,

@@ -1,3 +1,4 @@
+import { oidcSealedColumns } from '../platform/oidc/sealed.ts';
 import type { RoleModule } from '../platform/runtime/role.ts';
 import { buildCountyApp, type CountyExtension } from './app.ts';
 import { registerCountyJobs } from './jobs.ts';
@@ -16,6 +17,7 @@ export function createCountyRole(
     name: 'county',
     title: { 'zh-TW': '縣市教師資訊應用服務入口', en: 'County teacher portal' },
     migrations: Object.assign({}, countyMigrations, ...extensions.map((e) => e.migrations ?? {})),
+    sealedColumns: oidcSealedColumns,
     registerJobs: (ctx) => registerCountyJobs(countyServices(ctx)),
     seedDemo: async (ctx) => {
       await seedCountyDemo(countyServices(ctx));

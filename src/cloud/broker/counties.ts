@@ -1,6 +1,7 @@
 import type { Selectable } from 'kysely';
 import { z } from 'zod';
 import { AppError } from '../../platform/errors/app-error.ts';
+import type { SealedColumn } from '../../platform/security/sealed-columns.ts';
 import type { SecretBox } from '../../platform/security/secret-box.ts';
 import { type CloudDb, isUniqueViolation } from '../db.ts';
 import type { CloudTables } from '../schema.ts';
@@ -44,6 +45,18 @@ function toConnection(row: Row): CountyConnection {
     updatedAt: row.updated_at,
   };
 }
+
+/** The SecretBox purpose of the county client secrets. */
+export const COUNTY_CLIENT_PURPOSE = 'cloud-county-client';
+
+/** The client secrets the cloud holds at each county's OIDC provider. */
+export const countyClientSealedColumn: SealedColumn = {
+  what: 'county client secrets',
+  table: 'cloud_counties',
+  column: 'client_secret_sealed',
+  key: ['code'],
+  purpose: () => COUNTY_CLIENT_PURPOSE,
+};
 
 /** The registry of county connections; client secrets are sealed at rest and never listed. */
 export class CountyRegistry {

@@ -1,11 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { PlatformTables } from '../../platform/database/platform-schema.ts';
+import type { SealedColumn } from '../../platform/security/sealed-columns.ts';
 import { SecretBox } from '../../platform/security/secret-box.ts';
 import { generateSigningKeyPair } from './certificates.ts';
 import type { SamlTables } from './schema.ts';
 
 export type SamlDb = Kysely<SamlTables & PlatformTables>;
+
+const PURPOSE = 'saml-signing-key';
+
+/** The IdP's private keys, sealed under the installation secret. */
+export const samlSealedColumn: SealedColumn = {
+  what: 'SAML signing keys',
+  table: 'saml_signing_keys',
+  column: 'private_key_sealed',
+  key: ['kid'],
+  purpose: () => PURPOSE,
+};
 
 export interface SigningKey {
   kid: string;
@@ -26,7 +38,7 @@ export class SigningKeys {
 
   constructor(db: SamlDb, secret: string, commonName: string) {
     this.#db = db;
-    this.#seal = new SecretBox(secret, 'saml-signing-key');
+    this.#seal = new SecretBox(secret, PURPOSE);
     this.#commonName = commonName;
   }
 

@@ -22,6 +22,8 @@ export interface DatabaseTarget {
   poolSize?: number;
   /** PostgreSQL: run statements as named prepared statements (default true; see prepared-statements.ts). */
   preparedStatements?: boolean;
+  /** PostgreSQL: how long opening a connection may take (default: no limit). */
+  connectTimeoutMs?: number;
 }
 
 export interface Database<T> {
@@ -39,6 +41,7 @@ export async function openDatabase<T>(target: DatabaseTarget): Promise<Database<
       connectionString: target.url,
       max: target.poolSize ?? 10,
       options: `-c search_path=${target.schema}`,
+      ...(target.connectTimeoutMs ? { connectionTimeoutMillis: target.connectTimeoutMs } : {}),
       ...(target.preparedStatements === false ? {} : { Client: PreparingClient }),
     });
     const db = new Kysely<T>({ dialect: new PostgresDialect({ pool }) });

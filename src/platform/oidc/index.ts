@@ -131,5 +131,6 @@ export {
   verifyAccessToken,
 } from './resource.ts';
 export { type OidcTables, oidcView } from './schema.ts';
+export { oidcSealedColumns } from './sealed.ts';
 export { SecretBox } from './secret-box.ts';
 export { ChangeVersion } from './versions.ts';

@@ -11,6 +11,7 @@ import { type PlatformTables, platformView } from '../database/platform-schema.t
 import { DatabaseSessionStore, RedisSessionStore } from '../http/session-store.ts';
 import { JobRunner } from '../jobs/runner.ts';
 import { type MailTransport, SEND_MAIL_JOB, sendMailHandler, smtpTransport } from '../mail/index.ts';
+import { checkSealedColumns } from '../security/sealed-columns.ts';
 import { DatabaseThrottleStore, RedisThrottleStore } from '../security/throttle.ts';
 import type { RoleContext, RoleModule } from './role.ts';
 import type { Secrets } from './secrets.ts';
@@ -34,14 +35,24 @@ export interface RunningRole {
   close(): Promise<void>;
 }
 
-/** Opens a role's database, migrates it, seeds the demo, wires jobs and builds its HTTP app. */
+/**
+ * Opens a role's database, migrates it, checks that the installation secret opens what the role
+ * sealed with it, seeds the demo, wires jobs and builds its HTTP app.
+ */
 export async function bootRole<T>(module: RoleModule<T>, options: BootOptions): Promise<RunningRole> {
   const { config, log } = options;
   const database =
     options.database ?? (await openDatabase<PlatformTables>(roleDatabaseTarget(config, module.name)));
   const db = database.db as unknown as RoleContext<T>['db'];
   const platformDb = platformView<T>(db);
-  await migrate(db, database.schema, platformMigrations, module.migrations);
+  try {
+    await migrate(db, database.schema, platformMigrations, module.migrations);
+    // A wrong EDUGATE_SECRET stops here with a message naming it, before anything is sealed anew.
+    await checkSealedColumns(db, module.sealedColumns ?? [], options.secrets.secret);
+  } catch (error) {
+    if (!options.database) await database.close();
+    throw error;
+  }
   const redis = config.redisUrl
     ? new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 })
     : undefined;

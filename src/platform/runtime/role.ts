@@ -8,6 +8,7 @@ import type { MigrationSet } from '../database/migrations.ts';
 import type { PlatformTables } from '../database/platform-schema.ts';
 import type { SessionStore } from '../http/session-store.ts';
 import type { JobRunner } from '../jobs/runner.ts';
+import type { SealedColumn } from '../security/sealed-columns.ts';
 import type { ThrottleStore } from '../security/throttle.ts';
 import type { Secrets } from './secrets.ts';
 
@@ -44,6 +45,11 @@ export interface RoleModule<T = PlatformTables> {
   name: RoleName;
   title: { 'zh-TW': string; en: string };
   migrations: MigrationSet;
+  /**
+   * Columns sealed under the installation secret (`SecretBox`): start-up checks that the secret
+   * opens them, `edugate secrets rotate` re-seals them.
+   */
+  sealedColumns?: readonly SealedColumn[];
   /** Registers job handlers on ctx.jobs (before the runner starts). */
   registerJobs?(ctx: RoleContext<T>): void;
   /** Seeds demo data; must be idempotent (runs on every demo start). */

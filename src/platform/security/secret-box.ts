@@ -1,10 +1,16 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 
+/** A sealed value that this box cannot open: made under another installation secret, or altered. */
+export class SecretBoxError extends Error {
+  override name = 'SecretBoxError';
+}
+
 /**
  * Authenticated encryption (AES-256-GCM, node:crypto) of secrets at rest: OIDC client secrets and
  * signing keys, SAML signing keys, the cloud's county client secrets. The key is derived from the
  * installation secret with HKDF, one per purpose (and tenant), so a leaked database alone reveals
- * none of them. Format: `v1.<iv>.<ciphertext>.<tag>`.
+ * none of them. Format: `v1.<iv>.<ciphertext>.<tag>`. Which column uses which purpose is listed in
+ * `sealed-columns.ts` (and docs/OPERATIONS.md, "Key hierarchy").
  */
 export class SecretBox {
   readonly #key: Buffer;
@@ -28,13 +34,19 @@ export class SecretBox {
     ].join('.');
   }
 
+  /** The plaintext; throws `SecretBoxError` when the value was sealed under another key or altered. */
   open(sealed: string): string {
     const [version, iv, body, tag] = sealed.split('.');
-    if (version !== 'v1' || !iv || body === undefined || !tag) throw new Error('not a sealed secret');
+    if (version !== 'v1' || !iv || body === undefined || !tag)
+      throw new SecretBoxError('not a sealed secret');
     const decipher = createDecipheriv('aes-256-gcm', this.#key, Buffer.from(iv, 'base64url'));
     decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-    return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString(
-      'utf8',
-    );
+    try {
+      return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString(
+        'utf8',
+      );
+    } catch (error) {
+      throw new SecretBoxError('sealed under another installation secret, or altered', { cause: error });
+    }
   }
 }

@@ -1,0 +1,109 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import type { Config } from '../platform/config/options.ts';
+import { openDatabase, type RoleName, roleDatabaseTarget } from '../platform/database/connect.ts';
+import { ROLES } from '../platform/runtime/roles.ts';
+import { generateSecrets, SECRET_VARIABLES } from '../platform/runtime/secrets.ts';
+import { InstallationSecretMismatch, resealColumns } from '../platform/security/sealed-columns.ts';
+import type { CliCommand } from './commands.ts';
+
+const USAGE = `usage:
+  edugate secrets generate [--json]
+      print a fresh set of secrets (NAME=value lines for an EnvironmentFile, or JSON)
+  EDUGATE_SECRET=<current> edugate secrets rotate [--role <role>] --new-secret-file <file>
+      re-seal every value sealed under EDUGATE_SECRET (signing keys, client secrets, SAML keys)
+      under the new secret; <file> holds the new secret alone or an EDUGATE_SECRET=… line`;
+
+/** The new installation secret from a file: a line `EDUGATE_SECRET=…`, or the file's only content. */
+export function readSecretFile(path: string): string {
+  const text = readFileSync(path, 'utf8');
+  const line = text.split(/\r?\n/).find((l) => l.startsWith('EDUGATE_SECRET='));
+  const value = (line ? line.slice('EDUGATE_SECRET='.length) : text).trim();
+  return value.replace(/^(['"])(.*)\1$/, '$2');
+}
+
+function generate(args: string[]): number {
+  const { values } = parseArgs({ args, options: { json: { type: 'boolean' } } });
+  const secrets = generateSecrets();
+  const entries = Object.entries(secrets).map(
+    ([name, value]) => [SECRET_VARIABLES[name as keyof typeof SECRET_VARIABLES], value] as const,
+  );
+  if (values.json) console.log(JSON.stringify(Object.fromEntries(entries), null, 2));
+  else for (const [name, value] of entries) console.log(`${name}=${value}`);
+  return 0;
+}
+
+async function rotate(config: Config, args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { role: { type: 'string' }, 'new-secret-file': { type: 'string' } },
+  });
+  if (values.role !== undefined && !(values.role in ROLES)) {
+    console.error('unknown role; use county|cloud|workspace|google');
+    return 2;
+  }
+  if (!values['new-secret-file']) {
+    console.error(`secrets rotate needs --new-secret-file\n\n${USAGE}`);
+    return 2;
+  }
+  if (!config.secret) {
+    console.error('Set EDUGATE_SECRET to the current installation secret (the one the data is sealed with).');
+    return 2;
+  }
+  let newSecret: string;
+  try {
+    newSecret = readSecretFile(values['new-secret-file']);
+  } catch (error) {
+    console.error(`cannot read ${values['new-secret-file']}: ${(error as Error).message}`);
+    return 2;
+  }
+  if (newSecret.length < 32) {
+    console.error('The new secret must have at least 32 characters (`edugate secrets generate` makes one).');
+    return 2;
+  }
+  if (newSecret === config.secret) {
+    console.error('The new secret is the current one: nothing to rotate.');
+    return 2;
+  }
+  const names = values.role ? [values.role as RoleName] : (Object.keys(ROLES) as RoleName[]);
+  let failed = 0;
+  for (const name of names) {
+    const columns = ROLES[name].sealedColumns ?? [];
+    if (columns.length === 0) {
+      console.log(`${name}: nothing sealed under EDUGATE_SECRET`);
+      continue;
+    }
+    const database = await openDatabase(roleDatabaseTarget(config, name));
+    try {
+      const counts = await resealColumns(database.db, columns, config.secret, newSecret);
+      const done = counts.map((c) => `${c.rows} ${c.what}`).join(', ');
+      console.log(`${name}: re-sealed ${done || 'nothing (not migrated yet)'}`);
+    } catch (error) {
+      failed++;
+      if (!(error instanceof InstallationSecretMismatch)) throw error;
+      console.error(`${name}: nothing changed. ${error.message}`);
+    } finally {
+      await database.close();
+    }
+  }
+  if (failed === 0) {
+    console.log(
+      'Now set EDUGATE_SECRET to the new secret for every node of these roles and restart them; ' +
+        'nodes still running with the old secret cannot open the re-sealed values.',
+    );
+  }
+  return failed > 0 ? 1 : 0;
+}
+
+/** `edugate secrets generate|rotate`: the installation's secrets for operators. */
+export const secretsCommand: CliCommand = {
+  usage: 'secrets generate|rotate',
+  summary: 'print a fresh set of secrets; re-seal stored keys under a new EDUGATE_SECRET',
+  async run(config, args) {
+    const [sub, ...rest] = args;
+    if (sub === 'generate') return generate(rest);
+    if (sub === 'rotate') return rotate(config, rest);
+    console.error(USAGE);
+    return 2;
+  },
+};
