@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseTrustProxy } from '../http/proxy-trust.ts';
 
 /**
  * Every configuration option of EduGate, in one place. Each entry names its environment variable,
@@ -129,8 +130,18 @@ export const options = {
   }),
   trustProxy: option({
     env: 'EDUGATE_TRUST_PROXY',
-    schema: bool(false),
-    doc: 'Trust X-Forwarded-* headers (set when behind a reverse proxy) so throttling sees the client address.',
+    schema: z
+      .union([z.boolean(), z.string()])
+      .optional()
+      .transform((value, ctx) => {
+        try {
+          return parseTrustProxy(value);
+        } catch (error) {
+          ctx.addIssue({ code: 'custom', message: (error as Error).message });
+          return z.NEVER;
+        }
+      }),
+    doc: 'Reverse proxies whose X-Forwarded-For/-Proto/-Host a node believes (client address for throttling and logs, https, host): a comma-separated list of addresses and CIDR ranges (`10.0.0.5`, `10.0.0.0/24`; `loopback`, `uniquelocal`), or `true` for any peer (only when nothing but the proxy can reach the nodes), `false` for none. The headers of other peers are dropped.',
     group: 'HTTP',
   }),
   secureCookies: option({

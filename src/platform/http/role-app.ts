@@ -17,6 +17,7 @@ import { platformMessages } from '../i18n/platform-messages.ts';
 import { createMetrics, type RoleMetrics } from '../observability/metrics.ts';
 import { html } from '../views/html.ts';
 import { type Brand, page } from '../views/layout.ts';
+import { fastifyTrustProxy, forwardedHeaderFilter, type TrustProxy } from './proxy-trust.ts';
 import { countRequests, RequestsInFlight } from './requests-in-flight.ts';
 
 const STYLESHEET = readFileSync(new URL('../views/edugate.css', import.meta.url), 'utf8');
@@ -68,7 +69,8 @@ export interface RoleAppOptions {
   logger: Logger;
   catalogues?: Catalogue[];
   brand?: Brand;
-  trustProxy?: boolean;
+  /** Who may set X-Forwarded-* (`EDUGATE_TRUST_PROXY`, see proxy-trust.ts). */
+  trustProxy?: TrustProxy;
   secureCookies?: boolean;
   /** Readiness checks (e.g. the database answers); /readyz is 503 while any fails. */
   readiness?: Array<() => Promise<void>>;
@@ -98,7 +100,9 @@ export async function createRoleApp(options: RoleAppOptions): Promise<FastifyIns
   let closing = false;
   let route: (request: IncomingMessage, response: ServerResponse) => void = () => {};
   // While closing, Fastify answers every request (503), front doors included.
+  const filterForwarded = forwardedHeaderFilter(options.trustProxy);
   const handle = (request: IncomingMessage, response: ServerResponse) => {
+    filterForwarded?.(request);
     if (!closing) for (const door of doors) if (door(request, response)) return;
     route(request, response);
   };
@@ -110,7 +114,7 @@ export async function createRoleApp(options: RoleAppOptions): Promise<FastifyIns
       return server;
     },
     loggerInstance: options.logger.child({ role: options.role }) as FastifyBaseLogger,
-    trustProxy: options.trustProxy ?? false,
+    trustProxy: fastifyTrustProxy(options.trustProxy),
     bodyLimit: options.bodyLimit ?? 256 * 1024,
     logController: new LogController({ disableRequestLogging: true }),
     routerOptions: { ignoreTrailingSlash: true },

@@ -9,6 +9,7 @@ import Provider, {
   type KoaContextWithOIDC,
 } from 'oidc-provider';
 import type { Logger } from 'pino';
+import type { TrustProxy } from '../http/proxy-trust.ts';
 import type { I18n } from '../i18n/i18n.ts';
 import type { Brand } from '../views/layout.ts';
 import {
@@ -127,7 +128,8 @@ export interface OidcProviderOptions<DB = unknown> {
   brand: Brand;
   secureCookies: boolean;
   /** Honour X-Forwarded-* (behind a TLS-terminating proxy). */
-  trustProxy?: boolean;
+  /** Who may set X-Forwarded-* (the role app drops them from other peers before they get here). */
+  trustProxy?: TrustProxy;
   log: Logger;
   ttl?: Partial<OidcTtl>;
   /**
@@ -257,7 +259,7 @@ export class OidcProvider {
     this.#keyFingerprint = await this.keys.fingerprint();
     this.#keysCheckedAt = Date.now();
     const provider = new Provider(this.issuer, this.#configuration(jwks));
-    provider.proxy = this.options.trustProxy ?? false;
+    provider.proxy = Boolean(this.options.trustProxy);
     provider.on('server_error', (_ctx, error) => this.options.log.error({ err: error }, 'oidc server error'));
     this.options.onProvider?.(provider);
     this.#provider = provider;
