@@ -55,7 +55,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     throw error;
   }
-  const log = createLogger(config.logLevel);
+  const log = createLogger(config.logLevel, undefined, config.logFormat);
 
   switch (command) {
     case 'demo': {

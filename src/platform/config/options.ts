@@ -296,6 +296,12 @@ export const options = {
     doc: 'Log level (pino). Secrets, passwords, tokens and national IDs are always redacted.',
     group: 'Operations',
   }),
+  logFormat: option({
+    env: 'LOG_FORMAT',
+    schema: z.enum(['auto', 'json', 'pretty']).default('auto'),
+    doc: '`json`: one JSON object per line (for the journal or a log collector); `pretty`: readable lines; `auto`: readable on a terminal, JSON otherwise.',
+    group: 'Operations',
+  }),
 } as const;
 
 export type Options = typeof options;

@@ -74,7 +74,7 @@ export interface RoleAppOptions {
   secureCookies?: boolean;
   /** Readiness checks (e.g. the database answers); /readyz is 503 while any fails. */
   readiness?: Array<() => Promise<void>>;
-  /** Default Node process metrics: enable on one role per process. */
+  /** Node process metrics (event-loop lag, heap, GC, CPU; default true). */
   processMetrics?: boolean;
   bodyLimit?: number;
   /** The metrics of the app that hands this one its requests (see `addDelegate`). */
@@ -120,7 +120,7 @@ export async function createRoleApp(options: RoleAppOptions): Promise<FastifyIns
     routerOptions: { ignoreTrailingSlash: true },
   });
   const i18n = new I18n(platformMessages, ...(options.catalogues ?? []));
-  const metrics = options.metrics ?? createMetrics(options.role, options.processMetrics ?? false);
+  const metrics = options.metrics ?? createMetrics(options.role, options.processMetrics ?? true);
   app.decorate('i18n', i18n);
   app.decorate('metrics', metrics);
   app.decorate('brand', options.brand ?? { name: 'EduGate', href: '/' });

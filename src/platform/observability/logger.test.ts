@@ -1,8 +1,8 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from './logger.ts';
+import { createLogger, type LogFormat } from './logger.ts';
 
-function capture() {
+function capture(terminal = false, format: LogFormat = 'auto') {
   const lines: string[] = [];
   const stream = new Writable({
     write(chunk, _enc, done) {
@@ -10,7 +10,8 @@ function capture() {
       done();
     },
   });
-  return { lines, log: createLogger('info', stream) };
+  if (terminal) Object.assign(stream, { isTTY: true });
+  return { lines, log: createLogger('info', stream, format) };
 }
 
 describe('logger', () => {
@@ -27,5 +28,28 @@ describe('logger', () => {
     expect(text).not.toContain('"abc"');
     expect(text).toContain('[redacted]');
     expect(text).toContain('login for A********* failed');
+  });
+
+  it('prints readable lines on a terminal and JSON lines elsewhere, redacted either way', () => {
+    const entry = { password: 'hunter22!', tenant: 'cyc', body: { nationalId: 'A123456789' } };
+    const terminal = capture(true);
+    terminal.log.warn(entry, 'login for A123456789 failed');
+    const shown = terminal.lines.join('');
+    expect(() => JSON.parse(shown)).toThrow();
+    expect(shown).toMatch(/\d\d:\d\d:\d\d\.\d{3}/);
+    expect(shown).toContain('WARN');
+    expect(shown).toContain('login for A********* failed');
+    expect(shown).toContain('tenant');
+    expect(shown).not.toContain('hunter22!');
+    expect(shown).not.toContain('A123456789');
+
+    const piped = capture(false);
+    piped.log.warn(entry, 'login for A123456789 failed');
+    const line = JSON.parse(piped.lines.join('')) as Record<string, unknown>;
+    expect(line).toMatchObject({ level: 40, msg: 'login for A********* failed', password: '[redacted]' });
+
+    const forced = capture(true, 'json');
+    forced.log.info('started');
+    expect(JSON.parse(forced.lines.join(''))).toMatchObject({ msg: 'started' });
   });
 });

@@ -1,4 +1,5 @@
 import { type Logger, pino } from 'pino';
+import pretty from 'pino-pretty';
 
 /**
  * Paths redacted from every log line, whatever logs them: secrets, passwords, tokens, national IDs,
@@ -39,7 +40,30 @@ export const REDACT_PATHS = [
 /** National IDs in free text (e.g. an error message quoting input) are masked too. */
 const NATIONAL_ID_IN_TEXT = /\b([A-Za-z])[1289A-Da-d]\d{8}\b/g;
 
-export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
+export type LogFormat = 'auto' | 'json' | 'pretty';
+
+/**
+ * The process logger. `auto` prints JSON lines (one object per line, for the journal or a log
+ * collector) unless the destination is a terminal, where lines are printed readably (pino-pretty:
+ * time, level, message, then the fields). Redaction happens before either.
+ */
+export function createLogger(
+  level: string,
+  destination?: NodeJS.WritableStream,
+  format: LogFormat = 'auto',
+): Logger {
+  const out = destination ?? process.stdout;
+  const readable = format === 'pretty' || (format === 'auto' && (out as { isTTY?: boolean }).isTTY === true);
+  const stream = readable
+    ? pretty({
+        destination: out,
+        sync: true,
+        colorize: (out as { isTTY?: boolean }).isTTY === true,
+        translateTime: 'SYS:HH:MM:ss.l',
+        ignore: 'pid,hostname',
+        singleLine: true,
+      })
+    : destination;
   return pino(
     {
       level,
@@ -63,6 +87,6 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
         }),
       },
     },
-    destination as pino.DestinationStream | undefined,
+    stream as pino.DestinationStream | undefined,
   );
 }

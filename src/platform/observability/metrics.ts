@@ -1,15 +1,34 @@
-import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Histogram, type Metric, Registry } from 'prom-client';
 
 export interface RoleMetrics {
   registry: Registry;
   httpDuration: Histogram<'method' | 'route' | 'status'>;
 }
 
-/** One Prometheus registry per role, labelled with the role name. */
-export function createMetrics(role: string, withDefaults: boolean): RoleMetrics {
+let processCollectors: Registry | undefined;
+
+/**
+ * prom-client's Node process metrics (CPU, resident memory, heap spaces, event-loop lag,
+ * garbage-collection pauses, handles, file descriptors), collected once per process however many
+ * roles it runs (the demo runs four): each role's registry shows them with its own `role` label.
+ */
+function processMetrics(): Metric[] {
+  if (!processCollectors) {
+    processCollectors = new Registry();
+    collectDefaultMetrics({ register: processCollectors, eventLoopMonitoringPrecision: 10 });
+  }
+  const collectors = processCollectors;
+  return collectors
+    .getMetricsAsArray()
+    .map((m) => collectors.getSingleMetric(m.name))
+    .filter((m): m is Metric => m !== undefined);
+}
+
+/** One Prometheus registry per role, labelled with the role name, with the process metrics. */
+export function createMetrics(role: string, withProcessMetrics = true): RoleMetrics {
   const registry = new Registry();
   registry.setDefaultLabels({ role });
-  if (withDefaults) collectDefaultMetrics({ register: registry });
+  if (withProcessMetrics) for (const metric of processMetrics()) registry.registerMetric(metric);
   const httpDuration = new Histogram({
     name: 'edugate_http_request_duration_seconds',
     help: 'HTTP request duration by route and status',

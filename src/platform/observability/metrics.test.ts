@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { createMetrics } from './metrics.ts';
+
+describe('role metrics', () => {
+  it('include the process: event-loop lag, heap, garbage collection and CPU, labelled per role', async () => {
+    const county = createMetrics('county');
+    const cloud = createMetrics('cloud');
+    // Make garbage so that the collector has at least one pause to report.
+    let keep = 0;
+    for (let i = 0; i < 200; i++) keep += new Array(50_000).fill(i).length;
+    expect(keep).toBeGreaterThan(0);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+
+    const text = await county.registry.metrics();
+    for (const series of [
+      /^nodejs_eventloop_lag_seconds\{role="county"\} [\d.e-]+$/m,
+      /^nodejs_eventloop_lag_p99_seconds\{role="county"\} [\d.e-]+$/m,
+      /^nodejs_heap_size_used_bytes\{role="county"\} \d+$/m,
+      /^nodejs_gc_duration_seconds_count\{role="county",kind="\w+"\} [1-9]\d*$/m,
+      /^process_cpu_user_seconds_total\{role="county"\} [\d.]+$/m,
+    ]) {
+      expect(text).toMatch(series);
+    }
+    expect(await cloud.registry.metrics()).toMatch(/^nodejs_heap_size_used_bytes\{role="cloud"\} \d+$/m);
+    expect(text).toContain('# TYPE edugate_http_request_duration_seconds histogram');
+  });
+
+  it('can leave them out', async () => {
+    expect(await createMetrics('bench', false).registry.metrics()).not.toContain('nodejs_');
+  });
+});
