@@ -153,7 +153,7 @@ export const options = {
   secret: option({
     env: 'EDUGATE_SECRET',
     schema: optionalString.pipe(z.string().min(32).optional()),
-    doc: 'Secret (≥ 32 characters) for signing one-time links and cookies. The demo generates one in the data directory when unset; production must set it.',
+    doc: 'Installation secret (≥ 32 characters): the keys sealing signing keys and client secrets in the database are derived from it (HKDF), and it signs one-time links and cookies. `edugate secrets generate` makes one, `edugate secrets rotate` changes it (docs/OPERATIONS.md, key hierarchy). The demo generates one in the data directory when unset; production must set it.',
     group: 'Security',
     secret: true,
   }),
@@ -181,7 +181,7 @@ export const options = {
   registrationToken: option({
     env: 'EDUGATE_REGISTRATION_TOKEN',
     schema: optionalString,
-    doc: 'Initial access token for OpenID Connect Dynamic Client Registration. Registration is closed when unset.',
+    doc: 'Initial access token for OpenID Connect Dynamic Client Registration at `/oidc/v1/registration` of every county issuer and the cloud: whoever holds it can register clients. Registration is closed when unset (never generated).',
     group: 'Security',
     secret: true,
   }),
