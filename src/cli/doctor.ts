@@ -103,7 +103,7 @@ async function databaseCheck(
           message: `${dir} does not exist yet: \`edugate migrate --role ${role}\` creates it`,
         };
   }
-  const target = { ...roleDatabaseTarget(config, role), poolSize: 1, connectTimeoutMs: timeoutMs };
+  const target = { ...roleDatabaseTarget(config, role), poolSize: 1, timeouts: { connectMs: timeoutMs } };
   const host = new URL(config.databaseUrl).host;
   let database: Awaited<ReturnType<typeof openDatabase>>;
   try {

@@ -3,7 +3,7 @@ import { adminApi } from '../platform/http/admin-api.ts';
 import { createRoleApp } from '../platform/http/role-app.ts';
 import { sessions } from '../platform/http/sessions.ts';
 import { oidcAdminRoutes } from '../platform/oidc/index.ts';
-import { databaseReady } from '../platform/runtime/boot.ts';
+import { dependencyChecks } from '../platform/runtime/boot.ts';
 import type { RoleContext } from '../platform/runtime/role.ts';
 import { html } from '../platform/views/html.ts';
 import { accountRoutes } from './account/account-page.ts';
@@ -52,7 +52,7 @@ export async function buildCloudApp(
     brand: { name: '教育雲', href: '/' },
     trustProxy: ctx.config.trustProxy,
     secureCookies: ctx.config.secureCookies,
-    readiness: [databaseReady(ctx as unknown as RoleContext)],
+    readiness: dependencyChecks(ctx as unknown as RoleContext),
   });
   const services = options.services ?? createCloudServices(ctx);
   app.decorate('cloud', services);

@@ -4,7 +4,7 @@ import { createRoleApp, type RoleAppOptions, sendPage } from '../platform/http/r
 import { sessions } from '../platform/http/sessions.ts';
 import type { Catalogue } from '../platform/i18n/i18n.ts';
 import type { RoleMetrics } from '../platform/observability/metrics.ts';
-import { databaseReady } from '../platform/runtime/boot.ts';
+import { dependencyChecks } from '../platform/runtime/boot.ts';
 import type { RoleContext } from '../platform/runtime/role.ts';
 import { html } from '../platform/views/html.ts';
 import { page } from '../platform/views/layout.ts';
@@ -94,7 +94,7 @@ function appOptions(ctx: RoleContext<CountyTables>, extensions: readonly CountyE
     logger: ctx.log,
     catalogues: [countyMessages, ...extensions.flatMap((e) => e.catalogues ?? [])],
     brand: { name: '縣市教師資訊應用服務入口', href: '/' },
-    readiness: [databaseReady(ctx as unknown as RoleContext)],
+    readiness: dependencyChecks(ctx as unknown as RoleContext),
     trustProxy: ctx.config.trustProxy,
     secureCookies: ctx.config.secureCookies,
   };

@@ -4,7 +4,7 @@ import { adminApi } from '../platform/http/admin-api.ts';
 import { createRoleApp, sendPage } from '../platform/http/role-app.ts';
 import { sessions } from '../platform/http/sessions.ts';
 import { enqueueJob, listJobs, retryJob } from '../platform/jobs/queue.ts';
-import { databaseReady } from '../platform/runtime/boot.ts';
+import { dependencyChecks } from '../platform/runtime/boot.ts';
 import type { RoleContext } from '../platform/runtime/role.ts';
 import { html, type SafeHtml } from '../platform/views/html.ts';
 import { page } from '../platform/views/layout.ts';
@@ -121,7 +121,7 @@ export async function buildWorkspaceApp(ctx: Ctx): Promise<FastifyInstance> {
     role: 'workspace',
     logger: ctx.log,
     catalogues: [workspaceMessages],
-    readiness: [databaseReady(ctx as unknown as RoleContext)],
+    readiness: dependencyChecks(ctx as unknown as RoleContext),
     brand: { name: workspaceMessages['zh-TW']['ws.brand'], href: '/' },
     trustProxy: ctx.config.trustProxy,
     secureCookies: ctx.config.secureCookies,

@@ -55,12 +55,42 @@ export const options = {
     doc: 'Run SQL statements as named prepared statements on PostgreSQL (parsed and planned once per connection). Turn off behind a connection pooler that cannot keep prepared statements (PgBouncer in transaction mode before 1.21).',
     group: 'Storage',
   }),
+  databaseConnectTimeoutMs: option({
+    env: 'DATABASE_CONNECT_TIMEOUT_MS',
+    schema: z.coerce.number().int().min(100).max(600_000).default(5000),
+    doc: 'Milliseconds a request waits to open a PostgreSQL connection, or for a free one of the pool; then it gets 503 (service busy) with Retry-After.',
+    group: 'Storage',
+  }),
+  databaseStatementTimeoutMs: option({
+    env: 'DATABASE_STATEMENT_TIMEOUT_MS',
+    schema: z.coerce.number().int().min(0).max(3_600_000).default(10_000),
+    doc: "PostgreSQL `statement_timeout` of the roles' connections (0 = none). A statement without any answer (a stalled network) is given up one second later and its connection replaced. Migrations run without it.",
+    group: 'Storage',
+  }),
+  databaseIdleInTransactionTimeoutMs: option({
+    env: 'DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS',
+    schema: z.coerce.number().int().min(0).max(3_600_000).default(60_000),
+    doc: "PostgreSQL `idle_in_transaction_session_timeout` of the roles' connections (0 = none): the server ends a transaction a node left open without a statement for this long (a node cut off mid-transaction), releasing its locks.",
+    group: 'Storage',
+  }),
   redisUrl: option({
     env: 'REDIS_URL',
     schema: optionalString.pipe(z.url({ protocol: /^rediss?$/ }).optional()),
     doc: 'Redis URL. When set, sessions, throttling counters and short-lived OIDC artifacts live in Redis (needed for several app nodes).',
     group: 'Storage',
     secret: true,
+  }),
+  redisConnectTimeoutMs: option({
+    env: 'REDIS_CONNECT_TIMEOUT_MS',
+    schema: z.coerce.number().int().min(100).max(600_000).default(5000),
+    doc: 'Milliseconds to open a Redis connection. While Redis is unreachable, the client reconnects with backoff (up to 2 seconds apart) and requests needing it get 503 at once.',
+    group: 'Storage',
+  }),
+  redisCommandTimeoutMs: option({
+    env: 'REDIS_COMMAND_TIMEOUT_MS',
+    schema: z.coerce.number().int().min(50).max(600_000).default(2000),
+    doc: 'Milliseconds a Redis command may take; then the request gets 503 with Retry-After. A connection that answers nothing for twice as long is replaced.',
+    group: 'Storage',
   }),
   host: option({
     env: 'EDUGATE_HOST',
@@ -126,6 +156,12 @@ export const options = {
     env: 'EDUGATE_GOOGLE_URL',
     schema: optionalString.pipe(z.url().optional()),
     doc: 'Base URL of the local Google stand-in. Default `http://PUBLIC_HOST:GOOGLE_PORT`.',
+    group: 'HTTP',
+  }),
+  readinessTimeoutMs: option({
+    env: 'EDUGATE_READINESS_TIMEOUT_MS',
+    schema: z.coerce.number().int().min(50).max(60_000).default(1000),
+    doc: '`/readyz` answers 503 when a dependency of the role (database, Redis) has not answered within this many milliseconds.',
     group: 'HTTP',
   }),
   trustProxy: option({
@@ -215,6 +251,12 @@ export const options = {
     doc: 'SMTP server for outgoing mail (`smtp://user:pass@host:port`, `smtps://…`). The demo runs a local sink on port 2525.',
     group: 'Mail',
     secret: true,
+  }),
+  smtpTimeoutMs: option({
+    env: 'SMTP_TIMEOUT_MS',
+    schema: z.coerce.number().int().min(100).max(600_000).default(30_000),
+    doc: 'Milliseconds to connect to the SMTP server, to get its greeting, and of silence on the connection; a delivery that times out is retried later.',
+    group: 'Mail',
   }),
   mailFrom: option({
     env: 'MAIL_FROM',

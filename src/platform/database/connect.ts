@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
+import type { Logger } from 'pino';
+import { GuardedClient, type GuardedClientConfig } from './client.ts';
 import { PGlitePool } from './pglite-pool.ts';
 import { PreparingClient } from './prepared-statements.ts';
 
@@ -22,9 +24,31 @@ export interface DatabaseTarget {
   poolSize?: number;
   /** PostgreSQL: run statements as named prepared statements (default true; see prepared-statements.ts). */
   preparedStatements?: boolean;
-  /** PostgreSQL: how long opening a connection may take (default: no limit). */
-  connectTimeoutMs?: number;
+  /** PostgreSQL: the timeouts of `DatabaseTimeouts` (defaults there). */
+  timeouts?: Partial<DatabaseTimeouts>;
 }
+
+/** How long a PostgreSQL role waits for its database (milliseconds; 0 = no limit). */
+export interface DatabaseTimeouts {
+  /** Opening a connection, or waiting for one of the pool when every connection is busy. */
+  connectMs: number;
+  /**
+   * A statement (the server's `statement_timeout`). The client gives up one second later when no
+   * answer came at all (a stalled network), and drops that connection.
+   */
+  statementMs: number;
+  /** A transaction left open without a statement (the server's `idle_in_transaction_session_timeout`). */
+  idleInTransactionMs: number;
+}
+
+export const DEFAULT_DATABASE_TIMEOUTS: DatabaseTimeouts = {
+  connectMs: 5000,
+  statementMs: 10_000,
+  idleInTransactionMs: 60_000,
+};
+
+/** How much longer than the server's statement timeout the client waits for an answer. */
+const READ_TIMEOUT_MARGIN_MS = 1000;
 
 export interface Database<T> {
   db: Kysely<T>;
@@ -34,18 +58,40 @@ export interface Database<T> {
   close(): Promise<void>;
 }
 
-/** Opens the database of one role: its own PGlite directory, or its own schema on PostgreSQL. */
-export async function openDatabase<T>(target: DatabaseTarget): Promise<Database<T>> {
+/**
+ * Opens the database of one role: its own PGlite directory, or its own schema on PostgreSQL (the
+ * schema is created by `migrate`), after checking that it answers. On PostgreSQL, connections that die (a reset connection,
+ * `pg_terminate_backend`, a server restart or failover) are logged and replaced by new ones on
+ * demand; statements and connection attempts are bounded by `target.timeouts`.
+ */
+export async function openDatabase<T>(target: DatabaseTarget, log?: Logger): Promise<Database<T>> {
   if (target.url) {
-    const pool = new pg.Pool({
+    const timeouts = { ...DEFAULT_DATABASE_TIMEOUTS, ...target.timeouts };
+    const settings = [
+      `search_path=${target.schema}`,
+      `statement_timeout=${timeouts.statementMs}`,
+      `idle_in_transaction_session_timeout=${timeouts.idleInTransactionMs}`,
+    ];
+    const config: GuardedClientConfig & pg.PoolConfig = {
       connectionString: target.url,
       max: target.poolSize ?? 10,
-      options: `-c search_path=${target.schema}`,
-      ...(target.connectTimeoutMs ? { connectionTimeoutMillis: target.connectTimeoutMs } : {}),
-      ...(target.preparedStatements === false ? {} : { Client: PreparingClient }),
-    });
+      options: settings.map((setting) => `-c ${setting}`).join(' '),
+      connectionTimeoutMillis: timeouts.connectMs,
+      keepAlive: true,
+      readTimeoutMs: timeouts.statementMs > 0 ? timeouts.statementMs + READ_TIMEOUT_MARGIN_MS : 0,
+      Client: target.preparedStatements === false ? GuardedClient : PreparingClient,
+    };
+    const pool = new pg.Pool(config);
+    // An idle connection that dies is removed from the pool; without a listener it ends the process.
+    pool.on('error', (error) => log?.warn({ err: error }, 'database connection lost'));
     const db = new Kysely<T>({ dialect: new PostgresDialect({ pool }) });
-    await sql`create schema if not exists ${sql.id(target.schema)}`.execute(db);
+    // Reachable now, or say so at once (start-up, `edugate doctor`).
+    try {
+      await sql`select 1`.execute(db);
+    } catch (error) {
+      await db.destroy();
+      throw error;
+    }
     return { db, kind: 'postgres', schema: target.schema, close: () => db.destroy() };
   }
   const dir = target.dataDir ?? 'memory://';
@@ -64,6 +110,9 @@ export function roleDatabaseTarget(
     dataDir: string;
     databasePoolSize: number;
     databasePreparedStatements?: boolean;
+    databaseConnectTimeoutMs?: number;
+    databaseStatementTimeoutMs?: number;
+    databaseIdleInTransactionTimeoutMs?: number;
   },
   role: RoleName,
 ): DatabaseTarget {
@@ -73,6 +122,12 @@ export function roleDatabaseTarget(
         schema: `edugate_${role}`,
         poolSize: config.databasePoolSize,
         preparedStatements: config.databasePreparedStatements ?? true,
+        timeouts: {
+          connectMs: config.databaseConnectTimeoutMs ?? DEFAULT_DATABASE_TIMEOUTS.connectMs,
+          statementMs: config.databaseStatementTimeoutMs ?? DEFAULT_DATABASE_TIMEOUTS.statementMs,
+          idleInTransactionMs:
+            config.databaseIdleInTransactionTimeoutMs ?? DEFAULT_DATABASE_TIMEOUTS.idleInTransactionMs,
+        },
       }
     : { dataDir: join(config.dataDir, 'db', role), schema: 'public' };
 }

@@ -1,14 +1,27 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { type Migration, Migrator } from 'kysely/migration';
 
 export type MigrationSet = Record<string, Migration>;
 
 /**
- * Runs a role's forward-only migrations. Names sort by a numeric prefix per context
+ * The advisory lock Kysely's migrator takes on PostgreSQL. Creating the schema under it too means
+ * that nodes booting at once on an empty database do not race on `create schema` (two concurrent
+ * `create schema if not exists` can both miss the schema, and one then fails on the catalogue's
+ * unique index).
+ */
+const MIGRATION_LOCK_ID = sql.lit(BigInt('3853314791062309107'));
+
+/**
+ * Runs a role's forward-only migrations, creating its schema first when it does not exist (on
+ * PostgreSQL under the migration lock). Names sort by a numeric prefix per context
  * (0xxx platform, 1xxx county, 2xxx cloud, 3xxx workspace, 4xxx Google stand-in), so each role's
  * set is the platform set plus its own.
  */
 export async function migrate<T>(db: Kysely<T>, schema: string, ...sets: MigrationSet[]): Promise<string[]> {
+  await db.transaction().execute(async (tx) => {
+    await sql`select pg_advisory_xact_lock(${MIGRATION_LOCK_ID})`.execute(tx);
+    await sql`create schema if not exists ${sql.id(schema)}`.execute(tx);
+  });
   const migrations: MigrationSet = Object.assign({}, ...sets);
   const migrator = new Migrator({
     db: db as Kysely<unknown>,

@@ -20,6 +20,7 @@ describe.skipIf(!available)('prepared statements on PostgreSQL', () => {
     // One connection, so that every statement below runs on the same server session.
     database = await openDatabase<Tables>({ url: TEST_DATABASE_URL, schema, poolSize: 1 });
     db = database.db;
+    await sql`create schema ${sql.id(schema)}`.execute(db);
     await sql`create table notes (id int primary key, body text not null)`.execute(db);
     await db.insertInto('notes').values({ id: 1, body: '第一則' }).execute();
   });

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
+import { GuardedClient } from './client.ts';
 
 /**
  * PostgreSQL connections that run each statement as a named prepared statement, the way
@@ -43,7 +44,7 @@ function planChanged(error: unknown): boolean {
 type QueryResult = pg.QueryResult<Record<string, unknown>>;
 
 /** A `pg` client whose `query(text, values)` calls (the form Kysely uses) run prepared. */
-export class PreparingClient extends pg.Client {
+export class PreparingClient extends GuardedClient {
   #inTransaction = false;
 
   // The overloads of pg's `query` are many; Kysely only ever calls `query(text, values)`.
@@ -56,7 +57,8 @@ export class PreparingClient extends pg.Client {
   }
 
   #send(query: string | pg.QueryConfig, values?: unknown[]): Promise<QueryResult> {
-    return super.query(query as string, values) as Promise<QueryResult>;
+    const send = super.query as unknown as (...all: unknown[]) => Promise<QueryResult>;
+    return send.call(this, query, values);
   }
 
   async #run(text: string, values: unknown[]): Promise<QueryResult> {

@@ -12,6 +12,12 @@ import Fastify, {
 import helmet from 'helmet';
 import type { Logger } from 'pino';
 import { AppError } from '../errors/app-error.ts';
+import {
+  DEPENDENCY_RETRY_AFTER_SECONDS,
+  dependencyUnavailable,
+  isDependencyFailure,
+  withTimeout,
+} from '../errors/dependency.ts';
 import { type Catalogue, I18n, type Locale, negotiateLocale, type Translate } from '../i18n/i18n.ts';
 import { platformMessages } from '../i18n/platform-messages.ts';
 import { createMetrics, type RoleMetrics } from '../observability/metrics.ts';
@@ -72,8 +78,13 @@ export interface RoleAppOptions {
   /** Who may set X-Forwarded-* (`EDUGATE_TRUST_PROXY`, see proxy-trust.ts). */
   trustProxy?: TrustProxy;
   secureCookies?: boolean;
-  /** Readiness checks (e.g. the database answers); /readyz is 503 while any fails. */
+  /**
+   * Readiness checks (every dependency of the role answers, see `dependencyChecks`); /readyz is
+   * 503 while any fails or they have not all answered within `readinessTimeoutMs`.
+   */
   readiness?: Array<() => Promise<void>>;
+  /** The longest /readyz waits for its checks (default 5 s; `dependencyChecks` bound themselves sooner). */
+  readinessTimeoutMs?: number;
   /** Node process metrics (event-loop lag, heap, GC, CPU; default true). */
   processMetrics?: boolean;
   bodyLimit?: number;
@@ -181,8 +192,11 @@ export async function createRoleApp(options: RoleAppOptions): Promise<FastifyIns
       });
       serve(request, response)
         .catch((error: unknown) => {
-          app.log.error({ err: error, route }, 'unhandled error');
+          const unavailable = isDependencyFailure(error);
+          if (unavailable) app.log.warn({ err: error, route }, 'dependency unavailable');
+          else app.log.error({ err: error, route }, 'unhandled error');
           if (response.headersSent) return void response.destroy();
+          if (unavailable) return sendProtocolUnavailable(response);
           response.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
           response.end(JSON.stringify({ error: 'server_error' }));
         })
@@ -224,6 +238,8 @@ export async function createRoleApp(options: RoleAppOptions): Promise<FastifyIns
     const appError = toAppError(error);
     if (appError.status >= 500 && appError.code === 'internal') {
       request.log.error({ err: error, url: request.routeOptions.url }, 'unhandled error');
+    } else if (appError !== error && appError.code === 'overloaded') {
+      request.log.warn({ err: error, url: request.routeOptions.url }, 'dependency unavailable');
     }
     return sendError(request, reply, appError);
   });
@@ -234,8 +250,10 @@ export async function createRoleApp(options: RoleAppOptions): Promise<FastifyIns
   );
   app.get('/healthz', async () => ({ status: 'ok', role: options.role }));
   app.get('/readyz', async (_request, reply) => {
+    reply.header('cache-control', 'no-store');
     try {
-      for (const check of options.readiness ?? []) await check();
+      const checks = Promise.all((options.readiness ?? []).map((check) => check()));
+      await withTimeout(checks, options.readinessTimeoutMs ?? 5000, 'the readiness checks');
       return { status: 'ready', role: options.role };
     } catch (error) {
       return reply
@@ -251,6 +269,7 @@ export async function createRoleApp(options: RoleAppOptions): Promise<FastifyIns
 
 function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
+  if (isDependencyFailure(error)) return dependencyUnavailable();
   const e = error as { statusCode?: number; code?: string; validation?: unknown };
   if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new AppError('payload_too_large', 413);
   if (e.validation || (e.statusCode && e.statusCode >= 400 && e.statusCode < 500)) {
@@ -264,6 +283,24 @@ function wantsJson(request: FastifyRequest): boolean {
   if (accept.includes('text/html')) return false;
   return (
     accept.includes('application/json') || /^\/(api|oidc|moeresource|cncresource|admin)\b/.test(request.url)
+  );
+}
+
+/**
+ * The OAuth / OpenID Connect answer of a protocol endpoint that could not reach a dependency
+ * (RFC 6749 `temporarily_unavailable`), for requests served outside Fastify (front doors).
+ */
+export function sendProtocolUnavailable(response: ServerResponse): void {
+  response.writeHead(503, {
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': 'no-store',
+    'retry-after': String(DEPENDENCY_RETRY_AFTER_SECONDS),
+  });
+  response.end(
+    JSON.stringify({
+      error: 'temporarily_unavailable',
+      error_description: 'The service is temporarily unavailable; retry later.',
+    }),
   );
 }
 

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import nodemailer from 'nodemailer';
+import type { Logger } from 'pino';
 import type { PlatformTables } from '../database/platform-schema.ts';
 import type { JobHandler } from '../jobs/runner.ts';
 import { PermanentFailure } from '../jobs/runner.ts';
@@ -9,8 +10,23 @@ export interface MailTransport {
   close(): void;
 }
 
-export function smtpTransport(url: string): MailTransport {
-  const transporter = nodemailer.createTransport(url);
+/**
+ * Delivers over SMTP (one connection per mail). Connecting, the server's greeting and silence on
+ * the connection are each bounded by `timeoutMs`; a delivery that fails is retried by the job queue.
+ */
+export function smtpTransport(
+  url: string,
+  options: { timeoutMs?: number; log?: Logger } = {},
+): MailTransport {
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const transporter = nodemailer.createTransport({
+    url,
+    connectionTimeout: timeoutMs,
+    greetingTimeout: timeoutMs,
+    socketTimeout: timeoutMs,
+  });
+  // Deliveries get their errors; a transport-level error must not end the process.
+  transporter.on('error', (error: Error) => options.log?.warn({ err: error }, 'smtp transport error'));
   return {
     async send(message) {
       const info = await transporter.sendMail(message);

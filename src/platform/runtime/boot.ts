@@ -1,18 +1,19 @@
 import type { FastifyInstance } from 'fastify';
-import { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import { roleUrls } from '../config/load.ts';
 import type { Config } from '../config/options.ts';
-import { type Database, openDatabase, roleDatabaseTarget } from '../database/connect.ts';
+import { type Database, type DatabaseTarget, openDatabase, roleDatabaseTarget } from '../database/connect.ts';
 import { migrate } from '../database/migrations.ts';
 import { platformMigrations } from '../database/platform-migrations.ts';
 import { type PlatformTables, platformView } from '../database/platform-schema.ts';
+import { withTimeout } from '../errors/dependency.ts';
 import { DatabaseSessionStore, RedisSessionStore } from '../http/session-store.ts';
 import { JobRunner } from '../jobs/runner.ts';
 import { type MailTransport, SEND_MAIL_JOB, sendMailHandler, smtpTransport } from '../mail/index.ts';
 import { checkSealedColumns } from '../security/sealed-columns.ts';
 import { DatabaseThrottleStore, RedisThrottleStore } from '../security/throttle.ts';
+import { connectRedis, redisConnected } from './redis.ts';
 import type { RoleContext, RoleModule } from './role.ts';
 import type { Secrets } from './secrets.ts';
 
@@ -41,12 +42,16 @@ export interface RunningRole {
  */
 export async function bootRole<T>(module: RoleModule<T>, options: BootOptions): Promise<RunningRole> {
   const { config, log } = options;
-  const database =
-    options.database ?? (await openDatabase<PlatformTables>(roleDatabaseTarget(config, module.name)));
+  const roleLog = log.child({ role: module.name });
+  const target = roleDatabaseTarget(config, module.name);
+  // PostgreSQL: migrated on connections of their own (see migrateRole).
+  const separateMigration = !options.database && target.url !== undefined;
+  if (separateMigration) await migrateRole(module, target, roleLog);
+  const database = options.database ?? (await openDatabase<PlatformTables>(target, roleLog));
   const db = database.db as unknown as RoleContext<T>['db'];
   const platformDb = platformView<T>(db);
   try {
-    await migrate(db, database.schema, platformMigrations, module.migrations);
+    if (!separateMigration) await migrate(db, database.schema, platformMigrations, module.migrations);
     // A wrong EDUGATE_SECRET stops here with a message naming it, before anything is sealed anew.
     await checkSealedColumns(db, module.sealedColumns ?? [], options.secrets.secret);
   } catch (error) {
@@ -54,11 +59,19 @@ export async function bootRole<T>(module: RoleModule<T>, options: BootOptions): 
     throw error;
   }
   const redis = config.redisUrl
-    ? new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 })
+    ? connectRedis(
+        config.redisUrl,
+        { connectMs: config.redisConnectTimeoutMs, commandMs: config.redisCommandTimeoutMs },
+        roleLog,
+      )
     : undefined;
-  const roleLog = log.child({ role: module.name });
+  // Requests fail fast while Redis is unreachable: give it its connect timeout to come up first.
+  if (redis && !(await redisConnected(redis, config.redisConnectTimeoutMs))) {
+    roleLog.warn('redis is not reachable yet; requests needing it get 503 until it is');
+  }
   const jobs = new JobRunner(platformDb, roleLog, { pollMs: options.jobPollMs ?? 500 });
-  const transport = options.mailTransport ?? smtpTransport(config.smtpUrl);
+  const transport =
+    options.mailTransport ?? smtpTransport(config.smtpUrl, { timeoutMs: config.smtpTimeoutMs, log: roleLog });
   jobs.register(SEND_MAIL_JOB, sendMailHandler(platformDb, transport, config.mailFrom));
   const ctx: RoleContext<T> = {
     role: module.name,
@@ -97,9 +110,39 @@ export async function bootRole<T>(module: RoleModule<T>, options: BootOptions): 
   };
 }
 
-/** Readiness check: the role's database answers. */
-export function databaseReady(ctx: RoleContext): () => Promise<void> {
-  return async () => {
-    await sql`select 1`.execute(ctx.db);
-  };
+/**
+ * Migrates a role's database on connections of their own, without the statement timeouts of
+ * serving (a migration may build an index on a large table, or wait for another node's).
+ */
+async function migrateRole<T>(module: RoleModule<T>, target: DatabaseTarget, log: Logger): Promise<void> {
+  const database = await openDatabase(
+    { ...target, poolSize: 2, timeouts: { ...target.timeouts, statementMs: 0, idleInTransactionMs: 0 } },
+    log,
+  );
+  try {
+    await migrate(database.db, database.schema, platformMigrations, module.migrations);
+  } finally {
+    await database.close();
+  }
+}
+
+/**
+ * Readiness checks of a role: every dependency it uses answers (the database; Redis when
+ * configured), each within `readinessTimeoutMs`.
+ */
+export function dependencyChecks(ctx: RoleContext): Array<() => Promise<void>> {
+  const ms = ctx.config.readinessTimeoutMs;
+  const checks = [
+    async () => {
+      await withTimeout(sql`select 1`.execute(ctx.db), ms, 'the database');
+    },
+  ];
+  const redis = ctx.redis;
+  if (redis) {
+    checks.push(async () => {
+      if (redis.status !== 'ready') throw new Error(`redis is not connected (${redis.status})`);
+      await withTimeout(redis.ping(), ms, 'redis');
+    });
+  }
+  return checks;
 }

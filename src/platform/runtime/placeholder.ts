@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { createRoleApp, sendPage } from '../http/role-app.ts';
 import { html } from '../views/html.ts';
 import { page } from '../views/layout.ts';
-import { databaseReady } from './boot.ts';
+import { dependencyChecks } from './boot.ts';
 import type { RoleContext, RoleModule } from './role.ts';
 
 /** The app of a role that is not built yet: a clear page, never an error. */
@@ -13,7 +13,7 @@ export async function placeholderApp(
   const app = await createRoleApp({
     role: ctx.role,
     logger: ctx.log,
-    readiness: [databaseReady(ctx)],
+    readiness: dependencyChecks(ctx),
     brand: { name: module.title['zh-TW'], href: '/' },
   });
   app.get('/*', async (request, reply) => {

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { createRoleApp } from '../../../platform/http/role-app.ts';
 import { sessions } from '../../../platform/http/sessions.ts';
-import { databaseReady } from '../../../platform/runtime/boot.ts';
+import { dependencyChecks } from '../../../platform/runtime/boot.ts';
 import type { RoleContext, RoleModule } from '../../../platform/runtime/role.ts';
 import { standInCredential } from '../../provisioning/google-auth.ts';
 import { standInAdmin } from './admin.ts';
@@ -35,7 +35,7 @@ async function buildGoogleApp(ctx: Ctx): Promise<FastifyInstance> {
     role: 'google',
     logger: ctx.log,
     catalogues: [googleMessages],
-    readiness: [databaseReady(ctx as unknown as RoleContext)],
+    readiness: dependencyChecks(ctx as unknown as RoleContext),
     brand: { name: googleMessages['zh-TW']['google.brand'], href: '/' },
     trustProxy: ctx.config.trustProxy,
     secureCookies: ctx.config.secureCookies,
