@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DEMO_CLIENTS } from '../demo/seed-data.ts';
 import { openDatabase } from '../platform/database/connect.ts';
 import { migrate } from '../platform/database/migrations.ts';
 import { platformMigrations } from '../platform/database/platform-migrations.ts';
@@ -200,6 +201,50 @@ describe.runIf(services)('a county node through database and Redis faults', () =
     const after = await sessionsPage();
     expect([200, 503]).toContain(after.status);
     expect(await servedAgain(async () => ({ statusCode: (await sessionsPage()).status }))).toBeLessThan(5000);
+  });
+
+  it('OIDC endpoints answer the protocol error temporarily_unavailable while a dependency is down', async () => {
+    await redis.refuse();
+    const userinfo = await t.app.inject({
+      url: '/cyc/oidc/v1/userinfo',
+      headers: { authorization: 'Bearer an-access-token', accept: 'application/json' },
+    });
+    expect(userinfo.statusCode).toBe(503);
+    expect(userinfo.json()).toMatchObject({ error: 'temporarily_unavailable' });
+    expect(userinfo.headers['retry-after']).toBe('5');
+
+    // The authorization endpoint sends the browser back to the client with the error (RFC 6749 §4.1.2.1).
+    const { cloudAtCounty } = DEMO_CLIENTS;
+    const redirectUri = `${t.ctx.urls.cloud.replace(/\/$/, '')}${cloudAtCounty.redirectPath}`;
+    const query = new URLSearchParams({
+      client_id: cloudAtCounty.clientId,
+      redirect_uri: redirectUri,
+      response_type: 'code',
+      scope: 'openid',
+      state: 'st4te',
+    });
+    const authorize = await t.app.inject({ url: `/cyc/oidc/v1/azp?${query}` });
+    expect(authorize.statusCode).toBe(303);
+    const back = new URL(String(authorize.headers.location));
+    expect(`${back.origin}${back.pathname}`).toBe(redirectUri);
+    expect(back.searchParams.get('error')).toBe('temporarily_unavailable');
+    expect(back.searchParams.get('state')).toBe('st4te');
+
+    // The resource APIs answer likewise.
+    const resource = await t.app.inject({
+      url: '/cyc/cncresource/api/v1/guid',
+      headers: { authorization: 'Bearer an-access-token' },
+    });
+    expect(resource.statusCode).toBe(503);
+    expect(resource.json()).toMatchObject({ error: 'temporarily_unavailable' });
+    expect(resource.headers['retry-after']).toBe('5');
+    await redis.heal();
+    await servedAgain(() => t.app.inject({ url: '/readyz' }));
+    const after = await t.app.inject({
+      url: '/cyc/oidc/v1/userinfo',
+      headers: { authorization: 'Bearer an-access-token', accept: 'application/json' },
+    });
+    expect(after.statusCode).toBe(401);
   });
 
   it('a login is recorded once: each committed sign-in is one audit record and one session, whatever fails', async () => {

@@ -2,7 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { InteractionResults } from 'oidc-provider';
 import { AppError } from '../errors/app-error.ts';
-import { sendPage } from '../http/role-app.ts';
+import { isDependencyFailure } from '../errors/dependency.ts';
+import { sendPage, sendProtocolUnavailable } from '../http/role-app.ts';
 import { html } from '../views/html.ts';
 import { page } from '../views/layout.ts';
 import { oidcMessages } from './messages.ts';
@@ -49,14 +50,26 @@ export interface InteractionHandlers {
  * are Fastify routes too, for `app.inject()`.
  */
 export async function mountProtocol(app: FastifyInstance, oidc: OidcProvider): Promise<void> {
+  const issuer = new URL(oidc.issuer);
   const serve = async (raw: IncomingMessage & { originalUrl?: string }, response: ServerResponse) => {
-    await oidc.sync();
+    try {
+      await oidc.sync();
+    } catch (error) {
+      if (!isDependencyFailure(error)) throw error;
+      oidc.options.log.warn({ err: error }, 'oidc: dependency unavailable');
+      return sendProtocolUnavailable(response);
+    }
     let rest = (raw.url ?? '/').slice(oidc.routePrefix.length) || '/';
     if (rest === LOGOUT_ALIAS || rest.startsWith(`${LOGOUT_ALIAS}?`) || rest.startsWith(`${LOGOUT_ALIAS}/`)) {
       rest = OIDC_ROUTES.end_session + rest.slice(LOGOUT_ALIAS.length);
     }
     raw.originalUrl = oidc.mountPath + rest;
     raw.url = rest;
+    // URLs come from the configured issuer, never from the request's Host (see provider.ts).
+    raw.headers.host = issuer.host;
+    raw.headers['x-forwarded-host'] = issuer.host;
+    raw.headers['x-forwarded-proto'] = issuer.protocol.slice(0, -1);
+    if (!oidc.options.trustProxy) delete raw.headers['x-forwarded-for'];
     await oidc.callback(raw, response);
   };
   const protocol = `${oidc.routePrefix}/oidc/`;
@@ -152,7 +165,8 @@ export async function interactionView(
   let details: Awaited<ReturnType<OidcProvider['provider']['interactionDetails']>>;
   try {
     details = await oidc.provider.interactionDetails(request.raw, reply.raw);
-  } catch {
+  } catch (error) {
+    if (isDependencyFailure(error)) throw error;
     throw new AppError('oidc_interaction_expired', 400);
   }
   const uid = (request.params as { uid?: string }).uid;
@@ -196,7 +210,8 @@ export async function finishInteraction(
   let returnTo: string;
   try {
     returnTo = await oidc.provider.interactionResult(request.raw, reply.raw, result);
-  } catch {
+  } catch (error) {
+    if (isDependencyFailure(error)) throw error;
     throw new AppError('oidc_interaction_expired', 400);
   }
   return reply.redirect(returnTo, 303);

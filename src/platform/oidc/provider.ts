@@ -9,6 +9,7 @@ import Provider, {
   type KoaContextWithOIDC,
 } from 'oidc-provider';
 import type { Logger } from 'pino';
+import { DEPENDENCY_RETRY_AFTER_SECONDS } from '../errors/dependency.ts';
 import type { TrustProxy } from '../http/proxy-trust.ts';
 import type { I18n } from '../i18n/i18n.ts';
 import type { Brand } from '../views/layout.ts';
@@ -26,6 +27,7 @@ import { INTERACTION_PATH, OIDC_ROUTES } from './paths.ts';
 import { requestScoped } from './request-cache.ts';
 import { type OidcTables, oidcView } from './schema.ts';
 import { SecretBox } from './secret-box.ts';
+import { GuardedAdapter, protocolCall } from './unavailable.ts';
 import { ChangeVersion } from './versions.ts';
 import { html, koaPage, koaTranslator } from './views.ts';
 
@@ -259,8 +261,16 @@ export class OidcProvider {
     this.#keyFingerprint = await this.keys.fingerprint();
     this.#keysCheckedAt = Date.now();
     const provider = new Provider(this.issuer, this.#configuration(jwks));
-    provider.proxy = Boolean(this.options.trustProxy);
+    // The host and scheme of every URL oidc-provider builds (discovery, redirects, the endpoints it
+    // names) are the issuer's: `mountProtocol` sets them on each request as forwarded headers,
+    // whatever Host the request came with (and drops the client's X-Forwarded-For unless trusted).
+    provider.proxy = true;
     provider.on('server_error', (_ctx, error) => this.options.log.error({ err: error }, 'oidc server error'));
+    // `temporarily_unavailable` (a dependency is down, see unavailable.ts) tells when to retry.
+    provider.use(async (ctx, next) => {
+      await next();
+      if (ctx.status === 503) ctx.set('retry-after', String(DEPENDENCY_RETRY_AFTER_SECONDS));
+    });
     this.options.onProvider?.(provider);
     this.#provider = provider;
     this.#callback = provider.callback();
@@ -349,7 +359,8 @@ export class OidcProvider {
     const cookieBase = { httpOnly: true, sameSite: 'lax' as const, secure: options.secureCookies };
     const cookieName = `edugate_oidc_${this.tenant}`;
     return {
-      adapter: (model: string) => this.#adapter(model),
+      // Every store call and host hook below reports a dependency failure as `temporarily_unavailable`.
+      adapter: (model: string) => new GuardedAdapter(this.#adapter(model)),
       claims,
       scopes: [...this.scopes, 'offline_access'],
       clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'none'],
@@ -398,14 +409,18 @@ export class OidcProvider {
         const use = interactive ? 'interaction' : 'token';
         // oidc-provider may ask several times in one request; the host is asked once per request
         // (never across requests: a suspended account is refused by the next one).
-        const account = await requestScoped(`oidc:${this.tenant}:account:${use}:${sub}`, () =>
-          options.accounts.findAccount(sub, use),
+        const account = await protocolCall(() =>
+          requestScoped(`oidc:${this.tenant}:account:${use}:${sub}`, () =>
+            options.accounts.findAccount(sub, use),
+          ),
         );
         if (!account) return undefined;
         return {
           accountId: account.accountId,
           claims: async (claimsUse, scope, claims, rejected) => ({
-            ...(await account.claims(claimsUse, scope, claims as RequestedClaims, rejected)),
+            ...(await protocolCall(() =>
+              account.claims(claimsUse, scope, claims as RequestedClaims, rejected),
+            )),
             sub: account.accountId,
           }),
         } as Account;
@@ -414,7 +429,7 @@ export class OidcProvider {
         policy: this.#policy(),
         url: async (_ctx, interaction) => `${this.mountPath}${INTERACTION_PATH}/${interaction.uid}`,
       },
-      loadExistingGrant: async (ctx) => this.#loadExistingGrant(ctx),
+      loadExistingGrant: async (ctx) => protocolCall(() => this.#loadExistingGrant(ctx)),
       // Refresh tokens for every client allowed the grant type, as the deployed providers do (no
       // offline_access needed). Without offline_access they end with the sign-in session, and
       // logout revokes them; with it (and prompt=consent) they outlive the session.
@@ -446,11 +461,13 @@ export class OidcProvider {
         async (ctx) => {
           const accountId = ctx.oidc.session?.accountId;
           if (!accountId) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
-          const details = await custom.check({
-            accountId,
-            clientId: ctx.oidc.client?.clientId ?? '',
-            scopes: (ctx.oidc.params?.scope as string | undefined)?.split(' ') ?? [],
-          });
+          const details = await protocolCall(() =>
+            custom.check({
+              accountId,
+              clientId: ctx.oidc.client?.clientId ?? '',
+              scopes: (ctx.oidc.params?.scope as string | undefined)?.split(' ') ?? [],
+            }),
+          );
           if (!details) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
           found.set(ctx, details);
           return interactionPolicy.Check.REQUEST_PROMPT;

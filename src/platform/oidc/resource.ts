@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
+import { DEPENDENCY_RETRY_AFTER_SECONDS, isDependencyFailure } from '../errors/dependency.ts';
 import type { OidcProvider } from './provider.ts';
 import { requestScoped, withRequestCache } from './request-cache.ts';
 
@@ -102,6 +103,17 @@ export function resourceHandler(
         token = await verifyAccessToken(oidc, request, required);
       } catch (error) {
         if (error instanceof BearerError) return sendBearerError(reply, error);
+        if (isDependencyFailure(error)) {
+          request.log.warn({ err: error }, 'oidc resource: dependency unavailable');
+          return reply
+            .code(503)
+            .header('retry-after', String(DEPENDENCY_RETRY_AFTER_SECONDS))
+            .header('cache-control', 'no-store')
+            .send({
+              error: 'temporarily_unavailable',
+              error_description: 'the service is temporarily unavailable; retry later',
+            });
+        }
         throw error;
       }
       reply.header('cache-control', 'no-store');
