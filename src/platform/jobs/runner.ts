@@ -2,7 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { PlatformTables } from '../database/platform-schema.ts';
-import { type ClaimedJob, claimJobs, completeJob, failJob } from './queue.ts';
+import { isDependencyFailure } from '../errors/dependency.ts';
+import { backoffMs, type ClaimedJob, claimJobs, completeJob, failJob } from './queue.ts';
+
+/** Longest pause between two polls while they keep failing (e.g. the database is down). */
+const MAX_POLL_BACKOFF_MS = 30_000;
 
 /** Thrown by a handler to ask for a retry after a given delay (e.g. a Retry-After header). */
 export class RetryLater extends Error {
@@ -27,7 +31,12 @@ export interface JobRunnerOptions {
   leaseMs?: number;
 }
 
-/** Polls the job table and runs handlers; several runners (nodes) may poll the same table. */
+/**
+ * Polls the job table and runs handlers; several runners (nodes) may poll the same table. While
+ * polls fail (the database is unreachable), it polls less and less often (jittered exponential
+ * backoff up to 30 s) and says so once, then resumes at its normal pace with the first poll that
+ * works. A job whose outcome could not be recorded runs again once its lease has passed.
+ */
 export class JobRunner {
   readonly #db: Kysely<PlatformTables>;
   readonly #log: Logger;
@@ -40,6 +49,8 @@ export class JobRunner {
   #running = 0;
   #stopped = true;
   #idle: Promise<void> = Promise.resolve();
+  /** Polls failed in a row. */
+  #failedPolls = 0;
 
   constructor(db: Kysely<PlatformTables>, log: Logger, options: JobRunnerOptions = {}) {
     this.#db = db;
@@ -81,10 +92,31 @@ export class JobRunner {
     if (this.#stopped) return;
     this.#timer = setTimeout(() => {
       this.#idle = this.#tick()
-        .catch((error: unknown) => this.#log.error({ err: error }, 'job poll failed'))
-        .then(() => this.#schedule(this.#pollMs));
+        .then(
+          () => this.#polled(),
+          (error: unknown) => this.#pollFailed(error),
+        )
+        .then((next) => this.#schedule(next));
     }, delay);
     this.#timer.unref();
+  }
+
+  /** After a poll that worked: the delay to the next one. */
+  #polled(): number {
+    if (this.#failedPolls > 0) this.#log.info({ failedPolls: this.#failedPolls }, 'job polls work again');
+    this.#failedPolls = 0;
+    return this.#pollMs;
+  }
+
+  /** After a failed poll: logs it (a dependency outage once) and backs off. */
+  #pollFailed(error: unknown): number {
+    this.#failedPolls++;
+    const delay = backoffMs(this.#failedPolls, this.#pollMs, MAX_POLL_BACKOFF_MS);
+    if (!isDependencyFailure(error)) this.#log.error({ err: error, retryInMs: delay }, 'job poll failed');
+    else if (this.#failedPolls === 1)
+      this.#log.warn({ err: error }, 'job poll failed: a dependency is unavailable; polling less often');
+    else this.#log.debug({ err: error, retryInMs: delay }, 'job poll failed again');
+    return delay;
   }
 
   async #tick(): Promise<number> {
@@ -99,12 +131,31 @@ export class JobRunner {
     if (!handler) return;
     this.#running++;
     try {
-      await handler(job.payload, job);
-      await completeJob(this.#db, job.id, this.#worker);
-    } catch (error) {
-      const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      const permanent = error instanceof PermanentFailure;
-      const delay = error instanceof RetryLater ? error.delayMs : undefined;
+      try {
+        await handler(job.payload, job);
+      } catch (error) {
+        await this.#failed(job, error);
+        return;
+      }
+      try {
+        await completeJob(this.#db, job.id, this.#worker);
+      } catch (error) {
+        // Handlers are idempotent: the job runs again once its lease has passed.
+        this.#log.warn(
+          { err: error, job: job.id, type: job.type },
+          'job done, but its completion was not recorded',
+        );
+      }
+    } finally {
+      this.#running--;
+    }
+  }
+
+  async #failed(job: ClaimedJob, error: unknown): Promise<void> {
+    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    const permanent = error instanceof PermanentFailure;
+    const delay = error instanceof RetryLater ? error.delayMs : undefined;
+    try {
       const outcome = await failJob(
         this.#db,
         permanent ? { ...job, attempts: job.maxAttempts } : job,
@@ -116,8 +167,11 @@ export class JobRunner {
         { job: job.id, type: job.type, attempt: job.attempts, outcome, error: message },
         'job failed',
       );
-    } finally {
-      this.#running--;
+    } catch (recording) {
+      this.#log.warn(
+        { err: recording, job: job.id, type: job.type, error: message },
+        'job failed, and its failure was not recorded; it runs again after its lease',
+      );
     }
   }
 }
