@@ -239,7 +239,8 @@ export async function createRoleApp(options: RoleAppOptions): Promise<FastifyIns
     if (appError.status >= 500 && appError.code === 'internal') {
       request.log.error({ err: error, url: request.routeOptions.url }, 'unhandled error');
     } else if (appError !== error && appError.code === 'overloaded') {
-      request.log.warn({ err: error, url: request.routeOptions.url }, 'dependency unavailable');
+      // The database and Redis clients log an outage once; the 503s show in the metrics.
+      request.log.debug({ err: error, url: request.routeOptions.url }, 'dependency unavailable');
     }
     return sendError(request, reply, appError);
   });
