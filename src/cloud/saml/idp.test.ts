@@ -39,8 +39,9 @@ async function get(url: string) {
   return response;
 }
 
-async function signIn(name: string) {
-  await get(`/test/login?name=${name}`);
+/** Signs in as `name`, `ago` seconds ago (the session's sign-in time). */
+async function signIn(name: string, ago = 0) {
+  await get(`/test/login?name=${name}&at=${Date.now() - ago * 1000}`);
 }
 
 /** Follows the IdP from the AuthnRequest URL to the auto-posting form; returns its fields. */
@@ -71,8 +72,13 @@ async function trustedIdp(): Promise<TrustedIdp> {
   };
 }
 
-function nodeSp(idpCerts: string[], callbackUrl = NODE_SP.acs) {
+function nodeSp(
+  idpCerts: string[],
+  callbackUrl = NODE_SP.acs,
+  extra: { forceAuthn?: boolean; passive?: boolean } = {},
+) {
   return new SAML({
+    ...extra,
     entryPoint: `${BASE}/saml/sso`,
     issuer: NODE_SP.issuer,
     callbackUrl,
@@ -99,7 +105,9 @@ beforeAll(async () => {
   });
   app.get('/test/login', async (request) => {
     request.session.regenerate();
-    request.session.set('name', (request.query as { name: string }).name);
+    const query = request.query as { name: string; at: string };
+    request.session.set('name', query.name);
+    request.session.set('at', Number(query.at));
     return 'ok';
   });
   await samlIdp(app, {
@@ -109,9 +117,11 @@ beforeAll(async () => {
     adminToken: 'a'.repeat(32),
     async currentAccount(request) {
       const name = request.session.get<string>('name');
-      return name ? { name, email: `${name}@mail.edu.tw`, authnInstant: new Date() } : undefined;
+      const at = request.session.get<number>('at') ?? 0;
+      return name ? { name, email: `${name}@mail.edu.tw`, authnInstant: new Date(at) } : undefined;
     },
-    loginUrl: (returnTo) => `/login?return_to=${encodeURIComponent(returnTo)}`,
+    loginUrl: (returnTo, options) =>
+      `/login?return_to=${encodeURIComponent(returnTo)}${options?.fresh ? '&reauth=1' : ''}`,
     administrator: async () => undefined,
   });
   await providers.register({ entityId: 'google.com/a/go.edu.tw', acsUrls: [`${GOOGLE}/a/go.edu.tw/acs`] });
@@ -180,6 +190,75 @@ describe('an independent SP (node-saml) accepts our responses', () => {
     });
     const response = await get(await sp.getAuthorizeUrlAsync('', undefined, {}));
     expect(response.statusCode).toBe(403);
+  });
+});
+
+describe('ForceAuthn and IsPassive', () => {
+  const certs = async () => (await keys.published()).map(certificateBody);
+
+  it('ForceAuthn="true" asks for the password again despite a live session, then answers with the new sign-in', async () => {
+    cookie = '';
+    await signIn('tad0616', 600);
+    const sp = nodeSp(await certs(), NODE_SP.acs, { forceAuthn: true });
+    const url = await sp.getAuthorizeUrlAsync('', undefined, {});
+    expect(decodeURIComponent(url)).not.toBe('');
+    const first = await get(url);
+    expect(first.statusCode).toBe(303);
+    const toLogin = await get(first.headers.location as string);
+    expect(toLogin.statusCode).toBe(303);
+    expect(toLogin.headers.location).toMatch(/^\/login\?return_to=%2Fsaml%2Fsso%2Fcontinue.*&reauth=1$/);
+    expect(toLogin.body).not.toContain('SAMLResponse');
+    // The teacher types the password again: the same pending request now gets its answer.
+    const before = Date.now();
+    await signIn('tad0616');
+    const page = await get(first.headers.location as string);
+    const response = /name="SAMLResponse" value="([^"]*)"/.exec(page.body)?.[1] as string;
+    const { profile } = await sp.validatePostResponseAsync({ SAMLResponse: response });
+    expect(profile?.nameID).toBe('tad0616@mail.edu.tw');
+    const xml = Buffer.from(response, 'base64').toString('utf8');
+    const instant = Date.parse(/AuthnInstant="([^"]+)"/.exec(xml)?.[1] ?? '');
+    expect(instant).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000);
+  });
+
+  it('without ForceAuthn the live session is enough (single sign-on)', async () => {
+    cookie = '';
+    await signIn('tad0616', 600);
+    const form = await ssoForm(await nodeSp(await certs()).getAuthorizeUrlAsync('', undefined, {}));
+    expect(form.SAMLResponse).toBeDefined();
+  });
+
+  it('IsPassive="true" with nobody signed in answers Responder/NoPassive, signed, and shows no login page', async () => {
+    cookie = '';
+    const sp = nodeSp(await certs(), NODE_SP.acs, { passive: true });
+    const form = await ssoForm(await sp.getAuthorizeUrlAsync('', undefined, {}));
+    expect(form.status).toBe(200);
+    expect(form.location).toBeUndefined();
+    expect(form.action).toBe(NODE_SP.acs);
+    const xml = Buffer.from(form.SAMLResponse as string, 'base64').toString('utf8');
+    expect(xml).toMatch(
+      /<samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Responder"><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:NoPassive"\/>/,
+    );
+    expect(xml).not.toContain('Assertion');
+    // node-saml checks the signature of a NoPassive answer and reports "not signed in".
+    const result = await sp.validatePostResponseAsync({ SAMLResponse: form.SAMLResponse as string });
+    expect(result.profile).toBeNull();
+  });
+
+  it('IsPassive="true" with ForceAuthn="true" cannot ask for the password: NoPassive too', async () => {
+    cookie = '';
+    await signIn('tad0616', 600);
+    const sp = nodeSp(await certs(), NODE_SP.acs, { passive: true, forceAuthn: true });
+    const form = await ssoForm(await sp.getAuthorizeUrlAsync('', undefined, {}));
+    expect(Buffer.from(form.SAMLResponse as string, 'base64').toString('utf8')).toContain('NoPassive');
+  });
+
+  it('IsPassive="true" with a live session signs in without a page of its own', async () => {
+    cookie = '';
+    await signIn('tad0616', 600);
+    const sp = nodeSp(await certs(), NODE_SP.acs, { passive: true });
+    const form = await ssoForm(await sp.getAuthorizeUrlAsync('', undefined, {}));
+    const { profile } = await sp.validatePostResponseAsync({ SAMLResponse: form.SAMLResponse as string });
+    expect(profile?.nameID).toBe('tad0616@mail.edu.tw');
   });
 });
 

@@ -50,10 +50,11 @@ export const samlCloudExtension: CloudExtension = async (app, services) => {
       return {
         name: account.name,
         email: services.emailOf(account),
-        authnInstant: auth ? new Date(auth.time * 1000) : new Date(),
+        // Unknown sign-in time: as old as can be (never fresh enough for ForceAuthn).
+        authnInstant: new Date((auth?.time ?? 0) * 1000),
       };
     },
-    loginUrl: cloudLoginUrl,
+    loginUrl: (returnTo, options) => `${cloudLoginUrl(returnTo)}${options?.fresh ? '&reauth=1' : ''}`,
     async administrator(request) {
       const account = await currentCloudAccount(request);
       return account?.isAdmin ? account.name : undefined;

@@ -8,7 +8,13 @@ import { html } from '../../platform/views/html.ts';
 import { page } from '../../platform/views/layout.ts';
 import type { SigningKeys } from './keys.ts';
 import type { ServiceProviderRow, ServiceProviders } from './registry.ts';
-import { buildSignedResponse, idpEntity, spEntity } from './response.ts';
+import {
+  buildSignedResponse,
+  buildStatusResponse,
+  idpEntity,
+  STATUS_NO_PASSIVE,
+  spEntity,
+} from './response.ts';
 
 const PROTOCOL = 'urn:oasis:names:tc:SAML:2.0:protocol';
 const ASSERTION = 'urn:oasis:names:tc:SAML:2.0:assertion';
@@ -30,8 +36,11 @@ export interface SamlIdpDeps {
   baseUrl: string;
   /** The signed-in, active cloud account of this browser (the cloud login session), if any. */
   currentAccount(request: FastifyRequest): Promise<SamlAccount | undefined>;
-  /** Where to send a browser that must sign in first, coming back to `returnTo`. */
-  loginUrl(returnTo: string): string;
+  /**
+   * Where to send a browser that must sign in first, coming back to `returnTo`; `fresh`: the
+   * login page asks for credentials even when the browser has a live session (`ForceAuthn`).
+   */
+  loginUrl(returnTo: string, options?: { fresh?: boolean }): string;
   audit?(
     request: FastifyRequest,
     action: string,
@@ -46,6 +55,16 @@ interface Pending {
   acsUrl: string;
   relayState: string | null;
   at: number;
+  /** `ForceAuthn="true"`: only a sign-in made after the request counts. */
+  forceAuthn?: boolean;
+  /** `IsPassive="true"`: no page at all, a `NoPassive` status instead of a login. */
+  isPassive?: boolean;
+}
+
+/** An xs:boolean attribute of the AuthnRequest. */
+function flag(root: Element, name: string): boolean {
+  const value = root.getAttribute(name)?.trim();
+  return value === 'true' || value === '1';
 }
 
 export function idpUrls(baseUrl: string) {
@@ -164,7 +183,15 @@ export function ssoRoutes(app: FastifyInstance, deps: SamlIdpDeps): void {
     }
     const ref = randomBytes(12).toString('base64url');
     const pending = pendingList(request);
-    pending[ref] = { spId: sp.id, requestId, acsUrl, relayState, at: Date.now() };
+    pending[ref] = {
+      spId: sp.id,
+      requestId,
+      acsUrl,
+      relayState,
+      at: Date.now(),
+      forceAuthn: flag(root, 'ForceAuthn'),
+      isPassive: flag(root, 'IsPassive'),
+    };
     request.session.set(PENDING_KEY, pending);
     return reply.redirect(`/saml/sso/continue?r=${ref}`, 303);
   };
@@ -174,26 +201,14 @@ export function ssoRoutes(app: FastifyInstance, deps: SamlIdpDeps): void {
     receive(request, reply, 'post'),
   );
 
-  app.get('/saml/sso/continue', async (request, reply) => {
-    const ref = (request.query as { r?: unknown }).r;
-    const pending = pendingList(request);
-    const entry = typeof ref === 'string' ? pending[ref] : undefined;
-    if (!entry) throw new AppError('saml_expired', 400);
-    const account = await deps.currentAccount(request);
-    if (!account) return reply.redirect(deps.loginUrl(`/saml/sso/continue?r=${ref}`), 303);
-    const sp: ServiceProviderRow | undefined = await deps.providers.byId(entry.spId);
-    if (!sp?.enabled || !sp.acs_urls.includes(entry.acsUrl))
-      throw new AppError('saml_unknown_sp', 403, { issuer: '?' });
-    delete pending[ref as string];
-    request.session.set(PENDING_KEY, pending);
-    const nameId = sp.name_id_domain ? `${account.name}@${sp.name_id_domain}` : account.email;
-    const samlResponse = await buildSignedResponse(entityId, ssoUrl, await deps.keys.current(), {
-      sp,
-      acsUrl: entry.acsUrl,
-      inResponseTo: entry.requestId,
-      subject: { nameId, authnInstant: account.authnInstant },
-    });
-    await deps.audit?.(request, 'saml.sso', sp.entity_id, { nameId, acs: entry.acsUrl });
+  /** The auto-submitting form that carries a SAML Response to the SP's ACS. */
+  const postToAcs = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    sp: ServiceProviderRow,
+    entry: Pending,
+    samlResponse: string,
+  ) => {
     const t = request.t;
     return sendPage(
       reply,
@@ -207,6 +222,56 @@ ${entry.relayState !== null ? html`<input type="hidden" name="RelayState" value=
 <button type="submit">${t('saml.post.continue')}</button>
 </form>`,
         tail: html`<script src="/saml/post.js" defer></script>`,
+      }),
+    );
+  };
+
+  app.get('/saml/sso/continue', async (request, reply) => {
+    const ref = (request.query as { r?: unknown }).r;
+    const pending = pendingList(request);
+    const entry = typeof ref === 'string' ? pending[ref] : undefined;
+    if (!entry) throw new AppError('saml_expired', 400);
+    const sp: ServiceProviderRow | undefined = await deps.providers.byId(entry.spId);
+    if (!sp?.enabled || !sp.acs_urls.includes(entry.acsUrl))
+      throw new AppError('saml_unknown_sp', 403, { issuer: '?' });
+    const account = await deps.currentAccount(request);
+    // ForceAuthn: a session older than the request does not count (the instant has whole seconds).
+    const fresh =
+      account !== undefined &&
+      (!entry.forceAuthn || account.authnInstant.getTime() >= Math.floor(entry.at / 1000) * 1000);
+    const answer = async (build: () => Promise<string>) => {
+      delete pending[ref as string];
+      request.session.set(PENDING_KEY, pending);
+      return postToAcs(request, reply, sp, entry, await build());
+    };
+    if (!account || !fresh) {
+      if (entry.isPassive) {
+        // IsPassive: the IdP may not show a page, so it says at once that it cannot sign in.
+        await deps.audit?.(request, 'saml.no_passive', sp.entity_id, {
+          forceAuthn: entry.forceAuthn ?? false,
+        });
+        return answer(async () =>
+          buildStatusResponse(entityId, ssoUrl, await deps.keys.current(), {
+            sp,
+            acsUrl: entry.acsUrl,
+            inResponseTo: entry.requestId,
+            status: STATUS_NO_PASSIVE,
+          }),
+        );
+      }
+      return reply.redirect(
+        deps.loginUrl(`/saml/sso/continue?r=${ref}`, account ? { fresh: true } : {}),
+        303,
+      );
+    }
+    const nameId = sp.name_id_domain ? `${account.name}@${sp.name_id_domain}` : account.email;
+    await deps.audit?.(request, 'saml.sso', sp.entity_id, { nameId, acs: entry.acsUrl });
+    return answer(async () =>
+      buildSignedResponse(entityId, ssoUrl, await deps.keys.current(), {
+        sp,
+        acsUrl: entry.acsUrl,
+        inResponseTo: entry.requestId,
+        subject: { nameId, authnInstant: account.authnInstant },
       }),
     );
   });
