@@ -186,6 +186,9 @@ export const cloudMessages = defineMessages({
     'account_name.dots': '帳號的「.」不可放在結尾，也不可連續使用（電子郵件位址不接受）。',
     'account_name.reserved': '這個帳號名稱保留給系統使用，請換一個。',
     'account_name.taken': '這個帳號名稱已經有人使用了，請換一個。',
+    'account_name.google_taken':
+      '這個帳號名稱對應的 G Suite for Education（Google）帳號已經有人使用了，請換一個。',
+    'account_name.google_unknown': '目前無法確認這個名稱的 Google 帳號是否可用，請稍後再試或換一個。',
     'password.too_short': '密碼至少需要8個字元。',
     'password.too_long': '密碼太長了（最多128個字元）。',
     'password.common': '這個密碼太常見，容易被猜到，請換一個。',
@@ -395,6 +398,10 @@ export const cloudMessages = defineMessages({
       'A dot may not end the name or follow another dot (e-mail addresses do not allow it).',
     'account_name.reserved': 'This name is reserved; please choose another.',
     'account_name.taken': 'This name is already taken; please choose another.',
+    'account_name.google_taken':
+      'The G Suite for Education (Google) account of this name already belongs to someone; please choose another.',
+    'account_name.google_unknown':
+      'Whether the Google account of this name is free cannot be checked right now; please try again later or choose another.',
     'password.too_short': 'The password needs at least 8 characters.',
     'password.too_long': 'The password is too long (at most 128 characters).',
     'password.common': 'This password is too common and easy to guess; choose another.',

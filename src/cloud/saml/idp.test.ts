@@ -29,6 +29,10 @@ let app: FastifyInstance;
 let keys: SigningKeys;
 let providers: ServiceProviders;
 let cookie = '';
+/** What the workspace portal would answer: `account|domain` → the address it provisioned. */
+const links = new Map<string, string>([['teacher01|go.edu.tw', 'teacher01@go.edu.tw']]);
+let portalDown = false;
+const audits: Array<{ action: string; details: Record<string, unknown> }> = [];
 
 /** A browser: keeps the IdP session cookie across requests. */
 async function get(url: string) {
@@ -118,7 +122,15 @@ beforeAll(async () => {
     async currentAccount(request) {
       const name = request.session.get<string>('name');
       const at = request.session.get<number>('at') ?? 0;
-      return name ? { name, email: `${name}@mail.edu.tw`, authnInstant: new Date(at) } : undefined;
+      return name ? { id: name, name, email: `${name}@mail.edu.tw`, authnInstant: new Date(at) } : undefined;
+    },
+    async linkedAddress(account, domain) {
+      if (portalDown) throw new Error('workspace portal unreachable');
+      return links.get(`${account.id}|${domain}`);
+    },
+    activationUrl: 'http://workspace.test',
+    async audit(_request, action, _target, details) {
+      audits.push({ action, details });
     },
     loginUrl: (returnTo, options) =>
       `/login?return_to=${encodeURIComponent(returnTo)}${options?.fresh ? '&reauth=1' : ''}`,
@@ -293,6 +305,64 @@ describe('Google-style SP (the stand-in) and attacks', () => {
     expect(verified.nameId).toBe('teacher01@go.edu.tw');
   });
 
+  it('asserts no address the workspace did not provision for this account: a clear page, an audit record, no response', async () => {
+    // principal.office@go.edu.tw is a Google user created at Google; a teacher chose the same cloud name.
+    await signIn('principal.office');
+    audits.length = 0;
+    const { form } = await googleSignIn();
+    expect(form.status).toBe(403);
+    expect(form.SAMLResponse).toBeUndefined();
+    expect(form.body).not.toContain('SAMLResponse');
+    expect(form.body).toContain('無法以您的教育雲帳號登入 principal.office@go.edu.tw');
+    expect(form.body).toContain('http://workspace.test');
+    expect(audits).toEqual([
+      { action: 'saml.refused_unlinked', details: { domain, address: 'principal.office@go.edu.tw' } },
+    ]);
+    const english = await app.inject({
+      method: 'GET',
+      url: (await get(await startSignIn(spDb.db as never, GOOGLE, domain, await trustedIdp(), '/'))).headers
+        .location as string,
+      headers: { cookie, 'accept-language': 'en' },
+    });
+    expect(english.statusCode).toBe(403);
+    expect(english.body).toContain('You cannot sign in to principal.office@go.edu.tw');
+  });
+
+  it('IsPassive for an unlinked account answers Responder/UnknownPrincipal without a page', async () => {
+    await signIn('principal.office');
+    const sp = nodeSp((await keys.published()).map(certificateBody), NODE_SP.acs, { passive: true });
+    await providers.register({ entityId: NODE_SP.issuer, acsUrls: [NODE_SP.acs], nameIdDomain: domain });
+    try {
+      const form = await ssoForm(await sp.getAuthorizeUrlAsync('', undefined, {}));
+      const xml = Buffer.from(form.SAMLResponse as string, 'base64').toString('utf8');
+      expect(xml).toContain('urn:oasis:names:tc:SAML:2.0:status:UnknownPrincipal');
+      expect(xml).not.toContain('Assertion');
+      await expect(
+        sp.validatePostResponseAsync({ SAMLResponse: form.SAMLResponse as string }),
+      ).rejects.toThrow(/Responder/);
+    } finally {
+      await providers.register({
+        entityId: NODE_SP.issuer,
+        acsUrls: [NODE_SP.acs],
+        nameIdDomain: null,
+        wantAssertionsSigned: true,
+      });
+    }
+  });
+
+  it('when the portal cannot say, refuses with a try-later page (no guess from the name)', async () => {
+    await signIn('teacher01');
+    portalDown = true;
+    try {
+      const { form } = await googleSignIn();
+      expect(form.status).toBe(503);
+      expect(form.SAMLResponse).toBeUndefined();
+      expect(form.body).toContain('目前無法向 G Suite 啟用入口確認');
+    } finally {
+      portalDown = false;
+    }
+  });
+
   it('refuses a replayed response', async () => {
     await signIn('teacher01');
     const { idp, form } = await googleSignIn();
@@ -311,7 +381,7 @@ describe('Google-style SP (the stand-in) and attacks', () => {
   it('refuses a response signed by us but for another audience', async () => {
     await signIn('teacher01');
     const idp = await trustedIdp();
-    await providers.register({ entityId: 'google.com/a/other.edu.tw', acsUrls: [acs] });
+    await providers.register({ entityId: 'google.com/a/other.edu.tw', acsUrls: [acs], nameIdDomain: domain });
     const url = await startSignIn(spDb.db as never, GOOGLE, domain, idp, '/');
     // The same AuthnRequest, re-issued under another SP's Issuer: the IdP answers for that audience.
     const request = new URL(url);

@@ -13,6 +13,7 @@ import {
   buildStatusResponse,
   idpEntity,
   STATUS_NO_PASSIVE,
+  STATUS_UNKNOWN_PRINCIPAL,
   spEntity,
 } from './response.ts';
 
@@ -24,6 +25,8 @@ const MAX_MESSAGE = 64 * 1024;
 
 /** The signed-in person as the IdP needs it: the cloud account name and when they authenticated. */
 export interface SamlAccount {
+  /** The cloud subject (the Google user's external id when the portal provisioned it). */
+  id: string;
   name: string;
   email: string;
   authnInstant: Date;
@@ -41,6 +44,14 @@ export interface SamlIdpDeps {
    * login page asks for credentials even when the browser has a live session (`ForceAuthn`).
    */
   loginUrl(returnTo: string, options?: { fresh?: boolean }): string;
+  /**
+   * For an SP whose NameID is an address in `domain` (Google): the address the workspace portal
+   * provisioned or adopted for this account (its Google user's external id is the account id), or
+   * undefined when there is none. Throws when that cannot be known now.
+   */
+  linkedAddress(account: SamlAccount, domain: string): Promise<string | undefined>;
+  /** The workspace activation portal, named on the page that refuses an unlinked account. */
+  activationUrl?: string;
   audit?(
     request: FastifyRequest,
     action: string,
@@ -264,7 +275,45 @@ ${entry.relayState !== null ? html`<input type="hidden" name="RelayState" value=
         303,
       );
     }
-    const nameId = sp.name_id_domain ? `${account.name}@${sp.name_id_domain}` : account.email;
+    let nameId = account.email;
+    const domain = sp.name_id_domain;
+    if (domain) {
+      // An address in the SP's domain only when the workspace portal provisioned or adopted it for
+      // this very account: a cloud name equal to someone else's Google user name asserts nothing.
+      let linked: string | undefined;
+      let unknown = false;
+      try {
+        linked = await deps.linkedAddress(account, domain);
+      } catch (error) {
+        request.log.warn({ err: error, domain }, 'Google link unknown');
+        unknown = true;
+      }
+      if (!linked) {
+        await deps.audit?.(
+          request,
+          unknown ? 'saml.refused_link_unknown' : 'saml.refused_unlinked',
+          sp.entity_id,
+          { domain, address: `${account.name}@${domain}` },
+        );
+        if (entry.isPassive) {
+          return answer(async () =>
+            buildStatusResponse(entityId, ssoUrl, await deps.keys.current(), {
+              sp,
+              acsUrl: entry.acsUrl,
+              inResponseTo: entry.requestId,
+              status: STATUS_UNKNOWN_PRINCIPAL,
+            }),
+          );
+        }
+        if (unknown) throw new AppError('saml_link_unavailable', 503, { domain });
+        throw new AppError('saml_not_linked', 403, {
+          domain,
+          address: `${account.name}@${domain}`,
+          portal: deps.activationUrl ?? '',
+        });
+      }
+      nameId = linked;
+    }
     await deps.audit?.(request, 'saml.sso', sp.entity_id, { nameId, acs: entry.acsUrl });
     return answer(async () =>
       buildSignedResponse(entityId, ssoUrl, await deps.keys.current(), {
