@@ -2,12 +2,18 @@
 // address only when the workspace portal provisioned or adopted that Google user for the cloud
 // account, and a new cloud name that is someone else's Google address is refused at first login.
 // `principal.office@go.edu.tw` is made at Google (its Admin console), not by EduGate.
+import { randomUUID } from 'node:crypto';
+import { SignJWT } from 'jose';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PASSWORD } from '../../demo/seed-data.ts';
 import type { RoleContext } from '../../platform/runtime/role.ts';
+import { oidcIssuerSigningKeys } from '../../platform/security-events/index.ts';
 import { startTestDemo, type TestDemo } from '../../platform/testing/demo-harness.ts';
+import { GOOGLE_LOOKUP_PATH, GOOGLE_LOOKUP_TYP } from '../../workspace/activation/google-lookup.ts';
+import { cloudIssuer } from '../account/lifecycle.ts';
 import { hashPassword } from '../account/password-check.ts';
+import { CLOUD_TENANT } from '../oidc/provider.ts';
 import type { CloudServices } from '../services.ts';
 import { CookieBrowser, formOn, type PageResult } from '../testing/cookie-browser.ts';
 
@@ -78,7 +84,7 @@ beforeAll(async () => {
     password: 'principal-office-password',
   });
   expect(made.status).toBe(200);
-}, 120_000);
+}, 300_000);
 
 afterAll(async () => {
   await demo?.close();
@@ -182,15 +188,45 @@ describe('the SAML linking rule (demo over HTTP)', () => {
     expect(link?.domain).toBe('go.edu.tw');
   });
 
-  it("the portal answers lookups only to the cloud's signed tokens", async () => {
-    const bare = await fetch(`${demo.urls.workspace}/api/cloud/google-account`);
-    expect(bare.status).toBe(401);
-    const forged = await fetch(`${demo.urls.workspace}/api/cloud/google-account`, {
-      headers: {
-        authorization:
-          'Bearer eyJhbGciOiJIUzI1NiIsInR5cCI6ImVkdWdhdGUtZ29vZ2xlLWxvb2t1cCtqd3QifQ.eyJzdWIiOiJ4In0.c2lnbmF0dXJl',
-      },
+  it("the portal answers lookups only to the cloud's lookup tokens", async () => {
+    const url = `${demo.urls.workspace}${GOOGLE_LOOKUP_PATH}`;
+    const cloud = ctxOf('cloud');
+    const key = await oidcIssuerSigningKeys(cloud.db, cloud.secrets.secret)(CLOUD_TENANT);
+    if (!key) throw new Error('the cloud has no signing key');
+    const token = (claims: Record<string, string>, typ = GOOGLE_LOOKUP_TYP, audience = 'k12cc-workspace') =>
+      new SignJWT(claims)
+        .setProtectedHeader({ alg: key.alg, kid: key.kid, typ })
+        .setIssuer(cloudIssuer(cloud))
+        .setAudience(audience)
+        .setIssuedAt()
+        .setExpirationTime('60s')
+        .setJti(randomUUID())
+        .sign(key.key);
+    const ask = async (bearer?: string) => {
+      const response = await fetch(url, bearer ? { headers: { authorization: `Bearer ${bearer}` } } : {});
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    };
+    const teacher02 = (await cloudServices().accounts.byName('teacher02'))?.id ?? '';
+    const principal = (await cloudServices().accounts.byName('principal.office'))?.id ?? '';
+    expect(await ask(await token({ sub: teacher02 }))).toEqual({
+      status: 200,
+      body: { sub: teacher02, googleEmail: 'teacher02@go.edu.tw' },
     });
-    expect(forged.status).toBe(401);
+    // The account whose activation ended in a conflict has no address.
+    expect((await ask(await token({ sub: principal }))).body).toEqual({ sub: principal, googleEmail: null });
+    expect((await ask(await token({ google_email: PRINCIPAL }))).body).toEqual({
+      googleEmail: PRINCIPAL,
+      available: false,
+    });
+    expect((await ask(await token({ google_email: 'nobody.yet@go.edu.tw' }))).body).toEqual({
+      googleEmail: 'nobody.yet@go.edu.tw',
+      available: true,
+    });
+    // No token, an ID-token-like JWT of the same issuer and audience, another audience, a forgery.
+    expect((await ask()).status).toBe(401);
+    expect((await ask(await token({ sub: teacher02 }, 'JWT'))).status).toBe(401);
+    expect((await ask(await token({ sub: teacher02 }, GOOGLE_LOOKUP_TYP, 'school-app'))).status).toBe(401);
+    const forged = `${(await token({ sub: teacher02 })).split('.').slice(0, 2).join('.')}.c2lnbmF0dXJl`;
+    expect((await ask(forged)).status).toBe(401);
   });
 });

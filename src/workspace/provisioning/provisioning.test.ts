@@ -236,6 +236,40 @@ describe('activation against the Google stand-in', () => {
   });
 });
 
+describe('adoption', () => {
+  it('never adopts a Google user made at Google without external ids, even at the same address', async () => {
+    const profile = teacher();
+    const made = (await rig.googleAdmin('POST', '/users', {
+      primaryEmail: `${profile.username}@go.edu.tw`,
+      name: { givenName: '辦公室', familyName: '校長' },
+      password: 'principal-office-password',
+    })) as { id: string; externalIds: unknown[] };
+    expect(made.externalIds).toEqual([]);
+    await activate(profile);
+    await runJobsToCompletion(rig.workspace.ctx);
+    const row = await account(profile.sub);
+    expect(row.state).toBe('conflict');
+    expect(row.google_user_id).toBeNull();
+    const user = (await googleUsers()).find((u) => u.primaryEmail === `${profile.username}@go.edu.tw`);
+    expect(user?.externalIds).toEqual([]);
+  });
+
+  it('adopts a Google user carrying exactly this account’s external id', async () => {
+    const profile = teacher();
+    await rig.googleAdmin('POST', '/users', {
+      primaryEmail: `${profile.username}@go.edu.tw`,
+      name: { givenName: '小明', familyName: '王' },
+      password: 'x'.repeat(40),
+      hashFunction: 'SHA-1',
+      externalIds: [{ type: 'custom', customType: 'edugate-cloud-sub', value: profile.sub }],
+    });
+    await activate(profile);
+    await runJobsToCompletion(rig.workspace.ctx);
+    expect((await account(profile.sub)).state).toBe('active');
+    expect(await usersFor(profile.sub)).toHaveLength(1);
+  });
+});
+
 describe('the stand-in refuses the addresses Google refuses', () => {
   it("answers users.insert of a bad user name with Google's 400 invalid primary_user_email", async () => {
     const { directory } = createProvisioning(ctx).deps();
