@@ -1,5 +1,4 @@
 import type { FastifyInstance } from 'fastify';
-import { sql } from 'kysely';
 import { z } from 'zod';
 import { validateCloudAccountName } from '../../identity/index.ts';
 import { recordAudit } from '../../platform/audit/audit-log.ts';
@@ -56,33 +55,18 @@ export function cloudAdminRoutes(api: FastifyInstance, services: CloudServices):
     return { removed: request.params.code };
   });
 
-  // Names made before the rule had its dot clauses (`dotwalk29.`, `lin..xh`): not addresses Google
-  // accepts, so their Google activation fails. The rule's format part as a filter, then the rule.
-  api.get('/cloud/accounts/invalid-names', async () => {
-    const rows = await services.db
-      .selectFrom('cloud_accounts')
-      .select(['id', 'name', 'state', 'created_at'])
-      .where((eb) =>
-        eb.or([
-          eb(sql<string>`name`, '!~', '^[a-z][a-z0-9_.]{5,19}$'),
-          eb(sql<string>`name`, '~', '[.][.]|[.]$'),
-        ]),
-      )
-      .orderBy('name')
-      .execute();
-    return {
-      accounts: rows.map((row) => ({
-        id: row.id,
-        name: row.name,
-        email: services.emailOf(row),
-        state: row.state,
-        createdAt: row.created_at,
-        problems: validateCloudAccountName(row.name)
-          .map((v) => v.code)
-          .filter((code) => code !== 'account_name.reserved'),
-      })),
-    };
-  });
+  // Names made before the rule had its dot clauses: not addresses Google accepts.
+  api.get('/cloud/accounts/invalid-names', async () => ({
+    accounts: (await services.accounts.withInvalidNames()).map((account) => ({
+      id: account.id,
+      name: account.name,
+      email: services.emailOf(account),
+      state: account.state,
+      problems: validateCloudAccountName(account.name)
+        .map((v) => v.code)
+        .filter((code) => code !== 'account_name.reserved'),
+    })),
+  }));
 
   api.post<{ Params: { name: string; action: string } }>('/cloud/accounts/:name/:action', async (request) => {
     const { action } = request.params;
