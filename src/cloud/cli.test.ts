@@ -95,4 +95,17 @@ describe('edugate cloud (through the running cloud’s admin API)', () => {
     ]);
     expect((await run('account', 'suspend', '--name', 'nobody99')).code).toBe(1);
   });
+
+  it('lists the accounts whose names are not addresses Google accepts (made before the dot rules)', async () => {
+    for (const name of ['dotwalk29.', 'lin..xh', 'good.name1']) {
+      await cloud.services.accounts.create({ name, displayName: name, passwordHash: null });
+    }
+    const listed = await run('account', 'invalid-names');
+    expect(listed.code).toBe(0);
+    const { accounts } = JSON.parse(listed.out) as { accounts: Array<{ email: string; problems: string[] }> };
+    expect(accounts.map((a) => [a.email, a.problems])).toEqual([
+      ['dotwalk29.@mail.edu.tw', ['account_name.dots']],
+      ['lin..xh@mail.edu.tw', ['account_name.dots']],
+    ]);
+  });
 });

@@ -9,6 +9,7 @@ const USAGE = `usage:
   edugate cloud county list
   edugate cloud county enable|disable|remove --code cyc
   edugate cloud account suspend|reactivate --name NAME
+  edugate cloud account invalid-names
   edugate cloud role add --code CODE --name NAME [--description TEXT]
   edugate cloud role list
   edugate cloud role assign --code CODE --account NAME [--school SCHOOLID]`;
@@ -24,7 +25,7 @@ function need(values: Record<string, unknown>, ...names: string[]): string | und
 /** `edugate cloud …`: county connections, account suspension and custom roles of the education cloud. */
 export const cloudCommand: CliCommand = {
   usage: 'cloud county|account|role …',
-  summary: 'education cloud: county connections, account suspension, custom roles',
+  summary: 'education cloud: county connections, account suspension and invalid names, custom roles',
   async run(config, args) {
     const { values, positionals } = parseArgs({
       args,
@@ -72,6 +73,8 @@ export const cloudCommand: CliCommand = {
       case 'account reactivate':
         if (missing('name')) return 2;
         return call(config, 'POST', `/accounts/${encodeURIComponent(values.name ?? '')}/${verb}`);
+      case 'account invalid-names':
+        return call(config, 'GET', '/accounts/invalid-names');
       case 'role add':
         if (missing('code', 'name')) return 2;
         return call(config, 'POST', '/roles', {

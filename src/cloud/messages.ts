@@ -33,7 +33,7 @@ export const cloudMessages = defineMessages({
     'cloud.first.no_account.have_one': '我已經有教育雲端帳號，要連結這個縣市帳號',
     'cloud.first.name.title': '即將為您建立教育雲端帳號',
     'cloud.first.name.rules':
-      '帳號必須以小寫英文字母開頭，最短6個字元，最長20個字元，除了英、數字及_、.以外均不得使用。',
+      '帳號必須以小寫英文字母開頭，最短6個字元，最長20個字元，除了英、數字及_、.以外均不得使用；「.」不可放在結尾，也不可連續使用。',
     'cloud.first.name.dislike': '我不喜歡上面的帳號',
     'cloud.first.name.next': '下一步',
     'cloud.first.name.choose_title': '選擇您的教育雲端帳號',
@@ -183,8 +183,12 @@ export const cloudMessages = defineMessages({
     'account_name.start': '帳號必須以小寫英文字母開頭。',
     'account_name.length': '帳號長度須為6到20個字元。',
     'account_name.characters': '帳號只能使用小寫英文字母、數字、_ 及 .。',
+    'account_name.dots': '帳號的「.」不可放在結尾，也不可連續使用（電子郵件位址不接受）。',
     'account_name.reserved': '這個帳號名稱保留給系統使用，請換一個。',
     'account_name.taken': '這個帳號名稱已經有人使用了，請換一個。',
+    'account_name.google_taken':
+      '這個帳號名稱對應的 G Suite for Education（Google）帳號已經有人使用了，請換一個。',
+    'account_name.google_unknown': '目前無法確認這個名稱的 Google 帳號是否可用，請稍後再試或換一個。',
     'password.too_short': '密碼至少需要8個字元。',
     'password.too_long': '密碼太長了（最多128個字元）。',
     'password.common': '這個密碼太常見，容易被猜到，請換一個。',
@@ -229,7 +233,7 @@ export const cloudMessages = defineMessages({
       'I already have an education cloud account and want to link this county account',
     'cloud.first.name.title': 'Your education cloud account will be',
     'cloud.first.name.rules':
-      'The name starts with a lowercase letter, has 6 to 20 characters, and uses only lowercase letters, digits, _ and .',
+      'The name starts with a lowercase letter, has 6 to 20 characters, and uses only lowercase letters, digits, _ and . (a dot neither at the end nor twice in a row).',
     'cloud.first.name.dislike': 'I do not like the name above',
     'cloud.first.name.next': 'Next',
     'cloud.first.name.choose_title': 'Choose your education cloud account name',
@@ -390,8 +394,14 @@ export const cloudMessages = defineMessages({
     'account_name.start': 'The name must start with a lowercase letter.',
     'account_name.length': 'The name must have 6 to 20 characters.',
     'account_name.characters': 'Use only lowercase letters, digits, _ and . in the name.',
+    'account_name.dots':
+      'A dot may not end the name or follow another dot (e-mail addresses do not allow it).',
     'account_name.reserved': 'This name is reserved; please choose another.',
     'account_name.taken': 'This name is already taken; please choose another.',
+    'account_name.google_taken':
+      'The G Suite for Education (Google) account of this name already belongs to someone; please choose another.',
+    'account_name.google_unknown':
+      'Whether the Google account of this name is free cannot be checked right now; please try again later or choose another.',
     'password.too_short': 'The password needs at least 8 characters.',
     'password.too_long': 'The password is too long (at most 128 characters).',
     'password.common': 'This password is too common and easy to guess; choose another.',

@@ -66,6 +66,13 @@ describe.each(await testDatabases())('cloud repositories on $name', (kind) => {
     expect((await accounts.byGuidHash('g1'))?.id).toBe(a.id);
   });
 
+  it('lists the accounts whose names Google refuses (made before the dot rules)', async () => {
+    for (const name of ['dotwalk29.', 'lin..xh', 'fine.name9', 'ok_name_1']) {
+      await accounts.create({ name, displayName: name, passwordHash: null });
+    }
+    expect((await accounts.withInvalidNames()).map((a) => a.name)).toEqual(['dotwalk29.', 'lin..xh']);
+  });
+
   it('links a county identity to one account only, and refreshes its copy', async () => {
     const a = await accounts.byName('teacher01');
     const b = await accounts.create({ name: 'someone2', displayName: 'B', passwordHash: null });

@@ -31,6 +31,11 @@ export interface CloudServices {
   guidHash(guid: string): string;
   /** The cloud's OIDC provider (set when the app mounts it). */
   oidc?: OidcProvider;
+  /**
+   * Whether the Google address of a new cloud name is free (`unknown`: it cannot be checked now).
+   * Set by the SAML IdP when it asserts addresses of the workspace domain; absent: not checked.
+   */
+  googleNames?: (name: string) => Promise<'free' | 'taken' | 'unknown'>;
   /** The applications an account authorized (set once the OIDC provider is mounted). */
   grants?: AuthorizedApplications;
 }

@@ -5,6 +5,7 @@ export {
   type AccountNameViolation,
   type AccountNameViolationCode,
   accountNameBase,
+  CLOUD_ACCOUNT_NAME_PATTERN,
   isReservedAccountName,
   isValidCloudAccountName,
   normalizeAccountName,

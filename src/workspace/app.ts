@@ -11,6 +11,7 @@ import { page } from '../platform/views/layout.ts';
 import { rememberProfile, requestActivation, setCloudState } from './activation/accounts.ts';
 import { mountCloudEvents } from './activation/cloud-events.ts';
 import { CALLBACK_PATH, CloudLogin } from './activation/cloud-login.ts';
+import { mountGoogleLookup } from './activation/google-lookup.ts';
 import { workspaceMessages } from './messages.ts';
 import { ACTIVATE_JOB, RECONCILE_JOB, SYNC_JOB } from './provisioning/jobs.ts';
 import type { AccountRow } from './provisioning/provision-account.ts';
@@ -188,6 +189,8 @@ export async function buildWorkspaceApp(ctx: Ctx): Promise<FastifyInstance> {
   });
   // The same change pushed by the cloud as a security event (RFC 8935).
   await mountCloudEvents(app, ctx);
+  // The cloud's questions about Google addresses (the SAML linking rule, free names).
+  await mountGoogleLookup(app, ctx);
 
   await app.register(async (site) => {
     await site.register(sessions, {

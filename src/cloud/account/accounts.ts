@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Selectable } from 'kysely';
+import { type Selectable, sql } from 'kysely';
 import { AppError } from '../../platform/errors/app-error.ts';
 import { type CloudDb, type CloudTx, isUniqueViolation } from '../db.ts';
 import type { AccountState, CloudTables, CountySnapshot } from '../schema.ts';
@@ -124,6 +124,25 @@ export class CloudAccounts {
       .where('name', '=', name.toLowerCase())
       .executeTakeFirst();
     return row && cloudAccountFromRow(row);
+  }
+
+  /**
+   * Accounts whose names break the format part of the naming rule (SPEC §8): made before it had
+   * its dot clauses (`dotwalk29.`, `lin..xh`), they are no e-mail local part Google accepts.
+   */
+  async withInvalidNames(): Promise<CloudAccount[]> {
+    const rows = await this.#db
+      .selectFrom('cloud_accounts')
+      .selectAll()
+      .where((eb) =>
+        eb.or([
+          eb(sql<string>`name`, '!~', '^[a-z][a-z0-9_.]{5,19}$'),
+          eb(sql<string>`name`, '~', '[.][.]|[.]$'),
+        ]),
+      )
+      .orderBy('name')
+      .execute();
+    return rows.map(cloudAccountFromRow);
   }
 
   async byGuidHash(guidHash: string): Promise<CloudAccount | undefined> {

@@ -8,6 +8,7 @@ import { csrfField, notice, sendCloudPage } from '../views.ts';
 import { accountNameFromLogin, checkCloudPassword } from './password-check.ts';
 
 interface LoginBody {
+  reauth?: string;
   name?: string;
   password?: string;
   return_to?: string;
@@ -16,14 +17,14 @@ interface LoginBody {
 async function renderLogin(
   request: FastifyRequest,
   reply: FastifyReply,
-  options: { returnTo: string; name?: string; error?: string; status?: number },
+  options: { returnTo: string; name?: string; error?: string; status?: number; fresh?: boolean },
 ) {
   const t = request.t;
   const { cloud } = request.server;
   const domain = cloud.ctx.config.cloudMailDomain;
   const counties = await cloud.counties.list({ enabledOnly: true });
   const countyHref = (code: string) =>
-    `/login/county/${encodeURIComponent(code)}?return_to=${encodeURIComponent(options.returnTo)}`;
+    `/login/county/${encodeURIComponent(code)}?return_to=${encodeURIComponent(options.returnTo)}${options.fresh ? '&reauth=1' : ''}`;
   return sendCloudPage(request, reply, {
     title: t('cloud.login.title'),
     status: options.status,
@@ -35,6 +36,7 @@ ${options.error ? html`<div class="alert" role="alert"><p>${options.error}</p></
 <form method="post" action="/login">
 ${csrfField(request)}
 <input type="hidden" name="return_to" value="${options.returnTo}">
+${options.fresh ? html`<input type="hidden" name="reauth" value="1">` : ''}
 <p><label for="name">${t('cloud.login.name')}</label>
 <input type="text" id="name" name="name" autocomplete="username" autocapitalize="none" spellcheck="false" required value="${options.name ?? ''}" aria-describedby="name-hint">
 <span class="hint" id="name-hint">${t('cloud.login.name_hint', { domain: `@${domain}` })}</span></p>
@@ -67,7 +69,7 @@ export function loginRoutes(app: FastifyInstance): void {
     const returnTo = safeReturnTo(query.return_to, origin);
     // `reauth`: a client asked for a fresh sign-in (prompt=login, max_age), so no shortcut.
     if (query.reauth !== '1' && (await currentCloudAccount(request))) return reply.redirect(returnTo, 303);
-    return renderLogin(request, reply, { returnTo });
+    return renderLogin(request, reply, { returnTo, fresh: query.reauth === '1' });
   });
 
   app.post<{ Body: LoginBody }>('/login', async (request, reply) => {
@@ -85,6 +87,7 @@ export function loginRoutes(app: FastifyInstance): void {
         name: typed,
         error: request.t('cloud.login.failed'),
         status: 401,
+        fresh: body.reauth === '1',
       });
     }
     if (account.state !== 'active') {

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { validateCloudAccountName } from '../../identity/index.ts';
 import { recordAudit } from '../../platform/audit/audit-log.ts';
 import { platformView } from '../../platform/database/platform-schema.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
@@ -53,6 +54,19 @@ export function cloudAdminRoutes(api: FastifyInstance, services: CloudServices):
     await audit('county.removed', request.params.code);
     return { removed: request.params.code };
   });
+
+  // Names made before the rule had its dot clauses: not addresses Google accepts.
+  api.get('/cloud/accounts/invalid-names', async () => ({
+    accounts: (await services.accounts.withInvalidNames()).map((account) => ({
+      id: account.id,
+      name: account.name,
+      email: services.emailOf(account),
+      state: account.state,
+      problems: validateCloudAccountName(account.name)
+        .map((v) => v.code)
+        .filter((code) => code !== 'account_name.reserved'),
+    })),
+  }));
 
   api.post<{ Params: { name: string; action: string } }>('/cloud/accounts/:name/:action', async (request) => {
     const { action } = request.params;

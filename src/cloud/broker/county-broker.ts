@@ -14,6 +14,8 @@ export interface PendingCountyLogin {
   verifier: string;
   returnTo: string;
   createdAt: number;
+  /** The county was asked for a new sign-in (`prompt=login`, `max_age=0`): its `auth_time` is checked. */
+  fresh?: boolean;
 }
 
 export interface CountyLoginResult extends CountyClaims {
@@ -83,7 +85,11 @@ export class CountyBroker {
   }
 
   /** The county's authorization URL for a new login, and what to keep in the session. */
-  async start(code: string, returnTo: string): Promise<{ url: string; pending: PendingCountyLogin }> {
+  async start(
+    code: string,
+    returnTo: string,
+    options: { fresh?: boolean } = {},
+  ): Promise<{ url: string; pending: PendingCountyLogin }> {
     const { config } = await this.#configuration(code);
     const verifier = client.randomPKCECodeVerifier();
     const state = client.randomState();
@@ -96,10 +102,21 @@ export class CountyBroker {
       code_challenge_method: 'S256',
       state,
       nonce,
+      // A client asked the cloud for fresh credentials (ForceAuthn, prompt=login): a live county
+      // session must not stand in for them.
+      ...(options.fresh ? { prompt: 'login', max_age: '0' } : {}),
     });
     return {
       url: url.href,
-      pending: { county: code, state, nonce, verifier, returnTo, createdAt: Date.now() },
+      pending: {
+        county: code,
+        state,
+        nonce,
+        verifier,
+        returnTo,
+        createdAt: Date.now(),
+        ...(options.fresh ? { fresh: true } : {}),
+      },
     };
   }
 
@@ -130,6 +147,12 @@ export class CountyBroker {
     }
     const idClaims = tokens.claims();
     if (!idClaims) throw new AppError('cloud.county_login_failed', 502, { county: connection.name });
+    // A fresh sign-in was asked for: the county must have authenticated after the request (60 s of skew).
+    const authTime = typeof idClaims.auth_time === 'number' ? idClaims.auth_time : 0;
+    if (pending.fresh && authTime < Math.floor(pending.createdAt / 1000) - 60) {
+      this.#options.log.warn({ county: connection.code, authTime }, 'county sign-in not fresh');
+      throw new AppError('cloud.county_login_failed', 502, { county: connection.name });
+    }
     let userinfo: Record<string, unknown> = {};
     try {
       userinfo = await client.fetchUserInfo(config, tokens.access_token, idClaims.sub);

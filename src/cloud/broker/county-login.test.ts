@@ -335,4 +335,26 @@ describe('county login brokering and the first login', () => {
     });
     expect(ok.url.pathname).toBe('/account');
   });
+
+  it('a fresh sign-in (ForceAuthn, prompt=login) does not let a live county session stand in for it', async () => {
+    const browser = new CookieBrowser();
+    cyc.loginAs('cyc-1');
+    expect((await countyLogin(browser, 'cyc')).url.pathname).toBe('/account');
+    // The cloud login asked for fresh credentials offers the counties with the same demand…
+    const login = await browser.follow(`${cloud.url}/login?return_to=%2Faccount&reauth=1`);
+    expect(login.text).toContain('href="/login/county/cyc?return_to=%2Faccount&amp;reauth=1"');
+    // …and the county is asked for a new sign-in, not its session.
+    const toCounty = await browser.follow(`${cloud.url}/login/county/cyc?return_to=%2Faccount&reauth=1`, {
+      stopBefore: cyc.issuer,
+    });
+    expect(toCounty.url.searchParams.get('prompt')).toBe('login');
+    expect(toCounty.url.searchParams.get('max_age')).toBe('0');
+    const back = await browser.follow(toCounty.url);
+    expect(back.url.pathname).toBe('/account');
+    // Without the demand, the county session is enough (single sign-on) and no prompt is sent.
+    const plain = await browser.follow(`${cloud.url}/login/county/cyc?return_to=%2Faccount`, {
+      stopBefore: cyc.issuer,
+    });
+    expect(plain.url.searchParams.get('prompt')).toBeNull();
+  });
 });

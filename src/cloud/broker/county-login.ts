@@ -59,8 +59,11 @@ export function countyLoginRoutes(app: FastifyInstance): void {
   const origin = cloud.ctx.urls.cloud;
 
   app.get<{ Params: { code: string } }>('/login/county/:code', async (request, reply) => {
-    const returnTo = safeReturnTo((request.query as Record<string, unknown>).return_to, origin);
-    const { url, pending } = await cloud.broker.start(request.params.code, returnTo);
+    const query = request.query as Record<string, unknown>;
+    const returnTo = safeReturnTo(query.return_to, origin);
+    const { url, pending } = await cloud.broker.start(request.params.code, returnTo, {
+      fresh: query.reauth === '1',
+    });
     const now = Date.now();
     const kept = (request.session.get<PendingCountyLogin[]>(PENDING_KEY) ?? []).filter(
       (p) => now - p.createdAt < PENDING_TTL_MS,

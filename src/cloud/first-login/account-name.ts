@@ -6,7 +6,10 @@ import type { LoginFlow } from './flows.ts';
 export async function suggestionsFor(services: CloudServices, flow: LoginFlow, count = 5): Promise<string[]> {
   return suggestAccountNames(
     { username: flow.snapshot.username ?? undefined, email: flow.snapshot.email ?? undefined },
-    (name) => services.accounts.isNameTaken(name),
+    async (name) =>
+      (await services.accounts.isNameTaken(name)) ||
+      // Never suggest a name whose Google address is someone else's (or cannot be checked now).
+      ((await services.googleNames?.(name)) ?? 'free') !== 'free',
     count,
   );
 }
@@ -17,11 +20,20 @@ export interface NameCheck {
   problems: string[];
 }
 
-/** Every rule of SPEC §2 plus uniqueness, on the normalized name. */
+/**
+ * Every rule of SPEC §2 and §8 plus uniqueness, on the normalized name: free in the cloud, and its
+ * Google address not someone else's. When the workspace portal cannot say, the name is refused
+ * for now (a name chosen blind could be a Google user's that the account can never use).
+ */
 export async function checkAccountName(services: CloudServices, input: string): Promise<NameCheck> {
   const name = normalizeAccountName(input.slice(0, 100));
   const problems: string[] = validateCloudAccountName(name).map((v) => v.code);
   if (problems.length === 0 && (await services.accounts.isNameTaken(name)))
     problems.push('account_name.taken');
+  if (problems.length === 0) {
+    const google = (await services.googleNames?.(name)) ?? 'free';
+    if (google === 'taken') problems.push('account_name.google_taken');
+    if (google === 'unknown') problems.push('account_name.google_unknown');
+  }
   return { name, problems };
 }

@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { CLOUD_ACCOUNT_NAME_PATTERN } from '../../identity/index.ts';
 import { html, type SafeHtml } from '../../platform/views/html.ts';
 import type { CloudAccount } from '../account/accounts.ts';
 import { csrfField, sendCloudPage, violations } from '../views.ts';
@@ -74,7 +75,7 @@ ${violations(request, options.problems)}
 <form method="post" action="/first-login/name" id="choose-name">${csrfField(request)}${flowField(flow)}
 <p><label for="name">${t('cloud.first.name.label')}</label>
 <input type="text" id="name" name="name" value="${options.value}" required minlength="6" maxlength="20"
- pattern="[a-z][a-z0-9_.]{5,19}" autocomplete="off" autocapitalize="none" spellcheck="false"
+ pattern="${CLOUD_ACCOUNT_NAME_PATTERN}" autocomplete="off" autocapitalize="none" spellcheck="false"
  aria-describedby="name-rules name-status" ${invalid ? html`aria-invalid="true"` : ''}
  data-check-url="${flowUrl(flow, '/first-login/name-check')}" data-checking="${t('cloud.first.name.checking')}">${domainOf(request)}</p>
 <p class="hint" id="name-rules">${t('cloud.first.name.rules')}</p>

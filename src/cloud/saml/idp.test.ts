@@ -29,6 +29,10 @@ let app: FastifyInstance;
 let keys: SigningKeys;
 let providers: ServiceProviders;
 let cookie = '';
+/** What the workspace portal would answer: `account|domain` → the address it provisioned. */
+const links = new Map<string, string>([['teacher01|go.edu.tw', 'teacher01@go.edu.tw']]);
+let portalDown = false;
+const audits: Array<{ action: string; details: Record<string, unknown> }> = [];
 
 /** A browser: keeps the IdP session cookie across requests. */
 async function get(url: string) {
@@ -39,8 +43,9 @@ async function get(url: string) {
   return response;
 }
 
-async function signIn(name: string) {
-  await get(`/test/login?name=${name}`);
+/** Signs in as `name`, `ago` seconds ago (the session's sign-in time). */
+async function signIn(name: string, ago = 0) {
+  await get(`/test/login?name=${name}&at=${Date.now() - ago * 1000}`);
 }
 
 /** Follows the IdP from the AuthnRequest URL to the auto-posting form; returns its fields. */
@@ -71,8 +76,13 @@ async function trustedIdp(): Promise<TrustedIdp> {
   };
 }
 
-function nodeSp(idpCerts: string[], callbackUrl = NODE_SP.acs) {
+function nodeSp(
+  idpCerts: string[],
+  callbackUrl = NODE_SP.acs,
+  extra: { forceAuthn?: boolean; passive?: boolean } = {},
+) {
   return new SAML({
+    ...extra,
     entryPoint: `${BASE}/saml/sso`,
     issuer: NODE_SP.issuer,
     callbackUrl,
@@ -99,7 +109,9 @@ beforeAll(async () => {
   });
   app.get('/test/login', async (request) => {
     request.session.regenerate();
-    request.session.set('name', (request.query as { name: string }).name);
+    const query = request.query as { name: string; at: string };
+    request.session.set('name', query.name);
+    request.session.set('at', Number(query.at));
     return 'ok';
   });
   await samlIdp(app, {
@@ -109,9 +121,19 @@ beforeAll(async () => {
     adminToken: 'a'.repeat(32),
     async currentAccount(request) {
       const name = request.session.get<string>('name');
-      return name ? { name, email: `${name}@mail.edu.tw`, authnInstant: new Date() } : undefined;
+      const at = request.session.get<number>('at') ?? 0;
+      return name ? { id: name, name, email: `${name}@mail.edu.tw`, authnInstant: new Date(at) } : undefined;
     },
-    loginUrl: (returnTo) => `/login?return_to=${encodeURIComponent(returnTo)}`,
+    async linkedAddress(account, domain) {
+      if (portalDown) throw new Error('workspace portal unreachable');
+      return links.get(`${account.id}|${domain}`);
+    },
+    activationUrl: 'http://workspace.test',
+    async audit(_request, action, _target, details) {
+      audits.push({ action, details });
+    },
+    loginUrl: (returnTo, options) =>
+      `/login?return_to=${encodeURIComponent(returnTo)}${options?.fresh ? '&reauth=1' : ''}`,
     administrator: async () => undefined,
   });
   await providers.register({ entityId: 'google.com/a/go.edu.tw', acsUrls: [`${GOOGLE}/a/go.edu.tw/acs`] });
@@ -183,6 +205,75 @@ describe('an independent SP (node-saml) accepts our responses', () => {
   });
 });
 
+describe('ForceAuthn and IsPassive', () => {
+  const certs = async () => (await keys.published()).map(certificateBody);
+
+  it('ForceAuthn="true" asks for the password again despite a live session, then answers with the new sign-in', async () => {
+    cookie = '';
+    await signIn('tad0616', 600);
+    const sp = nodeSp(await certs(), NODE_SP.acs, { forceAuthn: true });
+    const url = await sp.getAuthorizeUrlAsync('', undefined, {});
+    expect(decodeURIComponent(url)).not.toBe('');
+    const first = await get(url);
+    expect(first.statusCode).toBe(303);
+    const toLogin = await get(first.headers.location as string);
+    expect(toLogin.statusCode).toBe(303);
+    expect(toLogin.headers.location).toMatch(/^\/login\?return_to=%2Fsaml%2Fsso%2Fcontinue.*&reauth=1$/);
+    expect(toLogin.body).not.toContain('SAMLResponse');
+    // The teacher types the password again: the same pending request now gets its answer.
+    const before = Date.now();
+    await signIn('tad0616');
+    const page = await get(first.headers.location as string);
+    const response = /name="SAMLResponse" value="([^"]*)"/.exec(page.body)?.[1] as string;
+    const { profile } = await sp.validatePostResponseAsync({ SAMLResponse: response });
+    expect(profile?.nameID).toBe('tad0616@mail.edu.tw');
+    const xml = Buffer.from(response, 'base64').toString('utf8');
+    const instant = Date.parse(/AuthnInstant="([^"]+)"/.exec(xml)?.[1] ?? '');
+    expect(instant).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000);
+  });
+
+  it('without ForceAuthn the live session is enough (single sign-on)', async () => {
+    cookie = '';
+    await signIn('tad0616', 600);
+    const form = await ssoForm(await nodeSp(await certs()).getAuthorizeUrlAsync('', undefined, {}));
+    expect(form.SAMLResponse).toBeDefined();
+  });
+
+  it('IsPassive="true" with nobody signed in answers Responder/NoPassive, signed, and shows no login page', async () => {
+    cookie = '';
+    const sp = nodeSp(await certs(), NODE_SP.acs, { passive: true });
+    const form = await ssoForm(await sp.getAuthorizeUrlAsync('', undefined, {}));
+    expect(form.status).toBe(200);
+    expect(form.location).toBeUndefined();
+    expect(form.action).toBe(NODE_SP.acs);
+    const xml = Buffer.from(form.SAMLResponse as string, 'base64').toString('utf8');
+    expect(xml).toMatch(
+      /<samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Responder"><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:NoPassive"\/>/,
+    );
+    expect(xml).not.toContain('Assertion');
+    // node-saml checks the signature of a NoPassive answer and reports "not signed in".
+    const result = await sp.validatePostResponseAsync({ SAMLResponse: form.SAMLResponse as string });
+    expect(result.profile).toBeNull();
+  });
+
+  it('IsPassive="true" with ForceAuthn="true" cannot ask for the password: NoPassive too', async () => {
+    cookie = '';
+    await signIn('tad0616', 600);
+    const sp = nodeSp(await certs(), NODE_SP.acs, { passive: true, forceAuthn: true });
+    const form = await ssoForm(await sp.getAuthorizeUrlAsync('', undefined, {}));
+    expect(Buffer.from(form.SAMLResponse as string, 'base64').toString('utf8')).toContain('NoPassive');
+  });
+
+  it('IsPassive="true" with a live session signs in without a page of its own', async () => {
+    cookie = '';
+    await signIn('tad0616', 600);
+    const sp = nodeSp(await certs(), NODE_SP.acs, { passive: true });
+    const form = await ssoForm(await sp.getAuthorizeUrlAsync('', undefined, {}));
+    const { profile } = await sp.validatePostResponseAsync({ SAMLResponse: form.SAMLResponse as string });
+    expect(profile?.nameID).toBe('tad0616@mail.edu.tw');
+  });
+});
+
 describe('Google-style SP (the stand-in) and attacks', () => {
   const domain = 'go.edu.tw';
   const acs = `${GOOGLE}/a/${domain}/acs`;
@@ -214,6 +305,64 @@ describe('Google-style SP (the stand-in) and attacks', () => {
     expect(verified.nameId).toBe('teacher01@go.edu.tw');
   });
 
+  it('asserts no address the workspace did not provision for this account: a clear page, an audit record, no response', async () => {
+    // principal.office@go.edu.tw is a Google user created at Google; a teacher chose the same cloud name.
+    await signIn('principal.office');
+    audits.length = 0;
+    const { form } = await googleSignIn();
+    expect(form.status).toBe(403);
+    expect(form.SAMLResponse).toBeUndefined();
+    expect(form.body).not.toContain('SAMLResponse');
+    expect(form.body).toContain('無法以您的教育雲帳號登入 principal.office@go.edu.tw');
+    expect(form.body).toContain('http://workspace.test');
+    expect(audits).toEqual([
+      { action: 'saml.refused_unlinked', details: { domain, address: 'principal.office@go.edu.tw' } },
+    ]);
+    const english = await app.inject({
+      method: 'GET',
+      url: (await get(await startSignIn(spDb.db as never, GOOGLE, domain, await trustedIdp(), '/'))).headers
+        .location as string,
+      headers: { cookie, 'accept-language': 'en' },
+    });
+    expect(english.statusCode).toBe(403);
+    expect(english.body).toContain('You cannot sign in to principal.office@go.edu.tw');
+  });
+
+  it('IsPassive for an unlinked account answers Responder/UnknownPrincipal without a page', async () => {
+    await signIn('principal.office');
+    const sp = nodeSp((await keys.published()).map(certificateBody), NODE_SP.acs, { passive: true });
+    await providers.register({ entityId: NODE_SP.issuer, acsUrls: [NODE_SP.acs], nameIdDomain: domain });
+    try {
+      const form = await ssoForm(await sp.getAuthorizeUrlAsync('', undefined, {}));
+      const xml = Buffer.from(form.SAMLResponse as string, 'base64').toString('utf8');
+      expect(xml).toContain('urn:oasis:names:tc:SAML:2.0:status:UnknownPrincipal');
+      expect(xml).not.toContain('Assertion');
+      await expect(
+        sp.validatePostResponseAsync({ SAMLResponse: form.SAMLResponse as string }),
+      ).rejects.toThrow(/Responder/);
+    } finally {
+      await providers.register({
+        entityId: NODE_SP.issuer,
+        acsUrls: [NODE_SP.acs],
+        nameIdDomain: null,
+        wantAssertionsSigned: true,
+      });
+    }
+  });
+
+  it('when the portal cannot say, refuses with a try-later page (no guess from the name)', async () => {
+    await signIn('teacher01');
+    portalDown = true;
+    try {
+      const { form } = await googleSignIn();
+      expect(form.status).toBe(503);
+      expect(form.SAMLResponse).toBeUndefined();
+      expect(form.body).toContain('目前無法向 G Suite 啟用入口確認');
+    } finally {
+      portalDown = false;
+    }
+  });
+
   it('refuses a replayed response', async () => {
     await signIn('teacher01');
     const { idp, form } = await googleSignIn();
@@ -232,7 +381,7 @@ describe('Google-style SP (the stand-in) and attacks', () => {
   it('refuses a response signed by us but for another audience', async () => {
     await signIn('teacher01');
     const idp = await trustedIdp();
-    await providers.register({ entityId: 'google.com/a/other.edu.tw', acsUrls: [acs] });
+    await providers.register({ entityId: 'google.com/a/other.edu.tw', acsUrls: [acs], nameIdDomain: domain });
     const url = await startSignIn(spDb.db as never, GOOGLE, domain, idp, '/');
     // The same AuthnRequest, re-issued under another SP's Issuer: the IdP answers for that audience.
     const request = new URL(url);

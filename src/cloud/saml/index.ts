@@ -1,9 +1,14 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { DEMO_CLIENTS } from '../../demo/seed-data.ts';
 import { recordAudit } from '../../platform/audit/audit-log.ts';
 import { adminApi } from '../../platform/http/admin-api.ts';
+import { oidcIssuerSigningKeys } from '../../platform/security-events/index.ts';
+import { cloudIssuer } from '../account/lifecycle.ts';
 import type { CloudExtension } from '../app.ts';
+import { CLOUD_TENANT } from '../oidc/provider.ts';
 import { cloudAuthentication, cloudLoginUrl, currentCloudAccount } from '../session.ts';
 import { samlAdminApi, samlConsole } from './admin.ts';
+import { GoogleAccounts, WorkspaceUnavailable } from './google-accounts.ts';
 import { type SamlDb, SigningKeys } from './keys.ts';
 import { samlMessages } from './messages.ts';
 import { ServiceProviders } from './registry.ts';
@@ -38,9 +43,35 @@ export const samlCloudExtension: CloudExtension = async (app, services) => {
     const account = await currentCloudAccount(request);
     await recordAudit(db, { actor: account?.name ?? 'anonymous', action, target, ip: request.ip, details });
   };
+  const providers = new ServiceProviders(db);
+  const signingKeys = oidcIssuerSigningKeys(ctx.db, ctx.secrets.secret);
+  const google = new GoogleAccounts({
+    db,
+    log: ctx.log.child({ component: 'google-accounts' }),
+    issuer: cloudIssuer(ctx),
+    audience: ctx.config.workspaceClientId ?? DEMO_CLIENTS.workspaceAtCloud.clientId,
+    workspaceUrl: ctx.urls.workspace,
+    signingKey: () => signingKeys(CLOUD_TENANT),
+  });
+  // A new cloud name must not be someone else's Google address, as soon as the IdP asserts
+  // addresses of the workspace domain to a service provider.
+  services.googleNames = async (name) => {
+    const domain = ctx.config.workspaceDomain.toLowerCase();
+    const asserted = (await providers.list()).some((sp) => sp.enabled && sp.name_id_domain === domain);
+    if (!asserted) return 'free';
+    try {
+      return (await google.addressAvailable(`${name}@${domain}`)) ? 'free' : 'taken';
+    } catch (error) {
+      if (!(error instanceof WorkspaceUnavailable)) throw error;
+      ctx.log.warn({ err: error.message, name }, 'Google address of a new cloud name cannot be checked');
+      return 'unknown';
+    }
+  };
   await samlIdp(app, {
     keys: new SigningKeys(db, ctx.secrets.secret, 'EduGate education cloud'),
-    providers: new ServiceProviders(db),
+    providers,
+    linkedAddress: (account, domain) => google.linkedAddress(account.id, domain),
+    activationUrl: ctx.urls.workspace,
     baseUrl: ctx.urls.cloud,
     adminToken: ctx.secrets.adminToken,
     async currentAccount(request) {
@@ -48,12 +79,14 @@ export const samlCloudExtension: CloudExtension = async (app, services) => {
       if (!account) return undefined;
       const auth = cloudAuthentication(request);
       return {
+        id: account.id,
         name: account.name,
         email: services.emailOf(account),
-        authnInstant: auth ? new Date(auth.time * 1000) : new Date(),
+        // Unknown sign-in time: as old as can be (never fresh enough for ForceAuthn).
+        authnInstant: new Date((auth?.time ?? 0) * 1000),
       };
     },
-    loginUrl: cloudLoginUrl,
+    loginUrl: (returnTo, options) => `${cloudLoginUrl(returnTo)}${options?.fresh ? '&reauth=1' : ''}`,
     async administrator(request) {
       const account = await currentCloudAccount(request);
       return account?.isAdmin ? account.name : undefined;

@@ -10,6 +10,10 @@ export const samlMessages = defineMessages({
     'error.saml_acs_not_registered': '此服務要求將登入結果送到未註冊的位址，已拒絕。',
     'error.saml_wrong_destination': '單一登入要求不是送給教育雲的。',
     'error.saml_expired': '登入要求已過期，請回到原服務重新登入。',
+    'error.saml_not_linked':
+      '無法以您的教育雲帳號登入 {address}：這個 Google 帳號不是由 G Suite 啟用入口為您的教育雲帳號建立或連結的（可能尚未啟用，或此位址屬於其他人）。請先到 G Suite 啟用入口 {portal} 啟用；若位址已被他人使用，請聯絡管理者。',
+    'error.saml_link_unavailable':
+      '目前無法向 G Suite 啟用入口確認您在 {domain} 的 Google 帳號，請稍後再試。',
     'saml.admin.title': 'SAML 服務提供者',
     'saml.admin.idp': '身分提供者（IdP）',
     'saml.admin.metadata': '中繼資料（metadata）',
@@ -20,7 +24,7 @@ export const samlMessages = defineMessages({
     'saml.admin.entity': 'Entity ID（Issuer）',
     'saml.admin.acs': 'ACS 網址',
     'saml.admin.nameid': 'NameID',
-    'saml.admin.nameid_domain': '帳號名稱@{domain}',
+    'saml.admin.nameid_domain': 'G Suite 啟用入口為該帳號建立或連結的 {domain} 位址',
     'saml.admin.nameid_email': '教育雲電子郵件',
     'saml.admin.remove': '移除',
     'saml.admin.add': '新增服務提供者',
@@ -44,6 +48,10 @@ export const samlMessages = defineMessages({
       'The service asked for the result to go to an address that is not registered; refused.',
     'error.saml_wrong_destination': 'This single sign-on request was not addressed to the education cloud.',
     'error.saml_expired': 'The sign-in request has expired. Go back to the service and sign in again.',
+    'error.saml_not_linked':
+      'You cannot sign in to {address} with your education cloud account: the activation portal did not create or link this Google account for your cloud account (it is not activated yet, or the address belongs to someone else). Activate it first at the G Suite activation portal {portal}; if the address is taken by someone else, contact the administrator.',
+    'error.saml_link_unavailable':
+      'Your Google account in {domain} cannot be confirmed with the G Suite activation portal right now. Please try again later.',
     'saml.admin.title': 'SAML service providers',
     'saml.admin.idp': 'Identity provider (IdP)',
     'saml.admin.metadata': 'Metadata',
@@ -54,7 +62,7 @@ export const samlMessages = defineMessages({
     'saml.admin.entity': 'Entity ID (Issuer)',
     'saml.admin.acs': 'ACS URL',
     'saml.admin.nameid': 'NameID',
-    'saml.admin.nameid_domain': 'account name@{domain}',
+    'saml.admin.nameid_domain': 'the {domain} address the activation portal made or linked for the account',
     'saml.admin.nameid_email': 'cloud email address',
     'saml.admin.remove': 'Remove',
     'saml.admin.add': 'Add a service provider',

@@ -32,4 +32,17 @@ export const samlMigrations: MigrationSet = {
       );
     },
   },
+  // The Google address the workspace portal last confirmed for an account (the SAML linking rule).
+  '2110_saml_google_links': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('saml_google_links')
+        .addColumn('account_id', 'text', (c) => c.notNull())
+        .addColumn('domain', 'text', (c) => c.notNull())
+        .addColumn('google_email', 'text', (c) => c.notNull())
+        .addColumn('confirmed_at', 'timestamptz', (c) => c.notNull())
+        .addPrimaryKeyConstraint('saml_google_links_pk', ['account_id', 'domain'])
+        .execute();
+    },
+  },
 };

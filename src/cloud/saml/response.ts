@@ -58,6 +58,50 @@ export function spEntity(sp: ServiceProviderRow, acsUrl: string) {
   });
 }
 
+/** SAML status codes of a Response that carries no assertion (SAML core §3.2.2.2). */
+export const STATUS_RESPONDER = 'urn:oasis:names:tc:SAML:2.0:status:Responder';
+export const STATUS_NO_PASSIVE = 'urn:oasis:names:tc:SAML:2.0:status:NoPassive';
+export const STATUS_UNKNOWN_PRINCIPAL = 'urn:oasis:names:tc:SAML:2.0:status:UnknownPrincipal';
+
+export interface StatusRequest {
+  sp: ServiceProviderRow;
+  acsUrl: string;
+  inResponseTo: string;
+  /** The second-level status under `Responder`. */
+  status: string;
+  message?: string;
+}
+
+/**
+ * A signed `<Response>` without an assertion: top-level status `Responder` with the given
+ * second-level status (`NoPassive` for an `IsPassive` request nobody is signed in for).
+ */
+export async function buildStatusResponse(
+  idpEntityId: string,
+  ssoUrl: string,
+  key: SigningKey,
+  request: StatusRequest,
+): Promise<string> {
+  const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const responseId = id();
+  const { sp, acsUrl, inResponseTo, status, message } = request;
+  const document =
+    `<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="${responseId}" Version="2.0" IssueInstant="${iso(new Date())}" Destination="${xml(acsUrl)}" InResponseTo="${xml(inResponseTo)}">` +
+    `<saml:Issuer>${xml(idpEntityId)}</saml:Issuer>` +
+    `<samlp:Status><samlp:StatusCode Value="${STATUS_RESPONDER}"><samlp:StatusCode Value="${xml(status)}"/></samlp:StatusCode>` +
+    `${message ? `<samlp:StatusMessage>${xml(message)}</samlp:StatusMessage>` : ''}</samlp:Status>` +
+    `</samlp:Response>`;
+  // Only the message is signed: there is no assertion to sign, whatever the SP asks for assertions.
+  const result = await idpEntity(idpEntityId, ssoUrl, key, []).createLoginResponse(
+    spEntity({ ...sp, want_assertions_signed: false }, acsUrl),
+    { extract: { request: { id: inResponseTo } } },
+    'post',
+    {},
+    { customTagReplacement: () => ({ id: responseId, context: document }) },
+  );
+  return result.context;
+}
+
 /**
  * One signed `<Response>` (and, when the SP asks for it, a signed assertion too): unencrypted,
  * NameID exactly as given, Destination and Recipient the ACS, Audience the SP's entity ID,

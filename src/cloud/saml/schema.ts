@@ -29,4 +29,14 @@ export interface SamlTables {
     created_at: Generated<Date>;
     retired_at: Timestamp | null;
   };
+  /**
+   * The Google address the workspace portal provisioned or adopted for a cloud account (external id
+   * = the account id), as it last confirmed it; used only while the portal cannot be asked.
+   */
+  saml_google_links: {
+    account_id: string;
+    domain: string;
+    google_email: string;
+    confirmed_at: Timestamp;
+  };
 }

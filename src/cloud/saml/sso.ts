@@ -8,7 +8,14 @@ import { html } from '../../platform/views/html.ts';
 import { page } from '../../platform/views/layout.ts';
 import type { SigningKeys } from './keys.ts';
 import type { ServiceProviderRow, ServiceProviders } from './registry.ts';
-import { buildSignedResponse, idpEntity, spEntity } from './response.ts';
+import {
+  buildSignedResponse,
+  buildStatusResponse,
+  idpEntity,
+  STATUS_NO_PASSIVE,
+  STATUS_UNKNOWN_PRINCIPAL,
+  spEntity,
+} from './response.ts';
 
 const PROTOCOL = 'urn:oasis:names:tc:SAML:2.0:protocol';
 const ASSERTION = 'urn:oasis:names:tc:SAML:2.0:assertion';
@@ -18,6 +25,8 @@ const MAX_MESSAGE = 64 * 1024;
 
 /** The signed-in person as the IdP needs it: the cloud account name and when they authenticated. */
 export interface SamlAccount {
+  /** The cloud subject (the Google user's external id when the portal provisioned it). */
+  id: string;
   name: string;
   email: string;
   authnInstant: Date;
@@ -30,8 +39,19 @@ export interface SamlIdpDeps {
   baseUrl: string;
   /** The signed-in, active cloud account of this browser (the cloud login session), if any. */
   currentAccount(request: FastifyRequest): Promise<SamlAccount | undefined>;
-  /** Where to send a browser that must sign in first, coming back to `returnTo`. */
-  loginUrl(returnTo: string): string;
+  /**
+   * Where to send a browser that must sign in first, coming back to `returnTo`; `fresh`: the
+   * login page asks for credentials even when the browser has a live session (`ForceAuthn`).
+   */
+  loginUrl(returnTo: string, options?: { fresh?: boolean }): string;
+  /**
+   * For an SP whose NameID is an address in `domain` (Google): the address the workspace portal
+   * provisioned or adopted for this account (its Google user's external id is the account id), or
+   * undefined when there is none. Throws when that cannot be known now.
+   */
+  linkedAddress(account: SamlAccount, domain: string): Promise<string | undefined>;
+  /** The workspace activation portal, named on the page that refuses an unlinked account. */
+  activationUrl?: string;
   audit?(
     request: FastifyRequest,
     action: string,
@@ -46,6 +66,16 @@ interface Pending {
   acsUrl: string;
   relayState: string | null;
   at: number;
+  /** `ForceAuthn="true"`: only a sign-in made after the request counts. */
+  forceAuthn?: boolean;
+  /** `IsPassive="true"`: no page at all, a `NoPassive` status instead of a login. */
+  isPassive?: boolean;
+}
+
+/** An xs:boolean attribute of the AuthnRequest. */
+function flag(root: Element, name: string): boolean {
+  const value = root.getAttribute(name)?.trim();
+  return value === 'true' || value === '1';
 }
 
 export function idpUrls(baseUrl: string) {
@@ -164,7 +194,15 @@ export function ssoRoutes(app: FastifyInstance, deps: SamlIdpDeps): void {
     }
     const ref = randomBytes(12).toString('base64url');
     const pending = pendingList(request);
-    pending[ref] = { spId: sp.id, requestId, acsUrl, relayState, at: Date.now() };
+    pending[ref] = {
+      spId: sp.id,
+      requestId,
+      acsUrl,
+      relayState,
+      at: Date.now(),
+      forceAuthn: flag(root, 'ForceAuthn'),
+      isPassive: flag(root, 'IsPassive'),
+    };
     request.session.set(PENDING_KEY, pending);
     return reply.redirect(`/saml/sso/continue?r=${ref}`, 303);
   };
@@ -174,26 +212,14 @@ export function ssoRoutes(app: FastifyInstance, deps: SamlIdpDeps): void {
     receive(request, reply, 'post'),
   );
 
-  app.get('/saml/sso/continue', async (request, reply) => {
-    const ref = (request.query as { r?: unknown }).r;
-    const pending = pendingList(request);
-    const entry = typeof ref === 'string' ? pending[ref] : undefined;
-    if (!entry) throw new AppError('saml_expired', 400);
-    const account = await deps.currentAccount(request);
-    if (!account) return reply.redirect(deps.loginUrl(`/saml/sso/continue?r=${ref}`), 303);
-    const sp: ServiceProviderRow | undefined = await deps.providers.byId(entry.spId);
-    if (!sp?.enabled || !sp.acs_urls.includes(entry.acsUrl))
-      throw new AppError('saml_unknown_sp', 403, { issuer: '?' });
-    delete pending[ref as string];
-    request.session.set(PENDING_KEY, pending);
-    const nameId = sp.name_id_domain ? `${account.name}@${sp.name_id_domain}` : account.email;
-    const samlResponse = await buildSignedResponse(entityId, ssoUrl, await deps.keys.current(), {
-      sp,
-      acsUrl: entry.acsUrl,
-      inResponseTo: entry.requestId,
-      subject: { nameId, authnInstant: account.authnInstant },
-    });
-    await deps.audit?.(request, 'saml.sso', sp.entity_id, { nameId, acs: entry.acsUrl });
+  /** The auto-submitting form that carries a SAML Response to the SP's ACS. */
+  const postToAcs = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    sp: ServiceProviderRow,
+    entry: Pending,
+    samlResponse: string,
+  ) => {
     const t = request.t;
     return sendPage(
       reply,
@@ -207,6 +233,94 @@ ${entry.relayState !== null ? html`<input type="hidden" name="RelayState" value=
 <button type="submit">${t('saml.post.continue')}</button>
 </form>`,
         tail: html`<script src="/saml/post.js" defer></script>`,
+      }),
+    );
+  };
+
+  app.get('/saml/sso/continue', async (request, reply) => {
+    const ref = (request.query as { r?: unknown }).r;
+    const pending = pendingList(request);
+    const entry = typeof ref === 'string' ? pending[ref] : undefined;
+    if (!entry) throw new AppError('saml_expired', 400);
+    const sp: ServiceProviderRow | undefined = await deps.providers.byId(entry.spId);
+    if (!sp?.enabled || !sp.acs_urls.includes(entry.acsUrl))
+      throw new AppError('saml_unknown_sp', 403, { issuer: '?' });
+    const account = await deps.currentAccount(request);
+    // ForceAuthn: a session older than the request does not count (the instant has whole seconds).
+    const fresh =
+      account !== undefined &&
+      (!entry.forceAuthn || account.authnInstant.getTime() >= Math.floor(entry.at / 1000) * 1000);
+    const answer = async (build: () => Promise<string>) => {
+      delete pending[ref as string];
+      request.session.set(PENDING_KEY, pending);
+      return postToAcs(request, reply, sp, entry, await build());
+    };
+    if (!account || !fresh) {
+      if (entry.isPassive) {
+        // IsPassive: the IdP may not show a page, so it says at once that it cannot sign in.
+        await deps.audit?.(request, 'saml.no_passive', sp.entity_id, {
+          forceAuthn: entry.forceAuthn ?? false,
+        });
+        return answer(async () =>
+          buildStatusResponse(entityId, ssoUrl, await deps.keys.current(), {
+            sp,
+            acsUrl: entry.acsUrl,
+            inResponseTo: entry.requestId,
+            status: STATUS_NO_PASSIVE,
+          }),
+        );
+      }
+      return reply.redirect(
+        deps.loginUrl(`/saml/sso/continue?r=${ref}`, account ? { fresh: true } : {}),
+        303,
+      );
+    }
+    let nameId = account.email;
+    const domain = sp.name_id_domain;
+    if (domain) {
+      // An address in the SP's domain only when the workspace portal provisioned or adopted it for
+      // this very account: a cloud name equal to someone else's Google user name asserts nothing.
+      let linked: string | undefined;
+      let unknown = false;
+      try {
+        linked = await deps.linkedAddress(account, domain);
+      } catch (error) {
+        request.log.warn({ err: error, domain }, 'Google link unknown');
+        unknown = true;
+      }
+      if (!linked) {
+        await deps.audit?.(
+          request,
+          unknown ? 'saml.refused_link_unknown' : 'saml.refused_unlinked',
+          sp.entity_id,
+          { domain, address: `${account.name}@${domain}` },
+        );
+        if (entry.isPassive) {
+          return answer(async () =>
+            buildStatusResponse(entityId, ssoUrl, await deps.keys.current(), {
+              sp,
+              acsUrl: entry.acsUrl,
+              inResponseTo: entry.requestId,
+              status: STATUS_UNKNOWN_PRINCIPAL,
+            }),
+          );
+        }
+        if (unknown) throw new AppError('saml_link_unavailable', 503, { domain });
+        throw new AppError('saml_not_linked', 403, {
+          domain,
+          address: `${account.name}@${domain}`,
+          portal: deps.activationUrl ?? '',
+        });
+      }
+      nameId = linked;
+    }
+    await deps.audit?.(request, 'saml.sso', sp.entity_id, { nameId, acs: entry.acsUrl });
+    return answer(async () =>
+      buildSignedResponse(entityId, ssoUrl, await deps.keys.current(), {
+        sp,
+        acsUrl: entry.acsUrl,
+        inResponseTo: entry.requestId,
+        subject: { nameId, authnInstant: account.authnInstant },
       }),
     );
   });

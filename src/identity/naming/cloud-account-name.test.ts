@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   accountNameBase,
+  CLOUD_ACCOUNT_NAME_PATTERN,
   isReservedAccountName,
   normalizeAccountName,
   suggestAccountNames,
@@ -33,6 +34,32 @@ describe('validateCloudAccountName', () => {
   it('allows only lowercase letters, digits, _ and .', () => {
     for (const name of ['tad-0616', 'tad 0616', 'tad@0616', 'tadé0616', 'tAd0616']) {
       expect(codes(name)).toEqual(['account_name.characters']);
+    }
+  });
+
+  it('refuses a trailing dot and two dots in a row (Google refuses such addresses)', () => {
+    expect(codes('dotwalk29.')).toEqual(['account_name.dots']);
+    expect(codes('lin..xh')).toEqual(['account_name.dots']);
+    expect(codes('lin...xhx')).toEqual(['account_name.dots']);
+    expect(codes('.linxhx')).toEqual(['account_name.start']);
+    expect(codes('lin.x.h')).toEqual([]);
+    expect(codes('lin._xh')).toEqual([]);
+  });
+
+  it('the HTML pattern accepts exactly the names the rule accepts (reserved names aside)', () => {
+    const pattern = new RegExp(`^(?:${CLOUD_ACCOUNT_NAME_PATTERN})$`, 'v');
+    const names = [
+      'tad0616',
+      'chen.wei',
+      'w1_2.3',
+      'dotwalk29.',
+      'lin..xh',
+      'a.b.c.d.',
+      'abcde',
+      'a'.repeat(21),
+    ];
+    for (const name of [...names, 'a.'.repeat(10), `${'a.'.repeat(9)}ab`, '_abcdef', 'Abcdef']) {
+      expect(pattern.test(name), name).toBe(validateCloudAccountName(name).length === 0);
     }
   });
 

@@ -1,4 +1,5 @@
-// Education-cloud account names, the local part of `name@mail.edu.tw` (SPEC §2).
+// Education-cloud account names, the local part of `name@mail.edu.tw` and of the Google address
+// `name@go.edu.tw` (SPEC §2, §8): `[a-z][a-z0-9_.]{5,19}`, no trailing dot, no two dots in a row.
 
 export const ACCOUNT_NAME_MIN_LENGTH = 6;
 export const ACCOUNT_NAME_MAX_LENGTH = 20;
@@ -7,6 +8,7 @@ export type AccountNameViolationCode =
   | 'account_name.start'
   | 'account_name.length'
   | 'account_name.characters'
+  | 'account_name.dots'
   | 'account_name.reserved';
 
 export type AccountNameViolation = { code: AccountNameViolationCode };
@@ -89,6 +91,13 @@ export const RESERVED_ACCOUNT_NAMES: ReadonlySet<string> = new Set([
 
 const ALLOWED = /^[a-z0-9_.]*$/;
 const STARTS_WITH_LETTER = /^[a-z]/;
+/**
+ * The same rule as an HTML `pattern` (the browser checks it before the server does): every dot is
+ * followed by a letter, digit or underscore.
+ */
+export const CLOUD_ACCOUNT_NAME_PATTERN = '[a-z](?:[a-z0-9_]|\\.(?=[a-z0-9_])){5,19}';
+/** Google refuses a local part that ends with a dot or has two dots in a row (RFC 5321 dot-atom too). */
+const BAD_DOTS = /\.\.|\.$/;
 
 /** What a user probably meant: trimmed and lowercased. Validate the result, not the raw input. */
 export function normalizeAccountName(input: string): string {
@@ -114,6 +123,7 @@ export function validateCloudAccountName(name: string): AccountNameViolation[] {
     violations.push({ code: 'account_name.length' });
   }
   if (!ALLOWED.test(name)) violations.push({ code: 'account_name.characters' });
+  if (BAD_DOTS.test(name)) violations.push({ code: 'account_name.dots' });
   if (isReservedAccountName(name)) violations.push({ code: 'account_name.reserved' });
   return violations;
 }

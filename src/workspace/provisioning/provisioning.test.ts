@@ -9,6 +9,7 @@ import {
 } from '../activation/accounts.ts';
 import type { WorkspaceTables } from '../schema.ts';
 import { type ProvisioningRig, runJobsToCompletion, startProvisioningRig } from '../testing.ts';
+import { DirectoryFailure } from './directory-client.ts';
 import { createProvisioning } from './engine.ts';
 import { ACTIVATE_JOB } from './jobs.ts';
 import { type Db, reconcileAndReport } from './test-helpers.ts';
@@ -231,6 +232,86 @@ describe('activation against the Google stand-in', () => {
     expect(row.last_error).toContain('already belongs to another Google user');
     const [job] = (await listJobs(db, { type: ACTIVATE_JOB })).filter((j) => j.payload.sub === profile.sub);
     expect(job?.state).toBe('failed');
+    expect(await usersFor(profile.sub)).toHaveLength(0);
+  });
+});
+
+describe('adoption', () => {
+  it('never adopts a Google user made at Google without external ids, even at the same address', async () => {
+    const profile = teacher();
+    const made = (await rig.googleAdmin('POST', '/users', {
+      primaryEmail: `${profile.username}@go.edu.tw`,
+      name: { givenName: '辦公室', familyName: '校長' },
+      password: 'principal-office-password',
+    })) as { id: string; externalIds: unknown[] };
+    expect(made.externalIds).toEqual([]);
+    await activate(profile);
+    await runJobsToCompletion(rig.workspace.ctx);
+    const row = await account(profile.sub);
+    expect(row.state).toBe('conflict');
+    expect(row.google_user_id).toBeNull();
+    const user = (await googleUsers()).find((u) => u.primaryEmail === `${profile.username}@go.edu.tw`);
+    expect(user?.externalIds).toEqual([]);
+  });
+
+  it('adopts a Google user carrying exactly this account’s external id', async () => {
+    const profile = teacher();
+    await rig.googleAdmin('POST', '/users', {
+      primaryEmail: `${profile.username}@go.edu.tw`,
+      name: { givenName: '小明', familyName: '王' },
+      password: 'x'.repeat(40),
+      hashFunction: 'SHA-1',
+      externalIds: [{ type: 'custom', customType: 'edugate-cloud-sub', value: profile.sub }],
+    });
+    await activate(profile);
+    await runJobsToCompletion(rig.workspace.ctx);
+    expect((await account(profile.sub)).state).toBe('active');
+    expect(await usersFor(profile.sub)).toHaveLength(1);
+  });
+});
+
+describe('the stand-in refuses the addresses Google refuses', () => {
+  it("answers users.insert of a bad user name with Google's 400 invalid primary_user_email", async () => {
+    const { directory } = createProvisioning(ctx).deps();
+    for (const primaryEmail of [
+      'dotwalk29.@go.edu.tw',
+      'lin..xh@go.edu.tw',
+      '.lin.xh@go.edu.tw',
+      'lin xh@go.edu.tw',
+      `${'a'.repeat(65)}@go.edu.tw`,
+    ]) {
+      const failure = await directory
+        .insertUser({
+          primaryEmail,
+          name: { givenName: '小明', familyName: '王' },
+          password: 'x'.repeat(40),
+          hashFunction: 'SHA-1',
+        })
+        .then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+      expect(failure, primaryEmail).toBeInstanceOf(DirectoryFailure);
+      expect(failure).toMatchObject({ kind: 'permanent', status: 400, reason: 'invalid' });
+      expect((failure as Error).message).toContain('Invalid Input: primary_user_email');
+    }
+    expect((await googleUsers()).map((u) => u.primaryEmail)).not.toContain('dotwalk29.@go.edu.tw');
+    const created = await directory.insertUser({
+      primaryEmail: "o'brien-lin_x.h@go.edu.tw",
+      name: { givenName: '小明', familyName: '王' },
+      password: 'x'.repeat(40),
+      hashFunction: 'SHA-1',
+    });
+    expect(created.primaryEmail).toBe("o'brien-lin_x.h@go.edu.tw");
+  });
+
+  it('an account named before the dot rules fails to activate with the reason, and no Google user', async () => {
+    const profile = { ...teacher(), username: 'dotwalk29.', email: 'dotwalk29.@mail.edu.tw' };
+    await activate(profile);
+    await runJobsToCompletion(rig.workspace.ctx);
+    const row = await account(profile.sub);
+    expect(row.state).toBe('failed');
+    expect(row.last_error).toContain('primary_user_email');
     expect(await usersFor(profile.sub)).toHaveLength(0);
   });
 });

@@ -3,7 +3,8 @@ import type { Kysely } from 'kysely';
 import type { PlatformTables } from '../../../platform/database/platform-schema.ts';
 import { AppError } from '../../../platform/errors/app-error.ts';
 import { adminApi } from '../../../platform/http/admin-api.ts';
-import { type DirectoryUsers, userResource } from './directory/users.ts';
+import { GoogleApiError } from './directory/errors.ts';
+import { type DirectoryUsers, type UserInput, userResource } from './directory/users.ts';
 import { FAULT_KINDS, type FaultInjector, type FaultKind, type QuotaWindow } from './faults.ts';
 import type { GoogleTables } from './schema.ts';
 import { trustedIdp } from './signin/idp-trust.ts';
@@ -18,7 +19,8 @@ export interface StandInAdminDeps {
 
 /**
  * The stand-in's own admin API (bearer admin token): inject faults, set the quota, look at the
- * directory, and register a domain with its IdP. Real Google has no such thing; tests and the
+ * directory, add a user as an administrator would in the Admin console, and register a domain
+ * with its IdP. Real Google has no such thing; tests and the
  * bench use it.
  */
 export async function standInAdmin(app: FastifyInstance, deps: StandInAdminDeps): Promise<void> {
@@ -56,6 +58,16 @@ export async function standInAdmin(app: FastifyInstance, deps: StandInAdminDeps)
       return deps.quota.stats();
     });
     api.get('/users', async () => ({ users: (await deps.users.list()).map(userResource) }));
+    // The Admin console's 「新增使用者」: a user made at Google, outside EduGate (no external id
+    // unless given), checked by the same rules as users.insert; refusals in Google's envelope.
+    api.post('/users', async (request, reply) => {
+      try {
+        return userResource(await deps.users.insert((request.body ?? {}) as UserInput));
+      } catch (error) {
+        if (!(error instanceof GoogleApiError)) throw error;
+        return reply.code(error.code).send(error.body());
+      }
+    });
     api.post('/domains', async (request) => {
       const body = (request.body ?? {}) as { domain?: unknown; idpMetadataUrl?: unknown };
       if (typeof body.domain !== 'string' || !/^[a-z0-9.-]+\.[a-z]{2,}$/.test(body.domain)) {

@@ -19,6 +19,24 @@ export interface UserInput {
 
 const HASH_FUNCTIONS = new Set(['SHA-1', 'MD5', 'crypt']);
 
+/**
+ * Google's rule for the user name of an address: letters, digits, `-`, `_`, `'` and `.`, at most
+ * 64 characters, and a dot neither first, last, nor next to another dot.
+ */
+const USER_NAME = /^[a-z0-9_'-](?:[a-z0-9_'-]|\.(?=[a-z0-9_'-]))*$/;
+
+/** A primary address Google accepts, lowercased; else Google's 400 `invalid` for it. */
+function primaryAddress(value: unknown): string {
+  const email = text(value, 'primaryEmail', 200).toLowerCase();
+  const at = email.lastIndexOf('@');
+  const local = email.slice(0, at);
+  const domain = email.slice(at + 1);
+  if (at < 1 || local.length > 64 || !USER_NAME.test(local) || !/^[a-z0-9.-]+\.[a-z]{2,}$/.test(domain)) {
+    throw googleErrors.invalid('Invalid Input: primary_user_email');
+  }
+  return email;
+}
+
 /** The Directory API representation of a user (the fields EduGate and the Admin console use). */
 export function userResource(row: UserRow) {
   return {
@@ -136,8 +154,7 @@ export class DirectoryUsers {
   }
 
   async insert(input: UserInput): Promise<UserRow> {
-    const email = text(input.primaryEmail, 'primaryEmail', 200).toLowerCase();
-    if (!/^[^@\s]+@[^@\s]+$/.test(email)) throw googleErrors.invalid('Invalid Input: primary_user_email');
+    const email = primaryAddress(input.primaryEmail);
     const givenName = text(input.name?.givenName, 'name.givenName', 60);
     const familyName = text(input.name?.familyName, 'name.familyName', 60);
     const { hash, fn } = passwordHash(input.password, input.hashFunction);
@@ -202,7 +219,7 @@ export class DirectoryUsers {
       changes.hash_function = fn;
     }
     if (input.primaryEmail !== undefined) {
-      const email = text(input.primaryEmail, 'primaryEmail', 200).toLowerCase();
+      const email = primaryAddress(input.primaryEmail);
       if (email !== hidden.primary_email) {
         await this.#domainHosted(email);
         if (await this.find(email, true)) throw googleErrors.duplicate();

@@ -1,0 +1,129 @@
+// The activation portal answers the education cloud's two questions about Google addresses, over an
+// authenticated channel (the roles share no table):
+// - which address did the portal provision or adopt for this cloud account (the SAML IdP asserts
+//   only that one), and
+// - is this address still free at Google (a new cloud name must not be someone else's address).
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { createRemoteJWKSet, errors, type JWTVerifyGetKey, jwtVerify } from 'jose';
+import { DEMO_CLIENTS } from '../../demo/seed-data.ts';
+import type { RoleContext } from '../../platform/runtime/role.ts';
+import { DirectoryClient, DirectoryFailure } from '../provisioning/directory-client.ts';
+import { googleTarget } from '../provisioning/google-auth.ts';
+import { RequestPacer } from '../provisioning/pacing.ts';
+import type { WorkspaceTables } from '../schema.ts';
+
+/** Where the cloud asks (GET, `Authorization: Bearer <lookup token>`). */
+export const GOOGLE_LOOKUP_PATH = '/api/cloud/google-account';
+/**
+ * The `typ` of a lookup token: a JWT the cloud signs with its OIDC issuer key, `aud` the portal's
+ * client id at the cloud, living a minute, with either `sub` (a cloud subject) or `google_email`.
+ * The `typ` keeps ID tokens (same issuer, same audience) from being accepted as lookups.
+ */
+export const GOOGLE_LOOKUP_TYP = 'edugate-google-lookup+jwt';
+
+/** The answers: `{sub, googleEmail}` (null: none provisioned or adopted) or `{googleEmail, available}`. */
+export type GoogleLinkAnswer = { sub: string; googleEmail: string | null };
+export type GoogleAddressAnswer = { googleEmail: string; available: boolean };
+
+/** What is wrong with the token itself (anything else: the cloud's keys could not be fetched). */
+const TOKEN_ERRORS = [
+  errors.JWTClaimValidationFailed,
+  errors.JWTExpired,
+  errors.JWTInvalid,
+  errors.JWSInvalid,
+  errors.JWSSignatureVerificationFailed,
+  errors.JWKSNoMatchingKey,
+  errors.JWKSMultipleMatchingKeys,
+  errors.JOSEAlgNotAllowed,
+  errors.JOSENotSupported,
+];
+
+/** Lookups get a small share of the Directory quota; provisioning keeps the rest. */
+const LOOKUP_SHARE = 10;
+
+function refuse(reply: FastifyReply, status: 400 | 401 | 503, error: string, description: string) {
+  if (status === 401) reply.header('www-authenticate', `Bearer error="${error}"`);
+  if (status === 503) reply.header('retry-after', '30');
+  return reply
+    .code(status)
+    .header('cache-control', 'no-store')
+    .send({ error, error_description: description });
+}
+
+export async function mountGoogleLookup(app: FastifyInstance, ctx: RoleContext<WorkspaceTables>) {
+  const issuer = ctx.urls.cloud.replace(/\/+$/, '');
+  const audience = ctx.config.workspaceClientId ?? DEMO_CLIENTS.workspaceAtCloud.clientId;
+  const domain = ctx.config.workspaceDomain.toLowerCase();
+  let keys: JWTVerifyGetKey | undefined;
+  let directory: DirectoryClient | undefined;
+  const directoryClient = () => {
+    if (directory) return directory;
+    const target = googleTarget(ctx.config, ctx.secrets.secret, ctx.demo ? ctx.urls.google : undefined);
+    if (!target) return undefined;
+    const perMinute = Math.max(1, Math.floor(ctx.config.googleQuotaPerMinute / LOOKUP_SHARE));
+    directory = new DirectoryClient(target, new RequestPacer(perMinute, 2));
+    return directory;
+  };
+
+  app.get(GOOGLE_LOOKUP_PATH, async (request, reply) => {
+    const header = request.headers.authorization ?? '';
+    const token = /^Bearer ([\w-]+\.[\w-]+\.[\w-]+)$/.exec(header)?.[1];
+    if (!token) return refuse(reply, 401, 'invalid_request', 'a lookup token is required');
+    keys ??= createRemoteJWKSet(new URL(`${issuer}/oidc/v1/jwksets`), {
+      timeoutDuration: 5000,
+      cooldownDuration: 30_000,
+    });
+    let claims: Record<string, unknown>;
+    try {
+      ({ payload: claims } = await jwtVerify(token, keys, {
+        issuer,
+        audience,
+        typ: GOOGLE_LOOKUP_TYP,
+        maxTokenAge: 120,
+        clockTolerance: 30,
+        requiredClaims: ['iat', 'exp', 'jti'],
+        algorithms: ['RS256', 'PS256', 'ES256', 'EdDSA'],
+      }));
+    } catch (error) {
+      if (TOKEN_ERRORS.some((kind) => error instanceof kind)) {
+        request.log.warn({ err: (error as Error).message }, 'Google lookup token refused');
+        return refuse(reply, 401, 'invalid_token', 'the lookup token is not valid here');
+      }
+      request.log.warn({ err: error }, "the cloud's keys are unavailable");
+      return refuse(reply, 503, 'temporarily_unavailable', "the cloud's keys cannot be fetched now");
+    }
+    reply.header('cache-control', 'no-store');
+    if (typeof claims.sub === 'string' && claims.sub !== '') {
+      // Only an account whose Google user the portal created or adopted with this sub as its
+      // external id (activation refuses any other user at the address: state `conflict`).
+      const row = await ctx.db
+        .selectFrom('workspace_accounts')
+        .select('google_email')
+        .where('cloud_sub', '=', claims.sub)
+        .where('state', '=', 'active')
+        .where('google_user_id', 'is not', null)
+        .executeTakeFirst();
+      return { sub: claims.sub, googleEmail: row?.google_email ?? null } satisfies GoogleLinkAnswer;
+    }
+    const email = typeof claims.google_email === 'string' ? claims.google_email.toLowerCase() : '';
+    if (!email.endsWith(`@${domain}`)) {
+      return refuse(reply, 400, 'invalid_request', `the lookup needs a sub or an address in ${domain}`);
+    }
+    const known = await ctx.db
+      .selectFrom('workspace_accounts')
+      .select('cloud_sub')
+      .where('google_email', '=', email)
+      .executeTakeFirst();
+    if (known) return { googleEmail: email, available: false } satisfies GoogleAddressAnswer;
+    const client = directoryClient();
+    if (!client) return refuse(reply, 503, 'temporarily_unavailable', 'Google Workspace is not configured');
+    try {
+      const user = await client.getUser(email);
+      return { googleEmail: email, available: user === undefined } satisfies GoogleAddressAnswer;
+    } catch (error) {
+      const message = error instanceof DirectoryFailure ? error.message : String(error);
+      request.log.warn({ err: message, email }, 'Google lookup failed');
+      return refuse(reply, 503, 'temporarily_unavailable', 'Google cannot be asked now');
+    }
+  });
+}
