@@ -47,27 +47,9 @@ export function signOut(request: FastifyRequest): void {
 }
 
 /**
- * A local path to come back to after signing in. Accepts a path on this site (`/x?y`) or an
- * absolute URL of the cloud's own origin; anything else (other sites, `//host`, `/\host`,
- * scripts) falls back to `fallback`.
+ * Where to send an unauthenticated browser so that it comes back to `returnTo` (a path of the
+ * cloud; anything else gives `/account`, see `safeReturnTo` in platform/http) after signing in.
  */
-export function safeReturnTo(value: unknown, cloudOrigin: string, fallback = '/account'): string {
-  if (typeof value !== 'string' || value === '' || value.length > 2000) return fallback;
-  if (value.startsWith('/') && !value.startsWith('//') && !value.startsWith('/\\')) {
-    const url = new URL(value, 'http://local.invalid');
-    if (url.origin !== 'http://local.invalid') return fallback;
-    return `${url.pathname}${url.search}${url.hash}`;
-  }
-  try {
-    const url = new URL(value);
-    if (url.origin !== new URL(cloudOrigin).origin) return fallback;
-    return `${url.pathname}${url.search}${url.hash}`;
-  } catch {
-    return fallback;
-  }
-}
-
-/** Where to send an unauthenticated browser so that it comes back to `returnTo` after signing in. */
 export function cloudLoginUrl(returnTo: string): string {
   return `/login?return_to=${encodeURIComponent(returnTo)}`;
 }

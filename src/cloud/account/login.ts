@@ -1,9 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { recordAudit } from '../../platform/audit/audit-log.ts';
 import { platformView } from '../../platform/database/platform-schema.ts';
+import { safeReturnTo } from '../../platform/http/return-to.ts';
 import { html } from '../../platform/views/html.ts';
 import { endProviderSession } from '../oidc/routes.ts';
-import { cloudLoginUrl, currentCloudAccount, safeReturnTo, signIn, signOut } from '../session.ts';
+import { cloudLoginUrl, currentCloudAccount, signIn, signOut } from '../session.ts';
 import { csrfField, notice, sendCloudPage } from '../views.ts';
 import { accountNameFromLogin, checkCloudPassword } from './password-check.ts';
 
@@ -60,11 +61,10 @@ ${
 /** The cloud login page: cloud account + password, or 「縣市帳號登入」 with the county list. */
 export function loginRoutes(app: FastifyInstance): void {
   const { cloud } = app;
-  const origin = cloud.ctx.urls.cloud;
 
   app.get('/login', async (request, reply) => {
     const query = request.query as Record<string, unknown>;
-    const returnTo = safeReturnTo(query.return_to, origin);
+    const returnTo = safeReturnTo(query.return_to, { fallback: '/account' });
     // `reauth`: a client asked for a fresh sign-in (prompt=login, max_age), so no shortcut.
     if (query.reauth !== '1' && (await currentCloudAccount(request))) return reply.redirect(returnTo, 303);
     return renderLogin(request, reply, { returnTo });
@@ -72,7 +72,7 @@ export function loginRoutes(app: FastifyInstance): void {
 
   app.post<{ Body: LoginBody }>('/login', async (request, reply) => {
     const body = request.body ?? {};
-    const returnTo = safeReturnTo(body.return_to, origin);
+    const returnTo = safeReturnTo(body.return_to, { fallback: '/account' });
     const typed = typeof body.name === 'string' ? body.name.slice(0, 200) : '';
     const name = accountNameFromLogin(typed, cloud.ctx.config.cloudMailDomain);
     const password = typeof body.password === 'string' ? body.password : '';

@@ -2,8 +2,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { recordAudit } from '../../platform/audit/audit-log.ts';
 import { platformView } from '../../platform/database/platform-schema.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
+import { safeReturnTo } from '../../platform/http/return-to.ts';
 import type { CloudServices } from '../services.ts';
-import { safeReturnTo, signIn } from '../session.ts';
+import { signIn } from '../session.ts';
 import type { CountyLoginResult, PendingCountyLogin } from './county-broker.ts';
 
 const PENDING_KEY = 'cloud.countyLogins';
@@ -56,10 +57,11 @@ async function signInLinked(
 /** `/login/county/:code` sends the browser to the county; `/cncreturnpage` is where it comes back. */
 export function countyLoginRoutes(app: FastifyInstance): void {
   const { cloud } = app;
-  const origin = cloud.ctx.urls.cloud;
 
   app.get<{ Params: { code: string } }>('/login/county/:code', async (request, reply) => {
-    const returnTo = safeReturnTo((request.query as Record<string, unknown>).return_to, origin);
+    const returnTo = safeReturnTo((request.query as Record<string, unknown>).return_to, {
+      fallback: '/account',
+    });
     const { url, pending } = await cloud.broker.start(request.params.code, returnTo);
     const now = Date.now();
     const kept = (request.session.get<PendingCountyLogin[]>(PENDING_KEY) ?? []).filter(
