@@ -245,10 +245,10 @@ describe('county OIDC provider (嘉義縣 /cyc, 臺南市 /tn)', () => {
   it('answers exactly what the AxerZ PHP client sends and reads', async () => {
     const php = await addClient('cyc', {
       name: 'PHP 範例',
-      redirect_uris: ['http://openid.zipko.info/callback.php'],
+      redirect_uris: ['https://openid.zipko.info/callback.php'],
       scopes: ['openid', 'email', 'profile'],
     });
-    const redirect = 'http://openid.zipko.info/callback.php';
+    const redirect = 'https://openid.zipko.info/callback.php';
     const browser = new TestBrowser();
     const authorizeUrl =
       `${issuer}/oidc/v1/azp?response_type=code&client_id=${php.client_id}` +
@@ -575,5 +575,56 @@ describe('county OIDC administration', () => {
     const config = await discover(body.client_id, client.ClientSecretBasic(body.client_secret));
     const { tokens } = await tokensFor(config, 'https://dcr.example.org/cb', 'openid');
     expect(tokens.claims()?.sub).toBe(TEACHER01.id);
+  });
+
+  it('never lets a registered client give itself personid: only an administrator grants it', async () => {
+    const endpoint = `${issuer}/oidc/v1/registration`;
+    const register = (metadata: Record<string, unknown>) =>
+      fetch(endpoint, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer county-dcr-token' },
+        body: JSON.stringify(metadata),
+      });
+    const greedy = await register({
+      redirect_uris: ['https://dcr.example.org/cb'],
+      client_name: '身分證字號收集器',
+      scope: 'openid exchangedata personid',
+    });
+    expect(greedy.status).toBe(400);
+    expect(await greedy.json()).toMatchObject({ error: 'invalid_client_metadata' });
+
+    const created = await register({
+      redirect_uris: ['https://dcr.example.org/cb'],
+      client_name: '自行註冊',
+    });
+    expect(created.status).toBe(201);
+    const body = (await created.json()) as { client_id: string; client_secret: string };
+    const config = await discover(body.client_id, client.ClientSecretBasic(body.client_secret));
+    const asked = await authorize(config, 'https://dcr.example.org/cb', 'openid personid');
+    expect(asked.consent).toBeUndefined();
+    expect(asked.step.url.searchParams.get('error')).toBe('invalid_scope');
+    expect(asked.step.url.searchParams.get('code')).toBeNull();
+
+    // The county administrator grants personid to it (console or CLI): from then on it may ask.
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    try {
+      const code = await oidcCommands(callAdmin).client!.run(county.ctx.config, [
+        'scopes',
+        '--role',
+        'county',
+        '--tenant',
+        'cyc',
+        '--client-id',
+        body.client_id,
+        '--scope',
+        'openid personid',
+      ]);
+      expect(code).toBe(0);
+    } finally {
+      log.mockRestore();
+    }
+    const again = await authorize(config, 'https://dcr.example.org/cb', 'openid personid');
+    expect(again.consent).toContain('檢視您的身分證字號');
+    expect(again.step.url.searchParams.get('code')).toBeTruthy();
   });
 });
