@@ -3,11 +3,17 @@ import type { CloudAccount } from './account/accounts.ts';
 
 const ACCOUNT_KEY = 'cloud.accountId';
 const AUTH_KEY = 'cloud.auth';
+const FRESH_KEY = 'cloud.freshSignIn';
 
 /** How the person proved who they are in this session. */
 export interface CloudAuthentication {
-  /** Seconds since the epoch. */
+  /**
+   * When the person authenticated (seconds since the epoch): the cloud password check, or for a
+   * county login the county's `auth_time` when its ID token gives one (else when its answer came).
+   */
   time: number;
+  /** When this session was signed in (milliseconds since the epoch). */
+  at?: number;
   /** `pwd` for the cloud password, `fed` for a county login. */
   amr: Array<'pwd' | 'fed'>;
   /** The county of a federated login. */
@@ -35,11 +41,28 @@ export function cloudAuthentication(request: FastifyRequest): CloudAuthenticatio
 export function signIn(
   request: FastifyRequest,
   account: CloudAccount,
-  auth: Omit<CloudAuthentication, 'time'>,
+  auth: Omit<CloudAuthentication, 'time' | 'at'> & { time?: number | undefined },
 ) {
+  const at = Date.now();
+  const time = Math.min(auth.time ?? Math.floor(at / 1000), Math.floor(at / 1000));
   request.session.regenerate();
   request.session.set(ACCOUNT_KEY, account.id);
-  request.session.set(AUTH_KEY, { ...auth, time: Math.floor(Date.now() / 1000) });
+  request.session.set(AUTH_KEY, { ...auth, time, at } satisfies CloudAuthentication);
+}
+
+/**
+ * Notes that this browser is being sent to sign in again for `purpose` (an OIDC interaction): a
+ * client asked for fresh credentials, so the session's current sign-in does not count.
+ */
+export function askFreshSignIn(request: FastifyRequest, purpose: string): void {
+  request.session.set(FRESH_KEY, { purpose, since: Date.now() });
+}
+
+/** Whether the session signed in again after `askFreshSignIn(purpose)`. */
+export function signedInAgainFor(request: FastifyRequest, purpose: string): boolean {
+  const asked = request.session?.get<{ purpose: string; since: number }>(FRESH_KEY);
+  const at = cloudAuthentication(request)?.at;
+  return asked?.purpose === purpose && at !== undefined && at >= asked.since;
 }
 
 export function signOut(request: FastifyRequest): void {

@@ -17,14 +17,14 @@ interface LoginBody {
 async function renderLogin(
   request: FastifyRequest,
   reply: FastifyReply,
-  options: { returnTo: string; name?: string; error?: string; status?: number },
+  options: { returnTo: string; reauth?: boolean; name?: string; error?: string; status?: number },
 ) {
   const t = request.t;
   const { cloud } = request.server;
   const domain = cloud.ctx.config.cloudMailDomain;
   const counties = await cloud.counties.list({ enabledOnly: true });
   const countyHref = (code: string) =>
-    `/login/county/${encodeURIComponent(code)}?return_to=${encodeURIComponent(options.returnTo)}`;
+    `/login/county/${encodeURIComponent(code)}?return_to=${encodeURIComponent(options.returnTo)}${options.reauth ? '&reauth=1' : ''}`;
   return sendCloudPage(request, reply, {
     title: t('cloud.login.title'),
     status: options.status,
@@ -66,8 +66,9 @@ export function loginRoutes(app: FastifyInstance): void {
     const query = request.query as Record<string, unknown>;
     const returnTo = safeReturnTo(query.return_to, { fallback: '/account' });
     // `reauth`: a client asked for a fresh sign-in (prompt=login, max_age), so no shortcut.
-    if (query.reauth !== '1' && (await currentCloudAccount(request))) return reply.redirect(returnTo, 303);
-    return renderLogin(request, reply, { returnTo });
+    const reauth = query.reauth === '1';
+    if (!reauth && (await currentCloudAccount(request))) return reply.redirect(returnTo, 303);
+    return renderLogin(request, reply, { returnTo, reauth });
   });
 
   app.post<{ Body: LoginBody }>('/login', async (request, reply) => {

@@ -14,11 +14,15 @@ export interface PendingCountyLogin {
   verifier: string;
   returnTo: string;
   createdAt: number;
+  /** The county was asked for fresh credentials (`prompt=login`). */
+  forceLogin?: boolean;
 }
 
 export interface CountyLoginResult extends CountyClaims {
   connection: CountyConnection;
   issuer: string;
+  /** When the person authenticated at the county (its ID token's `auth_time`), when it says. */
+  authTime: number | undefined;
 }
 
 export interface BrokerOptions {
@@ -83,7 +87,11 @@ export class CountyBroker {
   }
 
   /** The county's authorization URL for a new login, and what to keep in the session. */
-  async start(code: string, returnTo: string): Promise<{ url: string; pending: PendingCountyLogin }> {
+  async start(
+    code: string,
+    returnTo: string,
+    options: { forceLogin?: boolean } = {},
+  ): Promise<{ url: string; pending: PendingCountyLogin }> {
     const { config } = await this.#configuration(code);
     const verifier = client.randomPKCECodeVerifier();
     const state = client.randomState();
@@ -96,11 +104,18 @@ export class CountyBroker {
       code_challenge_method: 'S256',
       state,
       nonce,
+      ...(options.forceLogin ? { prompt: 'login' } : {}),
     });
-    return {
-      url: url.href,
-      pending: { county: code, state, nonce, verifier, returnTo, createdAt: Date.now() },
+    const pending: PendingCountyLogin = {
+      county: code,
+      state,
+      nonce,
+      verifier,
+      returnTo,
+      createdAt: Date.now(),
     };
+    if (options.forceLogin) pending.forceLogin = true;
+    return { url: url.href, pending };
   }
 
   /**
@@ -130,6 +145,11 @@ export class CountyBroker {
     }
     const idClaims = tokens.claims();
     if (!idClaims) throw new AppError('cloud.county_login_failed', 502, { county: connection.name });
+    const authTime = typeof idClaims.auth_time === 'number' ? idClaims.auth_time : undefined;
+    // Asked for fresh credentials: the county must have authenticated the person after the ask.
+    if (pending.forceLogin && (authTime === undefined || authTime < Math.floor(pending.createdAt / 1000))) {
+      throw new AppError('cloud.county_not_reauthenticated', 403, { county: connection.name });
+    }
     let userinfo: Record<string, unknown> = {};
     try {
       userinfo = await client.fetchUserInfo(config, tokens.access_token, idClaims.sub);
@@ -138,7 +158,7 @@ export class CountyBroker {
     }
     try {
       const claims = readCountyClaims({ ...idClaims, ...userinfo });
-      return { ...claims, connection, issuer: config.serverMetadata().issuer };
+      return { ...claims, connection, issuer: config.serverMetadata().issuer, authTime };
     } catch {
       throw new AppError('cloud.county_login_failed', 502, { county: connection.name });
     }

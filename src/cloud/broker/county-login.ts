@@ -51,7 +51,7 @@ async function signInLinked(
       details: { via: 'county', county: result.connection.code },
     });
   });
-  signIn(request, account, { amr: ['fed'], county: result.connection.code });
+  signIn(request, account, { amr: ['fed'], county: result.connection.code, time: result.authTime });
 }
 
 /** `/login/county/:code` sends the browser to the county; `/cncreturnpage` is where it comes back. */
@@ -59,10 +59,12 @@ export function countyLoginRoutes(app: FastifyInstance): void {
   const { cloud } = app;
 
   app.get<{ Params: { code: string } }>('/login/county/:code', async (request, reply) => {
-    const returnTo = safeReturnTo((request.query as Record<string, unknown>).return_to, {
-      fallback: '/account',
+    const query = request.query as Record<string, unknown>;
+    const returnTo = safeReturnTo(query.return_to, { fallback: '/account' });
+    // `reauth`: a client of the cloud asked for fresh credentials; the county is asked for them too.
+    const { url, pending } = await cloud.broker.start(request.params.code, returnTo, {
+      forceLogin: query.reauth === '1',
     });
-    const { url, pending } = await cloud.broker.start(request.params.code, returnTo);
     const now = Date.now();
     const kept = (request.session.get<PendingCountyLogin[]>(PENDING_KEY) ?? []).filter(
       (p) => now - p.createdAt < PENDING_TTL_MS,

@@ -317,6 +317,81 @@ describe('county OIDC provider (嘉義縣 /cyc, 臺南市 /tn)', () => {
     await expect(client.fetchUserInfo(config, tokens.access_token, TEACHER01.id)).rejects.toThrow();
   });
 
+  it('asks for the password again at prompt=login and max_age, and gives the password time as auth_time', async () => {
+    const seconds = () => Math.floor(Date.now() / 1000);
+    const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    const config = await cloudConfig();
+    /** One authorization: whether the password was asked (and when), and the ID token's claims. */
+    const walk = async (browser: TestBrowser, extra: Record<string, string>) => {
+      const verifier = client.randomPKCECodeVerifier();
+      const state = client.randomState();
+      const nonce = client.randomNonce();
+      const url = client.buildAuthorizationUrl(config, {
+        redirect_uri: cloudRedirect,
+        scope: 'openid exchangedata',
+        state,
+        nonce,
+        code_challenge: await client.calculatePKCECodeChallenge(verifier),
+        code_challenge_method: 'S256',
+        ...extra,
+      });
+      let step = await browser.follow(url, cloudRedirect);
+      let passwordAt: number | undefined;
+      if (!step.url.href.startsWith(cloudRedirect) && step.text.includes('name="password"')) {
+        passwordAt = seconds();
+        // The page header of a signed-in portal has its sign-out form first: take the login form.
+        const login =
+          /<form[^>]*action="[^"]*\/interaction\/[^"]*\/login"[\s\S]*?<\/form>/.exec(step.text)?.[0] ?? '';
+        const form = formOf(login, step.url);
+        step = await browser.follow(form.action, cloudRedirect, {
+          form: { ...form.fields, username: 'teacher01', password: DEMO_PASSWORD },
+        });
+      }
+      if (!step.url.href.startsWith(cloudRedirect) && step.text.includes('name="decision"')) {
+        const form = formOf(step.text, step.url);
+        step = await browser.follow(form.action, cloudRedirect, {
+          form: { ...form.fields, decision: 'allow' },
+        });
+      }
+      expect(step.url.href.startsWith(cloudRedirect), `${step.url.href} ${step.text.slice(0, 1500)}`).toBe(
+        true,
+      );
+      const tokens = await client.authorizationCodeGrant(config, step.url, {
+        pkceCodeVerifier: verifier,
+        expectedState: state,
+        expectedNonce: nonce,
+        ...(extra.max_age !== undefined ? { maxAge: Number(extra.max_age) } : {}),
+      });
+      return { passwordAt, claims: tokens.claims() as client.IDToken };
+    };
+
+    // Signed in at the portal; a client asks 2 s later: no form, auth_time is the portal sign-in.
+    const browser = new TestBrowser();
+    const loginPage = await browser.follow(`${issuer}/login`, 'never:');
+    const form = formOf(loginPage.text, loginPage.url);
+    const portalAt = seconds();
+    await browser.follow(form.action, 'never:', {
+      form: { ...form.fields, username: 'teacher01', password: DEMO_PASSWORD },
+    });
+    await pause(2100);
+    const sso = await walk(browser, { max_age: '3600' });
+    expect(sso.passwordAt).toBeUndefined();
+    expect(sso.claims.auth_time).toBeGreaterThanOrEqual(portalAt);
+    expect(sso.claims.auth_time).toBeLessThanOrEqual(portalAt + 1);
+
+    // prompt=login, max_age=0, and a max_age the sign-in is older than: the password again.
+    const asks: Array<Record<string, string>> = [{ prompt: 'login' }, { max_age: '0' }, { max_age: '1' }];
+    let previous = sso.claims.auth_time as number;
+    for (const extra of asks) {
+      await pause(1100);
+      const again = await walk(browser, extra);
+      expect([extra, again.passwordAt !== undefined]).toEqual([extra, true]);
+      expect(again.claims.auth_time).toBeGreaterThanOrEqual(again.passwordAt as number);
+      expect(again.claims.auth_time).toBeGreaterThan(previous);
+      previous = again.claims.auth_time as number;
+    }
+  });
+
   it('sends an incomplete profile to the profile check and refuses suspended accounts', async () => {
     const db = county.county.db;
     const config = await cloudConfig();

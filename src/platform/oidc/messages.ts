@@ -30,6 +30,7 @@ export const oidcMessages = defineMessages({
     'error.oidc_client_public': '公開用戶端沒有密鑰。',
     'error.oidc_tenant_unknown': '找不到此單位的 OpenID 服務：{tenant}。',
     'error.oidc_interaction_expired': '登入流程已逾時或已完成，請回到原網站重新登入。',
+    'error.oidc_login_not_fresh': '此應用程式要求您重新輸入密碼，請回到原網站重新登入。',
   },
   en: {
     'oidc.consent.title': 'Authorise access',
@@ -62,5 +63,7 @@ export const oidcMessages = defineMessages({
     'error.oidc_tenant_unknown': 'No OpenID service for {tenant}.',
     'error.oidc_interaction_expired':
       'This sign-in has expired or was already completed. Go back to the application and sign in again.',
+    'error.oidc_login_not_fresh':
+      'This application asks you to enter your password again. Go back to it and sign in again.',
   },
 });

@@ -152,7 +152,7 @@ export async function startTestIssuer(options: {
           );
           if (!account) return abortInteraction(oidc, request, reply, 'access_denied', 'wrong password');
           request.session.regenerate();
-          return finishLogin(oidc, request, reply, account.id);
+          return finishLogin(oidc, request, reply, account.id, { authTime: Math.floor(Date.now() / 1000) });
         },
       );
     },
