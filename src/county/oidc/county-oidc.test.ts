@@ -373,17 +373,20 @@ describe('county OIDC provider (嘉義縣 /cyc, 臺南市 /tn)', () => {
     await browser.follow(form.action, 'never:', {
       form: { ...form.fields, username: 'teacher01', password: DEMO_PASSWORD },
     });
+    const portalDone = seconds();
     await pause(2100);
     const sso = await walk(browser, { max_age: '3600' });
     expect(sso.passwordAt).toBeUndefined();
     expect(sso.claims.auth_time).toBeGreaterThanOrEqual(portalAt);
-    expect(sso.claims.auth_time).toBeLessThanOrEqual(portalAt + 1);
+    expect(sso.claims.auth_time).toBeLessThanOrEqual(portalDone);
+    expect(sso.claims.iat - (sso.claims.auth_time as number)).toBeGreaterThanOrEqual(2);
 
     // prompt=login, max_age=0, and a max_age the sign-in is older than: the password again.
     const asks: Array<Record<string, string>> = [{ prompt: 'login' }, { max_age: '0' }, { max_age: '1' }];
     let previous = sso.claims.auth_time as number;
     for (const extra of asks) {
-      await pause(1100);
+      // Whole seconds: 2.1 s puts the last password check more than 1 s back (max_age=1).
+      await pause(2100);
       const again = await walk(browser, extra);
       expect([extra, again.passwordAt !== undefined]).toEqual([extra, true]);
       expect(again.claims.auth_time).toBeGreaterThanOrEqual(again.passwordAt as number);
