@@ -13,8 +13,8 @@
  *   `name@mail.edu.tw`; `account.displayName`, `familyName`, `givenName` are the person's names.
  * - `cloudLoginUrl(returnTo)` → `/login?return_to=…`: send an unauthenticated browser there and
  *   it comes back to `returnTo` after signing in (cloud password or county login, first login
- *   included). `returnTo` must be a path on the cloud (or a URL of the cloud's own origin);
- *   anything else is replaced by `/account` (`safeReturnTo` does the check).
+ *   included). `returnTo` must be a path on the cloud; anything else is replaced by `/account`
+ *   (`safeReturnTo` of platform/http does the check).
  * - `requireCloudAccount(request, reply)` → the account, or sends that redirect and returns
  *   `undefined`.
  * - `cloudAuthentication(request)` → `{ time, amr, county? }` of the current sign-in.
@@ -31,5 +31,4 @@ export {
   cloudLoginUrl,
   currentCloudAccount,
   requireCloudAccount,
-  safeReturnTo,
 } from './session.ts';

@@ -173,6 +173,8 @@ export const cloudMessages = defineMessages({
     'error.cloud.county_refused':
       '{county}拒絕了這次登入（{reason}）。帳號若已停用或離職，請洽您的學校或縣網中心。',
     'error.cloud.county_login_failed': '與{county}的登入未能完成，請重新登入。',
+    'error.cloud.county_not_reauthenticated':
+      '應用程式要求您重新輸入密碼，但{county}沒有重新確認您的身分，請重新登入。',
     'error.cloud.callback_unknown':
       '這個登入回應已失效或不是由本站發出的（可能重複送出或已過期），請重新登入。',
     'error.cloud.flow_expired': '建立帳號的步驟已逾時，請重新以縣市帳號登入。',
@@ -382,6 +384,8 @@ export const cloudMessages = defineMessages({
       '{county} refused this sign-in ({reason}). If your account was suspended or you left, contact your school or the county network centre.',
     'error.cloud.county_login_failed':
       'The sign-in with {county} could not be completed. Please sign in again.',
+    'error.cloud.county_not_reauthenticated':
+      'The application asked you to enter your password again, but {county} did not check it again. Please sign in again.',
     'error.cloud.callback_unknown':
       'This sign-in response is no longer valid or was not requested by this site (sent twice or expired). Please sign in again.',
     'error.cloud.flow_expired': 'Account creation timed out. Please sign in with your county account again.',

@@ -3,11 +3,17 @@ import type { CloudAccount } from './account/accounts.ts';
 
 const ACCOUNT_KEY = 'cloud.accountId';
 const AUTH_KEY = 'cloud.auth';
+const FRESH_KEY = 'cloud.freshSignIn';
 
 /** How the person proved who they are in this session. */
 export interface CloudAuthentication {
-  /** Seconds since the epoch. */
+  /**
+   * When the person authenticated (seconds since the epoch): the cloud password check, or for a
+   * county login the county's `auth_time` when its ID token gives one (else when its answer came).
+   */
   time: number;
+  /** When this session was signed in (milliseconds since the epoch). */
+  at?: number;
   /** `pwd` for the cloud password, `fed` for a county login. */
   amr: Array<'pwd' | 'fed'>;
   /** The county of a federated login. */
@@ -35,11 +41,28 @@ export function cloudAuthentication(request: FastifyRequest): CloudAuthenticatio
 export function signIn(
   request: FastifyRequest,
   account: CloudAccount,
-  auth: Omit<CloudAuthentication, 'time'>,
+  auth: Omit<CloudAuthentication, 'time' | 'at'> & { time?: number | undefined },
 ) {
+  const at = Date.now();
+  const time = Math.min(auth.time ?? Math.floor(at / 1000), Math.floor(at / 1000));
   request.session.regenerate();
   request.session.set(ACCOUNT_KEY, account.id);
-  request.session.set(AUTH_KEY, { ...auth, time: Math.floor(Date.now() / 1000) });
+  request.session.set(AUTH_KEY, { ...auth, time, at } satisfies CloudAuthentication);
+}
+
+/**
+ * Notes that this browser is being sent to sign in again for `purpose` (an OIDC interaction): a
+ * client asked for fresh credentials, so the session's current sign-in does not count.
+ */
+export function askFreshSignIn(request: FastifyRequest, purpose: string): void {
+  request.session.set(FRESH_KEY, { purpose, since: Date.now() });
+}
+
+/** Whether the session signed in again after `askFreshSignIn(purpose)`. */
+export function signedInAgainFor(request: FastifyRequest, purpose: string): boolean {
+  const asked = request.session?.get<{ purpose: string; since: number }>(FRESH_KEY);
+  const at = cloudAuthentication(request)?.at;
+  return asked?.purpose === purpose && at !== undefined && at >= asked.since;
 }
 
 export function signOut(request: FastifyRequest): void {
@@ -47,27 +70,9 @@ export function signOut(request: FastifyRequest): void {
 }
 
 /**
- * A local path to come back to after signing in. Accepts a path on this site (`/x?y`) or an
- * absolute URL of the cloud's own origin; anything else (other sites, `//host`, `/\host`,
- * scripts) falls back to `fallback`.
+ * Where to send an unauthenticated browser so that it comes back to `returnTo` (a path of the
+ * cloud; anything else gives `/account`, see `safeReturnTo` in platform/http) after signing in.
  */
-export function safeReturnTo(value: unknown, cloudOrigin: string, fallback = '/account'): string {
-  if (typeof value !== 'string' || value === '' || value.length > 2000) return fallback;
-  if (value.startsWith('/') && !value.startsWith('//') && !value.startsWith('/\\')) {
-    const url = new URL(value, 'http://local.invalid');
-    if (url.origin !== 'http://local.invalid') return fallback;
-    return `${url.pathname}${url.search}${url.hash}`;
-  }
-  try {
-    const url = new URL(value);
-    if (url.origin !== new URL(cloudOrigin).origin) return fallback;
-    return `${url.pathname}${url.search}${url.hash}`;
-  } catch {
-    return fallback;
-  }
-}
-
-/** Where to send an unauthenticated browser so that it comes back to `returnTo` after signing in. */
 export function cloudLoginUrl(returnTo: string): string {
   return `/login?return_to=${encodeURIComponent(returnTo)}`;
 }

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../platform/errors/app-error.ts';
+import { safeReturnTo } from '../platform/http/return-to.ts';
 import type { Account } from './accounts/repository.ts';
 import type { AccountRole } from './schema.ts';
 import type { Tenant } from './tenants/tenants.ts';
@@ -32,10 +33,10 @@ export function withRole(
   return account;
 }
 
-/** A local path to return to after signing in; anything else falls back to the account page. */
+/**
+ * A path of this county's portal to return to after signing in (`next`); anything else (other
+ * sites, other portals, `..` tricks) falls back to the account page (`safeReturnTo`).
+ */
 export function safeNext(tenant: Tenant, next: unknown): string {
-  const fallback = `/${tenant.code}/account`;
-  if (typeof next !== 'string') return fallback;
-  if (!next.startsWith(`/${tenant.code}/`) || next.startsWith('//') || /[\\\r\n]/.test(next)) return fallback;
-  return next;
+  return safeReturnTo(next, { fallback: `/${tenant.code}/account`, within: `/${tenant.code}/` });
 }

@@ -1,14 +1,14 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { recordAudit } from '../../platform/audit/audit-log.ts';
 import { platformView } from '../../platform/database/platform-schema.ts';
+import { safeReturnTo } from '../../platform/http/return-to.ts';
 import { html } from '../../platform/views/html.ts';
 import { endProviderSession } from '../oidc/routes.ts';
-import { cloudLoginUrl, currentCloudAccount, safeReturnTo, signIn, signOut } from '../session.ts';
+import { cloudLoginUrl, currentCloudAccount, signIn, signOut } from '../session.ts';
 import { csrfField, notice, sendCloudPage } from '../views.ts';
 import { accountNameFromLogin, checkCloudPassword } from './password-check.ts';
 
 interface LoginBody {
-  reauth?: string;
   name?: string;
   password?: string;
   return_to?: string;
@@ -17,14 +17,14 @@ interface LoginBody {
 async function renderLogin(
   request: FastifyRequest,
   reply: FastifyReply,
-  options: { returnTo: string; name?: string; error?: string; status?: number; fresh?: boolean },
+  options: { returnTo: string; reauth?: boolean; name?: string; error?: string; status?: number },
 ) {
   const t = request.t;
   const { cloud } = request.server;
   const domain = cloud.ctx.config.cloudMailDomain;
   const counties = await cloud.counties.list({ enabledOnly: true });
   const countyHref = (code: string) =>
-    `/login/county/${encodeURIComponent(code)}?return_to=${encodeURIComponent(options.returnTo)}${options.fresh ? '&reauth=1' : ''}`;
+    `/login/county/${encodeURIComponent(code)}?return_to=${encodeURIComponent(options.returnTo)}${options.reauth ? '&reauth=1' : ''}`;
   return sendCloudPage(request, reply, {
     title: t('cloud.login.title'),
     status: options.status,
@@ -36,7 +36,6 @@ ${options.error ? html`<div class="alert" role="alert"><p>${options.error}</p></
 <form method="post" action="/login">
 ${csrfField(request)}
 <input type="hidden" name="return_to" value="${options.returnTo}">
-${options.fresh ? html`<input type="hidden" name="reauth" value="1">` : ''}
 <p><label for="name">${t('cloud.login.name')}</label>
 <input type="text" id="name" name="name" autocomplete="username" autocapitalize="none" spellcheck="false" required value="${options.name ?? ''}" aria-describedby="name-hint">
 <span class="hint" id="name-hint">${t('cloud.login.name_hint', { domain: `@${domain}` })}</span></p>
@@ -62,19 +61,19 @@ ${
 /** The cloud login page: cloud account + password, or 「縣市帳號登入」 with the county list. */
 export function loginRoutes(app: FastifyInstance): void {
   const { cloud } = app;
-  const origin = cloud.ctx.urls.cloud;
 
   app.get('/login', async (request, reply) => {
     const query = request.query as Record<string, unknown>;
-    const returnTo = safeReturnTo(query.return_to, origin);
+    const returnTo = safeReturnTo(query.return_to, { fallback: '/account' });
     // `reauth`: a client asked for a fresh sign-in (prompt=login, max_age), so no shortcut.
-    if (query.reauth !== '1' && (await currentCloudAccount(request))) return reply.redirect(returnTo, 303);
-    return renderLogin(request, reply, { returnTo, fresh: query.reauth === '1' });
+    const reauth = query.reauth === '1';
+    if (!reauth && (await currentCloudAccount(request))) return reply.redirect(returnTo, 303);
+    return renderLogin(request, reply, { returnTo, reauth });
   });
 
   app.post<{ Body: LoginBody }>('/login', async (request, reply) => {
     const body = request.body ?? {};
-    const returnTo = safeReturnTo(body.return_to, origin);
+    const returnTo = safeReturnTo(body.return_to, { fallback: '/account' });
     const typed = typeof body.name === 'string' ? body.name.slice(0, 200) : '';
     const name = accountNameFromLogin(typed, cloud.ctx.config.cloudMailDomain);
     const password = typeof body.password === 'string' ? body.password : '';
@@ -87,7 +86,6 @@ export function loginRoutes(app: FastifyInstance): void {
         name: typed,
         error: request.t('cloud.login.failed'),
         status: 401,
-        fresh: body.reauth === '1',
       });
     }
     if (account.state !== 'active') {

@@ -14,13 +14,15 @@ export interface PendingCountyLogin {
   verifier: string;
   returnTo: string;
   createdAt: number;
-  /** The county was asked for a new sign-in (`prompt=login`, `max_age=0`): its `auth_time` is checked. */
-  fresh?: boolean;
+  /** The county was asked for fresh credentials (`prompt=login`). */
+  forceLogin?: boolean;
 }
 
 export interface CountyLoginResult extends CountyClaims {
   connection: CountyConnection;
   issuer: string;
+  /** When the person authenticated at the county (its ID token's `auth_time`), when it says. */
+  authTime: number | undefined;
 }
 
 export interface BrokerOptions {
@@ -88,7 +90,7 @@ export class CountyBroker {
   async start(
     code: string,
     returnTo: string,
-    options: { fresh?: boolean } = {},
+    options: { forceLogin?: boolean } = {},
   ): Promise<{ url: string; pending: PendingCountyLogin }> {
     const { config } = await this.#configuration(code);
     const verifier = client.randomPKCECodeVerifier();
@@ -102,22 +104,18 @@ export class CountyBroker {
       code_challenge_method: 'S256',
       state,
       nonce,
-      // A client asked the cloud for fresh credentials (ForceAuthn, prompt=login): a live county
-      // session must not stand in for them.
-      ...(options.fresh ? { prompt: 'login', max_age: '0' } : {}),
+      ...(options.forceLogin ? { prompt: 'login' } : {}),
     });
-    return {
-      url: url.href,
-      pending: {
-        county: code,
-        state,
-        nonce,
-        verifier,
-        returnTo,
-        createdAt: Date.now(),
-        ...(options.fresh ? { fresh: true } : {}),
-      },
+    const pending: PendingCountyLogin = {
+      county: code,
+      state,
+      nonce,
+      verifier,
+      returnTo,
+      createdAt: Date.now(),
     };
+    if (options.forceLogin) pending.forceLogin = true;
+    return { url: url.href, pending };
   }
 
   /**
@@ -147,11 +145,10 @@ export class CountyBroker {
     }
     const idClaims = tokens.claims();
     if (!idClaims) throw new AppError('cloud.county_login_failed', 502, { county: connection.name });
-    // A fresh sign-in was asked for: the county must have authenticated after the request (60 s of skew).
-    const authTime = typeof idClaims.auth_time === 'number' ? idClaims.auth_time : 0;
-    if (pending.fresh && authTime < Math.floor(pending.createdAt / 1000) - 60) {
-      this.#options.log.warn({ county: connection.code, authTime }, 'county sign-in not fresh');
-      throw new AppError('cloud.county_login_failed', 502, { county: connection.name });
+    const authTime = typeof idClaims.auth_time === 'number' ? idClaims.auth_time : undefined;
+    // Asked for fresh credentials: the county must have authenticated the person after the ask.
+    if (pending.forceLogin && (authTime === undefined || authTime < Math.floor(pending.createdAt / 1000))) {
+      throw new AppError('cloud.county_not_reauthenticated', 403, { county: connection.name });
     }
     let userinfo: Record<string, unknown> = {};
     try {
@@ -161,7 +158,7 @@ export class CountyBroker {
     }
     try {
       const claims = readCountyClaims({ ...idClaims, ...userinfo });
-      return { ...claims, connection, issuer: config.serverMetadata().issuer };
+      return { ...claims, connection, issuer: config.serverMetadata().issuer, authTime };
     } catch {
       throw new AppError('cloud.county_login_failed', 502, { county: connection.name });
     }

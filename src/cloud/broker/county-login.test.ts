@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../platform/database/connect.ts';
 import type { PlatformTables } from '../../platform/database/platform-schema.ts';
@@ -42,6 +43,7 @@ beforeAll(async () => {
       teacher('cyc-1', 'teacher01', 'A128765434', '454503'),
       teacher('cyc-2', 'wanderer', 'D220112230', '454601'),
       teacher('cyc-3', 'stranger', 'Q123456782', '454602'),
+      teacher('cyc-7', 'again', 'A189135648', '454503'),
       { ...teacher('cyc-9', 'gone', 'R223456785', '454503'), suspended: true },
     ],
   });
@@ -356,5 +358,94 @@ describe('county login brokering and the first login', () => {
       stopBefore: cyc.issuer,
     });
     expect(plain.url.searchParams.get('prompt')).toBeNull();
+  });
+});
+
+describe('fresh credentials through a county login (prompt=login at the cloud)', () => {
+  const RP = 'http://127.0.0.1:9/callback';
+  const seconds = () => Math.floor(Date.now() / 1000);
+  const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  it('carries prompt=login to the county, takes its auth_time, and refuses a county that did not ask again', async () => {
+    const { services } = cloud;
+    const account = await services.accounts.create({
+      name: 'again01',
+      displayName: '王再登',
+      familyName: '王',
+      givenName: '再登',
+      passwordHash: await services.hasher.hash('Again-pass-2026'),
+    });
+    await services.accounts.link(account.id, {
+      countyCode: 'cyc',
+      issuer: cyc.issuer,
+      subject: 'cyc-7',
+      snapshot: {
+        username: 'again',
+        name: '王再登',
+        familyName: '王',
+        givenName: '再登',
+        email: 'again@example.org',
+        schoolid: '454503',
+        titles: [],
+        classinfo: [],
+        openid2Id: null,
+      },
+    });
+    const rp = await services.oidc!.clients.add({ name: '校務系統', redirectUris: [RP], scopes: ['openid'] });
+    const config = await client.discovery(
+      new URL(cloud.url),
+      rp.client_id,
+      rp.client_secret,
+      client.ClientSecretBasic(rp.client_secret as string),
+      { execute: [client.allowInsecureRequests] },
+    );
+    const browser = new CookieBrowser();
+    cyc.loginAs('cyc-7');
+    expect((await countyLogin(browser, 'cyc')).url.pathname).toBe('/account');
+    await pause(1100);
+
+    const authorize = async () => {
+      const nonce = client.randomNonce();
+      const url = client.buildAuthorizationUrl(config, {
+        redirect_uri: RP,
+        scope: 'openid',
+        prompt: 'login',
+        state: 'st',
+        nonce,
+      });
+      // The cloud's login form again, although the browser is signed in.
+      const login = await browser.follow(url, { stopBefore: RP });
+      expect(login.url.pathname).toBe('/login');
+      expect(login.url.searchParams.get('reauth')).toBe('1');
+      const county =
+        /href="(\/login\/county\/cyc\?[^"]*)"/.exec(login.text)?.[1]?.replaceAll('&amp;', '&') ?? '';
+      expect(county).toContain('reauth=1');
+      const askedAt = seconds();
+      let page = await browser.follow(new URL(county, cloud.url), { stopBefore: RP });
+      if (page.text.includes('/consent')) {
+        const { action, fields } = formOn(page, '/consent');
+        page = await browser.follow(action, { form: { ...fields, decision: 'allow' }, stopBefore: RP });
+      }
+      return { page, askedAt, nonce };
+    };
+
+    const fresh = await authorize();
+    expect(cyc.prompts.at(-1)).toBe('login');
+    expect(fresh.page.url.href.startsWith(RP), fresh.page.text.slice(0, 300)).toBe(true);
+    const tokens = await client.authorizationCodeGrant(config, fresh.page.url, {
+      expectedState: 'st',
+      expectedNonce: fresh.nonce,
+    });
+    expect(tokens.claims()?.auth_time).toBeGreaterThanOrEqual(fresh.askedAt);
+
+    // A county that answers with an old sign-in instead of asking again is refused.
+    cyc.authenticatedAgo(600);
+    try {
+      const stale = await authorize();
+      expect(stale.page.status).toBe(403);
+      expect(stale.page.text).toContain('沒有重新確認您的身分');
+    } finally {
+      cyc.authenticatedAgo(0);
+    }
   });
 });

@@ -2,8 +2,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { recordAudit } from '../../platform/audit/audit-log.ts';
 import { platformView } from '../../platform/database/platform-schema.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
+import { safeReturnTo } from '../../platform/http/return-to.ts';
 import type { CloudServices } from '../services.ts';
-import { safeReturnTo, signIn } from '../session.ts';
+import { signIn } from '../session.ts';
 import type { CountyLoginResult, PendingCountyLogin } from './county-broker.ts';
 
 const PENDING_KEY = 'cloud.countyLogins';
@@ -50,19 +51,19 @@ async function signInLinked(
       details: { via: 'county', county: result.connection.code },
     });
   });
-  signIn(request, account, { amr: ['fed'], county: result.connection.code });
+  signIn(request, account, { amr: ['fed'], county: result.connection.code, time: result.authTime });
 }
 
 /** `/login/county/:code` sends the browser to the county; `/cncreturnpage` is where it comes back. */
 export function countyLoginRoutes(app: FastifyInstance): void {
   const { cloud } = app;
-  const origin = cloud.ctx.urls.cloud;
 
   app.get<{ Params: { code: string } }>('/login/county/:code', async (request, reply) => {
     const query = request.query as Record<string, unknown>;
-    const returnTo = safeReturnTo(query.return_to, origin);
+    const returnTo = safeReturnTo(query.return_to, { fallback: '/account' });
+    // `reauth`: a client of the cloud asked for fresh credentials; the county is asked for them too.
     const { url, pending } = await cloud.broker.start(request.params.code, returnTo, {
-      fresh: query.reauth === '1',
+      forceLogin: query.reauth === '1',
     });
     const now = Date.now();
     const kept = (request.session.get<PendingCountyLogin[]>(PENDING_KEY) ?? []).filter(

@@ -422,3 +422,91 @@ describe('the cloud OIDC provider with openid-client', () => {
     expect(cloudAccountFromRow(row)).toEqual(await cloud.services.accounts.byId(accountId));
   });
 });
+
+describe('re-authentication at the cloud (prompt=login, max_age, auth_time)', () => {
+  const seconds = () => Math.floor(Date.now() / 1000);
+  const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  /**
+   * One authorization in `browser`: notes whether the cloud asked for the password (and when it
+   * was given), then returns the ID token's claims.
+   */
+  async function walk(browser: CookieBrowser, extra: Record<string, string> = {}) {
+    const config = await discover();
+    const verifier = client.randomPKCECodeVerifier();
+    const state = client.randomState();
+    const nonce = client.randomNonce();
+    const url = client.buildAuthorizationUrl(config, {
+      redirect_uri: REDIRECT,
+      scope: 'openid profile',
+      code_challenge: await client.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      state,
+      nonce,
+      ...extra,
+    });
+    let page = await browser.follow(url, { stopBefore: 'http://127.0.0.1:9/' });
+    let passwordAt: number | undefined;
+    for (let step = 0; step < 4 && !page.url.href.startsWith('http://127.0.0.1:9/'); step++) {
+      if (page.url.pathname === '/login') {
+        passwordAt = seconds();
+        page = await submit(browser, page, '/login', { name: 'tad0616', password: PASSWORD });
+      } else if (page.text.includes('/consent')) {
+        page = await submit(browser, page, '/consent', { decision: 'allow' });
+      } else throw new Error(`unexpected page ${page.url.href}: ${page.text.slice(0, 300)}`);
+    }
+    const tokens = await client.authorizationCodeGrant(config, page.url, {
+      pkceCodeVerifier: verifier,
+      expectedState: state,
+      expectedNonce: nonce,
+      ...(extra.max_age !== undefined ? { maxAge: Number(extra.max_age) } : {}),
+    });
+    const claims = tokens.claims();
+    if (!claims) throw new Error('no ID token');
+    return { claims, passwordAt };
+  }
+
+  it('gives the time of the password check as auth_time when a live cloud session signs a client in', async () => {
+    const browser = new CookieBrowser();
+    const login = await browser.follow(`${cloud.url}/login`);
+    const passwordAt = seconds();
+    await submit(browser, login, '/login', { name: 'tad0616', password: PASSWORD });
+    const passwordDone = seconds();
+    await pause(2100);
+    // max_age asks for auth_time in the ID token.
+    const later = await walk(browser, { max_age: '3600' });
+    expect(later.passwordAt).toBeUndefined();
+    expect(later.claims.auth_time).toBeGreaterThanOrEqual(passwordAt);
+    expect(later.claims.auth_time).toBeLessThanOrEqual(passwordDone);
+    expect(later.claims.iat - (later.claims.auth_time as number)).toBeGreaterThanOrEqual(2);
+    // The provider's own session keeps it for the next client request.
+    const again = await walk(browser, { max_age: '3600' });
+    expect(again.claims.auth_time).toBe(later.claims.auth_time);
+  });
+
+  it('asks for the password again at prompt=login and max_age=0, even right after signing in', async () => {
+    const browser = new CookieBrowser();
+    const first = await walk(browser, { max_age: '3600' });
+    await pause(1100);
+    const asks: Array<Record<string, string>> = [
+      { prompt: 'login' },
+      { max_age: '0' },
+      { prompt: 'login', max_age: '60' },
+    ];
+    for (const extra of asks) {
+      const again = await walk(browser, extra);
+      expect([extra, again.passwordAt !== undefined]).toEqual([extra, true]);
+      expect(again.claims.auth_time).toBeGreaterThanOrEqual(again.passwordAt as number);
+      expect(again.claims.auth_time).toBeGreaterThan(first.claims.auth_time as number);
+    }
+  });
+
+  it('asks again when max_age has passed since the sign-in', async () => {
+    const browser = new CookieBrowser();
+    await walk(browser);
+    await pause(2100);
+    const stale = await walk(browser, { max_age: '1' });
+    expect(stale.passwordAt).toBeDefined();
+    expect(stale.claims.auth_time).toBeGreaterThanOrEqual(stale.passwordAt as number);
+  });
+});

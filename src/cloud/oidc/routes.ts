@@ -8,19 +8,23 @@ import {
   mountProtocol,
   type OidcProvider,
   resourceHandler,
+  satisfiesLogin,
   type TokenInfo,
   wantedClaims,
 } from '../../platform/oidc/index.ts';
 import type { CloudAccount } from '../account/accounts.ts';
 import type { CloudServices } from '../services.ts';
-import { cloudAuthentication, cloudLoginUrl, currentCloudAccount } from '../session.ts';
+import {
+  askFreshSignIn,
+  cloudAuthentication,
+  cloudLoginUrl,
+  currentCloudAccount,
+  signedInAgainFor,
+} from '../session.ts';
 import { cloudClaims, eduInfoOf, loadCloudIdentities } from './claims.ts';
 import { revokeGrant } from './grants.ts';
 import { loadCloudAccount } from './provider.ts';
 import { CLOUD_SCOPES } from './scopes.ts';
-
-/** How recent a sign-in must be when a client asks for `prompt=login`. */
-const FRESH_LOGIN_SECONDS = 120;
 
 async function tokenAccount(services: CloudServices, token: TokenInfo): Promise<CloudAccount> {
   // The row the token check just read (same request); it refused missing or suspended accounts.
@@ -96,6 +100,10 @@ export async function mountCloudProtocol(app: FastifyInstance, oidc: OidcProvide
 /**
  * The provider's login prompt is the cloud login: a browser with a live cloud session goes
  * straight through (single sign-on), others sign in (cloud password or county) and come back.
+ * A client that asks for fresh credentials (`prompt=login`, or a `max_age` the session's sign-in
+ * is older than) gets them: the browser is sent to the login form even with a live session (a
+ * county login then carries `prompt=login` to the county), and only a sign-in made after that
+ * answers. `auth_time` is when the person authenticated (see `CloudAuthentication.time`).
  * Registered where the cloud session runs.
  */
 export async function mountCloudInteractions(site: FastifyInstance, oidc: OidcProvider) {
@@ -103,16 +111,16 @@ export async function mountCloudInteractions(site: FastifyInstance, oidc: OidcPr
     login: async (request, reply, view) => {
       const account = await currentCloudAccount(request);
       const auth = cloudAuthentication(request);
-      const forced = view.reasons.includes('login_prompt') || view.reasons.includes('max_age');
-      const maxAge = view.reasons.includes('max_age')
-        ? Number(view.params.max_age ?? 0)
-        : view.reasons.includes('login_prompt')
-          ? FRESH_LOGIN_SECONDS
-          : Number.POSITIVE_INFINITY;
-      if (account && auth && Date.now() / 1000 - auth.time <= maxAge) {
-        return finishLogin(oidc, request, reply, account.id, auth.amr);
+      if (account && auth) {
+        const enough = view.reauthenticate
+          ? signedInAgainFor(request, view.uid) ||
+            (!view.reasons.includes('login_prompt') && satisfiesLogin(view, auth.time))
+          : true;
+        if (enough)
+          return finishLogin(oidc, request, reply, account.id, { authTime: auth.time, amr: auth.amr });
       }
-      return reply.redirect(`${cloudLoginUrl(view.action)}${forced ? '&reauth=1' : ''}`, 303);
+      if (view.reauthenticate) askFreshSignIn(request, view.uid);
+      return reply.redirect(`${cloudLoginUrl(view.action)}${view.reauthenticate ? '&reauth=1' : ''}`, 303);
     },
   });
 }

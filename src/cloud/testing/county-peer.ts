@@ -16,6 +16,13 @@ export interface CountyPeer {
   accounts: Map<string, PeerAccount>;
   /** The account the next login signs in as. */
   loginAs(id: string): void;
+  /**
+   * Logins from now on report an authentication made `seconds` ago (0: now), as a county that
+   * does not honour `prompt=login` would.
+   */
+  authenticatedAgo(seconds: number): void;
+  /** The `prompt` of each authorization request received, in order. */
+  prompts: string[];
   close(): Promise<void>;
 }
 
@@ -41,6 +48,8 @@ export async function startCountyPeer(options: {
 }): Promise<CountyPeer> {
   const accounts = new Map(options.accounts.map((a) => [a.id, a]));
   let current = options.accounts[0]?.id ?? '';
+  let ago = 0;
+  const prompts: string[] = [];
   const server: Server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -90,7 +99,8 @@ export async function startCountyPeer(options: {
           error_description: 'account suspended',
         });
       }
-      return provider.interactionFinished(req, res, { login: { accountId: account.id } });
+      const ts = Math.floor(Date.now() / 1000) - ago;
+      return provider.interactionFinished(req, res, { login: { accountId: account.id, ts } });
     }
     const grant = new provider.Grant({
       accountId: details.session?.accountId ?? '',
@@ -109,6 +119,8 @@ export async function startCountyPeer(options: {
       });
       return;
     }
+    const url = new URL(req.url ?? '/', issuer);
+    if (url.pathname === '/auth') prompts.push(url.searchParams.get('prompt') ?? '');
     callback(req, res);
   });
 
@@ -118,6 +130,10 @@ export async function startCountyPeer(options: {
     loginAs(id) {
       current = id;
     },
+    authenticatedAgo(seconds) {
+      ago = seconds;
+    },
+    prompts,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PASSWORD } from '../../demo/seed-data.ts';
 import { embeddedTestDatabase } from '../../platform/testing/databases.ts';
+import { OPEN_REDIRECT_BYPASSES } from '../../platform/testing/open-redirects.ts';
 import { authenticate } from '../accounts/authenticate.ts';
 import { type CountyTestApp, startCountyTestApp, TestClient } from '../testing.ts';
 
@@ -65,6 +66,32 @@ describe('county login (HTTP)', () => {
       captcha: answer,
     });
     expect(ok.status).toBe(303);
+  });
+
+  it('returns only to a path of the same portal after signing in (next)', async () => {
+    const tries = [
+      ...OPEN_REDIRECT_BYPASSES,
+      '/cyc/..//evil.example',
+      '/cyc/%2e%2e//evil.example',
+      '/cyc/%2e%2e/%2fevil.example',
+      '/cyc/../tn/account',
+      '/cyc/\\evil.example',
+      '/cyc/%0d%0aLocation:%20https://evil.example',
+    ];
+    const c = new TestClient(t.app, '198.51.100.40');
+    await c.get('/cyc/login');
+    const first = await c.post('/cyc/login', {
+      username: 'teacher01',
+      password: DEMO_PASSWORD,
+      next: '/cyc/..//evil.example',
+    });
+    expect(first.status).toBe(303);
+    expect(first.headers.location).toBe('/cyc/account');
+    for (const next of tries) {
+      const again = await c.get(`/cyc/login?next=${encodeURIComponent(next)}`);
+      expect([next, again.status, again.headers.location]).toEqual([next, 303, '/cyc/account']);
+    }
+    expect((await c.get('/cyc/login?next=%2Fcyc%2Fmanage%3Fx%3D1')).headers.location).toBe('/cyc/manage?x=1');
   });
 
   it('refuses a POST without CSRF token', async () => {

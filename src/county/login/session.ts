@@ -11,6 +11,8 @@ interface SignedIn {
   id: string;
   sid: string;
   tenant: string;
+  /** When the password was checked (seconds since the epoch); absent in older sessions. */
+  at?: number;
 }
 
 const KEY = 'account';
@@ -37,6 +39,7 @@ const signedIn = (account: Account, sessionId: string): SignedIn => ({
   id: account.id,
   sid: sessionId,
   tenant: account.tenant,
+  at: Math.floor(Date.now() / 1000),
 });
 
 /**
@@ -71,6 +74,14 @@ export async function signOut(county: County, request: FastifyRequest): Promise<
   }
   request.session.destroy();
   request.countyAccount = undefined;
+}
+
+/**
+ * When this browser's sign-in checked the password (seconds since the epoch): the `auth_time` of
+ * an OIDC login that reuses the portal session. Undefined for a session from before it was kept.
+ */
+export function signedInAt(request: FastifyRequest): number | undefined {
+  return request.session.get<SignedIn>(KEY)?.at;
 }
 
 /** The session row id of the current sign-in (to mark "this device" in the sessions list). */

@@ -245,10 +245,10 @@ describe('county OIDC provider (嘉義縣 /cyc, 臺南市 /tn)', () => {
   it('answers exactly what the AxerZ PHP client sends and reads', async () => {
     const php = await addClient('cyc', {
       name: 'PHP 範例',
-      redirect_uris: ['http://openid.zipko.info/callback.php'],
+      redirect_uris: ['https://openid.zipko.info/callback.php'],
       scopes: ['openid', 'email', 'profile'],
     });
-    const redirect = 'http://openid.zipko.info/callback.php';
+    const redirect = 'https://openid.zipko.info/callback.php';
     const browser = new TestBrowser();
     const authorizeUrl =
       `${issuer}/oidc/v1/azp?response_type=code&client_id=${php.client_id}` +
@@ -315,6 +315,84 @@ describe('county OIDC provider (嘉義縣 /cyc, 臺南市 /tn)', () => {
     });
     expect(done.url.href).toBe('http://cloud.test/');
     await expect(client.fetchUserInfo(config, tokens.access_token, TEACHER01.id)).rejects.toThrow();
+  });
+
+  it('asks for the password again at prompt=login and max_age, and gives the password time as auth_time', async () => {
+    const seconds = () => Math.floor(Date.now() / 1000);
+    const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    const config = await cloudConfig();
+    /** One authorization: whether the password was asked (and when), and the ID token's claims. */
+    const walk = async (browser: TestBrowser, extra: Record<string, string>) => {
+      const verifier = client.randomPKCECodeVerifier();
+      const state = client.randomState();
+      const nonce = client.randomNonce();
+      const url = client.buildAuthorizationUrl(config, {
+        redirect_uri: cloudRedirect,
+        scope: 'openid exchangedata',
+        state,
+        nonce,
+        code_challenge: await client.calculatePKCECodeChallenge(verifier),
+        code_challenge_method: 'S256',
+        ...extra,
+      });
+      let step = await browser.follow(url, cloudRedirect);
+      let passwordAt: number | undefined;
+      if (!step.url.href.startsWith(cloudRedirect) && step.text.includes('name="password"')) {
+        passwordAt = seconds();
+        // The page header of a signed-in portal has its sign-out form first: take the login form.
+        const login =
+          /<form[^>]*action="[^"]*\/interaction\/[^"]*\/login"[\s\S]*?<\/form>/.exec(step.text)?.[0] ?? '';
+        const form = formOf(login, step.url);
+        step = await browser.follow(form.action, cloudRedirect, {
+          form: { ...form.fields, username: 'teacher01', password: DEMO_PASSWORD },
+        });
+      }
+      if (!step.url.href.startsWith(cloudRedirect) && step.text.includes('name="decision"')) {
+        const form = formOf(step.text, step.url);
+        step = await browser.follow(form.action, cloudRedirect, {
+          form: { ...form.fields, decision: 'allow' },
+        });
+      }
+      expect(step.url.href.startsWith(cloudRedirect), `${step.url.href} ${step.text.slice(0, 1500)}`).toBe(
+        true,
+      );
+      const tokens = await client.authorizationCodeGrant(config, step.url, {
+        pkceCodeVerifier: verifier,
+        expectedState: state,
+        expectedNonce: nonce,
+        ...(extra.max_age !== undefined ? { maxAge: Number(extra.max_age) } : {}),
+      });
+      return { passwordAt, claims: tokens.claims() as client.IDToken };
+    };
+
+    // Signed in at the portal; a client asks 2 s later: no form, auth_time is the portal sign-in.
+    const browser = new TestBrowser();
+    const loginPage = await browser.follow(`${issuer}/login`, 'never:');
+    const form = formOf(loginPage.text, loginPage.url);
+    const portalAt = seconds();
+    await browser.follow(form.action, 'never:', {
+      form: { ...form.fields, username: 'teacher01', password: DEMO_PASSWORD },
+    });
+    const portalDone = seconds();
+    await pause(2100);
+    const sso = await walk(browser, { max_age: '3600' });
+    expect(sso.passwordAt).toBeUndefined();
+    expect(sso.claims.auth_time).toBeGreaterThanOrEqual(portalAt);
+    expect(sso.claims.auth_time).toBeLessThanOrEqual(portalDone);
+    expect(sso.claims.iat - (sso.claims.auth_time as number)).toBeGreaterThanOrEqual(2);
+
+    // prompt=login, max_age=0, and a max_age the sign-in is older than: the password again.
+    const asks: Array<Record<string, string>> = [{ prompt: 'login' }, { max_age: '0' }, { max_age: '1' }];
+    let previous = sso.claims.auth_time as number;
+    for (const extra of asks) {
+      // Whole seconds: 2.1 s puts the last password check more than 1 s back (max_age=1).
+      await pause(2100);
+      const again = await walk(browser, extra);
+      expect([extra, again.passwordAt !== undefined]).toEqual([extra, true]);
+      expect(again.claims.auth_time).toBeGreaterThanOrEqual(again.passwordAt as number);
+      expect(again.claims.auth_time).toBeGreaterThan(previous);
+      previous = again.claims.auth_time as number;
+    }
   });
 
   it('sends an incomplete profile to the profile check and refuses suspended accounts', async () => {
@@ -575,5 +653,56 @@ describe('county OIDC administration', () => {
     const config = await discover(body.client_id, client.ClientSecretBasic(body.client_secret));
     const { tokens } = await tokensFor(config, 'https://dcr.example.org/cb', 'openid');
     expect(tokens.claims()?.sub).toBe(TEACHER01.id);
+  });
+
+  it('never lets a registered client give itself personid: only an administrator grants it', async () => {
+    const endpoint = `${issuer}/oidc/v1/registration`;
+    const register = (metadata: Record<string, unknown>) =>
+      fetch(endpoint, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer county-dcr-token' },
+        body: JSON.stringify(metadata),
+      });
+    const greedy = await register({
+      redirect_uris: ['https://dcr.example.org/cb'],
+      client_name: '身分證字號收集器',
+      scope: 'openid exchangedata personid',
+    });
+    expect(greedy.status).toBe(400);
+    expect(await greedy.json()).toMatchObject({ error: 'invalid_client_metadata' });
+
+    const created = await register({
+      redirect_uris: ['https://dcr.example.org/cb'],
+      client_name: '自行註冊',
+    });
+    expect(created.status).toBe(201);
+    const body = (await created.json()) as { client_id: string; client_secret: string };
+    const config = await discover(body.client_id, client.ClientSecretBasic(body.client_secret));
+    const asked = await authorize(config, 'https://dcr.example.org/cb', 'openid personid');
+    expect(asked.consent).toBeUndefined();
+    expect(asked.step.url.searchParams.get('error')).toBe('invalid_scope');
+    expect(asked.step.url.searchParams.get('code')).toBeNull();
+
+    // The county administrator grants personid to it (console or CLI): from then on it may ask.
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    try {
+      const code = await oidcCommands(callAdmin).client!.run(county.ctx.config, [
+        'scopes',
+        '--role',
+        'county',
+        '--tenant',
+        'cyc',
+        '--client-id',
+        body.client_id,
+        '--scope',
+        'openid personid',
+      ]);
+      expect(code).toBe(0);
+    } finally {
+      log.mockRestore();
+    }
+    const again = await authorize(config, 'https://dcr.example.org/cb', 'openid personid');
+    expect(again.consent).toContain('檢視您的身分證字號');
+    expect(again.step.url.searchParams.get('code')).toBeTruthy();
   });
 });

@@ -12,7 +12,7 @@ import { registerCountyInteractions } from './interactions.ts';
 import { countyOidcMessages } from './messages.ts';
 import { countyOidcMigrations } from './migrations.ts';
 import { registerCountyResources } from './resources.ts';
-import { COUNTY_CONSENT_LINES, COUNTY_SCOPES } from './scopes.ts';
+import { COUNTY_CONSENT_LINES, COUNTY_SCOPES, RESTRICTED_SCOPES } from './scopes.ts';
 
 const MAINTENANCE_MS = 10 * 60_000;
 
@@ -63,6 +63,7 @@ export function countyOidcExtension(): CountyExtension & { migrations: RoleModul
         installationSecret: county.ctx.secrets.secret,
         registrationToken: county.ctx.secrets.registrationToken,
         scopes: COUNTY_SCOPES,
+        restrictedScopes: [...RESTRICTED_SCOPES],
         consentLines: COUNTY_CONSENT_LINES,
         accounts: countyAccountSource(county, tenant.code),
         prompts: countyPrompts(county, tenant.code),

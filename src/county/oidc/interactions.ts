@@ -7,10 +7,12 @@ import {
   interactionView,
   mountInteractions,
   type OidcProvider,
+  satisfiesLogin,
 } from '../../platform/oidc/index.ts';
 import { html } from '../../platform/views/html.ts';
 import { type LoginFormOptions, loginForm } from '../login/form.ts';
 import { applyOutcome, handleLogin, loginFormState } from '../login/handler.ts';
+import { signedInAt } from '../login/session.ts';
 import type { County } from '../services.ts';
 import type { Tenant } from '../tenants/tenants.ts';
 import { csrfField } from '../views/form.ts';
@@ -52,9 +54,11 @@ export async function registerCountyInteractions(
 ): Promise<void> {
   await mountInteractions(tenantApp, oidc, {
     async login(request, reply, view) {
-      const onlyNoSession = view.reasons.length === 1 && view.reasons[0] === 'no_session';
-      if (request.countyAccount && onlyNoSession) {
-        return finishLogin(oidc, request, reply, request.countyAccount.id);
+      // A portal session signs in without the form, unless the client asked for fresh credentials
+      // (prompt=login, or a max_age the portal sign-in is older than): then the password again.
+      const authTime = signedInAt(request);
+      if (request.countyAccount && authTime !== undefined && satisfiesLogin(view, authTime)) {
+        return finishLogin(oidc, request, reply, request.countyAccount.id, { authTime });
       }
       return loginPage(request, reply, tenant, view, await loginFormState(county, tenant.code, request));
     },
@@ -87,7 +91,11 @@ export async function registerCountyInteractions(
       return abortInteraction(oidc, request, reply, 'invalid_request', 'login was not expected');
     }
     const outcome = await handleLogin(county, tenant.code, request, reply);
-    if (outcome.kind === 'signed_in') return finishLogin(oidc, request, reply, outcome.account.id);
+    if (outcome.kind === 'signed_in') {
+      return finishLogin(oidc, request, reply, outcome.account.id, {
+        authTime: Math.floor(Date.now() / 1000),
+      });
+    }
     applyOutcome(reply, outcome);
     return loginPage(request, reply, tenant, view, outcome.form, outcome.status);
   });

@@ -217,7 +217,7 @@ export const options = {
   registrationToken: option({
     env: 'EDUGATE_REGISTRATION_TOKEN',
     schema: optionalString,
-    doc: 'Initial access token for OpenID Connect Dynamic Client Registration at `/oidc/v1/registration` of every county issuer and the cloud: whoever holds it can register clients. Registration is closed when unset (never generated).',
+    doc: "Opens OpenID Connect Dynamic Client Registration (`/oidc/v1/registration`) on the county and cloud providers: whoever holds it registers clients with `Authorization: Bearer <this token>`. Unset (the default, never generated) = registration closed: no `registration_endpoint` in discovery, 404 at the path. A registered client may ask only for the scopes that are not restricted (`personid` needs an administrator's grant), and its redirect URIs must be `https` (plain `http` on 127.0.0.1, localhost or [::1] only).",
     group: 'Security',
     secret: true,
   }),

@@ -24,7 +24,7 @@ async function call(
   callAdmin: AdminCall,
   config: Config,
   role: RoleName,
-  method: 'GET' | 'POST',
+  method: 'GET' | 'POST' | 'PUT',
   path: string,
   body?: unknown,
 ) {
@@ -35,14 +35,15 @@ async function call(
 }
 
 /**
- * `edugate client add|list|rotate-secret` and `edugate keys rotate|list` for the roles that are
+ * `edugate client add|list|scopes|rotate-secret` and `edugate keys rotate|list` for the roles that are
  * OpenID providers. They go through the role's admin API, so they work while the server runs.
  */
 export function oidcCommands(callAdmin: AdminCall): Record<string, CliCommand> {
   return {
     client: {
       usage: 'client add --role R --tenant T',
-      summary: 'register an OIDC client (--name, --redirect-uri…, --scope…); prints its id and secret once',
+      summary:
+        'register an OIDC client (--name, --redirect-uri…, --scope…; prints its id and secret once), or set the scopes a client may ask for (client scopes, grants restricted ones such as personid)',
       async run(config, args) {
         const { values, positionals } = parseArgs({
           args,
@@ -64,12 +65,31 @@ export function oidcCommands(callAdmin: AdminCall): Record<string, CliCommand> {
           console.error(
             'usage: edugate client add --role county|cloud [--tenant T] --name NAME --redirect-uri URI [--scope S …] [--public]\n' +
               '       edugate client list --role R [--tenant T]\n' +
+              '       edugate client scopes --role R [--tenant T] --client-id ID --scope S [--scope S …]\n' +
               '       edugate client rotate-secret --role R [--tenant T] --client-id ID',
           );
           return 2;
         }
         const base = `/admin/api/oidc/${encodeURIComponent(where.tenant)}/clients`;
         if (verb === 'list') return call(callAdmin, config, where.role, 'GET', base);
+        if (verb === 'scopes') {
+          // The full list the client may ask for from now on: this is how a restricted scope
+          // (the county's personid) is granted, to a registered client as to any other.
+          if (!values['client-id'] || !values.scope?.length) {
+            console.error('client scopes needs --client-id and at least one --scope');
+            return 2;
+          }
+          return call(
+            callAdmin,
+            config,
+            where.role,
+            'PUT',
+            `${base}/${encodeURIComponent(values['client-id'])}`,
+            {
+              scopes: values.scope.flatMap((s) => s.split(/[\s,]+/)).filter(Boolean),
+            },
+          );
+        }
         if (verb === 'rotate-secret') {
           if (!values['client-id']) {
             console.error('rotate-secret needs --client-id');

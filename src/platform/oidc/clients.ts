@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import Provider from 'oidc-provider';
 import { AppError } from '../errors/app-error.ts';
+import { redirectUriProblem } from './redirect-uris.ts';
 import type { OidcTables } from './schema.ts';
 import type { SecretBox } from './secret-box.ts';
 import type { ChangeVersion } from './versions.ts';
@@ -57,9 +58,9 @@ interface CachedClient {
   metadata: Readonly<Record<string, unknown>> | undefined;
 }
 
-function checkRedirectUri(uri: string): void {
-  const url = URL.parse(uri);
-  if (!url || url.hash || !['http:', 'https:'].includes(url.protocol) || uri.includes('*')) {
+function checkRedirectUri(uri: string, source: ClientRecord['source']): void {
+  // The demo's seeded clients follow the operator's configured URLs (plain http on a LAN demo).
+  if (redirectUriProblem(uri, { allowHttp: source === 'seed' })) {
     throw new AppError('oidc_redirect_uri_invalid', 400, { uri });
   }
 }
@@ -128,7 +129,9 @@ export class ClientRegistry {
     if (!CLIENT_ID.test(clientId)) throw new AppError('oidc_client_id_invalid', 400);
     if (!input.name.trim()) throw new AppError('oidc_client_name_required', 400);
     if (input.redirectUris.length === 0) throw new AppError('oidc_redirect_uri_required', 400);
-    for (const uri of [...input.redirectUris, ...(input.postLogoutRedirectUris ?? [])]) checkRedirectUri(uri);
+    for (const uri of [...input.redirectUris, ...(input.postLogoutRedirectUris ?? [])]) {
+      checkRedirectUri(uri, source);
+    }
     const scopes = this.#checkScopes(input.scopes);
     const secret = input.public ? undefined : (input.clientSecret ?? newSecret());
     const metadata = {
@@ -183,11 +186,11 @@ export class ClientRegistry {
     if (changes.name !== undefined) metadata.client_name = changes.name.trim();
     if (changes.redirectUris !== undefined) {
       if (changes.redirectUris.length === 0) throw new AppError('oidc_redirect_uri_required', 400);
-      for (const uri of changes.redirectUris) checkRedirectUri(uri);
+      for (const uri of changes.redirectUris) checkRedirectUri(uri, row.source);
       metadata.redirect_uris = [...new Set(changes.redirectUris)];
     }
     if (changes.postLogoutRedirectUris !== undefined) {
-      for (const uri of changes.postLogoutRedirectUris) checkRedirectUri(uri);
+      for (const uri of changes.postLogoutRedirectUris) checkRedirectUri(uri, row.source);
       metadata.post_logout_redirect_uris = [...new Set(changes.postLogoutRedirectUris)];
     }
     if (changes.scopes !== undefined) metadata.scope = this.#checkScopes(changes.scopes).join(' ');

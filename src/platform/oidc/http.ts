@@ -23,6 +23,16 @@ export interface InteractionView {
   scopes: string[];
   /** The signed-in account, once the login prompt is done. */
   accountId: string | undefined;
+  /**
+   * The client wants the person to authenticate again (`prompt=login`, or a `max_age` older than
+   * the provider's sign-in): a live sign-in elsewhere does not do, unless it is recent enough for
+   * `max_age` — see `satisfiesLogin`.
+   */
+  reauthenticate: boolean;
+  /** `max_age` of the authorization request, in seconds, when it has one. */
+  maxAge: number | undefined;
+  /** When the authorization request started this interaction (seconds since the epoch). */
+  startedAt: number;
   /** Where forms of this interaction post (cookie path): `${prefix}/interaction/${uid}`. */
   action: string;
   params: Record<string, unknown>;
@@ -184,20 +194,63 @@ export async function interactionView(
       .split(' ')
       .filter(Boolean),
     accountId: details.session?.accountId,
+    reauthenticate:
+      details.prompt.reasons.includes('login_prompt') || details.prompt.reasons.includes('max_age'),
+    maxAge: maxAgeOf(details.params.max_age),
+    startedAt: Number(details.iat ?? 0),
     action: `${oidc.mountPath}${INTERACTION_PATH}/${details.uid}`,
     params: details.params,
   };
 }
 
-/** Ends the login prompt for `accountId` and sends the browser back to oidc-provider. */
+function maxAgeOf(value: unknown): number | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  const seconds = Number(value);
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds : undefined;
+}
+
+const now = () => Math.floor(Date.now() / 1000);
+
+/**
+ * Whether a sign-in made at `authTime` (seconds since the epoch) answers the login prompt of this
+ * interaction: always, unless the client asked for a fresh one — then only a sign-in made after
+ * the authorization request started (`prompt=login`), or one within `max_age`.
+ */
+export function satisfiesLogin(view: InteractionView, authTime: number): boolean {
+  if (!view.reauthenticate) return true;
+  if (authTime >= view.startedAt) return true;
+  if (view.reasons.includes('login_prompt')) return false;
+  return view.maxAge !== undefined && now() - authTime <= view.maxAge;
+}
+
+export interface LoginProof {
+  /**
+   * When the person authenticated (seconds since the epoch): the password check, or the sign-in
+   * of the session reused. Becomes `auth_time` in the ID token.
+   */
+  authTime: number;
+  /** How (`pwd`, `fed`, …); `pwd` when not said. */
+  amr?: string[];
+}
+
+/**
+ * Ends the login prompt for `accountId` and sends the browser back to oidc-provider. A sign-in
+ * that does not answer a `prompt=login` or `max_age` of the client (see `satisfiesLogin`) is
+ * refused: the host must ask for the credentials again.
+ */
 export async function finishLogin(
   oidc: OidcProvider,
   request: FastifyRequest,
   reply: FastifyReply,
   accountId: string,
-  amr: string[] = ['pwd'],
+  proof: LoginProof,
 ) {
-  return finishInteraction(oidc, request, reply, { login: { accountId, amr, remember: true } });
+  const view = await interactionView(oidc, request, reply);
+  if (!satisfiesLogin(view, proof.authTime)) throw new AppError('oidc_login_not_fresh', 400);
+  const ts = Math.min(Math.floor(proof.authTime), now());
+  return finishInteraction(oidc, request, reply, {
+    login: { accountId, amr: proof.amr ?? ['pwd'], ts, remember: true },
+  });
 }
 
 /** Resumes the authorization after a host prompt (its check runs again). */

@@ -36,8 +36,9 @@
  *   login: async (request, reply, view) => …render login form posting to `${view.action}/login`…,
  *   prompts: { profile: async (request, reply, view) => reply.redirect(`…/profile?next=${view.action}/continue`) },
  * });
- * // after the host's own login route authenticated the person:
- * return finishLogin(oidc, request, reply, accountId);
+ * // after the host's own login route authenticated the person (authTime: when the password was
+ * // checked, or when the reused session signed in — it becomes auth_time):
+ * return finishLogin(oidc, request, reply, accountId, { authTime, amr: ['pwd'] });
  * // resource APIs:
  * app.get('/cncresource/api/v1/guid', resourceHandler(oidc, ['guid'], async (token) => ({ … })));
  * // admin API + CLI (`edugate client add …`, `edugate keys rotate …`):
@@ -59,6 +60,11 @@
  *   Host pages live under `view.action` (`${issuerPath}/interaction/${uid}`), where the
  *   interaction cookie is sent. `finishLogin`, `finishInteraction` (resume; host checks re-run),
  *   `abortInteraction` (OAuth error to the client), GET `${view.action}/continue` resumes too.
+ * - Re-authentication: `view.reauthenticate` says the client sent `prompt=login` or a `max_age`
+ *   the provider's sign-in is older than. A live host session then answers only when
+ *   `satisfiesLogin(view, authTime)` (signed in after the request started, or within `max_age`);
+ *   otherwise show the password form again. `finishLogin` refuses a sign-in that does not
+ *   answer, and its `authTime` becomes the ID token's `auth_time`.
  * - Accounts: `findAccount(id, 'interaction')` for the authorization request (prompts decide),
  *   `findAccount(id, 'token')` for token, userinfo and resource APIs — return undefined for a
  *   suspended or departed account and every token of it stops working. It is asked once per
@@ -104,8 +110,10 @@ export {
   type InteractionHandlers,
   type InteractionView,
   interactionView,
+  type LoginProof,
   mountInteractions,
   mountProtocol,
+  satisfiesLogin,
 } from './http.ts';
 export { type SigningKeyInfo, SigningKeyStore } from './keys.ts';
 export { oidcMessages } from './messages.ts';

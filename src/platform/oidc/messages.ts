@@ -20,7 +20,7 @@ export const oidcMessages = defineMessages({
       '應用程式送出的登入要求有誤（{error}），請回到原網站重新操作；若問題持續，請聯絡該網站的管理者。',
     'oidc.error.session': '登入流程已逾時或已完成，請回到原網站重新登入。',
     'error.oidc_redirect_uri_invalid':
-      '重新導向網址不正確：{uri}（須為完整的 http/https 網址，不可含 # 或萬用字元）。',
+      '重新導向網址不正確：{uri}（須為完整的 https 網址，僅本機位址 127.0.0.1、localhost、[::1] 可用 http；不可含 # 或萬用字元）。',
     'error.oidc_redirect_uri_required': '至少需要一個重新導向網址。',
     'error.oidc_scope_unknown': '不支援的授權範圍：{scope}。',
     'error.oidc_client_id_invalid': '用戶端代碼格式不正確。',
@@ -30,6 +30,7 @@ export const oidcMessages = defineMessages({
     'error.oidc_client_public': '公開用戶端沒有密鑰。',
     'error.oidc_tenant_unknown': '找不到此單位的 OpenID 服務：{tenant}。',
     'error.oidc_interaction_expired': '登入流程已逾時或已完成，請回到原網站重新登入。',
+    'error.oidc_login_not_fresh': '此應用程式要求您重新輸入密碼，請回到原網站重新登入。',
   },
   en: {
     'oidc.consent.title': 'Authorise access',
@@ -51,7 +52,7 @@ export const oidcMessages = defineMessages({
     'oidc.error.session':
       'This sign-in has expired or was already completed. Go back to the application and sign in again.',
     'error.oidc_redirect_uri_invalid':
-      'Invalid redirect URI: {uri} (a full http/https URL without # or wildcards).',
+      'Invalid redirect URI: {uri} (a full https URL, plain http only for 127.0.0.1, localhost and [::1]; no # or wildcards).',
     'error.oidc_redirect_uri_required': 'At least one redirect URI is required.',
     'error.oidc_scope_unknown': 'Unsupported scope: {scope}.',
     'error.oidc_client_id_invalid': 'Invalid client id.',
@@ -62,5 +63,7 @@ export const oidcMessages = defineMessages({
     'error.oidc_tenant_unknown': 'No OpenID service for {tenant}.',
     'error.oidc_interaction_expired':
       'This sign-in has expired or was already completed. Go back to the application and sign in again.',
+    'error.oidc_login_not_fresh':
+      'This application asks you to enter your password again. Go back to it and sign in again.',
   },
 });

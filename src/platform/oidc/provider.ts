@@ -4,7 +4,9 @@ import type { Kysely } from 'kysely';
 import Provider, {
   type Account,
   type Adapter,
+  type ClientMetadata,
   type Configuration,
+  errors,
   interactionPolicy,
   type KoaContextWithOIDC,
 } from 'oidc-provider';
@@ -24,6 +26,7 @@ import { ClientRegistry } from './clients.ts';
 import { ConsentStore } from './consents.ts';
 import { SigningKeyStore } from './keys.ts';
 import { INTERACTION_PATH, OIDC_ROUTES } from './paths.ts';
+import { redirectUriProblem } from './redirect-uris.ts';
 import { requestScoped } from './request-cache.ts';
 import { type OidcTables, oidcView } from './schema.ts';
 import { SecretBox } from './secret-box.ts';
@@ -119,10 +122,19 @@ export interface OidcProviderOptions<DB = unknown> {
   redis?: Redis | undefined;
   /** The installation secret: encrypts client secrets and signing keys, signs cookies. */
   installationSecret: string;
-  /** Initial access token for Dynamic Client Registration; registration is closed without it. */
+  /**
+   * Initial access token for Dynamic Client Registration: without it there is no registration
+   * endpoint (none in discovery, 404 at the path).
+   */
   registrationToken?: string | undefined;
   /** scope → claims it releases, e.g. `{ openid: ['sub'], email: ['email', 'email_verified'] }`. */
   scopes: Record<string, string[]>;
+  /**
+   * Scopes released only to clients an administrator granted them (console or CLI), e.g. the
+   * county's `personid`. A client that registers itself gets the other scopes and is refused
+   * (`invalid_client_metadata`) when it asks for one of these.
+   */
+  restrictedScopes?: string[];
   consentLines: ConsentLines;
   accounts: OidcAccountSource;
   prompts?: OidcPrompt[];
@@ -163,6 +175,8 @@ const DEFAULT_TTL: OidcTtl = {
   grant: 14 * 86400,
   keyRetention: 7 * 86400,
 };
+
+const REDIRECT_RULE = 'https, or http on 127.0.0.1, localhost or [::1]; no wildcard, no fragment';
 
 /** Artifacts whose use reads their grant next (the adapter reads it along with them). */
 const GRANT_ARTIFACTS = new Set(['AccessToken', 'RefreshToken', 'AuthorizationCode']);
@@ -370,6 +384,11 @@ export class OidcProvider {
         id_token_signed_response_alg: 'RS256',
         token_endpoint_auth_method: 'client_secret_basic',
       },
+      // Every client's metadata passes here: registered clients are held to the console's rules.
+      extraClientMetadata: {
+        properties: ['scope'],
+        validator: (ctx, key, value, metadata) => this.#checkClientMetadata(ctx, key, value, metadata),
+      },
       responseTypes: ['code'],
       // Deployed clients read profile claims from the ID token as well as from userinfo.
       conformIdTokenClaims: false,
@@ -447,6 +466,44 @@ export class OidcProvider {
         Grant: ttl.grant,
       },
     };
+  }
+
+  /**
+   * Client metadata as oidc-provider reads it, stored or being registered. A client without a
+   * `scope` list (registered before it was required) gets the scopes that are not restricted.
+   * At registration: redirect URIs follow the console's rule (`redirectUriProblem`), and a
+   * restricted scope is refused — an administrator grants it in the console or the CLI.
+   */
+  #checkClientMetadata(
+    ctx: KoaContextWithOIDC | undefined,
+    key: string,
+    value: unknown,
+    metadata: ClientMetadata,
+  ) {
+    if (key !== 'scope') return;
+    const restricted = new Set(this.options.restrictedScopes ?? []);
+    if (value === undefined) {
+      metadata.scope = this.scopes.filter((scope) => !restricted.has(scope)).join(' ');
+    }
+    if (ctx?.oidc?.route !== 'registration') return;
+    const asked = typeof value === 'string' ? value.split(' ') : [];
+    const refused = asked.filter((scope) => restricted.has(scope));
+    if (refused.length > 0) {
+      throw new errors.InvalidClientMetadata(
+        `scope ${refused.join(' ')} is granted by an administrator only, not by registration`,
+      );
+    }
+    const uris = (name: 'redirect_uris' | 'post_logout_redirect_uris') => {
+      const list = metadata[name];
+      return Array.isArray(list) ? list.filter((uri): uri is string => typeof uri === 'string') : [];
+    };
+    for (const name of ['redirect_uris', 'post_logout_redirect_uris'] as const) {
+      for (const uri of uris(name)) {
+        const problem = redirectUriProblem(uri);
+        if (problem)
+          throw new errors.InvalidClientMetadata(`${name} ${uri} refused (${problem}): ${REDIRECT_RULE}`);
+      }
+    }
   }
 
   #policy() {

@@ -55,6 +55,7 @@ export async function startTestIssuer(options: {
   redis?: Redis | undefined;
   accounts: TestAccount[];
   registrationToken?: string;
+  restrictedScopes?: string[];
   ttl?: OidcProviderOptions['ttl'];
   onProvider?: OidcProviderOptions['onProvider'];
 }): Promise<TestIssuer> {
@@ -76,6 +77,7 @@ export async function startTestIssuer(options: {
     installationSecret: 'test-installation-secret-0123456789',
     registrationToken: options.registrationToken,
     scopes: TEST_SCOPES,
+    ...(options.restrictedScopes ? { restrictedScopes: options.restrictedScopes } : {}),
     consentLines: TEST_CONSENT_LINES,
     accounts: {
       async findAccount(id, use) {
@@ -150,7 +152,7 @@ export async function startTestIssuer(options: {
           );
           if (!account) return abortInteraction(oidc, request, reply, 'access_denied', 'wrong password');
           request.session.regenerate();
-          return finishLogin(oidc, request, reply, account.id);
+          return finishLogin(oidc, request, reply, account.id, { authTime: Math.floor(Date.now() / 1000) });
         },
       );
     },

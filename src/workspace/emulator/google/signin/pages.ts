@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { PlatformTables } from '../../../../platform/database/platform-schema.ts';
+import { safeReturnTo } from '../../../../platform/http/return-to.ts';
 import { sendPage } from '../../../../platform/http/role-app.ts';
 import { html, type SafeHtml } from '../../../../platform/views/html.ts';
 import { page } from '../../../../platform/views/layout.ts';
@@ -133,7 +134,7 @@ ${user ? html`<p>${request.t('google.home.org_unit', { path: user.org_unit_path 
     if (user.suspended) return refuse(request.t('google.acs.suspended', { email }));
     request.session.regenerate();
     request.session.set('googleUser', user.primary_email);
-    return reply.redirect(verified.continueUrl.startsWith('/') ? verified.continueUrl : '/');
+    return reply.redirect(safeReturnTo(verified.continueUrl, { fallback: '/' }));
   });
 
   app.post('/signout', async (request, reply) => {
