@@ -274,11 +274,13 @@ export const countyMessages = defineMessages({
     'profile.error.name.characters': '姓名只能包含文字、空格、間隔號「·」及連字號。',
     'profile.error.name.long': '最多 {max} 個字。',
     'profile.error.national_id.checksum': '身分證號的檢查碼不正確，請再確認一次。',
-    'profile.error.national_id.duplicate':
-      '此身分證號已登錄在本縣的另一個帳號。每人限有一個帳號；如忘記該帳號的密碼，請使用「忘記密碼」。',
+    'profile.error.national_id.refused':
+      '這個號碼無法登錄在您的帳號。請再確認號碼；若號碼無誤，請洽您學校的審核人員協助查明。',
     'profile.error.national_id.format':
       '格式不正確：應為 1 個英文字母加 9 個數字（居留證號第 2 碼可為 A–D 或 8、9）。',
-    'profile.error.national_id.set': '身分證號已登錄；如需更正請洽縣網中心。',
+    'profile.error.national_id.set': '身分證號已登錄；如需更正，請洽您學校的審核人員。',
+    'profile.error.national_id.wait':
+      '登錄身分證號的嘗試次數過多，請於 {minutes} 分鐘後再試，或洽您學校的審核人員。',
     'profile.family_name': '姓',
     'profile.given_name': '名',
     'profile.name.title': '編輯帳號資料',
@@ -719,12 +721,14 @@ export const countyMessages = defineMessages({
       'A name may contain letters, spaces, the middle dot “·” and hyphens only.',
     'profile.error.name.long': 'At most {max} characters.',
     'profile.error.national_id.checksum': 'The check digit of this number is wrong; please check it.',
-    'profile.error.national_id.duplicate':
-      'This number is already recorded on another account in this county. Each person may have one account; if you forgot that account’s password, use “Forgot password”.',
+    'profile.error.national_id.refused':
+      'This number cannot be recorded on your account. Check it again; if it is right, ask your school’s reviewer to look into it.',
     'profile.error.national_id.format':
       'Wrong format: one letter and nine digits (for resident certificates the second character may be A–D, 8 or 9).',
     'profile.error.national_id.set':
-      'The number is already recorded; ask the county network center to correct it.',
+      'The number is already recorded; to correct it, ask your school’s reviewer.',
+    'profile.error.national_id.wait':
+      'Too many attempts to record a national ID. Try again in {minutes} minutes, or ask your school’s reviewer.',
     'profile.family_name': 'Family name',
     'profile.given_name': 'Given name',
     'profile.name.title': 'Edit account details',
