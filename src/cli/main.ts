@@ -6,7 +6,7 @@ import { ConfigError, loadConfig } from '../platform/config/load.ts';
 import type { RoleName } from '../platform/database/connect.ts';
 import { createLogger } from '../platform/observability/logger.ts';
 import { bootRole } from '../platform/runtime/boot.ts';
-import { ROLES, rolePort } from '../platform/runtime/roles.ts';
+import { listenRole, ROLES } from '../platform/runtime/roles.ts';
 import { loadSecrets, missingProductionSecrets } from '../platform/runtime/secrets.ts';
 import { EXTRA_COMMANDS } from './commands.ts';
 import { runDoctor } from './doctor.ts';
@@ -81,7 +81,12 @@ export async function main(argv: string[]): Promise<number> {
         log,
         demo: false,
       });
-      await running.app.listen({ port: rolePort(config, values.role), host: config.host });
+      try {
+        await listenRole(running, config);
+      } catch (error) {
+        await running.close();
+        throw error;
+      }
       await waitForSignal();
       await running.close();
       return 0;
