@@ -152,6 +152,9 @@ export const countyMessages = defineMessages({
     'mail.reactivated.subject': '{portal}：{unit}的帳號 {username} 已恢復使用',
     'mail.reactivated.body':
       '{unit} 您好：\n\n縣網中心已恢復貴單位人員 {name}（帳號 {username}）的帳號，說明：\n\n{reason}',
+    'mail.national_id_corrected.subject': '{portal}：您的身分證號已更正',
+    'mail.national_id_corrected.body':
+      '您好：\n\n{unit}的審核人員已將帳號「{username}」登錄的身分證號更正為 {masked}。\n\n如果您沒有要求更正，請立即洽{unit}或縣網中心。',
     'mail.transfer.subject': '{portal}：{username} 申請調入{unit}',
     'mail.transfer.body':
       '{unit} 審核人員您好：\n\n{name}（帳號 {username}）申請將服務單位由{from}變更為貴單位。\n\n請確認申請人確為貴單位教職員後，點選下列連結：\n\n核准：{approve}\n\n不核准（需填寫原因）：{reject}\n\n連結在 {expires} 前有效，只能使用一次。也可以登入審核介面處理：{console}',
@@ -382,6 +385,18 @@ export const countyMessages = defineMessages({
     'review.error.reason': '不核准時請填寫原因，申請人會收到這段說明。',
     'review.error.reason_long': '原因最多 {max} 字。',
     'review.link_expires': '連結有效至',
+    'review.national_id.correct': '更正身分證號',
+    'review.national_id.current': '目前登錄的號碼',
+    'review.national_id.done': '已將 {username} 的身分證號更正為 {masked}，申請人會收到通知信。',
+    'review.national_id.error.held':
+      '這個號碼無法登錄在這個帳號：本縣已有其他帳號登錄此號碼。請洽縣網中心查明。',
+    'review.national_id.error.same': '這就是目前登錄的號碼。',
+    'review.national_id.intro':
+      '請先核對本人的身分證件。更正後，原來的號碼不再對應這個帳號，本人會收到通知信；這項更正會記入稽核紀錄。',
+    'review.national_id.new': '正確的身分證號',
+    'review.national_id.none': '尚未登錄',
+    'review.national_id.submit': '更正',
+    'review.national_id.title': '更正身分證號：{username}',
     'review.pending': '待審核的申請',
     'review.pending.none': '目前沒有待審核的申請。',
     'review.pick_unit': '服務單位',
@@ -587,6 +602,9 @@ export const countyMessages = defineMessages({
     'mail.reactivated.subject': '{portal}: account {username} of {unit} was reactivated',
     'mail.reactivated.body':
       'Dear {unit},\n\nThe county network center reactivated the account {username} ({name}) of your staff. Note:\n\n{reason}',
+    'mail.national_id_corrected.subject': '{portal}: your national ID number was corrected',
+    'mail.national_id_corrected.body':
+      'Hello,\n\nThe reviewer of {unit} corrected the national ID number recorded for the account “{username}” to {masked}.\n\nIf you did not ask for this, contact {unit} or the county network center at once.',
     'mail.transfer.subject': '{portal}: {username} asks to move to {unit}',
     'mail.transfer.body':
       'Dear reviewer of {unit},\n\n{name} (account {username}) asks to change their unit from {from} to yours.\n\nAfter checking that they are on your staff, open one of these links:\n\nApprove: {approve}\n\nReject (a reason is asked): {reject}\n\nThe links work once, until {expires}. You can also decide in the review console: {console}',
@@ -839,6 +857,18 @@ export const countyMessages = defineMessages({
     'review.error.reason': 'Give a reason for the rejection; the applicant receives it.',
     'review.error.reason_long': 'At most {max} characters.',
     'review.link_expires': 'Link valid until',
+    'review.national_id.correct': 'Correct national ID',
+    'review.national_id.current': 'Number on record',
+    'review.national_id.done': 'The national ID of {username} is now {masked}; the teacher is told by mail.',
+    'review.national_id.error.held':
+      'This number cannot be recorded on this account: another account of the county holds it. Ask the county network center to look into it.',
+    'review.national_id.error.same': 'This is the number already on record.',
+    'review.national_id.intro':
+      'Check the person’s identity document first. After the correction the old number no longer matches this account, the teacher is told by mail, and the correction goes to the audit log.',
+    'review.national_id.new': 'Correct national ID number',
+    'review.national_id.none': 'none',
+    'review.national_id.submit': 'Correct',
+    'review.national_id.title': 'Correct the national ID of {username}',
     'review.pending': 'Applications to review',
     'review.pending.none': 'No application waits for review.',
     'review.pick_unit': 'Unit',
