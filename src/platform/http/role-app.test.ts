@@ -309,7 +309,9 @@ describe('closing', () => {
     ]);
     slow.release();
   });
+});
 
+describe('admin listener', () => {
   it('serves the metrics and the admin API on the admin listener only: the public port answers 404 for them', async () => {
     const app = await createRoleApp({ role: 'ops', logger: createLogger('silent') });
     await adminApi(app, 'an-admin-token-of-32-characters!', (api) => {
