@@ -152,6 +152,9 @@ export const countyMessages = defineMessages({
     'mail.reactivated.subject': '{portal}：{unit}的帳號 {username} 已恢復使用',
     'mail.reactivated.body':
       '{unit} 您好：\n\n縣網中心已恢復貴單位人員 {name}（帳號 {username}）的帳號，說明：\n\n{reason}',
+    'mail.national_id_attempt.subject': '{portal}：有另一個帳號嘗試登錄您的身分證號',
+    'mail.national_id_attempt.body':
+      '{username} 您好：\n\n帳號「{other}」剛才嘗試登錄您這個帳號的身分證號，沒有成功：每人在本縣限有一個帳號。\n\n如果那是您自己新申請的帳號，請繼續使用這個帳號「{username}」（忘記密碼時可在登入頁使用「忘記密碼」）。如果不是，請告訴您學校的審核人員。',
     'mail.national_id_corrected.subject': '{portal}：您的身分證號已更正',
     'mail.national_id_corrected.body':
       '您好：\n\n{unit}的審核人員已將帳號「{username}」登錄的身分證號更正為 {masked}。\n\n如果您沒有要求更正，請立即洽{unit}或縣網中心。',
@@ -278,7 +281,7 @@ export const countyMessages = defineMessages({
     'profile.error.name.long': '最多 {max} 個字。',
     'profile.error.national_id.checksum': '身分證號的檢查碼不正確，請再確認一次。',
     'profile.error.national_id.refused':
-      '這個號碼無法登錄在您的帳號。請再確認號碼；若號碼無誤，請洽您學校的審核人員協助查明。',
+      '這個號碼無法登錄在您的帳號。請再確認號碼；若號碼無誤，請洽您學校的審核人員協助查明。若您在本縣另有帳號，該帳號的電子郵件信箱會收到通知。',
     'profile.error.national_id.format':
       '格式不正確：應為 1 個英文字母加 9 個數字（居留證號第 2 碼可為 A–D 或 8、9）。',
     'profile.error.national_id.set': '身分證號已登錄；如需更正，請洽您學校的審核人員。',
@@ -602,6 +605,9 @@ export const countyMessages = defineMessages({
     'mail.reactivated.subject': '{portal}: account {username} of {unit} was reactivated',
     'mail.reactivated.body':
       'Dear {unit},\n\nThe county network center reactivated the account {username} ({name}) of your staff. Note:\n\n{reason}',
+    'mail.national_id_attempt.subject': '{portal}: another account tried to record your national ID',
+    'mail.national_id_attempt.body':
+      'Hello {username},\n\nThe account “{other}” just tried to record the national ID number of this account, and was refused: each person may have one account in the county.\n\nIf that was an account you applied for yourself, keep using this account “{username}” (use “Forgot password” on the sign-in page if needed). If not, tell your school’s reviewer.',
     'mail.national_id_corrected.subject': '{portal}: your national ID number was corrected',
     'mail.national_id_corrected.body':
       'Hello,\n\nThe reviewer of {unit} corrected the national ID number recorded for the account “{username}” to {masked}.\n\nIf you did not ask for this, contact {unit} or the county network center at once.',
@@ -740,7 +746,7 @@ export const countyMessages = defineMessages({
     'profile.error.name.long': 'At most {max} characters.',
     'profile.error.national_id.checksum': 'The check digit of this number is wrong; please check it.',
     'profile.error.national_id.refused':
-      'This number cannot be recorded on your account. Check it again; if it is right, ask your school’s reviewer to look into it.',
+      'This number cannot be recorded on your account. Check it again; if it is right, ask your school’s reviewer to look into it. If you have another account in the county, its email address is told.',
     'profile.error.national_id.format':
       'Wrong format: one letter and nine digits (for resident certificates the second character may be A–D, 8 or 9).',
     'profile.error.national_id.set':

@@ -51,7 +51,7 @@ describe.each(await testDatabases())('national ID on the county profile ($name)'
     const first = await c.post('/cyc/profile/national-id', { national_id: TEACHER01 });
     expect(first.status).toBe(400);
     expect(first.body).toContain('這個號碼無法登錄在您的帳號');
-    expect(first.body).not.toContain('另一個帳號');
+    expect(first.body).not.toContain('已登錄在本縣的另一個帳號');
     expect(first.body).not.toContain('/cyc/forgot');
     expect(first.body).not.toContain('teacher01');
     expect(first.body).not.toContain(TEACHER01);
@@ -71,6 +71,13 @@ describe.each(await testDatabases())('national ID on the county profile ($name)'
     expect((await auditOf('profile.national_id_throttled')).map((e) => e.actor)).toEqual(['probe.t']);
     expect(JSON.stringify(refused)).not.toContain(TEACHER01);
 
+    // The holders are told, by mail, which account tried; the screen told the prober nothing of them.
+    await t.drain();
+    const told = t.lastMailTo('teacher01@example.org');
+    expect(told?.subject).toContain('有另一個帳號嘗試登錄您的身分證號');
+    expect(told?.text).toContain('帳號「probe.t」');
+    expect(told?.text).not.toContain(TEACHER01);
+
     // A colleague behind the same school address records the number without waiting.
     await newTeacher('colleague.t');
     const colleague = await signIn('colleague.t', '203.0.113.40');
@@ -87,7 +94,9 @@ describe.each(await testDatabases())('national ID on the county profile ($name)'
     const refused = await c.post('/cyc/profile/national-id', { national_id: TEACHER01 });
     expect(refused.status).toBe(400);
     expect(refused.body).toContain('This number cannot be recorded on your account');
-    expect(refused.body).not.toContain('another account');
+    expect(refused.body).not.toContain('already recorded on another account');
+    expect(refused.body).not.toContain('teacher01');
+    expect(refused.body).not.toContain('/cyc/forgot');
   });
 
   it('a teacher who recorded a wrong number asks the school reviewer, who corrects it: the old number stops matching, audited and mailed', async () => {

@@ -2,7 +2,8 @@
 import { maskNationalId, parseNationalId } from '../../identity/index.ts';
 import type { Account } from '../accounts/repository.ts';
 import { findAccountByBlindIndex } from '../accounts/repository.ts';
-import { audit, isUniqueViolation } from '../db.ts';
+import { audit, isUniqueViolation, mail } from '../db.ts';
+import { mailMessage } from '../mail-text.ts';
 import type { FieldErrors } from '../registration/rules.ts';
 import type { County } from '../services.ts';
 import type { Tenant } from '../tenants/tenants.ts';
@@ -117,21 +118,35 @@ export async function saveNationalId(
     };
   }
   const blindIndex = county.vault.blindIndex(parsed.value);
-  const refuse = async (other: string | null) => {
+  const refuse = async (holder: Account | undefined) => {
     await county.nationalIdAccountThrottle.fail(accountKey);
     await county.nationalIdAddressThrottle.fail(addressKey);
-    await audit(county.db, {
-      tenant: tenant.code,
-      actor: account.username,
-      action: 'profile.national_id_refused',
-      target: account.id,
-      ip,
-      details: { other },
+    await county.db.transaction().execute(async (tx) => {
+      await audit(tx, {
+        tenant: tenant.code,
+        actor: account.username,
+        action: 'profile.national_id_refused',
+        target: account.id,
+        ip,
+        details: { other: holder?.id ?? null },
+      });
+      // The answer goes to the holder's mailbox, not to the screen: a teacher's older account
+      // learns which new account tried; a person whose number someone typed learns of it.
+      if (holder) {
+        await mail(tx, {
+          to: holder.email,
+          ...mailMessage('mail.national_id_attempt', {
+            portal: tenant.portal_name,
+            username: holder.username,
+            other: account.username,
+          }),
+        });
+      }
     });
     return refusal('profile.error.national_id.refused');
   };
   const existing = await findAccountByBlindIndex(county.db, tenant.code, blindIndex);
-  if (existing && existing.id !== account.id) return refuse(existing.id);
+  if (existing && existing.id !== account.id) return refuse(existing);
   const encrypted = await county.vault.encrypt(parsed.value);
   try {
     await county.db.transaction().execute(async (tx) => {
@@ -155,7 +170,8 @@ export async function saveNationalId(
       });
     });
   } catch (error) {
-    if (isUniqueViolation(error, 'county_accounts_person')) return refuse(null);
+    if (isUniqueViolation(error, 'county_accounts_person'))
+      return refuse(await findAccountByBlindIndex(county.db, tenant.code, blindIndex));
     throw error;
   }
   return { ok: true, masked: maskNationalId(parsed.value) };
