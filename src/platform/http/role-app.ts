@@ -231,6 +231,7 @@ export async function createRoleApp(options: RoleAppOptions): Promise<FastifyIns
     await app.ready();
     const server = createServer((request, response) => {
       adminRequests.add(request);
+      filterForwarded?.(request);
       route(request, response);
     });
     server.keepAliveTimeout = KEEP_ALIVE_MS;
