@@ -2,7 +2,7 @@ import type { Config } from '../platform/config/options.ts';
 import type { RoleName } from '../platform/database/connect.ts';
 import { createLogger } from '../platform/observability/logger.ts';
 import { bootRole } from '../platform/runtime/boot.ts';
-import { ROLES, rolePort } from '../platform/runtime/roles.ts';
+import { adminOrigin, ROLES } from '../platform/runtime/roles.ts';
 import { loadSecrets } from '../platform/runtime/secrets.ts';
 
 export interface AdminResponse {
@@ -12,8 +12,9 @@ export interface AdminResponse {
 
 /**
  * Calls a role's local admin API (`/admin/api/...`, Bearer admin token). When the role's server
- * is running (e.g. `npm start`), the call goes to it over HTTP — the embedded database admits one
- * process; otherwise the role is started in this process without listening and the same route
+ * is running (e.g. `npm start`), the call goes to its admin listener over HTTP
+ * (`EDUGATE_ADMIN_HOST`, `EDUGATE_ADMIN_PORT` + the role's offset) — the embedded database admits
+ * one process; otherwise the role is started in this process without listening and the same route
  * answers through Fastify's inject.
  */
 export async function callAdmin(
@@ -29,7 +30,7 @@ export async function callAdmin(
     accept: 'application/json',
   };
   if (body !== undefined) headers['content-type'] = 'application/json';
-  const url = `http://127.0.0.1:${rolePort(config, role)}${path}`;
+  const url = `${adminOrigin(config, role)}${path}`;
   try {
     const response = await fetch(url, {
       method,

@@ -33,6 +33,16 @@ describe('edugate CLI', () => {
     expect(result.stderr).toContain('EDUGATE_CAPTCHA');
   });
 
+  it('the demo and the Google stand-in refuse to start on a non-loopback address, with a clear error', async () => {
+    for (const args of [['demo'], ['start', '--role', 'google']]) {
+      const result = (await edugate(args, { EDUGATE_HOST: '0.0.0.0' })) as { stderr: string; code: number };
+      expect(result.code, args.join(' ')).toBe(1);
+      expect(result.stderr, args.join(' ')).toMatch(
+        /is for demos and tests on this machine only and will not listen on 0\.0\.0\.0; bind it to 127\.0\.0\.1 \(EDUGATE_HOST\)/,
+      );
+    }
+  });
+
   it('migrates every role on the embedded database', async () => {
     const { stdout } = await edugate(['migrate']);
     expect(stdout).toMatch(

@@ -6,7 +6,7 @@ import { ConfigError, loadConfig } from '../platform/config/load.ts';
 import type { RoleName } from '../platform/database/connect.ts';
 import { createLogger } from '../platform/observability/logger.ts';
 import { bootRole } from '../platform/runtime/boot.ts';
-import { ROLES, rolePort } from '../platform/runtime/roles.ts';
+import { assertLoopback, listenRole, ROLES } from '../platform/runtime/roles.ts';
 import { loadSecrets, missingProductionSecrets } from '../platform/runtime/secrets.ts';
 import { EXTRA_COMMANDS } from './commands.ts';
 import { runDoctor } from './doctor.ts';
@@ -72,6 +72,8 @@ export async function main(argv: string[]): Promise<number> {
         console.error('start needs --role county|cloud|workspace|google');
         return 2;
       }
+      // A demo-only role refuses a non-loopback address before it opens anything.
+      if (ROLES[values.role].demoOnly) assertLoopback(config.host, ROLES[values.role].title.en);
       const missing = missingProductionSecrets(config);
       if (missing.length > 0)
         log.warn({ missing }, 'secrets not configured: using generated ones from the data directory');
@@ -81,7 +83,12 @@ export async function main(argv: string[]): Promise<number> {
         log,
         demo: false,
       });
-      await running.app.listen({ port: rolePort(config, values.role), host: config.host });
+      try {
+        await listenRole(running, config);
+      } catch (error) {
+        await running.close();
+        throw error;
+      }
       await waitForSignal();
       await running.close();
       return 0;

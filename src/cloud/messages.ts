@@ -62,11 +62,13 @@ export const cloudMessages = defineMessages({
     'cloud.first.done.continue': '繼續',
     'cloud.first.declined': '您沒有同意授權，因此沒有建立教育雲端帳號。',
     'cloud.link.title': '連結您的縣市帳號',
-    'cloud.link.found': '您已經有教育雲端帳號 {email}。請輸入它的密碼，以連結這個{county}帳號。',
+    'cloud.link.found':
+      '依您的身分證號，已有一個教育雲端帳號屬於您。請輸入該帳號的密碼，以連結這個{county}帳號。',
+    'cloud.link.failed': '密碼錯誤。',
+    'cloud.link.found_help':
+      '忘記密碼時，請以曾連結該帳號的縣市帳號登入教育雲，或使用登入頁的「忘記密碼」；若您從未建立教育雲端帳號，請洽教育雲管理者。',
     'cloud.link.manual': '請輸入您的教育雲端帳號及密碼，以連結這個{county}帳號。',
     'cloud.link.submit': '連結並登入',
-    'cloud.link.no_password':
-      '這個教育雲端帳號沒有設定密碼，無法在此確認您的身分。請用已連結的縣市帳號登入後再連結，或洽教育雲管理者。',
 
     'cloud.account.title': '我的教育雲端帳號',
     'cloud.account.email': '教育雲端帳號',
@@ -267,11 +269,12 @@ export const cloudMessages = defineMessages({
     'cloud.first.declined': 'You did not give consent, so no education cloud account was created.',
     'cloud.link.title': 'Link your county account',
     'cloud.link.found':
-      'You already have the education cloud account {email}. Enter its password to link this {county} account.',
+      'By your national ID, an education cloud account is already yours. Enter that account’s password to link this {county} account.',
+    'cloud.link.failed': 'Wrong password.',
+    'cloud.link.found_help':
+      'If you forgot the password, sign in to the cloud with a county account that was linked to it before, or use “Forgot password” on the sign-in page; if you never created an education cloud account, contact the cloud administrators.',
     'cloud.link.manual': 'Enter your education cloud account and password to link this {county} account.',
     'cloud.link.submit': 'Link and sign in',
-    'cloud.link.no_password':
-      'This education cloud account has no password, so your identity cannot be confirmed here. Sign in with a county account already linked to it, or contact the cloud administrators.',
 
     'cloud.account.title': 'My education cloud account',
     'cloud.account.email': 'Education cloud account',

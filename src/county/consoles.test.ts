@@ -49,8 +49,8 @@ describe('county consoles', () => {
     expect(bad.body).not.toContain('A123456788');
     const dup = await c.post('/cyc/profile/national-id', { national_id: 'a128765434' });
     expect(dup.status).toBe(400);
-    expect(dup.body).toContain('已登錄在本縣的另一個帳號');
-    expect(dup.body).toContain('/cyc/forgot');
+    expect(dup.body).toContain('這個號碼無法登錄在您的帳號');
+    expect(dup.body).not.toContain('/cyc/forgot');
     expect((await c.post('/cyc/profile/national-id', { national_id: 'A800000014' })).status).toBe(303);
     a = await findAccountByUsername(t.county.db, 'cyc', 'profile.t');
     expect(a?.national_id_encrypted).not.toContain('A800000014');

@@ -152,6 +152,12 @@ export const countyMessages = defineMessages({
     'mail.reactivated.subject': '{portal}：{unit}的帳號 {username} 已恢復使用',
     'mail.reactivated.body':
       '{unit} 您好：\n\n縣網中心已恢復貴單位人員 {name}（帳號 {username}）的帳號，說明：\n\n{reason}',
+    'mail.national_id_attempt.subject': '{portal}：有另一個帳號嘗試登錄您的身分證號',
+    'mail.national_id_attempt.body':
+      '{username} 您好：\n\n帳號「{other}」剛才嘗試登錄您這個帳號的身分證號，沒有成功：每人在本縣限有一個帳號。\n\n如果那是您自己新申請的帳號，請繼續使用這個帳號「{username}」（忘記密碼時可在登入頁使用「忘記密碼」）。如果不是，請告訴您學校的審核人員。',
+    'mail.national_id_corrected.subject': '{portal}：您的身分證號已更正',
+    'mail.national_id_corrected.body':
+      '您好：\n\n{unit}的審核人員已將帳號「{username}」登錄的身分證號更正為 {masked}。\n\n如果您沒有要求更正，請立即洽{unit}或縣網中心。',
     'mail.transfer.subject': '{portal}：{username} 申請調入{unit}',
     'mail.transfer.body':
       '{unit} 審核人員您好：\n\n{name}（帳號 {username}）申請將服務單位由{from}變更為貴單位。\n\n請確認申請人確為貴單位教職員後，點選下列連結：\n\n核准：{approve}\n\n不核准（需填寫原因）：{reject}\n\n連結在 {expires} 前有效，只能使用一次。也可以登入審核介面處理：{console}',
@@ -274,11 +280,13 @@ export const countyMessages = defineMessages({
     'profile.error.name.characters': '姓名只能包含文字、空格、間隔號「·」及連字號。',
     'profile.error.name.long': '最多 {max} 個字。',
     'profile.error.national_id.checksum': '身分證號的檢查碼不正確，請再確認一次。',
-    'profile.error.national_id.duplicate':
-      '此身分證號已登錄在本縣的另一個帳號。每人限有一個帳號；如忘記該帳號的密碼，請使用「忘記密碼」。',
+    'profile.error.national_id.refused':
+      '這個號碼無法登錄在您的帳號。請再確認號碼；若號碼無誤，請洽您學校的審核人員協助查明。若您在本縣另有帳號，該帳號的電子郵件信箱會收到通知。',
     'profile.error.national_id.format':
       '格式不正確：應為 1 個英文字母加 9 個數字（居留證號第 2 碼可為 A–D 或 8、9）。',
-    'profile.error.national_id.set': '身分證號已登錄；如需更正請洽縣網中心。',
+    'profile.error.national_id.set': '身分證號已登錄；如需更正，請洽您學校的審核人員。',
+    'profile.error.national_id.wait':
+      '登錄身分證號的嘗試次數過多，請於 {minutes} 分鐘後再試，或洽您學校的審核人員。',
     'profile.family_name': '姓',
     'profile.given_name': '名',
     'profile.name.title': '編輯帳號資料',
@@ -380,6 +388,18 @@ export const countyMessages = defineMessages({
     'review.error.reason': '不核准時請填寫原因，申請人會收到這段說明。',
     'review.error.reason_long': '原因最多 {max} 字。',
     'review.link_expires': '連結有效至',
+    'review.national_id.correct': '更正身分證號',
+    'review.national_id.current': '目前登錄的號碼',
+    'review.national_id.done': '已將 {username} 的身分證號更正為 {masked}，申請人會收到通知信。',
+    'review.national_id.error.held':
+      '這個號碼無法登錄在這個帳號：本縣已有其他帳號登錄此號碼。請洽縣網中心查明。',
+    'review.national_id.error.same': '這就是目前登錄的號碼。',
+    'review.national_id.intro':
+      '請先核對本人的身分證件。更正後，原來的號碼不再對應這個帳號，本人會收到通知信；這項更正會記入稽核紀錄。',
+    'review.national_id.new': '正確的身分證號',
+    'review.national_id.none': '尚未登錄',
+    'review.national_id.submit': '更正',
+    'review.national_id.title': '更正身分證號：{username}',
     'review.pending': '待審核的申請',
     'review.pending.none': '目前沒有待審核的申請。',
     'review.pick_unit': '服務單位',
@@ -585,6 +605,12 @@ export const countyMessages = defineMessages({
     'mail.reactivated.subject': '{portal}: account {username} of {unit} was reactivated',
     'mail.reactivated.body':
       'Dear {unit},\n\nThe county network center reactivated the account {username} ({name}) of your staff. Note:\n\n{reason}',
+    'mail.national_id_attempt.subject': '{portal}: another account tried to record your national ID',
+    'mail.national_id_attempt.body':
+      'Hello {username},\n\nThe account “{other}” just tried to record the national ID number of this account, and was refused: each person may have one account in the county.\n\nIf that was an account you applied for yourself, keep using this account “{username}” (use “Forgot password” on the sign-in page if needed). If not, tell your school’s reviewer.',
+    'mail.national_id_corrected.subject': '{portal}: your national ID number was corrected',
+    'mail.national_id_corrected.body':
+      'Hello,\n\nThe reviewer of {unit} corrected the national ID number recorded for the account “{username}” to {masked}.\n\nIf you did not ask for this, contact {unit} or the county network center at once.',
     'mail.transfer.subject': '{portal}: {username} asks to move to {unit}',
     'mail.transfer.body':
       'Dear reviewer of {unit},\n\n{name} (account {username}) asks to change their unit from {from} to yours.\n\nAfter checking that they are on your staff, open one of these links:\n\nApprove: {approve}\n\nReject (a reason is asked): {reject}\n\nThe links work once, until {expires}. You can also decide in the review console: {console}',
@@ -719,12 +745,14 @@ export const countyMessages = defineMessages({
       'A name may contain letters, spaces, the middle dot “·” and hyphens only.',
     'profile.error.name.long': 'At most {max} characters.',
     'profile.error.national_id.checksum': 'The check digit of this number is wrong; please check it.',
-    'profile.error.national_id.duplicate':
-      'This number is already recorded on another account in this county. Each person may have one account; if you forgot that account’s password, use “Forgot password”.',
+    'profile.error.national_id.refused':
+      'This number cannot be recorded on your account. Check it again; if it is right, ask your school’s reviewer to look into it. If you have another account in the county, its email address is told.',
     'profile.error.national_id.format':
       'Wrong format: one letter and nine digits (for resident certificates the second character may be A–D, 8 or 9).',
     'profile.error.national_id.set':
-      'The number is already recorded; ask the county network center to correct it.',
+      'The number is already recorded; to correct it, ask your school’s reviewer.',
+    'profile.error.national_id.wait':
+      'Too many attempts to record a national ID. Try again in {minutes} minutes, or ask your school’s reviewer.',
     'profile.family_name': 'Family name',
     'profile.given_name': 'Given name',
     'profile.name.title': 'Edit account details',
@@ -835,6 +863,18 @@ export const countyMessages = defineMessages({
     'review.error.reason': 'Give a reason for the rejection; the applicant receives it.',
     'review.error.reason_long': 'At most {max} characters.',
     'review.link_expires': 'Link valid until',
+    'review.national_id.correct': 'Correct national ID',
+    'review.national_id.current': 'Number on record',
+    'review.national_id.done': 'The national ID of {username} is now {masked}; the teacher is told by mail.',
+    'review.national_id.error.held':
+      'This number cannot be recorded on this account: another account of the county holds it. Ask the county network center to look into it.',
+    'review.national_id.error.same': 'This is the number already on record.',
+    'review.national_id.intro':
+      'Check the person’s identity document first. After the correction the old number no longer matches this account, the teacher is told by mail, and the correction goes to the audit log.',
+    'review.national_id.new': 'Correct national ID number',
+    'review.national_id.none': 'none',
+    'review.national_id.submit': 'Correct',
+    'review.national_id.title': 'Correct the national ID of {username}',
     'review.pending': 'Applications to review',
     'review.pending.none': 'No application waits for review.',
     'review.pick_unit': 'Unit',

@@ -21,6 +21,26 @@ export const ADDRESS_THROTTLE: ThrottlePolicy = {
   windowSeconds: 3600,
 };
 
+/**
+ * Recording a national ID on the profile check, per account: a number the portal cannot record
+ * (it is on another account) twice, then delays doubling from 15 min up to a day. Each refusal is
+ * a guess at who holds an account in the county, so the budget is small.
+ */
+export const NATIONAL_ID_ACCOUNT_THROTTLE: ThrottlePolicy = {
+  freeFailures: 2,
+  baseDelaySeconds: 15 * 60,
+  maxDelaySeconds: 24 * 3600,
+  windowSeconds: 24 * 3600,
+};
+
+/** The same per client address (a school's teachers share one). */
+export const NATIONAL_ID_ADDRESS_THROTTLE: ThrottlePolicy = {
+  freeFailures: 10,
+  baseDelaySeconds: 5 * 60,
+  maxDelaySeconds: 24 * 3600,
+  windowSeconds: 24 * 3600,
+};
+
 export type CountyContext = RoleContext<CountyTables>;
 
 /** What every county module works with: the database, crypto and the shared policies. */
@@ -32,6 +52,9 @@ export interface County {
   links: SignedLinks;
   accountThrottle: Throttle;
   addressThrottle: Throttle;
+  /** Refused national IDs on the profile check, per account and per client address. */
+  nationalIdAccountThrottle: Throttle;
+  nationalIdAddressThrottle: Throttle;
   /** The failure counters behind both throttles (read directly to spare round trips on login). */
   throttleStore: ThrottleStore;
   /** Public base URL of a tenant's portal, e.g. `http://localhost:4001/cyc`. */
@@ -45,6 +68,7 @@ export function countyServices(ctx: CountyContext): County {
   const cached = cache.get(ctx);
   if (cached) return cached;
   const throttleStore = ctx.throttleStore('county');
+  const nationalIdStore = ctx.throttleStore('county-national-id');
   const county: County = {
     ctx,
     db: ctx.db,
@@ -59,6 +83,8 @@ export function countyServices(ctx: CountyContext): County {
     links: new SignedLinks(ctx.secrets.secret, `${ctx.urls.county}#county`),
     accountThrottle: new Throttle(throttleStore, ACCOUNT_THROTTLE),
     addressThrottle: new Throttle(throttleStore, ADDRESS_THROTTLE),
+    nationalIdAccountThrottle: new Throttle(nationalIdStore, NATIONAL_ID_ACCOUNT_THROTTLE),
+    nationalIdAddressThrottle: new Throttle(nationalIdStore, NATIONAL_ID_ADDRESS_THROTTLE),
     throttleStore,
     tenantUrl: (tenant) => `${ctx.urls.county.replace(/\/$/, '')}/${tenant}`,
   };

@@ -12,9 +12,10 @@ import type { MailTransport } from '../platform/mail/mailer.ts';
 import { createLogger } from '../platform/observability/logger.ts';
 import { bootRole } from '../platform/runtime/boot.ts';
 import type { RoleContext } from '../platform/runtime/role.ts';
+import { listenRole } from '../platform/runtime/roles.ts';
 import { loadSecrets } from '../platform/runtime/secrets.ts';
 import type { TestDatabaseKind } from '../platform/testing/databases.ts';
-import { freePort } from '../platform/testing/ports.ts';
+import { freeAdminPortBase, freePort } from '../platform/testing/ports.ts';
 import { countyMigrations } from './migrations.ts';
 import { countyRole } from './role.ts';
 import type { CountyTables } from './schema.ts';
@@ -49,7 +50,11 @@ export async function startCountyTestApp(
 ): Promise<CountyTestApp & { config: Config }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'edugate-county-'));
   const countyPort = options.listen ? await freePort() : 0;
-  const config = loadConfig({}, { dataDir, logLevel: 'silent', captcha: 'off', countyPort, ...overrides });
+  const adminPort = options.listen ? await freeAdminPortBase() : 0;
+  const config = loadConfig(
+    {},
+    { dataDir, logLevel: 'silent', captcha: 'off', countyPort, adminPort, ...overrides },
+  );
   const database = await kind.open<PlatformTables>(countyMigrations);
   const sent: SentMail[] = [];
   const transport: MailTransport = {
@@ -70,7 +75,7 @@ export async function startCountyTestApp(
     startJobs: false,
   });
   const ctx = running.ctx as unknown as RoleContext<CountyTables>;
-  if (options.listen) await running.app.listen({ port: countyPort, host: '127.0.0.1' });
+  if (options.listen) await listenRole(running, config);
   return {
     config,
     app: running.app,

@@ -7,7 +7,7 @@ import type { Config } from '../platform/config/options.ts';
 import type { RoleName } from '../platform/database/connect.ts';
 import { MailSink } from '../platform/mail/sink.ts';
 import { bootRole, type RunningRole } from '../platform/runtime/boot.ts';
-import { ROLES, rolePort } from '../platform/runtime/roles.ts';
+import { adminOrigin, assertLoopback, listenRole, ROLES } from '../platform/runtime/roles.ts';
 import { loadSecrets } from '../platform/runtime/secrets.ts';
 import { buildLandingApp } from './landing/app.ts';
 
@@ -38,6 +38,8 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
   const sink = new MailSink(join(config.dataDir, 'mailbox.json'));
   const opened: Array<{ close(): Promise<void> }> = [];
   const roles = new Map<RoleName, RunningRole>();
+  // The landing page shows the demo accounts' password and every mail: this machine only.
+  assertLoopback(config.host, 'The demo (landing page and mailbox)');
   try {
     await sink.listen(config.smtpSinkPort, '127.0.0.1');
     opened.push(sink);
@@ -50,9 +52,16 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
         ...(options.jobPollMs ? { jobPollMs: options.jobPollMs } : {}),
       });
       opened.push(running);
-      await running.app.listen({ port: rolePort(config, name), host: config.host });
+      await listenRole(running, config);
       roles.set(name, running);
-      log.info({ role: name, url: name === 'county' ? `${urls.county}/cyc` : urls[name] }, 'role listening');
+      log.info(
+        {
+          role: name,
+          url: name === 'county' ? `${urls.county}/cyc` : urls[name],
+          admin: adminOrigin(config, name),
+        },
+        'role listening',
+      );
     }
     const landing = await buildLandingApp({ logger: log, urls, sink, smtpPort: config.smtpSinkPort });
     await landing.listen({ port: config.landingPort, host: config.host });

@@ -12,16 +12,18 @@ export function accountNameFromLogin(input: string, domain: string): string {
 }
 
 /**
- * Checks a cloud password with throttling per account name and per client address. Unknown names
- * cost the same hashing work as known ones. Returns the account when the password is right.
+ * Checks a cloud password with throttling per account name and per client address (and per
+ * `extraKeys`, e.g. the county identity that asks to be linked). Unknown names cost the same
+ * hashing work as known ones. Returns the account when the password is right.
  */
 export async function checkCloudPassword(
   services: CloudServices,
   request: FastifyRequest,
   name: string,
   password: string,
+  extraKeys: string[] = [],
 ): Promise<CloudAccount | undefined> {
-  const keys = [`name:${name}`, `ip:${request.ip}`];
+  const keys = [`name:${name}`, `ip:${request.ip}`, ...extraKeys];
   const wait = await services.loginThrottle.waitSeconds(keys);
   if (wait > 0) throw rateLimited(wait);
   try {

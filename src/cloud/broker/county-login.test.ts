@@ -44,6 +44,8 @@ beforeAll(async () => {
       teacher('cyc-2', 'wanderer', 'D220112230', '454601'),
       teacher('cyc-3', 'stranger', 'Q123456782', '454602'),
       teacher('cyc-7', 'again', 'A189135648', '454503'),
+      // Typed teacher02's national ID into the county profile.
+      teacher('cyc-5', 'impostor', 'D220112230', '454602'),
       { ...teacher('cyc-9', 'gone', 'R223456785', '454503'), suspended: true },
     ],
   });
@@ -275,7 +277,8 @@ describe('county login brokering and the first login', () => {
     const browser = new CookieBrowser();
     cyc.loginAs('cyc-2');
     let page = await countyLogin(browser, 'cyc');
-    expect(page.text).toContain('您已經有教育雲端帳號 teacher02@mail.edu.tw');
+    expect(page.text).toContain('依您的身分證號，已有一個教育雲端帳號屬於您');
+    expect(page.text).not.toContain('teacher02');
     expect(await cloud.services.accounts.identity(cyc.issuer, 'cyc-2')).toBeUndefined();
     page = await post(browser, page, '/first-login/link', { password: 'wrong-password-1' });
     expect(page.status).toBe(401);
@@ -447,5 +450,47 @@ describe('fresh credentials through a county login (prompt=login at the cloud)',
     } finally {
       cyc.authenticatedAgo(0);
     }
+  it('a county identity carrying someone else’s national ID learns no account name, and its password guesses are throttled and audited', async () => {
+    const attacker = new CookieBrowser();
+    cyc.loginAs('cyc-5');
+    let page = await countyLogin(attacker, 'cyc');
+    expect(page.url.pathname).toBe('/first-login');
+    expect(page.text).not.toContain('teacher02');
+    expect(page.text).not.toContain('mail.edu.tw');
+    const english = await attacker.follow(`${page.url.href}&lang=en`);
+    expect(english.text).toContain('an education cloud account is already yours');
+    expect(english.text).not.toContain('teacher02');
+    page = await attacker.follow(`${page.url.href}&lang=zh-TW`);
+
+    // Wrong guesses are answered without the account's name, until the budget is spent (the
+    // account's and this address's counters hold the earlier tests' failures as well).
+    let failures = 0;
+    const form = page;
+    for (;;) {
+      page = await post(attacker, form, '/first-login/link', { password: `guess-number-${failures}` });
+      expect(page.text).not.toContain('teacher02');
+      if (page.status === 429) break;
+      expect(page.status).toBe(401);
+      expect(page.text).toContain('密碼錯誤');
+      failures++;
+      expect(failures).toBeLessThanOrEqual(5);
+    }
+    expect(failures).toBeGreaterThan(0);
+    const throttled = await post(attacker, form, '/first-login/link', { password: 'Tainan-pass-2026' });
+    expect(throttled.status).toBe(429);
+    expect(await cloud.services.accounts.identity(cyc.issuer, 'cyc-5')).toBeUndefined();
+    const teacher02 = await cloud.services.accounts.byName('teacher02');
+    const audit = await cloud.services.db
+      .selectFrom('audit_log')
+      .selectAll()
+      .where('action', 'in', ['identity.link_offered', 'identity.link_failed'])
+      .where('actor', '=', 'cyc:impostor')
+      .orderBy('id')
+      .execute();
+    expect(audit.map((e) => e.action)).toEqual([
+      'identity.link_offered',
+      ...Array(failures).fill('identity.link_failed'),
+    ]);
+    expect(audit.every((e) => e.target === teacher02?.id)).toBe(true);
   });
 });

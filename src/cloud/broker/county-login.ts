@@ -104,6 +104,16 @@ export function countyLoginRoutes(app: FastifyInstance): void {
       accountId: existing?.id ?? null,
       returnTo: pending.returnTo,
     });
+    if (existing) {
+      // The person's national ID matched an account: linking waits for its password.
+      await recordAudit(platformView(cloud.db), {
+        actor: `${result.connection.code}:${result.snapshot.username ?? result.subject}`,
+        action: 'identity.link_offered',
+        target: existing.id,
+        ip: request.ip,
+        details: { county: result.connection.code, subject: result.subject },
+      });
+    }
     setSessionFlow(request, flow.id);
     return reply.redirect(`/first-login?flow=${encodeURIComponent(flow.id)}`, 303);
   });

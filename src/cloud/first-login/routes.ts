@@ -121,13 +121,11 @@ export function firstLoginRoutes(app: FastifyInstance): void {
         return passwordScreen(request, reply, flow, { problems: [] });
       case 'consent':
         return consentScreen(request, reply, flow);
-      case 'link': {
-        const account = flow.accountId ? await cloud.accounts.byId(flow.accountId) : undefined;
+      case 'link':
         return linkScreen(request, reply, flow, {
           countyName: await countyName(cloud, flow.countyCode),
-          ...(account ? { account } : {}),
+          matched: flow.accountId !== null,
         });
-      }
       case 'done': {
         const account = flow.accountId ? await cloud.accounts.byId(flow.accountId) : undefined;
         if (!account) throw new AppError('cloud.flow_expired', 410);
@@ -299,12 +297,22 @@ export function firstLoginRoutes(app: FastifyInstance): void {
     if (flow.state === 'link' && flow.accountId) {
       const proposed = await cloud.accounts.byId(flow.accountId);
       if (!proposed) throw new AppError('cloud.flow_expired', 410);
-      const account = await checkCloudPassword(cloud, request, proposed.name, password);
+      // Budgeted per county identity too: one person's tries at the account their number matched.
+      const account = await checkCloudPassword(cloud, request, proposed.name, password, [
+        `identity:${flow.issuer}#${flow.subject}`,
+      ]);
       if (!account) {
+        await recordAudit(platformView(cloud.db), {
+          actor: `${flow.countyCode}:${flow.snapshot.username ?? flow.subject}`,
+          action: 'identity.link_failed',
+          target: proposed.id,
+          ip: request.ip,
+          details: { county: flow.countyCode, subject: flow.subject },
+        });
         return linkScreen(request, reply, flow, {
           countyName: county,
-          account: proposed,
-          error: request.t('cloud.login.failed'),
+          matched: true,
+          error: request.t('cloud.link.failed'),
           status: 401,
         });
       }

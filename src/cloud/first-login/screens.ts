@@ -157,38 +157,37 @@ ${account.pendingBackupEmail ? html`<p>${t('cloud.first.done.email_sent', { emai
   });
 }
 
+/**
+ * Linking the county identity to a cloud account. When the person's national ID matched an account
+ * (`matched`), the page asks for that account's password without naming the account or telling
+ * anything about it: someone who typed another person's national ID at the county learns only that
+ * the number has a cloud account, and needs its password to go further.
+ */
 export function linkScreen(
   request: FastifyRequest,
   reply: FastifyReply,
   flow: LoginFlow,
-  options: { countyName: string; account?: CloudAccount; error?: string; name?: string; status?: number },
+  options: { countyName: string; matched?: boolean; error?: string; name?: string; status?: number },
 ) {
   const t = request.t;
   const county = options.countyName;
-  const intro = options.account
-    ? t('cloud.link.found', { email: request.server.cloud.emailOf(options.account), county })
-    : t('cloud.link.manual', { county });
-  const noPassword = options.account && !options.account.hasPassword;
   return sendCloudPage(request, reply, {
     title: t('cloud.link.title'),
     status: options.status,
     main: html`<h1>${t('cloud.link.title')}</h1>
-<p>${intro}</p>
+<p>${options.matched ? t('cloud.link.found', { county }) : t('cloud.link.manual', { county })}</p>
 ${options.error ? html`<div class="alert" role="alert"><p>${options.error}</p></div>` : ''}
+<form method="post" action="/first-login/link">${csrfField(request)}${flowField(flow)}
 ${
-  noPassword
-    ? html`<div class="notice"><p>${t('cloud.link.no_password')}</p></div>`
-    : html`<form method="post" action="/first-login/link">${csrfField(request)}${flowField(flow)}
-${
-  options.account
-    ? html`<input type="text" name="username" value="${options.account.name}" autocomplete="username" hidden>`
+  options.matched
+    ? ''
     : html`<p><label for="name">${t('cloud.login.name')}</label>
 <input type="text" id="name" name="name" autocomplete="username" autocapitalize="none" required value="${options.name ?? ''}"></p>`
 }
 <p><label for="password">${t('cloud.login.password')}</label>
 <input type="password" id="password" name="password" autocomplete="current-password" required></p>
 <p><button type="submit">${t('cloud.link.submit')}</button></p>
-</form>`
-}`,
+</form>
+${options.matched ? html`<p class="hint">${t('cloud.link.found_help')}</p>` : ''}`,
   });
 }

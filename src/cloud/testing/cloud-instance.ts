@@ -5,8 +5,9 @@ import type { Database } from '../../platform/database/connect.ts';
 import type { PlatformTables } from '../../platform/database/platform-schema.ts';
 import { createLogger } from '../../platform/observability/logger.ts';
 import { bootRole, type RunningRole } from '../../platform/runtime/boot.ts';
+import { listenRole } from '../../platform/runtime/roles.ts';
 import { loadSecrets } from '../../platform/runtime/secrets.ts';
-import { freePort } from '../../platform/testing/ports.ts';
+import { freeAdminPortBase, freePort } from '../../platform/testing/ports.ts';
 import { cloudRole } from '../role.ts';
 import type { CloudServices } from '../services.ts';
 
@@ -22,12 +23,13 @@ export async function startCloudInstance(
   database: Database<PlatformTables>,
   overrides: Partial<Config> = {},
 ): Promise<CloudInstance> {
-  const port = await freePort();
+  const [port, adminPort] = await Promise.all([freePort(), freeAdminPortBase()]);
   const config = loadConfig(
     {},
     {
       dataDir: '/nonexistent-edugate-test',
       cloudPort: port,
+      adminPort,
       cloudUrl: `http://127.0.0.1:${port}`,
       logLevel: 'warn',
       ...overrides,
@@ -42,7 +44,7 @@ export async function startCloudInstance(
     database,
     startJobs: false,
   });
-  await running.app.listen({ port, host: '127.0.0.1' });
+  await listenRole(running, config);
   const address = running.app.server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${address.port}`,

@@ -5,6 +5,7 @@ import { DEMO_CLIENTS, DEMO_COUNTY_ACCOUNTS, DEMO_PASSWORD, demoClientSecret } f
 import { nationalIdGuid } from '../../identity/index.ts';
 import { oidcCommands } from '../../platform/oidc/index.ts';
 import { formOf, TestBrowser } from '../../platform/oidc/testing.ts';
+import { adminOrigin } from '../../platform/runtime/roles.ts';
 import { embeddedTestDatabase } from '../../platform/testing/databases.ts';
 import { freePort } from '../../platform/testing/ports.ts';
 import { identityClaims } from '../accounts/claims.ts';
@@ -26,15 +27,18 @@ let cloudRedirect: string;
 beforeAll(async () => {
   const port = await freePort();
   origin = `http://127.0.0.1:${port}`;
-  county = await startCountyTestApp(embeddedTestDatabase, {
-    countyPort: port,
-    countyUrl: origin,
-    cloudUrl: 'http://cloud.test',
-    adminToken: ADMIN_TOKEN,
-    secret: 'county-oidc-test-installation-secret',
-    registrationToken: 'county-dcr-token',
-  });
-  await county.app.listen({ port, host: '127.0.0.1' });
+  county = await startCountyTestApp(
+    embeddedTestDatabase,
+    {
+      countyPort: port,
+      countyUrl: origin,
+      cloudUrl: 'http://cloud.test',
+      adminToken: ADMIN_TOKEN,
+      secret: 'county-oidc-test-installation-secret',
+      registrationToken: 'county-dcr-token',
+    },
+    { listen: true },
+  );
   issuer = `${origin}/cyc`;
   cloudRedirect = `http://cloud.test${DEMO_CLIENTS.cloudAtCounty.redirectPath}`;
 });
@@ -113,11 +117,15 @@ async function tokensFor(
 }
 
 async function addClient(tenant: string, body: Record<string, unknown>) {
-  const response = await fetch(`${origin}/admin/api/oidc/${tenant}/clients`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
+  // The admin API is served by the role's admin listener, not on its public port.
+  const response = await fetch(
+    `${adminOrigin(county.ctx.config, 'county')}/admin/api/oidc/${tenant}/clients`,
+    {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    },
+  );
   expect(response.status).toBe(201);
   return (await response.json()) as { client_id: string; client_secret: string };
 }

@@ -2,7 +2,8 @@
 import { maskNationalId, parseNationalId } from '../../identity/index.ts';
 import type { Account } from '../accounts/repository.ts';
 import { findAccountByBlindIndex } from '../accounts/repository.ts';
-import { audit, isUniqueViolation } from '../db.ts';
+import { audit, isUniqueViolation, mail } from '../db.ts';
+import { mailMessage } from '../mail-text.ts';
 import type { FieldErrors } from '../registration/rules.ts';
 import type { County } from '../services.ts';
 import type { Tenant } from '../tenants/tenants.ts';
@@ -67,11 +68,23 @@ export async function saveName(
   });
 }
 
-export type NationalIdResult = { ok: true; masked: string } | { ok: false; errors: FieldErrors };
+type NationalIdRefusal = { ok: false; errors: FieldErrors; status: 400 | 429 };
+export type NationalIdResult = { ok: true; masked: string } | NationalIdRefusal;
+
+const refusal = (key: string, vars?: Record<string, string | number>): NationalIdRefusal => ({
+  ok: false,
+  errors: { national_id: vars ? { key, vars } : { key } },
+  status: 400,
+});
 
 /**
  * Records the national ID (or resident certificate number): checksum, one account per person in
  * the county (by the blind index), stored encrypted. Never logged, shown masked.
+ *
+ * A number the portal cannot record gets one answer whatever the reason, which names no account,
+ * and the refusals are budgeted per account and per client address (each is a guess at who holds
+ * an account in the county) and audited. A teacher whose own number is refused asks the school's
+ * reviewer, who can correct a wrong number (`correctNationalId`).
  */
 export async function saveNationalId(
   county: County,
@@ -80,30 +93,60 @@ export async function saveNationalId(
   input: string,
   ip: string,
 ): Promise<NationalIdResult> {
-  if (account.national_id_encrypted)
-    return { ok: false, errors: { national_id: { key: 'profile.error.national_id.set' } } };
-  if (input === '') return { ok: false, errors: { national_id: { key: 'register.error.required' } } };
+  if (account.national_id_encrypted) return refusal('profile.error.national_id.set');
+  if (input === '') return refusal('register.error.required');
   const parsed = parseNationalId(input.slice(0, 20));
-  if (!parsed.ok) {
-    return { ok: false, errors: { national_id: { key: `profile.error.national_id.${parsed.reason}` } } };
-  }
-  const blindIndex = county.vault.blindIndex(parsed.value);
-  const duplicate = {
-    ok: false as const,
-    errors: { national_id: { key: 'profile.error.national_id.duplicate' } },
-  };
-  const existing = await findAccountByBlindIndex(county.db, tenant.code, blindIndex);
-  if (existing && existing.id !== account.id) {
+  if (!parsed.ok) return refusal(`profile.error.national_id.${parsed.reason}`);
+  const accountKey = [`account:${account.id}`];
+  const addressKey = [`ip:${ip}`];
+  const wait = Math.max(
+    await county.nationalIdAccountThrottle.waitSeconds(accountKey),
+    await county.nationalIdAddressThrottle.waitSeconds(addressKey),
+  );
+  if (wait > 0) {
     await audit(county.db, {
       tenant: tenant.code,
       actor: account.username,
-      action: 'profile.national_id_duplicate',
+      action: 'profile.national_id_throttled',
       target: account.id,
       ip,
-      details: { other: existing.id },
+      details: { wait },
     });
-    return duplicate;
+    return {
+      ...refusal('profile.error.national_id.wait', { minutes: Math.ceil(wait / 60) }),
+      status: 429,
+    };
   }
+  const blindIndex = county.vault.blindIndex(parsed.value);
+  const refuse = async (holder: Account | undefined) => {
+    await county.nationalIdAccountThrottle.fail(accountKey);
+    await county.nationalIdAddressThrottle.fail(addressKey);
+    await county.db.transaction().execute(async (tx) => {
+      await audit(tx, {
+        tenant: tenant.code,
+        actor: account.username,
+        action: 'profile.national_id_refused',
+        target: account.id,
+        ip,
+        details: { other: holder?.id ?? null },
+      });
+      // The answer goes to the holder's mailbox, not to the screen: a teacher's older account
+      // learns which new account tried; a person whose number someone typed learns of it.
+      if (holder) {
+        await mail(tx, {
+          to: holder.email,
+          ...mailMessage('mail.national_id_attempt', {
+            portal: tenant.portal_name,
+            username: holder.username,
+            other: account.username,
+          }),
+        });
+      }
+    });
+    return refusal('profile.error.national_id.refused');
+  };
+  const existing = await findAccountByBlindIndex(county.db, tenant.code, blindIndex);
+  if (existing && existing.id !== account.id) return refuse(existing);
   const encrypted = await county.vault.encrypt(parsed.value);
   try {
     await county.db.transaction().execute(async (tx) => {
@@ -127,7 +170,8 @@ export async function saveNationalId(
       });
     });
   } catch (error) {
-    if (isUniqueViolation(error, 'county_accounts_person')) return duplicate;
+    if (isUniqueViolation(error, 'county_accounts_person'))
+      return refuse(await findAccountByBlindIndex(county.db, tenant.code, blindIndex));
     throw error;
   }
   return { ok: true, masked: maskNationalId(parsed.value) };

@@ -135,7 +135,6 @@ ${field({ name: 'given_name', label: t('profile.given_name'), value: values.give
 <p>${t('profile.national_id.why')}</p>
 <form method="post" action="${p('/profile/national-id')}" novalidate autocomplete="off">${csrfField(request)}
 ${field({ name: 'national_id', label: t('profile.national_id'), error: errors.national_id, required: true, maxlength: 10, hint: t('profile.national_id.hint') })}
-${errors.national_id === t('profile.error.national_id.duplicate') ? html`<p><a href="${p('/forgot')}">${t('nav.forgot')}</a></p>` : ''}
 <button type="submit">${t('profile.save')}</button></form>`;
   };
 
@@ -163,7 +162,7 @@ ${errors.national_id === t('profile.error.national_id.duplicate') ? html`<p><a h
         reply,
         request.t('profile.national_id.title'),
         nationalIdForm(request, localize(request, result.errors)),
-        400,
+        result.status,
       );
     }
     return reply.redirect(p('/profile/check'), 303);

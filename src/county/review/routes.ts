@@ -3,16 +3,18 @@ import { sql } from 'kysely';
 import { AppError } from '../../platform/errors/app-error.ts';
 import { sendPage } from '../../platform/http/role-app.ts';
 import { html } from '../../platform/views/html.ts';
-import { searchAccounts } from '../accounts/repository.ts';
+import { type Account, searchAccounts } from '../accounts/repository.ts';
 import { campaignStaff, listCampaigns, recordDecision } from '../campaigns/campaigns.ts';
 import { withRole } from '../guards.ts';
+import { maskedNationalId } from '../profile/profile.ts';
 import { decideTransfer, pendingTransfersInto, transferDecision } from '../profile/transfer.ts';
 import type { County } from '../services.ts';
 import { findUnit, listUnits, type Tenant, type Unit } from '../tenants/tenants.ts';
-import { csrfField, formValue, postButton } from '../views/form.ts';
+import { csrfField, errorSummary, field, formValue, postButton } from '../views/form.ts';
 import { countyPage, formatTime, tenantPath } from '../views/page.ts';
 import { applicationDecision, decideApplication } from './decide.ts';
 import { asDecision, REASON_MAX, registerDecisionLinks } from './decision-link.ts';
+import { correctableAccount, correctNationalId } from './national-id.ts';
 
 export async function registerReviewRoutes(app: FastifyInstance, county: County, tenant: Tenant) {
   const p = (path: string) => tenantPath(tenant, path);
@@ -127,8 +129,13 @@ ${postButton(request, p(`/review/transfers/${r.id}`), t('review.approve'), { hid
 <section aria-labelledby="camp-h"><h2 id="camp-h">${t('review.campaigns')}</h2>
 ${open.length === 0 ? html`<p>${t('review.campaigns.none')}</p>` : campaignSections}</section>
 <section aria-labelledby="staff-h"><h2 id="staff-h">${t('review.staff')}</h2>
-<table><thead><tr><th scope="col">${t('register.username')}</th><th scope="col">${t('profile.real_name')}</th><th scope="col">${t('account.status')}</th><th scope="col">${t('review.unit_confirmed')}</th></tr></thead><tbody>
-${staff.map((a) => html`<tr><td>${a.username}</td><td>${a.real_name ?? ''}</td><td>${t(`status.${a.status}`)}</td><td>${formatTime(a.unit_confirmed_at)}</td></tr>`)}
+<table><thead><tr><th scope="col">${t('register.username')}</th><th scope="col">${t('profile.real_name')}</th><th scope="col">${t('account.status')}</th><th scope="col">${t('review.unit_confirmed')}</th><th scope="col">${t('review.actions')}</th></tr></thead><tbody>
+${staff.map(
+  (
+    a,
+  ) => html`<tr><td>${a.username}</td><td>${a.real_name ?? ''}</td><td>${t(`status.${a.status}`)}</td><td>${formatTime(a.unit_confirmed_at)}</td>
+<td><a href="${p(`/review/accounts/${a.id}/national-id?unit=${back}`)}">${t('review.national_id.correct')}</a></td></tr>`,
+)}
 </tbody></table></section>
 <section aria-labelledby="trail-h"><h2 id="trail-h">${t('review.trail')}</h2>
 <table><thead><tr><th scope="col">${t('audit.at')}</th><th scope="col">${t('audit.actor')}</th><th scope="col">${t('audit.action')}</th></tr></thead><tbody>
@@ -205,5 +212,72 @@ ${trail.map((e) => html`<tr><td>${formatTime(e.at)}</td><td>${e.actor ?? ''}</td
       }),
     );
     return reply.redirect(backToConsole(request), 303);
+  });
+
+  // --- Correcting a staff member's national ID (the teacher asks; the reviewer checks the document) ---
+
+  const correctionPage = async (
+    request: FastifyRequest,
+    account: Account,
+    errors: Record<string, string | undefined>,
+  ) => {
+    const t = request.t;
+    const unit = formValue(request.body, 'unit') || String((request.query as { unit?: unknown }).unit ?? '');
+    return countyPage(request, tenant, {
+      title: t('review.national_id.correct'),
+      main: html`<h1>${t('review.national_id.title', { username: account.username })}</h1>${errorSummary(request, errors)}
+<p>${account.real_name ?? ''}</p>
+<p>${t('review.national_id.intro')}</p>
+<p>${t('review.national_id.current')}：${(await maskedNationalId(county, account)) ?? t('review.national_id.none')}</p>
+<form method="post" action="${p(`/review/accounts/${account.id}/national-id`)}" novalidate autocomplete="off">${csrfField(request)}
+<input type="hidden" name="unit" value="${unit.slice(0, 20)}">
+${field({ name: 'national_id', label: t('review.national_id.new'), error: errors.national_id, required: true, maxlength: 10, hint: t('profile.national_id.hint') })}
+<button type="submit">${t('review.national_id.submit')}</button></form>
+<p><a href="${backToConsole(request)}">${t('review.title')}</a></p>`,
+    });
+  };
+
+  app.get('/review/accounts/:id/national-id', async (request, reply) => {
+    const me = withRole(request, reply, tenant, ['reviewer', 'county_admin']);
+    if (!me) return;
+    const account = await correctableAccount(
+      county,
+      tenant,
+      (request.params as { id: string }).id,
+      restriction(request),
+    );
+    return sendPage(reply, await correctionPage(request, account, {}));
+  });
+
+  app.post('/review/accounts/:id/national-id', async (request, reply) => {
+    const me = withRole(request, reply, tenant, ['reviewer', 'county_admin']);
+    if (!me) return;
+    const accountId = (request.params as { id: string }).id;
+    const result = await correctNationalId(county, {
+      tenant,
+      accountId,
+      nationalId: formValue(request.body, 'national_id'),
+      actor: me.username,
+      ip: request.ip,
+      unitCode: restriction(request),
+    });
+    const account = await correctableAccount(county, tenant, accountId, restriction(request));
+    const t = request.t;
+    if (!result.ok) {
+      const errors: Record<string, string | undefined> = {};
+      for (const [name, error] of Object.entries(result.errors))
+        if (error) errors[name] = t(error.key, error.vars);
+      // The number typed is never echoed back.
+      return sendPage(reply, await correctionPage(request, account, errors), 400);
+    }
+    return sendPage(
+      reply,
+      countyPage(request, tenant, {
+        title: t('review.national_id.correct'),
+        main: html`<h1>${t('review.national_id.correct')}</h1>
+<div class="success" role="status"><p>${t('review.national_id.done', { username: account.username, masked: result.masked })}</p></div>
+<p><a href="${backToConsole(request)}">${t('review.title')}</a></p>`,
+      }),
+    );
   });
 }

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../platform/config/options.ts';
 import type { PlatformTables } from '../../platform/database/platform-schema.ts';
 import { createLogger } from '../../platform/observability/logger.ts';
+import { adminOrigin } from '../../platform/runtime/roles.ts';
 import { embeddedTestDatabase } from '../../platform/testing/databases.ts';
 import { findAccountByUsername } from '../accounts/repository.ts';
 import { countyCommand } from '../cli.ts';
@@ -20,8 +21,9 @@ const PASSWORD = 'Hsinchu-admin-2026';
 describe('a new county portal, created while the server runs', () => {
   let t: CountyTestApp & { config: Config };
   let base: string;
+  let adminBase: string;
   const adminCall = async (method: string, path: string, body?: unknown, language = 'zh-TW') => {
-    const response = await fetch(`${base}/admin/api${path}`, {
+    const response = await fetch(`${adminBase}/admin/api${path}`, {
       method,
       headers: {
         authorization: `Bearer ${t.ctx.secrets.adminToken}`,
@@ -65,6 +67,7 @@ describe('a new county portal, created while the server runs', () => {
   beforeAll(async () => {
     t = await startCountyTestApp(embeddedTestDatabase, {}, { listen: true });
     base = `http://127.0.0.1:${t.config.countyPort}`;
+    adminBase = adminOrigin(t.config, 'county');
   });
   afterAll(async () => t?.close());
 
@@ -120,7 +123,13 @@ describe('a new county portal, created while the server runs', () => {
     expect((await page('/cyc/login')).status).toBe(200);
     expect((await t.app.inject({ url: '/cyc/login' })).statusCode).toBe(200);
     // The role's metrics count the new portal's pages by route, like any other.
-    expect((await page('/metrics')).body).toMatch(/route="\/hsc\/login"/);
+    expect(await (await fetch(`${adminBase}/metrics`)).text()).toMatch(/route="\/hsc\/login"/);
+    // Neither the metrics nor the admin API are on the public port, token or not.
+    expect((await page('/metrics')).status).toBe(404);
+    const publicAdmin = await fetch(`${base}/admin/api/county/tenants`, {
+      headers: { authorization: `Bearer ${t.ctx.secrets.adminToken}`, accept: 'application/json' },
+    });
+    expect(publicAdmin.status).toBe(404);
 
     const [row] = await audited('tenant.created');
     expect(row).toMatchObject({ tenant: 'hsc', actor: 'cli', target: 'hsc' });
@@ -174,7 +183,7 @@ describe('a new county portal, created while the server runs', () => {
     expect(english.body.message).toBe('Invalid input: mail_domain: Give a mail domain such as hcc.edu.tw.');
     expect((await page('/ilc')).status).toBe(404);
 
-    const anonymous = await fetch(`${base}/admin/api/county/tenants`, {
+    const anonymous = await fetch(`${adminBase}/admin/api/county/tenants`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ ...HSC, code: 'ilc' }),
@@ -404,7 +413,7 @@ describe('a new county portal, created while the server runs', () => {
     const notText = await edit('hsc', { name: 42 });
     expect(notText.status).toBe(400);
     expect(notText.body.error).toBe('bad_request');
-    const anonymous = await fetch(`${base}/admin/api/county/tenants/hsc`, {
+    const anonymous = await fetch(`${adminBase}/admin/api/county/tenants/hsc`, {
       method: 'PATCH',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ name: '新竹市' }),

@@ -134,6 +134,18 @@ export const options = {
     doc: 'Port of the local Google stand-in (demo and tests only).',
     group: 'HTTP',
   }),
+  adminHost: option({
+    env: 'EDUGATE_ADMIN_HOST',
+    schema: z.string().min(1).default('127.0.0.1'),
+    doc: 'Address the admin listeners bind to: each role process serves `/metrics`, `/admin/api` (bearer admin token) and the health checks there, never on its public port. Keep it on loopback or a management network.',
+    group: 'HTTP',
+  }),
+  adminPort: option({
+    env: 'EDUGATE_ADMIN_PORT',
+    schema: port(4100),
+    doc: 'Base of the admin listener ports: the county role listens on this port + 1, the cloud + 2, the workspace + 3, the Google stand-in + 4 (4101–4104 by default), whether the roles run in one demo process or one per process. The CLI finds a running role there.',
+    group: 'HTTP',
+  }),
   countyUrl: option({
     env: 'EDUGATE_COUNTY_URL',
     schema: optionalString.pipe(z.url().optional()),

@@ -10,6 +10,7 @@ import { createLogger } from '../observability/logger.ts';
 import { embeddedTestDatabase } from '../testing/databases.ts';
 import { html } from '../views/html.ts';
 import { page } from '../views/layout.ts';
+import { adminApi } from './admin-api.ts';
 import { createRoleApp, sendPage } from './role-app.ts';
 import { DatabaseSessionStore } from './session-store.ts';
 import { sessions } from './sessions.ts';
@@ -158,6 +159,7 @@ describe('front doors', () => {
     front.get('/door/fastify', async () => ({ served: 'fastify' }));
     front.get('/other', async () => ({ served: 'fastify' }));
     await front.listen({ port: 0, host: '127.0.0.1' });
+    const admin = await front.listenAdmin({ port: 0, host: '127.0.0.1' });
     try {
       const address = front.server.address() as { port: number };
       const base = `http://127.0.0.1:${address.port}`;
@@ -172,7 +174,7 @@ describe('front doors', () => {
       // inject() does not pass the front door: the Fastify route answers.
       expect((await front.inject({ url: '/door/fastify' })).json()).toEqual({ served: 'fastify' });
       expect(seen).toEqual(['door']);
-      const metrics = await (await fetch(`${base}/metrics`)).text();
+      const metrics = await (await fetch(`http://127.0.0.1:${admin.port}/metrics`)).text();
       expect(metrics).toMatch(/route="\/door\/\*",status="200"/);
     } finally {
       await front.close();
@@ -200,6 +202,7 @@ describe('front doors', () => {
     front.addDelegate((request) => (request.url?.startsWith('/late/') ? late : undefined));
     front.get('/early', async () => ({ served: 'front' }));
     await front.listen({ port: 0, host: '127.0.0.1' });
+    const admin = await front.listenAdmin({ port: 0, host: '127.0.0.1' });
     try {
       const base = `http://127.0.0.1:${(front.server.address() as { port: number }).port}`;
       const delegated = await fetch(`${base}/late/page?lang=en`);
@@ -226,7 +229,7 @@ describe('front doors', () => {
       });
       expect((await front.inject({ url: '/early' })).json()).toEqual({ served: 'front' });
 
-      const metrics = await (await fetch(`${base}/metrics`)).text();
+      const metrics = await (await fetch(`http://127.0.0.1:${admin.port}/metrics`)).text();
       expect(metrics).toMatch(/route="\/late\/page",status="200"/);
       expect(metrics).toMatch(/route="\/early",status="200"/);
       // Counted once, by the delegate's app: not also as an unmatched request of this one.
@@ -305,5 +308,46 @@ describe('closing', () => {
       { level: 40, requests: 1, msg: 'closing with requests still in flight' },
     ]);
     slow.release();
+  });
+});
+
+describe('admin listener', () => {
+  it('serves the metrics and the admin API on the admin listener only: the public port answers 404 for them', async () => {
+    const app = await createRoleApp({ role: 'ops', logger: createLogger('silent') });
+    await adminApi(app, 'an-admin-token-of-32-characters!', (api) => {
+      api.get('/things', async () => ({ things: [] }));
+    });
+    app.get('/page', async () => ({ served: 'page' }));
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const admin = await app.listenAdmin({ port: 0, host: '127.0.0.1' });
+    try {
+      const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+      const adminBase = `http://127.0.0.1:${admin.port}`;
+      const bearer = { authorization: 'Bearer an-admin-token-of-32-characters!' };
+      for (const path of ['/metrics', '/metrics/', '/admin/api/things', '/%6detrics']) {
+        const response = await fetch(`${base}${path}`, { headers: { ...bearer, accept: 'text/html' } });
+        expect(response.status, path).toBe(404);
+        expect(await response.text(), path).not.toContain('edugate_http_request_duration_seconds');
+      }
+      expect((await fetch(`${base}/page`)).status).toBe(200);
+      expect((await fetch(`${base}/healthz`)).status).toBe(200);
+
+      expect(await (await fetch(`${adminBase}/metrics`)).text()).toContain('role="ops"');
+      expect(await (await fetch(`${adminBase}/admin/api/things`, { headers: bearer })).json()).toEqual({
+        things: [],
+      });
+      // The bearer token still guards the admin API behind the admin listener.
+      expect((await fetch(`${adminBase}/admin/api/things`)).status).toBe(401);
+      expect((await fetch(`${adminBase}/healthz`)).status).toBe(200);
+      // The admin listener serves nothing else.
+      expect((await fetch(`${adminBase}/page`)).status).toBe(404);
+      // inject() reaches the admin routes (the CLI without a running server).
+      expect((await app.inject({ url: '/admin/api/things', headers: bearer })).statusCode).toBe(200);
+      expect((await app.inject('/metrics')).statusCode).toBe(200);
+    } finally {
+      await app.close();
+    }
+    // Closed with the app.
+    await expect(fetch(`http://127.0.0.1:${admin.port}/metrics`)).rejects.toThrow();
   });
 });

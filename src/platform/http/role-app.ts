@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import Fastify, {
@@ -62,8 +63,23 @@ declare module 'fastify' {
     addDelegate(select: (request: IncomingMessage) => FastifyInstance | undefined): void;
     /** Serves a raw request as this app's own HTTP server does: front doors, then Fastify. */
     handle(request: IncomingMessage, response: ServerResponse): void;
+    /**
+     * Starts the admin listener: a second HTTP server, for operators only, that serves the
+     * metrics, the admin API and the health checks of this app (and nothing else). The public
+     * server (`listen`) answers 404 for the metrics and the admin API; `inject()` reaches both.
+     * Closed with the app.
+     */
+    listenAdmin(options: { port: number; host: string }): Promise<AddressInfo>;
   }
 }
+
+/** Routes served only by the admin listener (see `listenAdmin`): the metrics and the admin API. */
+export function isAdminRoute(url: string | undefined): boolean {
+  return url === '/metrics' || url === '/admin/api' || url?.startsWith('/admin/api/') === true;
+}
+
+/** What the admin listener serves besides the admin routes. */
+const HEALTH_ROUTES = new Set(['/healthz', '/readyz']);
 
 /** Fastify's own keep-alive default (the HTTP server is built here, see `serverFactory`). */
 const KEEP_ALIVE_MS = 72_000;
@@ -110,6 +126,10 @@ export async function createRoleApp(options: RoleAppOptions): Promise<FastifyIns
   const inFlight = new RequestsInFlight();
   let closing = false;
   let route: (request: IncomingMessage, response: ServerResponse) => void = () => {};
+  // Which listener a request came in by (requests made with `inject()` came in by neither).
+  const publicRequests = new WeakSet<IncomingMessage>();
+  const adminRequests = new WeakSet<IncomingMessage>();
+  const adminServers: Server[] = [];
   // While closing, Fastify answers every request (503), front doors included.
   const filterForwarded = forwardedHeaderFilter(options.trustProxy);
   const handle = (request: IncomingMessage, response: ServerResponse) => {
@@ -120,7 +140,10 @@ export async function createRoleApp(options: RoleAppOptions): Promise<FastifyIns
   const app = Fastify({
     serverFactory: (fastify) => {
       route = fastify;
-      const server = createServer(handle);
+      const server = createServer((request, response) => {
+        publicRequests.add(request);
+        handle(request, response);
+      });
       server.keepAliveTimeout = KEEP_ALIVE_MS;
       return server;
     },
@@ -136,8 +159,18 @@ export async function createRoleApp(options: RoleAppOptions): Promise<FastifyIns
   app.decorate('metrics', metrics);
   app.decorate('brand', options.brand ?? { name: 'EduGate', href: '/' });
 
-  // Requests for a delegate's app go there untouched (body unread, no hook of this app run).
+  // Requests for a delegate's app go there untouched (body unread, no hook of this app run). The
+  // admin listener serves its own routes only, before any delegate sees the request.
   app.addHook('onRequest', (request, reply, done) => {
+    if (adminRequests.has(request.raw)) {
+      const url = request.routeOptions.url;
+      if (!isAdminRoute(url) && !HEALTH_ROUTES.has(url ?? '')) {
+        reply.code(404).header('cache-control', 'no-store').send({ error: 'not_found' });
+        return;
+      }
+      done();
+      return;
+    }
     for (const select of delegates) {
       const target = select(request.raw);
       if (!target) continue;
@@ -208,6 +241,37 @@ export async function createRoleApp(options: RoleAppOptions): Promise<FastifyIns
     delegates.push(select);
   });
   app.decorate('handle', handle);
+  app.decorate('listenAdmin', async (listen: { port: number; host: string }) => {
+    await app.ready();
+    const server = createServer((request, response) => {
+      adminRequests.add(request);
+      filterForwarded?.(request);
+      route(request, response);
+    });
+    server.keepAliveTimeout = KEEP_ALIVE_MS;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(listen.port, listen.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    adminServers.push(server);
+    app.log.info({ address: server.address() }, 'admin listener');
+    return server.address() as AddressInfo;
+  });
+  app.addHook('onClose', async () => {
+    await Promise.all(
+      adminServers.map(
+        (server) =>
+          new Promise<void>((resolve) => {
+            server.close(() => resolve());
+            // The requests in flight are done (see preClose): kept-alive connections go now.
+            server.closeAllConnections();
+          }),
+      ),
+    );
+  });
   await app.register(cookie);
   await app.register(formbody);
 
@@ -224,6 +288,11 @@ export async function createRoleApp(options: RoleAppOptions): Promise<FastifyIns
       request.headers['accept-language'],
     );
     request.t = i18n.translator(request.locale);
+    // The public server knows no metrics and no admin API: they are the admin listener's.
+    if (publicRequests.has(request.raw) && isAdminRoute(request.routeOptions.url)) {
+      reply.callNotFound();
+      return reply;
+    }
   });
 
   app.addHook('onResponse', async (request, reply) => {

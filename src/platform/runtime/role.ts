@@ -44,6 +44,8 @@ export interface RoleContext<T = PlatformTables> {
 export interface RoleModule<T = PlatformTables> {
   name: RoleName;
   title: { 'zh-TW': string; en: string };
+  /** A stand-in for demos and tests (pages without sign-in): it listens on loopback only. */
+  demoOnly?: boolean;
   migrations: MigrationSet;
   /**
    * Columns sealed under the installation secret (`SecretBox`): start-up checks that the secret

@@ -8,6 +8,7 @@ import { DEMO_COUNTY_ACCOUNTS, DEMO_PASSWORD } from '../../demo/seed-data.ts';
 import { createRoleApp } from '../http/role-app.ts';
 import { createLogger } from '../observability/logger.ts';
 import type { RoleContext } from '../runtime/role.ts';
+import { adminOrigin } from '../runtime/roles.ts';
 import { embeddedTestDatabase } from '../testing/databases.ts';
 import { startTestDemo, type TestDemo } from '../testing/demo-harness.ts';
 import { freePort } from '../testing/ports.ts';
@@ -55,7 +56,7 @@ async function submit(
 }
 
 async function googleUser(): Promise<{ primaryEmail: string; suspended: boolean } | undefined> {
-  const response = await fetch(`${demo.urls.google}/admin/api/users`, {
+  const response = await fetch(`${adminOrigin(demo.config, 'google')}/admin/api/users`, {
     headers: { authorization: `Bearer ${ctxOf('google').secrets.adminToken}` },
   });
   const { users } = (await response.json()) as { users: Array<{ primaryEmail: string; suspended: boolean }> };

@@ -5,7 +5,7 @@ import { type Demo, startDemo } from '../../demo/launcher.ts';
 import { loadConfig } from '../config/load.ts';
 import type { Config } from '../config/options.ts';
 import { createLogger } from '../observability/logger.ts';
-import { freePort } from './ports.ts';
+import { freeAdminPortBase, freePort } from './ports.ts';
 
 export interface TestDemo extends Demo {
   config: Config;
@@ -21,6 +21,7 @@ export async function startTestDemo(overrides: Partial<Config> = {}): Promise<Te
     Array.from({ length: 6 }, () => freePort()),
   );
   const smtp = smtpSinkPort ?? 2525;
+  const adminPort = await freeAdminPortBase();
   const config = loadConfig(
     {},
     {
@@ -30,6 +31,7 @@ export async function startTestDemo(overrides: Partial<Config> = {}): Promise<Te
       cloudPort,
       workspacePort,
       googlePort,
+      adminPort,
       smtpSinkPort: smtp,
       smtpUrl: `smtp://127.0.0.1:${smtp}`,
       logLevel: 'warn',

@@ -41,3 +41,18 @@ export async function freePort(): Promise<number> {
   }
   throw new Error(`no free port found between ${from} and ${to}`);
 }
+
+/**
+ * A value for `EDUGATE_ADMIN_PORT` whose next four ports (the admin listeners of the county, cloud,
+ * workspace and Google stand-in roles) are free right now, in the same range as `freePort`.
+ */
+export async function freeAdminPortBase(): Promise<number> {
+  const { from, to } = portRange();
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = from + Math.floor(Math.random() * (to - from - 4));
+    const ports = [1, 2, 3, 4].map((offset) => base + offset);
+    if (ports.some((port) => BROWSER_REFUSED.has(port))) continue;
+    if ((await Promise.all(ports.map(listenable))).every(Boolean)) return base;
+  }
+  throw new Error(`no four free ports in a row found between ${from} and ${to}`);
+}

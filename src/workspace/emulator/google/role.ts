@@ -62,6 +62,8 @@ async function buildGoogleApp(ctx: Ctx): Promise<FastifyInstance> {
 export const googleRole: RoleModule<GoogleTables> = {
   name: 'google',
   title: { 'zh-TW': 'Google 模擬服務', en: 'Google stand-in' },
+  // Its admin console lists the directory to anyone who can reach it.
+  demoOnly: true,
   migrations: googleMigrations,
   async seedDemo(ctx) {
     // The workspace domain, whose SSO profile points at the education cloud's SAML IdP. The
