@@ -54,6 +54,7 @@ export const samlCloudExtension: CloudExtension = async (app, services) => {
       };
     },
     loginUrl: cloudLoginUrl,
+    ssoPerMinute: ctx.config.samlSsoPerMinute,
     async administrator(request) {
       const account = await currentCloudAccount(request);
       return account?.isAdmin ? account.name : undefined;

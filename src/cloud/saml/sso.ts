@@ -4,6 +4,7 @@ import { DOMParser, type Document, type Element } from '@xmldom/xmldom';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../platform/errors/app-error.ts';
 import { sendPage } from '../../platform/http/role-app.ts';
+import { RateLimit } from '../../platform/security/rate-limit.ts';
 import { html } from '../../platform/views/html.ts';
 import { page } from '../../platform/views/layout.ts';
 import type { SigningKeys } from './keys.ts';
@@ -32,6 +33,8 @@ export interface SamlIdpDeps {
   currentAccount(request: FastifyRequest): Promise<SamlAccount | undefined>;
   /** Where to send a browser that must sign in first, coming back to `returnTo`. */
   loginUrl(returnTo: string): string;
+  /** AuthnRequests one client address may send per minute (0 = no limit); beyond it 429. */
+  ssoPerMinute?: number;
   audit?(
     request: FastifyRequest,
     action: string,
@@ -169,8 +172,11 @@ export function ssoRoutes(app: FastifyInstance, deps: SamlIdpDeps): void {
     return reply.redirect(`/saml/sso/continue?r=${ref}`, 303);
   };
 
-  app.get('/saml/sso', async (request, reply) => receive(request, reply, 'redirect'));
-  app.post('/saml/sso', { config: { csrf: false } }, async (request, reply) =>
+  const limit = new RateLimit({ perMinute: deps.ssoPerMinute ?? 0 });
+  app.get('/saml/sso', { onRequest: limit.perAddress }, async (request, reply) =>
+    receive(request, reply, 'redirect'),
+  );
+  app.post('/saml/sso', { config: { csrf: false }, onRequest: limit.perAddress }, async (request, reply) =>
     receive(request, reply, 'post'),
   );
 

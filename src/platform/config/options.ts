@@ -209,6 +209,12 @@ export const options = {
     doc: 'Logins allowed to wait for a hashing slot; beyond it requests get 503 with Retry-After.',
     group: 'Security',
   }),
+  samlSsoPerMinute: option({
+    env: 'EDUGATE_SAML_SSO_PER_MINUTE',
+    schema: z.coerce.number().int().min(0).max(1_000_000).default(600),
+    doc: 'SAML AuthnRequests (`/saml/sso`) one client address may send per minute to one cloud node, all at once or spread out; beyond it 429 with Retry-After. 0 = no limit.',
+    group: 'Security',
+  }),
   smtpUrl: option({
     env: 'SMTP_URL',
     schema: z.string().min(1).default('smtp://127.0.0.1:2525'),
