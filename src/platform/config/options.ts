@@ -206,7 +206,13 @@ export const options = {
   argon2Queue: option({
     env: 'EDUGATE_ARGON2_QUEUE',
     schema: z.coerce.number().int().min(1).max(100000).default(256),
-    doc: 'Logins allowed to wait for a hashing slot; beyond it requests get 503 with Retry-After.',
+    doc: 'Logins allowed to wait for a hashing slot at most (see `EDUGATE_ARGON2_MAX_WAIT_MS`); beyond it requests get 503 with Retry-After.',
+    group: 'Security',
+  }),
+  argon2MaxWaitMs: option({
+    env: 'EDUGATE_ARGON2_MAX_WAIT_MS',
+    schema: z.coerce.number().int().min(0).max(60_000).default(2000),
+    doc: 'Longest a login may be expected to wait for a hashing slot, in milliseconds. The queue admits as many logins as the hashing threads work off in this time at the speed of the last hashes; the others get 503 with Retry-After at once.',
     group: 'Security',
   }),
   samlSsoPerMinute: option({
