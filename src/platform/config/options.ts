@@ -221,6 +221,12 @@ export const options = {
     doc: 'SAML AuthnRequests (`/saml/sso`) one client address may send per minute to one cloud node, all at once or spread out; beyond it 429 with Retry-After. 0 = no limit.',
     group: 'Security',
   }),
+  jobConcurrency: option({
+    env: 'EDUGATE_JOB_CONCURRENCY',
+    schema: z.coerce.number().int().min(1).max(256).default(8),
+    doc: 'Background jobs (mail, Google Directory calls) one node runs at once. A node claims the next job as soon as one finishes, and is woken when a job is enqueued on any node.',
+    group: 'Storage',
+  }),
   smtpUrl: option({
     env: 'SMTP_URL',
     schema: z.string().min(1).default('smtp://127.0.0.1:2525'),

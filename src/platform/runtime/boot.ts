@@ -9,6 +9,7 @@ import { migrate } from '../database/migrations.ts';
 import { platformMigrations } from '../database/platform-migrations.ts';
 import { type PlatformTables, platformView } from '../database/platform-schema.ts';
 import { DatabaseSessionStore, RedisSessionStore } from '../http/session-store.ts';
+import { jobsChannel } from '../jobs/queue.ts';
 import { JobRunner } from '../jobs/runner.ts';
 import { type MailTransport, SEND_MAIL_JOB, sendMailHandler, smtpTransport } from '../mail/index.ts';
 import { checkSealedColumns } from '../security/sealed-columns.ts';
@@ -57,7 +58,11 @@ export async function bootRole<T>(module: RoleModule<T>, options: BootOptions): 
     ? new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 })
     : undefined;
   const roleLog = log.child({ role: module.name });
-  const jobs = new JobRunner(platformDb, roleLog, { pollMs: options.jobPollMs ?? 500 });
+  const jobs = new JobRunner(platformDb, roleLog, {
+    pollMs: options.jobPollMs ?? 500,
+    concurrency: config.jobConcurrency,
+    wakeUps: { notifications: database.notifications, channel: jobsChannel(database.schema) },
+  });
   const transport = options.mailTransport ?? smtpTransport(config.smtpUrl);
   jobs.register(SEND_MAIL_JOB, sendMailHandler(platformDb, transport, config.mailFrom));
   const ctx: RoleContext<T> = {
@@ -81,7 +86,7 @@ export async function bootRole<T>(module: RoleModule<T>, options: BootOptions): 
   module.registerJobs?.(ctx);
   if (options.demo) await module.seedDemo?.(ctx);
   const app = await module.buildApp(ctx);
-  if (options.startJobs ?? true) jobs.start();
+  if (options.startJobs ?? true) await jobs.start();
   return {
     module: module as unknown as RoleModule,
     ctx: ctx as unknown as RoleContext,
