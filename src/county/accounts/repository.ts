@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Kysely, type Selectable, sql } from 'kysely';
 import { normalizeUsername } from '../../identity/index.ts';
+import { bulkInsert } from '../../platform/database/bulk-insert.ts';
 import { statement } from '../../platform/database/statement.ts';
 import { type FailureRow, failuresColumn } from '../../platform/security/throttle.ts';
 import type { CountyTx } from '../db.ts';
@@ -169,19 +170,43 @@ export async function insertAccount(db: CountyTx, input: NewAccount): Promise<Ac
     .executeTakeFirstOrThrow();
 }
 
-/** Rows per statement of `insertAccounts`: 1,000 rows of 28 values stay under PostgreSQL's 65,535 parameters. */
-const INSERT_CHUNK = 1_000;
+/** The SQL types of the `county_accounts` columns a new account sets (for `bulkInsert`). */
+const ACCOUNT_COLUMNS = {
+  id: 'uuid',
+  tenant: 'text',
+  username: 'text',
+  username_normalized: 'text',
+  password_hash: 'text',
+  email: 'text',
+  email_normalized: 'text',
+  email_verified_at: 'timestamptz',
+  role: 'text',
+  status: 'text',
+  status_reason: 'text',
+  real_name: 'text',
+  family_name: 'text',
+  given_name: 'text',
+  national_id_encrypted: 'text',
+  national_id_blind_index: 'text',
+  unit_code: 'text',
+  unit_confirmed_at: 'timestamptz',
+  titles: 'jsonb',
+  terms_version: 'text',
+  terms_accepted_at: 'timestamptz',
+  review_requested_at: 'timestamptz',
+  reviewed_at: 'timestamptz',
+  reviewed_by: 'text',
+  suspended_by_campaign: 'text',
+  password_changed_at: 'timestamptz',
+  last_login_at: 'timestamptz',
+} satisfies Record<keyof ReturnType<typeof newAccountRow>, string>;
 
-/** Stores many new accounts with multi-row inserts (bulk import); returns their ids in order. */
+/** Stores many new accounts at once (bulk import); returns their ids in order. */
 export async function insertAccounts(db: CountyTx, inputs: readonly NewAccount[]): Promise<string[]> {
   const now = new Date();
-  const ids: string[] = [];
-  for (let i = 0; i < inputs.length; i += INSERT_CHUNK) {
-    const rows = inputs.slice(i, i + INSERT_CHUNK).map((input) => newAccountRow(input, now));
-    await db.insertInto('county_accounts').values(rows).execute();
-    for (const row of rows) ids.push(row.id);
-  }
-  return ids;
+  const rows = inputs.map((input) => newAccountRow(input, now));
+  await bulkInsert(db, 'county_accounts', ACCOUNT_COLUMNS, rows);
+  return rows.map((row) => row.id);
 }
 
 /** Lookup keys per statement of `takenKeys`. */
