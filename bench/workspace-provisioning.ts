@@ -42,7 +42,7 @@ export async function benchWorkspaceProvisioning(): Promise<Figure[]> {
       await requestActivation(ctx.db, sub, `bench${i}`, null);
     }
     const started = Date.now();
-    rig.workspace.ctx.jobs.start();
+    await rig.workspace.ctx.jobs.start();
     await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
     await rig.workspace.ctx.jobs.stop();
     const minutes = (Date.now() - started) / 60_000;

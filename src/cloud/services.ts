@@ -58,6 +58,7 @@ function hasherFor(ctx: RoleContext<CloudTables>): PasswordHasher {
   sharedHasher ??= new PasswordHasher({
     ...(ctx.config.argon2Concurrency > 0 ? { maxConcurrency: ctx.config.argon2Concurrency } : {}),
     maxQueue: ctx.config.argon2Queue,
+    maxWaitMs: ctx.config.argon2MaxWaitMs,
   });
   return sharedHasher;
 }

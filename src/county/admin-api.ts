@@ -28,8 +28,11 @@ const importBody = z.object({
         status: z.string().max(20).optional(),
       }),
     )
-    .max(2000),
+    .max(1_000_000),
 });
+
+/** One import request carries a whole file (all or nothing): 200,000 teachers are some 50 MB of JSON. */
+const IMPORT_BODY_LIMIT = 256 * 1024 * 1024;
 
 function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   const parsed = schema.safeParse(body ?? {});
@@ -102,7 +105,7 @@ export async function registerAdminApi(api: FastifyInstance, county: County, por
     });
   });
 
-  api.post('/county/:tenant/import-accounts', async (request) => {
+  api.post('/county/:tenant/import-accounts', { bodyLimit: IMPORT_BODY_LIMIT }, async (request) => {
     const { tenant } = request.params as { tenant: string };
     if (!(await findTenant(county.db, tenant))) throw new AppError('county.unknown_tenant', 404, { tenant });
     const parsed = importBody.safeParse(request.body);

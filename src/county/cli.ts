@@ -20,7 +20,6 @@ const USAGE = `usage:
       password_hash: bcrypt ($2y$…), sha256$SALT$HEX, md5$HEX or argon2 (upgraded at the next login)
   options of every command: --actor NAME (who is recorded in the audit log; default cli)`;
 
-const BATCH = 500;
 const REQUIRED = ['username', 'email', 'password_hash', 'unit_code'];
 
 /** Reads the CSV into import rows (line numbers as in the file, the header being line 1). */
@@ -237,27 +236,27 @@ export const countyCommand: CliCommand = {
       console.error(`${file}: missing columns ${missing.join(', ')}\n${USAGE}`);
       return 2;
     }
-    const total: ImportResult = { created: 0, skipped: [] };
-    for (let i = 0; i < rows.length; i += BATCH) {
-      const response = await callAdmin(
-        config,
-        'county',
-        'POST',
-        `/admin/api/county/${encodeURIComponent(values.tenant)}/import-accounts`,
-        { actor: values.actor ?? 'cli', rows: rows.slice(i, i + BATCH) },
-      );
-      if (response.status >= 400) {
-        console.error(JSON.stringify(response.body));
-        return 1;
-      }
-      const result = response.body as ImportResult;
-      total.created += result.created;
-      total.skipped.push(...result.skipped);
-    }
-    for (const s of total.skipped) console.error(`line ${s.line} (${s.username}): ${s.reason}`);
-    console.log(
-      `imported ${total.created} of ${rows.length} accounts into ${values.tenant}; skipped ${total.skipped.length}`,
+    // The whole file in one request: the server imports all of it or, when a row is refused, nothing.
+    const response = await callAdmin(
+      config,
+      'county',
+      'POST',
+      `/admin/api/county/${encodeURIComponent(values.tenant)}/import-accounts`,
+      { actor: values.actor ?? 'cli', rows },
     );
-    return total.skipped.length === 0 ? 0 : 1;
+    if (response.status >= 400) {
+      console.error(JSON.stringify(response.body));
+      return 1;
+    }
+    const result = response.body as ImportResult;
+    if (result.rejected.length > 0) {
+      for (const r of result.rejected) console.error(`line ${r.line} (${r.username}): ${r.reason}`);
+      console.error(
+        `nothing imported into ${values.tenant}: ${result.rejected.length} of ${rows.length} rows rejected; correct them and import the file again`,
+      );
+      return 1;
+    }
+    console.log(`imported ${result.created} of ${rows.length} accounts into ${values.tenant}`);
+    return 0;
   },
 };

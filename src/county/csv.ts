@@ -5,29 +5,51 @@ export function parseCsv(text: string): string[][] {
   let row: string[] = [];
   let field = '';
   let quoted = false;
+  const end = text.length;
   let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
-  for (; i < text.length; i++) {
-    const c = text[i];
+  // Runs of ordinary characters are sliced at once: files of hundreds of thousands of rows.
+  while (i < end) {
     if (quoted) {
-      if (c === '"') {
-        if (text[i + 1] === '"') {
-          field += '"';
-          i++;
-        } else quoted = false;
-      } else field += c;
+      const quote = text.indexOf('"', i);
+      if (quote === -1) {
+        field += text.slice(i);
+        break;
+      }
+      field += text.slice(i, quote);
+      if (text.charCodeAt(quote + 1) === QUOTE) {
+        field += '"';
+        i = quote + 2;
+      } else {
+        quoted = false;
+        i = quote + 1;
+      }
       continue;
     }
-    if (c === '"' && field === '') quoted = true;
-    else if (c === ',') {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE && field === '') {
+      quoted = true;
+      i++;
+    } else if (c === COMMA) {
       row.push(field);
       field = '';
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++;
+      i++;
+    } else if (c === LF || c === CR) {
+      if (c === CR && text.charCodeAt(i + 1) === LF) i++;
       row.push(field);
       rows.push(row);
       row = [];
       field = '';
-    } else field += c;
+      i++;
+    } else {
+      let j = i + 1;
+      while (j < end) {
+        const d = text.charCodeAt(j);
+        if (d === COMMA || d === LF || d === CR || d === QUOTE) break;
+        j++;
+      }
+      field += text.slice(i, j);
+      i = j;
+    }
   }
   if (field !== '' || row.length > 0) {
     row.push(field);
@@ -35,6 +57,11 @@ export function parseCsv(text: string): string[][] {
   }
   return rows.filter((r) => !(r.length === 1 && r[0] === ''));
 }
+
+const QUOTE = 0x22;
+const COMMA = 0x2c;
+const LF = 0x0a;
+const CR = 0x0d;
 
 /** Rows as objects keyed by the (trimmed, lower-cased) header line. */
 export function parseCsvRecords(text: string): { header: string[]; records: Array<Record<string, string>> } {

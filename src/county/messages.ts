@@ -111,6 +111,8 @@ export const countyMessages = defineMessages({
     'error.county.transfer_same_unit': '您已經在這個服務單位。',
     'error.county.unit_unknown': '找不到此服務單位。',
     'error.county.unknown_tenant': '沒有代碼為 {tenant} 的縣市。',
+    'error.county.import_conflict':
+      '匯入期間有帳號以相同的帳號名稱、電子郵件或身分證字號註冊，本次未匯入任何帳號；請重新匯入檔案。',
     'error.county.username_taken': '{tenant} 已經有帳號 {username}（帳號不分大小寫）。',
     'forgot.identifier': '帳號或個人Email',
     'forgot.intro':
@@ -563,6 +565,8 @@ export const countyMessages = defineMessages({
     'error.county.transfer_same_unit': 'You already belong to this unit.',
     'error.county.unit_unknown': 'This unit does not exist.',
     'error.county.unknown_tenant': 'There is no county with the code {tenant}.',
+    'error.county.import_conflict':
+      'An account with one of these usernames, emails or national IDs was registered during the import, so nothing was imported; import the file again.',
     'error.county.username_taken': '{tenant} already has the account {username} (usernames ignore case).',
     'forgot.identifier': 'Username or personal email',
     'forgot.intro':

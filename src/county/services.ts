@@ -79,6 +79,7 @@ export function countyServices(ctx: CountyContext): County {
     hasher: new PasswordHasher({
       maxConcurrency: ctx.config.argon2Concurrency || availableParallelism(),
       maxQueue: ctx.config.argon2Queue,
+      maxWaitMs: ctx.config.argon2MaxWaitMs,
     }),
     links: new SignedLinks(ctx.secrets.secret, `${ctx.urls.county}#county`),
     accountThrottle: new Throttle(throttleStore, ACCOUNT_THROTTLE),

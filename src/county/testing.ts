@@ -1,10 +1,12 @@
 // Test support for the county role: a booted county app on a throw-away database, its outbox, and
 // a small cookie-keeping client for `app.inject()`.
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { isValidNationalId } from '../identity/index.ts';
 import { loadConfig } from '../platform/config/load.ts';
 import type { Config } from '../platform/config/options.ts';
 import type { PlatformTables } from '../platform/database/platform-schema.ts';
@@ -176,3 +178,30 @@ export class TestClient {
     return this.#send('POST', url, fields);
   }
 }
+
+/** A valid national ID (checksum included) for each `index`, all different: `A1` + seven digits + check. */
+export function sampleNationalId(index: number): string {
+  const stem = `A1${String(index).padStart(7, '0')}`;
+  for (let check = 0; check < 10; check++) {
+    const id = `${stem}${check}`;
+    if (isValidNationalId(id)) return id;
+  }
+  throw new Error(`no check digit for ${stem}`);
+}
+
+/**
+ * A CSV for `edugate county import-accounts` of `count` teachers of the demo county `cyc` with MD5
+ * hashes as an older portal stored them; every fourth has a national ID. Usernames `import<N>`.
+ */
+export function legacyAccountsCsv(count: number, from = 0): string {
+  const lines = ['username,email,password_hash,unit_code,real_name,national_id,titles'];
+  for (let i = from; i < from + count; i++) {
+    const id = i % 4 === 0 ? sampleNationalId(i) : '';
+    lines.push(
+      `import${i},import${i}@school.example.org,md5$${md5(`password ${i}`)},454503,老師${i},${id},教師`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+const md5 = (text: string) => createHash('md5').update(text).digest('hex');

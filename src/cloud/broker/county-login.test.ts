@@ -450,6 +450,8 @@ describe('fresh credentials through a county login (prompt=login at the cloud)',
     } finally {
       cyc.authenticatedAgo(0);
     }
+  });
+
   it('a county identity carrying someone else’s national ID learns no account name, and its password guesses are throttled and audited', async () => {
     const attacker = new CookieBrowser();
     cyc.loginAs('cyc-5');

@@ -87,6 +87,7 @@ export const samlCloudExtension: CloudExtension = async (app, services) => {
       };
     },
     loginUrl: (returnTo, options) => `${cloudLoginUrl(returnTo)}${options?.fresh ? '&reauth=1' : ''}`,
+    ssoPerMinute: ctx.config.samlSsoPerMinute,
     async administrator(request) {
       const account = await currentCloudAccount(request);
       return account?.isAdmin ? account.name : undefined;

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import * as validator from '@authenio/samlify-node-xmllint';
 import * as samlify from 'samlify';
+import { samlSchemaValidator } from '../../platform/saml/schema-validator.ts';
 import { escapeHtml } from '../../platform/views/html.ts';
 import type { SigningKey } from './keys.ts';
 import type { ServiceProviderRow } from './registry.ts';
 
-samlify.setSchemaValidator(validator);
+samlify.setSchemaValidator(samlSchemaValidator);
 
 const POST = samlify.Constants.namespace.binding.post;
 const RSA_SHA256 = 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256';

@@ -4,6 +4,7 @@ import { DOMParser, type Document, type Element } from '@xmldom/xmldom';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../platform/errors/app-error.ts';
 import { sendPage } from '../../platform/http/role-app.ts';
+import { RateLimit } from '../../platform/security/rate-limit.ts';
 import { html } from '../../platform/views/html.ts';
 import { page } from '../../platform/views/layout.ts';
 import type { SigningKeys } from './keys.ts';
@@ -52,6 +53,8 @@ export interface SamlIdpDeps {
   linkedAddress(account: SamlAccount, domain: string): Promise<string | undefined>;
   /** The workspace activation portal, named on the page that refuses an unlinked account. */
   activationUrl?: string;
+  /** AuthnRequests one client address may send per minute (0 = no limit); beyond it 429. */
+  ssoPerMinute?: number;
   audit?(
     request: FastifyRequest,
     action: string,
@@ -207,8 +210,11 @@ export function ssoRoutes(app: FastifyInstance, deps: SamlIdpDeps): void {
     return reply.redirect(`/saml/sso/continue?r=${ref}`, 303);
   };
 
-  app.get('/saml/sso', async (request, reply) => receive(request, reply, 'redirect'));
-  app.post('/saml/sso', { config: { csrf: false } }, async (request, reply) =>
+  const limit = new RateLimit({ perMinute: deps.ssoPerMinute ?? 0 });
+  app.get('/saml/sso', { onRequest: limit.perAddress }, async (request, reply) =>
+    receive(request, reply, 'redirect'),
+  );
+  app.post('/saml/sso', { config: { csrf: false }, onRequest: limit.perAddress }, async (request, reply) =>
     receive(request, reply, 'post'),
   );
 

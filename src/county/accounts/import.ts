@@ -1,9 +1,10 @@
-import { parseNationalId } from '../../identity/index.ts';
-import { audit, isUniqueViolation } from '../db.ts';
+import { normalizeUsername, parseNationalId } from '../../identity/index.ts';
+import { recordAudits } from '../../platform/audit/audit-log.ts';
+import { AppError } from '../../platform/errors/app-error.ts';
+import { isUniqueViolation, platformDb } from '../db.ts';
 import type { AccountStatus } from '../schema.ts';
 import type { County } from '../services.ts';
-import { findUnit } from '../tenants/tenants.ts';
-import { emailTaken, findAccountByBlindIndex, insertAccount, usernameTaken } from './repository.ts';
+import { insertAccounts, normalizeEmail, takenKeys } from './repository.ts';
 
 /** One account from an older portal, with the password hash as that portal stored it. */
 export interface ImportRow {
@@ -20,9 +21,17 @@ export interface ImportRow {
   status?: string;
 }
 
+/** A row refused, with the line of the file it came from. */
+export interface RejectedRow {
+  line: number;
+  username: string;
+  reason: string;
+}
+
+/** `created` accounts, or none and every row that kept the file from being imported. */
 export interface ImportResult {
   created: number;
-  skipped: Array<{ line: number; username: string; reason: string }>;
+  rejected: RejectedRow[];
 }
 
 // The formats PasswordHasher verifies: argon2 (PHC), bcrypt, `sha256$salt$hex`, `md5$hex`.
@@ -41,10 +50,28 @@ export function isSupportedHash(hash: string): boolean {
   return SUPPORTED_HASH.some((re) => re.test(hash));
 }
 
+/** A row that passed the checks of its own, ready to be compared with the others and the database. */
+interface CheckedRow {
+  line: number;
+  username: string;
+  usernameKey: string;
+  email: string;
+  emailKey: string;
+  passwordHash: string;
+  unitCode: string;
+  status: AccountStatus;
+  nationalId: string | undefined;
+  blindIndex: string | null;
+  row: ImportRow;
+}
+
 /**
- * Imports accounts with their legacy password hashes (upgraded to argon2id at the next login).
- * Each row is validated and stored in its own transaction with its audit record: a bad row is
- * reported and skipped, never half-stored.
+ * Imports the accounts of one file with their legacy password hashes (stored as they are: each is
+ * upgraded to argon2id at the account's next login, so no password is hashed here). All or
+ * nothing: when any row is refused (bad value, unknown unit, a username, email or person already
+ * in the county or earlier in the file), nothing is stored and every refused row is reported.
+ * Otherwise all accounts and their audit records are written in one transaction, with multi-row
+ * inserts and the checks against the database made for all rows at once.
  */
 export async function importAccounts(
   county: County,
@@ -52,25 +79,124 @@ export async function importAccounts(
   rows: readonly ImportRow[],
   actor: string,
 ): Promise<ImportResult> {
-  const result: ImportResult = { created: 0, skipped: [] };
+  const rejected: RejectedRow[] = [];
+  const reject = (row: ImportRow, reason: string) =>
+    rejected.push({ line: row.line, username: row.username, reason });
+  const checked: CheckedRow[] = [];
+  const firstLine = {
+    username: new Map<string, number>(),
+    email: new Map<string, number>(),
+    person: new Map<string, number>(),
+  };
   for (const row of rows) {
-    const reason = await importOne(county, tenant, row, actor);
-    if (reason) result.skipped.push({ line: row.line, username: row.username, reason });
-    else result.created++;
+    const result = checkRow(county, row);
+    if (typeof result === 'string') {
+      reject(row, result);
+      continue;
+    }
+    const repeated = (
+      [
+        ['username', result.usernameKey, 'username'],
+        ['email', result.emailKey, 'email'],
+        ['person', result.blindIndex, 'national ID'],
+      ] as const
+    ).find(([kind, key]) => key !== null && firstLine[kind].has(key));
+    if (repeated) {
+      const [kind, key, what] = repeated;
+      reject(row, `same ${what} as line ${firstLine[kind].get(key as string)}`);
+      continue;
+    }
+    firstLine.username.set(result.usernameKey, row.line);
+    firstLine.email.set(result.emailKey, row.line);
+    if (result.blindIndex) firstLine.person.set(result.blindIndex, row.line);
+    checked.push(result);
   }
-  return result;
+
+  try {
+    return await county.db.transaction().execute(async (tx) => {
+      const units = new Set(
+        (await tx.selectFrom('county_units').select('code').where('tenant', '=', tenant).execute()).map(
+          (u) => u.code,
+        ),
+      );
+      const usernames = await takenKeys(
+        tx,
+        tenant,
+        'username',
+        checked.map((c) => c.usernameKey),
+      );
+      const emails = await takenKeys(
+        tx,
+        tenant,
+        'email',
+        checked.map((c) => c.emailKey),
+      );
+      const people = await takenKeys(
+        tx,
+        tenant,
+        'person',
+        checked.flatMap((c) => (c.blindIndex ? [c.blindIndex] : [])),
+      );
+      for (const c of checked) {
+        if (!units.has(c.unitCode)) reject(c.row, `unknown unit ${c.row.unit_code}`);
+        else if (usernames.has(c.usernameKey)) reject(c.row, 'username already exists');
+        else if (emails.has(c.emailKey)) reject(c.row, 'email already registered');
+        else if (c.blindIndex && people.has(c.blindIndex))
+          reject(c.row, 'this person already has an account');
+      }
+      if (rejected.length > 0) {
+        rejected.sort((a, b) => a.line - b.line);
+        return { created: 0, rejected };
+      }
+      const encrypted = await encryptAll(county, checked);
+      const ids = await insertAccounts(
+        tx,
+        checked.map((c, i) => ({
+          tenant,
+          username: c.username,
+          passwordHash: c.passwordHash,
+          email: c.email,
+          emailVerified: true,
+          role: 'teacher' as const,
+          status: c.status,
+          unitCode: c.unitCode,
+          realName: c.row.real_name?.trim() || null,
+          familyName: c.row.family_name?.trim() || null,
+          givenName: c.row.given_name?.trim() || null,
+          nationalIdEncrypted: encrypted[i] ?? null,
+          nationalIdBlindIndex: c.blindIndex,
+          titles: (c.row.titles ?? '')
+            .split(/[;|]/)
+            .map((t) => t.trim())
+            .filter(Boolean),
+        })),
+      );
+      await recordAudits(
+        platformDb(tx),
+        ids.map((id, i) => ({
+          tenant,
+          actor,
+          action: 'account.imported',
+          target: id,
+          details: { username: checked[i]?.username },
+        })),
+      );
+      return { created: ids.length, rejected: [] };
+    });
+  } catch (error) {
+    // An account registered meanwhile with one of these usernames, emails or people.
+    if (isUniqueViolation(error)) throw new AppError('county.import_conflict', 409);
+    throw error;
+  }
 }
 
-async function importOne(
-  county: County,
-  tenant: string,
-  row: ImportRow,
-  actor: string,
-): Promise<string | undefined> {
+function checkRow(county: County, row: ImportRow): CheckedRow | string {
   const username = row.username.trim();
   if (!LEGACY_USERNAME.test(username)) return 'invalid username';
-  if (!EMAIL.test(row.email.trim())) return 'invalid email';
-  if (!isSupportedHash(row.password_hash.trim())) return 'unsupported password hash format';
+  const email = row.email.trim();
+  if (!EMAIL.test(email)) return 'invalid email';
+  const passwordHash = row.password_hash.trim();
+  if (!isSupportedHash(passwordHash)) return 'unsupported password hash format';
   const status = (row.status?.trim() || 'active') as AccountStatus;
   if (!IMPORT_STATUSES.includes(status)) return `invalid status ${row.status}`;
   let nationalId: string | undefined;
@@ -79,45 +205,31 @@ async function importOne(
     if (!parsed.ok) return 'invalid national ID';
     nationalId = parsed.value;
   }
-  try {
-    return await county.db.transaction().execute(async (tx) => {
-      if (!(await findUnit(tx, tenant, row.unit_code.trim()))) return `unknown unit ${row.unit_code}`;
-      if (await usernameTaken(tx, tenant, username)) return 'username already exists';
-      if (await emailTaken(tx, tenant, row.email)) return 'email already registered';
-      const blindIndex = nationalId ? county.vault.blindIndex(nationalId) : null;
-      if (blindIndex && (await findAccountByBlindIndex(tx, tenant, blindIndex))) {
-        return 'this person already has an account';
-      }
-      const account = await insertAccount(tx, {
-        tenant,
-        username,
-        passwordHash: row.password_hash.trim(),
-        email: row.email,
-        emailVerified: true,
-        role: 'teacher',
-        status,
-        unitCode: row.unit_code.trim(),
-        realName: row.real_name?.trim() || null,
-        familyName: row.family_name?.trim() || null,
-        givenName: row.given_name?.trim() || null,
-        nationalIdEncrypted: nationalId ? await county.vault.encrypt(nationalId) : null,
-        nationalIdBlindIndex: blindIndex,
-        titles: (row.titles ?? '')
-          .split(/[;|]/)
-          .map((s) => s.trim())
-          .filter(Boolean),
-      });
-      await audit(tx, {
-        tenant,
-        actor,
-        action: 'account.imported',
-        target: account.id,
-        details: { username },
-      });
-      return undefined;
-    });
-  } catch (error) {
-    if (isUniqueViolation(error)) return 'duplicate (username, email or person)';
-    throw error;
+  return {
+    line: row.line,
+    username,
+    usernameKey: normalizeUsername(username),
+    email,
+    emailKey: normalizeEmail(email),
+    passwordHash,
+    unitCode: row.unit_code.trim(),
+    status,
+    nationalId,
+    blindIndex: nationalId ? county.vault.blindIndex(nationalId) : null,
+    row,
+  };
+}
+
+/** The encrypted national IDs of the rows (undefined where a row has none), a few hundred at a time. */
+async function encryptAll(county: County, rows: readonly CheckedRow[]): Promise<Array<string | undefined>> {
+  const out: Array<string | undefined> = [];
+  for (let i = 0; i < rows.length; i += 500) {
+    const chunk = rows.slice(i, i + 500);
+    out.push(
+      ...(await Promise.all(
+        chunk.map((c) => (c.nationalId ? county.vault.encrypt(c.nationalId) : undefined)),
+      )),
+    );
   }
+  return out;
 }

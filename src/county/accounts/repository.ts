@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { Kysely, Selectable } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import { normalizeUsername } from '../../identity/index.ts';
+import { bulkInsert } from '../../platform/database/bulk-insert.ts';
 import { statement } from '../../platform/database/statement.ts';
 import { type FailureRow, failuresColumn } from '../../platform/security/throttle.ts';
 import type { CountyTx } from '../db.ts';
@@ -128,41 +129,118 @@ export interface NewAccount {
   termsAcceptedAt?: Date | null;
 }
 
+/** The `county_accounts` row of a new account. */
+function newAccountRow(input: NewAccount, now: Date) {
+  return {
+    id: input.id ?? randomUUID(),
+    tenant: input.tenant,
+    username: input.username.trim(),
+    username_normalized: normalizeUsername(input.username),
+    password_hash: input.passwordHash,
+    email: input.email.trim(),
+    email_normalized: normalizeEmail(input.email),
+    email_verified_at: input.emailVerified ? now : null,
+    role: input.role,
+    status: input.status,
+    status_reason: null,
+    real_name: input.realName ?? null,
+    family_name: input.familyName ?? null,
+    given_name: input.givenName ?? null,
+    national_id_encrypted: input.nationalIdEncrypted ?? null,
+    national_id_blind_index: input.nationalIdBlindIndex ?? null,
+    unit_code: input.unitCode,
+    unit_confirmed_at: input.unitConfirmed ? now : null,
+    titles: JSON.stringify(input.titles ?? []),
+    terms_version: input.termsVersion ?? null,
+    terms_accepted_at: input.termsAcceptedAt ?? null,
+    review_requested_at: null,
+    reviewed_at: null,
+    reviewed_by: null,
+    suspended_by_campaign: null,
+    password_changed_at: now,
+    last_login_at: null,
+  };
+}
+
 export async function insertAccount(db: CountyTx, input: NewAccount): Promise<Account> {
-  const now = new Date();
   return db
     .insertInto('county_accounts')
-    .values({
-      id: input.id ?? randomUUID(),
-      tenant: input.tenant,
-      username: input.username.trim(),
-      username_normalized: normalizeUsername(input.username),
-      password_hash: input.passwordHash,
-      email: input.email.trim(),
-      email_normalized: normalizeEmail(input.email),
-      email_verified_at: input.emailVerified ? now : null,
-      role: input.role,
-      status: input.status,
-      status_reason: null,
-      real_name: input.realName ?? null,
-      family_name: input.familyName ?? null,
-      given_name: input.givenName ?? null,
-      national_id_encrypted: input.nationalIdEncrypted ?? null,
-      national_id_blind_index: input.nationalIdBlindIndex ?? null,
-      unit_code: input.unitCode,
-      unit_confirmed_at: input.unitConfirmed ? now : null,
-      titles: JSON.stringify(input.titles ?? []),
-      terms_version: input.termsVersion ?? null,
-      terms_accepted_at: input.termsAcceptedAt ?? null,
-      review_requested_at: null,
-      reviewed_at: null,
-      reviewed_by: null,
-      suspended_by_campaign: null,
-      password_changed_at: now,
-      last_login_at: null,
-    })
+    .values(newAccountRow(input, new Date()))
     .returningAll()
     .executeTakeFirstOrThrow();
+}
+
+/** The SQL types of the `county_accounts` columns a new account sets (for `bulkInsert`). */
+const ACCOUNT_COLUMNS = {
+  id: 'uuid',
+  tenant: 'text',
+  username: 'text',
+  username_normalized: 'text',
+  password_hash: 'text',
+  email: 'text',
+  email_normalized: 'text',
+  email_verified_at: 'timestamptz',
+  role: 'text',
+  status: 'text',
+  status_reason: 'text',
+  real_name: 'text',
+  family_name: 'text',
+  given_name: 'text',
+  national_id_encrypted: 'text',
+  national_id_blind_index: 'text',
+  unit_code: 'text',
+  unit_confirmed_at: 'timestamptz',
+  titles: 'jsonb',
+  terms_version: 'text',
+  terms_accepted_at: 'timestamptz',
+  review_requested_at: 'timestamptz',
+  reviewed_at: 'timestamptz',
+  reviewed_by: 'text',
+  suspended_by_campaign: 'text',
+  password_changed_at: 'timestamptz',
+  last_login_at: 'timestamptz',
+} satisfies Record<keyof ReturnType<typeof newAccountRow>, string>;
+
+/** Stores many new accounts at once (bulk import); returns their ids in order. */
+export async function insertAccounts(db: CountyTx, inputs: readonly NewAccount[]): Promise<string[]> {
+  const now = new Date();
+  const rows = inputs.map((input) => newAccountRow(input, now));
+  await bulkInsert(db, 'county_accounts', ACCOUNT_COLUMNS, rows);
+  return rows.map((row) => row.id);
+}
+
+/** Lookup keys per statement of `takenKeys`. */
+const LOOKUP_CHUNK = 5_000;
+
+/**
+ * Which of `keys` live (not rejected) accounts of the tenant already hold, as normalized usernames
+ * (`username`), normalized emails (`email`) or national ID blind indexes (`person`).
+ */
+export async function takenKeys(
+  db: CountyTx,
+  tenant: string,
+  kind: 'username' | 'email' | 'person',
+  keys: readonly string[],
+): Promise<Set<string>> {
+  const column =
+    kind === 'username'
+      ? 'username_normalized'
+      : kind === 'email'
+        ? 'email_normalized'
+        : 'national_id_blind_index';
+  const taken = new Set<string>();
+  for (let i = 0; i < keys.length; i += LOOKUP_CHUNK) {
+    const chunk = keys.slice(i, i + LOOKUP_CHUNK);
+    const rows = await db
+      .selectFrom('county_accounts')
+      .select(sql<string | null>`${sql.ref(column)}`.as('key'))
+      .where('tenant', '=', tenant)
+      .where(column, '=', sql<string>`any(${chunk}::text[])`)
+      .where('status', '<>', 'rejected')
+      .execute();
+    for (const row of rows) if (row.key) taken.add(row.key);
+  }
+  return taken;
 }
 
 /**

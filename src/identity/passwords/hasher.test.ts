@@ -64,6 +64,7 @@ describe('PasswordHasher argon2id', () => {
   it('validates its options', () => {
     expect(() => new PasswordHasher({ maxConcurrency: 0 })).toThrow(RangeError);
     expect(() => new PasswordHasher({ maxQueue: -1 })).toThrow(RangeError);
+    expect(() => new PasswordHasher({ maxWaitMs: -1 })).toThrow(RangeError);
     expect(() => new PasswordHasher({ params: { timeCost: 1.5 } })).toThrow(RangeError);
   });
 });
@@ -142,6 +143,51 @@ describe('PasswordHasher load limits', () => {
       ok: true,
       needsRehash: false,
     });
+  });
+
+  it('admits only what the threads work off within maxWaitMs, and refuses the rest at once', async () => {
+    // Full-strength hashes (tens of milliseconds each); the throughput is measured on the first ones.
+    const h = new PasswordHasher({ maxConcurrency: 1, maxWaitMs: 300, maxQueue: 10_000 });
+    for (let i = 0; i < 5; i++) await h.hash(`warm-up ${i}`);
+    const started = performance.now();
+    const settled: Array<{ ok: boolean; ms: number }> = [];
+    const calls = Array.from({ length: 150 }, (_, i) =>
+      h.hash(`burst ${i}`).then(
+        () => settled.push({ ok: true, ms: performance.now() - started }),
+        (error: unknown) => {
+          expect(error).toBeInstanceOf(OverloadedError);
+          expect((error as OverloadedError).retryAfterSeconds).toBeGreaterThanOrEqual(1);
+          settled.push({ ok: false, ms: performance.now() - started });
+        },
+      ),
+    );
+    await Promise.all(calls);
+    const accepted = settled.filter((s) => s.ok);
+    const refused = settled.filter((s) => !s.ok);
+    expect(accepted.length).toBeGreaterThan(2);
+    expect(refused.length).toBeGreaterThan(50);
+    // The refused learn it before the first accepted hash is done, not after waiting in line.
+    expect(Math.max(...refused.map((s) => s.ms))).toBeLessThan(Math.min(...accepted.map((s) => s.ms)));
+    // The last accepted waited about maxWaitMs (plus its own hash), not for a queue of 150.
+    expect(Math.max(...accepted.map((s) => s.ms))).toBeLessThan(300 * 2);
+    expect(h.stats()).toEqual({ active: 0, queued: 0, rejected: refused.length });
+    await h.close();
+  });
+
+  it('sizes the queue by the measured hash duration', async () => {
+    const fast = hasher({ maxConcurrency: 2, maxWaitMs: 2_000 });
+    const slow = new PasswordHasher({
+      params: { memoryCost: 19_456, timeCost: 6, parallelism: 1 },
+      maxConcurrency: 2,
+      maxWaitMs: 2_000,
+    });
+    for (let i = 0; i < 40; i++)
+      await Promise.all([fast.hash(`p ${i}`), i < 10 ? slow.hash(`p ${i}`) : null]);
+    // Cheap hashes take well under a millisecond: the 256 cap applies. Slow ones: a few dozen.
+    expect(fast.queueLimit()).toBe(256);
+    expect(slow.queueLimit()).toBeLessThan(100);
+    expect(slow.queueLimit()).toBeGreaterThan(2);
+    await Promise.all([fast.close(), slow.close()]);
   });
 
   it('never runs more than maxConcurrency at once', async () => {

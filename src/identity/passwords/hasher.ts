@@ -1,7 +1,8 @@
 // Password hashing with argon2id and bounded concurrency (SPEC §7): hashing is the login ceiling,
 // so it runs on threads of its own, one per CPU (hash-threads.ts); work beyond what they hold waits
-// in a bounded queue, and beyond that the caller is told to retry later (503 + Retry-After) instead
-// of piling up memory and latency.
+// in a queue as long as the threads can work off in `maxWaitMs` at their measured speed, and beyond
+// that the caller is told at once to retry later (503 + Retry-After) instead of piling up memory and
+// latency.
 //
 // Verification also accepts the legacy formats of imported accounts and reports `needsRehash` so
 // the caller can replace them with the current argon2id parameters after a successful login.
@@ -30,8 +31,14 @@ export type PasswordHasherOptions = {
   /** Hashes computed at once (hashing threads); defaults to the CPU count. */
   maxConcurrency?: number;
   /**
-   * Requests allowed to wait before `OverloadedError`, counting those lined up on a thread behind
-   * the hash it computes; defaults to 256.
+   * Longest a request may be expected to wait for its hash to start; defaults to 2,000 ms. Requests
+   * that would wait longer, at the throughput of the last hashes (threads / their average duration),
+   * get `OverloadedError` at once.
+   */
+  maxWaitMs?: number;
+  /**
+   * Requests allowed to wait at most, whatever the throughput, counting those lined up on a thread
+   * behind the hash it computes; defaults to 256.
    */
   maxQueue?: number;
 };
@@ -108,6 +115,7 @@ export class PasswordHasher {
   readonly params: Readonly<Argon2Params>;
   readonly maxConcurrency: number;
   readonly maxQueue: number;
+  readonly maxWaitMs: number;
   readonly #threads: HashThreads;
   /** Requests admitted and not yet answered: on a thread or waiting for room on one. */
   #admitted = 0;
@@ -115,7 +123,7 @@ export class PasswordHasher {
   #onThreads = 0;
   #rejected = 0;
   readonly #waiting: Array<() => void> = [];
-  // Moving average of one operation's duration, for Retry-After estimates.
+  // Moving average of the duration of the last hashes (about the last twenty), for the wait estimates.
   #averageMs = 50;
   #dummyHash: Promise<string> | undefined;
 
@@ -127,7 +135,20 @@ export class PasswordHasher {
     if (!Number.isInteger(this.maxQueue) || this.maxQueue < 0) {
       throw new RangeError('maxQueue must be a non-negative integer');
     }
+    this.maxWaitMs = options.maxWaitMs ?? 2_000;
+    if (!Number.isFinite(this.maxWaitMs) || this.maxWaitMs < 0) {
+      throw new RangeError('maxWaitMs must be a non-negative number');
+    }
     this.#threads = new HashThreads(this.maxConcurrency);
+  }
+
+  /**
+   * Requests that may wait beside those being computed: as many as the threads work off in
+   * `maxWaitMs` at the measured throughput, at most `maxQueue`.
+   */
+  queueLimit(): number {
+    const throughputPerMs = this.maxConcurrency / this.#averageMs;
+    return Math.min(this.maxQueue, Math.floor(this.maxWaitMs * throughputPerMs));
   }
 
   stats(): HasherStats {
@@ -214,12 +235,12 @@ export class PasswordHasher {
   }
 
   /**
-   * Admits the work (or refuses it when the queue is full), waits for room on a hashing thread and
+   * Admits the work (or refuses it when it would wait longer than `maxWaitMs`), waits for room on a hashing thread and
    * runs it there. A caller whose signal aborts before its hash starts gets `AbandonedError`.
    */
   async #limited(work: ThreadWork, signal: AbortSignal | undefined): Promise<string | boolean> {
     if (signal?.aborted) throw new AbandonedError();
-    if (this.#admitted >= this.maxConcurrency + this.maxQueue) {
+    if (this.#admitted >= this.maxConcurrency + this.queueLimit()) {
       this.#rejected++;
       throw new OverloadedError(this.#retryAfterSeconds());
     }

@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
+import { bulkInsert } from '../database/bulk-insert.ts';
 import type { PlatformTables } from '../database/platform-schema.ts';
 
 export interface AuditEvent {
@@ -22,6 +23,22 @@ export async function recordAudit(
   event: AuditEvent,
 ): Promise<void> {
   await db.insertInto('audit_log').values(auditRow(event)).execute();
+}
+
+/** Records many events at once (bulk operations), in the caller's transaction. */
+export async function recordAudits(
+  db: Kysely<PlatformTables> | Transaction<PlatformTables>,
+  events: readonly AuditEvent[],
+): Promise<void> {
+  const columns = {
+    tenant: 'text',
+    actor: 'text',
+    action: 'text',
+    target: 'text',
+    ip: 'text',
+    details: 'jsonb',
+  };
+  await bulkInsert(db, 'audit_log', columns, events.map(auditRow));
 }
 
 /** The audit_log row of an event, for a statement that writes it along with the change. */

@@ -254,8 +254,26 @@ export const options = {
   argon2Queue: option({
     env: 'EDUGATE_ARGON2_QUEUE',
     schema: z.coerce.number().int().min(1).max(100000).default(256),
-    doc: 'Logins allowed to wait for a hashing slot; beyond it requests get 503 with Retry-After.',
+    doc: 'Logins allowed to wait for a hashing slot at most (see `EDUGATE_ARGON2_MAX_WAIT_MS`); beyond it requests get 503 with Retry-After.',
     group: 'Security',
+  }),
+  argon2MaxWaitMs: option({
+    env: 'EDUGATE_ARGON2_MAX_WAIT_MS',
+    schema: z.coerce.number().int().min(0).max(60_000).default(2000),
+    doc: 'Longest a login may be expected to wait for a hashing slot, in milliseconds. The queue admits as many logins as the hashing threads work off in this time at the speed of the last hashes; the others get 503 with Retry-After at once.',
+    group: 'Security',
+  }),
+  samlSsoPerMinute: option({
+    env: 'EDUGATE_SAML_SSO_PER_MINUTE',
+    schema: z.coerce.number().int().min(0).max(1_000_000).default(600),
+    doc: 'SAML AuthnRequests (`/saml/sso`) one client address may send per minute to one cloud node, all at once or spread out; beyond it 429 with Retry-After. 0 = no limit.',
+    group: 'Security',
+  }),
+  jobConcurrency: option({
+    env: 'EDUGATE_JOB_CONCURRENCY',
+    schema: z.coerce.number().int().min(1).max(256).default(8),
+    doc: 'Background jobs (mail, Google Directory calls) one node runs at once. A node claims the next job as soon as one finishes, and is woken when a job is enqueued on any node.',
+    group: 'Storage',
   }),
   smtpUrl: option({
     env: 'SMTP_URL',

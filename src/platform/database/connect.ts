@@ -5,6 +5,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { GuardedClient, type GuardedClientConfig } from './client.ts';
+import { type Notifications, PGliteNotifications, PostgresNotifications } from './notifications.ts';
 import { PGlitePool } from './pglite-pool.ts';
 import { PreparingClient } from './prepared-statements.ts';
 
@@ -55,6 +56,8 @@ export interface Database<T> {
   kind: 'pglite' | 'postgres';
   /** The schema the role's tables (and migration records) live in. */
   schema: string;
+  /** `LISTEN`/`NOTIFY` on this database (a dedicated connection on PostgreSQL, in-process on PGlite). */
+  notifications: Notifications;
   close(): Promise<void>;
 }
 
@@ -92,15 +95,25 @@ export async function openDatabase<T>(target: DatabaseTarget, log?: Logger): Pro
       await db.destroy();
       throw error;
     }
-    return { db, kind: 'postgres', schema: target.schema, close: () => db.destroy() };
+    const notifications = new PostgresNotifications(target.url);
+    return {
+      db,
+      kind: 'postgres',
+      schema: target.schema,
+      notifications,
+      close: async () => {
+        await notifications.close();
+        await db.destroy();
+      },
+    };
   }
   const dir = target.dataDir ?? 'memory://';
   if (!dir.startsWith('memory://')) mkdirSync(dir, { recursive: true });
   const lite = await PGlite.create(dir);
-  const db = new Kysely<T>({
-    dialect: new PostgresDialect({ pool: new PGlitePool(lite) as unknown as pg.Pool }),
-  });
-  return { db, kind: 'pglite', schema: 'public', close: () => db.destroy() };
+  const pool = new PGlitePool(lite);
+  const db = new Kysely<T>({ dialect: new PostgresDialect({ pool: pool as unknown as pg.Pool }) });
+  const notifications = new PGliteNotifications(lite, pool);
+  return { db, kind: 'pglite', schema: 'public', notifications, close: () => db.destroy() };
 }
 
 /** The database target of a role under a given configuration. */

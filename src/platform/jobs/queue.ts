@@ -13,8 +13,15 @@ export interface EnqueueOptions {
 }
 
 /**
+ * The channel on which a new job is announced to the runners of one role's database (every node,
+ * through `LISTEN`): one per schema, since several roles may share a PostgreSQL database.
+ */
+export const jobsChannel = (schema: string) => `edugate_jobs_${schema}`;
+
+/**
  * Adds a job. Call it inside the transaction that makes the change the job follows from,
- * so the change and its follow-up are stored together or not at all (outbox).
+ * so the change and its follow-up are stored together or not at all (outbox). The runners of
+ * every node are woken when that transaction commits (`NOTIFY`; not when the job already existed).
  */
 export async function enqueueJob(
   db: Db,
@@ -38,7 +45,7 @@ export async function enqueueJob(
       finished_at: null,
     })
     .onConflict((oc) => oc.column('idempotency_key').doNothing())
-    .returning('id')
+    .returning(['id', sql<string>`pg_notify('edugate_jobs_' || current_schema(), '')`.as('woken')])
     .executeTakeFirst();
   return row?.id;
 }

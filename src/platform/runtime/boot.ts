@@ -9,6 +9,7 @@ import { platformMigrations } from '../database/platform-migrations.ts';
 import { type PlatformTables, platformView } from '../database/platform-schema.ts';
 import { withTimeout } from '../errors/dependency.ts';
 import { DatabaseSessionStore, RedisSessionStore } from '../http/session-store.ts';
+import { jobsChannel } from '../jobs/queue.ts';
 import { JobRunner } from '../jobs/runner.ts';
 import { type MailTransport, SEND_MAIL_JOB, sendMailHandler, smtpTransport } from '../mail/index.ts';
 import { checkSealedColumns } from '../security/sealed-columns.ts';
@@ -69,7 +70,11 @@ export async function bootRole<T>(module: RoleModule<T>, options: BootOptions): 
   if (redis && !(await redisConnected(redis, config.redisConnectTimeoutMs))) {
     roleLog.warn('redis is not reachable yet; requests needing it get 503 until it is');
   }
-  const jobs = new JobRunner(platformDb, roleLog, { pollMs: options.jobPollMs ?? 500 });
+  const jobs = new JobRunner(platformDb, roleLog, {
+    pollMs: options.jobPollMs ?? 500,
+    concurrency: config.jobConcurrency,
+    wakeUps: { notifications: database.notifications, channel: jobsChannel(database.schema) },
+  });
   const transport =
     options.mailTransport ?? smtpTransport(config.smtpUrl, { timeoutMs: config.smtpTimeoutMs, log: roleLog });
   jobs.register(SEND_MAIL_JOB, sendMailHandler(platformDb, transport, config.mailFrom));
@@ -94,7 +99,7 @@ export async function bootRole<T>(module: RoleModule<T>, options: BootOptions): 
   module.registerJobs?.(ctx);
   if (options.demo) await module.seedDemo?.(ctx);
   const app = await module.buildApp(ctx);
-  if (options.startJobs ?? true) jobs.start();
+  if (options.startJobs ?? true) await jobs.start();
   return {
     module: module as unknown as RoleModule,
     ctx: ctx as unknown as RoleContext,

@@ -1,15 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import * as validator from '@authenio/samlify-node-xmllint';
 import { DOMParser, type Document, type Element } from '@xmldom/xmldom';
 import type { Kysely } from 'kysely';
 import * as samlify from 'samlify';
 import type { PlatformTables } from '../../../../platform/database/platform-schema.ts';
+import { samlSchemaValidator } from '../../../../platform/saml/schema-validator.ts';
 import type { GoogleTables } from '../schema.ts';
 import { idpEntity, type TrustedIdp } from './idp-trust.ts';
 
 type Db = Kysely<GoogleTables & PlatformTables>;
 
-samlify.setSchemaValidator(validator);
+samlify.setSchemaValidator(samlSchemaValidator);
 
 const PROTOCOL = 'urn:oasis:names:tc:SAML:2.0:protocol';
 const ASSERTION = 'urn:oasis:names:tc:SAML:2.0:assertion';
