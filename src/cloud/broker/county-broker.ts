@@ -104,7 +104,7 @@ export class CountyBroker {
       code_challenge_method: 'S256',
       state,
       nonce,
-      ...(options.forceLogin ? { prompt: 'login' } : {}),
+      ...(options.forceLogin ? { prompt: 'login', max_age: '0' } : {}),
     });
     const pending: PendingCountyLogin = {
       county: code,
