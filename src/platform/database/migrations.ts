@@ -29,7 +29,14 @@ export async function migrate<T>(db: Kysely<T>, schema: string, ...sets: Migrati
     allowUnorderedMigrations: true,
     migrationTableSchema: schema,
   });
-  const { error, results } = await migrator.migrateToLatest();
+  let { error, results } = await migrator.migrateToLatest();
+  // Kysely's migrator looks for its tables through an introspection of every schema of the
+  // database, which resolves each table by name: a schema dropped meanwhile by someone else (a
+  // test's cleanup, an operator) fails it with 3F000 naming that other schema. Nothing was
+  // migrated then; ask again.
+  for (let attempt = 1; attempt < 5 && error && droppedElsewhere(error, schema); attempt++) {
+    ({ error, results } = await migrator.migrateToLatest());
+  }
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new Error(`migration ${failed} failed: ${(error as Error).message ?? String(error)}`, {
@@ -37,4 +44,10 @@ export async function migrate<T>(db: Kysely<T>, schema: string, ...sets: Migrati
     });
   }
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** An introspection that met a schema other than `schema` being dropped (SQLSTATE 3F000). */
+function droppedElsewhere(error: unknown, schema: string): boolean {
+  if (!(error instanceof Error) || (error as Error & { code?: string }).code !== '3F000') return false;
+  return !error.message.includes(`"${schema}"`);
 }
