@@ -2,7 +2,10 @@ import { createHmac } from 'node:crypto';
 import { PasswordHasher } from '../identity/index.ts';
 import type { OidcProvider } from '../platform/oidc/index.ts';
 import type { RoleContext } from '../platform/runtime/role.ts';
+import { DeviceCookies } from '../platform/security/device-cookie.ts';
+import { ProofOfWork } from '../platform/security/proof-of-work.ts';
 import { SecretBox } from '../platform/security/secret-box.ts';
+import { SignInGuard } from '../platform/security/sign-in-guard.ts';
 import { SignedLinks } from '../platform/security/signed-link.ts';
 import { Throttle } from '../platform/security/throttle.ts';
 import { type CloudAccount, CloudAccounts } from './account/accounts.ts';
@@ -23,7 +26,12 @@ export interface CloudServices {
   flows: LoginFlows;
   roles: CustomRoles;
   hasher: PasswordHasher;
-  loginThrottle: Throttle;
+  /** The login budgets and proof-of-work challenge (see sign-in-guard.ts). */
+  signInGuard: SignInGuard;
+  /** Device cookies: a browser that signed in keeps a login budget of its own for the account. */
+  deviceCookies: DeviceCookies;
+  /** Requests per client address: forgotten passwords, account-name availability checks. */
+  addressThrottle: { forgot: Throttle; nameCheck: Throttle };
   links: SignedLinks;
   /** `name@mail.edu.tw` (the domain comes from the configuration). */
   emailOf(account: Pick<CloudAccount, 'name'>): string;
@@ -47,6 +55,11 @@ declare module 'fastify' {
   }
 }
 
+/** Forgotten-password requests per client address and hour (a school's whole staff fits). */
+export const FORGOT_PER_ADDRESS = { limit: 60, windowSeconds: 3600 };
+/** Account-name availability checks per client address and hour (each keystroke pause is one). */
+export const NAME_CHECKS_PER_ADDRESS = { limit: 300, windowSeconds: 3600 };
+
 let sharedHasher: PasswordHasher | undefined;
 
 function hasherFor(ctx: RoleContext<CloudTables>): PasswordHasher {
@@ -63,6 +76,7 @@ export function createCloudServices(
 ): CloudServices {
   const db = ctx.db as CloudDb;
   const counties = new CountyRegistry(db, new SecretBox(ctx.secrets.secret, COUNTY_CLIENT_PURPOSE));
+  const throttleStore = ctx.throttleStore('cloud-login');
   const guidKey = createHmac('sha256', ctx.secrets.blindIndexKey).update('cloud-guid').digest();
   const services: CloudServices = {
     ctx,
@@ -73,7 +87,23 @@ export function createCloudServices(
     flows: new LoginFlows(db),
     roles: new CustomRoles(db),
     hasher: overrides.hasher ?? hasherFor(ctx),
-    loginThrottle: new Throttle(ctx.throttleStore('cloud-login')),
+    signInGuard: new SignInGuard({
+      store: throttleStore,
+      proofOfWork: new ProofOfWork(ctx.secrets.secret, throttleStore),
+      purpose: 'cloud:login',
+      policy: ctx.config.captcha,
+      challengeAfter: ctx.config.captchaAfterFailures,
+    }),
+    deviceCookies: new DeviceCookies({
+      secret: ctx.secrets.secret,
+      name: 'edugate_cloud_device',
+      path: '/',
+      secure: ctx.config.secureCookies,
+    }),
+    addressThrottle: {
+      forgot: new Throttle(ctx.throttleStore('cloud-forgot'), FORGOT_PER_ADDRESS),
+      nameCheck: new Throttle(ctx.throttleStore('cloud-name-check'), NAME_CHECKS_PER_ADDRESS),
+    },
     links: new SignedLinks(ctx.secrets.secret, `${ctx.urls.cloud}#links`),
     emailOf: (account) => `${account.name}@${ctx.config.cloudMailDomain}`,
     guidHash: (guid) => createHmac('sha256', guidKey).update(guid.trim().toLowerCase()).digest('hex'),

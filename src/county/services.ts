@@ -1,25 +1,15 @@
 import { availableParallelism } from 'node:os';
 import { NationalIdVault, PasswordHasher, parseKeyRing } from '../identity/index.ts';
 import type { RoleContext } from '../platform/runtime/role.ts';
+import { DeviceCookies } from '../platform/security/device-cookie.ts';
+import { ProofOfWork } from '../platform/security/proof-of-work.ts';
+import { SignInGuard } from '../platform/security/sign-in-guard.ts';
 import { SignedLinks } from '../platform/security/signed-link.ts';
-import { Throttle, type ThrottlePolicy, type ThrottleStore } from '../platform/security/throttle.ts';
+import { Throttle } from '../platform/security/throttle.ts';
 import type { CountyDb, CountyTables } from './schema.ts';
 
-/** Per account: a few free tries, then delays doubling from 2 s up to 15 min (never a lock-out). */
-export const ACCOUNT_THROTTLE: ThrottlePolicy = {
-  freeFailures: 5,
-  baseDelaySeconds: 2,
-  maxDelaySeconds: 15 * 60,
-  windowSeconds: 3600,
-};
-
-/** Per client address: generous, because a whole school often shares one address. */
-export const ADDRESS_THROTTLE: ThrottlePolicy = {
-  freeFailures: 30,
-  baseDelaySeconds: 1,
-  maxDelaySeconds: 5 * 60,
-  windowSeconds: 3600,
-};
+/** Availability checks (is this username or e-mail taken?) per client address and hour. */
+export const AVAILABILITY_CHECKS_PER_ADDRESS = { limit: 300, windowSeconds: 3600 };
 
 export type CountyContext = RoleContext<CountyTables>;
 
@@ -30,10 +20,12 @@ export interface County {
   vault: NationalIdVault;
   hasher: PasswordHasher;
   links: SignedLinks;
-  accountThrottle: Throttle;
-  addressThrottle: Throttle;
-  /** The failure counters behind both throttles (read directly to spare round trips on login). */
-  throttleStore: ThrottleStore;
+  /** A tenant's login budgets and proof-of-work challenge (see sign-in-guard.ts). */
+  signInGuard(tenant: string): SignInGuard;
+  /** A tenant's device cookies (a browser that signed in keeps its own login budget). */
+  deviceCookies(tenant: string): DeviceCookies;
+  /** Registration's username and e-mail availability checks, per client address. */
+  availabilityThrottle: Throttle;
   /** Public base URL of a tenant's portal, e.g. `http://localhost:4001/cyc`. */
   tenantUrl(tenant: string): string;
 }
@@ -45,6 +37,9 @@ export function countyServices(ctx: CountyContext): County {
   const cached = cache.get(ctx);
   if (cached) return cached;
   const throttleStore = ctx.throttleStore('county');
+  const proofOfWork = new ProofOfWork(ctx.secrets.secret, throttleStore);
+  const guards = new Map<string, SignInGuard>();
+  const devices = new Map<string, DeviceCookies>();
   const county: County = {
     ctx,
     db: ctx.db,
@@ -57,9 +52,37 @@ export function countyServices(ctx: CountyContext): County {
       maxQueue: ctx.config.argon2Queue,
     }),
     links: new SignedLinks(ctx.secrets.secret, `${ctx.urls.county}#county`),
-    accountThrottle: new Throttle(throttleStore, ACCOUNT_THROTTLE),
-    addressThrottle: new Throttle(throttleStore, ADDRESS_THROTTLE),
-    throttleStore,
+    signInGuard(tenant) {
+      let guard = guards.get(tenant);
+      if (!guard) {
+        guard = new SignInGuard({
+          store: throttleStore,
+          proofOfWork,
+          purpose: `county:${tenant}:login`,
+          policy: ctx.config.captcha,
+          challengeAfter: ctx.config.captchaAfterFailures,
+        });
+        guards.set(tenant, guard);
+      }
+      return guard;
+    },
+    deviceCookies(tenant) {
+      let cookies = devices.get(tenant);
+      if (!cookies) {
+        cookies = new DeviceCookies({
+          secret: ctx.secrets.secret,
+          name: `edugate_county_${tenant}_device`,
+          path: `/${tenant}`,
+          secure: ctx.config.secureCookies,
+        });
+        devices.set(tenant, cookies);
+      }
+      return cookies;
+    },
+    availabilityThrottle: new Throttle(
+      ctx.throttleStore('county-availability'),
+      AVAILABILITY_CHECKS_PER_ADDRESS,
+    ),
     tenantUrl: (tenant) => `${ctx.urls.county.replace(/\/$/, '')}/${tenant}`,
   };
   cache.set(ctx, county);

@@ -17,10 +17,12 @@ import { platformMessages } from '../i18n/platform-messages.ts';
 import { createMetrics, type RoleMetrics } from '../observability/metrics.ts';
 import { html } from '../views/html.ts';
 import { type Brand, page } from '../views/layout.ts';
+import { PROOF_OF_WORK_SCRIPT } from '../views/proof-of-work.ts';
 import { fastifyTrustProxy, forwardedHeaderFilter, type TrustProxy } from './proxy-trust.ts';
 import { countRequests, RequestsInFlight } from './requests-in-flight.ts';
 
 const STYLESHEET = readFileSync(new URL('../views/edugate.css', import.meta.url), 'utf8');
+const PROOF_OF_WORK = readFileSync(new URL('../views/proof-of-work.js', import.meta.url), 'utf8');
 const LANG_COOKIE = 'edugate_lang';
 
 /**
@@ -231,6 +233,12 @@ export async function createRoleApp(options: RoleAppOptions): Promise<FastifyIns
 
   app.get('/assets/edugate.css', async (_request, reply) =>
     reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(STYLESHEET),
+  );
+  app.get(PROOF_OF_WORK_SCRIPT, async (_request, reply) =>
+    reply
+      .type('text/javascript; charset=utf-8')
+      .header('cache-control', 'public, max-age=3600')
+      .send(PROOF_OF_WORK),
   );
   app.get('/healthz', async () => ({ status: 'ok', role: options.role }));
   app.get('/readyz', async (_request, reply) => {
