@@ -9,6 +9,11 @@ export class AppError extends Error {
   readonly params: Record<string, string | number>;
   readonly headers: Record<string, string>;
 
+  /** The status under Fastify's name, for error handlers of protocol scopes that read only that. */
+  get statusCode(): number {
+    return this.status;
+  }
+
   constructor(
     code: string,
     status: number,

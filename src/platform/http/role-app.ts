@@ -213,6 +213,14 @@ export async function createRoleApp(options: RoleAppOptions): Promise<FastifyIns
     );
     request.t = i18n.translator(request.locale);
   });
+  // A NUL byte in a path, query or form parameter is refused here, once for every route: no
+  // handler, database (PostgreSQL refuses NUL in text) or template ever sees one.
+  app.addHook('onRequest', async (request) => {
+    if (request.url.includes('\0') || /%00/i.test(request.url)) throw new AppError('nul_byte', 400);
+  });
+  app.addHook('preValidation', async (request) => {
+    if (hasNul(request.body)) throw new AppError('nul_byte', 400);
+  });
 
   app.addHook('onResponse', async (request, reply) => {
     // The delegate's app counts what it served.
@@ -255,6 +263,17 @@ export async function createRoleApp(options: RoleAppOptions): Promise<FastifyIns
     reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
   );
   return app;
+}
+
+/** Whether a parsed body holds a NUL byte in any string, key or nested value. */
+function hasNul(value: unknown, depth = 0): boolean {
+  if (typeof value === 'string') return value.includes('\0');
+  if (value === null || typeof value !== 'object' || depth > 32) return false;
+  if (Buffer.isBuffer(value)) return false;
+  for (const [key, item] of Object.entries(value)) {
+    if (key.includes('\0') || hasNul(item, depth + 1)) return true;
+  }
+  return false;
 }
 
 function toAppError(error: unknown): AppError {
