@@ -247,6 +247,10 @@ async function throttleContract(store: ThrottleStore) {
   expect((await store.countsOf([key]))[0]?.count).toBe(1);
   await store.reset(key);
   expect((await store.countsOf([key]))[0]?.count).toBe(0);
+  // A sign-in: its budget forgotten, its address given its count back, in one step.
+  await store.take([key, other], 600);
+  await store.settle([key], [other]);
+  expect((await store.countsOf([key, other])).map((c) => c.count)).toEqual([0, 1]);
 
   // 20 attempts at once: each gets a count of its own, so a budget lets through what it allows.
   const racing = `race:${Math.random()}`;

@@ -160,8 +160,7 @@ export class SignInGuard {
 
   /** The password was right: the budget used starts afresh, and the address gets its count back. */
   async succeeded(pass: Pass): Promise<void> {
-    await this.#options.store.reset(pass.keys[0]);
-    await this.#options.store.giveBack([pass.keys[1]]);
+    await this.#options.store.settle([pass.keys[0]], [pass.keys[1]]);
   }
 
   /** Nothing was checked after all (the client left, hashing was saturated): both counts back. */

@@ -19,6 +19,8 @@ export interface ThrottleStore {
   take(keys: string[], windowSeconds: number): Promise<Counter[]>;
   /** Takes back one count of each of `keys` (an attempt that turned out not to count). */
   giveBack(keys: string[]): Promise<void>;
+  /** Forgets the counts of `reset` and takes back one of each of `giveBack`, in one step (a sign-in). */
+  settle(reset: string[], giveBack: string[]): Promise<void>;
   reset(key: string): Promise<void>;
 }
 
@@ -62,6 +64,15 @@ const takeRows = statement((db: Kysely<PlatformTables>, v: { keys: string[]; now
       }),
     )
     .returning(['key', 'count', 'expires_at']),
+);
+
+// A sign-in's settling of its counters, compiled once (see statement.ts).
+const settleRows = statement((db: Kysely<PlatformTables>, v: { reset: string[]; giveBack: string[] }) =>
+  db
+    .with('forgotten', (q) => q.deleteFrom('throttle').where('key', '=', sql<string>`any(${v.reset})`))
+    .updateTable('throttle')
+    .set({ count: sql<number>`greatest(count - 1, 0)` })
+    .where('key', '=', sql<string>`any(${v.giveBack})`),
 );
 
 // Sorted: statements that count the same keys lock their rows in the same order (no deadlock).
@@ -109,6 +120,12 @@ export class DatabaseThrottleStore implements ThrottleStore {
       )
       .execute();
   }
+  async settle(reset: string[], giveBack: string[]) {
+    await settleRows(this.#db, {
+      reset: reset.map((k) => this.#prefix + k),
+      giveBack: giveBack.map((k) => this.#prefix + k),
+    });
+  }
   async reset(key: string) {
     await this.#db
       .deleteFrom('throttle')
@@ -137,6 +154,17 @@ return out`;
 const GIVE_BACK_SCRIPT = `
 for i, key in ipairs(KEYS) do
   if redis.call('GET', key) and tonumber(redis.call('GET', key)) > 0 then redis.call('DECR', key) end
+end
+return 0`;
+
+// Forgets the first ARGV[1] keys, takes one back from each of the others that still counts.
+const SETTLE_SCRIPT = `
+for i, key in ipairs(KEYS) do
+  if i <= tonumber(ARGV[1]) then
+    redis.call('DEL', key)
+  elseif redis.call('GET', key) and tonumber(redis.call('GET', key)) > 0 then
+    redis.call('DECR', key)
+  end
 end
 return 0`;
 
@@ -181,6 +209,10 @@ export class RedisThrottleStore implements ThrottleStore {
   async giveBack(keys: string[]) {
     const unique = distinct(keys);
     await this.#redis.eval(GIVE_BACK_SCRIPT, unique.length, ...unique.map((k) => this.#prefix + k));
+  }
+  async settle(reset: string[], giveBack: string[]) {
+    const keys = [...reset, ...giveBack].map((k) => this.#prefix + k);
+    await this.#redis.eval(SETTLE_SCRIPT, keys.length, ...keys, String(reset.length));
   }
   async reset(key: string) {
     await this.#redis.del(this.#prefix + key);
