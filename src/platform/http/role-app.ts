@@ -297,6 +297,7 @@ function wantsJson(request: FastifyRequest): boolean {
 /** Renders an AppError as a friendly localized page, or as JSON for API clients. */
 export function sendError(request: FastifyRequest, reply: FastifyReply, error: AppError) {
   reply.code(error.status).headers(error.headers);
+  if (error.status >= 300 && error.status < 400) return reply.send();
   const message = request.t ? request.t(`error.${error.code}`, error.params) : error.code;
   if (wantsJson(request)) return reply.send({ error: error.code, message });
   const brand = request.server.brand;
