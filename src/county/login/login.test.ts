@@ -106,9 +106,21 @@ describe('county login with the challenge always asked', () => {
   afterAll(async () => t?.close());
 
   it('refuses a form without a solved challenge before checking any password', async () => {
+    const sessions = async () =>
+      Number(
+        (
+          await t.county.db
+            .selectFrom('sessions')
+            .select((eb) => eb.fn.countAll<string>().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+    const before = await sessions();
     const c = new TestClient(t.app, '198.51.100.9');
     const page = await c.get('/cyc/login');
     expect(page.body).toContain('data-pow-challenge=');
+    // The challenge is signed, not stored: showing it writes no session.
+    expect(await sessions()).toBe(before);
     const verify = vi.spyOn(t.county.hasher, 'verify');
     const refused = await c.post('/cyc/login', { username: 'teacher01', password: DEMO_PASSWORD });
     expect(refused.status).toBe(400);
