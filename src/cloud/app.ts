@@ -76,6 +76,8 @@ export async function buildCloudApp(
       store: sessionStore,
       cookieName: CLOUD_SESSION_COOKIE,
       secure: ctx.config.secureCookies,
+      // Visitors without a session (the login page) get a signed form-token cookie, no session row.
+      formTokenKey: ctx.secrets.secret,
     });
 
     site.get('/', async (request, reply) => {

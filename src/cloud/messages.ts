@@ -24,6 +24,8 @@ export const cloudMessages = defineMessages({
     'cloud.login.county_intro': '第一次使用請選擇您所屬的縣市，以縣市教師資訊應用服務入口的帳號密碼登入。',
     'cloud.login.county_none': '目前沒有可使用的縣市。',
     'cloud.login.failed': '帳號或密碼錯誤。',
+    'cloud.login.captcha_required': '請等瀏覽器完成下方的驗證後再登入。',
+    'cloud.login.captcha_wrong': '驗證未通過或已使用過，請等瀏覽器完成新的驗證後再登入。',
     'cloud.login.suspended': '此教育雲端帳號已被停用，請洽教育雲管理者。',
     'cloud.logout.done': '您已登出教育雲。',
 
@@ -226,6 +228,9 @@ export const cloudMessages = defineMessages({
       'The first time, choose your county and sign in with your county teacher portal account.',
     'cloud.login.county_none': 'No county is available right now.',
     'cloud.login.failed': 'Wrong account name or password.',
+    'cloud.login.captcha_required': 'Wait for your browser to finish the check below, then sign in.',
+    'cloud.login.captcha_wrong':
+      'The check did not pass or was already used. Wait for your browser to finish a new one, then sign in.',
     'cloud.login.suspended': 'This education cloud account is suspended. Contact the cloud administrators.',
     'cloud.logout.done': 'You have signed out of the education cloud.',
 

@@ -169,7 +169,9 @@ export class JobRunner {
   }
 
   #pollDelay(): number {
-    return this.#failedPolls > 0 ? backoffMs(this.#failedPolls, this.#pollMs, MAX_POLL_BACKOFF_MS) : this.#pollMs;
+    return this.#failedPolls > 0
+      ? backoffMs(this.#failedPolls, this.#pollMs, MAX_POLL_BACKOFF_MS)
+      : this.#pollMs;
   }
 
   /** Looks again after `pollMs` however quiet it is: jobs whose time comes, wake-ups lost. */
