@@ -14,7 +14,7 @@ export interface PendingCountyLogin {
   verifier: string;
   returnTo: string;
   createdAt: number;
-  /** The county was asked for fresh credentials (`prompt=login`). */
+  /** The county was asked for fresh credentials (`prompt=login`, `max_age=0`). */
   forceLogin?: boolean;
 }
 
@@ -104,7 +104,9 @@ export class CountyBroker {
       code_challenge_method: 'S256',
       state,
       nonce,
-      ...(options.forceLogin ? { prompt: 'login' } : {}),
+      // A client asked the cloud for fresh credentials (ForceAuthn, prompt=login): a live county
+      // session must not stand in for them, and the ID token must say when the county asked.
+      ...(options.forceLogin ? { prompt: 'login', max_age: '0' } : {}),
     });
     const pending: PendingCountyLogin = {
       county: code,
