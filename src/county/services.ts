@@ -3,6 +3,7 @@ import { NationalIdVault, PasswordHasher, parseKeyRing } from '../identity/index
 import type { RoleContext } from '../platform/runtime/role.ts';
 import { SignedLinks } from '../platform/security/signed-link.ts';
 import { Throttle, type ThrottlePolicy, type ThrottleStore } from '../platform/security/throttle.ts';
+import { SignOutHooks } from './account/sign-out.ts';
 import type { CountyDb, CountyTables } from './schema.ts';
 
 /** Per account: a few free tries, then delays doubling from 2 s up to 15 min (never a lock-out). */
@@ -36,6 +37,8 @@ export interface County {
   throttleStore: ThrottleStore;
   /** Public base URL of a tenant's portal, e.g. `http://localhost:4001/cyc`. */
   tenantUrl(tenant: string): string;
+  /** What else ends with a sign-in (the OIDC provider's sessions and tokens). */
+  signOuts: SignOutHooks;
 }
 
 const cache = new WeakMap<object, County>();
@@ -61,6 +64,7 @@ export function countyServices(ctx: CountyContext): County {
     addressThrottle: new Throttle(throttleStore, ADDRESS_THROTTLE),
     throttleStore,
     tenantUrl: (tenant) => `${ctx.urls.county.replace(/\/$/, '')}/${tenant}`,
+    signOuts: new SignOutHooks(),
   };
   cache.set(ctx, county);
   return county;

@@ -2,8 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { recordAudit } from '../../platform/audit/audit-log.ts';
 import { platformView } from '../../platform/database/platform-schema.ts';
 import { html } from '../../platform/views/html.ts';
-import { endProviderSession } from '../oidc/routes.ts';
-import { cloudLoginUrl, currentCloudAccount, safeReturnTo, signIn, signOut } from '../session.ts';
+import { currentCloudAccount, safeReturnTo, signIn } from '../session.ts';
 import { csrfField, notice, sendCloudPage } from '../views.ts';
 import { accountNameFromLogin, checkCloudPassword } from './password-check.ts';
 
@@ -96,7 +95,7 @@ export function loginRoutes(app: FastifyInstance): void {
         status: 403,
       });
     }
-    signIn(request, account, { amr: ['pwd'] });
+    await signIn(request, account, { amr: ['pwd'] });
     await recordAudit(db, {
       actor: account.name,
       action: 'login.succeeded',
@@ -104,11 +103,5 @@ export function loginRoutes(app: FastifyInstance): void {
       details: { via: 'password' },
     });
     return reply.redirect(returnTo, 303);
-  });
-
-  app.post('/logout', async (request, reply) => {
-    if (cloud.oidc) await endProviderSession(cloud.oidc, request, reply);
-    signOut(request);
-    return reply.redirect(`${cloudLoginUrl('/account')}&notice=cloud.logout.done`, 303);
   });
 }

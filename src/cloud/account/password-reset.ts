@@ -7,6 +7,7 @@ import { queueMail } from '../../platform/mail/outbox.ts';
 import { html } from '../../platform/views/html.ts';
 import { csrfField, sendCloudPage, violations } from '../views.ts';
 import { accountNameFromLogin, hashPassword } from './password-check.ts';
+import { revokeEverywhere } from './sign-out.ts';
 
 const RESET_PURPOSE = 'cloud.password-reset';
 const RESET_TTL_SECONDS = 30 * 60;
@@ -128,6 +129,8 @@ export function passwordResetRoutes(app: FastifyInstance): void {
       });
     });
     await cloud.loginThrottle.succeed([`name:${account.name}`]);
+    // Every browser session, OIDC session, grant and token of the account ends.
+    await revokeEverywhere(cloud, account.id);
     request.session.destroy();
     return reply.redirect('/login?notice=cloud.reset.done', 303);
   });

@@ -3,7 +3,7 @@ import { recordAudit } from '../../platform/audit/audit-log.ts';
 import { platformView } from '../../platform/database/platform-schema.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
 import type { CloudServices } from '../services.ts';
-import { safeReturnTo, signIn } from '../session.ts';
+import { rememberCountyLogin, safeReturnTo, signIn } from '../session.ts';
 import type { CountyLoginResult, PendingCountyLogin } from './county-broker.ts';
 
 const PENDING_KEY = 'cloud.countyLogins';
@@ -50,7 +50,7 @@ async function signInLinked(
       details: { via: 'county', county: result.connection.code },
     });
   });
-  signIn(request, account, { amr: ['fed'], county: result.connection.code });
+  await signIn(request, account, { amr: ['fed'], county: result.connection.code });
 }
 
 /** `/login/county/:code` sends the browser to the county; `/cncreturnpage` is where it comes back. */
@@ -82,6 +82,12 @@ export function countyLoginRoutes(app: FastifyInstance): void {
     if (!pending) throw new AppError('cloud.callback_unknown', 400);
     const search = new URL(request.url, 'http://local.invalid').search;
     const result = await cloud.broker.finish(pending, search);
+    rememberCountyLogin(request, {
+      code: result.connection.code,
+      idToken: result.idToken,
+      sid: result.sid,
+      sub: result.subject,
+    });
 
     const linked = await cloud.accounts.identity(result.issuer, result.subject);
     if (linked) {

@@ -3,6 +3,7 @@ import { sendPage } from '../../platform/http/role-app.ts';
 import {
   abortInteraction,
   finishLogin,
+  HOST_SESSION_ENDED,
   type InteractionView,
   interactionView,
   mountInteractions,
@@ -52,7 +53,11 @@ export async function registerCountyInteractions(
 ): Promise<void> {
   await mountInteractions(tenantApp, oidc, {
     async login(request, reply, view) {
-      const onlyNoSession = view.reasons.length === 1 && view.reasons[0] === 'no_session';
+      // No provider session, or one whose portal session ended: the portal's sign-in (if any) is
+      // the one to use; any other reason (prompt=login, max_age, …) asks for the password.
+      const onlyNoSession =
+        view.reasons.length > 0 &&
+        view.reasons.every((reason) => reason === 'no_session' || reason === HOST_SESSION_ENDED);
       if (request.countyAccount && onlyNoSession) {
         return finishLogin(oidc, request, reply, request.countyAccount.id);
       }
