@@ -22,7 +22,11 @@ export function countyLogoutReceiver(services: CloudServices): BackchannelLogout
     async issuer(iss) {
       const county = await countyOf(iss);
       if (!county) return undefined;
-      return { issuer: county.issuer, audience: county.clientId, jwksUri: `${county.issuer}/oidc/v1/jwksets` };
+      return {
+        issuer: county.issuer,
+        audience: county.clientId,
+        jwksUri: `${county.issuer}/oidc/v1/jwksets`,
+      };
     },
     async handle(tx, logout) {
       const county = await countyOf(logout.issuer);

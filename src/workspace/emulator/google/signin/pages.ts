@@ -136,8 +136,19 @@ ${user ? html`<p>${request.t('google.home.org_unit', { path: user.org_unit_path 
     return reply.redirect(verified.continueUrl.startsWith('/') ? verified.continueUrl : '/');
   });
 
+  // As Google does with an SSO profile: after its own sign-out, the browser goes to the profile's
+  // sign-out URL (the identity provider signs it out there too).
   app.post('/signout', async (request, reply) => {
+    const email = request.session.get<string>('googleUser');
     request.session.destroy();
-    return reply.redirect('/');
+    const domain = email?.split('@')[1];
+    const profile = domain
+      ? await db
+          .selectFrom('google_domains')
+          .select('sign_out_url')
+          .where('domain', '=', domain)
+          .executeTakeFirst()
+      : undefined;
+    return reply.redirect(profile?.sign_out_url ?? '/', 303);
   });
 }
