@@ -49,6 +49,17 @@ export async function revokeEverywhere(
   );
 }
 
+/**
+ * Google's own sign-out (a Google session outlives the identity provider's: Google offers no
+ * single logout to it). In the demo, the Google stand-in's; it then comes back here through the
+ * SSO profile's sign-out URL.
+ */
+function googleSignOutUrl(services: CloudServices): string {
+  return services.ctx.demo
+    ? `${services.ctx.urls.google.replace(/\/+$/, '')}/Logout`
+    : 'https://accounts.google.com/Logout';
+}
+
 function readReport(request: FastifyRequest): SignedOutReport | undefined {
   const value = request.cookies[REPORT_COOKIE];
   if (!value) return undefined;
@@ -124,7 +135,8 @@ ${
 <ul id="signed-out-services"><li>${t('cloud.brand')}</li>
 ${(report?.apps ?? []).map((name) => html`<li>${t('cloud.signed_out.app', { name })}</li>`)}
 ${county ? html`<li>${county}</li>` : ''}</ul></div>
-<p>${t('cloud.signed_out.again')}</p>`
+<p>${t('cloud.signed_out.again')}</p>
+<p>${t('cloud.signed_out.google')} <a class="button secondary" id="google-sign-out" href="${googleSignOutUrl(cloud)}">${t('cloud.signed_out.google_link')}</a></p>`
 }
 <p><a href="/login">${t('cloud.signed_out.login')}</a></p>`,
     });

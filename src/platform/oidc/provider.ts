@@ -158,6 +158,8 @@ export interface OidcProviderOptions<DB = unknown> {
   hostSignOut?: (cookie: (name: string) => string | undefined) => Promise<void>;
 }
 
+const LOOPBACK = /^(localhost|127(?:\.\d+){3}|\[::1\])$/;
+
 /** The login prompt's reason when the host's own sign-in of the browser ended. */
 export const HOST_SESSION_ENDED = 'host_session_ended';
 
@@ -431,6 +433,16 @@ export class OidcProvider {
           logoutSource: async (ctx, form) => this.#logoutPage(ctx, form),
           postLogoutSuccessSource: async (ctx) => this.#logoutDonePage(ctx),
         },
+      },
+      // oidc-provider refuses to call special-use addresses (SSRF protection) for back-channel
+      // logout and the like; loopback URLs (the demo, tests: every role on one machine) are let through.
+      fetch: (url, init) => {
+        const target = new URL(url instanceof Request ? url.url : url);
+        if (LOOPBACK.test(target.hostname)) {
+          const { dispatcher: _protected, ...rest } = init as RequestInit & { dispatcher?: unknown };
+          return fetch(url, rest);
+        }
+        return fetch(url, init);
       },
       findAccount: async (ctx, sub) => {
         const interactive = ctx.oidc.route === 'authorization' || ctx.oidc.route === 'resume';

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { PlatformTables } from '../../../../platform/database/platform-schema.ts';
 import { sendPage } from '../../../../platform/http/role-app.ts';
@@ -138,7 +138,7 @@ ${user ? html`<p>${request.t('google.home.org_unit', { path: user.org_unit_path 
 
   // As Google does with an SSO profile: after its own sign-out, the browser goes to the profile's
   // sign-out URL (the identity provider signs it out there too).
-  app.post('/signout', async (request, reply) => {
+  const signOut = async (request: FastifyRequest, reply: FastifyReply) => {
     const email = request.session.get<string>('googleUser');
     request.session.destroy();
     const domain = email?.split('@')[1];
@@ -150,5 +150,8 @@ ${user ? html`<p>${request.t('google.home.org_unit', { path: user.org_unit_path 
           .executeTakeFirst()
       : undefined;
     return reply.redirect(profile?.sign_out_url ?? '/', 303);
-  });
+  };
+  app.post('/signout', signOut);
+  // accounts.google.com/Logout: the same sign-out by a link (from the identity provider's page).
+  app.get('/Logout', signOut);
 }
