@@ -154,6 +154,15 @@ export class CountyBroker {
     }
   }
 
+  /** Where the county publishes its signing keys (from its discovery document). */
+  async jwksUri(code: string): Promise<string | undefined> {
+    try {
+      return (await this.#configuration(code)).config.serverMetadata().jwks_uri;
+    } catch {
+      return undefined;
+    }
+  }
+
   /**
    * The county's end-session URL (RP-initiated logout) for a county login of this browser, coming
    * back to `postLogoutRedirectUri` (registered at the county); undefined when the county is

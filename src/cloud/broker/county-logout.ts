@@ -21,15 +21,18 @@ export function countyLogoutReceiver(services: CloudServices): BackchannelLogout
     log: services.ctx.log.child({ receiver: 'county-logout' }),
     async issuer(iss) {
       const county = await countyOf(iss);
-      if (!county) return undefined;
-      return {
-        issuer: county.issuer,
-        audience: county.clientId,
-        jwksUri: `${county.issuer}/oidc/v1/jwksets`,
-      };
+      // The keys the county publishes (its discovery document names them).
+      const jwksUri = county ? await services.broker.jwksUri(county.code) : undefined;
+      if (!county || !jwksUri) return undefined;
+      return { issuer: county.issuer, audience: county.clientId, jwksUri };
     },
     async handle(tx, logout) {
-      const county = await countyOf(logout.issuer);
+      // Inside the receiver's transaction: every read goes through it (PGlite has one connection).
+      const county = await tx
+        .selectFrom('cloud_counties')
+        .select('code')
+        .where('issuer', '=', logout.issuer)
+        .executeTakeFirst();
       if (!county) return undefined;
       const rows = await services.sessions.revokeCounty(county.code, logout, tx);
       services.ctx.log.info({ county: county.code, sessions: rows.length }, 'county back-channel logout');

@@ -16,6 +16,13 @@ export interface CountyPeer {
   accounts: Map<string, PeerAccount>;
   /** The account the next login signs in as. */
   loginAs(id: string): void;
+  /**
+   * Sends the cloud a logout token for the county session `sid` of `sub` (back-channel logout, to
+   * the `backchannelLogoutUri` given), as the county does when that session ends.
+   */
+  logout(sub: string, sid: string): Promise<void>;
+  /** The logout tokens sent so far. */
+  logoutTokens: string[];
   close(): Promise<void>;
 }
 
@@ -38,7 +45,10 @@ export async function startCountyPeer(options: {
   accounts: PeerAccount[];
   /** Also issue refresh tokens (benchmarks compare refresh grants with the cloud's). */
   refreshTokens?: boolean;
+  /** The cloud's back-channel logout endpoint (ID tokens then carry `sid`). */
+  backchannelLogoutUri?: string;
 }): Promise<CountyPeer> {
+  const logoutTokens: string[] = [];
   const accounts = new Map(options.accounts.map((a) => [a.id, a]));
   let current = options.accounts[0]?.id ?? '';
   const server: Server = createServer();
@@ -53,6 +63,12 @@ export async function startCountyPeer(options: {
         grant_types: options.refreshTokens ? ['authorization_code', 'refresh_token'] : ['authorization_code'],
         response_types: ['code'],
         token_endpoint_auth_method: 'client_secret_basic',
+        ...(options.backchannelLogoutUri
+          ? {
+              backchannel_logout_uri: options.backchannelLogoutUri,
+              backchannel_logout_session_required: true,
+            }
+          : {}),
       },
     ],
     scopes: ['openid', 'exchangedata'],
@@ -60,7 +76,14 @@ export async function startCountyPeer(options: {
     conformIdTokenClaims: false,
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     pkce: { required: () => true },
-    features: { devInteractions: { enabled: false } },
+    features: { devInteractions: { enabled: false }, backchannelLogout: { enabled: true } },
+    // Every party listens on 127.0.0.1: past oidc-provider's refusal of special-use addresses.
+    fetch: (url, init) => {
+      const { dispatcher: _protected, ...rest } = init as RequestInit & { dispatcher?: unknown };
+      const token = new URLSearchParams(String(rest.body ?? '')).get('logout_token');
+      if (token) logoutTokens.push(token);
+      return fetch(url, rest);
+    },
     cookies: { keys: ['county-peer-cookie-key'] },
     ttl: {
       AccessToken: 600,
@@ -117,6 +140,13 @@ export async function startCountyPeer(options: {
     accounts,
     loginAs(id) {
       current = id;
+    },
+    logoutTokens,
+    async logout(sub, sid) {
+      const client = (await provider.Client.find(options.clientId)) as unknown as {
+        backchannelLogout(sub: string, sid: string): Promise<void>;
+      };
+      await client.backchannelLogout(sub, sid);
     },
     close: () =>
       new Promise<void>((resolve) => {
