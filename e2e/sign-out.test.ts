@@ -104,6 +104,8 @@ describe('sign-out on a shared computer', () => {
   it('signing out at the cloud, the county portal or Google signs out of the whole chain', async (context) => {
     if (!browser) return context.skip();
     const page = await browser.newPage({ locale: 'zh-TW' });
+    // Every role runs on this machine, which may be busy.
+    page.setDefaultTimeout(90_000);
 
     // 1. Sign-out at the education cloud (then, as 「您已登出」 advises, at Google).
     await signInEverywhere(page, true);

@@ -270,4 +270,3 @@ describe('cloud sign-out', () => {
     expect(await signedIn(laptop)).toBe(true);
   });
 });
-
