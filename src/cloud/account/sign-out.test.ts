@@ -269,4 +269,31 @@ describe('cloud sign-out', () => {
     expect(await silent(shared)).toBe('login_required');
     expect(await signedIn(laptop)).toBe(true);
   });
+
+  it('登出其他所有裝置 on 登入中的裝置 signs the other browsers out of the cloud and its apps', async () => {
+    const here = new CookieBrowser();
+    const there = new CookieBrowser();
+    // The password the previous test set.
+    const password = 'A new long password 2026';
+    for (const browser of [here, there]) {
+      const login = await browser.follow(`${cloud.url}/login?return_to=%2Faccount`);
+      const page = await submit(browser, login, '/login', { name: 'teacher07', password });
+      expect(page.url.pathname).toBe('/account');
+    }
+    await appTokens(there);
+    expect(await silent(there)).toBe('code');
+
+    const sessions = await here.follow(`${cloud.url}/account/sessions`);
+    expect(sessions.text).toContain('登入中的裝置');
+    expect(sessions.text).toContain('目前使用中的裝置');
+    const listed = sessions.text.match(/\/account\/sessions\/[^/"]+\/revoke/g) ?? [];
+    expect(listed.length).toBeGreaterThanOrEqual(1);
+    const heard = appLogouts.length;
+    await submit(here, sessions, '/account/sessions/revoke-others', {});
+
+    expect(await signedIn(there)).toBe(false);
+    expect(await silent(there)).toBe('login_required');
+    expect(appLogouts.length).toBeGreaterThan(heard);
+    expect(await signedIn(here)).toBe(true);
+  });
 });
