@@ -9,6 +9,7 @@ import { SignInGuard } from '../platform/security/sign-in-guard.ts';
 import { SignedLinks } from '../platform/security/signed-link.ts';
 import { Throttle } from '../platform/security/throttle.ts';
 import { type CloudAccount, CloudAccounts } from './account/accounts.ts';
+import { BrowserSessions } from './account/browser-sessions.ts';
 import { COUNTY_CLIENT_PURPOSE, CountyRegistry } from './broker/counties.ts';
 import { CountyBroker } from './broker/county-broker.ts';
 import type { CloudDb } from './db.ts';
@@ -21,6 +22,8 @@ export interface CloudServices {
   ctx: RoleContext<CloudTables>;
   db: CloudDb;
   accounts: CloudAccounts;
+  /** Signed-in browsers (`cloud_sessions`). */
+  sessions: BrowserSessions;
   counties: CountyRegistry;
   broker: CountyBroker;
   flows: LoginFlows;
@@ -96,6 +99,7 @@ export function createCloudServices(
     ctx,
     db,
     accounts: new CloudAccounts(db),
+    sessions: new BrowserSessions(db),
     counties,
     broker: new CountyBroker(counties, { callbackUrl: `${ctx.urls.cloud}/cncreturnpage`, log: ctx.log }),
     flows: new LoginFlows(db),

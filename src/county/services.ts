@@ -6,6 +6,7 @@ import { ProofOfWork } from '../platform/security/proof-of-work.ts';
 import { SignInGuard } from '../platform/security/sign-in-guard.ts';
 import { SignedLinks } from '../platform/security/signed-link.ts';
 import { Throttle } from '../platform/security/throttle.ts';
+import { SignOutHooks } from './account/sign-out.ts';
 import type { CountyDb, CountyTables } from './schema.ts';
 
 /** Availability checks (is this username or e-mail taken?) per client address and hour. */
@@ -41,6 +42,8 @@ export interface County {
   nationalIdAddressThrottle: Throttle;
   /** Public base URL of a tenant's portal, e.g. `http://localhost:4001/cyc`. */
   tenantUrl(tenant: string): string;
+  /** What else ends with a sign-in (the OIDC provider's sessions and tokens). */
+  signOuts: SignOutHooks;
 }
 
 const cache = new WeakMap<object, County>();
@@ -101,6 +104,7 @@ export function countyServices(ctx: CountyContext): County {
     nationalIdAccountThrottle: new Throttle(nationalIdStore, NATIONAL_ID_REFUSALS_PER_ACCOUNT),
     nationalIdAddressThrottle: new Throttle(nationalIdStore, NATIONAL_ID_REFUSALS_PER_ADDRESS),
     tenantUrl: (tenant) => `${ctx.urls.county.replace(/\/$/, '')}/${tenant}`,
+    signOuts: new SignOutHooks(),
   };
   cache.set(ctx, county);
   return county;

@@ -5,8 +5,7 @@ import { safeReturnTo } from '../../platform/http/return-to.ts';
 import { SOLUTION_FIELD } from '../../platform/security/proof-of-work.ts';
 import { html } from '../../platform/views/html.ts';
 import { proofOfWorkField } from '../../platform/views/proof-of-work.ts';
-import { endProviderSession } from '../oidc/routes.ts';
-import { cloudLoginUrl, currentCloudAccount, signIn, signOut } from '../session.ts';
+import { currentCloudAccount, signIn } from '../session.ts';
 import { csrfField, notice, sendCloudPage } from '../views.ts';
 import { accountNameFromLogin, rememberDevice, verifyCloudPassword } from './password-check.ts';
 
@@ -119,7 +118,7 @@ export function loginRoutes(app: FastifyInstance): void {
         status: 403,
       });
     }
-    signIn(request, account, { amr: ['pwd'] });
+    await signIn(request, account, { amr: ['pwd'] });
     rememberDevice(cloud, request, reply, name);
     await recordAudit(db, {
       actor: account.name,
@@ -128,11 +127,5 @@ export function loginRoutes(app: FastifyInstance): void {
       details: { via: 'password' },
     });
     return reply.redirect(returnTo, 303);
-  });
-
-  app.post('/logout', async (request, reply) => {
-    if (cloud.oidc) await endProviderSession(cloud.oidc, request, reply);
-    signOut(request);
-    return reply.redirect(`${cloudLoginUrl('/account')}&notice=cloud.logout.done`, 303);
   });
 }

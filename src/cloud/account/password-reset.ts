@@ -13,6 +13,7 @@ import { cloudMessages } from '../messages.ts';
 import type { CloudServices } from '../services.ts';
 import { csrfField, sendCloudPage, violations } from '../views.ts';
 import { accountNameFromLogin, hashPassword } from './password-check.ts';
+import { revokeEverywhere } from './sign-out.ts';
 
 const RESET_PURPOSE = 'cloud.password-reset';
 const RESET_TTL_SECONDS = 30 * 60;
@@ -156,6 +157,8 @@ export function passwordResetRoutes(app: FastifyInstance): void {
         ip: request.ip,
       });
     });
+    // Every browser session, OIDC session, grant and token of the account ends.
+    await revokeEverywhere(cloud, account.id);
     request.session.destroy();
     return reply.redirect('/login?notice=cloud.reset.done', 303);
   });

@@ -89,7 +89,7 @@ async function linkAndSignIn(
       details: { county: flow.countyCode },
     });
   });
-  signIn(request, account, { amr: ['pwd', 'fed'], county: flow.countyCode });
+  await signIn(request, account, { amr: ['pwd', 'fed'], county: flow.countyCode });
   return reply.redirect(flow.returnTo ?? '/account', 303);
 }
 
@@ -226,7 +226,7 @@ export function firstLoginRoutes(app: FastifyInstance): void {
     if (flow.state !== 'consent' || !flow.chosenName || !flow.passwordHash)
       return reply.redirect(flowUrl(flow), 303);
     if (field(request.body, 'decision') !== 'accept') {
-      signOut(request);
+      await signOut(request);
       return reply.redirect('/login?notice=cloud.first.declined', 303);
     }
     const chosenName = flow.chosenName;
@@ -285,7 +285,7 @@ export function firstLoginRoutes(app: FastifyInstance): void {
       }
       throw error;
     }
-    signIn(request, account, { amr: ['fed'], county: flow.countyCode });
+    await signIn(request, account, { amr: ['fed'], county: flow.countyCode });
     return reply.redirect(flowUrl(flow), 303);
   });
 

@@ -165,6 +165,8 @@ export async function resetPassword(
       }),
     });
   });
+  // The OIDC sessions, grants and tokens of the account end too (its relying parties are told).
+  await county.signOuts.account(tenant.code, account.id);
   return account;
 }
 
@@ -225,6 +227,9 @@ export async function changePassword(
       }),
     });
   });
+  // Every OIDC session, grant and token of the account ends (its relying parties are told); this
+  // browser's portal session stays and signs the provider in again without a password.
+  await county.signOuts.account(tenant.code, account.id);
   return { ok: true };
 }
 

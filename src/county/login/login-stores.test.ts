@@ -139,7 +139,10 @@ describe.each(setups)('county login with sessions and counters on $name', ({ kin
     await owner.get('/cyc/login');
     expect((await owner.post('/cyc/login', { username, password: PASSWORD })).status).toBe(303);
     await owner.get('/cyc');
-    expect((await owner.post('/cyc/logout', {})).status).toBe(303);
+    // Signed out: the 「您已登出」 page.
+    const signedOut = await owner.post('/cyc/logout', {});
+    expect(signedOut.status).toBe(200);
+    expect(signedOut.body).toContain('id="signed-out-services"');
 
     // Guessing from elsewhere spends the account's budget for browsers it does not know.
     await failuresElsewhere(username, SIGN_IN_BUDGETS.account);
