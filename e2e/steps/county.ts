@@ -155,8 +155,11 @@ export async function confirmSchool(page: Page, nationalId: string, shot: Shot):
   await shot(page, 'profile-complete');
 }
 
-/** 登出: back on the portal's home, whose login box shows again. */
+/** 登出: 「您已登出」 names the portal; 重新登入 shows the login box again. */
 export async function signOutOfPortal(page: Page): Promise<void> {
   await page.getByRole('button', { name: '登出' }).click();
+  await page.getByRole('heading', { name: '您已登出' }).waitFor();
+  expect(await page.locator('#signed-out-services').textContent()).toContain(PORTAL);
+  await page.getByRole('link', { name: '重新登入' }).click();
   await page.getByRole('heading', { name: '使用者登入' }).waitFor();
 }

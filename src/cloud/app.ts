@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { adminApi } from '../platform/http/admin-api.ts';
 import { createRoleApp } from '../platform/http/role-app.ts';
 import { sessions } from '../platform/http/sessions.ts';
-import { oidcAdminRoutes } from '../platform/oidc/index.ts';
+import { mountBackchannelLogout, oidcAdminRoutes } from '../platform/oidc/index.ts';
 import { dependencyChecks } from '../platform/runtime/boot.ts';
 import type { RoleContext } from '../platform/runtime/role.ts';
 import { html } from '../platform/views/html.ts';
@@ -10,15 +10,22 @@ import { accountRoutes } from './account/account-page.ts';
 import { backupEmailRoutes } from './account/backup-email.ts';
 import { loginRoutes } from './account/login.ts';
 import { passwordResetRoutes } from './account/password-reset.ts';
+import { signOutRoutes } from './account/sign-out.ts';
 import { cloudAdminRoutes } from './admin/api.ts';
 import { clientConsoleRoutes } from './admin/clients.ts';
 import { adminConsoleRoutes } from './admin/console.ts';
 import { countyLoginRoutes } from './broker/county-login.ts';
+import { COUNTY_LOGOUT_PATH, countyLogoutReceiver } from './broker/county-logout.ts';
 import { firstLoginRoutes } from './first-login/routes.ts';
 import { cloudMessages } from './messages.ts';
 import { authorizedApplications } from './oidc/grants.ts';
 import { CLOUD_TENANT, createCloudProvider } from './oidc/provider.ts';
-import { endCloudSessionOnLogout, mountCloudInteractions, mountCloudProtocol } from './oidc/routes.ts';
+import {
+  cloudHostSession,
+  cloudHostSignOut,
+  mountCloudInteractions,
+  mountCloudProtocol,
+} from './oidc/routes.ts';
 import { seedCloudClients } from './oidc/seed-clients.ts';
 import type { CloudTables } from './schema.ts';
 import { mountCloudSecurityEvents } from './security-events/setup.ts';
@@ -59,7 +66,8 @@ export async function buildCloudApp(
 
   const sessionStore = ctx.sessionStore('cloud');
   const oidc = await createCloudProvider(ctx, services, app, {
-    onProvider: endCloudSessionOnLogout(sessionStore, CLOUD_SESSION_COOKIE),
+    hostSession: cloudHostSession(services, sessionStore, CLOUD_SESSION_COOKIE),
+    hostSignOut: cloudHostSignOut(services, sessionStore, CLOUD_SESSION_COOKIE),
   });
   services.oidc = oidc;
   services.grants = authorizedApplications(oidc);
@@ -70,12 +78,15 @@ export async function buildCloudApp(
     oidcAdminRoutes(api, (tenant) => (tenant === CLOUD_TENANT ? oidc : undefined));
   });
   await mountCloudSecurityEvents(app, services);
+  await mountBackchannelLogout(app, COUNTY_LOGOUT_PATH, countyLogoutReceiver(services));
 
   await app.register(async (site) => {
     await site.register(sessions, {
       store: sessionStore,
       cookieName: CLOUD_SESSION_COOKIE,
       secure: ctx.config.secureCookies,
+      // Visitors without a session (the login page) get a signed form-token cookie, no session row.
+      formTokenKey: ctx.secrets.secret,
     });
 
     site.get('/', async (request, reply) => {
@@ -96,6 +107,7 @@ ${
     });
 
     loginRoutes(site);
+    signOutRoutes(site);
     countyLoginRoutes(site);
     firstLoginRoutes(site);
     accountRoutes(site);

@@ -127,4 +127,36 @@ export const cloudMigrations: MigrationSet = {
         .execute();
     },
   },
+  // Signed-in browsers as rows: sign-out, 「登出其他裝置」, password changes and county back-channel
+  // logout end them (a cloud session whose row is revoked is signed out).
+  '2040_cloud_sessions': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('cloud_sessions')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('account_id', 'text', (c) =>
+          c.notNull().references('cloud_accounts.id').onDelete('cascade'),
+        )
+        .addColumn('county_code', 'text')
+        .addColumn('county_sid', 'text')
+        .addColumn('county_sub', 'text')
+        .addColumn('oidc_session_uid', 'text')
+        .addColumn('ip', 'text')
+        .addColumn('user_agent', 'text')
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addColumn('last_seen_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addColumn('revoked_at', 'timestamptz')
+        .execute();
+      await db.schema
+        .createIndex('cloud_sessions_account')
+        .on('cloud_sessions')
+        .column('account_id')
+        .execute();
+      await db.schema
+        .createIndex('cloud_sessions_county')
+        .on('cloud_sessions')
+        .columns(['county_code', 'county_sid'])
+        .execute();
+    },
+  },
 };

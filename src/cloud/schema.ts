@@ -97,4 +97,20 @@ export interface CloudTables {
     schoolid: string;
     created_at: Generated<Date>;
   };
+  /** A signed-in browser (the cloud session names its row): listed on 登入中的裝置, revocable. */
+  cloud_sessions: {
+    id: string;
+    account_id: string;
+    /** The county of a county login, its OIDC session (`sid`) and subject: its back-channel logout ends this row. */
+    county_code: string | null;
+    county_sid: string | null;
+    county_sub: string | null;
+    /** The cloud OIDC provider's session of the same browser (ended with this one). */
+    oidc_session_uid: string | null;
+    ip: string | null;
+    user_agent: string | null;
+    created_at: ColumnType<Date, Date | string | undefined, never>;
+    last_seen_at: ColumnType<Date, Date | string | undefined, Date | string>;
+    revoked_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  };
 }

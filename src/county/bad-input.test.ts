@@ -182,14 +182,47 @@ describe('bad input on the county forms', () => {
     expect(r.headers.location).toBe('/cyc/account');
   });
 
-  it('forgot password answers the same for known and unknown accounts', async () => {
-    const c = new TestClient(t.app);
+  it('forgot password does the same work and answers the same for known and unknown accounts', async () => {
+    const c = new TestClient(t.app, '198.51.100.120');
     await c.get('/cyc/forgot');
+    const work = async () => {
+      const [jobs, mails, audits] = await Promise.all(
+        (['jobs', 'mail_outbox', 'audit_log'] as const).map(async (table) =>
+          Number(
+            (
+              await t.county.db
+                .selectFrom(table)
+                .select((eb) => eb.fn.countAll<string>().as('n'))
+                .executeTakeFirstOrThrow()
+            ).n,
+          ),
+        ),
+      );
+      const queued = await t.county.db
+        .selectFrom('jobs')
+        .select('type')
+        .where('type', '=', 'county.password.reset')
+        .where('state', '=', 'queued')
+        .execute();
+      return { jobs: jobs ?? 0, mails: mails ?? 0, audits: audits ?? 0, queued: queued.length };
+    };
+    const before = await work();
     const known = await c.post('/cyc/forgot', { identifier: 'teacher01' });
+    const afterKnown = await work();
     const unknown = await c.post('/cyc/forgot', { identifier: 'nobody.here' });
+    const afterUnknown = await work();
+    // Each request queued one job and did nothing else: no lookup result shows in what it wrote.
+    expect(afterKnown).toEqual({ ...before, jobs: before.jobs + 1, queued: before.queued + 1 });
+    expect(afterUnknown).toEqual({ ...afterKnown, jobs: afterKnown.jobs + 1, queued: afterKnown.queued + 1 });
     const strip = (s: string) => s.replace(/name="_csrf" value="[^"]+"/, '');
     expect(known.status).toBe(200);
+    expect(unknown.status).toBe(200);
     expect(strip(known.body)).toBe(strip(unknown.body));
+    expect(known.headers['set-cookie']).toEqual(unknown.headers['set-cookie']);
+    // The job then mails the known account only.
+    const sent = t.sent.length;
+    await t.drain();
+    expect(t.sent.slice(sent).map((m) => m.to)).toEqual(['teacher01@example.org']);
     expect((await c.post('/cyc/forgot', { identifier: HUGE })).status).toBe(400);
   });
 });

@@ -1,21 +1,20 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AppError } from '../platform/errors/app-error.ts';
+import { AppError, redirect } from '../platform/errors/app-error.ts';
 import { safeReturnTo } from '../platform/http/return-to.ts';
 import type { Account } from './accounts/repository.ts';
 import type { AccountRole } from './schema.ts';
 import type { Tenant } from './tenants/tenants.ts';
 
 /**
- * The signed-in account, or: a redirect to the login page (GET), or 401 (other methods).
- * Returns undefined when it has already answered.
+ * The signed-in account, or: a redirect to the login page (GET, thrown: the handler stops there),
+ * or 401 (other methods).
  */
-export function signedIn(request: FastifyRequest, reply: FastifyReply, tenant: Tenant): Account | undefined {
+export function signedIn(request: FastifyRequest, _reply: FastifyReply, tenant: Tenant): Account | undefined {
   const account = request.countyAccount;
   if (account) return account;
   if (request.method === 'GET') {
     const next = request.url.startsWith(`/${tenant.code}/`) ? request.url : `/${tenant.code}/account`;
-    void reply.redirect(`/${tenant.code}/login?next=${encodeURIComponent(next)}`, 303);
-    return undefined;
+    throw redirect(`/${tenant.code}/login?next=${encodeURIComponent(next)}`);
   }
   throw new AppError('unauthorized', 401);
 }

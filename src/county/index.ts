@@ -15,14 +15,16 @@
  *
  * Services — `countyServices(ctx)` (services.ts) returns the `County` object every function takes:
  * `{ db, vault (national IDs), hasher (argon2id, bounded queue), links (signed one-time links),
- * accountThrottle, addressThrottle, tenantUrl(tenant) }`.
+ * signInGuard(tenant) (sign-in budgets + proof-of-work challenge), deviceCookies(tenant), availabilityThrottle,
+ * tenantUrl(tenant) }`.
  *
  * Accounts (`./accounts/`):
- * - `authenticate(county, { tenant, username, password, ip, captcha? })` → `{ ok: true, account }` or
+ * - `authenticate(county, { tenant, username, password, ip, solution?, device? })` → `{ ok: true, account }` or
  *   a typed failure `{ ok: false, reason: 'captcha_required' | 'captcha_wrong' | 'invalid_credentials'
  *   | 'throttled' | 'overloaded' | 'inactive' }` (throttled/overloaded carry `retryAfterSeconds`;
- *   inactive carries `status`). Throttles, CAPTCHA policy, audit and rehash-on-login included.
- * - `captchaRequired(county, { tenant, username?, ip })`.
+ *   inactive carries `status`). Sign-in budgets (taken before the hash), challenge policy, audit and
+ *   rehash-on-login included.
+ * - `captchaRequired(county, { tenant, username?, ip, device? })`.
  * - `findAccountById(db, tenant, id)`, `findAccountByUsername(db, tenant, username)`.
  * - `profileCompleteness(account)` → `{ complete, missing: ('real_name' | 'national_id' | 'unit')[] }`.
  * - `identityClaims(county, account)` → `{ sub, preferred_username, name, family_name, given_name,
@@ -30,7 +32,7 @@
  *   SHA-256 hex of the national ID; `personid` = the decrypted number; both null without one).
  *
  * Login (`./login/`): `loginForm(request, { action, captcha, username?, error?, hidden? })` renders
- * the form (帳號, 密碼, CAPTCHA with an accessible question); `handleLogin(county, tenant, request, reply)`
+ * the form (帳號, 密碼, the proof-of-work challenge when asked); `handleLogin(county, tenant, request, reply)`
  * handles its POST and signs the tenant session in, returning `{ kind: 'signed_in', account }` or
  * `{ kind: 'form', status, headers, form }` to re-render with `loginForm(request, { action, ...form })`
  * (apply status/headers with `applyOutcome(reply, outcome)`); `loginFormState(county, tenant, request)`

@@ -1,3 +1,4 @@
+import { sendPasswordReset } from './account/password.ts';
 import { closeCampaign, remindCampaign } from './campaigns/campaigns.ts';
 import { JOBS } from './links.ts';
 import { remindTransfer } from './profile/transfer.ts';
@@ -6,7 +7,7 @@ import { remindReview } from './review/decide.ts';
 import { registerSecurityEventJobs } from './security-events/setup.ts';
 import type { County } from './services.ts';
 
-/** Registers the county's background jobs (review and transfer reminders, expiries, audit campaign deadlines). */
+/** Registers the county's background jobs (review and transfer reminders, expiries, audit campaign deadlines, password reset mails). */
 export function registerCountyJobs(county: County): void {
   const { jobs } = county.ctx;
   jobs.register(JOBS.registrationExpire, (payload) => expireRegistration(county, payload));
@@ -16,5 +17,6 @@ export function registerCountyJobs(county: County): void {
   jobs.register(JOBS.campaignDeadline, async (payload) => {
     await closeCampaign(county, String(payload.tenant), String(payload.campaignId));
   });
+  jobs.register(JOBS.passwordReset, (payload) => sendPasswordReset(county, payload));
   registerSecurityEventJobs(county);
 }

@@ -15,4 +15,5 @@ export const JOBS = {
   transferReminder: 'county.transfer.reminder',
   campaignReminder: 'county.campaign.reminder',
   campaignDeadline: 'county.campaign.deadline',
+  passwordReset: 'county.password.reset',
 } as const;

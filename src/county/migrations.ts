@@ -218,6 +218,12 @@ export const countyMigrations: MigrationSet = {
         .execute();
     },
   },
+  // A browser session names the OIDC provider session of the same browser: signing out ends both.
+  '1040_county_session_oidc_uid': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('county_account_sessions').addColumn('oidc_session_uid', 'text').execute();
+    },
+  },
   // Account status pushed to the cloud as security events (src/platform/security-events).
   ...securityEventMigrations('1201_security_events'),
 };

@@ -108,6 +108,8 @@ export interface CountyTables {
     created_at: Generated<Date>;
     last_seen_at: Generated<Date>;
     revoked_at: NullableTimestamp;
+    /** The county OIDC provider's session of the same browser (ended with this one). */
+    oidc_session_uid: Generated<string | null>;
   };
   county_transfer_requests: {
     id: string;

@@ -1,45 +1,26 @@
 import { availableParallelism } from 'node:os';
 import { NationalIdVault, PasswordHasher, parseKeyRing } from '../identity/index.ts';
 import type { RoleContext } from '../platform/runtime/role.ts';
+import { DeviceCookies } from '../platform/security/device-cookie.ts';
+import { ProofOfWork } from '../platform/security/proof-of-work.ts';
+import { SignInGuard } from '../platform/security/sign-in-guard.ts';
 import { SignedLinks } from '../platform/security/signed-link.ts';
-import { Throttle, type ThrottlePolicy, type ThrottleStore } from '../platform/security/throttle.ts';
+import { Throttle } from '../platform/security/throttle.ts';
+import { SignOutHooks } from './account/sign-out.ts';
 import type { CountyDb, CountyTables } from './schema.ts';
 
-/** Per account: a few free tries, then delays doubling from 2 s up to 15 min (never a lock-out). */
-export const ACCOUNT_THROTTLE: ThrottlePolicy = {
-  freeFailures: 5,
-  baseDelaySeconds: 2,
-  maxDelaySeconds: 15 * 60,
-  windowSeconds: 3600,
-};
-
-/** Per client address: generous, because a whole school often shares one address. */
-export const ADDRESS_THROTTLE: ThrottlePolicy = {
-  freeFailures: 30,
-  baseDelaySeconds: 1,
-  maxDelaySeconds: 5 * 60,
-  windowSeconds: 3600,
-};
+/** Availability checks (is this username or e-mail taken?) per client address and hour. */
+export const AVAILABILITY_CHECKS_PER_ADDRESS = { limit: 300, windowSeconds: 3600 };
 
 /**
- * Recording a national ID on the profile check, per account: a number the portal cannot record
- * (it is on another account) twice, then delays doubling from 15 min up to a day. Each refusal is
- * a guess at who holds an account in the county, so the budget is small.
+ * Recording a national ID on the profile check, per account: two numbers the portal cannot record
+ * (they are on another account) a day. Each refusal is a guess at who holds an account in the
+ * county, so the budget is small; a number recorded gives its attempt back.
  */
-export const NATIONAL_ID_ACCOUNT_THROTTLE: ThrottlePolicy = {
-  freeFailures: 2,
-  baseDelaySeconds: 15 * 60,
-  maxDelaySeconds: 24 * 3600,
-  windowSeconds: 24 * 3600,
-};
+export const NATIONAL_ID_REFUSALS_PER_ACCOUNT = { limit: 2, windowSeconds: 24 * 3600 };
 
 /** The same per client address (a school's teachers share one). */
-export const NATIONAL_ID_ADDRESS_THROTTLE: ThrottlePolicy = {
-  freeFailures: 10,
-  baseDelaySeconds: 5 * 60,
-  maxDelaySeconds: 24 * 3600,
-  windowSeconds: 24 * 3600,
-};
+export const NATIONAL_ID_REFUSALS_PER_ADDRESS = { limit: 10, windowSeconds: 24 * 3600 };
 
 export type CountyContext = RoleContext<CountyTables>;
 
@@ -50,15 +31,19 @@ export interface County {
   vault: NationalIdVault;
   hasher: PasswordHasher;
   links: SignedLinks;
-  accountThrottle: Throttle;
-  addressThrottle: Throttle;
+  /** A tenant's login budgets and proof-of-work challenge (see sign-in-guard.ts). */
+  signInGuard(tenant: string): SignInGuard;
+  /** A tenant's device cookies (a browser that signed in keeps its own login budget). */
+  deviceCookies(tenant: string): DeviceCookies;
+  /** Registration's username and e-mail availability checks, per client address. */
+  availabilityThrottle: Throttle;
   /** Refused national IDs on the profile check, per account and per client address. */
   nationalIdAccountThrottle: Throttle;
   nationalIdAddressThrottle: Throttle;
-  /** The failure counters behind both throttles (read directly to spare round trips on login). */
-  throttleStore: ThrottleStore;
   /** Public base URL of a tenant's portal, e.g. `http://localhost:4001/cyc`. */
   tenantUrl(tenant: string): string;
+  /** What else ends with a sign-in (the OIDC provider's sessions and tokens). */
+  signOuts: SignOutHooks;
 }
 
 const cache = new WeakMap<object, County>();
@@ -69,6 +54,9 @@ export function countyServices(ctx: CountyContext): County {
   if (cached) return cached;
   const throttleStore = ctx.throttleStore('county');
   const nationalIdStore = ctx.throttleStore('county-national-id');
+  const proofOfWork = new ProofOfWork(ctx.secrets.secret, throttleStore);
+  const guards = new Map<string, SignInGuard>();
+  const devices = new Map<string, DeviceCookies>();
   const county: County = {
     ctx,
     db: ctx.db,
@@ -82,12 +70,41 @@ export function countyServices(ctx: CountyContext): County {
       maxWaitMs: ctx.config.argon2MaxWaitMs,
     }),
     links: new SignedLinks(ctx.secrets.secret, `${ctx.urls.county}#county`),
-    accountThrottle: new Throttle(throttleStore, ACCOUNT_THROTTLE),
-    addressThrottle: new Throttle(throttleStore, ADDRESS_THROTTLE),
-    nationalIdAccountThrottle: new Throttle(nationalIdStore, NATIONAL_ID_ACCOUNT_THROTTLE),
-    nationalIdAddressThrottle: new Throttle(nationalIdStore, NATIONAL_ID_ADDRESS_THROTTLE),
-    throttleStore,
+    signInGuard(tenant) {
+      let guard = guards.get(tenant);
+      if (!guard) {
+        guard = new SignInGuard({
+          store: throttleStore,
+          proofOfWork,
+          purpose: `county:${tenant}:login`,
+          policy: ctx.config.captcha,
+          challengeAfter: ctx.config.captchaAfterFailures,
+        });
+        guards.set(tenant, guard);
+      }
+      return guard;
+    },
+    deviceCookies(tenant) {
+      let cookies = devices.get(tenant);
+      if (!cookies) {
+        cookies = new DeviceCookies({
+          secret: ctx.secrets.secret,
+          name: `edugate_county_${tenant}_device`,
+          path: `/${tenant}`,
+          secure: ctx.config.secureCookies,
+        });
+        devices.set(tenant, cookies);
+      }
+      return cookies;
+    },
+    availabilityThrottle: new Throttle(
+      ctx.throttleStore('county-availability'),
+      AVAILABILITY_CHECKS_PER_ADDRESS,
+    ),
+    nationalIdAccountThrottle: new Throttle(nationalIdStore, NATIONAL_ID_REFUSALS_PER_ACCOUNT),
+    nationalIdAddressThrottle: new Throttle(nationalIdStore, NATIONAL_ID_REFUSALS_PER_ADDRESS),
     tenantUrl: (tenant) => `${ctx.urls.county.replace(/\/$/, '')}/${tenant}`,
+    signOuts: new SignOutHooks(),
   };
   cache.set(ctx, county);
   return county;

@@ -266,6 +266,7 @@ export const DEMO_CLIENTS = {
   workspaceAtCloud: {
     clientId: 'k12cc-workspace',
     redirectPath: '/auth/callback',
+    backchannelLogoutPath: '/auth/backchannel-logout',
     scope: 'openid profile email eduinfo',
   },
 } as const;

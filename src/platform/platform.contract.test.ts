@@ -191,26 +191,24 @@ describe.each(await testDatabases())('platform repositories on $name', (kind) =>
     it('stores, expires and destroys sessions', async () => {
       await sessionContract(new DatabaseSessionStore(database.db));
     });
-    it('slows repeated failures down with growing delays, and forgets them on success', async () => {
+    it('counts attempts in fixed windows, atomically, and forgets them on success', async () => {
       await throttleContract(new DatabaseThrottleStore(database.db, 'test'));
     });
     it('keeps the counters of stores with different prefixes apart', async () => {
       const logins = new DatabaseThrottleStore(database.db, 'logins');
       const resets = new DatabaseThrottleStore(database.db, 'resets');
       const key = `acct:${Math.random()}`;
-      await logins.fail(key, 60);
-      await logins.fail(key, 60);
-      await resets.fail(key, 60);
-      expect((await logins.failures(key)).count).toBe(2);
-      expect((await resets.failures(key)).count).toBe(1);
+      await logins.take([key], 60);
+      await logins.take([key], 60);
+      await resets.take([key], 60);
+      expect((await logins.countsOf([key]))[0]?.count).toBe(2);
+      expect((await resets.countsOf([key]))[0]?.count).toBe(1);
       await resets.reset(key);
-      expect((await logins.failures(key)).count).toBe(2);
-      expect((await resets.failures(key)).count).toBe(0);
+      expect((await logins.countsOf([key]))[0]?.count).toBe(2);
+      expect((await resets.countsOf([key]))[0]?.count).toBe(0);
     });
   });
 });
-
-const policy = { freeFailures: 2, baseDelaySeconds: 2, maxDelaySeconds: 60, windowSeconds: 600 };
 
 async function sessionContract(store: SessionStore) {
   const id = `sess-${Math.random()}`;
@@ -231,23 +229,48 @@ async function sessionContract(store: SessionStore) {
 }
 
 async function throttleContract(store: ThrottleStore) {
-  const throttle = new Throttle(store, policy);
   const key = `acct:${Math.random()}`;
   const other = `ip:${Math.random()}`;
-  expect(await throttle.waitSeconds([key])).toBe(0);
-  await throttle.fail([key]);
-  await throttle.fail([key]);
-  expect(await throttle.waitSeconds([key])).toBe(2);
-  await throttle.fail([key]);
-  expect(await throttle.waitSeconds([key])).toBe(4);
-  expect(await throttle.failures(key)).toBe(3);
+  const [first] = await store.take([key], 600);
+  expect(first?.count).toBe(1);
+  expect(first?.resetAt).toBeGreaterThan(Date.now() + 590_000);
+  await new Promise((r) => setTimeout(r, 20));
+  const [second, firstOfOther] = await store.take([key, other], 600);
+  // The window starts with the first count: later counts do not stretch it.
+  expect(second?.count).toBe(2);
+  expect(Math.abs((second?.resetAt ?? 0) - (first?.resetAt ?? 0))).toBeLessThan(1000);
+  expect(firstOfOther?.count).toBe(1);
   // Several keys in one read, in the order asked.
-  await throttle.fail([other]);
-  const [mine, theirs, none] = await store.failuresOf([key, other, `none:${Math.random()}`]);
-  expect([mine?.count, theirs?.count, none?.count]).toEqual([3, 1, 0]);
-  expect(theirs?.last).toBeGreaterThan(Date.now() - 60_000);
-  await throttle.succeed([key]);
-  expect(await throttle.waitSeconds([key])).toBe(0);
+  const counts = await store.countsOf([key, other, `none:${Math.random()}`]);
+  expect(counts.map((c) => c.count)).toEqual([2, 1, 0]);
+  await store.giveBack([key]);
+  expect((await store.countsOf([key]))[0]?.count).toBe(1);
+  await store.reset(key);
+  expect((await store.countsOf([key]))[0]?.count).toBe(0);
+  // A sign-in: its budget forgotten, its address given its count back, in one step.
+  await store.take([key, other], 600);
+  await store.settle([key], [other]);
+  expect((await store.countsOf([key, other])).map((c) => c.count)).toEqual([0, 1]);
+
+  // 20 attempts at once: each gets a count of its own, so a budget lets through what it allows.
+  const racing = `race:${Math.random()}`;
+  const address = `ip:${Math.random()}`;
+  const taken = await Promise.all(Array.from({ length: 20 }, () => store.take([racing, address], 600)));
+  expect(taken.map(([c]) => c?.count).sort((a, b) => (a ?? 0) - (b ?? 0))).toEqual(
+    Array.from({ length: 20 }, (_, i) => i + 1),
+  );
+  expect((await store.countsOf([address]))[0]?.count).toBe(20);
+  const throttle = new Throttle(store, { limit: 3, windowSeconds: 600 });
+  const budget = `budget:${Math.random()}`;
+  const waits = await Promise.all(Array.from({ length: 20 }, () => throttle.take([budget])));
+  expect(waits.filter((w) => w === 0)).toHaveLength(3);
+  expect(Math.min(...waits.filter((w) => w > 0))).toBeGreaterThan(590);
+  // An attempt given back (it was not made) leaves its place in the budget to the next one.
+  const spared = `spared:${Math.random()}`;
+  for (let i = 0; i < 3; i++) expect(await throttle.take([spared])).toBe(0);
+  await throttle.giveBack([spared]);
+  expect(await throttle.take([spared])).toBe(0);
+  expect(await throttle.take([spared])).toBeGreaterThan(590);
 }
 
 describe('sessions and throttling in Redis', async () => {
@@ -259,7 +282,7 @@ describe('sessions and throttling in Redis', async () => {
   it.runIf(available)('stores, expires and destroys sessions', async () => {
     await sessionContract(new RedisSessionStore(redis!, `edugate:test:${Date.now()}:`));
   });
-  it.runIf(available)('throttles with growing delays', async () => {
+  it.runIf(available)('counts attempts in fixed windows, atomically', async () => {
     await throttleContract(new RedisThrottleStore(redis!, `edugate:test:${Date.now()}:`));
   });
 });

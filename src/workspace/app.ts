@@ -4,6 +4,7 @@ import { adminApi } from '../platform/http/admin-api.ts';
 import { createRoleApp, sendPage } from '../platform/http/role-app.ts';
 import { sessions } from '../platform/http/sessions.ts';
 import { enqueueJob, listJobs, retryJob } from '../platform/jobs/queue.ts';
+import { mountBackchannelLogout } from '../platform/oidc/index.ts';
 import { dependencyChecks } from '../platform/runtime/boot.ts';
 import type { RoleContext } from '../platform/runtime/role.ts';
 import { html, type SafeHtml } from '../platform/views/html.ts';
@@ -12,6 +13,13 @@ import { rememberProfile, requestActivation, setCloudState } from './activation/
 import { mountCloudEvents } from './activation/cloud-events.ts';
 import { CALLBACK_PATH, CloudLogin } from './activation/cloud-login.ts';
 import { mountGoogleLookup } from './activation/google-lookup.ts';
+import {
+  BACKCHANNEL_LOGOUT_PATH,
+  cloudLogoutReceiver,
+  endSession,
+  sessionLive,
+  startSession,
+} from './activation/sessions.ts';
 import { workspaceMessages } from './messages.ts';
 import { ACTIVATE_JOB, RECONCILE_JOB, SYNC_JOB } from './provisioning/jobs.ts';
 import type { AccountRow } from './provisioning/provision-account.ts';
@@ -20,6 +28,7 @@ import type { WorkspaceTables } from './schema.ts';
 type Ctx = RoleContext<WorkspaceTables>;
 const SUB_KEY = 'ws.sub';
 const LOGIN_KEY = 'ws.login';
+const SESSION_KEY = 'ws.session';
 const PROGRESS_SCRIPT = `const s=document.querySelector('[data-state="queued"]');if(s)setTimeout(()=>location.reload(),1500);\n`;
 
 /** Where a person signs in to Google: the stand-in's sign-in page, or Google's. */
@@ -31,7 +40,10 @@ function googleSignInUrl(ctx: Ctx): string {
 
 async function currentAccount(ctx: Ctx, request: FastifyRequest): Promise<AccountRow | undefined> {
   const sub = request.session.get<string>(SUB_KEY);
-  if (!sub) return undefined;
+  const id = request.session.get<string>(SESSION_KEY);
+  if (!sub || !id) return undefined;
+  // Signed out here, or by the cloud (back-channel logout).
+  if (!(await sessionLive(ctx.db, id, sub))) return undefined;
   return ctx.db.selectFrom('workspace_accounts').selectAll().where('cloud_sub', '=', sub).executeTakeFirst();
 }
 
@@ -191,6 +203,8 @@ export async function buildWorkspaceApp(ctx: Ctx): Promise<FastifyInstance> {
   await mountCloudEvents(app, ctx);
   // The cloud's questions about Google addresses (the SAML linking rule, free names).
   await mountGoogleLookup(app, ctx);
+  // The cloud's back-channel logout (OpenID Connect Back-Channel Logout 1.0).
+  await mountBackchannelLogout(app, BACKCHANNEL_LOGOUT_PATH, cloudLogoutReceiver(ctx));
 
   await app.register(async (site) => {
     await site.register(sessions, {
@@ -254,14 +268,20 @@ ${(await isAdmin(ctx, account)) ? html`<p><a href="/admin">${t('ws.admin.title')
         throw new AppError('ws_login_failed', 400);
       }
       await rememberProfile(ctx.db, profile, domain);
+      const id = await startSession(ctx.db, profile.sub, profile.sid);
       request.session.regenerate();
       request.session.set(SUB_KEY, profile.sub);
+      request.session.set(SESSION_KEY, id);
       return reply.redirect('/', 303);
     });
 
+    // Signing out here signs out of the education cloud and the whole chain: the browser goes on to
+    // the cloud's sign-out URL, which ends with 「您已登出」.
     site.post('/auth/logout', async (request, reply) => {
+      const id = request.session.get<string>(SESSION_KEY);
+      if (id) await endSession(ctx.db, id);
       request.session.destroy();
-      return reply.redirect('/', 303);
+      return reply.redirect(login.signOutUrl, 303);
     });
 
     site.post('/activate', async (request, reply) => {

@@ -56,4 +56,27 @@ export const workspaceMigrations: MigrationSet = {
   },
   // Cloud account status received as security events (src/platform/security-events).
   ...securityEventMigrations('3201_security_events'),
+  // Signed-in browsers as rows, so that the cloud's back-channel logout can end them.
+  '3040_workspace_sessions': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('workspace_sessions')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('cloud_sub', 'text', (c) => c.notNull())
+        .addColumn('cloud_sid', 'text')
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addColumn('revoked_at', 'timestamptz')
+        .execute();
+      await db.schema
+        .createIndex('workspace_sessions_sid')
+        .on('workspace_sessions')
+        .column('cloud_sid')
+        .execute();
+      await db.schema
+        .createIndex('workspace_sessions_sub')
+        .on('workspace_sessions')
+        .column('cloud_sub')
+        .execute();
+    },
+  },
 };

@@ -61,4 +61,13 @@ export interface WorkspaceTables {
     drift: Json<DriftItem[]>;
     error: string | null;
   };
+  /** A browser signed in through the cloud; the cloud's back-channel logout revokes it by `sid` or `sub`. */
+  workspace_sessions: {
+    id: string;
+    cloud_sub: string;
+    /** The cloud provider's session id for this portal (`sid` of the ID token). */
+    cloud_sid: string | null;
+    created_at: Generated<Date>;
+    revoked_at: Timestamp | null;
+  };
 }

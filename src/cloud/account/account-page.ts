@@ -4,10 +4,11 @@ import { recordAudit } from '../../platform/audit/audit-log.ts';
 import { platformView } from '../../platform/database/platform-schema.ts';
 import { html } from '../../platform/views/html.ts';
 import { queueBackupEmailMail } from '../first-login/routes.ts';
-import { requireCloudAccount } from '../session.ts';
+import { currentSessionId, requireCloudAccount } from '../session.ts';
 import { csrfField, notice, sendCloudPage, violations } from '../views.ts';
 import type { CloudAccount } from './accounts.ts';
 import { checkCloudPassword, hashPassword } from './password-check.ts';
+import { revokeEverywhere } from './sign-out.ts';
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const NOTICES = [
@@ -86,6 +87,8 @@ ${
 <button type="submit" class="secondary">${t('cloud.account.revoke')}</button></form></li>`,
       )}</ul>`
 }
+
+<p><a href="/account/sessions">${t('cloud.sessions.title')}</a></p>
 
 <h2 id="password">${t('cloud.account.password')}</h2>
 ${violations(request, options.passwordProblems ?? [])}
@@ -169,6 +172,8 @@ export function accountRoutes(app: FastifyInstance): void {
         ip: request.ip,
       });
     });
+    // The other browsers are signed out; every OIDC session, grant and token of the account ends.
+    await revokeEverywhere(cloud, account.id, currentSessionId(request));
     request.session.regenerate();
     return reply.redirect('/account?notice=cloud.account.password_changed', 303);
   });

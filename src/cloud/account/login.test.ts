@@ -1,31 +1,185 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { TestClient } from '../../county/testing.ts';
 import { openDatabase } from '../../platform/database/connect.ts';
 import type { PlatformTables } from '../../platform/database/platform-schema.ts';
+import { SIGN_IN_BUDGETS } from '../../platform/security/sign-in-guard.ts';
+import { testDatabases } from '../../platform/testing/databases.ts';
 import { OPEN_REDIRECT_BYPASSES } from '../../platform/testing/open-redirects.ts';
+import { solveOnPage } from '../../platform/testing/proof-of-work.ts';
 import { type CloudInstance, startCloudInstance } from '../testing/cloud-instance.ts';
 import { CookieBrowser } from '../testing/cookie-browser.ts';
 
-const PASSWORD = 'Return-to-test-2026';
+const PASSWORD = 'a long enough cloud password';
+const address = () => `198.18.${randomBytes(1)[0]}.${randomBytes(1)[0]}`;
 
-let cloud: CloudInstance;
-
-beforeAll(async () => {
-  const database = await openDatabase<PlatformTables>({ dataDir: 'memory://', schema: 'public' });
-  cloud = await startCloudInstance(database);
-  await cloud.services.accounts.create({
-    name: 'returner',
-    displayName: '回程測試',
-    familyName: '回',
-    givenName: '程測試',
-    passwordHash: await cloud.services.hasher.hash(PASSWORD),
+describe.each(await testDatabases())('cloud login on $name', (kind) => {
+  let cloud: CloudInstance;
+  beforeAll(async () => {
+    cloud = await startCloudInstance(await kind.open<PlatformTables>(), {
+      captcha: 'after-failures',
+      captchaAfterFailures: 3,
+    });
   });
-}, 60_000);
+  afterAll(async () => cloud?.close());
 
-afterAll(async () => {
-  await cloud?.close();
+  const app = () => cloud.running.app;
+  const newAccount = async (backupEmail?: string) => {
+    const name = `c${randomBytes(4).toString('hex')}`;
+    const account = await cloud.services.accounts.create({
+      name,
+      passwordHash: await cloud.services.hasher.hash(PASSWORD),
+      displayName: '王小明',
+    });
+    if (backupEmail)
+      await cloud.services.db
+        .updateTable('cloud_accounts')
+        .set({ backup_email: backupEmail })
+        .where('id', '=', account.id)
+        .execute();
+    return name;
+  };
+  const count = async (table: 'sessions' | 'jobs' | 'mail_outbox' | 'audit_log') =>
+    Number(
+      (
+        await cloud.services.db
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll<string>().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+  const hashesDuring = async (run: () => Promise<unknown>) => {
+    const verify = vi.spyOn(cloud.services.hasher, 'verify');
+    const dummy = vi.spyOn(cloud.services.hasher, 'verifyDummy');
+    try {
+      await run();
+      return verify.mock.calls.length + dummy.mock.calls.length;
+    } finally {
+      verify.mockRestore();
+      dummy.mockRestore();
+    }
+  };
+
+  it('shows the login page without storing a session', async () => {
+    const before = await count('sessions');
+    const c = new TestClient(app(), address());
+    const page = await c.get('/login');
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('name="_csrf"');
+    expect(await count('sessions')).toBe(before);
+  });
+
+  it('checks one password of 20 guesses sent at once when the account has one attempt left', async () => {
+    const name = await newAccount();
+    const store = cloud.running.ctx.throttleStore('cloud-login');
+    for (let i = 0; i < SIGN_IN_BUDGETS.account - 1; i++)
+      await store.take([`acct:${name}`], SIGN_IN_BUDGETS.windowSeconds);
+    const guessers = await Promise.all(
+      Array.from({ length: 20 }, async () => {
+        const c = new TestClient(app(), address());
+        await c.get('/login');
+        return c;
+      }),
+    );
+    // The account asks for the proof of work by now: each guess carries a solved challenge.
+    const solutions = await Promise.all(
+      guessers.map(async () => {
+        const challenge = await cloud.services.signInGuard.challenge();
+        return solveOnPage(`data-pow-challenge="${JSON.stringify(challenge).replaceAll('"', '&quot;')}"`);
+      }),
+    );
+    let answers: Array<{ status: number }> = [];
+    const hashes = await hashesDuring(async () => {
+      answers = await Promise.all(
+        guessers.map((c, i) =>
+          c.post('/login', { name, password: `guess ${i}`, altcha: solutions[i] ?? '' }),
+        ),
+      );
+    });
+    expect(hashes).toBe(1);
+    expect(answers.filter((a) => a.status === 401)).toHaveLength(1);
+    expect(answers.filter((a) => a.status === 429)).toHaveLength(19);
+  });
+
+  it('asks for the proof of work after failures, and lets the owner’s browser in during an attack', async () => {
+    const name = await newAccount();
+    const owner = new TestClient(app(), address());
+    await owner.get('/login');
+    expect((await owner.post('/login', { name, password: PASSWORD })).status).toBe(303);
+
+    const attacker = new TestClient(app(), address());
+    await attacker.get('/login');
+    let last = { body: '', status: 0 };
+    for (let i = 0; i < 3; i++) last = await attacker.post('/login', { name, password: `guess ${i}` });
+    expect(last.status).toBe(401);
+    expect(last.body).toContain('data-pow-challenge=');
+    const unsolved = await attacker.post('/login', { name, password: 'guess 4' });
+    expect(unsolved.status).toBe(400);
+    const solved = await attacker.post('/login', {
+      name,
+      password: 'guess 5',
+      altcha: await solveOnPage(unsolved.body),
+    });
+    expect(solved.status).toBe(401);
+    const store = cloud.running.ctx.throttleStore('cloud-login');
+    for (let i = 0; i < SIGN_IN_BUDGETS.account; i++)
+      await store.take([`acct:${name}`], SIGN_IN_BUDGETS.windowSeconds);
+    expect((await attacker.post('/login', { name, password: PASSWORD })).status).toBe(429);
+
+    // The owner's browser has its own budget: no challenge, no wait.
+    const fresh = await owner.get('/account');
+    expect(fresh.status).toBe(200);
+    await owner.post('/logout', {});
+    await owner.get('/login');
+    expect((await owner.post('/login', { name, password: PASSWORD })).status).toBe(303);
+  });
+
+  it('does the same work and answers the same to a forgotten password, known account or not', async () => {
+    const name = await newAccount(`${randomBytes(3).toString('hex')}@example.org`);
+    const c = new TestClient(app(), address());
+    await c.get('/password/forgot');
+    const work = async () => ({
+      jobs: await count('jobs'),
+      mails: await count('mail_outbox'),
+      audits: await count('audit_log'),
+    });
+    const before = await work();
+    const known = await c.post('/password/forgot', { name });
+    const afterKnown = await work();
+    const unknown = await c.post('/password/forgot', { name: `${name}x` });
+    const afterUnknown = await work();
+    expect(afterKnown).toEqual({ ...before, jobs: before.jobs + 1 });
+    expect(afterUnknown).toEqual({ ...afterKnown, jobs: afterKnown.jobs + 1 });
+    const strip = (s: string) => s.replace(/name="_csrf" value="[^"]+"/g, '');
+    expect(known.status).toBe(200);
+    expect(strip(known.body)).toBe(strip(unknown.body));
+    // The jobs then mail the known account only.
+    await cloud.running.ctx.jobs.drain();
+    expect(await count('mail_outbox')).toBe(before.mails + 1);
+  });
 });
 
+const RETURN_PASSWORD = 'Return-to-test-2026';
+
 describe('the cloud login returns only to a path of the cloud (return_to)', () => {
+  let cloud: CloudInstance;
+
+  beforeAll(async () => {
+    const database = await openDatabase<PlatformTables>({ dataDir: 'memory://', schema: 'public' });
+    cloud = await startCloudInstance(database);
+    await cloud.services.accounts.create({
+      name: 'returner',
+      displayName: '回程測試',
+      familyName: '回',
+      givenName: '程測試',
+      passwordHash: await cloud.services.hasher.hash(RETURN_PASSWORD),
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await cloud?.close();
+  });
+
   it('sends every other address to the account page, before and after signing in', async () => {
     const browser = new CookieBrowser();
     const page = await browser.request(
@@ -35,7 +189,7 @@ describe('the cloud login returns only to a path of the cloud (return_to)', () =
     const csrf = /name="_csrf" value="([^"]+)"/.exec(text)?.[1] ?? '';
     expect(text).toContain('name="return_to" value="/account"');
     const signedIn = await browser.request(`${cloud.url}/login`, {
-      form: { _csrf: csrf, name: 'returner', password: PASSWORD, return_to: '/x/..//evil.example' },
+      form: { _csrf: csrf, name: 'returner', password: RETURN_PASSWORD, return_to: '/x/..//evil.example' },
     });
     expect([signedIn.status, signedIn.headers.get('location')]).toEqual([303, '/account']);
     for (const value of OPEN_REDIRECT_BYPASSES) {

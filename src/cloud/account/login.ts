@@ -2,11 +2,12 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { recordAudit } from '../../platform/audit/audit-log.ts';
 import { platformView } from '../../platform/database/platform-schema.ts';
 import { safeReturnTo } from '../../platform/http/return-to.ts';
+import { SOLUTION_FIELD } from '../../platform/security/proof-of-work.ts';
 import { html } from '../../platform/views/html.ts';
-import { endProviderSession } from '../oidc/routes.ts';
-import { cloudLoginUrl, currentCloudAccount, signIn, signOut } from '../session.ts';
+import { proofOfWorkField } from '../../platform/views/proof-of-work.ts';
+import { currentCloudAccount, signIn } from '../session.ts';
 import { csrfField, notice, sendCloudPage } from '../views.ts';
-import { accountNameFromLogin, checkCloudPassword } from './password-check.ts';
+import { accountNameFromLogin, rememberDevice, verifyCloudPassword } from './password-check.ts';
 
 interface LoginBody {
   name?: string;
@@ -14,15 +15,28 @@ interface LoginBody {
   return_to?: string;
 }
 
+function field(body: unknown, name: string): string {
+  const value = (body as Record<string, unknown> | undefined)?.[name];
+  return typeof value === 'string' ? value.slice(0, 4096) : '';
+}
+
 async function renderLogin(
   request: FastifyRequest,
   reply: FastifyReply,
-  options: { returnTo: string; reauth?: boolean; name?: string; error?: string; status?: number },
+  options: {
+    returnTo: string;
+    reauth?: boolean;
+    name?: string;
+    error?: string;
+    status?: number;
+    challenge?: boolean;
+  },
 ) {
   const t = request.t;
   const { cloud } = request.server;
   const domain = cloud.ctx.config.cloudMailDomain;
   const counties = await cloud.counties.list({ enabledOnly: true });
+  const challenge = options.challenge ? await cloud.signInGuard.challenge() : undefined;
   const countyHref = (code: string) =>
     `/login/county/${encodeURIComponent(code)}?return_to=${encodeURIComponent(options.returnTo)}${options.reauth ? '&reauth=1' : ''}`;
   return sendCloudPage(request, reply, {
@@ -41,6 +55,7 @@ ${csrfField(request)}
 <span class="hint" id="name-hint">${t('cloud.login.name_hint', { domain: `@${domain}` })}</span></p>
 <p><label for="password">${t('cloud.login.password')}</label>
 <input type="password" id="password" name="password" autocomplete="current-password" required></p>
+${challenge ? proofOfWorkField(t, challenge) : ''}
 <p><button type="submit">${t('cloud.login.submit')}</button> <a href="/password/forgot">${t('cloud.login.forgot')}</a></p>
 </form>
 </section>
@@ -68,7 +83,8 @@ export function loginRoutes(app: FastifyInstance): void {
     // `reauth`: a client asked for a fresh sign-in (prompt=login, max_age), so no shortcut.
     const reauth = query.reauth === '1';
     if (!reauth && (await currentCloudAccount(request))) return reply.redirect(returnTo, 303);
-    return renderLogin(request, reply, { returnTo, reauth });
+    const challenge = await cloud.signInGuard.challengeNeeded({ ip: request.ip });
+    return renderLogin(request, reply, { returnTo, reauth, challenge });
   });
 
   app.post<{ Body: LoginBody }>('/login', async (request, reply) => {
@@ -77,17 +93,22 @@ export function loginRoutes(app: FastifyInstance): void {
     const typed = typeof body.name === 'string' ? body.name.slice(0, 200) : '';
     const name = accountNameFromLogin(typed, cloud.ctx.config.cloudMailDomain);
     const password = typeof body.password === 'string' ? body.password : '';
-    const account = await checkCloudPassword(cloud, request, name, password);
+    const check = await verifyCloudPassword(cloud, request, name, password, {
+      solution: field(body, SOLUTION_FIELD),
+    });
     const db = platformView(cloud.db);
-    if (!account) {
-      await recordAudit(db, { actor: name || 'anonymous', action: 'login.failed', ip: request.ip });
+    if (!check.ok) {
+      if (check.reason === 'invalid')
+        await recordAudit(db, { actor: name || 'anonymous', action: 'login.failed', ip: request.ip });
       return renderLogin(request, reply, {
         returnTo,
         name: typed,
-        error: request.t('cloud.login.failed'),
-        status: 401,
+        error: request.t(check.reason === 'invalid' ? 'cloud.login.failed' : `cloud.login.${check.reason}`),
+        status: check.reason === 'invalid' ? 401 : 400,
+        challenge: check.reason === 'invalid' ? check.challenge : true,
       });
     }
+    const { account } = check;
     if (account.state !== 'active') {
       await recordAudit(db, { actor: account.name, action: 'login.refused_suspended', ip: request.ip });
       return renderLogin(request, reply, {
@@ -97,7 +118,8 @@ export function loginRoutes(app: FastifyInstance): void {
         status: 403,
       });
     }
-    signIn(request, account, { amr: ['pwd'] });
+    await signIn(request, account, { amr: ['pwd'] });
+    rememberDevice(cloud, request, reply, name);
     await recordAudit(db, {
       actor: account.name,
       action: 'login.succeeded',
@@ -105,11 +127,5 @@ export function loginRoutes(app: FastifyInstance): void {
       details: { via: 'password' },
     });
     return reply.redirect(returnTo, 303);
-  });
-
-  app.post('/logout', async (request, reply) => {
-    if (cloud.oidc) await endProviderSession(cloud.oidc, request, reply);
-    signOut(request);
-    return reply.redirect(`${cloudLoginUrl('/account')}&notice=cloud.logout.done`, 303);
   });
 }

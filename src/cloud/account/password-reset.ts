@@ -2,11 +2,18 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { validatePassword } from '../../identity/index.ts';
 import { recordAudit } from '../../platform/audit/audit-log.ts';
 import { platformView } from '../../platform/database/platform-schema.ts';
-import { AppError } from '../../platform/errors/app-error.ts';
+import { AppError, rateLimited } from '../../platform/errors/app-error.ts';
+import { I18n } from '../../platform/i18n/i18n.ts';
+import { platformMessages } from '../../platform/i18n/platform-messages.ts';
+import { enqueueJob } from '../../platform/jobs/queue.ts';
 import { queueMail } from '../../platform/mail/outbox.ts';
+import { Throttle } from '../../platform/security/throttle.ts';
 import { html } from '../../platform/views/html.ts';
+import { cloudMessages } from '../messages.ts';
+import type { CloudServices } from '../services.ts';
 import { csrfField, sendCloudPage, violations } from '../views.ts';
 import { accountNameFromLogin, hashPassword } from './password-check.ts';
+import { revokeEverywhere } from './sign-out.ts';
 
 const RESET_PURPOSE = 'cloud.password-reset';
 const RESET_TTL_SECONDS = 30 * 60;
@@ -39,6 +46,49 @@ ${violations(request, problems)}
   });
 }
 
+/** The job of a forgotten-password request (see `sendPasswordReset`). */
+export const FORGOT_JOB = 'cloud.password.forgot';
+/** Reset mails per account and hour: nobody can flood a backup mailbox. */
+const RESET_MAILS_PER_ACCOUNT = { limit: 5, windowSeconds: 3600 };
+
+const translations = new I18n(platformMessages, cloudMessages);
+
+/**
+ * Mails a one-time reset link to the confirmed backup email of an active account named in a
+ * forgotten-password request; does nothing (but audit) for other names.
+ */
+export async function sendPasswordReset(
+  cloud: CloudServices,
+  payload: Record<string, unknown>,
+): Promise<void> {
+  const name = String(payload.name ?? '');
+  const ip = String(payload.ip ?? '');
+  const t = translations.translator(payload.locale === 'en' ? 'en' : 'zh-TW');
+  const account = name ? await cloud.accounts.byName(name) : undefined;
+  if (!account?.backupEmail || account.state !== 'active') {
+    await recordAudit(platformView(cloud.db), { actor: 'anonymous', action: 'password.reset_unknown', ip });
+    return;
+  }
+  const perAccount = new Throttle(cloud.ctx.throttleStore('cloud-forgot'), RESET_MAILS_PER_ACCOUNT);
+  if ((await perAccount.take([`name:${account.name}`])) > 0) return;
+  const backupEmail = account.backupEmail;
+  const token = await cloud.links.sign({ purpose: RESET_PURPOSE, subject: account.id }, RESET_TTL_SECONDS);
+  const link = `${cloud.ctx.urls.cloud}/password/reset?token=${encodeURIComponent(token)}`;
+  await cloud.db.transaction().execute(async (tx) => {
+    await queueMail(platformView(tx), {
+      to: backupEmail,
+      subject: t('cloud.forgot.mail_subject'),
+      text: t('cloud.forgot.mail_body', { email: cloud.emailOf(account), link }),
+    });
+    await recordAudit(platformView(tx), {
+      actor: account.name,
+      action: 'password.reset_requested',
+      target: account.id,
+      ip,
+    });
+  });
+}
+
 /** Forgot password: a one-time link to the confirmed backup email, then a new password. */
 export function passwordResetRoutes(app: FastifyInstance): void {
   const { cloud } = app;
@@ -62,32 +112,12 @@ export function passwordResetRoutes(app: FastifyInstance): void {
       field(request.body, 'name').slice(0, 200),
       cloud.ctx.config.cloudMailDomain,
     );
-    const keys = [`forgot:${name}`, `forgot-ip:${request.ip}`];
-    const wait = await cloud.loginThrottle.waitSeconds(keys);
-    if (wait === 0) {
-      await cloud.loginThrottle.fail(keys);
-      const account = name ? await cloud.accounts.byName(name) : undefined;
-      if (account?.backupEmail && account.state === 'active') {
-        const backupEmail = account.backupEmail;
-        const token = await cloud.links.sign(
-          { purpose: RESET_PURPOSE, subject: account.id },
-          RESET_TTL_SECONDS,
-        );
-        const link = `${cloud.ctx.urls.cloud}/password/reset?token=${encodeURIComponent(token)}`;
-        await cloud.db.transaction().execute(async (tx) => {
-          await queueMail(platformView(tx), {
-            to: backupEmail,
-            subject: t('cloud.forgot.mail_subject'),
-            text: t('cloud.forgot.mail_body', { email: cloud.emailOf(account), link }),
-          });
-          await recordAudit(platformView(tx), {
-            actor: account.name,
-            action: 'password.reset_requested',
-            target: account.id,
-            ip: request.ip,
-          });
-        });
-      }
+    // The same constant work whether or not the account exists or has a backup email: a budget
+    // per client address and one queued job (which looks the account up and mails the link).
+    const wait = await cloud.addressThrottle.forgot.take([`ip:${request.ip}`]);
+    if (wait > 0) throw rateLimited(wait);
+    if (name) {
+      await enqueueJob(platformView(cloud.db), FORGOT_JOB, { name, ip: request.ip, locale: request.locale });
     }
     // The same answer whether or not the account exists or has a backup email.
     return sendCloudPage(request, reply, {
@@ -127,7 +157,8 @@ export function passwordResetRoutes(app: FastifyInstance): void {
         ip: request.ip,
       });
     });
-    await cloud.loginThrottle.succeed([`name:${account.name}`]);
+    // Every browser session, OIDC session, grant and token of the account ends.
+    await revokeEverywhere(cloud, account.id);
     request.session.destroy();
     return reply.redirect('/login?notice=cloud.reset.done', 303);
   });

@@ -14,7 +14,7 @@ export interface PendingCountyLogin {
   verifier: string;
   returnTo: string;
   createdAt: number;
-  /** The county was asked for fresh credentials (`prompt=login`). */
+  /** The county was asked for fresh credentials (`prompt=login`, `max_age=0`). */
   forceLogin?: boolean;
 }
 
@@ -23,6 +23,10 @@ export interface CountyLoginResult extends CountyClaims {
   issuer: string;
   /** When the person authenticated at the county (its ID token's `auth_time`), when it says. */
   authTime: number | undefined;
+  /** The county's ID token: the `id_token_hint` of its RP-initiated logout. */
+  idToken: string;
+  /** The county's session id (`sid`), which its back-channel logout names. */
+  sid: string | null;
 }
 
 export interface BrokerOptions {
@@ -104,6 +108,8 @@ export class CountyBroker {
       code_challenge_method: 'S256',
       state,
       nonce,
+      // A client asked the cloud for fresh credentials (ForceAuthn, prompt=login): a live county
+      // session must not stand in for them, and the ID token must say when the county asked.
       ...(options.forceLogin ? { prompt: 'login', max_age: '0' } : {}),
     });
     const pending: PendingCountyLogin = {
@@ -158,9 +164,45 @@ export class CountyBroker {
     }
     try {
       const claims = readCountyClaims({ ...idClaims, ...userinfo });
-      return { ...claims, connection, issuer: config.serverMetadata().issuer, authTime };
+      return {
+        ...claims,
+        connection,
+        issuer: config.serverMetadata().issuer,
+        authTime,
+        idToken: tokens.id_token ?? '',
+        sid: typeof idClaims.sid === 'string' ? idClaims.sid : null,
+      };
     } catch {
       throw new AppError('cloud.county_login_failed', 502, { county: connection.name });
+    }
+  }
+
+  /** Where the county publishes its signing keys (from its discovery document). */
+  async jwksUri(code: string): Promise<string | undefined> {
+    try {
+      return (await this.#configuration(code)).config.serverMetadata().jwks_uri;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * The county's end-session URL (RP-initiated logout) for a county login of this browser, coming
+   * back to `postLogoutRedirectUri` (registered at the county); undefined when the county is
+   * unknown, unreachable or publishes no end-session endpoint.
+   */
+  async endSessionUrl(code: string, idToken: string, postLogoutRedirectUri: string, state: string) {
+    try {
+      const { config } = await this.#configuration(code);
+      if (!config.serverMetadata().end_session_endpoint) return undefined;
+      return client.buildEndSessionUrl(config, {
+        id_token_hint: idToken,
+        post_logout_redirect_uri: postLogoutRedirectUri,
+        state,
+      }).href;
+    } catch (error) {
+      this.#options.log.warn({ county: code, err: (error as Error).message }, 'county logout unavailable');
+      return undefined;
     }
   }
 

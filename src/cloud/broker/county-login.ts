@@ -4,7 +4,7 @@ import { platformView } from '../../platform/database/platform-schema.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
 import { safeReturnTo } from '../../platform/http/return-to.ts';
 import type { CloudServices } from '../services.ts';
-import { signIn } from '../session.ts';
+import { rememberCountyLogin, signIn } from '../session.ts';
 import type { CountyLoginResult, PendingCountyLogin } from './county-broker.ts';
 
 const PENDING_KEY = 'cloud.countyLogins';
@@ -51,7 +51,7 @@ async function signInLinked(
       details: { via: 'county', county: result.connection.code },
     });
   });
-  signIn(request, account, { amr: ['fed'], county: result.connection.code, time: result.authTime });
+  await signIn(request, account, { amr: ['fed'], county: result.connection.code, time: result.authTime });
 }
 
 /** `/login/county/:code` sends the browser to the county; `/cncreturnpage` is where it comes back. */
@@ -86,6 +86,12 @@ export function countyLoginRoutes(app: FastifyInstance): void {
     if (!pending) throw new AppError('cloud.callback_unknown', 400);
     const search = new URL(request.url, 'http://local.invalid').search;
     const result = await cloud.broker.finish(pending, search);
+    rememberCountyLogin(request, {
+      code: result.connection.code,
+      idToken: result.idToken,
+      sid: result.sid,
+      sub: result.subject,
+    });
 
     const linked = await cloud.accounts.identity(result.issuer, result.subject);
     if (linked) {

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { validatePassword } from '../../identity/index.ts';
 import { recordAudit } from '../../platform/audit/audit-log.ts';
 import { platformView } from '../../platform/database/platform-schema.ts';
-import { AppError } from '../../platform/errors/app-error.ts';
+import { AppError, rateLimited } from '../../platform/errors/app-error.ts';
 import { queueMail } from '../../platform/mail/outbox.ts';
 import type { CloudAccount } from '../account/accounts.ts';
 import { backupEmailLink } from '../account/backup-email.ts';
@@ -89,7 +89,7 @@ async function linkAndSignIn(
       details: { county: flow.countyCode },
     });
   });
-  signIn(request, account, { amr: ['pwd', 'fed'], county: flow.countyCode });
+  await signIn(request, account, { amr: ['pwd', 'fed'], county: flow.countyCode });
   return reply.redirect(flow.returnTo ?? '/account', 303);
 }
 
@@ -153,6 +153,9 @@ export function firstLoginRoutes(app: FastifyInstance): void {
   app.get('/first-login/name-check', async (request, reply) => {
     const flow = await flowOf(request);
     const raw = (request.query as Record<string, unknown>).name;
+    // Whether a name is taken tells that an account exists: a budget per client address.
+    const wait = await cloud.addressThrottle.nameCheck.take([`ip:${request.ip}`]);
+    if (wait > 0) throw rateLimited(wait);
     const check = await checkAccountName(cloud, typeof raw === 'string' ? raw : '');
     reply.header('cache-control', 'no-store');
     return {
@@ -170,6 +173,8 @@ export function firstLoginRoutes(app: FastifyInstance): void {
   app.post('/first-login/name', async (request, reply) => {
     const flow = await flowOf(request);
     if (flow.state !== 'choose_name') return reply.redirect(flowUrl(flow), 303);
+    const wait = await cloud.addressThrottle.nameCheck.take([`ip:${request.ip}`]);
+    if (wait > 0) throw rateLimited(wait);
     const check = await checkAccountName(cloud, field(request.body, 'name'));
     if (check.problems.length > 0) {
       return chooseNameScreen(request, reply, flow, {
@@ -221,7 +226,7 @@ export function firstLoginRoutes(app: FastifyInstance): void {
     if (flow.state !== 'consent' || !flow.chosenName || !flow.passwordHash)
       return reply.redirect(flowUrl(flow), 303);
     if (field(request.body, 'decision') !== 'accept') {
-      signOut(request);
+      await signOut(request);
       return reply.redirect('/login?notice=cloud.first.declined', 303);
     }
     const chosenName = flow.chosenName;
@@ -280,7 +285,7 @@ export function firstLoginRoutes(app: FastifyInstance): void {
       }
       throw error;
     }
-    signIn(request, account, { amr: ['fed'], county: flow.countyCode });
+    await signIn(request, account, { amr: ['fed'], county: flow.countyCode });
     return reply.redirect(flowUrl(flow), 303);
   });
 
@@ -298,9 +303,10 @@ export function firstLoginRoutes(app: FastifyInstance): void {
       const proposed = await cloud.accounts.byId(flow.accountId);
       if (!proposed) throw new AppError('cloud.flow_expired', 410);
       // Budgeted per county identity too: one person's tries at the account their number matched.
-      const account = await checkCloudPassword(cloud, request, proposed.name, password, [
-        `identity:${flow.issuer}#${flow.subject}`,
-      ]);
+      const account = await checkCloudPassword(cloud, request, proposed.name, password, {
+        throttle: cloud.linkThrottle,
+        keys: [`identity:${flow.issuer}#${flow.subject}`],
+      });
       if (!account) {
         await recordAudit(platformView(cloud.db), {
           actor: `${flow.countyCode}:${flow.snapshot.username ?? flow.subject}`,

@@ -1,18 +1,9 @@
 import { sql } from 'kysely';
-import { type OidcProvider, oidcView } from '../../platform/oidc/index.ts';
-import type { AuthorizedApplications } from '../services.ts';
+import { type OidcProvider, oidcView, revokeGrant } from '../../platform/oidc/index.ts';
 
-/** Revokes every token of a grant, then the grant itself. */
-export async function revokeGrant(oidc: OidcProvider, grantId: string): Promise<void> {
-  const { AccessToken, RefreshToken, AuthorizationCode, Grant } = oidc.provider;
-  await Promise.all([
-    AccessToken.revokeByGrantId(grantId),
-    RefreshToken.revokeByGrantId(grantId),
-    AuthorizationCode.revokeByGrantId(grantId),
-  ]);
-  const grant = await Grant.find(grantId);
-  await grant?.destroy();
-}
+export { revokeGrant };
+
+import type { AuthorizedApplications } from '../services.ts';
 
 /** The applications an account authorized (remembered consents), and their revocation. */
 export function authorizedApplications(oidc: OidcProvider): AuthorizedApplications {

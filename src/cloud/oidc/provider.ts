@@ -60,7 +60,7 @@ export async function createCloudProvider(
   ctx: RoleContext<CloudTables>,
   services: CloudServices,
   app: FastifyInstance,
-  hooks: Pick<OidcProviderOptions, 'onProvider'> = {},
+  hooks: Pick<OidcProviderOptions, 'onProvider' | 'hostSession' | 'hostSignOut'> = {},
 ): Promise<OidcProvider> {
   return OidcProvider.create({
     tenant: CLOUD_TENANT,

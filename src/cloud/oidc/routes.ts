@@ -1,12 +1,13 @@
-import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SessionStore } from '../../platform/http/session-store.ts';
+import { destroySession, readSession } from '../../platform/http/sessions.ts';
 import {
   finishLogin,
   mountInteractions,
   mountProtocol,
   type OidcProvider,
+  type OidcProviderOptions,
   resourceHandler,
   satisfiesLogin,
   type TokenInfo,
@@ -20,9 +21,9 @@ import {
   cloudLoginUrl,
   currentCloudAccount,
   signedInAgainFor,
+  signedInOf,
 } from '../session.ts';
 import { cloudClaims, eduInfoOf, loadCloudIdentities } from './claims.ts';
-import { revokeGrant } from './grants.ts';
 import { loadCloudAccount } from './provider.ts';
 import { CLOUD_SCOPES } from './scopes.ts';
 
@@ -125,32 +126,38 @@ export async function mountCloudInteractions(site: FastifyInstance, oidc: OidcPr
   });
 }
 
-/** Signing out of the cloud also ends the provider's session and the grants tied to it. */
-export async function endProviderSession(oidc: OidcProvider, request: FastifyRequest, reply: FastifyReply) {
-  const session = await oidc.provider.Session.get({ req: request.raw, res: reply.raw } as never);
-  if (!session.accountId) return;
-  for (const [clientId, authorization] of Object.entries(session.authorizations ?? {})) {
-    const grantId = (authorization as { grantId?: string; persistsLogout?: boolean }).grantId;
-    if (grantId && !(authorization as { persistsLogout?: boolean }).persistsLogout) {
-      await revokeGrant(oidc, grantId).catch((error: Error) =>
-        request.log.warn({ clientId, err: error.message }, 'grant revocation at logout failed'),
-      );
-    }
-  }
-  await session.destroy();
+/**
+ * The cloud provider's session rests on the cloud session of the same browser: it stands while
+ * that session is signed in to the same account and its row is live (not signed out here, by a
+ * county's back-channel logout, 登出其他裝置 or a password change). The row records the provider
+ * session's uid, so that ending the row ends the provider session too.
+ */
+export function cloudHostSession(
+  services: CloudServices,
+  store: SessionStore,
+  cookieName: string,
+): OidcProviderOptions['hostSession'] {
+  return async (cookie, session) => {
+    const signed = signedInOf(await readSession(store, cookie(cookieName)));
+    if (!signed || signed.accountId !== session.accountId) return false;
+    const row = await services.sessions.live(signed.sessionId, signed.accountId);
+    if (!row) return false;
+    if (row.oidc_session_uid !== session.uid) await services.sessions.linkOidcSession(row.id, session.uid);
+    return true;
+  };
 }
 
 /**
  * RP-initiated logout (`/oidc/v1/logout-to-go`, `/oidc/v1/userlogout`) also ends the cloud
- * session: an `onProvider` hook for the core, which calls it with every oidc-provider instance it
- * builds (it rebuilds one when the signing keys change).
+ * session of the browser and its row.
  */
-export function endCloudSessionOnLogout(store: SessionStore, cookieName: string) {
-  return (provider: OidcProvider['provider']) => {
-    provider.on('end_session.success', (ctx) => {
-      const id = ctx.cookies.get(cookieName);
-      if (!id) return;
-      store.destroy(createHash('sha256').update(id).digest('base64url')).catch(() => {});
-    });
+export function cloudHostSignOut(
+  services: CloudServices,
+  store: SessionStore,
+  cookieName: string,
+): OidcProviderOptions['hostSignOut'] {
+  return async (cookie) => {
+    const signed = signedInOf(await destroySession(store, cookie(cookieName)));
+    if (signed) await services.sessions.revoke(signed.accountId, signed.sessionId);
   };
 }

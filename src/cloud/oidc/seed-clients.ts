@@ -12,6 +12,7 @@ export async function seedCloudClients(ctx: RoleContext<CloudTables>, oidc: Oidc
     name: 'G Suite for Education 啟用入口',
     redirectUris: [`${ctx.urls.workspace}${workspace.redirectPath}`],
     postLogoutRedirectUris: [`${ctx.urls.workspace}/`],
+    backchannelLogoutUri: `${ctx.urls.workspace}${workspace.backchannelLogoutPath}`,
     scopes: workspace.scope.split(' '),
   });
 }

@@ -8,7 +8,7 @@ import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PASSWORD } from '../../demo/seed-data.ts';
 import type { RoleContext } from '../../platform/runtime/role.ts';
-import { adminPort } from '../../platform/runtime/roles.ts';
+import { adminOrigin } from '../../platform/runtime/roles.ts';
 import { oidcIssuerSigningKeys } from '../../platform/security-events/index.ts';
 import { startTestDemo, type TestDemo } from '../../platform/testing/demo-harness.ts';
 import { GOOGLE_LOOKUP_PATH, GOOGLE_LOOKUP_TYP } from '../../workspace/activation/google-lookup.ts';
@@ -40,7 +40,7 @@ async function post(browser: CookieBrowser, page: PageResult, action: string, fi
 }
 
 async function googleAdmin(method: 'GET' | 'POST', path: string, body?: unknown) {
-  const response = await fetch(`http://127.0.0.1:${adminPort(demo.config, 'google')}/admin/api${path}`, {
+  const response = await fetch(`${adminOrigin(demo.config, 'google')}/admin/api${path}`, {
     method,
     headers: {
       authorization: `Bearer ${ctxOf('google').secrets.adminToken}`,

@@ -23,6 +23,13 @@ export interface CountyPeer {
   authenticatedAgo(seconds: number): void;
   /** The `prompt` of each authorization request received, in order. */
   prompts: string[];
+  /**
+   * Sends the cloud a logout token for the county session `sid` of `sub` (back-channel logout, to
+   * the `backchannelLogoutUri` given), as the county does when that session ends.
+   */
+  logout(sub: string, sid: string): Promise<void>;
+  /** The logout tokens sent so far. */
+  logoutTokens: string[];
   close(): Promise<void>;
 }
 
@@ -45,7 +52,10 @@ export async function startCountyPeer(options: {
   accounts: PeerAccount[];
   /** Also issue refresh tokens (benchmarks compare refresh grants with the cloud's). */
   refreshTokens?: boolean;
+  /** The cloud's back-channel logout endpoint (ID tokens then carry `sid`). */
+  backchannelLogoutUri?: string;
 }): Promise<CountyPeer> {
+  const logoutTokens: string[] = [];
   const accounts = new Map(options.accounts.map((a) => [a.id, a]));
   let current = options.accounts[0]?.id ?? '';
   let ago = 0;
@@ -62,6 +72,12 @@ export async function startCountyPeer(options: {
         grant_types: options.refreshTokens ? ['authorization_code', 'refresh_token'] : ['authorization_code'],
         response_types: ['code'],
         token_endpoint_auth_method: 'client_secret_basic',
+        ...(options.backchannelLogoutUri
+          ? {
+              backchannel_logout_uri: options.backchannelLogoutUri,
+              backchannel_logout_session_required: true,
+            }
+          : {}),
       },
     ],
     scopes: ['openid', 'exchangedata'],
@@ -69,7 +85,14 @@ export async function startCountyPeer(options: {
     conformIdTokenClaims: false,
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     pkce: { required: () => true },
-    features: { devInteractions: { enabled: false } },
+    features: { devInteractions: { enabled: false }, backchannelLogout: { enabled: true } },
+    // Every party listens on 127.0.0.1: past oidc-provider's refusal of special-use addresses.
+    fetch: (url, init) => {
+      const { dispatcher: _protected, ...rest } = init as RequestInit & { dispatcher?: unknown };
+      const token = new URLSearchParams(String(rest.body ?? '')).get('logout_token');
+      if (token) logoutTokens.push(token);
+      return fetch(url, rest);
+    },
     cookies: { keys: ['county-peer-cookie-key'] },
     ttl: {
       AccessToken: 600,
@@ -134,6 +157,13 @@ export async function startCountyPeer(options: {
       ago = seconds;
     },
     prompts,
+    logoutTokens,
+    async logout(sub, sid) {
+      const client = (await provider.Client.find(options.clientId)) as unknown as {
+        backchannelLogout(sub: string, sid: string): Promise<void>;
+      };
+      await client.backchannelLogout(sub, sid);
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

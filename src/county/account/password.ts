@@ -1,7 +1,8 @@
 // Forgot password (never reveals whether an account exists) and change password.
 import { createHash } from 'node:crypto';
 import { OverloadedError, validatePassword } from '../../identity/index.ts';
-import { AppError, overloaded } from '../../platform/errors/app-error.ts';
+import { AppError, overloaded, rateLimited } from '../../platform/errors/app-error.ts';
+import { Throttle } from '../../platform/security/throttle.ts';
 import type { Account } from '../accounts/repository.ts';
 import {
   findAccountByEmail,
@@ -9,13 +10,13 @@ import {
   findAccountByUsername,
   setPasswordHash,
 } from '../accounts/repository.ts';
-import { audit, type CountyTx, mail, platformDb } from '../db.ts';
-import { LINKS } from '../links.ts';
+import { audit, type CountyTx, job, mail, platformDb } from '../db.ts';
+import { JOBS, LINKS } from '../links.ts';
 import { revokeSessions } from '../login/session.ts';
 import { mailMessage } from '../mail-text.ts';
 import type { FieldErrors } from '../registration/rules.ts';
 import type { County } from '../services.ts';
-import type { Tenant } from '../tenants/tenants.ts';
+import { findTenant, type Tenant } from '../tenants/tenants.ts';
 import { formatTime } from '../views/page.ts';
 
 const RESET_REQUESTS_PER_HOUR = 5;
@@ -24,9 +25,13 @@ const RESET_REQUESTS_PER_HOUR = 5;
 const fingerprint = (account: Account) =>
   createHash('sha256').update(account.password_hash).digest('base64url').slice(0, 16);
 
+/** Forgotten-password requests per client address and hour (a school's whole staff fits). */
+export const RESET_REQUESTS_PER_ADDRESS = { limit: 60, windowSeconds: 3600 };
+
 /**
- * Mails a reset link when the username or email belongs to an active account. The caller shows
- * the same page either way; requests per account are capped so nobody can flood a mailbox.
+ * Takes a forgotten-password request: the same constant work whether or not the username or
+ * email belongs to an account (a budget per client address, one queued job), so neither the answer
+ * nor its timing tells. The job (`sendPasswordReset`) looks the account up and mails the link.
  */
 export async function requestPasswordReset(
   county: County,
@@ -36,6 +41,22 @@ export async function requestPasswordReset(
 ): Promise<void> {
   const id = identifier.trim().slice(0, 254);
   if (id === '') return;
+  const wait = await new Throttle(county.ctx.throttleStore('county-reset'), RESET_REQUESTS_PER_ADDRESS).take([
+    `ip:${ip}`,
+  ]);
+  if (wait > 0) throw rateLimited(wait);
+  await job(county.db, JOBS.passwordReset, { tenant: tenant.code, identifier: id, ip });
+}
+
+/**
+ * The job of a forgotten-password request: mails a reset link when the username or email belongs
+ * to an active account; requests per account are capped so nobody can flood a mailbox.
+ */
+export async function sendPasswordReset(county: County, payload: Record<string, unknown>): Promise<void> {
+  const tenant = await findTenant(county.db, String(payload.tenant));
+  if (!tenant) return;
+  const id = String(payload.identifier ?? '');
+  const ip = String(payload.ip ?? '');
   const account = id.includes('@')
     ? await findAccountByEmail(county.db, tenant.code, id)
     : await findAccountByUsername(county.db, tenant.code, id);
@@ -43,9 +64,11 @@ export async function requestPasswordReset(
     await audit(county.db, { tenant: tenant.code, actor: 'anonymous', action: 'password.reset_unknown', ip });
     return;
   }
-  const store = county.ctx.throttleStore('county-reset');
-  if ((await store.failures(account.id)).count >= RESET_REQUESTS_PER_HOUR) return;
-  await store.fail(account.id, 3600);
+  const perAccount = new Throttle(county.ctx.throttleStore('county-reset'), {
+    limit: RESET_REQUESTS_PER_HOUR,
+    windowSeconds: 3600,
+  });
+  if ((await perAccount.take([account.id])) > 0) return;
   const token = await county.links.sign(
     {
       purpose: LINKS.resetPassword.purpose,
@@ -142,6 +165,8 @@ export async function resetPassword(
       }),
     });
   });
+  // The OIDC sessions, grants and tokens of the account end too (its relying parties are told).
+  await county.signOuts.account(tenant.code, account.id);
   return account;
 }
 
@@ -202,6 +227,9 @@ export async function changePassword(
       }),
     });
   });
+  // Every OIDC session, grant and token of the account ends (its relying parties are told); this
+  // browser's portal session stays and signs the provider in again without a password.
+  await county.signOuts.account(tenant.code, account.id);
   return { ok: true };
 }
 

@@ -133,6 +133,7 @@ ${rows.length > 1 ? postButton(request, p('/account/sessions/revoke-others'), t(
     const me = signedIn(request, reply, tenant);
     if (!me) return;
     const id = (request.params as { id: string }).id.slice(0, 100);
+    const uids: string[] = [];
     const result = await county.db.transaction().execute(async (tx) => {
       const r = await tx
         .updateTable('county_account_sessions')
@@ -140,8 +141,10 @@ ${rows.length > 1 ? postButton(request, p('/account/sessions/revoke-others'), t(
         .where('id', '=', id)
         .where('account_id', '=', me.id)
         .where('revoked_at', 'is', null)
+        .returning('oidc_session_uid')
         .executeTakeFirst();
-      if (Number(r.numUpdatedRows) > 0) {
+      if (r?.oidc_session_uid) uids.push(r.oidc_session_uid);
+      if (r) {
         await audit(tx, {
           tenant: tenant.code,
           actor: me.username,
@@ -150,17 +153,27 @@ ${rows.length > 1 ? postButton(request, p('/account/sessions/revoke-others'), t(
           ip: request.ip,
         });
       }
-      return Number(r.numUpdatedRows);
+      return r ? 1 : 0;
     });
     if (result === 0) throw new AppError('not_found', 404);
+    await county.signOuts.sessions(tenant.code, me.id, uids);
     return reply.redirect(p('/account/sessions'), 303);
   });
 
   app.post('/account/sessions/revoke-others', async (request, reply) => {
     const me = signedIn(request, reply, tenant);
     if (!me) return;
+    const current = currentSessionId(request);
+    const others = await county.db
+      .selectFrom('county_account_sessions')
+      .select('oidc_session_uid')
+      .where('account_id', '=', me.id)
+      .where('revoked_at', 'is', null)
+      .where('oidc_session_uid', 'is not', null)
+      .$if(current !== undefined, (q) => q.where('id', '<>', current as string))
+      .execute();
     await county.db.transaction().execute(async (tx) => {
-      const n = await revokeSessions(tx, me.id, currentSessionId(request));
+      const n = await revokeSessions(tx, me.id, current);
       await audit(tx, {
         tenant: tenant.code,
         actor: me.username,
@@ -170,6 +183,11 @@ ${rows.length > 1 ? postButton(request, p('/account/sessions/revoke-others'), t(
         details: { count: n },
       });
     });
+    await county.signOuts.sessions(
+      tenant.code,
+      me.id,
+      others.flatMap((row) => (row.oidc_session_uid ? [row.oidc_session_uid] : [])),
+    );
     return reply.redirect(p('/account/sessions'), 303);
   });
 

@@ -3,16 +3,10 @@ import { type Kysely, sql } from 'kysely';
 import { AbandonedError, OverloadedError, UnsupportedHashError } from '../../identity/index.ts';
 import { statement } from '../../platform/database/statement.ts';
 import type { PendingSession } from '../../platform/http/sessions.ts';
-import {
-  DatabaseThrottleStore,
-  type Failures,
-  failuresIn,
-  type ThrottlePolicy,
-} from '../../platform/security/throttle.ts';
 import { audit } from '../db.ts';
 import type { AccountStatus, CountyDatabase } from '../schema.ts';
-import { ACCOUNT_THROTTLE, ADDRESS_THROTTLE, type County } from '../services.ts';
-import { type Account, findAccountByUsername, findAccountWithFailures } from './repository.ts';
+import type { County } from '../services.ts';
+import { type Account, findAccountByUsername } from './repository.ts';
 
 export interface Credentials {
   tenant: string;
@@ -22,8 +16,10 @@ export interface Credentials {
   ip: string;
   /** The browser's User-Agent, shown in the account's list of sessions. */
   userAgent?: string | undefined;
-  /** Whether the attempt carried a correctly answered CAPTCHA; undefined when none was answered. */
-  captcha?: 'passed' | 'failed' | undefined;
+  /** The proof-of-work solution the form carried ('' or undefined = none). */
+  solution?: string | undefined;
+  /** The device id of the browser's genuine device cookie for this username, if it has one. */
+  device?: string | undefined;
   /** Aborts when nobody waits for the answer any more (see `AbandonedError`). */
   signal?: AbortSignal | undefined;
   /**
@@ -40,7 +36,7 @@ export type AuthFailure =
   | { ok: false; reason: 'captcha_wrong' }
   /** Unknown username or wrong password: never says which. */
   | { ok: false; reason: 'invalid_credentials'; captchaRequired: boolean }
-  /** Too many failures for this account or address: try again later. */
+  /** The budget of this account (on this device) or of this address is spent: try again later. */
   | { ok: false; reason: 'throttled'; retryAfterSeconds: number }
   /** The client went away while the attempt waited for a hashing slot: nothing was checked. */
   | { ok: false; reason: 'abandoned' }
@@ -57,103 +53,54 @@ export type AuthResult =
   | { ok: true; account: Account; sessionId: string; sessionStarted: boolean }
   | AuthFailure;
 
-const accountKey = (tenant: string, username: string) => `acct:${tenant}:${username.trim().toLowerCase()}`;
-const addressKey = (ip: string) => `ip:${ip}`;
+/** The login name as the sign-in budgets key it (see sign-in-guard.ts). */
+export const loginKey = (tenant: string, username: string) => `${tenant}:${username.trim().toLowerCase()}`;
 
-interface Counts {
-  account: Failures;
-  address: Failures;
-}
-
-const NONE: Failures = { count: 0, last: 0 };
-
-async function readCounts(county: County, tenant: string, username: string, ip: string): Promise<Counts> {
-  if (!username)
-    return { account: NONE, address: (await county.throttleStore.failuresOf([addressKey(ip)]))[0] ?? NONE };
-  const [account, address] = await county.throttleStore.failuresOf([
-    accountKey(tenant, username),
-    addressKey(ip),
-  ]);
-  return { account: account ?? NONE, address: address ?? NONE };
-}
-
-/**
- * The attempt's failure counters and the account named, read in one round trip when the counters
- * live in the accounts' database (as they do without Redis), else side by side.
- */
-async function readAttempt(
-  county: County,
-  tenant: string,
-  username: string,
-  ip: string,
-): Promise<{ counts: Counts; account: Account | undefined }> {
-  const store = county.throttleStore;
-  if (!username) return { counts: await readCounts(county, tenant, username, ip), account: undefined };
-  if (!(store instanceof DatabaseThrottleStore)) {
-    const [counts, account] = await Promise.all([
-      readCounts(county, tenant, username, ip),
-      findAccountByUsername(county.db, tenant, username),
-    ]);
-    return { counts, account };
-  }
-  const keys = store.storedKeys([accountKey(tenant, username), addressKey(ip)]);
-  const { account, failures } = await findAccountWithFailures(county.db, tenant, username, keys);
-  const [forAccount = NONE, forAddress = NONE] = failuresIn(keys, failures);
-  return { counts: { account: forAccount, address: forAddress }, account };
-}
-
-/** Seconds to wait under a policy: free failures, then delays doubling up to the maximum. */
-function waitFor(policy: ThrottlePolicy, failures: Failures): number {
-  const over = failures.count - policy.freeFailures;
-  if (over < 0) return 0;
-  const delay = Math.min(policy.maxDelaySeconds, policy.baseDelaySeconds * 2 ** over);
-  return Math.max(0, Math.ceil((failures.last + delay * 1000 - Date.now()) / 1000));
-}
-
-function captchaNeeded(county: County, counts: Counts): boolean {
-  const policy = county.ctx.config.captcha;
-  if (policy !== 'after-failures') return policy === 'always';
-  const limit = county.ctx.config.captchaAfterFailures;
-  return counts.account.count >= limit || counts.address.count >= limit;
-}
-
-/** Whether the CAPTCHA policy asks for a CAPTCHA on the next attempt for this account and address. */
+/** Whether the CAPTCHA policy asks for the challenge on the next attempt for this account and address. */
 export async function captchaRequired(
   county: County,
-  input: { tenant: string; username?: string; ip: string },
+  input: { tenant: string; username?: string; ip: string; device?: string | undefined },
 ): Promise<boolean> {
-  const policy = county.ctx.config.captcha;
-  if (policy !== 'after-failures') return policy === 'always';
-  return captchaNeeded(
-    county,
-    await readCounts(county, input.tenant, input.username?.trim() ?? '', input.ip),
-  );
+  const username = input.username?.trim() ?? '';
+  return county.signInGuard(input.tenant).challengeNeeded({
+    login: username ? loginKey(input.tenant, username) : undefined,
+    ip: input.ip,
+    device: input.device,
+  });
 }
 
 /**
  * Checks a username and password against the tenant's accounts, applying the CAPTCHA policy and
- * the throttles, and records the attempt in the audit log. On success the password hash is
- * upgraded when it uses a legacy format or older parameters.
+ * the sign-in budgets, and records the attempt in the audit log. The attempt is taken from the
+ * budgets before the password is hashed, so concurrent guesses never get more hashes than the
+ * budgets allow. On success the password hash is upgraded when it uses a legacy format or older
+ * parameters.
  */
 export async function authenticate(county: County, input: Credentials): Promise<AuthResult> {
   const { tenant, ip } = input;
   const username = input.username.trim();
-  const keys = [accountKey(tenant, username), addressKey(ip)];
   const actor = username.slice(0, 64) || 'anonymous';
+  const guard = county.signInGuard(tenant);
 
-  const { counts, account } = await readAttempt(county, tenant, username, ip);
-  const wait = Math.max(waitFor(ACCOUNT_THROTTLE, counts.account), waitFor(ADDRESS_THROTTLE, counts.address));
-  if (wait > 0) {
-    await audit(county.db, { tenant, actor, action: 'login.throttled', ip, details: { wait } });
-    return { ok: false, reason: 'throttled', retryAfterSeconds: wait };
-  }
-  if (captchaNeeded(county, counts) && input.captcha !== 'passed') {
-    if (input.captcha === 'failed') {
+  const [admission, account] = await Promise.all([
+    guard.admit({
+      login: loginKey(tenant, username),
+      ip,
+      device: input.device,
+      solution: input.solution ?? '',
+    }),
+    username ? findAccountByUsername(county.db, tenant, username) : undefined,
+  ]);
+  if (!admission.ok) {
+    if (admission.reason === 'throttled') {
+      const wait = admission.retryAfterSeconds;
+      await audit(county.db, { tenant, actor, action: 'login.throttled', ip, details: { wait } });
+    } else if (admission.reason === 'captcha_wrong') {
       await audit(county.db, { tenant, actor, action: 'login.captcha_failed', ip });
-      return { ok: false, reason: 'captcha_wrong' };
     }
-    return { ok: false, reason: 'captcha_required' };
+    return admission;
   }
+  const { pass } = admission;
 
   let verified: { ok: boolean; needsRehash: boolean };
   try {
@@ -161,6 +108,7 @@ export async function authenticate(county: County, input: Credentials): Promise<
       ? await county.hasher.verify(account.password_hash, input.password, { signal: input.signal })
       : await county.hasher.verifyDummy(input.password, { signal: input.signal });
   } catch (error) {
+    if (error instanceof AbandonedError || error instanceof OverloadedError) await guard.unchecked(pass);
     if (error instanceof AbandonedError) return { ok: false, reason: 'abandoned' };
     if (error instanceof OverloadedError) {
       return { ok: false, reason: 'overloaded', retryAfterSeconds: error.retryAfterSeconds };
@@ -170,8 +118,6 @@ export async function authenticate(county: County, input: Credentials): Promise<
   }
 
   if (!account || !verified.ok) {
-    await county.accountThrottle.fail([keys[0] as string]);
-    await county.addressThrottle.fail([keys[1] as string]);
     await audit(county.db, {
       tenant,
       actor,
@@ -180,16 +126,10 @@ export async function authenticate(county: County, input: Credentials): Promise<
       ip,
       details: { reason: account ? 'wrong_password' : 'unknown_user' },
     });
-    return {
-      ok: false,
-      reason: 'invalid_credentials',
-      captchaRequired: captchaNeeded(county, {
-        account: { ...counts.account, count: counts.account.count + 1 },
-        address: { ...counts.address, count: counts.address.count + 1 },
-      }),
-    };
+    return { ok: false, reason: 'invalid_credentials', captchaRequired: guard.challengeAfterFailure(pass) };
   }
 
+  await guard.succeeded(pass);
   if (account.status !== 'active') {
     await audit(county.db, {
       tenant,
@@ -224,7 +164,6 @@ export async function authenticate(county: County, input: Credentials): Promise<
   // The account row read a moment ago is gone: no sign-in.
   if (!signedIn) throw new Error('the account vanished during sign-in');
   browser?.commit();
-  if (counts.account.count > 0) await county.accountThrottle.succeed([keys[0] as string]);
   return {
     ok: true,
     account: { ...account, last_login_at: at, ...(newHash ? { password_hash: newHash } : {}) },

@@ -3,7 +3,6 @@ import { type Kysely, type Selectable, sql } from 'kysely';
 import { normalizeUsername } from '../../identity/index.ts';
 import { bulkInsert } from '../../platform/database/bulk-insert.ts';
 import { statement } from '../../platform/database/statement.ts';
-import { type FailureRow, failuresColumn } from '../../platform/security/throttle.ts';
 import type { CountyTx } from '../db.ts';
 import type { AccountRole, AccountStatus, CountyDatabase, CountyTables } from '../schema.ts';
 
@@ -25,21 +24,6 @@ const accountByUsername = statement((db: Kysely<CountyDatabase>, v: { tenant: st
     .where('username_normalized', '=', v.username)
     .where('status', '<>', 'rejected'),
 );
-// The account of `accountByUsername` and the throttle counters stored under `keys`, in one row.
-const accountAndFailures = statement(
-  (db: Kysely<CountyDatabase>, v: { tenant: string; username: string; keys: string[] }) =>
-    db
-      .selectFrom(db.selectNoFrom(failuresColumn(v.keys).as('failures')).as('f'))
-      .leftJoin('county_accounts as a', (join) =>
-        join
-          .on('a.tenant', '=', v.tenant)
-          .on('a.username_normalized', '=', v.username)
-          .on('a.status', '<>', 'rejected'),
-      )
-      .selectAll('a')
-      .select('f.failures'),
-);
-
 export function findAccountById(db: CountyTx, tenant: string, id: string): Promise<Account | undefined> {
   if (!/^[0-9a-f-]{36}$/i.test(id)) return Promise.resolve(undefined);
   return accountById(db, { tenant, id }).then(([account]) => account);
@@ -54,22 +38,6 @@ export function findAccountByUsername(
   return accountByUsername(db, { tenant, username: normalizeUsername(username) }).then(
     ([account]) => account,
   );
-}
-
-/**
- * `findAccountByUsername` and the throttle counter rows stored under `keys` (see throttle.ts
- * `failuresColumn`), in one round trip: a login's read when the counters share the database.
- */
-export async function findAccountWithFailures(
-  db: CountyTx,
-  tenant: string,
-  username: string,
-  keys: string[],
-): Promise<{ account: Account | undefined; failures: FailureRow[] }> {
-  const [row] = await accountAndFailures(db, { tenant, username: normalizeUsername(username), keys });
-  if (!row?.id) return { account: undefined, failures: row?.failures ?? [] };
-  const { failures, ...account } = row;
-  return { account: account as Account, failures };
 }
 
 export function findAccountByEmail(

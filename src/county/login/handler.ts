@@ -1,8 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { clientGone } from '../../platform/http/client-gone.ts';
-import { authenticate, captchaRequired } from '../accounts/authenticate.ts';
+import { authenticate, captchaRequired, loginKey } from '../accounts/authenticate.ts';
 import type { Account } from '../accounts/repository.ts';
-import { checkAnswer } from '../captcha/captcha.ts';
+import { newChallenge, postedSolution } from '../captcha/captcha.ts';
 import type { County } from '../services.ts';
 import { formSecret, formValue } from '../views/form.ts';
 import type { LoginFormOptions } from './form.ts';
@@ -10,7 +10,7 @@ import { prepareSignIn, signIn } from './session.ts';
 
 export type LoginOutcome =
   | { kind: 'signed_in'; account: Account }
-  /** Show the form again: `form` holds the error, the kept username and whether to show a CAPTCHA. */
+  /** Show the form again: `form` holds the error, the kept username and the challenge, if any. */
   | {
       kind: 'form';
       status: number;
@@ -18,20 +18,22 @@ export type LoginOutcome =
       form: Omit<LoginFormOptions, 'action' | 'hidden'>;
     };
 
-/** The form options for a first display (asks the CAPTCHA policy). */
+/** The form options for a first display (asks the CAPTCHA policy; nothing is stored). */
 export async function loginFormState(
   county: County,
   tenant: string,
   request: FastifyRequest,
 ): Promise<Omit<LoginFormOptions, 'action' | 'hidden'>> {
-  return { captcha: await captchaRequired(county, { tenant, ip: request.ip }) };
+  const needed = await captchaRequired(county, { tenant, ip: request.ip });
+  return { captcha: needed ? await newChallenge(county, tenant) : undefined };
 }
 
 /**
- * Handles a posted login form (username, password, captcha): checks the CAPTCHA against the
- * session, authenticates, and on success signs the session in (new session id). The OIDC login
- * interaction calls this too and then finishes its interaction with `outcome.account.id`. A login
- * whose browser has closed the connection while it waited for a hashing slot is not checked.
+ * Handles a posted login form (username, password, the challenge's solution): authenticates within
+ * the sign-in budgets and the challenge policy and, on success, signs the session in (new session
+ * id) and gives the browser a device cookie for the account. The OIDC login interaction calls this
+ * too and then finishes its interaction with `outcome.account.id`. A login whose browser has closed
+ * the connection while it waited for a hashing slot is not checked.
  */
 export async function handleLogin(
   county: County,
@@ -43,52 +45,60 @@ export async function handleLogin(
   const body = request.body;
   const username = formValue(body, 'username').slice(0, 64);
   const password = formSecret(body, 'password').slice(0, 1024);
-  const form = (
-    error: string | undefined,
-    captcha: boolean,
-    status = 200,
-    headers = {},
-    newCaptcha = false,
-  ) => ({ kind: 'form', status, headers, form: { username, error, captcha, newCaptcha } }) as const;
+  const devices = county.deviceCookies(tenant);
+  const device = username ? devices.deviceFor(request, loginKey(tenant, username)) : undefined;
+  const form = async (error: string | undefined, challenge: boolean, status = 200, headers = {}) =>
+    ({
+      kind: 'form',
+      status,
+      headers,
+      form: { username, error, captcha: challenge ? await newChallenge(county, tenant) : undefined },
+    }) as const;
 
-  if (formValue(body, 'captcha_refresh')) return form(undefined, true, 200, {}, true);
   if (username === '' || password === '') {
     return form(
       t('login.error.missing'),
-      await captchaRequired(county, { tenant, username, ip: request.ip }),
+      await captchaRequired(county, { tenant, username, ip: request.ip, device }),
       400,
     );
   }
-  const captcha = checkAnswer(request.session, formValue(body, 'captcha'));
   const result = await authenticate(county, {
     tenant,
     username,
     password,
     ip: request.ip,
     userAgent: request.headers['user-agent'],
-    captcha,
+    solution: postedSolution(body),
+    device,
     signal: clientGone(reply),
     browserSession: prepareSignIn(request),
   });
   if (result.ok) {
     signIn(request, result.account, result.sessionId, result.sessionStarted);
+    devices.issue(request, reply, loginKey(tenant, username));
     return { kind: 'signed_in', account: result.account };
   }
   switch (result.reason) {
     case 'captcha_required':
       return form(t('login.error.captcha_required'), true, 400);
     case 'captcha_wrong':
-      return form(t('login.error.captcha_wrong'), true, 400, {}, true);
+      return form(t('login.error.captcha_wrong'), true, 400);
     case 'invalid_credentials':
-      return form(t('login.error.invalid'), result.captchaRequired, 401, {}, true);
+      return form(t('login.error.invalid'), result.captchaRequired, 401);
     case 'throttled':
-      return form(t('login.error.throttled', { seconds: result.retryAfterSeconds }), true, 429, {
-        'retry-after': String(result.retryAfterSeconds),
-      });
+      return form(
+        t(device ? 'login.error.throttled' : 'login.error.throttled_unknown_device', {
+          seconds: result.retryAfterSeconds,
+          minutes: Math.ceil(result.retryAfterSeconds / 60),
+        }),
+        await captchaRequired(county, { tenant, username, ip: request.ip, device }),
+        429,
+        { 'retry-after': String(result.retryAfterSeconds) },
+      );
     case 'overloaded':
       return form(
         t('error.overloaded', { seconds: result.retryAfterSeconds }),
-        await captchaRequired(county, { tenant, username, ip: request.ip }),
+        await captchaRequired(county, { tenant, username, ip: request.ip, device }),
         503,
         { 'retry-after': String(result.retryAfterSeconds) },
       );

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { SIGN_IN_BUDGETS } from '../../platform/security/sign-in-guard.ts';
 import { testDatabases } from '../../platform/testing/databases.ts';
 import { missingService, redisAvailable, TEST_REDIS_URL } from '../../platform/testing/services.ts';
 import { insertAccount } from '../accounts/repository.ts';
-import { ACCOUNT_THROTTLE } from '../services.ts';
 import { type CountyTestApp, startCountyTestApp, TestClient } from '../testing.ts';
 
 // A login reads its throttle counters with the account and writes the browser session with the
@@ -26,11 +26,14 @@ const address = () => `198.18.${randomBytes(1)[0]}.${randomBytes(1)[0]}`;
 
 describe.each(setups)('county login with sessions and counters on $name', ({ kind, redis }) => {
   let t: CountyTestApp;
-  /** An account of this run only (counters in Redis outlive the run). */
-  let username: string;
   beforeAll(async () => {
     t = await startCountyTestApp(kind, redis ? { redisUrl: TEST_REDIS_URL } : {});
-    username = `login${randomBytes(4).toString('hex')}`;
+  });
+  afterAll(async () => t?.close());
+
+  /** An account of this run only (counters in Redis outlive the run). */
+  const newAccount = async () => {
+    const username = `login${randomBytes(4).toString('hex')}`;
     await insertAccount(t.county.db, {
       tenant: 'cyc',
       username,
@@ -41,8 +44,25 @@ describe.each(setups)('county login with sessions and counters on $name', ({ kin
       status: 'active',
       unitCode: '454503',
     });
-  });
-  afterAll(async () => t?.close());
+    return username;
+  };
+  /** Failures of the account from unknown browsers, as guesses elsewhere would have left them. */
+  const failuresElsewhere = async (username: string, n: number) => {
+    const store = t.county.ctx.throttleStore('county');
+    for (let i = 0; i < n; i++) await store.take([`acct:cyc:${username}`], SIGN_IN_BUDGETS.windowSeconds);
+  };
+  /** Counts the password hashes checked while `run` runs. */
+  const hashesDuring = async (run: () => Promise<unknown>) => {
+    const verify = vi.spyOn(t.county.hasher, 'verify');
+    const dummy = vi.spyOn(t.county.hasher, 'verifyDummy');
+    try {
+      await run();
+      return verify.mock.calls.length + dummy.mock.calls.length;
+    } finally {
+      verify.mockRestore();
+      dummy.mockRestore();
+    }
+  };
 
   const storedSessions = async () =>
     Number(
@@ -55,17 +75,17 @@ describe.each(setups)('county login with sessions and counters on $name', ({ kin
     );
 
   it('signs in, lists the session, and a planted session id signs nobody in', async () => {
+    const username = await newAccount();
     const ip = address();
     const c = new TestClient(t.app, ip);
-    await c.get('/cyc/login');
-    // A stored session from before the sign-in (a CAPTCHA refresh keeps its answer in it).
-    await c.post('/cyc/login', { captcha_refresh: '1' });
-    const planted = new TestClient(t.app, ip);
     const before = await storedSessions();
+    await c.get('/cyc/login');
+    // An anonymous visit stores nothing.
+    expect(await storedSessions()).toBe(before);
+    const planted = new TestClient(t.app, ip);
     const r = await c.post('/cyc/login', { username: username.toUpperCase(), password: PASSWORD });
     expect(r.status).toBe(303);
-    // The session replaced the one from before: never one row more than before in the database.
-    expect(await storedSessions()).toBe(redis ? 0 : before);
+    expect(await storedSessions()).toBe(redis ? 0 : before + 1);
     const sessions = await c.get('/cyc/account/sessions');
     expect(sessions.status).toBe(200);
     expect(sessions.body).toContain(ip);
@@ -81,22 +101,69 @@ describe.each(setups)('county login with sessions and counters on $name', ({ kin
     expect((await c.get('/cyc/account/sessions')).status).not.toBe(200);
   });
 
-  it('refuses wrong passwords and unknown names alike, then slows the account down', async () => {
+  it('refuses wrong passwords and unknown names alike', async () => {
+    const username = await newAccount();
     const c = new TestClient(t.app, address());
     await c.get('/cyc/login');
     const unknown = await c.post('/cyc/login', { username: `${username}x`, password: PASSWORD });
     expect(unknown.status).toBe(401);
-    for (let i = 0; i < ACCOUNT_THROTTLE.freeFailures; i++) {
-      const wrong = await c.post('/cyc/login', { username, password: 'not the password at all' });
-      expect(wrong.status).toBe(401);
-      expect(wrong.body).toContain('帳號或密碼錯誤');
-    }
-    // Even the right password waits now, from any address.
-    const other = new TestClient(t.app, address());
-    await other.get('/cyc/login');
-    const throttled = await other.post('/cyc/login', { username, password: PASSWORD });
-    expect(throttled.status).toBe(429);
-    expect(Number(throttled.headers['retry-after'])).toBeGreaterThanOrEqual(1);
-    expect(throttled.body).toContain(`${username}`);
+    const wrong = await c.post('/cyc/login', { username, password: 'not the password at all' });
+    expect(wrong.status).toBe(401);
+    expect(wrong.body).toContain('帳號或密碼錯誤');
+  });
+
+  it('checks one password of 20 guesses sent at once when the account has one attempt left', async () => {
+    const username = await newAccount();
+    await failuresElsewhere(username, SIGN_IN_BUDGETS.account - 1);
+    const guessers = await Promise.all(
+      Array.from({ length: 20 }, async () => {
+        const c = new TestClient(t.app, address());
+        await c.get('/cyc/login');
+        return c;
+      }),
+    );
+    let answers: Array<{ status: number }> = [];
+    const hashes = await hashesDuring(async () => {
+      answers = await Promise.all(
+        guessers.map((c, i) => c.post('/cyc/login', { username, password: `guess number ${i}` })),
+      );
+    });
+    expect(hashes).toBe(1);
+    expect(answers.filter((a) => a.status === 401)).toHaveLength(1);
+    expect(answers.filter((a) => a.status === 429)).toHaveLength(19);
+  });
+
+  it('lets the owner in from a browser they signed in with while guesses lock out unknown ones', async () => {
+    const username = await newAccount();
+    const owner = new TestClient(t.app, address());
+    await owner.get('/cyc/login');
+    expect((await owner.post('/cyc/login', { username, password: PASSWORD })).status).toBe(303);
+    await owner.get('/cyc');
+    // Signed out: the 「您已登出」 page.
+    const signedOut = await owner.post('/cyc/logout', {});
+    expect(signedOut.status).toBe(200);
+    expect(signedOut.body).toContain('id="signed-out-services"');
+
+    // Guessing from elsewhere spends the account's budget for browsers it does not know.
+    await failuresElsewhere(username, SIGN_IN_BUDGETS.account);
+    const attacker = new TestClient(t.app, address());
+    await attacker.get('/cyc/login');
+    const hashes = await hashesDuring(async () => {
+      const guess = await attacker.post('/cyc/login', { username, password: 'one more guess' });
+      expect(guess.status).toBe(429);
+      expect(Number(guess.headers['retry-after'])).toBeGreaterThan(60);
+      // Even the right password waits, from a browser the account does not know.
+      const stranger = new TestClient(t.app, address());
+      await stranger.get('/cyc/login');
+      const refused = await stranger.post('/cyc/login', { username, password: PASSWORD });
+      expect(refused.status).toBe(429);
+      expect(refused.body).toContain('曾成功登入過的瀏覽器');
+    });
+    expect(hashes).toBe(0);
+
+    // The owner's browser keeps its own budget: a typo, then the right password.
+    await owner.get('/cyc/login');
+    expect((await owner.post('/cyc/login', { username, password: 'a typo of mine' })).status).toBe(401);
+    expect((await owner.post('/cyc/login', { username, password: PASSWORD })).status).toBe(303);
   });
 });

@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DEMO_PASSWORD } from '../../demo/seed-data.ts';
 import { embeddedTestDatabase } from '../../platform/testing/databases.ts';
 import { OPEN_REDIRECT_BYPASSES } from '../../platform/testing/open-redirects.ts';
+import { solveOnPage } from '../../platform/testing/proof-of-work.ts';
 import { authenticate } from '../accounts/authenticate.ts';
 import { type CountyTestApp, startCountyTestApp, TestClient } from '../testing.ts';
 
@@ -24,7 +25,7 @@ describe('county login (HTTP)', () => {
       '系統管理員 - 本站公告 | <time datetime="2013-11-29T07:55:28.000Z">2013-11-29 15:55:28</time>',
     );
     expect(home.body).toContain('name="username"');
-    expect(home.body).not.toContain('name="captcha"');
+    expect(home.body).not.toContain('data-pow-challenge=');
   });
 
   it('signs a demo teacher in and out; the session cookie is per tenant', async () => {
@@ -43,27 +44,28 @@ describe('county login (HTTP)', () => {
     expect((await c.get('/cyc')).body).toContain('name="password"');
   });
 
-  it('refuses a wrong password without saying which part was wrong, then asks for a CAPTCHA', async () => {
+  it('refuses a wrong password without saying which part was wrong, then asks for the proof of work', async () => {
     const c = new TestClient(t.app, '198.51.100.7');
     await c.get('/cyc/login');
+    let last = { body: '' };
     for (let i = 0; i < 3; i++) {
       const r = await c.post('/cyc/login', { username: 'teacher01', password: 'wrong-password' });
       expect(r.status).toBe(401);
       expect(r.body).toContain('帳號或密碼錯誤');
+      last = r;
     }
-    const page = await c.get('/cyc/login');
-    expect(page.body).toContain('name="captcha"');
-    expect(page.body).toMatch(/等於多少/);
-    const noCaptcha = await c.post('/cyc/login', { username: 'teacher01', password: DEMO_PASSWORD });
-    expect(noCaptcha.status).toBe(400);
-    expect(noCaptcha.body).toContain('請輸入驗證碼');
-    const q = /或回答：(\d) 加 (\d) 等於多少/.exec(noCaptcha.body);
-    expect(q).not.toBeNull();
-    const answer = String(Number(q?.[1]) + Number(q?.[2]));
+    // The page says what happens and carries a challenge whose answer is nowhere on it.
+    expect(last.body).toContain('data-pow-challenge=');
+    expect(last.body).toContain('您的瀏覽器會先做一小段運算');
+    expect(last.body).toContain('<script src="/assets/proof-of-work.js" defer></script>');
+    expect(last.body).not.toContain('name="captcha"');
+    const noSolution = await c.post('/cyc/login', { username: 'teacher01', password: DEMO_PASSWORD });
+    expect(noSolution.status).toBe(400);
+    expect(noSolution.body).toContain('請等瀏覽器完成下方的驗證後再登入');
     const ok = await c.post('/cyc/login', {
       username: 'teacher01',
       password: DEMO_PASSWORD,
-      captcha: answer,
+      altcha: await solveOnPage(noSolution.body),
     });
     expect(ok.status).toBe(303);
   });
@@ -94,11 +96,104 @@ describe('county login (HTTP)', () => {
     expect((await c.get('/cyc/login?next=%2Fcyc%2Fmanage%3Fx%3D1')).headers.location).toBe('/cyc/manage?x=1');
   });
 
+  it('asks nobody else behind a school address for the challenge after one teacher typed wrong three times', async () => {
+    const school = '198.51.100.77';
+    const typist = new TestClient(t.app, school);
+    await typist.get('/cyc/login');
+    for (let i = 0; i < 3; i++) {
+      expect((await typist.post('/cyc/login', { username: 'rv-pzjh', password: 'typo' })).status).toBe(401);
+    }
+    const colleague = new TestClient(t.app, school);
+    const page = await colleague.get('/cyc/login');
+    expect(page.body).not.toContain('data-pow-challenge=');
+    const r = await colleague.post('/cyc/login', { username: 'cycadmin', password: DEMO_PASSWORD });
+    expect(r.status).toBe(303);
+  });
+
+  it('serves the solving script from its own origin', async () => {
+    const r = await t.app.inject({ method: 'GET', url: '/assets/proof-of-work.js' });
+    expect(r.statusCode).toBe(200);
+    expect(r.headers['content-type']).toContain('text/javascript');
+    expect(r.body).toContain("crypto.subtle.digest('SHA-256'");
+  });
+
   it('refuses a POST without CSRF token', async () => {
     const c = new TestClient(t.app);
     await c.get('/cyc/login');
     const r = await c.post('/cyc/login', { _csrf: '', username: 'teacher01', password: DEMO_PASSWORD });
     expect(r.status).toBe(403);
+  });
+});
+
+describe('county login with the challenge always asked', () => {
+  let t: CountyTestApp;
+  beforeAll(async () => {
+    t = await startCountyTestApp(embeddedTestDatabase, { captcha: 'always' });
+  });
+  afterAll(async () => t?.close());
+
+  it('refuses a form without a solved challenge before checking any password', async () => {
+    const sessions = async () =>
+      Number(
+        (
+          await t.county.db
+            .selectFrom('sessions')
+            .select((eb) => eb.fn.countAll<string>().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+    const before = await sessions();
+    const c = new TestClient(t.app, '198.51.100.9');
+    const page = await c.get('/cyc/login');
+    expect(page.body).toContain('data-pow-challenge=');
+    // The challenge is signed, not stored: showing it writes no session.
+    expect(await sessions()).toBe(before);
+    const verify = vi.spyOn(t.county.hasher, 'verify');
+    const refused = await c.post('/cyc/login', { username: 'teacher01', password: DEMO_PASSWORD });
+    expect(refused.status).toBe(400);
+    const forged = await c.post('/cyc/login', {
+      username: 'teacher01',
+      password: DEMO_PASSWORD,
+      altcha: Buffer.from('{"algorithm":"SHA-256","number":1}').toString('base64'),
+    });
+    expect(forged.status).toBe(400);
+    expect(verify).not.toHaveBeenCalled();
+    verify.mockRestore();
+    const solution = await solveOnPage(forged.body);
+    const ok = await c.post('/cyc/login', {
+      username: 'teacher01',
+      password: DEMO_PASSWORD,
+      altcha: solution,
+    });
+    expect(ok.status).toBe(303);
+    // A solution is good for one attempt.
+    const again = new TestClient(t.app, '198.51.100.9');
+    await again.get('/cyc/login');
+    const replay = await again.post('/cyc/login', {
+      username: 'teacher01',
+      password: DEMO_PASSWORD,
+      altcha: solution,
+    });
+    expect(replay.status).toBe(400);
+  });
+});
+
+describe('county login with the challenge off', () => {
+  let t: CountyTestApp;
+  beforeAll(async () => {
+    t = await startCountyTestApp(embeddedTestDatabase, { captcha: 'off' });
+  });
+  afterAll(async () => t?.close());
+
+  it('never shows a challenge, whatever failed before', async () => {
+    const c = new TestClient(t.app, '198.51.100.10');
+    await c.get('/cyc/login');
+    for (let i = 0; i < 5; i++) {
+      const r = await c.post('/cyc/login', { username: 'teacher01', password: 'wrong-password' });
+      expect(r.status).toBe(401);
+      expect(r.body).not.toContain('data-pow-challenge=');
+    }
+    expect((await c.post('/cyc/login', { username: 'teacher01', password: DEMO_PASSWORD })).status).toBe(303);
   });
 });
 

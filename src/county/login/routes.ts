@@ -11,6 +11,7 @@ import { countyPage, tenantPath } from '../views/page.ts';
 import { loginForm } from './form.ts';
 import { applyOutcome, handleLogin, loginFormState } from './handler.ts';
 import { signOut } from './session.ts';
+import { signedOutPage } from './signed-out.ts';
 
 export async function registerLoginRoutes(app: FastifyInstance, county: County, tenant: Tenant) {
   const p = (path: string) => tenantPath(tenant, path);
@@ -64,7 +65,9 @@ export async function registerLoginRoutes(app: FastifyInstance, county: County, 
         ip: request.ip,
       });
     }
+    // The county's OIDC session of this browser ends too, and its relying parties are told.
+    const apps = await county.signOuts.browser(tenant.code, request, reply);
     await signOut(county, request);
-    return reply.redirect(p(''), 303);
+    return sendPage(reply, countyPage(request, tenant, signedOutPage(request, tenant, apps)));
   });
 }

@@ -13,18 +13,21 @@ import { countyOidcMessages } from './messages.ts';
 import { countyOidcMigrations } from './migrations.ts';
 import { registerCountyResources } from './resources.ts';
 import { COUNTY_CONSENT_LINES, COUNTY_SCOPES, RESTRICTED_SCOPES } from './scopes.ts';
+import { countyHostSession, countyHostSignOut, registerProviderSignOuts } from './sign-out.ts';
 
 const MAINTENANCE_MS = 10 * 60_000;
 
 /** The education cloud as a client of a county in the demo (SPEC §2: `openid exchangedata`). */
 export async function seedDemoClients(oidc: OidcProvider, county: County, tenant: string): Promise<void> {
   const { cloudAtCounty } = DEMO_CLIENTS;
+  const cloudUrl = (path: string) => `${county.ctx.urls.cloud.replace(/\/$/, '')}${path}`;
   await oidc.clients.ensure({
     clientId: cloudAtCounty.clientId,
     clientSecret: demoClientSecret(county.ctx.secrets.secret, `cloud-at-${tenant}`),
     name: '教育雲端帳號',
-    redirectUris: [`${county.ctx.urls.cloud.replace(/\/$/, '')}${cloudAtCounty.redirectPath}`],
-    postLogoutRedirectUris: [`${county.ctx.urls.cloud.replace(/\/$/, '')}/`],
+    redirectUris: [cloudUrl(cloudAtCounty.redirectPath)],
+    postLogoutRedirectUris: [cloudUrl('/'), cloudUrl('/signed-out')],
+    backchannelLogoutUri: cloudUrl('/backchannel-logout/county'),
     scopes: ['openid', 'exchangedata', 'profile', 'email', 'eduinfo', 'guid'],
   });
 }
@@ -43,8 +46,10 @@ export function countyOidcExtension(): CountyExtension & { migrations: RoleModul
   const stateOf = (county: County) => {
     let state = perRole.get(county);
     if (!state) {
-      state = { issuers: new Map(), ready: new Map() };
+      const ready = new Map<string, OidcProvider>();
+      state = { issuers: new Map(), ready };
       perRole.set(county, state);
+      registerProviderSignOuts(county, (tenant) => ready.get(tenant));
     }
     return state;
   };
@@ -67,6 +72,8 @@ export function countyOidcExtension(): CountyExtension & { migrations: RoleModul
         consentLines: COUNTY_CONSENT_LINES,
         accounts: countyAccountSource(county, tenant.code),
         prompts: countyPrompts(county, tenant.code),
+        hostSession: countyHostSession(county, tenant.code),
+        hostSignOut: countyHostSignOut(county, tenant.code),
         i18n: app.i18n,
         // Read when a page renders: an edit of the tenant shows at once (see TenantPortals).
         brand: {

@@ -87,6 +87,18 @@ describe.each(await testDatabases())('national ID on the county profile ($name)'
     expect(await numberOf('colleague.t')).toBe('A800000014');
   });
 
+  it('guesses sent at once get no more refusals than the budget allows', async () => {
+    await newTeacher('burst.t');
+    const c = await signIn('burst.t', '203.0.113.42');
+    await c.get('/cyc/profile/national-id');
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, () => c.post('/cyc/profile/national-id', { national_id: TEACHER01 })),
+    );
+    expect(answers.map((a) => a.status).sort()).toEqual([400, 400, ...Array(8).fill(429)]);
+    const refused = await auditOf('profile.national_id_refused');
+    expect(refused.filter((e) => e.actor === 'burst.t')).toHaveLength(2);
+  });
+
   it('the English refusal names no account either', async () => {
     await newTeacher('probe.en');
     const c = await signIn('probe.en', '203.0.113.41');

@@ -99,11 +99,19 @@ export async function saveNationalId(
   if (!parsed.ok) return refusal(`profile.error.national_id.${parsed.reason}`);
   const accountKey = [`account:${account.id}`];
   const addressKey = [`ip:${ip}`];
-  const wait = Math.max(
-    await county.nationalIdAccountThrottle.waitSeconds(accountKey),
-    await county.nationalIdAddressThrottle.waitSeconds(addressKey),
-  );
+  // Taken from both budgets before the number is looked up, so that tries sent at once get no
+  // more lookups than the budgets allow; a try that is not refused gives its count back.
+  const waits = await Promise.all([
+    county.nationalIdAccountThrottle.take(accountKey),
+    county.nationalIdAddressThrottle.take(addressKey),
+  ]);
+  const giveBack = async () => {
+    await county.nationalIdAccountThrottle.giveBack(accountKey);
+    await county.nationalIdAddressThrottle.giveBack(addressKey);
+  };
+  const wait = Math.max(...waits);
   if (wait > 0) {
+    await giveBack();
     await audit(county.db, {
       tenant: tenant.code,
       actor: account.username,
@@ -118,9 +126,9 @@ export async function saveNationalId(
     };
   }
   const blindIndex = county.vault.blindIndex(parsed.value);
+  let refused = false;
   const refuse = async (holder: Account | undefined) => {
-    await county.nationalIdAccountThrottle.fail(accountKey);
-    await county.nationalIdAddressThrottle.fail(addressKey);
+    refused = true;
     await county.db.transaction().execute(async (tx) => {
       await audit(tx, {
         tenant: tenant.code,
@@ -145,36 +153,40 @@ export async function saveNationalId(
     });
     return refusal('profile.error.national_id.refused');
   };
-  const existing = await findAccountByBlindIndex(county.db, tenant.code, blindIndex);
-  if (existing && existing.id !== account.id) return refuse(existing);
-  const encrypted = await county.vault.encrypt(parsed.value);
   try {
-    await county.db.transaction().execute(async (tx) => {
-      await tx
-        .updateTable('county_accounts')
-        .set({
-          national_id_encrypted: encrypted,
-          national_id_blind_index: blindIndex,
-          updated_at: new Date(),
-        })
-        .where('id', '=', account.id)
-        .where('national_id_encrypted', 'is', null)
-        .execute();
-      await audit(tx, {
-        tenant: tenant.code,
-        actor: account.username,
-        action: 'profile.national_id_set',
-        target: account.id,
-        ip,
-        details: { kind: parsed.kind },
+    const existing = await findAccountByBlindIndex(county.db, tenant.code, blindIndex);
+    if (existing && existing.id !== account.id) return await refuse(existing);
+    const encrypted = await county.vault.encrypt(parsed.value);
+    try {
+      await county.db.transaction().execute(async (tx) => {
+        await tx
+          .updateTable('county_accounts')
+          .set({
+            national_id_encrypted: encrypted,
+            national_id_blind_index: blindIndex,
+            updated_at: new Date(),
+          })
+          .where('id', '=', account.id)
+          .where('national_id_encrypted', 'is', null)
+          .execute();
+        await audit(tx, {
+          tenant: tenant.code,
+          actor: account.username,
+          action: 'profile.national_id_set',
+          target: account.id,
+          ip,
+          details: { kind: parsed.kind },
+        });
       });
-    });
-  } catch (error) {
-    if (isUniqueViolation(error, 'county_accounts_person'))
-      return refuse(await findAccountByBlindIndex(county.db, tenant.code, blindIndex));
-    throw error;
+    } catch (error) {
+      if (isUniqueViolation(error, 'county_accounts_person'))
+        return await refuse(await findAccountByBlindIndex(county.db, tenant.code, blindIndex));
+      throw error;
+    }
+    return { ok: true, masked: maskNationalId(parsed.value) };
+  } finally {
+    if (!refused) await giveBack();
   }
-  return { ok: true, masked: maskNationalId(parsed.value) };
 }
 
 export async function confirmUnit(

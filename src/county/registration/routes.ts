@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { normalizeUsername } from '../../identity/index.ts';
-import { AppError } from '../../platform/errors/app-error.ts';
+import { AppError, rateLimited } from '../../platform/errors/app-error.ts';
 import { sendPage } from '../../platform/http/role-app.ts';
 import { html, type SafeHtml } from '../../platform/views/html.ts';
 import { emailTaken, normalizeEmail, usernameTaken } from '../accounts/repository.ts';
@@ -43,6 +43,11 @@ function localize(request: FastifyRequest, errors: FieldErrors): Messages {
 
 export async function registerRegistrationRoutes(app: FastifyInstance, county: County, tenant: Tenant) {
   const p = (path: string) => tenantPath(tenant, path);
+  // Whether a username or e-mail is taken tells that an account exists: a budget per address.
+  const checkAvailabilityBudget = async (ip: string) => {
+    const wait = await county.availabilityThrottle.take([`ip:${ip}`]);
+    if (wait > 0) throw rateLimited(wait);
+  };
   const unitNaming = async () => listUnits(county.db, tenant.code);
 
   const stepNav = (request: FastifyRequest, current: RegistrationState, flow: RegistrationFlow) => {
@@ -160,6 +165,7 @@ ${field({ name: 'password_confirm', label: t('register.password_confirm'), type:
     const errors = credentialErrors({ username, password, confirmation }, await unitNaming(), {
       passwordOptional: Boolean(flow.password_hash),
     });
+    if (!errors.username) await checkAvailabilityBudget(request.ip);
     if (!errors.username && (await usernameTaken(county.db, tenant.code, username))) {
       errors.username = { key: 'register.error.username.taken' };
     }
@@ -206,6 +212,7 @@ ${field({ name: 'email', label: t('register.email'), type: 'email', value: value
     const isUnitMailbox =
       email !== '' && Boolean(await findUnitByMailbox(county.db, tenant.code, email.slice(0, MAX_EMAIL)));
     const errors = emailErrors(email, isUnitMailbox);
+    if (!hasErrors(errors)) await checkAvailabilityBudget(request.ip);
     if (!hasErrors(errors) && (await emailTaken(county.db, tenant.code, email))) {
       errors.email = { key: 'register.error.email.taken' };
     }

@@ -177,13 +177,14 @@ describe('PasswordHasher load limits', () => {
   it('sizes the queue by the measured hash duration', async () => {
     const fast = hasher({ maxConcurrency: 2, maxWaitMs: 2_000 });
     const slow = new PasswordHasher({
-      params: { memoryCost: 19_456, timeCost: 6, parallelism: 1 },
+      params: { memoryCost: 65_536, timeCost: 8, parallelism: 1 },
       maxConcurrency: 2,
       maxWaitMs: 2_000,
     });
     for (let i = 0; i < 40; i++)
       await Promise.all([fast.hash(`p ${i}`), i < 10 ? slow.hash(`p ${i}`) : null]);
-    // Cheap hashes take well under a millisecond: the 256 cap applies. Slow ones: a few dozen.
+    // Cheap hashes take well under a millisecond: the 256 cap applies. Slow ones (64 MiB, 8 passes,
+    // tens of milliseconds even on a fast core): a few dozen.
     expect(fast.queueLimit()).toBe(256);
     expect(slow.queueLimit()).toBeLessThan(100);
     expect(slow.queueLimit()).toBeGreaterThan(2);

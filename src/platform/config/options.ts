@@ -236,13 +236,13 @@ export const options = {
   captcha: option({
     env: 'EDUGATE_CAPTCHA',
     schema: z.enum(['always', 'after-failures', 'off']).default('after-failures'),
-    doc: 'CAPTCHA policy on county logins: `always`, `after-failures` or `off`.',
+    doc: 'Challenge policy on the county and cloud password logins (a proof of work the browser computes, ALTCHA): `always` (every attempt), `after-failures` (once an account from unknown browsers, or a client address, has failed `EDUGATE_CAPTCHA_AFTER` times resp. 100 times within the hour) or `off` (never shown; the sign-in budgets still apply). See docs/OPERATIONS.md, "Sign-in budgets".',
     group: 'Security',
   }),
   captchaAfterFailures: option({
     env: 'EDUGATE_CAPTCHA_AFTER',
     schema: z.coerce.number().int().min(1).max(100).default(3),
-    doc: 'With `after-failures`, failed logins (per account or client address) before a CAPTCHA is asked.',
+    doc: 'With `after-failures`, failed logins of an account from browsers without its device cookie (within the hour) before the challenge is asked.',
     group: 'Security',
   }),
   argon2Concurrency: option({

@@ -9,6 +9,11 @@ export class AppError extends Error {
   readonly params: Record<string, string | number>;
   readonly headers: Record<string, string>;
 
+  /** The status under Fastify's name, for error handlers of protocol scopes that read only that. */
+  get statusCode(): number {
+    return this.status;
+  }
+
   constructor(
     code: string,
     status: number,
@@ -31,3 +36,11 @@ export const overloaded = (seconds: number) =>
   new AppError('overloaded', 503, { seconds }, { 'retry-after': String(seconds) });
 export const rateLimited = (seconds: number) =>
   new AppError('rate_limited', 429, { seconds }, { 'retry-after': String(seconds) });
+
+/**
+ * A redirect thrown from a guard deep inside a handler (e.g. to the login page): the handler
+ * stops there, and the error handler answers with the redirect alone. Sending it from the guard and
+ * returning nothing instead would have Fastify send a second answer while the first one still
+ * passes its `onSend` hooks.
+ */
+export const redirect = (location: string) => new AppError('redirect', 303, {}, { location });

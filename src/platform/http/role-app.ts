@@ -24,10 +24,12 @@ import { platformMessages } from '../i18n/platform-messages.ts';
 import { createMetrics, type RoleMetrics } from '../observability/metrics.ts';
 import { html } from '../views/html.ts';
 import { type Brand, page } from '../views/layout.ts';
+import { PROOF_OF_WORK_SCRIPT } from '../views/proof-of-work.ts';
 import { fastifyTrustProxy, forwardedHeaderFilter, type TrustProxy } from './proxy-trust.ts';
 import { countRequests, RequestsInFlight } from './requests-in-flight.ts';
 
 const STYLESHEET = readFileSync(new URL('../views/edugate.css', import.meta.url), 'utf8');
+const PROOF_OF_WORK = readFileSync(new URL('../views/proof-of-work.js', import.meta.url), 'utf8');
 const LANG_COOKIE = 'edugate_lang';
 
 /**
@@ -294,6 +296,14 @@ export async function createRoleApp(options: RoleAppOptions): Promise<FastifyIns
       return reply;
     }
   });
+  // A NUL byte in a path, query or form parameter is refused here, once for every route: no
+  // handler, database (PostgreSQL refuses NUL in text) or template ever sees one.
+  app.addHook('onRequest', async (request) => {
+    if (request.url.includes('\0') || /%00/i.test(request.url)) throw new AppError('nul_byte', 400);
+  });
+  app.addHook('preValidation', async (request) => {
+    if (hasNul(request.body)) throw new AppError('nul_byte', 400);
+  });
 
   app.addHook('onResponse', async (request, reply) => {
     // The delegate's app counts what it served.
@@ -318,6 +328,12 @@ export async function createRoleApp(options: RoleAppOptions): Promise<FastifyIns
   app.get('/assets/edugate.css', async (_request, reply) =>
     reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(STYLESHEET),
   );
+  app.get(PROOF_OF_WORK_SCRIPT, async (_request, reply) =>
+    reply
+      .type('text/javascript; charset=utf-8')
+      .header('cache-control', 'public, max-age=3600')
+      .send(PROOF_OF_WORK),
+  );
   app.get('/healthz', async () => ({ status: 'ok', role: options.role }));
   app.get('/readyz', async (_request, reply) => {
     reply.header('cache-control', 'no-store');
@@ -335,6 +351,17 @@ export async function createRoleApp(options: RoleAppOptions): Promise<FastifyIns
     reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
   );
   return app;
+}
+
+/** Whether a parsed body holds a NUL byte in any string, key or nested value. */
+function hasNul(value: unknown, depth = 0): boolean {
+  if (typeof value === 'string') return value.includes('\0');
+  if (value === null || typeof value !== 'object' || depth > 32) return false;
+  if (Buffer.isBuffer(value)) return false;
+  for (const [key, item] of Object.entries(value)) {
+    if (key.includes('\0') || hasNul(item, depth + 1)) return true;
+  }
+  return false;
 }
 
 function toAppError(error: unknown): AppError {
@@ -377,6 +404,7 @@ export function sendProtocolUnavailable(response: ServerResponse): void {
 /** Renders an AppError as a friendly localized page, or as JSON for API clients. */
 export function sendError(request: FastifyRequest, reply: FastifyReply, error: AppError) {
   reply.code(error.status).headers(error.headers);
+  if (error.status >= 300 && error.status < 400) return reply.send();
   const message = request.t ? request.t(`error.${error.code}`, error.params) : error.code;
   if (wantsJson(request)) return reply.send({ error: error.code, message });
   const brand = request.server.brand;

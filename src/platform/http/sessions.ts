@@ -191,6 +191,28 @@ export class Session {
 
 const hashId = (id: string) => createHash('sha256').update(id).digest('base64url');
 
+/**
+ * The data of the session a cookie value names, read outside the session plugin (e.g. by an
+ * OIDC provider asking whether the host's sign-in of this browser still stands).
+ */
+export async function readSession(
+  store: SessionStore,
+  cookie: string | undefined,
+): Promise<SessionData | undefined> {
+  if (!cookie || !/^[\w-]{20,100}$/.test(cookie)) return undefined;
+  return store.get(hashId(cookie));
+}
+
+/** Ends the session a cookie value names, outside the session plugin; returns the data it had. */
+export async function destroySession(
+  store: SessionStore,
+  cookie: string | undefined,
+): Promise<SessionData | undefined> {
+  const data = await readSession(store, cookie);
+  if (cookie && data) await store.destroy(hashId(cookie));
+  return data;
+}
+
 declare module 'fastify' {
   interface FastifyRequest {
     session: Session;

@@ -24,6 +24,14 @@ export const platformMessages = defineMessages({
     'error.link_invalid': '此連結無效或已被竄改。',
     'error.link_expired': '此連結已過期。',
     'error.link_used': '此連結已使用過，不能重複使用。',
+    'error.nul_byte': '送出的資料含有不允許的控制字元（NUL），請檢查後再試一次。',
+    'pow.legend': '確認您不是自動程式',
+    'pow.explain':
+      '為了防止有人用程式大量猜測密碼，您的瀏覽器會先做一小段運算（通常不到幾秒），完成後即可登入。您不需要做任何事。',
+    'pow.working': '正在驗證您的瀏覽器，請稍候…',
+    'pow.done': '驗證完成，可以登入了。',
+    'pow.failed': '無法在這個瀏覽器完成驗證。請換一個瀏覽器，或確認已開啟 JavaScript 後重新整理頁面。',
+    'pow.noscript': '這一步需要 JavaScript：請開啟 JavaScript 後重新整理頁面。',
   },
   en: {
     'lang.switch': '繁體中文',
@@ -49,5 +57,15 @@ export const platformMessages = defineMessages({
     'error.link_invalid': 'This link is not valid or has been altered.',
     'error.link_expired': 'This link has expired.',
     'error.link_used': 'This link has already been used.',
+    'error.nul_byte':
+      'The submitted data contains a control character (NUL) that is not allowed. Please check it and try again.',
+    'pow.legend': 'Checking that you are not a script',
+    'pow.explain':
+      'To stop programs from guessing passwords in bulk, your browser first does a short computation (usually a few seconds at most); then you can sign in. You need not do anything.',
+    'pow.working': 'Checking your browser, please wait…',
+    'pow.done': 'Check complete: you can sign in.',
+    'pow.failed':
+      'This browser could not complete the check. Try another browser, or turn on JavaScript and reload the page.',
+    'pow.noscript': 'This step needs JavaScript: turn it on and reload the page.',
   },
 });

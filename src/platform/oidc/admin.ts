@@ -10,6 +10,7 @@ const clientBody = z.object({
   name: z.string().min(1).max(200),
   redirect_uris: z.array(z.string().min(1)).min(1),
   post_logout_redirect_uris: z.array(z.string().min(1)).optional(),
+  backchannel_logout_uri: z.string().min(1).optional(),
   scopes: z.array(z.string().min(1)).default(['openid']),
   public: z.boolean().optional(),
   client_id: z.string().optional(),
@@ -19,6 +20,8 @@ const clientChanges = z.object({
   name: z.string().min(1).max(200).optional(),
   redirect_uris: z.array(z.string().min(1)).min(1).optional(),
   post_logout_redirect_uris: z.array(z.string().min(1)).optional(),
+  /** '' removes it. */
+  backchannel_logout_uri: z.string().optional(),
   scopes: z.array(z.string().min(1)).optional(),
   disabled: z.boolean().optional(),
 });
@@ -63,6 +66,7 @@ export function oidcAdminRoutes(
       name: body.name,
       redirectUris: body.redirect_uris,
       postLogoutRedirectUris: body.post_logout_redirect_uris,
+      backchannelLogoutUri: body.backchannel_logout_uri,
       scopes: body.scopes,
       public: body.public,
       clientId: body.client_id,
@@ -79,6 +83,9 @@ export function oidcAdminRoutes(
       const record = await oidc.clients.update(request.params.clientId, {
         ...(changes.name !== undefined ? { name: changes.name } : {}),
         ...(changes.redirect_uris !== undefined ? { redirectUris: changes.redirect_uris } : {}),
+        ...(changes.backchannel_logout_uri !== undefined
+          ? { backchannelLogoutUri: changes.backchannel_logout_uri }
+          : {}),
         ...(changes.post_logout_redirect_uris !== undefined
           ? { postLogoutRedirectUris: changes.post_logout_redirect_uris }
           : {}),

@@ -54,6 +54,7 @@ export function oidcCommands(callAdmin: AdminCall): Record<string, CliCommand> {
             name: { type: 'string' },
             'redirect-uri': { type: 'string', multiple: true },
             'post-logout-redirect-uri': { type: 'string', multiple: true },
+            'backchannel-logout-uri': { type: 'string' },
             scope: { type: 'string', multiple: true },
             public: { type: 'boolean' },
             'client-id': { type: 'string' },
@@ -63,7 +64,7 @@ export function oidcCommands(callAdmin: AdminCall): Record<string, CliCommand> {
         const verb = positionals[0];
         if (!where || !verb) {
           console.error(
-            'usage: edugate client add --role county|cloud [--tenant T] --name NAME --redirect-uri URI [--scope S …] [--public]\n' +
+            'usage: edugate client add --role county|cloud [--tenant T] --name NAME --redirect-uri URI [--post-logout-redirect-uri URI …] [--backchannel-logout-uri URI] [--scope S …] [--public]\n' +
               '       edugate client list --role R [--tenant T]\n' +
               '       edugate client scopes --role R [--tenant T] --client-id ID --scope S [--scope S …]\n' +
               '       edugate client rotate-secret --role R [--tenant T] --client-id ID',
@@ -111,6 +112,9 @@ export function oidcCommands(callAdmin: AdminCall): Record<string, CliCommand> {
           name: values.name,
           redirect_uris: values['redirect-uri'],
           post_logout_redirect_uris: values['post-logout-redirect-uri'] ?? [],
+          ...(values['backchannel-logout-uri']
+            ? { backchannel_logout_uri: values['backchannel-logout-uri'] }
+            : {}),
           scopes: (values.scope ?? ['openid']).flatMap((s) => s.split(/[\s,]+/)).filter(Boolean),
           public: values.public ?? false,
           ...(values['client-id'] ? { client_id: values['client-id'] } : {}),

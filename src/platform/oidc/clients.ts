@@ -13,6 +13,11 @@ export interface ClientInput {
   /** Exact redirect URIs (no wildcards, no fragment). */
   redirectUris: string[];
   postLogoutRedirectUris?: string[] | undefined;
+  /**
+   * Where the provider posts a logout token (OpenID Connect Back-Channel Logout 1.0) when a
+   * sign-in session of the client ends; the token then always carries the session's `sid`.
+   */
+  backchannelLogoutUri?: string | undefined;
   /** Scopes the client may request; anything else is refused with `invalid_scope`. */
   scopes: string[];
   /** A public client (no secret; PKCE required). */
@@ -28,6 +33,7 @@ export interface ClientRecord {
   name: string;
   redirectUris: string[];
   postLogoutRedirectUris: string[];
+  backchannelLogoutUri: string | undefined;
   scopes: string[];
   public: boolean;
   source: 'admin' | 'registration' | 'seed';
@@ -132,6 +138,7 @@ export class ClientRegistry {
     for (const uri of [...input.redirectUris, ...(input.postLogoutRedirectUris ?? [])]) {
       checkRedirectUri(uri, source);
     }
+    if (input.backchannelLogoutUri) checkRedirectUri(input.backchannelLogoutUri, source);
     const scopes = this.#checkScopes(input.scopes);
     const secret = input.public ? undefined : (input.clientSecret ?? newSecret());
     const metadata = {
@@ -142,6 +149,7 @@ export class ClientRegistry {
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
       token_endpoint_auth_method: input.public ? 'none' : 'client_secret_basic',
+      ...backchannelMetadata(input.backchannelLogoutUri),
     };
     const inserted = await this.#db
       .insertInto('oidc_clients')
@@ -176,7 +184,12 @@ export class ClientRegistry {
 
   async update(
     clientId: string,
-    changes: Partial<Pick<ClientInput, 'name' | 'redirectUris' | 'postLogoutRedirectUris' | 'scopes'>> & {
+    changes: Partial<
+      Pick<
+        ClientInput,
+        'name' | 'redirectUris' | 'postLogoutRedirectUris' | 'backchannelLogoutUri' | 'scopes'
+      >
+    > & {
       disabled?: boolean;
     },
   ): Promise<ClientRecord> {
@@ -192,6 +205,12 @@ export class ClientRegistry {
     if (changes.postLogoutRedirectUris !== undefined) {
       for (const uri of changes.postLogoutRedirectUris) checkRedirectUri(uri, row.source);
       metadata.post_logout_redirect_uris = [...new Set(changes.postLogoutRedirectUris)];
+    }
+    if (changes.backchannelLogoutUri !== undefined) {
+      if (changes.backchannelLogoutUri) checkRedirectUri(changes.backchannelLogoutUri, row.source);
+      delete metadata.backchannel_logout_uri;
+      delete metadata.backchannel_logout_session_required;
+      Object.assign(metadata, backchannelMetadata(changes.backchannelLogoutUri));
     }
     if (changes.scopes !== undefined) metadata.scope = this.#checkScopes(changes.scopes).join(' ');
     await this.#db
@@ -349,6 +368,7 @@ type ClientMetadata = Record<string, unknown> & {
   client_name?: string;
   redirect_uris?: string[];
   post_logout_redirect_uris?: string[];
+  backchannel_logout_uri?: string;
   scope?: string;
   token_endpoint_auth_method?: string;
 };
@@ -364,12 +384,18 @@ interface ClientRow {
   updated_at: Date;
 }
 
+/** The back-channel logout metadata of a client (none without a URI). */
+function backchannelMetadata(uri: string | undefined) {
+  return uri ? { backchannel_logout_uri: uri, backchannel_logout_session_required: true } : {};
+}
+
 function toRecord(row: ClientRow): ClientRecord {
   return {
     clientId: row.client_id,
     name: row.name,
     redirectUris: row.metadata.redirect_uris ?? [],
     postLogoutRedirectUris: row.metadata.post_logout_redirect_uris ?? [],
+    backchannelLogoutUri: row.metadata.backchannel_logout_uri,
     scopes: (row.metadata.scope ?? '').split(' ').filter(Boolean),
     public: row.metadata.token_endpoint_auth_method === 'none',
     source: row.source,

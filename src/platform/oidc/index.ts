@@ -87,6 +87,11 @@
  *   primary key, written by one statement; a code or token is read together with its grant, its
  *   session (when in the database) and its account, which the next steps of the same request
  *   use instead of reading them again.
+ * - Sign-out (logout.ts, backchannel-logout.ts): `endBrowserSession` / `endSessionByUid` end a
+ *   provider session as its end-session endpoint does (back-channel logout tokens to the clients
+ *   that registered `backchannel_logout_uri`, grants revoked); `revokeAccount` revokes every
+ *   session, grant and token of an account; `hostSession` (option) makes the provider's session
+ *   rest on the host's own browser session; `BackchannelLogoutReceiver` is the relying-party side.
  * - Resource APIs (resource.ts): `verifyAccessToken(oidc, request, scopes)`,
  *   `resourceHandler(oidc, scopes, respond)`; errors per RFC 6750.
  */
@@ -99,6 +104,13 @@ export {
   sweepExpiredPayloads,
 } from './adapter.ts';
 export { oidcAdminRoutes } from './admin.ts';
+export {
+  BACKCHANNEL_LOGOUT_EVENT,
+  BackchannelLogoutReceiver,
+  type LogoutRequest,
+  type LogoutTokenIssuer,
+  mountBackchannelLogout,
+} from './backchannel-logout.ts';
 export { oidcCommands } from './cli.ts';
 export { type ClientInput, type ClientRecord, ClientRegistry, type IssuedClient } from './clients.ts';
 export { ConsentStore } from './consents.ts';
@@ -116,11 +128,20 @@ export {
   satisfiesLogin,
 } from './http.ts';
 export { type SigningKeyInfo, SigningKeyStore } from './keys.ts';
+export {
+  type EndedSession,
+  endBrowserSession,
+  endProviderSession,
+  endSessionByUid,
+  revokeAccount,
+  revokeGrant,
+} from './logout.ts';
 export { oidcMessages } from './messages.ts';
 export { oidcMigrations } from './migrations.ts';
 export { DISCOVERY_PATH, INTERACTION_PATH, LOGOUT_ALIAS, OIDC_ROUTES } from './paths.ts';
 export {
   type ConsentLines,
+  HOST_SESSION_ENDED,
   type OidcAccount,
   type OidcAccountSource,
   type OidcPrompt,

@@ -1,4 +1,4 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import Provider, {
@@ -14,6 +14,7 @@ import type { Logger } from 'pino';
 import { DEPENDENCY_RETRY_AFTER_SECONDS } from '../errors/dependency.ts';
 import type { TrustProxy } from '../http/proxy-trust.ts';
 import type { I18n } from '../i18n/i18n.ts';
+import { SafeHtml } from '../views/html.ts';
 import type { Brand } from '../views/layout.ts';
 import {
   type AccountRows,
@@ -151,7 +152,33 @@ export interface OidcProviderOptions<DB = unknown> {
    * signing keys change (the instance is rebuilt then). Attach event listeners here.
    */
   onProvider?: (provider: Provider) => void;
+  /**
+   * The host's own sign-in of the browser (the portal or cloud session) that the provider's
+   * session rests on. Asked at each authorization that finds a provider session: `cookie` reads
+   * the request's cookies, `session` is the provider session (its account and `uid`, which the
+   * host may record to end it later). When it answers false (the host session ended or belongs to
+   * someone else), the provider asks for a login again (`prompt=none` gets `login_required`),
+   * with the reason `host_session_ended`.
+   */
+  hostSession?: (
+    cookie: (name: string) => string | undefined,
+    session: { accountId: string; uid: string },
+  ) => Promise<boolean>;
+  /**
+   * The person confirmed an end-session request (RP-initiated logout at `/oidc/v1/logout-to-go`
+   * or `/oidc/v1/userlogout`): the host ends its own sign-in of the browser too. Awaited before
+   * the browser is sent on.
+   */
+  hostSignOut?: (cookie: (name: string) => string | undefined) => Promise<void>;
 }
+
+const LOOPBACK = /^(localhost|127(?:\.\d+){3}|\[::1\])$/;
+
+/** The login prompt's reason when the host's own sign-in of the browser ended. */
+export const HOST_SESSION_ENDED = 'host_session_ended';
+
+/** Submits the logout form of a request that a relying party of the same session started. */
+const AUTO_LOGOUT_SCRIPT = "document.getElementById('op-logout-yes').click();";
 
 export interface OidcTtl {
   accessToken: number;
@@ -285,6 +312,17 @@ export class OidcProvider {
       await next();
       if (ctx.status === 503) ctx.set('retry-after', String(DEPENDENCY_RETRY_AFTER_SECONDS));
     });
+    const hostSignOut = this.options.hostSignOut;
+    if (hostSignOut) {
+      provider.use(async (ctx, next) => {
+        await next();
+        const oidc = (ctx as KoaContextWithOIDC).oidc;
+        if (oidc?.route !== 'end_session_confirm' || ctx.status !== 303 || !oidc.params?.logout) return;
+        await hostSignOut((name) => ctx.cookies.get(name, { signed: false })).catch((error: unknown) =>
+          this.options.log.warn({ err: error }, 'host sign-out after end session failed'),
+        );
+      });
+    }
     this.options.onProvider?.(provider);
     this.#provider = provider;
     this.#callback = provider.callback();
@@ -417,11 +455,24 @@ export class OidcProvider {
           secretFactory: async () => randomBytes(32).toString('base64url'),
           issueRegistrationAccessToken: false,
         },
+        // Relying parties that register a `backchannel_logout_uri` get a logout token when a
+        // sign-in session ends (here and through `logout.ts`).
+        backchannelLogout: { enabled: true },
         rpInitiatedLogout: {
           enabled: true,
           logoutSource: async (ctx, form) => this.#logoutPage(ctx, form),
           postLogoutSuccessSource: async (ctx) => this.#logoutDonePage(ctx),
         },
+      },
+      // oidc-provider refuses to call special-use addresses (SSRF protection) for back-channel
+      // logout and the like; loopback URLs (the demo, tests: every role on one machine) are let through.
+      fetch: (url, init) => {
+        const target = new URL(url instanceof Request ? url.url : url);
+        if (LOOPBACK.test(target.hostname)) {
+          const { dispatcher: _protected, ...rest } = init as RequestInit & { dispatcher?: unknown };
+          return fetch(url, rest);
+        }
+        return fetch(url, init);
       },
       findAccount: async (ctx, sub) => {
         const interactive = ctx.oidc.route === 'authorization' || ctx.oidc.route === 'resume';
@@ -493,11 +544,12 @@ export class OidcProvider {
         `scope ${refused.join(' ')} is granted by an administrator only, not by registration`,
       );
     }
-    const uris = (name: 'redirect_uris' | 'post_logout_redirect_uris') => {
+    const uris = (name: 'redirect_uris' | 'post_logout_redirect_uris' | 'backchannel_logout_uri') => {
       const list = metadata[name];
+      if (typeof list === 'string') return [list];
       return Array.isArray(list) ? list.filter((uri): uri is string => typeof uri === 'string') : [];
     };
-    for (const name of ['redirect_uris', 'post_logout_redirect_uris'] as const) {
+    for (const name of ['redirect_uris', 'post_logout_redirect_uris', 'backchannel_logout_uri'] as const) {
       for (const uri of uris(name)) {
         const problem = redirectUriProblem(uri);
         if (problem)
@@ -508,6 +560,20 @@ export class OidcProvider {
 
   #policy() {
     const policy = interactionPolicy.base();
+    const host = this.options.hostSession;
+    if (host) {
+      policy.get('login')?.checks.push(
+        new interactionPolicy.Check(HOST_SESSION_ENDED, 'the sign-in at the host site ended', async (ctx) => {
+          const session = ctx.oidc.session;
+          if (!session?.accountId) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
+          const alive = await host((name) => ctx.cookies.get(name, { signed: false }), {
+            accountId: session.accountId,
+            uid: session.uid,
+          });
+          return alive ? interactionPolicy.Check.NO_NEED_TO_PROMPT : interactionPolicy.Check.REQUEST_PROMPT;
+        }),
+      );
+    }
     const consentAt = policy.findIndex((prompt) => prompt.name === 'consent');
     for (const [offset, custom] of (this.options.prompts ?? []).entries()) {
       const found = new WeakMap<object, Record<string, unknown>>();
@@ -588,6 +654,15 @@ export class OidcProvider {
     // oidc-provider gives the form (action and its one-time xsrf value); the buttons submit it.
     const action = /action="([^"]+)"/.exec(form)?.[1] ?? '';
     const xsrf = /name="xsrf" value="([^"]+)"/.exec(form)?.[1] ?? '';
+    // A relying party of this very sign-in asks (its ID token names the session's account): the
+    // person chose to sign out there, so the form goes at once (the page stays for browsers
+    // without scripts). Anyone else's request still needs the person's click.
+    const hint = ctx.oidc.entities.IdTokenHint as { payload?: { sub?: unknown } } | undefined;
+    const automatic =
+      ctx.oidc.client !== undefined &&
+      hint?.payload?.sub !== undefined &&
+      hint.payload.sub === ctx.oidc.session?.accountId;
+    if (automatic) allowInlineScript(ctx, AUTO_LOGOUT_SCRIPT);
     ctx.type = 'html';
     ctx.body = koaPage(
       ctx,
@@ -598,9 +673,9 @@ export class OidcProvider {
 <form method="post" action="${action}" class="panel">
 <input type="hidden" name="xsrf" value="${xsrf}">
 <p>${t('oidc.logout.question', { site })}</p>
-<p><button type="submit" name="logout" value="yes" autofocus>${t('oidc.logout.yes')}</button>
+<p><button type="submit" name="logout" value="yes" id="op-logout-yes" autofocus>${t('oidc.logout.yes')}</button>
 <button type="submit" class="secondary">${t('oidc.logout.no')}</button></p>
-</form>`,
+</form>${automatic ? html`<script>${new SafeHtml(AUTO_LOGOUT_SCRIPT)}</script>` : ''}`,
     );
   }
 
@@ -618,4 +693,18 @@ export class OidcProvider {
 <p><a href="${this.options.brand.href}">${t('layout.home')}</a></p>`,
     );
   }
+}
+
+/** Adds the hash of one inline script to the answer's `script-src` (as oidc-provider's own form posts do). */
+function allowInlineScript(ctx: KoaContextWithOIDC, script: string): void {
+  const csp = ctx.response.get('content-security-policy');
+  if (!csp) return;
+  const digest = createHash('sha256').update(script).digest('base64');
+  ctx.set(
+    'content-security-policy',
+    csp.replace(
+      /(^|;)\s*script-src([^;]*)/,
+      (_all, start: string, values: string) => `${start}script-src${values} 'sha256-${digest}'`,
+    ),
+  );
 }

@@ -92,7 +92,7 @@ export async function bootRole<T>(module: RoleModule<T>, options: BootOptions): 
       redis ? new RedisSessionStore(redis, `edugate:${prefix}:sess:`) : new DatabaseSessionStore(platformDb),
     throttleStore: (prefix) =>
       redis
-        ? new RedisThrottleStore(redis, `edugate:${prefix}:thr:`)
+        ? new RedisThrottleStore(redis, `edugate:${prefix}:tries:`)
         : new DatabaseThrottleStore(platformDb, prefix),
     demo: options.demo,
   };

@@ -16,7 +16,7 @@ interface Bucket {
 /**
  * A token bucket per key (a client address) held in this node's memory, for endpoints that anyone
  * may call without credentials and that cost work per call (parsing and checking a SAML message).
- * Unlike `Throttle`, which counts failures in the shared store, it counts every request and writes
+ * Unlike `Throttle`, whose budgets live in the shared store, it counts every request and writes
  * nothing: flooding it costs the attacker more than the node. Its memory is bounded by `maxKeys`.
  */
 export class RateLimit {

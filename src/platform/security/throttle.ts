@@ -1,58 +1,82 @@
 import type { Redis } from 'ioredis';
-import { type Kysely, type RawBuilder, sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { PlatformTables } from '../database/platform-schema.ts';
 import { statement } from '../database/statement.ts';
 
-/** Counts failures per key (account, client address) within a window. */
+/**
+ * Counters per key (an account, a device, a client address) within a fixed window: the window
+ * starts with a key's first count and is not stretched by later ones, so a key that keeps being
+ * counted is free again when its window ends.
+ */
 export interface ThrottleStore {
-  failures(key: string): Promise<Failures>;
-  /** The failures of several keys in one read, in the order of `keys`. */
-  failuresOf(keys: string[]): Promise<Failures[]>;
-  fail(key: string, windowSeconds: number): Promise<number>;
+  /** The counts of several keys in one read, in the order of `keys`. */
+  countsOf(keys: string[]): Promise<Counter[]>;
+  /**
+   * Counts one more for each of `keys` and returns their counts including it, atomically: of
+   * concurrent calls each sees a count of its own, so a budget checked against the returned count
+   * lets exactly as many attempts through as it allows, however many arrive at once.
+   */
+  take(keys: string[], windowSeconds: number): Promise<Counter[]>;
+  /** Takes back one count of each of `keys` (an attempt that turned out not to count). */
+  giveBack(keys: string[]): Promise<void>;
+  /** Forgets the counts of `reset` and takes back one of each of `giveBack`, in one step (a sign-in). */
+  settle(reset: string[], giveBack: string[]): Promise<void>;
   reset(key: string): Promise<void>;
 }
 
-/** A key's failures: how many within the window, and when the last one was (epoch ms; 0 = none). */
-export interface Failures {
+/** A key's count within its window, and when the window ends (epoch ms; 0 = no count). */
+export interface Counter {
   count: number;
-  last: number;
+  resetAt: number;
 }
 
-/** A stored counter as `failuresColumn` reads it (times in epoch ms). */
-export interface FailureRow {
-  key: string;
-  count: number;
-  last: number;
-  expires: number;
-}
+const NONE: Counter = { count: 0, resetAt: 0 };
 
-/**
- * The counters of `keys` (stored keys, see `DatabaseThrottleStore.storedKeys`) as one JSON column,
- * for a statement that reads them together with other rows of the same database: a login reads
- * its throttle counters and the account in one round trip.
- */
-export function failuresColumn(keys: string[]): RawBuilder<FailureRow[]> {
-  return sql<FailureRow[]>`coalesce((select json_agg(json_build_object(
-    'key', t.key,
-    'count', t.count,
-    'last', (extract(epoch from t.last_at) * 1000)::float8,
-    'expires', (extract(epoch from t.expires_at) * 1000)::float8
-  )) from throttle t where t.key = any(${keys})), '[]'::json)`;
-}
-
-/** The failures of each of `keys` among `rows`, in the order of `keys`; expired counters count 0. */
-export function failuresIn(keys: string[], rows: FailureRow[], now = Date.now()): Failures[] {
-  return keys.map((key) => {
-    const row = rows.find((r) => r.key === key);
-    if (!row || row.expires < now) return { count: 0, last: 0 };
-    return { count: row.count, last: row.last };
-  });
-}
-
-// Read before every password check, compiled once (see statement.ts).
-const throttleRows = statement((db: Kysely<PlatformTables>, v: { keys: string[] }) =>
-  db.selectNoFrom(failuresColumn(v.keys).as('rows')),
+// Read before a login form is shown (whether to ask for a challenge), compiled once (see statement.ts).
+const counterRows = statement((db: Kysely<PlatformTables>, v: { keys: string[]; now: Date }) =>
+  db
+    .selectFrom('throttle')
+    .select(['key', 'count', 'expires_at'])
+    .where('key', '=', sql<string>`any(${v.keys})`)
+    .where('expires_at', '>', v.now),
 );
+
+// One statement counts every key: a row per key, inserted or counted up, its window renewed only
+// once it has ended. Concurrent statements on one key queue on its row lock, each seeing the count
+// of the one before.
+const takeRows = statement((db: Kysely<PlatformTables>, v: { keys: string[]; now: Date; expires: Date }) =>
+  db
+    .insertInto('throttle')
+    .columns(['key', 'count', 'last_at', 'expires_at'])
+    .expression(
+      db.selectNoFrom([
+        sql<string>`unnest(${v.keys}::text[])`.as('key'),
+        sql<number>`1`.as('count'),
+        sql<Date>`${v.now}::timestamptz`.as('last_at'),
+        sql<Date>`${v.expires}::timestamptz`.as('expires_at'),
+      ]),
+    )
+    .onConflict((oc) =>
+      oc.column('key').doUpdateSet({
+        count: sql<number>`case when throttle.expires_at <= excluded.last_at then 1 else throttle.count + 1 end`,
+        expires_at: sql<Date>`case when throttle.expires_at <= excluded.last_at then excluded.expires_at else throttle.expires_at end`,
+        last_at: sql<Date>`excluded.last_at`,
+      }),
+    )
+    .returning(['key', 'count', 'expires_at']),
+);
+
+// A sign-in's settling of its counters, compiled once (see statement.ts).
+const settleRows = statement((db: Kysely<PlatformTables>, v: { reset: string[]; giveBack: string[] }) =>
+  db
+    .with('forgotten', (q) => q.deleteFrom('throttle').where('key', '=', sql<string>`any(${v.reset})`))
+    .updateTable('throttle')
+    .set({ count: sql<number>`greatest(count - 1, 0)` })
+    .where('key', '=', sql<string>`any(${v.giveBack})`),
+);
+
+// Sorted: statements that count the same keys lock their rows in the same order (no deadlock).
+const distinct = (keys: string[]) => [...new Set(keys)].sort();
 
 /**
  * Counters in the role's database, one row per key. Keys are stored under the store's prefix, so
@@ -65,33 +89,42 @@ export class DatabaseThrottleStore implements ThrottleStore {
     this.#db = db;
     this.#prefix = `${prefix}:`;
   }
-  /** The keys as stored (for `failuresColumn` in a statement of the caller's). */
-  storedKeys(keys: string[]): string[] {
-    return keys.map((key) => this.#prefix + key);
+  async countsOf(keys: string[]) {
+    const rows = await counterRows(this.#db, { keys: keys.map((k) => this.#prefix + k), now: new Date() });
+    return keys.map((key) => {
+      const row = rows.find((r) => r.key === this.#prefix + key);
+      return row ? { count: row.count, resetAt: row.expires_at.getTime() } : NONE;
+    });
   }
-  async failures(key: string) {
-    return (await this.failuresOf([key]))[0] ?? { count: 0, last: 0 };
+  async take(keys: string[], windowSeconds: number) {
+    const now = new Date();
+    const stored = distinct(keys).map((k) => this.#prefix + k);
+    const rows = await takeRows(this.#db, {
+      keys: stored,
+      now,
+      expires: new Date(now.getTime() + windowSeconds * 1000),
+    });
+    return keys.map((key) => {
+      const row = rows.find((r) => r.key === this.#prefix + key);
+      return row ? { count: row.count, resetAt: row.expires_at.getTime() } : NONE;
+    });
   }
-  async failuresOf(keys: string[]) {
-    const stored = this.storedKeys(keys);
-    const [row] = await throttleRows(this.#db, { keys: stored });
-    return failuresIn(stored, row?.rows ?? []);
-  }
-  async fail(key: string, windowSeconds: number) {
-    const expires = new Date(Date.now() + windowSeconds * 1000);
-    const row = await this.#db
-      .insertInto('throttle')
-      .values({ key: this.#prefix + key, count: 1, last_at: new Date(), expires_at: expires })
-      .onConflict((oc) =>
-        oc.column('key').doUpdateSet({
-          count: sql<number>`case when throttle.expires_at < now() then 1 else throttle.count + 1 end`,
-          last_at: new Date(),
-          expires_at: expires,
-        }),
+  async giveBack(keys: string[]) {
+    await this.#db
+      .updateTable('throttle')
+      .set({ count: sql<number>`greatest(count - 1, 0)` })
+      .where(
+        'key',
+        'in',
+        distinct(keys).map((k) => this.#prefix + k),
       )
-      .returning('count')
-      .executeTakeFirstOrThrow();
-    return row.count;
+      .execute();
+  }
+  async settle(reset: string[], giveBack: string[]) {
+    await settleRows(this.#db, {
+      reset: reset.map((k) => this.#prefix + k),
+      giveBack: giveBack.map((k) => this.#prefix + k),
+    });
   }
   async reset(key: string) {
     await this.#db
@@ -101,6 +134,40 @@ export class DatabaseThrottleStore implements ThrottleStore {
   }
 }
 
+// Each key: one more, its window set with the first count (and on a key left without one); the
+// count and the milliseconds left, for every key, in one atomic step.
+const TAKE_SCRIPT = `
+local out = {}
+for i, key in ipairs(KEYS) do
+  local count = redis.call('INCR', key)
+  local ttl = redis.call('PTTL', key)
+  if ttl < 0 then
+    redis.call('PEXPIRE', key, ARGV[1])
+    ttl = tonumber(ARGV[1])
+  end
+  out[#out + 1] = count
+  out[#out + 1] = ttl
+end
+return out`;
+
+// One back for each key that still counts.
+const GIVE_BACK_SCRIPT = `
+for i, key in ipairs(KEYS) do
+  if redis.call('GET', key) and tonumber(redis.call('GET', key)) > 0 then redis.call('DECR', key) end
+end
+return 0`;
+
+// Forgets the first ARGV[1] keys, takes one back from each of the others that still counts.
+const SETTLE_SCRIPT = `
+for i, key in ipairs(KEYS) do
+  if i <= tonumber(ARGV[1]) then
+    redis.call('DEL', key)
+  elseif redis.call('GET', key) and tonumber(redis.call('GET', key)) > 0 then
+    redis.call('DECR', key)
+  end
+end
+return 0`;
+
 export class RedisThrottleStore implements ThrottleStore {
   readonly #redis: Redis;
   readonly #prefix: string;
@@ -108,84 +175,88 @@ export class RedisThrottleStore implements ThrottleStore {
     this.#redis = redis;
     this.#prefix = prefix;
   }
-  async failures(key: string) {
-    return (await this.failuresOf([key]))[0] ?? { count: 0, last: 0 };
-  }
-  async failuresOf(keys: string[]) {
+  async countsOf(keys: string[]) {
     const pipeline = this.#redis.pipeline();
-    for (const key of keys) pipeline.hmget(this.#prefix + key, 'count', 'last');
+    for (const key of keys) {
+      pipeline.get(this.#prefix + key);
+      pipeline.pttl(this.#prefix + key);
+    }
     const results = (await pipeline.exec()) ?? [];
+    const now = Date.now();
     return keys.map((_, index) => {
-      const [error, values] = results[index] ?? [null, []];
-      if (error) throw error;
-      const [count, last] = (values as Array<string | null>) ?? [];
-      return { count: Number(count ?? 0), last: Number(last ?? 0) };
+      const [countError, count] = results[2 * index] ?? [null, null];
+      const [ttlError, ttl] = results[2 * index + 1] ?? [null, -2];
+      if (countError) throw countError;
+      if (ttlError) throw ttlError;
+      const n = Number(count ?? 0);
+      return n > 0 ? { count: n, resetAt: now + Math.max(0, Number(ttl)) } : NONE;
     });
   }
-  async fail(key: string, windowSeconds: number) {
-    const k = this.#prefix + key;
-    const results = await this.#redis
-      .multi()
-      .hincrby(k, 'count', 1)
-      .hset(k, 'last', Date.now())
-      .expire(k, windowSeconds)
-      .exec();
-    return Number(results?.[0]?.[1] ?? 1);
+  async take(keys: string[], windowSeconds: number) {
+    const unique = distinct(keys);
+    const now = Date.now();
+    const out = (await this.#redis.eval(
+      TAKE_SCRIPT,
+      unique.length,
+      ...unique.map((k) => this.#prefix + k),
+      String(windowSeconds * 1000),
+    )) as number[];
+    return keys.map((key) => {
+      const index = unique.indexOf(key);
+      return { count: Number(out[2 * index]), resetAt: now + Number(out[2 * index + 1]) };
+    });
+  }
+  async giveBack(keys: string[]) {
+    const unique = distinct(keys);
+    await this.#redis.eval(GIVE_BACK_SCRIPT, unique.length, ...unique.map((k) => this.#prefix + k));
+  }
+  async settle(reset: string[], giveBack: string[]) {
+    const keys = [...reset, ...giveBack].map((k) => this.#prefix + k);
+    await this.#redis.eval(SETTLE_SCRIPT, keys.length, ...keys, String(reset.length));
   }
   async reset(key: string) {
     await this.#redis.del(this.#prefix + key);
   }
 }
 
-export interface ThrottlePolicy {
-  /** Failures allowed before delays start. */
-  freeFailures: number;
-  /** First delay in seconds, doubled per further failure. */
-  baseDelaySeconds: number;
-  /** Longest delay: throttling slows attackers down but never locks an account for good. */
-  maxDelaySeconds: number;
+/** How many counts a key may have within its window. */
+export interface Budget {
+  limit: number;
   windowSeconds: number;
 }
 
-export const DEFAULT_LOGIN_THROTTLE: ThrottlePolicy = {
-  freeFailures: 5,
-  baseDelaySeconds: 2,
-  maxDelaySeconds: 15 * 60,
-  windowSeconds: 3600,
-};
+/** Seconds until a counter's window ends (at least 1). */
+export function secondsUntil(counter: Counter, now = Date.now()): number {
+  return Math.max(1, Math.ceil((counter.resetAt - now) / 1000));
+}
 
-/** Growing delays per key after repeated failures. */
+/** A budget of attempts per key: each attempt is taken from it before the work it guards. */
 export class Throttle {
   readonly #store: ThrottleStore;
-  readonly #policy: ThrottlePolicy;
-  constructor(store: ThrottleStore, policy: ThrottlePolicy = DEFAULT_LOGIN_THROTTLE) {
+  readonly #budget: Budget;
+  constructor(store: ThrottleStore, budget: Budget) {
     this.#store = store;
-    this.#policy = policy;
+    this.#budget = budget;
   }
 
-  /** Seconds to wait before another attempt for any of the keys (0 = go ahead). */
-  async waitSeconds(keys: string[]): Promise<number> {
+  /**
+   * Takes one attempt from the budget of every key: 0 when all had one left, else the seconds
+   * until the first of them that had none has one again (the attempt is then not to be made).
+   */
+  async take(keys: string[]): Promise<number> {
+    const counters = await this.#store.take(keys, this.#budget.windowSeconds);
     let wait = 0;
-    for (const key of keys) {
-      const { count, last } = await this.#store.failures(key);
-      const over = count - this.#policy.freeFailures;
-      if (over < 0) continue;
-      const delay = Math.min(this.#policy.maxDelaySeconds, this.#policy.baseDelaySeconds * 2 ** over);
-      const remaining = Math.ceil((last + delay * 1000 - Date.now()) / 1000);
-      wait = Math.max(wait, remaining);
-    }
-    return Math.max(0, wait);
+    for (const counter of counters)
+      if (counter.count > this.#budget.limit) wait = Math.max(wait, secondsUntil(counter));
+    return wait;
   }
 
-  async failures(key: string): Promise<number> {
-    return (await this.#store.failures(key)).count;
+  /** Takes back the attempt of every key (it was not made after all, or turned out not to count). */
+  async giveBack(keys: string[]): Promise<void> {
+    await this.#store.giveBack(keys);
   }
 
-  async fail(keys: string[]): Promise<void> {
-    for (const key of keys) await this.#store.fail(key, this.#policy.windowSeconds);
-  }
-
-  async succeed(keys: string[]): Promise<void> {
+  async reset(keys: string[]): Promise<void> {
     for (const key of keys) await this.#store.reset(key);
   }
 }

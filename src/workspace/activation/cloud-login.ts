@@ -42,6 +42,11 @@ export class CloudLogin {
     return this.#config;
   }
 
+  /** The cloud's sign-out URL: it signs the browser out of the cloud and of the whole chain. */
+  get signOutUrl(): string {
+    return `${this.#ctx.urls.cloud.replace(/\/+$/, '')}/logout`;
+  }
+
   /** Where to send the browser, and what to keep in the session to check the answer. */
   async start() {
     const config = await this.#configuration();
@@ -63,7 +68,7 @@ export class CloudLogin {
   async finish(
     currentUrl: URL,
     check: { verifier: string; state: string; nonce: string },
-  ): Promise<CloudProfile> {
+  ): Promise<CloudProfile & { sid: string | null }> {
     const config = await this.#configuration();
     const tokens = await client.authorizationCodeGrant(config, currentUrl, {
       pkceCodeVerifier: check.verifier,
@@ -95,6 +100,7 @@ export class CloudLogin {
       str(info.preferred_username) || str(claims.preferred_username) || email.split('@')[0] || '';
     const name = str(info.name) || username;
     return {
+      sid: typeof claims.sid === 'string' ? claims.sid : null,
       sub: claims.sub,
       username,
       email,

@@ -69,17 +69,24 @@ export async function standInAdmin(app: FastifyInstance, deps: StandInAdminDeps)
       }
     });
     api.post('/domains', async (request) => {
-      const body = (request.body ?? {}) as { domain?: unknown; idpMetadataUrl?: unknown };
+      const body = (request.body ?? {}) as {
+        domain?: unknown;
+        idpMetadataUrl?: unknown;
+        signOutUrl?: unknown;
+      };
       if (typeof body.domain !== 'string' || !/^[a-z0-9.-]+\.[a-z]{2,}$/.test(body.domain)) {
         throw new AppError('bad_request', 400);
       }
       const url = typeof body.idpMetadataUrl === 'string' ? body.idpMetadataUrl : null;
+      const signOut =
+        typeof body.signOutUrl === 'string' && URL.canParse(body.signOutUrl) ? body.signOutUrl : null;
       await deps.db
         .insertInto('google_domains')
-        .values({ domain: body.domain, idp_metadata_url: url, idp_certificates: '[]' })
+        .values({ domain: body.domain, idp_metadata_url: url, idp_certificates: '[]', sign_out_url: signOut })
         .onConflict((oc) =>
           oc.column('domain').doUpdateSet({
             idp_metadata_url: url,
+            sign_out_url: signOut,
             idp_entity_id: null,
             idp_sso_url: null,
             idp_certificates: '[]',
@@ -87,7 +94,7 @@ export async function standInAdmin(app: FastifyInstance, deps: StandInAdminDeps)
           }),
         )
         .execute();
-      return { domain: body.domain, idpMetadataUrl: url };
+      return { domain: body.domain, idpMetadataUrl: url, signOutUrl: signOut };
     });
     api.post('/domains/:domain/refresh-idp', async (request) => {
       const { domain } = request.params as { domain: string };

@@ -66,4 +66,10 @@ export const googleMigrations: MigrationSet = {
         .execute();
     },
   },
+  // The SSO profile's sign-out URL (Google sends the browser there after its own sign-out).
+  '4040_google_sign_out_url': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('google_domains').addColumn('sign_out_url', 'text').execute();
+    },
+  },
 };

@@ -66,16 +66,18 @@ export const googleRole: RoleModule<GoogleTables> = {
   demoOnly: true,
   migrations: googleMigrations,
   async seedDemo(ctx) {
-    // The workspace domain, whose SSO profile points at the education cloud's SAML IdP. The
-    // certificate is taken from the cloud's metadata at the first sign-in, not now.
+    // The workspace domain, whose SSO profile points at the education cloud's SAML IdP and its
+    // sign-out URL. The certificate is taken from the cloud's metadata at the first sign-in, not now.
+    const signOutUrl = `${ctx.urls.cloud.replace(/\/+$/, '')}/logout`;
     await ctx.db
       .insertInto('google_domains')
       .values({
         domain: ctx.config.workspaceDomain,
         idp_metadata_url: `${ctx.urls.cloud}/saml/metadata`,
         idp_certificates: '[]',
+        sign_out_url: signOutUrl,
       })
-      .onConflict((oc) => oc.column('domain').doNothing())
+      .onConflict((oc) => oc.column('domain').doUpdateSet({ sign_out_url: signOutUrl }))
       .execute();
   },
   buildApp: buildGoogleApp,

@@ -20,6 +20,8 @@ export interface GoogleTables {
     /** Base64 DER certificates of the IdP (the SSO profile accepts up to two). */
     idp_certificates: Json<string[]>;
     idp_fetched_at: Timestamp | null;
+    /** The SSO profile's sign-out URL: where Google sends the browser after signing it out. */
+    sign_out_url: ColumnType<string | null, string | null | undefined, string | null>;
   };
   google_users: {
     id: string;

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { PlatformTables } from '../../../../platform/database/platform-schema.ts';
 import { safeReturnTo } from '../../../../platform/http/return-to.ts';
@@ -137,8 +137,22 @@ ${user ? html`<p>${request.t('google.home.org_unit', { path: user.org_unit_path 
     return reply.redirect(safeReturnTo(verified.continueUrl, { fallback: '/' }));
   });
 
-  app.post('/signout', async (request, reply) => {
+  // As Google does with an SSO profile: after its own sign-out, the browser goes to the profile's
+  // sign-out URL (the identity provider signs it out there too).
+  const signOut = async (request: FastifyRequest, reply: FastifyReply) => {
+    const email = request.session.get<string>('googleUser');
     request.session.destroy();
-    return reply.redirect('/');
-  });
+    const domain = email?.split('@')[1];
+    const profile = domain
+      ? await db
+          .selectFrom('google_domains')
+          .select('sign_out_url')
+          .where('domain', '=', domain)
+          .executeTakeFirst()
+      : undefined;
+    return reply.redirect(profile?.sign_out_url ?? '/', 303);
+  };
+  app.post('/signout', signOut);
+  // accounts.google.com/Logout: the same sign-out by a link (from the identity provider's page).
+  app.get('/Logout', signOut);
 }

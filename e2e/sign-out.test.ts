@@ -1,0 +1,159 @@
+// Sign-out on a shared school computer: teacher A signs in at the county portal, the education
+// cloud, the activation portal and Google, then signs out at one of them (the cloud, the county
+// portal, Google); teacher B, at the same browser, is asked for a password everywhere.
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_PASSWORD } from '../src/demo/seed-data.ts';
+import { launchBrowser } from '../src/platform/testing/browser.ts';
+import { startTestDemo, type TestDemo } from '../src/platform/testing/demo-harness.ts';
+import { consentIfAsked } from './steps/cloud.ts';
+import { numberedShots } from './steps/shots.ts';
+import {
+  activateGSuite,
+  expectPortalSignedIn,
+  expectSignedInToGoogle,
+  openWorkspacePortal,
+  typeGoogleAddress,
+} from './steps/workspace.ts';
+
+const shot = numberedShots('sign-out');
+const PORTAL = '臺南市教師資訊應用服務入口';
+const A = { username: 'teacher02', cloudEmail: 'teacher02@mail.edu.tw', googleEmail: 'teacher02@go.edu.tw' };
+
+let demo: TestDemo;
+let browser: Browser | undefined;
+
+// Starting every role takes a while on a busy machine.
+beforeAll(async () => {
+  browser = await launchBrowser();
+  if (browser) demo = await startTestDemo();
+}, 400_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await demo?.close();
+});
+
+/** Teacher A at the county portal, then the activation portal (through the cloud and the county), then Google. */
+async function signInEverywhere(page: Page, firstTime: boolean): Promise<void> {
+  await page.goto(`${demo.urls.county}/tn/login`);
+  await page.locator('#login-username').fill(A.username);
+  await page.locator('#login-password').fill(DEMO_PASSWORD);
+  await page.getByRole('button', { name: '登入', exact: true }).click();
+  await page.getByRole('button', { name: '登出' }).waitFor();
+  await shot(page, 'county-signed-in');
+
+  await openWorkspacePortal(page, demo, shot);
+  // The cloud asks how to sign in; the county portal's session answers without a password.
+  await page.getByRole('link', { name: '臺南市' }).click();
+  await consentIfAsked(page, shot, 'county-consent');
+  await consentIfAsked(page, shot, 'cloud-consent');
+  await expectPortalSignedIn(page, A.cloudEmail, shot);
+  if (firstTime) await activateGSuite(page, A.googleEmail, shot);
+
+  if (firstTime) {
+    await page.locator('#google-signin').click();
+  } else {
+    await page.goto(`${demo.urls.google}/`);
+  }
+  await typeGoogleAddress(page, A.googleEmail, shot);
+  await expectSignedInToGoogle(page, demo, A.googleEmail, shot);
+}
+
+/** The education cloud's login page: a password (cloud account, or a county account). */
+async function expectCloudLogin(page: Page): Promise<void> {
+  await page.getByRole('heading', { name: '教育雲端帳號登入' }).waitFor();
+  expect(new URL(page.url()).origin).toBe(new URL(demo.urls.cloud).origin);
+  expect(await page.locator('#password').isVisible()).toBe(true);
+}
+
+/** Teacher B at the same browser: every service of the chain asks for a password. */
+async function expectPasswordEverywhere(page: Page, step: string, google = true): Promise<void> {
+  // The county portal: its account page sends to the login form.
+  await page.goto(`${demo.urls.county}/tn/account`);
+  await page.locator('#login-password').waitFor();
+  expect(await page.getByRole('button', { name: '登出' }).count()).toBe(0);
+  await shot(page, `${step}-county`);
+
+  // The cloud: not signed in; 縣市帳號登入 asks the county for a password.
+  await page.goto(`${demo.urls.cloud}/account`);
+  await expectCloudLogin(page);
+  await page.getByRole('link', { name: '臺南市' }).click();
+  await page.locator('#login-password').waitFor();
+  expect(new URL(page.url()).origin).toBe(new URL(demo.urls.county).origin);
+  await shot(page, `${step}-cloud-county-login`);
+
+  // The activation portal: signed out; its login goes to the cloud, which asks for a password.
+  await page.goto(demo.urls.workspace);
+  await page.locator('#cloud-login').waitFor();
+  expect(await page.locator('#cloud-account').count()).toBe(0);
+  await page.locator('#cloud-login').click();
+  await expectCloudLogin(page);
+  await shot(page, `${step}-workspace`);
+
+  if (!google) return;
+  // Google: its sign-in page; the address goes to the cloud, which asks for a password.
+  await page.goto(`${demo.urls.google}/`);
+  expect(await page.locator('#signed-in').count()).toBe(0);
+  await typeGoogleAddress(page, A.googleEmail, shot);
+  await expectCloudLogin(page);
+  await shot(page, `${step}-google`);
+}
+
+describe('sign-out on a shared computer', () => {
+  it('signing out at the cloud, the county portal or Google signs out of the whole chain', async (context) => {
+    if (!browser) return context.skip();
+    const page = await browser.newPage({ locale: 'zh-TW' });
+    // Every role runs on this machine, which may be busy.
+    page.setDefaultTimeout(90_000);
+
+    // 1. Sign-out at the education cloud (then, as 「您已登出」 advises, at Google).
+    await signInEverywhere(page, true);
+    await page.goto(demo.urls.cloud);
+    await page.getByRole('button', { name: '登出' }).click();
+    await page.getByRole('heading', { name: '您已登出' }).waitFor();
+    const cloudReport = (await page.locator('#signed-out-services').textContent()) ?? '';
+    expect(cloudReport).toContain('教育雲');
+    expect(cloudReport).toContain('G Suite for Education 啟用入口');
+    expect(cloudReport).toContain('臺南市');
+    await shot(page, 'signed-out-at-cloud');
+    await page.locator('#google-sign-out').click();
+    await page.getByRole('heading', { name: '您已登出' }).waitFor();
+    await expectPasswordEverywhere(page, 'after-cloud');
+
+    // 2. Sign-out at the county portal: the cloud and the activation portal follow (back-channel).
+    await signInEverywhere(page, false);
+    await page.goto(`${demo.urls.county}/tn`);
+    await page.getByRole('button', { name: '登出' }).click();
+    await page.getByRole('heading', { name: '您已登出' }).waitFor();
+    const countyReport = (await page.locator('#signed-out-services').textContent()) ?? '';
+    expect(countyReport).toContain(PORTAL);
+    expect(countyReport).toContain('教育雲端帳號');
+    await shot(page, 'signed-out-at-county');
+    await expectPasswordEverywhere(page, 'after-county', false);
+    // Google keeps its own session (Google offers its identity provider no single logout): A signs
+    // out there in 3, which goes through the cloud's sign-out URL.
+    await page.goto(`${demo.urls.google}/`);
+    await page.locator('#signed-in').waitFor();
+
+    // 3. Sign-out at Google: the SSO profile's sign-out URL signs out of the cloud and the county.
+    await page.goto(`${demo.urls.county}/tn/login`);
+    await page.locator('#login-username').fill(A.username);
+    await page.locator('#login-password').fill(DEMO_PASSWORD);
+    await page.getByRole('button', { name: '登入', exact: true }).click();
+    await page.getByRole('button', { name: '登出' }).waitFor();
+    await openWorkspacePortal(page, demo, shot);
+    await page.getByRole('link', { name: '臺南市' }).click();
+    await consentIfAsked(page, shot, 'cloud-consent');
+    await expectPortalSignedIn(page, A.cloudEmail, shot);
+    await page.goto(`${demo.urls.google}/`);
+    await page.getByRole('button', { name: '登出' }).click();
+    await page.getByRole('heading', { name: '您已登出' }).waitFor();
+    expect(new URL(page.url()).origin).toBe(new URL(demo.urls.cloud).origin);
+    const googleReport = (await page.locator('#signed-out-services').textContent()) ?? '';
+    expect(googleReport).toContain('G Suite for Education 啟用入口');
+    expect(googleReport).toContain('臺南市');
+    await shot(page, 'signed-out-at-google');
+    await expectPasswordEverywhere(page, 'after-google');
+  }, 600_000);
+});

@@ -1,0 +1,132 @@
+import { randomBytes } from 'node:crypto';
+import type { Selectable } from 'kysely';
+import type { CloudDb, CloudTx } from '../db.ts';
+import type { CloudTables } from '../schema.ts';
+
+export type BrowserSession = Selectable<CloudTables['cloud_sessions']>;
+
+/** A county login's session at the county: what its back-channel logout names. */
+export interface CountySignIn {
+  code: string;
+  sid: string | null;
+  sub: string;
+}
+
+/** Rows are touched (`last_seen_at`) at most this often. */
+const TOUCH_MS = 5 * 60_000;
+/** A row unused for this long is no longer listed (the browser session expired). */
+const LISTED_MS = 8 * 3600_000;
+
+/**
+ * The cloud's signed-in browsers (`cloud_sessions`): the cloud session names its row, and a
+ * revoked row signs that browser out on its next request.
+ */
+export class BrowserSessions {
+  readonly #db: CloudDb;
+
+  constructor(db: CloudDb) {
+    this.#db = db;
+  }
+
+  async start(
+    accountId: string,
+    where: { ip: string; userAgent: string | undefined; county?: CountySignIn | undefined },
+  ): Promise<string> {
+    const id = randomBytes(16).toString('base64url');
+    await this.#db
+      .insertInto('cloud_sessions')
+      .values({
+        id,
+        account_id: accountId,
+        county_code: where.county?.code ?? null,
+        county_sid: where.county?.sid ?? null,
+        county_sub: where.county?.sub ?? null,
+        ip: where.ip,
+        user_agent: where.userAgent?.slice(0, 300) ?? null,
+      })
+      .execute();
+    return id;
+  }
+
+  /** The live (not revoked) row `id` of the account, touched when due. */
+  async live(id: string, accountId: string): Promise<BrowserSession | undefined> {
+    const row = await this.#db
+      .selectFrom('cloud_sessions')
+      .selectAll()
+      .where('id', '=', id)
+      .where('account_id', '=', accountId)
+      .executeTakeFirst();
+    if (!row || row.revoked_at) return undefined;
+    if (Date.now() - new Date(row.last_seen_at).getTime() > TOUCH_MS) {
+      await this.#db
+        .updateTable('cloud_sessions')
+        .set({ last_seen_at: new Date() })
+        .where('id', '=', id)
+        .execute();
+    }
+    return row;
+  }
+
+  /** Records the provider session of the same browser (to end it with the row). */
+  async linkOidcSession(id: string, uid: string): Promise<void> {
+    await this.#db
+      .updateTable('cloud_sessions')
+      .set({ oidc_session_uid: uid })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  /** The rows listed on 登入中的裝置. */
+  async list(accountId: string): Promise<BrowserSession[]> {
+    return this.#db
+      .selectFrom('cloud_sessions')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .where('revoked_at', 'is', null)
+      .where('last_seen_at', '>', new Date(Date.now() - LISTED_MS))
+      .orderBy('last_seen_at', 'desc')
+      .execute();
+  }
+
+  /** Revokes one row of the account; returns it (undefined when there is no such live row). */
+  async revoke(accountId: string, id: string, db: CloudTx = this.#db): Promise<BrowserSession | undefined> {
+    return db
+      .updateTable('cloud_sessions')
+      .set({ revoked_at: new Date() })
+      .where('id', '=', id)
+      .where('account_id', '=', accountId)
+      .where('revoked_at', 'is', null)
+      .returningAll()
+      .executeTakeFirst();
+  }
+
+  /** Revokes every live row of the account but `except`; returns them. */
+  async revokeAll(accountId: string, except?: string, db: CloudTx = this.#db): Promise<BrowserSession[]> {
+    let q = db
+      .updateTable('cloud_sessions')
+      .set({ revoked_at: new Date() })
+      .where('account_id', '=', accountId)
+      .where('revoked_at', 'is', null);
+    if (except) q = q.where('id', '<>', except);
+    return q.returningAll().execute();
+  }
+
+  /**
+   * Revokes the rows of a county's session (back-channel logout): those of its `sid`, or, when
+   * the logout names only the subject, every row signed in through that county subject.
+   */
+  async revokeCounty(
+    county: string,
+    logout: { sid: string | undefined; sub: string | undefined },
+    db: CloudTx = this.#db,
+  ): Promise<BrowserSession[]> {
+    let q = db
+      .updateTable('cloud_sessions')
+      .set({ revoked_at: new Date() })
+      .where('county_code', '=', county)
+      .where('revoked_at', 'is', null);
+    if (logout.sid) q = q.where('county_sid', '=', logout.sid);
+    if (logout.sub) q = q.where('county_sub', '=', logout.sub);
+    return q.returningAll().execute();
+  }
+}

@@ -1,0 +1,299 @@
+// Sign-out at the education cloud seen from both sides: a county's back-channel logout ends the
+// cloud sessions of that county session (and the cloud tells its own relying parties in turn),
+// while a replayed, altered or foreign logout token changes nothing; a password change revokes
+// every session, grant and token of the account.
+import formbody from '@fastify/formbody';
+import Fastify, { type FastifyInstance } from 'fastify';
+import * as client from 'openid-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../platform/database/connect.ts';
+import type { PlatformTables } from '../../platform/database/platform-schema.ts';
+import { createLogger } from '../../platform/observability/logger.ts';
+import {
+  BackchannelLogoutReceiver,
+  type LogoutRequest,
+  mountBackchannelLogout,
+} from '../../platform/oidc/index.ts';
+import { freePort } from '../../platform/testing/ports.ts';
+import { type CloudInstance, startCloudInstance } from '../testing/cloud-instance.ts';
+import { CookieBrowser, formOn, type PageResult } from '../testing/cookie-browser.ts';
+import { type CountyPeer, startCountyPeer } from '../testing/county-peer.ts';
+
+const REDIRECT = 'http://127.0.0.1:9/callback';
+const PASSWORD = 'Sign-out-test-2026';
+const SECRET = 'county-client-secret';
+
+let cloud: CloudInstance;
+let tn: CountyPeer;
+let rp: FastifyInstance;
+let config: client.Configuration;
+let accountId: string;
+const appLogouts: LogoutRequest[] = [];
+
+beforeAll(async () => {
+  const database = await openDatabase<PlatformTables>({ dataDir: 'memory://', schema: 'public' });
+  cloud = await startCloudInstance(database);
+  const { services } = cloud;
+  tn = await startCountyPeer({
+    clientId: 'educloud',
+    clientSecret: SECRET,
+    redirectUri: `${cloud.url}/cncreturnpage`,
+    backchannelLogoutUri: `${cloud.url}/backchannel-logout/county`,
+    accounts: [{ id: 'tn-7', claims: { preferred_username: 'teacher07', name: '陳老師', guid: 'G7' } }],
+  });
+  await services.counties.upsert({
+    code: 'tn',
+    name: '臺南市',
+    issuer: tn.issuer,
+    clientId: 'educloud',
+    clientSecret: SECRET,
+  });
+  const account = await services.accounts.create({
+    name: 'teacher07',
+    displayName: '陳老師',
+    familyName: '陳',
+    givenName: '老師',
+    passwordHash: await services.hasher.hash(PASSWORD),
+    openid2Ids: [],
+  });
+  accountId = account.id;
+  await services.accounts.link(account.id, {
+    countyCode: 'tn',
+    issuer: tn.issuer,
+    subject: 'tn-7',
+    snapshot: {
+      username: 'teacher07',
+      name: '陳老師',
+      familyName: '陳',
+      givenName: '老師',
+      email: null,
+      schoolid: null,
+      titles: [],
+      classinfo: [],
+      openid2Id: null,
+    },
+  });
+
+  // A school app of the cloud, with its back-channel logout endpoint.
+  const port = await freePort();
+  rp = Fastify();
+  await rp.register(formbody);
+  const issued = await services.oidc!.clients.add({
+    name: '學校應用程式',
+    redirectUris: [REDIRECT],
+    backchannelLogoutUri: `http://127.0.0.1:${port}/logout`,
+    scopes: ['openid', 'profile'],
+  });
+  await mountBackchannelLogout(
+    rp,
+    '/logout',
+    new BackchannelLogoutReceiver({
+      db: services.db,
+      log: createLogger('silent'),
+      issuer: async (iss) =>
+        iss === cloud.url
+          ? { issuer: cloud.url, audience: issued.client_id, jwksUri: `${cloud.url}/oidc/v1/jwksets` }
+          : undefined,
+      async handle(_tx, logout) {
+        appLogouts.push(logout);
+        return undefined;
+      },
+    }),
+  );
+  await rp.listen({ port, host: '127.0.0.1' });
+  config = await client.discovery(
+    new URL(cloud.url),
+    issued.client_id,
+    issued.client_secret,
+    client.ClientSecretBasic(issued.client_secret ?? ''),
+    { execute: [client.allowInsecureRequests] },
+  );
+}, 60_000);
+
+afterAll(async () => {
+  await rp?.close();
+  await cloud?.close();
+  await tn?.close();
+});
+
+async function submit(
+  browser: CookieBrowser,
+  page: PageResult,
+  action: string,
+  form: Record<string, string>,
+) {
+  const { action: url, fields } = formOn(page, action);
+  return browser.follow(url, { form: { ...fields, ...form }, stopBefore: 'http://127.0.0.1:9/' });
+}
+
+/** The school app's code flow in this browser (cloud password where asked); its tokens. */
+async function appTokens(browser: CookieBrowser) {
+  const verifier = client.randomPKCECodeVerifier();
+  const state = client.randomState();
+  const url = client.buildAuthorizationUrl(config, {
+    redirect_uri: REDIRECT,
+    scope: 'openid profile',
+    state,
+    code_challenge: await client.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+  });
+  let page = await browser.follow(url, { stopBefore: 'http://127.0.0.1:9/' });
+  for (let step = 0; step < 4 && !page.url.href.startsWith('http://127.0.0.1:9/'); step++) {
+    if (page.url.pathname === '/login')
+      page = await submit(browser, page, '/login', { name: 'teacher07', password: PASSWORD });
+    else if (page.text.includes('/consent'))
+      page = await submit(browser, page, '/consent', { decision: 'allow' });
+    else throw new Error(`unexpected page ${page.url.href}: ${page.text.slice(0, 300)}`);
+  }
+  return client.authorizationCodeGrant(config, page.url, {
+    pkceCodeVerifier: verifier,
+    expectedState: state,
+  });
+}
+
+/** `prompt=none` in this browser: `code` or the error the app gets. */
+async function silent(browser: CookieBrowser): Promise<string> {
+  const url = client.buildAuthorizationUrl(config, {
+    redirect_uri: REDIRECT,
+    scope: 'openid profile',
+    prompt: 'none',
+    code_challenge: await client.calculatePKCECodeChallenge(client.randomPKCECodeVerifier()),
+    code_challenge_method: 'S256',
+  });
+  const page = await browser.follow(url, { stopBefore: 'http://127.0.0.1:9/' });
+  return page.url.searchParams.get('error') ?? (page.url.searchParams.get('code') ? 'code' : page.url.href);
+}
+
+const signedIn = async (browser: CookieBrowser) =>
+  (await browser.follow(`${cloud.url}/account`)).url.pathname === '/account';
+
+const userinfo = (token: string) =>
+  fetch(`${cloud.url}/oidc/v1/userinfo`, { headers: { authorization: `Bearer ${token}` } });
+
+const postCountyLogout = (token: string) =>
+  fetch(`${cloud.url}/backchannel-logout/county`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ logout_token: token }),
+  });
+
+describe('cloud sign-out', () => {
+  it("a county's back-channel logout ends the cloud sessions of that county session, once", async () => {
+    const browser = new CookieBrowser();
+    const other = new CookieBrowser();
+    for (const b of [browser, other]) {
+      const page = await b.follow(`${cloud.url}/login/county/tn?return_to=%2Faccount`);
+      expect(page.url.pathname).toBe('/account');
+    }
+    await appTokens(browser);
+    expect(await silent(browser)).toBe('code');
+    const rows = await cloud.services.db
+      .selectFrom('cloud_sessions')
+      .select(['id', 'county_sid'])
+      .where('account_id', '=', accountId)
+      .where('revoked_at', 'is', null)
+      .orderBy('created_at')
+      .execute();
+    expect(rows).toHaveLength(2);
+    const sid = rows[0]?.county_sid as string;
+    expect(sid).toBeTruthy();
+
+    // An altered token (another session) is refused and ends nothing.
+    await tn.logout('tn-7', sid);
+    const token = tn.logoutTokens.at(-1) as string;
+    const [header, payload, signature] = token.split('.') as [string, string, string];
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>;
+    const forged = Buffer.from(JSON.stringify({ ...claims, sid: rows[1]?.county_sid, jti: 'x' })).toString(
+      'base64url',
+    );
+    expect((await postCountyLogout(`${header}.${forged}.${signature}`)).status).toBe(400);
+    expect(await signedIn(other)).toBe(true);
+
+    // The genuine one ended this browser's cloud session and its provider session; the app heard.
+    expect(await signedIn(browser)).toBe(false);
+    expect(await silent(browser)).toBe('login_required');
+    expect(appLogouts.at(-1)).toMatchObject({ issuer: cloud.url, sub: accountId });
+    // Replayed: refused.
+    const replay = await postCountyLogout(token);
+    expect(replay.status).toBe(400);
+    expect(await replay.json()).toMatchObject({ error: 'invalid_request' });
+    // The other browser (another county session) is still signed in.
+    expect(await signedIn(other)).toBe(true);
+    // A token for another audience (not this cloud's client id at the county): refused.
+    await cloud.services.counties.upsert({
+      code: 'tn',
+      name: '臺南市',
+      issuer: tn.issuer,
+      clientId: 'someone-else',
+      clientSecret: SECRET,
+    });
+    await expect(tn.logout('tn-7', rows[1]?.county_sid as string)).rejects.toThrow(/400/);
+    expect(await signedIn(other)).toBe(true);
+    await cloud.services.counties.upsert({
+      code: 'tn',
+      name: '臺南市',
+      issuer: tn.issuer,
+      clientId: 'educloud',
+      clientSecret: SECRET,
+    });
+  });
+
+  it('a password change revokes every session, grant, refresh token and access token of the account', async () => {
+    const laptop = new CookieBrowser();
+    const shared = new CookieBrowser();
+    const first = await appTokens(shared);
+    const second = await appTokens(laptop);
+    expect(first.refresh_token).toBeTruthy();
+    expect((await userinfo(first.access_token)).status).toBe(200);
+    const heard = appLogouts.length;
+
+    const account = await laptop.follow(`${cloud.url}/account`);
+    const changed = await submit(laptop, account, '/account/password', {
+      current: PASSWORD,
+      password: 'A new long password 2026',
+      password_confirm: 'A new long password 2026',
+    });
+    expect(changed.text).toContain('其他裝置上的登入已登出');
+
+    for (const tokens of [first, second]) {
+      expect((await userinfo(tokens.access_token)).status).toBe(401);
+      await expect(client.refreshTokenGrant(config, tokens.refresh_token as string)).rejects.toMatchObject({
+        error: 'invalid_grant',
+      });
+    }
+    // The app heard of both sessions (and of any other session of the account still open).
+    const sids = appLogouts.slice(heard).map((logout) => logout.sid);
+    expect(sids).toEqual(expect.arrayContaining([first.claims()?.sid, second.claims()?.sid]));
+    // The shared computer is signed out of the cloud; the laptop keeps its session.
+    expect(await signedIn(shared)).toBe(false);
+    expect(await silent(shared)).toBe('login_required');
+    expect(await signedIn(laptop)).toBe(true);
+  });
+
+  it('登出其他所有裝置 on 登入中的裝置 signs the other browsers out of the cloud and its apps', async () => {
+    const here = new CookieBrowser();
+    const there = new CookieBrowser();
+    // The password the previous test set.
+    const password = 'A new long password 2026';
+    for (const browser of [here, there]) {
+      const login = await browser.follow(`${cloud.url}/login?return_to=%2Faccount`);
+      const page = await submit(browser, login, '/login', { name: 'teacher07', password });
+      expect(page.url.pathname).toBe('/account');
+    }
+    await appTokens(there);
+    expect(await silent(there)).toBe('code');
+
+    const sessions = await here.follow(`${cloud.url}/account/sessions`);
+    expect(sessions.text).toContain('登入中的裝置');
+    expect(sessions.text).toContain('目前使用中的裝置');
+    const listed = sessions.text.match(/\/account\/sessions\/[^/"]+\/revoke/g) ?? [];
+    expect(listed.length).toBeGreaterThanOrEqual(1);
+    const heard = appLogouts.length;
+    await submit(here, sessions, '/account/sessions/revoke-others', {});
+
+    expect(await signedIn(there)).toBe(false);
+    expect(await silent(there)).toBe('login_required');
+    expect(appLogouts.length).toBeGreaterThan(heard);
+    expect(await signedIn(here)).toBe(true);
+  });
+});
