@@ -248,6 +248,28 @@ export async function setPasswordHash(db: CountyTx, id: string, hash: string): P
     .execute();
 }
 
+/**
+ * Stores an account's national ID (ciphertext and blind index). `onlyIfUnset`: the teacher's own
+ * first entry, which never overwrites a number already recorded; a reviewer's correction replaces it.
+ */
+export async function setNationalId(
+  db: CountyTx,
+  id: string,
+  value: { encrypted: string; blindIndex: string },
+  options: { onlyIfUnset?: boolean } = {},
+): Promise<void> {
+  let update = db
+    .updateTable('county_accounts')
+    .set({
+      national_id_encrypted: value.encrypted,
+      national_id_blind_index: value.blindIndex,
+      updated_at: new Date(),
+    })
+    .where('id', '=', id);
+  if (options.onlyIfUnset) update = update.where('national_id_encrypted', 'is', null);
+  await update.execute();
+}
+
 export interface AccountSearch {
   query?: string;
   status?: AccountStatus;

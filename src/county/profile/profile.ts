@@ -1,7 +1,7 @@
 // The profile check (「OpenID認證資料檢核」): real name, national ID, confirmation of the unit.
 import { maskNationalId, parseNationalId } from '../../identity/index.ts';
 import type { Account } from '../accounts/repository.ts';
-import { findAccountByBlindIndex } from '../accounts/repository.ts';
+import { findAccountByBlindIndex, setNationalId } from '../accounts/repository.ts';
 import { audit, isUniqueViolation, mail } from '../db.ts';
 import { mailMessage } from '../mail-text.ts';
 import type { FieldErrors } from '../registration/rules.ts';
@@ -159,16 +159,7 @@ export async function saveNationalId(
     const encrypted = await county.vault.encrypt(parsed.value);
     try {
       await county.db.transaction().execute(async (tx) => {
-        await tx
-          .updateTable('county_accounts')
-          .set({
-            national_id_encrypted: encrypted,
-            national_id_blind_index: blindIndex,
-            updated_at: new Date(),
-          })
-          .where('id', '=', account.id)
-          .where('national_id_encrypted', 'is', null)
-          .execute();
+        await setNationalId(tx, account.id, { encrypted, blindIndex }, { onlyIfUnset: true });
         await audit(tx, {
           tenant: tenant.code,
           actor: account.username,

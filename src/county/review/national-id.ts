@@ -5,7 +5,7 @@
 import { maskNationalId, parseNationalId } from '../../identity/index.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
 import type { Account } from '../accounts/repository.ts';
-import { findAccountByBlindIndex, findAccountById } from '../accounts/repository.ts';
+import { findAccountByBlindIndex, findAccountById, setNationalId } from '../accounts/repository.ts';
 import { audit, isUniqueViolation, mail } from '../db.ts';
 import { mailMessage } from '../mail-text.ts';
 import type { FieldErrors } from '../registration/rules.ts';
@@ -55,15 +55,7 @@ export async function correctNationalId(county: County, input: CorrectionInput):
   const unit = account.unit_code ? await findUnit(county.db, tenant.code, account.unit_code) : undefined;
   try {
     await county.db.transaction().execute(async (tx) => {
-      await tx
-        .updateTable('county_accounts')
-        .set({
-          national_id_encrypted: encrypted,
-          national_id_blind_index: blindIndex,
-          updated_at: new Date(),
-        })
-        .where('id', '=', account.id)
-        .execute();
+      await setNationalId(tx, account.id, { encrypted, blindIndex });
       await audit(tx, {
         tenant: tenant.code,
         actor: input.actor,
