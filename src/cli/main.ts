@@ -6,8 +6,9 @@ import { ConfigError, loadConfig } from '../platform/config/load.ts';
 import type { RoleName } from '../platform/database/connect.ts';
 import { createLogger } from '../platform/observability/logger.ts';
 import { bootRole } from '../platform/runtime/boot.ts';
-import { assertLoopback, listenRole, ROLES } from '../platform/runtime/roles.ts';
+import { assertLoopback, ROLES } from '../platform/runtime/roles.ts';
 import { loadSecrets, missingProductionSecrets } from '../platform/runtime/secrets.ts';
+import { startRole } from '../platform/runtime/start-up.ts';
 import { EXTRA_COMMANDS } from './commands.ts';
 import { runDoctor } from './doctor.ts';
 
@@ -77,19 +78,16 @@ export async function main(argv: string[]): Promise<number> {
       const missing = missingProductionSecrets(config);
       if (missing.length > 0)
         log.warn({ missing }, 'secrets not configured: using generated ones from the data directory');
-      const running = await bootRole(ROLES[values.role], {
-        config,
-        secrets: loadSecrets(config),
-        log,
-        demo: false,
-      });
-      try {
-        await listenRole(running, config);
-      } catch (error) {
-        await running.close();
-        throw error;
-      }
-      await waitForSignal();
+      // Asked to stop while the database is still unreachable: stop waiting for it.
+      const stopping = new AbortController();
+      const stopped = waitForSignal().then(() => stopping.abort());
+      const running = await startRole(
+        ROLES[values.role],
+        { config, secrets: loadSecrets(config), log, demo: false },
+        stopping.signal,
+      );
+      if (!running) return 0;
+      await stopped;
       await running.close();
       return 0;
     }

@@ -50,7 +50,6 @@ export async function bootRole<T>(module: RoleModule<T>, options: BootOptions): 
   if (separateMigration) await migrateRole(module, target, roleLog);
   const database = options.database ?? (await openDatabase<PlatformTables>(target, roleLog));
   const db = database.db as unknown as RoleContext<T>['db'];
-  const platformDb = platformView<T>(db);
   try {
     if (!separateMigration) await migrate(db, database.schema, platformMigrations, module.migrations);
     // A wrong EDUGATE_SECRET stops here with a message naming it, before anything is sealed anew.
@@ -59,6 +58,28 @@ export async function bootRole<T>(module: RoleModule<T>, options: BootOptions): 
     if (!options.database) await database.close();
     throw error;
   }
+  const opened: Array<() => unknown> = [];
+  if (!options.database) opened.push(() => database.close());
+  try {
+    return await startServing(module, options, database, roleLog, opened);
+  } catch (error) {
+    // A start that failed half-way (the database dropped again) leaves nothing open behind it.
+    for (const close of opened.reverse()) await Promise.resolve(close()).catch(() => {});
+    throw error;
+  }
+}
+
+/** The rest of `bootRole` once the database is migrated; records what it opens in `opened`. */
+async function startServing<T>(
+  module: RoleModule<T>,
+  options: BootOptions,
+  database: Database<PlatformTables>,
+  roleLog: Logger,
+  opened: Array<() => unknown>,
+): Promise<RunningRole> {
+  const { config } = options;
+  const db = database.db as unknown as RoleContext<T>['db'];
+  const platformDb = platformView<T>(db);
   const redis = config.redisUrl
     ? connectRedis(
         config.redisUrl,
@@ -66,6 +87,7 @@ export async function bootRole<T>(module: RoleModule<T>, options: BootOptions): 
         roleLog,
       )
     : undefined;
+  if (redis) opened.push(() => redis.disconnect());
   // Requests fail fast while Redis is unreachable: give it its connect timeout to come up first.
   if (redis && !(await redisConnected(redis, config.redisConnectTimeoutMs))) {
     roleLog.warn('redis is not reachable yet; requests needing it get 503 until it is');
@@ -77,6 +99,7 @@ export async function bootRole<T>(module: RoleModule<T>, options: BootOptions): 
   });
   const transport =
     options.mailTransport ?? smtpTransport(config.smtpUrl, { timeoutMs: config.smtpTimeoutMs, log: roleLog });
+  opened.push(() => transport.close());
   jobs.register(SEND_MAIL_JOB, sendMailHandler(platformDb, transport, config.mailFrom));
   const ctx: RoleContext<T> = {
     role: module.name,
@@ -98,8 +121,13 @@ export async function bootRole<T>(module: RoleModule<T>, options: BootOptions): 
   };
   module.registerJobs?.(ctx);
   if (options.demo) await module.seedDemo?.(ctx);
+  opened.push(() => module.stop?.());
   const app = await module.buildApp(ctx);
-  if (options.startJobs ?? true) await jobs.start();
+  opened.push(() => app.close());
+  if (options.startJobs ?? true) {
+    opened.push(() => jobs.stop());
+    await jobs.start();
+  }
   return {
     module: module as unknown as RoleModule,
     ctx: ctx as unknown as RoleContext,
