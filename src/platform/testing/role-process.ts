@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { freePort } from './ports.ts';
+import { freeAdminPortBase, freePort } from './ports.ts';
 
 const ROOT = new URL('../../../', import.meta.url).pathname;
 
@@ -26,11 +26,12 @@ export class RoleProcess {
     child.stderr?.on('data', collect);
   }
 
-  static async start(role: string, env: Record<string, string>): Promise<RoleProcess> {
-    const port = await freePort();
-    // Admin listeners sit at EDUGATE_ADMIN_PORT + 1 (county) … + 4 (google): a free base for them.
-    const adminBase = await freePort();
+  /** `again`: the ports of a process that ended (a node restarted in place). */
+  static async start(role: string, env: Record<string, string>, again?: RoleProcess): Promise<RoleProcess> {
     const offset = { county: 1, cloud: 2, workspace: 3, google: 4 }[role] ?? 1;
+    const port = again ? Number(new URL(again.base).port) : await freePort();
+    // Admin listeners sit at EDUGATE_ADMIN_PORT + 1 (county) … + 4 (google): a free base for them.
+    const adminBase = again ? Number(new URL(again.adminBase).port) - offset : await freeAdminPortBase();
     const portVariable = `EDUGATE_${role.toUpperCase()}_PORT`;
     const child = spawn(process.execPath, ['bin/edugate.js', 'start', '--role', role], {
       cwd: ROOT,

@@ -1,0 +1,228 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_PASSWORD } from '../demo/seed-data.ts';
+import { loadConfig } from '../platform/config/load.ts';
+import { createLogger } from '../platform/observability/logger.ts';
+import { formOf, TestBrowser } from '../platform/oidc/testing.ts';
+import { bootRole } from '../platform/runtime/boot.ts';
+import { loadSecrets } from '../platform/runtime/secrets.ts';
+import { FaultProxy } from '../platform/testing/fault-proxy.ts';
+import { HAPROXY, HaproxyFront, haproxyAvailable } from '../platform/testing/haproxy.ts';
+import { freePort } from '../platform/testing/ports.ts';
+import { RoleProcess } from '../platform/testing/role-process.ts';
+import {
+  missingService,
+  postgresAvailable,
+  redisAvailable,
+  TEST_DATABASE_URL,
+  TEST_REDIS_URL,
+} from '../platform/testing/services.ts';
+import { countyRole } from './role.ts';
+
+// Two county nodes (`edugate start --role county`, a process each) on one PostgreSQL database and
+// one Redis, behind a real HAProxy that health-checks /readyz, as docs/OPERATIONS.md sets them up.
+// A teacher is half-way through signing in to the portal, and an application half-way through an
+// OIDC authorization code flow, when the node serving them is killed (SIGKILL): the other node
+// finishes both, and HAProxy takes the dead node out.
+
+const services = (await postgresAvailable()) && (await redisAvailable(TEST_REDIS_URL));
+if (!services) missingService('PostgreSQL and Redis', `tried ${TEST_DATABASE_URL} and ${TEST_REDIS_URL}`);
+const haproxy = haproxyAvailable();
+if (!haproxy) missingService('HAProxy', `${HAPROXY} not found (apt-get install haproxy)`);
+
+const RP_REDIRECT = 'https://rp.test/callback';
+
+describe.runIf(services && haproxy)('two county nodes behind HAProxy', () => {
+  const name = `edugate_lb_${randomBytes(5).toString('hex')}`;
+  const dataDir = mkdtempSync(join(tmpdir(), 'edugate-lb-'));
+  let admin: pg.Client;
+  let front: HaproxyFront;
+  const nodes: Record<'a' | 'b', RoleProcess | undefined> = { a: undefined, b: undefined };
+  let env: Record<string, string>;
+  let database: FaultProxy;
+  let databaseThroughProxy = '';
+
+  beforeAll(async () => {
+    admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
+    await admin.connect();
+    await admin.query(`create database ${name}`);
+    const databaseUrl = new URL(TEST_DATABASE_URL);
+    databaseUrl.pathname = `/${name}`;
+    // A Redis database of its own: sessions and sign-in budgets of no other test.
+    const redisUrl = new URL(TEST_REDIS_URL);
+    redisUrl.pathname = `/${2 + Math.floor(Math.random() * 14)}`;
+    const publicPort = await freePort();
+    const key = () => randomBytes(32).toString('base64url');
+    env = {
+      DATABASE_URL: databaseUrl.toString(),
+      REDIS_URL: redisUrl.toString(),
+      EDUGATE_COUNTY_URL: `http://127.0.0.1:${publicPort}`,
+      EDUGATE_SECRET: key(),
+      EDUGATE_NATIONAL_ID_KEYS: `k1:${key()}`,
+      EDUGATE_BLIND_INDEX_KEY: key(),
+      EDUGATE_ADMIN_TOKEN: key(),
+      EDUGATE_CAPTCHA: 'off',
+      EDUGATE_DATA_DIR: dataDir,
+      EDUGATE_READINESS_TIMEOUT_MS: '500',
+      LOG_FORMAT: 'json',
+    };
+    // The demo teachers, written once to the shared database as any node would.
+    const config = loadConfig(env);
+    const seeding = await bootRole(countyRole, {
+      config,
+      secrets: loadSecrets(config, false),
+      log: createLogger('silent'),
+      demo: true,
+      startJobs: false,
+    });
+    await seeding.close();
+    // Node a reaches PostgreSQL through a proxy that can refuse it.
+    database = await FaultProxy.start(TEST_DATABASE_URL);
+    const proxied = new URL(database.url(TEST_DATABASE_URL));
+    proxied.pathname = `/${name}`;
+    databaseThroughProxy = proxied.toString();
+    [nodes.a, nodes.b] = await Promise.all([
+      RoleProcess.start('county', { ...env, DATABASE_URL: databaseThroughProxy }),
+      RoleProcess.start('county', env),
+    ]);
+    await Promise.all([nodes.a.until(200, '/readyz', 90_000), nodes.b.until(200, '/readyz', 90_000)]);
+    front = await HaproxyFront.start(
+      { a: new URL(nodes.a.base).host, b: new URL(nodes.b.base).host },
+      { balance: 'first', port: publicPort },
+    );
+    await front.until('a', 'UP');
+    await front.until('b', 'UP');
+  }, 180_000);
+  afterAll(async () => {
+    await front?.close();
+    await Promise.all([nodes.a?.stop('SIGKILL'), nodes.b?.stop('SIGKILL')]);
+    await database?.close();
+    await admin?.query(`drop database if exists ${name} with (force)`);
+    await admin?.end();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  /** Follows redirects through HAProxy like a browser, noting the node of each answer. */
+  const walk = async (
+    browser: TestBrowser,
+    url: string | URL,
+    served: string[],
+    init: { form?: Record<string, string> } = {},
+  ) => {
+    let current = new URL(url);
+    let response = await browser.request(current, init);
+    for (let hops = 0; hops < 20; hops++) {
+      served.push(response.headers.get('x-served-by') ?? '?');
+      const location = response.headers.get('location');
+      if (response.status < 300 || response.status >= 400 || !location) break;
+      current = new URL(location, current);
+      if (current.href.startsWith(RP_REDIRECT)) return { url: current, status: response.status, text: '' };
+      response = await browser.request(current);
+    }
+    return { url: current, status: response.status, text: await response.text() };
+  };
+  it('finishes a portal sign-in and an OIDC code flow on the other node when one dies mid-flow', async () => {
+    const a = nodes.a as RoleProcess;
+    const b = nodes.b as RoleProcess;
+    const registered = await fetch(`${a.adminBase}/admin/api/oidc/cyc/clients`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${env.EDUGATE_ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: '校務系統', redirect_uris: [RP_REDIRECT], scopes: ['openid', 'profile'] }),
+    });
+    expect(registered.status, await registered.clone().text()).toBe(201);
+    const rp = (await registered.json()) as { client_id: string; client_secret: string };
+
+    // Both flows start on node a: the portal's login page, and the RP's authorization request up to
+    // the login page of its interaction.
+    const before: string[] = [];
+    const teacher = new TestBrowser();
+    const loginPage = await walk(teacher, `${front.url}/cyc/login`, before);
+    expect(loginPage.text).toContain('name="username"');
+    const app = new TestBrowser();
+    const state = randomBytes(8).toString('hex');
+    const authorize = new URL(`${front.url}/cyc/oidc/v1/azp`);
+    authorize.search = new URLSearchParams({
+      response_type: 'code',
+      client_id: rp.client_id,
+      redirect_uri: RP_REDIRECT,
+      scope: 'openid profile',
+      state,
+    }).toString();
+    const interaction = await walk(app, authorize, before);
+    expect(interaction.text).toContain('name="username"');
+    expect(new Set(before)).toEqual(new Set(['a']));
+
+    expect(await a.stop('SIGKILL')).toBeNull();
+
+    // The rest on node b, with the sessions, CSRF tokens and interaction node a started.
+    const after: string[] = [];
+    const loginForm = formOf(loginPage.text, loginPage.url);
+    const portal = await walk(teacher, loginForm.action, after, {
+      form: { ...loginForm.fields, username: 'teacher01', password: DEMO_PASSWORD },
+    });
+    expect(portal.status).toBe(200);
+    expect(portal.text).toContain('teacher01');
+    expect(portal.text).not.toContain('name="password"');
+
+    const interactionForm = formOf(interaction.text, interaction.url);
+    let step = await walk(app, interactionForm.action, after, {
+      form: { ...interactionForm.fields, username: 'teacher01', password: DEMO_PASSWORD },
+    });
+    if (!step.url.href.startsWith(RP_REDIRECT)) {
+      const consent = formOf(step.text, step.url);
+      step = await walk(app, consent.action, after, { form: { ...consent.fields, decision: 'allow' } });
+    }
+    expect(step.url.href.startsWith(RP_REDIRECT), step.text.slice(0, 400)).toBe(true);
+    expect(step.url.searchParams.get('state')).toBe(state);
+    const code = step.url.searchParams.get('code') ?? '';
+    const token = await fetch(`${front.url}/cyc/oidc/v1/token`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`${rp.client_id}:${rp.client_secret}`).toString('base64')}`,
+      },
+      body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: RP_REDIRECT }),
+    });
+    after.push(token.headers.get('x-served-by') ?? '?');
+    expect(token.status).toBe(200);
+    const tokens = (await token.json()) as { access_token: string; id_token: string };
+    const userinfo = await fetch(`${front.url}/cyc/oidc/v1/userinfo`, {
+      headers: { authorization: `Bearer ${tokens.access_token}` },
+    });
+    expect(userinfo.status).toBe(200);
+    expect(await userinfo.json()).toMatchObject({ name: '王小明' });
+    expect(new Set(after)).toEqual(new Set(['b']));
+
+    // HAProxy's health checks take the dead node out; the live one stays in and ready.
+    await front.until('a', 'DOWN', 5000);
+    expect((await front.states()).b).toBe('UP');
+    expect((await fetch(`${front.url}/readyz`)).status).toBe(200);
+    expect(b.exited, b.output).toBe(false);
+  });
+
+  it('keeps a node restarted during a database outage out of rotation until the database is back', async () => {
+    await database.refuse();
+    const a = await RoleProcess.start('county', { ...env, DATABASE_URL: databaseThroughProxy }, nodes.a);
+    nodes.a = a;
+    // Waiting for its database: alive, not ready, so HAProxy leaves it out and node b serves.
+    await a.until(200, '/healthz', 20_000);
+    expect(await a.status('/readyz')).toBe(503);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect((await front.states()).a).toBe('DOWN');
+    const served = await fetch(`${front.url}/cyc/login`);
+    expect(served.status).toBe(200);
+    expect(served.headers.get('x-served-by')).toBe('b');
+
+    await database.heal();
+    await a.until(200, '/readyz', 30_000);
+    await front.until('a', 'UP', 5000);
+    // `first` balancing: node a takes the traffic again.
+    const back = await fetch(`${front.url}/cyc/login`);
+    expect(back.status).toBe(200);
+    expect(back.headers.get('x-served-by')).toBe('a');
+  });
+});
