@@ -38,6 +38,8 @@ export async function benchCountyImport(): Promise<Figure[]> {
             ...process.env,
             EDUGATE_DATA_DIR: t.config.dataDir,
             EDUGATE_COUNTY_PORT: String(t.config.countyPort),
+            // The admin listener of this county, not whatever listens on the default port.
+            EDUGATE_ADMIN_PORT: String(t.config.adminPort),
           },
           maxBuffer: 64 * 1024 * 1024,
         },

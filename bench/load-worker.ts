@@ -3,7 +3,9 @@
 // with autocannon run against a running server. (Not a worker thread: autocannon treats a worker
 // thread as one of its own workers and leaves its results unaggregated.)
 import { type ChildProcess, fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import { deflateRawSync } from 'node:zlib';
 import autocannon from 'autocannon';
 
 /** A browser that loaded the login form: its cookie and form token. */
@@ -16,7 +18,23 @@ export type LoadJob =
   /** Password logins, each with a fresh form session and the next of `accounts` accounts. */
   | { kind: 'logins'; seconds: number; connections: number }
   /** GETs of one URL, as fast as they go or at `overallRate` requests/s. */
-  | { kind: 'get'; url: string; seconds: number; connections: number; overallRate?: number };
+  | { kind: 'get'; url: string; seconds: number; connections: number; overallRate?: number }
+  /**
+   * Anonymous sign-in requests at `overallRate` requests/s, taking turns: SAML AuthnRequests to
+   * `/saml/sso` (HTTP-Redirect binding, a fresh ID each) from Google's issuer `google.com/a/<domain>`,
+   * and OIDC authorization requests (a fresh state each) to `authorizePath` for `clientId`.
+   */
+  | {
+      kind: 'sign-ins';
+      url: string;
+      seconds: number;
+      connections: number;
+      overallRate: number;
+      domain: string;
+      authorizePath: string;
+      clientId: string;
+      redirectUri: string;
+    };
 
 export interface LoadResult {
   redirects: number;
@@ -31,6 +49,37 @@ interface LoginSetup {
   sessions: FormSession[];
   accounts: number;
   password: string;
+}
+
+/** A SAML AuthnRequest from Google's issuer for `domain`, deflated and base64-encoded for a query. */
+function authnRequest(domain: string): string {
+  const xml = `<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_${randomBytes(16).toString('hex')}" Version="2.0" IssueInstant="${new Date().toISOString()}" ProtocolBinding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" AssertionConsumerServiceURL="http://google.test/a/${domain}/acs"><saml:Issuer>google.com/a/${domain}</saml:Issuer><samlp:NameIDPolicy AllowCreate="true" Format="urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified"/></samlp:AuthnRequest>`;
+  return encodeURIComponent(deflateRawSync(xml).toString('base64'));
+}
+
+function signInRequests(job: Extract<LoadJob, { kind: 'sign-ins' }>): autocannon.Request[] {
+  return [
+    {
+      method: 'GET',
+      setupRequest: (request) => ({
+        ...request,
+        path: `/saml/sso?SAMLRequest=${authnRequest(job.domain)}&RelayState=soak`,
+      }),
+    },
+    {
+      method: 'GET',
+      setupRequest: (request) => ({
+        ...request,
+        path: `${job.authorizePath}?${new URLSearchParams({
+          response_type: 'code',
+          client_id: job.clientId,
+          redirect_uri: job.redirectUri,
+          scope: 'openid profile',
+          state: randomBytes(8).toString('hex'),
+        })}`,
+      }),
+    },
+  ];
 }
 
 const summary = (result: autocannon.Result): LoadResult => ({
@@ -74,12 +123,20 @@ function serveJobs(setup: LoginSetup, send: (result: LoadResult) => void) {
             duration: job.seconds,
             requests: [{ method: 'POST', path: '/cyc/login', setupRequest: loginRequest }],
           })
-        : await run({
-            url: job.url,
-            connections: job.connections,
-            duration: job.seconds,
-            ...(job.overallRate ? { overallRate: job.overallRate } : {}),
-          });
+        : job.kind === 'sign-ins'
+          ? await run({
+              url: job.url,
+              connections: job.connections,
+              duration: job.seconds,
+              overallRate: job.overallRate,
+              requests: signInRequests(job),
+            })
+          : await run({
+              url: job.url,
+              connections: job.connections,
+              duration: job.seconds,
+              ...(job.overallRate ? { overallRate: job.overallRate } : {}),
+            });
     send(summary(result));
   });
 }

@@ -28,8 +28,27 @@ export interface ResponseRequest {
 const id = () => `_${randomBytes(20).toString('hex')}`;
 const xml = (value: string) => escapeHtml(value);
 
-/** The IdP as samlify sees it, signing with the current key (RSA-SHA256, exclusive C14N). */
-export function idpEntity(entityId: string, ssoUrl: string, key: SigningKey, published: string[]) {
+type IdpEntity = ReturnType<typeof samlify.IdentityProvider>;
+/** Built entities by their settings: building one parses its metadata (and samlify warns each time). */
+const idpEntities = new Map<string, IdpEntity>();
+const IDP_ENTITIES_KEPT = 16;
+
+/**
+ * The IdP as samlify sees it, signing with the current key (RSA-SHA256, exclusive C14N). Built once
+ * per settings (entity ID, SSO URL, key, published certificates), not per request.
+ */
+export function idpEntity(entityId: string, ssoUrl: string, key: SigningKey, published: string[]): IdpEntity {
+  const cacheKey = JSON.stringify([entityId, ssoUrl, key.kid, key.certificatePem, published]);
+  let entity = idpEntities.get(cacheKey);
+  if (!entity) {
+    if (idpEntities.size >= IDP_ENTITIES_KEPT) idpEntities.clear();
+    entity = buildIdpEntity(entityId, ssoUrl, key, published);
+    idpEntities.set(cacheKey, entity);
+  }
+  return entity;
+}
+
+function buildIdpEntity(entityId: string, ssoUrl: string, key: SigningKey, published: string[]): IdpEntity {
   return samlify.IdentityProvider({
     entityID: entityId,
     privateKey: key.privateKeyPem,

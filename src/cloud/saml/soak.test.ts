@@ -1,9 +1,9 @@
-import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { deflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresAvailable } from '../../platform/testing/services.ts';
+import { SoakServer } from '../testing/soak-process.ts';
 
 /**
  * Anonymous SAML traffic must not make the cloud grow: thousands of AuthnRequests from Google's
@@ -16,43 +16,6 @@ const CHECK_EVERY = 250;
 const CONCURRENCY = 16;
 /** RSS may grow this much over the whole run (caches warming up, allocator slack). */
 const MAX_GROWTH = 48 * 1024 * 1024;
-
-interface Memory {
-  rss: number;
-  heapUsed: number;
-}
-
-class SoakServer {
-  readonly #child: ChildProcess;
-  #waiting: ((message: unknown) => void) | undefined;
-  constructor(kind: string) {
-    this.#child = fork(new URL('../testing/soak-server.ts', import.meta.url), [kind], {
-      execArgv: ['--expose-gc'],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    this.#child.on('message', (message) => this.#waiting?.(message));
-  }
-  #next<T>(): Promise<T> {
-    return new Promise((resolve, reject) => {
-      this.#waiting = (message) => resolve(message as T);
-      this.#child.once('exit', (code) => reject(new Error(`soak server exited with ${code}`)));
-    });
-  }
-  async url(): Promise<string> {
-    return (await this.#next<{ url: string }>()).url;
-  }
-  memory(): Promise<Memory> {
-    const answer = this.#next<Memory>();
-    this.#child.send('memory');
-    return answer;
-  }
-  async close() {
-    const exited = new Promise((resolve) => this.#child.once('exit', resolve));
-    this.#child.send('close');
-    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
-    this.#child.kill();
-  }
-}
 
 function authnRequest(): string {
   const xml = `<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_${randomBytes(16).toString('hex')}" Version="2.0" IssueInstant="${new Date().toISOString()}" ProtocolBinding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" AssertionConsumerServiceURL="http://google.test/a/go.edu.tw/acs"><saml:Issuer>google.com/a/go.edu.tw</saml:Issuer><samlp:NameIDPolicy AllowCreate="true" Format="urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified"/></samlp:AuthnRequest>`;
