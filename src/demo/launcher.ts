@@ -9,6 +9,7 @@ import { MailSink } from '../platform/mail/sink.ts';
 import { bootRole, type RunningRole } from '../platform/runtime/boot.ts';
 import { adminOrigin, assertLoopback, listenRole, ROLES } from '../platform/runtime/roles.ts';
 import { loadSecrets } from '../platform/runtime/secrets.ts';
+import { demoServiceAccountFile } from '../workspace/emulator/google/service-accounts.ts';
 import { buildLandingApp } from './landing/app.ts';
 
 export interface Demo {
@@ -31,10 +32,22 @@ export interface DemoOptions {
  * the whole federation on one machine, on the embedded database unless DATABASE_URL is set.
  */
 export async function startDemo(options: DemoOptions): Promise<Demo> {
-  const { config, log } = options;
+  let { config } = options;
+  const { log } = options;
   if (options.reset) rmSync(config.dataDir, { recursive: true, force: true });
   const secrets = loadSecrets(config);
   const urls = roleUrls(config);
+  // Provisioning authenticates as in production, with a service account key file (created once in
+  // the data directory; the Google stand-in registers its public key and delegates the scopes).
+  if (!config.googleServiceAccountFile) {
+    const file = join(config.dataDir, 'google-service-account.json');
+    demoServiceAccountFile(file);
+    config = {
+      ...config,
+      googleServiceAccountFile: file,
+      googleAdminSubject: config.googleAdminSubject ?? `admin@${config.workspaceDomain}`,
+    };
+  }
   const sink = new MailSink(join(config.dataDir, 'mailbox.json'));
   const opened: Array<{ close(): Promise<void> }> = [];
   const roles = new Map<RoleName, RunningRole>();

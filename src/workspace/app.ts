@@ -33,7 +33,6 @@ const PROGRESS_SCRIPT = `const s=document.querySelector('[data-state="queued"]')
 
 /** Where a person signs in to Google: the stand-in's sign-in page, or Google's. */
 function googleSignInUrl(ctx: Ctx): string {
-  if (ctx.config.googleServiceAccountFile) return 'https://accounts.google.com/';
   const standIn = ctx.config.googleRootUrl ?? (ctx.demo ? ctx.urls.google : undefined);
   return standIn ? `${standIn.replace(/\/+$/, '')}/` : 'https://accounts.google.com/';
 }

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadConfig } from '../platform/config/load.ts';
 import type { Config } from '../platform/config/options.ts';
 import { createLogger } from '../platform/observability/logger.ts';
@@ -8,7 +11,13 @@ import { embeddedTestDatabase } from '../platform/testing/databases.ts';
 import { freePort } from '../platform/testing/ports.ts';
 import { googleMigrations } from './emulator/google/migrations.ts';
 import { googleRole } from './emulator/google/role.ts';
+import {
+  delegateDomainWide,
+  demoServiceAccountFile,
+  registerServiceAccountKey,
+} from './emulator/google/service-accounts.ts';
 import { workspaceMigrations } from './migrations.ts';
+import { DIRECTORY_SCOPES } from './provisioning/google-auth.ts';
 import { ACTIVATE_JOB, SYNC_JOB } from './provisioning/jobs.ts';
 import { workspaceRole } from './role.ts';
 
@@ -33,16 +42,26 @@ export async function startProvisioningRig(
 ): Promise<ProvisioningRig> {
   const port = await freePort();
   const googleUrl = `http://127.0.0.1:${port}`;
-  const config = loadConfig(
+  // A service account key file, as production has: the stand-in knows its public key.
+  const keyDir = mkdtempSync(join(tmpdir(), 'edugate-google-key-'));
+  const keyFile = join(keyDir, 'service-account.json');
+  const key = demoServiceAccountFile(keyFile);
+  const loaded = loadConfig(
     {},
     {
       dataDir: '/nonexistent-edugate-test',
       googleUrl,
       googleRootUrl: googleUrl,
+      googleServiceAccountFile: keyFile,
       logLevel: 'warn',
       ...overrides,
     },
   );
+  // The super-admin the service account acts as, in the domain the stand-in hosts.
+  const config = {
+    ...loaded,
+    googleAdminSubject: loaded.googleAdminSubject ?? `admin@${loaded.workspaceDomain}`,
+  };
   const secrets = loadSecrets(config, false);
   const log = createLogger(config.logLevel);
   const google = await bootRole(googleRole, {
@@ -57,6 +76,9 @@ export async function startProvisioningRig(
     .insertInto('google_domains' as never)
     .values({ domain: config.workspaceDomain, idp_certificates: '[]' } as never)
     .execute();
+  const googleDb = google.ctx.db as unknown as Parameters<typeof registerServiceAccountKey>[0];
+  await registerServiceAccountKey(googleDb, key);
+  await delegateDomainWide(googleDb, key.client_id, DIRECTORY_SCOPES);
   await google.app.listen({ port, host: '127.0.0.1' });
   const workspace = await bootRole(workspaceRole, {
     config,
@@ -86,6 +108,7 @@ export async function startProvisioningRig(
     async close() {
       await workspace.close();
       await google.close();
+      rmSync(keyDir, { recursive: true, force: true });
     },
   };
 }

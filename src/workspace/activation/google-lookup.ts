@@ -58,7 +58,7 @@ export async function mountGoogleLookup(app: FastifyInstance, ctx: RoleContext<W
   let directory: DirectoryClient | undefined;
   const directoryClient = () => {
     if (directory) return directory;
-    const target = googleTarget(ctx.config, ctx.secrets.secret, ctx.demo ? ctx.urls.google : undefined);
+    const target = googleTarget(ctx.config, ctx.demo ? ctx.urls.google : undefined);
     if (!target) return undefined;
     const perMinute = Math.max(1, Math.floor(ctx.config.googleQuotaPerMinute / LOOKUP_SHARE));
     directory = new DirectoryClient(target, new RequestPacer(perMinute, 2));

@@ -27,7 +27,7 @@ export function createProvisioning(ctx: RoleContext<WorkspaceTables>, options: P
   let client: DirectoryClient | undefined;
   const directory = () => {
     if (client) return client;
-    const target = googleTarget(ctx.config, ctx.secrets.secret, ctx.demo ? ctx.urls.google : undefined);
+    const target = googleTarget(ctx.config, ctx.demo ? ctx.urls.google : undefined);
     if (!target) {
       throw new PermanentFailure(
         'Google Workspace is not configured: set GOOGLE_SERVICE_ACCOUNT_FILE and GOOGLE_ADMIN_SUBJECT (see docs/OPERATIONS.md)',

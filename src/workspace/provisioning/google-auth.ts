@@ -1,5 +1,4 @@
 import { auth as googleAuth } from '@googleapis/admin';
-import { demoClientSecret } from '../../demo/seed-data.ts';
 import type { Config } from '../../platform/config/options.ts';
 
 export const DIRECTORY_SCOPES = [
@@ -7,19 +6,7 @@ export const DIRECTORY_SCOPES = [
   'https://www.googleapis.com/auth/admin.directory.orgunit',
 ];
 
-/**
- * The one credential the local Google stand-in accepts (refresh-token grant at `ROOT/token`).
- * Both sides derive it from the installation secret, so no file has to be shared in the demo.
- */
-export function standInCredential(installationSecret: string) {
-  return {
-    clientId: 'edugate-provisioning',
-    clientSecret: demoClientSecret(installationSecret, 'google-standin-client'),
-    refreshToken: demoClientSecret(installationSecret, 'google-standin-refresh'),
-  };
-}
-
-export type DirectoryAuth = InstanceType<typeof googleAuth.JWT> | InstanceType<typeof googleAuth.OAuth2>;
+export type DirectoryAuth = InstanceType<typeof googleAuth.JWT>;
 
 export interface GoogleTarget {
   /** undefined = real Google (`https://admin.googleapis.com/`). */
@@ -28,33 +15,32 @@ export interface GoogleTarget {
   kind: 'google' | 'stand-in';
 }
 
+/** Google's token endpoint, where google-auth-library's JWT client sends its grants. */
+const GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token';
+
 /**
- * How provisioning reaches Google. Real Google: a service account key with domain-wide delegation
- * impersonating a super-admin (GOOGLE_SERVICE_ACCOUNT_FILE + GOOGLE_ADMIN_SUBJECT). The stand-in:
- * GOOGLE_ROOT_URL (or, in the demo, the stand-in's URL) and its static credential.
+ * How provisioning reaches Google: a service account key with domain-wide delegation
+ * (GOOGLE_SERVICE_ACCOUNT_FILE) impersonating a super-admin (GOOGLE_ADMIN_SUBJECT), through
+ * google-auth-library's JWT client (the JWT bearer grant). Against the stand-in (GOOGLE_ROOT_URL,
+ * or in the demo the stand-in's URL) everything is the same except where requests go: the
+ * Directory API under that root, and the token request, which the client sends to Google's token
+ * URL, to `<root>/token`. Without a key file provisioning is not configured.
  */
-export function googleTarget(
-  config: Config,
-  installationSecret: string,
-  demoStandInUrl?: string,
-): GoogleTarget | undefined {
-  if (config.googleServiceAccountFile) {
-    const auth = new googleAuth.JWT({
-      keyFile: config.googleServiceAccountFile,
-      scopes: DIRECTORY_SCOPES,
-      ...(config.googleAdminSubject ? { subject: config.googleAdminSubject } : {}),
-    });
-    return { rootUrl: config.googleRootUrl, auth, kind: 'google' };
-  }
-  const standIn = config.googleRootUrl ?? demoStandInUrl;
-  if (!standIn) return undefined;
-  const root = standIn.replace(/\/+$/, '');
-  const credential = standInCredential(installationSecret);
-  const auth = new googleAuth.OAuth2({
-    clientId: credential.clientId,
-    clientSecret: credential.clientSecret,
-    endpoints: { oauth2TokenUrl: `${root}/token` },
+export function googleTarget(config: Config, demoStandInUrl?: string): GoogleTarget | undefined {
+  if (!config.googleServiceAccountFile) return undefined;
+  const auth = new googleAuth.JWT({
+    keyFile: config.googleServiceAccountFile,
+    scopes: DIRECTORY_SCOPES,
+    ...(config.googleAdminSubject ? { subject: config.googleAdminSubject } : {}),
   });
-  auth.setCredentials({ refresh_token: credential.refreshToken });
+  const standIn = config.googleRootUrl ?? demoStandInUrl;
+  if (!standIn) return { rootUrl: undefined, auth, kind: 'google' };
+  const root = standIn.replace(/\/+$/, '');
+  auth.transporter.interceptors.request.add({
+    resolved: async (options) => {
+      if (String(options.url) === GOOGLE_TOKEN_URL) options.url = new URL(`${root}/token`);
+      return options;
+    },
+  });
   return { rootUrl: `${root}/`, auth, kind: 'stand-in' };
 }

@@ -72,4 +72,27 @@ export const googleMigrations: MigrationSet = {
       await db.schema.alterTable('google_domains').addColumn('sign_out_url', 'text').execute();
     },
   },
+  // Service accounts' public keys and domain-wide delegation (the JWT bearer grant at /token).
+  '4060_google_service_accounts': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('google_service_account_keys')
+        .addColumn('key_id', 'text', (c) => c.primaryKey())
+        .addColumn('client_email', 'text', (c) => c.notNull())
+        .addColumn('client_id', 'text', (c) => c.notNull())
+        .addColumn('public_key_pem', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
+      await db.schema
+        .createIndex('google_service_account_keys_email')
+        .on('google_service_account_keys')
+        .column('client_email')
+        .execute();
+      await db.schema
+        .createTable('google_delegations')
+        .addColumn('client_id', 'text', (c) => c.primaryKey())
+        .addColumn('scopes', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
 };

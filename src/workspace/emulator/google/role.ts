@@ -1,9 +1,10 @@
+import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { createRoleApp } from '../../../platform/http/role-app.ts';
 import { sessions } from '../../../platform/http/sessions.ts';
 import { dependencyChecks } from '../../../platform/runtime/boot.ts';
 import type { RoleContext, RoleModule } from '../../../platform/runtime/role.ts';
-import { standInCredential } from '../../provisioning/google-auth.ts';
+import { DIRECTORY_SCOPES } from '../../provisioning/google-auth.ts';
 import { standInAdmin } from './admin.ts';
 import { adminConsole } from './console.ts';
 import { directoryApi } from './directory/api.ts';
@@ -13,6 +14,11 @@ import { FaultInjector, QuotaWindow } from './faults.ts';
 import { googleMessages } from './messages.ts';
 import { googleMigrations } from './migrations.ts';
 import type { GoogleTables } from './schema.ts';
+import {
+  delegateDomainWide,
+  registerServiceAccountKey,
+  type ServiceAccountKeyFile,
+} from './service-accounts.ts';
 import { signInPages } from './signin/pages.ts';
 import { AccessTokens } from './token.ts';
 
@@ -48,7 +54,7 @@ async function buildGoogleApp(ctx: Ctx): Promise<FastifyInstance> {
   const faults = new FaultInjector();
   const quota = new QuotaWindow();
   const users = new DirectoryUsers(ctx.db, () => faults.creationLagMs);
-  const tokens = new AccessTokens(ctx.db, standInCredential(ctx.secrets.secret));
+  const tokens = new AccessTokens(ctx.db, ctx.urls.google);
   app.decorate('googleStandIn', { faults, quota, users });
   tokens.routes(app);
   await directoryApi(app, { users, orgUnits: new DirectoryOrgUnits(ctx.db), tokens, faults, quota });
@@ -79,6 +85,14 @@ export const googleRole: RoleModule<GoogleTables> = {
       })
       .onConflict((oc) => oc.column('domain').doUpdateSet({ sign_out_url: signOutUrl }))
       .execute();
+    // The demo's service account (its key file is the workspace role's GOOGLE_SERVICE_ACCOUNT_FILE):
+    // its public key, and domain-wide delegation of the Directory scopes to its client ID.
+    const file = ctx.config.googleServiceAccountFile;
+    if (file) {
+      const key = JSON.parse(readFileSync(file, 'utf8')) as ServiceAccountKeyFile;
+      await registerServiceAccountKey(ctx.db, key);
+      await delegateDomainWide(ctx.db, key.client_id, DIRECTORY_SCOPES);
+    }
   },
   buildApp: buildGoogleApp,
 };

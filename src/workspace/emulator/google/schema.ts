@@ -49,6 +49,20 @@ export interface GoogleTables {
     description: string;
     created_at: Generated<Date>;
   };
+  /** Public keys of service accounts (their private keys are in the JSON key files, never here). */
+  google_service_account_keys: {
+    key_id: string;
+    client_email: string;
+    client_id: string;
+    public_key_pem: string;
+    created_at: Generated<Timestamp>;
+  };
+  /** Domain-wide delegation: the scopes a service account (by client ID) may use as any user. */
+  google_delegations: {
+    client_id: string;
+    /** Space-separated. */
+    scopes: string;
+  };
   google_access_tokens: {
     token_hash: string;
     client_id: string;
