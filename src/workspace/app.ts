@@ -20,10 +20,11 @@ import {
   sessionLive,
   startSession,
 } from './activation/sessions.ts';
+import { workspaceAdminRoutes } from './admin-api.ts';
 import { workspaceMessages } from './messages.ts';
 import { ACTIVATE_JOB, RECONCILE_JOB, SYNC_JOB } from './provisioning/jobs.ts';
 import type { AccountRow } from './provisioning/provision-account.ts';
-import type { WorkspaceTables } from './schema.ts';
+import type { ActivationState, WorkspaceTables } from './schema.ts';
 
 type Ctx = RoleContext<WorkspaceTables>;
 const SUB_KEY = 'ws.sub';
@@ -148,7 +149,7 @@ export async function buildWorkspaceApp(ctx: Ctx): Promise<FastifyInstance> {
         throw new AppError('not_found', 404);
       return { retried: true };
     });
-    api.get('/workspace/accounts', async () => ({
+    api.get('/workspace/accounts', async (request) => ({
       accounts: await ctx.db
         .selectFrom('workspace_accounts')
         .select([
@@ -161,6 +162,9 @@ export async function buildWorkspaceApp(ctx: Ctx): Promise<FastifyInstance> {
           'org_unit_path',
           'last_error',
         ])
+        .$if(typeof (request.query as { state?: unknown }).state === 'string', (q) =>
+          q.where('state', '=', (request.query as { state: ActivationState }).state),
+        )
         .orderBy('cloud_username')
         .execute(),
     }));
@@ -198,6 +202,7 @@ export async function buildWorkspaceApp(ctx: Ctx): Promise<FastifyInstance> {
       return { changed };
     });
   });
+  await adminApi(app, ctx.secrets.adminToken, (api) => workspaceAdminRoutes(api, ctx));
   // The same change pushed by the cloud as a security event (RFC 8935).
   await mountCloudEvents(app, ctx);
   // The cloud's questions about Google addresses (the SAML linking rule, free names).

@@ -41,6 +41,10 @@ export const workspaceMessages = defineMessages({
     'ws.admin.reconcile_queued': '已排入比對工作。',
     'error.ws_not_admin': '您不是啟用入口的管理者。',
     'error.ws_login_failed': '教育雲登入失敗，請再試一次。',
+    'error.ws_unknown_account': '啟用入口沒有帳號 {username}：教師須先以教育雲帳號登入啟用入口一次。',
+    'error.ws_not_failed': '帳號 {username} 的啟用沒有失敗（目前狀態：{state}），不需重試。',
+    'error.ws_suspended': '帳號 {username} 在教育雲已停用，不能啟用。',
+    'error.ws_bad_username': '教育雲帳號名稱只能有英文字母、數字、「.」「_」「-」，最長 64 個字元。',
   },
   en: {
     'ws.brand': 'G Suite for Education activation',
@@ -84,5 +88,12 @@ export const workspaceMessages = defineMessages({
     'ws.admin.reconcile_queued': 'A comparison is queued.',
     'error.ws_not_admin': 'You are not an administrator of the activation portal.',
     'error.ws_login_failed': 'Signing in with the education cloud failed. Please try again.',
+    'error.ws_unknown_account':
+      'The activation portal has no account {username}: the teacher must sign in to the portal with the education cloud once first.',
+    'error.ws_not_failed':
+      'The activation of {username} has not failed (it is {state}); there is nothing to retry.',
+    'error.ws_suspended': 'The education cloud account {username} is suspended and cannot be activated.',
+    'error.ws_bad_username':
+      'An education cloud username has only letters, digits, ".", "_" and "-", at most 64 characters.',
   },
 });
