@@ -346,13 +346,13 @@ export const options = {
   googleRootUrl: option({
     env: 'GOOGLE_ROOT_URL',
     schema: optionalString.pipe(z.url().optional()),
-    doc: 'Root URL of the Google Admin SDK. Unset = real Google (`https://admin.googleapis.com/`); the demo points it at the local stand-in.',
+    doc: 'Root URL of the Google Admin SDK. Unset = real Google (`https://admin.googleapis.com/`). Set to the local Google stand-in (the demo does), it also receives the service account\'s token requests (`<root>/token`).',
     group: 'Google Workspace',
   }),
   googleServiceAccountFile: option({
     env: 'GOOGLE_SERVICE_ACCOUNT_FILE',
     schema: optionalString,
-    doc: 'Path of the service-account JSON key (domain-wide delegation) used against real Google.',
+    doc: 'Path of the service-account JSON key (domain-wide delegation) provisioning authenticates with (JWT bearer grant), against Google or the stand-in. The demo creates one in its data directory.',
     group: 'Google Workspace',
     secret: true,
   }),
