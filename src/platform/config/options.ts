@@ -346,7 +346,7 @@ export const options = {
   googleRootUrl: option({
     env: 'GOOGLE_ROOT_URL',
     schema: optionalString.pipe(z.url().optional()),
-    doc: 'Root URL of the Google Admin SDK. Unset = real Google (`https://admin.googleapis.com/`). Set to the local Google stand-in (the demo does), it also receives the service account\'s token requests (`<root>/token`).',
+    doc: 'Root URL of the Google Admin SDK. Unset = real Google (`https://admin.googleapis.com/`). Set to the local Google stand-in (the demo does), it also receives the token requests of the service account (`<root>/token`).',
     group: 'Google Workspace',
   }),
   googleServiceAccountFile: option({
