@@ -1,6 +1,6 @@
 import { SAML, ValidateInResponseTo } from '@node-saml/node-saml';
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Database } from '../../platform/database/connect.ts';
 import { platformView } from '../../platform/database/platform-schema.ts';
 import { createRoleApp } from '../../platform/http/role-app.ts';
@@ -182,6 +182,20 @@ describe('an independent SP (node-saml) accepts our responses', () => {
     expect(xml).toContain('Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"');
     expect(xml).toContain('Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"');
     expect(xml).not.toContain('EncryptedAssertion');
+  });
+
+  it('reads AuthnRequests without building its IdP anew for each (samlify warns on stderr at every build)', async () => {
+    const sp = nodeSp((await keys.published()).map(certificateBody));
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      for (let i = 0; i < 5; i++) {
+        expect((await get(await sp.getAuthorizeUrlAsync(`r${i}`, undefined, {}))).statusCode).toBe(303);
+      }
+      const builds = warn.mock.calls.filter((call) => String(call[0]).includes('Construct identity'));
+      expect(builds.length).toBeLessThanOrEqual(1);
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   it('refuses an unregistered ACS without sending anything there', async () => {
