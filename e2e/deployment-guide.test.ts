@@ -408,7 +408,8 @@ describe('docs/DEPLOYMENT.md, followed literally', () => {
 
   it('installs, wires and serves a teacher through nginx: county login → cloud first login → Google', async (context) => {
     if (!ready) return context.skip();
-    await walk(['command', 'databases', 'secrets', 'tls', 'env', 'migrate', 'nginx']);
+    for (const block of ['command', 'databases', 'secrets', 'tls', 'env', 'migrate', 'nginx'])
+      await walk([block]);
     nodes.nginx = await startNginx();
 
     // systemd's part: the unit's ExecStart with its EnvironmentFile; the second county node is a
