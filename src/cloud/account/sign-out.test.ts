@@ -20,6 +20,7 @@ import { CookieBrowser, formOn, type PageResult } from '../testing/cookie-browse
 import { type CountyPeer, startCountyPeer } from '../testing/county-peer.ts';
 
 const REDIRECT = 'http://127.0.0.1:9/callback';
+const BYE = 'http://127.0.0.1:9/bye';
 const PASSWORD = 'Sign-out-test-2026';
 const SECRET = 'county-client-secret';
 
@@ -39,6 +40,7 @@ beforeAll(async () => {
     clientSecret: SECRET,
     redirectUri: `${cloud.url}/cncreturnpage`,
     backchannelLogoutUri: `${cloud.url}/backchannel-logout/county`,
+    postLogoutRedirectUri: `${cloud.url}/signed-out`,
     accounts: [{ id: 'tn-7', claims: { preferred_username: 'teacher07', name: '陳老師', guid: 'G7' } }],
   });
   await services.counties.upsert({
@@ -81,6 +83,7 @@ beforeAll(async () => {
   const issued = await services.oidc!.clients.add({
     name: '學校應用程式',
     redirectUris: [REDIRECT],
+    postLogoutRedirectUris: [BYE],
     backchannelLogoutUri: `http://127.0.0.1:${port}/logout`,
     scopes: ['openid', 'profile'],
   });
@@ -178,6 +181,49 @@ const postCountyLogout = (token: string) =>
   });
 
 describe('cloud sign-out', () => {
+  it("an app's RP-initiated logout at the cloud goes on to the county and ends on 「您已登出」, with the way back to the app", async () => {
+    const browser = new CookieBrowser();
+    expect((await browser.follow(`${cloud.url}/login/county/tn?return_to=%2Faccount`)).url.pathname).toBe(
+      '/account',
+    );
+    const tokens = await appTokens(browser);
+    expect(await silent(browser)).toBe('code');
+    const heard = appLogouts.length;
+
+    const end = client.buildEndSessionUrl(config, {
+      id_token_hint: tokens.id_token as string,
+      post_logout_redirect_uri: BYE,
+      state: 'app-state-1',
+    });
+    // The cloud's confirmation (submitted by itself in a browser: the app's own ID token asks).
+    const confirm = await browser.follow(end, { stopBefore: 'http://127.0.0.1:9/' });
+    expect(confirm.text).toContain('op-logout-yes');
+    const sent = formOn(confirm, '/oidc/v1/');
+    // On to the county's end-session endpoint with the county's ID token; the county asks.
+    const atCounty = await browser.follow(sent.action, {
+      form: { ...sent.fields, logout: 'yes' },
+      stopBefore: 'http://127.0.0.1:9/',
+    });
+    expect(atCounty.url.origin).toBe(new URL(tn.issuer).origin);
+    expect(atCounty.text).toContain('op.logoutForm');
+    const county = formOn(atCounty, '/session/end/confirm');
+    const done = await browser.follow(county.action, {
+      form: { ...county.fields, logout: 'yes' },
+      stopBefore: 'http://127.0.0.1:9/',
+    });
+    expect(done.url.origin + done.url.pathname).toBe(`${cloud.url}/signed-out`);
+    expect(done.text).toContain('您已登出');
+    expect(done.text).toContain('學校應用程式');
+    expect(done.text).toContain('臺南市');
+    expect(done.text).toContain(`href="${BYE}?state=app-state-1"`);
+    expect(done.text).toContain('返回 學校應用程式');
+
+    // Everything in the chain ended: the cloud session, the app's silent sign-in, and the app heard.
+    expect(await signedIn(browser)).toBe(false);
+    expect(await silent(browser)).toBe('login_required');
+    expect(appLogouts.length).toBeGreaterThan(heard);
+  });
+
   it("a county's back-channel logout ends the cloud sessions of that county session, once", async () => {
     const browser = new CookieBrowser();
     const other = new CookieBrowser();

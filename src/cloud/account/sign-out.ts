@@ -6,7 +6,13 @@ import { AppError } from '../../platform/errors/app-error.ts';
 import { endBrowserSession, endSessionByUid, revokeAccount } from '../../platform/oidc/index.ts';
 import { html } from '../../platform/views/html.ts';
 import type { CloudServices } from '../services.ts';
-import { currentCloudAccount, currentSessionId, requireCloudAccount, signOut } from '../session.ts';
+import {
+  type CountyLogin,
+  currentCloudAccount,
+  currentSessionId,
+  requireCloudAccount,
+  signOut,
+} from '../session.ts';
 import { csrfField, sendCloudPage } from '../views.ts';
 import type { BrowserSession } from './browser-sessions.ts';
 
@@ -15,7 +21,18 @@ interface SignedOutReport {
   apps: string[];
   /** The county whose RP-initiated logout the browser was sent to, and the `state` it echoes. */
   county?: { name: string; state: string };
+  /**
+   * The relying party whose RP-initiated logout started the sign-out, and its registered
+   * post-logout redirect URI (with its `state`): 「您已登出」 offers the way back to it.
+   */
+  back?: { clientId: string; name: string; url: string };
 }
+
+export type SetCookie = (
+  name: string,
+  value: string,
+  options: { path: string; maxAgeSeconds: number },
+) => void;
 
 const REPORT_COOKIE = 'edugate_cloud_signed_out';
 const REPORT_SECONDS = 600;
@@ -85,30 +102,71 @@ async function signOutBrowser(request: FastifyRequest, reply: FastifyReply) {
   if (account) {
     await recordAudit(platformView(cloud.db), { actor: account.name, action: 'logout', ip: request.ip });
   }
-  const report: SignedOutReport = { apps: ended.clients };
+  const next = await continueSignOut(cloud, { apps: ended.clients, county }, (name, value, options) =>
+    reply.setCookie(name, value, {
+      path: options.path,
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: cloud.ctx.config.secureCookies,
+      maxAge: options.maxAgeSeconds,
+    }),
+  );
+  return reply.redirect(next, 303);
+}
+
+/**
+ * The rest of a sign-out once the cloud's own sessions ended (the 登出 button, the sign-out URL,
+ * or a relying party's RP-initiated logout at the cloud's provider): a county login goes on to the
+ * county's RP-initiated logout (`id_token_hint`), which comes back to 「您已登出」; otherwise the
+ * browser goes there at once. The page's report (what was signed out, the way back to the relying
+ * party that asked) travels in a short-lived cookie. Returns where to send the browser.
+ */
+export async function continueSignOut(
+  cloud: CloudServices,
+  done: { apps: string[]; county: CountyLogin | undefined; back?: SignedOutReport['back'] },
+  setCookie: SetCookie,
+): Promise<string> {
+  const report: SignedOutReport = { apps: done.apps, ...(done.back ? { back: done.back } : {}) };
+  const signedOutUrl = `${cloud.ctx.urls.cloud.replace(/\/+$/, '')}/signed-out`;
   let next = '/signed-out';
+  const county = done.county;
   if (county?.idToken) {
     const state = randomBytes(12).toString('base64url');
-    const url = await cloud.broker.endSessionUrl(
-      county.code,
-      county.idToken,
-      `${cloud.ctx.urls.cloud.replace(/\/+$/, '')}/signed-out`,
-      state,
-    );
+    const url = await cloud.broker.endSessionUrl(county.code, county.idToken, signedOutUrl, state);
     if (url) {
       const connection = await cloud.counties.get(county.code);
       report.county = { name: connection?.name ?? county.code, state };
       next = url;
     }
   }
-  reply.setCookie(REPORT_COOKIE, Buffer.from(JSON.stringify(report)).toString('base64url'), {
+  setCookie(REPORT_COOKIE, Buffer.from(JSON.stringify(report)).toString('base64url'), {
     path: '/signed-out',
-    httpOnly: true,
-    sameSite: 'lax',
-    secure: cloud.ctx.config.secureCookies,
-    maxAge: REPORT_SECONDS,
+    maxAgeSeconds: REPORT_SECONDS,
   });
-  return reply.redirect(next, 303);
+  return next;
+}
+
+/**
+ * The way back to the relying party that asked for the sign-out, if its address is still one it
+ * registered (the cookie is only the cloud's, but the page never sends anyone elsewhere).
+ */
+async function wayBack(cloud: CloudServices, report: SignedOutReport | undefined) {
+  const back = report?.back;
+  if (!back || !cloud.oidc) return undefined;
+  const client = await cloud.oidc.clients.get(back.clientId).catch(() => undefined);
+  let url: URL;
+  try {
+    url = new URL(back.url);
+  } catch {
+    return undefined;
+  }
+  const state = url.searchParams.get('state');
+  url.search = '';
+  const base = url.href;
+  if (!client || client.disabled || !client.postLogoutRedirectUris.includes(base)) return undefined;
+  const target = new URL(base);
+  if (state !== null) target.searchParams.set('state', state);
+  return { name: client.name, url: target.href };
 }
 
 /** Sign-out, 「您已登出」, and 登入中的裝置 (the account's signed-in browsers, 登出其他裝置). */
@@ -125,6 +183,7 @@ export function signOutRoutes(app: FastifyInstance): void {
     const state = (request.query as Record<string, unknown>).state;
     const county = report?.county && state === report.county.state ? report.county.name : undefined;
     const signedIn = await currentCloudAccount(request);
+    const back = signedIn ? undefined : await wayBack(cloud, report);
     return sendCloudPage(request, reply, {
       title: t('cloud.signed_out.title'),
       main: html`<h1>${t('cloud.signed_out.title')}</h1>
@@ -136,6 +195,7 @@ ${
 ${(report?.apps ?? []).map((name) => html`<li>${t('cloud.signed_out.app', { name })}</li>`)}
 ${county ? html`<li>${county}</li>` : ''}</ul></div>
 <p>${t('cloud.signed_out.again')}</p>
+${back ? html`<p><a class="button" id="signed-out-back" href="${back.url}">${t('cloud.signed_out.back', { name: back.name })}</a></p>` : ''}
 <p>${t('cloud.signed_out.google')} <a class="button secondary" id="google-sign-out" href="${googleSignOutUrl(cloud)}">${t('cloud.signed_out.google_link')}</a></p>`
 }
 <p><a href="/login">${t('cloud.signed_out.login')}</a></p>`,
