@@ -130,10 +130,10 @@ async function submit(
 }
 
 /** The school app's code flow in this browser (cloud password where asked); its tokens. */
-async function appTokens(browser: CookieBrowser) {
+async function appTokens(browser: CookieBrowser, app: client.Configuration = config) {
   const verifier = client.randomPKCECodeVerifier();
   const state = client.randomState();
-  const url = client.buildAuthorizationUrl(config, {
+  const url = client.buildAuthorizationUrl(app, {
     redirect_uri: REDIRECT,
     scope: 'openid profile',
     state,
@@ -148,7 +148,7 @@ async function appTokens(browser: CookieBrowser) {
       page = await submit(browser, page, '/consent', { decision: 'allow' });
     else throw new Error(`unexpected page ${page.url.href}: ${page.text.slice(0, 300)}`);
   }
-  return client.authorizationCodeGrant(config, page.url, {
+  return client.authorizationCodeGrant(app, page.url, {
     pkceCodeVerifier: verifier,
     expectedState: state,
   });
@@ -282,6 +282,78 @@ describe('cloud sign-out', () => {
       clientId: 'educloud',
       clientSecret: SECRET,
     });
+  });
+
+  it('a logout token the app cannot take while its receiver is down reaches it once it is back (job queue, backoff)', async () => {
+    const port = await freePort();
+    const issued = await cloud.services.oidc!.clients.add({
+      name: '晚到的應用程式',
+      redirectUris: [REDIRECT],
+      backchannelLogoutUri: `http://127.0.0.1:${port}/logout`,
+      scopes: ['openid', 'profile'],
+    });
+    const late = await client.discovery(
+      new URL(cloud.url),
+      issued.client_id,
+      issued.client_secret,
+      client.ClientSecretBasic(issued.client_secret ?? ''),
+      { execute: [client.allowInsecureRequests] },
+    );
+    const browser = new CookieBrowser();
+    const tokens = await appTokens(browser, late);
+    const sid = tokens.claims()?.sid;
+    expect(sid).toBeTruthy();
+
+    // 登出 while nothing listens at the app's receiver: the sign-out goes through, the token waits.
+    const page = await browser.follow(`${cloud.url}/logout`, { stopBefore: 'http://127.0.0.1:9/' });
+    expect(page.text).toContain('您已登出');
+    const queued = await cloud.services.db
+      .selectFrom('jobs')
+      .select(['state', 'payload'])
+      .where('type', '=', 'oidc.backchannel_logout')
+      .execute();
+    expect(queued.filter((j) => JSON.stringify(j.payload).includes(issued.client_id))).toHaveLength(1);
+
+    // The app comes back: the queue's next try delivers a fresh logout token for that session.
+    const received: LogoutRequest[] = [];
+    const app = Fastify();
+    await app.register(formbody);
+    await mountBackchannelLogout(
+      app,
+      '/logout',
+      new BackchannelLogoutReceiver({
+        db: cloud.services.db,
+        log: createLogger('silent'),
+        issuer: async (iss) =>
+          iss === cloud.url
+            ? { issuer: cloud.url, audience: issued.client_id, jwksUri: `${cloud.url}/oidc/v1/jwksets` }
+            : undefined,
+        async handle(_tx, logout) {
+          received.push(logout);
+          return undefined;
+        },
+      }),
+    );
+    await app.listen({ port, host: '127.0.0.1' });
+    try {
+      await expect
+        .poll(
+          async () => {
+            await cloud.running.ctx.jobs.drain();
+            return received.map((logout) => logout.sid);
+          },
+          { timeout: 15_000, interval: 250 },
+        )
+        .toEqual([sid]);
+      const done = await cloud.services.db
+        .selectFrom('jobs')
+        .select('state')
+        .where('type', '=', 'oidc.backchannel_logout')
+        .execute();
+      expect(done.map((j) => j.state)).toEqual(['done']);
+    } finally {
+      await app.close();
+    }
   });
 
   it('a password change revokes every session, grant, refresh token and access token of the account', async () => {

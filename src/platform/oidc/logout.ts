@@ -47,7 +47,11 @@ export async function endProviderSession(
       notices.push(
         client.backchannelLogout(accountId, authorization.sid ?? '').then(
           () => log.info({ clientId }, 'back-channel logout delivered'),
-          (error: Error) => log.warn({ clientId, err: error.message }, 'back-channel logout failed'),
+          (error: Error) =>
+            log.warn(
+              { clientId, err: error.message },
+              'back-channel logout failed (retried by the job queue)',
+            ),
         ),
       );
     }

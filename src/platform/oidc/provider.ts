@@ -26,6 +26,7 @@ import {
 import { ClientRegistry } from './clients.ts';
 import { ConsentStore } from './consents.ts';
 import { SigningKeyStore } from './keys.ts';
+import { type JobRegistry, retryLogoutsThroughJobs } from './logout-delivery.ts';
 import { INTERACTION_PATH, OIDC_ROUTES } from './paths.ts';
 import { redirectUriProblem } from './redirect-uris.ts';
 import { requestScoped } from './request-cache.ts';
@@ -146,6 +147,11 @@ export interface OidcProviderOptions<DB = unknown> {
   /** Who may set X-Forwarded-* (the role app drops them from other peers before they get here). */
   trustProxy?: TrustProxy;
   log: Logger;
+  /**
+   * The role's job runner: a back-channel logout token whose delivery fails is posted again
+   * through it, with backoff (`logout-delivery.ts`). Without it a failed delivery is only logged.
+   */
+  jobs?: JobRegistry;
   ttl?: Partial<OidcTtl>;
   /**
    * Called with each oidc-provider instance the core builds: at creation and again whenever the
@@ -371,6 +377,16 @@ export class OidcProvider {
           ctx.status = 303;
           ctx.redirect(onward);
         }
+      });
+    }
+    if (this.options.jobs) {
+      retryLogoutsThroughJobs({
+        provider,
+        current: () => this.#provider,
+        tenant: this.tenant,
+        db: this.options.db,
+        jobs: this.options.jobs,
+        log: this.options.log,
       });
     }
     this.options.onProvider?.(provider);
