@@ -35,9 +35,7 @@ export const cloudMessages = defineMessages({
     'cloud.signed_out.still': '這個瀏覽器仍以 {email} 登入教育雲。',
     'cloud.signed_out.login': '重新登入',
     'cloud.signed_out.back': '返回 {name}',
-    'cloud.signed_out.google':
-      'Google 帳號（G Suite for Education）的登入由 Google 管理，不會隨教育雲登出；若這台電腦曾登入 Google，請一併登出。',
-    'cloud.signed_out.google_link': '登出 Google 帳號',
+    'cloud.signed_out.google': 'Google 帳號（G Suite for Education）',
     'cloud.sessions.title': '登入中的裝置',
     'cloud.sessions.started': '登入時間',
     'cloud.sessions.seen': '最近使用',
@@ -261,9 +259,7 @@ export const cloudMessages = defineMessages({
     'cloud.signed_out.still': 'This browser is still signed in to the education cloud as {email}.',
     'cloud.signed_out.login': 'Sign in again',
     'cloud.signed_out.back': 'Back to {name}',
-    'cloud.signed_out.google':
-      'Google (G Suite for Education) keeps its own sign-in, which signing out of the education cloud does not end; if this computer was signed in to Google, sign out there too.',
-    'cloud.signed_out.google_link': 'Sign out of Google',
+    'cloud.signed_out.google': 'Google account (G Suite for Education)',
     'cloud.sessions.title': 'Signed-in devices',
     'cloud.sessions.started': 'Signed in',
     'cloud.sessions.seen': 'Last active',

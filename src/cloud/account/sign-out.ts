@@ -5,6 +5,7 @@ import { platformView } from '../../platform/database/platform-schema.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
 import { endBrowserSession, endSessionByUid, revokeAccount } from '../../platform/oidc/index.ts';
 import { html } from '../../platform/views/html.ts';
+import type { SamlDb } from '../saml/keys.ts';
 import type { CloudServices } from '../services.ts';
 import {
   type CountyLogin,
@@ -26,6 +27,12 @@ interface SignedOutReport {
    * post-logout redirect URI (with its `state`): 「您已登出」 offers the way back to it.
    */
   back?: { clientId: string; name: string; url: string };
+  /** Google's front-channel logout: still to go through, or done. */
+  google?: 'pending' | 'done' | 'none';
+  /** The county's RP-initiated logout came back (its `state` matched). */
+  countyDone?: boolean;
+  /** A county portal whose own sign-out sent the browser here: it goes back there at the end. */
+  onward?: string;
 }
 
 export type SetCookie = (
@@ -67,14 +74,43 @@ export async function revokeEverywhere(
 }
 
 /**
- * Google's own sign-out (a Google session outlives the identity provider's: Google offers no
- * single logout to it). In the demo, the Google stand-in's; it then comes back here through the
- * SSO profile's sign-out URL.
+ * Google's front-channel logout, which ends Google's own session of the browser (Google offers its
+ * identity provider no back-channel or single logout), coming back to `next`; undefined when no
+ * Google service provider is enabled at the cloud's SAML IdP. Real Google (its ACS on
+ * `www.google.com`) lets `continue` lead only to its own hosts, so the browser goes on through App
+ * Engine's logout, whose `continue` may be any address (the usual chain of identity providers for
+ * Google Workspace). Elsewhere (the demo's Google stand-in) the ACS host's `/accounts/Logout`, which
+ * takes `continue` to the hosts of its SSO profiles.
  */
-function googleSignOutUrl(services: CloudServices): string {
-  return services.ctx.demo
-    ? `${services.ctx.urls.google.replace(/\/+$/, '')}/Logout`
-    : 'https://accounts.google.com/Logout';
+export async function googleSignOutUrl(services: CloudServices, next: string): Promise<string | undefined> {
+  const providers = await (services.db as unknown as SamlDb)
+    .selectFrom('saml_service_providers')
+    .select(['entity_id', 'acs_urls'])
+    .where('enabled', '=', true)
+    .execute();
+  const google = providers.find((p) =>
+    /^(google\.com\/a\/|https:\/\/accounts\.google\.com\/)/.test(p.entity_id),
+  );
+  const acs = (google?.acs_urls as string[] | undefined)?.[0];
+  if (!acs) return undefined;
+  const origin = new URL(acs).origin;
+  if (/^https:\/\/(www\.)?google\.com$/.test(origin)) {
+    const appEngine = `https://appengine.google.com/_ah/logout?continue=${encodeURIComponent(next)}`;
+    return `https://www.google.com/accounts/Logout?continue=${encodeURIComponent(appEngine)}`;
+  }
+  return `${origin}/accounts/Logout?continue=${encodeURIComponent(next)}`;
+}
+
+/**
+ * A county portal's 「您已登出」 page that sent the browser through the cloud's sign-out URL
+ * (`?continue=`): only the `/signed-out` page of a county issuer the cloud trusts.
+ */
+async function countyContinue(cloud: CloudServices, value: unknown): Promise<string | undefined> {
+  if (typeof value !== 'string') return undefined;
+  const counties = await cloud.counties.list();
+  return counties.some((c) => c.enabled && `${c.issuer.replace(/\/+$/, '')}/signed-out` === value)
+    ? value
+    : undefined;
 }
 
 function readReport(request: FastifyRequest): SignedOutReport | undefined {
@@ -99,10 +135,13 @@ async function signOutBrowser(request: FastifyRequest, reply: FastifyReply) {
   const account = await currentCloudAccount(request);
   const ended = cloud.oidc ? await endBrowserSession(cloud.oidc, request.raw, reply.raw) : { clients: [] };
   const county = await signOut(request);
+  const onward = await countyContinue(cloud, (request.query as Record<string, unknown>).continue);
   if (account) {
     await recordAudit(platformView(cloud.db), { actor: account.name, action: 'logout', ip: request.ip });
   }
-  const next = await continueSignOut(cloud, { apps: ended.clients, county }, (name, value, options) =>
+  // A county that sent the browser here (`continue`) has signed it out already.
+  const done = { apps: ended.clients, county: onward ? undefined : county, onward };
+  const next = await continueSignOut(cloud, done, (name, value, options) =>
     reply.setCookie(name, value, {
       path: options.path,
       httpOnly: true,
@@ -123,10 +162,20 @@ async function signOutBrowser(request: FastifyRequest, reply: FastifyReply) {
  */
 export async function continueSignOut(
   cloud: CloudServices,
-  done: { apps: string[]; county: CountyLogin | undefined; back?: SignedOutReport['back'] },
+  done: {
+    apps: string[];
+    county: CountyLogin | undefined;
+    back?: SignedOutReport['back'];
+    onward?: string | undefined;
+  },
   setCookie: SetCookie,
 ): Promise<string> {
-  const report: SignedOutReport = { apps: done.apps, ...(done.back ? { back: done.back } : {}) };
+  const report: SignedOutReport = {
+    apps: done.apps,
+    google: 'pending',
+    ...(done.back ? { back: done.back } : {}),
+    ...(done.onward ? { onward: done.onward } : {}),
+  };
   const signedOutUrl = `${cloud.ctx.urls.cloud.replace(/\/+$/, '')}/signed-out`;
   let next = '/signed-out';
   const county = done.county;
@@ -181,7 +230,27 @@ export function signOutRoutes(app: FastifyInstance): void {
     const t = request.t;
     const report = readReport(request);
     const state = (request.query as Record<string, unknown>).state;
-    const county = report?.county && state === report.county.state ? report.county.name : undefined;
+    const countyDone = report?.countyDone === true || (!!report?.county && state === report.county.state);
+    const keep = (next: SignedOutReport) =>
+      reply.setCookie(REPORT_COOKIE, Buffer.from(JSON.stringify(next)).toString('base64url'), {
+        path: '/signed-out',
+        httpOnly: true,
+        sameSite: 'lax',
+        secure: cloud.ctx.config.secureCookies,
+        maxAge: REPORT_SECONDS,
+      });
+    // Last in the chain: Google's own session, then back here (or to the county that started it).
+    if (report?.google === 'pending') {
+      const google = await googleSignOutUrl(cloud, `${cloud.ctx.urls.cloud.replace(/\/+$/, '')}/signed-out`);
+      keep({ ...report, google: google ? 'done' : 'none', countyDone });
+      if (google) return reply.redirect(google, 303);
+    }
+    if (report?.onward) {
+      const { onward, ...rest } = report;
+      keep(rest);
+      return reply.redirect(onward, 303);
+    }
+    const county = report?.county && countyDone ? report.county.name : undefined;
     const signedIn = await currentCloudAccount(request);
     const back = signedIn ? undefined : await wayBack(cloud, report);
     return sendCloudPage(request, reply, {
@@ -193,10 +262,11 @@ ${
     : html`<div class="success" role="status"><p>${t('cloud.signed_out.intro')}</p>
 <ul id="signed-out-services"><li>${t('cloud.brand')}</li>
 ${(report?.apps ?? []).map((name) => html`<li>${t('cloud.signed_out.app', { name })}</li>`)}
-${county ? html`<li>${county}</li>` : ''}</ul></div>
+${county ? html`<li>${county}</li>` : ''}
+${report?.google === 'done' ? html`<li>${t('cloud.signed_out.google')}</li>` : ''}</ul></div>
 <p>${t('cloud.signed_out.again')}</p>
 ${back ? html`<p><a class="button" id="signed-out-back" href="${back.url}">${t('cloud.signed_out.back', { name: back.name })}</a></p>` : ''}
-<p>${t('cloud.signed_out.google')} <a class="button secondary" id="google-sign-out" href="${googleSignOutUrl(cloud)}">${t('cloud.signed_out.google_link')}</a></p>`
+`
 }
 <p><a href="/login">${t('cloud.signed_out.login')}</a></p>`,
     });
