@@ -27,6 +27,9 @@ export const cloudMessages = defineMessages({
     'cloud.login.captcha_required': '請等瀏覽器完成下方的驗證後再登入。',
     'cloud.login.captcha_wrong': '驗證未通過或已使用過，請等瀏覽器完成新的驗證後再登入。',
     'cloud.login.suspended': '此教育雲端帳號已被停用，請洽教育雲管理者。',
+    'cloud.login.throttled': '這個瀏覽器登入此帳號失敗次數過多，請於 {seconds} 秒後再試。',
+    'cloud.login.throttled_unknown_device':
+      '此帳號近期有太多來自其他瀏覽器的失敗登入，請改用您曾成功登入過的瀏覽器，或於 {minutes} 分鐘後再試；忘記密碼可使用「忘記密碼？」。',
     'cloud.logout.done': '您已登出教育雲。',
     'cloud.signed_out.title': '您已登出',
     'cloud.signed_out.intro': '這台電腦上的下列服務都已登出：',
@@ -250,6 +253,10 @@ export const cloudMessages = defineMessages({
     'cloud.login.captcha_wrong':
       'The check did not pass or was already used. Wait for your browser to finish a new one, then sign in.',
     'cloud.login.suspended': 'This education cloud account is suspended. Contact the cloud administrators.',
+    'cloud.login.throttled':
+      'Too many failed sign-ins to this account from this browser. Try again in {seconds} seconds.',
+    'cloud.login.throttled_unknown_device':
+      'This account has had too many failed sign-ins from other browsers. Use a browser you have signed in with before, or try again in {minutes} minutes; if you forgot the password, use "Forgot your password?".',
     'cloud.logout.done': 'You have signed out of the education cloud.',
     'cloud.signed_out.title': 'You are signed out',
     'cloud.signed_out.intro': 'These services are signed out on this computer:',

@@ -124,7 +124,17 @@ describe.each(await testDatabases())('cloud login on $name', (kind) => {
     const store = cloud.running.ctx.throttleStore('cloud-login');
     for (let i = 0; i < SIGN_IN_BUDGETS.account; i++)
       await store.take([`acct:${name}`], SIGN_IN_BUDGETS.windowSeconds);
-    expect((await attacker.post('/login', { name, password: PASSWORD })).status).toBe(429);
+    const spent = await attacker.post('/login', { name, password: PASSWORD });
+    expect(spent.status).toBe(429);
+    // The cloud's own page: what happened and what to do, with the login form, in zh-TW and English.
+    expect(spent.headers['retry-after']).toMatch(/^\d+$/);
+    expect(spent.body).toContain('此帳號近期有太多來自其他瀏覽器的失敗登入');
+    expect(spent.body).toContain('忘記密碼');
+    expect(spent.body).toContain('id="password"');
+    await attacker.get('/login?lang=en');
+    const english = await attacker.post('/login', { name, password: PASSWORD });
+    expect(english.status).toBe(429);
+    expect(english.body).toContain('too many failed sign-ins from other browsers');
 
     // The owner's browser has its own budget: no challenge, no wait.
     const fresh = await owner.get('/account');
