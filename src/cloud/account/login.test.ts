@@ -144,6 +144,45 @@ describe.each(await testDatabases())('cloud login on $name', (kind) => {
     expect((await owner.post('/login', { name, password: PASSWORD })).status).toBe(303);
   });
 
+  it('under an attack, the owner on a new browser gets in through the mailed reset link, without waiting', async () => {
+    const email = `${randomBytes(3).toString('hex')}@example.org`;
+    const name = await newAccount(email);
+    // The budget of browsers the account does not know is spent (guesses from elsewhere).
+    const store = cloud.running.ctx.throttleStore('cloud-login');
+    for (let i = 0; i < SIGN_IN_BUDGETS.account; i++)
+      await store.take([`acct:${name}`], SIGN_IN_BUDGETS.windowSeconds);
+    const owner = new TestClient(app(), address());
+    await owner.get('/login');
+    expect((await owner.post('/login', { name, password: PASSWORD })).status).toBe(429);
+
+    // 忘記密碼？ from this browser: the same answer as for anyone, the mail comes from a job.
+    await owner.get('/password/forgot');
+    expect((await owner.post('/password/forgot', { name })).status).toBe(200);
+    await cloud.running.ctx.jobs.drain();
+    const mail = await cloud.services.db
+      .selectFrom('mail_outbox')
+      .select('text_body')
+      .where('to_address', '=', email)
+      .executeTakeFirstOrThrow();
+    const link = new URL(/https?:\/\/\S+\/password\/reset\?token=[^\s)]+/.exec(mail.text_body)?.[0] ?? '');
+    const form = await owner.get(`${link.pathname}${link.search}`);
+    expect(form.status).toBe(200);
+    const NEW = 'a fresh long password 2026';
+    const reset = await owner.post('/password/reset', {
+      token: link.searchParams.get('token') ?? '',
+      password: NEW,
+      password_confirm: NEW,
+    });
+    expect(reset.status).toBe(303);
+
+    // This browser now has its own budget: it signs in at once; another new browser still waits.
+    await owner.get('/login');
+    expect((await owner.post('/login', { name, password: NEW })).status).toBe(303);
+    const stranger = new TestClient(app(), address());
+    await stranger.get('/login');
+    expect((await stranger.post('/login', { name, password: NEW })).status).toBe(429);
+  });
+
   it('does the same work and answers the same to a forgotten password, known account or not', async () => {
     const name = await newAccount(`${randomBytes(3).toString('hex')}@example.org`);
     const c = new TestClient(app(), address());
