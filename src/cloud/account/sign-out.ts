@@ -248,7 +248,9 @@ export function signOutRoutes(app: FastifyInstance): void {
     if (report?.onward) {
       const { onward, ...rest } = report;
       keep(rest);
-      return reply.redirect(onward, 303);
+      // Checked again: the cookie is only ever the cloud's, but this page sends nobody elsewhere.
+      const county = await countyContinue(cloud, onward);
+      if (county) return reply.redirect(county, 303);
     }
     const county = report?.county && countyDone ? report.county.name : undefined;
     const signedIn = await currentCloudAccount(request);
