@@ -25,6 +25,7 @@ import {
   fillRegistration,
   openRegistration,
   PUZI_JUNIOR_HIGH,
+  reviewerConfirmsNationalId,
   signInAfterApproval,
   signOutOfPortal,
   verifyEmail,
@@ -90,6 +91,7 @@ describe.skipIf(!browser)('the whole how-to, county registration to Google sign-
     await enterRealName(page, REAL_NAME, shot);
     await page.getByRole('link', { name: '登錄身分證號' }).click();
     await enterNationalId(page, NATIONAL_ID, shot);
+    await reviewerConfirmsNationalId(page, demo, TEACHER, shot);
     await confirmSchool(page, NATIONAL_ID, shot);
     // Done with the portal for now (the how-to: keep a record of the username and password).
     await signOutOfPortal(page);

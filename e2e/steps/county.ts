@@ -1,6 +1,7 @@
 // The how-to's section 一 on the 嘉義縣 portal, step by step as a teacher does it.
 import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
+import { DEMO_PASSWORD } from '../../src/demo/seed-data.ts';
 import type { TestDemo } from '../../src/platform/testing/demo-harness.ts';
 import { clickMailLink, openMail } from './mailbox.ts';
 import type { Shot } from './shots.ts';
@@ -137,12 +138,47 @@ export async function enterRealName(page: Page, realName: string, shot: Shot): P
   await page.waitForURL(/\/profile\/check$/);
 }
 
-/** On the form behind 「登錄身分證號」: types the number and saves it. */
+/** On the form behind 「登錄身分證號」: types the number and saves it; it waits for the school. */
 export async function enterNationalId(page: Page, nationalId: string, shot: Shot): Promise<void> {
   await page.getByLabel(/身分證號/).fill(nationalId);
   await shot(page, 'national-id');
   await page.getByRole('button', { name: '儲存' }).click();
   await page.waitForURL(/\/profile\/check$/);
+  expect(await page.textContent('main')).toContain(
+    `身分證號 ${nationalId.slice(0, 2)}******${nationalId.slice(-2)} 已送出`,
+  );
+}
+
+/**
+ * The school's reviewer, on another computer: the mail to the official mailbox → its console link →
+ * signs in as `rv-…` → 「證件相符，登錄」 after checking the teacher's document.
+ */
+export async function reviewerConfirmsNationalId(
+  page: Page,
+  demo: TestDemo,
+  applicant: Applicant,
+  shot: Shot,
+): Promise<void> {
+  const browser = page.context().browser();
+  if (!browser) throw new Error('no browser');
+  const office = await browser.newContext({ locale: 'zh-TW' });
+  try {
+    const reviewer = await office.newPage();
+    const { mailbox } = applicant.school;
+    const subject = `${applicant.username} 的身分證號待確認`;
+    await openMail(reviewer, demo, { to: mailbox, subject }, shot, 'mail-national-id');
+    await clickMailLink(reviewer, '/review');
+    await reviewer.getByLabel('帳號：').fill(`rv-${mailbox.split('@')[0]}`);
+    await reviewer.getByLabel('密碼：').fill(DEMO_PASSWORD);
+    await reviewer.getByRole('button', { name: '登入' }).click();
+    await reviewer.getByRole('heading', { name: '身分證號待確認' }).waitFor();
+    expect(await reviewer.textContent('main')).toContain(applicant.username);
+    await shot(reviewer, 'review-national-id');
+    await reviewer.getByRole('button', { name: '證件相符，登錄' }).click();
+    await reviewer.getByText('目前沒有待確認的身分證號。').waitFor();
+  } finally {
+    await office.close();
+  }
 }
 
 /** 確認資料正確: the profile is complete, the national ID shown masked only. */

@@ -27,6 +27,9 @@ export const cloudMessages = defineMessages({
     'cloud.login.captcha_required': '請等瀏覽器完成下方的驗證後再登入。',
     'cloud.login.captcha_wrong': '驗證未通過或已使用過，請等瀏覽器完成新的驗證後再登入。',
     'cloud.login.suspended': '此教育雲端帳號已被停用，請洽教育雲管理者。',
+    'cloud.login.throttled': '這個瀏覽器登入此帳號失敗次數過多，請於 {seconds} 秒後再試。',
+    'cloud.login.throttled_unknown_device':
+      '此帳號近期有太多來自其他瀏覽器的失敗登入，請改用您曾成功登入過的瀏覽器，或於 {minutes} 分鐘後再試；忘記密碼可使用「忘記密碼？」。',
     'cloud.logout.done': '您已登出教育雲。',
     'cloud.signed_out.title': '您已登出',
     'cloud.signed_out.intro': '這台電腦上的下列服務都已登出：',
@@ -34,9 +37,8 @@ export const cloudMessages = defineMessages({
     'cloud.signed_out.again': '下次使用任何一項服務都需要重新輸入密碼。共用電腦使用完畢，請關閉瀏覽器。',
     'cloud.signed_out.still': '這個瀏覽器仍以 {email} 登入教育雲。',
     'cloud.signed_out.login': '重新登入',
-    'cloud.signed_out.google':
-      'Google 帳號（G Suite for Education）的登入由 Google 管理，不會隨教育雲登出；若這台電腦曾登入 Google，請一併登出。',
-    'cloud.signed_out.google_link': '登出 Google 帳號',
+    'cloud.signed_out.back': '返回 {name}',
+    'cloud.signed_out.google': 'Google 帳號（G Suite for Education）',
     'cloud.sessions.title': '登入中的裝置',
     'cloud.sessions.started': '登入時間',
     'cloud.sessions.seen': '最近使用',
@@ -251,6 +253,10 @@ export const cloudMessages = defineMessages({
     'cloud.login.captcha_wrong':
       'The check did not pass or was already used. Wait for your browser to finish a new one, then sign in.',
     'cloud.login.suspended': 'This education cloud account is suspended. Contact the cloud administrators.',
+    'cloud.login.throttled':
+      'Too many failed sign-ins to this account from this browser. Try again in {seconds} seconds.',
+    'cloud.login.throttled_unknown_device':
+      'This account has had too many failed sign-ins from other browsers. Use a browser you have signed in with before, or try again in {minutes} minutes; if you forgot the password, use "Forgot your password?".',
     'cloud.logout.done': 'You have signed out of the education cloud.',
     'cloud.signed_out.title': 'You are signed out',
     'cloud.signed_out.intro': 'These services are signed out on this computer:',
@@ -259,9 +265,8 @@ export const cloudMessages = defineMessages({
       'Each of them asks for your password again. On a shared computer, close the browser when you are done.',
     'cloud.signed_out.still': 'This browser is still signed in to the education cloud as {email}.',
     'cloud.signed_out.login': 'Sign in again',
-    'cloud.signed_out.google':
-      'Google (G Suite for Education) keeps its own sign-in, which signing out of the education cloud does not end; if this computer was signed in to Google, sign out there too.',
-    'cloud.signed_out.google_link': 'Sign out of Google',
+    'cloud.signed_out.back': 'Back to {name}',
+    'cloud.signed_out.google': 'Google account (G Suite for Education)',
     'cloud.sessions.title': 'Signed-in devices',
     'cloud.sessions.started': 'Signed in',
     'cloud.sessions.seen': 'Last active',

@@ -70,6 +70,12 @@ export function signedInOf(
   return { accountId, sessionId };
 }
 
+/** The county login a stored cloud session rested on (read outside the session plugin). */
+export function countyLoginOf(data: Record<string, unknown> | undefined): CountyLogin | undefined {
+  const login = data?.[COUNTY_KEY] as CountyLogin | undefined;
+  return login && typeof login.code === 'string' && typeof login.idToken === 'string' ? login : undefined;
+}
+
 /** The row of the current sign-in (to mark "this device" and keep it when signing out the others). */
 export function currentSessionId(request: FastifyRequest): string | undefined {
   return request.session?.get<string>(SESSION_KEY);

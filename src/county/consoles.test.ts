@@ -48,11 +48,21 @@ describe('county consoles', () => {
     const bad = await c.post('/cyc/profile/national-id', { national_id: 'A123456788' });
     expect(bad.body).toContain('檢查碼不正確');
     expect(bad.body).not.toContain('A123456788');
-    const dup = await c.post('/cyc/profile/national-id', { national_id: 'a128765434' });
-    expect(dup.status).toBe(400);
-    expect(dup.body).toContain('這個號碼無法登錄在您的帳號');
-    expect(dup.body).not.toContain('/cyc/forgot');
     expect((await c.post('/cyc/profile/national-id', { national_id: 'A800000014' })).status).toBe(303);
+    a = await findAccountByUsername(t.county.db, 'cyc', 'profile.t');
+    expect(a?.national_id_encrypted).toBeNull();
+    expect(a?.national_id_submitted_encrypted).not.toContain('A800000014');
+    expect((await c.get('/cyc/profile/check')).body).toContain('身分證號 A8******14 已送出');
+    // While it waits, another number is not taken.
+    expect((await c.post('/cyc/profile/national-id', { national_id: 'A123456789' })).body).toContain(
+      '正等待學校審核人員確認',
+    );
+    // The school's reviewer checks the document and records it.
+    const reviewer = await signIn('rv-pzjh');
+    await reviewer.get('/cyc/review');
+    expect(
+      (await reviewer.post(`/cyc/review/accounts/${a?.id}/national-id/confirm`, { unit: '454503' })).status,
+    ).toBe(303);
     a = await findAccountByUsername(t.county.db, 'cyc', 'profile.t');
     expect(a?.national_id_encrypted).not.toContain('A800000014');
     expect(a?.national_id_blind_index).toMatch(/^[0-9a-f]{64}$/);

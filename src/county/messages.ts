@@ -153,7 +153,16 @@ export const countyMessages = defineMessages({
       '{unit} 您好：\n\n縣網中心已恢復貴單位人員 {name}（帳號 {username}）的帳號，說明：\n\n{reason}',
     'mail.national_id_attempt.subject': '{portal}：有另一個帳號嘗試登錄您的身分證號',
     'mail.national_id_attempt.body':
-      '{username} 您好：\n\n帳號「{other}」剛才嘗試登錄您這個帳號的身分證號，沒有成功：每人在本縣限有一個帳號。\n\n如果那是您自己新申請的帳號，請繼續使用這個帳號「{username}」（忘記密碼時可在登入頁使用「忘記密碼」）。如果不是，請告訴您學校的審核人員。',
+      '{username} 您好：\n\n帳號「{other}」剛才在個人資料檢核填入了您這個帳號的身分證號。每人在本縣限有一個帳號，這個號碼不會登錄在那個帳號。\n\n如果那是您自己新申請的帳號，請繼續使用這個帳號「{username}」（忘記密碼時可在登入頁使用「忘記密碼」）。如果不是，請告訴您學校的審核人員。',
+    'mail.national_id_confirmed.subject': '{portal}：您的身分證號已登錄',
+    'mail.national_id_confirmed.body':
+      '您好：\n\n學校審核人員已核對您的證件，帳號「{username}」的身分證號 {masked} 已登錄，您可以使用OpenID認證（包含教育部教育雲服務）了。',
+    'mail.national_id_declined.subject': '{portal}：您送出的身分證號未登錄',
+    'mail.national_id_declined.body':
+      '您好：\n\n{unit}的審核人員沒有登錄帳號「{username}」送出的身分證號。請登入後再確認號碼並重新送出，或洽{unit}的審核人員。',
+    'mail.national_id_submitted.subject': '{portal}：{username} 的身分證號待確認',
+    'mail.national_id_submitted.body':
+      '{unit} 您好：\n\n貴單位人員 {name}（帳號 {username}）登錄了身分證號 {masked}。請核對本人的身分證件後，在審核後台確認或退回：\n\n{link}',
     'mail.national_id_corrected.subject': '{portal}：您的身分證號已更正',
     'mail.national_id_corrected.body':
       '您好：\n\n{unit}的審核人員已將帳號「{username}」登錄的身分證號更正為 {masked}。\n\n如果您沒有要求更正，請立即洽{unit}或縣網中心。',
@@ -269,6 +278,8 @@ export const countyMessages = defineMessages({
     'profile.check.edit_name': '編輯帳號資料',
     'profile.check.goto': '請前往',
     'profile.check.heading': '教師OpenID認證資料檢核',
+    'profile.check.national_id_submitted':
+      '身分證號 {masked} 已送出，學校審核人員核對您的證件後即登錄，屆時會寄信通知您。',
     'profile.check.no_name': '您尚未登錄姓名資料，以OpenID報名研習活動時將無法正確識別！',
     'profile.check.no_national_id': '您尚未登錄身分證號，無法使用OpenID認證(包含教育部教育雲服務)！',
     'profile.check.remember': '註：麻煩請自行記錄您的帳號及密碼。',
@@ -279,11 +290,10 @@ export const countyMessages = defineMessages({
     'profile.error.name.characters': '姓名只能包含文字、空格、間隔號「·」及連字號。',
     'profile.error.name.long': '最多 {max} 個字。',
     'profile.error.national_id.checksum': '身分證號的檢查碼不正確，請再確認一次。',
-    'profile.error.national_id.refused':
-      '這個號碼無法登錄在您的帳號。請再確認號碼；若號碼無誤，請洽您學校的審核人員協助查明。若您在本縣另有帳號，該帳號的電子郵件信箱會收到通知。',
     'profile.error.national_id.format':
       '格式不正確：應為 1 個英文字母加 9 個數字（居留證號第 2 碼可為 A–D 或 8、9）。',
     'profile.error.national_id.set': '身分證號已登錄；如需更正，請洽您學校的審核人員。',
+    'profile.error.national_id.submitted': '您送出的身分證號正等待學校審核人員確認。',
     'profile.error.national_id.wait':
       '登錄身分證號的嘗試次數過多，請於 {minutes} 分鐘後再試，或洽您學校的審核人員。',
     'profile.family_name': '姓',
@@ -294,7 +304,7 @@ export const countyMessages = defineMessages({
     'profile.national_id.hint': '身分證字號或居留證號，例如 A123456789。系統以加密方式保存，只顯示部分號碼。',
     'profile.national_id.title': '登錄身分證號',
     'profile.national_id.why':
-      '沒有身分證號，縣市 OpenID 無法提供您的身分（包含教育部教育雲）。每人在本縣限有一個帳號。',
+      '沒有身分證號，縣市 OpenID 無法提供您的身分（包含教育部教育雲）。每人在本縣限有一個帳號。送出後，由學校審核人員核對您的證件後登錄。',
     'profile.real_name': '真實姓名',
     'profile.real_name.hint': '以OpenID報名研習活動時用來識別您。',
     'profile.save': '儲存',
@@ -404,6 +414,12 @@ export const countyMessages = defineMessages({
     'review.national_id.none': '尚未登錄',
     'review.national_id.submit': '更正',
     'review.national_id.title': '更正身分證號：{username}',
+    'review.national_ids': '身分證號待確認',
+    'review.national_ids.confirm': '證件相符，登錄',
+    'review.national_ids.decline': '退回',
+    'review.national_ids.intro':
+      '請核對本人的身分證件與號碼（只顯示部分號碼）；登錄或退回後，本人會收到通知信。',
+    'review.national_ids.none': '目前沒有待確認的身分證號。',
     'review.pending': '待審核的申請',
     'review.pending.none': '目前沒有待審核的申請。',
     'review.pick_unit': '服務單位',
@@ -611,7 +627,16 @@ export const countyMessages = defineMessages({
       'Dear {unit},\n\nThe county network center reactivated the account {username} ({name}) of your staff. Note:\n\n{reason}',
     'mail.national_id_attempt.subject': '{portal}: another account tried to record your national ID',
     'mail.national_id_attempt.body':
-      'Hello {username},\n\nThe account “{other}” just tried to record the national ID number of this account, and was refused: each person may have one account in the county.\n\nIf that was an account you applied for yourself, keep using this account “{username}” (use “Forgot password” on the sign-in page if needed). If not, tell your school’s reviewer.',
+      'Dear {username},\n\nThe account "{other}" has just entered the national ID number of this account on its profile check. Each person has one account in the county, so the number will not be recorded on that account.\n\nIf that was a new account of your own, please keep using this account "{username}" (use "Forgot password" on the sign-in page if needed). If not, please tell your school\'s reviewer.',
+    'mail.national_id_confirmed.subject': '{portal}: your national ID number is recorded',
+    'mail.national_id_confirmed.body':
+      'Hello,\n\nYour school\'s reviewer checked your document and recorded the national ID number {masked} on the account "{username}". You can now use OpenID sign-in (including the Ministry of Education cloud).',
+    'mail.national_id_declined.subject': '{portal}: the national ID number you entered was not recorded',
+    'mail.national_id_declined.body':
+      'Hello,\n\nThe reviewer of {unit} did not record the national ID number entered on the account "{username}". Please sign in, check the number and enter it again, or ask the reviewer of {unit}.',
+    'mail.national_id_submitted.subject': '{portal}: the national ID number of {username} awaits your check',
+    'mail.national_id_submitted.body':
+      'Dear {unit},\n\n{name} (account {username}) of your unit entered the national ID number {masked}. Please check their identity document, then confirm or decline it in the review console:\n\n{link}',
     'mail.national_id_corrected.subject': '{portal}: your national ID number was corrected',
     'mail.national_id_corrected.body':
       'Hello,\n\nThe reviewer of {unit} corrected the national ID number recorded for the account “{username}” to {masked}.\n\nIf you did not ask for this, contact {unit} or the county network center at once.',
@@ -735,6 +760,8 @@ export const countyMessages = defineMessages({
     'profile.check.edit_name': 'Edit account details',
     'profile.check.goto': 'Go to',
     'profile.check.heading': 'teacher OpenID identity data check',
+    'profile.check.national_id_submitted':
+      'National ID number {masked} sent: it is recorded once your school’s reviewer has checked your identity document; you will get a mail.',
     'profile.check.no_name':
       'You have not entered your name: workshops you register for with OpenID cannot identify you!',
     'profile.check.no_national_id':
@@ -749,12 +776,11 @@ export const countyMessages = defineMessages({
       'A name may contain letters, spaces, the middle dot “·” and hyphens only.',
     'profile.error.name.long': 'At most {max} characters.',
     'profile.error.national_id.checksum': 'The check digit of this number is wrong; please check it.',
-    'profile.error.national_id.refused':
-      'This number cannot be recorded on your account. Check it again; if it is right, ask your school’s reviewer to look into it. If you have another account in the county, its email address is told.',
     'profile.error.national_id.format':
       'Wrong format: one letter and nine digits (for resident certificates the second character may be A–D, 8 or 9).',
     'profile.error.national_id.set':
       'The number is already recorded; to correct it, ask your school’s reviewer.',
+    'profile.error.national_id.submitted': 'The number you entered is waiting for your school’s reviewer.',
     'profile.error.national_id.wait':
       'Too many attempts to record a national ID. Try again in {minutes} minutes, or ask your school’s reviewer.',
     'profile.family_name': 'Family name',
@@ -767,7 +793,7 @@ export const countyMessages = defineMessages({
       'National ID or resident certificate number, e.g. A123456789. It is stored encrypted and shown masked.',
     'profile.national_id.title': 'Enter national ID number',
     'profile.national_id.why':
-      'Without it, the county OpenID cannot vouch for you (including to the education cloud). Each person may have one account in the county.',
+      'Without it, the county OpenID cannot vouch for you (including to the education cloud). Each person may have one account in the county. Your school’s reviewer records it after checking your identity document.',
     'profile.real_name': 'Real name',
     'profile.real_name.hint': 'Used to identify you when you register for workshops with OpenID.',
     'profile.save': 'Save',
@@ -885,6 +911,12 @@ export const countyMessages = defineMessages({
     'review.national_id.none': 'none',
     'review.national_id.submit': 'Correct',
     'review.national_id.title': 'Correct the national ID of {username}',
+    'review.national_ids': 'National ID numbers to check',
+    'review.national_ids.confirm': 'Matches the document: record',
+    'review.national_ids.decline': 'Decline',
+    'review.national_ids.intro':
+      'Check each person’s identity document against the number (shown in part); the person is told by mail either way.',
+    'review.national_ids.none': 'No national ID number waits for a check.',
     'review.pending': 'Applications to review',
     'review.pending.none': 'No application waits for review.',
     'review.pick_unit': 'Unit',

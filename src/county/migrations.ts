@@ -224,6 +224,16 @@ export const countyMigrations: MigrationSet = {
       await db.schema.alterTable('county_account_sessions').addColumn('oidc_session_uid', 'text').execute();
     },
   },
+  // A national ID typed on the profile check waits for the school reviewer, who checks the document.
+  '1050_county_national_id_submission': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .alterTable('county_accounts')
+        .addColumn('national_id_submitted_encrypted', 'text')
+        .addColumn('national_id_submitted_at', 'timestamptz')
+        .execute();
+    },
+  },
   // Account status pushed to the cloud as security events (src/platform/security-events).
   ...securityEventMigrations('1201_security_events'),
 };

@@ -67,6 +67,9 @@ export interface CountyTables {
     given_name: string | null;
     national_id_encrypted: string | null;
     national_id_blind_index: string | null;
+    /** A number the teacher typed, sealed like the recorded one, until the school reviewer decides. */
+    national_id_submitted_encrypted: string | null;
+    national_id_submitted_at: NullableTimestamp;
     unit_code: string | null;
     unit_confirmed_at: NullableTimestamp;
     titles: Json<string[]>;

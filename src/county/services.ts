@@ -13,14 +13,14 @@ import type { CountyDb, CountyTables } from './schema.ts';
 export const AVAILABILITY_CHECKS_PER_ADDRESS = { limit: 300, windowSeconds: 3600 };
 
 /**
- * Recording a national ID on the profile check, per account: two numbers the portal cannot record
- * (they are on another account) a day. Each refusal is a guess at who holds an account in the
- * county, so the budget is small; a number recorded gives its attempt back.
+ * National IDs sent for the school reviewer from the profile check, per account and day. Every
+ * submission counts alike (the answer never depends on who holds the number); it bounds the mails
+ * to the reviewer and to holders of numbers typed.
  */
-export const NATIONAL_ID_REFUSALS_PER_ACCOUNT = { limit: 2, windowSeconds: 24 * 3600 };
+export const NATIONAL_ID_SUBMISSIONS_PER_ACCOUNT = { limit: 2, windowSeconds: 24 * 3600 };
 
 /** The same per client address (a school's teachers share one). */
-export const NATIONAL_ID_REFUSALS_PER_ADDRESS = { limit: 10, windowSeconds: 24 * 3600 };
+export const NATIONAL_ID_SUBMISSIONS_PER_ADDRESS = { limit: 30, windowSeconds: 24 * 3600 };
 
 export type CountyContext = RoleContext<CountyTables>;
 
@@ -101,8 +101,8 @@ export function countyServices(ctx: CountyContext): County {
       ctx.throttleStore('county-availability'),
       AVAILABILITY_CHECKS_PER_ADDRESS,
     ),
-    nationalIdAccountThrottle: new Throttle(nationalIdStore, NATIONAL_ID_REFUSALS_PER_ACCOUNT),
-    nationalIdAddressThrottle: new Throttle(nationalIdStore, NATIONAL_ID_REFUSALS_PER_ADDRESS),
+    nationalIdAccountThrottle: new Throttle(nationalIdStore, NATIONAL_ID_SUBMISSIONS_PER_ACCOUNT),
+    nationalIdAddressThrottle: new Throttle(nationalIdStore, NATIONAL_ID_SUBMISSIONS_PER_ADDRESS),
     tenantUrl: (tenant) => `${ctx.urls.county.replace(/\/$/, '')}/${tenant}`,
     signOuts: new SignOutHooks(),
   };

@@ -124,7 +124,17 @@ describe.each(await testDatabases())('cloud login on $name', (kind) => {
     const store = cloud.running.ctx.throttleStore('cloud-login');
     for (let i = 0; i < SIGN_IN_BUDGETS.account; i++)
       await store.take([`acct:${name}`], SIGN_IN_BUDGETS.windowSeconds);
-    expect((await attacker.post('/login', { name, password: PASSWORD })).status).toBe(429);
+    const spent = await attacker.post('/login', { name, password: PASSWORD });
+    expect(spent.status).toBe(429);
+    // The cloud's own page: what happened and what to do, with the login form, in zh-TW and English.
+    expect(spent.headers['retry-after']).toMatch(/^\d+$/);
+    expect(spent.body).toContain('此帳號近期有太多來自其他瀏覽器的失敗登入');
+    expect(spent.body).toContain('忘記密碼');
+    expect(spent.body).toContain('id="password"');
+    await attacker.get('/login?lang=en');
+    const english = await attacker.post('/login', { name, password: PASSWORD });
+    expect(english.status).toBe(429);
+    expect(english.body).toContain('too many failed sign-ins from other browsers');
 
     // The owner's browser has its own budget: no challenge, no wait.
     const fresh = await owner.get('/account');
@@ -132,6 +142,45 @@ describe.each(await testDatabases())('cloud login on $name', (kind) => {
     await owner.post('/logout', {});
     await owner.get('/login');
     expect((await owner.post('/login', { name, password: PASSWORD })).status).toBe(303);
+  });
+
+  it('under an attack, the owner on a new browser gets in through the mailed reset link, without waiting', async () => {
+    const email = `${randomBytes(3).toString('hex')}@example.org`;
+    const name = await newAccount(email);
+    // The budget of browsers the account does not know is spent (guesses from elsewhere).
+    const store = cloud.running.ctx.throttleStore('cloud-login');
+    for (let i = 0; i < SIGN_IN_BUDGETS.account; i++)
+      await store.take([`acct:${name}`], SIGN_IN_BUDGETS.windowSeconds);
+    const owner = new TestClient(app(), address());
+    await owner.get('/login');
+    expect((await owner.post('/login', { name, password: PASSWORD })).status).toBe(429);
+
+    // 忘記密碼？ from this browser: the same answer as for anyone, the mail comes from a job.
+    await owner.get('/password/forgot');
+    expect((await owner.post('/password/forgot', { name })).status).toBe(200);
+    await cloud.running.ctx.jobs.drain();
+    const mail = await cloud.services.db
+      .selectFrom('mail_outbox')
+      .select('text_body')
+      .where('to_address', '=', email)
+      .executeTakeFirstOrThrow();
+    const link = new URL(/https?:\/\/\S+\/password\/reset\?token=[^\s)]+/.exec(mail.text_body)?.[0] ?? '');
+    const form = await owner.get(`${link.pathname}${link.search}`);
+    expect(form.status).toBe(200);
+    const NEW = 'a fresh long password 2026';
+    const reset = await owner.post('/password/reset', {
+      token: link.searchParams.get('token') ?? '',
+      password: NEW,
+      password_confirm: NEW,
+    });
+    expect(reset.status).toBe(303);
+
+    // This browser now has its own budget: it signs in at once; another new browser still waits.
+    await owner.get('/login');
+    expect((await owner.post('/login', { name, password: NEW })).status).toBe(303);
+    const stranger = new TestClient(app(), address());
+    await stranger.get('/login');
+    expect((await stranger.post('/login', { name, password: NEW })).status).toBe(429);
   });
 
   it('does the same work and answers the same to a forgotten password, known account or not', async () => {

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { recordAudit } from '../../platform/audit/audit-log.ts';
 import { platformView } from '../../platform/database/platform-schema.ts';
+import { AppError } from '../../platform/errors/app-error.ts';
 import { safeReturnTo } from '../../platform/http/return-to.ts';
 import { SOLUTION_FIELD } from '../../platform/security/proof-of-work.ts';
 import { html } from '../../platform/views/html.ts';
@@ -93,9 +94,27 @@ export function loginRoutes(app: FastifyInstance): void {
     const typed = typeof body.name === 'string' ? body.name.slice(0, 200) : '';
     const name = accountNameFromLogin(typed, cloud.ctx.config.cloudMailDomain);
     const password = typeof body.password === 'string' ? body.password : '';
-    const check = await verifyCloudPassword(cloud, request, name, password, {
-      solution: field(body, SOLUTION_FIELD),
-    });
+    let check: Awaited<ReturnType<typeof verifyCloudPassword>>;
+    try {
+      check = await verifyCloudPassword(cloud, request, name, password, {
+        solution: field(body, SOLUTION_FIELD),
+      });
+    } catch (error) {
+      if (!(error instanceof AppError) || error.code !== 'rate_limited') throw error;
+      // A spent budget: the login page says which one and what to do, with Retry-After.
+      const seconds = Number(error.params.seconds ?? 60);
+      const known = cloud.deviceCookies.deviceFor(request, name) !== undefined;
+      reply.header('retry-after', String(seconds));
+      return renderLogin(request, reply, {
+        returnTo,
+        name: typed,
+        error: request.t(known ? 'cloud.login.throttled' : 'cloud.login.throttled_unknown_device', {
+          seconds,
+          minutes: Math.ceil(seconds / 60),
+        }),
+        status: 429,
+      });
+    }
     const db = platformView(cloud.db);
     if (!check.ok) {
       if (check.reason === 'invalid')

@@ -12,7 +12,7 @@ import { html } from '../../platform/views/html.ts';
 import { cloudMessages } from '../messages.ts';
 import type { CloudServices } from '../services.ts';
 import { csrfField, sendCloudPage, violations } from '../views.ts';
-import { accountNameFromLogin, hashPassword } from './password-check.ts';
+import { accountNameFromLogin, hashPassword, rememberDevice } from './password-check.ts';
 import { revokeEverywhere } from './sign-out.ts';
 
 const RESET_PURPOSE = 'cloud.password-reset';
@@ -160,6 +160,9 @@ export function passwordResetRoutes(app: FastifyInstance): void {
     // Every browser session, OIDC session, grant and token of the account ends.
     await revokeEverywhere(cloud, account.id);
     request.session.destroy();
+    // The browser that proved it reads the account's mailbox gets its device cookie: its sign-ins
+    // draw on a budget of their own, so the owner gets in at once while the account is under attack.
+    rememberDevice(cloud, request, reply, account.name);
     return reply.redirect('/login?notice=cloud.reset.done', 303);
   });
 }

@@ -20,6 +20,7 @@ import { CookieBrowser, formOn, type PageResult } from '../testing/cookie-browse
 import { type CountyPeer, startCountyPeer } from '../testing/county-peer.ts';
 
 const REDIRECT = 'http://127.0.0.1:9/callback';
+const BYE = 'http://127.0.0.1:9/bye';
 const PASSWORD = 'Sign-out-test-2026';
 const SECRET = 'county-client-secret';
 
@@ -39,6 +40,7 @@ beforeAll(async () => {
     clientSecret: SECRET,
     redirectUri: `${cloud.url}/cncreturnpage`,
     backchannelLogoutUri: `${cloud.url}/backchannel-logout/county`,
+    postLogoutRedirectUri: `${cloud.url}/signed-out`,
     accounts: [{ id: 'tn-7', claims: { preferred_username: 'teacher07', name: '陳老師', guid: 'G7' } }],
   });
   await services.counties.upsert({
@@ -81,6 +83,7 @@ beforeAll(async () => {
   const issued = await services.oidc!.clients.add({
     name: '學校應用程式',
     redirectUris: [REDIRECT],
+    postLogoutRedirectUris: [BYE],
     backchannelLogoutUri: `http://127.0.0.1:${port}/logout`,
     scopes: ['openid', 'profile'],
   });
@@ -127,10 +130,10 @@ async function submit(
 }
 
 /** The school app's code flow in this browser (cloud password where asked); its tokens. */
-async function appTokens(browser: CookieBrowser) {
+async function appTokens(browser: CookieBrowser, app: client.Configuration = config) {
   const verifier = client.randomPKCECodeVerifier();
   const state = client.randomState();
-  const url = client.buildAuthorizationUrl(config, {
+  const url = client.buildAuthorizationUrl(app, {
     redirect_uri: REDIRECT,
     scope: 'openid profile',
     state,
@@ -145,7 +148,7 @@ async function appTokens(browser: CookieBrowser) {
       page = await submit(browser, page, '/consent', { decision: 'allow' });
     else throw new Error(`unexpected page ${page.url.href}: ${page.text.slice(0, 300)}`);
   }
-  return client.authorizationCodeGrant(config, page.url, {
+  return client.authorizationCodeGrant(app, page.url, {
     pkceCodeVerifier: verifier,
     expectedState: state,
   });
@@ -178,6 +181,49 @@ const postCountyLogout = (token: string) =>
   });
 
 describe('cloud sign-out', () => {
+  it("an app's RP-initiated logout at the cloud goes on to the county and ends on 「您已登出」, with the way back to the app", async () => {
+    const browser = new CookieBrowser();
+    expect((await browser.follow(`${cloud.url}/login/county/tn?return_to=%2Faccount`)).url.pathname).toBe(
+      '/account',
+    );
+    const tokens = await appTokens(browser);
+    expect(await silent(browser)).toBe('code');
+    const heard = appLogouts.length;
+
+    const end = client.buildEndSessionUrl(config, {
+      id_token_hint: tokens.id_token as string,
+      post_logout_redirect_uri: BYE,
+      state: 'app-state-1',
+    });
+    // The cloud's confirmation (submitted by itself in a browser: the app's own ID token asks).
+    const confirm = await browser.follow(end, { stopBefore: 'http://127.0.0.1:9/' });
+    expect(confirm.text).toContain('op-logout-yes');
+    const sent = formOn(confirm, '/oidc/v1/');
+    // On to the county's end-session endpoint with the county's ID token; the county asks.
+    const atCounty = await browser.follow(sent.action, {
+      form: { ...sent.fields, logout: 'yes' },
+      stopBefore: 'http://127.0.0.1:9/',
+    });
+    expect(atCounty.url.origin).toBe(new URL(tn.issuer).origin);
+    expect(atCounty.text).toContain('op.logoutForm');
+    const county = formOn(atCounty, '/session/end/confirm');
+    const done = await browser.follow(county.action, {
+      form: { ...county.fields, logout: 'yes' },
+      stopBefore: 'http://127.0.0.1:9/',
+    });
+    expect(done.url.origin + done.url.pathname).toBe(`${cloud.url}/signed-out`);
+    expect(done.text).toContain('您已登出');
+    expect(done.text).toContain('學校應用程式');
+    expect(done.text).toContain('臺南市');
+    expect(done.text).toContain(`href="${BYE}?state=app-state-1"`);
+    expect(done.text).toContain('返回 學校應用程式');
+
+    // Everything in the chain ended: the cloud session, the app's silent sign-in, and the app heard.
+    expect(await signedIn(browser)).toBe(false);
+    expect(await silent(browser)).toBe('login_required');
+    expect(appLogouts.length).toBeGreaterThan(heard);
+  });
+
   it("a county's back-channel logout ends the cloud sessions of that county session, once", async () => {
     const browser = new CookieBrowser();
     const other = new CookieBrowser();
@@ -236,6 +282,78 @@ describe('cloud sign-out', () => {
       clientId: 'educloud',
       clientSecret: SECRET,
     });
+  });
+
+  it('a logout token the app cannot take while its receiver is down reaches it once it is back (job queue, backoff)', async () => {
+    const port = await freePort();
+    const issued = await cloud.services.oidc!.clients.add({
+      name: '晚到的應用程式',
+      redirectUris: [REDIRECT],
+      backchannelLogoutUri: `http://127.0.0.1:${port}/logout`,
+      scopes: ['openid', 'profile'],
+    });
+    const late = await client.discovery(
+      new URL(cloud.url),
+      issued.client_id,
+      issued.client_secret,
+      client.ClientSecretBasic(issued.client_secret ?? ''),
+      { execute: [client.allowInsecureRequests] },
+    );
+    const browser = new CookieBrowser();
+    const tokens = await appTokens(browser, late);
+    const sid = tokens.claims()?.sid;
+    expect(sid).toBeTruthy();
+
+    // 登出 while nothing listens at the app's receiver: the sign-out goes through, the token waits.
+    const page = await browser.follow(`${cloud.url}/logout`, { stopBefore: 'http://127.0.0.1:9/' });
+    expect(page.text).toContain('您已登出');
+    const queued = await cloud.services.db
+      .selectFrom('jobs')
+      .select(['state', 'payload'])
+      .where('type', '=', 'oidc.backchannel_logout')
+      .execute();
+    expect(queued.filter((j) => JSON.stringify(j.payload).includes(issued.client_id))).toHaveLength(1);
+
+    // The app comes back: the queue's next try delivers a fresh logout token for that session.
+    const received: LogoutRequest[] = [];
+    const app = Fastify();
+    await app.register(formbody);
+    await mountBackchannelLogout(
+      app,
+      '/logout',
+      new BackchannelLogoutReceiver({
+        db: cloud.services.db,
+        log: createLogger('silent'),
+        issuer: async (iss) =>
+          iss === cloud.url
+            ? { issuer: cloud.url, audience: issued.client_id, jwksUri: `${cloud.url}/oidc/v1/jwksets` }
+            : undefined,
+        async handle(_tx, logout) {
+          received.push(logout);
+          return undefined;
+        },
+      }),
+    );
+    await app.listen({ port, host: '127.0.0.1' });
+    try {
+      await expect
+        .poll(
+          async () => {
+            await cloud.running.ctx.jobs.drain();
+            return received.map((logout) => logout.sid);
+          },
+          { timeout: 15_000, interval: 250 },
+        )
+        .toEqual([sid]);
+      const done = await cloud.services.db
+        .selectFrom('jobs')
+        .select('state')
+        .where('type', '=', 'oidc.backchannel_logout')
+        .execute();
+      expect(done.map((j) => j.state)).toEqual(['done']);
+    } finally {
+      await app.close();
+    }
   });
 
   it('a password change revokes every session, grant, refresh token and access token of the account', async () => {

@@ -5,8 +5,15 @@ import { platformView } from '../../platform/database/platform-schema.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
 import { endBrowserSession, endSessionByUid, revokeAccount } from '../../platform/oidc/index.ts';
 import { html } from '../../platform/views/html.ts';
+import type { SamlDb } from '../saml/keys.ts';
 import type { CloudServices } from '../services.ts';
-import { currentCloudAccount, currentSessionId, requireCloudAccount, signOut } from '../session.ts';
+import {
+  type CountyLogin,
+  currentCloudAccount,
+  currentSessionId,
+  requireCloudAccount,
+  signOut,
+} from '../session.ts';
 import { csrfField, sendCloudPage } from '../views.ts';
 import type { BrowserSession } from './browser-sessions.ts';
 
@@ -15,7 +22,24 @@ interface SignedOutReport {
   apps: string[];
   /** The county whose RP-initiated logout the browser was sent to, and the `state` it echoes. */
   county?: { name: string; state: string };
+  /**
+   * The relying party whose RP-initiated logout started the sign-out, and its registered
+   * post-logout redirect URI (with its `state`): 「您已登出」 offers the way back to it.
+   */
+  back?: { clientId: string; name: string; url: string };
+  /** Google's front-channel logout: still to go through, or done. */
+  google?: 'pending' | 'done' | 'none';
+  /** The county's RP-initiated logout came back (its `state` matched). */
+  countyDone?: boolean;
+  /** A county portal whose own sign-out sent the browser here: it goes back there at the end. */
+  onward?: string;
 }
+
+export type SetCookie = (
+  name: string,
+  value: string,
+  options: { path: string; maxAgeSeconds: number },
+) => void;
 
 const REPORT_COOKIE = 'edugate_cloud_signed_out';
 const REPORT_SECONDS = 600;
@@ -50,14 +74,43 @@ export async function revokeEverywhere(
 }
 
 /**
- * Google's own sign-out (a Google session outlives the identity provider's: Google offers no
- * single logout to it). In the demo, the Google stand-in's; it then comes back here through the
- * SSO profile's sign-out URL.
+ * Google's front-channel logout, which ends Google's own session of the browser (Google offers its
+ * identity provider no back-channel or single logout), coming back to `next`; undefined when no
+ * Google service provider is enabled at the cloud's SAML IdP. Real Google (its ACS on
+ * `www.google.com`) lets `continue` lead only to its own hosts, so the browser goes on through App
+ * Engine's logout, whose `continue` may be any address (the usual chain of identity providers for
+ * Google Workspace). Elsewhere (the demo's Google stand-in) the ACS host's `/accounts/Logout`, which
+ * takes `continue` to the hosts of its SSO profiles.
  */
-function googleSignOutUrl(services: CloudServices): string {
-  return services.ctx.demo
-    ? `${services.ctx.urls.google.replace(/\/+$/, '')}/Logout`
-    : 'https://accounts.google.com/Logout';
+export async function googleSignOutUrl(services: CloudServices, next: string): Promise<string | undefined> {
+  const providers = await (services.db as unknown as SamlDb)
+    .selectFrom('saml_service_providers')
+    .select(['entity_id', 'acs_urls'])
+    .where('enabled', '=', true)
+    .execute();
+  const google = providers.find((p) =>
+    /^(google\.com\/a\/|https:\/\/accounts\.google\.com\/)/.test(p.entity_id),
+  );
+  const acs = (google?.acs_urls as string[] | undefined)?.[0];
+  if (!acs) return undefined;
+  const origin = new URL(acs).origin;
+  if (/^https:\/\/(www\.)?google\.com$/.test(origin)) {
+    const appEngine = `https://appengine.google.com/_ah/logout?continue=${encodeURIComponent(next)}`;
+    return `https://www.google.com/accounts/Logout?continue=${encodeURIComponent(appEngine)}`;
+  }
+  return `${origin}/accounts/Logout?continue=${encodeURIComponent(next)}`;
+}
+
+/**
+ * A county portal's 「您已登出」 page that sent the browser through the cloud's sign-out URL
+ * (`?continue=`): only the `/signed-out` page of a county issuer the cloud trusts.
+ */
+async function countyContinue(cloud: CloudServices, value: unknown): Promise<string | undefined> {
+  if (typeof value !== 'string') return undefined;
+  const counties = await cloud.counties.list();
+  return counties.some((c) => c.enabled && `${c.issuer.replace(/\/+$/, '')}/signed-out` === value)
+    ? value
+    : undefined;
 }
 
 function readReport(request: FastifyRequest): SignedOutReport | undefined {
@@ -82,33 +135,87 @@ async function signOutBrowser(request: FastifyRequest, reply: FastifyReply) {
   const account = await currentCloudAccount(request);
   const ended = cloud.oidc ? await endBrowserSession(cloud.oidc, request.raw, reply.raw) : { clients: [] };
   const county = await signOut(request);
+  const onward = await countyContinue(cloud, (request.query as Record<string, unknown>).continue);
   if (account) {
     await recordAudit(platformView(cloud.db), { actor: account.name, action: 'logout', ip: request.ip });
   }
-  const report: SignedOutReport = { apps: ended.clients };
+  // A county that sent the browser here (`continue`) has signed it out already.
+  const done = { apps: ended.clients, county: onward ? undefined : county, onward };
+  const next = await continueSignOut(cloud, done, (name, value, options) =>
+    reply.setCookie(name, value, {
+      path: options.path,
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: cloud.ctx.config.secureCookies,
+      maxAge: options.maxAgeSeconds,
+    }),
+  );
+  return reply.redirect(next, 303);
+}
+
+/**
+ * The rest of a sign-out once the cloud's own sessions ended (the 登出 button, the sign-out URL,
+ * or a relying party's RP-initiated logout at the cloud's provider): a county login goes on to the
+ * county's RP-initiated logout (`id_token_hint`), which comes back to 「您已登出」; otherwise the
+ * browser goes there at once. The page's report (what was signed out, the way back to the relying
+ * party that asked) travels in a short-lived cookie. Returns where to send the browser.
+ */
+export async function continueSignOut(
+  cloud: CloudServices,
+  done: {
+    apps: string[];
+    county: CountyLogin | undefined;
+    back?: SignedOutReport['back'];
+    onward?: string | undefined;
+  },
+  setCookie: SetCookie,
+): Promise<string> {
+  const report: SignedOutReport = {
+    apps: done.apps,
+    google: 'pending',
+    ...(done.back ? { back: done.back } : {}),
+    ...(done.onward ? { onward: done.onward } : {}),
+  };
+  const signedOutUrl = `${cloud.ctx.urls.cloud.replace(/\/+$/, '')}/signed-out`;
   let next = '/signed-out';
+  const county = done.county;
   if (county?.idToken) {
     const state = randomBytes(12).toString('base64url');
-    const url = await cloud.broker.endSessionUrl(
-      county.code,
-      county.idToken,
-      `${cloud.ctx.urls.cloud.replace(/\/+$/, '')}/signed-out`,
-      state,
-    );
+    const url = await cloud.broker.endSessionUrl(county.code, county.idToken, signedOutUrl, state);
     if (url) {
       const connection = await cloud.counties.get(county.code);
       report.county = { name: connection?.name ?? county.code, state };
       next = url;
     }
   }
-  reply.setCookie(REPORT_COOKIE, Buffer.from(JSON.stringify(report)).toString('base64url'), {
+  setCookie(REPORT_COOKIE, Buffer.from(JSON.stringify(report)).toString('base64url'), {
     path: '/signed-out',
-    httpOnly: true,
-    sameSite: 'lax',
-    secure: cloud.ctx.config.secureCookies,
-    maxAge: REPORT_SECONDS,
+    maxAgeSeconds: REPORT_SECONDS,
   });
-  return reply.redirect(next, 303);
+  return next;
+}
+
+/**
+ * The way back to the relying party that asked for the sign-out, if its address is still one it
+ * registered (the cookie is only the cloud's, but the page never sends anyone elsewhere).
+ */
+async function wayBack(cloud: CloudServices, report: SignedOutReport | undefined) {
+  const back = report?.back;
+  if (!back || !cloud.oidc) return undefined;
+  const client = await cloud.oidc.clients.get(back.clientId).catch(() => undefined);
+  let url: URL;
+  try {
+    url = new URL(back.url);
+  } catch {
+    return undefined;
+  }
+  const state = url.searchParams.get('state');
+  url.search = '';
+  const base = url.href;
+  if (!client || client.disabled || !client.postLogoutRedirectUris.includes(base)) return undefined;
+  const target = new URL(base);
+  if (state !== null) target.searchParams.set('state', state);
+  return { name: client.name, url: target.href };
 }
 
 /** Sign-out, 「您已登出」, and 登入中的裝置 (the account's signed-in browsers, 登出其他裝置). */
@@ -123,8 +230,31 @@ export function signOutRoutes(app: FastifyInstance): void {
     const t = request.t;
     const report = readReport(request);
     const state = (request.query as Record<string, unknown>).state;
-    const county = report?.county && state === report.county.state ? report.county.name : undefined;
+    const countyDone = report?.countyDone === true || (!!report?.county && state === report.county.state);
+    const keep = (next: SignedOutReport) =>
+      reply.setCookie(REPORT_COOKIE, Buffer.from(JSON.stringify(next)).toString('base64url'), {
+        path: '/signed-out',
+        httpOnly: true,
+        sameSite: 'lax',
+        secure: cloud.ctx.config.secureCookies,
+        maxAge: REPORT_SECONDS,
+      });
+    // Last in the chain: Google's own session, then back here (or to the county that started it).
+    if (report?.google === 'pending') {
+      const google = await googleSignOutUrl(cloud, `${cloud.ctx.urls.cloud.replace(/\/+$/, '')}/signed-out`);
+      keep({ ...report, google: google ? 'done' : 'none', countyDone });
+      if (google) return reply.redirect(google, 303);
+    }
+    if (report?.onward) {
+      const { onward, ...rest } = report;
+      keep(rest);
+      // Checked again: the cookie is only ever the cloud's, but this page sends nobody elsewhere.
+      const county = await countyContinue(cloud, onward);
+      if (county) return reply.redirect(county, 303);
+    }
+    const county = report?.county && countyDone ? report.county.name : undefined;
     const signedIn = await currentCloudAccount(request);
+    const back = signedIn ? undefined : await wayBack(cloud, report);
     return sendCloudPage(request, reply, {
       title: t('cloud.signed_out.title'),
       main: html`<h1>${t('cloud.signed_out.title')}</h1>
@@ -134,9 +264,11 @@ ${
     : html`<div class="success" role="status"><p>${t('cloud.signed_out.intro')}</p>
 <ul id="signed-out-services"><li>${t('cloud.brand')}</li>
 ${(report?.apps ?? []).map((name) => html`<li>${t('cloud.signed_out.app', { name })}</li>`)}
-${county ? html`<li>${county}</li>` : ''}</ul></div>
+${county ? html`<li>${county}</li>` : ''}
+${report?.google === 'done' ? html`<li>${t('cloud.signed_out.google')}</li>` : ''}</ul></div>
 <p>${t('cloud.signed_out.again')}</p>
-<p>${t('cloud.signed_out.google')} <a class="button secondary" id="google-sign-out" href="${googleSignOutUrl(cloud)}">${t('cloud.signed_out.google_link')}</a></p>`
+${back ? html`<p><a class="button" id="signed-out-back" href="${back.url}">${t('cloud.signed_out.back', { name: back.name })}</a></p>` : ''}
+`
 }
 <p><a href="/login">${t('cloud.signed_out.login')}</a></p>`,
     });

@@ -224,7 +224,9 @@ describe('the cloud OIDC provider with openid-client', () => {
     });
     const confirm = await browser.follow(logout, { stopBefore: 'http://127.0.0.1:9/' });
     const done = await submit(browser, confirm, 'logout', { logout: 'yes' });
-    expect(done.url.href).toContain('http://127.0.0.1:9/bye');
+    // 「您已登出」 at the cloud, with the way back to the client's registered post-logout URI.
+    expect(done.url.href).toBe(`${cloud.url}/signed-out`);
+    expect(done.text).toContain('href="http://127.0.0.1:9/bye"');
     const account = await browser.follow(`${cloud.url}/account`);
     expect(account.url.pathname).toBe('/login');
     await expect(client.refreshTokenGrant(config, refreshed.refresh_token ?? '')).rejects.toThrow();
@@ -376,7 +378,9 @@ describe('the cloud OIDC provider with openid-client', () => {
     });
     const confirm = await browser.follow(logout, { stopBefore: 'http://127.0.0.1:9/' });
     const done = await submit(browser, confirm, 'logout', { logout: 'yes' });
-    expect(done.url.href).toContain('http://127.0.0.1:9/bye');
+    // 「您已登出」 at the cloud, with the way back to the client's registered post-logout URI.
+    expect(done.url.href).toBe(`${cloud.url}/signed-out`);
+    expect(done.text).toContain('href="http://127.0.0.1:9/bye"');
     expect((await browser.follow(`${cloud.url}/account`)).url.pathname).toBe('/login');
   });
 

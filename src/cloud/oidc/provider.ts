@@ -90,6 +90,7 @@ export async function createCloudProvider(
     secureCookies: ctx.config.secureCookies,
     trustProxy: ctx.config.trustProxy,
     log: ctx.log,
+    jobs: ctx.jobs,
     ...hooks,
   });
 }

@@ -14,11 +14,13 @@ import {
   wantedClaims,
 } from '../../platform/oidc/index.ts';
 import type { CloudAccount } from '../account/accounts.ts';
+import { continueSignOut } from '../account/sign-out.ts';
 import type { CloudServices } from '../services.ts';
 import {
   askFreshSignIn,
   cloudAuthentication,
   cloudLoginUrl,
+  countyLoginOf,
   currentCloudAccount,
   signedInAgainFor,
   signedInOf,
@@ -149,15 +151,23 @@ export function cloudHostSession(
 
 /**
  * RP-initiated logout (`/oidc/v1/logout-to-go`, `/oidc/v1/userlogout`) also ends the cloud
- * session of the browser and its row.
+ * session of the browser and its row, then goes on as the cloud's own 登出 does: a county login to
+ * the county's RP-initiated logout, then 「您已登出」 listing what was signed out, with the way back
+ * to the relying party's registered post-logout redirect URI.
  */
 export function cloudHostSignOut(
   services: CloudServices,
   store: SessionStore,
   cookieName: string,
 ): OidcProviderOptions['hostSignOut'] {
-  return async (cookie) => {
-    const signed = signedInOf(await destroySession(store, cookie(cookieName)));
+  return async (cookie, ended, setCookie) => {
+    const data = await destroySession(store, cookie(cookieName));
+    const signed = signedInOf(data);
     if (signed) await services.sessions.revoke(signed.accountId, signed.sessionId);
+    const back =
+      ended.client && ended.postLogoutRedirect
+        ? { clientId: ended.client.id, name: ended.client.name, url: ended.postLogoutRedirect }
+        : undefined;
+    return continueSignOut(services, { apps: ended.clients, county: countyLoginOf(data), back }, setCookie);
   };
 }

@@ -54,6 +54,8 @@ export async function startCountyPeer(options: {
   refreshTokens?: boolean;
   /** The cloud's back-channel logout endpoint (ID tokens then carry `sid`). */
   backchannelLogoutUri?: string;
+  /** The cloud's 「您已登出」 page, where the county's RP-initiated logout comes back to. */
+  postLogoutRedirectUri?: string;
 }): Promise<CountyPeer> {
   const logoutTokens: string[] = [];
   const accounts = new Map(options.accounts.map((a) => [a.id, a]));
@@ -72,6 +74,9 @@ export async function startCountyPeer(options: {
         grant_types: options.refreshTokens ? ['authorization_code', 'refresh_token'] : ['authorization_code'],
         response_types: ['code'],
         token_endpoint_auth_method: 'client_secret_basic',
+        ...(options.postLogoutRedirectUri
+          ? { post_logout_redirect_uris: [options.postLogoutRedirectUri] }
+          : {}),
         ...(options.backchannelLogoutUri
           ? {
               backchannel_logout_uri: options.backchannelLogoutUri,

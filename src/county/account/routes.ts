@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../platform/errors/app-error.ts';
 import { sendPage } from '../../platform/http/role-app.ts';
 import { html, type SafeHtml } from '../../platform/views/html.ts';
+import { loginKey } from '../accounts/authenticate.ts';
 import { profileCompleteness } from '../accounts/profile.ts';
 import { audit } from '../db.ts';
 import { signedIn } from '../guards.ts';
@@ -259,6 +260,9 @@ ${field({ name: 'password_confirm', label: t('register.password_confirm'), type:
         400,
       );
     await resetPassword(county, tenant, token, password, request.ip);
+    // The browser that proved it reads the account's mailbox gets its device cookie: its sign-ins
+    // draw on a budget of their own, so the owner gets in at once while the account is under attack.
+    county.deviceCookies(tenant.code).issue(request, reply, loginKey(tenant.code, account.username));
     return show(
       request,
       reply,

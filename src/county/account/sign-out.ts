@@ -1,6 +1,11 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
-type BrowserHook = (tenant: string, request: FastifyRequest, reply: FastifyReply) => Promise<string[]>;
+/** What a browser's sign-out ended besides the portal: the services' names, their back-channel logout URIs. */
+export interface BrowserSignOut {
+  names: string[];
+  backchannelLogoutUris: string[];
+}
+type BrowserHook = (tenant: string, request: FastifyRequest, reply: FastifyReply) => Promise<BrowserSignOut>;
 type SessionsHook = (tenant: string, accountId: string, oidcSessionUids: string[]) => Promise<void>;
 type AccountHook = (tenant: string, accountId: string) => Promise<void>;
 
@@ -21,11 +26,15 @@ export class SignOutHooks {
     this.#account.push(hooks.account);
   }
 
-  /** The browser of `request` signs out: returns the names of the services signed out with it. */
-  async browser(tenant: string, request: FastifyRequest, reply: FastifyReply): Promise<string[]> {
-    const names: string[] = [];
-    for (const hook of this.#browser) names.push(...(await hook(tenant, request, reply)));
-    return names;
+  /** The browser of `request` signs out: returns the services signed out with it. */
+  async browser(tenant: string, request: FastifyRequest, reply: FastifyReply): Promise<BrowserSignOut> {
+    const ended: BrowserSignOut = { names: [], backchannelLogoutUris: [] };
+    for (const hook of this.#browser) {
+      const more = await hook(tenant, request, reply);
+      ended.names.push(...more.names);
+      ended.backchannelLogoutUris.push(...more.backchannelLogoutUris);
+    }
+    return ended;
   }
 
   /** Some browser sessions of an account were revoked (「登出」 on the sessions page). */

@@ -249,8 +249,37 @@ export async function setPasswordHash(db: CountyTx, id: string, hash: string): P
 }
 
 /**
- * Stores an account's national ID (ciphertext and blind index). `onlyIfUnset`: the teacher's own
- * first entry, which never overwrites a number already recorded; a reviewer's correction replaces it.
+ * Keeps the number a teacher typed on the profile check (sealed) for the school reviewer, when the
+ * account has neither a recorded number nor another one waiting. Whether it was kept.
+ */
+export async function submitNationalId(db: CountyTx, id: string, encrypted: string): Promise<boolean> {
+  const result = await db
+    .updateTable('county_accounts')
+    .set({
+      national_id_submitted_encrypted: encrypted,
+      national_id_submitted_at: new Date(),
+      updated_at: new Date(),
+    })
+    .where('id', '=', id)
+    .where('national_id_encrypted', 'is', null)
+    .where('national_id_submitted_encrypted', 'is', null)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+/** Forgets a number waiting for the reviewer (declined). */
+export async function dropNationalIdSubmission(db: CountyTx, id: string): Promise<void> {
+  await db
+    .updateTable('county_accounts')
+    .set({ national_id_submitted_encrypted: null, national_id_submitted_at: null, updated_at: new Date() })
+    .where('id', '=', id)
+    .execute();
+}
+
+/**
+ * Stores an account's national ID (ciphertext and blind index) and forgets a number waiting for the
+ * reviewer. `onlyIfUnset`: never overwrites a number already recorded (the reviewer's confirmation of
+ * a submitted number); a reviewer's correction replaces it.
  */
 export async function setNationalId(
   db: CountyTx,
@@ -263,6 +292,8 @@ export async function setNationalId(
     .set({
       national_id_encrypted: value.encrypted,
       national_id_blind_index: value.blindIndex,
+      national_id_submitted_encrypted: null,
+      national_id_submitted_at: null,
       updated_at: new Date(),
     })
     .where('id', '=', id);

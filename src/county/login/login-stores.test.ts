@@ -4,7 +4,7 @@ import { SIGN_IN_BUDGETS } from '../../platform/security/sign-in-guard.ts';
 import { testDatabases } from '../../platform/testing/databases.ts';
 import { missingService, redisAvailable, TEST_REDIS_URL } from '../../platform/testing/services.ts';
 import { insertAccount } from '../accounts/repository.ts';
-import { type CountyTestApp, startCountyTestApp, TestClient } from '../testing.ts';
+import { type CountyTestApp, linksIn, startCountyTestApp, TestClient } from '../testing.ts';
 
 // A login reads its throttle counters with the account and writes the browser session with the
 // sign-in when both live in the accounts' database; with Redis they go there. Either way a teacher
@@ -131,6 +131,39 @@ describe.each(setups)('county login with sessions and counters on $name', ({ kin
     expect(hashes).toBe(1);
     expect(answers.filter((a) => a.status === 401)).toHaveLength(1);
     expect(answers.filter((a) => a.status === 429)).toHaveLength(19);
+  });
+
+  it('under an attack, the owner on a new browser gets in through the mailed reset link, without waiting', async () => {
+    const username = await newAccount();
+    await failuresElsewhere(username, SIGN_IN_BUDGETS.account);
+    const owner = new TestClient(t.app, address());
+    await owner.get('/cyc/login');
+    expect((await owner.post('/cyc/login', { username, password: PASSWORD })).status).toBe(429);
+
+    // 忘記密碼 from this browser (the same answer for anyone; the mail comes from a job).
+    await owner.get('/cyc/forgot');
+    expect((await owner.post('/cyc/forgot', { identifier: username })).status).toBe(200);
+    await t.drain();
+    const link = linksIn(t.lastMailTo(`${username}@example.org`)?.text ?? '').find((l) =>
+      l.includes('/reset?'),
+    );
+    expect(link).toBeTruthy();
+    const url = new URL(link ?? '');
+    await owner.get(`${url.pathname}${url.search}`);
+    const NEW = 'a fresh long password 2026';
+    const reset = await owner.post('/cyc/reset', {
+      token: url.searchParams.get('token') ?? '',
+      password: NEW,
+      password_confirm: NEW,
+    });
+    expect(reset.status).toBe(200);
+
+    // This browser has its own budget now: in at once; another new browser still waits.
+    await owner.get('/cyc/login');
+    expect((await owner.post('/cyc/login', { username, password: NEW })).status).toBe(303);
+    const stranger = new TestClient(t.app, address());
+    await stranger.get('/cyc/login');
+    expect((await stranger.post('/cyc/login', { username, password: NEW })).status).toBe(429);
   });
 
   it('lets the owner in from a browser they signed in with while guesses lock out unknown ones', async () => {

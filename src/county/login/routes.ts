@@ -15,6 +15,7 @@ import { signedOutPage } from './signed-out.ts';
 
 export async function registerLoginRoutes(app: FastifyInstance, county: County, tenant: Tenant) {
   const p = (path: string) => tenantPath(tenant, path);
+  const reportCookie = `edugate_county_${tenant.code}_signed_out`;
 
   app.get('/login', async (request, reply) => {
     const next = safeNext(tenant, (request.query as { next?: unknown }).next);
@@ -66,8 +67,36 @@ export async function registerLoginRoutes(app: FastifyInstance, county: County, 
       });
     }
     // The county's OIDC session of this browser ends too, and its relying parties are told.
-    const apps = await county.signOuts.browser(tenant.code, request, reply);
+    const ended = await county.signOuts.browser(tenant.code, request, reply);
     await signOut(county, request);
+    // The education cloud was signed in through this session: the browser goes through its sign-out
+    // URL, which also ends Google's session (front channel), and comes back to 「您已登出」 here.
+    const cloud = new URL(county.ctx.urls.cloud).origin;
+    if (ended.backchannelLogoutUris.some((uri) => new URL(uri).origin === cloud)) {
+      reply.setCookie(reportCookie, Buffer.from(JSON.stringify(ended.names)).toString('base64url'), {
+        path: p('/signed-out'),
+        httpOnly: true,
+        sameSite: 'lax',
+        secure: county.ctx.config.secureCookies,
+        maxAge: 600,
+      });
+      const back = `${county.tenantUrl(tenant.code)}/signed-out`;
+      return reply.redirect(`${cloud}/logout?continue=${encodeURIComponent(back)}`, 303);
+    }
+    return sendPage(reply, countyPage(request, tenant, signedOutPage(request, tenant, ended.names)));
+  });
+
+  // 「您已登出」 after the detour through the education cloud's sign-out URL.
+  app.get('/signed-out', async (request, reply) => {
+    let apps: string[] = [];
+    try {
+      const parsed: unknown = JSON.parse(
+        Buffer.from(request.cookies[reportCookie] ?? '', 'base64url').toString(),
+      );
+      if (Array.isArray(parsed)) apps = parsed.filter((a): a is string => typeof a === 'string').slice(0, 20);
+    } catch {
+      // No report (or a damaged one): the page names the portal only.
+    }
     return sendPage(reply, countyPage(request, tenant, signedOutPage(request, tenant, apps)));
   });
 }

@@ -85,6 +85,7 @@ export function countyOidcExtension(): CountyExtension & { migrations: RoleModul
         secureCookies: county.ctx.config.secureCookies,
         trustProxy: county.ctx.config.trustProxy,
         log: county.ctx.log.child({ oidc: tenant.code }),
+        jobs: county.ctx.jobs,
       }).then((oidc) => {
         ready.set(tenant.code, oidc);
         return oidc;

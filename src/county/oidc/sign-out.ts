@@ -76,8 +76,9 @@ export function registerProviderSignOuts(
   county.signOuts.register({
     async browser(tenant: string, request: FastifyRequest, reply: FastifyReply) {
       const oidc = issuer(tenant);
-      if (!oidc) return [];
-      return (await endBrowserSession(oidc, request.raw, reply.raw)).clients;
+      if (!oidc) return { names: [], backchannelLogoutUris: [] };
+      const ended = await endBrowserSession(oidc, request.raw, reply.raw);
+      return { names: ended.clients, backchannelLogoutUris: ended.backchannelLogoutUris };
     },
     async sessions(tenant, _accountId, uids) {
       const oidc = issuer(tenant);

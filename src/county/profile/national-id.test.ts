@@ -43,72 +43,134 @@ describe.each(await testDatabases())('national ID on the county profile ($name)'
   });
   afterAll(async () => t?.close());
 
-  it('a number held by another account is refused with words that name no account, and probing is throttled and audited', async () => {
+  const idOf = async (username: string) =>
+    (await findAccountByUsername(t.county.db, 'cyc', username))?.id ?? '';
+  /** A page with what differs by account taken out: form tokens, the masked number, the username. */
+  const bare = (body: string, masked: string, username: string) =>
+    body
+      .replace(/name="_csrf" value="[^"]*"/g, '')
+      .replaceAll(masked, 'MASKED')
+      .replaceAll(username, 'USER');
+
+  it('a number another account holds gets the answer and the waiting page of a free one; the holder is mailed, the reviewer cannot record it', async () => {
     await newTeacher('probe.t');
-    const c = await signIn('probe.t', '203.0.113.40');
-    await c.get('/cyc/profile/national-id');
+    await newTeacher('free.t');
+    const prober = await signIn('probe.t', '203.0.113.40');
+    const other = await signIn('free.t', '203.0.113.44');
+    await prober.get('/cyc/profile/national-id');
+    await other.get('/cyc/profile/national-id');
 
-    const first = await c.post('/cyc/profile/national-id', { national_id: TEACHER01 });
-    expect(first.status).toBe(400);
-    expect(first.body).toContain('這個號碼無法登錄在您的帳號');
-    expect(first.body).not.toContain('已登錄在本縣的另一個帳號');
-    expect(first.body).not.toContain('/cyc/forgot');
-    expect(first.body).not.toContain('teacher01');
-    expect(first.body).not.toContain(TEACHER01);
-
-    expect((await c.post('/cyc/profile/national-id', { national_id: CYCADMIN })).status).toBe(400);
-
-    // Two guesses spent: the next try waits, whatever number it carries, so a free number tells
-    // the prober nothing either.
-    const third = await c.post('/cyc/profile/national-id', { national_id: 'A800000014' });
-    expect(third.status).toBe(429);
-    expect(third.body).toContain('登錄身分證號的嘗試次數過多');
+    const taken = await prober.post('/cyc/profile/national-id', { national_id: TEACHER01 });
+    const free = await other.post('/cyc/profile/national-id', { national_id: 'A800000014' });
+    expect([taken.status, taken.headers.location]).toEqual([303, '/cyc/profile/check']);
+    expect([free.status, free.headers.location]).toEqual([303, '/cyc/profile/check']);
+    const takenPage = (await prober.get('/cyc/profile/check')).body;
+    const freePage = (await other.get('/cyc/profile/check')).body;
+    expect(takenPage).toContain('身分證號 A1******34 已送出，學校審核人員核對您的證件後即登錄');
+    expect(bare(takenPage, 'A1******34', 'probe.t')).toBe(bare(freePage, 'A8******14', 'free.t'));
+    for (const page of [takenPage, taken.body]) {
+      expect(page).not.toContain('無法登錄');
+      expect(page).not.toContain('teacher01');
+      expect(page).not.toContain(TEACHER01);
+    }
     expect(await numberOf('probe.t')).toBeNull();
+    expect(await numberOf('free.t')).toBeNull();
 
-    const refused = await auditOf('profile.national_id_refused');
-    expect(refused.map((e) => e.actor)).toEqual(['probe.t', 'probe.t']);
-    expect(refused.every((e) => e.ip === '203.0.113.40')).toBe(true);
-    expect((await auditOf('profile.national_id_throttled')).map((e) => e.actor)).toEqual(['probe.t']);
-    expect(JSON.stringify(refused)).not.toContain(TEACHER01);
+    // Audited alike, the holder named for the county's investigation, the number never.
+    const submitted = await auditOf('profile.national_id_submitted');
+    expect(submitted.map((e) => [e.actor, (e.details as { other: string | null }).other])).toEqual([
+      ['probe.t', await idOf('teacher01')],
+      ['free.t', null],
+    ]);
+    expect(JSON.stringify(submitted)).not.toContain(TEACHER01);
 
-    // The holders are told, by mail, which account tried; the screen told the prober nothing of them.
+    // The holder is told by mail which account typed the number; the unit's mailbox is asked to check.
     await t.drain();
     const told = t.lastMailTo('teacher01@example.org');
     expect(told?.subject).toContain('有另一個帳號嘗試登錄您的身分證號');
     expect(told?.text).toContain('帳號「probe.t」');
     expect(told?.text).not.toContain(TEACHER01);
 
-    // A colleague behind the same school address records the number without waiting.
-    await newTeacher('colleague.t');
-    const colleague = await signIn('colleague.t', '203.0.113.40');
-    await colleague.get('/cyc/profile/national-id');
-    const saved = await colleague.post('/cyc/profile/national-id', { national_id: 'A800000014' });
-    expect(saved.status).toBe(303);
-    expect(await numberOf('colleague.t')).toBe('A800000014');
+    // The reviewer sees both; the free one is recorded, the held one cannot be and is declined.
+    const reviewer = await signIn('rv-pzjh', '203.0.113.45');
+    const console = (await reviewer.get('/cyc/review')).body;
+    expect(console).toContain('身分證號待確認');
+    expect(console).toContain('A1******34');
+    expect(console).toContain('A8******14');
+    const held = await reviewer.post(`/cyc/review/accounts/${await idOf('probe.t')}/national-id/confirm`, {
+      unit: '454503',
+    });
+    expect(held.status).toBe(409);
+    expect(held.body).toContain('本縣已有其他帳號登錄此號碼');
+    expect(held.body).not.toContain('teacher01');
+    expect(await numberOf('probe.t')).toBeNull();
+    const declined = await reviewer.post(
+      `/cyc/review/accounts/${await idOf('probe.t')}/national-id/decline`,
+      { unit: '454503' },
+    );
+    expect(declined.status).toBe(303);
+    const confirmed = await reviewer.post(
+      `/cyc/review/accounts/${await idOf('free.t')}/national-id/confirm`,
+      { unit: '454503' },
+    );
+    expect(confirmed.status).toBe(303);
+    expect(await numberOf('free.t')).toBe('A800000014');
+    expect(await numberOf('probe.t')).toBeNull();
+    expect((await auditOf('profile.national_id_declined')).map((e) => e.actor)).toEqual(['rv-pzjh']);
+    await t.drain();
+    expect(t.lastMailTo('probe.t@example.org')?.subject).toContain('您送出的身分證號未登錄');
+    expect(t.lastMailTo('free.t@example.org')?.subject).toContain('您的身分證號已登錄');
+    // Declined: the teacher may enter a number again.
+    expect((await prober.get('/cyc/profile/national-id')).status).toBe(200);
   });
 
-  it('guesses sent at once get no more refusals than the budget allows', async () => {
+  it('every submission draws on the budget alike, whoever holds the number, also when sent at once', async () => {
+    const reviewer = await signIn('rv-pzjh', '203.0.113.46');
+    await reviewer.get('/cyc/review');
+    const tries = async (username: string, ip: string, number: string) => {
+      await newTeacher(username);
+      const c = await signIn(username, ip);
+      await c.get('/cyc/profile/national-id');
+      const statuses: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        statuses.push((await c.post('/cyc/profile/national-id', { national_id: number })).status);
+        await reviewer.post(`/cyc/review/accounts/${await idOf(username)}/national-id/decline`, {
+          unit: '454503',
+        });
+      }
+      return statuses;
+    };
+    const held = await tries('budget.t', '203.0.113.42', CYCADMIN);
+    expect(held).toEqual([303, 303, 429]);
+    expect(await tries('budget.f', '203.0.113.43', 'B100000002')).toEqual(held);
+    expect((await auditOf('profile.national_id_throttled')).map((e) => e.actor)).toEqual([
+      'budget.t',
+      'budget.f',
+    ]);
+
+    // Sent at once: no more than the budget is taken, and one number waits.
     await newTeacher('burst.t');
-    const c = await signIn('burst.t', '203.0.113.42');
+    const c = await signIn('burst.t', '203.0.113.47');
     await c.get('/cyc/profile/national-id');
     const answers = await Promise.all(
       Array.from({ length: 10 }, () => c.post('/cyc/profile/national-id', { national_id: TEACHER01 })),
     );
-    expect(answers.map((a) => a.status).sort()).toEqual([400, 400, ...Array(8).fill(429)]);
-    const refused = await auditOf('profile.national_id_refused');
-    expect(refused.filter((e) => e.actor === 'burst.t')).toHaveLength(2);
+    expect(answers.filter((a) => a.status === 303).length).toBeLessThanOrEqual(2);
+    expect(answers.filter((a) => a.status === 429).length).toBeGreaterThanOrEqual(1);
+    const submitted = await auditOf('profile.national_id_submitted');
+    expect(submitted.filter((e) => e.actor === 'burst.t')).toHaveLength(1);
   });
 
-  it('the English refusal names no account either', async () => {
+  it('the English page names no account either', async () => {
     await newTeacher('probe.en');
     const c = await signIn('probe.en', '203.0.113.41');
     await c.get('/cyc/profile/national-id?lang=en');
-    const refused = await c.post('/cyc/profile/national-id', { national_id: TEACHER01 });
-    expect(refused.status).toBe(400);
-    expect(refused.body).toContain('This number cannot be recorded on your account');
-    expect(refused.body).not.toContain('already recorded on another account');
-    expect(refused.body).not.toContain('teacher01');
-    expect(refused.body).not.toContain('/cyc/forgot');
+    const sent = await c.post('/cyc/profile/national-id', { national_id: TEACHER01 });
+    expect(sent.status).toBe(303);
+    const page = (await c.get('/cyc/profile/check')).body;
+    expect(page).toContain('National ID number A1******34 sent');
+    expect(page).not.toContain('teacher01');
+    expect(page).not.toContain('cannot be recorded');
   });
 
   it('a teacher who recorded a wrong number asks the school reviewer, who corrects it: the old number stops matching, audited and mailed', async () => {
@@ -118,6 +180,15 @@ describe.each(await testDatabases())('national ID on the county profile ($name)'
     const teacher = await signIn('wrong.t', '203.0.113.50');
     await teacher.get('/cyc/profile/national-id');
     expect((await teacher.post('/cyc/profile/national-id', { national_id: WRONG })).status).toBe(303);
+    const reviewer = await signIn('rv-pzjh', '203.0.113.52');
+    await reviewer.get('/cyc/review');
+    expect(
+      (
+        await reviewer.post(`/cyc/review/accounts/${await idOf('wrong.t')}/national-id/confirm`, {
+          unit: '454503',
+        })
+      ).status,
+    ).toBe(303);
     // Recorded once: the teacher is sent to the school's reviewer to correct it.
     const again = await teacher.post('/cyc/profile/national-id', { national_id: RIGHT });
     expect(again.body).toContain('如需更正，請洽您學校的審核人員');
@@ -136,7 +207,6 @@ describe.each(await testDatabases())('national ID on the county profile ($name)'
     // Nor can the teacher.
     expect((await teacher.get(`/cyc/review/accounts/${id}/national-id`)).status).toBe(403);
 
-    const reviewer = await signIn('rv-pzjh', '203.0.113.52');
     const console = await reviewer.get('/cyc/review');
     expect(console.body).toContain(`/cyc/review/accounts/${id}/national-id`);
     const form = await reviewer.get(`/cyc/review/accounts/${id}/national-id?unit=454503`);
@@ -197,6 +267,11 @@ describe.each(await testDatabases())('national ID on the county profile ($name)'
     const owner = await signIn('owner.t', '203.0.113.53');
     await owner.get('/cyc/profile/national-id');
     expect((await owner.post('/cyc/profile/national-id', { national_id: WRONG })).status).toBe(303);
+    const ownerId = await idOf('owner.t');
+    expect(
+      (await reviewer.post(`/cyc/review/accounts/${ownerId}/national-id/confirm`, { unit: '454503' })).status,
+    ).toBe(303);
+    expect(await numberOf('owner.t')).toBe(WRONG);
 
     // In English too.
     const english = await reviewer.get(`/cyc/review/accounts/${id}/national-id?unit=454503&lang=en`);

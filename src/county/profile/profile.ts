@@ -1,12 +1,12 @@
 // The profile check (「OpenID認證資料檢核」): real name, national ID, confirmation of the unit.
 import { maskNationalId, parseNationalId } from '../../identity/index.ts';
 import type { Account } from '../accounts/repository.ts';
-import { findAccountByBlindIndex, setNationalId } from '../accounts/repository.ts';
-import { audit, isUniqueViolation, mail } from '../db.ts';
+import { findAccountByBlindIndex, submitNationalId } from '../accounts/repository.ts';
+import { audit, mail } from '../db.ts';
 import { mailMessage } from '../mail-text.ts';
 import type { FieldErrors } from '../registration/rules.ts';
 import type { County } from '../services.ts';
-import type { Tenant } from '../tenants/tenants.ts';
+import { findUnit, type Tenant } from '../tenants/tenants.ts';
 
 export const NAME_MAX = 30;
 const NAME_PART_MAX = 20;
@@ -78,13 +78,15 @@ const refusal = (key: string, vars?: Record<string, string | number>): NationalI
 });
 
 /**
- * Records the national ID (or resident certificate number): checksum, one account per person in
- * the county (by the blind index), stored encrypted. Never logged, shown masked.
+ * Takes the national ID (or resident certificate number) a teacher types on the profile check:
+ * checksum, then it waits, sealed, for the school reviewer, who checks the teacher's document and
+ * records it (`confirmNationalId`, one account per person in the county by the blind index).
  *
- * A number the portal cannot record gets one answer whatever the reason, which names no account,
- * and the refusals are budgeted per account and per client address (each is a guess at who holds
- * an account in the county) and audited. A teacher whose own number is refused asks the school's
- * reviewer, who can correct a wrong number (`correctNationalId`).
+ * Every valid number gets the same answer and the same waiting state, whether or not another
+ * account of the county holds it: the screen tells nobody who has an account. A number held
+ * elsewhere is audited with the holder's id (for the county's investigation), the holder is told
+ * by mail, and the reviewer cannot record it. Submissions are budgeted per account and per client
+ * address, every one alike, so the budgets tell nothing either.
  */
 export async function saveNationalId(
   county: County,
@@ -94,24 +96,16 @@ export async function saveNationalId(
   ip: string,
 ): Promise<NationalIdResult> {
   if (account.national_id_encrypted) return refusal('profile.error.national_id.set');
+  if (account.national_id_submitted_encrypted) return refusal('profile.error.national_id.submitted');
   if (input === '') return refusal('register.error.required');
   const parsed = parseNationalId(input.slice(0, 20));
   if (!parsed.ok) return refusal(`profile.error.national_id.${parsed.reason}`);
-  const accountKey = [`account:${account.id}`];
-  const addressKey = [`ip:${ip}`];
-  // Taken from both budgets before the number is looked up, so that tries sent at once get no
-  // more lookups than the budgets allow; a try that is not refused gives its count back.
   const waits = await Promise.all([
-    county.nationalIdAccountThrottle.take(accountKey),
-    county.nationalIdAddressThrottle.take(addressKey),
+    county.nationalIdAccountThrottle.take([`account:${account.id}`]),
+    county.nationalIdAddressThrottle.take([`ip:${ip}`]),
   ]);
-  const giveBack = async () => {
-    await county.nationalIdAccountThrottle.giveBack(accountKey);
-    await county.nationalIdAddressThrottle.giveBack(addressKey);
-  };
   const wait = Math.max(...waits);
   if (wait > 0) {
-    await giveBack();
     await audit(county.db, {
       tenant: tenant.code,
       actor: account.username,
@@ -126,58 +120,51 @@ export async function saveNationalId(
     };
   }
   const blindIndex = county.vault.blindIndex(parsed.value);
-  let refused = false;
-  const refuse = async (holder: Account | undefined) => {
-    refused = true;
-    await county.db.transaction().execute(async (tx) => {
-      await audit(tx, {
-        tenant: tenant.code,
-        actor: account.username,
-        action: 'profile.national_id_refused',
-        target: account.id,
-        ip,
-        details: { other: holder?.id ?? null },
-      });
-      // The answer goes to the holder's mailbox, not to the screen: a teacher's older account
-      // learns which new account tried; a person whose number someone typed learns of it.
-      if (holder) {
-        await mail(tx, {
-          to: holder.email,
-          ...mailMessage('mail.national_id_attempt', {
-            portal: tenant.portal_name,
-            username: holder.username,
-            other: account.username,
-          }),
-        });
-      }
+  const [holder, unit, encrypted] = await Promise.all([
+    findAccountByBlindIndex(county.db, tenant.code, blindIndex),
+    account.unit_code ? findUnit(county.db, tenant.code, account.unit_code) : undefined,
+    county.vault.encrypt(parsed.value),
+  ]);
+  const other = holder && holder.id !== account.id ? holder : undefined;
+  const masked = maskNationalId(parsed.value);
+  await county.db.transaction().execute(async (tx) => {
+    // Two tries at once: the one that comes second keeps nothing and answers the same.
+    if (!(await submitNationalId(tx, account.id, encrypted))) return;
+    await audit(tx, {
+      tenant: tenant.code,
+      actor: account.username,
+      action: 'profile.national_id_submitted',
+      target: account.id,
+      ip,
+      details: { kind: parsed.kind, unit: account.unit_code, other: other?.id ?? null },
     });
-    return refusal('profile.error.national_id.refused');
-  };
-  try {
-    const existing = await findAccountByBlindIndex(county.db, tenant.code, blindIndex);
-    if (existing && existing.id !== account.id) return await refuse(existing);
-    const encrypted = await county.vault.encrypt(parsed.value);
-    try {
-      await county.db.transaction().execute(async (tx) => {
-        await setNationalId(tx, account.id, { encrypted, blindIndex }, { onlyIfUnset: true });
-        await audit(tx, {
-          tenant: tenant.code,
-          actor: account.username,
-          action: 'profile.national_id_set',
-          target: account.id,
-          ip,
-          details: { kind: parsed.kind },
-        });
+    if (unit) {
+      await mail(tx, {
+        to: unit.mailbox,
+        ...mailMessage('mail.national_id_submitted', {
+          portal: tenant.portal_name,
+          unit: unit.name,
+          username: account.username,
+          name: account.real_name ?? '',
+          masked,
+          link: `${county.tenantUrl(tenant.code)}/review`,
+        }),
       });
-    } catch (error) {
-      if (isUniqueViolation(error, 'county_accounts_person'))
-        return await refuse(await findAccountByBlindIndex(county.db, tenant.code, blindIndex));
-      throw error;
     }
-    return { ok: true, masked: maskNationalId(parsed.value) };
-  } finally {
-    if (!refused) await giveBack();
-  }
+    // The holder learns of it by mail, not the screen: a teacher's older account learns which new
+    // account typed its number; a person whose number someone typed learns of it.
+    if (other) {
+      await mail(tx, {
+        to: other.email,
+        ...mailMessage('mail.national_id_attempt', {
+          portal: tenant.portal_name,
+          username: other.username,
+          other: account.username,
+        }),
+      });
+    }
+  });
+  return { ok: true, masked };
 }
 
 export async function confirmUnit(
@@ -201,6 +188,13 @@ export async function confirmUnit(
       details: { unit: account.unit_code },
     });
   });
+}
+
+/** The masked number an account submitted for the reviewer, if one waits. */
+export async function maskedSubmission(county: County, account: Account): Promise<string | null> {
+  return account.national_id_submitted_encrypted
+    ? maskNationalId(await county.vault.decrypt(account.national_id_submitted_encrypted))
+    : null;
 }
 
 /** The masked national ID of an account (decrypting only to mask it). */

@@ -8,7 +8,15 @@ import type { County } from '../services.ts';
 import { findUnit, searchUnits, type Tenant } from '../tenants/tenants.ts';
 import { csrfField, errorSummary, field, formValue, postButton } from '../views/form.ts';
 import { countyPage, formatTime, tenantPath } from '../views/page.ts';
-import { confirmUnit, maskedNationalId, NAME_MAX, nameErrors, saveName, saveNationalId } from './profile.ts';
+import {
+  confirmUnit,
+  maskedNationalId,
+  maskedSubmission,
+  NAME_MAX,
+  nameErrors,
+  saveName,
+  saveNationalId,
+} from './profile.ts';
 import { cancelTransfer, pendingTransferOf, requestTransfer } from './transfer.ts';
 
 function localize(request: FastifyRequest, errors: FieldErrors): Record<string, string | undefined> {
@@ -32,6 +40,7 @@ export async function registerProfileRoutes(app: FastifyInstance, county: County
     const transfer = await pendingTransferOf(county.db, me.id);
     const transferUnit = transfer ? await findUnit(county.db, tenant.code, transfer.to_unit) : undefined;
     const masked = await maskedNationalId(county, me);
+    const submitted = await maskedSubmission(county, me);
     const item = (ok: boolean, body: SafeHtml) =>
       html`<li class="${ok ? 'ok-item' : 'todo-item'}"><span aria-hidden="true">${ok ? '✔' : '?'}</span> ${body}</li>`;
     return show(
@@ -50,7 +59,9 @@ ${item(
 ${item(
   !missing.includes('national_id'),
   missing.includes('national_id')
-    ? html`${t('profile.check.no_national_id')}<br>${t('profile.check.goto')} <a href="${p('/profile/national-id')}">${t('profile.check.set_national_id')}</a>`
+    ? submitted
+      ? html`${t('profile.check.national_id_submitted', { masked: submitted })}`
+      : html`${t('profile.check.no_national_id')}<br>${t('profile.check.goto')} <a href="${p('/profile/national-id')}">${t('profile.check.set_national_id')}</a>`
     : html`${t('profile.national_id')}：${masked ?? ''}`,
 )}
 ${item(
@@ -141,7 +152,8 @@ ${field({ name: 'national_id', label: t('profile.national_id'), error: errors.na
   app.get('/profile/national-id', async (request, reply) => {
     const me = signedIn(request, reply, tenant);
     if (!me) return;
-    if (me.national_id_encrypted) return reply.redirect(p('/profile/check'), 303);
+    if (me.national_id_encrypted || me.national_id_submitted_encrypted)
+      return reply.redirect(p('/profile/check'), 303);
     return show(request, reply, request.t('profile.national_id.title'), nationalIdForm(request, {}));
   });
 

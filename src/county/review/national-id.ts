@@ -5,7 +5,12 @@
 import { maskNationalId, parseNationalId } from '../../identity/index.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
 import type { Account } from '../accounts/repository.ts';
-import { findAccountByBlindIndex, findAccountById, setNationalId } from '../accounts/repository.ts';
+import {
+  dropNationalIdSubmission,
+  findAccountByBlindIndex,
+  findAccountById,
+  setNationalId,
+} from '../accounts/repository.ts';
 import { audit, isUniqueViolation, mail } from '../db.ts';
 import { mailMessage } from '../mail-text.ts';
 import type { FieldErrors } from '../registration/rules.ts';
@@ -79,4 +84,100 @@ export async function correctNationalId(county: County, input: CorrectionInput):
     throw error;
   }
   return { ok: true, masked };
+}
+
+export interface SubmissionDecision {
+  tenant: Tenant;
+  accountId: string;
+  /** The reviewer's username. */
+  actor: string;
+  ip: string;
+  unitCode: string | undefined;
+}
+
+/** Staff of the reviewer's unit whose typed number waits for the reviewer. */
+export function pendingNationalIds(county: County, tenant: string, unitCode: string): Promise<Account[]> {
+  return county.db
+    .selectFrom('county_accounts')
+    .selectAll()
+    .where('tenant', '=', tenant)
+    .where('unit_code', '=', unitCode)
+    .where('national_id_submitted_encrypted', 'is not', null)
+    .where('status', 'in', ['active', 'suspended'])
+    .orderBy('national_id_submitted_at')
+    .execute();
+}
+
+/**
+ * The reviewer has checked the teacher's document against the number the teacher typed: it is
+ * recorded, unless another account of the county holds it (then it stays waiting, and the reviewer
+ * declines it or asks the county network center).
+ */
+export async function confirmNationalId(
+  county: County,
+  input: SubmissionDecision,
+): Promise<CorrectionResult | { ok: 'gone' }> {
+  const { tenant } = input;
+  const account = await correctableAccount(county, tenant, input.accountId, input.unitCode);
+  const sealed = account.national_id_submitted_encrypted;
+  if (!sealed || account.national_id_encrypted) return { ok: 'gone' };
+  const number = await county.vault.decrypt(sealed);
+  const parsed = parseNationalId(number);
+  if (!parsed.ok) return refused(`profile.error.national_id.${parsed.reason}`);
+  const blindIndex = county.vault.blindIndex(parsed.value);
+  const holder = await findAccountByBlindIndex(county.db, tenant.code, blindIndex);
+  if (holder && holder.id !== account.id) return refused('review.national_id.error.held');
+  const masked = maskNationalId(parsed.value);
+  try {
+    await county.db.transaction().execute(async (tx) => {
+      await setNationalId(tx, account.id, { encrypted: sealed, blindIndex }, { onlyIfUnset: true });
+      await audit(tx, {
+        tenant: tenant.code,
+        actor: input.actor,
+        action: 'profile.national_id_confirmed',
+        target: account.id,
+        ip: input.ip,
+        details: { unit: account.unit_code, kind: parsed.kind },
+      });
+      await mail(tx, {
+        to: account.email,
+        ...mailMessage('mail.national_id_confirmed', {
+          portal: tenant.portal_name,
+          username: account.username,
+          masked,
+        }),
+      });
+    });
+  } catch (error) {
+    if (isUniqueViolation(error, 'county_accounts_person')) return refused('review.national_id.error.held');
+    throw error;
+  }
+  return { ok: true, masked };
+}
+
+/** The reviewer does not record the number (it does not match the document, or it is held). */
+export async function declineNationalId(county: County, input: SubmissionDecision): Promise<void> {
+  const { tenant } = input;
+  const account = await correctableAccount(county, tenant, input.accountId, input.unitCode);
+  if (!account.national_id_submitted_encrypted) return;
+  const unit = account.unit_code ? await findUnit(county.db, tenant.code, account.unit_code) : undefined;
+  await county.db.transaction().execute(async (tx) => {
+    await dropNationalIdSubmission(tx, account.id);
+    await audit(tx, {
+      tenant: tenant.code,
+      actor: input.actor,
+      action: 'profile.national_id_declined',
+      target: account.id,
+      ip: input.ip,
+      details: { unit: account.unit_code },
+    });
+    await mail(tx, {
+      to: account.email,
+      ...mailMessage('mail.national_id_declined', {
+        portal: tenant.portal_name,
+        username: account.username,
+        unit: unit?.name ?? account.unit_code ?? '',
+      }),
+    });
+  });
 }

@@ -6,7 +6,7 @@ import { html } from '../../platform/views/html.ts';
 import { type Account, searchAccounts } from '../accounts/repository.ts';
 import { campaignStaff, listCampaigns, recordDecision } from '../campaigns/campaigns.ts';
 import { withRole } from '../guards.ts';
-import { maskedNationalId } from '../profile/profile.ts';
+import { maskedNationalId, maskedSubmission } from '../profile/profile.ts';
 import { decideTransfer, pendingTransfersInto, transferDecision } from '../profile/transfer.ts';
 import type { County } from '../services.ts';
 import { findUnit, listUnits, type Tenant, type Unit } from '../tenants/tenants.ts';
@@ -14,7 +14,13 @@ import { csrfField, errorSummary, field, formValue, postButton } from '../views/
 import { countyPage, formatTime, tenantPath } from '../views/page.ts';
 import { applicationDecision, decideApplication } from './decide.ts';
 import { asDecision, REASON_MAX, registerDecisionLinks } from './decision-link.ts';
-import { correctableAccount, correctNationalId } from './national-id.ts';
+import {
+  confirmNationalId,
+  correctableAccount,
+  correctNationalId,
+  declineNationalId,
+  pendingNationalIds,
+} from './national-id.ts';
 
 export async function registerReviewRoutes(app: FastifyInstance, county: County, tenant: Tenant) {
   const p = (path: string) => tenantPath(tenant, path);
@@ -63,8 +69,11 @@ export async function registerReviewRoutes(app: FastifyInstance, county: County,
       );
     }
     const back = encodeURIComponent(unit.code);
-    const [pending, transfers, staff, campaigns, trail] = await Promise.all([
+    const [pending, numbers, transfers, staff, campaigns, trail] = await Promise.all([
       searchAccounts(county.db, tenant.code, { status: 'pending_review', unitCode: unit.code }),
+      pendingNationalIds(county, tenant.code, unit.code).then((accounts) =>
+        Promise.all(accounts.map(async (a) => ({ account: a, masked: await maskedSubmission(county, a) }))),
+      ),
       pendingTransfersInto(county.db, tenant.code, unit.code),
       county.db
         .selectFrom('county_accounts')
@@ -114,6 +123,16 @@ ${postButton(request, p(`/review/applications/${a.id}`), t('review.approve'), { 
 <form method="post" action="${p(`/review/applications/${a.id}`)}" class="inline">${csrfField(request)}<input type="hidden" name="decision" value="reject"><input type="hidden" name="unit" value="${unit.code}">
 <label for="reason-${a.id}">${t('review.reason')}</label><input id="reason-${a.id}" name="reason" type="text" maxlength="${REASON_MAX}" required>
 <button type="submit" class="danger">${t('review.reject')}</button></form></div>`,
+)}</section>
+<section aria-labelledby="nid-h"><h2 id="nid-h">${t('review.national_ids')}</h2>
+${numbers.length === 0 ? html`<p>${t('review.national_ids.none')}</p>` : html`<p>${t('review.national_ids.intro')}</p>`}
+${numbers.map(
+  ({
+    account: a,
+    masked,
+  }) => html`<div class="panel"><p><strong>${a.username}</strong> ${a.real_name ?? ''} · ${masked ?? ''} · ${formatTime(a.national_id_submitted_at)}</p>
+${postButton(request, p(`/review/accounts/${a.id}/national-id/confirm`), t('review.national_ids.confirm'), { hidden: { unit: unit.code } })}
+${postButton(request, p(`/review/accounts/${a.id}/national-id/decline`), t('review.national_ids.decline'), { className: 'danger', hidden: { unit: unit.code } })}</div>`,
 )}</section>
 <section aria-labelledby="transfer-h"><h2 id="transfer-h">${t('review.transfers')}</h2>
 ${transfers.length === 0 ? html`<p>${t('review.transfers.none')}</p>` : ''}
@@ -211,6 +230,49 @@ ${trail.map((e) => html`<tr><td>${formatTime(e.at)}</td><td>${e.actor ?? ''}</td
         unitCode: restriction(request),
       }),
     );
+    return reply.redirect(backToConsole(request), 303);
+  });
+
+  // --- A national ID a teacher typed: the reviewer checks the document, then records or declines ---
+
+  const decision = (request: FastifyRequest, username: string) => ({
+    tenant,
+    accountId: (request.params as { id: string }).id,
+    actor: username,
+    ip: request.ip,
+    unitCode: restriction(request),
+  });
+
+  app.post('/review/accounts/:id/national-id/confirm', async (request, reply) => {
+    const me = withRole(request, reply, tenant, ['reviewer', 'county_admin']);
+    if (!me) return;
+    const result = await confirmNationalId(county, decision(request, me.username));
+    if (result.ok !== false) return reply.redirect(backToConsole(request), 303);
+    const t = request.t;
+    const account = await correctableAccount(
+      county,
+      tenant,
+      (request.params as { id: string }).id,
+      restriction(request),
+    );
+    const unit = formValue(request.body, 'unit').slice(0, 20);
+    return sendPage(
+      reply,
+      countyPage(request, tenant, {
+        title: t('review.national_ids'),
+        main: html`<h1>${t('review.national_ids')}：${account.username}</h1>
+${errorSummary(request, { national_id: result.errors.national_id ? t(result.errors.national_id.key) : undefined })}
+${postButton(request, p(`/review/accounts/${account.id}/national-id/decline`), t('review.national_ids.decline'), { className: 'danger', hidden: { unit } })}
+<p><a href="${backToConsole(request)}">${t('review.title')}</a></p>`,
+      }),
+      409,
+    );
+  });
+
+  app.post('/review/accounts/:id/national-id/decline', async (request, reply) => {
+    const me = withRole(request, reply, tenant, ['reviewer', 'county_admin']);
+    if (!me) return;
+    await declineNationalId(county, decision(request, me.username));
     return reply.redirect(backToConsole(request), 303);
   });
 

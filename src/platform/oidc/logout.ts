@@ -9,6 +9,8 @@ type ProviderSession = InstanceType<Provider['Session']>;
 export interface EndedSession {
   /** The names of the clients the session had signed in to (each got a logout token if it asked for one). */
   clients: string[];
+  /** Their back-channel logout URIs (where a host may look for a relying party it knows). */
+  backchannelLogoutUris: string[];
 }
 
 /** Revokes every token of a grant (access, refresh, codes), then the grant itself. */
@@ -36,6 +38,7 @@ export async function endProviderSession(
   const accountId = session.accountId;
   const log = oidc.options.log;
   const clients: string[] = [];
+  const backchannelLogoutUris: string[] = [];
   const notices: Array<Promise<void>> = [];
   for (const [clientId, authorization] of Object.entries(session.authorizations ?? {})) {
     const record = await oidc.clients.get(clientId).catch(() => undefined);
@@ -43,11 +46,16 @@ export async function endProviderSession(
     const client = (await oidc.provider.Client.find(clientId).catch(() => undefined)) as
       | { backchannelLogoutUri?: string; backchannelLogout(sub: string, sid: string): Promise<void> }
       | undefined;
+    if (client?.backchannelLogoutUri) backchannelLogoutUris.push(client.backchannelLogoutUri);
     if (client?.backchannelLogoutUri && accountId) {
       notices.push(
         client.backchannelLogout(accountId, authorization.sid ?? '').then(
           () => log.info({ clientId }, 'back-channel logout delivered'),
-          (error: Error) => log.warn({ clientId, err: error.message }, 'back-channel logout failed'),
+          (error: Error) =>
+            log.warn(
+              { clientId, err: error.message },
+              'back-channel logout failed (retried by the job queue)',
+            ),
         ),
       );
     }
@@ -59,7 +67,7 @@ export async function endProviderSession(
   }
   await Promise.all(notices);
   await session.destroy();
-  return { clients };
+  return { clients, backchannelLogoutUris };
 }
 
 /** Ends the provider's sign-in session of the browser that sent `request`, if it has one. */
@@ -69,14 +77,14 @@ export async function endBrowserSession(
   response: ServerResponse,
 ): Promise<EndedSession> {
   const session = await oidc.provider.Session.get({ req: request, res: response } as never);
-  if (!session.accountId) return { clients: [] };
+  if (!session.accountId) return { clients: [], backchannelLogoutUris: [] };
   return endProviderSession(oidc, session);
 }
 
 /** Ends the provider's sign-in session with this `uid` (as a host recorded it), if it still exists. */
 export async function endSessionByUid(oidc: OidcProvider, uid: string): Promise<EndedSession> {
   const session = await oidc.provider.Session.findByUid(uid);
-  if (!session?.accountId) return { clients: [] };
+  if (!session?.accountId) return { clients: [], backchannelLogoutUris: [] };
   return endProviderSession(oidc, session);
 }
 

@@ -26,6 +26,7 @@ import {
 import { ClientRegistry } from './clients.ts';
 import { ConsentStore } from './consents.ts';
 import { SigningKeyStore } from './keys.ts';
+import { type JobRegistry, retryLogoutsThroughJobs } from './logout-delivery.ts';
 import { INTERACTION_PATH, OIDC_ROUTES } from './paths.ts';
 import { redirectUriProblem } from './redirect-uris.ts';
 import { requestScoped } from './request-cache.ts';
@@ -146,6 +147,11 @@ export interface OidcProviderOptions<DB = unknown> {
   /** Who may set X-Forwarded-* (the role app drops them from other peers before they get here). */
   trustProxy?: TrustProxy;
   log: Logger;
+  /**
+   * The role's job runner: a back-channel logout token whose delivery fails is posted again
+   * through it, with backoff (`logout-delivery.ts`). Without it a failed delivery is only logged.
+   */
+  jobs?: JobRegistry;
   ttl?: Partial<OidcTtl>;
   /**
    * Called with each oidc-provider instance the core builds: at creation and again whenever the
@@ -167,9 +173,26 @@ export interface OidcProviderOptions<DB = unknown> {
   /**
    * The person confirmed an end-session request (RP-initiated logout at `/oidc/v1/logout-to-go`
    * or `/oidc/v1/userlogout`): the host ends its own sign-in of the browser too. Awaited before
-   * the browser is sent on.
+   * the browser is sent on. `ended` tells what the provider session had signed in to and where
+   * the browser would go next (the client's registered `post_logout_redirect_uri` with its
+   * `state`, or undefined for the provider's own page); an address returned sends the browser
+   * there instead (the host's sign-out chain), and `setCookie` carries what it needs on the way.
    */
-  hostSignOut?: (cookie: (name: string) => string | undefined) => Promise<void>;
+  hostSignOut?: (
+    cookie: (name: string) => string | undefined,
+    ended: EndedBySignOut,
+    setCookie: (name: string, value: string, options: { path: string; maxAgeSeconds: number }) => void,
+  ) => Promise<string | undefined>;
+}
+
+/** What a confirmed end-session request ended, for the host. */
+export interface EndedBySignOut {
+  /** The names of the clients the provider session had signed in to. */
+  clients: string[];
+  /** The client that asked, if one did. */
+  client: { id: string; name: string } | undefined;
+  /** The registered post-logout redirect URI (with `state`) the client asked for, if any. */
+  postLogoutRedirect: string | undefined;
 }
 
 const LOOPBACK = /^(localhost|127(?:\.\d+){3}|\[::1\])$/;
@@ -318,9 +341,52 @@ export class OidcProvider {
         await next();
         const oidc = (ctx as KoaContextWithOIDC).oidc;
         if (oidc?.route !== 'end_session_confirm' || ctx.status !== 303 || !oidc.params?.logout) return;
-        await hostSignOut((name) => ctx.cookies.get(name, { signed: false })).catch((error: unknown) =>
-          this.options.log.warn({ err: error }, 'host sign-out after end session failed'),
+        const clients = await Promise.all(
+          Object.keys(oidc.session?.authorizations ?? {}).map(
+            async (id) => (await this.clients.get(id).catch(() => undefined))?.name ?? id,
+          ),
         );
+        const location = ctx.response.get('location');
+        const own = oidc.urlFor('end_session_success');
+        const ended: EndedBySignOut = {
+          clients,
+          client: oidc.client
+            ? { id: oidc.client.clientId, name: oidc.client.clientName ?? oidc.client.clientId }
+            : undefined,
+          postLogoutRedirect: location && !location.startsWith(own) ? location : undefined,
+        };
+        const setCookie = (name: string, value: string, options: { path: string; maxAgeSeconds: number }) =>
+          ctx.cookies.set(name, value, {
+            path: options.path,
+            maxAge: options.maxAgeSeconds * 1000,
+            httpOnly: true,
+            sameSite: 'lax',
+            secure: ctx.secure,
+            signed: false,
+            overwrite: true,
+          });
+        const onward = await hostSignOut(
+          (name) => ctx.cookies.get(name, { signed: false }),
+          ended,
+          setCookie,
+        ).catch((error: unknown) => {
+          this.options.log.warn({ err: error }, 'host sign-out after end session failed');
+          return undefined;
+        });
+        if (onward) {
+          ctx.status = 303;
+          ctx.redirect(onward);
+        }
+      });
+    }
+    if (this.options.jobs) {
+      retryLogoutsThroughJobs({
+        provider,
+        current: () => this.#provider,
+        tenant: this.tenant,
+        db: this.options.db,
+        jobs: this.options.jobs,
+        log: this.options.log,
       });
     }
     this.options.onProvider?.(provider);

@@ -153,6 +153,47 @@ ${user ? html`<p>${request.t('google.home.org_unit', { path: user.org_unit_path 
     return reply.redirect(profile?.sign_out_url ?? '/', 303);
   };
   app.post('/signout', signOut);
-  // accounts.google.com/Logout: the same sign-out by a link (from the identity provider's page).
-  app.get('/Logout', signOut);
+
+  /**
+   * Google's front-channel logout (`accounts.google.com/Logout`, `www.google.com/accounts/Logout`):
+   * ends Google's session of the browser. With `continue` (an identity provider's sign-out chain),
+   * the browser goes there afterwards, if it is an address of an identity provider of one of the
+   * domains (the host of its SSO profile's sign-in or sign-out URL), else to Google's home; without
+   * it, as after the 登出 button, to the SSO profile's sign-out URL.
+   */
+  const logout = async (request: FastifyRequest, reply: FastifyReply) => {
+    const next = (request.query as Record<string, unknown>).continue;
+    if (typeof next !== 'string') return signOut(request, reply);
+    request.session.destroy();
+    return reply.redirect((await allowedContinue(db, next)) ?? '/', 303);
+  };
+  app.get('/Logout', logout);
+  app.get('/accounts/Logout', logout);
+}
+
+/** `continue` when it is an absolute address on the host of a configured SSO profile. */
+async function allowedContinue(db: Db, next: string): Promise<string | undefined> {
+  let url: URL;
+  try {
+    url = new URL(next);
+  } catch {
+    return undefined;
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return undefined;
+  const profiles = await db
+    .selectFrom('google_domains')
+    .select(['sign_out_url', 'idp_metadata_url'])
+    .execute();
+  const origins = new Set(
+    profiles.flatMap((p) =>
+      [p.sign_out_url, p.idp_metadata_url].flatMap((u) => {
+        try {
+          return u ? [new URL(u).origin] : [];
+        } catch {
+          return [];
+        }
+      }),
+    ),
+  );
+  return origins.has(url.origin) ? url.href : undefined;
 }
