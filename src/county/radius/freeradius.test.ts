@@ -146,7 +146,7 @@ describe.skipIf(skip)('Wi-Fi and VPN through FreeRADIUS', () => {
     expect(r.answer).toBe('none');
   });
 
-  it('refuses a wrong password, an unknown realm and a bare name on another county’s NAS with a reason', async () => {
+  it('refuses a wrong password and an unknown realm with the reason, and takes a bare name as the NAS’s county’s', async () => {
     const wrong = await pap('teacher01@cyc.edu.tw', 'not-the-password');
     expect(wrong.answer).toBe('Access-Reject');
     expect(wrong.output).toContain('Reply-Message = "帳號或密碼錯誤。"');
