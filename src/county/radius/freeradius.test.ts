@@ -124,7 +124,7 @@ describe.skipIf(skip)('Wi-Fi and VPN through FreeRADIUS', () => {
     expect(written.code, written.output).toBe(0);
     radius = new FreeradiusProcess(dir);
     await radius.start();
-  }, 60_000);
+  }, 180_000);
 
   afterAll(async () => {
     await radius?.stop();

@@ -27,7 +27,7 @@ export class FreeradiusProcess {
   }
 
   /** Starts `freeradius -f` and waits until it is ready (or throws with its output). */
-  async start(timeoutMs = 20_000): Promise<void> {
+  async start(timeoutMs = 60_000): Promise<void> {
     this.output = '';
     const child = spawn(FREERADIUS, ['-f', '-l', 'stdout', '-d', this.dir], {
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -84,10 +84,11 @@ export async function radclient(
   type: 'auth' | 'acct',
   secret: string,
   attributes: string[],
+  options: { parallel?: number } = {},
 ): Promise<{ answer: RadiusAnswer; output: string }> {
   const { output } = await run(
     RADCLIENT,
-    ['-x', '-r', '1', '-t', '5', `127.0.0.1:${port}`, type, secret],
+    ['-x', '-r', '1', '-t', '5', '-p', String(options.parallel ?? 1), `127.0.0.1:${port}`, type, secret],
     attributes.join('\n'),
   );
   const answer = (['Access-Accept', 'Access-Reject', 'Accounting-Response'] as const).find((a) =>
