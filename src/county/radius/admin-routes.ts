@@ -92,6 +92,7 @@ export async function registerRadiusAdminRoutes(api: FastifyInstance, county: Co
     return {
       tenant: tenant.code,
       realm: await realmOf(county.db, tenant),
+      mail_domain: tenant.mail_domain.toLowerCase(),
       portal_name: tenant.portal_name,
       api: { user: RADIUS_API_USER, password: radiusApiPassword(county.ctx.secrets.secret) },
       clients: clients.map((c) => ({

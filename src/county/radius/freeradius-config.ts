@@ -7,6 +7,8 @@ import { RADIUS_API_PREFIX } from './api.ts';
 export interface RadiusSetup {
   tenant: string;
   realm: string;
+  /** Also answered here (`teacher01@mail.cyc.edu.tw`) when it differs from the realm. */
+  mail_domain: string;
   api: { user: string; password: string };
   clients: Array<{ name: string; shortname: string; address: string; secret: string }>;
 }
@@ -145,7 +147,14 @@ proxy server {
 realm ${setup.realm} {
 	nostrip
 }
-${roaming}`;
+${
+  setup.mail_domain && setup.mail_domain !== setup.realm
+    ? `realm ${setup.mail_domain} {
+	nostrip
+}
+`
+    : ''
+}${roaming}`;
 }
 
 function restModule(setup: RadiusSetup, options: FreeradiusOptions): string {

@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -13,7 +14,7 @@ import type { AccountStatus } from '../schema.ts';
 import { findTenant } from '../tenants/tenants.ts';
 import { type CountyTestApp, startCountyTestApp, TestClient } from '../testing.ts';
 import { radiusCommand } from './cli.ts';
-import { eapolTtlsPap, FreeradiusProcess, radclient, radiusPeersInstalled } from './peers.ts';
+import { eapolTtlsPap, FREERADIUS, FreeradiusProcess, radclient, radiusPeersInstalled } from './peers.ts';
 
 const skip =
   !radiusPeersInstalled() &&
@@ -138,6 +139,31 @@ describe.skipIf(skip)('Wi-Fi and VPN through FreeRADIUS', () => {
     expect(r.output).toContain(`Class = 0x${Buffer.from('454503').toString('hex')}`);
     expect(r.output).toContain('Session-Timeout = 28800');
   });
+  it('writes TANet roaming proxy realms that FreeRADIUS accepts', async () => {
+    const roamingDir = mkdtempSync(join(tmpdir(), 'edugate-freeradius-roaming-'));
+    try {
+      const written = await cli(t.config, [
+        'config',
+        '--tenant',
+        'cyc',
+        '--out',
+        roamingDir,
+        '--roaming-server',
+        '192.0.2.99:1812',
+        '--roaming-secret',
+        'roaming-centre-secret',
+      ]);
+      expect(written.code, written.output).toBe(0);
+      const proxy = readFileSync(join(roamingDir, 'proxy.conf'), 'utf8');
+      expect(proxy).toMatch(/realm cyc\.edu\.tw \{\s+nostrip/);
+      expect(proxy).toMatch(/realm DEFAULT \{\s+pool = tanet_roaming/);
+      const check = spawnSync(FREERADIUS, ['-C', '-d', roamingDir], { encoding: 'utf8' });
+      expect(check.status, `${check.stdout}${check.stderr}`).toBe(0);
+    } finally {
+      rmSync(roamingDir, { recursive: true, force: true });
+    }
+  });
+
   it('drops an Access-Request without Message-Authenticator (BlastRADIUS)', async () => {
     const r = await radclient(authPort, 'auth', secret, [
       'User-Name = "teacher01@cyc.edu.tw"',
