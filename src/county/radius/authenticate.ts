@@ -1,4 +1,4 @@
-import { OverloadedError, UnsupportedHashError } from '../../identity/index.ts';
+import { normalizeUsername, OverloadedError, UnsupportedHashError } from '../../identity/index.ts';
 import { loginKey } from '../accounts/authenticate.ts';
 import { profileCompleteness } from '../accounts/profile.ts';
 import { type Account, findAccountByUsername } from '../accounts/repository.ts';
@@ -57,8 +57,11 @@ export async function authenticateRadius(county: County, attempt: RadiusAttempt)
   const actor = username || 'anonymous';
   const secret = county.ctx.secrets.secret;
   const station = attempt.station?.trim() ? stationHash(secret, tenant, attempt.station) : undefined;
-  const account = username ? await findAccountByUsername(county.db, tenant, username) : undefined;
-  const known = account && station ? await knownDevice(county, account.id, station) : false;
+  // The account and whether this device authenticated it before: read at once.
+  const [account, known] = await Promise.all([
+    username ? findAccountByUsername(county.db, tenant, username) : undefined,
+    station && username ? knownDevice(county, tenant, username, station) : false,
+  ]);
   const ip = `radius:${station ?? attempt.nas}`;
   const guard = county.signInGuard(tenant);
   const admission = await guard.admit(
@@ -130,7 +133,7 @@ export async function authenticateRadius(county: County, attempt: RadiusAttempt)
     });
     return { accept: false, message: { key: refusal } };
   }
-  if (station) await rememberDevice(county, account.id, station);
+  if (station && !known) await rememberDevice(county, account.id, station);
   return {
     accept: true,
     account,
@@ -139,12 +142,19 @@ export async function authenticateRadius(county: County, attempt: RadiusAttempt)
   };
 }
 
-async function knownDevice(county: County, accountId: string, station: string): Promise<boolean> {
+async function knownDevice(
+  county: County,
+  tenant: string,
+  username: string,
+  station: string,
+): Promise<boolean> {
   const row = await county.db
-    .selectFrom('county_radius_devices')
-    .select('account_id')
-    .where('account_id', '=', accountId)
-    .where('station_hash', '=', station)
+    .selectFrom('county_radius_devices as d')
+    .innerJoin('county_accounts as a', 'a.id', 'd.account_id')
+    .select('d.account_id')
+    .where('a.tenant', '=', tenant)
+    .where('a.username_normalized', '=', normalizeUsername(username))
+    .where('d.station_hash', '=', station)
     .executeTakeFirst();
   return row !== undefined;
 }

@@ -15,8 +15,29 @@ export const defaultRealm = (mailDomain: string) =>
     .toLowerCase()
     .replace(/^mail\./, '');
 
-/** Every county with its RADIUS realm (`cyc.edu.tw`). */
-export async function tenantRealms(db: CountyTx): Promise<Array<{ tenant: Tenant; realm: string }>> {
+/** How long a node keeps the list of realms (a new county or realm is answered within this time). */
+const REALMS_TTL_MS = 10_000;
+const cached = new WeakMap<
+  object,
+  { until: number; realms: Promise<Array<{ tenant: Tenant; realm: string }>> }
+>();
+
+/** Forgets the realms read (this node answers a changed realm at once). */
+export function forgetRealms(db: CountyTx): void {
+  cached.delete(db);
+}
+
+/** Every county with its RADIUS realm (`cyc.edu.tw`), read at most every 10 seconds. */
+export function tenantRealms(db: CountyTx): Promise<Array<{ tenant: Tenant; realm: string }>> {
+  const hit = cached.get(db);
+  if (hit && hit.until > Date.now()) return hit.realms;
+  const realms = readRealms(db);
+  cached.set(db, { until: Date.now() + REALMS_TTL_MS, realms });
+  realms.catch(() => cached.delete(db));
+  return realms;
+}
+
+async function readRealms(db: CountyTx): Promise<Array<{ tenant: Tenant; realm: string }>> {
   const [tenants, settings] = await Promise.all([
     listTenants(db),
     db.selectFrom('county_radius_settings').select(['tenant', 'realm']).execute(),

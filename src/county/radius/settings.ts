@@ -1,6 +1,6 @@
 import { audit, type CountyTx } from '../db.ts';
 import type { Tenant } from '../tenants/tenants.ts';
-import { defaultRealm } from './realm.ts';
+import { defaultRealm, forgetRealms } from './realm.ts';
 
 export interface RadiusSettings {
   realm: string;
@@ -50,6 +50,7 @@ export async function saveRadiusSettings(
     .values({ tenant: tenant.code, ...next })
     .onConflict((oc) => oc.column('tenant').doUpdateSet(next))
     .execute();
+  forgetRealms(db);
   await audit(db, {
     tenant: tenant.code,
     actor: by.actor,
