@@ -1,6 +1,7 @@
 import { cloudCommand } from '../cloud/cli.ts';
 import { samlCommand } from '../cloud/saml/cli.ts';
 import { countyCommand } from '../county/cli.ts';
+import { radiusCommand } from '../county/radius/cli.ts';
 import type { Config } from '../platform/config/options.ts';
 import { oidcCommands } from '../platform/oidc/cli.ts';
 import { securityEventCommands } from '../platform/security-events/cli.ts';
@@ -21,6 +22,7 @@ export interface CliCommand {
 export const EXTRA_COMMANDS: Record<string, CliCommand> = {
   cloud: cloudCommand,
   county: countyCommand,
+  radius: radiusCommand,
   saml: samlCommand,
   secrets: secretsCommand,
   workspace: workspaceCommand,

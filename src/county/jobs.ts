@@ -2,6 +2,7 @@ import { sendPasswordReset } from './account/password.ts';
 import { closeCampaign, remindCampaign } from './campaigns/campaigns.ts';
 import { JOBS } from './links.ts';
 import { remindTransfer } from './profile/transfer.ts';
+import { registerRadiusJobs } from './radius/jobs.ts';
 import { expireRegistration } from './registration/submit.ts';
 import { remindReview } from './review/decide.ts';
 import { registerSecurityEventJobs } from './security-events/setup.ts';
@@ -19,4 +20,5 @@ export function registerCountyJobs(county: County): void {
   });
   jobs.register(JOBS.passwordReset, (payload) => sendPasswordReset(county, payload));
   registerSecurityEventJobs(county);
+  registerRadiusJobs(county);
 }

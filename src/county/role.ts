@@ -4,6 +4,8 @@ import { buildCountyApp, type CountyExtension } from './app.ts';
 import { registerCountyJobs } from './jobs.ts';
 import { countyMigrations } from './migrations.ts';
 import { countyOidcExtension } from './oidc/extension.ts';
+import { radiusSealedColumns } from './radius/clients.ts';
+import { countyRadiusExtension } from './radius/extension.ts';
 import type { CountyTables } from './schema.ts';
 import { countySecurityEventsExtension, seedSecurityEventReceivers } from './security-events/setup.ts';
 import { seedCountyDemo } from './seed/demo.ts';
@@ -17,7 +19,7 @@ export function createCountyRole(
     name: 'county',
     title: { 'zh-TW': '縣市教師資訊應用服務入口', en: 'County teacher portal' },
     migrations: Object.assign({}, countyMigrations, ...extensions.map((e) => e.migrations ?? {})),
-    sealedColumns: oidcSealedColumns,
+    sealedColumns: [...oidcSealedColumns, ...radiusSealedColumns],
     registerJobs: (ctx) => registerCountyJobs(countyServices(ctx)),
     seedDemo: async (ctx) => {
       await seedCountyDemo(countyServices(ctx));
@@ -30,4 +32,5 @@ export function createCountyRole(
 export const countyRole: RoleModule<CountyTables> = createCountyRole([
   countyOidcExtension(),
   countySecurityEventsExtension(),
+  countyRadiusExtension(),
 ]);

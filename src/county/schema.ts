@@ -1,5 +1,6 @@
 import type { ColumnType, Generated, Kysely } from 'kysely';
 import type { PlatformTables } from '../platform/database/platform-schema.ts';
+import type { RadiusTables } from './radius/schema.ts';
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
@@ -30,7 +31,7 @@ export type CampaignState = 'open' | 'closed';
 export type CampaignDecision = 'confirmed' | 'flagged';
 
 /** The county portal's tables (every row belongs to one tenant, i.e. one county). */
-export interface CountyTables {
+export interface CountyTables extends RadiusTables {
   county_tenants: {
     code: string;
     name: string;

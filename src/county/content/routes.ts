@@ -55,7 +55,7 @@ export async function registerPublicRoutes(app: FastifyInstance, county: County,
 <div>
 ${side}
 <section class="panel" aria-labelledby="vpn-heading"><h2 id="vpn-heading">${t('home.vpn')}</h2>
-<ul><li><a href="${p('/help/vpn')}">${t('home.vpn.howto')}</a></li></ul></section>
+<ul><li><a href="${p('/vpn')}">${t('home.vpn')}</a></li><li><a href="${p('/help/vpn')}">${t('home.vpn.howto')}</a></li></ul></section>
 <section class="panel" aria-labelledby="res-heading"><h2 id="res-heading">${t('home.resources')}</h2>
 <ul><li><a href="${county.ctx.urls.cloud}">${t('home.resources.cloud')}</a></li></ul></section>
 <section class="panel">${helpLinks(request, tenant)}</section>

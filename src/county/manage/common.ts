@@ -33,6 +33,7 @@ export function managePage(
     ['/manage/pages', 'manage.pages'],
     ['/manage/campaigns', 'manage.campaigns'],
     ['/manage/audit', 'manage.audit'],
+    ['/manage/radius', 'radius.console.title'],
     ['/review', 'nav.review'],
   ];
   const path = request.url.split('?')[0] ?? '';

@@ -275,6 +275,23 @@ export const options = {
     doc: 'Background jobs (mail, Google Directory calls) one node runs at once. A node claims the next job as soon as one finishes, and is woken when a job is enqueued on any node.',
     group: 'Storage',
   }),
+  radiusSessionTimeout: option({
+    env: 'EDUGATE_RADIUS_SESSION_TIMEOUT',
+    schema: z.coerce
+      .number()
+      .int()
+      .min(60)
+      .max(7 * 86400)
+      .default(28800),
+    doc: 'Session-Timeout (seconds) returned to a Wi-Fi or VPN device with an accepted RADIUS authentication: the device asks again after it, so a closed account drops off within this time at the latest.',
+    group: 'RADIUS',
+  }),
+  radiusRecordDays: option({
+    env: 'EDUGATE_RADIUS_RECORD_DAYS',
+    schema: z.coerce.number().int().min(1).max(3650).default(180),
+    doc: 'Days the Wi-Fi and VPN connection records (RADIUS accounting) are kept; a daily job deletes older ones.',
+    group: 'RADIUS',
+  }),
   smtpUrl: option({
     env: 'SMTP_URL',
     schema: z.string().min(1).default('smtp://127.0.0.1:2525'),

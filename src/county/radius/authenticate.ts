@@ -1,0 +1,170 @@
+import { normalizeUsername, OverloadedError, UnsupportedHashError } from '../../identity/index.ts';
+import { loginKey } from '../accounts/authenticate.ts';
+import { profileCompleteness } from '../accounts/profile.ts';
+import { type Account, findAccountByUsername } from '../accounts/repository.ts';
+import { audit } from '../db.ts';
+import type { County } from '../services.ts';
+import { stationHash } from './credential.ts';
+import { resolveRealm, tenantRealms } from './realm.ts';
+
+/** An Access-Request as FreeRADIUS hands it over (PAP, or the inner PAP of EAP-TTLS). */
+export interface RadiusAttempt {
+  /** The NAS's county (from its FreeRADIUS client entry). */
+  nasTenant: string;
+  /** The NAS's name, for the audit log. */
+  nas: string;
+  userName: string;
+  password: string;
+  /** Calling-Station-Id: the device's MAC (Wi-Fi) or source address (VPN), when the NAS sends one. */
+  station?: string | undefined;
+}
+
+/** A reply message (catalogue key + variables), sent in zh-TW and English. */
+export interface ReplyMessage {
+  key: string;
+  vars?: Record<string, string | number>;
+}
+
+export type RadiusVerdict =
+  | {
+      accept: true;
+      account: Account;
+      /** `username@realm`: the identity the NAS reports in accounting. */
+      identity: string;
+      message: ReplyMessage;
+    }
+  | { accept: false; message: ReplyMessage; retryAfterSeconds?: number };
+
+/**
+ * Checks a RADIUS password the way the web login does: the account's (or remembered device's) and
+ * the address's budgets are taken before the hash is computed, with the same hasher and the same
+ * dummy hash for unknown names. A device (Calling-Station-Id) the account authenticated from
+ * before keeps a budget of its own, so guesses from elsewhere cannot lock the teacher out of their
+ * own laptop or phone. Right password, but the account is not active or its profile incomplete:
+ * refused with the reason.
+ */
+export async function authenticateRadius(county: County, attempt: RadiusAttempt): Promise<RadiusVerdict> {
+  const user = await resolveRealm(county.db, attempt.userName, attempt.nasTenant);
+  if (!user) {
+    const own = (await tenantRealms(county.db)).find((r) => r.tenant.code === attempt.nasTenant);
+    return {
+      accept: false,
+      message: { key: 'radius.reply.unknown_realm', vars: { realm: own?.realm ?? '' } },
+    };
+  }
+  const tenant = user.tenant.code;
+  const username = user.username.slice(0, 64);
+  const actor = username || 'anonymous';
+  const secret = county.ctx.secrets.secret;
+  const station = attempt.station?.trim() ? stationHash(secret, tenant, attempt.station) : undefined;
+  // The account and whether this device authenticated it before: read at once.
+  const [account, known] = await Promise.all([
+    username ? findAccountByUsername(county.db, tenant, username) : undefined,
+    station && username ? knownDevice(county, tenant, username, station) : false,
+  ]);
+  const ip = `radius:${station ?? attempt.nas}`;
+  const guard = county.signInGuard(tenant);
+  const admission = await guard.admit(
+    { login: loginKey(tenant, username), ip, device: known ? `radius-${station}` : undefined, solution: '' },
+    { challenge: false },
+  );
+  if (!admission.ok) {
+    const wait = admission.reason === 'throttled' ? admission.retryAfterSeconds : 60;
+    await audit(county.db, {
+      tenant,
+      actor,
+      action: 'radius.throttled',
+      ip: null,
+      details: { nas: attempt.nas, wait },
+    });
+    return {
+      accept: false,
+      message: { key: 'radius.reply.throttled', vars: { minutes: Math.ceil(wait / 60) } },
+      retryAfterSeconds: wait,
+    };
+  }
+  const { pass } = admission;
+  let verified: boolean;
+  try {
+    if (account) verified = (await county.hasher.verify(account.password_hash, attempt.password)).ok;
+    else {
+      // The same work for an unknown name: the answer's timing does not tell which names exist.
+      await county.hasher.verifyDummy(attempt.password);
+      verified = false;
+    }
+  } catch (error) {
+    if (error instanceof OverloadedError) {
+      await guard.unchecked(pass);
+      return {
+        accept: false,
+        message: { key: 'radius.reply.overloaded' },
+        retryAfterSeconds: error.retryAfterSeconds,
+      };
+    }
+    if (!(error instanceof UnsupportedHashError)) throw error;
+    verified = false;
+  }
+  if (!account || !verified) {
+    await audit(county.db, {
+      tenant,
+      actor,
+      action: 'radius.failed',
+      target: account?.id ?? null,
+      ip: null,
+      details: { nas: attempt.nas, reason: account ? 'wrong_password' : 'unknown_user' },
+    });
+    return { accept: false, message: { key: 'radius.reply.invalid' } };
+  }
+  await guard.succeeded(pass);
+  const refusal =
+    account.status !== 'active'
+      ? `radius.reply.status.${account.status}`
+      : !profileCompleteness(account).complete
+        ? 'radius.reply.profile'
+        : undefined;
+  if (refusal) {
+    await audit(county.db, {
+      tenant,
+      actor: account.username,
+      action: 'radius.refused',
+      target: account.id,
+      ip: null,
+      details: { nas: attempt.nas, status: account.status, reason: refusal },
+    });
+    return { accept: false, message: { key: refusal } };
+  }
+  if (station && !known) await rememberDevice(county, account.id, station);
+  return {
+    accept: true,
+    account,
+    identity: `${account.username}@${user.realm}`,
+    message: { key: 'radius.reply.welcome', vars: { portal: user.tenant.portal_name } },
+  };
+}
+
+async function knownDevice(
+  county: County,
+  tenant: string,
+  username: string,
+  station: string,
+): Promise<boolean> {
+  const row = await county.db
+    .selectFrom('county_radius_devices as d')
+    .innerJoin('county_accounts as a', 'a.id', 'd.account_id')
+    .select('d.account_id')
+    .where('a.tenant', '=', tenant)
+    .where('a.username_normalized', '=', normalizeUsername(username))
+    .where('d.station_hash', '=', station)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+async function rememberDevice(county: County, accountId: string, station: string): Promise<void> {
+  await county.db
+    .insertInto('county_radius_devices')
+    .values({ account_id: accountId, station_hash: station, last_success_at: new Date() })
+    .onConflict((oc) =>
+      oc.columns(['account_id', 'station_hash']).doUpdateSet({ last_success_at: new Date() }),
+    )
+    .execute();
+}

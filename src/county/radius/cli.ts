@@ -1,0 +1,205 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { callAdmin } from '../../cli/admin-call.ts';
+import type { CliCommand } from '../../cli/commands.ts';
+import type { Config } from '../../platform/config/options.ts';
+import { adminOrigin } from '../../platform/runtime/roles.ts';
+import { generateEapCertificates } from './certificates.ts';
+import { type RadiusSetup, writeFreeradiusDirectory } from './freeradius-config.ts';
+
+const USAGE = `usage:
+  edugate radius nas add --tenant cyc --name ap-controller --address 192.0.2.10[/32]
+      registers a NAS (Wi-Fi controller, VPN server, TANet roaming centre) and prints {"name","secret"}
+      as JSON: the shared secret is shown this once
+  edugate radius nas list --tenant cyc
+  edugate radius nas remove --tenant cyc --name ap-controller
+  edugate radius config --tenant cyc --out DIR [--realm cyc.edu.tw] [--listen *] [--auth-port 1812] [--acct-port 1813]
+      [--api http://127.0.0.1:4101] [--cert server.pem --key server.key --ca ca.pem]
+      [--roaming-server HOST[:PORT] --roaming-secret SECRET]
+      writes a FreeRADIUS 3.2 configuration directory (run: freeradius -f -d DIR) asking the county
+      role's admin listener; generates the EAP certificates unless DIR has them or --cert/--key/--ca
+      give the operator's; publishes the CA certificate on the portal's 「VPN連線服務」 page.
+      Run it again (and restart FreeRADIUS) after adding or removing a NAS.
+  options of every command: --actor NAME (who is recorded in the audit log; default cli)`;
+
+const OPTIONS = {
+  tenant: { type: 'string' },
+  actor: { type: 'string' },
+  name: { type: 'string' },
+  address: { type: 'string' },
+  out: { type: 'string' },
+  realm: { type: 'string' },
+  listen: { type: 'string' },
+  'auth-port': { type: 'string' },
+  'acct-port': { type: 'string' },
+  api: { type: 'string' },
+  cert: { type: 'string' },
+  key: { type: 'string' },
+  ca: { type: 'string' },
+  'roaming-server': { type: 'string' },
+  'roaming-secret': { type: 'string' },
+} as const;
+
+type Values = Record<string, string | undefined>;
+
+function refusal(body: unknown): string {
+  const { error, message } = (body ?? {}) as { error?: string; message?: string };
+  return message ? `${message} (${error})` : JSON.stringify(body);
+}
+
+function port(value: string | undefined, fallback: number): number | undefined {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  return Number.isInteger(n) && n > 0 && n < 65536 ? n : undefined;
+}
+
+const base = (tenant: string) => `/admin/api/county/${encodeURIComponent(tenant)}/radius`;
+
+async function addNas(config: Config, values: Values): Promise<number> {
+  const response = await callAdmin(config, 'county', 'POST', `${base(values.tenant ?? '')}/clients`, {
+    actor: values.actor ?? 'cli',
+    name: values.name ?? '',
+    address: values.address ?? '',
+  });
+  if (response.status >= 400) {
+    console.error(refusal(response.body));
+    return 1;
+  }
+  console.log(JSON.stringify(response.body));
+  return 0;
+}
+
+async function listNas(config: Config, values: Values): Promise<number> {
+  const response = await callAdmin(config, 'county', 'GET', `${base(values.tenant ?? '')}/clients`);
+  if (response.status >= 400) {
+    console.error(refusal(response.body));
+    return 1;
+  }
+  const rows = response.body as Array<{ name: string; address: string; created_at: string }>;
+  console.log(
+    ['name\taddress\tcreated', ...rows.map((r) => `${r.name}\t${r.address}\t${r.created_at}`)].join('\n'),
+  );
+  return 0;
+}
+
+async function removeNas(config: Config, values: Values): Promise<number> {
+  const response = await callAdmin(
+    config,
+    'county',
+    'DELETE',
+    `${base(values.tenant ?? '')}/clients/${encodeURIComponent(values.name ?? '')}`,
+  );
+  if (response.status >= 400) {
+    console.error(refusal(response.body));
+    return 1;
+  }
+  console.log(`removed the NAS ${values.name}; run edugate radius config again and restart FreeRADIUS`);
+  return 0;
+}
+
+async function writeConfig(config: Config, values: Values): Promise<number> {
+  const tenant = values.tenant ?? '';
+  const authPort = port(values['auth-port'], 1812);
+  const acctPort = port(values['acct-port'], 1813);
+  if (!values.out || authPort === undefined || acctPort === undefined) {
+    console.error(USAGE);
+    return 2;
+  }
+  const supplied = [values.cert, values.key, values.ca].filter(Boolean).length;
+  if (supplied !== 0 && supplied !== 3) {
+    console.error(`give all of --cert, --key and --ca, or none\n${USAGE}`);
+    return 2;
+  }
+  if (Boolean(values['roaming-server']) !== Boolean(values['roaming-secret'])) {
+    console.error(`give both --roaming-server and --roaming-secret, or neither\n${USAGE}`);
+    return 2;
+  }
+  if (values.realm) {
+    // The realm teachers type after their name (default: the mail domain without `mail.`).
+    const saved = await callAdmin(config, 'county', 'PUT', `${base(tenant)}/settings`, {
+      actor: values.actor ?? 'cli',
+      realm: values.realm.trim().toLowerCase(),
+    });
+    if (saved.status >= 400) {
+      console.error(`--realm ${values.realm}: ${refusal(saved.body)}`);
+      return 1;
+    }
+  }
+  const response = await callAdmin(config, 'county', 'GET', `${base(tenant)}/setup`);
+  if (response.status >= 400) {
+    console.error(refusal(response.body));
+    return 1;
+  }
+  const setup = response.body as RadiusSetup;
+  let written: { dir: string; caPem: string };
+  try {
+    written = await writeFreeradiusDirectory(
+      values.out,
+      setup,
+      {
+        apiOrigin: values.api ?? adminOrigin(config, 'county'),
+        listen: values.listen ?? '*',
+        authPort,
+        acctPort,
+        roaming: values['roaming-server']
+          ? { server: values['roaming-server'], secret: values['roaming-secret'] ?? '' }
+          : undefined,
+      },
+      async () =>
+        values.cert && values.key && values.ca
+          ? {
+              serverPem: readFileSync(values.cert, 'utf8'),
+              serverKeyPem: readFileSync(values.key, 'utf8'),
+              caPem: readFileSync(values.ca, 'utf8'),
+            }
+          : generateEapCertificates(setup.realm),
+    );
+  } catch (error) {
+    console.error(`cannot write ${values.out}: ${(error as Error).message}`);
+    return 1;
+  }
+  const published = await callAdmin(config, 'county', 'PUT', `${base(tenant)}/settings`, {
+    actor: values.actor ?? 'cli',
+    ca_certificate: written.caPem,
+  });
+  if (published.status >= 400) {
+    console.error(`the CA certificate was not published: ${refusal(published.body)}`);
+    return 1;
+  }
+  console.log(
+    `wrote the FreeRADIUS configuration of ${tenant} (realm ${setup.realm}, ${setup.clients.length} NAS) to ${written.dir}\n` +
+      `run: freeradius -f -d ${written.dir}   (debugging: freeradius -X -d ${written.dir})`,
+  );
+  if (setup.clients.length === 0)
+    console.log(`next: edugate radius nas add --tenant ${tenant} --name … --address …`);
+  return 0;
+}
+
+/** `edugate radius …`: NAS clients and the FreeRADIUS configuration (works while the demo or server runs). */
+export const radiusCommand: CliCommand = {
+  usage: 'radius nas [add|list|remove]|config …',
+  summary: 'Wi-Fi roaming and VPN: register NAS clients, write the FreeRADIUS configuration',
+  async run(config: Config, args: string[]) {
+    let parsed: ReturnType<
+      typeof parseArgs<{ args: string[]; allowPositionals: true; options: typeof OPTIONS }>
+    >;
+    try {
+      parsed = parseArgs({ args, allowPositionals: true, options: OPTIONS });
+    } catch (error) {
+      console.error(`${(error as Error).message}\n${USAGE}`);
+      return 2;
+    }
+    const values = parsed.values as Values;
+    const [sub, action, extra] = parsed.positionals;
+    if (extra !== undefined || !values.tenant) {
+      console.error(USAGE);
+      return 2;
+    }
+    if (sub === 'config' && action === undefined) return writeConfig(config, values);
+    if (sub === 'nas' && action === 'add' && values.name && values.address) return addNas(config, values);
+    if (sub === 'nas' && (action === 'list' || action === undefined)) return listNas(config, values);
+    if (sub === 'nas' && action === 'remove' && values.name) return removeNas(config, values);
+    console.error(USAGE);
+    return 2;
+  },
+};

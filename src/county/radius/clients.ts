@@ -1,0 +1,158 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { isIP } from 'node:net';
+import type { Selectable } from 'kysely';
+import type { SealedColumn } from '../../platform/security/sealed-columns.ts';
+import { SecretBox } from '../../platform/security/secret-box.ts';
+import { audit, type CountyTx, isUniqueViolation } from '../db.ts';
+import type { County } from '../services.ts';
+import type { RadiusTables } from './schema.ts';
+
+export type RadiusClient = Omit<Selectable<RadiusTables['county_radius_clients']>, 'secret_sealed'>;
+
+/** The NAS shared secrets, sealed under the installation secret per county. */
+export const radiusSealedColumns: readonly SealedColumn[] = [
+  {
+    what: 'RADIUS client secrets',
+    table: 'county_radius_clients',
+    column: 'secret_sealed',
+    key: ['tenant', 'name'],
+    purpose: (row) => `radius-client-secret/${String(row.tenant)}`,
+  },
+];
+
+const box = (county: County, tenant: string) =>
+  new SecretBox(county.ctx.secrets.secret, `radius-client-secret/${tenant}`);
+
+const NAME = /^[A-Za-z0-9_-]{1,32}$/;
+
+/** An IPv4/IPv6 address or network in CIDR form (what FreeRADIUS's `ipaddr` of a client takes). */
+export function isClientAddress(value: string): boolean {
+  const [address = '', prefix, extra] = value.split('/');
+  if (extra !== undefined) return false;
+  const family = isIP(address);
+  if (family === 0) return false;
+  if (prefix === undefined) return true;
+  if (!/^\d{1,3}$/.test(prefix)) return false;
+  return Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+export type ClientProblem = 'radius.error.name' | 'radius.error.address' | 'radius.error.taken';
+
+export function clientProblems(input: { name: string; address: string }): ClientProblem[] {
+  const problems: ClientProblem[] = [];
+  if (!NAME.test(input.name)) problems.push('radius.error.name');
+  if (!isClientAddress(input.address)) problems.push('radius.error.address');
+  return problems;
+}
+
+/** The shortname FreeRADIUS gives a client (`tenant.name`): the RADIUS API finds the NAS by it. */
+export const clientShortname = (client: Pick<RadiusClient, 'tenant' | 'name'>) =>
+  `${client.tenant}.${client.name}`;
+
+/**
+ * Registers a NAS with a new random shared secret (returned, the only time it is shown) and its
+ * audit record. Undefined when the county has a NAS of that name already.
+ */
+export async function addRadiusClient(
+  county: County,
+  tenant: string,
+  input: { name: string; address: string },
+  by: { actor: string; ip: string | null },
+): Promise<{ client: RadiusClient; secret: string } | undefined> {
+  const secret = randomBytes(24).toString('base64url');
+  const id = randomUUID();
+  try {
+    const client = await county.db.transaction().execute(async (tx) => {
+      const row = await tx
+        .insertInto('county_radius_clients')
+        .values({
+          id,
+          tenant,
+          name: input.name,
+          address: input.address,
+          secret_sealed: box(county, tenant).seal(secret),
+          created_by: by.actor,
+        })
+        .returning(['id', 'tenant', 'name', 'address', 'created_by', 'created_at'])
+        .executeTakeFirstOrThrow();
+      await audit(tx, {
+        tenant,
+        actor: by.actor,
+        action: 'radius.client_added',
+        target: row.id,
+        ip: by.ip,
+        details: { name: input.name, address: input.address },
+      });
+      return row;
+    });
+    return { client, secret };
+  } catch (error) {
+    if (isUniqueViolation(error, 'county_radius_clients_name')) return undefined;
+    throw error;
+  }
+}
+
+export async function removeRadiusClient(
+  county: County,
+  tenant: string,
+  name: string,
+  by: { actor: string; ip: string | null },
+): Promise<boolean> {
+  return county.db.transaction().execute(async (tx) => {
+    const row = await tx
+      .deleteFrom('county_radius_clients')
+      .where('tenant', '=', tenant)
+      .where('name', '=', name)
+      .returning('id')
+      .executeTakeFirst();
+    if (!row) return false;
+    await audit(tx, {
+      tenant,
+      actor: by.actor,
+      action: 'radius.client_removed',
+      target: row.id,
+      ip: by.ip,
+      details: { name },
+    });
+    return true;
+  });
+}
+
+export function listRadiusClients(db: CountyTx, tenant: string): Promise<RadiusClient[]> {
+  return db
+    .selectFrom('county_radius_clients')
+    .select(['id', 'tenant', 'name', 'address', 'created_by', 'created_at'])
+    .where('tenant', '=', tenant)
+    .orderBy('name')
+    .execute();
+}
+
+/** The county's NAS clients with their shared secrets in clear, for FreeRADIUS's clients.conf. */
+export async function radiusClientSecrets(
+  county: County,
+  tenant: string,
+): Promise<Array<RadiusClient & { secret: string }>> {
+  const rows = await county.db
+    .selectFrom('county_radius_clients')
+    .selectAll()
+    .where('tenant', '=', tenant)
+    .orderBy('name')
+    .execute();
+  const opener = box(county, tenant);
+  return rows.map(({ secret_sealed, ...client }) => ({ ...client, secret: opener.open(secret_sealed) }));
+}
+
+/** The NAS a request came through, by its FreeRADIUS shortname (`tenant.name`). */
+export async function findClientByShortname(
+  db: CountyTx,
+  shortname: string,
+): Promise<RadiusClient | undefined> {
+  const dot = shortname.indexOf('.');
+  if (dot < 1) return undefined;
+  return db
+    .selectFrom('county_radius_clients')
+    .select(['id', 'tenant', 'name', 'address', 'created_by', 'created_at'])
+    .where('tenant', '=', shortname.slice(0, dot))
+    .where('name', '=', shortname.slice(dot + 1))
+    .executeTakeFirst();
+}

@@ -1,0 +1,412 @@
+// A complete FreeRADIUS 3.2 configuration directory for one county (`edugate radius config`):
+// FreeRADIUS terminates RADIUS and EAP-TTLS, and its `rest` module asks the county role (api.ts).
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { RADIUS_API_PREFIX } from './api.ts';
+
+export interface RadiusSetup {
+  tenant: string;
+  realm: string;
+  /** Also answered here (`teacher01@mail.cyc.edu.tw`) when it differs from the realm. */
+  mail_domain: string;
+  api: { user: string; password: string };
+  clients: Array<{ name: string; shortname: string; address: string; secret: string }>;
+}
+
+export interface FreeradiusOptions {
+  /** Where the county's admin listener answers (the RADIUS API), e.g. http://127.0.0.1:4101. */
+  apiOrigin: string;
+  listen: string;
+  authPort: number;
+  acctPort: number;
+  /** TANet roaming: where requests of other realms go (`host:port`), and that server's secret. */
+  roaming?: { server: string; secret: string } | undefined;
+}
+
+/** A value inside a double-quoted FreeRADIUS string: no quote, backslash, `%` (xlat) or newline. */
+function quoted(value: string): string {
+  if (/["\\%\r\n$]/.test(value)) throw new Error(`not allowed in the FreeRADIUS configuration: ${value}`);
+  return `"${value}"`;
+}
+
+function radiusdConf(dir: string): string {
+  return `# FreeRADIUS for EduGate, written by \`edugate radius config\`: run \`freeradius -f -d ${dir}\`.
+prefix = /usr
+exec_prefix = /usr
+sysconfdir = /etc
+localstatedir = /var
+sbindir = \${exec_prefix}/sbin
+raddbdir = ${dir}
+confdir = \${raddbdir}
+logdir = \${raddbdir}/log
+radacctdir = \${logdir}/radacct
+run_dir = \${raddbdir}/run
+name = freeradius
+modconfdir = \${confdir}/mods-config
+certdir = \${confdir}/certs
+cadir = \${confdir}/certs
+db_dir = \${raddbdir}
+libdir = /usr/lib/freeradius
+pidfile = \${run_dir}/\${name}.pid
+max_request_time = 30
+cleanup_delay = 5
+max_requests = 16384
+hostname_lookups = no
+
+log {
+	destination = files
+	file = \${logdir}/radius.log
+	colourise = no
+	stripped_names = no
+	auth = no
+	auth_badpass = no
+	auth_goodpass = no
+}
+
+security {
+	allow_core_dumps = no
+	max_attributes = 200
+	reject_delay = 1
+	status_server = yes
+}
+
+proxy_requests = yes
+$INCLUDE proxy.conf
+$INCLUDE clients.conf
+
+thread pool {
+	start_servers = 5
+	max_servers = 32
+	min_spare_servers = 3
+	max_spare_servers = 10
+	max_requests_per_server = 0
+	auto_limit_acct = no
+}
+
+modules {
+	$INCLUDE mods-enabled/
+}
+
+instantiate {
+}
+
+policy {
+}
+
+$INCLUDE sites-enabled/
+`;
+}
+
+function clientsConf(setup: RadiusSetup): string {
+  const blocks = setup.clients.map(
+    (c) => `client ${c.shortname} {
+	ipaddr = ${c.address}
+	secret = ${quoted(c.secret)}
+	shortname = ${c.shortname}
+	# BlastRADIUS (CVE-2024-3596): Access-Requests without Message-Authenticator are dropped.
+	require_message_authenticator = yes
+}
+`,
+  );
+  return `# The NAS clients of ${setup.tenant} (edugate radius nas add). Regenerate after adding one.
+${blocks.join('\n')}`;
+}
+
+function proxyConf(setup: RadiusSetup, options: FreeradiusOptions): string {
+  const roaming = options.roaming
+    ? (() => {
+        const [host = '', port = '1812'] = options.roaming.server.split(':');
+        return `
+# TANet wireless roaming: users of other realms are sent to the roaming centre.
+home_server tanet_roaming {
+	type = auth+acct
+	ipaddr = ${host}
+	port = ${Number(port)}
+	secret = ${quoted(options.roaming.secret)}
+	require_message_authenticator = yes
+	response_window = 20
+	zombie_period = 40
+	status_check = status-server
+}
+home_server_pool tanet_roaming {
+	type = fail-over
+	home_server = tanet_roaming
+}
+realm DEFAULT {
+	pool = tanet_roaming
+	nostrip
+}
+`;
+      })()
+    : '';
+  return `# Realms: ${setup.realm} is answered here (by EduGate); see docs/OPERATIONS.md, "RADIUS".
+proxy server {
+	default_fallback = no
+}
+
+realm ${setup.realm} {
+	nostrip
+}
+${
+  setup.mail_domain && setup.mail_domain !== setup.realm
+    ? `realm ${setup.mail_domain} {
+	nostrip
+}
+`
+    : ''
+}${roaming}`;
+}
+
+function restModule(setup: RadiusSetup, options: FreeradiusOptions): string {
+  const call = (
+    path: string,
+  ) => `		uri = "\${..connect_uri}${RADIUS_API_PREFIX}/${path}?nas=%{client:shortname}"
+		method = 'post'
+		body = 'json'
+		auth = 'basic'
+		username = ${quoted(setup.api.user)}
+		password = ${quoted(setup.api.password)}
+		require_auth = yes
+		timeout = 10.0`;
+  return `# EduGate's RADIUS API on the county role's admin listener (never its public port).
+rest {
+	connect_uri = ${quoted(options.apiOrigin.replace(/\/$/, ''))}
+	connect_timeout = 2.0
+	http_negotiation = 1.1
+
+	authorize {
+${call('authorize')}
+	}
+	accounting {
+${call('accounting')}
+	}
+
+	pool {
+		# 0: FreeRADIUS starts (and keeps answering Reject) while EduGate is down, and recovers with it.
+		start = 0
+		min = 0
+		max = 32
+		spare = 8
+		uses = 0
+		retry_delay = 1
+		lifetime = 0
+		idle_timeout = 60
+	}
+}
+`;
+}
+
+function eapModule(): string {
+  return `# EAP-TTLS with inner PAP only: the password reaches EduGate, which verifies it against its
+# argon2 hashes. PEAP-MSCHAPv2 would need NT hashes of every password (see docs/OPERATIONS.md).
+eap {
+	default_eap_type = ttls
+	timer_expire = 60
+	ignore_unknown_eap_types = no
+	cisco_accounting_username_bug = no
+	max_sessions = \${max_requests}
+
+	tls-config tls-common {
+		private_key_file = \${certdir}/server.key
+		certificate_file = \${certdir}/server.pem
+		ca_file = \${certdir}/ca.pem
+		ca_path = \${certdir}
+		cipher_list = "HIGH"
+		cipher_server_preference = yes
+		tls_min_version = "1.2"
+		tls_max_version = "1.3"
+		cache {
+			enable = no
+		}
+		verify {
+		}
+		ocsp {
+			enable = no
+		}
+	}
+
+	ttls {
+		tls = tls-common
+		copy_request_to_tunnel = yes
+		use_tunneled_reply = no
+		virtual_server = "edugate-inner"
+	}
+}
+`;
+}
+
+const ALWAYS = `always reject {
+	rcode = reject
+}
+always ok {
+	rcode = ok
+}
+`;
+
+const SUFFIX = `realm suffix {
+	format = suffix
+	delimiter = "@"
+}
+`;
+
+function outerSite(options: FreeradiusOptions): string {
+  return `# Access-Requests from the NAS clients: PAP (VPN) and EAP-TTLS (Wi-Fi); accounting.
+server edugate {
+	listen {
+		type = auth
+		ipaddr = ${options.listen}
+		port = ${options.authPort}
+	}
+	listen {
+		type = acct
+		ipaddr = ${options.listen}
+		port = ${options.acctPort}
+	}
+
+	authorize {
+		# Other realms go to the TANet roaming centre when one is configured (proxy.conf).
+		suffix
+		if (&control:Proxy-To-Realm) {
+			return
+		}
+		eap {
+			ok = return
+			updated = return
+		}
+		if (!&User-Password) {
+			reject
+		}
+		# EduGate checks the password and the account: 200 → ok/updated (with the reply
+		# attributes), 401 → reject (with Reply-Message), unreachable → fail.
+		rest
+		if (ok || updated) {
+			update control {
+				&Auth-Type := Accept
+			}
+		}
+		else {
+			reject
+		}
+	}
+
+	authenticate {
+		eap
+	}
+
+	preacct {
+		suffix
+	}
+
+	accounting {
+		rest
+	}
+
+	post-auth {
+		# What the inner tunnel decided (Class, Session-Timeout, the inner identity).
+		update {
+			&reply: += &session-state:
+		}
+		if (&EAP-Message) {
+			update reply {
+				&Reply-Message !* ANY
+			}
+		}
+		Post-Auth-Type REJECT {
+			eap
+			if (&EAP-Message) {
+				update reply {
+					&Reply-Message !* ANY
+				}
+			}
+		}
+	}
+}
+`;
+}
+
+const INNER_SITE = `# The inner PAP of EAP-TTLS: the same password check as the VPN's PAP.
+server edugate-inner {
+	authorize {
+		if (!&User-Password) {
+			reject
+		}
+		rest
+		if (ok || updated) {
+			update control {
+				&Auth-Type := Accept
+			}
+		}
+		else {
+			reject
+		}
+	}
+
+	post-auth {
+		update outer.session-state {
+			&Class := &reply:Class
+			&Session-Timeout := &reply:Session-Timeout
+			&User-Name := &reply:User-Name
+		}
+	}
+}
+`;
+
+/** The files of the configuration directory, by path below it (certificates not included). */
+export function freeradiusFiles(
+  dir: string,
+  setup: RadiusSetup,
+  options: FreeradiusOptions,
+): Record<string, string> {
+  return {
+    'radiusd.conf': radiusdConf(dir),
+    'clients.conf': clientsConf(setup),
+    'proxy.conf': proxyConf(setup, options),
+    dictionary: '# Local attributes (none).\n',
+    'mods-enabled/rest': restModule(setup, options),
+    'mods-enabled/eap': eapModule(),
+    'mods-enabled/always': ALWAYS,
+    'mods-enabled/realm': SUFFIX,
+    'sites-enabled/edugate': outerSite(options),
+    'sites-enabled/edugate-inner': INNER_SITE,
+  };
+}
+
+export interface CertificateFiles {
+  caPem: string;
+  serverPem: string;
+  serverKeyPem: string;
+}
+
+/**
+ * Writes the directory. Certificates already in `certs/` are kept (devices trust that CA); missing
+ * ones come from `certificates()` (generated or the operator's). Returns the CA certificate in use.
+ */
+export async function writeFreeradiusDirectory(
+  out: string,
+  setup: RadiusSetup,
+  options: FreeradiusOptions,
+  certificates: () => Promise<CertificateFiles>,
+): Promise<{ dir: string; caPem: string }> {
+  const dir = resolve(out);
+  for (const sub of ['', 'log', 'run', 'certs', 'mods-enabled', 'sites-enabled', 'mods-config']) {
+    mkdirSync(join(dir, sub), { recursive: true, mode: 0o750 });
+  }
+  const certs = join(dir, 'certs');
+  let caPem: string;
+  if (existsSync(join(certs, 'server.key')) && existsSync(join(certs, 'ca.pem'))) {
+    caPem = readFileSync(join(certs, 'ca.pem'), 'utf8');
+  } else {
+    const made = await certificates();
+    writeFileSync(join(certs, 'ca.pem'), made.caPem, { mode: 0o644 });
+    writeFileSync(join(certs, 'server.pem'), made.serverPem, { mode: 0o644 });
+    writeFileSync(join(certs, 'server.key'), made.serverKeyPem, { mode: 0o600 });
+    caPem = made.caPem;
+  }
+  for (const [path, text] of Object.entries(freeradiusFiles(dir, setup, options))) {
+    const file = join(dir, path);
+    mkdirSync(dirname(file), { recursive: true });
+    // The directory holds the NAS secrets and the RADIUS API credential: readable by its owner only.
+    writeFileSync(file, text, { mode: 0o640 });
+  }
+  return { dir, caPem };
+}
