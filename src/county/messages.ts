@@ -266,6 +266,8 @@ export const countyMessages = defineMessages({
     'manage.units.import.line': '第 {line} 列 {field}：{message}',
     'manage.yes': '是',
     'profile.check.complete': '您的基本資料已完整，可以使用OpenID認證（包含教育部教育雲服務）。',
+    'profile.check.continue': '繼續登入',
+    'profile.check.pending_login': '補齊以下資料後，將繼續您剛才的登入。',
     'profile.check.edit_name': '編輯帳號資料',
     'profile.check.goto': '請前往',
     'profile.check.heading': '教師OpenID認證資料檢核',
@@ -732,6 +734,8 @@ export const countyMessages = defineMessages({
     'manage.yes': 'Yes',
     'profile.check.complete':
       'Your profile is complete: OpenID sign-in (including the education cloud) is available.',
+    'profile.check.continue': 'Continue signing in',
+    'profile.check.pending_login': 'Once the details below are complete, the sign-in you started continues.',
     'profile.check.edit_name': 'Edit account details',
     'profile.check.goto': 'Go to',
     'profile.check.heading': 'teacher OpenID identity data check',

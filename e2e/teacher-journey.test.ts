@@ -1,0 +1,93 @@
+// The rough edges of a new teacher's journey: the way back to the cloud login after the profile
+// check, a cancelled sign-in, names, times.
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_COUNTY_ACCOUNTS } from '../src/demo/seed-data.ts';
+import { parseNationalId } from '../src/identity/index.ts';
+import { launchBrowser } from '../src/platform/testing/browser.ts';
+import { startTestDemo, type TestDemo } from '../src/platform/testing/demo-harness.ts';
+import { consentIfAsked, openCloudLogin, startCloudAccount } from './steps/cloud.ts';
+import {
+  type Applicant,
+  approveBySchool,
+  fillRegistration,
+  openRegistration,
+  PUZI_JUNIOR_HIGH,
+  verifyEmail,
+} from './steps/county.ts';
+import { numberedShots } from './steps/shots.ts';
+
+const shot = numberedShots('teacher-journey');
+
+/** A valid national ID of 嘉義縣 (Q) that no demo account uses. */
+function freshNationalId(prefix: string): string {
+  const taken = new Set(DEMO_COUNTY_ACCOUNTS.map((a) => a.nationalId));
+  for (let digit = 0; digit <= 9; digit += 1) {
+    const candidate = `${prefix}${digit}`;
+    if (parseNationalId(candidate).ok && !taken.has(candidate)) return candidate;
+  }
+  throw new Error('no valid national ID found');
+}
+
+const browser: Browser | undefined = await launchBrowser();
+
+describe.skipIf(!browser)('a new teacher on the way to the education cloud', () => {
+  let demo: TestDemo;
+
+  beforeAll(async () => {
+    demo = await startTestDemo();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await demo?.close();
+  });
+
+  async function newPage(): Promise<Page> {
+    return (await (browser as Browser).newContext({ locale: 'zh-TW' })).newPage();
+  }
+
+  /** Registers, verifies and approves a new account of 朴子國民中學 (its profile still empty). */
+  async function approvedTeacher(page: Page, applicant: Applicant): Promise<void> {
+    await openRegistration(page, demo, shot);
+    await fillRegistration(page, applicant, shot);
+    await verifyEmail(page, demo, applicant, shot);
+    await approveBySchool(page, demo, applicant, shot);
+  }
+
+  it('comes back to the cloud login after completing the profile check it was sent to', async () => {
+    const page = await newPage();
+    const teacher: Applicant = {
+      username: 'chen.meiling',
+      password: 'Puzi harbour 2026',
+      email: 'meiling.chen@example.org',
+      school: PUZI_JUNIOR_HIGH,
+    };
+    await approvedTeacher(page, teacher);
+
+    // Starting at the cloud: the county sends the incomplete profile to its check first.
+    await openCloudLogin(page, demo, shot);
+    await page.getByRole('link', { name: '嘉義縣' }).click();
+    await page.locator('#login-username').fill(teacher.username);
+    await page.locator('#login-password').fill(teacher.password);
+    await page.getByRole('button', { name: '登入', exact: true }).click();
+    await page.waitForURL(/\/cyc\/profile\/check\?next=/);
+    expect(await page.textContent('main')).toContain('補齊以下資料後，將繼續您剛才的登入。');
+    await shot(page, 'profile-check-pending');
+
+    await page.getByRole('link', { name: '編輯帳號資料' }).click();
+    await page.getByLabel(/真實姓名/).fill('陳美玲');
+    await page.getByRole('button', { name: '儲存' }).click();
+    await page.waitForURL(/\/cyc\/profile\/check\?next=/);
+
+    await page.getByRole('link', { name: '登錄身分證號' }).click();
+    await page.getByLabel(/身分證號/).fill(freshNationalId('Q22200123'));
+    await page.getByRole('button', { name: '儲存' }).click();
+    await page.waitForURL(/\/cyc\/profile\/check\?next=/);
+
+    // The last step completes the profile: the cloud login goes on where it stopped.
+    await page.getByRole('button', { name: '確認資料正確' }).click();
+    await consentIfAsked(page, shot, 'county-consent');
+    expect(await startCloudAccount(page, '陳美玲', shot)).toBe(teacher.username);
+    await page.context().close();
+  }, 120_000);
+});
