@@ -2,7 +2,7 @@
 // check, a cancelled sign-in, names, times.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_COUNTY_ACCOUNTS } from '../src/demo/seed-data.ts';
+import { DEMO_COUNTY_ACCOUNTS, DEMO_PASSWORD } from '../src/demo/seed-data.ts';
 import { parseNationalId } from '../src/identity/index.ts';
 import { launchBrowser } from '../src/platform/testing/browser.ts';
 import { startTestDemo, type TestDemo } from '../src/platform/testing/demo-harness.ts';
@@ -90,4 +90,30 @@ describe.skipIf(!browser)('a new teacher on the way to the education cloud', () 
     expect(await startCloudAccount(page, '陳美玲', shot)).toBe(teacher.username);
     await page.context().close();
   }, 120_000);
+
+  it("a teacher's own cancel at the county is a calm page with 重新登入, not a refusal", async () => {
+    const page = await newPage();
+    const calm = async (step: string) => {
+      await page.getByRole('heading', { name: '已取消登入' }).waitFor();
+      const text = (await page.textContent('main')) ?? '';
+      expect(text).toContain('您在嘉義縣取消了這次登入');
+      expect(text).not.toContain('拒絕了');
+      expect(text).not.toContain('停用');
+      expect(text).not.toMatch(/End-User|access_denied/);
+      await shot(page, step);
+    };
+    await openCloudLogin(page, demo, shot);
+    await page.getByRole('link', { name: '嘉義縣' }).click();
+    await page.getByRole('button', { name: '取消，回到應用程式' }).click();
+    await calm('cancelled-login');
+
+    // 重新登入 goes to the county again; there 拒絕 on the consent is a cancel too.
+    await page.getByRole('link', { name: '重新登入' }).click();
+    await page.locator('#login-username').fill('teacher01');
+    await page.locator('#login-password').fill(DEMO_PASSWORD);
+    await page.getByRole('button', { name: '登入', exact: true }).click();
+    await page.getByRole('button', { name: '拒絕' }).click();
+    await calm('denied-consent');
+    await page.context().close();
+  }, 60_000);
 });

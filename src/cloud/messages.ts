@@ -194,7 +194,16 @@ export const cloudMessages = defineMessages({
     'error.cloud.county_unavailable':
       '目前無法連線到{county}的登入服務，請稍後再試，或改用教育雲端帳號登入。其他縣市不受影響。',
     'error.cloud.county_refused':
-      '{county}拒絕了這次登入（{reason}）。帳號若已停用或離職，請洽您的學校或縣網中心。',
+      '{county}拒絕了這次登入：您的縣市帳號目前無法使用。帳號若已停用或離職，請洽您的學校或縣網中心。',
+    'error.cloud.county_refused_suspended':
+      '{county}拒絕了這次登入：您的縣市帳號已暫停使用。請洽您的學校或縣網中心。',
+    'error.cloud.county_refused_departed':
+      '{county}拒絕了這次登入：您的縣市帳號已註銷（調出、離職或退休）。請洽您的學校或縣網中心。',
+    'error.cloud.county_cancelled': '您取消了以{county}帳號登入。',
+    'cloud.county_cancelled.title': '已取消登入',
+    'cloud.county_cancelled.body': '您在{county}取消了這次登入，沒有任何資料被傳送。需要時可以重新登入。',
+    'cloud.county_cancelled.again': '重新登入',
+    'cloud.county_cancelled.other': '其他登入方式',
     'error.cloud.county_login_failed': '與{county}的登入未能完成，請重新登入。',
     'error.cloud.county_not_reauthenticated':
       '應用程式要求您重新輸入密碼，但{county}沒有重新確認您的身分，請重新登入。',
@@ -428,7 +437,17 @@ export const cloudMessages = defineMessages({
     'error.cloud.county_unavailable':
       'The sign-in service of {county} cannot be reached right now. Try again later or use your education cloud account. Other counties are not affected.',
     'error.cloud.county_refused':
-      '{county} refused this sign-in ({reason}). If your account was suspended or you left, contact your school or the county network centre.',
+      '{county} refused this sign-in: your county account cannot be used at the moment. If your account was suspended or you left, contact your school or the county network centre.',
+    'error.cloud.county_refused_suspended':
+      '{county} refused this sign-in: your county account is suspended. Please contact your school or the county network centre.',
+    'error.cloud.county_refused_departed':
+      '{county} refused this sign-in: your county account was closed (moved away, left or retired). Please contact your school or the county network centre.',
+    'error.cloud.county_cancelled': 'You cancelled the sign-in with your {county} account.',
+    'cloud.county_cancelled.title': 'Sign-in cancelled',
+    'cloud.county_cancelled.body':
+      'You cancelled this sign-in at {county}; nothing was passed on. You can sign in again whenever you like.',
+    'cloud.county_cancelled.again': 'Sign in again',
+    'cloud.county_cancelled.other': 'Other ways to sign in',
     'error.cloud.county_login_failed':
       'The sign-in with {county} could not be completed. Please sign in again.',
     'error.cloud.county_not_reauthenticated':
