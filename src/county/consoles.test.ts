@@ -40,9 +40,18 @@ describe('county consoles', () => {
     expect((await c.post('/cyc/profile/name', { real_name: '<b>王</b>' })).body).toContain(
       '姓名只能包含文字',
     );
+    // A 姓/名 that contradicts the real name is refused; nothing is saved.
+    const mismatch = await c.post('/cyc/profile/name', {
+      real_name: '歐陽娜娜',
+      family_name: '王',
+      given_name: '娜娜',
+    });
+    expect(mismatch.status).toBe(400);
+    expect(mismatch.body).toContain('姓、名與真實姓名不符');
+    // Without a 姓/名, the two-character surname is recognised.
     expect((await c.post('/cyc/profile/name', { real_name: '歐陽娜娜' })).status).toBe(303);
     let a = await findAccountByUsername(t.county.db, 'cyc', 'profile.t');
-    expect([a?.real_name, a?.family_name, a?.given_name]).toEqual(['歐陽娜娜', '歐', '陽娜娜']);
+    expect([a?.real_name, a?.family_name, a?.given_name]).toEqual(['歐陽娜娜', '歐陽', '娜娜']);
 
     await c.get('/cyc/profile/national-id');
     const bad = await c.post('/cyc/profile/national-id', { national_id: 'A123456788' });

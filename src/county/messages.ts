@@ -280,6 +280,7 @@ export const countyMessages = defineMessages({
     'profile.check.unit_question': '您目前的服務單位是【{unit}】，是否正確？',
     'profile.error.name.characters': '姓名只能包含文字、空格、間隔號「·」及連字號。',
     'profile.error.name.long': '最多 {max} 個字。',
+    'profile.error.name.parts_mismatch': '姓、名與真實姓名不符：姓與名合起來應是真實姓名。',
     'profile.error.national_id.checksum': '身分證號的檢查碼不正確，請再確認一次。',
     'profile.error.national_id.refused':
       '這個號碼無法登錄在您的帳號。請再確認號碼；若號碼無誤，請洽您學校的審核人員協助查明。若您在本縣另有帳號，該帳號的電子郵件信箱會收到通知。',
@@ -752,6 +753,8 @@ export const countyMessages = defineMessages({
     'profile.error.name.characters':
       'A name may contain letters, spaces, the middle dot “·” and hyphens only.',
     'profile.error.name.long': 'At most {max} characters.',
+    'profile.error.name.parts_mismatch':
+      'The family and given name do not match the real name: together they must make the real name.',
     'profile.error.national_id.checksum': 'The check digit of this number is wrong; please check it.',
     'profile.error.national_id.refused':
       'This number cannot be recorded on your account. Check it again; if it is right, ask your school’s reviewer to look into it. If you have another account in the county, its email address is told.',
