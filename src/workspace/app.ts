@@ -3,6 +3,7 @@ import { AppError } from '../platform/errors/app-error.ts';
 import { adminApi } from '../platform/http/admin-api.ts';
 import { createRoleApp, sendPage } from '../platform/http/role-app.ts';
 import { sessions } from '../platform/http/sessions.ts';
+import { pageTime } from '../platform/i18n/time.ts';
 import { enqueueJob, listJobs, retryJob } from '../platform/jobs/queue.ts';
 import { mountBackchannelLogout } from '../platform/oidc/index.ts';
 import { dependencyChecks } from '../platform/runtime/boot.ts';
@@ -328,7 +329,7 @@ ${notice === 'retried' || notice === 'reconcile_queued' ? html`<div class="notic
             (
               j,
             ) => html`<tr><td>${j.type}</td><td>${j.subject}</td><td>${j.state}</td><td>${j.attempts} / ${j.maxAttempts}</td>
-<td>${j.lastError ?? ''}</td><td>${j.state === 'queued' ? j.runAt : ''}</td>
+<td>${j.lastError ?? ''}</td><td>${j.state === 'queued' ? pageTime(request.locale, j.runAt) : ''}</td>
 <td>${j.state === 'failed' ? html`<form method="post" action="/admin/jobs/${j.id}/retry">${csrf}<button type="submit">${t('ws.admin.retry')}</button></form>` : ''}</td></tr>`,
           )}</tbody></table>
 <h2>${t('ws.admin.accounts')}</h2>
@@ -336,7 +337,7 @@ ${notice === 'retried' || notice === 'reconcile_queued' ? html`<div class="notic
 <h2>${t('ws.admin.reconcile')}</h2>
 ${
   report
-    ? html`<p>${t('ws.admin.report', { at: new Date(report.started_at).toISOString(), checked: report.checked, drift: report.drift.length })}</p>
+    ? html`<p>${t('ws.admin.report', { at: pageTime(request.locale, report.started_at), checked: report.checked, drift: report.drift.length })}</p>
 <ul>${report.drift.map((d) => html`<li>${t('ws.admin.drift', { email: d.googleEmail, problem: d.problem, expected: d.expected, found: d.found })}</li>`)}</ul>`
     : html`<p>${t('ws.admin.no_report')}</p>`
 }

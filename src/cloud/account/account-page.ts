@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { validatePassword } from '../../identity/index.ts';
 import { recordAudit } from '../../platform/audit/audit-log.ts';
 import { platformView } from '../../platform/database/platform-schema.ts';
+import { pageTime } from '../../platform/i18n/time.ts';
 import { html } from '../../platform/views/html.ts';
 import { queueBackupEmailMail } from '../first-login/routes.ts';
 import { currentSessionId, requireCloudAccount } from '../session.ts';
@@ -63,7 +64,7 @@ ${
           county: counties.get(i.countyCode) ?? i.countyCode,
           username: i.snapshot.username ?? i.subject,
         })}
-<span class="meta">${t('cloud.account.last_login', { time: i.lastLoginAt.toISOString().slice(0, 16).replace('T', ' ') })}</span>
+<span class="meta">${t('cloud.account.last_login', { time: pageTime(request.locale, i.lastLoginAt) })}</span>
 ${i.snapshot.schoolid ? html`<span class="meta">${i.snapshot.schoolid} ${i.snapshot.titles.flatMap((x) => x.titles).join('、')}</span>` : ''}
 ${
   canUnlink

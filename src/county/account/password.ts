@@ -17,7 +17,7 @@ import { mailMessage } from '../mail-text.ts';
 import type { FieldErrors } from '../registration/rules.ts';
 import type { County } from '../services.ts';
 import { findTenant, type Tenant } from '../tenants/tenants.ts';
-import { formatTime } from '../views/page.ts';
+import { formatMailTime } from '../views/page.ts';
 
 const RESET_REQUESTS_PER_HOUR = 5;
 
@@ -84,7 +84,7 @@ export async function sendPasswordReset(county: County, payload: Record<string, 
         portal: tenant.portal_name,
         username: account.username,
         link: `${county.tenantUrl(tenant.code)}/reset?token=${token}`,
-        expires: formatTime(new Date(Date.now() + LINKS.resetPassword.ttlSeconds * 1000)),
+        expires: formatMailTime(new Date(Date.now() + LINKS.resetPassword.ttlSeconds * 1000)),
       }),
     });
     await audit(tx, {
@@ -161,7 +161,7 @@ export async function resetPassword(
       ...mailMessage('mail.password_changed', {
         portal: tenant.portal_name,
         username: account.username,
-        at: formatTime(new Date()),
+        at: formatMailTime(new Date()),
       }),
     });
   });
@@ -223,7 +223,7 @@ export async function changePassword(
       ...mailMessage('mail.password_changed', {
         portal: tenant.portal_name,
         username: account.username,
-        at: formatTime(new Date()),
+        at: formatMailTime(new Date()),
       }),
     });
   });
@@ -260,7 +260,7 @@ export async function sendSetPasswordLink(
       portal: tenant.portal_name,
       username: account.username,
       link: `${county.tenantUrl(tenant.code)}/reset?token=${token}`,
-      expires: formatTime(expires),
+      expires: formatMailTime(expires),
       manage: `${county.tenantUrl(tenant.code)}/manage`,
     }),
   });

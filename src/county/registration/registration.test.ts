@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { embeddedTestDatabase } from '../../platform/testing/databases.ts';
 import { findAccountByUsername } from '../accounts/repository.ts';
+import { LINKS } from '../links.ts';
 import { type CountyTestApp, linksIn, startCountyTestApp, TestClient } from '../testing.ts';
 
 const PASSWORD = 'correct horse battery';
@@ -60,6 +61,11 @@ describe('registration, email verification and school review (HTTP)', () => {
     const verifyMail = t.lastMailTo('yiting@example.org');
     const verifyLink = linksIn(verifyMail?.text ?? '').find((l) => l.includes('/register/verify'));
     expect(verifyLink).toBeDefined();
+    // The link's deadline is Taiwan time, with the zone (a mail is read anywhere).
+    const deadline = /(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}) \(UTC\+8\)/.exec(verifyMail?.text ?? '');
+    expect(deadline).not.toBeNull();
+    const expiresAt = Date.parse(`${deadline?.[1]}T${deadline?.[2]}+08:00`);
+    expect(Math.abs(expiresAt - (Date.now() + LINKS.verifyEmail.ttlSeconds * 1000))).toBeLessThan(5 * 60_000);
     const confirm = await c.get(verifyLink as string);
     expect(confirm.status).toBe(200);
     const token = new URL(verifyLink as string).searchParams.get('token') ?? '';

@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import { ZONE_LABEL } from '../../platform/i18n/time.ts';
 import { html, type SafeHtml } from '../../platform/views/html.ts';
 import { page } from '../../platform/views/layout.ts';
 import type { Tenant } from '../tenants/tenants.ts';
@@ -18,6 +19,11 @@ const TIME = new Intl.DateTimeFormat('sv-SE', {
 /** `2013-11-29 15:55:28` in Taiwan time, as the portal has always shown dates. */
 export function formatTime(date: Date | null | undefined): string {
   return date ? TIME.format(date) : '';
+}
+
+/** A time in a mail (read anywhere, in both languages): Taiwan time with its zone. */
+export function formatMailTime(date: Date | null | undefined): string {
+  return date ? `${formatTime(date)} (${ZONE_LABEL})` : '';
 }
 
 export function formatDate(date: Date | null | undefined): string {
