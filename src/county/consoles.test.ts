@@ -172,6 +172,20 @@ describe('county consoles', () => {
         })
       ).body,
     ).toContain('目前的密碼不正確');
+    // The current password again is no change; eight spaces are no password.
+    const same = await laptop.post('/cyc/account/password', {
+      current_password: DEMO_PASSWORD,
+      password: DEMO_PASSWORD,
+      password_confirm: DEMO_PASSWORD,
+    });
+    expect(same.status).toBe(400);
+    expect(same.body).toContain('新密碼必須與目前的密碼不同');
+    const blank = await laptop.post('/cyc/account/password', {
+      current_password: DEMO_PASSWORD,
+      password: '        ',
+      password_confirm: '        ',
+    });
+    expect(blank.body).toContain('密碼不能只有空白');
     expect(
       (
         await laptop.post('/cyc/account/password', {

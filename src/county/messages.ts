@@ -120,7 +120,7 @@ export const countyMessages = defineMessages({
     'forgot.title': '忘記密碼',
     'mail.verify.subject': '{portal}：請驗證您的電子郵件',
     'mail.verify.body':
-      '您好：\n\n您在{portal}申請了帳號「{username}」。請點選下列連結確認這是您的電子郵件：\n\n{link}\n\n此連結在 {expires} 前有效，只能使用一次。逾期未驗證，申請會被刪除。\n若您沒有申請，請忽略本信。',
+      '您好：\n\n您在{portal}申請了帳號「{username}」。請點選下列連結確認這是您的電子郵件：\n\n{link}\n\n此連結在 {expires} 前有效（24 小時），只能使用一次。逾期未驗證，申請會被刪除，帳號名稱「{username}」與這個電子郵件即可重新申請。\n若您沒有申請，請忽略本信。',
     'mail.review.subject': '{portal}：{unit}有一筆帳號申請待審核（{username}）',
     'mail.review.body':
       '{unit} 審核人員您好：\n\n有一位申請人以貴單位為服務單位申請{portal}帳號：\n\n帳號：{username}\n個人Email：{email}\n申請時間：{applied}\n\n請確認申請人確為貴單位教職員後，點選下列連結：\n\n核准：{approve}\n\n不核准（需填寫原因）：{reject}\n\n連結在 {expires} 前有效，只能使用一次。也可以登入審核介面處理：{console}',
@@ -323,6 +323,8 @@ export const countyMessages = defineMessages({
     'register.error.mailbox.unknown':
       '這不是本縣已登錄服務單位的公務信箱，請用上方搜尋找到您的學校，或洽貴校管理人員。',
     'register.error.password.common': '這個密碼太常見，很容易被猜中，請換一個。',
+    'register.error.password.blank': '密碼不能只有空白，請輸入文字或數字。',
+    'account.error.password_unchanged': '新密碼必須與目前的密碼不同。',
     'register.error.password.mismatch': '兩次輸入的密碼不一致。',
     'register.error.password.same_as_username': '密碼不可與帳號相同。',
     'register.error.password.too_long': '密碼最多 128 個字元。',
@@ -580,7 +582,7 @@ export const countyMessages = defineMessages({
     'forgot.title': 'Forgot password',
     'mail.verify.subject': '{portal}: please verify your email',
     'mail.verify.body':
-      'Hello,\n\nYou applied for the account "{username}" at {portal}. Open this link to confirm that this is your email address:\n\n{link}\n\nThe link works once, until {expires}. Applications not verified by then are removed.\nIf you did not apply, ignore this mail.',
+      'Hello,\n\nYou applied for the account "{username}" at {portal}. Open this link to confirm that this is your email address:\n\n{link}\n\nThe link works once, until {expires} (24 hours). An application not verified by then is removed, and the username "{username}" and this email address can be used to apply again.\nIf you did not apply, ignore this mail.',
     'mail.review.subject': '{portal}: an account application for {unit} awaits review ({username})',
     'mail.review.body':
       'Dear reviewer of {unit},\n\nSomeone applied for an account at {portal}, naming your unit as their workplace:\n\nUsername: {username}\nPersonal email: {email}\nApplied: {applied}\n\nAfter checking that the applicant is on your staff, open one of these links:\n\nApprove: {approve}\n\nReject (a reason is asked): {reject}\n\nThe links work once, until {expires}. You can also decide in the review console: {console}',
@@ -802,6 +804,8 @@ export const countyMessages = defineMessages({
     'register.error.mailbox.unknown':
       'This is not the official mailbox of a registered unit of this county. Search for your school above, or ask your school’s administrator.',
     'register.error.password.common': 'This password is too common and easy to guess; choose another.',
+    'register.error.password.blank': 'A password cannot be only spaces; type letters or digits.',
+    'account.error.password_unchanged': 'The new password must differ from the current one.',
     'register.error.password.mismatch': 'The two passwords do not match.',
     'register.error.password.same_as_username': 'The password must not be the same as the username.',
     'register.error.password.too_long': 'A password has at most 128 characters.',

@@ -187,7 +187,10 @@ export async function changePassword(
 ): Promise<ChangeResult> {
   const errors = newPasswordErrors(account, input.password, input.confirmation);
   if (input.current === '') errors.current_password = { key: 'register.error.required' };
-  else {
+  else if (input.password !== '' && input.password === input.current && !errors.password) {
+    errors.password = { key: 'account.error.password_unchanged' };
+  }
+  if (input.current !== '') {
     let ok: boolean;
     try {
       ok = (await county.hasher.verify(account.password_hash, input.current)).ok;
