@@ -6,7 +6,7 @@ import { DEMO_COUNTY_ACCOUNTS, DEMO_PASSWORD } from '../src/demo/seed-data.ts';
 import { parseNationalId } from '../src/identity/index.ts';
 import { launchBrowser } from '../src/platform/testing/browser.ts';
 import { startTestDemo, type TestDemo } from '../src/platform/testing/demo-harness.ts';
-import { consentIfAsked, openCloudLogin, startCloudAccount } from './steps/cloud.ts';
+import { consentIfAsked, openCloudLogin, signInWithCloudAccount, startCloudAccount } from './steps/cloud.ts';
 import {
   type Applicant,
   approveBySchool,
@@ -15,9 +15,12 @@ import {
   PUZI_JUNIOR_HIGH,
   verifyEmail,
 } from './steps/county.ts';
+import { clickMailLink, openMail } from './steps/mailbox.ts';
 import { numberedShots } from './steps/shots.ts';
 
 const shot = numberedShots('teacher-journey');
+const RECOVERED_PASSWORD = 'Tainan recovered 2026';
+const BACKUP = 'teacher02.backup@example.org';
 
 /** A valid national ID of 嘉義縣 (Q) that no demo account uses. */
 function freshNationalId(prefix: string): string {
@@ -116,4 +119,54 @@ describe.skipIf(!browser)('a new teacher on the way to the education cloud', () 
     await calm('denied-consent');
     await page.context().close();
   }, 60_000);
+
+  it('a teacher without a backup email recovers the cloud password through the county', async () => {
+    const page = await newPage();
+    await page.goto(`${demo.urls.cloud}/login`);
+    await page.getByRole('link', { name: '忘記密碼？' }).click();
+    await page.getByRole('heading', { name: '沒有備用電子郵件？' }).waitFor();
+    await shot(page, 'forgot-county');
+    await page.getByRole('link', { name: '以臺南市帳號登入並設定新密碼' }).click();
+    await page.locator('#login-username').fill('teacher02');
+    await page.locator('#login-password').fill(DEMO_PASSWORD);
+    await page.getByRole('button', { name: '登入', exact: true }).click();
+    await consentIfAsked(page, shot, 'county-consent');
+    await page.waitForURL(/\/account/);
+    // The county proved the person: no current password asked.
+    expect(await page.textContent('main')).toContain('您剛以縣市帳號登入確認了身分');
+    expect(await page.locator('#current').count()).toBe(0);
+    await page.locator('#new-password').fill(RECOVERED_PASSWORD);
+    await page.locator('#new-password-confirm').fill(RECOVERED_PASSWORD);
+    await shot(page, 'recover-password');
+    await page.getByRole('button', { name: '變更密碼' }).click();
+    expect(await page.textContent('main')).toContain('密碼已變更');
+
+    // Unlinking the only county account asks first; 取消 keeps it.
+    await page.getByRole('button', { name: '解除連結' }).click();
+    await page.getByRole('heading', { name: '確定解除連結？' }).waitFor();
+    expect(await page.textContent('main')).toContain('這是您唯一連結的縣市帳號（臺南市：teacher02）');
+    await shot(page, 'unlink-confirm');
+    await page.getByRole('link', { name: '取消' }).click();
+    expect(await page.textContent('main')).toContain('臺南市：teacher02');
+
+    // A backup email confirmed from another browser (a mail program) answers there.
+    await page.locator('#email').fill(BACKUP);
+    await page.locator('#email_confirm').fill(BACKUP);
+    await page.getByRole('button', { name: '設定備用電子郵件' }).click();
+    const mail = await newPage();
+    await openMail(mail, demo, { to: BACKUP, subject: '備用電子郵件' }, shot, 'mail-backup');
+    await clickMailLink(mail, 'backup-email/verify');
+    await mail.getByRole('heading', { name: '備用電子郵件已確認。' }).waitFor();
+    expect(await mail.textContent('main')).toContain(`${BACKUP} 已確認為您的教育雲端帳號備用電子郵件`);
+    await shot(mail, 'backup-confirmed-elsewhere');
+    await mail.context().close();
+
+    // The new password signs in.
+    const later = await newPage();
+    await later.goto(`${demo.urls.cloud}/login`);
+    await signInWithCloudAccount(later, { name: 'teacher02', password: RECOVERED_PASSWORD }, shot);
+    await later.waitForURL(/\/account/);
+    await later.context().close();
+    await page.context().close();
+  }, 90_000);
 });

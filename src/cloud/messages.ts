@@ -100,6 +100,8 @@ export const cloudMessages = defineMessages({
     'cloud.account.backup_change': '設定備用電子郵件',
     'cloud.account.backup_sent': '確認信已寄到 {email}。',
     'cloud.account.backup_verified': '備用電子郵件已確認。',
+    'cloud.account.backup_verified_for':
+      '{email} 已確認為您的教育雲端帳號備用電子郵件，忘記密碼時可用它重設密碼。',
     'cloud.account.identities': '已連結的縣市帳號',
     'cloud.account.identity_row': '{county}：{username}',
     'cloud.account.last_login': '最近登入 {time}',
@@ -121,6 +123,17 @@ export const cloudMessages = defineMessages({
     'cloud.forgot.title': '忘記密碼',
     'cloud.forgot.intro': '請輸入您的教育雲端帳號，我們會寄送重設密碼的連結到您已確認的備用電子郵件。',
     'cloud.forgot.submit': '寄送重設連結',
+    'cloud.forgot.county_heading': '沒有備用電子郵件？',
+    'cloud.forgot.county_intro':
+      '以您已連結的縣市帳號（縣市帳號登入）重新登入，確認身分後即可直接設定新的教育雲密碼。',
+    'cloud.forgot.county_link': '以{county}帳號登入並設定新密碼',
+    'cloud.account.password_recover':
+      '您剛以縣市帳號登入確認了身分，不需輸入目前的密碼，可以直接設定新的教育雲密碼。',
+    'cloud.account.unlink_confirm.title': '確定解除連結？',
+    'cloud.account.unlink_confirm.body':
+      '這是您唯一連結的縣市帳號（{county}：{username}）。解除後就不能再以縣市帳號登入 {email}，只能使用教育雲端帳號與密碼登入；忘記密碼又沒有備用電子郵件時將無法自行找回帳號。',
+    'cloud.account.unlink_confirm.yes': '確定解除連結',
+    'cloud.account.unlink_confirm.no': '取消',
     'cloud.forgot.sent':
       '若此帳號設有已確認的備用電子郵件，重設密碼的連結已寄出，請於30分鐘內使用。沒有備用電子郵件時，可用已連結的縣市帳號登入後變更密碼。',
     'cloud.forgot.mail_subject': '教育雲端帳號密碼重設',
@@ -339,6 +352,8 @@ export const cloudMessages = defineMessages({
     'cloud.account.backup_change': 'Set backup email',
     'cloud.account.backup_sent': 'A confirmation message was sent to {email}.',
     'cloud.account.backup_verified': 'Your backup email is confirmed.',
+    'cloud.account.backup_verified_for':
+      '{email} is confirmed as the backup email of your education cloud account: a forgotten password can be reset through it.',
     'cloud.account.identities': 'Linked county accounts',
     'cloud.account.identity_row': '{county}: {username}',
     'cloud.account.last_login': 'last sign-in {time}',
@@ -361,6 +376,17 @@ export const cloudMessages = defineMessages({
     'cloud.forgot.intro':
       'Enter your education cloud account; we will send a reset link to its confirmed backup email.',
     'cloud.forgot.submit': 'Send reset link',
+    'cloud.forgot.county_heading': 'No backup email?',
+    'cloud.forgot.county_intro':
+      'Sign in again with the county account linked to your cloud account (county sign-in); once it has confirmed who you are, you can set a new education cloud password straight away.',
+    'cloud.forgot.county_link': 'Sign in with {county} and set a new password',
+    'cloud.account.password_recover':
+      'You have just confirmed who you are with your county account: set a new education cloud password without the current one.',
+    'cloud.account.unlink_confirm.title': 'Unlink this county account?',
+    'cloud.account.unlink_confirm.body':
+      'This is the only county account linked ({county}: {username}). Once unlinked, {email} can no longer be signed in to with the county account, only with the education cloud name and password; if you forget the password and have no backup email, you cannot recover the account yourself.',
+    'cloud.account.unlink_confirm.yes': 'Unlink',
+    'cloud.account.unlink_confirm.no': 'Cancel',
     'cloud.forgot.sent':
       'If this account has a confirmed backup email, a reset link was sent to it (valid for 30 minutes). Without a backup email, sign in with a linked county account and change the password.',
     'cloud.forgot.mail_subject': 'Education cloud password reset',

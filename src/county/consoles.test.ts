@@ -141,9 +141,19 @@ describe('county consoles', () => {
     expect(page.body).not.toContain('apply.tb');
     expect(page.body).toContain('teacher01');
     expect((await c.post(`/cyc/review/applications/${other.id}`, { decision: 'approve' })).status).toBe(403);
-    expect(
-      (await c.post(`/cyc/review/applications/${mine.id}`, { decision: 'reject', reason: '' })).status,
-    ).toBe(400);
+    // A reject without its reason: back to the console, the reason field marked, nothing decided.
+    const unreasoned = await c.post(`/cyc/review/applications/${mine.id}`, {
+      decision: 'reject',
+      reason: '',
+      unit: '454503',
+    });
+    expect(unreasoned.status).toBe(303);
+    const marked = await c.get(unreasoned.headers.location as string);
+    expect(marked.status).toBe(200);
+    expect(marked.body).toContain(`id="reason-${mine.id}-error"`);
+    expect(marked.body).toContain('請填寫原因');
+    expect(marked.body).toContain('aria-invalid="true"');
+    expect((await findAccountByUsername(t.county.db, 'cyc', 'apply.pz'))?.status).toBe('pending_review');
     expect((await c.post(`/cyc/review/applications/${mine.id}`, { decision: 'approve' })).status).toBe(303);
     expect((await findAccountByUsername(t.county.db, 'cyc', 'apply.pz'))?.status).toBe('active');
     // Teachers have no console.
