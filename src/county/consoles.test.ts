@@ -215,6 +215,60 @@ describe('county consoles', () => {
     expect((await laptop.post('/cyc/account/sessions/not-mine/revoke', {})).status).toBe(404);
   });
 
+  it('changes the personal email once the new address confirms it, and tells the old one', async () => {
+    await newTeacher('mail.change');
+    await newTeacher('mail.other');
+    const c = await signIn('mail.change', DEMO_PASSWORD, '203.0.113.40');
+    expect((await c.get('/cyc/account')).body).toContain('/cyc/account/email');
+    await c.get('/cyc/account/email');
+    const wrong = await c.post('/cyc/account/email', {
+      email: 'new.me@example.org',
+      current_password: 'nope',
+    });
+    expect(wrong.status).toBe(400);
+    expect(wrong.body).toContain('目前的密碼不正確');
+    const taken = await c.post('/cyc/account/email', {
+      email: 'mail.other@example.org',
+      current_password: DEMO_PASSWORD,
+    });
+    expect(taken.status).toBe(400);
+    const official = await c.post('/cyc/account/email', {
+      email: 'pzjh@mail.cyc.edu.tw',
+      current_password: DEMO_PASSWORD,
+    });
+    expect(official.body).toContain('不要使用學校的公務信箱');
+    const sent = await c.post('/cyc/account/email', {
+      email: 'new.me@example.org',
+      current_password: DEMO_PASSWORD,
+    });
+    expect(sent.status).toBe(200);
+    expect(sent.body).toContain('確認信已寄到 new.me@example.org');
+    // Until confirmed, the account keeps its address.
+    expect((await findAccountByUsername(t.county.db, 'cyc', 'mail.change'))?.email).toBe(
+      'mail.change@example.org',
+    );
+    await t.drain();
+    const link = linksIn(t.lastMailTo('new.me@example.org')?.text ?? '').find((l) =>
+      l.includes('/account/email/confirm'),
+    ) as string;
+    expect(link).toBeDefined();
+    // Opened in the mail program: no session needed; the page asks before changing anything.
+    const mailer = new TestClient(t.app, '203.0.113.41');
+    const confirm = await mailer.get(link);
+    expect(confirm.body).toContain('要將您的個人Email變更為 new.me@example.org 嗎？');
+    const token = new URL(link).searchParams.get('token') ?? '';
+    const done = await mailer.post('/cyc/account/email/confirm', { token });
+    expect(done.status).toBe(200);
+    expect(done.body).toContain('您的個人Email已變更為 new.me@example.org');
+    expect((await findAccountByUsername(t.county.db, 'cyc', 'mail.change'))?.email).toBe(
+      'new.me@example.org',
+    );
+    await t.drain();
+    expect(t.lastMailTo('mail.change@example.org')?.subject).toContain('您的個人Email已變更');
+    // The link works once.
+    expect((await mailer.post('/cyc/account/email/confirm', { token })).status).toBe(410);
+  });
+
   it('reset password by the mailed link: once, then the old links stop working', async () => {
     await newTeacher('pw.reset');
     const c = new TestClient(t.app);

@@ -74,6 +74,24 @@ export const countyMessages = defineMessages({
     'account.password.done': '密碼已變更，其他裝置上的登入已登出。',
     'account.password.new': '新密碼',
     'account.password.title': '變更密碼',
+    'account.email.title': '變更個人Email',
+    'account.email.intro':
+      '目前的個人Email是 {email}。新的Email要先點選寄到該信箱的確認連結才會生效，在那之前仍使用目前的Email。',
+    'account.email.new': '新的個人Email',
+    'account.email.submit': '寄送確認信',
+    'account.email.sent':
+      '確認信已寄到 {email}，請在 24 小時內點選信中的連結。確認前，忘記密碼等通知仍寄到 {old}。',
+    'account.email.error.same': '這就是您目前的個人Email。',
+    'account.email.confirm_title': '確認新的個人Email',
+    'account.email.confirm_intro': '要將您的個人Email變更為 {email} 嗎？',
+    'account.email.confirm': '確認變更',
+    'account.email.changed': '您的個人Email已變更為 {email}。',
+    'mail.email_change.subject': '{portal}：請確認您的新個人Email',
+    'mail.email_change.body':
+      '您好：\n\n{portal}的帳號「{username}」要求將個人Email變更為 {email}。請點選下列連結確認：\n\n{link}\n\n此連結在 {expires} 前有效，只能使用一次。確認前仍使用原本的Email。\n若您沒有提出要求，請忽略本信。',
+    'mail.email_changed.subject': '{portal}：您的個人Email已變更',
+    'mail.email_changed.body':
+      '您好：\n\n{portal}的帳號「{username}」的個人Email已於 {at} 變更為 {email}，之後的通知會寄到新的信箱。\n若不是您本人的操作，請立即洽您的服務單位或縣網中心。',
     'account.profile_incomplete': '您的基本資料尚未完成：',
     'account.sessions.agent': '瀏覽器',
     'account.sessions.ip': '來源位址',
@@ -534,6 +552,24 @@ export const countyMessages = defineMessages({
     'account.password.done': 'Your password was changed; your other sessions were signed out.',
     'account.password.new': 'New password',
     'account.password.title': 'Change password',
+    'account.email.title': 'Change personal email',
+    'account.email.intro':
+      'Your personal email is {email}. A new address takes effect once you open the confirmation link mailed to it; until then the current one stays.',
+    'account.email.new': 'New personal email',
+    'account.email.submit': 'Send confirmation mail',
+    'account.email.sent':
+      'A confirmation mail went to {email}: open its link within 24 hours. Until then, notices such as password resets still go to {old}.',
+    'account.email.error.same': 'This is already your personal email.',
+    'account.email.confirm_title': 'Confirm your new personal email',
+    'account.email.confirm_intro': 'Change your personal email to {email}?',
+    'account.email.confirm': 'Confirm the change',
+    'account.email.changed': 'Your personal email is now {email}.',
+    'mail.email_change.subject': '{portal}: please confirm your new personal email',
+    'mail.email_change.body':
+      'Hello,\n\nThe account "{username}" at {portal} asked to change its personal email to {email}. Open this link to confirm:\n\n{link}\n\nThe link works once, until {expires}. Until then the current email stays.\nIf you did not ask for this, ignore this mail.',
+    'mail.email_changed.subject': '{portal}: your personal email was changed',
+    'mail.email_changed.body':
+      'Hello,\n\nThe personal email of the account "{username}" at {portal} was changed to {email} at {at}; notices go to the new address from now on.\nIf this was not you, contact your unit or the county network centre at once.',
     'account.profile_incomplete': 'Your profile is not complete yet:',
     'account.sessions.agent': 'Browser',
     'account.sessions.ip': 'Address',
