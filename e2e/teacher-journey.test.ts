@@ -17,6 +17,7 @@ import {
 } from './steps/county.ts';
 import { clickMailLink, openMail } from './steps/mailbox.ts';
 import { numberedShots } from './steps/shots.ts';
+import { openWorkspacePortal } from './steps/workspace.ts';
 
 const shot = numberedShots('teacher-journey');
 const RECOVERED_PASSWORD = 'Tainan recovered 2026';
@@ -166,6 +167,14 @@ describe.skipIf(!browser)('a new teacher on the way to the education cloud', () 
     await later.goto(`${demo.urls.cloud}/login`);
     await signInWithCloudAccount(later, { name: 'teacher02', password: RECOVERED_PASSWORD }, shot);
     await later.waitForURL(/\/account/);
+    // 拒絕 on the cloud's consent for the activation portal is a cancel there too.
+    await openWorkspacePortal(later, demo, shot);
+    await later.getByRole('button', { name: '拒絕' }).click();
+    await later.getByRole('heading', { name: '已取消登入' }).waitFor();
+    expect(await later.textContent('main')).not.toMatch(/登入失敗|End-User|access_denied/);
+    await shot(later, 'portal-cancelled');
+    await later.getByRole('link', { name: '重新登入' }).click();
+    await later.getByRole('button', { name: '拒絕' }).waitFor();
     await later.context().close();
     await page.context().close();
   }, 90_000);

@@ -12,7 +12,7 @@ import { html, type SafeHtml } from '../platform/views/html.ts';
 import { page } from '../platform/views/layout.ts';
 import { rememberProfile, requestActivation, setCloudState } from './activation/accounts.ts';
 import { mountCloudEvents } from './activation/cloud-events.ts';
-import { CALLBACK_PATH, CloudLogin } from './activation/cloud-login.ts';
+import { CALLBACK_PATH, CloudLogin, cancelledByUser } from './activation/cloud-login.ts';
 import { mountGoogleLookup } from './activation/google-lookup.ts';
 import {
   BACKCHANNEL_LOGOUT_PATH,
@@ -265,6 +265,20 @@ ${(await isAdmin(ctx, account)) ? html`<p><a href="/admin">${t('ws.admin.title')
       try {
         profile = await login.finish(new URL(request.url, ctx.urls.workspace), check);
       } catch (error) {
+        // The person's own cancel at the cloud (拒絕 on its consent) is no failure.
+        if (cancelledByUser(error)) {
+          const t = request.t;
+          return sendPage(
+            reply,
+            view(
+              request,
+              t('ws.cancelled.title'),
+              html`<h1>${t('ws.cancelled.title')}</h1><p role="status">${t('ws.cancelled.body')}</p>
+<p><a class="button" href="/auth/login">${t('ws.cancelled.again')}</a></p>`,
+              false,
+            ),
+          );
+        }
         request.log.warn({ err: error }, 'cloud sign-in failed');
         throw new AppError('ws_login_failed', 400);
       }

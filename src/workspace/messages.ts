@@ -41,6 +41,9 @@ export const workspaceMessages = defineMessages({
     'ws.admin.reconcile_queued': '已排入比對工作。',
     'error.ws_not_admin': '您不是啟用入口的管理者。',
     'error.ws_login_failed': '教育雲登入失敗，請再試一次。',
+    'ws.cancelled.title': '已取消登入',
+    'ws.cancelled.body': '您在教育雲取消了這次登入，沒有任何資料被傳送。需要時可以重新登入。',
+    'ws.cancelled.again': '重新登入',
   },
   en: {
     'ws.brand': 'G Suite for Education activation',
@@ -84,5 +87,9 @@ export const workspaceMessages = defineMessages({
     'ws.admin.reconcile_queued': 'A comparison is queued.',
     'error.ws_not_admin': 'You are not an administrator of the activation portal.',
     'error.ws_login_failed': 'Signing in with the education cloud failed. Please try again.',
+    'ws.cancelled.title': 'Sign-in cancelled',
+    'ws.cancelled.body':
+      'You cancelled this sign-in at the education cloud; nothing was passed on. You can sign in again whenever you like.',
+    'ws.cancelled.again': 'Sign in again',
   },
 });

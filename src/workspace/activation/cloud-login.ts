@@ -1,6 +1,7 @@
 import * as client from 'openid-client';
 import { DEMO_CLIENTS, demoClientSecret } from '../../demo/seed-data.ts';
 import { splitPersonalName } from '../../identity/index.ts';
+import { ENDED_BY_USER } from '../../platform/oidc/index.ts';
 import type { RoleContext } from '../../platform/runtime/role.ts';
 import type { CloudProfile } from './accounts.ts';
 
@@ -128,4 +129,15 @@ export function googleNameParts(
   const parts = splitPersonalName(name);
   if (parts) return { givenName: givenName || parts.given, familyName: familyName || parts.family };
   return { givenName: givenName || name, familyName: familyName || '-' };
+}
+
+const ENDED = new Set<string>(Object.values(ENDED_BY_USER));
+
+/** Whether the cloud's answer is the person's own cancel (not a refusal, not a failure). */
+export function cancelledByUser(error: unknown): boolean {
+  return (
+    error instanceof client.AuthorizationResponseError &&
+    error.error === 'access_denied' &&
+    ENDED.has(error.error_description ?? '')
+  );
 }
