@@ -220,6 +220,11 @@ describe('county consoles', () => {
     await newTeacher('mail.other');
     const c = await signIn('mail.change', DEMO_PASSWORD, '203.0.113.40');
     expect((await c.get('/cyc/account')).body).toContain('/cyc/account/email');
+    // Its times are Taiwan time; in English the page says so.
+    expect((await c.get('/cyc/account?lang=en')).body).toContain(
+      'Times on this page are Taiwan time (UTC+8).',
+    );
+    expect((await c.get('/cyc/account?lang=zh-TW')).body).not.toContain('time-zone-note');
     await c.get('/cyc/account/email');
     const wrong = await c.post('/cyc/account/email', {
       email: 'new.me@example.org',

@@ -74,6 +74,7 @@ export const countyMessages = defineMessages({
     'account.password.done': '密碼已變更，其他裝置上的登入已登出。',
     'account.password.new': '新密碼',
     'account.password.title': '變更密碼',
+    'page.times_in_taiwan': '本頁時間均為臺灣時間（UTC+8）。',
     'account.email.title': '變更個人Email',
     'account.email.intro':
       '目前的個人Email是 {email}。新的Email要先點選寄到該信箱的確認連結才會生效，在那之前仍使用目前的Email。',
@@ -552,6 +553,7 @@ export const countyMessages = defineMessages({
     'account.password.done': 'Your password was changed; your other sessions were signed out.',
     'account.password.new': 'New password',
     'account.password.title': 'Change password',
+    'page.times_in_taiwan': 'Times on this page are Taiwan time (UTC+8).',
     'account.email.title': 'Change personal email',
     'account.email.intro':
       'Your personal email is {email}. A new address takes effect once you open the confirmation link mailed to it; until then the current one stays.',

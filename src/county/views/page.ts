@@ -30,6 +30,9 @@ export function formatDate(date: Date | null | undefined): string {
   return formatTime(date).slice(0, 10);
 }
 
+/** A time as the portal shows it (`formatTime`). */
+const SHOWS_TIME = /\d{4}-\d{2}-\d{2} \d{2}:\d{2}/;
+
 export const tenantPath = (tenant: Pick<Tenant, 'code'>, path = '') => `/${tenant.code}${path}`;
 
 /** A county portal page: the shared layout with the portal's name and the sign-in state in the header. */
@@ -51,7 +54,11 @@ ${account.role === 'county_admin' ? html`<a href="${p('/manage')}">${t('nav.mana
     title: options.title,
     brand: { name: tenant.portal_name, href: p('') },
     nav,
-    main: options.main,
+    // The portal's times are Taiwan time: a page in another language says so (its reader may be elsewhere).
+    main:
+      request.locale !== 'zh-TW' && SHOWS_TIME.test(options.main.value)
+        ? html`${options.main}<p class="meta" id="time-zone-note">${t('page.times_in_taiwan')}</p>`
+        : options.main,
     ...(options.tail ? { tail: options.tail } : {}),
   });
 }
