@@ -194,11 +194,13 @@ export function accountRoutes(app: FastifyInstance): void {
       }
     }
     const password = field(request.body, 'password');
-    const problems = validatePassword({
+    const problems: string[] = validatePassword({
       password,
       confirmation: field(request.body, 'password_confirm'),
       username: account.name,
     }).map((v) => v.code);
+    if (account.hasPassword && problems.length === 0 && password === field(request.body, 'current'))
+      problems.push('password.unchanged');
     if (problems.length > 0)
       return renderAccount(request, reply, account, { passwordProblems: problems, status: 422 });
     const hash = await hashPassword(cloud, password);

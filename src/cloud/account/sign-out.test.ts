@@ -248,7 +248,16 @@ describe('cloud sign-out', () => {
     const heard = appLogouts.length;
 
     const account = await laptop.follow(`${cloud.url}/account`);
-    const changed = await submit(laptop, account, '/account/password', {
+    // The current password again is no change: refused, nothing revoked.
+    const same = await submit(laptop, account, '/account/password', {
+      current: PASSWORD,
+      password: PASSWORD,
+      password_confirm: PASSWORD,
+    });
+    expect(same.status).toBe(422);
+    expect(same.text).toContain('新密碼必須與目前的密碼不同');
+    expect((await userinfo(first.access_token)).status).toBe(200);
+    const changed = await submit(laptop, same, '/account/password', {
       current: PASSWORD,
       password: 'A new long password 2026',
       password_confirm: 'A new long password 2026',
