@@ -102,6 +102,8 @@ export const cloudMessages = defineMessages({
     'cloud.account.backup_change': '設定備用電子郵件',
     'cloud.account.backup_sent': '確認信已寄到 {email}。',
     'cloud.account.backup_verified': '備用電子郵件已確認。',
+    'cloud.account.backup_verified_for':
+      '{email} 已確認為您的教育雲端帳號備用電子郵件，忘記密碼時可用它重設密碼。',
     'cloud.account.identities': '已連結的縣市帳號',
     'cloud.account.identity_row': '{county}：{username}',
     'cloud.account.last_login': '最近登入 {time}',
@@ -123,6 +125,17 @@ export const cloudMessages = defineMessages({
     'cloud.forgot.title': '忘記密碼',
     'cloud.forgot.intro': '請輸入您的教育雲端帳號，我們會寄送重設密碼的連結到您已確認的備用電子郵件。',
     'cloud.forgot.submit': '寄送重設連結',
+    'cloud.forgot.county_heading': '沒有備用電子郵件？',
+    'cloud.forgot.county_intro':
+      '以您已連結的縣市帳號（縣市帳號登入）重新登入，確認身分後即可直接設定新的教育雲密碼。',
+    'cloud.forgot.county_link': '以{county}帳號登入並設定新密碼',
+    'cloud.account.password_recover':
+      '您剛以縣市帳號登入確認了身分，不需輸入目前的密碼，可以直接設定新的教育雲密碼。',
+    'cloud.account.unlink_confirm.title': '確定解除連結？',
+    'cloud.account.unlink_confirm.body':
+      '這是您唯一連結的縣市帳號（{county}：{username}）。解除後就不能再以縣市帳號登入 {email}，只能使用教育雲端帳號與密碼登入；忘記密碼又沒有備用電子郵件時將無法自行找回帳號。',
+    'cloud.account.unlink_confirm.yes': '確定解除連結',
+    'cloud.account.unlink_confirm.no': '取消',
     'cloud.forgot.sent':
       '若此帳號設有已確認的備用電子郵件，重設密碼的連結已寄出，請於30分鐘內使用。沒有備用電子郵件時，可用已連結的縣市帳號登入後變更密碼。',
     'cloud.forgot.mail_subject': '教育雲端帳號密碼重設',
@@ -196,7 +209,16 @@ export const cloudMessages = defineMessages({
     'error.cloud.county_unavailable':
       '目前無法連線到{county}的登入服務，請稍後再試，或改用教育雲端帳號登入。其他縣市不受影響。',
     'error.cloud.county_refused':
-      '{county}拒絕了這次登入（{reason}）。帳號若已停用或離職，請洽您的學校或縣網中心。',
+      '{county}拒絕了這次登入：您的縣市帳號目前無法使用。帳號若已停用或離職，請洽您的學校或縣網中心。',
+    'error.cloud.county_refused_suspended':
+      '{county}拒絕了這次登入：您的縣市帳號已暫停使用。請洽您的學校或縣網中心。',
+    'error.cloud.county_refused_departed':
+      '{county}拒絕了這次登入：您的縣市帳號已註銷（調出、離職或退休）。請洽您的學校或縣網中心。',
+    'error.cloud.county_cancelled': '您取消了以{county}帳號登入。',
+    'cloud.county_cancelled.title': '已取消登入',
+    'cloud.county_cancelled.body': '您在{county}取消了這次登入，沒有任何資料被傳送。需要時可以重新登入。',
+    'cloud.county_cancelled.again': '重新登入',
+    'cloud.county_cancelled.other': '其他登入方式',
     'error.cloud.county_login_failed': '與{county}的登入未能完成，請重新登入。',
     'error.cloud.county_not_reauthenticated':
       '應用程式要求您重新輸入密碼，但{county}沒有重新確認您的身分，請重新登入。',
@@ -219,6 +241,8 @@ export const cloudMessages = defineMessages({
     'password.too_short': '密碼至少需要8個字元。',
     'password.too_long': '密碼太長了（最多128個字元）。',
     'password.common': '這個密碼太常見，容易被猜到，請換一個。',
+    'password.blank': '密碼不能只有空白，請輸入文字或數字。',
+    'password.unchanged': '新密碼必須與目前的密碼不同。',
     'password.mismatch': '兩次輸入的密碼不一致。',
     'password.same_as_username': '密碼不能與帳號相同。',
     'email.invalid': '備用電子郵件的格式不正確。',
@@ -334,6 +358,8 @@ export const cloudMessages = defineMessages({
     'cloud.account.backup_change': 'Set backup email',
     'cloud.account.backup_sent': 'A confirmation message was sent to {email}.',
     'cloud.account.backup_verified': 'Your backup email is confirmed.',
+    'cloud.account.backup_verified_for':
+      '{email} is confirmed as the backup email of your education cloud account: a forgotten password can be reset through it.',
     'cloud.account.identities': 'Linked county accounts',
     'cloud.account.identity_row': '{county}: {username}',
     'cloud.account.last_login': 'last sign-in {time}',
@@ -356,6 +382,17 @@ export const cloudMessages = defineMessages({
     'cloud.forgot.intro':
       'Enter your education cloud account; we will send a reset link to its confirmed backup email.',
     'cloud.forgot.submit': 'Send reset link',
+    'cloud.forgot.county_heading': 'No backup email?',
+    'cloud.forgot.county_intro':
+      'Sign in again with the county account linked to your cloud account (county sign-in); once it has confirmed who you are, you can set a new education cloud password straight away.',
+    'cloud.forgot.county_link': 'Sign in with {county} and set a new password',
+    'cloud.account.password_recover':
+      'You have just confirmed who you are with your county account: set a new education cloud password without the current one.',
+    'cloud.account.unlink_confirm.title': 'Unlink this county account?',
+    'cloud.account.unlink_confirm.body':
+      'This is the only county account linked ({county}: {username}). Once unlinked, {email} can no longer be signed in to with the county account, only with the education cloud name and password; if you forget the password and have no backup email, you cannot recover the account yourself.',
+    'cloud.account.unlink_confirm.yes': 'Unlink',
+    'cloud.account.unlink_confirm.no': 'Cancel',
     'cloud.forgot.sent':
       'If this account has a confirmed backup email, a reset link was sent to it (valid for 30 minutes). Without a backup email, sign in with a linked county account and change the password.',
     'cloud.forgot.mail_subject': 'Education cloud password reset',
@@ -433,7 +470,17 @@ export const cloudMessages = defineMessages({
     'error.cloud.county_unavailable':
       'The sign-in service of {county} cannot be reached right now. Try again later or use your education cloud account. Other counties are not affected.',
     'error.cloud.county_refused':
-      '{county} refused this sign-in ({reason}). If your account was suspended or you left, contact your school or the county network centre.',
+      '{county} refused this sign-in: your county account cannot be used at the moment. If your account was suspended or you left, contact your school or the county network centre.',
+    'error.cloud.county_refused_suspended':
+      '{county} refused this sign-in: your county account is suspended. Please contact your school or the county network centre.',
+    'error.cloud.county_refused_departed':
+      '{county} refused this sign-in: your county account was closed (moved away, left or retired). Please contact your school or the county network centre.',
+    'error.cloud.county_cancelled': 'You cancelled the sign-in with your {county} account.',
+    'cloud.county_cancelled.title': 'Sign-in cancelled',
+    'cloud.county_cancelled.body':
+      'You cancelled this sign-in at {county}; nothing was passed on. You can sign in again whenever you like.',
+    'cloud.county_cancelled.again': 'Sign in again',
+    'cloud.county_cancelled.other': 'Other ways to sign in',
     'error.cloud.county_login_failed':
       'The sign-in with {county} could not be completed. Please sign in again.',
     'error.cloud.county_not_reauthenticated':
@@ -461,6 +508,8 @@ export const cloudMessages = defineMessages({
     'password.too_short': 'The password needs at least 8 characters.',
     'password.too_long': 'The password is too long (at most 128 characters).',
     'password.common': 'This password is too common and easy to guess; choose another.',
+    'password.blank': 'A password cannot be only spaces; type letters or digits.',
+    'password.unchanged': 'The new password must differ from the current one.',
     'password.mismatch': 'The two passwords do not match.',
     'password.same_as_username': 'The password must differ from the account name.',
     'email.invalid': 'The backup email address is not valid.',

@@ -40,9 +40,18 @@ describe('county consoles', () => {
     expect((await c.post('/cyc/profile/name', { real_name: '<b>王</b>' })).body).toContain(
       '姓名只能包含文字',
     );
+    // A 姓/名 that contradicts the real name is refused; nothing is saved.
+    const mismatch = await c.post('/cyc/profile/name', {
+      real_name: '歐陽娜娜',
+      family_name: '王',
+      given_name: '娜娜',
+    });
+    expect(mismatch.status).toBe(400);
+    expect(mismatch.body).toContain('姓、名與真實姓名不符');
+    // Without a 姓/名, the two-character surname is recognised.
     expect((await c.post('/cyc/profile/name', { real_name: '歐陽娜娜' })).status).toBe(303);
     let a = await findAccountByUsername(t.county.db, 'cyc', 'profile.t');
-    expect([a?.real_name, a?.family_name, a?.given_name]).toEqual(['歐陽娜娜', '歐', '陽娜娜']);
+    expect([a?.real_name, a?.family_name, a?.given_name]).toEqual(['歐陽娜娜', '歐陽', '娜娜']);
 
     await c.get('/cyc/profile/national-id');
     const bad = await c.post('/cyc/profile/national-id', { national_id: 'A123456788' });
@@ -142,9 +151,19 @@ describe('county consoles', () => {
     expect(page.body).not.toContain('apply.tb');
     expect(page.body).toContain('teacher01');
     expect((await c.post(`/cyc/review/applications/${other.id}`, { decision: 'approve' })).status).toBe(403);
-    expect(
-      (await c.post(`/cyc/review/applications/${mine.id}`, { decision: 'reject', reason: '' })).status,
-    ).toBe(400);
+    // A reject without its reason: back to the console, the reason field marked, nothing decided.
+    const unreasoned = await c.post(`/cyc/review/applications/${mine.id}`, {
+      decision: 'reject',
+      reason: '',
+      unit: '454503',
+    });
+    expect(unreasoned.status).toBe(303);
+    const marked = await c.get(unreasoned.headers.location as string);
+    expect(marked.status).toBe(200);
+    expect(marked.body).toContain(`id="reason-${mine.id}-error"`);
+    expect(marked.body).toContain('請填寫原因');
+    expect(marked.body).toContain('aria-invalid="true"');
+    expect((await findAccountByUsername(t.county.db, 'cyc', 'apply.pz'))?.status).toBe('pending_review');
     expect((await c.post(`/cyc/review/applications/${mine.id}`, { decision: 'approve' })).status).toBe(303);
     expect((await findAccountByUsername(t.county.db, 'cyc', 'apply.pz'))?.status).toBe('active');
     // Teachers have no console.
@@ -173,6 +192,20 @@ describe('county consoles', () => {
         })
       ).body,
     ).toContain('目前的密碼不正確');
+    // The current password again is no change; eight spaces are no password.
+    const same = await laptop.post('/cyc/account/password', {
+      current_password: DEMO_PASSWORD,
+      password: DEMO_PASSWORD,
+      password_confirm: DEMO_PASSWORD,
+    });
+    expect(same.status).toBe(400);
+    expect(same.body).toContain('新密碼必須與目前的密碼不同');
+    const blank = await laptop.post('/cyc/account/password', {
+      current_password: DEMO_PASSWORD,
+      password: '        ',
+      password_confirm: '        ',
+    });
+    expect(blank.body).toContain('密碼不能只有空白');
     expect(
       (
         await laptop.post('/cyc/account/password', {
@@ -190,6 +223,65 @@ describe('county consoles', () => {
     expect(other).toBeDefined();
     expect((await laptop.post(`/cyc/account/sessions/${other}/revoke`, {})).status).toBe(303);
     expect((await laptop.post('/cyc/account/sessions/not-mine/revoke', {})).status).toBe(404);
+  });
+
+  it('changes the personal email once the new address confirms it, and tells the old one', async () => {
+    await newTeacher('mail.change');
+    await newTeacher('mail.other');
+    const c = await signIn('mail.change', DEMO_PASSWORD, '203.0.113.40');
+    expect((await c.get('/cyc/account')).body).toContain('/cyc/account/email');
+    // Its times are Taiwan time; in English the page says so.
+    expect((await c.get('/cyc/account?lang=en')).body).toContain(
+      'Times on this page are Taiwan time (UTC+8).',
+    );
+    expect((await c.get('/cyc/account?lang=zh-TW')).body).not.toContain('time-zone-note');
+    await c.get('/cyc/account/email');
+    const wrong = await c.post('/cyc/account/email', {
+      email: 'new.me@example.org',
+      current_password: 'nope',
+    });
+    expect(wrong.status).toBe(400);
+    expect(wrong.body).toContain('目前的密碼不正確');
+    const taken = await c.post('/cyc/account/email', {
+      email: 'mail.other@example.org',
+      current_password: DEMO_PASSWORD,
+    });
+    expect(taken.status).toBe(400);
+    const official = await c.post('/cyc/account/email', {
+      email: 'pzjh@mail.cyc.edu.tw',
+      current_password: DEMO_PASSWORD,
+    });
+    expect(official.body).toContain('不要使用學校的公務信箱');
+    const sent = await c.post('/cyc/account/email', {
+      email: 'new.me@example.org',
+      current_password: DEMO_PASSWORD,
+    });
+    expect(sent.status).toBe(200);
+    expect(sent.body).toContain('確認信已寄到 new.me@example.org');
+    // Until confirmed, the account keeps its address.
+    expect((await findAccountByUsername(t.county.db, 'cyc', 'mail.change'))?.email).toBe(
+      'mail.change@example.org',
+    );
+    await t.drain();
+    const link = linksIn(t.lastMailTo('new.me@example.org')?.text ?? '').find((l) =>
+      l.includes('/account/email/confirm'),
+    ) as string;
+    expect(link).toBeDefined();
+    // Opened in the mail program: no session needed; the page asks before changing anything.
+    const mailer = new TestClient(t.app, '203.0.113.41');
+    const confirm = await mailer.get(link);
+    expect(confirm.body).toContain('要將您的個人Email變更為 new.me@example.org 嗎？');
+    const token = new URL(link).searchParams.get('token') ?? '';
+    const done = await mailer.post('/cyc/account/email/confirm', { token });
+    expect(done.status).toBe(200);
+    expect(done.body).toContain('您的個人Email已變更為 new.me@example.org');
+    expect((await findAccountByUsername(t.county.db, 'cyc', 'mail.change'))?.email).toBe(
+      'new.me@example.org',
+    );
+    await t.drain();
+    expect(t.lastMailTo('mail.change@example.org')?.subject).toContain('您的個人Email已變更');
+    // The link works once.
+    expect((await mailer.post('/cyc/account/email/confirm', { token })).status).toBe(410);
   });
 
   it('reset password by the mailed link: once, then the old links stop working', async () => {

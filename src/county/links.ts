@@ -1,7 +1,9 @@
 /** Purposes and lifetimes of the county's signed one-time links. */
 export const LINKS = {
-  verifyEmail: { purpose: 'county.verify-email', ttlSeconds: 3 * 86400 },
+  // An application not verified within a day is removed: its username and email are free again.
+  verifyEmail: { purpose: 'county.verify-email', ttlSeconds: 86400 },
   review: { purpose: 'county.review', ttlSeconds: 14 * 86400 },
+  changeEmail: { purpose: 'county.change-email', ttlSeconds: 86400 },
   transfer: { purpose: 'county.transfer', ttlSeconds: 14 * 86400 },
   resetPassword: { purpose: 'county.reset-password', ttlSeconds: 3600 },
 } as const;

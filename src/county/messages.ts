@@ -74,6 +74,25 @@ export const countyMessages = defineMessages({
     'account.password.done': '密碼已變更，其他裝置上的登入已登出。',
     'account.password.new': '新密碼',
     'account.password.title': '變更密碼',
+    'page.times_in_taiwan': '本頁時間均為臺灣時間（UTC+8）。',
+    'account.email.title': '變更個人Email',
+    'account.email.intro':
+      '目前的個人Email是 {email}。新的Email要先點選寄到該信箱的確認連結才會生效，在那之前仍使用目前的Email。',
+    'account.email.new': '新的個人Email',
+    'account.email.submit': '寄送確認信',
+    'account.email.sent':
+      '確認信已寄到 {email}，請在 24 小時內點選信中的連結。確認前，忘記密碼等通知仍寄到 {old}。',
+    'account.email.error.same': '這就是您目前的個人Email。',
+    'account.email.confirm_title': '確認新的個人Email',
+    'account.email.confirm_intro': '要將您的個人Email變更為 {email} 嗎？',
+    'account.email.confirm': '確認變更',
+    'account.email.changed': '您的個人Email已變更為 {email}。',
+    'mail.email_change.subject': '{portal}：請確認您的新個人Email',
+    'mail.email_change.body':
+      '您好：\n\n{portal}的帳號「{username}」要求將個人Email變更為 {email}。請點選下列連結確認：\n\n{link}\n\n此連結在 {expires} 前有效，只能使用一次。確認前仍使用原本的Email。\n若您沒有提出要求，請忽略本信。',
+    'mail.email_changed.subject': '{portal}：您的個人Email已變更',
+    'mail.email_changed.body':
+      '您好：\n\n{portal}的帳號「{username}」的個人Email已於 {at} 變更為 {email}，之後的通知會寄到新的信箱。\n若不是您本人的操作，請立即洽您的服務單位或縣網中心。',
     'account.profile_incomplete': '您的基本資料尚未完成：',
     'account.sessions.agent': '瀏覽器',
     'account.sessions.ip': '來源位址',
@@ -120,7 +139,7 @@ export const countyMessages = defineMessages({
     'forgot.title': '忘記密碼',
     'mail.verify.subject': '{portal}：請驗證您的電子郵件',
     'mail.verify.body':
-      '您好：\n\n您在{portal}申請了帳號「{username}」。請點選下列連結確認這是您的電子郵件：\n\n{link}\n\n此連結在 {expires} 前有效，只能使用一次。逾期未驗證，申請會被刪除。\n若您沒有申請，請忽略本信。',
+      '您好：\n\n您在{portal}申請了帳號「{username}」。請點選下列連結確認這是您的電子郵件：\n\n{link}\n\n此連結在 {expires} 前有效（24 小時），只能使用一次。逾期未驗證，申請會被刪除，帳號名稱「{username}」與這個電子郵件即可重新申請。\n若您沒有申請，請忽略本信。',
     'mail.review.subject': '{portal}：{unit}有一筆帳號申請待審核（{username}）',
     'mail.review.body':
       '{unit} 審核人員您好：\n\n有一位申請人以貴單位為服務單位申請{portal}帳號：\n\n帳號：{username}\n個人Email：{email}\n申請時間：{applied}\n\n請確認申請人確為貴單位教職員後，點選下列連結：\n\n核准：{approve}\n\n不核准（需填寫原因）：{reject}\n\n連結在 {expires} 前有效，只能使用一次。也可以登入審核介面處理：{console}',
@@ -275,6 +294,8 @@ export const countyMessages = defineMessages({
     'manage.units.import.line': '第 {line} 列 {field}：{message}',
     'manage.yes': '是',
     'profile.check.complete': '您的基本資料已完整，可以使用OpenID認證（包含教育部教育雲服務）。',
+    'profile.check.continue': '繼續登入',
+    'profile.check.pending_login': '補齊以下資料後，將繼續您剛才的登入。',
     'profile.check.edit_name': '編輯帳號資料',
     'profile.check.goto': '請前往',
     'profile.check.heading': '教師OpenID認證資料檢核',
@@ -289,6 +310,7 @@ export const countyMessages = defineMessages({
     'profile.check.unit_question': '您目前的服務單位是【{unit}】，是否正確？',
     'profile.error.name.characters': '姓名只能包含文字、空格、間隔號「·」及連字號。',
     'profile.error.name.long': '最多 {max} 個字。',
+    'profile.error.name.parts_mismatch': '姓、名與真實姓名不符：姓與名合起來應是真實姓名。',
     'profile.error.national_id.checksum': '身分證號的檢查碼不正確，請再確認一次。',
     'profile.error.national_id.format':
       '格式不正確：應為 1 個英文字母加 9 個數字（居留證號第 2 碼可為 A–D 或 8、9）。',
@@ -330,6 +352,8 @@ export const countyMessages = defineMessages({
     'register.error.mailbox.unknown':
       '這不是本縣已登錄服務單位的公務信箱，請用上方搜尋找到您的學校，或洽貴校管理人員。',
     'register.error.password.common': '這個密碼太常見，很容易被猜中，請換一個。',
+    'register.error.password.blank': '密碼不能只有空白，請輸入文字或數字。',
+    'account.error.password_unchanged': '新密碼必須與目前的密碼不同。',
     'register.error.password.mismatch': '兩次輸入的密碼不一致。',
     'register.error.password.same_as_username': '密碼不可與帳號相同。',
     'register.error.password.too_long': '密碼最多 128 個字元。',
@@ -545,6 +569,25 @@ export const countyMessages = defineMessages({
     'account.password.done': 'Your password was changed; your other sessions were signed out.',
     'account.password.new': 'New password',
     'account.password.title': 'Change password',
+    'page.times_in_taiwan': 'Times on this page are Taiwan time (UTC+8).',
+    'account.email.title': 'Change personal email',
+    'account.email.intro':
+      'Your personal email is {email}. A new address takes effect once you open the confirmation link mailed to it; until then the current one stays.',
+    'account.email.new': 'New personal email',
+    'account.email.submit': 'Send confirmation mail',
+    'account.email.sent':
+      'A confirmation mail went to {email}: open its link within 24 hours. Until then, notices such as password resets still go to {old}.',
+    'account.email.error.same': 'This is already your personal email.',
+    'account.email.confirm_title': 'Confirm your new personal email',
+    'account.email.confirm_intro': 'Change your personal email to {email}?',
+    'account.email.confirm': 'Confirm the change',
+    'account.email.changed': 'Your personal email is now {email}.',
+    'mail.email_change.subject': '{portal}: please confirm your new personal email',
+    'mail.email_change.body':
+      'Hello,\n\nThe account "{username}" at {portal} asked to change its personal email to {email}. Open this link to confirm:\n\n{link}\n\nThe link works once, until {expires}. Until then the current email stays.\nIf you did not ask for this, ignore this mail.',
+    'mail.email_changed.subject': '{portal}: your personal email was changed',
+    'mail.email_changed.body':
+      'Hello,\n\nThe personal email of the account "{username}" at {portal} was changed to {email} at {at}; notices go to the new address from now on.\nIf this was not you, contact your unit or the county network centre at once.',
     'account.profile_incomplete': 'Your profile is not complete yet:',
     'account.sessions.agent': 'Browser',
     'account.sessions.ip': 'Address',
@@ -593,7 +636,7 @@ export const countyMessages = defineMessages({
     'forgot.title': 'Forgot password',
     'mail.verify.subject': '{portal}: please verify your email',
     'mail.verify.body':
-      'Hello,\n\nYou applied for the account "{username}" at {portal}. Open this link to confirm that this is your email address:\n\n{link}\n\nThe link works once, until {expires}. Applications not verified by then are removed.\nIf you did not apply, ignore this mail.',
+      'Hello,\n\nYou applied for the account "{username}" at {portal}. Open this link to confirm that this is your email address:\n\n{link}\n\nThe link works once, until {expires} (24 hours). An application not verified by then is removed, and the username "{username}" and this email address can be used to apply again.\nIf you did not apply, ignore this mail.',
     'mail.review.subject': '{portal}: an account application for {unit} awaits review ({username})',
     'mail.review.body':
       'Dear reviewer of {unit},\n\nSomeone applied for an account at {portal}, naming your unit as their workplace:\n\nUsername: {username}\nPersonal email: {email}\nApplied: {applied}\n\nAfter checking that the applicant is on your staff, open one of these links:\n\nApprove: {approve}\n\nReject (a reason is asked): {reject}\n\nThe links work once, until {expires}. You can also decide in the review console: {console}',
@@ -757,6 +800,8 @@ export const countyMessages = defineMessages({
     'manage.yes': 'Yes',
     'profile.check.complete':
       'Your profile is complete: OpenID sign-in (including the education cloud) is available.',
+    'profile.check.continue': 'Continue signing in',
+    'profile.check.pending_login': 'Once the details below are complete, the sign-in you started continues.',
     'profile.check.edit_name': 'Edit account details',
     'profile.check.goto': 'Go to',
     'profile.check.heading': 'teacher OpenID identity data check',
@@ -775,6 +820,8 @@ export const countyMessages = defineMessages({
     'profile.error.name.characters':
       'A name may contain letters, spaces, the middle dot “·” and hyphens only.',
     'profile.error.name.long': 'At most {max} characters.',
+    'profile.error.name.parts_mismatch':
+      'The family and given name do not match the real name: together they must make the real name.',
     'profile.error.national_id.checksum': 'The check digit of this number is wrong; please check it.',
     'profile.error.national_id.format':
       'Wrong format: one letter and nine digits (for resident certificates the second character may be A–D, 8 or 9).',
@@ -821,6 +868,8 @@ export const countyMessages = defineMessages({
     'register.error.mailbox.unknown':
       'This is not the official mailbox of a registered unit of this county. Search for your school above, or ask your school’s administrator.',
     'register.error.password.common': 'This password is too common and easy to guess; choose another.',
+    'register.error.password.blank': 'A password cannot be only spaces; type letters or digits.',
+    'account.error.password_unchanged': 'The new password must differ from the current one.',
     'register.error.password.mismatch': 'The two passwords do not match.',
     'register.error.password.same_as_username': 'The password must not be the same as the username.',
     'register.error.password.too_long': 'A password has at most 128 characters.',

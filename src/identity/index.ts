@@ -22,6 +22,7 @@ export {
   type UsernameViolationCode,
   validateCountyUsername,
 } from './naming/county-username.ts';
+export { type NameParts, namePartsMatch, splitPersonalName } from './naming/personal-name.ts';
 export {
   isValidNationalId,
   looksLikeNationalId,

@@ -3,6 +3,7 @@ import { AppError } from '../platform/errors/app-error.ts';
 import { adminApi } from '../platform/http/admin-api.ts';
 import { createRoleApp, sendPage } from '../platform/http/role-app.ts';
 import { sessions } from '../platform/http/sessions.ts';
+import { pageTime } from '../platform/i18n/time.ts';
 import { enqueueJob, listJobs, retryJob } from '../platform/jobs/queue.ts';
 import { mountBackchannelLogout } from '../platform/oidc/index.ts';
 import { dependencyChecks } from '../platform/runtime/boot.ts';
@@ -11,7 +12,7 @@ import { html, type SafeHtml } from '../platform/views/html.ts';
 import { page } from '../platform/views/layout.ts';
 import { rememberProfile, requestActivation, setCloudState } from './activation/accounts.ts';
 import { mountCloudEvents } from './activation/cloud-events.ts';
-import { CALLBACK_PATH, CloudLogin } from './activation/cloud-login.ts';
+import { CALLBACK_PATH, CloudLogin, cancelledByUser } from './activation/cloud-login.ts';
 import { mountGoogleLookup } from './activation/google-lookup.ts';
 import {
   BACKCHANNEL_LOGOUT_PATH,
@@ -268,6 +269,20 @@ ${(await isAdmin(ctx, account)) ? html`<p><a href="/admin">${t('ws.admin.title')
       try {
         profile = await login.finish(new URL(request.url, ctx.urls.workspace), check);
       } catch (error) {
+        // The person's own cancel at the cloud (拒絕 on its consent) is no failure.
+        if (cancelledByUser(error)) {
+          const t = request.t;
+          return sendPage(
+            reply,
+            view(
+              request,
+              t('ws.cancelled.title'),
+              html`<h1>${t('ws.cancelled.title')}</h1><p role="status">${t('ws.cancelled.body')}</p>
+<p><a class="button" href="/auth/login">${t('ws.cancelled.again')}</a></p>`,
+              false,
+            ),
+          );
+        }
         request.log.warn({ err: error }, 'cloud sign-in failed');
         throw new AppError('ws_login_failed', 400);
       }
@@ -332,7 +347,7 @@ ${notice === 'retried' || notice === 'reconcile_queued' ? html`<div class="notic
             (
               j,
             ) => html`<tr><td>${j.type}</td><td>${j.subject}</td><td>${j.state}</td><td>${j.attempts} / ${j.maxAttempts}</td>
-<td>${j.lastError ?? ''}</td><td>${j.state === 'queued' ? j.runAt : ''}</td>
+<td>${j.lastError ?? ''}</td><td>${j.state === 'queued' ? pageTime(request.locale, j.runAt) : ''}</td>
 <td>${j.state === 'failed' ? html`<form method="post" action="/admin/jobs/${j.id}/retry">${csrf}<button type="submit">${t('ws.admin.retry')}</button></form>` : ''}</td></tr>`,
           )}</tbody></table>
 <h2>${t('ws.admin.accounts')}</h2>
@@ -340,7 +355,7 @@ ${notice === 'retried' || notice === 'reconcile_queued' ? html`<div class="notic
 <h2>${t('ws.admin.reconcile')}</h2>
 ${
   report
-    ? html`<p>${t('ws.admin.report', { at: new Date(report.started_at).toISOString(), checked: report.checked, drift: report.drift.length })}</p>
+    ? html`<p>${t('ws.admin.report', { at: pageTime(request.locale, report.started_at), checked: report.checked, drift: report.drift.length })}</p>
 <ul>${report.drift.map((d) => html`<li>${t('ws.admin.drift', { email: d.googleEmail, problem: d.problem, expected: d.expected, found: d.found })}</li>`)}</ul>`
     : html`<p>${t('ws.admin.no_report')}</p>`
 }

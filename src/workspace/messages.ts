@@ -45,6 +45,9 @@ export const workspaceMessages = defineMessages({
     'error.ws_not_failed': '帳號 {username} 的啟用沒有失敗（目前狀態：{state}），不需重試。',
     'error.ws_suspended': '帳號 {username} 在教育雲已停用，不能啟用。',
     'error.ws_bad_username': '教育雲帳號名稱只能有英文字母、數字、「.」「_」「-」，最長 64 個字元。',
+    'ws.cancelled.title': '已取消登入',
+    'ws.cancelled.body': '您在教育雲取消了這次登入，沒有任何資料被傳送。需要時可以重新登入。',
+    'ws.cancelled.again': '重新登入',
   },
   en: {
     'ws.brand': 'G Suite for Education activation',
@@ -95,5 +98,9 @@ export const workspaceMessages = defineMessages({
     'error.ws_suspended': 'The education cloud account {username} is suspended and cannot be activated.',
     'error.ws_bad_username':
       'An education cloud username has only letters, digits, ".", "_" and "-", at most 64 characters.',
+    'ws.cancelled.title': 'Sign-in cancelled',
+    'ws.cancelled.body':
+      'You cancelled this sign-in at the education cloud; nothing was passed on. You can sign in again whenever you like.',
+    'ws.cancelled.again': 'Sign in again',
   },
 });

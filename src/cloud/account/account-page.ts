@@ -2,9 +2,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { validatePassword } from '../../identity/index.ts';
 import { recordAudit } from '../../platform/audit/audit-log.ts';
 import { platformView } from '../../platform/database/platform-schema.ts';
+import { pageTime } from '../../platform/i18n/time.ts';
 import { html } from '../../platform/views/html.ts';
 import { queueBackupEmailMail } from '../first-login/routes.ts';
-import { currentSessionId, requireCloudAccount } from '../session.ts';
+import { cloudAuthentication, currentSessionId, requireCloudAccount } from '../session.ts';
 import { csrfField, notice, sendCloudPage, violations } from '../views.ts';
 import type { CloudAccount } from './accounts.ts';
 import { checkCloudPassword, hashPassword } from './password-check.ts';
@@ -18,6 +19,21 @@ const NOTICES = [
   'cloud.account.revoked',
   'cloud.admin.saved',
 ];
+
+/** How long a fresh county sign-in lets the person set a new cloud password without the old one. */
+const COUNTY_RECOVERY_MS = 10 * 60_000;
+
+/**
+ * Whether this session signed in through a county moments ago, with credentials the county
+ * checked then (its `auth_time`): the county proved the person, who may set a new cloud password
+ * without the forgotten one (the forgot-password page sends teachers without a backup email here).
+ */
+export function recoveredByCounty(request: FastifyRequest): boolean {
+  const auth = cloudAuthentication(request);
+  if (!auth?.amr.includes('fed') || auth.at === undefined) return false;
+  const now = Date.now();
+  return now - auth.at < COUNTY_RECOVERY_MS && now - auth.time * 1000 < COUNTY_RECOVERY_MS;
+}
 
 function field(body: unknown, name: string): string {
   const value = (body as Record<string, unknown> | undefined)?.[name];
@@ -36,6 +52,7 @@ async function renderAccount(
   const counties = new Map((await cloud.counties.list()).map((c) => [c.code, c.name]));
   const apps = cloud.grants ? await cloud.grants.list(account.id) : [];
   const canUnlink = account.hasPassword || identities.length > 1;
+  const recovering = account.hasPassword && recoveredByCounty(request);
   return sendCloudPage(request, reply, {
     title: t('cloud.account.title'),
     account,
@@ -63,7 +80,7 @@ ${
           county: counties.get(i.countyCode) ?? i.countyCode,
           username: i.snapshot.username ?? i.subject,
         })}
-<span class="meta">${t('cloud.account.last_login', { time: i.lastLoginAt.toISOString().slice(0, 16).replace('T', ' ') })}</span>
+<span class="meta">${t('cloud.account.last_login', { time: pageTime(request.locale, i.lastLoginAt) })}</span>
 ${i.snapshot.schoolid ? html`<span class="meta">${i.snapshot.schoolid} ${i.snapshot.titles.flatMap((x) => x.titles).join('、')}</span>` : ''}
 ${
   canUnlink
@@ -94,8 +111,9 @@ ${
 ${violations(request, options.passwordProblems ?? [])}
 <form method="post" action="/account/password">${csrfField(request)}
 <input type="text" name="username" value="${account.name}" autocomplete="username" hidden>
+${recovering ? html`<p class="notice">${t('cloud.account.password_recover')}</p>` : ''}
 ${
-  account.hasPassword
+  account.hasPassword && !recovering
     ? html`<p><label for="current">${t('cloud.account.password_current')}</label>
 <input type="password" id="current" name="current" autocomplete="current-password" required></p>`
     : ''
@@ -130,6 +148,27 @@ export function accountRoutes(app: FastifyInstance): void {
   app.post<{ Params: { id: string } }>('/account/identities/:id/unlink', async (request, reply) => {
     const account = await requireCloudAccount(request, reply);
     if (!account) return reply;
+    const identities = await cloud.accounts.identities(account.id);
+    const identity = identities.find((i) => i.id === request.params.id);
+    // The only county account: unlinking it changes how the person signs in, so it is confirmed.
+    if (identity && identities.length === 1 && field(request.body, 'confirm') !== 'yes') {
+      const t = request.t;
+      const counties = new Map((await cloud.counties.list()).map((c) => [c.code, c.name]));
+      return sendCloudPage(request, reply, {
+        title: t('cloud.account.unlink_confirm.title'),
+        account,
+        main: html`<h1>${t('cloud.account.unlink_confirm.title')}</h1>
+<div class="notice" role="alert"><p>${t('cloud.account.unlink_confirm.body', {
+          county: counties.get(identity.countyCode) ?? identity.countyCode,
+          username: identity.snapshot.username ?? identity.subject,
+          email: cloud.emailOf(account),
+        })}</p></div>
+<form method="post" action="/account/identities/${identity.id}/unlink" class="inline">${csrfField(request)}
+<input type="hidden" name="confirm" value="yes">
+<button type="submit">${t('cloud.account.unlink_confirm.yes')}</button></form>
+<a class="button secondary" href="/account#identities">${t('cloud.account.unlink_confirm.no')}</a>`,
+      });
+    }
     await cloud.db.transaction().execute(async (tx) => {
       await cloud.accounts.unlink(account.id, request.params.id, tx);
       await recordAudit(platformView(tx), {
@@ -145,7 +184,7 @@ export function accountRoutes(app: FastifyInstance): void {
   app.post('/account/password', async (request, reply) => {
     const account = await requireCloudAccount(request, reply);
     if (!account) return reply;
-    if (account.hasPassword) {
+    if (account.hasPassword && !recoveredByCounty(request)) {
       const ok = await checkCloudPassword(cloud, request, account.name, field(request.body, 'current'));
       if (!ok) {
         return renderAccount(request, reply, account, {
@@ -155,11 +194,13 @@ export function accountRoutes(app: FastifyInstance): void {
       }
     }
     const password = field(request.body, 'password');
-    const problems = validatePassword({
+    const problems: string[] = validatePassword({
       password,
       confirmation: field(request.body, 'password_confirm'),
       username: account.name,
     }).map((v) => v.code);
+    if (account.hasPassword && problems.length === 0 && password === field(request.body, 'current'))
+      problems.push('password.unchanged');
     if (problems.length > 0)
       return renderAccount(request, reply, account, { passwordProblems: problems, status: 422 });
     const hash = await hashPassword(cloud, password);

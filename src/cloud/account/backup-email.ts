@@ -2,7 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import { recordAudit } from '../../platform/audit/audit-log.ts';
 import { platformView } from '../../platform/database/platform-schema.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
+import { html } from '../../platform/views/html.ts';
 import type { CloudServices } from '../services.ts';
+import { currentCloudAccount } from '../session.ts';
+import { sendCloudPage } from '../views.ts';
 
 export const BACKUP_EMAIL_PURPOSE = 'cloud.backup-email';
 const LINK_TTL_SECONDS = 3 * 24 * 3600;
@@ -25,6 +28,7 @@ export function backupEmailRoutes(app: FastifyInstance): void {
   app.get('/account/backup-email/verify', async (request, reply) => {
     const token = (request.query as Record<string, unknown>).token;
     if (typeof token !== 'string') throw new AppError('link_invalid', 400);
+    let confirmed = { accountId: '', email: '' };
     await cloud.db.transaction().execute(async (tx) => {
       const claims = await cloud.links.consume(platformView(tx), token, BACKUP_EMAIL_PURPOSE);
       const email = String(claims.data?.email ?? '');
@@ -37,7 +41,19 @@ export function backupEmailRoutes(app: FastifyInstance): void {
         target: claims.subject,
         ip: request.ip,
       });
+      confirmed = { accountId: claims.subject, email };
     });
-    return reply.redirect('/account?notice=cloud.account.backup_verified', 303);
+    const signedIn = await currentCloudAccount(request);
+    if (signedIn?.id === confirmed.accountId) {
+      return reply.redirect('/account?notice=cloud.account.backup_verified', 303);
+    }
+    // Opened in a mail program or another browser: the answer is here, not behind a sign-in.
+    const t = request.t;
+    return sendCloudPage(request, reply, {
+      title: t('cloud.account.backup_verified'),
+      main: html`<h1>${t('cloud.account.backup_verified')}</h1>
+<div class="success" role="status"><p>${t('cloud.account.backup_verified_for', { email: confirmed.email })}</p></div>
+<p><a href="/login">${t('cloud.nav.login')}</a></p>`,
+    });
   });
 }

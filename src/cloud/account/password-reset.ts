@@ -95,6 +95,11 @@ export function passwordResetRoutes(app: FastifyInstance): void {
 
   app.get('/password/forgot', async (request, reply) => {
     const t = request.t;
+    const counties = await cloud.counties.list({ enabledOnly: true });
+    // A fresh county sign-in (reauth) proves the person; the account page then takes a new
+    // password without the forgotten one.
+    const recover = (code: string) =>
+      `/login/county/${encodeURIComponent(code)}?reauth=1&return_to=${encodeURIComponent('/account#password')}`;
     return sendCloudPage(request, reply, {
       title: t('cloud.forgot.title'),
       main: html`<h1>${t('cloud.forgot.title')}</h1>
@@ -102,7 +107,14 @@ export function passwordResetRoutes(app: FastifyInstance): void {
 <form method="post" action="/password/forgot">${csrfField(request)}
 <p><label for="name">${t('cloud.login.name')}</label>
 <input type="text" id="name" name="name" autocomplete="username" autocapitalize="none" required></p>
-<p><button type="submit">${t('cloud.forgot.submit')}</button></p></form>`,
+<p><button type="submit">${t('cloud.forgot.submit')}</button></p></form>
+${
+  counties.length > 0
+    ? html`<section aria-labelledby="recover-county"><h2 id="recover-county">${t('cloud.forgot.county_heading')}</h2>
+<p>${t('cloud.forgot.county_intro')}</p>
+<ul class="counties">${counties.map((c) => html`<li><a class="button secondary" href="${recover(c.code)}">${t('cloud.forgot.county_link', { county: c.name })}</a></li>`)}</ul></section>`
+    : ''
+}`,
     });
   });
 

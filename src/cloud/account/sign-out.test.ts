@@ -366,7 +366,16 @@ describe('cloud sign-out', () => {
     const heard = appLogouts.length;
 
     const account = await laptop.follow(`${cloud.url}/account`);
-    const changed = await submit(laptop, account, '/account/password', {
+    // The current password again is no change: refused, nothing revoked.
+    const same = await submit(laptop, account, '/account/password', {
+      current: PASSWORD,
+      password: PASSWORD,
+      password_confirm: PASSWORD,
+    });
+    expect(same.status).toBe(422);
+    expect(same.text).toContain('新密碼必須與目前的密碼不同');
+    expect((await userinfo(first.access_token)).status).toBe(200);
+    const changed = await submit(laptop, same, '/account/password', {
       current: PASSWORD,
       password: 'A new long password 2026',
       password_confirm: 'A new long password 2026',
@@ -404,6 +413,14 @@ describe('cloud sign-out', () => {
     const sessions = await here.follow(`${cloud.url}/account/sessions`);
     expect(sessions.text).toContain('登入中的裝置');
     expect(sessions.text).toContain('目前使用中的裝置');
+    // Times are Taiwan time: the sign-in a moment ago reads as now in Taipei.
+    const shown = [...sessions.text.matchAll(/<td>(\d{4}-\d{2}-\d{2} \d{2}:\d{2})<\/td>/g)].map((m) =>
+      Date.parse(`${(m[1] as string).replace(' ', 'T')}:00+08:00`),
+    );
+    expect(shown.length).toBeGreaterThan(0);
+    for (const at of shown) expect(Math.abs(Date.now() - at)).toBeLessThan(3 * 60_000);
+    const english = await here.follow(`${cloud.url}/account/sessions?lang=en`);
+    expect(english.text).toMatch(/\d{2}:\d{2} \(UTC\+8\)/);
     const listed = sessions.text.match(/\/account\/sessions\/[^/"]+\/revoke/g) ?? [];
     expect(listed.length).toBeGreaterThanOrEqual(1);
     const heard = appLogouts.length;

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { recordAudit } from '../../platform/audit/audit-log.ts';
 import { platformView } from '../../platform/database/platform-schema.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
+import { pageTime } from '../../platform/i18n/time.ts';
 import { endBrowserSession, endSessionByUid, revokeAccount } from '../../platform/oidc/index.ts';
 import { html } from '../../platform/views/html.ts';
 import type { SamlDb } from '../saml/keys.ts';
@@ -281,7 +282,7 @@ ${back ? html`<p><a class="button" id="signed-out-back" href="${back.url}">${t('
     const current = currentSessionId(request);
     const rows = await cloud.sessions.list(account.id);
     const counties = new Map((await cloud.counties.list()).map((c) => [c.code, c.name]));
-    const time = (d: Date) => new Date(d).toISOString().slice(0, 16).replace('T', ' ');
+    const time = (d: Date) => pageTime(request.locale, d);
     return sendCloudPage(request, reply, {
       title: t('cloud.sessions.title'),
       account,

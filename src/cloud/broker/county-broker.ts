@@ -1,6 +1,7 @@
 import * as client from 'openid-client';
 import type { Logger } from 'pino';
 import { AppError } from '../../platform/errors/app-error.ts';
+import { ENDED_BY_USER } from '../../platform/oidc/index.ts';
 import type { CountyConnection, CountyRegistry } from './counties.ts';
 import { type CountyClaims, readCountyClaims } from './county-claims.ts';
 
@@ -209,15 +210,17 @@ export class CountyBroker {
   #explain(error: unknown, connection: CountyConnection): AppError {
     if (error instanceof AppError) return error;
     if (error instanceof client.AuthorizationResponseError) {
+      const description = error.error_description ?? '';
+      // The person's own cancel (at the county's sign-in or consent page) is no refusal.
+      if (error.error === 'access_denied' && CANCELLED.has(description)) {
+        return new AppError('cloud.county_cancelled', 400, { county: connection.name });
+      }
       if (
         error.error === 'access_denied' ||
         error.error === 'login_required' ||
         error.error === 'consent_required'
       ) {
-        return new AppError('cloud.county_refused', 403, {
-          county: connection.name,
-          reason: error.error_description ?? error.error,
-        });
+        return countyRefusal(connection, description);
       }
       return new AppError('cloud.county_login_failed', 502, { county: connection.name });
     }
@@ -228,11 +231,23 @@ export class CountyBroker {
     }
     if (error instanceof client.ResponseBodyError) {
       // The county refused the code or the token (e.g. the account was suspended meanwhile).
-      return new AppError('cloud.county_refused', 403, {
-        county: connection.name,
-        reason: error.error_description ?? error.error,
-      });
+      return countyRefusal(connection, error.error_description ?? '');
     }
     return new AppError('cloud.county_login_failed', 502, { county: connection.name });
   }
+}
+
+const CANCELLED = new Set<string>(Object.values(ENDED_BY_USER));
+
+/**
+ * The county's refusal of the account, in the person's language: the county's own words
+ * (protocol English such as `account suspended`) are read for the reason, never shown.
+ */
+function countyRefusal(connection: CountyConnection, description: string): AppError {
+  const reason = /suspend/i.test(description)
+    ? 'cloud.county_refused_suspended'
+    : /depart|left|retire/i.test(description)
+      ? 'cloud.county_refused_departed'
+      : 'cloud.county_refused';
+  return new AppError(reason, 403, { county: connection.name });
 }

@@ -1,3 +1,4 @@
+import { splitPersonalName } from '../../identity/index.ts';
 import type { CountySnapshot } from '../schema.ts';
 
 /** What a county login tells the cloud about the person. */
@@ -59,6 +60,19 @@ function normalizeClassinfo(value: unknown): CountySnapshot['classinfo'] {
 }
 
 /**
+ * The family and given name the county sent, or, when it sent only the full name (a profile
+ * without its 姓/名 split), derived from it: never the full name in both.
+ */
+function nameParts(claims: Claims): { familyName: string | null; givenName: string | null } {
+  const familyName = str(claims.family_name);
+  const givenName = str(claims.given_name);
+  const name = str(claims.name);
+  if (familyName || givenName || !name) return { familyName, givenName };
+  const parts = splitPersonalName(name);
+  return { familyName: parts?.family ?? null, givenName: parts?.given ?? null };
+}
+
+/**
  * Reads the claims of a county login (ID token and userinfo merged). The education data may come
  * as top-level `schoolid`/`titles`/`classinfo` or nested in `eduinfo` (an object or its JSON text).
  */
@@ -77,8 +91,7 @@ export function readCountyClaims(claims: Claims): CountyClaims {
     snapshot: {
       username: str(claims.preferred_username),
       name: str(claims.name),
-      familyName: str(claims.family_name),
-      givenName: str(claims.given_name),
+      ...nameParts(claims),
       email: str(claims.email),
       schoolid: schoolid ?? titles[0]?.schoolid ?? null,
       titles,

@@ -299,7 +299,10 @@ describe('county login brokering and the first login', () => {
     cyc.loginAs('cyc-9');
     const page = await countyLogin(browser, 'cyc');
     expect(page.status).toBe(403);
-    expect(page.text).toContain('嘉義縣拒絕了這次登入');
+    expect(page.text).toContain('嘉義縣拒絕了這次登入：您的縣市帳號已暫停使用');
+    // The county's protocol words are read, never shown.
+    expect(page.text).not.toContain('account suspended');
+    expect(page.text).not.toContain('重新登入');
   });
 
   it('a county that is down gives a clear message and the others keep working', async () => {

@@ -3,8 +3,10 @@ import { recordAudit } from '../../platform/audit/audit-log.ts';
 import { platformView } from '../../platform/database/platform-schema.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
 import { safeReturnTo } from '../../platform/http/return-to.ts';
+import { html } from '../../platform/views/html.ts';
 import type { CloudServices } from '../services.ts';
 import { rememberCountyLogin, signIn } from '../session.ts';
+import { sendCloudPage } from '../views.ts';
 import type { CountyLoginResult, PendingCountyLogin } from './county-broker.ts';
 
 const PENDING_KEY = 'cloud.countyLogins';
@@ -54,6 +56,26 @@ async function signInLinked(
   await signIn(request, account, { amr: ['fed'], county: result.connection.code, time: result.authTime });
 }
 
+/**
+ * The person cancelled at the county (its sign-in page's cancel, 拒絕 on its consent): nothing
+ * went wrong, so a calm page with the way to sign in again.
+ */
+function cancelledPage(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  pending: PendingCountyLogin,
+  county: string,
+) {
+  const t = request.t;
+  const again = `/login/county/${encodeURIComponent(pending.county)}?return_to=${encodeURIComponent(pending.returnTo)}`;
+  return sendCloudPage(request, reply, {
+    title: t('cloud.county_cancelled.title'),
+    main: html`<h1>${t('cloud.county_cancelled.title')}</h1>
+<p role="status">${t('cloud.county_cancelled.body', { county })}</p>
+<p><a class="button" href="${again}">${t('cloud.county_cancelled.again')}</a> <a href="/login">${t('cloud.county_cancelled.other')}</a></p>`,
+  });
+}
+
 /** `/login/county/:code` sends the browser to the county; `/cncreturnpage` is where it comes back. */
 export function countyLoginRoutes(app: FastifyInstance): void {
   const { cloud } = app;
@@ -85,7 +107,15 @@ export function countyLoginRoutes(app: FastifyInstance): void {
     );
     if (!pending) throw new AppError('cloud.callback_unknown', 400);
     const search = new URL(request.url, 'http://local.invalid').search;
-    const result = await cloud.broker.finish(pending, search);
+    let result: CountyLoginResult;
+    try {
+      result = await cloud.broker.finish(pending, search);
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'cloud.county_cancelled') {
+        return cancelledPage(request, reply, pending, String(error.params.county ?? ''));
+      }
+      throw error;
+    }
     rememberCountyLogin(request, {
       code: result.connection.code,
       idToken: result.idToken,

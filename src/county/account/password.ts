@@ -17,7 +17,7 @@ import { mailMessage } from '../mail-text.ts';
 import type { FieldErrors } from '../registration/rules.ts';
 import type { County } from '../services.ts';
 import { findTenant, type Tenant } from '../tenants/tenants.ts';
-import { formatTime } from '../views/page.ts';
+import { formatMailTime } from '../views/page.ts';
 
 const RESET_REQUESTS_PER_HOUR = 5;
 
@@ -84,7 +84,7 @@ export async function sendPasswordReset(county: County, payload: Record<string, 
         portal: tenant.portal_name,
         username: account.username,
         link: `${county.tenantUrl(tenant.code)}/reset?token=${token}`,
-        expires: formatTime(new Date(Date.now() + LINKS.resetPassword.ttlSeconds * 1000)),
+        expires: formatMailTime(new Date(Date.now() + LINKS.resetPassword.ttlSeconds * 1000)),
       }),
     });
     await audit(tx, {
@@ -161,7 +161,7 @@ export async function resetPassword(
       ...mailMessage('mail.password_changed', {
         portal: tenant.portal_name,
         username: account.username,
-        at: formatTime(new Date()),
+        at: formatMailTime(new Date()),
       }),
     });
   });
@@ -187,7 +187,10 @@ export async function changePassword(
 ): Promise<ChangeResult> {
   const errors = newPasswordErrors(account, input.password, input.confirmation);
   if (input.current === '') errors.current_password = { key: 'register.error.required' };
-  else {
+  else if (input.password !== '' && input.password === input.current && !errors.password) {
+    errors.password = { key: 'account.error.password_unchanged' };
+  }
+  if (input.current !== '') {
     let ok: boolean;
     try {
       ok = (await county.hasher.verify(account.password_hash, input.current)).ok;
@@ -223,7 +226,7 @@ export async function changePassword(
       ...mailMessage('mail.password_changed', {
         portal: tenant.portal_name,
         username: account.username,
-        at: formatTime(new Date()),
+        at: formatMailTime(new Date()),
       }),
     });
   });
@@ -260,7 +263,7 @@ export async function sendSetPasswordLink(
       portal: tenant.portal_name,
       username: account.username,
       link: `${county.tenantUrl(tenant.code)}/reset?token=${token}`,
-      expires: formatTime(expires),
+      expires: formatMailTime(expires),
       manage: `${county.tenantUrl(tenant.code)}/manage`,
     }),
   });

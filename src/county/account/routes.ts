@@ -13,6 +13,7 @@ import type { County } from '../services.ts';
 import { findUnit, type Tenant } from '../tenants/tenants.ts';
 import { csrfField, errorSummary, field, formSecret, formValue, postButton } from '../views/form.ts';
 import { countyPage, formatTime, tenantPath } from '../views/page.ts';
+import { registerEmailRoutes } from './email.ts';
 import {
   changePassword,
   inspectResetToken,
@@ -33,6 +34,8 @@ export async function registerAccountRoutes(app: FastifyInstance, county: County
   const p = (path: string) => tenantPath(tenant, path);
   const show = (request: FastifyRequest, reply: FastifyReply, title: string, main: SafeHtml, status = 200) =>
     sendPage(reply, countyPage(request, tenant, { title, main }), status);
+
+  await registerEmailRoutes(app, county, tenant);
 
   app.get('/account', async (request, reply) => {
     const me = signedIn(request, reply, tenant);
@@ -55,6 +58,7 @@ ${complete ? '' : html`<div class="notice"><p>${t('account.profile_incomplete')}
 <dt>${t('account.last_login')}</dt><dd>${formatTime(me.last_login_at)}</dd></dl>
 <ul><li><a href="${p('/profile/check')}">${t('profile.check.title')}</a></li>
 <li><a href="${p('/account/password')}">${t('account.password.title')}</a></li>
+<li><a href="${p('/account/email')}">${t('account.email.title')}</a></li>
 <li><a href="${p('/account/sessions')}">${t('account.sessions.title')}</a></li></ul>`,
     );
   });

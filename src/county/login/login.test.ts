@@ -195,6 +195,19 @@ describe('county login with the challenge off', () => {
     }
     expect((await c.post('/cyc/login', { username: 'teacher01', password: DEMO_PASSWORD })).status).toBe(303);
   });
+
+  it('shows no challenge once the sign-in budget is spent either (only the wait)', async () => {
+    const c = new TestClient(t.app, '198.51.100.11');
+    await c.get('/cyc/login');
+    let last = { status: 0, body: '' };
+    for (let i = 0; i < 60 && last.status !== 429; i++) {
+      last = await c.post('/cyc/login', { username: 'rv-pzjh', password: 'wrong-password' });
+      expect(last.body).not.toContain('data-pow-challenge=');
+    }
+    expect(last.status).toBe(429);
+    const again = await c.get('/cyc/login');
+    expect(again.body).not.toContain('data-pow-challenge=');
+  });
 });
 
 describe('county login under overload', () => {

@@ -440,6 +440,12 @@ describe('county OIDC provider (嘉義縣 /cyc, 臺南市 /tn)', () => {
       expect(refused.step.status).toBe(403);
       expect(refused.step.text).toContain('帳號已暫停使用');
       expect(refused.step.url.href.startsWith(cloudRedirect)).toBe(false);
+      // 回到應用程式 tells the application that the county refused the account, not that the
+      // person cancelled.
+      const back = formOf(refused.step.text, refused.step.url);
+      const answer = await refused.browser.follow(back.action, cloudRedirect, { form: back.fields });
+      expect(answer.url.searchParams.get('error')).toBe('access_denied');
+      expect(answer.url.searchParams.get('error_description')).toBe('account suspended');
       await expect(client.fetchUserInfo(config, tokens.access_token, TEACHER01.id)).rejects.toThrow();
       expect((await fetch(`${issuer}/cncresource/api/v1/guid`, bearer(tokens.access_token))).status).toBe(
         401,

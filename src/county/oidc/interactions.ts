@@ -73,7 +73,7 @@ export async function registerCountyInteractions(
             title: t('county.oidc.refused.title'),
             main: html`<h1>${t('county.oidc.refused.title')}</h1>
 <div class="alert" role="alert"><p>${t(`county.oidc.refused.${key}`)}</p></div>
-<form method="post" action="${view.action}/abort">${csrfField(request)}<button type="submit" class="secondary">${t('county.oidc.refused.back')}</button></form>`,
+<form method="post" action="${view.action}/refused">${csrfField(request)}<button type="submit" class="secondary">${t('county.oidc.refused.back')}</button></form>`,
           }),
           403,
         );
@@ -83,6 +83,18 @@ export async function registerCountyInteractions(
         return reply.redirect(`/${tenant.code}/profile/check?next=${encodeURIComponent(next)}`, 303);
       },
     },
+  });
+
+  // Back from the refusal page: the application learns that the county refused the account (not
+  // that the person cancelled), and why.
+  tenantApp.post<{ Params: { uid: string } }>('/interaction/:uid/refused', async (request, reply) => {
+    const view = await interactionView(oidc, request, reply);
+    if (view.prompt !== 'county_status') {
+      return abortInteraction(oidc, request, reply, 'invalid_request', 'no refusal was shown');
+    }
+    const status = String(view.details.status);
+    const reason = status === 'suspended' || status === 'departed' ? status : 'not active';
+    return abortInteraction(oidc, request, reply, 'access_denied', `account ${reason}`);
   });
 
   tenantApp.post<{ Params: { uid: string } }>('/interaction/:uid/login', async (request, reply) => {

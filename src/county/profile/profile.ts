@@ -1,5 +1,5 @@
 // The profile check (「OpenID認證資料檢核」): real name, national ID, confirmation of the unit.
-import { maskNationalId, parseNationalId } from '../../identity/index.ts';
+import { maskNationalId, namePartsMatch, parseNationalId, splitPersonalName } from '../../identity/index.ts';
 import type { Account } from '../accounts/repository.ts';
 import { findAccountByBlindIndex, submitNationalId } from '../accounts/repository.ts';
 import { audit, mail } from '../db.ts';
@@ -30,18 +30,35 @@ export function nameErrors(input: NameInput): FieldErrors {
   check('real_name', input.realName, NAME_MAX, true);
   check('family_name', input.familyName, NAME_PART_MAX, false);
   check('given_name', input.givenName, NAME_PART_MAX, false);
+  // A 姓/名 that is not the real name's would reach every service as someone else's name.
+  if (
+    Object.keys(errors).length === 0 &&
+    input.realName &&
+    !namePartsMatch(input.realName, input.familyName, input.givenName)
+  ) {
+    errors[input.familyName ? 'family_name' : 'given_name'] = { key: 'profile.error.name.parts_mismatch' };
+  }
   return errors;
 }
 
-/** Family and given name when not given: a Chinese name of 2–4 characters splits after its first. */
+/**
+ * Family and given name: as typed, the part not typed being the rest of the real name; when
+ * neither is typed, derived from the real name (`splitPersonalName`: 歐陽娜娜 → 歐陽 + 娜娜).
+ */
 export function splitName(input: NameInput): { family: string | null; given: string | null } {
-  if (input.familyName || input.givenName)
-    return { family: input.familyName || null, given: input.givenName || null };
-  const chars = [...input.realName];
-  if (chars.length >= 2 && chars.length <= 4 && /^\p{Script=Han}+$/u.test(input.realName)) {
-    return { family: chars[0] ?? null, given: chars.slice(1).join('') };
-  }
-  return { family: null, given: null };
+  const { realName, familyName, givenName } = input;
+  if (familyName && givenName) return { family: familyName, given: givenName };
+  const rest = (part: string) => {
+    const chars = [...realName.trim()];
+    const n = [...part].length;
+    const text = chars.join('');
+    const left = text.startsWith(part) ? chars.slice(n) : text.endsWith(part) ? chars.slice(0, -n) : [];
+    return left.join('').trim() || null;
+  };
+  if (familyName) return { family: familyName, given: rest(familyName) };
+  if (givenName) return { family: rest(givenName), given: givenName };
+  const parts = splitPersonalName(realName);
+  return { family: parts?.family ?? null, given: parts?.given ?? null };
 }
 
 export async function saveName(

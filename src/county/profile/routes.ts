@@ -1,7 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { safeReturnTo } from '../../platform/http/return-to.ts';
 import { sendPage } from '../../platform/http/role-app.ts';
 import { html, type SafeHtml } from '../../platform/views/html.ts';
 import { profileCompleteness } from '../accounts/profile.ts';
+import { type Account, findAccountById } from '../accounts/repository.ts';
 import { signedIn } from '../guards.ts';
 import type { FieldErrors } from '../registration/rules.ts';
 import type { County } from '../services.ts';
@@ -27,6 +29,32 @@ function localize(request: FastifyRequest, errors: FieldErrors): Record<string, 
 
 export async function registerProfileRoutes(app: FastifyInstance, county: County, tenant: Tenant) {
   const p = (path: string) => tenantPath(tenant, path);
+  /**
+   * The authorization a teacher was on when the profile check interrupted it (an OIDC interaction
+   * of this portal, `next`): carried through every step of the check and continued once the
+   * profile is complete.
+   */
+  const pendingNext = (request: FastifyRequest): string | undefined => {
+    const raw =
+      request.method === 'GET'
+        ? (request.query as { next?: unknown }).next
+        : formValue(request.body, 'next') || undefined;
+    const next = safeReturnTo(raw, { fallback: '', within: `/${tenant.code}/` });
+    return next === '' ? undefined : next;
+  };
+  const withNext = (path: string, next: string | undefined) =>
+    next ? `${path}${path.includes('?') ? '&' : '?'}next=${encodeURIComponent(next)}` : path;
+  const nextField = (next: string | undefined) =>
+    next ? html`<input type="hidden" name="next" value="${next}">` : html``;
+  const nextHidden = (next: string | undefined): Record<string, string> => (next ? { next } : {});
+  /** After a step: on to the pending authorization once the profile is complete, else back to the check. */
+  const afterStep = async (reply: FastifyReply, me: Account, next: string | undefined) => {
+    if (next) {
+      const fresh = await findAccountById(county.db, tenant.code, me.id);
+      if (fresh && profileCompleteness(fresh).complete) return reply.redirect(next, 303);
+    }
+    return reply.redirect(withNext(p('/profile/check'), next), 303);
+  };
   const show = (request: FastifyRequest, reply: FastifyReply, title: string, main: SafeHtml, status = 200) =>
     sendPage(reply, countyPage(request, tenant, { title, main }), status);
 
@@ -35,6 +63,7 @@ export async function registerProfileRoutes(app: FastifyInstance, county: County
     const me = signedIn(request, reply, tenant);
     if (!me) return;
     const t = request.t;
+    const next = pendingNext(request);
     const { missing, complete } = profileCompleteness(me);
     const unit = me.unit_code ? await findUnit(county.db, tenant.code, me.unit_code) : undefined;
     const transfer = await pendingTransferOf(county.db, me.id);
@@ -48,31 +77,31 @@ export async function registerProfileRoutes(app: FastifyInstance, county: County
       reply,
       t('profile.check.title'),
       html`<h1>${tenant.name}${t('profile.check.heading')}</h1>
-${complete ? html`<div class="success" role="status"><p>${t('profile.check.complete')}</p></div>` : ''}
+${complete ? html`<div class="success" role="status"><p>${t('profile.check.complete')}</p>${next ? html`<p><a class="button" href="${next}">${t('profile.check.continue')}</a></p>` : ''}</div>` : next ? html`<div class="notice"><p>${t('profile.check.pending_login')}</p></div>` : ''}
 <ul class="checklist">
 ${item(
   !missing.includes('real_name'),
   missing.includes('real_name')
-    ? html`${t('profile.check.no_name')}<br>${t('profile.check.goto')} <a href="${p('/profile/name')}">${t('profile.check.edit_name')}</a>`
-    : html`${t('profile.real_name')}：${me.real_name} <a href="${p('/profile/name')}">${t('profile.check.edit_name')}</a>`,
+    ? html`${t('profile.check.no_name')}<br>${t('profile.check.goto')} <a href="${withNext(p('/profile/name'), next)}">${t('profile.check.edit_name')}</a>`
+    : html`${t('profile.real_name')}：${me.real_name} <a href="${withNext(p('/profile/name'), next)}">${t('profile.check.edit_name')}</a>`,
 )}
 ${item(
   !missing.includes('national_id'),
   missing.includes('national_id')
     ? submitted
       ? html`${t('profile.check.national_id_submitted', { masked: submitted })}`
-      : html`${t('profile.check.no_national_id')}<br>${t('profile.check.goto')} <a href="${p('/profile/national-id')}">${t('profile.check.set_national_id')}</a>`
+      : html`${t('profile.check.no_national_id')}<br>${t('profile.check.goto')} <a href="${withNext(p('/profile/national-id'), next)}">${t('profile.check.set_national_id')}</a>`
     : html`${t('profile.national_id')}：${masked ?? ''}`,
 )}
 ${item(
   !missing.includes('unit'),
   transfer
     ? html`${t('profile.check.transfer_pending', { unit: transferUnit?.name ?? transfer.to_unit, at: formatTime(transfer.created_at) })}
-${postButton(request, p('/profile/unit/cancel'), t('profile.unit.cancel'), { className: 'secondary' })}`
+${postButton(request, p('/profile/unit/cancel'), t('profile.unit.cancel'), { className: 'secondary', hidden: nextHidden(next) })}`
     : missing.includes('unit')
       ? html`${t('profile.check.unit_checking')}<br>${t('profile.check.unit_question', { unit: unit?.name ?? '' })}
-${postButton(request, p('/profile/unit/confirm'), t('profile.unit.confirm'))} <a class="button secondary" href="${p('/profile/unit/change')}">${t('profile.unit.change')}</a>`
-      : html`${t('profile.unit')}：${unit?.name ?? ''} <a href="${p('/profile/unit/change')}">${t('profile.unit.change')}</a>`,
+${postButton(request, p('/profile/unit/confirm'), t('profile.unit.confirm'), { hidden: nextHidden(next) })} <a class="button secondary" href="${withNext(p('/profile/unit/change'), next)}">${t('profile.unit.change')}</a>`
+      : html`${t('profile.unit')}：${unit?.name ?? ''} <a href="${withNext(p('/profile/unit/change'), next)}">${t('profile.unit.change')}</a>`,
 )}
 </ul>
 <p class="meta">${t('profile.check.remember')}</p>
@@ -87,7 +116,7 @@ ${postButton(request, p('/profile/unit/confirm'), t('profile.unit.confirm'))} <a
   ) => {
     const t = request.t;
     return html`<h1>${t('profile.name.title')}</h1>${errorSummary(request, errors)}
-<form method="post" action="${p('/profile/name')}" novalidate>${csrfField(request)}
+<form method="post" action="${p('/profile/name')}" novalidate>${csrfField(request)}${nextField(pendingNext(request))}
 ${field({ name: 'real_name', label: t('profile.real_name'), value: values.real_name, error: errors.real_name, required: true, autocomplete: 'name', maxlength: NAME_MAX, hint: t('profile.real_name.hint') })}
 ${field({ name: 'family_name', label: t('profile.family_name'), value: values.family_name, error: errors.family_name, autocomplete: 'family-name', maxlength: 20 })}
 ${field({ name: 'given_name', label: t('profile.given_name'), value: values.given_name, error: errors.given_name, autocomplete: 'given-name', maxlength: 20, hint: t('profile.name_parts.hint') })}
@@ -137,14 +166,14 @@ ${field({ name: 'given_name', label: t('profile.given_name'), value: values.give
       );
     }
     await saveName(county, tenant, me, input, request.ip);
-    return reply.redirect(p('/profile/check'), 303);
+    return afterStep(reply, me, pendingNext(request));
   });
 
   const nationalIdForm = (request: FastifyRequest, errors: Record<string, string | undefined>) => {
     const t = request.t;
     return html`<h1>${t('profile.national_id.title')}</h1>${errorSummary(request, errors)}
 <p>${t('profile.national_id.why')}</p>
-<form method="post" action="${p('/profile/national-id')}" novalidate autocomplete="off">${csrfField(request)}
+<form method="post" action="${p('/profile/national-id')}" novalidate autocomplete="off">${csrfField(request)}${nextField(pendingNext(request))}
 ${field({ name: 'national_id', label: t('profile.national_id'), error: errors.national_id, required: true, maxlength: 10, hint: t('profile.national_id.hint') })}
 <button type="submit">${t('profile.save')}</button></form>`;
   };
@@ -153,7 +182,7 @@ ${field({ name: 'national_id', label: t('profile.national_id'), error: errors.na
     const me = signedIn(request, reply, tenant);
     if (!me) return;
     if (me.national_id_encrypted || me.national_id_submitted_encrypted)
-      return reply.redirect(p('/profile/check'), 303);
+      return reply.redirect(withNext(p('/profile/check'), pendingNext(request)), 303);
     return show(request, reply, request.t('profile.national_id.title'), nationalIdForm(request, {}));
   });
 
@@ -177,21 +206,21 @@ ${field({ name: 'national_id', label: t('profile.national_id'), error: errors.na
         result.status,
       );
     }
-    return reply.redirect(p('/profile/check'), 303);
+    return afterStep(reply, me, pendingNext(request));
   });
 
   app.post('/profile/unit/confirm', async (request, reply) => {
     const me = signedIn(request, reply, tenant);
     if (!me) return;
     await confirmUnit(county, tenant, me, request.ip);
-    return reply.redirect(p('/profile/check'), 303);
+    return afterStep(reply, me, pendingNext(request));
   });
 
   app.post('/profile/unit/cancel', async (request, reply) => {
     const me = signedIn(request, reply, tenant);
     if (!me) return;
     await cancelTransfer(county, tenant, me, request.ip);
-    return reply.redirect(p('/profile/check'), 303);
+    return afterStep(reply, me, pendingNext(request));
   });
 
   // 變更服務單位: pick the new unit; its reviewer approves the move.
@@ -203,15 +232,16 @@ ${field({ name: 'national_id', label: t('profile.national_id'), error: errors.na
       .trim()
       .slice(0, 50);
     const results = q ? await searchUnits(county.db, tenant.code, q) : [];
+    const next = pendingNext(request);
     return show(
       request,
       reply,
       t('profile.unit.change'),
       html`<h1>${t('profile.unit.change')}</h1><p>${t('profile.unit.change.intro')}</p>
-<form method="get" action="${p('/profile/unit/change')}" role="search"><div class="field"><label for="f-q">${t('register.unit.search')}</label>
+<form method="get" action="${p('/profile/unit/change')}" role="search">${nextField(next)}<div class="field"><label for="f-q">${t('register.unit.search')}</label>
 <input id="f-q" name="q" type="search" value="${q}" maxlength="50"></div><button type="submit" class="secondary">${t('register.unit.search.go')}</button></form>
 ${q && results.length === 0 ? html`<p role="status">${t('register.unit.search.none')}</p>` : ''}
-${results.length > 0 ? html`<ul class="unit-results">${results.filter((u) => u.code !== me.unit_code).map((u) => html`<li>${u.name}（${u.code}） ${postButton(request, p('/profile/unit/change'), t('profile.unit.request'), { hidden: { unit: u.code } })}</li>`)}</ul>` : ''}`,
+${results.length > 0 ? html`<ul class="unit-results">${results.filter((u) => u.code !== me.unit_code).map((u) => html`<li>${u.name}（${u.code}） ${postButton(request, p('/profile/unit/change'), t('profile.unit.request'), { hidden: { unit: u.code, ...nextHidden(next) } })}</li>`)}</ul>` : ''}`,
     );
   });
 
@@ -219,6 +249,6 @@ ${results.length > 0 ? html`<ul class="unit-results">${results.filter((u) => u.c
     const me = signedIn(request, reply, tenant);
     if (!me) return;
     await requestTransfer(county, tenant, me, formValue(request.body, 'unit').slice(0, 20), request.ip);
-    return reply.redirect(p('/profile/check'), 303);
+    return reply.redirect(withNext(p('/profile/check'), pendingNext(request)), 303);
   });
 }

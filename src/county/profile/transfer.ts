@@ -19,7 +19,7 @@ import {
 import type { CountyTables } from '../schema.ts';
 import type { County } from '../services.ts';
 import { findTenant, findUnit, type Tenant, type Unit } from '../tenants/tenants.ts';
-import { formatTime } from '../views/page.ts';
+import { formatMailTime, formatTime } from '../views/page.ts';
 
 export type TransferRequest = Selectable<CountyTables['county_transfer_requests']>;
 
@@ -119,7 +119,7 @@ async function transferMail(
       from: from?.name ?? request.from_unit ?? '-',
       username: account.username,
       name: account.real_name ?? '',
-      applied: formatTime(request.created_at),
+      applied: formatMailTime(request.created_at),
     },
   };
 }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { embeddedTestDatabase } from '../../platform/testing/databases.ts';
 import { findAccountByUsername } from '../accounts/repository.ts';
+import { LINKS } from '../links.ts';
 import { type CountyTestApp, linksIn, startCountyTestApp, TestClient } from '../testing.ts';
 
 const PASSWORD = 'correct horse battery';
@@ -60,6 +61,11 @@ describe('registration, email verification and school review (HTTP)', () => {
     const verifyMail = t.lastMailTo('yiting@example.org');
     const verifyLink = linksIn(verifyMail?.text ?? '').find((l) => l.includes('/register/verify'));
     expect(verifyLink).toBeDefined();
+    // The link's deadline is Taiwan time, with the zone (a mail is read anywhere).
+    const deadline = /(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}) \(UTC\+8\)/.exec(verifyMail?.text ?? '');
+    expect(deadline).not.toBeNull();
+    const expiresAt = Date.parse(`${deadline?.[1]}T${deadline?.[2]}+08:00`);
+    expect(Math.abs(expiresAt - (Date.now() + LINKS.verifyEmail.ttlSeconds * 1000))).toBeLessThan(5 * 60_000);
     const confirm = await c.get(verifyLink as string);
     expect(confirm.status).toBe(200);
     const token = new URL(verifyLink as string).searchParams.get('token') ?? '';
@@ -203,6 +209,28 @@ describe('registration, email verification and school review (HTTP)', () => {
     expect(rows.map((r) => r.username)).toEqual(['double.sub2']);
   });
 
+  it("refuses a username with a school's mailbox abbreviation and a password of spaces", async () => {
+    const c = new TestClient(t.app);
+    await c.get('/cyc/register');
+    await c.post('/cyc/register/start', {});
+    await c.get('/cyc/register/credentials');
+    // pzjh is 朴子國民中學's romanized abbreviation (its official mailbox pzjh@mail.cyc.edu.tw).
+    const abbreviation = await c.post('/cyc/register/credentials', {
+      username: 'pzjh.chen',
+      password: PASSWORD,
+      password_confirm: PASSWORD,
+    });
+    expect(abbreviation.status).toBe(400);
+    expect(abbreviation.body).toContain('pzjh');
+    const spaces = await c.post('/cyc/register/credentials', {
+      username: 'chen.spaces',
+      password: '        ',
+      password_confirm: '        ',
+    });
+    expect(spaces.status).toBe(400);
+    expect(spaces.body).toContain('密碼不能只有空白');
+  });
+
   it('removes an application whose email is never verified when the link expires', async () => {
     await apply(t, { username: 'never.verify', email: 'never@example.org', mailbox: 'bdjh@mail.cyc.edu.tw' });
     const account = await findAccountByUsername(t.county.db, 'cyc', 'never.verify');
@@ -211,10 +239,18 @@ describe('registration, email verification and school review (HTTP)', () => {
       .selectAll()
       .where('idempotency_key', '=', `county.registration.expire:${account?.id}`)
       .executeTakeFirstOrThrow();
-    expect(job.run_at.getTime()).toBeGreaterThan(Date.now() + 3 * 86400_000 - 60_000);
+    // With the verification link (24 hours), not days later.
+    expect(job.run_at.getTime()).toBeGreaterThan(Date.now() + 86400_000 - 60_000);
+    expect(job.run_at.getTime()).toBeLessThan(Date.now() + 86400_000 + 5 * 60_000);
+    await t.drain();
+    expect(t.lastMailTo('never@example.org')?.text).toContain(
+      '逾期未驗證，申請會被刪除，帳號名稱「never.verify」與這個電子郵件即可重新申請',
+    );
     await t.county.db.updateTable('jobs').set({ run_at: new Date() }).where('id', '=', job.id).execute();
     await t.drain();
     expect(await findAccountByUsername(t.county.db, 'cyc', 'never.verify')).toBeUndefined();
+    // The username and the email are free again.
+    await apply(t, { username: 'never.verify', email: 'never@example.org', mailbox: 'bdjh@mail.cyc.edu.tw' });
   });
 
   it('schedules the review reminder after 3 days, with fresh links to the same mailbox', async () => {

@@ -8,7 +8,7 @@ import { mailMessage } from '../mail-text.ts';
 import { requestReview } from '../review/decide.ts';
 import type { County } from '../services.ts';
 import type { Tenant, Unit } from '../tenants/tenants.ts';
-import { formatTime } from '../views/page.ts';
+import { formatMailTime } from '../views/page.ts';
 import { sweepFlows } from './flow.ts';
 import type { FieldErrors } from './rules.ts';
 
@@ -128,7 +128,7 @@ async function sendVerification(
       portal: tenant.portal_name,
       username: account.username,
       link: `${county.tenantUrl(tenant.code)}/register/verify?token=${token}`,
-      expires: formatTime(expires),
+      expires: formatMailTime(expires),
     }),
   });
   // An application whose email is never verified is removed when its link expires.

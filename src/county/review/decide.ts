@@ -8,7 +8,7 @@ import { JOBS, LINKS } from '../links.ts';
 import { mailMessage } from '../mail-text.ts';
 import type { County } from '../services.ts';
 import { findTenant, findUnit, type Tenant, type Unit } from '../tenants/tenants.ts';
-import { formatTime } from '../views/page.ts';
+import { formatMailTime, formatTime } from '../views/page.ts';
 import { type Decision, type DecisionKind, mailboxActor, REASON_MAX } from './decision-link.ts';
 import { type DecisionMail, mailDecisionLinks, scheduleReminder, sendReminder } from './decision-mail.ts';
 
@@ -65,7 +65,7 @@ function reviewMail(tenant: Tenant, unit: Unit, account: Account, message: strin
     subject: account.id,
     requestedAt,
     message,
-    vars: { username: account.username, email: account.email, applied: formatTime(requestedAt) },
+    vars: { username: account.username, email: account.email, applied: formatMailTime(requestedAt) },
   };
 }
 

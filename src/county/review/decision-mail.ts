@@ -6,7 +6,7 @@ import { DECISION_REMINDER_AFTER_MS } from '../links.ts';
 import { mailMessage } from '../mail-text.ts';
 import type { County } from '../services.ts';
 import type { Tenant, Unit } from '../tenants/tenants.ts';
-import { formatTime } from '../views/page.ts';
+import { formatMailTime } from '../views/page.ts';
 import { type DecisionKind, decisionLinks } from './decision-link.ts';
 
 /** A mail that asks a unit to decide one subject. */
@@ -49,7 +49,7 @@ export async function mailDecisionLinks(county: County, tx: CountyTx, m: Decisio
       approve: links.approve,
       reject: links.reject,
       console: `${county.tenantUrl(m.tenant.code)}/review`,
-      expires: formatTime(deadline),
+      expires: formatMailTime(deadline),
     }),
   });
   return true;

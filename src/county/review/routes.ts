@@ -1,10 +1,11 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { sql } from 'kysely';
 import { AppError } from '../../platform/errors/app-error.ts';
 import { sendPage } from '../../platform/http/role-app.ts';
 import { html } from '../../platform/views/html.ts';
 import { type Account, searchAccounts } from '../accounts/repository.ts';
 import { campaignStaff, listCampaigns, recordDecision } from '../campaigns/campaigns.ts';
+import type { CountyTx } from '../db.ts';
 import { withRole } from '../guards.ts';
 import { maskedNationalId, maskedSubmission } from '../profile/profile.ts';
 import { decideTransfer, pendingTransfersInto, transferDecision } from '../profile/transfer.ts';
@@ -69,6 +70,13 @@ export async function registerReviewRoutes(app: FastifyInstance, county: County,
       );
     }
     const back = encodeURIComponent(unit.code);
+    // A reject sent without its reason comes back here with the field marked.
+    const missingReason = String((request.query as { reason_missing?: unknown }).reason_missing ?? '');
+    const reasonField = (id: string) =>
+      id === missingReason
+        ? html`<label for="reason-${id}">${t('review.reason')}</label><input id="reason-${id}" name="reason" type="text" maxlength="${REASON_MAX}" required aria-invalid="true" aria-describedby="reason-${id}-error" autofocus>
+<span class="error" id="reason-${id}-error" role="alert">${t('error.county.reason_required')}</span>`
+        : html`<label for="reason-${id}">${t('review.reason')}</label><input id="reason-${id}" name="reason" type="text" maxlength="${REASON_MAX}" required>`;
     const [pending, numbers, transfers, staff, campaigns, trail] = await Promise.all([
       searchAccounts(county.db, tenant.code, { status: 'pending_review', unitCode: unit.code }),
       pendingNationalIds(county, tenant.code, unit.code).then((accounts) =>
@@ -121,7 +129,7 @@ ${pending.map(
   ) => html`<div class="panel"><p><strong>${a.username}</strong> · ${a.email} · ${t('review.applied')} ${formatTime(a.review_requested_at)}</p>
 ${postButton(request, p(`/review/applications/${a.id}`), t('review.approve'), { hidden: { decision: 'approve', unit: unit.code } })}
 <form method="post" action="${p(`/review/applications/${a.id}`)}" class="inline">${csrfField(request)}<input type="hidden" name="decision" value="reject"><input type="hidden" name="unit" value="${unit.code}">
-<label for="reason-${a.id}">${t('review.reason')}</label><input id="reason-${a.id}" name="reason" type="text" maxlength="${REASON_MAX}" required>
+${reasonField(a.id)}
 <button type="submit" class="danger">${t('review.reject')}</button></form></div>`,
 )}</section>
 <section aria-labelledby="nid-h"><h2 id="nid-h">${t('review.national_ids')}</h2>
@@ -142,7 +150,7 @@ ${transfers.map(
   ) => html`<div class="panel"><p><strong>${r.username}</strong> ${r.real_name ?? ''} · ${t('review.transfers.from', { from: r.from_unit ?? '-' })} · ${formatTime(r.created_at)}</p>
 ${postButton(request, p(`/review/transfers/${r.id}`), t('review.approve'), { hidden: { decision: 'approve', unit: unit.code } })}
 <form method="post" action="${p(`/review/transfers/${r.id}`)}" class="inline">${csrfField(request)}<input type="hidden" name="decision" value="reject"><input type="hidden" name="unit" value="${unit.code}">
-<label for="reason-${r.id}">${t('review.reason')}</label><input id="reason-${r.id}" name="reason" type="text" maxlength="${REASON_MAX}" required>
+${reasonField(r.id)}
 <button type="submit" class="danger">${t('review.reject')}</button></form></div>`,
 )}</section>
 <section aria-labelledby="camp-h"><h2 id="camp-h">${t('review.campaigns')}</h2>
@@ -169,16 +177,39 @@ ${trail.map((e) => html`<tr><td>${formatTime(e.at)}</td><td>${e.actor ?? ''}</td
     const unit = formValue(request.body, 'unit').slice(0, 20);
     return p(`/review${unit ? `?unit=${encodeURIComponent(unit)}` : ''}`);
   };
+  /**
+   * Decides in one transaction; a reject refused for its empty reason goes back to the console with
+   * the reason field marked (nothing decided), instead of an error page.
+   */
+  const withReason = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    decision: string,
+    id: string,
+    decide: (tx: CountyTx) => Promise<unknown>,
+  ) => {
+    try {
+      await county.db.transaction().execute(decide);
+    } catch (error) {
+      const empty = decision === 'reject' && formValue(request.body, 'reason') === '';
+      if (!(error instanceof AppError && error.code === 'county.reason_required' && empty)) throw error;
+      const back = backToConsole(request);
+      const marked = `${back}${back.includes('?') ? '&' : '?'}reason_missing=${encodeURIComponent(id)}`;
+      return reply.redirect(`${marked}#reason-${encodeURIComponent(id)}`, 303);
+    }
+    return undefined;
+  };
 
   app.post('/review/applications/:id', async (request, reply) => {
     const me = withRole(request, reply, tenant, ['reviewer', 'county_admin']);
     if (!me) return;
     const decision = asDecision(formValue(request.body, 'decision'));
     if (!decision) throw new AppError('bad_request', 400);
-    await county.db.transaction().execute((tx) =>
+    const id = (request.params as { id: string }).id;
+    const marked = await withReason(request, reply, decision, id, (tx) =>
       decideApplication(county, tx, {
         tenant,
-        accountId: (request.params as { id: string }).id,
+        accountId: id,
         decision,
         reason: formValue(request.body, 'reason'),
         actor: me.username,
@@ -187,7 +218,7 @@ ${trail.map((e) => html`<tr><td>${formatTime(e.at)}</td><td>${e.actor ?? ''}</td
         unitCode: restriction(request),
       }),
     );
-    return reply.redirect(backToConsole(request), 303);
+    return marked ?? reply.redirect(backToConsole(request), 303);
   });
 
   app.post('/review/transfers/:id', async (request, reply) => {
@@ -197,7 +228,7 @@ ${trail.map((e) => html`<tr><td>${formatTime(e.at)}</td><td>${e.actor ?? ''}</td
     if (!decision) throw new AppError('bad_request', 400);
     const requestId = (request.params as { id: string }).id;
     if (!/^[0-9a-f-]{36}$/.test(requestId)) throw new AppError('not_found', 404);
-    await county.db.transaction().execute((tx) =>
+    const marked = await withReason(request, reply, decision, requestId, (tx) =>
       decideTransfer(county, tx, {
         tenant,
         requestId,
@@ -209,7 +240,7 @@ ${trail.map((e) => html`<tr><td>${formatTime(e.at)}</td><td>${e.actor ?? ''}</td
         unitCode: restriction(request),
       }),
     );
-    return reply.redirect(backToConsole(request), 303);
+    return marked ?? reply.redirect(backToConsole(request), 303);
   });
 
   app.post('/review/campaigns/:campaign/accounts/:account', async (request, reply) => {

@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import { ZONE_LABEL } from '../../platform/i18n/time.ts';
 import { html, type SafeHtml } from '../../platform/views/html.ts';
 import { page } from '../../platform/views/layout.ts';
 import type { Tenant } from '../tenants/tenants.ts';
@@ -20,9 +21,17 @@ export function formatTime(date: Date | null | undefined): string {
   return date ? TIME.format(date) : '';
 }
 
+/** A time in a mail (read anywhere, in both languages): Taiwan time with its zone. */
+export function formatMailTime(date: Date | null | undefined): string {
+  return date ? `${formatTime(date)} (${ZONE_LABEL})` : '';
+}
+
 export function formatDate(date: Date | null | undefined): string {
   return formatTime(date).slice(0, 10);
 }
+
+/** A time as the portal shows it (`formatTime`). */
+const SHOWS_TIME = /\d{4}-\d{2}-\d{2} \d{2}:\d{2}/;
 
 export const tenantPath = (tenant: Pick<Tenant, 'code'>, path = '') => `/${tenant.code}${path}`;
 
@@ -45,7 +54,11 @@ ${account.role === 'county_admin' ? html`<a href="${p('/manage')}">${t('nav.mana
     title: options.title,
     brand: { name: tenant.portal_name, href: p('') },
     nav,
-    main: options.main,
+    // The portal's times are Taiwan time: a page in another language says so (its reader may be elsewhere).
+    main:
+      request.locale !== 'zh-TW' && SHOWS_TIME.test(options.main.value)
+        ? html`${options.main}<p class="meta" id="time-zone-note">${t('page.times_in_taiwan')}</p>`
+        : options.main,
     ...(options.tail ? { tail: options.tail } : {}),
   });
 }

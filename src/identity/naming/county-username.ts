@@ -8,7 +8,13 @@ import { looksLikeNationalId } from '../national-id/national-id.ts';
 export const COUNTY_USERNAME_MIN_LENGTH = 5;
 export const COUNTY_USERNAME_MAX_LENGTH = 15;
 
-export type UnitNaming = { code: string; name: string; abbreviation?: string | null | undefined };
+export type UnitNaming = {
+  code: string;
+  name: string;
+  abbreviation?: string | null | undefined;
+  /** The unit's official mailbox: its local part (`pzjh` of `pzjh@mail.cyc.edu.tw`) is its romanized abbreviation. */
+  mailbox?: string | null | undefined;
+};
 
 export type UsernameViolation =
   | { code: 'username.length' | 'username.characters' | 'username.national_id' | 'username.mobile' }
@@ -33,7 +39,8 @@ function fold(text: string): string {
 function unitTermFound(username: string, units: readonly UnitNaming[]): UsernameViolation | undefined {
   const haystack = fold(username);
   for (const unit of units) {
-    for (const term of [unit.code, unit.name, unit.abbreviation]) {
+    const localPart = unit.mailbox?.split('@')[0];
+    for (const term of [unit.code, unit.name, unit.abbreviation, localPart]) {
       const needle = fold(term?.trim() ?? '');
       if ([...needle].length >= MIN_UNIT_TERM_LENGTH && haystack.includes(needle)) {
         return { code: 'username.unit_name', unitCode: unit.code, matched: term?.trim() ?? '' };

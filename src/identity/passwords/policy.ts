@@ -8,6 +8,7 @@ export const PASSWORD_MAX_LENGTH = 128;
 
 export type PasswordViolationCode =
   | 'password.too_short'
+  | 'password.blank'
   | 'password.too_long'
   | 'password.common'
   | 'password.mismatch'
@@ -48,6 +49,8 @@ export function validatePassword(candidate: PasswordCandidate): PasswordViolatio
   const violations: PasswordViolation[] = [];
   const length = passwordLength(password);
   if (length < PASSWORD_MIN_LENGTH) violations.push({ code: 'password.too_short' });
+  // Eight spaces are long enough and guessed at once.
+  else if (password.trim() === '') violations.push({ code: 'password.blank' });
   if (length > PASSWORD_MAX_LENGTH) violations.push({ code: 'password.too_long' });
   if (isCommonPassword(password)) violations.push({ code: 'password.common' });
   if (confirmation !== undefined && confirmation !== password) violations.push({ code: 'password.mismatch' });

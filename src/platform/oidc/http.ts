@@ -107,6 +107,16 @@ export async function mountProtocol(app: FastifyInstance, oidc: OidcProvider): P
 }
 
 /**
+ * The `error_description`s (with `access_denied`) of an authorization the person ended
+ * themselves: a cancel on the sign-in page, 拒絕 on the consent page. A relying party tells
+ * these apart from a provider's refusal of the account (e.g. `account suspended`).
+ */
+export const ENDED_BY_USER = {
+  aborted: 'End-User aborted the interaction',
+  denied: 'End-User denied the authorization',
+} as const;
+
+/**
  * Mounts the interaction pages below the issuer path: the host's login page and prompts, and the
  * generic consent page (one zh-TW line per scope, 同意授權 / 拒絕). Register it where the host's
  * session plugin runs (the consent form carries the session's CSRF token when there is one).
@@ -133,13 +143,7 @@ export async function mountInteractions(
           const view = await interactionView(oidc, request, reply);
           if (view.prompt !== 'consent') throw new AppError('oidc_interaction_expired', 400);
           if (request.body?.decision !== 'allow') {
-            return abortInteraction(
-              oidc,
-              request,
-              reply,
-              'access_denied',
-              'End-User denied the authorization',
-            );
+            return abortInteraction(oidc, request, reply, 'access_denied', ENDED_BY_USER.denied);
           }
           return grantConsent(oidc, request, reply, view);
         },
@@ -150,7 +154,7 @@ export async function mountInteractions(
         return finishInteraction(oidc, request, reply, {});
       });
       scope.post<{ Params: { uid: string } }>(`${INTERACTION_PATH}/:uid/abort`, async (request, reply) =>
-        abortInteraction(oidc, request, reply, 'access_denied', 'End-User aborted the interaction'),
+        abortInteraction(oidc, request, reply, 'access_denied', ENDED_BY_USER.aborted),
       );
     },
     { prefix: relativePrefix(app, oidc) },

@@ -116,6 +116,7 @@ export { type ClientInput, type ClientRecord, ClientRegistry, type IssuedClient 
 export { ConsentStore } from './consents.ts';
 export {
   abortInteraction,
+  ENDED_BY_USER,
   finishInteraction,
   finishLogin,
   type InteractionHandler,

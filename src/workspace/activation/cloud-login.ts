@@ -1,5 +1,7 @@
 import * as client from 'openid-client';
 import { DEMO_CLIENTS, demoClientSecret } from '../../demo/seed-data.ts';
+import { splitPersonalName } from '../../identity/index.ts';
+import { ENDED_BY_USER } from '../../platform/oidc/index.ts';
 import type { RoleContext } from '../../platform/runtime/role.ts';
 import type { CloudProfile } from './accounts.ts';
 
@@ -105,11 +107,37 @@ export class CloudLogin {
       username,
       email,
       name,
-      givenName: str(info.given_name) || name,
-      familyName: str(info.family_name) || name,
+      ...googleNameParts(name, str(info.family_name), str(info.given_name)),
       schoolCode,
       county,
       state: 'active',
     };
   }
+}
+
+/**
+ * The given and family name for Google, which needs both: the cloud's, or derived from the full
+ * name when the cloud has none (never the full name in both, which Google would show twice). A
+ * name that cannot be split is the given name, with `-` as the family name.
+ */
+export function googleNameParts(
+  name: string,
+  familyName: string,
+  givenName: string,
+): { givenName: string; familyName: string } {
+  if (familyName && givenName) return { givenName, familyName };
+  const parts = splitPersonalName(name);
+  if (parts) return { givenName: givenName || parts.given, familyName: familyName || parts.family };
+  return { givenName: givenName || name, familyName: familyName || '-' };
+}
+
+const ENDED = new Set<string>(Object.values(ENDED_BY_USER));
+
+/** Whether the cloud's answer is the person's own cancel (not a refusal, not a failure). */
+export function cancelledByUser(error: unknown): boolean {
+  return (
+    error instanceof client.AuthorizationResponseError &&
+    error.error === 'access_denied' &&
+    ENDED.has(error.error_description ?? '')
+  );
 }

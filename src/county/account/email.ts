@@ -1,0 +1,218 @@
+// Changing the personal email: the new address is used only once it is confirmed by the link
+// mailed to it (the account keeps the old one until then), and the old address is told.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { OverloadedError } from '../../identity/index.ts';
+import { AppError, overloaded } from '../../platform/errors/app-error.ts';
+import { sendPage } from '../../platform/http/role-app.ts';
+import { html, type SafeHtml } from '../../platform/views/html.ts';
+import { type Account, emailTaken, findAccountById, normalizeEmail } from '../accounts/repository.ts';
+import { audit, isUniqueViolation, mail, platformDb } from '../db.ts';
+import { signedIn } from '../guards.ts';
+import { LINKS } from '../links.ts';
+import { mailMessage } from '../mail-text.ts';
+import { emailErrors, type FieldErrors, hasErrors, MAX_EMAIL } from '../registration/rules.ts';
+import type { County } from '../services.ts';
+import { findUnitByMailbox, type Tenant } from '../tenants/tenants.ts';
+import { csrfField, errorSummary, field, formSecret, formValue } from '../views/form.ts';
+import { countyPage, formatMailTime, tenantPath } from '../views/page.ts';
+
+function localize(request: FastifyRequest, errors: FieldErrors): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [name, error] of Object.entries(errors)) if (error) out[name] = request.t(error.key, error.vars);
+  return out;
+}
+
+/** Checks the new address and the current password; mails the confirmation link to the new address. */
+export async function requestEmailChange(
+  county: County,
+  tenant: Tenant,
+  account: Account,
+  input: { email: string; current: string; ip: string },
+): Promise<{ ok: true; expires: Date } | { ok: false; errors: FieldErrors }> {
+  const email = input.email.slice(0, MAX_EMAIL + 1);
+  const isUnitMailbox = email !== '' && Boolean(await findUnitByMailbox(county.db, tenant.code, email));
+  const errors = emailErrors(email, isUnitMailbox);
+  if (!errors.email && normalizeEmail(email) === account.email_normalized) {
+    errors.email = { key: 'account.email.error.same' };
+  } else if (!errors.email && (await emailTaken(county.db, tenant.code, email))) {
+    errors.email = { key: 'register.error.email.taken' };
+  }
+  if (input.current === '') errors.current_password = { key: 'register.error.required' };
+  else {
+    let ok: boolean;
+    try {
+      ok = (await county.hasher.verify(account.password_hash, input.current)).ok;
+    } catch (error) {
+      if (error instanceof OverloadedError) throw overloaded(error.retryAfterSeconds);
+      throw error;
+    }
+    if (!ok) errors.current_password = { key: 'account.error.current_password' };
+  }
+  if (hasErrors(errors)) return { ok: false, errors };
+  const { purpose, ttlSeconds } = LINKS.changeEmail;
+  const token = await county.links.sign(
+    { purpose, subject: account.id, data: { tenant: tenant.code, email, from: account.email_normalized } },
+    ttlSeconds,
+  );
+  const expires = new Date(Date.now() + ttlSeconds * 1000);
+  await county.db.transaction().execute(async (tx) => {
+    await mail(tx, {
+      to: email,
+      ...mailMessage('mail.email_change', {
+        portal: tenant.portal_name,
+        username: account.username,
+        email,
+        link: `${county.tenantUrl(tenant.code)}/account/email/confirm?token=${encodeURIComponent(token)}`,
+        expires: formatMailTime(expires),
+      }),
+    });
+    await audit(tx, {
+      tenant: tenant.code,
+      actor: account.username,
+      action: 'account.email_change_requested',
+      target: account.id,
+      ip: input.ip,
+    });
+  });
+  return { ok: true, expires };
+}
+
+/** Confirms the new address from its link: the account's email changes, the old address is told. */
+export async function confirmEmailChange(
+  county: County,
+  tenant: Tenant,
+  token: string,
+  ip: string,
+): Promise<{ account: Account; email: string }> {
+  const { purpose } = LINKS.changeEmail;
+  const claims = await county.links.inspect(token, purpose);
+  const email = String(claims.data?.email ?? '');
+  if (claims.data?.tenant !== tenant.code || email === '') throw new AppError('link_invalid', 400);
+  const account = await findAccountById(county.db, tenant.code, claims.subject);
+  // The address the link was asked from: once the email changed another way, the link is spent.
+  if (account?.status !== 'active' || account.email_normalized !== claims.data?.from) {
+    throw new AppError('link_used', 410);
+  }
+  try {
+    await county.db.transaction().execute(async (tx) => {
+      await county.links.consume(platformDb(tx), token, purpose);
+      await tx
+        .updateTable('county_accounts')
+        .set({
+          email,
+          email_normalized: normalizeEmail(email),
+          email_verified_at: new Date(),
+          updated_at: new Date(),
+        })
+        .where('id', '=', account.id)
+        .execute();
+      await audit(tx, {
+        tenant: tenant.code,
+        actor: account.username,
+        action: 'account.email_changed',
+        target: account.id,
+        ip,
+      });
+      await mail(tx, {
+        to: account.email,
+        ...mailMessage('mail.email_changed', {
+          portal: tenant.portal_name,
+          username: account.username,
+          email,
+          at: formatMailTime(new Date()),
+        }),
+      });
+    });
+  } catch (error) {
+    if (isUniqueViolation(error, 'county_accounts_email'))
+      throw new AppError('county.email_taken', 409, { tenant: tenant.name, email });
+    throw error;
+  }
+  return { account, email };
+}
+
+export async function registerEmailRoutes(app: FastifyInstance, county: County, tenant: Tenant) {
+  const p = (path: string) => tenantPath(tenant, path);
+  const show = (request: FastifyRequest, reply: FastifyReply, title: string, main: SafeHtml, status = 200) =>
+    sendPage(reply, countyPage(request, tenant, { title, main }), status);
+
+  const emailForm = (
+    request: FastifyRequest,
+    account: Account,
+    values: { email: string },
+    errors: Record<string, string | undefined>,
+  ) => {
+    const t = request.t;
+    return html`<h1>${t('account.email.title')}</h1>${errorSummary(request, errors)}
+<p>${t('account.email.intro', { email: account.email })}</p>
+<form method="post" action="${p('/account/email')}" novalidate>${csrfField(request)}
+${field({ name: 'email', label: t('account.email.new'), type: 'email', value: values.email, error: errors.email, required: true, autocomplete: 'email', maxlength: MAX_EMAIL })}
+${field({ name: 'current_password', label: t('account.password.current'), type: 'password', error: errors.current_password, required: true, autocomplete: 'current-password' })}
+<button type="submit">${t('account.email.submit')}</button></form>`;
+  };
+
+  app.get('/account/email', async (request, reply) => {
+    const me = signedIn(request, reply, tenant);
+    if (!me) return;
+    return show(request, reply, request.t('account.email.title'), emailForm(request, me, { email: '' }, {}));
+  });
+
+  app.post('/account/email', async (request, reply) => {
+    const me = signedIn(request, reply, tenant);
+    if (!me) return;
+    const t = request.t;
+    const email = formValue(request.body, 'email');
+    const result = await requestEmailChange(county, tenant, me, {
+      email,
+      current: formSecret(request.body, 'current_password').slice(0, 1024),
+      ip: request.ip,
+    });
+    if (!result.ok) {
+      return show(
+        request,
+        reply,
+        t('account.email.title'),
+        emailForm(request, me, { email: email.slice(0, MAX_EMAIL) }, localize(request, result.errors)),
+        400,
+      );
+    }
+    return show(
+      request,
+      reply,
+      t('account.email.title'),
+      html`<h1>${t('account.email.title')}</h1>
+<div class="success" role="status"><p>${t('account.email.sent', { email, old: me.email })}</p></div>
+<p><a href="${p('/account')}">${t('home.my_account')}</a></p>`,
+    );
+  });
+
+  // The link only shows a button: mail scanners that open links change nothing.
+  app.get('/account/email/confirm', async (request, reply) => {
+    const t = request.t;
+    const token = String((request.query as { token?: unknown }).token ?? '');
+    const claims = await county.links.inspect(token, LINKS.changeEmail.purpose);
+    if (await county.links.isUsed(platformDb(county.db), claims.jti)) throw new AppError('link_used', 410);
+    return show(
+      request,
+      reply,
+      t('account.email.confirm_title'),
+      html`<h1>${t('account.email.confirm_title')}</h1>
+<p>${t('account.email.confirm_intro', { email: String(claims.data?.email ?? '') })}</p>
+<form method="post" action="${p('/account/email/confirm')}">${csrfField(request)}<input type="hidden" name="token" value="${token}">
+<button type="submit">${t('account.email.confirm')}</button></form>`,
+    );
+  });
+
+  app.post('/account/email/confirm', async (request, reply) => {
+    const t = request.t;
+    const { email } = await confirmEmailChange(county, tenant, formValue(request.body, 'token'), request.ip);
+    return show(
+      request,
+      reply,
+      t('account.email.confirm_title'),
+      html`<h1>${t('account.email.confirm_title')}</h1>
+<div class="success" role="status"><p>${t('account.email.changed', { email })}</p></div>
+<p><a href="${p('/account')}">${t('home.my_account')}</a></p>`,
+    );
+  });
+}
