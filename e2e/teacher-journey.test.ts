@@ -13,6 +13,7 @@ import {
   fillRegistration,
   openRegistration,
   PUZI_JUNIOR_HIGH,
+  reviewerConfirmsNationalId,
   verifyEmail,
 } from './steps/county.ts';
 import { clickMailLink, openMail } from './steps/mailbox.ts';
@@ -87,6 +88,9 @@ describe.skipIf(!browser)('a new teacher on the way to the education cloud', () 
     await page.getByLabel(/身分證號/).fill(freshNationalId('Q22200123'));
     await page.getByRole('button', { name: '儲存' }).click();
     await page.waitForURL(/\/cyc\/profile\/check\?next=/);
+    // The number waits for the school's reviewer, who checks the teacher's document meanwhile.
+    await reviewerConfirmsNationalId(page, demo, teacher, shot);
+    await page.reload();
 
     // The last step completes the profile: the cloud login goes on where it stopped.
     await page.getByRole('button', { name: '確認資料正確' }).click();
