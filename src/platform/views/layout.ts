@@ -39,7 +39,7 @@ export function page(request: FastifyRequest, options: PageOptions): SafeHtml {
 <a class="skip" href="#main">${t('layout.skip')}</a>
 <header class="site">
   <a class="brand" href="${brand.href}">${brand.name}</a>
-  <nav aria-label="site">${options.nav ?? ''}
+  <nav aria-label="${t('layout.nav')}">${options.nav ?? ''}
     <a class="lang" href="${langSwitchHref(request)}" hreflang="${request.locale === 'en' ? 'zh-TW' : 'en'}">${t('lang.switch')}</a>
   </nav>
 </header>
