@@ -248,14 +248,9 @@ export async function checkPage(
   const lang = await page.evaluate(() => document.documentElement.lang);
   const findings: Findings = [];
   if (lang !== locale) findings.push(`page is in "${lang}", expected "${locale}"`);
-  const t0 = performance.now();
   findings.push(...(await axeFindings(page)));
-  const t1 = performance.now();
   findings.push(...languageFindings(await readableText(page), locale, names));
-  const t2 = performance.now();
   findings.push(...(await widthFindings(page)));
-  const t3 = performance.now();
-  if (process.env.WALK_TIMING) console.log(`axe ${Math.round(t1 - t0)} lang ${Math.round(t2 - t1)} widths ${Math.round(t3 - t2)}`);
   return findings;
 }
 
