@@ -42,6 +42,15 @@ export const DESKTOP = { width: 1280, height: 900 } as const;
 const CHINESE_PROPER_NAMES: string[] = [
   ...DEMO_TENANTS.flatMap((t) => [t.name, t.portalName, ...t.units.flatMap((u) => [u.name, u.abbreviation])]),
   ...DEMO_COUNTY_ACCOUNTS.flatMap((a) => [a.realName, a.familyName, a.givenName, ...a.titles]),
+  // The demo's school reviewers are named after their school.
+  ...DEMO_TENANTS.flatMap((t) => t.units.map((u) => `${u.abbreviation}審核人員`)),
+  // Announcement categories, typed by the county's administrators exactly so.
+  '本站公告',
+  '服務說明',
+  // Names of registered applications (OIDC clients) and of the cloud's seeded administrator.
+  '教育雲端帳號',
+  'G Suite for Education 啟用入口',
+  '教育雲管理者',
   // The language switch names the other language in that language.
   '繁體中文',
 ].sort((a, b) => b.length - a.length);
@@ -77,8 +86,22 @@ const LATIN_ALLOWED = new Set(
     'Markdown',
     'HTML',
     'VPN',
+    // Protocol terms of the administrators' pages (OIDC, SAML).
+    'Issuer',
+    'URI',
+    'Scopes',
+    'NameID',
+    'ACS',
+    'IdP',
+    'SSO',
+    'SP',
+    'XML',
+    'metadata',
   ].map((w) => w.toLowerCase()),
 );
+
+/** Protocol terms of more than one word, left in English on Chinese pages as the standards name them. */
+const LATIN_PHRASES = /\b(?:client id|client secret|relying parties|redirect uri|entity id)\b/gi;
 
 /** What was found wrong on one page, as lines for the test's failure message. */
 export type Findings = string[];
@@ -117,9 +140,13 @@ async function readableText(page: Page): Promise<TextPiece[]> {
     }
     // The title repeats the heading; data in the heading is data in the title too.
     let title = document.title;
-    for (const el of document.querySelectorAll('[translate="no"]')) {
-      const data = el.textContent?.trim();
-      if (data) title = title.split(data).join(' ');
+    const pageLang = document.documentElement.lang;
+    for (const el of document.querySelectorAll('[translate="no"], body [lang]')) {
+      if (el.getAttribute('translate') !== 'no' && el.getAttribute('lang') === pageLang) continue;
+      for (const part of [el, ...el.querySelectorAll('h1')]) {
+        const data = part.textContent?.trim();
+        if (data) title = title.split(data).join(' ');
+      }
     }
     pieces.push({ text: title, lang: document.documentElement.lang, data: false });
     return pieces;
@@ -128,7 +155,9 @@ async function readableText(page: Page): Promise<TextPiece[]> {
 
 const URL_OR_ADDRESS =
   /\b(?:https?:\/\/\S+|[\w.+-]+@[\w.-]+|[\w-]+(?:\.[\w-]+)*\.(?:tw|org|com|net|test|localhost)\b)/g;
-const DOTTED = /\b[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+\b/g;
+const DOTTED = /\b[a-z][a-z0-9_]+(?:\.[a-z0-9_]+)+\b/g;
+/** Certificate fingerprints (AB:CD:…). */
+const FINGERPRINTS = /\b[0-9A-F]{2}(?::[0-9A-F]{2})+\b/g;
 const FILE_NAMES = /\.(?:csv|css|js|json|xml|png)$/;
 /** Paths of a site (/cyc, /admin/clients) and lists of field names (code,name,mailbox). */
 const PATHS = /(?<![\w/])\/[\w/.-]*/g;
@@ -137,9 +166,23 @@ const FIELD_LISTS = /\b[a-z_]+(?:,[a-z_]+)+\b/g;
 /** The demo's user names: county accounts, every school's reviewer (rv- + mailbox name), the cloud's. */
 const USER_NAMES: string[] = [
   ...DEMO_COUNTY_ACCOUNTS.map((a) => a.username),
+  // County codes, client IDs and scope names: identifiers an administrator types.
+  ...DEMO_TENANTS.map((t) => t.code),
+  'educloud',
+  'k12cc-workspace',
+  'openid',
+  'profile',
+  'email',
+  'eduinfo',
+  'educloudroles',
+  'exchangedata',
   ...DEMO_TENANTS.flatMap((t) => t.units.map((u) => `rv-${u.mailbox.split('@')[0]}`)),
   'cloudadmin',
 ];
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
 
 function languageFindings(pieces: TextPiece[], locale: Locale, names: readonly string[]): Findings {
   const found = new Set<string>();
@@ -150,8 +193,14 @@ function languageFindings(pieces: TextPiece[], locale: Locale, names: readonly s
     }
     // Data marked translate="no" (a device's browser string, a mail as it was sent, record details).
     if (data) continue;
-    let plain = text.replace(URL_OR_ADDRESS, ' ').replace(PATHS, ' ').replace(FIELD_LISTS, ' ');
-    for (const name of userNames) plain = plain.split(name).join(' ');
+    let plain = text
+      .replace(URL_OR_ADDRESS, ' ')
+      .replace(PATHS, ' ')
+      .replace(FIELD_LISTS, ' ')
+      .replace(FINGERPRINTS, ' ')
+      .replace(LATIN_PHRASES, ' ');
+    for (const name of userNames)
+      plain = plain.split(new RegExp(`(?<![\\w.-])${escapeRegExp(name)}(?![\\w-])`)).join(' ');
     for (const token of plain.match(DOTTED) ?? []) {
       if (!CATALOGUE_KEYS.has(token) && !FILE_NAMES.test(token))
         found.add(`code shown raw: "${token}" in "${text}"`);
