@@ -332,7 +332,7 @@ ${notice === 'retried' || notice === 'reconcile_queued' ? html`<div class="notic
 <td>${j.state === 'failed' ? html`<form method="post" action="/admin/jobs/${j.id}/retry">${csrf}<button type="submit">${t('ws.admin.retry')}</button></form>` : ''}</td></tr>`,
           )}</tbody></table>
 <h2>${t('ws.admin.accounts')}</h2>
-<ul>${attention.map((a) => html`<li>${a.google_email}（${a.state}）：${a.last_error ?? ''}</li>`)}</ul>
+<ul>${attention.map((a) => html`<li>${a.google_email}（${t(`ws.admin.account_state.${a.state}`)}）：${a.last_error ?? ''}</li>`)}</ul>
 <h2>${t('ws.admin.reconcile')}</h2>
 ${
   report
