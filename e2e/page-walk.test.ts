@@ -179,10 +179,9 @@ describe.skipIf(!browser)('every page in both languages, at desktop and phone wi
       await page.locator('#login-username').fill(countyUser);
       await page.locator('#login-password').fill(DEMO_PASSWORD);
       await clickAndLoad(page, page.locator('form.login [type="submit"]'));
-      if ((await page.locator('form[action$="/consent"]').count()) > 0) {
-        await report.check(page, 'county consent');
-        await clickAndLoad(page, page.locator('form[action$="/consent"] button[value="allow"]'));
-      }
+      // A first sign-in through the county asks for consent.
+      await report.check(page, 'county consent');
+      await clickAndLoad(page, page.locator('form[action$="/consent"] button[value="allow"]'));
       await page.waitForURL(/\/first-login/);
       await report.check(page, 'first login: no cloud account');
       await clickAndLoad(page, page.locator('a[href*="/first-login/link-existing"]'));
@@ -209,10 +208,8 @@ describe.skipIf(!browser)('every page in both languages, at desktop and phone wi
       // The activation portal, signed in through the cloud, and the activation.
       await page.goto(demo.urls.workspace);
       await clickAndLoad(page, page.locator('#cloud-login'));
-      if ((await page.locator('form[action$="/consent"]').count()) > 0) {
-        await report.check(page, 'cloud consent for the activation portal');
-        await clickAndLoad(page, page.locator('form[action$="/consent"] button[value="allow"]'));
-      }
+      await report.check(page, 'cloud consent for the activation portal');
+      await clickAndLoad(page, page.locator('form[action$="/consent"] button[value="allow"]'));
       await page.locator('#cloud-account').waitFor();
       await report.check(page, 'workspace activation signed in');
       // The page refreshes itself while the account is being created: checked once it is done.
