@@ -56,7 +56,7 @@ export async function buildCloudApp(
     role: 'cloud',
     logger: ctx.log,
     catalogues: [cloudMessages],
-    brand: { name: '教育雲', href: '/' },
+    brand: { name: '教育雲', nameKey: 'cloud.brand', href: '/' },
     trustProxy: ctx.config.trustProxy,
     secureCookies: ctx.config.secureCookies,
     readiness: dependencyChecks(ctx as unknown as RoleContext),

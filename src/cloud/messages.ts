@@ -3,6 +3,7 @@ import { defineMessages } from '../platform/i18n/i18n.ts';
 export const cloudMessages = defineMessages({
   'zh-TW': {
     'cloud.brand': '教育雲',
+    'cloud.sessions.actions': '操作',
     'cloud.nav.login': '登入',
     'cloud.nav.logout': '登出',
     'cloud.nav.account': '我的帳號',
@@ -187,6 +188,9 @@ export const cloudMessages = defineMessages({
     'cloud.admin.role_revoke': '移除',
     'cloud.admin.clients': '應用程式（Relying parties）',
     'cloud.admin.client_add': '註冊應用程式',
+    'cloud.admin.client_source.admin': '管理者註冊',
+    'cloud.admin.client_source.registration': '自行註冊',
+    'cloud.admin.client_source.seed': '系統預設',
     'cloud.admin.client_name': '應用程式名稱',
     'cloud.admin.client_redirects': 'Redirect URI（每行一個，需完全相符）',
     'cloud.admin.client_logout_redirects': '登出後的 Redirect URI（每行一個，可不填）',
@@ -251,6 +255,7 @@ export const cloudMessages = defineMessages({
   },
   en: {
     'cloud.brand': 'Education cloud',
+    'cloud.sessions.actions': 'Actions',
     'cloud.nav.login': 'Sign in',
     'cloud.nav.logout': 'Sign out',
     'cloud.nav.account': 'My account',
@@ -445,6 +450,9 @@ export const cloudMessages = defineMessages({
     'cloud.admin.role_revoke': 'Remove',
     'cloud.admin.clients': 'Applications (relying parties)',
     'cloud.admin.client_add': 'Register an application',
+    'cloud.admin.client_source.admin': 'registered by an administrator',
+    'cloud.admin.client_source.registration': 'self-registered',
+    'cloud.admin.client_source.seed': 'built in',
     'cloud.admin.client_name': 'Application name',
     'cloud.admin.client_redirects': 'Redirect URIs (one per line, matched exactly)',
     'cloud.admin.client_logout_redirects': 'Post-logout redirect URIs (one per line, optional)',

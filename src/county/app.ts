@@ -93,7 +93,7 @@ function appOptions(ctx: RoleContext<CountyTables>, extensions: readonly CountyE
     role: 'county',
     logger: ctx.log,
     catalogues: [countyMessages, ...extensions.flatMap((e) => e.catalogues ?? [])],
-    brand: { name: '縣市教師資訊應用服務入口', href: '/' },
+    brand: { name: '縣市教師資訊應用服務入口', nameKey: 'portal.chooser.title', href: '/' },
     readiness: dependencyChecks(ctx as unknown as RoleContext),
     trustProxy: ctx.config.trustProxy,
     secureCookies: ctx.config.secureCookies,

@@ -443,8 +443,9 @@ describe('county consoles', () => {
     expect(home.body).not.toContain('javascript:');
 
     const log = await admin.get('/cyc/manage/audit?action=account.');
-    expect(log.body).toContain('account.suspended');
-    expect(log.body).not.toContain('login.succeeded');
+    expect(log.body).toContain('停用帳號');
+    expect(log.body).not.toContain('登入成功');
+    expect(log.body).not.toContain('account.suspended');
     const csvLog = await admin.get('/cyc/manage/audit.csv?actor=cycadmin');
     expect(csvLog.headers['content-type']).toContain('text/csv');
     expect(csvLog.body).toContain('unit.created');

@@ -143,45 +143,26 @@ export const DEMO_TENANTS: DemoTenant[] = [
 
 export interface DemoAccount {
   username: string;
-  role: string;
-  where: string;
-  note: string;
+  /** What the account is, as a key of the landing page's catalogue (`landing.account_role.*`). */
+  role: 'county_admin' | 'teacher' | 'reviewer' | 'cloud_admin';
+  /**
+   * Where it signs in: a county portal (its code) and unit, or the cloud's roles
+   * (`landing.where.*`).
+   */
+  where: { tenant: 'cyc' | 'tn'; unit?: string } | 'cloud';
+  /** A key of the landing page's catalogue (`landing.account_note.*`), or none. */
+  note?: 'first_login' | 'cloud_linked' | 'every_school';
 }
 
 /** The accounts listed on the landing page and in the README. */
 export const DEMO_ACCOUNTS: DemoAccount[] = [
-  { username: 'cycadmin', role: '縣市管理者 county admin', where: '嘉義縣 /cyc', note: '' },
-  { username: 'tnadmin', role: '縣市管理者 county admin', where: '臺南市 /tn', note: '' },
-  {
-    username: 'teacher01',
-    role: '教師 teacher',
-    where: '嘉義縣 /cyc · 朴子國民中學',
-    note: 'profile complete, no cloud account yet (walk the first login)',
-  },
-  {
-    username: 'teacher02',
-    role: '教師 teacher',
-    where: '臺南市 /tn · 臺南市立大成國民中學',
-    note: 'profile complete, cloud account teacher02@mail.edu.tw linked',
-  },
-  {
-    username: 'rv-pzjh',
-    role: '學校審核人員 school reviewer',
-    where: '嘉義縣 /cyc · 朴子國民中學',
-    note: 'every school has one: rv- + its mailbox name',
-  },
-  {
-    username: 'rv-dcjh',
-    role: '學校審核人員 school reviewer',
-    where: '臺南市 /tn · 臺南市立大成國民中學',
-    note: '',
-  },
-  {
-    username: 'cloudadmin',
-    role: '教育雲管理者 cloud admin',
-    where: 'education cloud, workspace portal',
-    note: '',
-  },
+  { username: 'cycadmin', role: 'county_admin', where: { tenant: 'cyc' } },
+  { username: 'tnadmin', role: 'county_admin', where: { tenant: 'tn' } },
+  { username: 'teacher01', role: 'teacher', where: { tenant: 'cyc', unit: '454503' }, note: 'first_login' },
+  { username: 'teacher02', role: 'teacher', where: { tenant: 'tn', unit: '114620' }, note: 'cloud_linked' },
+  { username: 'rv-pzjh', role: 'reviewer', where: { tenant: 'cyc', unit: '454503' }, note: 'every_school' },
+  { username: 'rv-dcjh', role: 'reviewer', where: { tenant: 'tn', unit: '114620' } },
+  { username: 'cloudadmin', role: 'cloud_admin', where: 'cloud' },
 ];
 
 export interface DemoCountyAccount {

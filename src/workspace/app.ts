@@ -342,16 +342,16 @@ ${(await isAdmin(ctx, account)) ? html`<p><a href="/admin">${t('ws.admin.title')
 ${notice === 'retried' || notice === 'reconcile_queued' ? html`<div class="notice" role="status"><p>${t(`ws.admin.${notice}`)}</p></div>` : ''}
 <h2 id="jobs">${t('ws.admin.jobs')}</h2>
 <table aria-labelledby="jobs"><thead><tr><th scope="col">${t('ws.admin.type')}</th><th scope="col">${t('ws.admin.subject')}</th><th scope="col">${t('ws.admin.state')}</th>
-<th scope="col">${t('ws.admin.attempts')}</th><th scope="col">${t('ws.admin.error')}</th><th scope="col">${t('ws.admin.next')}</th><th></th></tr></thead>
+<th scope="col">${t('ws.admin.attempts')}</th><th scope="col">${t('ws.admin.error')}</th><th scope="col">${t('ws.admin.next')}</th><th scope="col"><span class="visually-hidden">${t('ws.admin.actions')}</span></th></tr></thead>
 <tbody>${jobs.map(
             (
               j,
-            ) => html`<tr><td>${j.type}</td><td>${j.subject}</td><td>${j.state}</td><td>${j.attempts} / ${j.maxAttempts}</td>
+            ) => html`<tr><td>${t(`ws.admin.job.${j.type}`)}</td><td>${j.subject}</td><td>${t(`ws.admin.job_state.${j.state}`)}</td><td>${j.attempts} / ${j.maxAttempts}</td>
 <td>${j.lastError ?? ''}</td><td>${j.state === 'queued' ? pageTime(request.locale, j.runAt) : ''}</td>
 <td>${j.state === 'failed' ? html`<form method="post" action="/admin/jobs/${j.id}/retry">${csrf}<button type="submit">${t('ws.admin.retry')}</button></form>` : ''}</td></tr>`,
           )}</tbody></table>
 <h2>${t('ws.admin.accounts')}</h2>
-<ul>${attention.map((a) => html`<li>${a.google_email}（${a.state}）：${a.last_error ?? ''}</li>`)}</ul>
+<ul>${attention.map((a) => html`<li>${a.google_email}（${t(`ws.admin.account_state.${a.state}`)}）：${a.last_error ?? ''}</li>`)}</ul>
 <h2>${t('ws.admin.reconcile')}</h2>
 ${
   report

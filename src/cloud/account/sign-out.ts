@@ -287,10 +287,10 @@ ${back ? html`<p><a class="button" id="signed-out-back" href="${back.url}">${t('
       title: t('cloud.sessions.title'),
       account,
       main: html`<h1>${t('cloud.sessions.title')}</h1>
-<table><thead><tr><th scope="col">${t('cloud.sessions.started')}</th><th scope="col">${t('cloud.sessions.seen')}</th><th scope="col">${t('cloud.sessions.via')}</th><th scope="col">${t('cloud.sessions.ip')}</th><th scope="col">${t('cloud.sessions.agent')}</th><th scope="col"></th></tr></thead><tbody>
+<table><thead><tr><th scope="col">${t('cloud.sessions.started')}</th><th scope="col">${t('cloud.sessions.seen')}</th><th scope="col">${t('cloud.sessions.via')}</th><th scope="col">${t('cloud.sessions.ip')}</th><th scope="col">${t('cloud.sessions.agent')}</th><th scope="col"><span class="visually-hidden">${t('cloud.sessions.actions')}</span></th></tr></thead><tbody>
 ${rows.map(
   (s) => html`<tr><td>${time(s.created_at)}</td><td>${time(s.last_seen_at)}</td>
-<td>${s.county_code ? (counties.get(s.county_code) ?? s.county_code) : t('cloud.sessions.password')}</td><td>${s.ip ?? ''}</td><td>${s.user_agent ?? ''}</td>
+<td>${s.county_code ? (counties.get(s.county_code) ?? s.county_code) : t('cloud.sessions.password')}</td><td>${s.ip ?? ''}</td><td translate="no" class="device">${s.user_agent ?? ''}</td>
 <td>${
     s.id === current
       ? html`<strong>${t('cloud.sessions.this')}</strong>`

@@ -64,7 +64,7 @@ ${clients.map(
   (
     c,
   ) => html`<section><h2>${c.name} <code>${c.clientId}</code>${c.disabled ? html` <span class="meta">(${t('cloud.admin.state.suspended')})</span>` : ''}</h2>
-<p class="meta">${c.redirectUris.join(' ')} · ${c.source}</p>
+<p class="meta">${c.redirectUris.join(' ')} · ${t(`cloud.admin.client_source.${c.source}`)}</p>
 <form method="post" action="/admin/clients/${c.clientId}">${csrfField(request)}
 ${scopeBoxes(request, c.clientId, c.scopes)}
 <p><button type="submit">${t('cloud.admin.saved_button')}</button></p></form>

@@ -26,7 +26,7 @@ export async function requireAdmin(
 
 export function adminTabs(request: FastifyRequest): SafeHtml {
   const t = request.t;
-  return html`<nav aria-label="admin" class="tabs"><a href="/admin">${t('cloud.admin.counties')}</a> ·
+  return html`<nav aria-label="${t('cloud.admin.title')}" class="tabs"><a href="/admin">${t('cloud.admin.counties')}</a> ·
 <a href="/admin/clients">${t('cloud.admin.clients')}</a> ·
 <a href="/admin/accounts">${t('cloud.admin.accounts')}</a> ·
 <a href="/admin/roles">${t('cloud.admin.roles')}</a></nav>`;

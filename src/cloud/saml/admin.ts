@@ -126,7 +126,7 @@ ${notice && known.includes(notice) ? html`<div class="notice" role="status"><p>$
 <dt>${t('saml.admin.certs')}</dt><dd><ul>${certs.map((c) => html`<li><code>${certificateFingerprint(c)}</code></li>`)}</ul></dd></dl>
 <form method="post" action="/admin/saml/keys/rotate">${csrf(request)}<button type="submit">${t('saml.admin.rotate')}</button></form>
 <h2 id="sps">${t('saml.admin.sps')}</h2>
-<table aria-labelledby="sps"><thead><tr><th scope="col">${t('saml.admin.entity')}</th><th scope="col">${t('saml.admin.acs')}</th><th scope="col">${t('saml.admin.nameid')}</th><th></th></tr></thead>
+<table aria-labelledby="sps"><thead><tr><th scope="col">${t('saml.admin.entity')}</th><th scope="col">${t('saml.admin.acs')}</th><th scope="col">${t('saml.admin.nameid')}</th><th scope="col"><span class="visually-hidden">${t('saml.admin.actions')}</span></th></tr></thead>
 <tbody>${sps.map(
           (sp) => html`<tr><td>${sp.entity_id}</td><td>${sp.acs_urls.map((u) => html`<div>${u}</div>`)}</td>
 <td>${sp.name_id_domain ? t('saml.admin.nameid_domain', { domain: sp.name_id_domain }) : t('saml.admin.nameid_email')}</td>

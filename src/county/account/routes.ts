@@ -127,7 +127,7 @@ ${field({ name: 'password_confirm', label: t('register.password_confirm'), type:
 ${rows.map(
   (
     s,
-  ) => html`<tr><td>${formatTime(s.created_at)}</td><td>${formatTime(s.last_seen_at)}</td><td>${s.ip ?? ''}</td><td>${s.user_agent ?? ''}</td>
+  ) => html`<tr><td>${formatTime(s.created_at)}</td><td>${formatTime(s.last_seen_at)}</td><td>${s.ip ?? ''}</td><td translate="no" class="device">${s.user_agent ?? ''}</td>
 <td>${s.id === current ? html`<strong>${t('account.sessions.this')}</strong>` : postButton(request, p(`/account/sessions/${encodeURIComponent(s.id)}/revoke`), t('account.sessions.revoke'), { className: 'secondary' })}</td></tr>`,
 )}</tbody></table>
 ${rows.length > 1 ? postButton(request, p('/account/sessions/revoke-others'), t('account.sessions.revoke_others')) : ''}`,

@@ -37,6 +37,12 @@ const ALLOWED: sanitizeHtml.IOptions = {
   transformTags: { h1: 'h2', a: sanitizeHtml.simpleTransform('a', { rel: 'noopener noreferrer' }) },
 };
 
+/**
+ * The language of what the county's administrators write (announcements, help pages, terms):
+ * marked on its element, so that an English page reads it out as Chinese (WCAG 3.1.2).
+ */
+export const CONTENT_LANG = 'zh-TW';
+
 /** Administrator-written Markdown as safe HTML: no scripts, styles, frames, images or event handlers. */
 export function renderMarkdown(markdown: string): SafeHtml {
   const raw = marked.parse(markdown, { async: false, gfm: true, breaks: true });

@@ -6,7 +6,7 @@ import { loginFormState } from '../login/handler.ts';
 import type { County } from '../services.ts';
 import { listUnits, type Tenant } from '../tenants/tenants.ts';
 import { countyPage, formatTime, tenantPath } from '../views/page.ts';
-import { renderMarkdown } from './markdown.ts';
+import { CONTENT_LANG, renderMarkdown } from './markdown.ts';
 import { cachedContent, getPage, isPageSlug, listAnnouncements } from './pages.ts';
 
 const SERVICE_CATEGORY = '服務說明';
@@ -65,7 +65,7 @@ ${side}
 <section aria-labelledby="news-heading"><h2 id="news-heading">${t('home.announcements')}</h2>
 ${announcements.length === 0 ? html`<p>${t('home.announcements.none')}</p>` : ''}
 ${announcements.map(
-  (a) => html`<article class="announcement"><h3>${a.title}</h3>
+  (a) => html`<article class="announcement" lang="${CONTENT_LANG}"><h3>${a.title}</h3>
 <p class="meta">${a.author} - ${a.category} | <time datetime="${a.published_at.toISOString()}">${formatTime(a.published_at)}</time></p>
 ${renderMarkdown(a.body_markdown)}</article>`,
 )}</section>
@@ -73,11 +73,11 @@ ${renderMarkdown(a.body_markdown)}</article>`,
 ${
   service.length > 0
     ? service.map(
-        (a) => html`<article class="announcement"><h3>${a.title}</h3>
+        (a) => html`<article class="announcement" lang="${CONTENT_LANG}"><h3>${a.title}</h3>
 <p class="meta">${a.author} - ${a.category} | <time datetime="${a.published_at.toISOString()}">${formatTime(a.published_at)}</time></p>
 ${renderMarkdown(a.body_markdown)}</article>`,
       )
-    : html`<article><h3>${servicePage.title}</h3>${renderMarkdown(servicePage.body_markdown)}</article>`
+    : html`<article lang="${CONTENT_LANG}"><h3>${servicePage.title}</h3>${renderMarkdown(servicePage.body_markdown)}</article>`
 }</section>
 </div>
 </div>`,
@@ -123,7 +123,7 @@ ${renderMarkdown(a.body_markdown)}</article>`,
       reply,
       countyPage(request, tenant, {
         title: helpPage.title,
-        main: html`<h1>${helpPage.title}</h1>${renderMarkdown(helpPage.body_markdown)}
+        main: html`<div lang="${CONTENT_LANG}"><h1>${helpPage.title}</h1>${renderMarkdown(helpPage.body_markdown)}</div>
 <p><a href="${p('')}">${request.t('layout.home')}</a></p>`,
       }),
     );

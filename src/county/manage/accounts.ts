@@ -15,6 +15,7 @@ import { maskedNationalId } from '../profile/profile.ts';
 import { ACCOUNT_STATUSES, type AccountStatus } from '../schema.ts';
 import type { County } from '../services.ts';
 import { listUnits, type Tenant } from '../tenants/tenants.ts';
+import { auditActionLabel, auditActorLabel } from '../views/audit-labels.ts';
 import { csrfField, formValue } from '../views/form.ts';
 import { formatTime, tenantPath } from '../views/page.ts';
 import { managePage } from './common.ts';
@@ -122,7 +123,7 @@ ${
 }
 <h2>${t('manage.history')}</h2>
 <table><thead><tr><th scope="col">${t('audit.at')}</th><th scope="col">${t('audit.actor')}</th><th scope="col">${t('audit.action')}</th><th scope="col">${t('audit.ip')}</th></tr></thead>
-<tbody>${history.map((e) => html`<tr><td>${formatTime(e.at)}</td><td>${e.actor ?? ''}</td><td>${e.action}</td><td>${e.ip ?? ''}</td></tr>`)}</tbody></table>`,
+<tbody>${history.map((e) => html`<tr><td>${formatTime(e.at)}</td><td>${auditActorLabel(t, e.actor)}</td><td>${auditActionLabel(t, e.action)}</td><td>${e.ip ?? ''}</td></tr>`)}</tbody></table>`,
     );
   });
 

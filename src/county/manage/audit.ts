@@ -4,6 +4,7 @@ import { toCsv } from '../csv.ts';
 import { withRole } from '../guards.ts';
 import type { County } from '../services.ts';
 import type { Tenant } from '../tenants/tenants.ts';
+import { auditActionLabel, auditActorLabel } from '../views/audit-labels.ts';
 import { formatTime, tenantPath } from '../views/page.ts';
 import { managePage } from './common.ts';
 
@@ -74,7 +75,7 @@ ${input('actor', t('audit.actor'))}${input('action', t('audit.action'))}${input(
 <button type="submit">${t('manage.filter')}</button></form>
 <p><a href="${p(`/manage/audit.csv?${qs}`)}" download>${t('manage.audit.export')}</a></p>
 <table><thead><tr><th scope="col">${t('audit.at')}</th><th scope="col">${t('audit.actor')}</th><th scope="col">${t('audit.action')}</th><th scope="col">${t('audit.target')}</th><th scope="col">${t('audit.ip')}</th><th scope="col">${t('audit.details')}</th></tr></thead>
-<tbody>${rows.slice(0, PAGE_SIZE).map((e) => html`<tr><td>${formatTime(e.at)}</td><td>${e.actor ?? ''}</td><td>${e.action}</td><td>${e.target ?? ''}</td><td>${e.ip ?? ''}</td><td><code>${JSON.stringify(e.details)}</code></td></tr>`)}</tbody></table>
+<tbody>${rows.slice(0, PAGE_SIZE).map((e) => html`<tr><td>${formatTime(e.at)}</td><td>${auditActorLabel(t, e.actor)}</td><td>${auditActionLabel(t, e.action)}</td><td>${e.target ?? ''}</td><td>${e.ip ?? ''}</td><td><code translate="no">${JSON.stringify(e.details)}</code></td></tr>`)}</tbody></table>
 <p>${pageNo > 0 ? html`<a href="${p(`/manage/audit?${qs}&page=${pageNo - 1}`)}">${t('manage.prev')}</a> ` : ''}${rows.length > PAGE_SIZE ? html`<a href="${p(`/manage/audit?${qs}&page=${pageNo + 1}`)}">${t('manage.next')}</a>` : ''}</p>`,
     );
   });

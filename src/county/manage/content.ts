@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../platform/errors/app-error.ts';
 import { html, type SafeHtml } from '../../platform/views/html.ts';
 import { deleteAnnouncement, findAnnouncement, updateAnnouncement } from '../content/announcements.ts';
-import { renderMarkdown } from '../content/markdown.ts';
+import { CONTENT_LANG, renderMarkdown } from '../content/markdown.ts';
 import {
   type Announcement,
   getPage,
@@ -98,7 +98,7 @@ ${field({ name: 'title', label: t('manage.ann.title'), value: v.title, error: er
 ${field({ name: 'category', label: t('manage.ann.category'), value: v.category, error: errors.category, maxlength: SHORT_MAX, hint: t('manage.ann.category.hint') })}
 ${field({ name: 'author', label: t('manage.ann.author'), value: v.author, error: errors.author, maxlength: SHORT_MAX })}
 ${field({ name: 'published_at', label: t('manage.ann.published'), type: 'datetime-local', value: v.publishedAt, error: errors.published_at, hint: t('manage.ann.published.hint') })}
-${textarea({ name: 'body', label: t('manage.markdown'), value: v.body, error: errors.body, required: true, rows: 10, hint: t('manage.markdown.hint') })}
+${textarea({ name: 'body', label: t('manage.markdown'), value: v.body, error: errors.body, required: true, rows: 10, hint: t('manage.markdown.hint'), lang: CONTENT_LANG })}
 <button type="submit">${t('profile.save')}</button></form>`;
   };
 
@@ -116,7 +116,7 @@ ${textarea({ name: 'body', label: t('manage.markdown'), value: v.body, error: er
       .execute();
     return html`<h1>${t('manage.announcements')}</h1>
 <table><thead><tr><th scope="col">${t('manage.ann.title')}</th><th scope="col">${t('manage.ann.category')}</th><th scope="col">${t('manage.ann.published')}</th><th scope="col">${t('review.actions')}</th></tr></thead>
-<tbody>${rows.map((a) => html`<tr><td><a href="${p(`/manage/announcements/${a.id}`)}">${a.title}</a></td><td>${a.category}</td><td>${formatTime(a.published_at)}</td><td>${deleteButton(request, a)}</td></tr>`)}</tbody></table>
+<tbody>${rows.map((a) => html`<tr><td lang="${CONTENT_LANG}"><a href="${p(`/manage/announcements/${a.id}`)}">${a.title}</a></td><td lang="${CONTENT_LANG}">${a.category}</td><td>${formatTime(a.published_at)}</td><td>${deleteButton(request, a)}</td></tr>`)}</tbody></table>
 <section class="panel"><h2>${t('manage.ann.create')}</h2>${form(request, p('/manage/announcements'), v, errors)}</section>`;
   };
 
@@ -198,7 +198,7 @@ ${textarea({ name: 'body', label: t('manage.markdown'), value: v.body, error: er
       publishedAt: toLocalInput(a.published_at),
     };
     return html`<h1>${request.t('manage.ann.edit')}</h1>${form(request, p(`/manage/announcements/${a.id}`), v, {}, a.version)}
-<h2>${request.t('manage.preview')}</h2><article class="panel">${renderMarkdown(a.body_markdown)}</article>`;
+<h2>${request.t('manage.preview')}</h2><article class="panel" lang="${CONTENT_LANG}">${renderMarkdown(a.body_markdown)}</article>`;
   };
 
   /** A save from a stale form: the administrator's text stays in the form, next to the saved one. */
@@ -223,7 +223,7 @@ ${form(request, p('/manage/announcements'), input, {})}`;
   app.get('/manage/announcements/:id', async (request, reply) => {
     if (!withRole(request, reply, tenant, ['county_admin'])) return;
     const a = await load((request.params as { id: string }).id);
-    return managePage(request, reply, tenant, a.title, editForm(request, a));
+    return managePage(request, reply, tenant, request.t('manage.ann.edit'), editForm(request, a));
   });
 
   app.post('/manage/announcements/:id', async (request, reply) => {
@@ -306,7 +306,7 @@ ${deleteButton(request, current)}
       t('manage.pages'),
       html`<h1>${t('manage.pages')}</h1>
 <table><thead><tr><th scope="col">${t('manage.ann.title')}</th><th scope="col">${t('manage.page.version')}</th></tr></thead>
-<tbody>${pages.map((pg) => html`<tr><td><a href="${p(`/manage/pages/${pg.slug}`)}">${pg.title}</a></td><td>${pg.version}</td></tr>`)}</tbody></table>`,
+<tbody>${pages.map((pg) => html`<tr><td lang="${CONTENT_LANG}"><a href="${p(`/manage/pages/${pg.slug}`)}">${pg.title}</a></td><td>${pg.version}</td></tr>`)}</tbody></table>`,
     );
   });
 
@@ -318,13 +318,13 @@ ${deleteButton(request, current)}
     conflict?: SafeHtml,
   ) => {
     const t = request.t;
-    return html`<h1>${t('manage.page.edit')}：${v.title}</h1>${conflict ?? ''}${errorSummary(request, errors)}
+    return html`<h1>${t('manage.page.edit')}：<span lang="${CONTENT_LANG}">${v.title}</span></h1>${conflict ?? ''}${errorSummary(request, errors)}
 ${slug === 'terms' ? html`<div class="notice"><p>${t('manage.page.terms_note')}</p></div>` : ''}
 <form method="post" action="${p(`/manage/pages/${slug}`)}" novalidate>${csrfField(request)}${v.version === undefined ? '' : versionField(v.version)}
 ${field({ name: 'title', label: t('manage.ann.title'), value: v.title, error: errors.title, required: true, maxlength: TITLE_MAX })}
-${textarea({ name: 'body', label: t('manage.markdown'), value: v.body, error: errors.body, required: true, rows: 16, hint: t('manage.markdown.hint') })}
+${textarea({ name: 'body', label: t('manage.markdown'), value: v.body, error: errors.body, required: true, rows: 16, hint: t('manage.markdown.hint'), lang: CONTENT_LANG })}
 <button type="submit">${t('profile.save')}</button></form>
-<h2>${t('manage.preview')}</h2><article class="panel">${renderMarkdown(v.body)}</article>`;
+<h2>${t('manage.preview')}</h2><article class="panel" lang="${CONTENT_LANG}">${renderMarkdown(v.body)}</article>`;
   };
 
   app.get('/manage/pages/:slug', async (request, reply) => {

@@ -252,8 +252,10 @@ describe.each(await testDatabases())('national ID on the county profile ($name)'
     expect(corrected).toMatchObject({ actor: 'rv-pzjh', target: id, ip: '203.0.113.52' });
     expect(corrected?.details).toMatchObject({ unit: '454503' });
     expect(JSON.stringify(corrected)).not.toContain(RIGHT);
-    // The unit's trail in the console shows it.
-    expect((await reviewer.get('/cyc/review')).body).toContain('profile.national_id_corrected');
+    // The unit's trail in the console shows it, in words.
+    const trail = (await reviewer.get('/cyc/review')).body;
+    expect(trail).toContain('學校更正身分證號');
+    expect(trail).not.toContain('profile.national_id_corrected');
 
     await t.drain();
     const mail = t.lastMailTo('wrong.t@example.org');

@@ -4,7 +4,7 @@ import { AppError, rateLimited } from '../../platform/errors/app-error.ts';
 import { sendPage } from '../../platform/http/role-app.ts';
 import { html, type SafeHtml } from '../../platform/views/html.ts';
 import { emailTaken, normalizeEmail, usernameTaken } from '../accounts/repository.ts';
-import { renderMarkdown } from '../content/markdown.ts';
+import { CONTENT_LANG, renderMarkdown } from '../content/markdown.ts';
 import { getPage } from '../content/pages.ts';
 import { platformDb } from '../db.ts';
 import { LINKS } from '../links.ts';
@@ -107,8 +107,8 @@ ${errorSummary(request, errors)}${body}`,
       reply,
       countyPage(request, tenant, {
         title: notice.title,
-        main: html`<h1>${notice.title}</h1>
-<div class="terms">${renderMarkdown(notice.body_markdown)}</div>
+        main: html`<h1 lang="${CONTENT_LANG}">${notice.title}</h1>
+<div class="terms" tabindex="0" role="region" aria-label="${notice.title}" lang="${CONTENT_LANG}">${renderMarkdown(notice.body_markdown)}</div>
 <p>${t('register.intro.agree')}</p>
 <ul class="choices">
 <li><form method="post" action="${p('/register/start')}" class="inline">${csrfField(request)}<button type="submit">${t('register.intro.start')}</button></form></li>
@@ -238,7 +238,7 @@ ${field({ name: 'email', label: t('register.email'), type: 'email', value: value
     return html`<form method="post" action="${p(STEP_PATHS.terms)}" novalidate>${csrfField(request)}
 <h2>${t('register.step3.title')}</h2>
 <input type="hidden" name="version" value="${terms.version}">
-<div class="terms" tabindex="0" aria-label="${terms.title}">${renderMarkdown(terms.body_markdown)}</div>
+<div class="terms" tabindex="0" role="region" aria-label="${terms.title}" lang="${CONTENT_LANG}">${renderMarkdown(terms.body_markdown)}</div>
 <div class="field"><label><input type="checkbox" id="f-accept" name="accept" value="yes"${errors.accept ? html` aria-invalid="true" aria-describedby="f-accept-error"` : ''}> ${t('register.terms.accept')}</label>
 ${errors.accept ? html`<p class="field-error" id="f-accept-error">${errors.accept}</p>` : ''}</div>
 <button type="submit">${t('register.next')}</button></form>`;
@@ -288,10 +288,10 @@ ${
   q
     ? results.length === 0
       ? html`<p role="status">${t('register.unit.search.none')}</p>`
-      : html`<ul class="unit-results" role="status" aria-label="${t('register.unit.search.results')}">${results.map(
+      : html`<div role="status"><ul class="unit-results" aria-label="${t('register.unit.search.results')}">${results.map(
           (u) =>
             html`<li><a href="${p(`${STEP_PATHS.unit}?pick=${encodeURIComponent(u.code)}`)}">${u.name}（${u.code}）→ ${u.mailbox}</a></li>`,
-        )}</ul>`
+        )}</ul></div>`
     : ''
 }
 <form method="post" action="${p(STEP_PATHS.unit)}" novalidate>${csrfField(request)}

@@ -11,6 +11,7 @@ import { maskedNationalId, maskedSubmission } from '../profile/profile.ts';
 import { decideTransfer, pendingTransfersInto, transferDecision } from '../profile/transfer.ts';
 import type { County } from '../services.ts';
 import { findUnit, listUnits, type Tenant, type Unit } from '../tenants/tenants.ts';
+import { auditActionLabel, auditActorLabel } from '../views/audit-labels.ts';
 import { csrfField, errorSummary, field, formValue, postButton } from '../views/form.ts';
 import { countyPage, formatTime, tenantPath } from '../views/page.ts';
 import { applicationDecision, decideApplication } from './decide.ts';
@@ -166,7 +167,7 @@ ${staff.map(
 </tbody></table></section>
 <section aria-labelledby="trail-h"><h2 id="trail-h">${t('review.trail')}</h2>
 <table><thead><tr><th scope="col">${t('audit.at')}</th><th scope="col">${t('audit.actor')}</th><th scope="col">${t('audit.action')}</th></tr></thead><tbody>
-${trail.map((e) => html`<tr><td>${formatTime(e.at)}</td><td>${e.actor ?? ''}</td><td>${e.action}</td></tr>`)}
+${trail.map((e) => html`<tr><td>${formatTime(e.at)}</td><td>${auditActorLabel(t, e.actor)}</td><td>${auditActionLabel(t, e.action)}</td></tr>`)}
 </tbody></table></section>
 <p class="meta"><a href="${p(`/review?unit=${back}`)}">${t('review.refresh')}</a></p>`,
       }),

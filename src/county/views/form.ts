@@ -41,11 +41,13 @@ export function textarea(o: {
   hint?: string | undefined;
   required?: boolean;
   rows?: number;
+  /** The language of the text, when it is not the page's (e.g. the county's Chinese content). */
+  lang?: string;
 }): SafeHtml {
   const id = `f-${o.name}`;
   return html`<div class="field"><label for="${id}">${o.label}</label>
 ${o.hint ? html`<p class="hint" id="${id}-hint">${o.hint}</p>` : ''}
-<textarea id="${id}" name="${o.name}" rows="${o.rows ?? 6}"${o.required ? html` required` : ''}${o.error ? html` aria-invalid="true" aria-describedby="${id}-error"` : ''}>${o.value ?? ''}</textarea>
+<textarea id="${id}" name="${o.name}" rows="${o.rows ?? 6}"${o.lang ? html` lang="${o.lang}"` : ''}${o.required ? html` required` : ''}${o.error ? html` aria-invalid="true" aria-describedby="${id}-error"` : ''}>${o.value ?? ''}</textarea>
 ${o.error ? html`<p class="field-error" id="${id}-error">${o.error}</p>` : ''}</div>`;
 }
 

@@ -1,11 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { createRoleApp, sendPage } from '../../platform/http/role-app.ts';
+import type { Locale, Translate } from '../../platform/i18n/i18n.ts';
 import type { MailSink } from '../../platform/mail/sink.ts';
 import type { RoleUrls } from '../../platform/runtime/role.ts';
 import { escapeHtml, html, trusted } from '../../platform/views/html.ts';
 import { page } from '../../platform/views/layout.ts';
-import { DEMO_ACCOUNTS, DEMO_PASSWORD } from '../seed-data.ts';
+import { DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_TENANTS, type DemoAccount } from '../seed-data.ts';
 import { landingMessages } from './messages.ts';
 
 export interface LandingOptions {
@@ -53,10 +54,10 @@ export async function buildLandingApp(options: LandingOptions): Promise<FastifyI
 <h2 id="accounts">${t('landing.accounts')}</h2>
 <p>${t('landing.accounts.password', { password: DEMO_PASSWORD })}</p>
 <table aria-labelledby="accounts"><thead><tr><th scope="col">${t('landing.account')}</th><th scope="col">${t('landing.role')}</th><th scope="col">${t('landing.where')}</th><th scope="col">${t('landing.note')}</th></tr></thead>
-<tbody>${DEMO_ACCOUNTS.map((a) => html`<tr><td><code>${a.username}</code></td><td>${a.role}</td><td>${a.where}</td><td>${a.note}</td></tr>`)}</tbody></table>
+<tbody>${DEMO_ACCOUNTS.map((a) => html`<tr><td><code>${a.username}</code></td><td>${t(`landing.account_role.${a.role}`)}</td><td>${whereOf(t, a)}</td><td>${a.note ? t(`landing.account_note.${a.note}`, { email: `${a.username}@mail.edu.tw` }) : ''}</td></tr>`)}</tbody></table>
 <h2 id="mailbox">${t('landing.mailbox')}</h2>
 <p>${t('landing.mailbox.intro', { port: options.smtpPort })} <a href="/mailbox">${t('landing.mailbox')}</a></p>
-${mailTable(request.t, mails)}`,
+${mailTable(request.t, request.locale, mails)}`,
       }),
     );
   });
@@ -72,7 +73,7 @@ ${mailTable(request.t, mails)}`,
         main: html`<h1>${t('landing.mailbox')}</h1>
 <form method="get" action="/mailbox" role="search"><div class="field"><label for="to">${t('landing.mailbox.filter')}</label>
 <input id="to" name="to" type="search" value="${to ?? ''}"></div><button type="submit">${t('landing.mailbox.filter.go')}</button></form>
-${mailTable(request.t, mails)}`,
+${mailTable(request.t, request.locale, mails)}`,
       }),
     );
   });
@@ -86,10 +87,10 @@ ${mailTable(request.t, mails)}`,
       page(request, {
         title: mail.subject,
         main: html`<p><a href="/mailbox">${t('landing.mailbox.back')}</a></p>
-<h1>${mail.subject}</h1>
+<h1 translate="no">${mail.subject}</h1>
 <dl><dt>${t('landing.mailbox.from')}</dt><dd>${mail.from}</dd><dt>${t('landing.mailbox.to')}</dt><dd>${mail.to.join(', ')}</dd>
-<dt>${t('landing.mailbox.received')}</dt><dd>${new Date(mail.receivedAt).toLocaleString('zh-TW', { timeZone: 'Asia/Taipei' })}</dd></dl>
-<pre class="mail-body">${trusted(linkify(mail.text))}</pre>`,
+<dt>${t('landing.mailbox.received')}</dt><dd>${receivedAt(request.locale, mail.receivedAt)}</dd></dl>
+<pre class="mail-body" translate="no">${trusted(linkify(mail.text))}</pre>`,
       }),
     );
   });
@@ -102,11 +103,25 @@ ${mailTable(request.t, mails)}`,
   return app;
 }
 
-function mailTable(t: (key: string) => string, mails: ReturnType<MailSink['list']>) {
+/** When a mail arrived, in Taiwan time, written the reader's way. */
+function receivedAt(locale: Locale, at: string | number | Date): string {
+  return new Date(at).toLocaleString(locale === 'en' ? 'en-GB' : 'zh-TW', { timeZone: 'Asia/Taipei' });
+}
+
+/** Where a demo account signs in: the county portal (its name and path) and unit, or the cloud. */
+function whereOf(t: Translate, account: DemoAccount): string {
+  if (account.where === 'cloud') return t('landing.where.cloud');
+  const { tenant: code, unit: unitCode } = account.where;
+  const tenant = DEMO_TENANTS.find((c) => c.code === code);
+  const unit = tenant?.units.find((u) => u.code === unitCode);
+  return [`${tenant?.name ?? code} /${code}`, unit?.name].filter(Boolean).join(' · ');
+}
+
+function mailTable(t: Translate, locale: Locale, mails: ReturnType<MailSink['list']>) {
   if (mails.length === 0) return html`<p>${t('landing.mailbox.empty')}</p>`;
   return html`<table><thead><tr><th scope="col">${t('landing.mailbox.received')}</th><th scope="col">${t('landing.mailbox.to')}</th><th scope="col">${t('landing.mailbox.subject')}</th></tr></thead><tbody>
 ${mails.map(
   (m) =>
-    html`<tr><td>${new Date(m.receivedAt).toLocaleString('zh-TW', { timeZone: 'Asia/Taipei' })}</td><td>${m.to.join(', ')}</td><td><a href="/mailbox/${m.id}">${m.subject || '(no subject)'}</a></td></tr>`,
+    html`<tr><td>${receivedAt(locale, m.receivedAt)}</td><td>${m.to.join(', ')}</td><td translate="no"><a href="/mailbox/${m.id}">${m.subject || t('landing.mailbox.no_subject')}</a></td></tr>`,
 )}</tbody></table>`;
 }

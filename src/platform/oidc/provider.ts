@@ -716,7 +716,8 @@ export class OidcProvider {
 
   async #logoutPage(ctx: KoaContextWithOIDC, form: string) {
     const t = koaTranslator(ctx, this.options.i18n);
-    const site = this.options.brand.name;
+    const { nameKey, name } = this.options.brand;
+    const site = nameKey ? t(nameKey) : name;
     // oidc-provider gives the form (action and its one-time xsrf value); the buttons submit it.
     const action = /action="([^"]+)"/.exec(form)?.[1] ?? '';
     const xsrf = /name="xsrf" value="([^"]+)"/.exec(form)?.[1] ?? '';

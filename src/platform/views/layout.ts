@@ -4,6 +4,8 @@ import { html, type SafeHtml } from './html.ts';
 export interface Brand {
   /** Site name shown in the header, e.g. 嘉義縣教師資訊應用服務入口. */
   name: string;
+  /** The catalogue key of the name, when the site's name is translated (e.g. 教育雲, Education cloud). */
+  nameKey?: string;
   href: string;
 }
 
@@ -23,10 +25,15 @@ function langSwitchHref(request: FastifyRequest): string {
   return `${url.pathname}${url.search}`;
 }
 
+/** The brand with its name in the reader's language. */
+export function brandIn(request: FastifyRequest, brand: Brand): Brand {
+  return brand.nameKey ? { name: request.t(brand.nameKey), href: brand.href } : brand;
+}
+
 /** The shared page layout of every role: header, language switch, main landmark, footer. */
 export function page(request: FastifyRequest, options: PageOptions): SafeHtml {
   const t = request.t;
-  const brand = options.brand ?? { name: 'EduGate', href: '/' };
+  const brand = brandIn(request, options.brand ?? { name: 'EduGate', href: '/' });
   return html`<!doctype html>
 <html lang="${request.locale}">
 <head>
@@ -39,7 +46,7 @@ export function page(request: FastifyRequest, options: PageOptions): SafeHtml {
 <a class="skip" href="#main">${t('layout.skip')}</a>
 <header class="site">
   <a class="brand" href="${brand.href}">${brand.name}</a>
-  <nav aria-label="site">${options.nav ?? ''}
+  <nav aria-label="${t('layout.nav')}">${options.nav ?? ''}
     <a class="lang" href="${langSwitchHref(request)}" hreflang="${request.locale === 'en' ? 'zh-TW' : 'en'}">${t('lang.switch')}</a>
   </nav>
 </header>

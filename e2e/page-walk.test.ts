@@ -1,0 +1,316 @@
+// Every page of every role, signed out and signed in, in zh-TW and in English: each is checked
+// with axe-core (WCAG 2.1 AA, zero violations), at 390 and 360 px (no sideways scrolling of the
+// page) and for its language (no raw catalogue keys or event codes, nothing in the other language).
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_PASSWORD } from '../src/demo/seed-data.ts';
+import { LOCALES, type Locale } from '../src/platform/i18n/i18n.ts';
+import { launchBrowser } from '../src/platform/testing/browser.ts';
+import { startTestDemo, type TestDemo } from '../src/platform/testing/demo-harness.ts';
+import { activate, tabTo, typeInto } from './steps/keyboard.ts';
+import { waitForMail } from './steps/mailbox.ts';
+import { DESKTOP, WalkReport } from './steps/page-checks.ts';
+import {
+  clickAndLoad,
+  linksUnder,
+  signInToCounty,
+  signOutOfCounty,
+  submitForm,
+  visit,
+} from './steps/walk.ts';
+
+const browser: Browser | undefined = await launchBrowser();
+
+describe.skipIf(!browser)('every page in both languages, at desktop and phone width', () => {
+  let demo: TestDemo;
+
+  // Every role's start, seed included: longer than other hooks on a busy machine.
+  beforeAll(async () => {
+    demo = await startTestDemo();
+  }, 240_000);
+  afterAll(async () => {
+    await browser?.close();
+    await demo?.close();
+  });
+
+  describe.each(LOCALES)('%s', (locale: Locale) => {
+    let context: BrowserContext;
+    let page: Page;
+    const applicant = `walk.${locale === 'en' ? 'en' : 'zh'}`;
+    const applicantEmail = `${applicant}@example.org`;
+    // Each language walks the first cloud login with another county account and cloud name.
+    const countyUser = locale === 'en' ? 'cycadmin' : 'teacher01';
+    const cloudName = `walk${locale === 'en' ? 'en' : 'zh'}2026`;
+    // Both languages' names: the admin console lists the other language's applicant too.
+    const names = ['walk.zh', 'walk.en', 'walkzh2026', 'walken2026'];
+
+    beforeAll(async () => {
+      context = await (browser as Browser).newContext({ locale, viewport: DESKTOP });
+      page = await context.newPage();
+    });
+    afterAll(async () => {
+      await context?.close();
+    });
+
+    it('signed out: the landing page, the portals, the cloud, the activation portal and Google', async () => {
+      const report = new WalkReport(locale, names);
+      await visit(page, report, demo.urls.landing, 'landing');
+      await visit(page, report, `${demo.urls.landing}/mailbox`, 'mailbox');
+      await visit(page, report, demo.urls.county, 'county portal chooser');
+      await visit(page, report, `${demo.urls.county}/cyc`, 'county home');
+      for (const help of (await linksUnder(page, '/cyc/help/')).slice(0, 3)) {
+        await visit(page, report, help, `county help ${new URL(help).pathname}`);
+      }
+      await visit(page, report, `${demo.urls.county}/cyc/login`, 'county login');
+      await visit(page, report, `${demo.urls.county}/cyc/forgot`, 'county forgot password');
+      await visit(page, report, demo.urls.cloud, 'cloud home');
+      await visit(page, report, `${demo.urls.cloud}/login`, 'cloud login');
+      await visit(page, report, `${demo.urls.cloud}/password/forgot`, 'cloud forgot password');
+      await visit(page, report, demo.urls.workspace, 'workspace activation home');
+      await visit(page, report, demo.urls.google, 'Google sign-in');
+      expect(report.problems.join('\n')).toBe('');
+    });
+
+    it('registration: the terms, steps 1–4 (with their errors), the verification and the approval', async () => {
+      const report = new WalkReport(locale, names);
+      await visit(page, report, `${demo.urls.county}/cyc/register`, 'registration terms');
+      await submitForm(page, '/register/start');
+      await report.check(page, 'registration step 1');
+      await submitForm(page, '/register/credentials');
+      await report.check(page, 'registration step 1 with errors');
+      await page.locator('#f-username').fill(applicant);
+      await page.locator('#f-password').fill('Walk the county 2026');
+      await page.locator('#f-password_confirm').fill('Walk the county 2026');
+      await submitForm(page, '/register/credentials');
+      await report.check(page, 'registration step 2');
+      await page.locator('#f-email').fill(applicantEmail);
+      await submitForm(page, '/register/email');
+      await report.check(page, 'registration step 3');
+      await submitForm(page, '/register/terms');
+      await report.check(page, 'registration step 3 with errors');
+      await page.locator('#f-accept').check();
+      await submitForm(page, '/register/terms');
+      await report.check(page, 'registration step 4');
+      await page.locator('#f-q').fill('朴子');
+      await clickAndLoad(page, page.locator('form[role="search"] [type="submit"]'));
+      await report.check(page, 'registration step 4 school search');
+      await clickAndLoad(page, page.locator('.unit-results a').first());
+      await submitForm(page, '/register/unit');
+      await report.check(page, 'registration submitted');
+
+      await waitForMail(demo, { to: applicantEmail, subject: '' });
+      await visit(page, report, `${demo.urls.landing}/mailbox?to=${applicantEmail}`, 'mailbox filtered');
+      await clickAndLoad(page, page.locator('main table a').first());
+      await report.check(page, 'a mail');
+      await clickAndLoad(page, page.locator('pre a[href*="/register/verify"]').first());
+      await report.check(page, 'email verification');
+      await submitForm(page, '/register/verify');
+      await report.check(page, 'email verified');
+
+      await waitForMail(demo, { to: 'pzjh@mail.cyc.edu.tw', subject: applicant });
+      await page.goto(`${demo.urls.landing}/mailbox?to=pzjh@mail.cyc.edu.tw`);
+      await clickAndLoad(page, page.locator('main table a').first());
+      await clickAndLoad(page, page.locator('pre a[href*="decision=approve"]').first());
+      await report.check(page, 'approval link');
+      await clickAndLoad(page, page.locator('main form [type="submit"]').first());
+      await report.check(page, 'approved');
+      expect(report.problems.join('\n')).toBe('');
+    });
+
+    it('a teacher on the county portal: home, profile check, account, password, sessions, signed out', async () => {
+      const report = new WalkReport(locale, names);
+      await signInToCounty(page, demo, 'teacher01', DEMO_PASSWORD);
+      await report.check(page, 'teacher signed in');
+      await visit(page, report, `${demo.urls.county}/cyc`, 'county home signed in');
+      for (const path of [
+        '/profile/check',
+        '/profile/name',
+        '/profile/national-id',
+        '/profile/unit/change',
+        '/account',
+        '/account/password',
+        '/account/sessions',
+      ]) {
+        await visit(page, report, `${demo.urls.county}/cyc${path}`, `teacher ${path}`);
+      }
+      await signOutOfCounty(page);
+      await report.check(page, 'county signed out');
+      expect(report.problems.join('\n')).toBe('');
+    });
+
+    it('the school reviewer: the review console and a national ID correction', async () => {
+      const report = new WalkReport(locale, names);
+      await signInToCounty(page, demo, 'rv-pzjh', DEMO_PASSWORD);
+      await visit(page, report, `${demo.urls.county}/cyc/review`, 'review console');
+      const correction = (await linksUnder(page, '/cyc/review/accounts/'))[0];
+      expect(correction).toBeDefined();
+      await visit(page, report, correction as string, 'national ID correction');
+      await signOutOfCounty(page);
+      expect(report.problems.join('\n')).toBe('');
+    });
+
+    it('the county admin: every page of the admin console', async () => {
+      const report = new WalkReport(locale, names);
+      await signInToCounty(page, demo, 'cycadmin', DEMO_PASSWORD);
+      await visit(page, report, `${demo.urls.county}/cyc/manage`, 'admin console');
+      const seen = new Set<string>();
+      for (const link of await linksUnder(page, '/cyc/manage/')) {
+        const path = new URL(link).pathname;
+        if (path.endsWith('.csv') || seen.has(path)) continue;
+        seen.add(path);
+        await visit(page, report, link, `admin ${path}`);
+        // One page of each list's items (an account, a unit, a campaign, …).
+        const item = (await linksUnder(page, `${path}/`)).find((h) => !h.endsWith('.csv'));
+        if (item && !seen.has(new URL(item).pathname)) {
+          seen.add(new URL(item).pathname);
+          await visit(page, report, item, `admin ${new URL(item).pathname}`);
+        }
+      }
+      await visit(page, report, `${demo.urls.county}/cyc/review`, 'review console (admin)');
+      await signOutOfCounty(page);
+      expect(report.problems.join('\n')).toBe('');
+    });
+    it('the cloud: first login through the county, the new account, activation, Google, signed out', async () => {
+      const report = new WalkReport(locale, names);
+      const cloud = demo.urls.cloud;
+      await page.goto(`${cloud}/login`);
+      await clickAndLoad(page, page.locator('ul.counties a').first());
+      await report.check(page, 'county sign-in for the cloud');
+      await page.locator('#login-username').fill(countyUser);
+      await page.locator('#login-password').fill(DEMO_PASSWORD);
+      await clickAndLoad(page, page.locator('form.login [type="submit"]'));
+      // A first sign-in through the county asks for consent.
+      await report.check(page, 'county consent');
+      await clickAndLoad(page, page.locator('form[action$="/consent"] button[value="allow"]'));
+      await page.waitForURL(/\/first-login/);
+      await report.check(page, 'first login: no cloud account');
+      await clickAndLoad(page, page.locator('a[href*="/first-login/link-existing"]'));
+      await report.check(page, 'first login: link an existing account');
+      await page.goBack();
+      await submitForm(page, '/first-login/create');
+      await report.check(page, 'first login: suggested name');
+      await clickAndLoad(page, page.locator('a[href*="/first-login/choose"]'));
+      await page.locator('#name').pressSequentially(cloudName, { delay: 10 });
+      await expect.poll(() => page.locator('#name-status').textContent()).toContain(cloudName);
+      await report.check(page, 'first login: choose a name');
+      await clickAndLoad(page, page.locator('#choose-name [type="submit"]').first());
+      await report.check(page, 'first login: password');
+      await page.locator('#password').fill('Walk the cloud 2026!');
+      await page.locator('#password_confirm').fill('Walk the cloud 2026!');
+      await submitForm(page, '/first-login/password');
+      await report.check(page, 'first login: consent');
+      await clickAndLoad(page, page.locator('form[action="/first-login/consent"] button[value="accept"]'));
+      await page.locator('#cloud-email').waitFor();
+      await report.check(page, 'first login: account ready');
+      await visit(page, report, `${cloud}/account`, 'cloud account');
+      await visit(page, report, `${cloud}/account/sessions`, 'cloud sessions');
+
+      // The activation portal, signed in through the cloud, and the activation.
+      await page.goto(demo.urls.workspace);
+      await clickAndLoad(page, page.locator('#cloud-login'));
+      await report.check(page, 'cloud consent for the activation portal');
+      await clickAndLoad(page, page.locator('form[action$="/consent"] button[value="allow"]'));
+      await page.locator('#cloud-account').waitFor();
+      await report.check(page, 'workspace activation signed in');
+      // The page refreshes itself while the account is being created: checked once it is done.
+      await submitForm(page, '/activate');
+      await page.locator('#google-address').waitFor({ timeout: 30_000 });
+      await report.check(page, 'workspace activated');
+
+      // Google's sign-in through the cloud.
+      await page.goto(demo.urls.google);
+      await page.locator('#identifier').fill(`${cloudName}@go.edu.tw`);
+      await submitForm(page, '/signin');
+      await page.locator('#signed-in').waitFor({ timeout: 30_000 });
+      await report.check(page, 'Google signed in');
+
+      // Signing out of the cloud: its confirmation, then 「您已登出」.
+      await page.goto(`${cloud}/account`);
+      await submitForm(page, '/logout');
+      if ((await page.locator('#op-logout-yes').count()) > 0) {
+        await report.check(page, 'cloud sign-out confirmation');
+        await clickAndLoad(page, page.locator('#op-logout-yes'));
+      }
+      await page.waitForURL(/\/signed-out/);
+      await report.check(page, 'cloud signed out');
+      expect(report.problems.join('\n')).toBe('');
+    });
+
+    it('the cloud admin: the console, the admin page of the activation portal, the console of Google', async () => {
+      const report = new WalkReport(locale, names);
+      const cloud = demo.urls.cloud;
+      await page.goto(`${cloud}/login`);
+      await page.locator('#name').fill('cloudadmin');
+      await page.locator('#password').fill(DEMO_PASSWORD);
+      await Promise.all([page.waitForEvent('load'), page.locator('#password').press('Enter')]);
+      for (const path of ['/admin', '/admin/clients', '/admin/accounts', '/admin/roles', '/admin/saml']) {
+        await visit(page, report, `${cloud}${path}`, `cloud admin ${path}`);
+      }
+      await page.goto(demo.urls.workspace);
+      await clickAndLoad(page, page.locator('#cloud-login'));
+      if ((await page.locator('form[action$="/consent"]').count()) > 0) {
+        await clickAndLoad(page, page.locator('form[action$="/consent"] button[value="allow"]'));
+      }
+      await page.locator('#cloud-account').waitFor();
+      await visit(page, report, `${demo.urls.workspace}/admin`, 'workspace admin');
+      await visit(page, report, `${demo.urls.google}/admin/console`, 'Google admin console');
+      expect(report.problems.join('\n')).toBe('');
+    });
+  });
+  describe('keyboard only (Tab, Enter, Space)', () => {
+    let context: BrowserContext;
+    let page: Page;
+    beforeAll(async () => {
+      context = await (browser as Browser).newContext({ locale: 'zh-TW', viewport: DESKTOP });
+      page = await context.newPage();
+    });
+    afterAll(async () => {
+      await context?.close();
+    });
+
+    it('registers on the county portal', async () => {
+      await page.goto(`${demo.urls.county}/cyc`);
+      await activate(page, 'header a[href="/cyc/register"]');
+      // The terms scroll in their own box: it takes the focus, and Space scrolls it.
+      await tabTo(page, '.terms');
+      const terms = page.locator('.terms');
+      if (await terms.evaluate((e) => e.scrollHeight > e.clientHeight)) {
+        await page.keyboard.press('Space');
+        await expect.poll(() => terms.evaluate((e) => e.scrollTop)).toBeGreaterThan(0);
+      }
+      await activate(page, 'form[action$="/register/start"] button');
+      await typeInto(page, '#f-username', 'keyboard.only');
+      await typeInto(page, '#f-password', 'Tab Enter Space 2026');
+      await typeInto(page, '#f-password_confirm', 'Tab Enter Space 2026');
+      await Promise.all([page.waitForEvent('load'), page.keyboard.press('Enter')]);
+      await typeInto(page, '#f-email', 'keyboard.only@example.org');
+      await Promise.all([page.waitForEvent('load'), page.keyboard.press('Enter')]);
+      await tabTo(page, '.terms');
+      await tabTo(page, '#f-accept');
+      await page.keyboard.press('Space');
+      expect(await page.locator('#f-accept').isChecked()).toBe(true);
+      await activate(page, 'form[action$="/register/terms"] button[type="submit"]');
+      await typeInto(page, '#f-mailbox', 'pzjh@mail.cyc.edu.tw');
+      await Promise.all([page.waitForEvent('load'), page.keyboard.press('Enter')]);
+      expect(new URL(page.url()).pathname).toBe('/cyc/register/done');
+      expect(await page.textContent('main')).toContain('keyboard.only@example.org');
+    });
+
+    it('walks the first cloud login through the county to the new cloud account', async () => {
+      await page.goto(`${demo.urls.cloud}/login`);
+      await activate(page, 'ul.counties a[href^="/login/county/tn"]');
+      await typeInto(page, '#login-username', 'tnadmin');
+      await typeInto(page, '#login-password', DEMO_PASSWORD);
+      await Promise.all([page.waitForEvent('load'), page.keyboard.press('Enter')]);
+      await activate(page, 'form[action$="/consent"] button[value="allow"]', 'Space');
+      await page.waitForURL(/\/first-login/);
+      await activate(page, 'form[action="/first-login/create"] button');
+      await activate(page, 'form[action="/first-login/name"] button[type="submit"]');
+      await typeInto(page, '#password', 'Keyboard cloud 2026!');
+      await typeInto(page, '#password_confirm', 'Keyboard cloud 2026!');
+      await Promise.all([page.waitForEvent('load'), page.keyboard.press('Enter')]);
+      await activate(page, 'form[action="/first-login/consent"] button[value="accept"]', 'Space');
+      expect(await page.locator('#cloud-email').textContent()).toMatch(/@mail\.edu\.tw$/);
+    });
+  });
+});

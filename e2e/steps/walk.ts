@@ -1,0 +1,45 @@
+// Moves of the page walk that do not depend on the page's language: addresses, field ids and
+// form actions rather than labels, so that one walk serves zh-TW and English.
+import type { Locator, Page } from 'playwright-core';
+import { expect } from 'vitest';
+import type { TestDemo } from '../../src/platform/testing/demo-harness.ts';
+import type { WalkReport } from './page-checks.ts';
+
+/** Opens an address and checks the page it shows. */
+export async function visit(page: Page, report: WalkReport, url: string, screen: string): Promise<void> {
+  const response = await page.goto(url);
+  expect(response?.status(), `${screen}: ${url}`).toBeLessThan(400);
+  await report.check(page, screen);
+}
+
+/** Clicks what leads to another page and waits until that page has loaded. */
+export async function clickAndLoad(page: Page, target: Locator): Promise<void> {
+  await Promise.all([page.waitForEvent('load'), target.click()]);
+}
+
+/** Submits the POST form whose action contains `action` with its (first) submit button. */
+export async function submitForm(page: Page, action: string): Promise<void> {
+  await clickAndLoad(page, page.locator(`form[method="post"][action*="${action}"] [type="submit"]`).first());
+}
+
+/** Signs in to a county portal's own login page. */
+export async function signInToCounty(page: Page, demo: TestDemo, username: string, password: string) {
+  await page.goto(`${demo.urls.county}/cyc/login`);
+  await page.locator('#login-username').fill(username);
+  await page.locator('#login-password').fill(password);
+  await page.locator('#login-password').press('Enter');
+  await page.waitForURL((url) => !url.pathname.endsWith('/login'));
+}
+
+/** The 登出 button of a county portal's header. */
+export async function signOutOfCounty(page: Page): Promise<void> {
+  await submitForm(page, '/cyc/logout');
+}
+
+/** The hrefs of the links on the page whose path starts with `prefix`, each once. */
+export async function linksUnder(page: Page, prefix: string): Promise<string[]> {
+  const hrefs = await page
+    .locator('a[href]')
+    .evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).href).filter((h) => h.startsWith('http')));
+  return [...new Set(hrefs.filter((h) => new URL(h).pathname.startsWith(prefix)))];
+}
