@@ -86,6 +86,17 @@ const LATIN_ALLOWED = new Set(
     'Markdown',
     'HTML',
     'VPN',
+    // Wi-Fi roaming and VPN (RADIUS) terms, named as the standards and devices name them.
+    'RADIUS',
+    'FreeRADIUS',
+    'NAS',
+    'TANet',
+    'MAC',
+    'SSID',
+    'EAP',
+    'TTLS',
+    'PAP',
+    'CA',
     // Protocol terms of the administrators' pages (OIDC, SAML).
     'Issuer',
     'URI',
@@ -101,7 +112,8 @@ const LATIN_ALLOWED = new Set(
 );
 
 /** Protocol terms of more than one word, left in English on Chinese pages as the standards name them. */
-const LATIN_PHRASES = /\b(?:client id|client secret|relying parties|redirect uri|entity id)\b/gi;
+const LATIN_PHRASES =
+  /\b(?:client id|client secret|relying parties|redirect uri|entity id|edugate radius config)\b/gi;
 
 /** What was found wrong on one page, as lines for the test's failure message. */
 export type Findings = string[];

@@ -219,10 +219,10 @@ describe('transfer requests decided through the mailed links', () => {
     expect((await mailbox.get(approve)).status).toBe(200);
     const reviewer = await signIn('rv-tbjh');
     await reviewer.get('/cyc/review');
-    // Rejecting in the console asks for a reason too.
-    expect(
-      (await reviewer.post(`/cyc/review/transfers/${id}`, { decision: 'reject', reason: '' })).status,
-    ).toBe(400);
+    // Rejecting in the console asks for a reason too: back to the console with the field marked.
+    const unreasoned = await reviewer.post(`/cyc/review/transfers/${id}`, { decision: 'reject', reason: '' });
+    expect(unreasoned.status).toBe(303);
+    expect(unreasoned.headers.location).toContain(`reason_missing=${id}`);
     expect((await reviewer.post(`/cyc/review/transfers/${id}`, { decision: 'approve' })).status).toBe(303);
     expect((await findAccountByUsername(t.county.db, 'cyc', 'move.console'))?.unit_code).toBe('454501');
     const [entry] = await auditOf('move.console', 'transfer.approved');
