@@ -101,7 +101,7 @@ async function expectPasswordEverywhere(page: Page, step: string): Promise<void>
 }
 
 describe('sign-out on a shared computer', () => {
-  it('signing out at the cloud, the county portal or Google signs out of the whole chain', async (context) => {
+  it('signing out at the cloud, the county portal, Google or the activation portal signs out of the whole chain', async (context) => {
     if (!browser) return context.skip();
     const page = await browser.newPage({ locale: 'zh-TW' });
     // Every role runs on this machine, which may be busy.
@@ -157,5 +157,17 @@ describe('sign-out on a shared computer', () => {
     expect(googleReport).toContain('臺南市');
     await shot(page, 'signed-out-at-google');
     await expectPasswordEverywhere(page, 'after-google');
+
+    // 4. Sign-out at the activation portal: it goes on to the cloud's sign-out, which ends the rest.
+    await signInEverywhere(page, false);
+    await page.goto(demo.urls.workspace);
+    await page.getByRole('button', { name: '登出' }).click();
+    await page.getByRole('heading', { name: '您已登出' }).waitFor();
+    const portalReport = (await page.locator('#signed-out-services').textContent()) ?? '';
+    expect(portalReport).toContain('G Suite for Education 啟用入口');
+    expect(portalReport).toContain('臺南市');
+    expect(portalReport).toContain('Google 帳號');
+    await shot(page, 'signed-out-at-workspace');
+    await expectPasswordEverywhere(page, 'after-workspace');
   }, 600_000);
 });
