@@ -432,7 +432,13 @@ describe('docs/DEPLOYMENT.md, followed literally', () => {
     await walk(['google-standin']);
     nodes.google = startNode('google', settings.ETC_DIR as string);
     await waitReady(nodes.google, settings.GOOGLE_PORT as string, 'Google stand-in');
-    await walk(['google-standin-domain']);
+    // The portal's key and delegation made at the stand-in as at Google; doctor fails on nothing.
+    const doctor = await walk(['google-standin-domain']);
+    expect(doctor).toMatch(
+      /^ok +google: service account edugate-provisioning@go\.iam\.gserviceaccount\.com$/m,
+    );
+    expect(doctor).toMatch(/^ok +google: acting as admin@go\.edu\.tw for go\.edu\.tw$/m);
+    expect(doctor).toContain('no errors');
     nodes.workspace = startNode('workspace', settings.ETC_DIR as string);
     await waitReady(nodes.workspace, settings.WORKSPACE_PORT as string, 'workspace node');
 
