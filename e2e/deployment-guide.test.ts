@@ -500,6 +500,8 @@ describe('docs/DEPLOYMENT.md, followed literally', () => {
     });
     expect(decodeJwt(idToken).iss).toBe(`${settings.COUNTY_URL}/cyc`);
     await teacherContext.close();
+    // Every secret in the environment: no node and no command wrote a data directory.
+    expect(existsSync(join(work, '.edugate'))).toBe(false);
   }, 600_000);
 
   it('backs up the running installation, restores it into fresh databases with its secrets, and the old keys still verify', async (context) => {
