@@ -1,8 +1,8 @@
 // docs/DEPLOYMENT.md, followed literally: its `<!-- walk: NAME -->` shell blocks run with bash on
 // PostgreSQL and Redis, behind a real nginx doing TLS, with two county nodes, the cloud, the activation
 // portal and the Google stand-in each started with the systemd unit's ExecStart line. A teacher then
-// signs in through the whole chain in Chromium over https, and the guide's backup is restored into
-// fresh databases and signed in to with the keys of before.
+// signs in through the whole chain in Chromium over https (a teacher of the second county at the cloud
+// too), and the guide's backup is restored into fresh databases and signed in to with the keys of before.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -316,6 +316,13 @@ const TEACHER = {
   nationalId: 'A123456789',
   cloudPassword: 'Chiayi-cloud-2026',
 };
+const TN_TEACHER = {
+  username: 'tnteach02',
+  password: 'Tainan-teacher-2026',
+  realName: '林美華',
+  nationalId: 'D223456784',
+  cloudPassword: 'Tainan-cloud-2026',
+};
 let idToken = '';
 let countyJwks: JSONWebKeySet;
 
@@ -370,8 +377,8 @@ async function newContext(): Promise<BrowserContext> {
   return (browser as Browser).newContext({ locale: 'zh-TW', ignoreHTTPSErrors: true });
 }
 
-async function signInAtCounty(page: Page, username: string, password: string): Promise<void> {
-  await page.goto(`${settings.COUNTY_URL}/cyc/login`);
+async function signInAtCounty(page: Page, username: string, password: string, tenant = 'cyc'): Promise<void> {
+  await page.goto(`${settings.COUNTY_URL}/${tenant}/login`);
   await page.locator('#login-username').fill(username);
   await page.locator('#login-password').fill(password);
   await page.getByRole('button', { name: '登入', exact: true }).click();
@@ -395,6 +402,7 @@ describe('docs/DEPLOYMENT.md, followed literally', () => {
       'second-county-values',
       'google-standin',
       'google-standin-domain',
+      'workspace-admin',
       'backup',
       'restore',
     ]);
@@ -432,7 +440,13 @@ describe('docs/DEPLOYMENT.md, followed literally', () => {
     await walk(['google-standin']);
     nodes.google = startNode('google', settings.ETC_DIR as string);
     await waitReady(nodes.google, settings.GOOGLE_PORT as string, 'Google stand-in');
-    await walk(['google-standin-domain']);
+    // The portal's key and delegation made at the stand-in as at Google; doctor fails on nothing.
+    const doctor = await walk(['google-standin-domain']);
+    expect(doctor).toMatch(
+      /^ok +google: service account edugate-provisioning@go\.iam\.gserviceaccount\.com$/m,
+    );
+    expect(doctor).toMatch(/^ok +google: acting as admin@go\.edu\.tw for go\.edu\.tw$/m);
+    expect(doctor).toContain('no errors');
     nodes.workspace = startNode('workspace', settings.ETC_DIR as string);
     await waitReady(nodes.workspace, settings.WORKSPACE_PORT as string, 'workspace node');
 
@@ -441,44 +455,30 @@ describe('docs/DEPLOYMENT.md, followed literally', () => {
     expect(counties).toContain(`${settings.COUNTY_URL}/cyc`);
     expect(counties).toContain(`${settings.COUNTY_URL}/tn`);
 
-    // The county administrator's mailed link (through nginx, https), a password, a school.
-    const mail = sink.list({ to: 'admin@cyc.edu.tw' }).at(-1);
-    const link = /https:\/\/\S+/.exec(mail?.text ?? '')?.[0] ?? '';
-    expect(link.startsWith(`${settings.COUNTY_URL}/cyc/`)).toBe(true);
-    const adminContext = await newContext();
-    const admin = await adminContext.newPage();
-    await admin.goto(link);
-    await admin.locator('[name=password]').fill('Chiayi-admin-2026');
-    await admin.locator('[name=password_confirm]').fill('Chiayi-admin-2026');
-    await admin.locator('main form button[type=submit]').click();
-    await admin.waitForLoadState();
-    expect(await admin.content()).toContain('密碼已重設');
-    await signInAtCounty(admin, 'cycadmin', 'Chiayi-admin-2026');
-    await admin.goto(`${settings.COUNTY_URL}/cyc/manage/units`);
-    await admin.locator('[name=code]').fill('076501');
-    await admin.locator('[name=name]').fill('縣立朴子國民中學');
-    await admin.locator('[name=mailbox]').fill('pzjh@cyc.edu.tw');
-    await admin.locator('main form button[type=submit]').first().click();
-    await admin.waitForLoadState();
-    expect(await admin.content()).toContain('縣立朴子國民中學');
-    await adminContext.close();
-
-    // The teacher's account, imported as an older portal's would be.
-    const csv = join(work, 'teachers.csv');
-    writeFileSync(
-      csv,
-      'username,email,password_hash,unit_code,real_name,family_name,given_name,national_id,titles,status\n' +
-        `${TEACHER.username},teacher01@example.org,${bcrypt.hashSync(TEACHER.password, 8)},076501,` +
-        `${TEACHER.realName},王,小明,${TEACHER.nationalId},教師,active\n`,
-    );
-    expect(await edugate('county', ['county', 'import-accounts', '--tenant', 'cyc', csv])).toContain(
-      'imported 1',
-    );
+    // Each county's administrator: the mailed link (through nginx, https), a password, a school; a
+    // teacher's account imported as an older portal's would be.
+    await countyReady('cyc', '076501', '縣立朴子國民中學', TEACHER);
+    await countyReady('tn', '213501', '市立後甲國民中學', TN_TEACHER);
 
     // The whole chain over https through nginx.
     const teacherContext = await newContext();
     const page = await teacherContext.newPage();
     await explained(page, () => chain(page));
+    // The portal's first administrator (the guide's block), who then reaches the administration page.
+    const portal = await walk(['workspace-admin']);
+    expect(portal).toMatch(/"admins": \[\s*"teacher01"\s*\]/);
+    expect(portal).toMatch(/"google_email": "teacher01@go\.edu\.tw",\s*"state": "active"/);
+    await page.goto(`${settings.WORKSPACE_URL}/admin`);
+    await page.getByRole('heading', { name: '啟用入口管理', level: 1 }).waitFor();
+
+    // A teacher of the second county signs in at the cloud through 臺南市 (county node 2 knows the
+    // tenant from the database, whichever node nginx picks) and gets a cloud account.
+    const tnContext = await newContext();
+    const tnPage = await tnContext.newPage();
+    await explained(tnPage, async () => {
+      expect(await firstCloudLogin(tnPage, '臺南市', TN_TEACHER)).toBe(TN_TEACHER.username);
+    });
+    await tnContext.close();
     // An ID token of the county issuer, kept for the restore below.
     const callback = `http://127.0.0.1:${ports.callback}/cb`;
     const client = JSON.parse(
@@ -500,6 +500,8 @@ describe('docs/DEPLOYMENT.md, followed literally', () => {
     });
     expect(decodeJwt(idToken).iss).toBe(`${settings.COUNTY_URL}/cyc`);
     await teacherContext.close();
+    // Every secret in the environment: no node and no command wrote a data directory.
+    expect(existsSync(join(work, '.edugate'))).toBe(false);
   }, 600_000);
 
   it('backs up the running installation, restores it into fresh databases with its secrets, and the old keys still verify', async (context) => {
@@ -603,29 +605,74 @@ async function countyIdToken(
   return ((await response.json()) as { id_token: string }).id_token;
 }
 
-/** 縣市帳號登入 at the cloud, the first login (name@mail.edu.tw), activation, Google through the cloud. */
-async function chain(page: Page): Promise<void> {
+/** A county's administrator follows the mailed link, sets a password and adds a school; a teacher is imported. */
+async function countyReady(
+  tenant: string,
+  unit: string,
+  school: string,
+  teacher: typeof TEACHER,
+): Promise<void> {
+  const mail = sink.list({ to: `admin@${tenant}.edu.tw` }).at(-1);
+  const link = /https:\/\/\S+/.exec(mail?.text ?? '')?.[0] ?? '';
+  expect(link.startsWith(`${settings.COUNTY_URL}/${tenant}/`)).toBe(true);
+  const password = `${tenant}-Admin-2026`;
+  const adminContext = await newContext();
+  const admin = await adminContext.newPage();
+  await admin.goto(link);
+  await admin.locator('[name=password]').fill(password);
+  await admin.locator('[name=password_confirm]').fill(password);
+  await admin.locator('main form button[type=submit]').click();
+  await admin.waitForLoadState();
+  expect(await admin.content()).toContain('密碼已重設');
+  await signInAtCounty(admin, `${tenant}admin`, password, tenant);
+  await admin.goto(`${settings.COUNTY_URL}/${tenant}/manage/units`);
+  await admin.locator('[name=code]').fill(unit);
+  await admin.locator('[name=name]').fill(school);
+  await admin.locator('[name=mailbox]').fill(`school@${tenant}.edu.tw`);
+  await admin.locator('main form button[type=submit]').first().click();
+  await admin.waitForLoadState();
+  expect(await admin.content()).toContain(school);
+  await adminContext.close();
+
+  const csv = join(work, `teachers-${tenant}.csv`);
+  writeFileSync(
+    csv,
+    'username,email,password_hash,unit_code,real_name,family_name,given_name,national_id,titles,status\n' +
+      `${teacher.username},${teacher.username}@example.org,${bcrypt.hashSync(teacher.password, 8)},${unit},` +
+      `${teacher.realName},${teacher.realName.slice(0, 1)},${teacher.realName.slice(1)},${teacher.nationalId},教師,active\n`,
+  );
+  expect(await edugate('county', ['county', 'import-accounts', '--tenant', tenant, csv])).toContain(
+    'imported 1',
+  );
+}
+
+/** 縣市帳號登入 with a county at the cloud: the county's profile check once, then the first login. */
+async function firstCloudLogin(page: Page, county: string, teacher: typeof TEACHER): Promise<string> {
   const none = async () => {};
   await page.goto(settings.CLOUD_URL as string);
   await page.getByRole('link', { name: '登入' }).first().click();
   await page.getByRole('heading', { name: '縣市帳號登入' }).waitFor();
+  // Both counties wired in the guide are listed.
+  expect(await page.content()).toContain('嘉義縣');
   expect(await page.content()).toContain('臺南市');
-  await signInWithCounty(
-    page,
-    { county: '嘉義縣', username: TEACHER.username, password: TEACHER.password },
-    none,
-  );
+  await signInWithCounty(page, { county, username: teacher.username, password: teacher.password }, none);
   // The first OpenID sign-in of an imported account: the county's profile check (認證資料檢核).
   // Once complete, the teacher starts 縣市帳號登入 again (the county session answers at once).
   await page.getByRole('button', { name: '確認資料正確' }).click();
   await page.getByText('您的基本資料已完整').waitFor();
   await page.goto(`${settings.CLOUD_URL}/login`);
-  await page.getByRole('link', { name: '嘉義縣' }).click();
+  await page.getByRole('link', { name: county }).click();
   await consentIfAsked(page, none, 'county-consent');
-  expect(await startCloudAccount(page, TEACHER.realName, none)).toBe('teacher01');
+  const name = await startCloudAccount(page, teacher.realName, none);
   await page.getByRole('button', { name: '下一步' }).click();
-  await finishCloudAccount(page, { email: 'teacher01@mail.edu.tw', password: TEACHER.cloudPassword }, none);
+  await finishCloudAccount(page, { email: `${name}@mail.edu.tw`, password: teacher.cloudPassword }, none);
+  return name;
+}
 
+/** 縣市帳號登入 at the cloud, the first login (name@mail.edu.tw), activation, Google through the cloud. */
+async function chain(page: Page): Promise<void> {
+  const none = async () => {};
+  expect(await firstCloudLogin(page, '嘉義縣', TEACHER)).toBe('teacher01');
   await page.goto(settings.WORKSPACE_URL as string);
   await page.locator('#cloud-login').click();
   await consentIfAsked(page, none, 'portal-consent');

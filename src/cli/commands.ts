@@ -6,6 +6,7 @@ import type { Config } from '../platform/config/options.ts';
 import { oidcCommands } from '../platform/oidc/cli.ts';
 import { securityEventCommands } from '../platform/security-events/cli.ts';
 import { workspaceCommand } from '../workspace/cli.ts';
+import { googleCommand } from '../workspace/emulator/google/cli.ts';
 import { callAdmin } from './admin-call.ts';
 import { secretsCommand } from './secrets.ts';
 
@@ -22,6 +23,7 @@ export interface CliCommand {
 export const EXTRA_COMMANDS: Record<string, CliCommand> = {
   cloud: cloudCommand,
   county: countyCommand,
+  google: googleCommand,
   radius: radiusCommand,
   saml: samlCommand,
   secrets: secretsCommand,

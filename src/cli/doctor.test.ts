@@ -194,6 +194,16 @@ describe('edugate doctor', () => {
     expect(otherDomain.map((f) => f.level)).toEqual(['ok', 'warn']);
     const fine = await check({ GOOGLE_SERVICE_ACCOUNT_FILE: good, GOOGLE_ADMIN_SUBJECT: 'admin@go.edu.tw' });
     expect(fine.map((f) => f.level)).toEqual(['ok', 'ok']);
+
+    // Against a stand-in the key and the subject are checked as for Google, after the warning.
+    const standIn = await check({ GOOGLE_ROOT_URL: 'http://127.0.0.1:4004', GOOGLE_ADMIN_SUBJECT: 'admin' });
+    expect(standIn.map((f) => f.level)).toEqual(['warn', 'fail', 'fail']);
+    const rehearsal = await check({
+      GOOGLE_ROOT_URL: 'http://127.0.0.1:4004',
+      GOOGLE_SERVICE_ACCOUNT_FILE: good,
+      GOOGLE_ADMIN_SUBJECT: 'admin@go.edu.tw',
+    });
+    expect(rehearsal.map((f) => f.level)).toEqual(['warn', 'ok', 'ok']);
   });
 });
 

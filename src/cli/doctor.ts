@@ -290,7 +290,6 @@ function googleChecks(config: Config, demo: boolean): Finding[] {
       check,
       message: `GOOGLE_ROOT_URL=${config.googleRootUrl}: provisioning talks to a stand-in, not to Google. Unset it in production`,
     });
-    return findings;
   }
   const file = config.googleServiceAccountFile;
   if (!file) {

@@ -5,7 +5,7 @@ import { printAdminResult } from '../cli/output.ts';
 import type { Config } from '../platform/config/options.ts';
 
 const USAGE = `usage:
-  edugate cloud county add --code cyc --name 嘉義縣 --issuer URL --client-id ID --client-secret SECRET [--disabled]
+  edugate cloud county add --code cyc --name 嘉義縣 --issuer URL --client-id ID --client-secret=SECRET [--disabled]
   edugate cloud county list
   edugate cloud county enable|disable|remove --code cyc
   edugate cloud account suspend|reactivate --name NAME

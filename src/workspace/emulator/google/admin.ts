@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { PlatformTables } from '../../../platform/database/platform-schema.ts';
@@ -7,6 +8,7 @@ import { GoogleApiError } from './directory/errors.ts';
 import { type DirectoryUsers, type UserInput, userResource } from './directory/users.ts';
 import { FAULT_KINDS, type FaultInjector, type FaultKind, type QuotaWindow } from './faults.ts';
 import type { GoogleTables } from './schema.ts';
+import { delegateDomainWide, newServiceAccountKey, registerServiceAccountKey } from './service-accounts.ts';
 import { trustedIdp } from './signin/idp-trust.ts';
 
 export interface StandInAdminDeps {
@@ -95,6 +97,43 @@ export async function standInAdmin(app: FastifyInstance, deps: StandInAdminDeps)
         )
         .execute();
       return { domain: body.domain, idpMetadataUrl: url, signOutUrl: signOut };
+    });
+    // The Cloud console's 「建立金鑰」: a new key of a service account, registered here by its public
+    // half; the JSON key file (private key included) is answered once and kept nowhere else.
+    api.post('/service-accounts/keys', async (request) => {
+      const body = (request.body ?? {}) as { clientEmail?: unknown };
+      if (
+        typeof body.clientEmail !== 'string' ||
+        !/^[a-z0-9-]+@[a-z0-9.-]+\.[a-z]{2,}$/.test(body.clientEmail)
+      ) {
+        throw new AppError('bad_request', 400);
+      }
+      const existing = await deps.db
+        .selectFrom('google_service_account_keys')
+        .select('client_id')
+        .where('client_email', '=', body.clientEmail)
+        .executeTakeFirst();
+      const clientId =
+        existing?.client_id ??
+        String(randomInt(10 ** 11, 10 ** 12 - 1)) + String(randomInt(10 ** 8, 10 ** 9 - 1));
+      const key = newServiceAccountKey({ clientEmail: body.clientEmail, clientId });
+      await registerServiceAccountKey(deps.db, key);
+      return key;
+    });
+    // The Admin console's domain-wide delegation: the client ID may use exactly these scopes.
+    api.put('/delegations/:clientId', async (request) => {
+      const { clientId } = request.params as { clientId: string };
+      const scopes = (request.body as { scopes?: unknown } | undefined)?.scopes;
+      if (
+        !/^\d{6,30}$/.test(clientId) ||
+        !Array.isArray(scopes) ||
+        scopes.length === 0 ||
+        !scopes.every((scope) => typeof scope === 'string' && /^https:\/\/\S+$/.test(scope))
+      ) {
+        throw new AppError('bad_request', 400);
+      }
+      await delegateDomainWide(deps.db, clientId, scopes as string[]);
+      return { clientId, scopes };
     });
     api.post('/domains/:domain/refresh-idp', async (request) => {
       const { domain } = request.params as { domain: string };

@@ -111,6 +111,27 @@ describe('Google stand-in token endpoint (JWT bearer grant)', () => {
     expect(answer.body.error).toBe('unauthorized_client');
   });
 
+  it("grants a key made at the stand-in's admin API once the scopes are delegated to its client ID", async () => {
+    const made = (await rig.googleAdmin('POST', '/service-accounts/keys', {
+      clientEmail: 'operator-made@edugate-rehearsal.iam.gserviceaccount.com',
+    })) as ServiceAccountKeyFile;
+    expect(made).toMatchObject({ type: 'service_account', token_uri: GOOGLE_TOKEN_URI });
+    const claims = { iss: made.client_email };
+    expect((await grant(await assertion(claims, made.private_key))).body.error).toBe('unauthorized_client');
+    await rig.googleAdmin('PUT', `/delegations/${made.client_id}`, { scopes: DIRECTORY_SCOPES });
+    expect((await grant(await assertion(claims, made.private_key))).status).toBe(200);
+    // A second key of the same account keeps its client ID; the first key still works.
+    const second = (await rig.googleAdmin('POST', '/service-accounts/keys', {
+      clientEmail: made.client_email,
+    })) as ServiceAccountKeyFile;
+    expect(second.client_id).toBe(made.client_id);
+    expect(second.private_key_id).not.toBe(made.private_key_id);
+    expect((await grant(await assertion(claims, second.private_key))).status).toBe(200);
+    await expect(
+      rig.googleAdmin('POST', '/service-accounts/keys', { clientEmail: 'no address' }),
+    ).rejects.toThrow('400');
+  });
+
   it('accepts no other grant', async () => {
     const answer = await token({ grant_type: 'refresh_token', refresh_token: 'x', client_id: 'y' });
     expect(answer.status).toBe(400);
