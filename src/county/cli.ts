@@ -21,6 +21,7 @@ const USAGE = `usage:
   options of every command: --actor NAME (who is recorded in the audit log; default cli)`;
 
 const REQUIRED = ['username', 'email', 'password_hash', 'unit_code'];
+const OPTIONAL = ['real_name', 'family_name', 'given_name', 'national_id', 'titles', 'status'] as const;
 
 /** Reads the CSV into import rows (line numbers as in the file, the header being line 1). */
 export function importRowsFromCsv(text: string): { rows: ImportRow[]; missing: string[] } {
@@ -34,14 +35,7 @@ export function importRowsFromCsv(text: string): { rows: ImportRow[]; missing: s
       password_hash: r.password_hash ?? '',
       unit_code: r.unit_code ?? '',
     };
-    for (const key of [
-      'real_name',
-      'family_name',
-      'given_name',
-      'national_id',
-      'titles',
-      'status',
-    ] as const) {
+    for (const key of OPTIONAL) {
       if (r[key]) row[key] = r[key];
     }
     return row;

@@ -94,16 +94,12 @@ export async function importAccounts(
       reject(row, result);
       continue;
     }
-    const repeated = (
-      [
-        ['username', result.usernameKey, 'username'],
-        ['email', result.emailKey, 'email'],
-        ['person', result.blindIndex, 'national ID'],
-      ] as const
-    ).find(([kind, key]) => key !== null && firstLine[kind].has(key));
+    const repeated =
+      sameAs('username', firstLine.username, result.usernameKey) ??
+      sameAs('email', firstLine.email, result.emailKey) ??
+      sameAs('national ID', firstLine.person, result.blindIndex);
     if (repeated) {
-      const [kind, key, what] = repeated;
-      reject(row, `same ${what} as line ${firstLine[kind].get(key as string)}`);
+      reject(row, repeated);
       continue;
     }
     firstLine.username.set(result.usernameKey, row.line);
@@ -188,6 +184,12 @@ export async function importAccounts(
     if (isUniqueViolation(error)) throw new AppError('county.import_conflict', 409);
     throw error;
   }
+}
+
+/** `same … as line N` when an earlier row of the file has this key. */
+function sameAs(what: string, seen: ReadonlyMap<string, number>, key: string | null): string | undefined {
+  const line = key === null ? undefined : seen.get(key);
+  return line === undefined ? undefined : `same ${what} as line ${line}`;
 }
 
 function checkRow(county: County, row: ImportRow): CheckedRow | string {

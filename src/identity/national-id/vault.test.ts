@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { generateKey, NationalIdVault, NationalIdVaultError, nationalIdGuid, parseKeyRing } from './vault.ts';
 
@@ -45,6 +45,17 @@ describe('NationalIdVault encryption', () => {
     await expect(vault('k2', { k2 }).decrypt(old)).rejects.toBeInstanceOf(NationalIdVaultError);
   });
 
+  it('keeps sealing values that any vault with the same keys opens, after its keys were first used', async () => {
+    const v = vault('k1', { k1 });
+    const numbers = Array.from({ length: 50 }, (_, i) => `A1${String(23456789 + i).slice(0, 8)}`);
+    // Many at once, as an import does: the first use of the key and the ones after it.
+    const sealed = await Promise.all(numbers.map((n) => v.encrypt(n)));
+    expect(await Promise.all(sealed.map((c) => vault('k1', { k1 }).decrypt(c)))).toEqual(numbers);
+    expect(await Promise.all(sealed.map((c) => vault('k2', { k2, k1 }).decrypt(c)))).toEqual(numbers);
+    await expect(vault('k2', { k2 }).decrypt(sealed[0] ?? '')).rejects.toThrow(NationalIdVaultError);
+    expect(await v.decrypt(await vault('k1', { k1 }).encrypt('B123456780'))).toBe('B123456780');
+  });
+
   it('refuses tampered ciphertexts', async () => {
     const v = vault('k1', { k1 });
     const parts = (await v.encrypt('A123456789')).split('.');
@@ -78,6 +89,17 @@ describe('blind index and guid', () => {
     expect(vault('k2', { k2 }).blindIndex('A123456789')).toBe(index);
     expect(index).not.toContain('A123456789');
     expect(v.blindIndex('B123456780')).not.toBe(index);
+  });
+
+  it('is the HMAC-SHA256 of the normalized number under the blind index key, for every value', () => {
+    const v = vault('k1', { k1 });
+    for (const n of ['A123456789', ' f131104093 ', 'A123456789']) {
+      expect(v.blindIndex(n)).toBe(
+        createHmac('sha256', Buffer.from(blindIndexKey, 'base64url'))
+          .update(n.trim().toUpperCase())
+          .digest('hex'),
+      );
+    }
   });
 
   it('depends on the blind index key', () => {

@@ -1,7 +1,7 @@
 // Encryption at rest for national ID numbers (SPEC §5): the number is stored as a compact JWE
 // (dir + A256GCM) whose protected `kid` header names the key, so keys can be rotated without a
 // flag day, plus a keyed blind index for uniqueness checks and cross-county linking.
-import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { createHash, createHmac, createSecretKey, type KeyObject, randomBytes } from 'node:crypto';
 import { CompactEncrypt, compactDecrypt, decodeProtectedHeader } from 'jose';
 import { normalizeNationalId } from './national-id.ts';
 
@@ -22,6 +22,7 @@ const ALG = 'dir';
 const ENC = 'A256GCM';
 const KID = /^[A-Za-z0-9_-]{1,64}$/;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
+const TEXT = new TextEncoder();
 
 function decodeKey(encoded: string, what: string, minBytes: number, exactBytes?: number): Uint8Array {
   const text = encoded.trim().replace(/=+$/, '');
@@ -64,6 +65,9 @@ export class NationalIdVault {
   readonly #current: string;
   readonly #keys = new Map<string, Uint8Array>();
   readonly #blindIndexKey: Uint8Array;
+  /** The WebCrypto key of each key id, imported once (the first time it is used) for every later value. */
+  readonly #cryptoKeys = new Map<string, Promise<CryptoKey>>();
+  readonly #blindIndexKeyObject: KeyObject;
 
   constructor(options: NationalIdVaultOptions) {
     const { keyRing } = options;
@@ -76,6 +80,7 @@ export class NationalIdVault {
     }
     this.#current = keyRing.current;
     this.#blindIndexKey = decodeKey(options.blindIndexKey, 'blind index key', 32);
+    this.#blindIndexKeyObject = createSecretKey(this.#blindIndexKey);
     const blind = Buffer.from(this.#blindIndexKey);
     for (const key of this.#keys.values()) {
       if (blind.equals(key))
@@ -87,11 +92,27 @@ export class NationalIdVault {
     return this.#current;
   }
 
+  /** The AES-GCM key of `kid` for WebCrypto, imported on first use and kept for every later value. */
+  #cryptoKey(kid: string | undefined): Promise<CryptoKey> | undefined {
+    if (kid === undefined) return undefined;
+    let imported = this.#cryptoKeys.get(kid);
+    if (imported === undefined) {
+      const raw = this.#keys.get(kid);
+      if (raw === undefined) return undefined;
+      imported = crypto.subtle.importKey('raw', new Uint8Array(raw), 'AES-GCM', false, [
+        'encrypt',
+        'decrypt',
+      ]);
+      this.#cryptoKeys.set(kid, imported);
+    }
+    return imported;
+  }
+
   /** Encrypts the normalized number with the current key. Validation is the caller's job. */
   async encrypt(nationalId: string): Promise<string> {
-    const key = this.#keys.get(this.#current);
+    const key = await this.#cryptoKey(this.#current);
     if (key === undefined) throw new NationalIdVaultError('current key missing');
-    return new CompactEncrypt(new TextEncoder().encode(normalizeNationalId(nationalId)))
+    return new CompactEncrypt(TEXT.encode(normalizeNationalId(nationalId)))
       .setProtectedHeader({ alg: ALG, enc: ENC, kid: this.#current })
       .encrypt(key);
   }
@@ -101,8 +122,8 @@ export class NationalIdVault {
     try {
       const { plaintext } = await compactDecrypt(
         ciphertext,
-        (header) => {
-          const key = header.kid === undefined ? undefined : this.#keys.get(header.kid);
+        async (header) => {
+          const key = await this.#cryptoKey(header.kid);
           if (key === undefined) throw new NationalIdVaultError('unknown key id');
           return key;
         },
@@ -132,7 +153,9 @@ export class NationalIdVault {
 
   /** Keyed hash (HMAC-SHA256, hex) for uniqueness and linking; useless without the key. */
   blindIndex(nationalId: string): string {
-    return createHmac('sha256', this.#blindIndexKey).update(normalizeNationalId(nationalId)).digest('hex');
+    return createHmac('sha256', this.#blindIndexKeyObject)
+      .update(normalizeNationalId(nationalId))
+      .digest('hex');
   }
 
   /** The legacy county `guid` claim (SPEC §4). */
