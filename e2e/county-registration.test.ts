@@ -14,6 +14,7 @@ import {
   fillRegistration,
   openRegistration,
   PUZI_JUNIOR_HIGH,
+  reviewerConfirmsNationalId,
   signInAfterApproval,
   verifyEmail,
 } from './steps/county.ts';
@@ -68,6 +69,7 @@ describe.skipIf(!browser)('county portal: how-to section 一 in Chromium', () =>
     await page.getByRole('button', { name: '儲存' }).click();
     expect(await page.textContent('#f-national_id-error')).toContain('檢查碼不正確');
     await enterNationalId(page, 'A123456789', shot);
+    await reviewerConfirmsNationalId(page, demo, APPLICANT, shot);
     await confirmSchool(page, 'A123456789', shot);
   });
 });

@@ -657,11 +657,8 @@ async function firstCloudLogin(page: Page, county: string, teacher: typeof TEACH
   expect(await page.content()).toContain('臺南市');
   await signInWithCounty(page, { county, username: teacher.username, password: teacher.password }, none);
   // The first OpenID sign-in of an imported account: the county's profile check (認證資料檢核).
-  // Once complete, the teacher starts 縣市帳號登入 again (the county session answers at once).
+  // Once complete, the cloud login goes on where it stopped.
   await page.getByRole('button', { name: '確認資料正確' }).click();
-  await page.getByText('您的基本資料已完整').waitFor();
-  await page.goto(`${settings.CLOUD_URL}/login`);
-  await page.getByRole('link', { name: county }).click();
   await consentIfAsked(page, none, 'county-consent');
   const name = await startCloudAccount(page, teacher.realName, none);
   await page.getByRole('button', { name: '下一步' }).click();

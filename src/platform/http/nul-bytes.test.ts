@@ -3,6 +3,7 @@
 // text, and a handler that passes one on fails).
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RADIUS_API_USER, radiusApiPassword } from '../../county/radius/credential.ts';
 import { startTestDemo, type TestDemo } from '../testing/demo-harness.ts';
 
 /** The routes of an app as method + path, read from Fastify's route tree. */
@@ -40,13 +41,21 @@ describe('a NUL byte in any parameter', () => {
   it('gets 400 with a localized message on every route of every role, never 500', async () => {
     const failures: string[] = [];
     let tried = 0;
-    const apps: Array<[string, FastifyInstance, string]> = [
+    const apps: Array<[string, FastifyInstance, string, string]> = [
       ...[...demo.roles].map(
-        ([name, role]) => [name, role.app, role.ctx.secrets.adminToken] as [string, FastifyInstance, string],
+        ([name, role]) =>
+          [name, role.app, role.ctx.secrets.adminToken, role.ctx.secrets.secret] as [
+            string,
+            FastifyInstance,
+            string,
+            string,
+          ],
       ),
-      ['landing', demo.landing, ''],
+      ['landing', demo.landing, '', ''],
     ];
-    for (const [role, app, adminToken] of apps) {
+    for (const [role, app, adminToken, installationSecret] of apps) {
+      // The RADIUS API answers only FreeRADIUS's own credential, not the admin token.
+      const radiusServer = `Basic ${Buffer.from(`${RADIUS_API_USER}:${radiusApiPassword(installationSecret)}`).toString('base64')}`;
       for (const { method, path } of routesOf(app)) {
         const attempts: Array<{ where: string; url: string; payload?: string }> = [
           { where: 'query', url: `${filled(path)}?${FIELDS.map((f) => `${f}=a%00b`).join('&')}` },
@@ -63,12 +72,13 @@ describe('a NUL byte in any parameter', () => {
         for (const attempt of attempts) {
           tried++;
           const admin = path.startsWith('/admin/api/');
+          const radius = path.startsWith('/admin/api/radius/');
           const r = await app.inject({
             method: method as 'GET',
             url: attempt.url,
             headers: {
               accept: 'text/html',
-              ...(admin ? { authorization: `Bearer ${adminToken}` } : {}),
+              ...(admin ? { authorization: radius ? radiusServer : `Bearer ${adminToken}` } : {}),
               ...(attempt.payload ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
             },
             ...(attempt.payload ? { payload: attempt.payload } : {}),
