@@ -659,6 +659,7 @@ async function firstCloudLogin(page: Page, county: string, teacher: typeof TEACH
   // The first OpenID sign-in of an imported account: the county's profile check (認證資料檢核).
   // Once complete, the cloud login goes on where it stopped.
   await page.getByRole('button', { name: '確認資料正確' }).click();
+  await page.waitForLoadState();
   await consentIfAsked(page, none, 'county-consent');
   const name = await startCloudAccount(page, teacher.realName, none);
   await page.getByRole('button', { name: '下一步' }).click();
