@@ -87,6 +87,23 @@ describe.each(await testDatabases())(
       expect(await imported('old.%')).toEqual({ accounts: 0, audits: 0 });
     });
 
+    it('refuses a 姓/名 that does not make up the real name', async () => {
+      const csv = [
+        'username,email,password_hash,unit_code,real_name,family_name,given_name',
+        `name.ok,n1@example.org,md5$${md5('whatever1')},454503,歐陽娜娜,歐陽,娜娜`,
+        `name.wrong,n2@example.org,md5$${md5('whatever1')},454503,王美玲,陳,美玲`,
+        `name.alone,n3@example.org,md5$${md5('whatever1')},454503,,林,志明`,
+      ].join('\n');
+      const { code, errors } = await runImport('names.csv', csv);
+      expect(code).toBe(1);
+      expect(errors).toEqual([
+        'line 3 (name.wrong): family and given name do not make up the real name',
+        'line 4 (name.alone): family or given name without a real name',
+        'nothing imported into cyc: 2 of 3 rows rejected; correct them and import the file again',
+      ]);
+      expect(await imported('name.%')).toEqual({ accounts: 0, audits: 0 });
+    });
+
     it('imports a whole file with its audit records, and upgrades the legacy hashes at login', async () => {
       const { code, errors, logs } = await runImport('legacy.csv', [HEADER, ...GOOD].join('\n'));
       expect(errors).toEqual([]);

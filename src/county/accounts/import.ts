@@ -1,4 +1,5 @@
 import { normalizeUsername, parseNationalId } from '../../identity/index.ts';
+import { namePartsMatch } from '../../identity/naming/personal-name.ts';
 import { recordAudits } from '../../platform/audit/audit-log.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
 import { isUniqueViolation, platformDb } from '../db.ts';
@@ -201,6 +202,12 @@ function checkRow(county: County, row: ImportRow): CheckedRow | string {
   if (!isSupportedHash(passwordHash)) return 'unsupported password hash format';
   const status = (row.status?.trim() || 'active') as AccountStatus;
   if (!IMPORT_STATUSES.includes(status)) return `invalid status ${row.status}`;
+  const realName = row.real_name?.trim() ?? '';
+  const family = row.family_name?.trim() ?? '';
+  const given = row.given_name?.trim() ?? '';
+  if ((family || given) && !realName) return 'family or given name without a real name';
+  if (realName && !namePartsMatch(realName, family, given))
+    return 'family and given name do not make up the real name';
   let nationalId: string | undefined;
   if (row.national_id?.trim()) {
     const parsed = parseNationalId(row.national_id);
