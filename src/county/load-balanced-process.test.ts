@@ -1,8 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PASSWORD } from '../demo/seed-data.ts';
 import { loadConfig } from '../platform/config/load.ts';
@@ -10,17 +6,12 @@ import { createLogger } from '../platform/observability/logger.ts';
 import { formOf, TestBrowser } from '../platform/oidc/testing.ts';
 import { bootRole } from '../platform/runtime/boot.ts';
 import { loadSecrets } from '../platform/runtime/secrets.ts';
-import { FaultProxy } from '../platform/testing/fault-proxy.ts';
+import type { FaultProxy } from '../platform/testing/fault-proxy.ts';
 import { HAPROXY, HaproxyFront, haproxyAvailable } from '../platform/testing/haproxy.ts';
 import { freePort } from '../platform/testing/ports.ts';
+import { type ProcessStage, postgresAndRedis, processStage } from '../platform/testing/process-stage.ts';
 import { RoleProcess } from '../platform/testing/role-process.ts';
-import {
-  missingService,
-  postgresAvailable,
-  redisAvailable,
-  TEST_DATABASE_URL,
-  TEST_REDIS_URL,
-} from '../platform/testing/services.ts';
+import { missingService } from '../platform/testing/services.ts';
 import { countyRole } from './role.ts';
 
 // Two county nodes (`edugate start --role county`, a process each) on one PostgreSQL database and
@@ -29,44 +20,32 @@ import { countyRole } from './role.ts';
 // OIDC authorization code flow, when the node serving them is killed (SIGKILL): the other node
 // finishes both, and HAProxy takes the dead node out.
 
-const services = (await postgresAvailable()) && (await redisAvailable(TEST_REDIS_URL));
-if (!services) missingService('PostgreSQL and Redis', `tried ${TEST_DATABASE_URL} and ${TEST_REDIS_URL}`);
+const services = await postgresAndRedis();
 const haproxy = haproxyAvailable();
 if (!haproxy) missingService('HAProxy', `${HAPROXY} not found (apt-get install haproxy)`);
 
 const RP_REDIRECT = 'https://rp.test/callback';
 
 describe.runIf(services && haproxy)('two county nodes behind HAProxy', () => {
-  const name = `edugate_lb_${randomBytes(5).toString('hex')}`;
-  const dataDir = mkdtempSync(join(tmpdir(), 'edugate-lb-'));
-  let admin: pg.Client;
+  let stage: ProcessStage;
   let front: HaproxyFront;
   const nodes: Record<'a' | 'b', RoleProcess | undefined> = { a: undefined, b: undefined };
   let env: Record<string, string>;
   let database: FaultProxy;
-  let databaseThroughProxy = '';
 
   beforeAll(async () => {
-    admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
-    await admin.connect();
-    await admin.query(`create database ${name}`);
-    const databaseUrl = new URL(TEST_DATABASE_URL);
-    databaseUrl.pathname = `/${name}`;
-    // A Redis database of its own: sessions and sign-in budgets of no other test.
-    const redisUrl = new URL(TEST_REDIS_URL);
-    redisUrl.pathname = `/${2 + Math.floor(Math.random() * 14)}`;
+    stage = await processStage('edugate_lb', { ownRedisDatabase: true });
+    database = stage.database;
     const publicPort = await freePort();
     const key = () => randomBytes(32).toString('base64url');
     env = {
-      DATABASE_URL: databaseUrl.toString(),
-      REDIS_URL: redisUrl.toString(),
+      ...stage.directEnv,
       EDUGATE_COUNTY_URL: `http://127.0.0.1:${publicPort}`,
       EDUGATE_SECRET: key(),
       EDUGATE_NATIONAL_ID_KEYS: `k1:${key()}`,
       EDUGATE_BLIND_INDEX_KEY: key(),
       EDUGATE_ADMIN_TOKEN: key(),
       EDUGATE_CAPTCHA: 'off',
-      EDUGATE_DATA_DIR: dataDir,
       EDUGATE_READINESS_TIMEOUT_MS: '500',
       LOG_FORMAT: 'json',
     };
@@ -81,12 +60,8 @@ describe.runIf(services && haproxy)('two county nodes behind HAProxy', () => {
     });
     await seeding.close();
     // Node a reaches PostgreSQL through a proxy that can refuse it.
-    database = await FaultProxy.start(TEST_DATABASE_URL);
-    const proxied = new URL(database.url(TEST_DATABASE_URL));
-    proxied.pathname = `/${name}`;
-    databaseThroughProxy = proxied.toString();
     [nodes.a, nodes.b] = await Promise.all([
-      RoleProcess.start('county', { ...env, DATABASE_URL: databaseThroughProxy }),
+      RoleProcess.start('county', { ...env, DATABASE_URL: stage.env.DATABASE_URL ?? '' }),
       RoleProcess.start('county', env),
     ]);
     await Promise.all([nodes.a.until(200, '/readyz', 90_000), nodes.b.until(200, '/readyz', 90_000)]);
@@ -100,10 +75,7 @@ describe.runIf(services && haproxy)('two county nodes behind HAProxy', () => {
   afterAll(async () => {
     await front?.close();
     await Promise.all([nodes.a?.stop('SIGKILL'), nodes.b?.stop('SIGKILL')]);
-    await database?.close();
-    await admin?.query(`drop database if exists ${name} with (force)`);
-    await admin?.end();
-    rmSync(dataDir, { recursive: true, force: true });
+    await stage?.close();
   });
 
   /** Follows redirects through HAProxy like a browser, noting the node of each answer. */
@@ -206,7 +178,11 @@ describe.runIf(services && haproxy)('two county nodes behind HAProxy', () => {
 
   it('keeps a node restarted during a database outage out of rotation until the database is back', async () => {
     await database.refuse();
-    const a = await RoleProcess.start('county', { ...env, DATABASE_URL: databaseThroughProxy }, nodes.a);
+    const a = await RoleProcess.start(
+      'county',
+      { ...env, DATABASE_URL: stage.env.DATABASE_URL ?? '' },
+      nodes.a,
+    );
     nodes.a = a;
     // Waiting for its database: alive, not ready, so HAProxy leaves it out and node b serves.
     await a.until(200, '/healthz', 20_000);

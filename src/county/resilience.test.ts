@@ -7,13 +7,8 @@ import { migrate } from '../platform/database/migrations.ts';
 import { platformMigrations } from '../platform/database/platform-migrations.ts';
 import type { TestDatabaseKind } from '../platform/testing/databases.ts';
 import { FaultProxy } from '../platform/testing/fault-proxy.ts';
-import {
-  missingService,
-  postgresAvailable,
-  redisAvailable,
-  TEST_DATABASE_URL,
-  TEST_REDIS_URL,
-} from '../platform/testing/services.ts';
+import { postgresAndRedis } from '../platform/testing/process-stage.ts';
+import { TEST_DATABASE_URL, TEST_REDIS_URL } from '../platform/testing/services.ts';
 import { insertAccount } from './accounts/repository.ts';
 import { type CountyTestApp, startCountyTestApp, TestClient } from './testing.ts';
 
@@ -22,8 +17,7 @@ import { type CountyTestApp, startCountyTestApp, TestClient } from './testing.ts
 // with Retry-After while a dependency is out), /readyz tells the load balancer, the node serves
 // again within seconds of the fault ending, and nothing a user did is lost or counted twice.
 
-const services = (await postgresAvailable()) && (await redisAvailable(TEST_REDIS_URL));
-if (!services) missingService('PostgreSQL and Redis', `tried ${TEST_DATABASE_URL} and ${TEST_REDIS_URL}`);
+const services = await postgresAndRedis();
 
 /** Short timeouts, so that each fault shows within a second or two. */
 const TIMEOUTS = { connectMs: 1000, statementMs: 1500, idleInTransactionMs: 5000 };

@@ -1,48 +1,31 @@
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FaultProxy } from '../platform/testing/fault-proxy.ts';
+import { type ProcessStage, postgresAndRedis, processStage } from '../platform/testing/process-stage.ts';
 import { RoleProcess } from '../platform/testing/role-process.ts';
-import {
-  missingService,
-  postgresAvailable,
-  redisAvailable,
-  TEST_DATABASE_URL,
-  TEST_REDIS_URL,
-} from '../platform/testing/services.ts';
+import { TEST_DATABASE_URL } from '../platform/testing/services.ts';
 
 // `edugate start --role county` launched while PostgreSQL and Redis cannot be reached (both behind
 // a proxy that refuses connections, as a server that is down does): the process must not exit; it
 // says why it waits, answers health checks meanwhile, and serves once its dependencies are back.
 
-const services = (await postgresAvailable()) && (await redisAvailable(TEST_REDIS_URL));
-if (!services) missingService('PostgreSQL and Redis', `tried ${TEST_DATABASE_URL} and ${TEST_REDIS_URL}`);
+const services = await postgresAndRedis();
 
 describe.runIf(services)('a county process started while its database and Redis are down', () => {
-  const name = `edugate_boot_${randomBytes(5).toString('hex')}`;
-  const dataDir = mkdtempSync(join(tmpdir(), 'edugate-boot-'));
+  let stage: ProcessStage;
   let database: FaultProxy;
   let redis: FaultProxy;
   let node: RoleProcess;
-  let admin: pg.Client;
 
   beforeAll(async () => {
-    admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
-    await admin.connect();
-    await admin.query(`create database ${name}`);
-    database = await FaultProxy.start(TEST_DATABASE_URL);
-    redis = await FaultProxy.start(TEST_REDIS_URL);
+    stage = await processStage('edugate_boot');
+    ({ database, redis } = stage);
     await database.refuse();
     await redis.refuse();
-    const databaseUrl = new URL(database.url(TEST_DATABASE_URL));
-    databaseUrl.pathname = `/${name}`;
     node = await RoleProcess.start('county', {
-      DATABASE_URL: databaseUrl.toString(),
-      REDIS_URL: redis.url(TEST_REDIS_URL),
-      EDUGATE_DATA_DIR: dataDir,
+      ...stage.env,
       DATABASE_CONNECT_TIMEOUT_MS: '1000',
       REDIS_CONNECT_TIMEOUT_MS: '1000',
       EDUGATE_READINESS_TIMEOUT_MS: '500',
@@ -51,11 +34,7 @@ describe.runIf(services)('a county process started while its database and Redis 
   });
   afterAll(async () => {
     await node?.stop('SIGKILL');
-    await database?.close();
-    await redis?.close();
-    await admin?.query(`drop database if exists ${name} with (force)`);
-    await admin?.end();
-    rmSync(dataDir, { recursive: true, force: true });
+    await stage?.close();
   });
 
   it('stays up, live but not ready, answers "busy" with Retry-After and says why it waits', async () => {
