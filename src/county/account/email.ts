@@ -9,7 +9,7 @@ import { type Account, emailTaken, findAccountById, normalizeEmail } from '../ac
 import { audit, isUniqueViolation, mail, platformDb } from '../db.ts';
 import { signedIn } from '../guards.ts';
 import { LINKS } from '../links.ts';
-import { mailMessage } from '../mail-text.ts';
+import { mailAccount, mailMessage } from '../mail-text.ts';
 import { emailErrors, type FieldErrors, hasErrors, MAX_EMAIL } from '../registration/rules.ts';
 import type { County } from '../services.ts';
 import { findUnitByMailbox, type Tenant } from '../tenants/tenants.ts';
@@ -113,15 +113,7 @@ export async function confirmEmailChange(
         target: account.id,
         ip,
       });
-      await mail(tx, {
-        to: account.email,
-        ...mailMessage('mail.email_changed', {
-          portal: tenant.portal_name,
-          username: account.username,
-          email,
-          at: formatMailTime(new Date()),
-        }),
-      });
+      await mailAccount(tx, tenant, account, 'mail.email_changed', { email, at: formatMailTime(new Date()) });
     });
   } catch (error) {
     if (isUniqueViolation(error, 'county_accounts_email'))

@@ -13,7 +13,7 @@ import {
 import { audit, type CountyTx, job, mail, platformDb } from '../db.ts';
 import { JOBS, LINKS } from '../links.ts';
 import { revokeSessions } from '../login/session.ts';
-import { mailMessage } from '../mail-text.ts';
+import { mailAccount, mailMessage } from '../mail-text.ts';
 import type { FieldErrors } from '../registration/rules.ts';
 import type { County } from '../services.ts';
 import { findTenant, type Tenant } from '../tenants/tenants.ts';
@@ -78,14 +78,9 @@ export async function sendPasswordReset(county: County, payload: Record<string, 
     LINKS.resetPassword.ttlSeconds,
   );
   await county.db.transaction().execute(async (tx) => {
-    await mail(tx, {
-      to: account.email,
-      ...mailMessage('mail.reset', {
-        portal: tenant.portal_name,
-        username: account.username,
-        link: `${county.tenantUrl(tenant.code)}/reset?token=${token}`,
-        expires: formatMailTime(new Date(Date.now() + LINKS.resetPassword.ttlSeconds * 1000)),
-      }),
+    await mailAccount(tx, tenant, account, 'mail.reset', {
+      link: `${county.tenantUrl(tenant.code)}/reset?token=${token}`,
+      expires: formatMailTime(new Date(Date.now() + LINKS.resetPassword.ttlSeconds * 1000)),
     });
     await audit(tx, {
       tenant: tenant.code,
@@ -156,14 +151,7 @@ export async function resetPassword(
       target: account.id,
       ip,
     });
-    await mail(tx, {
-      to: account.email,
-      ...mailMessage('mail.password_changed', {
-        portal: tenant.portal_name,
-        username: account.username,
-        at: formatMailTime(new Date()),
-      }),
-    });
+    await mailAccount(tx, tenant, account, 'mail.password_changed', { at: formatMailTime(new Date()) });
   });
   // The OIDC sessions, grants and tokens of the account end too (its relying parties are told).
   await county.signOuts.account(tenant.code, account.id);
@@ -221,14 +209,7 @@ export async function changePassword(
       target: account.id,
       ip: input.ip,
     });
-    await mail(tx, {
-      to: account.email,
-      ...mailMessage('mail.password_changed', {
-        portal: tenant.portal_name,
-        username: account.username,
-        at: formatMailTime(new Date()),
-      }),
-    });
+    await mailAccount(tx, tenant, account, 'mail.password_changed', { at: formatMailTime(new Date()) });
   });
   // Every OIDC session, grant and token of the account ends (its relying parties are told); this
   // browser's portal session stays and signs the provider in again without a password.

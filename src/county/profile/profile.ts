@@ -3,7 +3,7 @@ import { maskNationalId, namePartsMatch, parseNationalId, splitPersonalName } fr
 import type { Account } from '../accounts/repository.ts';
 import { findAccountByBlindIndex, submitNationalId } from '../accounts/repository.ts';
 import { audit, mail } from '../db.ts';
-import { mailMessage } from '../mail-text.ts';
+import { mailAccount, mailMessage } from '../mail-text.ts';
 import type { FieldErrors } from '../registration/rules.ts';
 import type { County } from '../services.ts';
 import { findUnit, type Tenant } from '../tenants/tenants.ts';
@@ -171,14 +171,7 @@ export async function saveNationalId(
     // The holder learns of it by mail, not the screen: a teacher's older account learns which new
     // account typed its number; a person whose number someone typed learns of it.
     if (other) {
-      await mail(tx, {
-        to: other.email,
-        ...mailMessage('mail.national_id_attempt', {
-          portal: tenant.portal_name,
-          username: other.username,
-          other: account.username,
-        }),
-      });
+      await mailAccount(tx, tenant, other, 'mail.national_id_attempt', { other: account.username });
     }
   });
   return { ok: true, masked };

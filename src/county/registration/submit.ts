@@ -2,9 +2,9 @@ import { sql } from 'kysely';
 import { AppError } from '../../platform/errors/app-error.ts';
 import type { Account } from '../accounts/repository.ts';
 import { emailTaken, insertAccount, transitionAccount, usernameTaken } from '../accounts/repository.ts';
-import { audit, isUniqueViolation, job, mail, platformDb } from '../db.ts';
+import { audit, isUniqueViolation, job, type mail, platformDb } from '../db.ts';
 import { JOBS, LINKS } from '../links.ts';
-import { mailMessage } from '../mail-text.ts';
+import { mailAccount } from '../mail-text.ts';
 import { requestReview } from '../review/decide.ts';
 import type { County } from '../services.ts';
 import type { Tenant, Unit } from '../tenants/tenants.ts';
@@ -122,14 +122,9 @@ async function sendVerification(
     LINKS.verifyEmail.ttlSeconds,
   );
   const expires = new Date(Date.now() + LINKS.verifyEmail.ttlSeconds * 1000);
-  await mail(tx, {
-    to: account.email,
-    ...mailMessage('mail.verify', {
-      portal: tenant.portal_name,
-      username: account.username,
-      link: `${county.tenantUrl(tenant.code)}/register/verify?token=${token}`,
-      expires: formatMailTime(expires),
-    }),
+  await mailAccount(tx, tenant, account, 'mail.verify', {
+    link: `${county.tenantUrl(tenant.code)}/register/verify?token=${token}`,
+    expires: formatMailTime(expires),
   });
   // An application whose email is never verified is removed when its link expires.
   await job(

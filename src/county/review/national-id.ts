@@ -11,8 +11,8 @@ import {
   findAccountById,
   setNationalId,
 } from '../accounts/repository.ts';
-import { audit, isUniqueViolation, mail } from '../db.ts';
-import { mailMessage } from '../mail-text.ts';
+import { audit, isUniqueViolation } from '../db.ts';
+import { mailAccount } from '../mail-text.ts';
 import type { FieldErrors } from '../registration/rules.ts';
 import type { County } from '../services.ts';
 import { findUnit, type Tenant } from '../tenants/tenants.ts';
@@ -69,14 +69,9 @@ export async function correctNationalId(county: County, input: CorrectionInput):
         ip: input.ip,
         details: { unit: account.unit_code, kind: parsed.kind, had: account.national_id_encrypted !== null },
       });
-      await mail(tx, {
-        to: account.email,
-        ...mailMessage('mail.national_id_corrected', {
-          portal: tenant.portal_name,
-          username: account.username,
-          unit: unit?.name ?? account.unit_code ?? '',
-          masked,
-        }),
+      await mailAccount(tx, tenant, account, 'mail.national_id_corrected', {
+        unit: unit?.name ?? account.unit_code ?? '',
+        masked,
       });
     });
   } catch (error) {
@@ -139,14 +134,7 @@ export async function confirmNationalId(
         ip: input.ip,
         details: { unit: account.unit_code, kind: parsed.kind },
       });
-      await mail(tx, {
-        to: account.email,
-        ...mailMessage('mail.national_id_confirmed', {
-          portal: tenant.portal_name,
-          username: account.username,
-          masked,
-        }),
-      });
+      await mailAccount(tx, tenant, account, 'mail.national_id_confirmed', { masked });
     });
   } catch (error) {
     if (isUniqueViolation(error, 'county_accounts_person')) return refused('review.national_id.error.held');
@@ -171,13 +159,8 @@ export async function declineNationalId(county: County, input: SubmissionDecisio
       ip: input.ip,
       details: { unit: account.unit_code },
     });
-    await mail(tx, {
-      to: account.email,
-      ...mailMessage('mail.national_id_declined', {
-        portal: tenant.portal_name,
-        username: account.username,
-        unit: unit?.name ?? account.unit_code ?? '',
-      }),
+    await mailAccount(tx, tenant, account, 'mail.national_id_declined', {
+      unit: unit?.name ?? account.unit_code ?? '',
     });
   });
 }
