@@ -4,14 +4,13 @@ import { recordAudit } from '../../platform/audit/audit-log.ts';
 import { platformView } from '../../platform/database/platform-schema.ts';
 import { pageTime } from '../../platform/i18n/time.ts';
 import { html } from '../../platform/views/html.ts';
-import { queueBackupEmailMail } from '../first-login/routes.ts';
 import { cloudAuthentication, currentSessionId, requireCloudAccount } from '../session.ts';
 import { csrfField, notice, sendCloudPage, violations } from '../views.ts';
 import type { CloudAccount } from './accounts.ts';
+import { backupEmailProblems, queueBackupEmailMail } from './backup-email.ts';
 import { checkCloudPassword, hashPassword } from './password-check.ts';
 import { revokeEverywhere } from './sign-out.ts';
 
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const NOTICES = [
   'cloud.account.backup_verified',
   'cloud.account.unlinked',
@@ -223,12 +222,11 @@ export function accountRoutes(app: FastifyInstance): void {
     const account = await requireCloudAccount(request, reply);
     if (!account) return reply;
     const email = field(request.body, 'email').trim().toLowerCase();
-    const problems: string[] = [];
-    if (!EMAIL.test(email) || email.length > 254) problems.push('email.invalid');
-    else if (email !== field(request.body, 'email_confirm').trim().toLowerCase())
-      problems.push('email.mismatch');
-    else if (email.endsWith(`@${cloud.ctx.config.cloudMailDomain.toLowerCase()}`))
-      problems.push('email.own_domain');
+    const problems = backupEmailProblems(
+      email,
+      field(request.body, 'email_confirm').trim().toLowerCase(),
+      cloud.ctx.config.cloudMailDomain,
+    );
     if (problems.length > 0)
       return renderAccount(request, reply, account, { emailProblems: problems, status: 422 });
     await cloud.db.transaction().execute(async (tx) => {

@@ -1,8 +1,10 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { recordAudit } from '../../platform/audit/audit-log.ts';
 import { platformView } from '../../platform/database/platform-schema.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
+import { queueMail } from '../../platform/mail/outbox.ts';
 import { html } from '../../platform/views/html.ts';
+import type { CloudTx } from '../db.ts';
 import type { CloudServices } from '../services.ts';
 import { currentCloudAccount } from '../session.ts';
 import { sendCloudPage } from '../views.ts';
@@ -21,6 +23,35 @@ export async function backupEmailLink(
     LINK_TTL_SECONDS,
   );
   return `${services.ctx.urls.cloud}/account/backup-email/verify?token=${encodeURIComponent(token)}`;
+}
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/**
+ * What is wrong with a backup address typed twice (already trimmed and lower-cased): none when it
+ * can be used. An address of the cloud's own mail domain cannot back up the account it belongs to.
+ */
+export function backupEmailProblems(email: string, confirmation: string, cloudMailDomain: string): string[] {
+  if (!EMAIL.test(email) || email.length > 254) return ['email.invalid'];
+  if (email !== confirmation) return ['email.mismatch'];
+  if (email.endsWith(`@${cloudMailDomain.toLowerCase()}`)) return ['email.own_domain'];
+  return [];
+}
+
+/** Queues the mail that confirms a backup email, in the transaction that stored it. */
+export async function queueBackupEmailMail(
+  services: CloudServices,
+  request: FastifyRequest,
+  tx: CloudTx,
+  account: { id: string; name: string },
+  address: string,
+): Promise<void> {
+  const link = await backupEmailLink(services, account.id, address);
+  await queueMail(platformView(tx), {
+    to: address,
+    subject: request.t('cloud.verify.mail_subject'),
+    text: request.t('cloud.verify.mail_body', { address, email: services.emailOf(account), link }),
+  });
 }
 
 export function backupEmailRoutes(app: FastifyInstance): void {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import type { CloudDb, CloudTx } from '../db.ts';
 import type { CloudTables, CountySnapshot, FirstLoginState } from '../schema.ts';
+import type { Transition } from './transitions.ts';
 
 /** A persisted first-login (or linking) flow of a county identity that has no cloud account yet. */
 export interface LoginFlow {
@@ -58,9 +59,8 @@ export type FlowChange = Partial<
 >;
 
 /**
- * First-login flows: `no_account → choose_name → set_password → consent → done`, or
- * `link → done` when the person's guid matches an existing account. Each step moves the flow only
- * from the state it expects, so a replayed or out-of-order form does nothing.
+ * First-login flows (their transitions: `FIRST_LOGIN` in transitions.ts). Each step moves the flow
+ * only from the states it expects, so a replayed or out-of-order form does nothing.
  */
 export class LoginFlows {
   readonly #db: CloudDb;
@@ -102,10 +102,20 @@ export class LoginFlows {
     return row && toFlow(row);
   }
 
+  /** Takes `transition` with `change`; false when the flow was in none of its states (or expired). */
+  take(
+    id: string,
+    transition: Transition,
+    change: Omit<FlowChange, 'state'> = {},
+    db: CloudTx = this.#db,
+  ): Promise<boolean> {
+    return this.advance(id, transition.from, { ...change, state: transition.to }, db);
+  }
+
   /** Moves the flow from one of `from` to its new state; false when it was no longer there. */
   async advance(
     id: string,
-    from: FirstLoginState[],
+    from: readonly FirstLoginState[],
     change: FlowChange,
     db: CloudTx = this.#db,
   ): Promise<boolean> {
