@@ -10,6 +10,7 @@ import { registerAuditRoutes } from './audit.ts';
 import { registerCampaignRoutes } from './campaigns.ts';
 import { managePage } from './common.ts';
 import { registerContentRoutes } from './content.ts';
+import { registerReviewerRoutes } from './reviewers.ts';
 import { registerUnitRoutes } from './units.ts';
 
 /** The county administration console (縣網中心): `/{tenant}/manage…`, county administrators only. */
@@ -36,6 +37,7 @@ export async function registerManageRoutes(app: FastifyInstance, county: County,
     );
   });
   await registerUnitRoutes(app, county, tenant);
+  await registerReviewerRoutes(app, county, tenant);
   await registerAccountAdminRoutes(app, county, tenant);
   await registerContentRoutes(app, county, tenant);
   await registerCampaignRoutes(app, county, tenant);
