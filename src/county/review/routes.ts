@@ -1,28 +1,27 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { sql } from 'kysely';
 import { AppError } from '../../platform/errors/app-error.ts';
 import { sendPage } from '../../platform/http/role-app.ts';
 import { html } from '../../platform/views/html.ts';
-import { type Account, searchAccounts } from '../accounts/repository.ts';
-import { campaignStaff, listCampaigns, recordDecision } from '../campaigns/campaigns.ts';
+import type { Account } from '../accounts/repository.ts';
+import { recordDecision } from '../campaigns/campaigns.ts';
 import type { CountyTx } from '../db.ts';
 import { withRole } from '../guards.ts';
-import { maskedNationalId, maskedSubmission } from '../profile/profile.ts';
-import { decideTransfer, pendingTransfersInto, transferDecision } from '../profile/transfer.ts';
+import { maskedNationalId } from '../profile/profile.ts';
+import { decideTransfer, transferDecision } from '../profile/transfer.ts';
 import type { County } from '../services.ts';
 import { findUnit, listUnits, type Tenant, type Unit } from '../tenants/tenants.ts';
-import { auditActionLabel, auditActorLabel } from '../views/audit-labels.ts';
 import { csrfField, errorSummary, field, formValue, postButton } from '../views/form.ts';
-import { countyPage, formatTime, tenantPath } from '../views/page.ts';
+import { countyPage, tenantPath } from '../views/page.ts';
+import { reviewConsolePage, unitPicker, unitPickerPage } from './console-page.ts';
 import { applicationDecision, decideApplication } from './decide.ts';
-import { asDecision, REASON_MAX, registerDecisionLinks } from './decision-link.ts';
+import { asDecision, registerDecisionLinks } from './decision-link.ts';
 import {
   confirmNationalId,
   correctableAccount,
   correctNationalId,
   declineNationalId,
-  pendingNationalIds,
 } from './national-id.ts';
+import { unitWork } from './unit-work.ts';
 
 export async function registerReviewRoutes(app: FastifyInstance, county: County, tenant: Tenant) {
   const p = (path: string) => tenantPath(tenant, path);
@@ -52,126 +51,14 @@ export async function registerReviewRoutes(app: FastifyInstance, county: County,
   app.get('/review', async (request, reply) => {
     const me = withRole(request, reply, tenant, ['reviewer', 'county_admin']);
     if (!me) return;
-    const t = request.t;
     const unit = await consoleUnit(request, (request.query as { unit?: unknown }).unit);
     const units = me.role === 'county_admin' ? await listUnits(county.db, tenant.code) : [];
-    const picker =
-      me.role === 'county_admin'
-        ? html`<form method="get" action="${p('/review')}"><div class="field"><label for="f-unit">${t('review.pick_unit')}</label>
-<select id="f-unit" name="unit">${units.map((u) => html`<option value="${u.code}"${u.code === unit?.code ? html` selected` : ''}>${u.name}（${u.code}）</option>`)}</select></div>
-<button type="submit" class="secondary">${t('review.pick_unit.go')}</button></form>`
-        : '';
-    if (!unit) {
-      return sendPage(
-        reply,
-        countyPage(request, tenant, {
-          title: t('review.title'),
-          main: html`<h1>${t('review.title')}</h1>${picker}`,
-        }),
-      );
-    }
-    const back = encodeURIComponent(unit.code);
+    const picker = me.role === 'county_admin' ? unitPicker(request, tenant, units, unit) : undefined;
+    if (!unit) return sendPage(reply, unitPickerPage(request, tenant, picker));
     // A reject sent without its reason comes back here with the field marked.
     const missingReason = String((request.query as { reason_missing?: unknown }).reason_missing ?? '');
-    const reasonField = (id: string) =>
-      id === missingReason
-        ? html`<label for="reason-${id}">${t('review.reason')}</label><input id="reason-${id}" name="reason" type="text" maxlength="${REASON_MAX}" required aria-invalid="true" aria-describedby="reason-${id}-error" autofocus>
-<span class="error" id="reason-${id}-error" role="alert">${t('error.county.reason_required')}</span>`
-        : html`<label for="reason-${id}">${t('review.reason')}</label><input id="reason-${id}" name="reason" type="text" maxlength="${REASON_MAX}" required>`;
-    const [pending, numbers, transfers, staff, campaigns, trail] = await Promise.all([
-      searchAccounts(county.db, tenant.code, { status: 'pending_review', unitCode: unit.code }),
-      pendingNationalIds(county, tenant.code, unit.code).then((accounts) =>
-        Promise.all(accounts.map(async (a) => ({ account: a, masked: await maskedSubmission(county, a) }))),
-      ),
-      pendingTransfersInto(county.db, tenant.code, unit.code),
-      county.db
-        .selectFrom('county_accounts')
-        .selectAll()
-        .where('tenant', '=', tenant.code)
-        .where('unit_code', '=', unit.code)
-        .where('status', 'in', ['active', 'suspended'])
-        .orderBy('username_normalized')
-        .execute(),
-      listCampaigns(county.db, tenant.code),
-      county.db
-        .selectFrom('audit_log')
-        .selectAll()
-        .where('tenant', '=', tenant.code)
-        .where(sql<boolean>`details->>'unit' = ${unit.code}`)
-        .orderBy('id', 'desc')
-        .limit(50)
-        .execute(),
-    ]);
-    const open = campaigns.filter((c) => c.state === 'open');
-    const campaignSections = await Promise.all(
-      open.map(async (c) => {
-        const rows = await campaignStaff(county.db, c, unit.code);
-        return html`<section aria-labelledby="camp-${c.id}"><h3 id="camp-${c.id}">${c.title}（${t('review.campaign.deadline', { deadline: formatTime(c.deadline) })}）</h3>
-<table><thead><tr><th scope="col">${t('register.username')}</th><th scope="col">${t('profile.real_name')}</th><th scope="col">${t('review.campaign.state')}</th><th scope="col">${t('review.actions')}</th></tr></thead><tbody>
-${rows.map(
-  (
-    r,
-  ) => html`<tr><td>${r.username}</td><td>${r.real_name ?? ''}</td><td>${r.decision ? t(`review.campaign.${r.decision}`) : t('review.campaign.open')}</td>
-<td>${postButton(request, p(`/review/campaigns/${c.id}/accounts/${r.id}`), t('review.campaign.confirm'), { hidden: { decision: 'confirmed', unit: unit.code } })}
-${postButton(request, p(`/review/campaigns/${c.id}/accounts/${r.id}`), t('review.campaign.flag'), { className: 'secondary', hidden: { decision: 'flagged', unit: unit.code } })}</td></tr>`,
-)}</tbody></table></section>`;
-      }),
-    );
-    return sendPage(
-      reply,
-      countyPage(request, tenant, {
-        title: t('review.title'),
-        main: html`<h1>${t('review.title')}：${unit.name}</h1>${picker}
-<section aria-labelledby="pending-h"><h2 id="pending-h">${t('review.pending')}</h2>
-${pending.length === 0 ? html`<p>${t('review.pending.none')}</p>` : ''}
-${pending.map(
-  (
-    a,
-  ) => html`<div class="panel"><p><strong>${a.username}</strong> · ${a.email} · ${t('review.applied')} ${formatTime(a.review_requested_at)}</p>
-${postButton(request, p(`/review/applications/${a.id}`), t('review.approve'), { hidden: { decision: 'approve', unit: unit.code } })}
-<form method="post" action="${p(`/review/applications/${a.id}`)}" class="inline">${csrfField(request)}<input type="hidden" name="decision" value="reject"><input type="hidden" name="unit" value="${unit.code}">
-${reasonField(a.id)}
-<button type="submit" class="danger">${t('review.reject')}</button></form></div>`,
-)}</section>
-<section aria-labelledby="nid-h"><h2 id="nid-h">${t('review.national_ids')}</h2>
-${numbers.length === 0 ? html`<p>${t('review.national_ids.none')}</p>` : html`<p>${t('review.national_ids.intro')}</p>`}
-${numbers.map(
-  ({
-    account: a,
-    masked,
-  }) => html`<div class="panel"><p><strong>${a.username}</strong> ${a.real_name ?? ''} · ${masked ?? ''} · ${formatTime(a.national_id_submitted_at)}</p>
-${postButton(request, p(`/review/accounts/${a.id}/national-id/confirm`), t('review.national_ids.confirm'), { hidden: { unit: unit.code } })}
-${postButton(request, p(`/review/accounts/${a.id}/national-id/decline`), t('review.national_ids.decline'), { className: 'danger', hidden: { unit: unit.code } })}</div>`,
-)}</section>
-<section aria-labelledby="transfer-h"><h2 id="transfer-h">${t('review.transfers')}</h2>
-${transfers.length === 0 ? html`<p>${t('review.transfers.none')}</p>` : ''}
-${transfers.map(
-  (
-    r,
-  ) => html`<div class="panel"><p><strong>${r.username}</strong> ${r.real_name ?? ''} · ${t('review.transfers.from', { from: r.from_unit ?? '-' })} · ${formatTime(r.created_at)}</p>
-${postButton(request, p(`/review/transfers/${r.id}`), t('review.approve'), { hidden: { decision: 'approve', unit: unit.code } })}
-<form method="post" action="${p(`/review/transfers/${r.id}`)}" class="inline">${csrfField(request)}<input type="hidden" name="decision" value="reject"><input type="hidden" name="unit" value="${unit.code}">
-${reasonField(r.id)}
-<button type="submit" class="danger">${t('review.reject')}</button></form></div>`,
-)}</section>
-<section aria-labelledby="camp-h"><h2 id="camp-h">${t('review.campaigns')}</h2>
-${open.length === 0 ? html`<p>${t('review.campaigns.none')}</p>` : campaignSections}</section>
-<section aria-labelledby="staff-h"><h2 id="staff-h">${t('review.staff')}</h2>
-<table><thead><tr><th scope="col">${t('register.username')}</th><th scope="col">${t('profile.real_name')}</th><th scope="col">${t('account.status')}</th><th scope="col">${t('review.unit_confirmed')}</th><th scope="col">${t('review.actions')}</th></tr></thead><tbody>
-${staff.map(
-  (
-    a,
-  ) => html`<tr><td>${a.username}</td><td>${a.real_name ?? ''}</td><td>${t(`status.${a.status}`)}</td><td>${formatTime(a.unit_confirmed_at)}</td>
-<td><a href="${p(`/review/accounts/${a.id}/national-id?unit=${back}`)}">${t('review.national_id.correct')}</a></td></tr>`,
-)}
-</tbody></table></section>
-<section aria-labelledby="trail-h"><h2 id="trail-h">${t('review.trail')}</h2>
-<table><thead><tr><th scope="col">${t('audit.at')}</th><th scope="col">${t('audit.actor')}</th><th scope="col">${t('audit.action')}</th></tr></thead><tbody>
-${trail.map((e) => html`<tr><td>${formatTime(e.at)}</td><td>${auditActorLabel(t, e.actor)}</td><td>${auditActionLabel(t, e.action)}</td></tr>`)}
-</tbody></table></section>
-<p class="meta"><a href="${p(`/review?unit=${back}`)}">${t('review.refresh')}</a></p>`,
-      }),
-    );
+    const work = await unitWork(county, tenant, unit);
+    return sendPage(reply, reviewConsolePage(request, tenant, { unit, picker, missingReason, ...work }));
   });
 
   const backToConsole = (request: FastifyRequest) => {

@@ -1,0 +1,43 @@
+import { sql } from 'kysely';
+import { searchAccounts } from '../accounts/repository.ts';
+import { campaignStaff, listCampaigns } from '../campaigns/campaigns.ts';
+import { maskedSubmission } from '../profile/profile.ts';
+import { pendingTransfersInto } from '../profile/transfer.ts';
+import type { County } from '../services.ts';
+import type { Tenant, Unit } from '../tenants/tenants.ts';
+import { pendingNationalIds } from './national-id.ts';
+
+/** What waits for a unit's reviewer, read for the review console in one go. */
+export async function unitWork(county: County, tenant: Tenant, unit: Unit) {
+  const [pending, numbers, transfers, staff, campaigns, trail] = await Promise.all([
+    searchAccounts(county.db, tenant.code, { status: 'pending_review', unitCode: unit.code }),
+    pendingNationalIds(county, tenant.code, unit.code).then((accounts) =>
+      Promise.all(accounts.map(async (a) => ({ account: a, masked: await maskedSubmission(county, a) }))),
+    ),
+    pendingTransfersInto(county.db, tenant.code, unit.code),
+    county.db
+      .selectFrom('county_accounts')
+      .selectAll()
+      .where('tenant', '=', tenant.code)
+      .where('unit_code', '=', unit.code)
+      .where('status', 'in', ['active', 'suspended'])
+      .orderBy('username_normalized')
+      .execute(),
+    listCampaigns(county.db, tenant.code),
+    county.db
+      .selectFrom('audit_log')
+      .selectAll()
+      .where('tenant', '=', tenant.code)
+      .where(sql<boolean>`details->>'unit' = ${unit.code}`)
+      .orderBy('id', 'desc')
+      .limit(50)
+      .execute(),
+  ]);
+  const open = campaigns.filter((c) => c.state === 'open');
+  const campaignRows = await Promise.all(
+    open.map(async (campaign) => ({ campaign, rows: await campaignStaff(county.db, campaign, unit.code) })),
+  );
+  return { pending, numbers, transfers, staff, campaigns: campaignRows, trail };
+}
+
+export type UnitWork = Awaited<ReturnType<typeof unitWork>>;
