@@ -7,7 +7,7 @@ import { sendPage } from '../../platform/http/role-app.ts';
 import { RateLimit } from '../../platform/security/rate-limit.ts';
 import { html } from '../../platform/views/html.ts';
 import { page } from '../../platform/views/layout.ts';
-import type { SigningKeys } from './keys.ts';
+import type { SigningKey, SigningKeys } from './keys.ts';
 import type { ServiceProviderRow, ServiceProviders } from './registry.ts';
 import {
   buildSignedResponse,
@@ -243,91 +243,72 @@ ${entry.relayState !== null ? html`<input type="hidden" name="RelayState" value=
     );
   };
 
-  app.get('/saml/sso/continue', async (request, reply) => {
+  /** The pending AuthnRequest `r` names, for an SP still registered with that ACS URL. */
+  const pendingRequest = async (request: FastifyRequest) => {
     const ref = (request.query as { r?: unknown }).r;
     const pending = pendingList(request);
     const entry = typeof ref === 'string' ? pending[ref] : undefined;
-    if (!entry) throw new AppError('saml_expired', 400);
+    if (typeof ref !== 'string' || !entry) throw new AppError('saml_expired', 400);
     const sp: ServiceProviderRow | undefined = await deps.providers.byId(entry.spId);
     if (!sp?.enabled || !sp.acs_urls.includes(entry.acsUrl))
       throw new AppError('saml_unknown_sp', 403, { issuer: '?' });
-    const account = await deps.currentAccount(request);
-    // ForceAuthn: a session older than the request does not count (the instant has whole seconds).
-    const fresh =
-      account !== undefined &&
-      (!entry.forceAuthn || account.authnInstant.getTime() >= Math.floor(entry.at / 1000) * 1000);
-    const answer = async (build: () => Promise<string>) => {
-      delete pending[ref as string];
-      request.session.set(PENDING_KEY, pending);
-      return postToAcs(request, reply, sp, entry, await build());
-    };
-    if (!account || !fresh) {
-      if (entry.isPassive) {
-        // IsPassive: the IdP may not show a page, so it says at once that it cannot sign in.
-        await deps.audit?.(request, 'saml.no_passive', sp.entity_id, {
-          forceAuthn: entry.forceAuthn ?? false,
-        });
-        return answer(async () =>
-          buildStatusResponse(entityId, ssoUrl, await deps.keys.current(), {
-            sp,
-            acsUrl: entry.acsUrl,
-            inResponseTo: entry.requestId,
-            status: STATUS_NO_PASSIVE,
-          }),
-        );
-      }
-      return reply.redirect(
-        deps.loginUrl(`/saml/sso/continue?r=${ref}`, account ? { fresh: true } : {}),
-        303,
-      );
-    }
-    let nameId = account.email;
+    return { ref, pending, entry, sp };
+  };
+
+  /**
+   * The NameID to assert: the account's address, or for an SP whose NameID is an address in its
+   * domain (Google), the address the workspace portal provisioned or adopted for this very account —
+   * a cloud name equal to someone else's Google user name asserts nothing.
+   */
+  const nameIdFor = async (request: FastifyRequest, sp: ServiceProviderRow, account: SamlAccount) => {
     const domain = sp.name_id_domain;
-    if (domain) {
-      // An address in the SP's domain only when the workspace portal provisioned or adopted it for
-      // this very account: a cloud name equal to someone else's Google user name asserts nothing.
-      let linked: string | undefined;
-      let unknown = false;
-      try {
-        linked = await deps.linkedAddress(account, domain);
-      } catch (error) {
-        request.log.warn({ err: error, domain }, 'Google link unknown');
-        unknown = true;
-      }
-      if (!linked) {
-        await deps.audit?.(
-          request,
-          unknown ? 'saml.refused_link_unknown' : 'saml.refused_unlinked',
-          sp.entity_id,
-          { domain, address: `${account.name}@${domain}` },
-        );
-        if (entry.isPassive) {
-          return answer(async () =>
-            buildStatusResponse(entityId, ssoUrl, await deps.keys.current(), {
-              sp,
-              acsUrl: entry.acsUrl,
-              inResponseTo: entry.requestId,
-              status: STATUS_UNKNOWN_PRINCIPAL,
-            }),
-          );
-        }
-        if (unknown) throw new AppError('saml_link_unavailable', 503, { domain });
-        throw new AppError('saml_not_linked', 403, {
-          domain,
-          address: `${account.name}@${domain}`,
-          portal: deps.activationUrl ?? '',
-        });
-      }
-      nameId = linked;
+    if (!domain) return { nameId: account.email };
+    const address = `${account.name}@${domain}`;
+    try {
+      const linked = await deps.linkedAddress(account, domain);
+      return linked ? { nameId: linked } : { refusal: 'saml.refused_unlinked', domain, address };
+    } catch (error) {
+      request.log.warn({ err: error, domain }, 'Google link unknown');
+      return { refusal: 'saml.refused_link_unknown', domain, address };
     }
-    await deps.audit?.(request, 'saml.sso', sp.entity_id, { nameId, acs: entry.acsUrl });
-    return answer(async () =>
-      buildSignedResponse(entityId, ssoUrl, await deps.keys.current(), {
-        sp,
-        acsUrl: entry.acsUrl,
-        inResponseTo: entry.requestId,
-        subject: { nameId, authnInstant: account.authnInstant },
-      }),
-    );
+  };
+
+  app.get('/saml/sso/continue', async (request, reply) => {
+    const { ref, pending, entry, sp } = await pendingRequest(request);
+    const account = await deps.currentAccount(request);
+    const answer = async (build: (key: SigningKey) => Promise<string>) => {
+      delete pending[ref];
+      request.session.set(PENDING_KEY, pending);
+      return postToAcs(request, reply, sp, entry, await build(await deps.keys.current()));
+    };
+    const to = { sp, acsUrl: entry.acsUrl, inResponseTo: entry.requestId };
+    const status = (code: string) =>
+      answer((keys) => buildStatusResponse(entityId, ssoUrl, keys, { ...to, status: code }));
+    // ForceAuthn: a session older than the request does not count (the instant has whole seconds).
+    if (
+      !account ||
+      (entry.forceAuthn && account.authnInstant.getTime() < Math.floor(entry.at / 1000) * 1000)
+    ) {
+      // IsPassive: the IdP may not show a page, so it says at once that it cannot sign in.
+      if (!entry.isPassive)
+        return reply.redirect(
+          deps.loginUrl(`/saml/sso/continue?r=${ref}`, account ? { fresh: true } : {}),
+          303,
+        );
+      await deps.audit?.(request, 'saml.no_passive', sp.entity_id, { forceAuthn: entry.forceAuthn ?? false });
+      return status(STATUS_NO_PASSIVE);
+    }
+    const subject = await nameIdFor(request, sp, account);
+    if (subject.refusal !== undefined) {
+      const { domain, address } = subject;
+      await deps.audit?.(request, subject.refusal, sp.entity_id, { domain, address });
+      if (entry.isPassive) return status(STATUS_UNKNOWN_PRINCIPAL);
+      if (subject.refusal === 'saml.refused_link_unknown')
+        throw new AppError('saml_link_unavailable', 503, { domain });
+      throw new AppError('saml_not_linked', 403, { domain, address, portal: deps.activationUrl ?? '' });
+    }
+    await deps.audit?.(request, 'saml.sso', sp.entity_id, { nameId: subject.nameId, acs: entry.acsUrl });
+    const assertion = { ...to, subject: { nameId: subject.nameId, authnInstant: account.authnInstant } };
+    return answer((keys) => buildSignedResponse(entityId, ssoUrl, keys, assertion));
   });
 }
