@@ -3,7 +3,7 @@
 // - which address did the portal provision or adopt for this cloud account (the SAML IdP asserts
 //   only that one), and
 // - is this address still free at Google (a new cloud name must not be someone else's address).
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { createRemoteJWKSet, errors, type JWTVerifyGetKey, jwtVerify } from 'jose';
 import { DEMO_CLIENTS } from '../../demo/seed-data.ts';
 import type { RoleContext } from '../../platform/runtime/role.ts';
@@ -41,7 +41,10 @@ const TOKEN_ERRORS = [
 /** Lookups get a small share of the Directory quota; provisioning keeps the rest. */
 const LOOKUP_SHARE = 10;
 
-function refuse(reply: FastifyReply, status: 400 | 401 | 503, error: string, description: string) {
+/** An answer refused: the status, the OAuth error code and its description. */
+type Refusal = [status: 400 | 401 | 503, error: string, description: string];
+
+function refuse(reply: FastifyReply, ...[status, error, description]: Refusal) {
   if (status === 401) reply.header('www-authenticate', `Bearer error="${error}"`);
   if (status === 503) reply.header('retry-after', '30');
   return reply
@@ -65,17 +68,19 @@ export async function mountGoogleLookup(app: FastifyInstance, ctx: RoleContext<W
     return directory;
   };
 
-  app.get(GOOGLE_LOOKUP_PATH, async (request, reply) => {
+  /** The lookup token's claims, or the refusal to answer with (`[status, error, description]`). */
+  const lookupClaims = async (
+    request: FastifyRequest,
+  ): Promise<{ claims: Record<string, unknown> } | { refusal: Refusal }> => {
     const header = request.headers.authorization ?? '';
     const token = /^Bearer ([\w-]+\.[\w-]+\.[\w-]+)$/.exec(header)?.[1];
-    if (!token) return refuse(reply, 401, 'invalid_request', 'a lookup token is required');
+    if (!token) return { refusal: [401, 'invalid_request', 'a lookup token is required'] };
     keys ??= createRemoteJWKSet(new URL(`${issuer}/oidc/v1/jwksets`), {
       timeoutDuration: 5000,
       cooldownDuration: 30_000,
     });
-    let claims: Record<string, unknown>;
     try {
-      ({ payload: claims } = await jwtVerify(token, keys, {
+      const { payload } = await jwtVerify(token, keys, {
         issuer,
         audience,
         typ: GOOGLE_LOOKUP_TYP,
@@ -83,47 +88,65 @@ export async function mountGoogleLookup(app: FastifyInstance, ctx: RoleContext<W
         clockTolerance: 30,
         requiredClaims: ['iat', 'exp', 'jti'],
         algorithms: ['RS256', 'PS256', 'ES256', 'EdDSA'],
-      }));
+      });
+      return { claims: payload };
     } catch (error) {
       if (TOKEN_ERRORS.some((kind) => error instanceof kind)) {
         request.log.warn({ err: (error as Error).message }, 'Google lookup token refused');
-        return refuse(reply, 401, 'invalid_token', 'the lookup token is not valid here');
+        return { refusal: [401, 'invalid_token', 'the lookup token is not valid here'] };
       }
       request.log.warn({ err: error }, "the cloud's keys are unavailable");
-      return refuse(reply, 503, 'temporarily_unavailable', "the cloud's keys cannot be fetched now");
+      return { refusal: [503, 'temporarily_unavailable', "the cloud's keys cannot be fetched now"] };
     }
-    reply.header('cache-control', 'no-store');
-    if (typeof claims.sub === 'string' && claims.sub !== '') {
-      // Only an account whose Google user the portal created or adopted with this sub as its
-      // external id (activation refuses any other user at the address: state `conflict`).
-      const row = await ctx.db
-        .selectFrom('workspace_accounts')
-        .select('google_email')
-        .where('cloud_sub', '=', claims.sub)
-        .where('state', '=', 'active')
-        .where('google_user_id', 'is not', null)
-        .executeTakeFirst();
-      return { sub: claims.sub, googleEmail: row?.google_email ?? null } satisfies GoogleLinkAnswer;
-    }
-    const email = typeof claims.google_email === 'string' ? claims.google_email.toLowerCase() : '';
-    if (!email.endsWith(`@${domain}`)) {
-      return refuse(reply, 400, 'invalid_request', `the lookup needs a sub or an address in ${domain}`);
-    }
+  };
+
+  // Only an account whose Google user the portal created or adopted with this sub as its external
+  // id (activation refuses any other user at the address: state `conflict`).
+  const linkedAddress = async (sub: string): Promise<GoogleLinkAnswer> => {
+    const row = await ctx.db
+      .selectFrom('workspace_accounts')
+      .select('google_email')
+      .where('cloud_sub', '=', sub)
+      .where('state', '=', 'active')
+      .where('google_user_id', 'is not', null)
+      .executeTakeFirst();
+    return { sub, googleEmail: row?.google_email ?? null };
+  };
+
+  /** Whether an address in the workspace domain is free: not ours, and no Google user has it. */
+  const addressAvailability = async (
+    request: FastifyRequest,
+    email: string,
+  ): Promise<GoogleAddressAnswer | { refusal: Refusal }> => {
     const known = await ctx.db
       .selectFrom('workspace_accounts')
       .select('cloud_sub')
       .where('google_email', '=', email)
       .executeTakeFirst();
-    if (known) return { googleEmail: email, available: false } satisfies GoogleAddressAnswer;
+    if (known) return { googleEmail: email, available: false };
     const client = directoryClient();
-    if (!client) return refuse(reply, 503, 'temporarily_unavailable', 'Google Workspace is not configured');
+    if (!client) return { refusal: [503, 'temporarily_unavailable', 'Google Workspace is not configured'] };
     try {
       const user = await client.getUser(email);
-      return { googleEmail: email, available: user === undefined } satisfies GoogleAddressAnswer;
+      return { googleEmail: email, available: user === undefined };
     } catch (error) {
       const message = error instanceof DirectoryFailure ? error.message : String(error);
       request.log.warn({ err: message, email }, 'Google lookup failed');
-      return refuse(reply, 503, 'temporarily_unavailable', 'Google cannot be asked now');
+      return { refusal: [503, 'temporarily_unavailable', 'Google cannot be asked now'] };
     }
+  };
+
+  app.get(GOOGLE_LOOKUP_PATH, async (request, reply) => {
+    const verified = await lookupClaims(request);
+    if ('refusal' in verified) return refuse(reply, ...verified.refusal);
+    const { claims } = verified;
+    reply.header('cache-control', 'no-store');
+    if (typeof claims.sub === 'string' && claims.sub !== '') return linkedAddress(claims.sub);
+    const email = typeof claims.google_email === 'string' ? claims.google_email.toLowerCase() : '';
+    if (!email.endsWith(`@${domain}`)) {
+      return refuse(reply, 400, 'invalid_request', `the lookup needs a sub or an address in ${domain}`);
+    }
+    const answer = await addressAvailability(request, email);
+    return 'refusal' in answer ? refuse(reply, ...answer.refusal) : answer;
   });
 }
