@@ -96,16 +96,7 @@ export function countyLoginRoutes(app: FastifyInstance): void {
   });
 
   app.get('/cncreturnpage', async (request: FastifyRequest, reply: FastifyReply) => {
-    const query = request.query as Record<string, unknown>;
-    const state = typeof query.state === 'string' ? query.state : '';
-    const all = request.session.get<PendingCountyLogin[]>(PENDING_KEY) ?? [];
-    const pending = all.find((p) => p.state === state && Date.now() - p.createdAt < PENDING_TTL_MS);
-    // Used up before anything else: a replayed or forged callback finds nothing.
-    request.session.set(
-      PENDING_KEY,
-      all.filter((p) => p.state !== state),
-    );
-    if (!pending) throw new AppError('cloud.callback_unknown', 400);
+    const pending = takePending(request);
     const search = new URL(request.url, 'http://local.invalid').search;
     let result: CountyLoginResult;
     try {
@@ -122,35 +113,61 @@ export function countyLoginRoutes(app: FastifyInstance): void {
       sid: result.sid,
       sub: result.subject,
     });
-
     const linked = await cloud.accounts.identity(result.issuer, result.subject);
     if (linked) {
       await signInLinked(cloud, request, result, linked.accountId);
       return reply.redirect(pending.returnTo, 303);
     }
-    const guidHash = result.guid ? cloud.guidHash(result.guid) : null;
-    const existing = guidHash ? await cloud.accounts.byGuidHash(guidHash) : undefined;
-    const flow = await cloud.flows.create({
-      state: existing ? 'link' : 'no_account',
-      countyCode: result.connection.code,
-      issuer: result.issuer,
-      subject: result.subject,
-      snapshot: result.snapshot,
-      guidHash,
-      accountId: existing?.id ?? null,
-      returnTo: pending.returnTo,
-    });
-    if (existing) {
-      // The person's national ID matched an account: linking waits for its password.
-      await recordAudit(platformView(cloud.db), {
-        actor: `${result.connection.code}:${result.snapshot.username ?? result.subject}`,
-        action: 'identity.link_offered',
-        target: existing.id,
-        ip: request.ip,
-        details: { county: result.connection.code, subject: result.subject },
-      });
-    }
-    setSessionFlow(request, flow.id);
-    return reply.redirect(`/first-login?flow=${encodeURIComponent(flow.id)}`, 303);
+    const flowId = await startFirstLogin(cloud, request, result, pending.returnTo);
+    setSessionFlow(request, flowId);
+    return reply.redirect(`/first-login?flow=${encodeURIComponent(flowId)}`, 303);
   });
+}
+
+/** The county login the callback's `state` names, used up before anything else: a replayed or forged callback finds nothing. */
+function takePending(request: FastifyRequest): PendingCountyLogin {
+  const query = request.query as Record<string, unknown>;
+  const state = typeof query.state === 'string' ? query.state : '';
+  const all = request.session.get<PendingCountyLogin[]>(PENDING_KEY) ?? [];
+  const pending = all.find((p) => p.state === state && Date.now() - p.createdAt < PENDING_TTL_MS);
+  request.session.set(
+    PENDING_KEY,
+    all.filter((p) => p.state !== state),
+  );
+  if (!pending) throw new AppError('cloud.callback_unknown', 400);
+  return pending;
+}
+
+/**
+ * A county identity the cloud does not know yet starts the first-login flow: linking an account
+ * whose national ID matched (it waits for that account's password), or creating one.
+ */
+async function startFirstLogin(
+  cloud: CloudServices,
+  request: FastifyRequest,
+  result: CountyLoginResult,
+  returnTo: string,
+): Promise<string> {
+  const guidHash = result.guid ? cloud.guidHash(result.guid) : null;
+  const existing = guidHash ? await cloud.accounts.byGuidHash(guidHash) : undefined;
+  const flow = await cloud.flows.create({
+    state: existing ? 'link' : 'no_account',
+    countyCode: result.connection.code,
+    issuer: result.issuer,
+    subject: result.subject,
+    snapshot: result.snapshot,
+    guidHash,
+    accountId: existing?.id ?? null,
+    returnTo,
+  });
+  if (existing) {
+    await recordAudit(platformView(cloud.db), {
+      actor: `${result.connection.code}:${result.snapshot.username ?? result.subject}`,
+      action: 'identity.link_offered',
+      target: existing.id,
+      ip: request.ip,
+      details: { county: result.connection.code, subject: result.subject },
+    });
+  }
+  return flow.id;
 }
