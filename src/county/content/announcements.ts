@@ -1,4 +1,5 @@
 // Announcements (最新消息) edited in the county administration console.
+import { randomUUID } from 'node:crypto';
 import { audit, type CountyTx } from '../db.ts';
 import { type Announcement, invalidateContent } from './pages.ts';
 
@@ -21,6 +22,37 @@ export function findAnnouncement(
     .where('tenant', '=', tenant)
     .where('id', '=', id)
     .executeTakeFirst();
+}
+
+/** Adds an announcement with its audit record in the caller's transaction; returns its id. */
+export async function createAnnouncement(
+  db: CountyTx,
+  tenant: string,
+  edit: AnnouncementEdit & { actor: string; ip: string | null },
+): Promise<string> {
+  const id = randomUUID();
+  await db
+    .insertInto('county_announcements')
+    .values({
+      id,
+      tenant,
+      title: edit.title,
+      category: edit.category,
+      author: edit.author,
+      body_markdown: edit.body,
+      published_at: edit.publishedAt,
+    })
+    .execute();
+  invalidateContent(tenant);
+  await audit(db, {
+    tenant,
+    actor: edit.actor,
+    action: 'announcement.created',
+    target: id,
+    ip: edit.ip,
+    details: { title: edit.title },
+  });
+  return id;
 }
 
 /**

@@ -15,7 +15,7 @@ import { listUnits, type Tenant } from '../tenants/tenants.ts';
 import { csrfField, errorSummary, field, formValue, postButton } from '../views/form.ts';
 import { formatTime, tenantPath } from '../views/page.ts';
 import { hasAny, managePage } from './common.ts';
-import { parseLocalTime } from './content.ts';
+import { parseLocalTime } from './content-rules.ts';
 
 export async function registerCampaignRoutes(app: FastifyInstance, county: County, tenant: Tenant) {
   const p = (path: string) => tenantPath(tenant, path);

@@ -6,10 +6,11 @@ import type { County } from '../services.ts';
 import type { Tenant } from '../tenants/tenants.ts';
 import { tenantPath } from '../views/page.ts';
 import { registerAccountAdminRoutes } from './accounts.ts';
+import { registerAnnouncementRoutes } from './announcements.ts';
 import { registerAuditRoutes } from './audit.ts';
 import { registerCampaignRoutes } from './campaigns.ts';
 import { managePage } from './common.ts';
-import { registerContentRoutes } from './content.ts';
+import { registerHelpPageRoutes } from './help-pages.ts';
 import { registerReviewerRoutes } from './reviewers.ts';
 import { registerUnitRoutes } from './units.ts';
 
@@ -39,7 +40,8 @@ export async function registerManageRoutes(app: FastifyInstance, county: County,
   await registerUnitRoutes(app, county, tenant);
   await registerReviewerRoutes(app, county, tenant);
   await registerAccountAdminRoutes(app, county, tenant);
-  await registerContentRoutes(app, county, tenant);
+  await registerAnnouncementRoutes(app, county, tenant);
+  await registerHelpPageRoutes(app, county, tenant);
   await registerCampaignRoutes(app, county, tenant);
   await registerAuditRoutes(app, county, tenant);
 }

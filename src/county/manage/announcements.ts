@@ -1,25 +1,29 @@
-import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../platform/errors/app-error.ts';
-import { html, type SafeHtml } from '../../platform/views/html.ts';
-import { deleteAnnouncement, findAnnouncement, updateAnnouncement } from '../content/announcements.ts';
-import { CONTENT_LANG, renderMarkdown } from '../content/markdown.ts';
+import { html } from '../../platform/views/html.ts';
 import {
-  type Announcement,
-  getPage,
-  invalidateContent,
-  isPageSlug,
-  PAGE_SLUGS,
-  savePage,
-} from '../content/pages.ts';
-import { audit } from '../db.ts';
+  createAnnouncement,
+  deleteAnnouncement,
+  findAnnouncement,
+  updateAnnouncement,
+} from '../content/announcements.ts';
+import { CONTENT_LANG, renderMarkdown } from '../content/markdown.ts';
+import type { Announcement } from '../content/pages.ts';
 import { withRole } from '../guards.ts';
-import type { FieldErrors } from '../registration/rules.ts';
 import type { County } from '../services.ts';
 import type { Tenant } from '../tenants/tenants.ts';
-import { csrfField, errorSummary, field, formValue, postButton, textarea } from '../views/form.ts';
+import { csrfField, errorSummary, field, postButton, textarea } from '../views/form.ts';
 import { formatTime, tenantPath } from '../views/page.ts';
 import { hasAny, localize, managePage } from './common.ts';
+import {
+  type AnnouncementInput,
+  announcementErrors,
+  announcementInput,
+  BODY_MAX,
+  parseLocalTime,
+  SHORT_MAX,
+  TITLE_MAX,
+} from './content-rules.ts';
 import {
   basedOnVersion,
   conflictNotice,
@@ -28,54 +32,9 @@ import {
   versionField,
 } from './edit-conflict.ts';
 
-const TITLE_MAX = 200;
-const BODY_MAX = 50_000;
-const SHORT_MAX = 50;
-
-interface AnnouncementInput {
-  title: string;
-  category: string;
-  author: string;
-  body: string;
-  publishedAt: string;
-}
-
-function announcementInput(body: unknown): AnnouncementInput {
-  return {
-    title: formValue(body, 'title'),
-    category: formValue(body, 'category') || '本站公告',
-    author: formValue(body, 'author') || '系統管理員',
-    body: formValue(body, 'body'),
-    publishedAt: formValue(body, 'published_at'),
-  };
-}
-
-/** `YYYY-MM-DDTHH:mm` from a datetime-local field, read as Taiwan time. */
-export function parseLocalTime(value: string): Date | undefined {
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/.test(value)) return undefined;
-  const date = new Date(`${value}${value.length === 16 ? ':00' : ''}+08:00`);
-  return Number.isNaN(date.getTime()) ? undefined : date;
-}
-
-function announcementErrors(input: AnnouncementInput): FieldErrors {
-  const errors: FieldErrors = {};
-  if (input.title === '') errors.title = { key: 'register.error.required' };
-  else if ([...input.title].length > TITLE_MAX)
-    errors.title = { key: 'manage.error.text', vars: { max: TITLE_MAX } };
-  if ([...input.category].length > SHORT_MAX || /[<>]/.test(input.category))
-    errors.category = { key: 'manage.error.text', vars: { max: SHORT_MAX } };
-  if ([...input.author].length > SHORT_MAX || /[<>]/.test(input.author))
-    errors.author = { key: 'manage.error.text', vars: { max: SHORT_MAX } };
-  if (input.body === '') errors.body = { key: 'register.error.required' };
-  else if (input.body.length > BODY_MAX) errors.body = { key: 'manage.error.text', vars: { max: BODY_MAX } };
-  if (input.publishedAt !== '' && !parseLocalTime(input.publishedAt))
-    errors.published_at = { key: 'manage.error.datetime' };
-  return errors;
-}
-
 const toLocalInput = (date: Date) => formatTime(date).replace(' ', 'T').slice(0, 16);
 
-export async function registerContentRoutes(app: FastifyInstance, county: County, tenant: Tenant) {
+export async function registerAnnouncementRoutes(app: FastifyInstance, county: County, tenant: Tenant) {
   const p = (path: string) => tenantPath(tenant, path);
 
   /** Deletes the announcement as the administrator sees it: the form carries that version. */
@@ -155,30 +114,10 @@ ${textarea({ name: 'body', label: t('manage.markdown'), value: v.body, error: er
         400,
       );
     }
-    const id = randomUUID();
-    await county.db.transaction().execute(async (tx) => {
-      await tx
-        .insertInto('county_announcements')
-        .values({
-          id,
-          tenant: tenant.code,
-          title: input.title,
-          category: input.category,
-          author: input.author,
-          body_markdown: input.body,
-          published_at: parseLocalTime(input.publishedAt) ?? new Date(),
-        })
-        .execute();
-      invalidateContent(tenant.code);
-      await audit(tx, {
-        tenant: tenant.code,
-        actor: me.username,
-        action: 'announcement.created',
-        target: id,
-        ip: request.ip,
-        details: { title: input.title },
-      });
-    });
+    const edit = { ...input, publishedAt: parseLocalTime(input.publishedAt) ?? new Date() };
+    await county.db
+      .transaction()
+      .execute((tx) => createAnnouncement(tx, tenant.code, { ...edit, actor: me.username, ip: request.ip }));
     return reply.redirect(p('/manage/announcements'), 303);
   });
 
@@ -293,105 +232,5 @@ ${deleteButton(request, current)}
             );
     if (!deleted) return deleteConflict(request, reply, id);
     return reply.redirect(p('/manage/announcements'), 303);
-  });
-
-  app.get('/manage/pages', async (request, reply) => {
-    if (!withRole(request, reply, tenant, ['county_admin'])) return;
-    const t = request.t;
-    const pages = await Promise.all(PAGE_SLUGS.map((slug) => getPage(county.db, tenant, slug)));
-    return managePage(
-      request,
-      reply,
-      tenant,
-      t('manage.pages'),
-      html`<h1>${t('manage.pages')}</h1>
-<table><thead><tr><th scope="col">${t('manage.ann.title')}</th><th scope="col">${t('manage.page.version')}</th></tr></thead>
-<tbody>${pages.map((pg) => html`<tr><td lang="${CONTENT_LANG}"><a href="${p(`/manage/pages/${pg.slug}`)}">${pg.title}</a></td><td>${pg.version}</td></tr>`)}</tbody></table>`,
-    );
-  });
-
-  const pageForm = (
-    request: FastifyRequest,
-    slug: string,
-    v: { title: string; body: string; version: number | undefined },
-    errors: Record<string, string | undefined>,
-    conflict?: SafeHtml,
-  ) => {
-    const t = request.t;
-    return html`<h1>${t('manage.page.edit')}：<span lang="${CONTENT_LANG}">${v.title}</span></h1>${conflict ?? ''}${errorSummary(request, errors)}
-${slug === 'terms' ? html`<div class="notice"><p>${t('manage.page.terms_note')}</p></div>` : ''}
-<form method="post" action="${p(`/manage/pages/${slug}`)}" novalidate>${csrfField(request)}${v.version === undefined ? '' : versionField(v.version)}
-${field({ name: 'title', label: t('manage.ann.title'), value: v.title, error: errors.title, required: true, maxlength: TITLE_MAX })}
-${textarea({ name: 'body', label: t('manage.markdown'), value: v.body, error: errors.body, required: true, rows: 16, hint: t('manage.markdown.hint'), lang: CONTENT_LANG })}
-<button type="submit">${t('profile.save')}</button></form>
-<h2>${t('manage.preview')}</h2><article class="panel" lang="${CONTENT_LANG}">${renderMarkdown(v.body)}</article>`;
-  };
-
-  app.get('/manage/pages/:slug', async (request, reply) => {
-    if (!withRole(request, reply, tenant, ['county_admin'])) return;
-    const { slug } = request.params as { slug: string };
-    if (!isPageSlug(slug)) throw new AppError('not_found', 404);
-    const pg = await getPage(county.db, tenant, slug);
-    return managePage(
-      request,
-      reply,
-      tenant,
-      pg.title,
-      pageForm(request, slug, { title: pg.title, body: pg.body_markdown, version: pg.version }, {}),
-    );
-  });
-
-  app.post('/manage/pages/:slug', async (request, reply) => {
-    const me = withRole(request, reply, tenant, ['county_admin']);
-    if (!me) return;
-    const { slug } = request.params as { slug: string };
-    if (!isPageSlug(slug)) throw new AppError('not_found', 404);
-    const title = formValue(request.body, 'title');
-    const body = formValue(request.body, 'body');
-    const basedOn = basedOnVersion(request.body);
-    const errors: FieldErrors = {};
-    if (title === '') errors.title = { key: 'register.error.required' };
-    else if ([...title].length > TITLE_MAX)
-      errors.title = { key: 'manage.error.text', vars: { max: TITLE_MAX } };
-    if (body === '') errors.body = { key: 'register.error.required' };
-    else if (body.length > BODY_MAX) errors.body = { key: 'manage.error.text', vars: { max: BODY_MAX } };
-    if (hasAny(errors)) {
-      // The form stays based on the version it was opened with.
-      return managePage(
-        request,
-        reply,
-        tenant,
-        request.t('manage.page.edit'),
-        pageForm(
-          request,
-          slug,
-          { title: title.slice(0, TITLE_MAX), body: body.slice(0, BODY_MAX), version: basedOn },
-          localize(request, errors),
-        ),
-        400,
-      );
-    }
-    const saved =
-      basedOn === undefined
-        ? undefined
-        : await county.db
-            .transaction()
-            .execute((tx) =>
-              savePage(tx, tenant.code, slug, { title, body, actor: me.username, ip: request.ip, basedOn }),
-            );
-    if (saved === undefined) {
-      // Someone else saved in between: keep this text in the form, show theirs, nothing is overwritten.
-      const current = await getPage(county.db, tenant, slug);
-      return managePage(
-        request,
-        reply,
-        tenant,
-        current.title,
-        html`${pageForm(request, slug, { title, body, version: current.version }, {}, conflictNotice(request, 'manage.error.stale'))}
-${savedMeanwhile(request, { title: current.title, body: current.body_markdown, version: current.version, by: current.updated_by, at: current.updated_at })}`,
-        EDIT_CONFLICT_STATUS,
-      );
-    }
-    return reply.redirect(p('/manage/pages'), 303);
   });
 }
