@@ -9,7 +9,8 @@ import type { FieldErrors } from '../registration/rules.ts';
 import type { County } from '../services.ts';
 import { findUnit, searchUnits, type Tenant } from '../tenants/tenants.ts';
 import { csrfField, errorSummary, field, formValue, postButton } from '../views/form.ts';
-import { countyPage, formatTime, tenantPath } from '../views/page.ts';
+import { countyPage, tenantPath } from '../views/page.ts';
+import { nextHidden, profileCheckPage, withNext } from './check-page.ts';
 import {
   confirmUnit,
   maskedNationalId,
@@ -42,11 +43,8 @@ export async function registerProfileRoutes(app: FastifyInstance, county: County
     const next = safeReturnTo(raw, { fallback: '', within: `/${tenant.code}/` });
     return next === '' ? undefined : next;
   };
-  const withNext = (path: string, next: string | undefined) =>
-    next ? `${path}${path.includes('?') ? '&' : '?'}next=${encodeURIComponent(next)}` : path;
   const nextField = (next: string | undefined) =>
     next ? html`<input type="hidden" name="next" value="${next}">` : html``;
-  const nextHidden = (next: string | undefined): Record<string, string> => (next ? { next } : {});
   /** After a step: on to the pending authorization once the profile is complete, else back to the check. */
   const afterStep = async (reply: FastifyReply, me: Account, next: string | undefined) => {
     if (next) {
@@ -62,7 +60,6 @@ export async function registerProfileRoutes(app: FastifyInstance, county: County
   app.get('/profile/check', async (request, reply) => {
     const me = signedIn(request, reply, tenant);
     if (!me) return;
-    const t = request.t;
     const next = pendingNext(request);
     const { missing, complete } = profileCompleteness(me);
     const unit = me.unit_code ? await findUnit(county.db, tenant.code, me.unit_code) : undefined;
@@ -70,42 +67,19 @@ export async function registerProfileRoutes(app: FastifyInstance, county: County
     const transferUnit = transfer ? await findUnit(county.db, tenant.code, transfer.to_unit) : undefined;
     const masked = await maskedNationalId(county, me);
     const submitted = await maskedSubmission(county, me);
-    const item = (ok: boolean, body: SafeHtml) =>
-      html`<li class="${ok ? 'ok-item' : 'todo-item'}"><span aria-hidden="true">${ok ? '✔' : '?'}</span> ${body}</li>`;
-    return show(
-      request,
+    return sendPage(
       reply,
-      t('profile.check.title'),
-      html`<h1>${tenant.name}${t('profile.check.heading')}</h1>
-${complete ? html`<div class="success" role="status"><p>${t('profile.check.complete')}</p>${next ? html`<p><a class="button" href="${next}">${t('profile.check.continue')}</a></p>` : ''}</div>` : next ? html`<div class="notice"><p>${t('profile.check.pending_login')}</p></div>` : ''}
-<ul class="checklist">
-${item(
-  !missing.includes('real_name'),
-  missing.includes('real_name')
-    ? html`${t('profile.check.no_name')}<br>${t('profile.check.goto')} <a href="${withNext(p('/profile/name'), next)}">${t('profile.check.edit_name')}</a>`
-    : html`${t('profile.real_name')}：${me.real_name} <a href="${withNext(p('/profile/name'), next)}">${t('profile.check.edit_name')}</a>`,
-)}
-${item(
-  !missing.includes('national_id'),
-  missing.includes('national_id')
-    ? submitted
-      ? html`${t('profile.check.national_id_submitted', { masked: submitted })}`
-      : html`${t('profile.check.no_national_id')}<br>${t('profile.check.goto')} <a href="${withNext(p('/profile/national-id'), next)}">${t('profile.check.set_national_id')}</a>`
-    : html`${t('profile.national_id')}：${masked ?? ''}`,
-)}
-${item(
-  !missing.includes('unit'),
-  transfer
-    ? html`${t('profile.check.transfer_pending', { unit: transferUnit?.name ?? transfer.to_unit, at: formatTime(transfer.created_at) })}
-${postButton(request, p('/profile/unit/cancel'), t('profile.unit.cancel'), { className: 'secondary', hidden: nextHidden(next) })}`
-    : missing.includes('unit')
-      ? html`${t('profile.check.unit_checking')}<br>${t('profile.check.unit_question', { unit: unit?.name ?? '' })}
-${postButton(request, p('/profile/unit/confirm'), t('profile.unit.confirm'), { hidden: nextHidden(next) })} <a class="button secondary" href="${withNext(p('/profile/unit/change'), next)}">${t('profile.unit.change')}</a>`
-      : html`${t('profile.unit')}：${unit?.name ?? ''} <a href="${withNext(p('/profile/unit/change'), next)}">${t('profile.unit.change')}</a>`,
-)}
-</ul>
-<p class="meta">${t('profile.check.remember')}</p>
-<p><a href="${p('/account')}">${t('home.my_account')}</a></p>`,
+      profileCheckPage(request, tenant, {
+        me,
+        missing,
+        complete,
+        unit,
+        transfer,
+        transferUnit,
+        masked,
+        submitted,
+        next,
+      }),
     );
   });
 
