@@ -3,9 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { recordAudit } from '../../platform/audit/audit-log.ts';
 import { platformView } from '../../platform/database/platform-schema.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
-import { pageTime } from '../../platform/i18n/time.ts';
 import { endBrowserSession, endSessionByUid, revokeAccount } from '../../platform/oidc/index.ts';
-import { html } from '../../platform/views/html.ts';
 import type { SamlDb } from '../saml/keys.ts';
 import type { CloudServices } from '../services.ts';
 import {
@@ -15,26 +13,9 @@ import {
   requireCloudAccount,
   signOut,
 } from '../session.ts';
-import { csrfField, sendCloudPage } from '../views.ts';
+import { sendCloudPage } from '../views.ts';
 import type { BrowserSession } from './browser-sessions.ts';
-
-/** What the 「您已登出」 page reports, kept in a short-lived cookie across the county's logout. */
-interface SignedOutReport {
-  apps: string[];
-  /** The county whose RP-initiated logout the browser was sent to, and the `state` it echoes. */
-  county?: { name: string; state: string };
-  /**
-   * The relying party whose RP-initiated logout started the sign-out, and its registered
-   * post-logout redirect URI (with its `state`): 「您已登出」 offers the way back to it.
-   */
-  back?: { clientId: string; name: string; url: string };
-  /** Google's front-channel logout: still to go through, or done. */
-  google?: 'pending' | 'done' | 'none';
-  /** The county's RP-initiated logout came back (its `state` matched). */
-  countyDone?: boolean;
-  /** A county portal whose own sign-out sent the browser here: it goes back there at the end. */
-  onward?: string;
-}
+import { type SignedOutReport, sessionsMain, signedOutMain } from './sign-out-pages.ts';
 
 export type SetCookie = (
   name: string,
@@ -219,6 +200,38 @@ async function wayBack(cloud: CloudServices, report: SignedOutReport | undefined
   return { name: client.name, url: target.href };
 }
 
+/**
+ * Where the sign-out chain goes on from 「您已登出」, if anywhere: last Google's own session (then
+ * back here), or the county portal whose own sign-out started it. The report cookie records the step.
+ */
+async function nextInChain(
+  cloud: CloudServices,
+  reply: FastifyReply,
+  report: SignedOutReport,
+  countyDone: boolean,
+): Promise<string | undefined> {
+  const keep = (next: SignedOutReport) =>
+    reply.setCookie(REPORT_COOKIE, Buffer.from(JSON.stringify(next)).toString('base64url'), {
+      path: '/signed-out',
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: cloud.ctx.config.secureCookies,
+      maxAge: REPORT_SECONDS,
+    });
+  if (report.google === 'pending') {
+    const google = await googleSignOutUrl(cloud, `${cloud.ctx.urls.cloud.replace(/\/+$/, '')}/signed-out`);
+    keep({ ...report, google: google ? 'done' : 'none', countyDone });
+    if (google) return google;
+  }
+  if (report.onward) {
+    const { onward, ...rest } = report;
+    keep(rest);
+    // Checked again: the cookie is only ever the cloud's, but this page sends nobody elsewhere.
+    return countyContinue(cloud, onward);
+  }
+  return undefined;
+}
+
 /** Sign-out, 「您已登出」, and 登入中的裝置 (the account's signed-in browsers, 登出其他裝置). */
 export function signOutRoutes(app: FastifyInstance): void {
   const { cloud } = app;
@@ -232,46 +245,15 @@ export function signOutRoutes(app: FastifyInstance): void {
     const report = readReport(request);
     const state = (request.query as Record<string, unknown>).state;
     const countyDone = report?.countyDone === true || (!!report?.county && state === report.county.state);
-    const keep = (next: SignedOutReport) =>
-      reply.setCookie(REPORT_COOKIE, Buffer.from(JSON.stringify(next)).toString('base64url'), {
-        path: '/signed-out',
-        httpOnly: true,
-        sameSite: 'lax',
-        secure: cloud.ctx.config.secureCookies,
-        maxAge: REPORT_SECONDS,
-      });
-    // Last in the chain: Google's own session, then back here (or to the county that started it).
-    if (report?.google === 'pending') {
-      const google = await googleSignOutUrl(cloud, `${cloud.ctx.urls.cloud.replace(/\/+$/, '')}/signed-out`);
-      keep({ ...report, google: google ? 'done' : 'none', countyDone });
-      if (google) return reply.redirect(google, 303);
-    }
-    if (report?.onward) {
-      const { onward, ...rest } = report;
-      keep(rest);
-      // Checked again: the cookie is only ever the cloud's, but this page sends nobody elsewhere.
-      const county = await countyContinue(cloud, onward);
-      if (county) return reply.redirect(county, 303);
-    }
+    const onward = report ? await nextInChain(cloud, reply, report, countyDone) : undefined;
+    if (onward) return reply.redirect(onward, 303);
     const county = report?.county && countyDone ? report.county.name : undefined;
     const signedIn = await currentCloudAccount(request);
     const back = signedIn ? undefined : await wayBack(cloud, report);
+    const view = { signedIn: signedIn ? cloud.emailOf(signedIn) : undefined, report, county, back };
     return sendCloudPage(request, reply, {
       title: t('cloud.signed_out.title'),
-      main: html`<h1>${t('cloud.signed_out.title')}</h1>
-${
-  signedIn
-    ? html`<div class="notice" role="status"><p>${t('cloud.signed_out.still', { email: cloud.emailOf(signedIn) })}</p></div>`
-    : html`<div class="success" role="status"><p>${t('cloud.signed_out.intro')}</p>
-<ul id="signed-out-services"><li>${t('cloud.brand')}</li>
-${(report?.apps ?? []).map((name) => html`<li>${t('cloud.signed_out.app', { name })}</li>`)}
-${county ? html`<li>${county}</li>` : ''}
-${report?.google === 'done' ? html`<li>${t('cloud.signed_out.google')}</li>` : ''}</ul></div>
-<p>${t('cloud.signed_out.again')}</p>
-${back ? html`<p><a class="button" id="signed-out-back" href="${back.url}">${t('cloud.signed_out.back', { name: back.name })}</a></p>` : ''}
-`
-}
-<p><a href="/login">${t('cloud.signed_out.login')}</a></p>`,
+      main: signedOutMain(request, view),
     });
   });
 
@@ -282,23 +264,11 @@ ${back ? html`<p><a class="button" id="signed-out-back" href="${back.url}">${t('
     const current = currentSessionId(request);
     const rows = await cloud.sessions.list(account.id);
     const counties = new Map((await cloud.counties.list()).map((c) => [c.code, c.name]));
-    const time = (d: Date) => pageTime(request.locale, d);
+    const view = { rows, current, counties };
     return sendCloudPage(request, reply, {
       title: t('cloud.sessions.title'),
       account,
-      main: html`<h1>${t('cloud.sessions.title')}</h1>
-<table><thead><tr><th scope="col">${t('cloud.sessions.started')}</th><th scope="col">${t('cloud.sessions.seen')}</th><th scope="col">${t('cloud.sessions.via')}</th><th scope="col">${t('cloud.sessions.ip')}</th><th scope="col">${t('cloud.sessions.agent')}</th><th scope="col"><span class="visually-hidden">${t('cloud.sessions.actions')}</span></th></tr></thead><tbody>
-${rows.map(
-  (s) => html`<tr><td>${time(s.created_at)}</td><td>${time(s.last_seen_at)}</td>
-<td>${s.county_code ? (counties.get(s.county_code) ?? s.county_code) : t('cloud.sessions.password')}</td><td>${s.ip ?? ''}</td><td translate="no" class="device">${s.user_agent ?? ''}</td>
-<td>${
-    s.id === current
-      ? html`<strong>${t('cloud.sessions.this')}</strong>`
-      : html`<form method="post" action="/account/sessions/${s.id}/revoke" class="inline">${csrfField(request)}<button type="submit" class="secondary">${t('cloud.sessions.revoke')}</button></form>`
-  }</td></tr>`,
-)}</tbody></table>
-${rows.length > 1 ? html`<form method="post" action="/account/sessions/revoke-others">${csrfField(request)}<button type="submit">${t('cloud.sessions.revoke_others')}</button></form>` : ''}
-<p><a href="/account">${t('cloud.nav.account')}</a></p>`,
+      main: sessionsMain(request, view),
     });
   });
 
