@@ -1,5 +1,4 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { validatePassword } from '../../identity/index.ts';
 import { recordAudit } from '../../platform/audit/audit-log.ts';
 import { platformView } from '../../platform/database/platform-schema.ts';
 import { pageTime } from '../../platform/i18n/time.ts';
@@ -8,7 +7,7 @@ import { cloudAuthentication, currentSessionId, requireCloudAccount } from '../s
 import { csrfField, notice, sendCloudPage, violations } from '../views.ts';
 import type { CloudAccount } from './accounts.ts';
 import { backupEmailProblems, queueBackupEmailMail } from './backup-email.ts';
-import { checkCloudPassword, hashPassword } from './password-check.ts';
+import { changeCloudPassword } from './change-password.ts';
 import { revokeEverywhere } from './sign-out.ts';
 
 const NOTICES = [
@@ -183,35 +182,17 @@ export function accountRoutes(app: FastifyInstance): void {
   app.post('/account/password', async (request, reply) => {
     const account = await requireCloudAccount(request, reply);
     if (!account) return reply;
-    if (account.hasPassword && !recoveredByCounty(request)) {
-      const ok = await checkCloudPassword(cloud, request, account.name, field(request.body, 'current'));
-      if (!ok) {
-        return renderAccount(request, reply, account, {
-          passwordProblems: ['cloud.account.password_wrong'],
-          status: 401,
-        });
-      }
-    }
-    const password = field(request.body, 'password');
-    const problems: string[] = validatePassword({
-      password,
+    const input = {
+      current: field(request.body, 'current'),
+      password: field(request.body, 'password'),
       confirmation: field(request.body, 'password_confirm'),
-      username: account.name,
-    }).map((v) => v.code);
-    if (account.hasPassword && problems.length === 0 && password === field(request.body, 'current'))
-      problems.push('password.unchanged');
-    if (problems.length > 0)
-      return renderAccount(request, reply, account, { passwordProblems: problems, status: 422 });
-    const hash = await hashPassword(cloud, password);
-    await cloud.db.transaction().execute(async (tx) => {
-      await cloud.accounts.setPasswordHash(account.id, hash, tx);
-      await recordAudit(platformView(tx), {
-        actor: account.name,
-        action: 'password.changed',
-        target: account.id,
-        ip: request.ip,
+    };
+    const refused = await changeCloudPassword(cloud, request, account, input, recoveredByCounty(request));
+    if (refused)
+      return renderAccount(request, reply, account, {
+        passwordProblems: refused.problems,
+        status: refused.status,
       });
-    });
     // The other browsers are signed out; every OIDC session, grant and token of the account ends.
     await revokeEverywhere(cloud, account.id, currentSessionId(request));
     request.session.regenerate();
