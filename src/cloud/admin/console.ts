@@ -5,6 +5,7 @@ import { AppError } from '../../platform/errors/app-error.ts';
 import { html, type SafeHtml } from '../../platform/views/html.ts';
 import type { CloudAccount } from '../account/accounts.ts';
 import { changeAccountState } from '../account/lifecycle.ts';
+import type { CountyConnection } from '../broker/counties.ts';
 import { requireCloudAccount } from '../session.ts';
 import { csrfField, notice, sendCloudPage } from '../views.ts';
 
@@ -32,6 +33,36 @@ export function adminTabs(request: FastifyRequest): SafeHtml {
 <a href="/admin/roles">${t('cloud.admin.roles')}</a></nav>`;
 }
 
+/** The console's first page: the county connections and the form to add or change one. */
+function countiesMain(request: FastifyRequest, counties: readonly CountyConnection[]): SafeHtml {
+  const t = request.t;
+  return html`<h1>${t('cloud.admin.title')}</h1>
+${adminTabs(request)}
+${notice(request, ['cloud.admin.county_saved', 'cloud.admin.saved'])}
+<h2 id="counties">${t('cloud.admin.counties')}</h2>
+<table aria-labelledby="counties"><thead><tr><th scope="col">${t('cloud.admin.county_code')}</th><th scope="col">${t('cloud.admin.county_name')}</th>
+<th scope="col">${t('cloud.admin.county_issuer')}</th><th scope="col">${t('cloud.admin.county_client_id')}</th>
+<th scope="col">${t('cloud.admin.county_enabled')}</th><th scope="col">${t('cloud.admin.actions')}</th></tr></thead>
+<tbody>${counties.map(
+    (
+      c,
+    ) => html`<tr><td><code>${c.code}</code></td><td>${c.name}</td><td><code>${c.issuer}</code></td><td><code>${c.clientId}</code></td>
+<td>${c.enabled ? t('cloud.yes') : t('cloud.no')}</td>
+<td><form method="post" action="/admin/counties/${c.code}/${c.enabled ? 'disable' : 'enable'}" class="inline">${csrfField(request)}
+<button type="submit" class="secondary">${c.enabled ? t('cloud.admin.county_disable') : t('cloud.admin.county_enable')}</button></form></td></tr>`,
+  )}</tbody></table>
+<h3>${t('cloud.admin.county_save')}</h3>
+<form method="post" action="/admin/counties">${csrfField(request)}
+<p><label for="code">${t('cloud.admin.county_code')}</label><input type="text" id="code" name="code" required pattern="[a-z][a-z0-9-]{1,31}"></p>
+<p><label for="name">${t('cloud.admin.county_name')}</label><input type="text" id="name" name="name" required></p>
+<p><label for="issuer">${t('cloud.admin.county_issuer')}</label><input type="url" id="issuer" name="issuer" required></p>
+<p><label for="client_id">${t('cloud.admin.county_client_id')}</label><input type="text" id="client_id" name="client_id" required></p>
+<p><label for="client_secret">${t('cloud.admin.county_client_secret')}</label>
+<input type="password" id="client_secret" name="client_secret" autocomplete="off" required aria-describedby="secret-hint">
+<span class="hint" id="secret-hint">${t('cloud.admin.county_secret_hint')}</span></p>
+<p><button type="submit">${t('cloud.admin.county_save')}</button></p></form>`;
+}
+
 /** The cloud administrators' console: county connections, accounts and custom roles. */
 export function adminConsoleRoutes(app: FastifyInstance): void {
   const { cloud } = app;
@@ -46,31 +77,7 @@ export function adminConsoleRoutes(app: FastifyInstance): void {
     return sendCloudPage(request, reply, {
       title: t('cloud.admin.title'),
       account: admin,
-      main: html`<h1>${t('cloud.admin.title')}</h1>
-${adminTabs(request)}
-${notice(request, ['cloud.admin.county_saved', 'cloud.admin.saved'])}
-<h2 id="counties">${t('cloud.admin.counties')}</h2>
-<table aria-labelledby="counties"><thead><tr><th scope="col">${t('cloud.admin.county_code')}</th><th scope="col">${t('cloud.admin.county_name')}</th>
-<th scope="col">${t('cloud.admin.county_issuer')}</th><th scope="col">${t('cloud.admin.county_client_id')}</th>
-<th scope="col">${t('cloud.admin.county_enabled')}</th><th scope="col">${t('cloud.admin.actions')}</th></tr></thead>
-<tbody>${counties.map(
-        (
-          c,
-        ) => html`<tr><td><code>${c.code}</code></td><td>${c.name}</td><td><code>${c.issuer}</code></td><td><code>${c.clientId}</code></td>
-<td>${c.enabled ? t('cloud.yes') : t('cloud.no')}</td>
-<td><form method="post" action="/admin/counties/${c.code}/${c.enabled ? 'disable' : 'enable'}" class="inline">${csrfField(request)}
-<button type="submit" class="secondary">${c.enabled ? t('cloud.admin.county_disable') : t('cloud.admin.county_enable')}</button></form></td></tr>`,
-      )}</tbody></table>
-<h3>${t('cloud.admin.county_save')}</h3>
-<form method="post" action="/admin/counties">${csrfField(request)}
-<p><label for="code">${t('cloud.admin.county_code')}</label><input type="text" id="code" name="code" required pattern="[a-z][a-z0-9-]{1,31}"></p>
-<p><label for="name">${t('cloud.admin.county_name')}</label><input type="text" id="name" name="name" required></p>
-<p><label for="issuer">${t('cloud.admin.county_issuer')}</label><input type="url" id="issuer" name="issuer" required></p>
-<p><label for="client_id">${t('cloud.admin.county_client_id')}</label><input type="text" id="client_id" name="client_id" required></p>
-<p><label for="client_secret">${t('cloud.admin.county_client_secret')}</label>
-<input type="password" id="client_secret" name="client_secret" autocomplete="off" required aria-describedby="secret-hint">
-<span class="hint" id="secret-hint">${t('cloud.admin.county_secret_hint')}</span></p>
-<p><button type="submit">${t('cloud.admin.county_save')}</button></p></form>`,
+      main: countiesMain(request, counties),
     });
   });
 

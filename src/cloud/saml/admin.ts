@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../../platform/errors/app-error.ts';
 import { sendPage } from '../../platform/http/role-app.ts';
-import { html } from '../../platform/views/html.ts';
+import { html, type SafeHtml } from '../../platform/views/html.ts';
 import { page } from '../../platform/views/layout.ts';
 import { certificateFingerprint } from './certificates.ts';
 import type { SigningKeys } from './keys.ts';
@@ -95,6 +95,42 @@ export function samlAdminApi(api: FastifyInstance, deps: SamlAdminDeps): void {
   });
 }
 
+/** The SAML console: the IdP's URLs and certificates, the registered SPs, the form to add one. */
+function samlConsoleMain(
+  request: FastifyRequest,
+  view: {
+    urls: ReturnType<typeof idpUrls>;
+    certs: readonly string[];
+    sps: readonly ServiceProviderRow[];
+    notice: string | undefined;
+    csrf: SafeHtml;
+  },
+): SafeHtml {
+  const t = request.t;
+  const { urls, certs, sps, notice } = view;
+  return html`<h1>${t('saml.admin.title')}</h1>
+${notice ? html`<div class="notice" role="status"><p>${t(notice)}</p></div>` : ''}
+<h2>${t('saml.admin.idp')}</h2>
+<dl><dt>Entity ID / ${t('saml.admin.metadata')}</dt><dd><a href="/saml/metadata">${urls.entityId}</a></dd>
+<dt>${t('saml.admin.sso')}</dt><dd>${urls.ssoUrl}</dd>
+<dt>${t('saml.admin.certs')}</dt><dd><ul>${certs.map((c) => html`<li><code>${certificateFingerprint(c)}</code></li>`)}</ul></dd></dl>
+<form method="post" action="/admin/saml/keys/rotate">${view.csrf}<button type="submit">${t('saml.admin.rotate')}</button></form>
+<h2 id="sps">${t('saml.admin.sps')}</h2>
+<table aria-labelledby="sps"><thead><tr><th scope="col">${t('saml.admin.entity')}</th><th scope="col">${t('saml.admin.acs')}</th><th scope="col">${t('saml.admin.nameid')}</th><th scope="col"><span class="visually-hidden">${t('saml.admin.actions')}</span></th></tr></thead>
+<tbody>${sps.map(
+    (sp) => html`<tr><td>${sp.entity_id}</td><td>${sp.acs_urls.map((u) => html`<div>${u}</div>`)}</td>
+<td>${sp.name_id_domain ? t('saml.admin.nameid_domain', { domain: sp.name_id_domain }) : t('saml.admin.nameid_email')}</td>
+<td><form method="post" action="/admin/saml/sps/remove">${view.csrf}<input type="hidden" name="entityId" value="${sp.entity_id}"><button type="submit">${t('saml.admin.remove')}</button></form></td></tr>`,
+  )}</tbody></table>
+<h2>${t('saml.admin.add')}</h2>
+<form method="post" action="/admin/saml/sps">${view.csrf}
+<label for="metadata">${t('saml.admin.add_metadata')}</label><textarea id="metadata" name="metadata" rows="6"></textarea>
+<label for="entityId">${t('saml.admin.add_entity')}</label><input id="entityId" name="entityId">
+<label for="acs">${t('saml.admin.add_acs')}</label><textarea id="acs" name="acs" rows="2"></textarea>
+<label for="nameIdDomain">${t('saml.admin.add_domain')}</label><input id="nameIdDomain" name="nameIdDomain">
+<button type="submit">${t('saml.admin.add_submit')}</button></form>`;
+}
+
 /** The cloud admin console page: IdP details, registered service providers, registration form. */
 export function samlConsole(app: FastifyInstance, deps: SamlAdminDeps): void {
   const admin = async (request: FastifyRequest) => {
@@ -113,32 +149,19 @@ export function samlConsole(app: FastifyInstance, deps: SamlAdminDeps): void {
     const sps = await deps.providers.list();
     const notice = (request.query as { notice?: string }).notice;
     const known = ['saml.admin.added', 'saml.admin.removed', 'saml.admin.rotated'];
+    const view = {
+      urls,
+      certs,
+      sps,
+      notice: notice && known.includes(notice) ? notice : undefined,
+      csrf: csrf(request),
+    };
     return sendPage(
       reply,
       page(request, {
         title: t('saml.admin.title'),
         brand: request.server.brand,
-        main: html`<h1>${t('saml.admin.title')}</h1>
-${notice && known.includes(notice) ? html`<div class="notice" role="status"><p>${t(notice)}</p></div>` : ''}
-<h2>${t('saml.admin.idp')}</h2>
-<dl><dt>Entity ID / ${t('saml.admin.metadata')}</dt><dd><a href="/saml/metadata">${urls.entityId}</a></dd>
-<dt>${t('saml.admin.sso')}</dt><dd>${urls.ssoUrl}</dd>
-<dt>${t('saml.admin.certs')}</dt><dd><ul>${certs.map((c) => html`<li><code>${certificateFingerprint(c)}</code></li>`)}</ul></dd></dl>
-<form method="post" action="/admin/saml/keys/rotate">${csrf(request)}<button type="submit">${t('saml.admin.rotate')}</button></form>
-<h2 id="sps">${t('saml.admin.sps')}</h2>
-<table aria-labelledby="sps"><thead><tr><th scope="col">${t('saml.admin.entity')}</th><th scope="col">${t('saml.admin.acs')}</th><th scope="col">${t('saml.admin.nameid')}</th><th scope="col"><span class="visually-hidden">${t('saml.admin.actions')}</span></th></tr></thead>
-<tbody>${sps.map(
-          (sp) => html`<tr><td>${sp.entity_id}</td><td>${sp.acs_urls.map((u) => html`<div>${u}</div>`)}</td>
-<td>${sp.name_id_domain ? t('saml.admin.nameid_domain', { domain: sp.name_id_domain }) : t('saml.admin.nameid_email')}</td>
-<td><form method="post" action="/admin/saml/sps/remove">${csrf(request)}<input type="hidden" name="entityId" value="${sp.entity_id}"><button type="submit">${t('saml.admin.remove')}</button></form></td></tr>`,
-        )}</tbody></table>
-<h2>${t('saml.admin.add')}</h2>
-<form method="post" action="/admin/saml/sps">${csrf(request)}
-<label for="metadata">${t('saml.admin.add_metadata')}</label><textarea id="metadata" name="metadata" rows="6"></textarea>
-<label for="entityId">${t('saml.admin.add_entity')}</label><input id="entityId" name="entityId">
-<label for="acs">${t('saml.admin.add_acs')}</label><textarea id="acs" name="acs" rows="2"></textarea>
-<label for="nameIdDomain">${t('saml.admin.add_domain')}</label><input id="nameIdDomain" name="nameIdDomain">
-<button type="submit">${t('saml.admin.add_submit')}</button></form>`,
+        main: samlConsoleMain(request, view),
       }),
     );
   });
