@@ -121,6 +121,19 @@ ${textarea({ name: 'body', label: t('manage.markdown'), value: v.body, error: er
     return reply.redirect(p('/manage/announcements'), 303);
   });
 
+  /** An edit saved over the version it was based on; the publication time stays unless a new one is given. */
+  const saveEdit = (
+    id: string,
+    input: AnnouncementInput,
+    by: { actor: string; ip: string; basedOn: number },
+  ) =>
+    county.db.transaction().execute(async (tx) => {
+      const before = await findAnnouncement(tx, tenant.code, id);
+      if (!before) return undefined;
+      const publishedAt = parseLocalTime(input.publishedAt) ?? before.published_at;
+      return updateAnnouncement(tx, tenant.code, id, { ...input, publishedAt, ...by });
+    });
+
   const load = async (id: string) => {
     if (!/^[0-9a-f-]{36}$/.test(id)) throw new AppError('not_found', 404);
     const row = await findAnnouncement(county.db, tenant.code, id);
@@ -174,32 +187,12 @@ ${form(request, p('/manage/announcements'), input, {})}`;
     const basedOn = basedOnVersion(request.body);
     const errors = announcementErrors(input);
     if (hasAny(errors)) {
-      return managePage(
-        request,
-        reply,
-        tenant,
-        request.t('manage.ann.edit'),
-        html`<h1>${request.t('manage.ann.edit')}</h1>${form(request, p(`/manage/announcements/${id}`), { ...input, title: input.title.slice(0, TITLE_MAX), body: input.body.slice(0, BODY_MAX) }, localize(request, errors), basedOn)}`,
-        400,
-      );
+      const kept = { ...input, title: input.title.slice(0, TITLE_MAX), body: input.body.slice(0, BODY_MAX) };
+      const main = html`<h1>${request.t('manage.ann.edit')}</h1>${form(request, p(`/manage/announcements/${id}`), kept, localize(request, errors), basedOn)}`;
+      return managePage(request, reply, tenant, request.t('manage.ann.edit'), main, 400);
     }
-    const saved =
-      basedOn === undefined
-        ? undefined
-        : await county.db.transaction().execute(async (tx) => {
-            const before = await findAnnouncement(tx, tenant.code, id);
-            if (!before) return undefined;
-            return updateAnnouncement(tx, tenant.code, id, {
-              title: input.title,
-              category: input.category,
-              author: input.author,
-              body: input.body,
-              publishedAt: parseLocalTime(input.publishedAt) ?? before.published_at,
-              basedOn,
-              actor: me.username,
-              ip: request.ip,
-            });
-          });
+    const by = { actor: me.username, ip: request.ip };
+    const saved = basedOn === undefined ? undefined : await saveEdit(id, input, { ...by, basedOn });
     if (!saved) return announcementConflict(request, reply, id, input);
     return reply.redirect(p('/manage/announcements'), 303);
   });
