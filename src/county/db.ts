@@ -33,11 +33,3 @@ export function job(
 export function platformDb(db: CountyTx): Kysely<PlatformTables> {
   return platform(db);
 }
-
-/** True for a unique-constraint violation (PostgreSQL 23505), optionally on a named index. */
-export function isUniqueViolation(error: unknown, constraint?: string): boolean {
-  const e = error as { code?: string; constraint?: string; message?: string };
-  if (e?.code !== '23505') return false;
-  if (!constraint) return true;
-  return e.constraint === constraint || (e.message ?? '').includes(constraint);
-}

@@ -2,6 +2,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../platform/database/connect.ts';
+import { isUniqueViolation } from '../platform/database/errors.ts';
 import { testDatabases } from '../platform/testing/databases.ts';
 import {
   findAccountByBlindIndex,
@@ -12,7 +13,7 @@ import {
   searchAccounts,
   transitionAccount,
 } from './accounts/repository.ts';
-import { audit, isUniqueViolation } from './db.ts';
+import { audit } from './db.ts';
 import { countyMigrations } from './migrations.ts';
 import { advance, completeStep, loadFlow, startFlow } from './registration/flow.ts';
 import type { CountyDatabase } from './schema.ts';

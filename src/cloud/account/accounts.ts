@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { type Selectable, sql } from 'kysely';
+import { isUniqueViolation } from '../../platform/database/errors.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
-import { type CloudDb, type CloudTx, isUniqueViolation } from '../db.ts';
+import type { CloudDb, CloudTx } from '../db.ts';
 import type { AccountState, CloudTables, CountySnapshot } from '../schema.ts';
 
 /** A national education cloud account (`name@mail.edu.tw`). */

@@ -1,9 +1,10 @@
 import type { Selectable } from 'kysely';
 import { z } from 'zod';
+import { isUniqueViolation } from '../../platform/database/errors.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
 import type { SealedColumn } from '../../platform/security/sealed-columns.ts';
 import type { SecretBox } from '../../platform/security/secret-box.ts';
-import { type CloudDb, isUniqueViolation } from '../db.ts';
+import type { CloudDb } from '../db.ts';
 import type { CloudTables } from '../schema.ts';
 
 /** A county portal the cloud brokers logins from (the cloud is its OIDC relying party). */

@@ -1,5 +1,6 @@
+import { isUniqueViolation } from '../../platform/database/errors.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
-import { type CloudDb, isUniqueViolation } from '../db.ts';
+import type { CloudDb } from '../db.ts';
 
 /** A custom role defined by the cloud administrators (released with the `educloudroles` scope). */
 export interface CustomRole {

@@ -2,11 +2,12 @@
 // mailed to it (the account keeps the old one until then), and the old address is told.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { OverloadedError } from '../../identity/index.ts';
+import { isUniqueViolation } from '../../platform/database/errors.ts';
 import { AppError, overloaded } from '../../platform/errors/app-error.ts';
 import { sendPage } from '../../platform/http/role-app.ts';
 import { html, type SafeHtml } from '../../platform/views/html.ts';
 import { type Account, emailTaken, findAccountById, normalizeEmail } from '../accounts/repository.ts';
-import { audit, isUniqueViolation, mail, platformDb } from '../db.ts';
+import { audit, mail, platformDb } from '../db.ts';
 import { signedIn } from '../guards.ts';
 import { LINKS } from '../links.ts';
 import { mailAccount, mailMessage } from '../mail-text.ts';

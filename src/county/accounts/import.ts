@@ -1,8 +1,9 @@
 import { normalizeUsername, parseNationalId } from '../../identity/index.ts';
 import { namePartsMatch } from '../../identity/naming/personal-name.ts';
 import { recordAudits } from '../../platform/audit/audit-log.ts';
+import { isUniqueViolation } from '../../platform/database/errors.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
-import { isUniqueViolation, platformDb } from '../db.ts';
+import { platformDb } from '../db.ts';
 import type { AccountStatus } from '../schema.ts';
 import type { County } from '../services.ts';
 import { insertAccounts, normalizeEmail, takenKeys } from './repository.ts';

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { validateCountyUsername } from '../../identity/index.ts';
+import { isUniqueViolation } from '../../platform/database/errors.ts';
 import { sendSetPasswordLink } from '../account/password.ts';
 import { EMAIL } from '../accounts/import.ts';
 import { type Account, emailTaken, insertAccount, usernameTaken } from '../accounts/repository.ts';
 import { parseCsvRecords } from '../csv.ts';
-import { audit, isUniqueViolation } from '../db.ts';
+import { audit } from '../db.ts';
 import type { FieldErrors } from '../registration/rules.ts';
 import type { County } from '../services.ts';
 import {

@@ -1,9 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { Selectable } from 'kysely';
+import { isUniqueViolation } from '../../platform/database/errors.ts';
 import type { SealedColumn } from '../../platform/security/sealed-columns.ts';
 import { SecretBox } from '../../platform/security/secret-box.ts';
-import { audit, type CountyTx, isUniqueViolation } from '../db.ts';
+import { audit, type CountyTx } from '../db.ts';
 import type { County } from '../services.ts';
 import type { RadiusTables } from './schema.ts';
 

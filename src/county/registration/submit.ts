@@ -1,8 +1,9 @@
 import { sql } from 'kysely';
+import { isUniqueViolation } from '../../platform/database/errors.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
 import type { Account } from '../accounts/repository.ts';
 import { emailTaken, insertAccount, transitionAccount, usernameTaken } from '../accounts/repository.ts';
-import { audit, isUniqueViolation, job, type mail, platformDb } from '../db.ts';
+import { audit, job, type mail, platformDb } from '../db.ts';
 import { JOBS, LINKS } from '../links.ts';
 import { mailAccount } from '../mail-text.ts';
 import { requestReview } from '../review/decide.ts';

@@ -3,6 +3,7 @@
 // The old number stops matching at once (new ciphertext and new blind index); the teacher is told
 // by mail, and the correction is in the audit log (and the unit's trail in the console).
 import { maskNationalId, parseNationalId } from '../../identity/index.ts';
+import { isUniqueViolation } from '../../platform/database/errors.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
 import type { Account } from '../accounts/repository.ts';
 import {
@@ -11,7 +12,7 @@ import {
   findAccountById,
   setNationalId,
 } from '../accounts/repository.ts';
-import { audit, isUniqueViolation } from '../db.ts';
+import { audit } from '../db.ts';
 import { mailAccount } from '../mail-text.ts';
 import type { FieldErrors } from '../registration/rules.ts';
 import type { County } from '../services.ts';

@@ -3,10 +3,11 @@
 // through a mailed one-time link (the reset link), all in one transaction with the audit record.
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { isUniqueViolation } from '../../platform/database/errors.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
 import { sendSetPasswordLink } from '../account/password.ts';
 import { type Account, emailTaken, insertAccount, usernameTaken } from '../accounts/repository.ts';
-import { audit, isUniqueViolation } from '../db.ts';
+import { audit } from '../db.ts';
 import { nameErrors, splitName } from '../profile/profile.ts';
 import { emailErrors, type FieldErrors, usernameErrors } from '../registration/rules.ts';
 import type { County } from '../services.ts';

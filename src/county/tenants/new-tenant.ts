@@ -1,8 +1,9 @@
 // A county tenant created by the operator (`edugate county tenants add`): the rules of its fields,
 // and the creation with its audit record in one transaction.
 import { z } from 'zod';
+import { isUniqueViolation } from '../../platform/database/errors.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
-import { audit, isUniqueViolation } from '../db.ts';
+import { audit } from '../db.ts';
 import type { FieldErrors } from '../registration/rules.ts';
 import type { County } from '../services.ts';
 import { descriptionErrors, type TenantDescription, tidyField } from './tenant-description.ts';

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Kysely, Selectable, Updateable } from 'kysely';
+import { isUniqueViolation } from '../../../../platform/database/errors.ts';
 import type { PlatformTables } from '../../../../platform/database/platform-schema.ts';
 import type { ExternalId, GoogleTables } from '../schema.ts';
 import { googleErrors } from './errors.ts';
@@ -186,7 +187,7 @@ export class DirectoryUsers {
         .executeTakeFirstOrThrow();
     } catch (error) {
       // Two inserts of the same address racing: the unique index decides, as Google does.
-      if ((error as { code?: string }).code === '23505') throw googleErrors.duplicate();
+      if (isUniqueViolation(error)) throw googleErrors.duplicate();
       throw error;
     }
   }
