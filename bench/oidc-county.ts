@@ -10,7 +10,7 @@ import { DEMO_CLIENTS, DEMO_PASSWORD } from '../src/demo/seed-data.ts';
 import { loadConfig } from '../src/platform/config/load.ts';
 import { createLogger } from '../src/platform/observability/logger.ts';
 import { OIDC_ROUTES } from '../src/platform/oidc/paths.ts';
-import { formOf, TestBrowser } from '../src/platform/oidc/testing.ts';
+import { CookieBrowser, formOf } from '../src/platform/testing/cookie-browser.ts';
 import { bootRole } from '../src/platform/runtime/boot.ts';
 import { loadSecrets } from '../src/platform/runtime/secrets.ts';
 import { freePort } from '../src/platform/testing/ports.ts';
@@ -127,7 +127,7 @@ async function countyTarget(): Promise<Target> {
     }),
   });
   const issued = JSON.parse(response.body) as { client_id: string; client_secret: string };
-  const browser = new TestBrowser();
+  const browser = new CookieBrowser();
   const url = `${issuer}${OIDC_ROUTES.authorization}?${new URLSearchParams({
     client_id: issued.client_id,
     response_type: 'code',
@@ -135,13 +135,17 @@ async function countyTarget(): Promise<Target> {
     redirect_uri: REDIRECT,
     state: 's',
   })}`;
-  let step = await browser.follow(url, REDIRECT);
+  let step = await browser.follow(url, { stopBefore: REDIRECT });
   const login = formOf(step.text, step.url);
-  step = await browser.follow(login.action, REDIRECT, {
+  step = await browser.follow(login.action, {
+    stopBefore: REDIRECT,
     form: { ...login.fields, username: 'teacher01', password: DEMO_PASSWORD },
   });
   const consent = formOf(step.text, step.url);
-  step = await browser.follow(consent.action, REDIRECT, { form: { ...consent.fields, decision: 'allow' } });
+  step = await browser.follow(consent.action, {
+    stopBefore: REDIRECT,
+    form: { ...consent.fields, decision: 'allow' },
+  });
   if (!step.url.searchParams.get('code')) throw new Error('county sign-in for the bench failed');
   return {
     issuer,
@@ -259,10 +263,10 @@ async function bareTarget(): Promise<Target> {
     cookie: '',
     close: async () => void server.close(),
   };
-  const browser = new TestBrowser();
+  const browser = new CookieBrowser();
   const step = await browser.follow(
     `${issuer}${OIDC_ROUTES.authorization}?${new URLSearchParams({ client_id: clientId, response_type: 'code', scope: SCOPE, redirect_uri: REDIRECT, state: 's' })}`,
-    REDIRECT,
+    { stopBefore: REDIRECT },
   );
   if (!step.url.searchParams.get('code')) throw new Error('bare provider sign-in for the bench failed');
   target.cookie = browser.cookieHeader(new URL(`${issuer}${OIDC_ROUTES.authorization}`));

@@ -3,9 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PASSWORD } from '../demo/seed-data.ts';
 import { loadConfig } from '../platform/config/load.ts';
 import { createLogger } from '../platform/observability/logger.ts';
-import { formOf, TestBrowser } from '../platform/oidc/testing.ts';
 import { bootRole } from '../platform/runtime/boot.ts';
 import { loadSecrets } from '../platform/runtime/secrets.ts';
+import { CookieBrowser, formOf } from '../platform/testing/cookie-browser.ts';
 import type { FaultProxy } from '../platform/testing/fault-proxy.ts';
 import { HAPROXY, HaproxyFront, haproxyAvailable } from '../platform/testing/haproxy.ts';
 import { freePort } from '../platform/testing/ports.ts';
@@ -80,7 +80,7 @@ describe.runIf(services && haproxy)('two county nodes behind HAProxy', () => {
 
   /** Follows redirects through HAProxy like a browser, noting the node of each answer. */
   const walk = async (
-    browser: TestBrowser,
+    browser: CookieBrowser,
     url: string | URL,
     served: string[],
     init: { form?: Record<string, string> } = {},
@@ -111,10 +111,10 @@ describe.runIf(services && haproxy)('two county nodes behind HAProxy', () => {
     // Both flows start on node a: the portal's login page, and the RP's authorization request up to
     // the login page of its interaction.
     const before: string[] = [];
-    const teacher = new TestBrowser();
+    const teacher = new CookieBrowser();
     const loginPage = await walk(teacher, `${front.url}/cyc/login`, before);
     expect(loginPage.text).toContain('name="username"');
-    const app = new TestBrowser();
+    const app = new CookieBrowser();
     const state = randomBytes(8).toString('hex');
     const authorize = new URL(`${front.url}/cyc/oidc/v1/azp`);
     authorize.search = new URLSearchParams({

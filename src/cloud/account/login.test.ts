@@ -4,11 +4,11 @@ import { TestClient } from '../../county/testing.ts';
 import { openDatabase } from '../../platform/database/connect.ts';
 import type { PlatformTables } from '../../platform/database/platform-schema.ts';
 import { SIGN_IN_BUDGETS } from '../../platform/security/sign-in-guard.ts';
+import { CookieBrowser } from '../../platform/testing/cookie-browser.ts';
 import { testDatabases } from '../../platform/testing/databases.ts';
 import { OPEN_REDIRECT_BYPASSES } from '../../platform/testing/open-redirects.ts';
 import { solveOnPage } from '../../platform/testing/proof-of-work.ts';
 import { type CloudInstance, startCloudInstance } from '../testing/cloud-instance.ts';
-import { CookieBrowser } from '../testing/cookie-browser.ts';
 
 const PASSWORD = 'a long enough cloud password';
 const address = () => `198.18.${randomBytes(1)[0]}.${randomBytes(1)[0]}`;

@@ -14,9 +14,9 @@ import {
   type LogoutRequest,
   mountBackchannelLogout,
 } from '../../platform/oidc/index.ts';
+import { CookieBrowser, formOn, type PageResult } from '../../platform/testing/cookie-browser.ts';
 import { freePort } from '../../platform/testing/ports.ts';
 import { type CloudInstance, startCloudInstance } from '../testing/cloud-instance.ts';
-import { CookieBrowser, formOn, type PageResult } from '../testing/cookie-browser.ts';
 import { type CountyPeer, startCountyPeer } from '../testing/county-peer.ts';
 
 const REDIRECT = 'http://127.0.0.1:9/callback';

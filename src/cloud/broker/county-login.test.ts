@@ -3,8 +3,8 @@ import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../platform/database/connect.ts';
 import type { PlatformTables } from '../../platform/database/platform-schema.ts';
+import { CookieBrowser, formOn, type PageResult } from '../../platform/testing/cookie-browser.ts';
 import { type CloudInstance, startCloudInstance } from '../testing/cloud-instance.ts';
-import { CookieBrowser, formOn, type PageResult } from '../testing/cookie-browser.ts';
 import { type CountyPeer, startCountyPeer } from '../testing/county-peer.ts';
 
 const guidOf = (nationalId: string) => createHash('sha256').update(nationalId).digest('hex');

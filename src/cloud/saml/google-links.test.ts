@@ -10,13 +10,13 @@ import { DEMO_PASSWORD } from '../../demo/seed-data.ts';
 import type { RoleContext } from '../../platform/runtime/role.ts';
 import { adminOrigin } from '../../platform/runtime/roles.ts';
 import { oidcIssuerSigningKeys } from '../../platform/security-events/index.ts';
+import { CookieBrowser, formOn, type PageResult } from '../../platform/testing/cookie-browser.ts';
 import { startTestDemo, type TestDemo } from '../../platform/testing/demo-harness.ts';
 import { GOOGLE_LOOKUP_PATH, GOOGLE_LOOKUP_TYP } from '../../workspace/activation/google-lookup.ts';
 import { cloudIssuer } from '../account/lifecycle.ts';
 import { hashPassword } from '../account/password-check.ts';
 import { CLOUD_TENANT } from '../oidc/provider.ts';
 import type { CloudServices } from '../services.ts';
-import { CookieBrowser, formOn, type PageResult } from '../testing/cookie-browser.ts';
 
 const PRINCIPAL = 'principal.office@go.edu.tw';
 type AnyDb = Kysely<Record<string, Record<string, unknown>>>;

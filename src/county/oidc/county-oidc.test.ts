@@ -4,8 +4,8 @@ import { callAdmin } from '../../cli/admin-call.ts';
 import { DEMO_CLIENTS, DEMO_COUNTY_ACCOUNTS, DEMO_PASSWORD, demoClientSecret } from '../../demo/seed-data.ts';
 import { nationalIdGuid } from '../../identity/index.ts';
 import { oidcCommands } from '../../platform/oidc/index.ts';
-import { formOf, TestBrowser } from '../../platform/oidc/testing.ts';
 import { adminOrigin } from '../../platform/runtime/roles.ts';
+import { CookieBrowser, formOf } from '../../platform/testing/cookie-browser.ts';
 import { embeddedTestDatabase } from '../../platform/testing/databases.ts';
 import { freePort } from '../../platform/testing/ports.ts';
 import { identityClaims } from '../accounts/claims.ts';
@@ -59,23 +59,26 @@ const cloudConfig = (tenant = 'cyc') =>
 
 /** The county login page of an interaction: fills 帳號 and 密碼 and submits. */
 async function passLogin(
-  browser: TestBrowser,
+  browser: CookieBrowser,
   step: { url: URL; text: string },
   stopAt: string,
   username: string,
 ) {
   expect(step.text).toContain('使用者登入');
   const form = formOf(step.text, step.url);
-  return browser.follow(form.action, stopAt, { form: { ...form.fields, username, password: DEMO_PASSWORD } });
+  return browser.follow(form.action, {
+    stopBefore: stopAt,
+    form: { ...form.fields, username, password: DEMO_PASSWORD },
+  });
 }
 
 async function authorize(
   config: client.Configuration,
   redirectUri: string,
   scope: string,
-  options: { browser?: TestBrowser; username?: string } = {},
+  options: { browser?: CookieBrowser; username?: string } = {},
 ) {
-  const browser = options.browser ?? new TestBrowser();
+  const browser = options.browser ?? new CookieBrowser();
   const verifier = client.randomPKCECodeVerifier();
   const state = client.randomState();
   const nonce = client.randomNonce();
@@ -87,7 +90,7 @@ async function authorize(
     code_challenge: await client.calculatePKCECodeChallenge(verifier),
     code_challenge_method: 'S256',
   });
-  let step = await browser.follow(url, redirectUri);
+  let step = await browser.follow(url, { stopBefore: redirectUri });
   let consent: string | undefined;
   if (!step.url.href.startsWith(redirectUri) && step.text.includes('name="username"')) {
     step = await passLogin(browser, step, redirectUri, options.username ?? 'teacher01');
@@ -95,7 +98,10 @@ async function authorize(
   if (!step.url.href.startsWith(redirectUri) && step.text.includes('name="decision"')) {
     consent = step.text;
     const form = formOf(step.text, step.url);
-    step = await browser.follow(form.action, redirectUri, { form: { ...form.fields, decision: 'allow' } });
+    step = await browser.follow(form.action, {
+      stopBefore: redirectUri,
+      form: { ...form.fields, decision: 'allow' },
+    });
   }
   return { browser, step, verifier, state, nonce, consent };
 }
@@ -104,7 +110,7 @@ async function tokensFor(
   config: client.Configuration,
   redirectUri: string,
   scope: string,
-  browser?: TestBrowser,
+  browser?: CookieBrowser,
 ) {
   const walk = await authorize(config, redirectUri, scope, browser ? { browser } : {});
   expect(walk.step.url.href.startsWith(redirectUri), walk.step.text.slice(0, 400)).toBe(true);
@@ -257,14 +263,17 @@ describe('county OIDC provider (嘉義縣 /cyc, 臺南市 /tn)', () => {
       scopes: ['openid', 'email', 'profile'],
     });
     const redirect = 'https://openid.zipko.info/callback.php';
-    const browser = new TestBrowser();
+    const browser = new CookieBrowser();
     const authorizeUrl =
       `${issuer}/oidc/v1/azp?response_type=code&client_id=${php.client_id}` +
       `&redirect_uri=${encodeURIComponent(redirect)}&scope=openid+email+profile&state=1:&nonce=`;
-    let step = await browser.follow(authorizeUrl, redirect);
+    let step = await browser.follow(authorizeUrl, { stopBefore: redirect });
     step = await passLogin(browser, step, redirect, 'teacher01');
     const consent = formOf(step.text, step.url);
-    step = await browser.follow(consent.action, redirect, { form: { ...consent.fields, decision: 'allow' } });
+    step = await browser.follow(consent.action, {
+      stopBefore: redirect,
+      form: { ...consent.fields, decision: 'allow' },
+    });
     expect(step.url.searchParams.get('state')).toBe('1:');
     const code = step.url.searchParams.get('code') as string;
     expect(code).toBeTruthy();
@@ -297,10 +306,11 @@ describe('county OIDC provider (嘉義縣 /cyc, 臺南市 /tn)', () => {
   });
 
   it('signs a portal session in without the form, and signs out through userlogout', async () => {
-    const browser = new TestBrowser();
-    const loginPage = await browser.follow(`${issuer}/login`, 'never:');
+    const browser = new CookieBrowser();
+    const loginPage = await browser.follow(`${issuer}/login`, { stopBefore: 'never:' });
     const form = formOf(loginPage.text, loginPage.url);
-    await browser.follow(form.action, 'never:', {
+    await browser.follow(form.action, {
+      stopBefore: 'never:',
       form: { ...form.fields, username: 'teacher01', password: DEMO_PASSWORD },
     });
     const config = await cloudConfig();
@@ -315,10 +325,13 @@ describe('county OIDC provider (嘉義縣 /cyc, 臺南市 /tn)', () => {
       id_token_hint: tokens.id_token as string,
       post_logout_redirect_uri: 'http://cloud.test/',
     });
-    const confirm = await browser.follow(`${issuer}/oidc/v1/userlogout${end.search}`, 'http://cloud.test/');
+    const confirm = await browser.follow(`${issuer}/oidc/v1/userlogout${end.search}`, {
+      stopBefore: 'http://cloud.test/',
+    });
     expect(confirm.text).toContain('是，登出');
     const logout = formOf(confirm.text, confirm.url);
-    const done = await browser.follow(logout.action, 'http://cloud.test/', {
+    const done = await browser.follow(logout.action, {
+      stopBefore: 'http://cloud.test/',
       form: { ...logout.fields, logout: 'yes' },
     });
     expect(done.url.href).toBe('http://cloud.test/');
@@ -330,7 +343,7 @@ describe('county OIDC provider (嘉義縣 /cyc, 臺南市 /tn)', () => {
     const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
     const config = await cloudConfig();
     /** One authorization: whether the password was asked (and when), and the ID token's claims. */
-    const walk = async (browser: TestBrowser, extra: Record<string, string>) => {
+    const walk = async (browser: CookieBrowser, extra: Record<string, string>) => {
       const verifier = client.randomPKCECodeVerifier();
       const state = client.randomState();
       const nonce = client.randomNonce();
@@ -343,7 +356,7 @@ describe('county OIDC provider (嘉義縣 /cyc, 臺南市 /tn)', () => {
         code_challenge_method: 'S256',
         ...extra,
       });
-      let step = await browser.follow(url, cloudRedirect);
+      let step = await browser.follow(url, { stopBefore: cloudRedirect });
       let passwordAt: number | undefined;
       if (!step.url.href.startsWith(cloudRedirect) && step.text.includes('name="password"')) {
         passwordAt = seconds();
@@ -351,13 +364,15 @@ describe('county OIDC provider (嘉義縣 /cyc, 臺南市 /tn)', () => {
         const login =
           /<form[^>]*action="[^"]*\/interaction\/[^"]*\/login"[\s\S]*?<\/form>/.exec(step.text)?.[0] ?? '';
         const form = formOf(login, step.url);
-        step = await browser.follow(form.action, cloudRedirect, {
+        step = await browser.follow(form.action, {
+          stopBefore: cloudRedirect,
           form: { ...form.fields, username: 'teacher01', password: DEMO_PASSWORD },
         });
       }
       if (!step.url.href.startsWith(cloudRedirect) && step.text.includes('name="decision"')) {
         const form = formOf(step.text, step.url);
-        step = await browser.follow(form.action, cloudRedirect, {
+        step = await browser.follow(form.action, {
+          stopBefore: cloudRedirect,
           form: { ...form.fields, decision: 'allow' },
         });
       }
@@ -374,11 +389,12 @@ describe('county OIDC provider (嘉義縣 /cyc, 臺南市 /tn)', () => {
     };
 
     // Signed in at the portal; a client asks 2 s later: no form, auth_time is the portal sign-in.
-    const browser = new TestBrowser();
-    const loginPage = await browser.follow(`${issuer}/login`, 'never:');
+    const browser = new CookieBrowser();
+    const loginPage = await browser.follow(`${issuer}/login`, { stopBefore: 'never:' });
     const form = formOf(loginPage.text, loginPage.url);
     const portalAt = seconds();
-    await browser.follow(form.action, 'never:', {
+    await browser.follow(form.action, {
+      stopBefore: 'never:',
       form: { ...form.fields, username: 'teacher01', password: DEMO_PASSWORD },
     });
     const portalDone = seconds();
@@ -443,7 +459,10 @@ describe('county OIDC provider (嘉義縣 /cyc, 臺南市 /tn)', () => {
       // 回到應用程式 tells the application that the county refused the account, not that the
       // person cancelled.
       const back = formOf(refused.step.text, refused.step.url);
-      const answer = await refused.browser.follow(back.action, cloudRedirect, { form: back.fields });
+      const answer = await refused.browser.follow(back.action, {
+        stopBefore: cloudRedirect,
+        form: back.fields,
+      });
       expect(answer.url.searchParams.get('error')).toBe('access_denied');
       expect(answer.url.searchParams.get('error_description')).toBe('account suspended');
       await expect(client.fetchUserInfo(config, tokens.access_token, TEACHER01.id)).rejects.toThrow();
@@ -545,13 +564,14 @@ describe('county OIDC provider (嘉義縣 /cyc, 臺南市 /tn)', () => {
 
 describe('county OIDC administration', () => {
   it('registers a client in the county admin console, showing its secret once', async () => {
-    const browser = new TestBrowser();
-    const login = await browser.follow(`${issuer}/login`, 'never:');
+    const browser = new CookieBrowser();
+    const login = await browser.follow(`${issuer}/login`, { stopBefore: 'never:' });
     const form = formOf(login.text, login.url);
-    await browser.follow(form.action, 'never:', {
+    await browser.follow(form.action, {
+      stopBefore: 'never:',
       form: { ...form.fields, username: CYCADMIN.username, password: DEMO_PASSWORD },
     });
-    const consolePage = await browser.follow(`${issuer}/manage/oidc`, 'never:');
+    const consolePage = await browser.follow(`${issuer}/manage/oidc`, { stopBefore: 'never:' });
     expect(consolePage.text).toContain('OpenID 應用程式管理');
     expect(consolePage.text).toContain(DEMO_CLIENTS.cloudAtCounty.clientId);
     const csrf = /name="_csrf" value="([^"]+)"/.exec(consolePage.text)?.[1] as string;
@@ -576,7 +596,9 @@ describe('county OIDC administration', () => {
     const clientId = /id="issued-client-id">([^<]+)</.exec(text)?.[1] as string;
     const secret = /id="issued-secret">([^<]+)</.exec(text)?.[1] as string;
     expect(secret.length).toBeGreaterThan(30);
-    expect((await browser.follow(`${issuer}/manage/oidc`, 'never:')).text).not.toContain(secret);
+    expect((await browser.follow(`${issuer}/manage/oidc`, { stopBefore: 'never:' })).text).not.toContain(
+      secret,
+    );
     const config = await discover(clientId, client.ClientSecretPost(secret));
     const { tokens } = await tokensFor(
       config,
@@ -586,10 +608,11 @@ describe('county OIDC administration', () => {
     expect(tokens.scope).toBe('openid profile eduinfo');
 
     // A teacher may not open the console.
-    const teacher = new TestBrowser();
-    const tlogin = await teacher.follow(`${issuer}/login`, 'never:');
+    const teacher = new CookieBrowser();
+    const tlogin = await teacher.follow(`${issuer}/login`, { stopBefore: 'never:' });
     const tform = formOf(tlogin.text, tlogin.url);
-    await teacher.follow(tform.action, 'never:', {
+    await teacher.follow(tform.action, {
+      stopBefore: 'never:',
       form: { ...tform.fields, username: 'teacher01', password: DEMO_PASSWORD },
     });
     expect((await teacher.request(`${issuer}/manage/oidc`)).status).toBe(403);

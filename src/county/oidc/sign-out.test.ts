@@ -14,8 +14,8 @@ import {
   type LogoutRequest,
   mountBackchannelLogout,
 } from '../../platform/oidc/index.ts';
-import { formOf, TestBrowser } from '../../platform/oidc/testing.ts';
 import { adminOrigin } from '../../platform/runtime/roles.ts';
+import { CookieBrowser, formOf } from '../../platform/testing/cookie-browser.ts';
 import { embeddedTestDatabase } from '../../platform/testing/databases.ts';
 import { freePort } from '../../platform/testing/ports.ts';
 import { type CountyTestApp, startCountyTestApp } from '../testing.ts';
@@ -102,7 +102,7 @@ afterAll(async () => {
 });
 
 /** Signs in (the county login form) and returns the tokens of the code flow. */
-async function signIn(browser: TestBrowser, username: string, password = DEMO_PASSWORD) {
+async function signIn(browser: CookieBrowser, username: string, password = DEMO_PASSWORD) {
   const verifier = client.randomPKCECodeVerifier();
   const state = client.randomState();
   const url = client.buildAuthorizationUrl(config, {
@@ -112,14 +112,20 @@ async function signIn(browser: TestBrowser, username: string, password = DEMO_PA
     code_challenge: await client.calculatePKCECodeChallenge(verifier),
     code_challenge_method: 'S256',
   });
-  let step = await browser.follow(url, REDIRECT);
+  let step = await browser.follow(url, { stopBefore: REDIRECT });
   if (step.text.includes('name="username"')) {
     const form = formOf(step.text, step.url);
-    step = await browser.follow(form.action, REDIRECT, { form: { ...form.fields, username, password } });
+    step = await browser.follow(form.action, {
+      stopBefore: REDIRECT,
+      form: { ...form.fields, username, password },
+    });
   }
   if (step.text.includes('name="decision"')) {
     const form = formOf(step.text, step.url);
-    step = await browser.follow(form.action, REDIRECT, { form: { ...form.fields, decision: 'allow' } });
+    step = await browser.follow(form.action, {
+      stopBefore: REDIRECT,
+      form: { ...form.fields, decision: 'allow' },
+    });
   }
   expect(step.url.href.startsWith(REDIRECT), step.text.slice(0, 300)).toBe(true);
   return client.authorizationCodeGrant(config, step.url, {
@@ -132,7 +138,7 @@ async function signIn(browser: TestBrowser, username: string, password = DEMO_PA
  * An authorization without a login form: the code, or the error the client gets (`prompt=none`),
  * or `login form` when one shows (without `prompt=none`).
  */
-async function silent(browser: TestBrowser, prompt: 'none' | 'default' = 'none'): Promise<string> {
+async function silent(browser: CookieBrowser, prompt: 'none' | 'default' = 'none'): Promise<string> {
   const url = client.buildAuthorizationUrl(config, {
     redirect_uri: REDIRECT,
     scope: 'openid profile',
@@ -140,15 +146,15 @@ async function silent(browser: TestBrowser, prompt: 'none' | 'default' = 'none')
     code_challenge: await client.calculatePKCECodeChallenge(client.randomPKCECodeVerifier()),
     code_challenge_method: 'S256',
   });
-  const step = await browser.follow(url, REDIRECT);
+  const step = await browser.follow(url, { stopBefore: REDIRECT });
   if (step.text.includes('name="password"')) return 'login form';
   const answer = step.url.searchParams;
   return answer.get('error') ?? (answer.get('code') ? 'code' : `no answer: ${step.text.slice(0, 200)}`);
 }
 
 /** The form token of a portal page (the session's own once signed in). */
-async function formToken(browser: TestBrowser, path: string): Promise<string> {
-  const page = await browser.follow(`${origin}${path}`, 'never');
+async function formToken(browser: CookieBrowser, path: string): Promise<string> {
+  const page = await browser.follow(`${origin}${path}`, { stopBefore: 'never' });
   const token = /name="_csrf" value="([^"]+)"/.exec(page.text)?.[1];
   if (!token) throw new Error(`no form token on ${path}: ${page.text.slice(0, 300)}`);
   return token;
@@ -166,7 +172,7 @@ const postLogoutToken = (token: string) =>
 
 describe('county sign-out at a relying party', () => {
   it('登出 ends the provider session; the logout token is accepted once, and refused altered or misaddressed', async () => {
-    const browser = new TestBrowser();
+    const browser = new CookieBrowser();
     const tokens = await signIn(browser, 'teacher01');
     const sid = tokens.claims()?.sid;
     expect(typeof sid).toBe('string');
@@ -175,7 +181,7 @@ describe('county sign-out at a relying party', () => {
 
     const before = received.length;
     const csrf = await formToken(browser, '/cyc');
-    const page = await browser.follow(`${origin}/cyc/logout`, 'never', { form: { _csrf: csrf } });
+    const page = await browser.follow(`${origin}/cyc/logout`, { stopBefore: 'never', form: { _csrf: csrf } });
     expect(page.text).toContain('您已登出');
     expect(page.text).toContain('學校應用');
 
@@ -210,15 +216,16 @@ describe('county sign-out at a relying party', () => {
   });
 
   it('a password change revokes every session, grant, refresh token and access token of the account', async () => {
-    const laptop = new TestBrowser();
-    const shared = new TestBrowser();
+    const laptop = new CookieBrowser();
+    const shared = new CookieBrowser();
     const first = await signIn(laptop, 'teacher01');
     const second = await signIn(shared, 'teacher01');
     expect(first.refresh_token).toBeTruthy();
     const before = received.length;
 
     const csrf = await formToken(laptop, '/cyc/account/password');
-    const changed = await laptop.follow(`${origin}/cyc/account/password`, 'never', {
+    const changed = await laptop.follow(`${origin}/cyc/account/password`, {
+      stopBefore: 'never',
       form: {
         _csrf: csrf,
         current_password: DEMO_PASSWORD,

@@ -3,10 +3,11 @@ import { sql } from 'kysely';
 import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../database/connect.ts';
+import { CookieBrowser, formOf } from '../testing/cookie-browser.ts';
 import { embeddedTestDatabase } from '../testing/databases.ts';
 import { missingService, redisAvailable, TEST_REDIS_URL } from '../testing/services.ts';
 import { oidcMigrations } from './migrations.ts';
-import { formOf, startTestIssuer, type TestAccount, TestBrowser, type TestIssuer } from './testing.ts';
+import { startTestIssuer, type TestAccount, type TestIssuer } from './testing.ts';
 
 const ALICE: TestAccount = {
   id: 'acc-alice',
@@ -81,7 +82,7 @@ async function discover(
 }
 
 interface Walk {
-  browser?: TestBrowser;
+  browser?: CookieBrowser;
   config: client.Configuration;
   scope: string;
   account?: TestAccount;
@@ -92,7 +93,7 @@ interface Walk {
 
 /** Drives the browser from the authorization request to the redirect back to the client. */
 async function authorize(walk: Walk) {
-  const browser = walk.browser ?? new TestBrowser();
+  const browser = walk.browser ?? new CookieBrowser();
   const verifier = client.randomPKCECodeVerifier();
   const state = client.randomState();
   const nonce = client.randomNonce();
@@ -106,12 +107,13 @@ async function authorize(walk: Walk) {
       : { code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' }),
     ...walk.extra,
   };
-  let step = await browser.follow(client.buildAuthorizationUrl(walk.config, params), RP);
+  let step = await browser.follow(client.buildAuthorizationUrl(walk.config, params), { stopBefore: RP });
   let consentShown: string | undefined;
   if (!step.url.href.startsWith(RP) && /name="username"/.test(step.text)) {
     const account = walk.account ?? ALICE;
     const form = formOf(step.text, step.url);
-    step = await browser.follow(form.action, RP, {
+    step = await browser.follow(form.action, {
+      stopBefore: RP,
       form: { ...form.fields, username: account.username, password: account.password },
     });
   }
@@ -119,14 +121,15 @@ async function authorize(walk: Walk) {
     consentShown = step.text;
     if (walk.consent === 'expect-none') throw new Error('consent page shown although consent was remembered');
     const form = formOf(step.text, step.url);
-    step = await browser.follow(form.action, RP, {
+    step = await browser.follow(form.action, {
+      stopBefore: RP,
       form: { ...form.fields, decision: walk.consent ?? 'allow' },
     });
   }
   return { browser, step, verifier, state, nonce, consentShown };
 }
 
-async function signIn(config: client.Configuration, scope = 'openid profile email', browser?: TestBrowser) {
+async function signIn(config: client.Configuration, scope = 'openid profile email', browser?: CookieBrowser) {
   const walk = await authorize({ config, scope, ...(browser ? { browser } : {}) });
   expect(walk.step.url.href.startsWith(RP), walk.step.text.slice(0, 500)).toBe(true);
   const tokens = await client.authorizationCodeGrant(config, walk.step.url, {
@@ -236,10 +239,13 @@ describe('OIDC provider core against openid-client', () => {
         state: 'bye-state',
       });
       const logoutUrl = new URL(`${issuer.issuer}${path}${url.search}`);
-      const confirm = await browser.follow(logoutUrl, RP_LOGOUT);
+      const confirm = await browser.follow(logoutUrl, { stopBefore: RP_LOGOUT });
       expect(confirm.text).toContain('是，登出');
       const form = formOf(confirm.text, confirm.url);
-      const done = await browser.follow(form.action, RP_LOGOUT, { form: { ...form.fields, logout: 'yes' } });
+      const done = await browser.follow(form.action, {
+        stopBefore: RP_LOGOUT,
+        form: { ...form.fields, logout: 'yes' },
+      });
       expect(done.url.origin + done.url.pathname).toBe(RP_LOGOUT);
       expect(done.url.searchParams.get('state')).toBe('bye-state');
       await expect(client.refreshTokenGrant(config, tokens.refresh_token as string)).rejects.toMatchObject({
@@ -249,7 +255,7 @@ describe('OIDC provider core against openid-client', () => {
       // Signed out: the next authorization asks for the password again.
       const next = await browser.follow(
         client.buildAuthorizationUrl(config, { redirect_uri: RP, scope: 'openid', state: 's' }),
-        RP,
+        { stopBefore: RP },
       );
       expect(next.text).toContain('name="username"');
     }
@@ -260,19 +266,22 @@ describe('OIDC provider core against openid-client', () => {
       confidential.client_id,
       client.ClientSecretBasic(confidential.client_secret),
     );
-    const browser = new TestBrowser();
+    const browser = new CookieBrowser();
     const walk = await authorize({ config, scope: 'openid profile', account: BOB, browser });
     expect(walk.step.url.href.startsWith(RP)).toBe(false);
     expect(walk.step.text).toContain('請先完成基本資料');
     const continueHref = /id="continue" href="([^"]+)"/.exec(walk.step.text)?.[1] as string;
     // Still incomplete: the prompt comes back.
-    const again = await browser.follow(new URL(continueHref, issuer.origin), RP);
+    const again = await browser.follow(new URL(continueHref, issuer.origin), { stopBefore: RP });
     expect(again.text).toContain('請先完成基本資料');
     (issuer.accounts.get(BOB.id) as TestAccount).state = 'active';
     const href = /id="continue" href="([^"]+)"/.exec(again.text)?.[1] as string;
-    const resumed = await browser.follow(new URL(href, issuer.origin), RP);
+    const resumed = await browser.follow(new URL(href, issuer.origin), { stopBefore: RP });
     const form = formOf(resumed.text, resumed.url);
-    const done = await browser.follow(form.action, RP, { form: { ...form.fields, decision: 'allow' } });
+    const done = await browser.follow(form.action, {
+      stopBefore: RP,
+      form: { ...form.fields, decision: 'allow' },
+    });
     expect(done.url.searchParams.get('code')).toBeTruthy();
     (issuer.accounts.get(BOB.id) as TestAccount).state = 'incomplete';
   });
@@ -535,7 +544,7 @@ describe('OIDC provider core with Redis for short-lived artifacts', async () => 
           { execute: [client.allowInsecureRequests] },
         );
         const walk = await (async () => {
-          const browser = new TestBrowser();
+          const browser = new CookieBrowser();
           const verifier = client.randomPKCECodeVerifier();
           const url = client.buildAuthorizationUrl(config, {
             redirect_uri: RP,
@@ -544,13 +553,17 @@ describe('OIDC provider core with Redis for short-lived artifacts', async () => 
             code_challenge: await client.calculatePKCECodeChallenge(verifier),
             code_challenge_method: 'S256',
           });
-          let step = await browser.follow(url, RP);
+          let step = await browser.follow(url, { stopBefore: RP });
           const login = formOf(step.text, step.url);
-          step = await browser.follow(login.action, RP, {
+          step = await browser.follow(login.action, {
+            stopBefore: RP,
             form: { ...login.fields, username: 'alice', password: 'pw-alice' },
           });
           const consent = formOf(step.text, step.url);
-          step = await browser.follow(consent.action, RP, { form: { ...consent.fields, decision: 'allow' } });
+          step = await browser.follow(consent.action, {
+            stopBefore: RP,
+            form: { ...consent.fields, decision: 'allow' },
+          });
           return { step, verifier };
         })();
         const tokens = await client.authorizationCodeGrant(config, walk.step.url, {

@@ -1,9 +1,10 @@
 import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../database/connect.ts';
+import { CookieBrowser, formOf } from '../testing/cookie-browser.ts';
 import { testDatabases } from '../testing/databases.ts';
 import { oidcMigrations } from './migrations.ts';
-import { formOf, startTestIssuer, type TestAccount, TestBrowser, type TestIssuer } from './testing.ts';
+import { startTestIssuer, type TestAccount, type TestIssuer } from './testing.ts';
 
 const ALICE: TestAccount = {
   id: 'acc-alice',
@@ -44,12 +45,13 @@ async function authorizeAs(
     client.ClientSecretBasic(registered.client_secret),
     { execute: [client.allowInsecureRequests] },
   );
-  const browser = new TestBrowser();
+  const browser = new CookieBrowser();
   const url = client.buildAuthorizationUrl(config, { redirect_uri: RP, scope, state: 'st' });
-  let step = await browser.follow(url, RP);
+  let step = await browser.follow(url, { stopBefore: RP });
   if (!step.url.href.startsWith(RP) && /name="username"/.test(step.text)) {
     const form = formOf(step.text, step.url);
-    step = await browser.follow(form.action, RP, {
+    step = await browser.follow(form.action, {
+      stopBefore: RP,
       form: { ...form.fields, username: ALICE.username, password: ALICE.password },
     });
   }

@@ -1,10 +1,11 @@
 import type Provider from 'oidc-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../database/connect.ts';
+import { CookieBrowser, formOf } from '../testing/cookie-browser.ts';
 import { testDatabases } from '../testing/databases.ts';
 import { oidcMigrations } from './migrations.ts';
 import { OIDC_ROUTES } from './paths.ts';
-import { formOf, startTestIssuer, type TestAccount, TestBrowser, type TestIssuer } from './testing.ts';
+import { startTestIssuer, type TestAccount, type TestIssuer } from './testing.ts';
 
 const ALICE: TestAccount = {
   id: 'acc-alice',
@@ -48,7 +49,7 @@ const jwksKids = async (node: TestIssuer) =>
   ).keys.map((key) => key.kid);
 
 async function signIn(node: TestIssuer, clientId: string, secret: string | undefined) {
-  const browser = new TestBrowser();
+  const browser = new CookieBrowser();
   const url = `${node.issuer}${OIDC_ROUTES.authorization}?${new URLSearchParams({
     client_id: clientId,
     response_type: 'code',
@@ -56,14 +57,18 @@ async function signIn(node: TestIssuer, clientId: string, secret: string | undef
     redirect_uri: RP,
     state: 's',
   })}`;
-  let step = await browser.follow(url, RP);
+  let step = await browser.follow(url, { stopBefore: RP });
   const login = formOf(step.text, step.url);
-  step = await browser.follow(login.action, RP, {
+  step = await browser.follow(login.action, {
+    stopBefore: RP,
     form: { ...login.fields, username: ALICE.username, password: ALICE.password },
   });
   if (!step.url.href.startsWith(RP)) {
     const consent = formOf(step.text, step.url);
-    step = await browser.follow(consent.action, RP, { form: { ...consent.fields, decision: 'allow' } });
+    step = await browser.follow(consent.action, {
+      stopBefore: RP,
+      form: { ...consent.fields, decision: 'allow' },
+    });
   }
   const code = step.url.searchParams.get('code');
   if (!code) throw new Error(`no code: ${step.url.href} ${step.text.slice(0, 300)}`);

@@ -3,12 +3,12 @@
 // which has the Google stand-in follow — nobody signs in anywhere for it to happen.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { callAdmin } from '../../cli/admin-call.ts';
-import { CookieBrowser, formOn, type PageResult } from '../../cloud/testing/cookie-browser.ts';
 import { DEMO_COUNTY_ACCOUNTS, DEMO_PASSWORD } from '../../demo/seed-data.ts';
 import { createRoleApp } from '../http/role-app.ts';
 import { createLogger } from '../observability/logger.ts';
 import type { RoleContext } from '../runtime/role.ts';
 import { adminOrigin } from '../runtime/roles.ts';
+import { CookieBrowser, formOn, type PageResult } from '../testing/cookie-browser.ts';
 import { embeddedTestDatabase } from '../testing/databases.ts';
 import { startTestDemo, type TestDemo } from '../testing/demo-harness.ts';
 import { freePort } from '../testing/ports.ts';

@@ -1,4 +1,4 @@
-// A browser without JavaScript for the cloud's HTTP tests: keeps cookies (by name and path, as
+// A browser without JavaScript for HTTP tests of every role: keeps cookies (by name and path, as
 // browsers do across the ports of one host) and follows redirects across sites.
 
 export interface PageResult {
@@ -10,7 +10,8 @@ export interface PageResult {
 export class CookieBrowser {
   readonly cookies = new Map<string, { value: string; path: string }>();
 
-  #header(url: URL): string {
+  /** The Cookie header this browser sends to `url`. */
+  cookieHeader(url: URL): string {
     return [...this.cookies.entries()]
       .filter(([, c]) => url.pathname.startsWith(c.path))
       .map(([key, c]) => `${key.split('|')[0]}=${c.value}`)
@@ -33,11 +34,11 @@ export class CookieBrowser {
 
   async request(
     url: string | URL,
-    init: { form?: Record<string, string>; accept?: string } = {},
+    init: { form?: Record<string, string>; accept?: string; method?: string } = {},
   ): Promise<Response> {
     const target = new URL(url);
     const headers: Record<string, string> = { accept: init.accept ?? 'text/html' };
-    const cookie = this.#header(target);
+    const cookie = this.cookieHeader(target);
     if (cookie) headers.cookie = cookie;
     let body: string | undefined;
     if (init.form) {
@@ -45,7 +46,7 @@ export class CookieBrowser {
       body = new URLSearchParams(init.form).toString();
     }
     const response = await fetch(target, {
-      method: body === undefined ? 'GET' : 'POST',
+      method: init.method ?? (body === undefined ? 'GET' : 'POST'),
       headers,
       ...(body === undefined ? {} : { body }),
       redirect: 'manual',
@@ -60,10 +61,14 @@ export class CookieBrowser {
    */
   async follow(
     url: string | URL,
-    init: { form?: Record<string, string>; stopBefore?: string } = {},
+    init: { form?: Record<string, string>; method?: string; stopBefore?: string } = {},
   ): Promise<PageResult> {
     let current = new URL(url);
-    let response = await this.request(current, init.form ? { form: init.form } : {});
+    const first = {
+      ...(init.form ? { form: init.form } : {}),
+      ...(init.method ? { method: init.method } : {}),
+    };
+    let response = await this.request(current, first);
     for (let hops = 0; hops < 25; hops++) {
       const location = response.headers.get('location');
       if (response.status < 300 || response.status >= 400 || !location) break;
@@ -94,4 +99,17 @@ export function formOn(
     return { action: new URL(action, page.url), fields };
   }
   throw new Error(`no form posting to ${actionPart} on ${page.url.href}: ${page.text.slice(0, 400)}`);
+}
+
+/** The hidden inputs and action of the first form on a page. */
+export function formOf(pageText: string, base: URL): { action: URL; fields: Record<string, string> } {
+  const form = /<form[^>]*action="([^"]*)"[^>]*>([\s\S]*?)<\/form>/.exec(pageText);
+  if (!form) throw new Error(`no form on the page: ${pageText.slice(0, 300)}`);
+  const fields: Record<string, string> = {};
+  for (const input of (form[2] ?? '').matchAll(/<input[^>]*type="hidden"[^>]*>/g)) {
+    const name = /name="([^"]+)"/.exec(input[0])?.[1];
+    const value = /value="([^"]*)"/.exec(input[0])?.[1] ?? '';
+    if (name) fields[name] = value.replaceAll('&amp;', '&');
+  }
+  return { action: new URL((form[1] ?? '').replaceAll('&amp;', '&'), base), fields };
 }
