@@ -9,23 +9,6 @@ import { type CountyTestApp, linksIn, startCountyTestApp, TestClient } from './t
 describe('county consoles', () => {
   let t: CountyTestApp;
   let hash: string;
-  const signIn = async (username: string, password = DEMO_PASSWORD, ip = '203.0.113.20') => {
-    const c = new TestClient(t.app, ip);
-    await c.get('/cyc/login');
-    const r = await c.post('/cyc/login', { username, password });
-    expect(r.status, `${username}: ${r.body.slice(0, 200)}`).toBe(303);
-    return c;
-  };
-  const newTeacher = async (username: string, unitCode = '454503') =>
-    insertAccount(t.county.db, {
-      tenant: 'cyc',
-      username,
-      passwordHash: hash,
-      email: `${username}@example.org`,
-      role: 'teacher',
-      status: 'active',
-      unitCode,
-    });
 
   beforeAll(async () => {
     t = await startCountyTestApp(embeddedTestDatabase);
@@ -34,8 +17,8 @@ describe('county consoles', () => {
   afterAll(async () => t?.close());
 
   it('profile check: name, national ID (checksum, one per person, encrypted + masked), unit confirmation', async () => {
-    await newTeacher('profile.t');
-    const c = await signIn('profile.t');
+    await t.newTeacher('profile.t');
+    const c = await t.signIn('profile.t');
     await c.get('/cyc/profile/name');
     expect((await c.post('/cyc/profile/name', { real_name: '<b>王</b>' })).body).toContain(
       '姓名只能包含文字',
@@ -67,7 +50,7 @@ describe('county consoles', () => {
       '正等待學校審核人員確認',
     );
     // The school's reviewer checks the document and records it.
-    const reviewer = await signIn('rv-pzjh');
+    const reviewer = await t.signIn('rv-pzjh');
     await reviewer.get('/cyc/review');
     expect(
       (await reviewer.post(`/cyc/review/accounts/${a?.id}/national-id/confirm`, { unit: '454503' })).status,
@@ -92,8 +75,8 @@ describe('county consoles', () => {
   });
 
   it('transfer: requested by the teacher, approved by the receiving unit’s reviewer only', async () => {
-    await newTeacher('mover.t');
-    const c = await signIn('mover.t');
+    await t.newTeacher('mover.t');
+    const c = await t.signIn('mover.t');
     await c.get('/cyc/profile/unit/change?q=太保國民中學');
     await c.post('/cyc/profile/unit/change', { unit: '454501' });
     expect((await c.get('/cyc/profile/check')).body).toContain('服務單位變更申請中：太保國民中學');
@@ -101,7 +84,7 @@ describe('county consoles', () => {
     expect(t.lastMailTo('tbjh@mail.cyc.edu.tw')?.subject).toContain('mover.t');
 
     // The old unit's reviewer cannot approve it.
-    const wrong = await signIn('rv-pzjh', DEMO_PASSWORD, '203.0.113.21');
+    const wrong = await t.signIn('rv-pzjh', { ip: '203.0.113.21' });
     const request = await t.county.db
       .selectFrom('county_transfer_requests')
       .selectAll()
@@ -112,7 +95,7 @@ describe('county consoles', () => {
       403,
     );
 
-    const right = await signIn('rv-tbjh', DEMO_PASSWORD, '203.0.113.22');
+    const right = await t.signIn('rv-tbjh', { ip: '203.0.113.22' });
     const console = await right.get('/cyc/review');
     expect(console.body).toContain('mover.t');
     expect((await right.post(`/cyc/review/transfers/${request.id}`, { decision: 'approve' })).status).toBe(
@@ -145,7 +128,7 @@ describe('county consoles', () => {
       status: 'pending_review',
       unitCode: '454503',
     });
-    const c = await signIn('rv-pzjh', DEMO_PASSWORD, '203.0.113.23');
+    const c = await t.signIn('rv-pzjh', { ip: '203.0.113.23' });
     const page = await c.get('/cyc/review?unit=454501');
     expect(page.body).toContain('apply.pz');
     expect(page.body).not.toContain('apply.tb');
@@ -167,7 +150,7 @@ describe('county consoles', () => {
     expect((await c.post(`/cyc/review/applications/${mine.id}`, { decision: 'approve' })).status).toBe(303);
     expect((await findAccountByUsername(t.county.db, 'cyc', 'apply.pz'))?.status).toBe('active');
     // Teachers have no console.
-    const teacher = await signIn('teacher01', DEMO_PASSWORD, '203.0.113.24');
+    const teacher = await t.signIn('teacher01', { ip: '203.0.113.24' });
     expect((await teacher.get('/cyc/review')).status).toBe(403);
     expect((await teacher.get('/cyc/manage')).status).toBe(403);
     expect((await new TestClient(t.app).get('/cyc/manage')).headers.location).toBe(
@@ -176,9 +159,9 @@ describe('county consoles', () => {
   });
 
   it('change password ends the other sessions; the sessions page signs a device out', async () => {
-    await newTeacher('pw.change');
-    const phone = await signIn('pw.change', DEMO_PASSWORD, '203.0.113.30');
-    const laptop = await signIn('pw.change', DEMO_PASSWORD, '203.0.113.31');
+    await t.newTeacher('pw.change');
+    const phone = await t.signIn('pw.change', { ip: '203.0.113.30' });
+    const laptop = await t.signIn('pw.change', { ip: '203.0.113.31' });
     const sessions = await laptop.get('/cyc/account/sessions');
     expect(sessions.body).toContain('203.0.113.30');
     expect(sessions.body).toContain('目前使用中的裝置');
@@ -217,7 +200,7 @@ describe('county consoles', () => {
     ).toBe(200);
     expect((await phone.get('/cyc/account')).headers.location).toContain('/cyc/login');
     expect((await laptop.get('/cyc/account')).status).toBe(200);
-    await signIn('pw.change', 'new long passphrase', '203.0.113.32');
+    await t.signIn('pw.change', { password: 'new long passphrase', ip: '203.0.113.32' });
     const list = await laptop.get('/cyc/account/sessions');
     const other = /\/cyc\/account\/sessions\/([^/]+)\/revoke/.exec(list.body)?.[1];
     expect(other).toBeDefined();
@@ -226,9 +209,9 @@ describe('county consoles', () => {
   });
 
   it('changes the personal email once the new address confirms it, and tells the old one', async () => {
-    await newTeacher('mail.change');
-    await newTeacher('mail.other');
-    const c = await signIn('mail.change', DEMO_PASSWORD, '203.0.113.40');
+    await t.newTeacher('mail.change');
+    await t.newTeacher('mail.other');
+    const c = await t.signIn('mail.change', { ip: '203.0.113.40' });
     expect((await c.get('/cyc/account')).body).toContain('/cyc/account/email');
     // Its times are Taiwan time; in English the page says so.
     expect((await c.get('/cyc/account?lang=en')).body).toContain(
@@ -285,7 +268,7 @@ describe('county consoles', () => {
   });
 
   it('reset password by the mailed link: once, then the old links stop working', async () => {
-    await newTeacher('pw.reset');
+    await t.newTeacher('pw.reset');
     const c = new TestClient(t.app);
     await c.get('/cyc/forgot');
     await c.post('/cyc/forgot', { identifier: 'pw.reset@example.org' });
@@ -320,11 +303,11 @@ describe('county consoles', () => {
       ).status,
     ).toBe(410);
     expect((await c.get(second as string)).status).toBe(410);
-    await signIn('pw.reset', 'brand new passphrase', '203.0.113.40');
+    await t.signIn('pw.reset', { password: 'brand new passphrase', ip: '203.0.113.40' });
   });
 
   it('spends an account’s budget for unknown browsers, and gives it back when its window ends', async () => {
-    await newTeacher('slow.down');
+    await t.newTeacher('slow.down');
     // Guesses made elsewhere left the account one failure short of its budget.
     const store = t.county.ctx.throttleStore('county');
     for (let i = 0; i < SIGN_IN_BUDGETS.account - 1; i++)
@@ -345,7 +328,7 @@ describe('county consoles', () => {
   });
 
   it('admin: units, reviewers, account lifecycle with notices, announcements, audit log', async () => {
-    const admin = await signIn('cycadmin', DEMO_PASSWORD, '203.0.113.60');
+    const admin = await t.signIn('cycadmin', { ip: '203.0.113.60' });
     await admin.get('/cyc/manage/units');
     expect(
       (await admin.post('/cyc/manage/units', { code: '12', name: '', mailbox: 'x@gmail.com' })).status,
@@ -397,7 +380,7 @@ describe('county consoles', () => {
       linksIn(t.lastMailTo('skes@mail.cyc.edu.tw')?.text ?? '').some((l) => l.includes('/reset?token=')),
     ).toBe(true);
 
-    const target = await newTeacher('life.cycle');
+    const target = await t.newTeacher('life.cycle');
     await admin.get(`/cyc/manage/accounts/${target.id}`);
     expect((await admin.post(`/cyc/manage/accounts/${target.id}/suspend`, { reason: '' })).status).toBe(400);
     expect(
@@ -452,7 +435,7 @@ describe('county consoles', () => {
   });
 
   it('terms edits make a new version that applicants accept', async () => {
-    const admin = await signIn('cycadmin', DEMO_PASSWORD, '203.0.113.61');
+    const admin = await t.signIn('cycadmin', { ip: '203.0.113.61' });
     const page = await admin.get('/cyc/manage/pages/terms');
     expect(page.body).toContain('name="version" value="0"');
     expect(
@@ -480,9 +463,9 @@ describe('county consoles', () => {
   });
 
   it('audit campaign: confirm and flag, suspend the unconfirmed at the deadline, undo', async () => {
-    const keep = await newTeacher('camp.keep', '454504');
-    await newTeacher('camp.miss', '454504');
-    const admin = await signIn('cycadmin', DEMO_PASSWORD, '203.0.113.62');
+    const keep = await t.newTeacher('camp.keep', { unitCode: '454504' });
+    await t.newTeacher('camp.miss', { unitCode: '454504' });
+    const admin = await t.signIn('cycadmin', { ip: '203.0.113.62' });
     await admin.get('/cyc/manage/campaigns');
     expect(
       (await admin.post('/cyc/manage/campaigns', { title: '113學年度清查', deadline: '2000-01-01T00:00' }))
@@ -497,7 +480,7 @@ describe('county consoles', () => {
     await t.drain();
     expect(t.lastMailTo('dsjh@mail.cyc.edu.tw')?.subject).toContain('113學年度清查');
 
-    const reviewer = await signIn('rv-dsjh', DEMO_PASSWORD, '203.0.113.63');
+    const reviewer = await t.signIn('rv-dsjh', { ip: '203.0.113.63' });
     const page = await reviewer.get('/cyc/review');
     expect(page.body).toContain('camp.keep');
     expect(

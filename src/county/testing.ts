@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { DEMO_PASSWORD } from '../demo/seed-data.ts';
 import { isValidNationalId } from '../identity/index.ts';
 import { loadConfig } from '../platform/config/load.ts';
 import type { Config } from '../platform/config/options.ts';
@@ -18,6 +19,7 @@ import { listenRole } from '../platform/runtime/roles.ts';
 import { loadSecrets } from '../platform/runtime/secrets.ts';
 import type { TestDatabaseKind } from '../platform/testing/databases.ts';
 import { freeAdminPortBase, freePort } from '../platform/testing/ports.ts';
+import { type Account, insertAccount } from './accounts/repository.ts';
 import { countyMigrations } from './migrations.ts';
 import { countyRole } from './role.ts';
 import type { CountyTables } from './schema.ts';
@@ -38,6 +40,13 @@ export interface CountyTestApp {
   drain(): Promise<number>;
   /** The links (`http…`) of the last mail to `to`. */
   lastMailTo(to: string): SentMail | undefined;
+  /** A client signed in at 嘉義縣 as `username` (the demo password unless given), from `ip`. */
+  signIn(username: string, options?: { ip?: string; password?: string }): Promise<TestClient>;
+  /** An active account of 嘉義縣 with the demo password, at `unitCode` (a 嘉義縣 school by default). */
+  newTeacher(
+    username: string,
+    options?: { unitCode?: string; role?: 'teacher' | 'reviewer' },
+  ): Promise<Account>;
   close(): Promise<void>;
 }
 
@@ -78,14 +87,37 @@ export async function startCountyTestApp(
   });
   const ctx = running.ctx as unknown as RoleContext<CountyTables>;
   if (options.listen) await listenRole(running, config);
+  const county = countyServices(ctx);
+  let demoHash: Promise<string> | undefined;
   return {
     config,
     app: running.app,
     ctx,
-    county: countyServices(ctx),
+    county,
     sent,
     drain: () => running.ctx.jobs.drain(),
     lastMailTo: (to) => sent.filter((m) => m.to.toLowerCase() === to.toLowerCase()).at(-1),
+    async signIn(username, { ip = '203.0.113.20', password = DEMO_PASSWORD } = {}) {
+      const client = new TestClient(running.app, ip);
+      await client.get('/cyc/login');
+      const response = await client.post('/cyc/login', { username, password });
+      if (response.status !== 303) {
+        throw new Error(`${username} could not sign in (${response.status}): ${response.body.slice(0, 200)}`);
+      }
+      return client;
+    },
+    async newTeacher(username, { unitCode = '454503', role = 'teacher' } = {}) {
+      demoHash ??= county.hasher.hash(DEMO_PASSWORD);
+      return insertAccount(county.db, {
+        tenant: 'cyc',
+        username,
+        passwordHash: await demoHash,
+        email: `${username}@example.org`,
+        role,
+        status: 'active',
+        unitCode,
+      });
+    },
     async close() {
       await running.close();
       rmSync(dataDir, { recursive: true, force: true });

@@ -21,13 +21,6 @@ describe.each(kinds)('concurrent edits in the county administration console on $
   let alice: TestClient;
   let bob: TestClient;
 
-  const signIn = async (username: string, ip: string) => {
-    const c = new TestClient(t.app, ip);
-    await c.get('/cyc/login');
-    const r = await c.post('/cyc/login', { username, password: DEMO_PASSWORD });
-    expect(r.status, `${username}: ${r.body.slice(0, 200)}`).toBe(303);
-    return c;
-  };
   const page = (slug: string) =>
     t.county.db
       .selectFrom('county_pages')
@@ -65,8 +58,8 @@ describe.each(kinds)('concurrent edits in the county administration console on $
       status: 'active',
       unitCode: null,
     });
-    alice = await signIn('cycadmin', '203.0.113.70');
-    bob = await signIn('cycadmin2', '203.0.113.71');
+    alice = await t.signIn('cycadmin', { ip: '203.0.113.70' });
+    bob = await t.signIn('cycadmin2', { ip: '203.0.113.71' });
   });
   afterAll(async () => t?.close());
 
@@ -260,7 +253,7 @@ describe.each(kinds)('concurrent edits in the county administration console on $
     expect(await announcement('搬遷公告')).toBeDefined();
 
     // In English too.
-    const english = await signIn('cycadmin', '203.0.113.72');
+    const english = await t.signIn('cycadmin', { ip: '203.0.113.72' });
     await english.get('/cyc/manage/announcements?lang=en');
     const refusedEn = await english.post(`${url}/delete`, { version: '0' });
     expect(refusedEn.status).toBe(409);

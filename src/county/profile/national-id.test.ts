@@ -1,10 +1,9 @@
 // The national ID on the profile check: what a teacher learns by typing someone else's number,
 // and the school reviewer's correction of a wrong number.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_PASSWORD } from '../../demo/seed-data.ts';
 import { testDatabases } from '../../platform/testing/databases.ts';
-import { findAccountByBlindIndex, findAccountByUsername, insertAccount } from '../accounts/repository.ts';
-import { type CountyTestApp, linksIn, startCountyTestApp, TestClient } from '../testing.ts';
+import { findAccountByBlindIndex, findAccountByUsername } from '../accounts/repository.ts';
+import { type CountyTestApp, linksIn, startCountyTestApp } from '../testing.ts';
 
 // Numbers recorded by the demo seed in 嘉義縣: teacher01's and cycadmin's.
 const TEACHER01 = 'A128765434';
@@ -12,24 +11,6 @@ const CYCADMIN = 'Q123456782';
 
 describe.each(await testDatabases())('national ID on the county profile ($name)', (kind) => {
   let t: CountyTestApp;
-  let hash: string;
-  const signIn = async (username: string, ip: string, password = DEMO_PASSWORD) => {
-    const c = new TestClient(t.app, ip);
-    await c.get('/cyc/login');
-    const r = await c.post('/cyc/login', { username, password });
-    expect(r.status, `${username}: ${r.body.slice(0, 200)}`).toBe(303);
-    return c;
-  };
-  const newTeacher = (username: string, unitCode = '454503') =>
-    insertAccount(t.county.db, {
-      tenant: 'cyc',
-      username,
-      passwordHash: hash,
-      email: `${username}@example.org`,
-      role: 'teacher',
-      status: 'active',
-      unitCode,
-    });
   const auditOf = async (action: string) =>
     t.county.db.selectFrom('audit_log').selectAll().where('action', '=', action).execute();
   const numberOf = async (username: string) => {
@@ -39,7 +20,6 @@ describe.each(await testDatabases())('national ID on the county profile ($name)'
 
   beforeAll(async () => {
     t = await startCountyTestApp(kind);
-    hash = await t.county.hasher.hash(DEMO_PASSWORD);
   });
   afterAll(async () => t?.close());
 
@@ -53,10 +33,10 @@ describe.each(await testDatabases())('national ID on the county profile ($name)'
       .replaceAll(username, 'USER');
 
   it('a number another account holds gets the answer and the waiting page of a free one; the holder is mailed, the reviewer cannot record it', async () => {
-    await newTeacher('probe.t');
-    await newTeacher('free.t');
-    const prober = await signIn('probe.t', '203.0.113.40');
-    const other = await signIn('free.t', '203.0.113.44');
+    await t.newTeacher('probe.t');
+    await t.newTeacher('free.t');
+    const prober = await t.signIn('probe.t', { ip: '203.0.113.40' });
+    const other = await t.signIn('free.t', { ip: '203.0.113.44' });
     await prober.get('/cyc/profile/national-id');
     await other.get('/cyc/profile/national-id');
 
@@ -92,7 +72,7 @@ describe.each(await testDatabases())('national ID on the county profile ($name)'
     expect(told?.text).not.toContain(TEACHER01);
 
     // The reviewer sees both; the free one is recorded, the held one cannot be and is declined.
-    const reviewer = await signIn('rv-pzjh', '203.0.113.45');
+    const reviewer = await t.signIn('rv-pzjh', { ip: '203.0.113.45' });
     const console = (await reviewer.get('/cyc/review')).body;
     expect(console).toContain('身分證號待確認');
     expect(console).toContain('A1******34');
@@ -125,11 +105,11 @@ describe.each(await testDatabases())('national ID on the county profile ($name)'
   });
 
   it('every submission draws on the budget alike, whoever holds the number, also when sent at once', async () => {
-    const reviewer = await signIn('rv-pzjh', '203.0.113.46');
+    const reviewer = await t.signIn('rv-pzjh', { ip: '203.0.113.46' });
     await reviewer.get('/cyc/review');
     const tries = async (username: string, ip: string, number: string) => {
-      await newTeacher(username);
-      const c = await signIn(username, ip);
+      await t.newTeacher(username);
+      const c = await t.signIn(username, { ip: ip });
       await c.get('/cyc/profile/national-id');
       const statuses: number[] = [];
       for (let i = 0; i < 3; i++) {
@@ -149,8 +129,8 @@ describe.each(await testDatabases())('national ID on the county profile ($name)'
     ]);
 
     // Sent at once: no more than the budget is taken, and one number waits.
-    await newTeacher('burst.t');
-    const c = await signIn('burst.t', '203.0.113.47');
+    await t.newTeacher('burst.t');
+    const c = await t.signIn('burst.t', { ip: '203.0.113.47' });
     await c.get('/cyc/profile/national-id');
     const answers = await Promise.all(
       Array.from({ length: 10 }, () => c.post('/cyc/profile/national-id', { national_id: TEACHER01 })),
@@ -162,8 +142,8 @@ describe.each(await testDatabases())('national ID on the county profile ($name)'
   });
 
   it('the English page names no account either', async () => {
-    await newTeacher('probe.en');
-    const c = await signIn('probe.en', '203.0.113.41');
+    await t.newTeacher('probe.en');
+    const c = await t.signIn('probe.en', { ip: '203.0.113.41' });
     await c.get('/cyc/profile/national-id?lang=en');
     const sent = await c.post('/cyc/profile/national-id', { national_id: TEACHER01 });
     expect(sent.status).toBe(303);
@@ -176,11 +156,11 @@ describe.each(await testDatabases())('national ID on the county profile ($name)'
   it('a teacher who recorded a wrong number asks the school reviewer, who corrects it: the old number stops matching, audited and mailed', async () => {
     const WRONG = 'F100000006';
     const RIGHT = 'K100000000';
-    await newTeacher('wrong.t');
-    const teacher = await signIn('wrong.t', '203.0.113.50');
+    await t.newTeacher('wrong.t');
+    const teacher = await t.signIn('wrong.t', { ip: '203.0.113.50' });
     await teacher.get('/cyc/profile/national-id');
     expect((await teacher.post('/cyc/profile/national-id', { national_id: WRONG })).status).toBe(303);
-    const reviewer = await signIn('rv-pzjh', '203.0.113.52');
+    const reviewer = await t.signIn('rv-pzjh', { ip: '203.0.113.52' });
     await reviewer.get('/cyc/review');
     expect(
       (
@@ -197,7 +177,7 @@ describe.each(await testDatabases())('national ID on the county profile ($name)'
     const before = account?.national_id_encrypted;
 
     // Another unit's reviewer cannot touch this teacher.
-    const other = await signIn('rv-tbjh', '203.0.113.51');
+    const other = await t.signIn('rv-tbjh', { ip: '203.0.113.51' });
     expect((await other.get(`/cyc/review/accounts/${id}/national-id`)).status).toBe(403);
     await other.get('/cyc/review');
     expect(
@@ -265,8 +245,8 @@ describe.each(await testDatabases())('national ID on the county profile ($name)'
     expect(linksIn(mail?.text ?? '')).toEqual([]);
 
     // The person the wrong number really belongs to can now record it.
-    await newTeacher('owner.t');
-    const owner = await signIn('owner.t', '203.0.113.53');
+    await t.newTeacher('owner.t');
+    const owner = await t.signIn('owner.t', { ip: '203.0.113.53' });
     await owner.get('/cyc/profile/national-id');
     expect((await owner.post('/cyc/profile/national-id', { national_id: WRONG })).status).toBe(303);
     const ownerId = await idOf('owner.t');
