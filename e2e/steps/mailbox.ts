@@ -80,3 +80,11 @@ export async function openMailMatching(
     .toBe(true);
   await page.goto(`${demo.urls.landing}/mailbox/${(found as StoredMail).id}`);
 }
+
+/** The address of the open mail's link that contains `part`. */
+export async function mailLink(page: Page, part: string): Promise<string> {
+  const link = page.locator(`pre.mail-body a[href*="${part}"]`).first();
+  const href = await link.getAttribute('href');
+  if (!href) throw new Error(`no link with ${part} in the mail`);
+  return href;
+}
