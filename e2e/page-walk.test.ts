@@ -3,6 +3,7 @@
 // page) and for its language (no raw catalogue keys or event codes, nothing in the other language).
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { countyMessages } from '../src/county/messages.ts';
 import { DEMO_PASSWORD } from '../src/demo/seed-data.ts';
 import { LOCALES, type Locale } from '../src/platform/i18n/i18n.ts';
 import { launchBrowser } from '../src/platform/testing/browser.ts';
@@ -293,7 +294,9 @@ describe.skipIf(!browser)('every page in both languages, at desktop and phone wi
       );
 
       // The cloud: the account of the first-login walk sets a backup email, confirms it from its
-      // mail without a session, then resets its password through it.
+      // mail without a session, then resets its password through it. The walks before left
+      // other accounts signed in: this browser starts afresh.
+      await context.clearCookies();
       await page.goto(`${cloud}/login`);
       await page.locator('#name').fill(cloudName);
       await page.locator('#password').fill(cloudPassword);
@@ -402,7 +405,9 @@ describe.skipIf(!browser)('every page in both languages, at desktop and phone wi
         await someone.locator('#login-username').fill(applicant);
         await someone.locator('#login-password').fill(applicantPassword);
         await clickAndLoad(someone, someone.locator('form.login [type="submit"]'));
-        expect(await someone.locator('#login-error').count()).toBe(1);
+        expect(await someone.locator('#login-error').textContent()).toContain(
+          countyMessages[locale][`login.error.status.${status}`],
+        );
         await report.check(someone, `county login refuses the ${status} account`);
 
         // The county's answer to a sign-in under way, as it sends it back to the cloud.
@@ -469,6 +474,40 @@ describe.skipIf(!browser)('every page in both languages, at desktop and phone wi
       expect(await page.textContent('main')).toContain('keyboard.only@example.org');
     });
 
+    it('verifies, is approved and signs in to the county portal for the first time, through the profile check', async () => {
+      // The mails are read elsewhere: their links are opened, their pages worked by keyboard.
+      await openMailMatching(page, demo, 'keyboard.only@example.org', (text) =>
+        text.includes('/register/verify'),
+      );
+      await page.goto(await mailLink(page, '/register/verify'));
+      await activate(page, 'form[action$="/register/verify"] button');
+      await openMailMatching(
+        page,
+        demo,
+        'pzjh@mail.cyc.edu.tw',
+        (text) => text.includes('keyboard.only') && text.includes('decision='),
+      );
+      await page.goto(await mailLink(page, 'decision=approve'));
+      await activate(page, 'main form [type="submit"]');
+
+      // The first sign-in: the login box of the portal's home, then the profile check.
+      await page.goto(`${demo.urls.county}/cyc/login`);
+      await typeInto(page, '#login-username', 'keyboard.only');
+      await typeInto(page, '#login-password', 'Tab Enter Space 2026');
+      await Promise.all([page.waitForURL(/\/cyc\/profile\/check$/), page.keyboard.press('Enter')]);
+      await activate(page, 'main a[href*="/profile/name"]');
+      await typeInto(page, '#f-real_name', '鍵盤老師');
+      await Promise.all([page.waitForURL(/\/cyc\/profile\/check$/), page.keyboard.press('Enter')]);
+      expect(await page.textContent('main')).toContain('鍵盤老師');
+      await activate(page, 'main a[href*="/profile/national-id"]');
+      // A valid number of 嘉義縣 that no demo account uses.
+      await typeInto(page, '#f-national_id', 'Q221036542');
+      await Promise.all([page.waitForURL(/\/cyc\/profile\/check$/), page.keyboard.press('Enter')]);
+      await activate(page, 'form[action$="/profile/unit/confirm"] button');
+      expect(new URL(page.url()).pathname).toBe('/cyc/profile/check');
+      await activate(page, 'header form[action$="/cyc/logout"] button');
+    });
+
     it('walks the first cloud login through the county to the new cloud account', async () => {
       await page.goto(`${demo.urls.cloud}/login`);
       await activate(page, 'ul.counties a[href^="/login/county/tn"]');
@@ -478,7 +517,14 @@ describe.skipIf(!browser)('every page in both languages, at desktop and phone wi
       await activate(page, 'form[action$="/consent"] button[value="allow"]', 'Space');
       await page.waitForURL(/\/first-login/);
       await activate(page, 'form[action="/first-login/create"] button');
-      await activate(page, 'form[action="/first-login/name"] button[type="submit"]');
+      // 「我不喜歡上面的帳號」: a suggested name is taken with Enter, then 下一步.
+      await activate(page, 'a[href*="/first-login/choose"]');
+      await tabTo(page, '.suggestions button');
+      const suggested = await page.locator('.suggestions button').first().getAttribute('data-name');
+      await page.keyboard.press('Enter');
+      expect(await page.locator('#name').inputValue()).toBe(suggested);
+      await expect.poll(() => page.locator('#name-status').textContent()).toContain(suggested ?? '');
+      await activate(page, '#choose-name button[type="submit"]');
       await typeInto(page, '#password', 'Keyboard cloud 2026!');
       await typeInto(page, '#password_confirm', 'Keyboard cloud 2026!');
       await Promise.all([page.waitForEvent('load'), page.keyboard.press('Enter')]);
