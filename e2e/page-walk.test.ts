@@ -125,7 +125,7 @@ describe.skipIf(!browser)('every page in both languages, at desktop and phone wi
       expect(report.problems.join('\n')).toBe('');
     });
 
-    it('a teacher on the county portal: home, profile check, account, password, sessions, signed out', async () => {
+    it('a teacher on the county portal: home, profile check, account, password, email change, sessions, signed out', async () => {
       const report = new WalkReport(locale, names);
       await signInToCounty(page, demo, 'teacher01', DEMO_PASSWORD);
       await report.check(page, 'teacher signed in');
@@ -137,10 +137,31 @@ describe.skipIf(!browser)('every page in both languages, at desktop and phone wi
         '/profile/unit/change',
         '/account',
         '/account/password',
+        '/account/email',
         '/account/sessions',
       ]) {
         await visit(page, report, `${demo.urls.county}/cyc${path}`, `teacher ${path}`);
       }
+      // The email change: a wrong current password marks its field; the right one sends the link.
+      const newEmail = `teacher01.${locale}@example.org`;
+      await page.goto(`${demo.urls.county}/cyc/account/email`);
+      await page.locator('#f-email').fill(newEmail);
+      await page.locator('#f-current_password').fill('not the password');
+      await submitForm(page, '/cyc/account/email');
+      await report.check(page, 'teacher email change with errors');
+      await page.locator('#f-email').fill(newEmail);
+      await page.locator('#f-current_password').fill(DEMO_PASSWORD);
+      await submitForm(page, '/cyc/account/email');
+      await report.check(page, 'teacher email change sent');
+      await openMailMatching(page, demo, newEmail, (text) => text.includes('/account/email/confirm'));
+      await visit(
+        page,
+        report,
+        await mailLink(page, '/account/email/confirm'),
+        'teacher email change confirmation',
+      );
+      await submitForm(page, '/cyc/account/email/confirm');
+      await report.check(page, 'teacher email changed');
       await signOutOfCounty(page);
       await report.check(page, 'county signed out');
       expect(report.problems.join('\n')).toBe('');
