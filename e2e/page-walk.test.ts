@@ -3,20 +3,24 @@
 // page) and for its language (no raw catalogue keys or event codes, nothing in the other language).
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { countyMessages } from '../src/county/messages.ts';
 import { DEMO_PASSWORD } from '../src/demo/seed-data.ts';
 import { LOCALES, type Locale } from '../src/platform/i18n/i18n.ts';
 import { launchBrowser } from '../src/platform/testing/browser.ts';
 import { startTestDemo, type TestDemo } from '../src/platform/testing/demo-harness.ts';
 import { activate, tabTo, typeInto } from './steps/keyboard.ts';
-import { waitForMail } from './steps/mailbox.ts';
+import { mailLink, openMailMatching, waitForMail } from './steps/mailbox.ts';
 import { DESKTOP, WalkReport } from './steps/page-checks.ts';
 import {
   clickAndLoad,
+  discover,
+  expiredLink,
   linksUnder,
   signInToCounty,
   signOutOfCounty,
   submitForm,
   visit,
+  visitRefused,
 } from './steps/walk.ts';
 
 const browser: Browser | undefined = await launchBrowser();
@@ -41,6 +45,10 @@ describe.skipIf(!browser)('every page in both languages, at desktop and phone wi
     // Each language walks the first cloud login with another county account and cloud name.
     const countyUser = locale === 'en' ? 'cycadmin' : 'teacher01';
     const cloudName = `walk${locale === 'en' ? 'en' : 'zh'}2026`;
+    const cloudPassword = 'Walk the cloud 2026!';
+    // The applicant's password after the reset by mail, and the cloud account's backup email.
+    const applicantPassword = 'Walk the reset 2026';
+    const backupEmail = `${cloudName}.backup@example.org`;
     // Both languages' names: the admin console lists the other language's applicant too.
     const names = ['walk.zh', 'walk.en', 'walkzh2026', 'walken2026'];
 
@@ -117,7 +125,7 @@ describe.skipIf(!browser)('every page in both languages, at desktop and phone wi
       expect(report.problems.join('\n')).toBe('');
     });
 
-    it('a teacher on the county portal: home, profile check, account, password, sessions, signed out', async () => {
+    it('a teacher on the county portal: home, profile check, account, password, email change, sessions, signed out', async () => {
       const report = new WalkReport(locale, names);
       await signInToCounty(page, demo, 'teacher01', DEMO_PASSWORD);
       await report.check(page, 'teacher signed in');
@@ -129,10 +137,31 @@ describe.skipIf(!browser)('every page in both languages, at desktop and phone wi
         '/profile/unit/change',
         '/account',
         '/account/password',
+        '/account/email',
         '/account/sessions',
       ]) {
         await visit(page, report, `${demo.urls.county}/cyc${path}`, `teacher ${path}`);
       }
+      // The email change: a wrong current password marks its field; the right one sends the link.
+      const newEmail = `teacher01.${locale}@example.org`;
+      await page.goto(`${demo.urls.county}/cyc/account/email`);
+      await page.locator('#f-email').fill(newEmail);
+      await page.locator('#f-current_password').fill('not the password');
+      await submitForm(page, '/cyc/account/email');
+      await report.check(page, 'teacher email change with errors');
+      await page.locator('#f-email').fill(newEmail);
+      await page.locator('#f-current_password').fill(DEMO_PASSWORD);
+      await submitForm(page, '/cyc/account/email');
+      await report.check(page, 'teacher email change sent');
+      await openMailMatching(page, demo, newEmail, (text) => text.includes('/account/email/confirm'));
+      await visit(
+        page,
+        report,
+        await mailLink(page, '/account/email/confirm'),
+        'teacher email change confirmation',
+      );
+      await submitForm(page, '/cyc/account/email/confirm');
+      await report.check(page, 'teacher email changed');
       await signOutOfCounty(page);
       await report.check(page, 'county signed out');
       expect(report.problems.join('\n')).toBe('');
@@ -195,8 +224,8 @@ describe.skipIf(!browser)('every page in both languages, at desktop and phone wi
       await report.check(page, 'first login: choose a name');
       await clickAndLoad(page, page.locator('#choose-name [type="submit"]').first());
       await report.check(page, 'first login: password');
-      await page.locator('#password').fill('Walk the cloud 2026!');
-      await page.locator('#password_confirm').fill('Walk the cloud 2026!');
+      await page.locator('#password').fill(cloudPassword);
+      await page.locator('#password_confirm').fill(cloudPassword);
       await submitForm(page, '/first-login/password');
       await report.check(page, 'first login: consent');
       await clickAndLoad(page, page.locator('form[action="/first-login/consent"] button[value="accept"]'));
@@ -256,6 +285,176 @@ describe.skipIf(!browser)('every page in both languages, at desktop and phone wi
       await visit(page, report, `${demo.urls.google}/admin/console`, 'Google admin console');
       expect(report.problems.join('\n')).toBe('');
     });
+
+    it('mailed links: password reset at the county and the cloud (the form, the link used, the link expired), the backup email', async () => {
+      const report = new WalkReport(locale, names);
+      const county = `${demo.urls.county}/cyc`;
+      const cloud = demo.urls.cloud;
+      // The county: the applicant of the registration walk forgets the password.
+      await visit(page, report, `${county}/forgot`, 'county forgot password');
+      await page.locator('#f-identifier').fill(applicant);
+      await submitForm(page, '/cyc/forgot');
+      await report.check(page, 'county forgot password sent');
+      await openMailMatching(page, demo, applicantEmail, (text) => text.includes('/reset?token='));
+      const countyReset = await mailLink(page, '/reset?token=');
+      await visit(page, report, countyReset, 'county reset form');
+      await submitForm(page, '/cyc/reset');
+      await report.check(page, 'county reset form with errors');
+      await page.locator('#f-password').fill(applicantPassword);
+      await page.locator('#f-password_confirm').fill(applicantPassword);
+      await submitForm(page, '/cyc/reset');
+      await report.check(page, 'county password reset');
+      await visitRefused(page, report, countyReset, 'county reset link used', 410);
+      const countyExpired = await expiredLink(demo, 'county', 'county.reset-password');
+      await visitRefused(
+        page,
+        report,
+        `${county}/reset?token=${countyExpired}`,
+        'county reset link expired',
+        410,
+      );
+
+      // The cloud: the account of the first-login walk sets a backup email, confirms it from its
+      // mail without a session, then resets its password through it. The walks before left
+      // other accounts signed in: this browser starts afresh.
+      await context.clearCookies();
+      await page.goto(`${cloud}/login`);
+      await page.locator('#name').fill(cloudName);
+      await page.locator('#password').fill(cloudPassword);
+      await Promise.all([page.waitForEvent('load'), page.locator('#password').press('Enter')]);
+      await page.locator('#email').fill(backupEmail);
+      await page.locator('#email_confirm').fill(backupEmail);
+      await submitForm(page, '/account/backup-email');
+      await report.check(page, 'cloud backup email sent');
+      await submitForm(page, '/logout');
+      if ((await page.locator('#op-logout-yes').count()) > 0) {
+        await clickAndLoad(page, page.locator('#op-logout-yes'));
+      }
+      await page.waitForURL(/\/signed-out/);
+      await openMailMatching(page, demo, backupEmail, (text) => text.includes('backup-email/verify'));
+      await clickAndLoad(page, page.locator('pre a[href*="backup-email/verify"]').first());
+      await report.check(page, 'cloud backup email confirmed without a session');
+
+      await visit(page, report, `${cloud}/password/forgot`, 'cloud forgot password');
+      await page.locator('#name').fill(cloudName);
+      await submitForm(page, '/password/forgot');
+      await report.check(page, 'cloud forgot password sent');
+      await openMailMatching(page, demo, backupEmail, (text) => text.includes('/password/reset?token='));
+      const cloudReset = await mailLink(page, '/password/reset?token=');
+      await visit(page, report, cloudReset, 'cloud reset form');
+      await page.locator('#password').fill('short');
+      await page.locator('#password_confirm').fill('short');
+      await submitForm(page, '/password/reset');
+      await report.check(page, 'cloud reset form with errors');
+      await page.locator('#password').fill(cloudPassword.replace('2026', '2027'));
+      await page.locator('#password_confirm').fill(cloudPassword.replace('2026', '2027'));
+      await submitForm(page, '/password/reset');
+      await report.check(page, 'cloud password reset');
+      await visitRefused(page, report, cloudReset, 'cloud reset link used', 410);
+      const cloudExpired = await expiredLink(demo, 'cloud', 'cloud.password-reset');
+      await visitRefused(
+        page,
+        report,
+        `${cloud}/password/reset?token=${cloudExpired}`,
+        'cloud reset link expired',
+        410,
+      );
+      expect(report.problems.join('\n')).toBe('');
+    });
+
+    it('the pages of a refusal: OIDC errors shown to a person, a county refusing a suspended or departed teacher, a cancel', async () => {
+      const report = new WalkReport(locale, names);
+      const county = `${demo.urls.county}/cyc`;
+      const cloud = demo.urls.cloud;
+      // An application's wrong sign-in address (redirect URI) or unknown client, at either provider.
+      const wrongRedirect = encodeURIComponent('https://elsewhere.example.org/callback');
+      for (const [provider, issuer, clientId] of [
+        ['county', county, 'educloud'],
+        ['cloud', cloud, 'k12cc-workspace'],
+      ] as const) {
+        const authorize = (await discover(issuer)).authorization_endpoint;
+        const query = `response_type=code&scope=openid&state=walk&redirect_uri=${wrongRedirect}`;
+        await visitRefused(
+          page,
+          report,
+          `${authorize}?${query}&client_id=${clientId}`,
+          `${provider} OIDC: wrong redirect URI`,
+          400,
+        );
+        await visitRefused(
+          page,
+          report,
+          `${authorize}?${query}&client_id=no-such-app`,
+          `${provider} OIDC: unknown client`,
+          400,
+        );
+      }
+
+      // The teacher's own cancel at the county: a calm page with the way back.
+      const cancelling = await (browser as Browser).newContext({ locale, viewport: DESKTOP });
+      const teacher = await cancelling.newPage();
+      await teacher.goto(`${cloud}/login`);
+      await clickAndLoad(teacher, teacher.locator('ul.counties a[href^="/login/county/cyc"]'));
+      await clickAndLoad(teacher, teacher.locator('form[action$="/abort"] [type="submit"]'));
+      await report.check(teacher, 'cloud: the teacher cancelled at the county');
+      const again = await teacher.locator('main a.button').getAttribute('href');
+      expect(again).toMatch(/^\/login\/county\/cyc/);
+      await cancelling.close();
+
+      // The county administrator suspends the applicant, then marks the account departed. Each
+      // time the county's login form says so; and should the county refuse a sign-in already under
+      // way, the cloud says why, in the reader's language, without a 重新登入 that cannot work.
+      const countyIssuer = (await discover(county)).issuer;
+      for (const [change, status] of [
+        ['suspend', 'suspended'],
+        ['depart', 'departed'],
+      ] as const) {
+        await signInToCounty(page, demo, 'cycadmin', DEMO_PASSWORD);
+        await page.goto(`${county}/manage/accounts?q=${applicant}`);
+        const account = (await linksUnder(page, '/cyc/manage/accounts/')).find((h) => !h.endsWith('.csv'));
+        expect(account).toBeDefined();
+        await page.goto(account as string);
+        await page.locator(`#r-${change}`).fill('walk');
+        await submitForm(page, `/${change}`);
+        await report.check(page, `admin: the account ${status}, with its history`);
+        await signOutOfCounty(page);
+
+        const refused = await (browser as Browser).newContext({ locale, viewport: DESKTOP });
+        const someone = await refused.newPage();
+        await someone.goto(`${cloud}/login`);
+        await clickAndLoad(someone, someone.locator('ul.counties a[href^="/login/county/cyc"]'));
+        await someone.locator('#login-username').fill(applicant);
+        await someone.locator('#login-password').fill(applicantPassword);
+        await clickAndLoad(someone, someone.locator('form.login [type="submit"]'));
+        expect(await someone.locator('#login-error').textContent()).toContain(
+          countyMessages[locale][`login.error.status.${status}`],
+        );
+        await report.check(someone, `county login refuses the ${status} account`);
+
+        // The county's answer to a sign-in under way, as it sends it back to the cloud.
+        const asked = someone.waitForRequest(
+          (r) => r.url().startsWith(`${county}/`) && r.url().includes('state='),
+        );
+        await someone.goto(`${cloud}/login/county/cyc`);
+        const state = new URL((await asked).url()).searchParams.get('state') ?? '';
+        const answer = new URLSearchParams({
+          error: 'access_denied',
+          error_description: `account ${status}`,
+          state,
+          iss: countyIssuer,
+        });
+        await visitRefused(
+          someone,
+          report,
+          `${cloud}/cncreturnpage?${answer}`,
+          `cloud: the county refused (${status})`,
+          403,
+        );
+        expect(await someone.locator('main a[href^="/login/county/"]').count()).toBe(0);
+        await refused.close();
+      }
+      expect(report.problems.join('\n')).toBe('');
+    });
   });
   describe('keyboard only (Tab, Enter, Space)', () => {
     let context: BrowserContext;
@@ -296,6 +495,40 @@ describe.skipIf(!browser)('every page in both languages, at desktop and phone wi
       expect(await page.textContent('main')).toContain('keyboard.only@example.org');
     });
 
+    it('verifies, is approved and signs in to the county portal for the first time, through the profile check', async () => {
+      // The mails are read elsewhere: their links are opened, their pages worked by keyboard.
+      await openMailMatching(page, demo, 'keyboard.only@example.org', (text) =>
+        text.includes('/register/verify'),
+      );
+      await page.goto(await mailLink(page, '/register/verify'));
+      await activate(page, 'form[action$="/register/verify"] button');
+      await openMailMatching(
+        page,
+        demo,
+        'pzjh@mail.cyc.edu.tw',
+        (text) => text.includes('keyboard.only') && text.includes('decision='),
+      );
+      await page.goto(await mailLink(page, 'decision=approve'));
+      await activate(page, 'main form [type="submit"]');
+
+      // The first sign-in: the login box of the portal's home, then the profile check.
+      await page.goto(`${demo.urls.county}/cyc/login`);
+      await typeInto(page, '#login-username', 'keyboard.only');
+      await typeInto(page, '#login-password', 'Tab Enter Space 2026');
+      await Promise.all([page.waitForURL(/\/cyc\/profile\/check$/), page.keyboard.press('Enter')]);
+      await activate(page, 'main a[href*="/profile/name"]');
+      await typeInto(page, '#f-real_name', '鍵盤老師');
+      await Promise.all([page.waitForURL(/\/cyc\/profile\/check$/), page.keyboard.press('Enter')]);
+      expect(await page.textContent('main')).toContain('鍵盤老師');
+      await activate(page, 'main a[href*="/profile/national-id"]');
+      // A valid number of 嘉義縣 that no demo account uses.
+      await typeInto(page, '#f-national_id', 'Q221036542');
+      await Promise.all([page.waitForURL(/\/cyc\/profile\/check$/), page.keyboard.press('Enter')]);
+      await activate(page, 'form[action$="/profile/unit/confirm"] button');
+      expect(new URL(page.url()).pathname).toBe('/cyc/profile/check');
+      await activate(page, 'header form[action$="/cyc/logout"] button');
+    });
+
     it('walks the first cloud login through the county to the new cloud account', async () => {
       await page.goto(`${demo.urls.cloud}/login`);
       await activate(page, 'ul.counties a[href^="/login/county/tn"]');
@@ -305,7 +538,14 @@ describe.skipIf(!browser)('every page in both languages, at desktop and phone wi
       await activate(page, 'form[action$="/consent"] button[value="allow"]', 'Space');
       await page.waitForURL(/\/first-login/);
       await activate(page, 'form[action="/first-login/create"] button');
-      await activate(page, 'form[action="/first-login/name"] button[type="submit"]');
+      // 「我不喜歡上面的帳號」: a suggested name is taken with Enter, then 下一步.
+      await activate(page, 'a[href*="/first-login/choose"]');
+      await tabTo(page, '.suggestions button');
+      const suggested = await page.locator('.suggestions button').first().getAttribute('data-name');
+      await page.keyboard.press('Enter');
+      expect(await page.locator('#name').inputValue()).toBe(suggested);
+      await expect.poll(() => page.locator('#name-status').textContent()).toContain(suggested ?? '');
+      await activate(page, '#choose-name button[type="submit"]');
       await typeInto(page, '#password', 'Keyboard cloud 2026!');
       await typeInto(page, '#password_confirm', 'Keyboard cloud 2026!');
       await Promise.all([page.waitForEvent('load'), page.keyboard.press('Enter')]);

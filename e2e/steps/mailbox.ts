@@ -49,3 +49,42 @@ export async function clickMailLink(page: Page, part: string): Promise<void> {
   expect(await link.count(), `a link with ${part} in the mail`).toBe(1);
   await link.click();
 }
+
+interface StoredMail extends ListedMail {
+  id: string;
+  text: string;
+}
+
+/**
+ * Opens the newest mail to `to` whose text matches, whatever the language of its subject: the
+ * mail's own page in the demo mailbox.
+ */
+export async function openMailMatching(
+  page: Page,
+  demo: TestDemo,
+  to: string,
+  match: (text: string) => boolean,
+): Promise<void> {
+  const url = `${demo.urls.landing}/api/mailbox?to=${encodeURIComponent(to)}`;
+  let found: StoredMail | undefined;
+  await expect
+    .poll(
+      async () => {
+        const mails = (await (await fetch(url)).json()) as StoredMail[];
+        // The mailbox lists the newest first.
+        found = mails.find((m) => match(m.text));
+        return found !== undefined;
+      },
+      { timeout: 15_000, interval: 100, message: `a matching mail to ${to}` },
+    )
+    .toBe(true);
+  await page.goto(`${demo.urls.landing}/mailbox/${(found as StoredMail).id}`);
+}
+
+/** The address of the open mail's link that contains `part`. */
+export async function mailLink(page: Page, part: string): Promise<string> {
+  const link = page.locator(`pre.mail-body a[href*="${part}"]`).first();
+  const href = await link.getAttribute('href');
+  if (!href) throw new Error(`no link with ${part} in the mail`);
+  return href;
+}

@@ -272,6 +272,7 @@ async function axeFindings(page: Page): Promise<Findings> {
 /** At each phone width: whether the page scrolls sideways, and which elements stick out. */
 async function widthFindings(page: Page): Promise<Findings> {
   const found: Findings = [];
+  const shown = page.viewportSize() ?? DESKTOP;
   for (const width of PHONE_WIDTHS) {
     await page.setViewportSize({ width, height: 780 });
     const overflow = await page.evaluate(() => {
@@ -296,7 +297,7 @@ async function widthFindings(page: Page): Promise<Findings> {
       found.push(`${width}px: page is ${overflow.scrollWidth}px wide: ${overflow.culprits.join(', ')}`);
     }
   }
-  await page.setViewportSize(DESKTOP);
+  await page.setViewportSize(shown);
   return found;
 }
 

@@ -2,6 +2,7 @@
 // form actions rather than labels, so that one walk serves zh-TW and English.
 import type { Locator, Page } from 'playwright-core';
 import { expect } from 'vitest';
+import { SignedLinks } from '../../src/platform/security/signed-link.ts';
 import type { TestDemo } from '../../src/platform/testing/demo-harness.ts';
 import type { WalkReport } from './page-checks.ts';
 
@@ -42,4 +43,34 @@ export async function linksUnder(page: Page, prefix: string): Promise<string[]> 
     .locator('a[href]')
     .evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).href).filter((h) => h.startsWith('http')));
   return [...new Set(hrefs.filter((h) => new URL(h).pathname.startsWith(prefix)))];
+}
+
+/** What a provider publishes in its discovery document: its issuer and authorization endpoint. */
+export async function discover(issuer: string): Promise<{ issuer: string; authorization_endpoint: string }> {
+  const response = await fetch(`${issuer}/.well-known/openid-configuration`);
+  return (await response.json()) as { issuer: string; authorization_endpoint: string };
+}
+
+/**
+ * A link of `purpose` signed as the role signs its mailed links, but expired a minute ago: what a
+ * person meets who opens an old mail.
+ */
+export function expiredLink(demo: TestDemo, role: 'county' | 'cloud', purpose: string): Promise<string> {
+  const running = demo.roles.get(role);
+  if (!running) throw new Error(`no ${role} role`);
+  const issuer = role === 'county' ? `${demo.urls.county}#county` : `${demo.urls.cloud}#links`;
+  return new SignedLinks(running.ctx.secrets.secret, issuer).sign({ purpose, subject: 'someone' }, -60);
+}
+
+/** Opens an address that answers with an error page, and checks that page. */
+export async function visitRefused(
+  page: Page,
+  report: WalkReport,
+  url: string,
+  screen: string,
+  status: number,
+): Promise<void> {
+  const response = await page.goto(url);
+  expect(response?.status(), `${screen}: ${url}`).toBe(status);
+  await report.check(page, screen);
 }

@@ -403,7 +403,9 @@ describe('county consoles', () => {
     const departed = await findAccountByUsername(t.county.db, 'cyc', 'life.cycle');
     expect([departed?.status, departed?.unit_code]).toEqual(['departed', '454700']);
     const view = await admin.get(`/cyc/manage/accounts/${target.id}`);
-    expect(view.body).toContain('account.departed');
+    // Its history names the event in words, never by its code.
+    expect(view.body).toContain('註銷帳號');
+    expect(view.body).not.toContain('account.departed');
 
     const search = await admin.get('/cyc/manage/accounts?q=teacher01');
     expect(search.body).toContain('teacher01');
@@ -514,6 +516,14 @@ describe('county consoles', () => {
     expect(missed?.suspended_by_campaign).toBe(campaignId);
     expect((await findAccountByUsername(t.county.db, 'cyc', 'cycadmin'))?.status).toBe('active');
     expect(t.lastMailTo('dsjh@mail.cyc.edu.tw')?.text).toContain('camp.miss');
+    // The account page says why in the reader's language; the campaign's title is data.
+    const why = '<span translate="no">113學年度清查</span>';
+    expect((await admin.get(`/cyc/manage/accounts/${missed?.id}?lang=zh-TW`)).body).toContain(
+      `清查未確認：${why}`,
+    );
+    expect((await admin.get(`/cyc/manage/accounts/${missed?.id}?lang=en`)).body).toContain(
+      `not confirmed in the account review ${why}`,
+    );
 
     await admin.get(`/cyc/manage/campaigns/${campaignId}`);
     expect((await admin.post(`/cyc/manage/campaigns/${campaignId}/undo`, {})).status).toBe(303);

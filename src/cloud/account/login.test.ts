@@ -5,7 +5,7 @@ import { openDatabase } from '../../platform/database/connect.ts';
 import type { PlatformTables } from '../../platform/database/platform-schema.ts';
 import { SIGN_IN_BUDGETS } from '../../platform/security/sign-in-guard.ts';
 import { CookieBrowser } from '../../platform/testing/cookie-browser.ts';
-import { testDatabases } from '../../platform/testing/databases.ts';
+import { embeddedTestDatabase, testDatabases } from '../../platform/testing/databases.ts';
 import { OPEN_REDIRECT_BYPASSES } from '../../platform/testing/open-redirects.ts';
 import { solveOnPage } from '../../platform/testing/proof-of-work.ts';
 import { type CloudInstance, startCloudInstance } from '../testing/cloud-instance.ts';
@@ -249,5 +249,30 @@ describe('the cloud login returns only to a path of the cloud (return_to)', () =
       `${cloud.url}/login?return_to=${encodeURIComponent('/account?tab=roles')}`,
     );
     expect(local.headers.get('location')).toBe('/account?tab=roles');
+  });
+});
+
+describe('cloud login with the challenge off (EDUGATE_CAPTCHA=off)', () => {
+  let cloud: CloudInstance;
+  beforeAll(async () => {
+    cloud = await startCloudInstance(await embeddedTestDatabase.open<PlatformTables>(), { captcha: 'off' });
+  });
+  afterAll(async () => cloud?.close());
+
+  it('never shows a challenge, whatever failed before', async () => {
+    const name = `c${randomBytes(4).toString('hex')}`;
+    await cloud.services.accounts.create({
+      name,
+      passwordHash: await cloud.services.hasher.hash(PASSWORD),
+      displayName: '王小明',
+    });
+    const c = new TestClient(cloud.running.app, address());
+    expect((await c.get('/login')).body).not.toContain('data-pow-challenge=');
+    for (let i = 0; i < 5; i++) {
+      const r = await c.post('/login', { name, password: `guess ${i}` });
+      expect(r.status).toBe(401);
+      expect(r.body).not.toContain('data-pow-challenge=');
+    }
+    expect((await c.post('/login', { name, password: PASSWORD })).status).toBe(303);
   });
 });

@@ -431,4 +431,30 @@ describe('cloud sign-out', () => {
     expect(appLogouts.length).toBeGreaterThan(heard);
     expect(await signedIn(here)).toBe(true);
   });
+
+  it('登出 beside one device on 登入中的裝置 signs that browser out, and only it', async () => {
+    const password = 'A new long password 2026';
+    const signIn = async (browser: CookieBrowser) => {
+      const login = await browser.follow(`${cloud.url}/login?return_to=%2Faccount`);
+      await submit(browser, login, '/login', { name: 'teacher07', password });
+    };
+    const here = new CookieBrowser();
+    await signIn(here);
+    // The devices of the tests before are signed out first: one other device is listed.
+    await submit(
+      here,
+      await here.follow(`${cloud.url}/account/sessions`),
+      '/account/sessions/revoke-others',
+      {},
+    );
+    const there = new CookieBrowser();
+    await signIn(there);
+    const sessions = await here.follow(`${cloud.url}/account/sessions`);
+    const listed = sessions.text.match(/\/account\/sessions\/[^/"]+\/revoke/g) ?? [];
+    expect(listed).toHaveLength(1);
+    const page = await submit(here, sessions, listed[0] as string, {});
+    expect(page.url.pathname).toBe('/account/sessions');
+    expect(await signedIn(there)).toBe(false);
+    expect(await signedIn(here)).toBe(true);
+  });
 });

@@ -84,7 +84,8 @@ ${
   options.suggestions && options.suggestions.length > 0
     ? html`<p id="suggestions-label">${t('cloud.first.name.suggestions')}</p>
 <ul class="suggestions" aria-labelledby="suggestions-label">${options.suggestions.map(
-        (s) => html`<li><button type="button" class="secondary" data-name="${s}">${s}</button></li>`,
+        (s) =>
+          html`<li><button type="button" class="secondary" data-name="${s}" translate="no">${s}</button></li>`,
       )}</ul>`
     : ''
 }

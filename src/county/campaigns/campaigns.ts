@@ -204,7 +204,8 @@ export async function closeCampaign(
       .updateTable('county_accounts')
       .set({
         status: 'suspended',
-        status_reason: `清查未確認：${closed.title}`,
+        // The campaign's title; the account page says in the reader's language what it means.
+        status_reason: closed.title,
         suspended_by_campaign: campaignId,
         updated_at: new Date(),
       })

@@ -70,7 +70,7 @@ export function accountDetailPage(request: FastifyRequest, tenant: Tenant, view:
 <dt>${t('profile.national_id')}</dt><dd>${view.maskedNationalId ?? '-'}</dd>
 <dt>${t('profile.unit')}</dt><dd>${unit?.name ?? account.unit_code ?? '-'}</dd>
 <dt>${t('manage.role')}</dt><dd>${t(`role.${account.role}`)}</dd>
-<dt>${t('account.status')}</dt><dd>${t(`status.${account.status}`)}${account.status_reason ? html`（${account.status_reason}）` : ''}</dd>
+<dt>${t('account.status')}</dt><dd>${t(`status.${account.status}`)}${account.status_reason ? html`（${account.suspended_by_campaign ? t('manage.status_reason.campaign') : ''}<span translate="no">${account.status_reason}</span>）` : ''}</dd>
 <dt>${t('manage.created')}</dt><dd>${formatTime(account.created_at)}</dd>
 <dt>${t('account.last_login')}</dt><dd>${formatTime(account.last_login_at)}</dd></dl>
 <h2>${t('manage.actions')}</h2>

@@ -414,7 +414,7 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, error: A
       brand,
       main: html`<h1>${request.t('error.title')}</h1>
 <div class="alert" role="alert"><p>${message}</p></div>
-<p class="meta">${request.t('error.code', { code: error.code })}</p>
+<p class="meta">${request.t('error.code')} <code translate="no">${error.code}</code></p>
 <p><a href="${brand.href}">${request.t('layout.home')}</a></p>`,
     }).value,
   );

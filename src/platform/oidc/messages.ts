@@ -19,6 +19,10 @@ export const oidcMessages = defineMessages({
     'oidc.error.detail':
       '應用程式送出的登入要求有誤（{error}），請回到原網站重新操作；若問題持續，請聯絡該網站的管理者。',
     'oidc.error.session': '登入流程已逾時或已完成，請回到原網站重新登入。',
+    'oidc.error.redirect_uri':
+      '應用程式要求把登入結果送到它沒有登記過的網址，為了保護您的帳號，登入已停止。請回到原網站重新操作；若問題持續，請聯絡該網站的管理者。',
+    'oidc.error.client': '這個應用程式沒有在本站登記或已停用，無法以本站帳號登入。請聯絡該網站的管理者。',
+    'oidc.error.technical': '給應用程式管理者的技術資訊（英文）：',
     'error.oidc_redirect_uri_invalid':
       '重新導向網址不正確：{uri}（須為完整的 https 網址，僅本機位址 127.0.0.1、localhost、[::1] 可用 http；不可含 # 或萬用字元）。',
     'error.oidc_redirect_uri_required': '至少需要一個重新導向網址。',
@@ -51,6 +55,11 @@ export const oidcMessages = defineMessages({
       'The application sent an invalid sign-in request ({error}). Go back to it and try again; if this keeps happening, contact its administrator.',
     'oidc.error.session':
       'This sign-in has expired or was already completed. Go back to the application and sign in again.',
+    'oidc.error.redirect_uri':
+      'The application asked to receive the sign-in at an address it has not registered, so the sign-in was stopped to protect your account. Go back to the application and try again; if this keeps happening, contact its administrator.',
+    'oidc.error.client':
+      'This application is not registered here or has been disabled, so it cannot sign you in with this account. Contact its administrator.',
+    'oidc.error.technical': 'Technical details for the application’s administrator:',
     'error.oidc_redirect_uri_invalid':
       'Invalid redirect URI: {uri} (a full https URL, plain http only for 127.0.0.1, localhost and [::1]; no # or wildcards).',
     'error.oidc_redirect_uri_required': 'At least one redirect URI is required.',

@@ -239,6 +239,13 @@ const SESSION_REWRITE_SECONDS = 300;
 
 /** How often a node compares the issuer's change counter (clients, keys changed elsewhere). */
 const SYNC_MS = 2000;
+
+/** The protocol errors a person meets most, told in words (others name the error in a sentence). */
+const OIDC_ERROR_REASONS: Record<string, string> = {
+  invalid_redirect_uri: 'oidc.error.redirect_uri',
+  invalid_client: 'oidc.error.client',
+};
+
 /** How often it compares the published key set anyway (a retired key's retention passing). */
 const KEY_CHECK_MS = 60_000;
 
@@ -702,6 +709,14 @@ export class OidcProvider {
     const t = koaTranslator(ctx, this.options.i18n);
     const sessionLost =
       out.error === 'invalid_request' && /interaction|session/i.test(out.error_description ?? '');
+    // What the person can do, in their language; the protocol's own English words are details
+    // for the application's administrator, marked as English.
+    const known = OIDC_ERROR_REASONS[out.error];
+    const reason = sessionLost
+      ? t('oidc.error.session')
+      : known
+        ? t(known)
+        : t('oidc.error.detail', { error: out.error });
     ctx.type = 'html';
     ctx.body = koaPage(
       ctx,
@@ -709,8 +724,8 @@ export class OidcProvider {
       this.options.brand,
       t('oidc.error.title'),
       html`<h1>${t('oidc.error.title')}</h1>
-<div class="alert" role="alert"><p>${sessionLost ? t('oidc.error.session') : t('oidc.error.detail', { error: out.error })}</p></div>
-<p class="meta"><code>${out.error}</code>${out.error_description ? html` · ${out.error_description}` : ''}</p>`,
+<div class="alert" role="alert"><p>${reason}</p></div>
+<p class="meta">${t('oidc.error.technical')} <span lang="en" translate="no"><code>${out.error}</code>${out.error_description ? html` · ${out.error_description}` : ''}</span></p>`,
     );
   }
 
