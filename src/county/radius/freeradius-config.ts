@@ -75,8 +75,9 @@ $INCLUDE proxy.conf
 $INCLUDE clients.conf
 
 thread pool {
-	start_servers = 5
-	max_servers = 32
+	start_servers = 16
+	# Each EAP-TTLS authentication holds a thread while EduGate checks the password (argon2id).
+	max_servers = 64
 	min_spare_servers = 3
 	max_spare_servers = 10
 	max_requests_per_server = 0
@@ -167,11 +168,12 @@ function restModule(setup: RadiusSetup, options: FreeradiusOptions): string {
 		username = ${quoted(setup.api.user)}
 		password = ${quoted(setup.api.password)}
 		require_auth = yes
-		timeout = 10.0`;
+		# EduGate answers within 3 seconds (or 503): never wait longer than this.
+		timeout = 5.0`;
   return `# EduGate's RADIUS API on the county role's admin listener (never its public port).
 rest {
 	connect_uri = ${quoted(options.apiOrigin.replace(/\/$/, ''))}
-	connect_timeout = 2.0
+	connect_timeout = 5.0
 	http_negotiation = 1.1
 
 	authorize {
@@ -185,7 +187,7 @@ ${call('accounting')}
 		# 0: FreeRADIUS starts (and keeps answering Reject) while EduGate is down, and recovers with it.
 		start = 0
 		min = 0
-		max = 32
+		max = 64
 		spare = 8
 		uses = 0
 		retry_delay = 1
@@ -283,6 +285,14 @@ server edugate {
 			update control {
 				&Auth-Type := Accept
 			}
+		}
+		elsif (fail) {
+			# EduGate unreachable, or its database or Redis down (503): rejected at once, saying so.
+			update reply {
+				&Reply-Message := "帳號服務暫時無法使用，請稍後再試。"
+				&Reply-Message += "The account service is unavailable; try again shortly."
+			}
+			reject
 		}
 		else {
 			reject
