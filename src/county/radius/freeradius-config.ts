@@ -1,6 +1,6 @@
 // A complete FreeRADIUS 3.2 configuration directory for one county (`edugate radius config`):
 // FreeRADIUS terminates RADIUS and EAP-TTLS, and its `rest` module asks the county role (api.ts).
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { RADIUS_API_PREFIX } from './api.ts';
 
@@ -72,7 +72,8 @@ security {
 
 proxy_requests = yes
 $INCLUDE proxy.conf
-$INCLUDE clients.conf
+# One file per NAS (edugate radius nas add, then edugate radius config --reload).
+$INCLUDE clients.d/
 
 thread pool {
 	start_servers = 16
@@ -98,9 +99,13 @@ $INCLUDE sites-enabled/
 `;
 }
 
-function clientsConf(setup: RadiusSetup): string {
-  const blocks = setup.clients.map(
-    (c) => `client ${c.shortname} {
+/** `clients.d/<shortname>`: one NAS each, a file `radmin` can add to a running FreeRADIUS. */
+function clientFiles(setup: RadiusSetup): Record<string, string> {
+  return Object.fromEntries(
+    setup.clients.map((c) => [
+      `clients.d/${c.shortname}`,
+      `# A NAS of ${setup.tenant} (edugate radius nas add).
+client ${c.shortname} {
 	ipaddr = ${c.address}
 	secret = ${quoted(c.secret)}
 	shortname = ${c.shortname}
@@ -108,10 +113,20 @@ function clientsConf(setup: RadiusSetup): string {
 	require_message_authenticator = yes
 }
 `,
+    ]),
   );
-  return `# The NAS clients of ${setup.tenant} (edugate radius nas add). Regenerate after adding one.
-${blocks.join('\n')}`;
 }
+
+/** The control socket `edugate radius config --reload` talks to (radmin), for its owner only. */
+const CONTROL_SITE = `# radmin's control socket: edugate radius config --reload adds new NAS clients through it.
+server control {
+	listen {
+		type = control
+		socket = \${run_dir}/control.sock
+		mode = rw
+	}
+}
+`;
 
 function proxyConf(setup: RadiusSetup, options: FreeradiusOptions): string {
   const roaming = options.roaming
@@ -279,8 +294,11 @@ server edugate {
 			reject
 		}
 		# EduGate checks the password and the account: 200 → ok/updated (with the reply
-		# attributes), 401 → reject (with Reply-Message), unreachable → fail.
-		rest
+		# attributes), 401 → reject (with Reply-Message), unreachable or 503 → fail (which would
+		# leave the section at once: carried on instead, to say so).
+		rest {
+			fail = 1
+		}
 		if (ok || updated) {
 			update control {
 				&Auth-Type := Accept
@@ -369,7 +387,7 @@ export function freeradiusFiles(
 ): Record<string, string> {
   return {
     'radiusd.conf': radiusdConf(dir),
-    'clients.conf': clientsConf(setup),
+    ...clientFiles(setup),
     'proxy.conf': proxyConf(setup, options),
     dictionary: '# Local attributes (none).\n',
     'mods-enabled/rest': restModule(setup, options),
@@ -378,6 +396,7 @@ export function freeradiusFiles(
     'mods-enabled/realm': SUFFIX,
     'sites-enabled/edugate': outerSite(options),
     'sites-enabled/edugate-inner': INNER_SITE,
+    'sites-enabled/control': CONTROL_SITE,
   };
 }
 
@@ -398,7 +417,16 @@ export async function writeFreeradiusDirectory(
   certificates: () => Promise<CertificateFiles>,
 ): Promise<{ dir: string; caPem: string }> {
   const dir = resolve(out);
-  for (const sub of ['', 'log', 'run', 'certs', 'mods-enabled', 'sites-enabled', 'mods-config']) {
+  for (const sub of [
+    '',
+    'log',
+    'run',
+    'certs',
+    'clients.d',
+    'mods-enabled',
+    'sites-enabled',
+    'mods-config',
+  ]) {
     mkdirSync(join(dir, sub), { recursive: true, mode: 0o750 });
   }
   const certs = join(dir, 'certs');
@@ -412,7 +440,13 @@ export async function writeFreeradiusDirectory(
     writeFileSync(join(certs, 'server.key'), made.serverKeyPem, { mode: 0o600 });
     caPem = made.caPem;
   }
-  for (const [path, text] of Object.entries(freeradiusFiles(dir, setup, options))) {
+  const files = freeradiusFiles(dir, setup, options);
+  // A removed NAS leaves clients.d (clients.conf: written by earlier versions, no longer read).
+  rmSync(join(dir, 'clients.conf'), { force: true });
+  for (const name of readdirSync(join(dir, 'clients.d'))) {
+    if (!(`clients.d/${name}` in files)) rmSync(join(dir, 'clients.d', name), { force: true });
+  }
+  for (const [path, text] of Object.entries(files)) {
     const file = join(dir, path);
     mkdirSync(dirname(file), { recursive: true });
     // The directory holds the NAS secrets and the RADIUS API credential: readable by its owner only.
