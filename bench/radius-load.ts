@@ -6,6 +6,7 @@
 // Prints one JSON line: {"ok": n, "failed": n, "seconds": s, "p99": ms}.
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
+import { readFileSync } from 'node:fs';
 import { verify } from '@node-rs/argon2';
 import { eapolTtlsPap } from '../src/county/radius/peers.ts';
 
@@ -29,6 +30,24 @@ export interface LoadResult {
   failed: number;
   seconds: number;
   p99: number;
+  /** CPU seconds of this process and of the processes it started (eapol_test), for the whole run. */
+  cpu: { self: number; children: number };
+}
+
+/** CPU seconds of a process (utime + stime) and of its waited-for children, from /proc. */
+export function cpuSeconds(pid: number | 'self'): { self: number; children: number } {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat
+      .slice(stat.lastIndexOf(')') + 2)
+      .split(' ')
+      .map(Number);
+    // Fields 14–17 of proc(5), counted from the state (field 3) here; clock ticks of 1/100 s.
+    const tick = (i: number) => (fields[i - 3] ?? 0) / 100;
+    return { self: tick(14) + tick(15), children: tick(16) + tick(17) };
+  } catch {
+    return { self: 0, children: 0 };
+  }
 }
 
 function attribute(type: number, value: Buffer): Buffer {
@@ -104,6 +123,7 @@ async function drive(
     failed,
     seconds: (performance.now() - started) / 1000,
     p99: percentile(latencies, 0.99),
+    cpu: cpuSeconds('self'),
   };
 }
 
