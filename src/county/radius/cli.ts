@@ -44,9 +44,9 @@ const OPTIONS = {
   reload: { type: 'boolean' },
 } as const;
 
-type Values = Record<string, string | boolean | undefined> & {
-  [K in Exclude<keyof typeof OPTIONS, 'reload'>]?: string;
-} & { reload?: boolean };
+type Values = {
+  [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string;
+};
 
 function refusal(body: unknown): string {
   const { error, message } = (body ?? {}) as { error?: string; message?: string };
