@@ -16,8 +16,9 @@ import { bootRole } from '../src/platform/runtime/boot.ts';
 import type { RoleContext } from '../src/platform/runtime/role.ts';
 import { loadSecrets } from '../src/platform/runtime/secrets.ts';
 import { freePort } from '../src/platform/testing/ports.ts';
-import { postgresAndRedis, processStage } from '../src/platform/testing/process-stage.ts';
+import { processStage } from '../src/platform/testing/process-stage.ts';
 import { RoleProcess } from '../src/platform/testing/role-process.ts';
+import { postgresAvailable, redisAvailable, TEST_REDIS_URL } from '../src/platform/testing/services.ts';
 import { cpuSeconds, type LoadJob, type LoadResult } from './radius-load.ts';
 import type { Figure } from './report.ts';
 
@@ -68,7 +69,7 @@ async function radius(config: Config, args: string[]): Promise<string> {
  * the p99 latency under that load.
  */
 export async function benchRadius(): Promise<Figure[]> {
-  if (!radiusPeersInstalled() || !(await postgresAndRedis())) {
+  if (!radiusPeersInstalled() || !(await postgresAvailable()) || !(await redisAvailable(TEST_REDIS_URL))) {
     console.warn('[skipped] the RADIUS bench needs FreeRADIUS, radclient, eapol_test, PostgreSQL and Redis');
     return [];
   }
