@@ -1,69 +1,106 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { verify } from '@node-rs/argon2';
 import { insertAccount } from '../src/county/accounts/repository.ts';
 import { radiusCommand } from '../src/county/radius/cli.ts';
-import {
-  eapolTtlsPap,
-  FreeradiusProcess,
-  radclient,
-  radiusPeersInstalled,
-} from '../src/county/radius/peers.ts';
-import { startCountyTestApp } from '../src/county/testing.ts';
-import { postgresTestDatabase } from '../src/platform/testing/databases.ts';
+import { FreeradiusProcess, radiusPeersInstalled } from '../src/county/radius/peers.ts';
+import { countyRole } from '../src/county/role.ts';
+import type { CountyTables } from '../src/county/schema.ts';
+import { countyServices } from '../src/county/services.ts';
+import { loadConfig } from '../src/platform/config/load.ts';
+import type { Config } from '../src/platform/config/options.ts';
+import { createLogger } from '../src/platform/observability/logger.ts';
+import { bootRole } from '../src/platform/runtime/boot.ts';
+import type { RoleContext } from '../src/platform/runtime/role.ts';
+import { loadSecrets } from '../src/platform/runtime/secrets.ts';
 import { freePort } from '../src/platform/testing/ports.ts';
-import { postgresAvailable } from '../src/platform/testing/services.ts';
+import { processStage } from '../src/platform/testing/process-stage.ts';
+import { RoleProcess } from '../src/platform/testing/role-process.ts';
+import { postgresAvailable, redisAvailable, TEST_REDIS_URL } from '../src/platform/testing/services.ts';
+import { cpuSeconds, type LoadJob, type LoadResult } from './radius-load.ts';
 import type { Figure } from './report.ts';
 
 const PASSWORD = 'bench radius password 2026';
 const ACCOUNTS = 16;
-const SLICE_S = 3;
+const SLICE_S = 4;
 const ROUNDS = 3;
+const LOAD = new URL('./radius-load.ts', import.meta.url).pathname;
 
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
+/** One slice of load from a process of its own (bench/radius-load.ts). */
+function load(job: LoadJob): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [LOAD, JSON.stringify(job)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (code === 0) resolve(JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as LoadResult);
+      else reject(new Error(`radius-load ${job.mode} exited ${code}: ${out}`));
+    });
+  });
 }
 
-/** Runs `attempt` from `workers` loops for `seconds`: authentications per second and each one's latency. */
-async function slice(seconds: number, workers: number, attempt: (i: number) => Promise<boolean>) {
-  const end = Date.now() + seconds * 1000;
-  const latencies: number[] = [];
-  let failed = 0;
-  let n = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: workers }, async () => {
-      while (Date.now() < end) {
-        const t0 = performance.now();
-        if (await attempt(n++)) latencies.push(performance.now() - t0);
-        else failed++;
-      }
-    }),
-  );
-  const elapsed = (performance.now() - started) / 1000;
-  return { rate: latencies.length / elapsed, p99: percentile(latencies, 0.99), failed };
+/** Runs `edugate radius …` against the running county process; what it printed. */
+async function radius(config: Config, args: string[]): Promise<string> {
+  const lines: string[] = [];
+  const log = console.log;
+  console.log = (line: unknown) => void lines.push(String(line));
+  try {
+    const code = await radiusCommand.run(config, args);
+    if (code !== 0) throw new Error(`edugate radius ${args.join(' ')} exited ${code}: ${lines.join('\n')}`);
+  } finally {
+    console.log = log;
+  }
+  return lines.join('\n');
 }
 
 /**
- * Wi-Fi and VPN authentications through FreeRADIUS (Debian) and the county role on PostgreSQL:
- * PAP (as a VPN concentrator asks) and EAP-TTLS/PAP (a full TLS handshake per authentication, as a
- * laptop joining the Wi-Fi), from radclient and eapol_test processes, as a ratio to raw argon2id
- * verifications measured in the same run (target ≥ 0.8), with the p99 latency under that load.
+ * Wi-Fi and VPN authentications through FreeRADIUS (Debian, configured by `edugate radius config`)
+ * and the county role in a process of its own on PostgreSQL + Redis: PAP (as a VPN concentrator asks,
+ * UDP with Message-Authenticator) and EAP-TTLS/PAP (a full TLS handshake per authentication, as a
+ * laptop joining the Wi-Fi, one eapol_test process each), driven from a load process, as a ratio to
+ * raw argon2id verifications/s measured in the same run in a process of its own (target ≥ 0.8), with
+ * the p99 latency under that load.
  */
 export async function benchRadius(): Promise<Figure[]> {
-  if (!radiusPeersInstalled() || !(await postgresAvailable())) {
-    console.warn('[skipped] the RADIUS bench needs FreeRADIUS, radclient, eapol_test and PostgreSQL');
+  if (!radiusPeersInstalled() || !(await postgresAvailable()) || !(await redisAvailable(TEST_REDIS_URL))) {
+    console.warn('[skipped] the RADIUS bench needs FreeRADIUS, radclient, eapol_test, PostgreSQL and Redis');
     return [];
   }
-  const t = await startCountyTestApp(postgresTestDatabase, { logLevel: 'warn' }, { listen: true });
+  const stage = await processStage('edugate_bench_radius');
   const dir = mkdtempSync(join(tmpdir(), 'edugate-bench-radius-'));
-  const radius = new FreeradiusProcess(dir);
+  const freeradius = new FreeradiusProcess(dir);
+  let node: RoleProcess | undefined;
   try {
-    const stored = await t.county.hasher.hash(PASSWORD);
+    const key = () => randomBytes(32).toString('base64url');
+    const env: Record<string, string> = {
+      ...stage.directEnv,
+      EDUGATE_SECRET: key(),
+      EDUGATE_NATIONAL_ID_KEYS: `k1:${key()}`,
+      EDUGATE_BLIND_INDEX_KEY: key(),
+      EDUGATE_ADMIN_TOKEN: key(),
+      EDUGATE_CAPTCHA: 'off',
+      LOG_LEVEL: 'warn',
+    };
+    // The accounts, written to the database before the county process starts, as an import would.
+    const seedConfig = loadConfig(env);
+    const seeding = await bootRole(countyRole, {
+      config: seedConfig,
+      secrets: loadSecrets(seedConfig, false),
+      log: createLogger('silent'),
+      demo: true,
+      startJobs: false,
+    });
+    const county = countyServices(seeding.ctx as unknown as RoleContext<CountyTables>);
+    const stored = await county.hasher.hash(PASSWORD);
     for (let i = 0; i < ACCOUNTS; i++) {
-      await insertAccount(t.county.db, {
+      await insertAccount(county.db, {
         tenant: 'cyc',
         username: `radius${i}`,
         passwordHash: stored,
@@ -73,28 +110,25 @@ export async function benchRadius(): Promise<Figure[]> {
         status: 'active',
         unitCode: '454503',
         realName: '測試老師',
-        nationalIdEncrypted: await t.county.vault.encrypt('A123456789'),
+        nationalIdEncrypted: await county.vault.encrypt('A123456789'),
         unitConfirmed: true,
       });
     }
-    let secret = '';
-    const log = console.log;
-    console.log = (line: unknown) => {
-      secret = (JSON.parse(String(line)) as { secret: string }).secret;
-    };
-    await radiusCommand.run(t.config, [
-      'nas',
-      'add',
-      '--tenant',
-      'cyc',
-      '--name',
-      'bench',
-      '--address',
-      '127.0.0.1',
-    ]);
-    console.log = () => {};
+    await county.hasher.close();
+    await seeding.close();
+
+    node = await RoleProcess.start('county', env);
+    await node.until(200, '/readyz', 90_000);
+    const config = loadConfig({
+      ...env,
+      EDUGATE_ADMIN_HOST: '127.0.0.1',
+      EDUGATE_ADMIN_PORT: String(Number(new URL(node.adminBase).port) - 1),
+    });
+    const { secret } = JSON.parse(
+      await radius(config, ['nas', 'add', '--tenant', 'cyc', '--name', 'bench', '--address', '127.0.0.1']),
+    ) as { secret: string };
     const authPort = await freePort();
-    await radiusCommand.run(t.config, [
+    await radius(config, [
       'config',
       '--tenant',
       'cyc',
@@ -107,99 +141,67 @@ export async function benchRadius(): Promise<Figure[]> {
       '--acct-port',
       String(await freePort()),
     ]);
-    console.log = log;
-    await radius.start();
+    await freeradius.start();
 
-    const workers = t.county.hasher.maxConcurrency * 4;
-    const verifying = Math.max(t.county.hasher.maxConcurrency, availableParallelism() * 2);
-    const rawSlice = () =>
-      slice(SLICE_S, verifying, async () => {
-        await verify(stored, PASSWORD);
-        return true;
+    const users = Array.from({ length: ACCOUNTS }, (_, i) => `radius${i}@cyc.edu.tw`);
+    const cores = availableParallelism();
+    const target = { port: authPort, secret, users, password: PASSWORD };
+    const raw = () =>
+      load({ mode: 'raw', seconds: SLICE_S, concurrency: cores * 2, stored, password: PASSWORD });
+    const pap = () => load({ mode: 'pap', seconds: SLICE_S, concurrency: cores * 8, ...target });
+    const eap = () =>
+      load({
+        mode: 'eap',
+        seconds: SLICE_S,
+        concurrency: cores * 8,
+        ...target,
+        caFile: join(dir, 'certs', 'ca.pem'),
+        domain: 'radius.cyc.edu.tw',
       });
-    // PAP: one radclient process sends a batch (its start-up, loading the dictionaries, would
-    // otherwise weigh more than the authentication); the latency is that of single requests.
-    const papRequest = (i: number) =>
-      `${[
-        `User-Name = "radius${i % ACCOUNTS}@cyc.edu.tw"`,
-        `User-Password = "${PASSWORD}"`,
-        'NAS-Port-Type = Virtual',
-        `Calling-Station-Id = "198.51.100.${i % 200}"`,
-        'Message-Authenticator = 0x00',
-      ].join(', ')}\n`;
-    const papSlice = async (expected: number) => {
-      const count = Math.max(workers, Math.ceil(expected * SLICE_S));
-      const started = performance.now();
-      let running = true;
-      const batchDone = radclient(
-        authPort,
-        'auth',
-        secret,
-        Array.from({ length: count }, (_, i) => papRequest(i)),
-        { parallel: workers },
-      ).finally(() => {
-        running = false;
-      });
-      // Single requests meanwhile: the latency a VPN user sees under that load.
-      const latencies: number[] = [];
-      let failed = 0;
-      for (let i = 0; running; i++) {
-        const t0 = performance.now();
-        const r = await radclient(authPort, 'auth', secret, [papRequest(count + i)]);
-        if (r.answer === 'Access-Accept') latencies.push(performance.now() - t0);
-        else failed++;
-      }
-      const batch = await batchDone;
-      const elapsed = (performance.now() - started) / 1000;
-      const accepted = batch.output.match(/Received Access-Accept/g)?.length ?? 0;
-      return {
-        rate: (accepted + latencies.length) / elapsed,
-        p99: percentile(latencies, 0.99),
-        failed: count - accepted + failed,
-      };
+    const rate = (r: LoadResult) => r.ok / r.seconds;
+    // CPU per accepted authentication, by process: where an EAP-TTLS authentication's cost goes.
+    const cpu = { county: 0, freeradius: 0 };
+    const sampled = async (slice: () => Promise<LoadResult>) => {
+      const county0 = cpuSeconds(node?.child.pid ?? 0).self;
+      const radius0 = cpuSeconds(freeradius.pid ?? 0).self;
+      const result = await slice();
+      cpu.county = cpuSeconds(node?.child.pid ?? 0).self - county0;
+      cpu.freeradius = cpuSeconds(freeradius.pid ?? 0).self - radius0;
+      const per = (seconds: number) => `${((seconds * 1000) / Math.max(1, result.ok)).toFixed(0)} ms`;
+      costs.push(
+        `county ${per(cpu.county)}, FreeRADIUS ${per(cpu.freeradius)}, clients ${per(result.cpu.self + result.cpu.children)}`,
+      );
+      return result;
     };
-    const eapSlice = () =>
-      slice(SLICE_S, workers, async (i) => {
-        const r = await eapolTtlsPap({
-          port: authPort,
-          secret,
-          identity: `radius${i % ACCOUNTS}@cyc.edu.tw`,
-          anonymous: '@cyc.edu.tw',
-          password: PASSWORD,
-          caFile: join(dir, 'certs', 'ca.pem'),
-          domain: 'radius.cyc.edu.tw',
-          mac: `02:00:00:00:${String((i >> 8) % 100).padStart(2, '0')}:${String(i % 100).padStart(2, '0')}`,
-        });
-        return r.ok;
-      });
-    // Raw verifications, PAP and EAP in turns, so that load from elsewhere on the machine weighs
-    // on each alike; each ratio is the median of the rounds' ratios.
-    const rounds: Array<{
-      raw: number;
-      pap: Awaited<ReturnType<typeof slice>>;
-      eap: Awaited<ReturnType<typeof slice>>;
-    }> = [];
+    const costs: string[] = [];
+    // Warm-up (connections, JIT, FreeRADIUS threads), then raw, PAP and EAP in turns, so that load
+    // from elsewhere on the machine weighs on each alike; each ratio is the median of the rounds'.
+    await pap();
+    const rounds: Array<{ raw: LoadResult; pap: LoadResult; eap: LoadResult }> = [];
     for (let round = 0; round < ROUNDS; round++) {
-      const raw = (await rawSlice()).rate;
-      const pap = await papSlice(raw);
-      const eap = await eapSlice();
-      rounds.push({ raw, pap, eap });
+      const r = await raw();
+      const p = await sampled(pap);
+      const e = await sampled(eap);
+      rounds.push({ raw: r, pap: p, eap: e });
+      console.log(
+        `  round ${round + 1}: raw ${rate(r).toFixed(1)}/s, PAP ${rate(p).toFixed(1)}/s (p99 ${p.p99.toFixed(0)} ms, ${p.failed} not accepted), EAP-TTLS/PAP ${rate(e).toFixed(1)}/s (p99 ${e.p99.toFixed(0)} ms, ${e.failed} not accepted)\n` +
+          `    CPU per authentication: PAP ${costs.at(-2)}; EAP-TTLS/PAP ${costs.at(-1)}; raw argon2id ${((r.cpu.self * 1000) / Math.max(1, r.ok)).toFixed(0)} ms per verification`,
+      );
     }
-    const median = (values: number[]) => percentile(values, 0.5);
-    const raw = median(rounds.map((r) => r.raw));
-    const p99 = (kind: 'pap' | 'eap') => median(rounds.map((r) => r[kind].p99));
-    const failed = (kind: 'pap' | 'eap') => rounds.reduce((sum, r) => sum + r[kind].failed, 0);
+    const median = (values: number[]) =>
+      [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+    const baseline = median(rounds.map((r) => rate(r.raw)));
     console.log(
-      `RADIUS p99 under load (${workers} clients, PAP p99 of single radclient requests beside a batch, EAP one eapol_test process per authentication): ` +
-        `PAP ${p99('pap').toFixed(0)} ms, EAP-TTLS/PAP ${p99('eap').toFixed(0)} ms; not accepted: PAP ${failed('pap')}, EAP ${failed('eap')}`,
+      `RADIUS p99 under load (${cores * 8} clients): PAP ${median(rounds.map((r) => r.pap.p99)).toFixed(0)} ms, ` +
+        `EAP-TTLS/PAP ${median(rounds.map((r) => r.eap.p99)).toFixed(0)} ms`,
     );
     const figure = (kind: 'pap' | 'eap', name: string): Figure => ({
       name,
-      value: median(rounds.map((r) => r[kind].rate)),
+      value: median(rounds.map((r) => rate(r[kind]))),
       unit: '/s',
-      baseline: raw,
+      baseline,
       baselineName: 'raw argon2id verifications',
-      paired: { ratio: median(rounds.map((r) => r[kind].rate / r.raw)), pairs: ROUNDS },
+      paired: { ratio: median(rounds.map((r) => rate(r[kind]) / rate(r.raw))), pairs: ROUNDS },
       target: 0.8,
     });
     return [
@@ -207,8 +209,9 @@ export async function benchRadius(): Promise<Figure[]> {
       figure('eap', 'RADIUS EAP-TTLS/PAP authentications through FreeRADIUS'),
     ];
   } finally {
-    await radius.stop();
-    await t.close();
+    await freeradius.stop();
+    await node?.stop();
+    await stage.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -6,7 +6,7 @@ import type { I18n } from '../../platform/i18n/i18n.ts';
 import type { County } from '../services.ts';
 import { recordAccounting } from './accounting.ts';
 import { authenticateRadius, type ReplyMessage } from './authenticate.ts';
-import { findClientByShortname, type RadiusClient } from './clients.ts';
+import { cachedClientByShortname, type RadiusClient } from './clients.ts';
 import { isRadiusServer } from './credential.ts';
 
 export const RADIUS_API_PREFIX = '/admin/api/radius/v1';
@@ -42,10 +42,26 @@ function replyMessage(i18n: I18n, message: ReplyMessage) {
 
 async function nasOf(county: County, request: FastifyRequest): Promise<RadiusClient> {
   const { nas } = request.query as { nas?: string };
-  const client = nas ? await findClientByShortname(county.db, nas) : undefined;
+  const client = nas ? await cachedClientByShortname(county.db, nas) : undefined;
   // A NAS removed from the county (a FreeRADIUS still running an older clients.conf) is refused.
   if (!client) throw new AppError('forbidden', 403);
   return client;
+}
+
+/**
+ * FreeRADIUS waits 5 seconds for an answer (`rest` timeout); the county answers within 3, or 503
+ * (FreeRADIUS then rejects with a Reply-Message) so that no RADIUS thread hangs on a slow database.
+ */
+export const RADIUS_DEADLINE_MS = 3_000;
+
+function withinDeadline<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  // A late answer's failure is not an unhandled rejection: the request was answered 503.
+  work.catch(() => undefined);
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
 
 export async function registerRadiusApi(app: FastifyInstance, county: County): Promise<void> {
@@ -65,13 +81,20 @@ export async function registerRadiusApi(app: FastifyInstance, county: County): P
       api.post('/authorize', async (request, reply: FastifyReply) => {
         const nas = await nasOf(county, request);
         const body = request.body;
-        const verdict = await authenticateRadius(county, {
-          nasTenant: nas.tenant,
-          nas: nas.name,
-          userName: (attribute(body, 'User-Name') ?? '').slice(0, 253),
-          password: (attribute(body, 'User-Password') ?? '').slice(0, 253),
-          station: attribute(body, 'Calling-Station-Id')?.slice(0, 64),
-        });
+        const verdict = await withinDeadline(
+          authenticateRadius(county, {
+            nasTenant: nas.tenant,
+            nas: nas.name,
+            userName: (attribute(body, 'User-Name') ?? '').slice(0, 253),
+            password: (attribute(body, 'User-Password') ?? '').slice(0, 253),
+            station: attribute(body, 'Calling-Station-Id')?.slice(0, 64),
+          }),
+          RADIUS_DEADLINE_MS,
+        );
+        if (!verdict) {
+          request.log.warn({ nas: nas.name }, 'radius authorize: no answer within the deadline');
+          return reply.code(503).header('retry-after', '5').send({ error: 'overloaded' });
+        }
         const message = replyMessage(app.i18n, verdict.message);
         if (!verdict.accept) return reply.code(401).send({ 'reply:Reply-Message': message });
         return reply.code(200).send({

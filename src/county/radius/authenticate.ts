@@ -1,8 +1,11 @@
+import type { Kysely } from 'kysely';
 import { normalizeUsername, OverloadedError, UnsupportedHashError } from '../../identity/index.ts';
+import { statement } from '../../platform/database/statement.ts';
 import { loginKey } from '../accounts/authenticate.ts';
 import { profileCompleteness } from '../accounts/profile.ts';
-import { type Account, findAccountByUsername } from '../accounts/repository.ts';
+import type { Account } from '../accounts/repository.ts';
 import { audit } from '../db.ts';
+import type { CountyDatabase } from '../schema.ts';
 import type { County } from '../services.ts';
 import { stationHash } from './credential.ts';
 import { resolveRealm, tenantRealms } from './realm.ts';
@@ -57,11 +60,10 @@ export async function authenticateRadius(county: County, attempt: RadiusAttempt)
   const actor = username || 'anonymous';
   const secret = county.ctx.secrets.secret;
   const station = attempt.station?.trim() ? stationHash(secret, tenant, attempt.station) : undefined;
-  // The account and whether this device authenticated it before: read at once.
-  const [account, known] = await Promise.all([
-    username ? findAccountByUsername(county.db, tenant, username) : undefined,
-    station && username ? knownDevice(county, tenant, username, station) : false,
-  ]);
+  // The account and whether this device authenticated it before: one statement.
+  const { account, known } = username
+    ? await accountAndDevice(county, tenant, username, station)
+    : { account: undefined, known: false };
   const ip = `radius:${station ?? attempt.nas}`;
   const guard = county.signInGuard(tenant);
   const admission = await guard.admit(
@@ -142,21 +144,43 @@ export async function authenticateRadius(county: County, attempt: RadiusAttempt)
   };
 }
 
-async function knownDevice(
+const accountWithDevice = statement(
+  (db: Kysely<CountyDatabase>, v: { tenant: string; username: string; station: string }) =>
+    db
+      .selectFrom('county_accounts as a')
+      .selectAll('a')
+      .select((eb) =>
+        eb
+          .exists(
+            eb
+              .selectFrom('county_radius_devices as d')
+              .select('d.account_id')
+              .whereRef('d.account_id', '=', 'a.id')
+              .where('d.station_hash', '=', v.station),
+          )
+          .as('known_device'),
+      )
+      .where('a.tenant', '=', v.tenant)
+      .where('a.username_normalized', '=', v.username)
+      .where('a.status', '<>', 'rejected'),
+);
+
+/** The live account with this name and whether `station` authenticated it before. */
+async function accountAndDevice(
   county: County,
   tenant: string,
   username: string,
-  station: string,
-): Promise<boolean> {
-  const row = await county.db
-    .selectFrom('county_radius_devices as d')
-    .innerJoin('county_accounts as a', 'a.id', 'd.account_id')
-    .select('d.account_id')
-    .where('a.tenant', '=', tenant)
-    .where('a.username_normalized', '=', normalizeUsername(username))
-    .where('d.station_hash', '=', station)
-    .executeTakeFirst();
-  return row !== undefined;
+  station: string | undefined,
+): Promise<{ account: Account | undefined; known: boolean }> {
+  const [row] = await accountWithDevice(county.db, {
+    tenant,
+    username: normalizeUsername(username),
+    // No station: a value no keyed hash takes, so that the statement stays one.
+    station: station ?? '',
+  });
+  if (!row) return { account: undefined, known: false };
+  const { known_device, ...account } = row;
+  return { account, known: Boolean(known_device) };
 }
 
 async function rememberDevice(county: County, accountId: string, station: string): Promise<void> {

@@ -6,6 +6,7 @@ import type { Config } from '../../platform/config/options.ts';
 import { adminOrigin } from '../../platform/runtime/roles.ts';
 import { generateEapCertificates } from './certificates.ts';
 import { type RadiusSetup, writeFreeradiusDirectory } from './freeradius-config.ts';
+import { addClientsToRunningServer } from './reload.ts';
 
 const USAGE = `usage:
   edugate radius nas add --tenant cyc --name ap-controller --address 192.0.2.10[/32]
@@ -15,11 +16,13 @@ const USAGE = `usage:
   edugate radius nas remove --tenant cyc --name ap-controller
   edugate radius config --tenant cyc --out DIR [--realm cyc.edu.tw] [--listen *] [--auth-port 1812] [--acct-port 1813]
       [--api http://127.0.0.1:4101] [--cert server.pem --key server.key --ca ca.pem]
-      [--roaming-server HOST[:PORT] --roaming-secret SECRET]
+      [--roaming-server HOST[:PORT] --roaming-secret SECRET] [--reload]
       writes a FreeRADIUS 3.2 configuration directory (run: freeradius -f -d DIR) asking the county
       role's admin listener; generates the EAP certificates unless DIR has them or --cert/--key/--ca
       give the operator's; publishes the CA certificate on the portal's 「VPN連線服務」 page.
-      Run it again (and restart FreeRADIUS) after adding or removing a NAS.
+      Run it again with --reload after adding a NAS: the FreeRADIUS running on DIR takes the new
+      clients through its control socket (radmin), without a restart. Other changes (a removed NAS,
+      a changed address, --realm, roaming, a rotated EDUGATE_SECRET) need a restart.
   options of every command: --actor NAME (who is recorded in the audit log; default cli)`;
 
 const OPTIONS = {
@@ -38,9 +41,12 @@ const OPTIONS = {
   ca: { type: 'string' },
   'roaming-server': { type: 'string' },
   'roaming-secret': { type: 'string' },
+  reload: { type: 'boolean' },
 } as const;
 
-type Values = Record<string, string | undefined>;
+type Values = {
+  [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string;
+};
 
 function refusal(body: unknown): string {
   const { error, message } = (body ?? {}) as { error?: string; message?: string };
@@ -93,7 +99,9 @@ async function removeNas(config: Config, values: Values): Promise<number> {
     console.error(refusal(response.body));
     return 1;
   }
-  console.log(`removed the NAS ${values.name}; run edugate radius config again and restart FreeRADIUS`);
+  console.log(
+    `removed the NAS ${values.name}: EduGate refuses it at once; run edugate radius config again and restart FreeRADIUS to drop it there`,
+  );
   return 0;
 }
 
@@ -172,6 +180,20 @@ async function writeConfig(config: Config, values: Values): Promise<number> {
   );
   if (setup.clients.length === 0)
     console.log(`next: edugate radius nas add --tenant ${tenant} --name … --address …`);
+  if (!values.reload) return 0;
+  const reloaded = await addClientsToRunningServer(
+    written.dir,
+    setup.clients.map((c) => c.shortname),
+  );
+  if (reloaded.unreachable) {
+    console.error(
+      `FreeRADIUS on ${written.dir} did not answer on its control socket: ${reloaded.unreachable}`,
+    );
+    return 1;
+  }
+  console.log(
+    `the running FreeRADIUS on ${written.dir} took ${reloaded.after - reloaded.before} new NAS client(s) (it knows ${reloaded.after})`,
+  );
   return 0;
 }
 

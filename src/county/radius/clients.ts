@@ -107,6 +107,7 @@ export async function removeRadiusClient(
       .returning('id')
       .executeTakeFirst();
     if (!row) return false;
+    clientCache.get(county.db)?.delete(clientShortname({ tenant, name }));
     await audit(tx, {
       tenant,
       actor: by.actor,
@@ -141,6 +142,32 @@ export async function radiusClientSecrets(
     .execute();
   const opener = box(county, tenant);
   return rows.map(({ secret_sealed, ...client }) => ({ ...client, secret: opener.open(secret_sealed) }));
+}
+
+const CLIENT_TTL_MS = 5_000;
+const clientCache = new WeakMap<
+  CountyTx,
+  Map<string, { until: number; client: Promise<RadiusClient | undefined> }>
+>();
+
+/**
+ * The NAS a request came through, remembered for 5 seconds (every Access-Request asks): a NAS
+ * removed on another node is refused here within that time, on this node at once.
+ */
+export function cachedClientByShortname(db: CountyTx, shortname: string): Promise<RadiusClient | undefined> {
+  let clients = clientCache.get(db);
+  if (!clients) {
+    clients = new Map();
+    clientCache.set(db, clients);
+  }
+  const now = Date.now();
+  const hit = clients.get(shortname);
+  if (hit && hit.until > now) return hit.client;
+  if (clients.size > 1000) clients.clear();
+  const client = findClientByShortname(db, shortname);
+  clients.set(shortname, { until: now + CLIENT_TTL_MS, client });
+  client.catch(() => clients.delete(shortname));
+  return client;
 }
 
 /** The NAS a request came through, by its FreeRADIUS shortname (`tenant.name`). */

@@ -1,6 +1,6 @@
 // A complete FreeRADIUS 3.2 configuration directory for one county (`edugate radius config`):
 // FreeRADIUS terminates RADIUS and EAP-TTLS, and its `rest` module asks the county role (api.ts).
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { RADIUS_API_PREFIX } from './api.ts';
 
@@ -72,11 +72,13 @@ security {
 
 proxy_requests = yes
 $INCLUDE proxy.conf
-$INCLUDE clients.conf
+# One file per NAS (edugate radius nas add, then edugate radius config --reload).
+$INCLUDE clients.d/
 
 thread pool {
-	start_servers = 5
-	max_servers = 32
+	start_servers = 16
+	# Each EAP-TTLS authentication holds a thread while EduGate checks the password (argon2id).
+	max_servers = 64
 	min_spare_servers = 3
 	max_spare_servers = 10
 	max_requests_per_server = 0
@@ -97,9 +99,13 @@ $INCLUDE sites-enabled/
 `;
 }
 
-function clientsConf(setup: RadiusSetup): string {
-  const blocks = setup.clients.map(
-    (c) => `client ${c.shortname} {
+/** `clients.d/<shortname>`: one NAS each, a file `radmin` can add to a running FreeRADIUS. */
+function clientFiles(setup: RadiusSetup): Record<string, string> {
+  return Object.fromEntries(
+    setup.clients.map((c) => [
+      `clients.d/${c.shortname}`,
+      `# A NAS of ${setup.tenant} (edugate radius nas add).
+client ${c.shortname} {
 	ipaddr = ${c.address}
 	secret = ${quoted(c.secret)}
 	shortname = ${c.shortname}
@@ -107,10 +113,20 @@ function clientsConf(setup: RadiusSetup): string {
 	require_message_authenticator = yes
 }
 `,
+    ]),
   );
-  return `# The NAS clients of ${setup.tenant} (edugate radius nas add). Regenerate after adding one.
-${blocks.join('\n')}`;
 }
+
+/** The control socket `edugate radius config --reload` talks to (radmin), for its owner only. */
+const CONTROL_SITE = `# radmin's control socket: edugate radius config --reload adds new NAS clients through it.
+server control {
+	listen {
+		type = control
+		socket = \${run_dir}/control.sock
+		mode = rw
+	}
+}
+`;
 
 function proxyConf(setup: RadiusSetup, options: FreeradiusOptions): string {
   const roaming = options.roaming
@@ -167,11 +183,12 @@ function restModule(setup: RadiusSetup, options: FreeradiusOptions): string {
 		username = ${quoted(setup.api.user)}
 		password = ${quoted(setup.api.password)}
 		require_auth = yes
-		timeout = 10.0`;
+		# EduGate answers within 3 seconds (or 503): never wait longer than this.
+		timeout = 5.0`;
   return `# EduGate's RADIUS API on the county role's admin listener (never its public port).
 rest {
 	connect_uri = ${quoted(options.apiOrigin.replace(/\/$/, ''))}
-	connect_timeout = 2.0
+	connect_timeout = 5.0
 	http_negotiation = 1.1
 
 	authorize {
@@ -185,7 +202,7 @@ ${call('accounting')}
 		# 0: FreeRADIUS starts (and keeps answering Reject) while EduGate is down, and recovers with it.
 		start = 0
 		min = 0
-		max = 32
+		max = 64
 		spare = 8
 		uses = 0
 		retry_delay = 1
@@ -277,12 +294,23 @@ server edugate {
 			reject
 		}
 		# EduGate checks the password and the account: 200 → ok/updated (with the reply
-		# attributes), 401 → reject (with Reply-Message), unreachable → fail.
-		rest
+		# attributes), 401 → reject (with Reply-Message), unreachable or 503 → fail (which would
+		# leave the section at once: carried on instead, to say so).
+		rest {
+			fail = 1
+		}
 		if (ok || updated) {
 			update control {
 				&Auth-Type := Accept
 			}
+		}
+		elsif (fail) {
+			# EduGate unreachable, or its database or Redis down (503): rejected at once, saying so.
+			update reply {
+				&Reply-Message := "帳號服務暫時無法使用，請稍後再試。"
+				&Reply-Message += "The account service is unavailable; try again shortly."
+			}
+			reject
 		}
 		else {
 			reject
@@ -359,7 +387,7 @@ export function freeradiusFiles(
 ): Record<string, string> {
   return {
     'radiusd.conf': radiusdConf(dir),
-    'clients.conf': clientsConf(setup),
+    ...clientFiles(setup),
     'proxy.conf': proxyConf(setup, options),
     dictionary: '# Local attributes (none).\n',
     'mods-enabled/rest': restModule(setup, options),
@@ -368,6 +396,7 @@ export function freeradiusFiles(
     'mods-enabled/realm': SUFFIX,
     'sites-enabled/edugate': outerSite(options),
     'sites-enabled/edugate-inner': INNER_SITE,
+    'sites-enabled/control': CONTROL_SITE,
   };
 }
 
@@ -388,7 +417,16 @@ export async function writeFreeradiusDirectory(
   certificates: () => Promise<CertificateFiles>,
 ): Promise<{ dir: string; caPem: string }> {
   const dir = resolve(out);
-  for (const sub of ['', 'log', 'run', 'certs', 'mods-enabled', 'sites-enabled', 'mods-config']) {
+  for (const sub of [
+    '',
+    'log',
+    'run',
+    'certs',
+    'clients.d',
+    'mods-enabled',
+    'sites-enabled',
+    'mods-config',
+  ]) {
     mkdirSync(join(dir, sub), { recursive: true, mode: 0o750 });
   }
   const certs = join(dir, 'certs');
@@ -402,7 +440,13 @@ export async function writeFreeradiusDirectory(
     writeFileSync(join(certs, 'server.key'), made.serverKeyPem, { mode: 0o600 });
     caPem = made.caPem;
   }
-  for (const [path, text] of Object.entries(freeradiusFiles(dir, setup, options))) {
+  const files = freeradiusFiles(dir, setup, options);
+  // A removed NAS leaves clients.d (clients.conf: written by earlier versions, no longer read).
+  rmSync(join(dir, 'clients.conf'), { force: true });
+  for (const name of readdirSync(join(dir, 'clients.d'))) {
+    if (!(`clients.d/${name}` in files)) rmSync(join(dir, 'clients.d', name), { force: true });
+  }
+  for (const [path, text] of Object.entries(files)) {
     const file = join(dir, path);
     mkdirSync(dirname(file), { recursive: true });
     // The directory holds the NAS secrets and the RADIUS API credential: readable by its owner only.

@@ -49,7 +49,7 @@ export const radiusMessages = defineMessages({
     'radius.console.title': '無線網路漫遊與 VPN（RADIUS）',
     'radius.console.clients': 'RADIUS 用戶端（NAS）',
     'radius.console.clients_intro':
-      '可向 FreeRADIUS 詢問的設備（無線網路控制器、VPN 伺服器、TANet 漫遊中心）。新增後請重新執行 edugate radius config 並重新啟動 FreeRADIUS。',
+      '可向 FreeRADIUS 詢問的設備（無線網路控制器、VPN 伺服器、TANet 漫遊中心）。新增後請執行 edugate radius config --reload，執行中的 FreeRADIUS 即可使用，不必重新啟動。',
     'radius.console.none': '尚未登記任何設備。',
     'radius.console.name': '名稱',
     'radius.console.address': 'IP 位址或網段',
@@ -125,7 +125,7 @@ export const radiusMessages = defineMessages({
     'radius.console.title': 'Wi-Fi roaming and VPN (RADIUS)',
     'radius.console.clients': 'RADIUS clients (NAS)',
     'radius.console.clients_intro':
-      'Devices that may ask FreeRADIUS (Wi-Fi controllers, VPN servers, the TANet roaming centre). After adding one, run edugate radius config again and restart FreeRADIUS.',
+      'Devices that may ask FreeRADIUS (Wi-Fi controllers, VPN servers, the TANet roaming centre). After adding one, run edugate radius config --reload: the running FreeRADIUS takes it without a restart.',
     'radius.console.none': 'No devices yet.',
     'radius.console.name': 'Name',
     'radius.console.address': 'IP address or network',

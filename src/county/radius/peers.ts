@@ -55,6 +55,11 @@ export class FreeradiusProcess {
     child.removeAllListeners('exit');
   }
 
+  /** The running server's process id (for the bench's CPU accounting). */
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
   async stop(): Promise<void> {
     const child = this.#child;
     this.#child = undefined;
