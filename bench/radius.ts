@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { verify } from '@node-rs/argon2';
+import { runAdminCommand } from '../src/cli/run.ts';
 import { insertAccount } from '../src/county/accounts/repository.ts';
 import { radiusCommand } from '../src/county/radius/cli.ts';
 import {
@@ -82,7 +83,7 @@ export async function benchRadius(): Promise<Figure[]> {
     console.log = (line: unknown) => {
       secret = (JSON.parse(String(line)) as { secret: string }).secret;
     };
-    await radiusCommand.run(t.config, [
+    await runAdminCommand(radiusCommand, t.config, [
       'nas',
       'add',
       '--tenant',
@@ -94,7 +95,7 @@ export async function benchRadius(): Promise<Figure[]> {
     ]);
     console.log = () => {};
     const authPort = await freePort();
-    await radiusCommand.run(t.config, [
+    await runAdminCommand(radiusCommand, t.config, [
       'config',
       '--tenant',
       'cyc',

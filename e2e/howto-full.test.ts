@@ -3,8 +3,8 @@
 // and its account, 三 the activation of name@go.edu.tw, 四 the sign-in to Google through the cloud.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_COUNTY_ACCOUNTS } from '../src/demo/seed-data.ts';
 import { parseNationalId } from '../src/identity/index.ts';
+import { DEMO_COUNTY_ACCOUNTS } from '../src/platform/federation/seed-data.ts';
 import { launchBrowser } from '../src/platform/testing/browser.ts';
 import { startTestDemo, type TestDemo } from '../src/platform/testing/demo-harness.ts';
 import {

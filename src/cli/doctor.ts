@@ -7,9 +7,10 @@ import nodemailer from 'nodemailer';
 import { type Config, options } from '../platform/config/options.ts';
 import { openDatabase, type RoleName, roleDatabaseTarget } from '../platform/database/connect.ts';
 import { platformMigrations } from '../platform/database/platform-migrations.ts';
-import { ROLES } from '../platform/runtime/roles.ts';
+import { isRoleName } from '../platform/runtime/roles.ts';
 import { missingProductionSecrets } from '../platform/runtime/secrets.ts';
 import { checkSealedColumns } from '../platform/security/sealed-columns.ts';
+import { ROLES } from '../roles.ts';
 
 export type Level = 'ok' | 'warn' | 'fail';
 
@@ -393,7 +394,7 @@ export async function runDoctor(config: Config, args: string[] = []): Promise<nu
   });
   const roles = values.role ?? [];
   for (const role of roles) {
-    if (!(role in ROLES)) {
+    if (!isRoleName(role)) {
       console.error(`unknown role ${role}; use county|cloud|workspace|google`);
       return 2;
     }

@@ -1,16 +1,14 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { startDemo } from '../demo/launcher.ts';
-import { renderConfigurationDoc } from '../platform/config/docs.ts';
 import { ConfigError, loadConfig } from '../platform/config/load.ts';
-import type { RoleName } from '../platform/database/connect.ts';
 import { createLogger } from '../platform/observability/logger.ts';
-import { bootRole } from '../platform/runtime/boot.ts';
-import { assertLoopback, ROLES } from '../platform/runtime/roles.ts';
+import { assertLoopback, isRoleName, ROLE_NAMES } from '../platform/runtime/roles.ts';
 import { loadSecrets, missingProductionSecrets } from '../platform/runtime/secrets.ts';
-import { startRole } from '../platform/runtime/start-up.ts';
-import { EXTRA_COMMANDS } from './commands.ts';
-import { runDoctor } from './doctor.ts';
+import { ADMIN_COMMANDS } from './commands.ts';
+import { runAdminCommand } from './run.ts';
+
+// The roles, the demo and the doctor's clients are imported by the commands that need them, so
+// `edugate --help` and a usage error start without loading every role.
 
 const HELP = `edugate — education identity federation
 
@@ -25,7 +23,7 @@ Commands:
                                  check what production needs (secrets, database and migrations,
                                  Redis, SMTP, public URLs, Google); exit 1 on any error
   config docs [--write]          print (or write to docs/CONFIGURATION.md) the configuration reference
-${Object.values(EXTRA_COMMANDS)
+${Object.values(ADMIN_COMMANDS)
   .map((c) =>
     c.usage.length < 30
       ? `  ${c.usage.padEnd(30)} ${c.summary}`
@@ -35,10 +33,6 @@ ${Object.values(EXTRA_COMMANDS)
   help                           this text
 
 Configuration comes from environment variables (see docs/CONFIGURATION.md).`;
-
-function isRole(value: unknown): value is RoleName {
-  return typeof value === 'string' && value in ROLES;
-}
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -61,6 +55,7 @@ export async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'demo': {
       const { values } = parseArgs({ args: rest, options: { reset: { type: 'boolean' } } });
+      const { startDemo } = await import('../demo/launcher.ts');
       const demo = await startDemo({ config, log, reset: values.reset ?? false });
       console.log(`\nEduGate demo is running: ${demo.urls.landing}\nPress Ctrl-C to stop.\n`);
       await waitForSignal();
@@ -69,10 +64,14 @@ export async function main(argv: string[]): Promise<number> {
     }
     case 'start': {
       const { values } = parseArgs({ args: rest, options: { role: { type: 'string' } } });
-      if (!isRole(values.role)) {
+      if (!isRoleName(values.role)) {
         console.error('start needs --role county|cloud|workspace|google');
         return 2;
       }
+      const [{ ROLES }, { startRole }] = await Promise.all([
+        import('../roles.ts'),
+        import('../platform/runtime/start-up.ts'),
+      ]);
       // A demo-only role refuses a non-loopback address before it opens anything.
       if (ROLES[values.role].demoOnly) assertLoopback(config.host, ROLES[values.role].title.en);
       const missing = missingProductionSecrets(config);
@@ -93,11 +92,15 @@ export async function main(argv: string[]): Promise<number> {
     }
     case 'migrate': {
       const { values } = parseArgs({ args: rest, options: { role: { type: 'string' } } });
-      if (values.role !== undefined && !isRole(values.role)) {
+      if (values.role !== undefined && !isRoleName(values.role)) {
         console.error('unknown role; use county|cloud|workspace|google');
         return 2;
       }
-      const names = values.role ? [values.role as RoleName] : (Object.keys(ROLES) as RoleName[]);
+      const names = values.role ? [values.role] : ROLE_NAMES;
+      const [{ ROLES }, { bootRole }] = await Promise.all([
+        import('../roles.ts'),
+        import('../platform/runtime/boot.ts'),
+      ]);
       for (const name of names) {
         const running = await bootRole(ROLES[name], {
           config,
@@ -111,8 +114,10 @@ export async function main(argv: string[]): Promise<number> {
       }
       return 0;
     }
-    case 'doctor':
+    case 'doctor': {
+      const { runDoctor } = await import('./doctor.ts');
       return runDoctor(config, rest);
+    }
     case 'config': {
       const { values, positionals } = parseArgs({
         args: rest,
@@ -123,14 +128,15 @@ export async function main(argv: string[]): Promise<number> {
         console.error('usage: edugate config docs [--write]');
         return 2;
       }
+      const { renderConfigurationDoc } = await import('../platform/config/docs.ts');
       const doc = renderConfigurationDoc();
       if (values.write) writeFileSync('docs/CONFIGURATION.md', doc);
       else process.stdout.write(doc);
       return 0;
     }
     default: {
-      const extra = EXTRA_COMMANDS[command];
-      if (extra) return extra.run(config, rest);
+      const group = ADMIN_COMMANDS[command];
+      if (group) return runAdminCommand(group, config, rest);
       console.error(`unknown command: ${command}\n\n${HELP}`);
       return 2;
     }

@@ -1,7 +1,7 @@
 // The national ID on the profile check: what a teacher learns by typing someone else's number,
 // and the school reviewer's correction of a wrong number.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_PASSWORD } from '../../demo/seed-data.ts';
+import { DEMO_PASSWORD } from '../../platform/federation/seed-data.ts';
 import { testDatabases } from '../../platform/testing/databases.ts';
 import { findAccountByBlindIndex, findAccountByUsername, insertAccount } from '../accounts/repository.ts';
 import { type CountyTestApp, linksIn, startCountyTestApp, TestClient } from '../testing.ts';
