@@ -2,9 +2,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, normalize, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-// The layers (docs/DEVELOPING.md, "Layers"): the platform and identity import no role; a role
-// (county, cloud, workspace) imports the platform and identity, never another role, the demo or
-// the CLI; the entry points (cli/, demo/, roles.ts) compose them. No module imports itself back.
+// The layers (docs/DEVELOPING.md, "Layers"): the platform imports no role and not identity;
+// identity imports no role; a role (county, cloud, workspace) imports the platform and identity,
+// never another role, the demo or the CLI; the entry points (cli/, demo/, roles.ts) compose them.
+// No module imports itself back.
 // Tests and test helpers may start several roles together: only the cycle rule applies to them.
 
 const SRC = new URL('.', import.meta.url).pathname;
@@ -48,7 +49,7 @@ function layerViolation(from: string, to: string): string | undefined {
   if ((a === 'platform' || a === 'identity') && (ROLES.includes(b) || ENTRY_POINTS.includes(b))) {
     return `${a} imports ${b === 'roles' ? 'the composition root' : `the ${b}`}`;
   }
-  if (a === 'identity' && b === 'platform') return undefined;
+  if (a === 'platform' && b === 'identity') return 'platform imports identity';
   if (ROLES.includes(a) && (ROLES.includes(b) || ENTRY_POINTS.includes(b))) return `${a} imports ${b}`;
   return undefined;
 }
