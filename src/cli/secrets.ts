@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { defineCommand, defineCommandGroup } from '../platform/cli/command.ts';
 import type { Config } from '../platform/config/options.ts';
-import { openDatabase, type RoleName, roleDatabaseTarget } from '../platform/database/connect.ts';
+import type { RoleName } from '../platform/database/connect.ts';
 import { isRoleName, ROLE_NAMES } from '../platform/runtime/roles.ts';
 import { generateSecrets, SECRET_VARIABLES } from '../platform/runtime/secrets.ts';
-import { InstallationSecretMismatch, resealColumns } from '../platform/security/sealed-columns.ts';
 
 const USAGE = `usage:
   edugate secrets generate [--json]
@@ -59,7 +58,13 @@ async function rotate(
     return 2;
   }
   const names = values.role ? [values.role as RoleName] : ROLE_NAMES;
-  const { ROLES } = await import('../roles.ts');
+  // The roles and the database client are loaded by this command only (`edugate --help` starts without).
+  const [{ ROLES }, { openDatabase, roleDatabaseTarget }, { InstallationSecretMismatch, resealColumns }] =
+    await Promise.all([
+      import('../roles.ts'),
+      import('../platform/database/connect.ts'),
+      import('../platform/security/sealed-columns.ts'),
+    ]);
   let failed = 0;
   for (const name of names) {
     const columns = ROLES[name].sealedColumns ?? [];

@@ -2,8 +2,7 @@ import { readFileSync } from 'node:fs';
 import { type AdminCall, defineCommand, defineCommandGroup } from '../../platform/cli/command.ts';
 import type { Config } from '../../platform/config/options.ts';
 import { adminOrigin } from '../../platform/runtime/roles.ts';
-import { generateEapCertificates } from './certificates.ts';
-import { type RadiusSetup, writeFreeradiusDirectory } from './freeradius-config.ts';
+import type { RadiusSetup } from './freeradius-config.ts';
 
 const USAGE = `usage:
   edugate radius nas add --tenant cyc --name ap-controller --address 192.0.2.10[/32]
@@ -110,6 +109,11 @@ async function writeConfig(config: Config, admin: AdminCall, values: Values): Pr
     return 1;
   }
   const setup = response.body as RadiusSetup;
+  // Loaded by this command only: the certificate library and the county's RADIUS modules.
+  const [{ generateEapCertificates }, { writeFreeradiusDirectory }] = await Promise.all([
+    import('./certificates.ts'),
+    import('./freeradius-config.ts'),
+  ]);
   let written: { dir: string; caPem: string };
   try {
     written = await writeFreeradiusDirectory(
