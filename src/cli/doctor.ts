@@ -1,6 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { Migrator } from 'kysely/migration';
 import nodemailer from 'nodemailer';
@@ -387,12 +386,8 @@ export async function diagnose(config: Config, opts: DoctorOptions = {}): Promis
 const LABEL: Record<Level, string> = { ok: 'ok  ', warn: 'WARN', fail: 'FAIL' };
 
 /** `edugate doctor [--role R]… [--demo]`: one line per check; exit 1 when any failed. */
-export async function runDoctor(config: Config, args: string[] = []): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: { role: { type: 'string', multiple: true }, demo: { type: 'boolean' } },
-  });
-  const roles = values.role ?? [];
+export async function runDoctor(config: Config, opts: { roles: string[]; demo: boolean }): Promise<number> {
+  const { roles } = opts;
   for (const role of roles) {
     if (!isRoleName(role)) {
       console.error(`unknown role ${role}; use county|cloud|workspace|google`);
@@ -401,7 +396,7 @@ export async function runDoctor(config: Config, args: string[] = []): Promise<nu
   }
   const findings = await diagnose(config, {
     ...(roles.length > 0 ? { roles: roles as RoleName[] } : {}),
-    demo: values.demo ?? false,
+    demo: opts.demo,
   });
   for (const f of findings) console.log(`${LABEL[f.level]}  ${f.check}: ${f.message}`);
   const failed = findings.filter((f) => f.level === 'fail').length;
