@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../platform/database/connect.ts';
 import { migrate } from '../platform/database/migrations.ts';
 import { platformMigrations } from '../platform/database/platform-migrations.ts';
-import { DEMO_CLIENTS } from '../platform/federation/seed-data.ts';
+import { DEMO_CLIENTS } from '../platform/federation/clients.ts';
 import type { TestDatabaseKind } from '../platform/testing/databases.ts';
 import { FaultProxy } from '../platform/testing/fault-proxy.ts';
 import { postgresAndRedis } from '../platform/testing/process-stage.ts';

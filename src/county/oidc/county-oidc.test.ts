@@ -2,12 +2,8 @@ import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runAdminCommand } from '../../cli/run.ts';
 import { nationalIdGuid } from '../../identity/index.ts';
-import {
-  DEMO_CLIENTS,
-  DEMO_COUNTY_ACCOUNTS,
-  DEMO_PASSWORD,
-  demoClientSecret,
-} from '../../platform/federation/seed-data.ts';
+import { DEMO_CLIENTS, demoClientSecret } from '../../platform/federation/clients.ts';
+import { DEMO_COUNTY_ACCOUNTS, DEMO_PASSWORD } from '../../platform/federation/seed-data.ts';
 import { clientCommand, keysCommand } from '../../platform/oidc/index.ts';
 import { formOf, TestBrowser } from '../../platform/oidc/testing.ts';
 import { adminOrigin } from '../../platform/runtime/roles.ts';

@@ -5,13 +5,13 @@
 // - is this address still free at Google (a new cloud name must not be someone else's address).
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { createRemoteJWKSet, errors, type JWTVerifyGetKey, jwtVerify } from 'jose';
+import { DEMO_CLIENTS } from '../../platform/federation/clients.ts';
 import {
   GOOGLE_LOOKUP_PATH,
   GOOGLE_LOOKUP_TYP,
   type GoogleAddressAnswer,
   type GoogleLinkAnswer,
 } from '../../platform/federation/google-lookup.ts';
-import { DEMO_CLIENTS } from '../../platform/federation/seed-data.ts';
 import type { RoleContext } from '../../platform/runtime/role.ts';
 import { DirectoryClient, DirectoryFailure } from '../provisioning/directory-client.ts';
 import { googleTarget } from '../provisioning/google-auth.ts';
