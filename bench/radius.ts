@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runAdminCommand } from '../src/cli/run.ts';
 import { insertAccount } from '../src/county/accounts/repository.ts';
 import { radiusCommand } from '../src/county/radius/cli.ts';
 import { FreeradiusProcess, radiusPeersInstalled } from '../src/county/radius/peers.ts';
@@ -52,7 +53,7 @@ async function radius(config: Config, args: string[]): Promise<string> {
   const log = console.log;
   console.log = (line: unknown) => void lines.push(String(line));
   try {
-    const code = await radiusCommand.run(config, args);
+    const code = await runAdminCommand(radiusCommand, config, args);
     if (code !== 0) throw new Error(`edugate radius ${args.join(' ')} exited ${code}: ${lines.join('\n')}`);
   } finally {
     console.log = log;

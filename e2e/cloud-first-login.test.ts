@@ -3,7 +3,7 @@
 // and through the (now linked) county account.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_PASSWORD } from '../src/demo/seed-data.ts';
+import { DEMO_PASSWORD } from '../src/platform/federation/seed-data.ts';
 import { launchBrowser } from '../src/platform/testing/browser.ts';
 import { startTestDemo, type TestDemo } from '../src/platform/testing/demo-harness.ts';
 import {

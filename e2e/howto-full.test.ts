@@ -5,8 +5,8 @@
 // zh-TW at desktop width by the how-to's own words, and in English on a 390 px phone.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_COUNTY_ACCOUNTS } from '../src/demo/seed-data.ts';
 import { parseNationalId } from '../src/identity/index.ts';
+import { DEMO_COUNTY_ACCOUNTS } from '../src/platform/federation/seed-data.ts';
 import type { Locale } from '../src/platform/i18n/i18n.ts';
 import { launchBrowser } from '../src/platform/testing/browser.ts';
 import { startTestDemo, type TestDemo } from '../src/platform/testing/demo-harness.ts';

@@ -4,7 +4,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countyMessages } from '../src/county/messages.ts';
-import { DEMO_PASSWORD } from '../src/demo/seed-data.ts';
+import { DEMO_PASSWORD } from '../src/platform/federation/seed-data.ts';
 import { LOCALES, type Locale } from '../src/platform/i18n/i18n.ts';
 import { launchBrowser } from '../src/platform/testing/browser.ts';
 import { startTestDemo, type TestDemo } from '../src/platform/testing/demo-harness.ts';

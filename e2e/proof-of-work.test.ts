@@ -3,7 +3,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CountyTestApp, startCountyTestApp } from '../src/county/testing.ts';
-import { DEMO_PASSWORD } from '../src/demo/seed-data.ts';
+import { DEMO_PASSWORD } from '../src/platform/federation/seed-data.ts';
 import { launchBrowser, screenshot } from '../src/platform/testing/browser.ts';
 import { embeddedTestDatabase } from '../src/platform/testing/databases.ts';
 

@@ -4,7 +4,7 @@
 // stand-in included (the cloud's sign-out goes through Google's front-channel logout).
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_PASSWORD } from '../src/demo/seed-data.ts';
+import { DEMO_PASSWORD } from '../src/platform/federation/seed-data.ts';
 import { launchBrowser } from '../src/platform/testing/browser.ts';
 import { startTestDemo, type TestDemo } from '../src/platform/testing/demo-harness.ts';
 import { consentIfAsked } from './steps/cloud.ts';

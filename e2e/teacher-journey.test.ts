@@ -2,8 +2,8 @@
 // check, a cancelled sign-in, names, times.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_COUNTY_ACCOUNTS, DEMO_PASSWORD } from '../src/demo/seed-data.ts';
 import { parseNationalId } from '../src/identity/index.ts';
+import { DEMO_COUNTY_ACCOUNTS, DEMO_PASSWORD } from '../src/platform/federation/seed-data.ts';
 import { launchBrowser } from '../src/platform/testing/browser.ts';
 import { startTestDemo, type TestDemo } from '../src/platform/testing/demo-harness.ts';
 import { consentIfAsked, openCloudLogin, signInWithCloudAccount, startCloudAccount } from './steps/cloud.ts';

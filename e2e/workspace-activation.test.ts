@@ -3,7 +3,7 @@
 // Google sends the browser to the education cloud's SAML IdP, which answers without a new login.
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { DEMO_PASSWORD } from '../src/demo/seed-data.ts';
+import { DEMO_PASSWORD } from '../src/platform/federation/seed-data.ts';
 import { launchBrowser } from '../src/platform/testing/browser.ts';
 import { startTestDemo, type TestDemo } from '../src/platform/testing/demo-harness.ts';
 import { consentIfAsked, signInWithCounty } from './steps/cloud.ts';

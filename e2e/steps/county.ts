@@ -1,7 +1,7 @@
 // The how-to's section 一 on the 嘉義縣 portal, step by step as a teacher does it.
 import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
-import { DEMO_PASSWORD } from '../../src/demo/seed-data.ts';
+import { DEMO_PASSWORD } from '../../src/platform/federation/seed-data.ts';
 import type { TestDemo } from '../../src/platform/testing/demo-harness.ts';
 import { clickMailLink, openMail } from './mailbox.ts';
 import type { Shot } from './shots.ts';

@@ -2,7 +2,7 @@
 // it serves any language; every screen a teacher meets is checked on the way (WalkReport).
 import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
-import { DEMO_PASSWORD } from '../../src/demo/seed-data.ts';
+import { DEMO_PASSWORD } from '../../src/platform/federation/seed-data.ts';
 import type { TestDemo } from '../../src/platform/testing/demo-harness.ts';
 import { clickMailLink, openMailMatching } from './mailbox.ts';
 import type { WalkReport } from './page-checks.ts';

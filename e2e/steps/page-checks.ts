@@ -9,7 +9,7 @@ import { samlMessages } from '../../src/cloud/saml/messages.ts';
 import { countyMessages } from '../../src/county/messages.ts';
 import { countyOidcMessages } from '../../src/county/oidc/messages.ts';
 import { landingMessages } from '../../src/demo/landing/messages.ts';
-import { DEMO_COUNTY_ACCOUNTS, DEMO_TENANTS } from '../../src/demo/seed-data.ts';
+import { DEMO_COUNTY_ACCOUNTS, DEMO_TENANTS } from '../../src/platform/federation/seed-data.ts';
 import type { Catalogue, Locale } from '../../src/platform/i18n/i18n.ts';
 import { platformMessages } from '../../src/platform/i18n/platform-messages.ts';
 import { oidcMessages } from '../../src/platform/oidc/messages.ts';

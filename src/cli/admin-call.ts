@@ -1,14 +1,10 @@
+import type { AdminCall, AdminMethod, AdminResponse } from '../platform/cli/command.ts';
 import type { Config } from '../platform/config/options.ts';
 import type { RoleName } from '../platform/database/connect.ts';
-import { createLogger } from '../platform/observability/logger.ts';
-import { bootRole } from '../platform/runtime/boot.ts';
-import { adminOrigin, ROLES } from '../platform/runtime/roles.ts';
+import { adminOrigin } from '../platform/runtime/roles.ts';
 import { loadSecrets } from '../platform/runtime/secrets.ts';
 
-export interface AdminResponse {
-  status: number;
-  body: unknown;
-}
+export type { AdminResponse };
 
 /**
  * Calls a role's local admin API (`/admin/api/...`, Bearer admin token). When the role's server
@@ -20,7 +16,7 @@ export interface AdminResponse {
 export async function callAdmin(
   config: Config,
   role: RoleName,
-  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
+  method: AdminMethod,
   path: string,
   body?: unknown,
 ): Promise<AdminResponse> {
@@ -43,6 +39,12 @@ export async function callAdmin(
     const code = (error as { cause?: { code?: string } }).cause?.code;
     if (code !== 'ECONNREFUSED') throw error;
   }
+  // Loaded only now: a command against a running role (and every usage error) starts without them.
+  const [{ ROLES }, { bootRole }, { createLogger }] = await Promise.all([
+    import('../roles.ts'),
+    import('../platform/runtime/boot.ts'),
+    import('../platform/observability/logger.ts'),
+  ]);
   const running = await bootRole(ROLES[role], {
     config,
     secrets,
@@ -66,4 +68,9 @@ export async function callAdmin(
   } finally {
     await running.close();
   }
+}
+
+/** The admin API of the roles as the commands see it, for one configuration. */
+export function adminCaller(config: Config): AdminCall {
+  return (role, method, path, body) => callAdmin(config, role, method, path, body);
 }

@@ -7,7 +7,6 @@ import { loadConfig } from '../platform/config/load.ts';
 import { openDatabase, roleDatabaseTarget } from '../platform/database/connect.ts';
 import { migrate } from '../platform/database/migrations.ts';
 import { platformMigrations } from '../platform/database/platform-migrations.ts';
-import { ROLES } from '../platform/runtime/roles.ts';
 import { generateSecrets, SECRET_VARIABLES } from '../platform/runtime/secrets.ts';
 import { SecretBox } from '../platform/security/secret-box.ts';
 import { scratchDatabase } from '../platform/testing/scratch-database.ts';
@@ -18,6 +17,7 @@ import {
   TEST_DATABASE_URL,
   TEST_REDIS_URL,
 } from '../platform/testing/services.ts';
+import { ROLES } from '../roles.ts';
 import { diagnose, type Finding } from './doctor.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'edugate-doctor-'));

@@ -1,15 +1,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { Migrator } from 'kysely/migration';
 import nodemailer from 'nodemailer';
 import { type Config, options } from '../platform/config/options.ts';
 import { openDatabase, type RoleName, roleDatabaseTarget } from '../platform/database/connect.ts';
 import { platformMigrations } from '../platform/database/platform-migrations.ts';
-import { ROLES } from '../platform/runtime/roles.ts';
+import { isRoleName } from '../platform/runtime/roles.ts';
 import { missingProductionSecrets } from '../platform/runtime/secrets.ts';
 import { checkSealedColumns } from '../platform/security/sealed-columns.ts';
+import { ROLES } from '../roles.ts';
 
 export type Level = 'ok' | 'warn' | 'fail';
 
@@ -386,21 +386,17 @@ export async function diagnose(config: Config, opts: DoctorOptions = {}): Promis
 const LABEL: Record<Level, string> = { ok: 'ok  ', warn: 'WARN', fail: 'FAIL' };
 
 /** `edugate doctor [--role R]… [--demo]`: one line per check; exit 1 when any failed. */
-export async function runDoctor(config: Config, args: string[] = []): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: { role: { type: 'string', multiple: true }, demo: { type: 'boolean' } },
-  });
-  const roles = values.role ?? [];
+export async function runDoctor(config: Config, opts: { roles: string[]; demo: boolean }): Promise<number> {
+  const { roles } = opts;
   for (const role of roles) {
-    if (!(role in ROLES)) {
+    if (!isRoleName(role)) {
       console.error(`unknown role ${role}; use county|cloud|workspace|google`);
       return 2;
     }
   }
   const findings = await diagnose(config, {
     ...(roles.length > 0 ? { roles: roles as RoleName[] } : {}),
-    demo: values.demo ?? false,
+    demo: opts.demo,
   });
   for (const f of findings) console.log(`${LABEL[f.level]}  ${f.check}: ${f.message}`);
   const failed = findings.filter((f) => f.level === 'fail').length;

@@ -1,16 +1,7 @@
-import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { startDemo } from '../demo/launcher.ts';
-import { renderConfigurationDoc } from '../platform/config/docs.ts';
 import { ConfigError, loadConfig } from '../platform/config/load.ts';
-import type { RoleName } from '../platform/database/connect.ts';
-import { createLogger } from '../platform/observability/logger.ts';
-import { bootRole } from '../platform/runtime/boot.ts';
-import { assertLoopback, ROLES } from '../platform/runtime/roles.ts';
-import { loadSecrets, missingProductionSecrets } from '../platform/runtime/secrets.ts';
-import { startRole } from '../platform/runtime/start-up.ts';
-import { EXTRA_COMMANDS } from './commands.ts';
-import { runDoctor } from './doctor.ts';
+import { COMMANDS } from './builtins.ts';
+import { ADMIN_COMMANDS } from './commands.ts';
+import { runAdminCommand } from './run.ts';
 
 const HELP = `edugate — education identity federation
 
@@ -25,7 +16,7 @@ Commands:
                                  check what production needs (secrets, database and migrations,
                                  Redis, SMTP, public URLs, Google); exit 1 on any error
   config docs [--write]          print (or write to docs/CONFIGURATION.md) the configuration reference
-${Object.values(EXTRA_COMMANDS)
+${Object.values(ADMIN_COMMANDS)
   .map((c) =>
     c.usage.length < 30
       ? `  ${c.usage.padEnd(30)} ${c.summary}`
@@ -35,10 +26,6 @@ ${Object.values(EXTRA_COMMANDS)
   help                           this text
 
 Configuration comes from environment variables (see docs/CONFIGURATION.md).`;
-
-function isRole(value: unknown): value is RoleName {
-  return typeof value === 'string' && value in ROLES;
-}
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -56,95 +43,8 @@ export async function main(argv: string[]): Promise<number> {
     }
     throw error;
   }
-  const log = createLogger(config.logLevel, undefined, config.logFormat);
-
-  switch (command) {
-    case 'demo': {
-      const { values } = parseArgs({ args: rest, options: { reset: { type: 'boolean' } } });
-      const demo = await startDemo({ config, log, reset: values.reset ?? false });
-      console.log(`\nEduGate demo is running: ${demo.urls.landing}\nPress Ctrl-C to stop.\n`);
-      await waitForSignal();
-      await demo.close();
-      return 0;
-    }
-    case 'start': {
-      const { values } = parseArgs({ args: rest, options: { role: { type: 'string' } } });
-      if (!isRole(values.role)) {
-        console.error('start needs --role county|cloud|workspace|google');
-        return 2;
-      }
-      // A demo-only role refuses a non-loopback address before it opens anything.
-      if (ROLES[values.role].demoOnly) assertLoopback(config.host, ROLES[values.role].title.en);
-      const missing = missingProductionSecrets(config);
-      if (missing.length > 0)
-        log.warn({ missing }, 'secrets not configured: using generated ones from the data directory');
-      // Asked to stop while the database is still unreachable: stop waiting for it.
-      const stopping = new AbortController();
-      const stopped = waitForSignal().then(() => stopping.abort());
-      const running = await startRole(
-        ROLES[values.role],
-        { config, secrets: loadSecrets(config), log, demo: false },
-        stopping.signal,
-      );
-      if (!running) return 0;
-      await stopped;
-      await running.close();
-      return 0;
-    }
-    case 'migrate': {
-      const { values } = parseArgs({ args: rest, options: { role: { type: 'string' } } });
-      if (values.role !== undefined && !isRole(values.role)) {
-        console.error('unknown role; use county|cloud|workspace|google');
-        return 2;
-      }
-      const names = values.role ? [values.role as RoleName] : (Object.keys(ROLES) as RoleName[]);
-      for (const name of names) {
-        const running = await bootRole(ROLES[name], {
-          config,
-          secrets: loadSecrets(config),
-          log,
-          demo: false,
-          startJobs: false,
-        });
-        await running.close();
-        console.log(`${name}: up to date`);
-      }
-      return 0;
-    }
-    case 'doctor':
-      return runDoctor(config, rest);
-    case 'config': {
-      const { values, positionals } = parseArgs({
-        args: rest,
-        allowPositionals: true,
-        options: { write: { type: 'boolean' } },
-      });
-      if (positionals[0] !== 'docs') {
-        console.error('usage: edugate config docs [--write]');
-        return 2;
-      }
-      const doc = renderConfigurationDoc();
-      if (values.write) writeFileSync('docs/CONFIGURATION.md', doc);
-      else process.stdout.write(doc);
-      return 0;
-    }
-    default: {
-      const extra = EXTRA_COMMANDS[command];
-      if (extra) return extra.run(config, rest);
-      console.error(`unknown command: ${command}\n\n${HELP}`);
-      return 2;
-    }
-  }
-}
-
-function waitForSignal(): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  const group = COMMANDS[command] ?? ADMIN_COMMANDS[command];
+  if (group) return runAdminCommand(group, config, rest);
+  console.error(`unknown command: ${command}\n\n${HELP}`);
+  return 2;
 }

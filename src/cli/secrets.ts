@@ -1,11 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { defineCommand, defineCommandGroup } from '../platform/cli/command.ts';
 import type { Config } from '../platform/config/options.ts';
-import { openDatabase, type RoleName, roleDatabaseTarget } from '../platform/database/connect.ts';
-import { ROLES } from '../platform/runtime/roles.ts';
+import type { RoleName } from '../platform/database/connect.ts';
+import { isRoleName, ROLE_NAMES } from '../platform/runtime/roles.ts';
 import { generateSecrets, SECRET_VARIABLES } from '../platform/runtime/secrets.ts';
-import { InstallationSecretMismatch, resealColumns } from '../platform/security/sealed-columns.ts';
-import type { CliCommand } from './commands.ts';
 
 const USAGE = `usage:
   edugate secrets generate [--json]
@@ -22,8 +20,7 @@ export function readSecretFile(path: string): string {
   return value.replace(/^(['"])(.*)\1$/, '$2');
 }
 
-function generate(args: string[]): number {
-  const { values } = parseArgs({ args, options: { json: { type: 'boolean' } } });
+function generate(values: { json?: boolean | undefined }): number {
   const secrets = generateSecrets();
   const entries = Object.entries(secrets).map(
     ([name, value]) => [SECRET_VARIABLES[name as keyof typeof SECRET_VARIABLES], value] as const,
@@ -33,17 +30,12 @@ function generate(args: string[]): number {
   return 0;
 }
 
-async function rotate(config: Config, args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: { role: { type: 'string' }, 'new-secret-file': { type: 'string' } },
-  });
-  if (values.role !== undefined && !(values.role in ROLES)) {
+async function rotate(
+  config: Config,
+  values: { role?: string | undefined; 'new-secret-file': string },
+): Promise<number> {
+  if (values.role !== undefined && !isRoleName(values.role)) {
     console.error('unknown role; use county|cloud|workspace|google');
-    return 2;
-  }
-  if (!values['new-secret-file']) {
-    console.error(`secrets rotate needs --new-secret-file\n\n${USAGE}`);
     return 2;
   }
   if (!config.secret) {
@@ -65,7 +57,14 @@ async function rotate(config: Config, args: string[]): Promise<number> {
     console.error('The new secret is the current one: nothing to rotate.');
     return 2;
   }
-  const names = values.role ? [values.role as RoleName] : (Object.keys(ROLES) as RoleName[]);
+  const names = values.role ? [values.role as RoleName] : ROLE_NAMES;
+  // The roles and the database client are loaded by this command only (`edugate --help` starts without).
+  const [{ ROLES }, { openDatabase, roleDatabaseTarget }, { InstallationSecretMismatch, resealColumns }] =
+    await Promise.all([
+      import('../roles.ts'),
+      import('../platform/database/connect.ts'),
+      import('../platform/security/sealed-columns.ts'),
+    ]);
   let failed = 0;
   for (const name of names) {
     const columns = ROLES[name].sealedColumns ?? [];
@@ -96,14 +95,21 @@ async function rotate(config: Config, args: string[]): Promise<number> {
 }
 
 /** `edugate secrets generate|rotate`: the installation's secrets for operators. */
-export const secretsCommand: CliCommand = {
+export const secretsCommand = defineCommandGroup({
+  name: 'secrets',
   usage: 'secrets generate|rotate',
   summary: 'print a fresh set of secrets; re-seal stored keys under a new EDUGATE_SECRET',
-  async run(config, args) {
-    const [sub, ...rest] = args;
-    if (sub === 'generate') return generate(rest);
-    if (sub === 'rotate') return rotate(config, rest);
-    console.error(USAGE);
-    return 2;
-  },
-};
+  help: USAGE,
+  commands: [
+    defineCommand({
+      name: 'generate',
+      options: { json: { type: 'boolean' } },
+      run: ({ values }) => generate(values),
+    }),
+    defineCommand({
+      name: 'rotate',
+      options: { role: { type: 'string' }, 'new-secret-file': { type: 'string', required: true } },
+      run: ({ config, values }) => rotate(config, values),
+    }),
+  ],
+});

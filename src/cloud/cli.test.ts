@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { runAdminCommand } from '../cli/run.ts';
 import { openDatabase } from '../platform/database/connect.ts';
 import type { PlatformTables } from '../platform/database/platform-schema.ts';
 import { cloudCommand } from './cli.ts';
@@ -26,7 +27,10 @@ async function run(...args: string[]): Promise<{ code: number; out: string }> {
   const log = vi.spyOn(console, 'log').mockImplementation((line: string) => lines.push(line));
   const error = vi.spyOn(console, 'error').mockImplementation((line: string) => lines.push(line));
   try {
-    return { code: await cloudCommand.run(cloud.services.ctx.config, args), out: lines.join('\n') };
+    return {
+      code: await runAdminCommand(cloudCommand, cloud.services.ctx.config, args),
+      out: lines.join('\n'),
+    };
   } finally {
     log.mockRestore();
     error.mockRestore();

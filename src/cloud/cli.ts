@@ -1,8 +1,5 @@
-import { parseArgs } from 'node:util';
-import { callAdmin } from '../cli/admin-call.ts';
-import type { CliCommand } from '../cli/commands.ts';
-import { printAdminResult } from '../cli/output.ts';
-import type { Config } from '../platform/config/options.ts';
+import { type AdminCall, defineCommand, defineCommandGroup } from '../platform/cli/command.ts';
+import { printAdminResult } from '../platform/cli/output.ts';
 
 const USAGE = `usage:
   edugate cloud county add --code cyc --name 嘉義縣 --issuer URL --client-id ID --client-secret=SECRET [--disabled]
@@ -14,85 +11,90 @@ const USAGE = `usage:
   edugate cloud role list
   edugate cloud role assign --code CODE --account NAME [--school SCHOOLID]`;
 
-async function call(config: Config, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown) {
-  return printAdminResult(callAdmin(config, 'cloud', method, `/admin/api/cloud${path}`, body));
+function call(admin: AdminCall, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown) {
+  return printAdminResult(admin('cloud', method, `/admin/api/cloud${path}`, body));
 }
 
-function need(values: Record<string, unknown>, ...names: string[]): string | undefined {
-  return names.find((n) => typeof values[n] !== 'string' || values[n] === '');
-}
+const code = { code: { type: 'string', required: true } } as const;
 
 /** `edugate cloud …`: county connections, account suspension and custom roles of the education cloud. */
-export const cloudCommand: CliCommand = {
+export const cloudCommand = defineCommandGroup({
+  name: 'cloud',
   usage: 'cloud county|account|role …',
   summary: 'education cloud: county connections, account suspension and invalid names, custom roles',
-  async run(config, args) {
-    const { values, positionals } = parseArgs({
-      args,
-      allowPositionals: true,
+  help: USAGE,
+  commands: [
+    defineCommand({
+      name: 'county add',
       options: {
-        code: { type: 'string' },
-        name: { type: 'string' },
-        issuer: { type: 'string' },
-        'client-id': { type: 'string' },
-        'client-secret': { type: 'string' },
+        ...code,
+        name: { type: 'string', required: true },
+        issuer: { type: 'string', required: true },
+        'client-id': { type: 'string', required: true },
+        'client-secret': { type: 'string', required: true },
         disabled: { type: 'boolean' },
-        description: { type: 'string' },
-        account: { type: 'string' },
-        school: { type: 'string' },
       },
-    });
-    const [noun, verb] = positionals;
-    const missing = (...names: string[]) => {
-      const name = need(values, ...names);
-      if (name) console.error(`missing --${name}\n${USAGE}`);
-      return name !== undefined;
-    };
-    const code = encodeURIComponent(values.code ?? '');
-    switch (`${noun} ${verb}`) {
-      case 'county add':
-        if (missing('code', 'name', 'issuer', 'client-id', 'client-secret')) return 2;
-        return call(config, 'POST', '/counties', {
+      run: ({ values, admin }) =>
+        call(admin, 'POST', '/counties', {
           code: values.code,
           name: values.name,
           issuer: values.issuer,
           clientId: values['client-id'],
           clientSecret: values['client-secret'],
           enabled: !values.disabled,
-        });
-      case 'county list':
-        return call(config, 'GET', '/counties');
-      case 'county enable':
-      case 'county disable':
-        if (missing('code')) return 2;
-        return call(config, 'POST', `/counties/${code}/${verb}`);
-      case 'county remove':
-        if (missing('code')) return 2;
-        return call(config, 'DELETE', `/counties/${code}`);
-      case 'account suspend':
-      case 'account reactivate':
-        if (missing('name')) return 2;
-        return call(config, 'POST', `/accounts/${encodeURIComponent(values.name ?? '')}/${verb}`);
-      case 'account invalid-names':
-        return call(config, 'GET', '/accounts/invalid-names');
-      case 'role add':
-        if (missing('code', 'name')) return 2;
-        return call(config, 'POST', '/roles', {
+        }),
+    }),
+    defineCommand({ name: 'county list', options: {}, run: ({ admin }) => call(admin, 'GET', '/counties') }),
+    defineCommand({
+      name: 'county enable',
+      options: code,
+      run: ({ values, admin }) => call(admin, 'POST', `/counties/${encodeURIComponent(values.code)}/enable`),
+    }),
+    defineCommand({
+      name: 'county disable',
+      options: code,
+      run: ({ values, admin }) => call(admin, 'POST', `/counties/${encodeURIComponent(values.code)}/disable`),
+    }),
+    defineCommand({
+      name: 'county remove',
+      options: code,
+      run: ({ values, admin }) => call(admin, 'DELETE', `/counties/${encodeURIComponent(values.code)}`),
+    }),
+    defineCommand({
+      name: 'account suspend',
+      options: { name: { type: 'string', required: true } },
+      run: ({ values, admin }) => call(admin, 'POST', `/accounts/${encodeURIComponent(values.name)}/suspend`),
+    }),
+    defineCommand({
+      name: 'account reactivate',
+      options: { name: { type: 'string', required: true } },
+      run: ({ values, admin }) =>
+        call(admin, 'POST', `/accounts/${encodeURIComponent(values.name)}/reactivate`),
+    }),
+    defineCommand({
+      name: 'account invalid-names',
+      options: {},
+      run: ({ admin }) => call(admin, 'GET', '/accounts/invalid-names'),
+    }),
+    defineCommand({
+      name: 'role add',
+      options: { ...code, name: { type: 'string', required: true }, description: { type: 'string' } },
+      run: ({ values, admin }) =>
+        call(admin, 'POST', '/roles', {
           code: values.code,
           name: values.name,
           description: values.description ?? '',
-        });
-      case 'role list':
-        return call(config, 'GET', '/roles');
-      case 'role assign':
-        if (missing('code', 'account')) return 2;
-        return call(config, 'POST', `/roles/${code}/assign`, {
+        }),
+    }),
+    defineCommand({ name: 'role list', options: {}, run: ({ admin }) => call(admin, 'GET', '/roles') }),
+    defineCommand({
+      name: 'role assign',
+      options: { ...code, account: { type: 'string', required: true }, school: { type: 'string' } },
+      run: ({ values, admin }) =>
+        call(admin, 'POST', `/roles/${encodeURIComponent(values.code)}/assign`, {
           account: values.account,
           schoolid: values.school ?? '',
-        });
-      default:
-        console.error(USAGE);
-        return 2;
-    }
-  },
-};
+        }),
+    }),
+  ],
+});

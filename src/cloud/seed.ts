@@ -1,11 +1,6 @@
-import {
-  DEMO_CLIENTS,
-  DEMO_COUNTY_ACCOUNTS,
-  DEMO_PASSWORD,
-  DEMO_TENANTS,
-  demoClientSecret,
-} from '../demo/seed-data.ts';
 import { nationalIdGuid } from '../identity/index.ts';
+import { DEMO_CLIENTS, demoClientSecret } from '../platform/federation/clients.ts';
+import { DEMO_COUNTY_ACCOUNTS, DEMO_PASSWORD, DEMO_TENANTS } from '../platform/federation/seed-data.ts';
 import type { RoleContext } from '../platform/runtime/role.ts';
 import type { CloudTables } from './schema.ts';
 import { type CloudServices, createCloudServices } from './services.ts';

@@ -1,8 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { callAdmin } from '../cli/admin-call.ts';
-import type { CliCommand } from '../cli/commands.ts';
-import type { Config } from '../platform/config/options.ts';
+import { type AdminCall, defineCommand, defineCommandGroup } from '../platform/cli/command.ts';
 import type { ImportResult, ImportRow } from './accounts/import.ts';
 import { parseCsvRecords } from './csv.ts';
 
@@ -43,12 +40,7 @@ export function importRowsFromCsv(text: string): { rows: ImportRow[]; missing: s
   return { rows, missing };
 }
 
-/** True (after printing which, and the usage) when some of the required options are missing or empty. */
-function refuseMissing(values: Record<string, string | undefined>, required: string[]): boolean {
-  const missing = required.filter((name) => !values[name]?.trim());
-  if (missing.length > 0) console.error(`missing ${missing.map((name) => `--${name}`).join(', ')}\n${USAGE}`);
-  return missing.length > 0;
-}
+type Values = Record<string, string | undefined>;
 
 /** An admin API refusal as one line: its message (in the admin API's language) and its code. */
 function printRefusal(body: unknown): void {
@@ -57,8 +49,8 @@ function printRefusal(body: unknown): void {
 }
 
 /** `edugate county tenants add …`: a new county portal. */
-async function addTenant(config: Config, values: Record<string, string | undefined>): Promise<number> {
-  const response = await callAdmin(config, 'county', 'POST', '/admin/api/county/tenants', {
+async function addTenant(admin: AdminCall, values: Values): Promise<number> {
+  const response = await admin('county', 'POST', '/admin/api/county/tenants', {
     actor: values.actor ?? 'cli',
     code: values.code ?? '',
     name: values.name ?? '',
@@ -84,8 +76,8 @@ interface ListedTenant {
 }
 
 /** `edugate county tenants [list]`: one tab-separated line per county, or the admin API's JSON. */
-async function listTenants(config: Config, json: boolean): Promise<number> {
-  const response = await callAdmin(config, 'county', 'GET', '/admin/api/county/tenants');
+async function listTenants(admin: AdminCall, json: boolean): Promise<number> {
+  const response = await admin('county', 'GET', '/admin/api/county/tenants');
   if (response.status >= 400) {
     printRefusal(response.body);
     return 1;
@@ -102,27 +94,17 @@ async function listTenants(config: Config, json: boolean): Promise<number> {
 }
 
 /** `edugate county tenants edit CODE …`: changes the options given, nothing else. */
-async function editTenant(
-  config: Config,
-  code: string,
-  values: Record<string, string | undefined>,
-): Promise<number> {
+async function editTenant(admin: AdminCall, code: string, values: Values): Promise<number> {
   const fields = {
     code: values.code,
     name: values.name,
     portal_name: values['portal-name'],
     mail_domain: values['mail-domain'],
   };
-  const response = await callAdmin(
-    config,
-    'county',
-    'PATCH',
-    `/admin/api/county/tenants/${encodeURIComponent(code)}`,
-    {
-      actor: values.actor ?? 'cli',
-      ...Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)),
-    },
-  );
+  const response = await admin('county', 'PATCH', `/admin/api/county/tenants/${encodeURIComponent(code)}`, {
+    actor: values.actor ?? 'cli',
+    ...Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)),
+  });
   if (response.status >= 400) {
     printRefusal(response.body);
     return 1;
@@ -138,9 +120,8 @@ async function editTenant(
 }
 
 /** `edugate county admins add …`: a county administrator, who chooses a password through a mailed link. */
-async function addAdmin(config: Config, values: Record<string, string | undefined>): Promise<number> {
-  const response = await callAdmin(
-    config,
+async function addAdmin(admin: AdminCall, values: Values): Promise<number> {
+  const response = await admin(
     'county',
     'POST',
     `/admin/api/county/${encodeURIComponent(values.tenant ?? '')}/admins`,
@@ -167,90 +148,110 @@ async function addAdmin(config: Config, values: Record<string, string | undefine
   return 0;
 }
 
-const OPTIONS = {
-  tenant: { type: 'string' },
-  actor: { type: 'string' },
-  code: { type: 'string' },
+/** `edugate county import-accounts --tenant T FILE`: the whole file in one request. */
+async function importAccounts(admin: AdminCall, tenant: string, file: string, actor: string | undefined) {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    console.error(`cannot read ${file}: ${(error as Error).message}`);
+    return 2;
+  }
+  const { rows, missing } = importRowsFromCsv(text);
+  if (missing.length > 0) {
+    console.error(`${file}: missing columns ${missing.join(', ')}\n${USAGE}`);
+    return 2;
+  }
+  // The whole file in one request: the server imports all of it or, when a row is refused, nothing.
+  const response = await admin(
+    'county',
+    'POST',
+    `/admin/api/county/${encodeURIComponent(tenant)}/import-accounts`,
+    {
+      actor: actor ?? 'cli',
+      rows,
+    },
+  );
+  if (response.status >= 400) {
+    console.error(JSON.stringify(response.body));
+    return 1;
+  }
+  const result = response.body as ImportResult;
+  if (result.rejected.length > 0) {
+    for (const r of result.rejected) console.error(`line ${r.line} (${r.username}): ${r.reason}`);
+    console.error(
+      `nothing imported into ${tenant}: ${result.rejected.length} of ${rows.length} rows rejected; correct them and import the file again`,
+    );
+    return 1;
+  }
+  console.log(`imported ${result.created} of ${rows.length} accounts into ${tenant}`);
+  return 0;
+}
+
+/** Who is recorded in the audit log (every command takes it). */
+const actor = { actor: { type: 'string' } } as const;
+const tenantFields = {
   name: { type: 'string' },
   'portal-name': { type: 'string' },
   'mail-domain': { type: 'string' },
-  username: { type: 'string' },
-  email: { type: 'string' },
-  json: { type: 'boolean' },
 } as const;
 
-const readArgs = (args: string[]) => parseArgs({ args, allowPositionals: true, options: OPTIONS });
-
 /** `edugate county …`: county portal administration (works while the demo or server runs). */
-export const countyCommand: CliCommand = {
+export const countyCommand = defineCommandGroup({
+  name: 'county',
   usage: 'county tenants [list|add|edit]|admins add|import-accounts …',
   summary: 'county portal: create, edit and list counties, create their administrators, import accounts',
-  async run(config: Config, args: string[]) {
-    let parsed: ReturnType<typeof readArgs>;
-    try {
-      parsed = readArgs(args);
-    } catch (error) {
-      console.error(`${(error as Error).message}\n${USAGE}`);
-      return 2;
-    }
-    const { json, ...values } = parsed.values;
-    const { positionals } = parsed;
-    const [sub, file, extra] = positionals;
-    if (sub === 'tenants' && (file === undefined || file === 'list') && extra === undefined) {
-      return listTenants(config, json === true);
-    }
-    if (sub === 'tenants' && file === 'add' && extra === undefined) {
-      if (refuseMissing(values, ['code', 'name', 'portal-name', 'mail-domain'])) return 2;
-      return addTenant(config, values);
-    }
-    if (sub === 'tenants' && file === 'edit' && extra !== undefined && positionals.length === 3) {
-      if (['code', 'name', 'portal-name', 'mail-domain'].every((name) => !(name in values))) {
-        console.error(`nothing to change: give --name, --portal-name or --mail-domain\n${USAGE}`);
-        return 2;
-      }
-      return editTenant(config, extra, values);
-    }
-    if (sub === 'admins' && file === 'add' && extra === undefined) {
-      if (refuseMissing(values, ['tenant', 'username', 'email'])) return 2;
-      return addAdmin(config, values);
-    }
-    if (sub !== 'import-accounts' || !values.tenant || !file) {
-      console.error(USAGE);
-      return 2;
-    }
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (error) {
-      console.error(`cannot read ${file}: ${(error as Error).message}`);
-      return 2;
-    }
-    const { rows, missing } = importRowsFromCsv(text);
-    if (missing.length > 0) {
-      console.error(`${file}: missing columns ${missing.join(', ')}\n${USAGE}`);
-      return 2;
-    }
-    // The whole file in one request: the server imports all of it or, when a row is refused, nothing.
-    const response = await callAdmin(
-      config,
-      'county',
-      'POST',
-      `/admin/api/county/${encodeURIComponent(values.tenant)}/import-accounts`,
-      { actor: values.actor ?? 'cli', rows },
-    );
-    if (response.status >= 400) {
-      console.error(JSON.stringify(response.body));
-      return 1;
-    }
-    const result = response.body as ImportResult;
-    if (result.rejected.length > 0) {
-      for (const r of result.rejected) console.error(`line ${r.line} (${r.username}): ${r.reason}`);
-      console.error(
-        `nothing imported into ${values.tenant}: ${result.rejected.length} of ${rows.length} rows rejected; correct them and import the file again`,
-      );
-      return 1;
-    }
-    console.log(`imported ${result.created} of ${rows.length} accounts into ${values.tenant}`);
-    return 0;
-  },
-};
+  help: USAGE,
+  commands: [
+    defineCommand({
+      name: 'tenants',
+      options: { ...actor, json: { type: 'boolean' } },
+      run: ({ values, admin }) => listTenants(admin, values.json === true),
+    }),
+    defineCommand({
+      name: 'tenants list',
+      options: { ...actor, json: { type: 'boolean' } },
+      run: ({ values, admin }) => listTenants(admin, values.json === true),
+    }),
+    defineCommand({
+      name: 'tenants add',
+      options: {
+        ...actor,
+        code: { type: 'string', required: true },
+        name: { type: 'string', required: true },
+        'portal-name': { type: 'string', required: true },
+        'mail-domain': { type: 'string', required: true },
+      },
+      run: ({ values, admin }) => addTenant(admin, values),
+    }),
+    defineCommand({
+      name: 'tenants edit',
+      args: ['CODE'],
+      options: { ...actor, code: { type: 'string' }, ...tenantFields },
+      run({ values, args, admin }) {
+        if (['code', 'name', 'portal-name', 'mail-domain'].every((name) => !(name in values))) {
+          console.error(`nothing to change: give --name, --portal-name or --mail-domain\n${USAGE}`);
+          return 2;
+        }
+        return editTenant(admin, args[0] ?? '', values);
+      },
+    }),
+    defineCommand({
+      name: 'admins add',
+      options: {
+        ...actor,
+        tenant: { type: 'string', required: true },
+        username: { type: 'string', required: true },
+        email: { type: 'string', required: true },
+        name: { type: 'string' },
+      },
+      run: ({ values, admin }) => addAdmin(admin, values),
+    }),
+    defineCommand({
+      name: 'import-accounts',
+      args: ['FILE'],
+      options: { ...actor, tenant: { type: 'string', required: true } },
+      run: ({ values, args, admin }) => importAccounts(admin, values.tenant, args[0] ?? '', values.actor),
+    }),
+  ],
+});

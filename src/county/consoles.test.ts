@@ -1,6 +1,6 @@
 // Profile check, account settings, the review console and the county administration console.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_PASSWORD } from '../demo/seed-data.ts';
+import { DEMO_PASSWORD } from '../platform/federation/seed-data.ts';
 import { SIGN_IN_BUDGETS } from '../platform/security/sign-in-guard.ts';
 import { embeddedTestDatabase } from '../platform/testing/databases.ts';
 import { findAccountByUsername, insertAccount } from './accounts/repository.ts';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_PASSWORD } from '../demo/seed-data.ts';
 import { loadConfig } from '../platform/config/load.ts';
+import { DEMO_PASSWORD } from '../platform/federation/seed-data.ts';
 import { createLogger } from '../platform/observability/logger.ts';
 import { bootRole } from '../platform/runtime/boot.ts';
 import { loadSecrets } from '../platform/runtime/secrets.ts';

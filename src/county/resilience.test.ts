@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DEMO_CLIENTS } from '../demo/seed-data.ts';
 import { openDatabase } from '../platform/database/connect.ts';
 import { migrate } from '../platform/database/migrations.ts';
 import { platformMigrations } from '../platform/database/platform-migrations.ts';
+import { DEMO_CLIENTS } from '../platform/federation/clients.ts';
 import type { TestDatabaseKind } from '../platform/testing/databases.ts';
 import { FaultProxy } from '../platform/testing/fault-proxy.ts';
 import { postgresAndRedis } from '../platform/testing/process-stage.ts';

@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { type IncomingHttpHeaders, type OutgoingHttpHeaders, request } from 'node:http';
 import { Writable } from 'node:stream';
 import { describe, expect, it, vi } from 'vitest';
-import { DEMO_PASSWORD } from '../demo/seed-data.ts';
+import { DEMO_PASSWORD } from '../platform/federation/seed-data.ts';
 import { createLogger } from '../platform/observability/logger.ts';
 import { embeddedTestDatabase } from '../platform/testing/databases.ts';
 import { startCountyTestApp } from './testing.ts';

@@ -7,8 +7,9 @@ import type { Config } from '../platform/config/options.ts';
 import type { RoleName } from '../platform/database/connect.ts';
 import { MailSink } from '../platform/mail/sink.ts';
 import { bootRole, type RunningRole } from '../platform/runtime/boot.ts';
-import { adminOrigin, assertLoopback, listenRole, ROLES } from '../platform/runtime/roles.ts';
+import { adminOrigin, assertLoopback, listenRole } from '../platform/runtime/roles.ts';
 import { loadSecrets } from '../platform/runtime/secrets.ts';
+import { ROLES } from '../roles.ts';
 import { demoServiceAccountFile } from '../workspace/emulator/google/service-accounts.ts';
 import { buildLandingApp } from './landing/app.ts';
 

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { runAdminCommand } from '../cli/run.ts';
 import { adminPort } from '../platform/runtime/roles.ts';
 import { freeAdminPortBase } from '../platform/testing/ports.ts';
 import { type CloudProfile, rememberProfile } from './activation/accounts.ts';
@@ -52,7 +53,7 @@ async function run(...args: string[]): Promise<{ code: number; out: string }> {
   const log = vi.spyOn(console, 'log').mockImplementation((line: string) => lines.push(line));
   const error = vi.spyOn(console, 'error').mockImplementation((line: string) => lines.push(line));
   try {
-    return { code: await workspaceCommand.run(rig.config, args), out: lines.join('\n') };
+    return { code: await runAdminCommand(workspaceCommand, rig.config, args), out: lines.join('\n') };
   } finally {
     log.mockRestore();
     error.mockRestore();

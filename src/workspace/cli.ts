@@ -1,8 +1,5 @@
-import { parseArgs } from 'node:util';
-import { callAdmin } from '../cli/admin-call.ts';
-import type { CliCommand } from '../cli/commands.ts';
-import { printAdminResult } from '../cli/output.ts';
-import type { Config } from '../platform/config/options.ts';
+import { type AdminCall, defineCommand, defineCommandGroup } from '../platform/cli/command.ts';
+import { printAdminResult } from '../platform/cli/output.ts';
 
 const USAGE = `usage:
   edugate workspace activate --user CLOUD_NAME   activate a teacher's G Suite account (as the portal's button)
@@ -17,60 +14,67 @@ const USAGE = `usage:
 
 const user = (name: string) => `/accounts/${encodeURIComponent(name)}`;
 
-async function call(config: Config, method: 'GET' | 'POST', path: string, body?: unknown) {
-  return printAdminResult(callAdmin(config, 'workspace', method, `/admin/api/workspace${path}`, body));
+function call(admin: AdminCall, method: 'GET' | 'POST', path: string, body?: unknown) {
+  return printAdminResult(admin('workspace', method, `/admin/api/workspace${path}`, body));
+}
+
+const userOption = { user: { type: 'string', required: true } } as const;
+
+function lifecycle(verb: 'suspend' | 'reactivate') {
+  return defineCommand({
+    name: verb,
+    options: { ...userOption, reason: { type: 'string' } },
+    run: ({ values, admin }) =>
+      call(admin, 'POST', '/lifecycle', {
+        username: values.user,
+        state: verb === 'suspend' ? 'suspended' : 'active',
+        reason: values.reason ?? 'cli',
+      }),
+  });
 }
 
 /** `edugate workspace …`: the activation portal's provisioning jobs, accounts and lifecycle. */
-export const workspaceCommand: CliCommand = {
+export const workspaceCommand = defineCommandGroup({
+  name: 'workspace',
   usage: 'workspace activate|retry|list|jobs|reconcile|suspend|reactivate|admins',
   summary:
     'workspace activation: activate or retry a teacher, accounts, provisioning jobs, drift report, suspension in Google, portal administrators',
-  async run(config, args) {
-    const { values, positionals } = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        job: { type: 'string' },
-        user: { type: 'string' },
-        reason: { type: 'string' },
-        state: { type: 'string' },
+  help: USAGE,
+  commands: [
+    defineCommand({
+      name: 'activate',
+      options: userOption,
+      run: ({ values, admin }) => call(admin, 'POST', `${user(values.user)}/activate`),
+    }),
+    defineCommand({ name: 'jobs', options: {}, run: ({ admin }) => call(admin, 'GET', '/jobs') }),
+    defineCommand({
+      name: 'retry',
+      options: { user: { type: 'string' }, job: { type: 'string' } },
+      run({ values, admin }) {
+        if (values.user) return call(admin, 'POST', `${user(values.user)}/retry`);
+        if (values.job) return call(admin, 'POST', `/jobs/${encodeURIComponent(values.job)}/retry`);
+        console.error(`retry needs --user or --job\n${USAGE}`);
+        return 2;
       },
-    });
-    switch (positionals[0]) {
-      case 'activate':
-        if (!values.user) break;
-        return call(config, 'POST', `${user(values.user)}/activate`);
-      case 'jobs':
-        return call(config, 'GET', '/jobs');
-      case 'retry':
-        if (values.user) return call(config, 'POST', `${user(values.user)}/retry`);
-        if (!values.job) break;
-        return call(config, 'POST', `/jobs/${encodeURIComponent(values.job)}/retry`);
-      case 'list':
-      case 'accounts':
-        return call(
-          config,
+    }),
+    defineCommand({
+      name: 'list|accounts',
+      options: { state: { type: 'string' } },
+      run: ({ values, admin }) =>
+        call(
+          admin,
           'GET',
           `/accounts${values.state ? `?${new URLSearchParams({ state: values.state })}` : ''}`,
-        );
-      case 'admins':
-        if (positionals[1] === 'list') return call(config, 'GET', '/admins');
-        if (positionals[1] === 'add' && values.user)
-          return call(config, 'POST', '/admins', { username: values.user });
-        break;
-      case 'reconcile':
-        return call(config, 'POST', '/reconcile');
-      case 'suspend':
-      case 'reactivate':
-        if (!values.user) break;
-        return call(config, 'POST', '/lifecycle', {
-          username: values.user,
-          state: positionals[0] === 'suspend' ? 'suspended' : 'active',
-          reason: values.reason ?? 'cli',
-        });
-    }
-    console.error(USAGE);
-    return 2;
-  },
-};
+        ),
+    }),
+    defineCommand({ name: 'admins list', options: {}, run: ({ admin }) => call(admin, 'GET', '/admins') }),
+    defineCommand({
+      name: 'admins add',
+      options: userOption,
+      run: ({ values, admin }) => call(admin, 'POST', '/admins', { username: values.user }),
+    }),
+    defineCommand({ name: 'reconcile', options: {}, run: ({ admin }) => call(admin, 'POST', '/reconcile') }),
+    lifecycle('suspend'),
+    lifecycle('reactivate'),
+  ],
+});

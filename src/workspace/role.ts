@@ -1,4 +1,4 @@
-import { DEMO_TENANTS } from '../demo/seed-data.ts';
+import { DEMO_TENANTS } from '../platform/federation/seed-data.ts';
 import type { RoleModule } from '../platform/runtime/role.ts';
 import { buildWorkspaceApp } from './app.ts';
 import { workspaceMigrations } from './migrations.ts';

@@ -1,4 +1,4 @@
-import { DEMO_CLIENTS, demoClientSecret } from '../../demo/seed-data.ts';
+import { DEMO_CLIENTS, demoClientSecret } from '../../platform/federation/clients.ts';
 import type { OidcProvider } from '../../platform/oidc/index.ts';
 import type { RoleContext } from '../../platform/runtime/role.ts';
 import type { CloudTables } from '../schema.ts';

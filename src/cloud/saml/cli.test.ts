@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SAML } from '@node-saml/node-saml';
 import { afterAll, expect, it, vi } from 'vitest';
+import { runAdminCommand } from '../../cli/run.ts';
 import { loadConfig } from '../../platform/config/load.ts';
 import { freePort } from '../../platform/testing/ports.ts';
 import { samlCommand } from './cli.ts';
@@ -23,9 +24,16 @@ it('edugate saml sp add --metadata FILE registers the SP read from its metadata 
   const log = vi.spyOn(console, 'log').mockImplementation((line: string) => printed.push(line));
   try {
     expect(
-      await samlCommand.run(config, ['sp', 'add', '--metadata', file, '--name-id-domain', 'go.edu.tw']),
+      await runAdminCommand(samlCommand, config, [
+        'sp',
+        'add',
+        '--metadata',
+        file,
+        '--name-id-domain',
+        'go.edu.tw',
+      ]),
     ).toBe(0);
-    expect(await samlCommand.run(config, ['sp', 'list'])).toBe(0);
+    expect(await runAdminCommand(samlCommand, config, ['sp', 'list'])).toBe(0);
   } finally {
     log.mockRestore();
   }

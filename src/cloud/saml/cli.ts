@@ -1,9 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { callAdmin } from '../../cli/admin-call.ts';
-import type { CliCommand } from '../../cli/commands.ts';
-import { printAdminResult } from '../../cli/output.ts';
-import type { Config } from '../../platform/config/options.ts';
+import { type AdminCall, defineCommand, defineCommandGroup } from '../../platform/cli/command.ts';
+import { printAdminResult } from '../../platform/cli/output.ts';
 
 const USAGE = `usage:
   edugate saml sp add --metadata FILE_OR_URL [--name NAME] [--name-id-domain go.edu.tw]
@@ -22,18 +19,19 @@ async function readMetadata(source: string): Promise<string> {
   return readFileSync(source, 'utf8');
 }
 
-async function call(config: Config, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown) {
-  return printAdminResult(callAdmin(config, 'cloud', method, `/admin/api/saml${path}`, body));
+function call(admin: AdminCall, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown) {
+  return printAdminResult(admin('cloud', method, `/admin/api/saml${path}`, body));
 }
 
 /** `edugate saml …`: service providers and signing keys of the education cloud's SAML IdP. */
-export const samlCommand: CliCommand = {
+export const samlCommand = defineCommandGroup({
+  name: 'saml',
   usage: 'saml sp|key …',
   summary: 'education cloud SAML IdP: register service providers (Google Workspace), rotate keys',
-  async run(config, args) {
-    const { values, positionals } = parseArgs({
-      args,
-      allowPositionals: true,
+  help: USAGE,
+  commands: [
+    defineCommand({
+      name: 'sp add',
       options: {
         metadata: { type: 'string' },
         'entity-id': { type: 'string' },
@@ -41,9 +39,7 @@ export const samlCommand: CliCommand = {
         name: { type: 'string' },
         'name-id-domain': { type: 'string' },
       },
-    });
-    switch (`${positionals[0]} ${positionals[1]}`) {
-      case 'sp add': {
+      async run({ values, admin }) {
         const body: Record<string, unknown> = {};
         if (values.metadata) body.metadata = await readMetadata(values.metadata);
         else if (values['entity-id'] && values.acs?.length) {
@@ -55,23 +51,21 @@ export const samlCommand: CliCommand = {
         }
         if (values.name) body.name = values.name;
         if (values['name-id-domain']) body.nameIdDomain = values['name-id-domain'];
-        return call(config, 'POST', '/sps', body);
-      }
-      case 'sp list':
-        return call(config, 'GET', '/sps');
-      case 'sp remove':
-        if (!values['entity-id']) {
-          console.error(USAGE);
-          return 2;
-        }
-        return call(config, 'DELETE', `/sps?entityId=${encodeURIComponent(values['entity-id'])}`);
-      case 'key list':
-        return call(config, 'GET', '/keys');
-      case 'key rotate':
-        return call(config, 'POST', '/keys/rotate');
-      default:
-        console.error(USAGE);
-        return 2;
-    }
-  },
-};
+        return call(admin, 'POST', '/sps', body);
+      },
+    }),
+    defineCommand({ name: 'sp list', options: {}, run: ({ admin }) => call(admin, 'GET', '/sps') }),
+    defineCommand({
+      name: 'sp remove',
+      options: { 'entity-id': { type: 'string', required: true } },
+      run: ({ values, admin }) =>
+        call(admin, 'DELETE', `/sps?entityId=${encodeURIComponent(values['entity-id'])}`),
+    }),
+    defineCommand({ name: 'key list', options: {}, run: ({ admin }) => call(admin, 'GET', '/keys') }),
+    defineCommand({
+      name: 'key rotate',
+      options: {},
+      run: ({ admin }) => call(admin, 'POST', '/keys/rotate'),
+    }),
+  ],
+});

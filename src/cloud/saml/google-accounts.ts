@@ -4,13 +4,13 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import type { Logger } from 'pino';
-import type { SetSigningKey } from '../../platform/security-events/index.ts';
 import {
   GOOGLE_LOOKUP_PATH,
   GOOGLE_LOOKUP_TYP,
   type GoogleAddressAnswer,
   type GoogleLinkAnswer,
-} from '../../workspace/activation/google-lookup.ts';
+} from '../../platform/federation/google-lookup.ts';
+import type { SetSigningKey } from '../../platform/security-events/index.ts';
 import type { SamlDb } from './keys.ts';
 
 /** The portal could not be asked (down, timeout, refused our token, no signing key yet). */

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { DEMO_CLIENTS } from '../../demo/seed-data.ts';
 import { recordAudit } from '../../platform/audit/audit-log.ts';
+import { DEMO_CLIENTS } from '../../platform/federation/clients.ts';
 import { adminApi } from '../../platform/http/admin-api.ts';
 import { oidcIssuerSigningKeys } from '../../platform/security-events/index.ts';
 import { cloudIssuer } from '../account/lifecycle.ts';

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { DEMO_CLIENTS } from '../../demo/seed-data.ts';
+import { DEMO_CLIENTS } from '../../platform/federation/clients.ts';
 import { adminApi } from '../../platform/http/admin-api.ts';
 import type { RoleContext } from '../../platform/runtime/role.ts';
 import {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runAdminCommand } from '../../cli/run.ts';
 import type { Config } from '../../platform/config/options.ts';
 import { testDatabases } from '../../platform/testing/databases.ts';
 import { countyCommand, importRowsFromCsv } from '../cli.ts';
@@ -42,7 +43,12 @@ describe.each(await testDatabases())(
       console.error = (m: string) => errors.push(String(m));
       console.log = (m: string) => logs.push(String(m));
       try {
-        const code = await countyCommand.run(t.config, ['import-accounts', '--tenant', tenant, file]);
+        const code = await runAdminCommand(countyCommand, t.config, [
+          'import-accounts',
+          '--tenant',
+          tenant,
+          file,
+        ]);
         return { code, errors, logs };
       } finally {
         console.error = origError;
@@ -166,8 +172,10 @@ describe.each(await testDatabases())(
       const origError = console.error;
       console.error = () => {};
       try {
-        expect(await countyCommand.run(t.config, ['import-accounts', '--tenant', 'nowhere', file])).toBe(1);
-        expect(await countyCommand.run(t.config, ['import-accounts', file])).toBe(2);
+        expect(
+          await runAdminCommand(countyCommand, t.config, ['import-accounts', '--tenant', 'nowhere', file]),
+        ).toBe(1);
+        expect(await runAdminCommand(countyCommand, t.config, ['import-accounts', file])).toBe(2);
       } finally {
         console.error = origError;
       }

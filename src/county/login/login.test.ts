@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { DEMO_PASSWORD } from '../../demo/seed-data.ts';
+import { DEMO_PASSWORD } from '../../platform/federation/seed-data.ts';
 import { embeddedTestDatabase } from '../../platform/testing/databases.ts';
 import { OPEN_REDIRECT_BYPASSES } from '../../platform/testing/open-redirects.ts';
 import { solveOnPage } from '../../platform/testing/proof-of-work.ts';

@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_PASSWORD } from '../../demo/seed-data.ts';
+import { DEMO_PASSWORD } from '../../platform/federation/seed-data.ts';
 import { createLogger } from '../../platform/observability/logger.ts';
 import { embeddedTestDatabase } from '../../platform/testing/databases.ts';
 import { type CountyTestApp, startCountyTestApp, TestClient } from '../testing.ts';

@@ -2,7 +2,7 @@
 // version is refused with both texts on the page, and nothing is overwritten; a delete from a list
 // shown before an edit deletes nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_PASSWORD } from '../../demo/seed-data.ts';
+import { DEMO_PASSWORD } from '../../platform/federation/seed-data.ts';
 import { testDatabases } from '../../platform/testing/databases.ts';
 import { insertAccount } from '../accounts/repository.ts';
 import { type CountyTestApp, startCountyTestApp, TestClient } from '../testing.ts';

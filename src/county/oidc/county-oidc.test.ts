@@ -1,9 +1,10 @@
 import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { callAdmin } from '../../cli/admin-call.ts';
-import { DEMO_CLIENTS, DEMO_COUNTY_ACCOUNTS, DEMO_PASSWORD, demoClientSecret } from '../../demo/seed-data.ts';
+import { runAdminCommand } from '../../cli/run.ts';
 import { nationalIdGuid } from '../../identity/index.ts';
-import { oidcCommands } from '../../platform/oidc/index.ts';
+import { DEMO_CLIENTS, demoClientSecret } from '../../platform/federation/clients.ts';
+import { DEMO_COUNTY_ACCOUNTS, DEMO_PASSWORD } from '../../platform/federation/seed-data.ts';
+import { clientCommand, keysCommand } from '../../platform/oidc/index.ts';
 import { adminOrigin } from '../../platform/runtime/roles.ts';
 import { CookieBrowser, formOf } from '../../platform/testing/cookie-browser.ts';
 import { embeddedTestDatabase } from '../../platform/testing/databases.ts';
@@ -624,8 +625,7 @@ describe('county OIDC administration', () => {
       out.push(String(line));
     });
     try {
-      const commands = oidcCommands(callAdmin);
-      const code = await commands.client!.run(county.ctx.config, [
+      const code = await runAdminCommand(clientCommand, county.ctx.config, [
         'add',
         '--role',
         'county',
@@ -651,7 +651,13 @@ describe('county OIDC administration', () => {
         keys: Array<{ kid: string }>;
       };
       expect(
-        await commands.keys!.run(county.ctx.config, ['rotate', '--role', 'county', '--tenant', 'cyc']),
+        await runAdminCommand(keysCommand, county.ctx.config, [
+          'rotate',
+          '--role',
+          'county',
+          '--tenant',
+          'cyc',
+        ]),
       ).toBe(0);
       const after = (await (await fetch(`${issuer}/oidc/v1/jwksets`)).json()) as {
         keys: Array<{ kid: string }>;
@@ -723,7 +729,7 @@ describe('county OIDC administration', () => {
     // The county administrator grants personid to it (console or CLI): from then on it may ask.
     const log = vi.spyOn(console, 'log').mockImplementation(() => {});
     try {
-      const code = await oidcCommands(callAdmin).client!.run(county.ctx.config, [
+      const code = await runAdminCommand(clientCommand, county.ctx.config, [
         'scopes',
         '--role',
         'county',

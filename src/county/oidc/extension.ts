@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { DEMO_CLIENTS, demoClientSecret } from '../../demo/seed-data.ts';
+import { DEMO_CLIENTS, demoClientSecret } from '../../platform/federation/clients.ts';
 import { adminApi } from '../../platform/http/admin-api.ts';
 import { mountProtocol, OidcProvider, oidcAdminRoutes, oidcMessages } from '../../platform/oidc/index.ts';
 import type { RoleModule } from '../../platform/runtime/role.ts';

@@ -7,7 +7,7 @@ import formbody from '@fastify/formbody';
 import Fastify, { type FastifyInstance } from 'fastify';
 import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_PASSWORD } from '../../demo/seed-data.ts';
+import { DEMO_PASSWORD } from '../../platform/federation/seed-data.ts';
 import { createLogger } from '../../platform/observability/logger.ts';
 import {
   BackchannelLogoutReceiver,

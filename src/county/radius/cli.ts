@@ -1,11 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { callAdmin } from '../../cli/admin-call.ts';
-import type { CliCommand } from '../../cli/commands.ts';
+import { type AdminCall, defineCommand, defineCommandGroup } from '../../platform/cli/command.ts';
 import type { Config } from '../../platform/config/options.ts';
 import { adminOrigin } from '../../platform/runtime/roles.ts';
-import { generateEapCertificates } from './certificates.ts';
-import { type RadiusSetup, writeFreeradiusDirectory } from './freeradius-config.ts';
+import type { RadiusSetup } from './freeradius-config.ts';
 import { addClientsToRunningServer } from './reload.ts';
 
 const USAGE = `usage:
@@ -25,28 +22,7 @@ const USAGE = `usage:
       a changed address, --realm, roaming, a rotated EDUGATE_SECRET) need a restart.
   options of every command: --actor NAME (who is recorded in the audit log; default cli)`;
 
-const OPTIONS = {
-  tenant: { type: 'string' },
-  actor: { type: 'string' },
-  name: { type: 'string' },
-  address: { type: 'string' },
-  out: { type: 'string' },
-  realm: { type: 'string' },
-  listen: { type: 'string' },
-  'auth-port': { type: 'string' },
-  'acct-port': { type: 'string' },
-  api: { type: 'string' },
-  cert: { type: 'string' },
-  key: { type: 'string' },
-  ca: { type: 'string' },
-  'roaming-server': { type: 'string' },
-  'roaming-secret': { type: 'string' },
-  reload: { type: 'boolean' },
-} as const;
-
-type Values = {
-  [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string;
-};
+type Values = Record<string, string | undefined>;
 
 function refusal(body: unknown): string {
   const { error, message } = (body ?? {}) as { error?: string; message?: string };
@@ -61,8 +37,8 @@ function port(value: string | undefined, fallback: number): number | undefined {
 
 const base = (tenant: string) => `/admin/api/county/${encodeURIComponent(tenant)}/radius`;
 
-async function addNas(config: Config, values: Values): Promise<number> {
-  const response = await callAdmin(config, 'county', 'POST', `${base(values.tenant ?? '')}/clients`, {
+async function addNas(admin: AdminCall, values: Values): Promise<number> {
+  const response = await admin('county', 'POST', `${base(values.tenant ?? '')}/clients`, {
     actor: values.actor ?? 'cli',
     name: values.name ?? '',
     address: values.address ?? '',
@@ -75,8 +51,8 @@ async function addNas(config: Config, values: Values): Promise<number> {
   return 0;
 }
 
-async function listNas(config: Config, values: Values): Promise<number> {
-  const response = await callAdmin(config, 'county', 'GET', `${base(values.tenant ?? '')}/clients`);
+async function listNas(admin: AdminCall, values: Values): Promise<number> {
+  const response = await admin('county', 'GET', `${base(values.tenant ?? '')}/clients`);
   if (response.status >= 400) {
     console.error(refusal(response.body));
     return 1;
@@ -88,9 +64,8 @@ async function listNas(config: Config, values: Values): Promise<number> {
   return 0;
 }
 
-async function removeNas(config: Config, values: Values): Promise<number> {
-  const response = await callAdmin(
-    config,
+async function removeNas(admin: AdminCall, values: Values): Promise<number> {
+  const response = await admin(
     'county',
     'DELETE',
     `${base(values.tenant ?? '')}/clients/${encodeURIComponent(values.name ?? '')}`,
@@ -105,7 +80,12 @@ async function removeNas(config: Config, values: Values): Promise<number> {
   return 0;
 }
 
-async function writeConfig(config: Config, values: Values): Promise<number> {
+async function writeConfig(
+  config: Config,
+  admin: AdminCall,
+  values: Values,
+  reload: boolean,
+): Promise<number> {
   const tenant = values.tenant ?? '';
   const authPort = port(values['auth-port'], 1812);
   const acctPort = port(values['acct-port'], 1813);
@@ -124,7 +104,7 @@ async function writeConfig(config: Config, values: Values): Promise<number> {
   }
   if (values.realm) {
     // The realm teachers type after their name (default: the mail domain without `mail.`).
-    const saved = await callAdmin(config, 'county', 'PUT', `${base(tenant)}/settings`, {
+    const saved = await admin('county', 'PUT', `${base(tenant)}/settings`, {
       actor: values.actor ?? 'cli',
       realm: values.realm.trim().toLowerCase(),
     });
@@ -133,12 +113,17 @@ async function writeConfig(config: Config, values: Values): Promise<number> {
       return 1;
     }
   }
-  const response = await callAdmin(config, 'county', 'GET', `${base(tenant)}/setup`);
+  const response = await admin('county', 'GET', `${base(tenant)}/setup`);
   if (response.status >= 400) {
     console.error(refusal(response.body));
     return 1;
   }
   const setup = response.body as RadiusSetup;
+  // Loaded by this command only: the certificate library and the county's RADIUS modules.
+  const [{ generateEapCertificates }, { writeFreeradiusDirectory }] = await Promise.all([
+    import('./certificates.ts'),
+    import('./freeradius-config.ts'),
+  ]);
   let written: { dir: string; caPem: string };
   try {
     written = await writeFreeradiusDirectory(
@@ -166,7 +151,7 @@ async function writeConfig(config: Config, values: Values): Promise<number> {
     console.error(`cannot write ${values.out}: ${(error as Error).message}`);
     return 1;
   }
-  const published = await callAdmin(config, 'county', 'PUT', `${base(tenant)}/settings`, {
+  const published = await admin('county', 'PUT', `${base(tenant)}/settings`, {
     actor: values.actor ?? 'cli',
     ca_certificate: written.caPem,
   });
@@ -180,7 +165,7 @@ async function writeConfig(config: Config, values: Values): Promise<number> {
   );
   if (setup.clients.length === 0)
     console.log(`next: edugate radius nas add --tenant ${tenant} --name … --address …`);
-  if (!values.reload) return 0;
+  if (!reload) return 0;
   const reloaded = await addClientsToRunningServer(
     written.dir,
     setup.clients.map((c) => c.shortname),
@@ -197,31 +182,50 @@ async function writeConfig(config: Config, values: Values): Promise<number> {
   return 0;
 }
 
+const tenant = { tenant: { type: 'string', required: true }, actor: { type: 'string' } } as const;
+
 /** `edugate radius …`: NAS clients and the FreeRADIUS configuration (works while the demo or server runs). */
-export const radiusCommand: CliCommand = {
+export const radiusCommand = defineCommandGroup({
+  name: 'radius',
   usage: 'radius nas [add|list|remove]|config …',
   summary: 'Wi-Fi roaming and VPN: register NAS clients, write the FreeRADIUS configuration',
-  async run(config: Config, args: string[]) {
-    let parsed: ReturnType<
-      typeof parseArgs<{ args: string[]; allowPositionals: true; options: typeof OPTIONS }>
-    >;
-    try {
-      parsed = parseArgs({ args, allowPositionals: true, options: OPTIONS });
-    } catch (error) {
-      console.error(`${(error as Error).message}\n${USAGE}`);
-      return 2;
-    }
-    const values = parsed.values as Values;
-    const [sub, action, extra] = parsed.positionals;
-    if (extra !== undefined || !values.tenant) {
-      console.error(USAGE);
-      return 2;
-    }
-    if (sub === 'config' && action === undefined) return writeConfig(config, values);
-    if (sub === 'nas' && action === 'add' && values.name && values.address) return addNas(config, values);
-    if (sub === 'nas' && (action === 'list' || action === undefined)) return listNas(config, values);
-    if (sub === 'nas' && action === 'remove' && values.name) return removeNas(config, values);
-    console.error(USAGE);
-    return 2;
-  },
-};
+  help: USAGE,
+  commands: [
+    defineCommand({
+      name: 'config',
+      options: {
+        ...tenant,
+        out: { type: 'string', required: true },
+        realm: { type: 'string' },
+        listen: { type: 'string' },
+        'auth-port': { type: 'string' },
+        'acct-port': { type: 'string' },
+        api: { type: 'string' },
+        cert: { type: 'string' },
+        key: { type: 'string' },
+        ca: { type: 'string' },
+        'roaming-server': { type: 'string' },
+        'roaming-secret': { type: 'string' },
+        reload: { type: 'boolean' },
+      },
+      run: ({ config, values: { reload, ...values }, admin }) =>
+        writeConfig(config, admin, values, reload === true),
+    }),
+    defineCommand({
+      name: 'nas add',
+      options: {
+        ...tenant,
+        name: { type: 'string', required: true },
+        address: { type: 'string', required: true },
+      },
+      run: ({ values, admin }) => addNas(admin, values),
+    }),
+    defineCommand({ name: 'nas', options: tenant, run: ({ values, admin }) => listNas(admin, values) }),
+    defineCommand({ name: 'nas list', options: tenant, run: ({ values, admin }) => listNas(admin, values) }),
+    defineCommand({
+      name: 'nas remove',
+      options: { ...tenant, name: { type: 'string', required: true } },
+      run: ({ values, admin }) => removeNas(admin, values),
+    }),
+  ],
+});

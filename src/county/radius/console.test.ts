@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_PASSWORD } from '../../demo/seed-data.ts';
+import { DEMO_PASSWORD } from '../../platform/federation/seed-data.ts';
 import { embeddedTestDatabase } from '../../platform/testing/databases.ts';
 import { findAccountByUsername } from '../accounts/repository.ts';
 import { type CountyTestApp, startCountyTestApp, TestClient } from '../testing.ts';

@@ -3,8 +3,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { DEMO_PASSWORD } from '../../demo/seed-data.ts';
+import { runAdminCommand } from '../../cli/run.ts';
 import type { Config } from '../../platform/config/options.ts';
+import { DEMO_PASSWORD } from '../../platform/federation/seed-data.ts';
 import { embeddedTestDatabase } from '../../platform/testing/databases.ts';
 import { freePort } from '../../platform/testing/ports.ts';
 import { missingService } from '../../platform/testing/services.ts';
@@ -25,7 +26,7 @@ const skip =
 
 /** Runs an `edugate radius …` command; its exit code and what it printed. */
 async function cli(
-  config: (CountyTestApp & { config: never }['config']) | Parameters<typeof radiusCommand.run>[0],
+  config: (CountyTestApp & { config: never }['config']) | Parameters<typeof runAdminCommand>[1],
   args: string[],
 ) {
   const lines: string[] = [];
@@ -34,7 +35,7 @@ async function cli(
     .spyOn(console, 'error')
     .mockImplementation((line: unknown) => void lines.push(String(line)));
   try {
-    const code = await radiusCommand.run(config, args);
+    const code = await runAdminCommand(radiusCommand, config, args);
     return { code, output: lines.join('\n') };
   } finally {
     log.mockRestore();
@@ -240,12 +241,12 @@ describe.skipIf(skip)('Wi-Fi and VPN through FreeRADIUS', () => {
           Array.from(
             { length: 10 },
             (_, i) =>
-              [
+              `${[
                 'User-Name = "wifitarget@cyc.edu.tw"',
                 `User-Password = "guess-${batch}-${i}"`,
                 'Calling-Station-Id = "02-00-00-00-00-BB"',
                 'Message-Authenticator = 0x00',
-              ].join(', ') + '\n',
+              ].join(', ')}\n`,
           ),
         ),
       ),

@@ -3,9 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { DEMO_PASSWORD } from '../../demo/seed-data.ts';
+import { runAdminCommand } from '../../cli/run.ts';
 import { loadConfig } from '../../platform/config/load.ts';
 import type { Config } from '../../platform/config/options.ts';
+import { DEMO_PASSWORD } from '../../platform/federation/seed-data.ts';
 import { createLogger } from '../../platform/observability/logger.ts';
 import { bootRole } from '../../platform/runtime/boot.ts';
 import { loadSecrets } from '../../platform/runtime/secrets.ts';
@@ -43,7 +44,7 @@ describe.runIf(services && peers)('RADIUS through a county process and its outag
       .spyOn(console, 'error')
       .mockImplementation((line: unknown) => void lines.push(String(line)));
     try {
-      return { code: await radiusCommand.run(config, args), output: lines.join('\n') };
+      return { code: await runAdminCommand(radiusCommand, config, args), output: lines.join('\n') };
     } finally {
       log.mockRestore();
       error.mockRestore();

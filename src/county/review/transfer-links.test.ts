@@ -2,7 +2,7 @@
 // through the same signed one-time links and pages as a registration's school review, with the same
 // reminder after 3 days while it waits.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_PASSWORD } from '../../demo/seed-data.ts';
+import { DEMO_PASSWORD } from '../../platform/federation/seed-data.ts';
 import { embeddedTestDatabase } from '../../platform/testing/databases.ts';
 import { findAccountByUsername, insertAccount } from '../accounts/repository.ts';
 import { type CountyTestApp, linksIn, startCountyTestApp, TestClient } from '../testing.ts';

@@ -1,8 +1,8 @@
 // Every way a county account's status changes queues a security event for the county's receivers
 // (the demo registers the education cloud), in the transaction of the change.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DEMO_COUNTY_ACCOUNTS } from '../../demo/seed-data.ts';
 import { platformView } from '../../platform/database/platform-schema.ts';
+import { DEMO_COUNTY_ACCOUNTS } from '../../platform/federation/seed-data.ts';
 import { DELIVER_SECURITY_EVENT_JOB, ReceiverRegistry } from '../../platform/security-events/index.ts';
 import { embeddedTestDatabase } from '../../platform/testing/databases.ts';
 import { departAccount, reactivateAccount, suspendAccount } from '../accounts/lifecycle.ts';

@@ -1,4 +1,4 @@
-import { DEMO_CLIENTS } from '../../demo/seed-data.ts';
+import { DEMO_CLIENTS } from '../../platform/federation/clients.ts';
 import { adminApi } from '../../platform/http/admin-api.ts';
 import {
   DELIVER_SECURITY_EVENT_JOB,

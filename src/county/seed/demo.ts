@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { DEMO_COUNTY_ACCOUNTS, DEMO_PASSWORD, DEMO_TENANTS } from '../../demo/seed-data.ts';
+import { DEMO_COUNTY_ACCOUNTS, DEMO_PASSWORD, DEMO_TENANTS } from '../../platform/federation/seed-data.ts';
 import { findAccountById, findAccountByUsername, insertAccount } from '../accounts/repository.ts';
 import type { County } from '../services.ts';
 import { upsertTenant, upsertUnit } from '../tenants/tenants.ts';

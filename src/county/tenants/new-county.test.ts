@@ -4,6 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import Fastify from 'fastify';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runAdminCommand } from '../../cli/run.ts';
 import type { Config } from '../../platform/config/options.ts';
 import type { PlatformTables } from '../../platform/database/platform-schema.ts';
 import { createLogger } from '../../platform/observability/logger.ts';
@@ -56,7 +57,7 @@ describe('a new county portal, created while the server runs', () => {
     console.log = (m: string) => out.push(String(m));
     console.error = (m: string) => err.push(String(m));
     try {
-      const code = await countyCommand.run(t.config, args);
+      const code = await runAdminCommand(countyCommand, t.config, args);
       return { code, stdout: out.join('\n'), stderr: err.join('\n') };
     } finally {
       console.log = log;

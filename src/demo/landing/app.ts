@@ -1,12 +1,17 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import {
+  DEMO_ACCOUNTS,
+  DEMO_PASSWORD,
+  DEMO_TENANTS,
+  type DemoAccount,
+} from '../../platform/federation/seed-data.ts';
 import { createRoleApp, sendPage } from '../../platform/http/role-app.ts';
 import type { Locale, Translate } from '../../platform/i18n/i18n.ts';
 import type { MailSink } from '../../platform/mail/sink.ts';
 import type { RoleUrls } from '../../platform/runtime/role.ts';
 import { escapeHtml, html, trusted } from '../../platform/views/html.ts';
 import { page } from '../../platform/views/layout.ts';
-import { DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_TENANTS, type DemoAccount } from '../seed-data.ts';
 import { landingMessages } from './messages.ts';
 
 export interface LandingOptions {

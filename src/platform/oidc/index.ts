@@ -111,7 +111,7 @@ export {
   type LogoutTokenIssuer,
   mountBackchannelLogout,
 } from './backchannel-logout.ts';
-export { oidcCommands } from './cli.ts';
+export { clientCommand, keysCommand } from './cli.ts';
 export { type ClientInput, type ClientRecord, ClientRegistry, type IssuedClient } from './clients.ts';
 export { ConsentStore } from './consents.ts';
 export {

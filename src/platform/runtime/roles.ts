@@ -1,19 +1,17 @@
-import { cloudRole } from '../../cloud/role.ts';
-import { countyRole } from '../../county/role.ts';
-import { googleRole } from '../../workspace/emulator/google/role.ts';
-import { workspaceRole } from '../../workspace/role.ts';
 import type { Config } from '../config/options.ts';
 import type { RoleName } from '../database/connect.ts';
 import type { RunningRole } from './boot.ts';
-import type { RoleModule } from './role.ts';
 
-/** Every deployable role, in start order (identity providers before their relying parties). */
-export const ROLES: Record<RoleName, RoleModule> = {
-  county: countyRole as RoleModule,
-  cloud: cloudRole as RoleModule,
-  workspace: workspaceRole as RoleModule,
-  google: googleRole as RoleModule,
-};
+/**
+ * The names of the deployable roles, in start order (identity providers before their relying
+ * parties). The role modules themselves are listed in the composition root, `src/roles.ts`: the
+ * platform imports no role.
+ */
+export const ROLE_NAMES: readonly RoleName[] = ['county', 'cloud', 'workspace', 'google'];
+
+export function isRoleName(value: unknown): value is RoleName {
+  return typeof value === 'string' && (ROLE_NAMES as readonly string[]).includes(value);
+}
 
 export function rolePort(config: Config, role: RoleName): number {
   return {

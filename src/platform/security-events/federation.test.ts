@@ -3,7 +3,8 @@
 // which has the Google stand-in follow — nobody signs in anywhere for it to happen.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { callAdmin } from '../../cli/admin-call.ts';
-import { DEMO_COUNTY_ACCOUNTS, DEMO_PASSWORD } from '../../demo/seed-data.ts';
+import { runAdminCommand } from '../../cli/run.ts';
+import { DEMO_COUNTY_ACCOUNTS, DEMO_PASSWORD } from '../federation/seed-data.ts';
 import { createRoleApp } from '../http/role-app.ts';
 import { createLogger } from '../observability/logger.ts';
 import type { RoleContext } from '../runtime/role.ts';
@@ -12,7 +13,7 @@ import { CookieBrowser, formOn, type PageResult } from '../testing/cookie-browse
 import { embeddedTestDatabase } from '../testing/databases.ts';
 import { startTestDemo, type TestDemo } from '../testing/demo-harness.ts';
 import { freePort } from '../testing/ports.ts';
-import { securityEventCommands } from './cli.ts';
+import { eventsCommand } from './cli.ts';
 import { securityEventMigrations } from './migrations.ts';
 import { mountSecurityEventReceiver, SecurityEventReceiver } from './receiver.ts';
 import { RISC_ACCOUNT_DISABLED, type VerifiedSecurityEvent } from './set.ts';
@@ -215,8 +216,8 @@ describe('security events across the federation (demo over HTTP)', () => {
       out.push(String(line));
     });
     try {
-      const events = securityEventCommands(callAdmin).events;
-      const code = await events?.run(demo.config, [
+      const events = (args: string[]) => runAdminCommand(eventsCommand, demo.config, args);
+      const code = await events([
         'receiver',
         'add',
         '--role',
@@ -231,9 +232,7 @@ describe('security events across the federation (demo over HTTP)', () => {
       expect(code).toBe(0);
       const { receiver } = JSON.parse(out.at(-1) ?? '{}') as { receiver: { id: string; tenant: string } };
       expect(receiver.tenant).toBe('cyc');
-      expect(
-        await events?.run(demo.config, ['receiver', 'list', '--role', 'county', '--tenant', 'cyc']),
-      ).toBe(0);
+      expect(await events(['receiver', 'list', '--role', 'county', '--tenant', 'cyc'])).toBe(0);
       const listed = JSON.parse(out.at(-1) ?? '{}') as {
         receivers: Array<{ url: string; audience: string }>;
       };
@@ -252,7 +251,7 @@ describe('security events across the federation (demo over HTTP)', () => {
       expect(event?.subject).toEqual({ format: 'iss_sub', iss: issuer, sub: TEACHER01?.id });
       expect(event?.events[RISC_ACCOUNT_DISABLED]).toEqual({ reason: 'suspended' });
 
-      expect(await events?.run(demo.config, ['deliveries', '--role', 'county', '--state', 'done'])).toBe(0);
+      expect(await events(['deliveries', '--role', 'county', '--state', 'done'])).toBe(0);
       const { deliveries } = JSON.parse(out.at(-1) ?? '{}') as {
         deliveries: Array<{ receiver: string; subject: string; state: string }>;
       };

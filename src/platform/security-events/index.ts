@@ -56,7 +56,7 @@
  * be fetched; 500 when `handle` failed (the transmitter retries).
  */
 export { type SecurityEventAdminOptions, securityEventAdminRoutes } from './admin.ts';
-export { securityEventCommands } from './cli.ts';
+export { eventsCommand } from './cli.ts';
 export { oidcIssuerSigningKeys } from './keys.ts';
 export { securityEventMigrations } from './migrations.ts';
 export {

@@ -3,7 +3,7 @@
 // departed) reaches the portal at once, which has Google follow through the same sync job as
 // `POST /admin/api/workspace/lifecycle`.
 import type { FastifyInstance } from 'fastify';
-import { DEMO_CLIENTS } from '../../demo/seed-data.ts';
+import { DEMO_CLIENTS } from '../../platform/federation/clients.ts';
 import type { RoleContext } from '../../platform/runtime/role.ts';
 import {
   mountSecurityEventReceiver,

@@ -1,6 +1,6 @@
 import * as client from 'openid-client';
-import { DEMO_CLIENTS, demoClientSecret } from '../../demo/seed-data.ts';
 import { splitPersonalName } from '../../identity/index.ts';
+import { DEMO_CLIENTS, demoClientSecret } from '../../platform/federation/clients.ts';
 import { ENDED_BY_USER } from '../../platform/oidc/index.ts';
 import type { RoleContext } from '../../platform/runtime/role.ts';
 import type { CloudProfile } from './accounts.ts';

@@ -5,25 +5,18 @@
 // - is this address still free at Google (a new cloud name must not be someone else's address).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { createRemoteJWKSet, errors, type JWTVerifyGetKey, jwtVerify } from 'jose';
-import { DEMO_CLIENTS } from '../../demo/seed-data.ts';
+import { DEMO_CLIENTS } from '../../platform/federation/clients.ts';
+import {
+  GOOGLE_LOOKUP_PATH,
+  GOOGLE_LOOKUP_TYP,
+  type GoogleAddressAnswer,
+  type GoogleLinkAnswer,
+} from '../../platform/federation/google-lookup.ts';
 import type { RoleContext } from '../../platform/runtime/role.ts';
 import { DirectoryClient, DirectoryFailure } from '../provisioning/directory-client.ts';
 import { googleTarget } from '../provisioning/google-auth.ts';
 import { RequestPacer } from '../provisioning/pacing.ts';
 import type { WorkspaceTables } from '../schema.ts';
-
-/** Where the cloud asks (GET, `Authorization: Bearer <lookup token>`). */
-export const GOOGLE_LOOKUP_PATH = '/api/cloud/google-account';
-/**
- * The `typ` of a lookup token: a JWT the cloud signs with its OIDC issuer key, `aud` the portal's
- * client id at the cloud, living a minute, with either `sub` (a cloud subject) or `google_email`.
- * The `typ` keeps ID tokens (same issuer, same audience) from being accepted as lookups.
- */
-export const GOOGLE_LOOKUP_TYP = 'edugate-google-lookup+jwt';
-
-/** The answers: `{sub, googleEmail}` (null: none provisioned or adopted) or `{googleEmail, available}`. */
-export type GoogleLinkAnswer = { sub: string; googleEmail: string | null };
-export type GoogleAddressAnswer = { googleEmail: string; available: boolean };
 
 /** What is wrong with the token itself (anything else: the cloud's keys could not be fetched). */
 const TOKEN_ERRORS = [

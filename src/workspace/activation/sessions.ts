@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { DEMO_CLIENTS } from '../../demo/seed-data.ts';
+import { DEMO_CLIENTS } from '../../platform/federation/clients.ts';
 import { BackchannelLogoutReceiver } from '../../platform/oidc/index.ts';
 import type { RoleContext } from '../../platform/runtime/role.ts';
 import type { WorkspaceTables } from '../schema.ts';

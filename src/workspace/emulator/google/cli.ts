@@ -1,7 +1,5 @@
-import { parseArgs } from 'node:util';
-import { callAdmin } from '../../../cli/admin-call.ts';
-import type { CliCommand } from '../../../cli/commands.ts';
-import { printAdminResult } from '../../../cli/output.ts';
+import { defineCommand, defineCommandGroup } from '../../../platform/cli/command.ts';
+import { printAdminResult } from '../../../platform/cli/output.ts';
 
 const USAGE = `usage (the local Google stand-in only, with its environment):
   edugate google service-account key --email CLIENT_EMAIL   a new JSON key of the service account on stdout
@@ -13,38 +11,32 @@ const USAGE = `usage (the local Google stand-in only, with its environment):
  * `edugate google …`: what an operator does in Google's consoles, done at the stand-in — create a
  * service account key (the JSON file for GOOGLE_SERVICE_ACCOUNT_FILE) and delegate scopes domain-wide.
  */
-export const googleCommand: CliCommand = {
+export const googleCommand = defineCommandGroup({
+  name: 'google',
   usage: 'google service-account key|delegate',
   summary: 'Google stand-in: a service account key for GOOGLE_SERVICE_ACCOUNT_FILE, domain-wide delegation',
-  async run(config, args) {
-    const { values, positionals } = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        email: { type: 'string' },
-        'client-id': { type: 'string' },
-        scope: { type: 'string', multiple: true },
-      },
-    });
-    if (positionals[0] === 'service-account' && positionals[1] === 'key' && values.email) {
-      return printAdminResult(
-        callAdmin(config, 'google', 'POST', '/admin/api/service-accounts/keys', {
-          clientEmail: values.email,
-        }),
-      );
-    }
-    if (positionals[0] === 'delegate' && values['client-id'] && values.scope?.length) {
-      return printAdminResult(
-        callAdmin(
-          config,
-          'google',
-          'PUT',
-          `/admin/api/delegations/${encodeURIComponent(values['client-id'])}`,
-          { scopes: values.scope },
+  help: USAGE,
+  commands: [
+    defineCommand({
+      name: 'service-account key',
+      options: { email: { type: 'string', required: true } },
+      run: ({ values, admin }) =>
+        printAdminResult(
+          admin('google', 'POST', '/admin/api/service-accounts/keys', { clientEmail: values.email }),
         ),
-      );
-    }
-    console.error(USAGE);
-    return 2;
-  },
-};
+    }),
+    defineCommand({
+      name: 'delegate',
+      options: {
+        'client-id': { type: 'string', required: true },
+        scope: { type: 'string', multiple: true, required: true },
+      },
+      run: ({ values, admin }) =>
+        printAdminResult(
+          admin('google', 'PUT', `/admin/api/delegations/${encodeURIComponent(values['client-id'])}`, {
+            scopes: values.scope,
+          }),
+        ),
+    }),
+  ],
+});

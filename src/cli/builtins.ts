@@ -1,0 +1,169 @@
+import { writeFileSync } from 'node:fs';
+import { type CommandGroup, defineCommand, defineCommandGroup } from '../platform/cli/command.ts';
+import type { Config } from '../platform/config/options.ts';
+import { createLogger } from '../platform/observability/logger.ts';
+import { assertLoopback, isRoleName, ROLE_NAMES } from '../platform/runtime/roles.ts';
+import { loadSecrets, missingProductionSecrets } from '../platform/runtime/secrets.ts';
+
+// The roles, the demo and the doctor's clients are imported by the commands that need them, so
+// `edugate --help` and a usage error start without loading every role.
+
+const logger = (config: Config) => createLogger(config.logLevel, undefined, config.logFormat);
+
+/** `edugate demo [--reset]`: every role, the landing page and a mail sink on this machine. */
+const demo = defineCommandGroup({
+  name: 'demo',
+  usage: 'demo [--reset]',
+  summary: 'run every role, the landing page and a mail sink on this machine',
+  help: 'usage: edugate demo [--reset]',
+  commands: [
+    defineCommand({
+      name: '',
+      options: { reset: { type: 'boolean' } },
+      async run({ config, values }) {
+        const { startDemo } = await import('../demo/launcher.ts');
+        const demo = await startDemo({ config, log: logger(config), reset: values.reset ?? false });
+        console.log(`\nEduGate demo is running: ${demo.urls.landing}\nPress Ctrl-C to stop.\n`);
+        await waitForSignal();
+        await demo.close();
+        return 0;
+      },
+    }),
+  ],
+});
+
+/** `edugate start --role R`: one role for production. */
+const start = defineCommandGroup({
+  name: 'start',
+  usage: 'start --role <role>',
+  summary: 'run one role for production (county | cloud | workspace | google)',
+  help: 'usage: edugate start --role county|cloud|workspace|google',
+  commands: [
+    defineCommand({
+      name: '',
+      options: { role: { type: 'string', required: true } },
+      async run({ config, values }) {
+        if (!isRoleName(values.role)) {
+          console.error('start needs --role county|cloud|workspace|google');
+          return 2;
+        }
+        const [{ ROLES }, { startRole }] = await Promise.all([
+          import('../roles.ts'),
+          import('../platform/runtime/start-up.ts'),
+        ]);
+        const log = logger(config);
+        // A demo-only role refuses a non-loopback address before it opens anything.
+        if (ROLES[values.role].demoOnly) assertLoopback(config.host, ROLES[values.role].title.en);
+        const missing = missingProductionSecrets(config);
+        if (missing.length > 0)
+          log.warn({ missing }, 'secrets not configured: using generated ones from the data directory');
+        // Asked to stop while the database is still unreachable: stop waiting for it.
+        const stopping = new AbortController();
+        const stopped = waitForSignal().then(() => stopping.abort());
+        const running = await startRole(
+          ROLES[values.role],
+          { config, secrets: loadSecrets(config), log, demo: false },
+          stopping.signal,
+        );
+        if (!running) return 0;
+        await stopped;
+        await running.close();
+        return 0;
+      },
+    }),
+  ],
+});
+
+/** `edugate migrate [--role R]`: the database schema of one or every role, up to date. */
+const migrate = defineCommandGroup({
+  name: 'migrate',
+  usage: 'migrate [--role <role>]',
+  summary: 'bring the database schema of one or every role up to date',
+  help: 'usage: edugate migrate [--role county|cloud|workspace|google]',
+  commands: [
+    defineCommand({
+      name: '',
+      options: { role: { type: 'string' } },
+      async run({ config, values }) {
+        if (values.role !== undefined && !isRoleName(values.role)) {
+          console.error('unknown role; use county|cloud|workspace|google');
+          return 2;
+        }
+        const names = values.role ? [values.role] : ROLE_NAMES;
+        const [{ ROLES }, { bootRole }] = await Promise.all([
+          import('../roles.ts'),
+          import('../platform/runtime/boot.ts'),
+        ]);
+        const log = logger(config);
+        for (const name of names) {
+          const running = await bootRole(ROLES[name], {
+            config,
+            secrets: loadSecrets(config),
+            log,
+            demo: false,
+            startJobs: false,
+          });
+          await running.close();
+          console.log(`${name}: up to date`);
+        }
+        return 0;
+      },
+    }),
+  ],
+});
+
+/** `edugate doctor [--role R]… [--demo]`: what production needs, one line per check. */
+const doctor = defineCommandGroup({
+  name: 'doctor',
+  usage: 'doctor [--role <role>]… [--demo]',
+  summary: 'check what production needs; exit 1 on any error',
+  help: 'usage: edugate doctor [--role county|cloud|workspace|google]… [--demo]',
+  commands: [
+    defineCommand({
+      name: '',
+      options: { role: { type: 'string', multiple: true }, demo: { type: 'boolean' } },
+      async run({ config, values }) {
+        const { runDoctor } = await import('./doctor.ts');
+        return runDoctor(config, { roles: values.role ?? [], demo: values.demo ?? false });
+      },
+    }),
+  ],
+});
+
+/** `edugate config docs [--write]`: the configuration reference. */
+const configDocs = defineCommandGroup({
+  name: 'config',
+  usage: 'config docs [--write]',
+  summary: 'print (or write to docs/CONFIGURATION.md) the configuration reference',
+  help: 'usage: edugate config docs [--write]',
+  commands: [
+    defineCommand({
+      name: 'docs',
+      options: { write: { type: 'boolean' } },
+      async run({ values }) {
+        const { renderConfigurationDoc } = await import('../platform/config/docs.ts');
+        const doc = renderConfigurationDoc();
+        if (values.write) writeFileSync('docs/CONFIGURATION.md', doc);
+        else process.stdout.write(doc);
+        return 0;
+      },
+    }),
+  ],
+});
+
+/** The commands that run the roles (listed by hand in `edugate --help`, before the admin commands). */
+export const COMMANDS: Record<string, CommandGroup> = Object.fromEntries(
+  [demo, start, migrate, doctor, configDocs].map((group) => [group.name, group]),
+);
+
+function waitForSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
