@@ -526,7 +526,7 @@ if ARGV[1] ~= '' then
     end
   end
 end
-return {value, consumed, uid, session, sessionConsumed}`;
+return {value, consumed, uid, session, sessionConsumed, redis.call('PTTL', KEYS[1])}`;
 
 /** An artifact by its uid index (KEYS[1]; ARGV[1] is the model's key prefix): value and consumption. */
 const FIND_BY_INDEX_SCRIPT = `local id = redis.call('GET', KEYS[1])
@@ -581,6 +581,8 @@ export interface RedisAdapterOptions {
   withSession?: boolean;
   /** Called with each artifact found: lets a later step of the request start its read now. */
   onFound?(payload: AdapterPayload): void;
+  /** As `DatabaseAdapterOptions.rewriteAfter`: an unchanged save slides the expiry at most this often. */
+  rewriteAfter?: number;
 }
 
 /**
@@ -619,8 +621,19 @@ export class RedisAdapter implements Adapter {
     return `oidc:redis:${this.#prefix}${model}:uid:${uid}`;
   }
 
+  /** Where `rewriteAfter` keeps what this request read of an artifact. */
+  #readKey(id: string) {
+    return `oidc:redis:${this.#prefix}${this.#model}:read:${id}`;
+  }
+
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
     const key = this.#key(id);
+    if (this.#options.rewriteAfter !== undefined && expiresIn) {
+      const read = takeRequestValue<{ json: string; expiresAt: number }>(this.#readKey(id));
+      const moved = Date.now() + expiresIn * 1000 - (read?.expiresAt ?? 0);
+      if (read && moved < this.#options.rewriteAfter * 1000 && sameButExpiry(JSON.parse(read.json), payload))
+        return;
+    }
     if (payload.uid) forgetRequestValue(this.#aheadKey(payload.uid));
     const multi = this.#redis.multi();
     if (expiresIn) multi.set(key, JSON.stringify(payload), 'EX', expiresIn);
@@ -651,9 +664,12 @@ export class RedisAdapter implements Adapter {
       string | null
     > | null;
     if (!found) return undefined;
-    const [value, consumed, uid, session, sessionConsumed] = found;
+    const [value, consumed, uid, session, sessionConsumed, ttl] = found;
     if (uid) leaveRequestValue(this.#aheadKey(uid, 'Session'), { value: session, consumed: sessionConsumed });
     const payload = redisPayload(value, consumed);
+    if (payload && value && this.#options.rewriteAfter !== undefined && Number(ttl) > 0) {
+      leaveRequestValue(this.#readKey(id), { json: value, expiresAt: Date.now() + Number(ttl) });
+    }
     if (payload) this.#options.onFound?.(payload);
     return payload;
   }

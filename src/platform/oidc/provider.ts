@@ -449,9 +449,16 @@ export class OidcProvider {
     if (!inDatabase(model)) {
       // A code or token on Redis brings its sign-in session along (one round trip), and starts
       // the read of its grant and account (one statement) as soon as it is found.
+      // A sign-in session starts the read of the grants it names (an authorization reads the
+      // client's next) with its account.
       const options = GRANT_ARTIFACTS.has(model)
         ? { withSession: true, onFound: (payload: AdapterPayload) => this.#readGrantAhead(payload) }
-        : {};
+        : model === 'Session'
+          ? {
+              onFound: (payload: AdapterPayload) => this.#readSessionGrantsAhead(payload),
+              rewriteAfter: SESSION_REWRITE_SECONDS,
+            }
+          : {};
       return new RedisAdapter(redis as Redis, `edugate:oidc:${this.tenant}:`, model, options);
     }
     if (model === 'Grant') return this.#grants();
@@ -482,6 +489,13 @@ export class OidcProvider {
   #readGrantAhead(payload: AdapterPayload): void {
     if (typeof payload.grantId === 'string' && typeof payload.accountId === 'string')
       this.#grants().readAhead(payload.grantId, payload.accountId);
+  }
+
+  #readSessionGrantsAhead(payload: AdapterPayload): void {
+    if (typeof payload.accountId !== 'string') return;
+    for (const { grantId } of Object.values(payload.authorizations ?? {})) {
+      if (typeof grantId === 'string') this.#grants().readAhead(grantId, payload.accountId);
+    }
   }
 
   #cookieKeys(): string[] {
