@@ -45,6 +45,21 @@ export const RELEASED_ACCOUNT_COLUMNS = [
 /** An account as the OIDC provider reads it: what it releases, and what decides whether it may. */
 export type ReleasableAccount = Pick<Account, (typeof RELEASED_ACCOUNT_COLUMNS)[number]>;
 
+/** The account's titles: `titles[0]` is the kind (教師 when none is recorded), the rest job titles. */
+export function titlesOf(account: Pick<ReleasableAccount, 'titles'>): string[] {
+  return Array.isArray(account.titles) && account.titles.length > 0 ? account.titles : ['教師'];
+}
+
+/** The `eduinfo` claims of an account, from its row alone (no lookup). */
+export function eduinfoOf(
+  account: Pick<ReleasableAccount, 'unit_code' | 'titles'>,
+): CountyIdentityClaims['eduinfo'] {
+  return {
+    schoolid: account.unit_code,
+    titles: account.unit_code ? [{ schoolid: account.unit_code, titles: titlesOf(account) }] : [],
+  };
+}
+
 export async function identityClaims(
   county: County,
   account: ReleasableAccount,
@@ -53,7 +68,6 @@ export async function identityClaims(
   const nationalId = account.national_id_encrypted
     ? await county.vault.decrypt(account.national_id_encrypted)
     : null;
-  const titles = Array.isArray(account.titles) && account.titles.length > 0 ? account.titles : ['教師'];
   return {
     sub: account.id,
     preferred_username: account.username,
@@ -64,11 +78,8 @@ export async function identityClaims(
     email_verified: account.email_verified_at !== null,
     unit_code: account.unit_code,
     unit_name: unit?.name ?? null,
-    titles,
-    eduinfo: {
-      schoolid: account.unit_code,
-      titles: account.unit_code ? [{ schoolid: account.unit_code, titles }] : [],
-    },
+    titles: titlesOf(account),
+    eduinfo: eduinfoOf(account),
     guid: nationalId ? county.vault.guid(nationalId) : null,
     personid: nationalId,
   };

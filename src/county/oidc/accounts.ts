@@ -4,7 +4,7 @@ import {
   requestScoped,
   wantedClaims,
 } from '../../platform/oidc/index.ts';
-import { RELEASED_ACCOUNT_COLUMNS, type ReleasableAccount } from '../accounts/claims.ts';
+import { eduinfoOf, RELEASED_ACCOUNT_COLUMNS, type ReleasableAccount } from '../accounts/claims.ts';
 import { profileCompleteness } from '../accounts/profile.ts';
 import { findAccountById } from '../accounts/repository.ts';
 import type { County } from '../services.ts';
@@ -36,7 +36,7 @@ export async function countyClaims(
   wanted?: Set<string>,
 ): Promise<Record<string, unknown>> {
   const want = (claim: string) => !wanted || wanted.has(claim);
-  const titles = Array.isArray(account.titles) && account.titles.length > 0 ? account.titles : ['教師'];
+  const eduinfo = eduinfoOf(account);
   const claims: Record<string, unknown> = {
     sub: account.id,
     preferred_username: account.username,
@@ -45,8 +45,8 @@ export async function countyClaims(
     given_name: account.given_name,
     email: account.email,
     email_verified: account.email_verified_at !== null,
-    schoolid: account.unit_code,
-    titles: account.unit_code ? [{ schoolid: account.unit_code, titles }] : [],
+    schoolid: eduinfo.schoolid,
+    titles: eduinfo.titles,
     classinfo: [],
   };
   if (want('guid') || want('personid')) {

@@ -1,9 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { type OidcProvider, resourceHandler, type TokenInfo } from '../../platform/oidc/index.ts';
-import { identityClaims } from '../accounts/claims.ts';
+import { eduinfoOf } from '../accounts/claims.ts';
 import type { County } from '../services.ts';
 import { findUnit } from '../tenants/tenants.ts';
-import { loadAccount } from './accounts.ts';
+import { countyClaims, loadAccount } from './accounts.ts';
+
+/** The claims that need the national ID decrypted (and only those). */
+const NATIONAL_ID_CLAIMS = new Set(['guid', 'personid']);
 
 /**
  * The county resource APIs (SPEC §4): `/cncresource/api/v1/{eduinfo,guid,personid}` and
@@ -16,42 +19,53 @@ export async function registerCountyResources(
   county: County,
   tenant: string,
 ): Promise<void> {
-  const identity = async (token: TokenInfo) => {
+  const accountOf = async (token: TokenInfo) => {
     // The row the token check just read (same request).
     const account = await loadAccount(county, tenant, token.accountId);
     if (!account) throw new Error('account vanished after its token was checked');
-    return { account, claims: await identityClaims(county, account) };
+    return account;
   };
+  // Each API computes only what it returns: eduinfo v1 from the row alone, v2 with the unit
+  // names, guid and personid with the national ID.
+  const nationalIdClaims = async (token: TokenInfo) =>
+    countyClaims(county, await accountOf(token), NATIONAL_ID_CLAIMS);
 
   const routes: Record<string, { scope: string; respond: (token: TokenInfo) => Promise<unknown> }> = {
     '/cncresource/api/v1/eduinfo': {
       scope: 'eduinfo',
       async respond(token) {
-        const { claims } = await identity(token);
-        return {
-          sub: claims.sub,
-          schoolid: claims.eduinfo.schoolid,
-          titles: claims.eduinfo.titles,
-          classinfo: [],
-        };
+        const account = await accountOf(token);
+        const eduinfo = eduinfoOf(account);
+        return { sub: account.id, schoolid: eduinfo.schoolid, titles: eduinfo.titles, classinfo: [] };
       },
     },
     '/cncresource/api/v2/eduinfo': {
       scope: 'eduinfo',
       async respond(token) {
-        const { claims } = await identity(token);
+        const account = await accountOf(token);
+        const eduinfo = eduinfoOf(account);
+        // One lookup per unit code (the service unit is usually the only one).
+        const names = new Map<string, Promise<string | null>>();
+        const nameOf = (code: string) => {
+          let name = names.get(code);
+          if (!name) {
+            name = findUnit(county.db, tenant, code).then((unit) => unit?.name ?? null);
+            names.set(code, name);
+          }
+          return name;
+        };
         const schools = await Promise.all(
-          claims.eduinfo.titles.map(async (entry) => ({
+          eduinfo.titles.map(async (entry) => ({
             schoolid: entry.schoolid,
-            schoolname: (await findUnit(county.db, tenant, entry.schoolid))?.name ?? null,
+            schoolname: await nameOf(entry.schoolid),
             titles: entry.titles,
           })),
         );
         return {
-          sub: claims.sub,
-          schoolid: claims.eduinfo.schoolid,
-          schoolname: claims.unit_name,
-          titles: claims.eduinfo.titles,
+          sub: account.id,
+          schoolid: eduinfo.schoolid,
+          schoolname: account.unit_code ? await nameOf(account.unit_code) : null,
+          titles: eduinfo.titles,
           schools,
           classinfo: [],
         };
@@ -60,14 +74,14 @@ export async function registerCountyResources(
     '/cncresource/api/v1/guid': {
       scope: 'guid',
       async respond(token) {
-        const { claims } = await identity(token);
+        const claims = await nationalIdClaims(token);
         return { sub: claims.sub, guid: claims.guid };
       },
     },
     '/cncresource/api/v1/personid': {
       scope: 'personid',
       async respond(token) {
-        const { claims } = await identity(token);
+        const claims = await nationalIdClaims(token);
         return { sub: claims.sub, personid: claims.personid };
       },
     },

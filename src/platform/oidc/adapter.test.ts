@@ -296,6 +296,50 @@ for (const kind of await testDatabases()) {
 }
 
 for (const kind of await testDatabases()) {
+  describe(`oidc adapter read-ahead: ${kind.name}`, () => {
+    it('reads a grant with its account as soon as a token names them, for that request only', async () => {
+      const opened = await kind.open(oidcMigrations('0901_oidc_contract'));
+      try {
+        const db: Kysely<OidcTables> = oidcView(opened.db);
+        const alice = randomUUID();
+        const bob = randomUUID();
+        const rows = await accountTable(opened.db, [
+          [alice, 't1', 'alice'],
+          [bob, 't1', 'bob'],
+        ]);
+        const grants = new DatabaseAdapter(db, 't1', 'Grant', {
+          companions: { grant: false, session: false, account: rows },
+        });
+        const load = (id: string) => requestScoped(rows.requestKey(id), async () => 'read separately');
+        await grants.upsert('g1', { jti: 'g1', accountId: alice } as AdapterPayload, 60);
+        await withRequestCache(async () => {
+          grants.readAhead('g1', alice);
+          // The account comes with the grant (the loader is not called).
+          expect(await load(alice)).toMatchObject({ id: alice, name: 'alice' });
+          await sql`delete from oidc_payloads where model = 'Grant'`.execute(opened.db);
+          expect(await grants.find('g1')).toMatchObject({ accountId: alice });
+        });
+        // A token naming another account than its grant gets no account.
+        await grants.upsert('g1', { jti: 'g1', accountId: alice } as AdapterPayload, 60);
+        await withRequestCache(async () => {
+          grants.readAhead('g1', bob);
+          expect(await load(bob)).toBeUndefined();
+          expect(await grants.find('g1')).toMatchObject({ accountId: alice });
+        });
+        // A grant that is gone: found neither ahead nor later; the next request reads anew.
+        await withRequestCache(async () => {
+          grants.readAhead('missing', alice);
+          expect(await grants.find('missing')).toBeUndefined();
+        });
+        await withRequestCache(async () => {
+          expect(await load(alice)).toBe('read separately');
+        });
+      } finally {
+        await opened.close();
+      }
+    });
+  });
+
   describe(`oidc adapter batches: ${kind.name}`, () => {
     it('runs the reads and writes of one turn as one statement each, every caller getting its own', async () => {
       const opened = await kind.open(oidcMigrations('0901_oidc_contract'));
@@ -522,6 +566,73 @@ if (await redisAvailable()) {
         redis.disconnect();
       },
     };
+  });
+  describe('oidc adapter on Redis: one round trip per read', () => {
+    it('reads a token with the session it names, also after Redis forgot its scripts', async () => {
+      const redis = new Redis(TEST_REDIS_URL);
+      const prefix = `edugate:test:${randomBytes(4).toString('hex')}:`;
+      try {
+        const found: AdapterPayload[] = [];
+        const tokens = new RedisAdapter(redis, prefix, 'AccessToken', {
+          withSession: true,
+          onFound: (payload) => found.push(payload),
+        });
+        const sessions = new RedisAdapter(redis, prefix, 'Session');
+        await sessions.upsert('s1', { jti: 's1', uid: 'u1', accountId: 'a' } as AdapterPayload, 60);
+        const token = { jti: 'at1', sessionUid: 'u1', grantId: 'g1', accountId: 'a' };
+        await tokens.upsert('at1', token as AdapterPayload, 60);
+        await redis.script('FLUSH');
+        await withRequestCache(async () => {
+          expect(await tokens.find('at1')).toEqual(token);
+          // Changed after the read: this request goes on with what it read together.
+          await redis.del(`${prefix}Session:s1`);
+          expect(await sessions.findByUid('u1')).toMatchObject({ jti: 's1' });
+          // Left for one step only.
+          expect(await sessions.findByUid('u1')).toBeUndefined();
+        });
+        expect(found).toEqual([token]);
+        await tokens.consume('at1');
+        expect((await tokens.find('at1'))?.consumed).toBeTypeOf('number');
+        expect(await tokens.find('missing')).toBeUndefined();
+      } finally {
+        const keys = await redis.keys(`${prefix}*`);
+        if (keys.length > 0) await redis.del(...keys);
+        redis.disconnect();
+      }
+    });
+
+    it('rewrites a session saved unchanged only when its expiry moves far', async () => {
+      const redis = new Redis(TEST_REDIS_URL);
+      const prefix = `edugate:test:${randomBytes(4).toString('hex')}:`;
+      try {
+        const sessions = new RedisAdapter(redis, prefix, 'Session', { rewriteAfter: 300 });
+        const session = { jti: 's1', uid: 'u1', accountId: 'a', exp: 1 };
+        await sessions.upsert('s1', session as AdapterPayload, 3600);
+        const ttl = () => redis.ttl(`${prefix}Session:s1`);
+        await redis.expire(`${prefix}Session:s1`, 3500);
+        await withRequestCache(async () => {
+          const read = await sessions.find('s1');
+          await sessions.upsert('s1', { ...read, exp: 2 } as AdapterPayload, 3600);
+        });
+        expect(await ttl()).toBeLessThanOrEqual(3500);
+        await redis.expire(`${prefix}Session:s1`, 3000);
+        await withRequestCache(async () => {
+          const read = await sessions.find('s1');
+          await sessions.upsert('s1', { ...read, exp: 3 } as AdapterPayload, 3600);
+        });
+        expect(await ttl()).toBeGreaterThan(3500);
+        await redis.expire(`${prefix}Session:s1`, 3500);
+        await withRequestCache(async () => {
+          const read = await sessions.find('s1');
+          await sessions.upsert('s1', { ...read, changed: true } as AdapterPayload, 3600);
+        });
+        expect(await sessions.find('s1')).toMatchObject({ changed: true });
+      } finally {
+        const keys = await redis.keys(`${prefix}*`);
+        if (keys.length > 0) await redis.del(...keys);
+        redis.disconnect();
+      }
+    });
   });
 } else {
   missingService('Redis', `start it or set EDUGATE_TEST_REDIS_URL (tried ${TEST_REDIS_URL})`);

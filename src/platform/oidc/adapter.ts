@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { CompiledQuery, type Kysely } from 'kysely';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
@@ -361,15 +362,55 @@ export class DatabaseAdapter implements Adapter {
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
-    const ahead = takeRequestValue<PayloadRow | null>(this.#aheadKey(this.#model, 'id', id));
-    if (ahead !== undefined) return this.#found(ahead);
+    const ahead = takeRequestValue<PayloadRow | null | Promise<PayloadRow | null>>(
+      this.#aheadKey(this.#model, 'id', id),
+    );
+    if (ahead !== undefined) return this.#found(await ahead);
     const row = await this.#reads.add(id);
     if (!this.#companionStatement) return this.#found(row as PayloadRow | undefined);
     return row ? this.#withCompanions(row) : undefined;
   }
 
+  /**
+   * Starts reading artifact `id` (with its companions) for later steps of the current request:
+   * `find(id)` then waits for this read, and with an account companion the host's loader finds
+   * the account of `accountId` waiting too (undefined when the artifact names another account).
+   * For a grant named by a token: its grant and account are one statement, read as soon as the
+   * token is.
+   */
+  readAhead(id: string, accountId: string): void {
+    const read = this.#reads
+      .add(id)
+      .then((row) =>
+        row && this.#companionStatement
+          ? this.#leaveCompanions(row)
+          : { own: (row as PayloadRow | undefined) ?? null, accountId: null, account: undefined },
+      );
+    // Nobody may wait for these (a token found expired ends the request): no unhandled rejection.
+    read.catch(() => undefined);
+    leaveRequestValue(
+      this.#aheadKey(this.#model, 'id', id),
+      read.then((r) => r.own),
+    );
+    const account = this.#companions?.account;
+    if (account) {
+      const value = read.then((r) => (r.accountId === accountId ? r.account : undefined));
+      value.catch(() => undefined);
+      leaveRequestValue(account.requestKey(accountId), value);
+    }
+  }
+
   /** The artifact of a companion row; its companions are left for later steps of the request. */
   #withCompanions(row: Record<string, unknown>): AdapterPayload | undefined {
+    return this.#found(this.#leaveCompanions(row).own);
+  }
+
+  /** Leaves the companions of a row for later steps; the artifact's own row and its account. */
+  #leaveCompanions(row: Record<string, unknown>): {
+    own: PayloadRow;
+    accountId: string | null;
+    account: unknown;
+  } {
     const own = (column: string) => row[`${OWN}${column}`] as never;
     const { grant, session, account, grants } = this.#companions ?? { grant: false, session: false };
     // `[payload, expires_at, consumed_at]`, or null when there is no such row.
@@ -398,8 +439,8 @@ export class DatabaseAdapter implements Adapter {
       }
     }
     const accountId = own('account_id') as string | null;
+    let value: unknown;
     if (account && accountId) {
-      let value: unknown;
       if (own('a_key') !== null) {
         const accountRow: Record<string, unknown> = {};
         for (const [column, v] of Object.entries(row)) if (!column.startsWith(OWN)) accountRow[column] = v;
@@ -411,11 +452,11 @@ export class DatabaseAdapter implements Adapter {
       }
       leaveRequestValue(account.requestKey(accountId), Promise.resolve(value));
     }
-    return this.#found({
-      payload: own('payload'),
-      expires_at: own('expires_at'),
-      consumed_at: own('consumed_at'),
-    });
+    return {
+      own: { payload: own('payload'), expires_at: own('expires_at'), consumed_at: own('consumed_at') },
+      accountId,
+      account: value,
+    };
   }
 
   async findByUid(uid: string): Promise<AdapterPayload | undefined> {
@@ -462,19 +503,105 @@ export async function sweepExpiredPayloads(db: Kysely<OidcTables>): Promise<numb
 }
 
 /**
+ * Lua scripts of the Redis adapter, each one round trip (EVALSHA; EVAL once when Redis does not
+ * know the script yet, e.g. after a restart or SCRIPT FLUSH).
+ *
+ * FIND_SCRIPT: the artifact (KEYS[1]) and its consumption mark; with a session key prefix in
+ * ARGV[1] (and the session uid index prefix in ARGV[2]), also the sign-in session the artifact
+ * names by `sessionUid`, which oidc-provider checks next for tokens that end with the session.
+ * Keys built in the script: Redis is one node here (not a cluster).
+ */
+const FIND_SCRIPT = `local value = redis.call('GET', KEYS[1])
+if not value then return false end
+local consumed = redis.call('GET', KEYS[1] .. ':consumed')
+local uid, session, sessionConsumed = false, false, false
+if ARGV[1] ~= '' then
+  local ok, decoded = pcall(cjson.decode, value)
+  if ok and type(decoded) == 'table' and type(decoded['sessionUid']) == 'string' then
+    uid = decoded['sessionUid']
+    local sid = redis.call('GET', ARGV[2] .. uid)
+    if sid then
+      session = redis.call('GET', ARGV[1] .. sid)
+      sessionConsumed = redis.call('GET', ARGV[1] .. sid .. ':consumed')
+    end
+  end
+end
+return {value, consumed, uid, session, sessionConsumed, redis.call('PTTL', KEYS[1])}`;
+
+/** An artifact by its uid index (KEYS[1]; ARGV[1] is the model's key prefix): value and consumption. */
+const FIND_BY_INDEX_SCRIPT = `local id = redis.call('GET', KEYS[1])
+if not id then return false end
+return {redis.call('GET', ARGV[1] .. id), redis.call('GET', ARGV[1] .. id .. ':consumed')}`;
+
+/** Marks KEYS[1] consumed at ARGV[1] (epoch seconds), expiring with it. */
+const CONSUME_SCRIPT = `local ttl = redis.call('TTL', KEYS[1])
+if ttl == -2 then return 0 end
+if ttl > 0 then
+  redis.call('SET', KEYS[1] .. ':consumed', ARGV[1], 'EX', ttl)
+else
+  redis.call('SET', KEYS[1] .. ':consumed', ARGV[1])
+end
+return 1`;
+
+const sha1 = (text: string) => createHash('sha1').update(text).digest('hex');
+const SCRIPTS = {
+  find: { text: FIND_SCRIPT, sha: sha1(FIND_SCRIPT) },
+  findByIndex: { text: FIND_BY_INDEX_SCRIPT, sha: sha1(FIND_BY_INDEX_SCRIPT) },
+  consume: { text: CONSUME_SCRIPT, sha: sha1(CONSUME_SCRIPT) },
+};
+
+/** Runs a script by its SHA; Redis that does not know it (NOSCRIPT) gets it once with EVAL. */
+async function runScript(
+  redis: Redis,
+  script: { text: string; sha: string },
+  keys: string[],
+  args: string[],
+) {
+  try {
+    return await redis.evalsha(script.sha, keys.length, ...keys, ...args);
+  } catch (error) {
+    if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+    return redis.eval(script.text, keys.length, ...keys, ...args);
+  }
+}
+
+/** A stored value and its consumption mark as oidc-provider expects them back. */
+function redisPayload(value: string | null | undefined, consumed: string | null | undefined) {
+  if (!value) return undefined;
+  const payload = JSON.parse(value) as AdapterPayload;
+  if (consumed) payload.consumed = Number(consumed);
+  return payload;
+}
+
+export interface RedisAdapterOptions {
+  /**
+   * For codes and tokens: read the sign-in session the artifact names in the same round trip
+   * (left for `Session.findByUid` of the same request, which the session binding check calls).
+   */
+  withSession?: boolean;
+  /** Called with each artifact found: lets a later step of the request start its read now. */
+  onFound?(payload: AdapterPayload): void;
+  /** As `DatabaseAdapterOptions.rewriteAfter`: an unchanged save slides the expiry at most this often. */
+  rewriteAfter?: number;
+}
+
+/**
  * oidc-provider storage on Redis for short-lived artifacts (codes, access tokens, sessions,
  * interactions). Each artifact is one JSON value with the artifact's TTL; a set per grant lists
- * the keys to remove when the grant is revoked; consumption is a sibling key.
+ * the keys to remove when the grant is revoked; consumption is a sibling key. Reads and
+ * consumption are one round trip each (Lua scripts); a token's read brings its session along.
  */
 export class RedisAdapter implements Adapter {
   readonly #redis: Redis;
   readonly #prefix: string;
   readonly #model: string;
+  readonly #options: RedisAdapterOptions;
 
-  constructor(redis: Redis, prefix: string, model: string) {
+  constructor(redis: Redis, prefix: string, model: string, options: RedisAdapterOptions = {}) {
     this.#redis = redis;
     this.#prefix = prefix;
     this.#model = model;
+    this.#options = options;
   }
 
   #key(id: string) {
@@ -483,15 +610,31 @@ export class RedisAdapter implements Adapter {
   #grantKey(grantId: string) {
     return `${this.#prefix}grant:${grantId}`;
   }
-  #uidKey(uid: string) {
-    return `${this.#prefix}uid:${this.#model}:${uid}`;
+  #uidKey(uid: string, model = this.#model) {
+    return `${this.#prefix}uid:${model}:${uid}`;
   }
   #userCodeKey(code: string) {
     return `${this.#prefix}usercode:${this.#model}:${code}`;
   }
+  /** Where a session read along with a token waits for `findByUid` (see `withSession`). */
+  #aheadKey(uid: string, model = this.#model) {
+    return `oidc:redis:${this.#prefix}${model}:uid:${uid}`;
+  }
+
+  /** Where `rewriteAfter` keeps what this request read of an artifact. */
+  #readKey(id: string) {
+    return `oidc:redis:${this.#prefix}${this.#model}:read:${id}`;
+  }
 
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
     const key = this.#key(id);
+    if (this.#options.rewriteAfter !== undefined && expiresIn) {
+      const read = takeRequestValue<{ json: string; expiresAt: number }>(this.#readKey(id));
+      const moved = Date.now() + expiresIn * 1000 - (read?.expiresAt ?? 0);
+      if (read && moved < this.#options.rewriteAfter * 1000 && sameButExpiry(JSON.parse(read.json), payload))
+        return;
+    }
+    if (payload.uid) forgetRequestValue(this.#aheadKey(payload.uid));
     const multi = this.#redis.multi();
     if (expiresIn) multi.set(key, JSON.stringify(payload), 'EX', expiresIn);
     else multi.set(key, JSON.stringify(payload));
@@ -514,30 +657,45 @@ export class RedisAdapter implements Adapter {
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
-    const key = this.#key(id);
-    const [value, consumed] = await this.#redis.mget(key, `${key}:consumed`);
-    if (!value) return undefined;
-    const payload = JSON.parse(value) as AdapterPayload;
-    if (consumed) payload.consumed = Number(consumed);
+    const sessions = this.#options.withSession
+      ? [`${this.#prefix}Session:`, this.#uidKey('', 'Session')]
+      : ['', ''];
+    const found = (await runScript(this.#redis, SCRIPTS.find, [this.#key(id)], sessions)) as Array<
+      string | null
+    > | null;
+    if (!found) return undefined;
+    const [value, consumed, uid, session, sessionConsumed, ttl] = found;
+    if (uid) leaveRequestValue(this.#aheadKey(uid, 'Session'), { value: session, consumed: sessionConsumed });
+    const payload = redisPayload(value, consumed);
+    if (payload && value && this.#options.rewriteAfter !== undefined && Number(ttl) > 0) {
+      leaveRequestValue(this.#readKey(id), { json: value, expiresAt: Date.now() + Number(ttl) });
+    }
+    if (payload) this.#options.onFound?.(payload);
     return payload;
   }
 
   async findByUid(uid: string): Promise<AdapterPayload | undefined> {
-    const id = await this.#redis.get(this.#uidKey(uid));
-    return id ? this.find(id) : undefined;
+    const ahead = takeRequestValue<{ value: string | null; consumed: string | null }>(this.#aheadKey(uid));
+    if (ahead) return redisPayload(ahead.value, ahead.consumed);
+    return this.#findByIndex(this.#uidKey(uid));
   }
 
   async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
-    const id = await this.#redis.get(this.#userCodeKey(userCode));
-    return id ? this.find(id) : undefined;
+    return this.#findByIndex(this.#userCodeKey(userCode));
+  }
+
+  async #findByIndex(index: string): Promise<AdapterPayload | undefined> {
+    const found = (await runScript(
+      this.#redis,
+      SCRIPTS.findByIndex,
+      [index],
+      [`${this.#prefix}${this.#model}:`],
+    )) as Array<string | null> | null;
+    return found ? redisPayload(found[0], found[1]) : undefined;
   }
 
   async consume(id: string): Promise<void> {
-    const key = this.#key(id);
-    const ttl = await this.#redis.ttl(key);
-    if (ttl === -2) return;
-    if (ttl > 0) await this.#redis.set(`${key}:consumed`, String(epoch()), 'EX', ttl);
-    else await this.#redis.set(`${key}:consumed`, String(epoch()));
+    await runScript(this.#redis, SCRIPTS.consume, [this.#key(id)], [String(epoch())]);
   }
 
   async destroy(id: string): Promise<void> {
@@ -546,7 +704,10 @@ export class RedisAdapter implements Adapter {
     const keys = [key, `${key}:consumed`];
     if (value) {
       const payload = JSON.parse(value) as AdapterPayload;
-      if (payload.uid) keys.push(this.#uidKey(payload.uid));
+      if (payload.uid) {
+        keys.push(this.#uidKey(payload.uid));
+        forgetRequestValue(this.#aheadKey(payload.uid));
+      }
       if (payload.userCode) keys.push(this.#userCodeKey(payload.userCode));
     }
     await this.#redis.del(...keys);

@@ -4,6 +4,7 @@ import type { Kysely } from 'kysely';
 import Provider, {
   type Account,
   type Adapter,
+  type AdapterPayload,
   type ClientMetadata,
   type Configuration,
   errors,
@@ -270,6 +271,7 @@ export class OidcProvider {
   readonly scopes: string[];
   readonly db: Kysely<OidcTables>;
   #provider!: Provider;
+  #grantStore: DatabaseAdapter | undefined;
   #callback!: ReturnType<Provider['callback']>;
   #keyFingerprint = '';
   #keysCheckedAt = 0;
@@ -451,7 +453,22 @@ export class OidcProvider {
     if (model === 'Client') return this.clients.adapter();
     const redis = this.options.redis;
     const inDatabase = (name: string) => !redis || DURABLE_MODELS.has(name);
-    if (!inDatabase(model)) return new RedisAdapter(redis as Redis, `edugate:oidc:${this.tenant}:`, model);
+    if (!inDatabase(model)) {
+      // A code or token on Redis brings its sign-in session along (one round trip), and starts
+      // the read of its grant and account (one statement) as soon as it is found.
+      // A sign-in session starts the read of the grants it names (an authorization reads the
+      // client's next) with its account.
+      const options = GRANT_ARTIFACTS.has(model)
+        ? { withSession: true, onFound: (payload: AdapterPayload) => this.#readGrantAhead(payload) }
+        : model === 'Session'
+          ? {
+              onFound: (payload: AdapterPayload) => this.#readSessionGrantsAhead(payload),
+              rewriteAfter: SESSION_REWRITE_SECONDS,
+            }
+          : {};
+      return new RedisAdapter(redis as Redis, `edugate:oidc:${this.tenant}:`, model, options);
+    }
+    if (model === 'Grant') return this.#grants();
     // A code or token is followed in the same request by its grant, its session (when the token
     // ends with it) and its account; a session by its account: one statement reads all of them.
     const account = this.options.accounts.rows;
@@ -461,12 +478,31 @@ export class OidcProvider {
       : model === 'Session'
         ? { grant: false, session: false, account, grants: inDatabase('Grant') }
         : undefined;
-    const asyncCommit = this.options.dbKind === 'postgres';
     return new DatabaseAdapter(this.db, this.tenant, model, {
-      asyncCommit,
+      asyncCommit: this.options.dbKind === 'postgres',
       ...(companions ? { companions } : {}),
       ...(model === 'Session' ? { rewriteAfter: SESSION_REWRITE_SECONDS } : {}),
     });
+  }
+
+  /** Grants, read with their account (a token on Redis names both; the request needs both). */
+  #grants(): DatabaseAdapter {
+    this.#grantStore ??= new DatabaseAdapter(this.db, this.tenant, 'Grant', {
+      companions: { grant: false, session: false, account: this.options.accounts.rows },
+    });
+    return this.#grantStore;
+  }
+
+  #readGrantAhead(payload: AdapterPayload): void {
+    if (typeof payload.grantId === 'string' && typeof payload.accountId === 'string')
+      this.#grants().readAhead(payload.grantId, payload.accountId);
+  }
+
+  #readSessionGrantsAhead(payload: AdapterPayload): void {
+    if (typeof payload.accountId !== 'string') return;
+    for (const { grantId } of Object.values(payload.authorizations ?? {})) {
+      if (typeof grantId === 'string') this.#grants().readAhead(grantId, payload.accountId);
+    }
   }
 
   #cookieKeys(): string[] {
