@@ -50,6 +50,8 @@ interface Instance {
 }
 
 const instances = new Map<string, Promise<Instance>>();
+/** Instances being closed: the next one on the same directory waits for its predecessor. */
+const closing = new Map<string, Promise<void>>();
 
 /**
  * The PGlite instance of `dir` in this process, opened by the first caller and closed when the
@@ -57,6 +59,7 @@ const instances = new Map<string, Promise<Instance>>();
  */
 async function acquire(dir: string): Promise<Instance> {
   const shared = !dir.startsWith('memory://');
+  if (shared) await closing.get(dir);
   let opening = shared ? instances.get(dir) : undefined;
   if (!opening) {
     if (shared) mkdirSync(dir, { recursive: true });
@@ -77,8 +80,13 @@ async function acquire(dir: string): Promise<Instance> {
 async function release(dir: string, instance: Instance): Promise<void> {
   instance.users--;
   if (instance.users > 0) return;
-  if (instances.get(dir) !== undefined) instances.delete(dir);
-  await instance.pool.end();
+  const ended = instance.pool.end();
+  if (!dir.startsWith('memory://')) {
+    instances.delete(dir);
+    const settled = ended.catch(() => {}).finally(() => closing.delete(dir));
+    closing.set(dir, settled);
+  }
+  await ended;
 }
 
 /**
