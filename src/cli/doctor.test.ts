@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -78,6 +78,20 @@ describe('edugate doctor', () => {
     });
     expect(line(findings, 'secrets').level).toBe('warn');
     expect(line(findings, 'database (county)').level).toBe('warn');
+  });
+
+  it('in demo mode says how to leave the old layout of the embedded database (one per role)', async () => {
+    const dataDir = join(work, 'old-layout');
+    mkdirSync(join(dataDir, 'db', 'county'), { recursive: true });
+    writeFileSync(join(dataDir, 'db', 'county', 'PG_VERSION'), '17\n');
+    const findings = await diagnose(loadConfig({ EDUGATE_DATA_DIR: dataDir }), {
+      demo: true,
+      roles: ['county'],
+      timeoutMs: 500,
+    });
+    expect(line(findings, 'embedded database layout').level).toBe('warn');
+    expect(line(findings, 'embedded database layout').message).toContain('edugate demo --reset');
+    expect(line(findings, 'database (county)').message).toContain(join(dataDir, 'db', 'county'));
   });
 
   it('reports an unreachable or silent SMTP server with a timeout and what to check', async () => {

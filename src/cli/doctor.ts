@@ -5,6 +5,7 @@ import { Migrator } from 'kysely/migration';
 import nodemailer from 'nodemailer';
 import { type Config, options } from '../platform/config/options.ts';
 import { openDatabase, type RoleName, roleDatabaseTarget } from '../platform/database/connect.ts';
+import { legacyEmbeddedDirectories, legacyLayoutAdvice } from '../platform/database/embedded.ts';
 import { platformMigrations } from '../platform/database/platform-migrations.ts';
 import { isRoleName } from '../platform/runtime/roles.ts';
 import { missingProductionSecrets } from '../platform/runtime/secrets.ts';
@@ -79,6 +80,12 @@ function secretsCheck(config: Config, demo: boolean): Finding[] {
   ];
 }
 
+/** A data directory still in the embedded database's old layout (one PGlite directory per role). */
+function embeddedLayoutCheck(config: Config): Finding[] {
+  if (config.databaseUrl || legacyEmbeddedDirectories(config.dataDir).length === 0) return [];
+  return [{ level: 'warn', check: 'embedded database layout', message: legacyLayoutAdvice(config.dataDir) }];
+}
+
 async function databaseCheck(
   config: Config,
   role: RoleName,
@@ -95,8 +102,10 @@ async function databaseCheck(
         message: `DATABASE_URL not set: the embedded database in ${dir} serves the demo only. Set DATABASE_URL=postgresql://…`,
       };
     }
+    const where =
+      legacyEmbeddedDirectories(config.dataDir).length > 0 ? dir : `schema edugate_${role} of ${dir}`;
     return existsSync(dir)
-      ? { level: 'ok', check, message: `embedded PGlite in ${dir} (not opened: one process at a time)` }
+      ? { level: 'ok', check, message: `embedded PGlite, ${where} (not opened: one process at a time)` }
       : {
           level: 'warn',
           check,
@@ -375,6 +384,7 @@ export async function diagnose(config: Config, opts: DoctorOptions = {}): Promis
     },
     ...secretsCheck(config, demo),
   ];
+  findings.push(...embeddedLayoutCheck(config));
   for (const role of roles) findings.push(await databaseCheck(config, role, demo, timeoutMs));
   findings.push(await redisCheck(config, demo, timeoutMs));
   findings.push(await smtpCheck(config, demo, timeoutMs));

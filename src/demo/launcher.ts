@@ -5,12 +5,14 @@ import type { Logger } from 'pino';
 import { roleUrls } from '../platform/config/load.ts';
 import type { Config } from '../platform/config/options.ts';
 import type { RoleName } from '../platform/database/connect.ts';
+import { legacyEmbeddedDirectories, legacyLayoutAdvice } from '../platform/database/embedded.ts';
 import { MailSink } from '../platform/mail/sink.ts';
 import { bootRole, type RunningRole } from '../platform/runtime/boot.ts';
 import { adminOrigin, assertLoopback, listenRole } from '../platform/runtime/roles.ts';
 import { loadSecrets } from '../platform/runtime/secrets.ts';
 import { ROLES } from '../roles.ts';
 import { demoServiceAccountFile } from '../workspace/emulator/google/service-accounts.ts';
+import { prepareEmbeddedDatabase } from './embedded-template.ts';
 import { buildLandingApp } from './landing/app.ts';
 
 export interface Demo {
@@ -30,7 +32,8 @@ export interface DemoOptions {
 
 /**
  * Runs every role as its own HTTP server on its own port, plus the landing page and the SMTP sink:
- * the whole federation on one machine, on the embedded database unless DATABASE_URL is set.
+ * the whole federation on one machine, on the embedded database unless DATABASE_URL is set (one
+ * PGlite instance, each role in its own schema as its own database role: see embedded.ts).
  */
 export async function startDemo(options: DemoOptions): Promise<Demo> {
   let { config } = options;
@@ -57,6 +60,12 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
   try {
     await sink.listen(config.smtpSinkPort, '127.0.0.1');
     opened.push(sink);
+    const legacy = legacyEmbeddedDirectories(config.dataDir);
+    if (!config.databaseUrl && legacy.length > 0)
+      log.warn({ directories: legacy }, legacyLayoutAdvice(config.dataDir));
+    // Every role in one embedded database, made ready (from the cached template) before they boot.
+    const embedded = await prepareEmbeddedDatabase(config, ROLES, log);
+    if (embedded) opened.push(embedded);
     for (const name of Object.keys(ROLES) as RoleName[]) {
       const running = await bootRole(ROLES[name], {
         config,

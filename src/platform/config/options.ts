@@ -33,7 +33,7 @@ export const options = {
   dataDir: option({
     env: 'EDUGATE_DATA_DIR',
     schema: z.string().min(1).default('./.edugate'),
-    doc: 'Directory of the embedded database (PGlite), one sub-directory per role, and of generated demo secrets.',
+    doc: 'Directory of the embedded database (PGlite, in `database/`: one database for every role, each role in its own schema as its own database role) and of generated demo secrets.',
     group: 'Storage',
   }),
   databaseUrl: option({

@@ -1,12 +1,10 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { GuardedClient, type GuardedClientConfig } from './client.ts';
+import { EmbeddedRolePool, embeddedDirectory, legacyEmbeddedDirectories } from './embedded.ts';
 import { type Notifications, PGliteNotifications, PostgresNotifications } from './notifications.ts';
-import { PGlitePool } from './pglite-pool.ts';
 import { PreparingClient } from './prepared-statements.ts';
 
 // Timestamps and numbers come back as JS values on both PGlite and pg.
@@ -20,6 +18,12 @@ export interface DatabaseTarget {
   url?: string | undefined;
   /** PGlite data directory (`memory://` for a throw-away database). */
   dataDir?: string | undefined;
+  /**
+   * PGlite: the database role (and schema of the same name) the role's connection runs as; the
+   * directory's one PGlite instance is then shared by every role of the process (embedded.ts).
+   * Without it, the `public` schema as the superuser.
+   */
+  embeddedRole?: string | undefined;
   /** PostgreSQL schema holding this role's tables (each role owns one). */
   schema: string;
   poolSize?: number;
@@ -62,8 +66,8 @@ export interface Database<T> {
 }
 
 /**
- * Opens the database of one role: its own PGlite directory, or its own schema on PostgreSQL (the
- * schema is created by `migrate`), after checking that it answers. On PostgreSQL, connections that die (a reset connection,
+ * Opens the database of one role: its schema in the embedded database (embedded.ts), or its own
+ * schema on PostgreSQL (created by `migrate`), after checking that it answers. On PostgreSQL, connections that die (a reset connection,
  * `pg_terminate_backend`, a server restart or failover) are logged and replaced by new ones on
  * demand; statements and connection attempts are bounded by `target.timeouts`.
  */
@@ -107,13 +111,16 @@ export async function openDatabase<T>(target: DatabaseTarget, log?: Logger): Pro
       },
     };
   }
-  const dir = target.dataDir ?? 'memory://';
-  if (!dir.startsWith('memory://')) mkdirSync(dir, { recursive: true });
-  const lite = await PGlite.create(dir);
-  const pool = new PGlitePool(lite);
+  const pool = await EmbeddedRolePool.open(target.dataDir ?? 'memory://', target.embeddedRole);
   const db = new Kysely<T>({ dialect: new PostgresDialect({ pool: pool as unknown as pg.Pool }) });
-  const notifications = new PGliteNotifications(lite, pool);
-  return { db, kind: 'pglite', schema: 'public', notifications, close: () => db.destroy() };
+  const notifications = new PGliteNotifications(pool.lite, pool);
+  return {
+    db,
+    kind: 'pglite',
+    schema: target.embeddedRole ?? 'public',
+    notifications,
+    close: () => db.destroy(),
+  };
 }
 
 /** The database target of a role under a given configuration. */
@@ -142,5 +149,15 @@ export function roleDatabaseTarget(
             config.databaseIdleInTransactionTimeoutMs ?? DEFAULT_DATABASE_TIMEOUTS.idleInTransactionMs,
         },
       }
-    : { dataDir: join(config.dataDir, 'db', role), schema: 'public' };
+    : embeddedTarget(config.dataDir, role);
+}
+
+/**
+ * A role's embedded database: its schema in the data directory's one PGlite database, or its own
+ * PGlite directory when the data directory still holds that older layout.
+ */
+function embeddedTarget(dataDir: string, role: RoleName): DatabaseTarget {
+  if (legacyEmbeddedDirectories(dataDir).length > 0)
+    return { dataDir: join(dataDir, 'db', role), schema: 'public' };
+  return { dataDir: embeddedDirectory(dataDir), schema: `edugate_${role}`, embeddedRole: `edugate_${role}` };
 }

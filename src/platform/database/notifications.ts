@@ -1,6 +1,11 @@
 import type { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
-import type { PGlitePool } from './pglite-pool.ts';
+import type { PGliteClient } from './pglite-pool.ts';
+
+/** Turns on PGlite's one connection. */
+interface Turns {
+  connect(): Promise<PGliteClient>;
+}
 
 /** Receives `NOTIFY` messages of one channel; `undefined` after a reconnection (some may be lost). */
 export type NotificationHandler = (payload: string | undefined) => void;
@@ -116,8 +121,8 @@ export class PostgresNotifications implements Notifications {
 /** PGlite: one process holds the database, so its own notifications are all there is to hear. */
 export class PGliteNotifications implements Notifications {
   readonly #lite: PGlite;
-  readonly #pool: PGlitePool;
-  constructor(lite: PGlite, pool: PGlitePool) {
+  readonly #pool: Turns;
+  constructor(lite: PGlite, pool: Turns) {
     this.#lite = lite;
     this.#pool = pool;
   }
