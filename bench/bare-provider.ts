@@ -13,6 +13,24 @@ import { freePort } from '../src/platform/testing/ports.ts';
 export const BARE_SCOPE = 'openid profile email eduinfo';
 const CLIENT_SECRET = 'bare-provider-bench-secret-0123456789abcdef';
 
+/**
+ * A bare broker: instead of signing in by itself, its login page links to `/login/county/cyc`,
+ * which signs in at `upstream` (authorization code flow, code exchange and userinfo there) and
+ * comes back to `/cncreturnpage`, as EduGate's cloud does with a county.
+ */
+export interface Upstream {
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+}
+
+export interface BareOptions {
+  redirectUris: string[];
+  /** The port to listen on (default: a free one). */
+  port?: number;
+  upstream?: Upstream;
+}
+
 /** What a started bare provider tells its parent (one JSON line on stdout). */
 export interface BareProvider {
   issuer: string;
@@ -72,7 +90,14 @@ const CLAIMS = {
   eduinfo: { schoolid: '454503', titles: [{ schoolid: '454503', titles: ['教師'] }] },
 };
 
-async function serve(port: number, redirectUris: string[]) {
+/** GET or POST `url` (JSON answer) from the bare broker to its upstream. */
+async function upstreamCall(url: string, init: RequestInit): Promise<Record<string, unknown>> {
+  const response = await fetch(url, init);
+  if (response.status !== 200) throw new Error(`upstream ${url} answered ${response.status}`);
+  return (await response.json()) as Record<string, unknown>;
+}
+
+async function serve(port: number, redirectUris: string[], upstream?: Upstream) {
   const issuer = `http://127.0.0.1:${port}`;
   const clientId = 'bench';
   const provider = new Provider(issuer, {
@@ -111,8 +136,65 @@ async function serve(port: number, redirectUris: string[]) {
     cookies: { keys: ['bench-cookie-key'] },
   });
   const callback = provider.callback();
+  const finish = async (uid: string, accountId: string) => {
+    const interaction = await provider.Interaction.find(uid);
+    if (!interaction) throw new Error('interaction gone');
+    const grant = new provider.Grant({ accountId, clientId });
+    grant.addOIDCScope(String(interaction.params.scope));
+    interaction.result = { login: { accountId }, consent: { grantId: await grant.save() } };
+    await interaction.save(Math.max(1, (interaction.exp ?? 0) - Math.floor(Date.now() / 1000)));
+    return interaction.returnTo;
+  };
+  const broker = upstream && {
+    ...upstream,
+    redirectUri: `${issuer}/cncreturnpage`,
+    basic: `Basic ${Buffer.from(`${upstream.clientId}:${upstream.clientSecret}`).toString('base64')}`,
+  };
   const server = createServer((req, res) => {
     const url = req.url ?? '/';
+    const here = new URL(url, issuer);
+    if (broker && url.startsWith('/interaction/')) {
+      const uid = url.split('/')[2] ?? '';
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(`<!doctype html><a href="/login/county/cyc?uid=${uid}">縣市帳號登入</a>`);
+      return;
+    }
+    if (broker && here.pathname === '/login/county/cyc') {
+      const authorize = new URL(`${broker.issuer}${OIDC_ROUTES.authorization}`);
+      authorize.search = new URLSearchParams({
+        client_id: broker.clientId,
+        response_type: 'code',
+        scope: 'openid profile email eduinfo',
+        redirect_uri: broker.redirectUri,
+        state: here.searchParams.get('uid') ?? '',
+      }).toString();
+      res.writeHead(303, { location: authorize.href });
+      res.end();
+      return;
+    }
+    if (broker && here.pathname === '/cncreturnpage') {
+      void (async () => {
+        const tokens = await upstreamCall(`${broker.issuer}${OIDC_ROUTES.token}`, {
+          method: 'POST',
+          headers: { authorization: broker.basic, 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({
+            grant_type: 'authorization_code',
+            code: here.searchParams.get('code') ?? '',
+            redirect_uri: broker.redirectUri,
+          }).toString(),
+        });
+        const claims = await upstreamCall(`${broker.issuer}${OIDC_ROUTES.userinfo}`, {
+          headers: { authorization: `Bearer ${String(tokens.access_token)}` },
+        });
+        const returnTo = await finish(here.searchParams.get('state') ?? '', String(claims.sub));
+        res.writeHead(303, { location: returnTo });
+        res.end();
+      })().catch((error: unknown) => {
+        res.writeHead(500);
+        res.end(String(error));
+      });
+      return;
+    }
     if (url.startsWith('/interaction/')) {
       void (async () => {
         const details = await provider.interactionDetails(req, res);
@@ -144,7 +226,7 @@ async function serve(port: number, redirectUris: string[]) {
 }
 
 /** Starts a bare provider in a process of its own, on `process.execPath`. */
-export async function startBareProvider(options: { redirectUris: string[] }): Promise<BareProvider> {
+export async function startBareProvider(options: BareOptions): Promise<BareProvider> {
   const child: ChildProcess = spawn(process.execPath, [fileURLToPath(import.meta.url)], {
     env: {
       ...process.env,
@@ -173,7 +255,7 @@ export async function startBareProvider(options: { redirectUris: string[] }): Pr
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url) && process.env.BARE_PROVIDER) {
-  const options = JSON.parse(process.env.BARE_PROVIDER) as { redirectUris: string[] };
-  const started = await serve(await freePort(), options.redirectUris);
+  const options = JSON.parse(process.env.BARE_PROVIDER) as BareOptions;
+  const started = await serve(options.port ?? (await freePort()), options.redirectUris, options.upstream);
   process.stdout.write(`${JSON.stringify(started)}\n`);
 }

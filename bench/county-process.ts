@@ -23,11 +23,15 @@ export const benchUsername = (n: number) => `bench${String(n).padStart(7, '0')}`
 export interface CountyUnderTest {
   node: RoleProcess;
   stage: ProcessStage;
+  /** The environment the role process runs with (database, Redis, secrets): for other roles. */
+  env: Record<string, string>;
   issuer: string;
   clientId: string;
   clientSecret: string;
   /** The processes whose CPU time a measurement splits: the role process, PostgreSQL, Redis. */
   processes(): Promise<ProcessGroups>;
+  /** Registers another OIDC client at the county (e.g. the cloud); its id and secret. */
+  registerClient(redirectUris: string[], scope: string): Promise<{ clientId: string; clientSecret: string }>;
   /** A browser signed in as `username` that consented for the client: its cookie header. */
   signIn(username: string, redirectUri: string): Promise<string>;
   close(): Promise<void>;
@@ -121,27 +125,30 @@ export async function startCounty(options: {
     );
     node = await RoleProcess.start('county', env);
     await node.until(200, '/readyz', 90_000);
-    const response = await fetch(`${node.adminBase}/admin/api/oidc/cyc/clients`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${secrets.adminToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        name: 'bench',
-        redirect_uris: options.redirectUris,
-        scopes: COUNTY_SCOPE.split(' '),
-      }),
-    });
-    if (response.status >= 300)
-      throw new Error(`client registration answered ${response.status}: ${await response.text()}`);
-    const client = (await response.json()) as { client_id: string; client_secret: string };
     const running = node;
+    const registerClient = async (redirectUris: string[], scope: string) => {
+      const response = await fetch(`${running.adminBase}/admin/api/oidc/cyc/clients`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${secrets.adminToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'bench', redirect_uris: redirectUris, scopes: scope.split(' ') }),
+      });
+      if (response.status >= 300)
+        throw new Error(`client registration answered ${response.status}: ${await response.text()}`);
+      const issued = (await response.json()) as { client_id: string; client_secret: string };
+      return { clientId: issued.client_id, clientSecret: issued.client_secret };
+    };
+    const registered = await registerClient(options.redirectUris, COUNTY_SCOPE);
+    const client = { client_id: registered.clientId, client_secret: registered.clientSecret };
     const issuer = `${running.base}/cyc`;
     const info = await redis.info('server');
     return {
       node: running,
       stage,
+      env,
       issuer,
       clientId: client.client_id,
       clientSecret: client.client_secret,
+      registerClient,
       processes: async () => ({
         edugate: [running.child.pid ?? 0],
         postgresql: await postgresBackends((sql, values) => stage.query(sql, values), stage.name),

@@ -25,8 +25,19 @@ export type Scenario =
    * them, loaded while setting up), accounts taken in turn from `usernames`.
    */
   | { kind: 'login'; url: string; browsers: number; usernames: string[]; password: string }
-  /** A chain of requests run by `steps` (see `runChain`), e.g. a brokered sign-in. */
-  | { kind: 'chain'; start: string; cookies: string[]; stopAt: string; finish?: ChainFinish };
+  /**
+   * A browser's round trip (see `runChain`), e.g. a brokered sign-in: from `start`, following
+   * redirects and, on a page, the first link matching `click`, until sent to `stopAt`; then
+   * `finish`. Each client's browser starts with the cookies of one of `cookies` (per origin).
+   */
+  | {
+      kind: 'chain';
+      start: string;
+      cookies: Array<Record<string, string>>;
+      click?: string;
+      stopAt: string;
+      finish?: ChainFinish;
+    };
 
 /** After a chain reaches `stopAt` with a code: exchange it at `tokenUrl`. */
 export interface ChainFinish {
@@ -55,7 +66,7 @@ interface Answer {
 
 const agent = new Agent({ keepAlive: true, maxSockets: 1024 });
 
-function send(
+export function send(
   method: 'GET' | 'POST',
   url: string,
   headers: Record<string, string>,
@@ -87,21 +98,38 @@ function expect(answer: Answer, ok: (status: number) => boolean, what: string): 
   return answer;
 }
 
-/** Cookie jar of one simulated browser: name=value pairs, no paths or expiry (one host). */
-class Jar {
-  readonly #cookies = new Map<string, string>();
-  constructor(header = '') {
-    for (const pair of header.split('; ').filter(Boolean)) this.#set(pair);
+/**
+ * Cookie jar of one simulated browser: name=value pairs per origin (the roles of a deployment live
+ * on hosts of their own), no paths or expiry.
+ */
+export class Jar {
+  readonly #cookies = new Map<string, Map<string, string>>();
+  constructor(headers: Record<string, string> = {}) {
+    for (const [origin, header] of Object.entries(headers))
+      for (const pair of header.split('; ').filter(Boolean)) this.#set(origin, pair);
   }
-  #set(pair: string) {
+  #set(origin: string, pair: string) {
     const at = pair.indexOf('=');
-    this.#cookies.set(pair.slice(0, at), pair.slice(at + 1));
+    const cookies = this.#cookies.get(origin) ?? new Map<string, string>();
+    this.#cookies.set(origin, cookies);
+    if (at > 0 && pair.length > at + 1) cookies.set(pair.slice(0, at), pair.slice(at + 1));
+    else if (at > 0) cookies.delete(pair.slice(0, at));
   }
-  take(setCookie: string[]) {
-    for (const line of setCookie) this.#set(line.split(';')[0] ?? '');
+  take(url: URL, setCookie: string[]) {
+    for (const line of setCookie) {
+      const pair = line.split(';')[0] ?? '';
+      if (/max-age=0|expires=thu, 01 jan 1970/i.test(line)) this.#set(url.origin, `${pair.split('=')[0]}=`);
+      else this.#set(url.origin, pair);
+    }
   }
-  get header(): string {
-    return [...this.#cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  header(url: URL): string {
+    return [...(this.#cookies.get(url.origin) ?? [])].map(([k, v]) => `${k}=${v}`).join('; ');
+  }
+  /** The cookie header of every origin, to start other browsers from. */
+  all(): Record<string, string> {
+    return Object.fromEntries(
+      [...this.#cookies.keys()].map((origin) => [origin, this.header(new URL(origin))]),
+    );
   }
 }
 
@@ -115,16 +143,19 @@ async function codeExchange(tokenUrl: string, basic: string, redirectUri: string
   return JSON.parse(expect(answer, (s) => s === 200, 'token endpoint').body) as { refresh_token?: string };
 }
 
-/** Follows redirects from `start` (same cookie jar) until one points at `stopAt`; returns that URL. */
-async function runChain(start: string, jar: Jar, stopAt: string): Promise<URL> {
+/**
+ * Follows redirects from `start` (one browser, `jar`), and on a page the first link matching
+ * `click`, until sent to a URL starting with `stopAt`; returns that URL.
+ */
+export async function runChain(start: string, jar: Jar, stopAt: string, click?: RegExp): Promise<URL> {
   let url = new URL(start);
   for (let hop = 0; hop < 20; hop++) {
-    const answer = await send('GET', url.href, { cookie: jar.header });
-    jar.take(answer.setCookie);
-    if (answer.status < 300 || answer.status >= 400) {
-      throw new Error(`chain stopped at ${url.href} with ${answer.status}: ${answer.body.slice(0, 200)}`);
-    }
-    url = new URL(answer.location, url);
+    const answer = await send('GET', url.href, { cookie: jar.header(url) });
+    jar.take(url, answer.setCookie);
+    const link = answer.status === 200 && click ? click.exec(answer.body)?.[1] : undefined;
+    if (link) url = new URL(link.replaceAll('&amp;', '&'), url);
+    else if (answer.status >= 300 && answer.status < 400) url = new URL(answer.location, url);
+    else throw new Error(`chain stopped at ${url.href} with ${answer.status}: ${answer.body.slice(0, 300)}`);
     if (url.href.startsWith(stopAt)) return url;
   }
   throw new Error(`chain from ${start} did not reach ${stopAt}`);
@@ -202,10 +233,11 @@ async function clientsFor(scenario: Scenario, connections: number): Promise<Arra
         expect(answer, (s) => s === 302 || s === 303, 'login');
       });
     }
-    case 'chain':
+    case 'chain': {
+      const click = scenario.click ? new RegExp(scenario.click) : undefined;
       return each(async (client) => {
         const jar = new Jar(scenario.cookies[client % scenario.cookies.length]);
-        const end = await runChain(scenario.start, jar, scenario.stopAt);
+        const end = await runChain(scenario.start, jar, scenario.stopAt, click);
         const code = end.searchParams.get('code');
         if (scenario.finish) {
           if (!code) throw new Error(`chain ended without a code: ${end.href}`);
@@ -217,6 +249,7 @@ async function clientsFor(scenario: Scenario, connections: number): Promise<Arra
           );
         }
       });
+    }
   }
 }
 
