@@ -4,10 +4,16 @@ import { freePort } from '../src/platform/testing/ports.ts';
 import { postgresAndRedis } from '../src/platform/testing/process-stage.ts';
 import { RoleProcess } from '../src/platform/testing/role-process.ts';
 import { BARE_SCOPE, type BareProvider, startBareProvider } from './bare-provider.ts';
-import { BENCH_PASSWORD, benchUsername, type CountyUnderTest, startCounty } from './county-process.ts';
+import { BENCH_PASSWORD, type CountyUnderTest, startCounty, teacherUsername } from './county-process.ts';
 import { Jar, type LoadProcess, runChain, type Scenario, send, startHttpLoad } from './http-load.ts';
 import { authorizeUrl, CONNECTIONS, type Issuer, REDIRECT, scenarios } from './oidc-scenarios.ts';
-import { alternatingSlices, benchSeconds, describeSide, loadAverage, type Side } from './process-measure.ts';
+import {
+  alternatingSlices,
+  describeSide,
+  loadAverage,
+  measuredSeconds,
+  type Side,
+} from './process-measure.ts';
 import type { Figure } from './report.ts';
 
 const CLOUD_SCOPE = 'openid profile email eduinfo';
@@ -158,7 +164,7 @@ const figure = (
  */
 export async function benchCloudBroker(): Promise<Figure[]> {
   if (!(await postgresAndRedis())) return [];
-  const seconds = benchSeconds(8);
+  const seconds = measuredSeconds(8);
   const loads: LoadProcess[] = [];
   const bares: BareProvider[] = [];
   let county: CountyUnderTest | undefined;
@@ -180,7 +186,7 @@ export async function benchCloudBroker(): Promise<Figure[]> {
     county = await startCounty({ accounts: 1000, redirectUris: [REDIRECT] });
     const started = await startCloud(county);
     cloud = started.cloud;
-    const teacher = benchUsername(1);
+    const teacher = teacherUsername(1);
     await linkTeacher(county, teacher);
 
     const ours: Issuer = {

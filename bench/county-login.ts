@@ -1,9 +1,9 @@
 import { postgresAndRedis } from '../src/platform/testing/process-stage.ts';
 import { startArgon2Process } from './argon2-process.ts';
-import { BENCH_PASSWORD, benchUsername, type CountyUnderTest, startCounty } from './county-process.ts';
+import { BENCH_PASSWORD, type CountyUnderTest, startCounty, teacherUsername } from './county-process.ts';
 import { type LoadProcess, startHttpLoad } from './http-load.ts';
 import { startLoad } from './load-worker.ts';
-import { alternatingSlices, benchSeconds, describeSide, loadAverage } from './process-measure.ts';
+import { alternatingSlices, describeSide, loadAverage, measuredSeconds } from './process-measure.ts';
 import type { Figure } from './report.ts';
 
 const ACCOUNTS = 1000;
@@ -20,7 +20,7 @@ const SLICE_MS = 3000;
  */
 export async function benchCountyLogin(): Promise<Figure[]> {
   if (!(await postgresAndRedis())) return [];
-  const seconds = benchSeconds(18);
+  const seconds = measuredSeconds(18);
   const argon2 = await startArgon2Process();
   let county: CountyUnderTest | undefined;
   const loads: LoadProcess[] = [argon2];
@@ -29,7 +29,7 @@ export async function benchCountyLogin(): Promise<Figure[]> {
     // Each login comes from a browser of its own that loaded the login form: enough for the run.
     const raw = await argon2.run(1000);
     const browsers = Math.ceil(raw.done * 1.5 * (seconds + 2)) + 200;
-    const usernames = Array.from({ length: ACCOUNTS }, (_, n) => benchUsername(n));
+    const usernames = Array.from({ length: ACCOUNTS }, (_, n) => teacherUsername(n));
     const logins = await startHttpLoad(
       { kind: 'login', url: `${county.node.base}/cyc/login`, browsers, usernames, password: BENCH_PASSWORD },
       // Enough connections to keep the password service's queue from running dry.

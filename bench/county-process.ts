@@ -18,7 +18,7 @@ export const ARGON2_PARAMETERS = { memoryCost: 19456, timeCost: 2, parallelism: 
 export const COUNTY_SCOPE = 'openid profile email eduinfo';
 
 /** The n-th bench account's username. */
-export const benchUsername = (n: number) => `bench${String(n).padStart(7, '0')}`;
+export const teacherUsername = (n: number) => `bench${String(n).padStart(7, '0')}`;
 
 export interface CountyUnderTest {
   node: RoleProcess;
@@ -58,7 +58,7 @@ function edugate(args: string[], env: Record<string, string>): Promise<string> {
 }
 
 /**
- * `accounts` active teachers of cyc with a complete profile (usernames `benchUsername(n)`, all with
+ * `accounts` active teachers of cyc with a complete profile (usernames `teacherUsername(n)`, all with
  * the same password hash and the same sealed national ID, without a blind index), inserted by
  * PostgreSQL itself in batches: a million take a few minutes.
  */

@@ -1,10 +1,16 @@
 import { TestBrowser } from '../src/platform/oidc/testing.ts';
 import { postgresAndRedis } from '../src/platform/testing/process-stage.ts';
 import { BARE_SCOPE, startBareProvider } from './bare-provider.ts';
-import { benchUsername, COUNTY_SCOPE, type CountyUnderTest, startCounty } from './county-process.ts';
+import { COUNTY_SCOPE, type CountyUnderTest, startCounty, teacherUsername } from './county-process.ts';
 import { type LoadProcess, type Scenario, startHttpLoad } from './http-load.ts';
 import { authorizeUrl, CONNECTIONS, type Issuer, REDIRECT, scenarios } from './oidc-scenarios.ts';
-import { alternatingSlices, benchSeconds, describeSide, loadAverage, type Side } from './process-measure.ts';
+import {
+  alternatingSlices,
+  describeSide,
+  loadAverage,
+  measuredSeconds,
+  type Side,
+} from './process-measure.ts';
 import type { Figure } from './report.ts';
 
 /**
@@ -16,7 +22,7 @@ import type { Figure } from './report.ts';
  */
 export async function benchOidcCounty(): Promise<Figure[]> {
   if (!(await postgresAndRedis())) return [];
-  const seconds = benchSeconds(8);
+  const seconds = measuredSeconds(8);
   const bare = await startBareProvider({ redirectUris: [REDIRECT] });
   let county: CountyUnderTest | undefined;
   const loads: LoadProcess[] = [];
@@ -32,7 +38,7 @@ export async function benchOidcCounty(): Promise<Figure[]> {
       clientSecret: county.clientSecret,
       scope: COUNTY_SCOPE,
       resource: `${county.issuer}/cncresource/api/v1/eduinfo`,
-      cookie: await county.signIn(benchUsername(1), REDIRECT),
+      cookie: await county.signIn(teacherUsername(1), REDIRECT),
     };
     const baseline = await scenarios(bareIssuer);
     const measured = await scenarios(ours);

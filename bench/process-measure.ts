@@ -13,7 +13,7 @@ import { percentile } from './oidc-measure.ts';
 const WARM_UP_MS = 1500;
 
 /** Seconds of measured slices per side: `BENCH_SECONDS`, else `fallback`. */
-export function benchSeconds(fallback: number): number {
+export function measuredSeconds(fallback: number): number {
   const configured = Number(process.env.BENCH_SECONDS);
   return configured > 0 ? configured : fallback;
 }

@@ -1,12 +1,12 @@
 import { postgresAndRedis } from '../src/platform/testing/process-stage.ts';
-import { BENCH_PASSWORD, benchUsername, COUNTY_SCOPE, startCounty } from './county-process.ts';
+import { BENCH_PASSWORD, COUNTY_SCOPE, startCounty, teacherUsername } from './county-process.ts';
 import { startHttpLoad } from './http-load.ts';
 import { REDIRECT, scenarios } from './oidc-scenarios.ts';
 import {
   alternatingSlices,
-  benchSeconds,
   describeSide,
   loadAverage,
+  measuredSeconds,
   type SideFigures,
 } from './process-measure.ts';
 import type { Figure } from './report.ts';
@@ -29,7 +29,7 @@ async function measureAt(accounts: number, seconds: number): Promise<AtSize> {
   try {
     const step = Math.max(1, Math.floor(accounts / SIGNING_IN));
     const usernames = Array.from({ length: Math.min(SIGNING_IN, accounts) }, (_, i) =>
-      benchUsername(i * step),
+      teacherUsername(i * step),
     );
     // A steady, modest stream of logins (four at a time: latency, not the argon2id ceiling).
     const logins = await startHttpLoad(
@@ -50,7 +50,7 @@ async function measureAt(accounts: number, seconds: number): Promise<AtSize> {
       clientSecret: county.clientSecret,
       scope: COUNTY_SCOPE,
       resource: `${county.issuer}/cncresource/api/v1/eduinfo`,
-      cookie: await county.signIn(usernames[usernames.length - 1] ?? benchUsername(0), REDIRECT),
+      cookie: await county.signIn(usernames[usernames.length - 1] ?? teacherUsername(0), REDIRECT),
     };
     const measured = await scenarios(issuer);
     const info = await startHttpLoad(measured.userinfo ?? { kind: 'bearer-get', url: '', tokens: [] }, 16);
@@ -79,7 +79,7 @@ function record(at: AtSize) {
  */
 export async function benchScale(): Promise<Figure[]> {
   if (!(await postgresAndRedis())) return [];
-  const seconds = benchSeconds(6);
+  const seconds = measuredSeconds(6);
   const small = await measureAt(10_000, seconds);
   record(small);
   if (!process.argv.slice(2).includes('scale')) {
