@@ -1,231 +1,283 @@
-import { randomBytes } from 'node:crypto';
-import { sql } from 'kysely';
-import * as client from 'openid-client';
-import { startCloudInstance } from '../src/cloud/testing/cloud-instance.ts';
-import { startCountyPeer } from '../src/cloud/testing/county-peer.ts';
-import { openDatabase } from '../src/platform/database/connect.ts';
-import type { PlatformTables } from '../src/platform/database/platform-schema.ts';
-import { CookieBrowser, formOn } from '../src/platform/testing/cookie-browser.ts';
-import { postgresAvailable, TEST_DATABASE_URL } from '../src/platform/testing/services.ts';
-import { alternatingLatencies, alternatingThroughput, percentile } from './oidc-measure.ts';
+import { randomUUID } from 'node:crypto';
+import { formOf } from '../src/platform/testing/cookie-browser.ts';
+import { freePort } from '../src/platform/testing/ports.ts';
+import { postgresAndRedis } from '../src/platform/testing/process-stage.ts';
+import { RoleProcess } from '../src/platform/testing/role-process.ts';
+import { BARE_SCOPE, type BareProvider, startBareProvider } from './bare-provider.ts';
+import { BENCH_PASSWORD, type CountyUnderTest, startCounty, teacherUsername } from './county-process.ts';
+import { Jar, type LoadProcess, runChain, type Scenario, send, startHttpLoad } from './http-load.ts';
+import { authorizeUrl, CONNECTIONS, type Issuer, REDIRECT, scenarios } from './oidc-scenarios.ts';
+import {
+  alternatingSlices,
+  describeSide,
+  loadAverage,
+  measuredSeconds,
+  type Side,
+} from './process-measure.ts';
 import type { Figure } from './report.ts';
 
-const SECRET = 'bench-county-secret';
-const RP_REDIRECT = 'http://127.0.0.1:9/callback';
+const CLOUD_SCOPE = 'openid profile email eduinfo';
+/** The link of the cloud's login page (and of the bare broker's) to the county: 縣市帳號登入. */
+const COUNTY_LINK = 'href="(/login/county/cyc[^"]*)"';
+const FORM = 'application/x-www-form-urlencoded';
 
 /**
- * The cloud's brokered county login and its provider, each against a bare oidc-provider measured
- * in the same run (alternating, so other load on the machine weighs on both alike). The county is
- * an oidc-provider issuer that signs the person in without a form, so password hashing is
- * excluded from the login round trip.
- * - login round trip p50/p99: cloud → county authorize → county → `/cncreturnpage` (code exchange
- *   + userinfo at the county, refresh of the cloud's copy) → signed in; baseline: an openid-client
- *   relying party doing authorize → code exchange + userinfo against the bare county directly.
- *   The broker does all the baseline does and then its own callback work (the identity's
- *   freshness, the audit record, the cloud session), so the ratio is the share of the round trip
- *   that is the county's; it has no target.
- * - token (refresh grant) and userinfo throughput of the cloud provider vs the bare county issuer.
- * The cloud runs on PostgreSQL (a schema created for the run and dropped after), as deployed.
+ * A browser's first sign-in through the broker (setup, not measured): redirects, the cloud's
+ * login page (its county link), the county's login form and the consent pages, until sent to
+ * `stopAt`.
  */
-export async function benchCloudBroker(options: { runs?: number; seconds?: number; workers?: number } = {}) {
-  if (!(await postgresAvailable())) throw new Error('PostgreSQL is required (EDUGATE_TEST_DATABASE_URL)');
-  const runs = options.runs ?? 200;
-  const seconds = options.seconds ?? 6;
-  const workerCount = options.workers ?? 16;
-  const schema = `edugate_bench_cloud_${randomBytes(4).toString('hex')}`;
-  const opened = await openDatabase<PlatformTables>({ url: TEST_DATABASE_URL, schema, poolSize: 10 });
-  const database = {
-    ...opened,
-    async close() {
-      await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(opened.db);
-      await opened.close();
-    },
-  };
-  const cloud = await startCloudInstance(database);
-  const county = await startCountyPeer({
-    clientId: 'educloud',
-    clientSecret: SECRET,
-    redirectUri: `${cloud.url}/cncreturnpage`,
-    refreshTokens: true,
-    accounts: [
-      {
-        id: 'bench-1',
-        claims: {
-          preferred_username: 'bench01',
-          name: '測試者',
-          schoolid: '454503',
-          titles: [{ schoolid: '454503', titles: ['教師'] }],
-        },
-      },
-    ],
-  });
+async function firstSignIn(start: string, jar: Jar, username: string): Promise<URL> {
+  let url = new URL(start);
+  let form: { action: URL; fields: Record<string, string> } | undefined;
+  for (let hop = 0; hop < 30; hop++) {
+    const answer = form
+      ? await send(
+          'POST',
+          form.action.href,
+          { cookie: jar.header(form.action), 'content-type': FORM },
+          new URLSearchParams(form.fields).toString(),
+        )
+      : await send('GET', url.href, { cookie: jar.header(url) });
+    const at = form ? form.action : url;
+    jar.take(at, answer.setCookie);
+    form = undefined;
+    if (answer.status >= 300 && answer.status < 400) {
+      url = new URL(answer.location, at);
+      if (url.href.startsWith(REDIRECT)) return url;
+      continue;
+    }
+    const page = answer.body.replace(/<form[^>]*logout[\s\S]*?<\/form>/g, '');
+    const link = new RegExp(COUNTY_LINK).exec(page)?.[1];
+    if (link) {
+      url = new URL(link.replaceAll('&amp;', '&'), at);
+      continue;
+    }
+    if (answer.status !== 200 || !page.includes('<form'))
+      throw new Error(`sign-in stopped at ${at.href} (${answer.status}): ${answer.body.slice(0, 400)}`);
+    const found = formOf(page, at);
+    form = page.includes('name="password"')
+      ? { action: found.action, fields: { ...found.fields, username, password: BENCH_PASSWORD } }
+      : { action: found.action, fields: { ...found.fields, decision: 'allow' } };
+  }
+  throw new Error(`sign-in from ${start} did not reach ${REDIRECT}`);
+}
+
+/** EduGate's cloud in a role process of its own, brokering to the county role process. */
+async function startCloud(county: CountyUnderTest) {
+  const cloud = await RoleProcess.start('cloud', county.env);
   try {
-    const { services } = cloud;
-    await services.counties.upsert({
+    await cloud.until(200, '/readyz', 90_000);
+    const admin = async (path: string, body: unknown) => {
+      const response = await fetch(`${cloud.adminBase}/admin/api${path}`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${county.env.EDUGATE_ADMIN_TOKEN}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify(body),
+      });
+      if (response.status >= 300)
+        throw new Error(`cloud ${path} answered ${response.status}: ${await response.text()}`);
+      return (await response.json()) as Record<string, string>;
+    };
+    const atCounty = await county.registerClient([`${cloud.base}/cncreturnpage`], 'openid exchangedata');
+    await admin('/cloud/counties', {
       code: 'cyc',
       name: '嘉義縣',
       issuer: county.issuer,
-      clientId: 'educloud',
-      clientSecret: SECRET,
+      clientId: atCounty.clientId,
+      clientSecret: atCounty.clientSecret,
+      enabled: true,
     });
-    const account = await services.accounts.create({
-      name: 'bench01',
-      displayName: '測試者',
-      passwordHash: await services.hasher.hash('Bench-password-1'),
-    });
-    await services.accounts.link(account.id, {
-      countyCode: 'cyc',
-      issuer: county.issuer,
-      subject: 'bench-1',
-      snapshot: {
-        username: 'bench01',
-        name: null,
-        familyName: null,
-        givenName: null,
-        email: null,
-        schoolid: null,
-        titles: [],
-        classinfo: [],
-        openid2Id: null,
-      },
-    });
-
-    // Login round trip through the cloud broker (a fresh browser each time: a real first hop),
-    // after a warm-up that fills the discovery cache and the JIT.
-    const brokerLogin = async () => {
-      const browser = new CookieBrowser();
-      const page = await browser.follow(`${cloud.url}/login/county/cyc`, {
-        stopBefore: `${cloud.url}/account`,
-      });
-      if (page.url.pathname !== '/account') throw new Error(`broker login ended at ${page.url.href}`);
-    };
-    // The same against the bare county with openid-client as the relying party.
-    const countyConfig = await client.discovery(
-      new URL(county.issuer),
-      'educloud',
-      SECRET,
-      client.ClientSecretBasic(SECRET),
-      {
-        execute: [client.allowInsecureRequests],
-      },
-    );
-    const bareLogin = async () => {
-      const browser = new CookieBrowser();
-      const verifier = client.randomPKCECodeVerifier();
-      const state = client.randomState();
-      const url = client.buildAuthorizationUrl(countyConfig, {
-        redirect_uri: `${cloud.url}/cncreturnpage`,
-        scope: 'openid exchangedata',
-        code_challenge: await client.calculatePKCECodeChallenge(verifier),
-        code_challenge_method: 'S256',
-        state,
-      });
-      const back = await browser.follow(url, { stopBefore: `${cloud.url}/cncreturnpage` });
-      const tokens = await client.authorizationCodeGrant(countyConfig, back.url, {
-        pkceCodeVerifier: verifier,
-        expectedState: state,
-      });
-      await client.fetchUserInfo(countyConfig, tokens.access_token, client.skipSubjectCheck);
-      return tokens;
-    };
-    const bareOnce = async () => {
-      await bareLogin();
-    };
-    await alternatingLatencies(Math.ceil(runs / 10), bareOnce, brokerLogin);
-    const logins = await alternatingLatencies(runs, bareOnce, brokerLogin);
-
-    // Provider throughput: refresh grants and userinfo, one token chain per worker.
-    const oidc = services.oidc;
-    if (!oidc) throw new Error('cloud provider not mounted');
-    const issued = await oidc.clients.add({
+    const rp = await admin('/oidc/default/clients', {
       name: 'bench',
-      redirectUris: [RP_REDIRECT],
-      scopes: ['openid', 'profile', 'email', 'eduinfo'],
+      redirect_uris: [REDIRECT],
+      scopes: CLOUD_SCOPE.split(' '),
     });
-    const cloudConfig = await client.discovery(
-      new URL(cloud.url),
-      issued.client_id,
-      issued.client_secret ?? '',
-      client.ClientSecretBasic(issued.client_secret ?? ''),
-      { execute: [client.allowInsecureRequests] },
-    );
-    const cloudTokens = async () => {
-      const browser = new CookieBrowser();
-      const state = client.randomState();
-      const url = client.buildAuthorizationUrl(cloudConfig, {
-        redirect_uri: RP_REDIRECT,
-        scope: 'openid profile email eduinfo',
-        state,
-      });
-      let page = await browser.follow(url, { stopBefore: RP_REDIRECT });
-      for (let step = 0; step < 4 && !page.url.href.startsWith(RP_REDIRECT); step++) {
-        const action = page.url.pathname === '/login' ? '/login' : '/consent';
-        const form = formOn(page, action);
-        const fields: Record<string, string> =
-          action === '/login' ? { name: 'bench01', password: 'Bench-password-1' } : { decision: 'allow' };
-        page = await browser.follow(form.action, {
-          form: { ...form.fields, ...fields },
-          stopBefore: RP_REDIRECT,
-        });
-      }
-      return client.authorizationCodeGrant(cloudConfig, page.url, { expectedState: state });
+    return { cloud, clientId: rp.client_id ?? '', clientSecret: rp.client_secret ?? '' };
+  } catch (error) {
+    await cloud.stop();
+    throw new Error(`${(error as Error).message}\n${cloud.output.slice(-2000)}`);
+  }
+}
+
+/** A returning teacher: a cloud account linked to the county account `username` (as after a first login). */
+async function linkTeacher(county: CountyUnderTest, username: string) {
+  const { rows } = await county.stage.query(
+    'select id from edugate_county.county_accounts where username_normalized = $1',
+    [username],
+  );
+  const subject = String((rows[0] as { id: string }).id);
+  const accountId = randomUUID();
+  await county.stage.query(
+    `insert into edugate_cloud.cloud_accounts (id, name, display_name, state) values ($1, $2, '王小明', 'active')`,
+    [accountId, username],
+  );
+  const snapshot = {
+    username,
+    name: '王小明',
+    familyName: '王',
+    givenName: '小明',
+    email: null,
+    schoolid: '454503',
+    titles: [{ schoolid: '454503', titles: ['教師'] }],
+    classinfo: [],
+    openid2Id: null,
+  };
+  await county.stage.query(
+    `insert into edugate_cloud.cloud_identities (id, account_id, county_code, issuer, subject, snapshot)
+     values ($1, $2, 'cyc', $3, $4, $5)`,
+    [randomUUID(), accountId, county.issuer, subject, JSON.stringify(snapshot)],
+  );
+}
+
+const figure = (
+  name: string,
+  ours: Awaited<ReturnType<typeof alternatingSlices>>,
+  target?: number,
+): Figure => {
+  const [edugate, bare] = ours;
+  return {
+    name,
+    value: edugate?.rate ?? 0,
+    unit: '/s',
+    baseline: bare?.rate ?? 0,
+    baselineName: 'bare oidc-provider processes',
+    ...(target ? { target } : {}),
+    detail: [
+      `EduGate ${edugate ? describeSide(edugate) : ''}`,
+      `bare    ${bare ? describeSide(bare) : ''}`,
+      `load average ${loadAverage()}`,
+    ],
+  };
+};
+
+/**
+ * The education cloud as operators run it: the cloud and county roles each in a process of their
+ * own (PostgreSQL + Redis), against two bare oidc-provider processes (a county and a broker in
+ * front of it), each side driven by a load process of its own, in alternating slices:
+ * - brokered SSO: a returning teacher's full 縣市帳號登入 round trip per second, p50/p99 — a
+ *   relying party's authorization at the cloud → the cloud's login page → its county link → the
+ *   county (signed in already) → `/cncreturnpage` (code exchange + userinfo at the county) → back
+ *   to the relying party with a code → the code exchanged at the cloud;
+ * - the cloud provider's userinfo and refresh_token grants.
+ */
+export async function benchCloudBroker(): Promise<Figure[]> {
+  if (!(await postgresAndRedis())) return [];
+  const seconds = measuredSeconds(8);
+  const loads: LoadProcess[] = [];
+  const bares: BareProvider[] = [];
+  let county: CountyUnderTest | undefined;
+  let cloud: RoleProcess | undefined;
+  try {
+    // The bare pair: a county, and a broker (its own port chosen first) signing in there.
+    const brokerPort = await freePort();
+    const bareCounty = await startBareProvider({
+      redirectUris: [`http://127.0.0.1:${brokerPort}/cncreturnpage`],
+    });
+    bares.push(bareCounty);
+    const bareBroker = await startBareProvider({
+      redirectUris: [REDIRECT],
+      port: brokerPort,
+      upstream: bareCounty,
+    });
+    bares.push(bareBroker);
+
+    county = await startCounty({ accounts: 1000, redirectUris: [REDIRECT] });
+    const started = await startCloud(county);
+    cloud = started.cloud;
+    const teacher = teacherUsername(1);
+    await linkTeacher(county, teacher);
+
+    const ours: Issuer = {
+      issuer: cloud.base,
+      clientId: started.clientId,
+      clientSecret: started.clientSecret,
+      scope: CLOUD_SCOPE,
+      resource: '',
+      cookie: '',
     };
-    const chains = async (obtain: () => Promise<client.TokenEndpointResponse>) => {
-      const held = [];
-      for (let i = 0; i < workerCount; i++) held.push(await obtain());
-      return held;
+    const bare: Issuer = { ...bareBroker, scope: BARE_SCOPE, resource: '', cookie: '' };
+    // First sign-ins (consents given), then the browsers the round trips start from: signed in
+    // at the county only.
+    const oursJar = new Jar();
+    await firstSignIn(authorizeUrl(ours), oursJar, teacher);
+    const bareJar = new Jar();
+    await firstSignIn(authorizeUrl(bare), bareJar, teacher);
+    const countyOnly = (jar: Jar, issuer: string) => {
+      const origin = new URL(issuer).origin;
+      return { [origin]: jar.header(new URL(origin)) };
     };
-    const cloudHeld = await chains(cloudTokens);
-    const countyHeld = await chains(bareLogin);
-    const refreshWorkers = (config: client.Configuration, held: client.TokenEndpointResponse[]) =>
-      held.map((tokens) => {
-        let refresh = tokens.refresh_token ?? '';
-        return async () => {
-          const next = await client.refreshTokenGrant(config, refresh);
-          refresh = next.refresh_token ?? refresh;
-        };
-      });
-    const userinfoWorkers = (url: string, held: client.TokenEndpointResponse[]) =>
-      held.map((tokens) => async () => {
-        const response = await fetch(url, { headers: { authorization: `Bearer ${tokens.access_token}` } });
-        if (response.status !== 200) throw new Error(`userinfo ${response.status}`);
-        await response.arrayBuffer();
-      });
-    const userinfo = await alternatingThroughput(
-      seconds,
-      userinfoWorkers(countyConfig.serverMetadata().userinfo_endpoint ?? '', countyHeld),
-      userinfoWorkers(`${cloud.url}/oidc/v1/userinfo`, cloudHeld),
-    );
-    const refresh = await alternatingThroughput(
-      seconds,
-      refreshWorkers(countyConfig, countyHeld),
-      refreshWorkers(cloudConfig, cloudHeld),
+    const returning = (t: Issuer, jar: Jar, countyIssuer: string): Scenario => ({
+      kind: 'chain',
+      start: authorizeUrl(t),
+      cookies: [countyOnly(jar, countyIssuer)],
+      click: COUNTY_LINK,
+      stopAt: REDIRECT,
+      finish: {
+        tokenUrl: `${t.issuer}/oidc/v1/token`,
+        basic: `Basic ${Buffer.from(`${t.clientId}:${t.clientSecret}`).toString('base64')}`,
+        redirectUri: REDIRECT,
+      },
+    });
+    // One round trip each before the load: the chain works as set up.
+    await runChain(
+      authorizeUrl(ours),
+      new Jar(countyOnly(oursJar, county.issuer)),
+      REDIRECT,
+      new RegExp(COUNTY_LINK),
     );
 
-    const latency = (p: number): Figure => ({
-      name: `brokered county login round trip p${p} (cloud on PostgreSQL)`,
-      value: percentile(logins.ours, p),
-      unit: 'ms',
-      baseline: percentile(logins.baseline, p),
-      baselineName: 'bare oidc-provider login',
-      lowerIsBetter: true,
-    });
-    const rate = (name: string, measured: { baseline: number; ours: number }): Figure => ({
-      name,
-      value: measured.ours,
-      unit: '/s',
-      baseline: measured.baseline,
-      baselineName: 'bare oidc-provider',
-      target: 0.6,
-    });
-    return [
-      latency(50),
-      latency(99),
-      rate('cloud token endpoint (refresh grant) on PostgreSQL', refresh),
-      rate('cloud userinfo on PostgreSQL', userinfo),
+    const cloudProcesses = async () => {
+      const groups = await county?.processes();
+      return {
+        ...groups,
+        edugate: [cloud?.child.pid ?? 0, county?.node.child.pid ?? 0],
+      };
+    };
+    const bareProcesses = async () => ({ bare: bares.map((b) => b.pid) });
+    const measure = async (oursScenario: Scenario, bareScenario: Scenario, connections: number) => {
+      const oursLoad = await startHttpLoad(oursScenario, connections);
+      loads.push(oursLoad);
+      const bareLoad = await startHttpLoad(bareScenario, connections);
+      loads.push(bareLoad);
+      const sides: Side[] = [
+        { load: oursLoad, processes: cloudProcesses },
+        { load: bareLoad, processes: bareProcesses },
+      ];
+      const result = await alternatingSlices(seconds, sides);
+      await oursLoad.stop();
+      await bareLoad.stop();
+      return result;
+    };
+    const figures = [
+      figure(
+        'brokered SSO round trips, returning teacher (cloud + county role processes)',
+        await measure(
+          returning(ours, oursJar, county.issuer),
+          returning(bare, bareJar, bareCounty.issuer),
+          CONNECTIONS,
+        ),
+      ),
     ];
+    // The cloud provider: a browser signed in at the cloud, token sets per simulated client.
+    const signedIn = (t: Issuer, jar: Jar): Issuer => ({ ...t, cookie: jar.header(new URL(t.issuer)) });
+    const oursScenarios = await scenarios(signedIn(ours, oursJar));
+    const bareScenarios = await scenarios(signedIn(bare, bareJar));
+    for (const name of ['userinfo', 'refresh_token']) {
+      figures.push(
+        figure(
+          `cloud ${name} (role process, PostgreSQL + Redis)`,
+          await measure(oursScenarios[name] as Scenario, bareScenarios[name] as Scenario, CONNECTIONS),
+          0.6,
+        ),
+      );
+    }
+    return figures;
   } finally {
-    await county.close();
-    await cloud.close();
+    for (const load of loads) await load.stop();
+    await cloud?.stop();
+    await county?.close();
+    for (const b of bares) await b.stop();
   }
 }

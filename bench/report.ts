@@ -14,6 +14,8 @@ export interface Figure {
    * `pairs`: steadier than value / baseline on a machine whose speed drifts. Printed instead.
    */
   paired?: { ratio: number; pairs: number };
+  /** Lines printed under the figure (latencies, CPU split, load average). */
+  detail?: string[];
 }
 
 export function printFigure(figure: Figure): void {
@@ -28,4 +30,5 @@ export function printFigure(figure: Figure): void {
   console.log(
     `${figure.name}: ${figure.value.toFixed(1)} ${figure.unit} vs ${figure.baselineName} ${figure.baseline.toFixed(1)} ${figure.unit} → ratio ${ratio.toFixed(2)}${how}${target}`,
   );
+  for (const line of figure.detail ?? []) console.log(`    ${line}`);
 }

@@ -1,0 +1,95 @@
+/**
+ * Alternating slices over load processes (see http-load.ts): each side is a server under test
+ * with a load process of its own; sides take turns slice by slice (which goes first alternates
+ * too), after a warm-up of each, so load from elsewhere on the machine weighs on all alike. Each
+ * side's rate is the median of its slices; latencies are pooled over its slices; CPU time is read
+ * per process (the server, PostgreSQL backends, Redis, the load generator) around each slice.
+ */
+import { loadavg } from 'node:os';
+import { measureCpu, type ProcessGroups } from '../src/platform/testing/process-cpu.ts';
+import type { LoadProcess } from './http-load.ts';
+import { percentile } from './oidc-measure.ts';
+
+const WARM_UP_MS = 1500;
+
+/** Seconds of measured slices per side: `BENCH_SECONDS`, else `fallback`. */
+export function measuredSeconds(fallback: number): number {
+  const configured = Number(process.env.BENCH_SECONDS);
+  return configured > 0 ? configured : fallback;
+}
+
+export interface Side {
+  load: LoadProcess;
+  /** The server's processes (without the load process, added here). */
+  processes(): Promise<ProcessGroups>;
+}
+
+export interface SideFigures {
+  /** Operations per second: median of the slices. */
+  rate: number;
+  p50: number;
+  p99: number;
+  /** CPU milliseconds per operation, per process group. */
+  cpuPerOp: Record<string, number>;
+  failed: number;
+  failure?: string;
+}
+
+export async function alternatingSlices(
+  seconds: number,
+  sides: Side[],
+  sliceMs = 1000,
+): Promise<SideFigures[]> {
+  for (const side of sides) await side.load.run(WARM_UP_MS);
+  const tallies = sides.map(() => ({
+    rates: [] as number[],
+    latencies: [] as number[],
+    cpu: {} as Record<string, number>,
+    done: 0,
+    failed: 0,
+    failure: undefined as string | undefined,
+  }));
+  const rounds = Math.max(1, Math.round((seconds * 1000) / sliceMs));
+  for (let round = 0; round < rounds; round++) {
+    const order = sides.map((_, i) => i);
+    if (round % 2 === 1) order.reverse();
+    for (const i of order) {
+      const side = sides[i] as Side;
+      const tally = tallies[i] as (typeof tallies)[number];
+      const used = measureCpu({ ...(await side.processes()), load: [side.load.pid] });
+      const result = await side.load.run(sliceMs);
+      for (const [group, cpuSeconds] of Object.entries(used()))
+        tally.cpu[group] = (tally.cpu[group] ?? 0) + cpuSeconds;
+      tally.rates.push(result.done / (result.elapsed / 1000));
+      for (const latency of result.latencies) tally.latencies.push(latency);
+      tally.done += result.done;
+      tally.failed += result.failed;
+      tally.failure ??= result.failure;
+    }
+  }
+  return tallies.map((tally) => ({
+    rate: percentile(tally.rates, 50),
+    p50: percentile(tally.latencies, 50),
+    p99: percentile(tally.latencies, 99),
+    cpuPerOp: Object.fromEntries(
+      Object.entries(tally.cpu).map(([group, cpuSeconds]) => [
+        group,
+        (cpuSeconds * 1000) / Math.max(1, tally.done),
+      ]),
+    ),
+    failed: tally.failed,
+    ...(tally.failure ? { failure: tally.failure } : {}),
+  }));
+}
+
+/** `p50 … / p99 … ms; CPU ms/op: edugate …, …` for a figure's detail line. */
+export function describeSide(side: SideFigures): string {
+  const cpu = Object.entries(side.cpuPerOp)
+    .map(([group, ms]) => `${group} ${ms.toFixed(2)}`)
+    .join(', ');
+  const failed = side.failed ? `; ${side.failed} failed (${side.failure})` : '';
+  return `p50 ${side.p50.toFixed(1)} / p99 ${side.p99.toFixed(1)} ms; CPU ms/op: ${cpu}${failed}`;
+}
+
+/** The 1-minute load average, for the record beside each figure. */
+export const loadAverage = () => loadavg()[0]?.toFixed(2) ?? '?';

@@ -1,0 +1,56 @@
+import { readFileSync } from 'node:fs';
+
+/** Clock ticks per second of `/proc/<pid>/stat` times (USER_HZ, 100 on Linux). */
+const TICKS_PER_SECOND = 100;
+
+/** CPU seconds (user + system) `pid` has used so far; 0 when it is gone or not readable. */
+export function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces: the fields after it start past its `)`.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the command name.
+    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+  } catch {
+    return 0;
+  }
+}
+
+/** Named groups of processes, e.g. `{ edugate: [pid], postgresql: [backend pids…] }`. */
+export type ProcessGroups = Record<string, readonly number[]>;
+
+/**
+ * Starts measuring the CPU time of each group; the function returned gives the CPU seconds each
+ * group used since. A process that ends meanwhile counts as having used nothing after its start.
+ */
+export function measureCpu(groups: ProcessGroups): () => Record<string, number> {
+  const before = new Map<number, number>();
+  for (const pids of Object.values(groups)) for (const pid of pids) before.set(pid, cpuSeconds(pid));
+  return () => {
+    const used: Record<string, number> = {};
+    for (const [name, pids] of Object.entries(groups)) {
+      used[name] = pids.reduce((sum, pid) => {
+        const now = cpuSeconds(pid);
+        return sum + (now > 0 ? Math.max(0, now - (before.get(pid) ?? 0)) : 0);
+      }, 0);
+    }
+    return used;
+  };
+}
+
+/** The PostgreSQL backend processes serving `database` now (same machine as the server). */
+export async function postgresBackends(
+  query: (sql: string, values: unknown[]) => Promise<{ rows: unknown[] }>,
+  database: string,
+): Promise<number[]> {
+  const { rows } = await query(
+    'select pid from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
+    [database],
+  );
+  return rows.map((row) => Number((row as { pid: number }).pid));
+}
+
+/** The process id Redis reports in `INFO server` (`process_id:`), 0 when not told. */
+export function redisProcessId(info: string): number {
+  return Number(/process_id:(\d+)/.exec(info)?.[1] ?? 0);
+}
