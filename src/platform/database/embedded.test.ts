@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,5 +58,28 @@ describe('embedded database shared by the roles of a process', () => {
       schema: 'public',
     });
     expect(embeddedDirectory(dataDir)).toBe(join(dataDir, 'database'));
+  });
+});
+
+describe('an embedded database is one process’s', () => {
+  it('refuses a second process while the first has it open, and takes over a lock whose process is gone', async () => {
+    const dataDir = join(work, 'locked');
+    const first = await openDatabase<PlatformTables>(roleDatabaseTarget(config(dataDir), 'county'));
+    // Another process (a second `edugate start --role cloud` on the same data directory).
+    const script = `
+      const { openDatabase, roleDatabaseTarget } = await import(${JSON.stringify(new URL('./connect.ts', import.meta.url).href)});
+      try { await openDatabase(roleDatabaseTarget({ dataDir: ${JSON.stringify(dataDir)}, databasePoolSize: 1 }, 'cloud')); console.log('opened'); }
+      catch (error) { console.log(error.message); }
+      process.exit(0);`;
+    const second = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(second.stdout).toContain(`is open in process ${process.pid}`);
+    await first.close();
+
+    // A lock left by a process that ended without closing (killed): the next start takes it over.
+    const gone = spawnSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' });
+    writeFileSync(join(embeddedDirectory(dataDir), 'edugate.lock'), gone.stdout.trim());
+    const again = await openDatabase<PlatformTables>(roleDatabaseTarget(config(dataDir), 'county'));
+    expect((await sql<{ one: number }>`select 1 as one`.execute(again.db)).rows).toEqual([{ one: 1 }]);
+    await again.close();
   });
 });

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { type PGliteClient, PGlitePool } from './pglite-pool.ts';
@@ -41,7 +41,43 @@ export function legacyLayoutAdvice(dataDir: string): string {
 /** PGlite's start parameters with a small buffer cache: the demo's tables are small. */
 const START_PARAMS = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'];
 
+/** Whether process `pid` runs (a signal 0 tells without sending anything). */
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as { code?: string }).code === 'EPERM';
+  }
+}
+
+/**
+ * Takes the directory for this process: PGlite is one process's database, and a second process
+ * opening the same files would corrupt them. A lock left by a process that is gone is taken over.
+ * Returns what gives it back.
+ */
+export function lockEmbeddedDirectory(dir: string): () => void {
+  const file = join(dir, 'edugate.lock');
+  for (;;) {
+    try {
+      writeFileSync(file, String(process.pid), { flag: 'wx' });
+      return () => rmSync(file, { force: true });
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'EEXIST') throw error;
+    }
+    const holder = Number.parseInt(readFileSync(file, 'utf8'), 10);
+    if (Number.isInteger(holder) && holder !== process.pid && running(holder)) {
+      throw new Error(
+        `the embedded database in ${dir} is open in process ${holder}: stop that process first ` +
+          '(one process opens an embedded database; roles in processes of their own need DATABASE_URL)',
+      );
+    }
+    rmSync(file, { force: true });
+  }
+}
+
 interface Instance {
+  unlock?: () => void;
   lite: PGlite;
   pool: PGlitePool;
   users: number;
@@ -63,12 +99,14 @@ async function acquire(dir: string): Promise<Instance> {
   let opening = shared ? instances.get(dir) : undefined;
   if (!opening) {
     if (shared) mkdirSync(dir, { recursive: true });
-    opening = PGlite.create(dir, { startParams: START_PARAMS }).then((lite) => ({
-      lite,
-      pool: new PGlitePool(lite),
-      users: 0,
-      current: undefined,
-    }));
+    const unlock = shared ? lockEmbeddedDirectory(dir) : undefined;
+    opening = PGlite.create(dir, { startParams: START_PARAMS }).then(
+      (lite) => ({ unlock, lite, pool: new PGlitePool(lite), users: 0, current: undefined }),
+      (error: unknown) => {
+        unlock?.();
+        throw error;
+      },
+    );
     if (shared) instances.set(dir, opening);
     opening.catch(() => instances.delete(dir));
   }
@@ -80,7 +118,7 @@ async function acquire(dir: string): Promise<Instance> {
 async function release(dir: string, instance: Instance): Promise<void> {
   instance.users--;
   if (instance.users > 0) return;
-  const ended = instance.pool.end();
+  const ended = instance.pool.end().finally(() => instance.unlock?.());
   if (!dir.startsWith('memory://')) {
     instances.delete(dir);
     const settled = ended.catch(() => {}).finally(() => closing.delete(dir));
