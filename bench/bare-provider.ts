@@ -6,9 +6,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import Provider, { type Adapter, type AdapterPayload } from 'oidc-provider';
+import Provider from 'oidc-provider';
 import { OIDC_ROUTES } from '../src/platform/oidc/paths.ts';
 import { freePort } from '../src/platform/testing/ports.ts';
+import { mapAdapter } from './map-adapter.ts';
 
 export const BARE_SCOPE = 'openid profile email eduinfo';
 const CLIENT_SECRET = 'bare-provider-bench-secret-0123456789abcdef';
@@ -40,45 +41,6 @@ export interface BareProvider {
   resource: string;
   pid: number;
   stop(): Promise<void>;
-}
-
-/**
- * oidc-provider's in-memory storage without its 1000-entry LRU bound (which would evict live
- * tokens during a run): plain Maps, expiry checked on read.
- */
-function mapAdapter() {
-  const store = new Map<string, { payload: AdapterPayload; expires: number }>();
-  const uids = new Map<string, string>();
-  return (model: string): Adapter => {
-    const key = (id: string) => `${model}:${id}`;
-    const find = async (id: string) => {
-      const hit = store.get(key(id));
-      return hit && hit.expires > Date.now() ? hit.payload : undefined;
-    };
-    return {
-      async upsert(id, payload, expiresIn) {
-        store.set(key(id), { payload, expires: expiresIn ? Date.now() + expiresIn * 1000 : Infinity });
-        if (payload.uid) uids.set(payload.uid, id);
-      },
-      find,
-      findByUid: async (uid) => {
-        const id = uids.get(uid);
-        return id ? find(id) : undefined;
-      },
-      findByUserCode: async () => undefined,
-      async consume(id) {
-        const hit = store.get(key(id));
-        if (hit) hit.payload.consumed = Math.floor(Date.now() / 1000);
-      },
-      async destroy(id) {
-        store.delete(key(id));
-      },
-      async revokeByGrantId(grantId) {
-        for (const [k, v] of store)
-          if (k.startsWith(`${model}:`) && v.payload.grantId === grantId) store.delete(k);
-      },
-    };
-  };
 }
 
 const CLAIMS = {

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Provider, { type Adapter, type AdapterPayload } from 'oidc-provider';
+import Provider from 'oidc-provider';
 import pg from 'pg';
 import { countyRole } from '../src/county/role.ts';
 import { loadConfig } from '../src/platform/config/load.ts';
@@ -16,6 +16,7 @@ import { loadSecrets } from '../src/platform/runtime/secrets.ts';
 import { CookieBrowser, formOf } from '../src/platform/testing/cookie-browser.ts';
 import { freePort } from '../src/platform/testing/ports.ts';
 import { postgresAvailable, TEST_DATABASE_URL } from '../src/platform/testing/services.ts';
+import { mapAdapter } from './map-adapter.ts';
 import { alternatingThroughput, type Workers } from './oidc-measure.ts';
 import type { Figure } from './report.ts';
 
@@ -154,45 +155,6 @@ async function countyTarget(): Promise<Target> {
     clientSecret: issued.client_secret,
     cookie: browser.cookieHeader(new URL(`${issuer}${OIDC_ROUTES.authorization}`)),
     close: () => county.close(),
-  };
-}
-
-/**
- * oidc-provider's in-memory storage without its 1000-entry LRU bound (which would evict live
- * tokens during a run): plain Maps, expiry checked on read.
- */
-function mapAdapter() {
-  const store = new Map<string, { payload: AdapterPayload; expires: number }>();
-  const uids = new Map<string, string>();
-  return (model: string): Adapter => {
-    const key = (id: string) => `${model}:${id}`;
-    const find = async (id: string) => {
-      const hit = store.get(key(id));
-      return hit && hit.expires > Date.now() ? hit.payload : undefined;
-    };
-    return {
-      async upsert(id, payload, expiresIn) {
-        store.set(key(id), { payload, expires: expiresIn ? Date.now() + expiresIn * 1000 : Infinity });
-        if (payload.uid) uids.set(payload.uid, id);
-      },
-      find,
-      findByUid: async (uid) => {
-        const id = uids.get(uid);
-        return id ? find(id) : undefined;
-      },
-      findByUserCode: async () => undefined,
-      async consume(id) {
-        const hit = store.get(key(id));
-        if (hit) hit.payload.consumed = Math.floor(Date.now() / 1000);
-      },
-      async destroy(id) {
-        store.delete(key(id));
-      },
-      async revokeByGrantId(grantId) {
-        for (const [k, v] of store)
-          if (k.startsWith(`${model}:`) && v.payload.grantId === grantId) store.delete(k);
-      },
-    };
   };
 }
 
