@@ -84,7 +84,7 @@ ${all.length === 0 ? html`<p>${request.t('portal.chooser.none')}</p>` : ''}
 
   await adminApi(app, ctx.secrets.adminToken, (api) => registerAdminApi(api, county, portals));
   for (const extension of extensions) await extension.registerRoot?.(app, county);
-  portals.watch();
+  await portals.watch(ctx.notifications);
   return app;
 }
 

@@ -13,7 +13,7 @@ import {
   type TenantDescription,
   tidyField,
 } from './tenant-description.ts';
-import type { Tenant } from './tenants.ts';
+import { announceTenant, type Tenant } from './tenants.ts';
 
 /** The admin API body: the fields to change. A `code` other than the tenant's is refused. */
 export const tenantEditBody = z.object({
@@ -94,6 +94,7 @@ export async function editTenant(
         after: update,
       },
     });
+    await announceTenant(tx, code);
     return { tenant, changed };
   });
 }

@@ -522,4 +522,36 @@ describe('a new county portal, created while the server runs', () => {
     expect(closed.sort()).toEqual(['hsc', 'ilc', 'tc']);
     expect(portals.appFor(request('/tc/login'))).toBeUndefined();
   });
+
+  it('another node hears of a county created or edited elsewhere at once, not at its next refresh', async () => {
+    const built = new Map<string, Tenant>();
+    const portals = new TenantPortals({
+      db: t.county.db,
+      log: createLogger('silent'),
+      atBoot: await listTenants(t.county.db),
+      build: async (tenant) => {
+        built.set(tenant.code, tenant);
+        const app = Fastify();
+        await app.ready();
+        return app;
+      },
+    });
+    await portals.watch(t.ctx.notifications);
+    const request = (url: string) => ({ url }) as IncomingMessage;
+    // Created through this node's admin API, which announces it: the watching node needs no refresh.
+    expect(
+      (
+        await admin('/county/tenants', {
+          code: 'ptc',
+          name: '屏東縣',
+          portal_name: '屏東縣教育網路中心',
+          mail_domain: 'ptc.edu.tw',
+        })
+      ).status,
+    ).toBe(201);
+    await expect.poll(() => portals.appFor(request('/ptc/login')), { timeout: 5_000 }).toBeDefined();
+    expect((await edit('ptc', { portal_name: '屏東縣教育處網路中心' })).status).toBe(200);
+    await expect.poll(() => built.get('ptc')?.portal_name, { timeout: 5_000 }).toBe('屏東縣教育處網路中心');
+    await portals.close();
+  });
 });

@@ -7,7 +7,7 @@ import { audit } from '../db.ts';
 import type { FieldErrors } from '../registration/rules.ts';
 import type { County } from '../services.ts';
 import { descriptionErrors, type TenantDescription, tidyField } from './tenant-description.ts';
-import { RESERVED_TENANT_CODES, TENANT_CODE, type Tenant } from './tenants.ts';
+import { announceTenant, RESERVED_TENANT_CODES, TENANT_CODE, type Tenant } from './tenants.ts';
 
 /** The admin API body; missing fields read as empty so that the rules name them. */
 export const newTenantBody = z.object({
@@ -62,6 +62,7 @@ export async function createTenant(
         ip: by.ip,
         details: { name: tenant.name, portal_name: tenant.portal_name, mail_domain: tenant.mail_domain },
       });
+      await announceTenant(tx, tenant.code);
       return tenant;
     });
   } catch (error) {

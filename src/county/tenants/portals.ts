@@ -1,10 +1,11 @@
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import type { Notifications } from '../../platform/database/notifications.ts';
 import { invalidateContent } from '../content/pages.ts';
 import type { CountyTx } from '../db.ts';
 import { DESCRIPTION_FIELDS } from './tenant-description.ts';
-import { listTenants, RESERVED_TENANT_CODES, type Tenant } from './tenants.ts';
+import { listTenants, RESERVED_TENANT_CODES, type Tenant, tenantsChannel } from './tenants.ts';
 
 /** How soon a node notices a tenant that another node created or edited. */
 const REFRESH_MS = 30_000;
@@ -18,7 +19,7 @@ const firstSegment = (url: string) => /^\/([^/?#]*)/.exec(url)?.[1] ?? '';
  * Fastify takes no routes once it listens, so a tenant created later gets an app of its own, built
  * by the same code (`build`), and the role app hands it every request below `/{tenant}`
  * (`addDelegate`, over HTTP and through `app.inject()` alike). The node that creates a tenant serves
- * it before answering; the other nodes find it in the database within REFRESH_MS.
+ * it before answering; the other nodes hear of it at once (`watch`), or find it within REFRESH_MS.
  *
  * Each served tenant has one record object, the one its portal was built with: every page reads its
  * name, portal name and mail domain from it when it renders. An edit (`edugate county tenants edit`)
@@ -36,6 +37,7 @@ export class TenantPortals {
   readonly #opening = new Map<string, Promise<void>>();
   #refreshing: Promise<void> | undefined;
   #timer: NodeJS.Timeout | undefined;
+  #unlisten: (() => Promise<void>) | undefined;
   #closed = false;
 
   constructor(options: {
@@ -114,15 +116,27 @@ export class TenantPortals {
     return this.#refreshing;
   }
 
-  watch(): void {
+  /**
+   * Follows the tenants other nodes create and edit: at once when they announce it on `notifications`
+   * (`announceTenant`), and every REFRESH_MS in any case (a notification sent while this node's
+   * listening connection was down is lost).
+   */
+  async watch(notifications?: Notifications): Promise<void> {
     if (this.#timer || this.#closed) return;
     this.#timer = setInterval(() => void this.refresh(), REFRESH_MS);
     this.#timer.unref();
+    if (!notifications) return;
+    try {
+      this.#unlisten = await notifications.listen(await tenantsChannel(this.#db), () => void this.refresh());
+    } catch (error) {
+      this.#log.warn({ err: error }, 'county tenant changes are not heard at once; polled instead');
+    }
   }
 
   async close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#timer);
+    await this.#unlisten?.().catch(() => {});
     await this.#refreshing;
     await Promise.allSettled(this.#opening.values());
     const apps = [...this.#ready.values()];

@@ -1,8 +1,23 @@
 import type { Selectable } from 'kysely';
+import { sql } from 'kysely';
 import type { CountyTx } from '../db.ts';
 import type { CountyTables } from '../schema.ts';
 
 export type Tenant = Selectable<CountyTables['county_tenants']>;
+
+/** Where a node says it created or edited a tenant: the other nodes of the role hear it at once. */
+const TENANTS_CHANNEL = sql<string>`'edugate_tenants_' || current_schema()`;
+
+/** Tells the other nodes, when the caller's transaction commits, that `code` was created or edited. */
+export async function announceTenant(db: CountyTx, code: string): Promise<void> {
+  await sql`select pg_notify(${TENANTS_CHANNEL}, ${code})`.execute(db);
+}
+
+/** The channel `announceTenant` notifies on, for this role's schema. */
+export async function tenantsChannel(db: CountyTx): Promise<string> {
+  const { rows } = await sql<{ channel: string }>`select ${TENANTS_CHANNEL} as channel`.execute(db);
+  return rows[0]?.channel ?? '';
+}
 export type Unit = Selectable<CountyTables['county_units']>;
 
 export const TENANT_CODE = /^[a-z][a-z0-9]{1,15}$/;

@@ -111,6 +111,7 @@ async function startServing<T>(
     dbKind: database.kind,
     redis,
     jobs,
+    notifications: database.notifications,
     sessionStore: (prefix) =>
       redis ? new RedisSessionStore(redis, `edugate:${prefix}:sess:`) : new DatabaseSessionStore(platformDb),
     throttleStore: (prefix) =>

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/options.ts';
 import type { RoleName } from '../database/connect.ts';
 import type { MigrationSet } from '../database/migrations.ts';
+import type { Notifications } from '../database/notifications.ts';
 import type { PlatformTables } from '../database/platform-schema.ts';
 import type { SessionStore } from '../http/session-store.ts';
 import type { JobRunner } from '../jobs/runner.ts';
@@ -31,6 +32,8 @@ export interface RoleContext<T = PlatformTables> {
   dbKind: 'pglite' | 'postgres';
   redis: Redis | undefined;
   jobs: JobRunner;
+  /** `LISTEN`/`NOTIFY` on the role's database: changes other nodes made, heard at once. */
+  notifications: Notifications;
   sessionStore: (prefix: string) => SessionStore;
   throttleStore: (prefix: string) => ThrottleStore;
   /** True when started by `edugate demo` (seed demo data, show demo hints). */
