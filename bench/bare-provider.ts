@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import Provider from 'oidc-provider';
 import { OIDC_ROUTES } from '../src/platform/oidc/paths.ts';
 import { freePort } from '../src/platform/testing/ports.ts';
-import { mapAdapter } from './map-adapter.ts';
+import { BARE_TTL, mapAdapter } from './map-adapter.ts';
 
 export const BARE_SCOPE = 'openid profile email eduinfo';
 const CLIENT_SECRET = 'bare-provider-bench-secret-0123456789abcdef';
@@ -86,15 +86,7 @@ async function serve(port: number, redirectUris: string[], upstream?: Upstream) 
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ ...CLAIMS, sub }) }),
     routes: OIDC_ROUTES,
-    ttl: {
-      AccessToken: 3600,
-      AuthorizationCode: 60,
-      IdToken: 3600,
-      RefreshToken: 14 * 86400,
-      Session: 8 * 3600,
-      Interaction: 3600,
-      Grant: 14 * 86400,
-    },
+    ttl: BARE_TTL,
     cookies: { keys: ['bench-cookie-key'] },
   });
   const callback = provider.callback();

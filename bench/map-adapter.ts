@@ -38,3 +38,14 @@ export function mapAdapter() {
     };
   };
 }
+
+/** The bare providers' lifetimes: long enough that nothing expires during a run. */
+export const BARE_TTL = {
+  AccessToken: 3600,
+  AuthorizationCode: 60,
+  IdToken: 3600,
+  RefreshToken: 14 * 86400,
+  Session: 8 * 3600,
+  Interaction: 3600,
+  Grant: 14 * 86400,
+};

@@ -16,7 +16,7 @@ import { loadSecrets } from '../src/platform/runtime/secrets.ts';
 import { CookieBrowser, formOf } from '../src/platform/testing/cookie-browser.ts';
 import { freePort } from '../src/platform/testing/ports.ts';
 import { postgresAvailable, TEST_DATABASE_URL } from '../src/platform/testing/services.ts';
-import { mapAdapter } from './map-adapter.ts';
+import { BARE_TTL, mapAdapter } from './map-adapter.ts';
 import { alternatingThroughput, type Workers } from './oidc-measure.ts';
 import type { Figure } from './report.ts';
 
@@ -190,15 +190,7 @@ async function bareTarget(): Promise<Target> {
       }),
     }),
     routes: OIDC_ROUTES,
-    ttl: {
-      AccessToken: 3600,
-      AuthorizationCode: 60,
-      IdToken: 3600,
-      RefreshToken: 14 * 86400,
-      Session: 8 * 3600,
-      Interaction: 3600,
-      Grant: 14 * 86400,
-    },
+    ttl: BARE_TTL,
     cookies: { keys: ['bench-cookie-key'] },
   });
   const callback = provider.callback();

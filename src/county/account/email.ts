@@ -14,14 +14,8 @@ import { mailAccount, mailMessage } from '../mail-text.ts';
 import { emailErrors, type FieldErrors, hasErrors, MAX_EMAIL } from '../registration/rules.ts';
 import type { County } from '../services.ts';
 import { findUnitByMailbox, type Tenant } from '../tenants/tenants.ts';
-import { csrfField, errorSummary, field, formSecret, formValue } from '../views/form.ts';
+import { csrfField, errorSummary, field, formSecret, formValue, localize } from '../views/form.ts';
 import { countyPage, formatMailTime, tenantPath } from '../views/page.ts';
-
-function localize(request: FastifyRequest, errors: FieldErrors): Record<string, string | undefined> {
-  const out: Record<string, string | undefined> = {};
-  for (const [name, error] of Object.entries(errors)) if (error) out[name] = request.t(error.key, error.vars);
-  return out;
-}
 
 /** Checks the new address and the current password; mails the confirmation link to the new address. */
 export async function requestEmailChange(

@@ -8,10 +8,17 @@ import { audit } from '../db.ts';
 import { signedIn } from '../guards.ts';
 import { currentSessionId, revokeSessions } from '../login/session.ts';
 import { maskedNationalId } from '../profile/profile.ts';
-import type { FieldErrors } from '../registration/rules.ts';
 import type { County } from '../services.ts';
 import { findUnit, type Tenant } from '../tenants/tenants.ts';
-import { csrfField, errorSummary, field, formSecret, formValue, postButton } from '../views/form.ts';
+import {
+  csrfField,
+  errorSummary,
+  field,
+  formSecret,
+  formValue,
+  localize,
+  postButton,
+} from '../views/form.ts';
 import { countyPage, formatTime, tenantPath } from '../views/page.ts';
 import { registerEmailRoutes } from './email.ts';
 import {
@@ -23,12 +30,6 @@ import {
 } from './password.ts';
 
 const SESSION_TTL_MS = 8 * 3600_000;
-
-function localize(request: FastifyRequest, errors: FieldErrors): Record<string, string | undefined> {
-  const out: Record<string, string | undefined> = {};
-  for (const [name, error] of Object.entries(errors)) if (error) out[name] = request.t(error.key, error.vars);
-  return out;
-}
 
 export async function registerAccountRoutes(app: FastifyInstance, county: County, tenant: Tenant) {
   const p = (path: string) => tenantPath(tenant, path);

@@ -12,9 +12,9 @@ import type { Announcement } from '../content/pages.ts';
 import { withRole } from '../guards.ts';
 import type { County } from '../services.ts';
 import type { Tenant } from '../tenants/tenants.ts';
-import { csrfField, errorSummary, field, postButton, textarea } from '../views/form.ts';
+import { csrfField, errorSummary, field, hasAny, localize, postButton, textarea } from '../views/form.ts';
 import { formatTime, tenantPath } from '../views/page.ts';
-import { hasAny, localize, managePage } from './common.ts';
+import { managePage } from './common.ts';
 import {
   type AnnouncementInput,
   announcementErrors,

@@ -12,9 +12,9 @@ import {
 import { withRole } from '../guards.ts';
 import type { County } from '../services.ts';
 import { listUnits, type Tenant } from '../tenants/tenants.ts';
-import { csrfField, errorSummary, field, formValue, postButton } from '../views/form.ts';
+import { csrfField, errorSummary, field, formValue, hasAny, postButton } from '../views/form.ts';
 import { formatTime, tenantPath } from '../views/page.ts';
-import { hasAny, managePage } from './common.ts';
+import { managePage } from './common.ts';
 import { parseLocalTime } from './content-rules.ts';
 
 export async function registerCampaignRoutes(app: FastifyInstance, county: County, tenant: Tenant) {

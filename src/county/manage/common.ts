@@ -1,17 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sendPage } from '../../platform/http/role-app.ts';
 import { html, type SafeHtml } from '../../platform/views/html.ts';
-import type { FieldErrors } from '../registration/rules.ts';
 import type { Tenant } from '../tenants/tenants.ts';
 import { countyPage, tenantPath } from '../views/page.ts';
-
-export function localize(request: FastifyRequest, errors: FieldErrors): Record<string, string | undefined> {
-  const out: Record<string, string | undefined> = {};
-  for (const [name, error] of Object.entries(errors)) if (error) out[name] = request.t(error.key, error.vars);
-  return out;
-}
-
-export const hasAny = (errors: Record<string, unknown>) => Object.values(errors).some(Boolean);
 
 /** A page of the county administration console, with its section navigation. */
 export function managePage(

@@ -6,9 +6,9 @@ import { getPage, isPageSlug, PAGE_SLUGS, type PageSlug, savePage } from '../con
 import { withRole } from '../guards.ts';
 import type { County } from '../services.ts';
 import type { Tenant } from '../tenants/tenants.ts';
-import { csrfField, errorSummary, field, formValue, textarea } from '../views/form.ts';
+import { csrfField, errorSummary, field, formValue, hasAny, localize, textarea } from '../views/form.ts';
 import { tenantPath } from '../views/page.ts';
-import { hasAny, localize, managePage } from './common.ts';
+import { managePage } from './common.ts';
 import { BODY_MAX, pageErrors, TITLE_MAX } from './content-rules.ts';
 import {
   basedOnVersion,

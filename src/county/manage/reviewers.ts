@@ -3,8 +3,8 @@ import { searchAccounts } from '../accounts/repository.ts';
 import { withRole } from '../guards.ts';
 import type { County } from '../services.ts';
 import { listUnits, type Tenant } from '../tenants/tenants.ts';
-import { formValue } from '../views/form.ts';
-import { localize, managePage } from './common.ts';
+import { formValue, localize } from '../views/form.ts';
+import { managePage } from './common.ts';
 import { reviewersPage } from './unit-pages.ts';
 import { createReviewer } from './unit-steps.ts';
 

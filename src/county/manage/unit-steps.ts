@@ -17,7 +17,7 @@ import {
   upsertUnit,
 } from '../tenants/tenants.ts';
 import { unitErrors } from '../tenants/unit-rules.ts';
-import { hasAny } from './common.ts';
+import { hasAny } from '../views/form.ts';
 
 /** The console's unit and reviewer steps: each checks its input, then writes with its audit record. */
 

@@ -4,9 +4,9 @@ import { toCsv } from '../csv.ts';
 import { withRole } from '../guards.ts';
 import type { County } from '../services.ts';
 import { findUnit, listUnits, type Tenant, type UnitInput } from '../tenants/tenants.ts';
-import { formValue } from '../views/form.ts';
+import { formValue, hasAny, localize } from '../views/form.ts';
 import { tenantPath } from '../views/page.ts';
-import { hasAny, localize, managePage } from './common.ts';
+import { managePage } from './common.ts';
 import { unitEditPage, unitListPage } from './unit-pages.ts';
 import { createUnit, type ImportProblem, importUnits, updateUnit } from './unit-steps.ts';
 

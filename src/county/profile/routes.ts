@@ -5,10 +5,9 @@ import { html, type SafeHtml } from '../../platform/views/html.ts';
 import { profileCompleteness } from '../accounts/profile.ts';
 import { type Account, findAccountById } from '../accounts/repository.ts';
 import { signedIn } from '../guards.ts';
-import type { FieldErrors } from '../registration/rules.ts';
 import type { County } from '../services.ts';
 import { findUnit, searchUnits, type Tenant } from '../tenants/tenants.ts';
-import { csrfField, errorSummary, field, formValue, postButton } from '../views/form.ts';
+import { csrfField, errorSummary, field, formValue, localize, postButton } from '../views/form.ts';
 import { countyPage, tenantPath } from '../views/page.ts';
 import { nextHidden, profileCheckPage, withNext } from './check-page.ts';
 import {
@@ -21,12 +20,6 @@ import {
   saveNationalId,
 } from './profile.ts';
 import { cancelTransfer, pendingTransferOf, requestTransfer } from './transfer.ts';
-
-function localize(request: FastifyRequest, errors: FieldErrors): Record<string, string | undefined> {
-  const out: Record<string, string | undefined> = {};
-  for (const [name, error] of Object.entries(errors)) if (error) out[name] = request.t(error.key, error.vars);
-  return out;
-}
 
 export async function registerProfileRoutes(app: FastifyInstance, county: County, tenant: Tenant) {
   const p = (path: string) => tenantPath(tenant, path);

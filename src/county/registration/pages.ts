@@ -21,10 +21,6 @@ export const STEP_PATHS: Record<FormStep, string> = {
   unit: '/register/unit',
 };
 
-export function hasMessages(errors: Messages): boolean {
-  return Object.values(errors).some(Boolean);
-}
-
 function stepNav(
   request: FastifyRequest,
   tenant: Tenant,

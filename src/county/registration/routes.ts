@@ -8,14 +8,13 @@ import { LINKS } from '../links.ts';
 import type { RegistrationState } from '../schema.ts';
 import type { County } from '../services.ts';
 import { findUnit, findUnitByMailbox, searchUnits, type Tenant } from '../tenants/tenants.ts';
-import { formSecret, formValue } from '../views/form.ts';
+import { formSecret, formValue, hasAny, localize } from '../views/form.ts';
 import { tenantPath } from '../views/page.ts';
 import { canVisit, loadFlow, type RegistrationFlow, startFlow } from './flow.ts';
 import {
   credentialsForm,
   donePage,
   emailForm,
-  hasMessages,
   type Messages,
   noticePage,
   STEP_PATHS,
@@ -25,17 +24,11 @@ import {
   verifiedPage,
   verifyPage,
 } from './pages.ts';
-import { type FieldErrors, hasErrors, MAX_EMAIL, MAX_PASSWORD_INPUT, mailboxFormatError } from './rules.ts';
+import { hasErrors, MAX_EMAIL, MAX_PASSWORD_INPUT, mailboxFormatError } from './rules.ts';
 import { acceptTerms, saveCredentials, saveEmail } from './steps.ts';
 import { submitRegistration, verifyEmail } from './submit.ts';
 
 const SESSION_KEY = 'registration';
-
-function localize(request: FastifyRequest, errors: FieldErrors): Messages {
-  const out: Messages = {};
-  for (const [name, error] of Object.entries(errors)) if (error) out[name] = request.t(error.key, error.vars);
-  return out;
-}
 
 /** The registration flow's routes: parse the form, run the step, show the next page. */
 export async function registerRegistrationRoutes(app: FastifyInstance, county: County, tenant: Tenant) {
@@ -53,7 +46,7 @@ export async function registerRegistrationRoutes(app: FastifyInstance, county: C
     sendPage(
       reply,
       stepPage(request, tenant, flow, step, body, errors),
-      hasMessages(errors) ? (status === 200 ? 400 : status) : status,
+      hasAny(errors) ? (status === 200 ? 400 : status) : status,
     );
 
   /** The flow of this session, or a redirect (to the terms page, or to the step it is at). */

@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { html, type SafeHtml } from '../../platform/views/html.ts';
+import type { FieldErrors } from '../registration/rules.ts';
 
 /** The hidden CSRF field every county form carries. */
 export function csrfField(request: FastifyRequest): SafeHtml {
@@ -94,3 +95,13 @@ export function tooLong(value: string, max: number): boolean {
 export function hasMarkup(value: string): boolean {
   return /[<>]/.test(value);
 }
+
+/** Field errors (catalogue keys with their values) in the request's language, for the form to show. */
+export function localize(request: FastifyRequest, errors: FieldErrors): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [name, error] of Object.entries(errors)) if (error) out[name] = request.t(error.key, error.vars);
+  return out;
+}
+
+/** Whether any field has an error (keys or localized messages alike). */
+export const hasAny = (errors: Record<string, unknown>): boolean => Object.values(errors).some(Boolean);
