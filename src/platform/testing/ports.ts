@@ -14,7 +14,27 @@ function portRange(): { from: number; to: number } {
   } catch {
     // Not Linux: keep the IANA default start of the dynamic range.
   }
-  return { from: 10000, to: ephemeralFrom - 1 };
+  const from = 10000;
+  const to = ephemeralFrom - 1;
+  // Test files run in parallel worker processes (VITEST_POOL_ID 1, 2, …): each draws from its own
+  // slice, so two workers never pick the same port between one's check and its `listen`.
+  const worker = Number(process.env.VITEST_POOL_ID ?? 0);
+  if (!Number.isInteger(worker) || worker < 1) return { from, to };
+  const width = Math.floor((to - from + 1) / WORKER_SLICES);
+  const slice = (worker - 1) % WORKER_SLICES;
+  return { from: from + slice * width, to: from + (slice + 1) * width - 1 };
+}
+
+const WORKER_SLICES = 8;
+
+/**
+ * Ports this process has handed out already: a test asks for several ports before it listens on
+ * any, and must not be given the same one twice.
+ */
+const handedOut = new Set<number>();
+
+function take(ports: number[]): void {
+  for (const port of ports) handedOut.add(port);
 }
 
 /** Ports in that range that browsers refuse to open (Chromium: ERR_UNSAFE_PORT). */
@@ -37,7 +57,12 @@ export async function freePort(): Promise<number> {
   const { from, to } = portRange();
   for (let attempt = 0; attempt < 50; attempt++) {
     const port = from + Math.floor(Math.random() * (to - from + 1));
-    if (!BROWSER_REFUSED.has(port) && (await listenable(port))) return port;
+    if (BROWSER_REFUSED.has(port) || handedOut.has(port)) continue;
+    if (await listenable(port)) {
+      if (handedOut.has(port)) continue;
+      take([port]);
+      return port;
+    }
   }
   throw new Error(`no free port found between ${from} and ${to}`);
 }
@@ -51,8 +76,12 @@ export async function freeAdminPortBase(): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const base = from + Math.floor(Math.random() * (to - from - 4));
     const ports = [1, 2, 3, 4].map((offset) => base + offset);
-    if (ports.some((port) => BROWSER_REFUSED.has(port))) continue;
-    if ((await Promise.all(ports.map(listenable))).every(Boolean)) return base;
+    if (ports.some((port) => BROWSER_REFUSED.has(port) || handedOut.has(port))) continue;
+    if ((await Promise.all(ports.map(listenable))).every(Boolean)) {
+      if (ports.some((port) => handedOut.has(port))) continue;
+      take(ports);
+      return base;
+    }
   }
   throw new Error(`no four free ports in a row found between ${from} and ${to}`);
 }
