@@ -8,7 +8,7 @@ import { dependencyChecks } from '../platform/runtime/boot.ts';
 import type { RoleContext } from '../platform/runtime/role.ts';
 import { html } from '../platform/views/html.ts';
 import { page } from '../platform/views/layout.ts';
-import { registerAccountRoutes } from './account/routes.ts';
+import { registerAccountRoutes } from './accounts/routes.ts';
 import { registerAdminApi } from './admin-api.ts';
 import { registerPublicRoutes } from './content/routes.ts';
 import { registerLoginRoutes } from './login/routes.ts';

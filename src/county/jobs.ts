@@ -1,4 +1,4 @@
-import { sendPasswordReset } from './account/password.ts';
+import { sendPasswordReset } from './accounts/password.ts';
 import { closeCampaign, remindCampaign } from './campaigns/campaigns.ts';
 import { JOBS } from './links.ts';
 import { remindTransfer } from './profile/transfer.ts';

@@ -1,6 +1,5 @@
 import { mergeMessages } from '../platform/i18n/i18n.ts';
-import { accountMessages } from './account/messages.ts';
-import { accountsMessages } from './accounts/messages.ts';
+import { accountMessages } from './accounts/messages.ts';
 import { campaignMessages } from './campaigns/messages.ts';
 import { contentMessages } from './content/messages.ts';
 import { loginMessages } from './login/messages.ts';
@@ -23,7 +22,6 @@ export const countyMessages = mergeMessages(
   contentMessages,
   loginMessages,
   accountMessages,
-  accountsMessages,
   registrationMessages,
   reviewMessages,
   profileMessages,

@@ -6,7 +6,6 @@ import { isUniqueViolation } from '../../platform/database/errors.ts';
 import { AppError, overloaded } from '../../platform/errors/app-error.ts';
 import { sendPage } from '../../platform/http/role-app.ts';
 import { html, type SafeHtml } from '../../platform/views/html.ts';
-import { type Account, emailTaken, findAccountById, normalizeEmail } from '../accounts/repository.ts';
 import { audit, mail, platformDb } from '../db.ts';
 import { signedIn } from '../guards.ts';
 import { LINKS } from '../links.ts';
@@ -16,6 +15,7 @@ import type { County } from '../services.ts';
 import { findUnitByMailbox, type Tenant } from '../tenants/tenants.ts';
 import { csrfField, errorSummary, field, formSecret, formValue, localize } from '../views/form.ts';
 import { countyPage, formatMailTime, tenantPath } from '../views/page.ts';
+import { type Account, emailTaken, findAccountById, normalizeEmail } from './repository.ts';
 
 /** Checks the new address and the current password; mails the confirmation link to the new address. */
 export async function requestEmailChange(

@@ -2,8 +2,6 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../platform/errors/app-error.ts';
 import { sendPage } from '../../platform/http/role-app.ts';
 import { html, type SafeHtml } from '../../platform/views/html.ts';
-import { loginKey } from '../accounts/authenticate.ts';
-import { profileCompleteness } from '../accounts/profile.ts';
 import { audit } from '../db.ts';
 import { signedIn } from '../guards.ts';
 import { currentSessionId, revokeSessions } from '../login/session.ts';
@@ -20,6 +18,7 @@ import {
   postButton,
 } from '../views/form.ts';
 import { countyPage, formatTime, tenantPath } from '../views/page.ts';
+import { loginKey } from './authenticate.ts';
 import { registerEmailRoutes } from './email.ts';
 import {
   changePassword,
@@ -28,6 +27,7 @@ import {
   requestPasswordReset,
   resetPassword,
 } from './password.ts';
+import { profileCompleteness } from './profile.ts';
 
 const SESSION_TTL_MS = 8 * 3600_000;
 

@@ -3,13 +3,6 @@ import { createHash } from 'node:crypto';
 import { OverloadedError, validatePassword } from '../../identity/index.ts';
 import { AppError, overloaded, rateLimited } from '../../platform/errors/app-error.ts';
 import { Throttle } from '../../platform/security/throttle.ts';
-import type { Account } from '../accounts/repository.ts';
-import {
-  findAccountByEmail,
-  findAccountById,
-  findAccountByUsername,
-  setPasswordHash,
-} from '../accounts/repository.ts';
 import { audit, type CountyTx, job, mail, platformDb } from '../db.ts';
 import { JOBS, LINKS } from '../links.ts';
 import { revokeSessions } from '../login/session.ts';
@@ -18,6 +11,8 @@ import type { FieldErrors } from '../registration/rules.ts';
 import type { County } from '../services.ts';
 import { findTenant, type Tenant } from '../tenants/tenants.ts';
 import { formatMailTime } from '../views/page.ts';
+import type { Account } from './repository.ts';
+import { findAccountByEmail, findAccountById, findAccountByUsername, setPasswordHash } from './repository.ts';
 
 const RESET_REQUESTS_PER_HOUR = 5;
 
