@@ -108,7 +108,7 @@ export async function benchRadius(): Promise<Figure[]> {
         email: `radius${i}@example.org`,
         emailVerified: true,
         role: 'teacher',
-        status: 'active',
+        state: 'active',
         unitCode: '454503',
         realName: '測試老師',
         nationalIdEncrypted: await county.vault.encrypt('A123456789'),

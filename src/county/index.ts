@@ -22,7 +22,7 @@
  * - `authenticate(county, { tenant, username, password, ip, solution?, device? })` → `{ ok: true, account }` or
  *   a typed failure `{ ok: false, reason: 'captcha_required' | 'captcha_wrong' | 'invalid_credentials'
  *   | 'throttled' | 'overloaded' | 'inactive' }` (throttled/overloaded carry `retryAfterSeconds`;
- *   inactive carries `status`). Sign-in budgets (taken before the hash), challenge policy, audit and
+ *   inactive carries `state`). Sign-in budgets (taken before the hash), challenge policy, audit and
  *   rehash-on-login included.
  * - `captchaRequired(county, { tenant, username?, ip, device? })`.
  * - `findAccountById(db, tenant, id)`, `findAccountByUsername(db, tenant, username)`.
@@ -67,7 +67,7 @@ export {
   signOut,
 } from './login/index.ts';
 export { countyRole, createCountyRole } from './role.ts';
-export type { AccountRole, AccountStatus, CountyTables } from './schema.ts';
+export type { AccountRole, AccountState, CountyTables } from './schema.ts';
 export { type County, countyServices } from './services.ts';
 export { findTenant, findUnit, listTenants, listUnits, type Tenant, type Unit } from './tenants/tenants.ts';
 export { countyPage } from './views/page.ts';

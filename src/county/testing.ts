@@ -114,7 +114,7 @@ export async function startCountyTestApp(
         passwordHash: await demoHash,
         email: `${username}@example.org`,
         role,
-        status: 'active',
+        state: 'active',
         unitCode,
       });
     },

@@ -4,7 +4,7 @@ import { AbandonedError, OverloadedError, UnsupportedHashError } from '../../ide
 import { statement } from '../../platform/database/statement.ts';
 import type { PendingSession } from '../../platform/http/sessions.ts';
 import { audit } from '../db.ts';
-import type { AccountStatus, CountyDatabase } from '../schema.ts';
+import type { AccountState, CountyDatabase } from '../schema.ts';
 import type { County } from '../services.ts';
 import { type Account, findAccountByUsername } from './repository.ts';
 
@@ -43,7 +43,7 @@ export type AuthFailure =
   /** Password hashing is saturated: 503 + Retry-After. */
   | { ok: false; reason: 'overloaded'; retryAfterSeconds: number }
   /** Right password, but the account cannot sign in (pending, rejected, suspended, departed). */
-  | { ok: false; reason: 'inactive'; status: AccountStatus; account: Account };
+  | { ok: false; reason: 'inactive'; state: AccountState; account: Account };
 
 /**
  * Signed in: the account as updated, the id of its new row in the list of sessions, and whether
@@ -130,16 +130,16 @@ export async function authenticate(county: County, input: Credentials): Promise<
   }
 
   await guard.succeeded(pass);
-  if (account.status !== 'active') {
+  if (account.state !== 'active') {
     await audit(county.db, {
       tenant,
       actor: account.username,
       action: 'login.refused',
       target: account.id,
       ip,
-      details: { status: account.status },
+      details: { status: account.state },
     });
-    return { ok: false, reason: 'inactive', status: account.status, account };
+    return { ok: false, reason: 'inactive', state: account.state, account };
   }
 
   const newHash = verified.needsRehash ? await rehash(county, input.password) : undefined;

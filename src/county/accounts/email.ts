@@ -85,7 +85,7 @@ export async function confirmEmailChange(
   if (claims.data?.tenant !== tenant.code || email === '') throw new AppError('link_invalid', 400);
   const account = await findAccountById(county.db, tenant.code, claims.subject);
   // The address the link was asked from: once the email changed another way, the link is spent.
-  if (account?.status !== 'active' || account.email_normalized !== claims.data?.from) {
+  if (account?.state !== 'active' || account.email_normalized !== claims.data?.from) {
     throw new AppError('link_used', 410);
   }
   try {

@@ -4,11 +4,11 @@ import { AppError } from '../../platform/errors/app-error.ts';
 import { audit, type CountyTx, mail } from '../db.ts';
 import { revokeSessions } from '../login/session.ts';
 import { mailMessage } from '../mail-text.ts';
-import type { AccountStatus } from '../schema.ts';
-import { emitAccountStatus } from '../security-events/emit.ts';
+import type { AccountState } from '../schema.ts';
+import { emitAccountState } from '../security-events/emit.ts';
 import type { County } from '../services.ts';
 import { findUnit, type Tenant } from '../tenants/tenants.ts';
-import { type Account, findAccountById, transitionAccount } from './repository.ts';
+import { type Account, accountFromRow, findAccountById, transitionAccount } from './repository.ts';
 
 export const LIFECYCLE_REASON_MAX = 500;
 
@@ -53,8 +53,8 @@ async function change(
   county: County,
   tx: CountyTx,
   input: LifecycleInput,
-  from: readonly AccountStatus[],
-  to: AccountStatus,
+  from: readonly AccountState[],
+  to: AccountState,
   action: string,
   reasonRequired: boolean,
   extra: { suspended_by_campaign?: string | null } = {},
@@ -63,13 +63,13 @@ async function change(
   const before = await findAccountById(tx, input.tenant.code, input.accountId);
   if (!before) throw new AppError('not_found', 404);
   const account = await transitionAccount(tx, input.tenant.code, input.accountId, from, to, {
-    status_reason: reason || null,
+    state_reason: reason || null,
     ...extra,
   });
-  if (!account) throw new AppError('county.status_conflict', 409, { status: before.status });
+  if (!account) throw new AppError('county.status_conflict', 409, { status: before.state });
   if (to !== 'active') await revokeSessions(tx, account.id);
   if (to === 'active' || to === 'suspended' || to === 'departed') {
-    await emitAccountStatus(county, tx, input.tenant.code, account.id, to);
+    await emitAccountState(county, tx, input.tenant.code, account.id, to);
   }
   await audit(tx, {
     tenant: input.tenant.code,
@@ -77,7 +77,7 @@ async function change(
     action,
     target: account.id,
     ip: input.ip,
-    details: { unit: account.unit_code, from: before.status, reason },
+    details: { unit: account.unit_code, from: before.state, reason },
   });
   return account;
 }
@@ -120,7 +120,8 @@ export async function transferAccount(
     .set({ unit_code: unit.code, unit_confirmed_at: new Date(), updated_at: new Date() })
     .where('id', '=', before.id)
     .returningAll()
-    .executeTakeFirstOrThrow();
+    .executeTakeFirstOrThrow()
+    .then(accountFromRow);
   await tx
     .updateTable('county_transfer_requests')
     .set({ state: 'cancelled', decided_by: input.actor, decided_at: new Date() })

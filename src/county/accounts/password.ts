@@ -55,7 +55,7 @@ export async function sendPasswordReset(county: County, payload: Record<string, 
   const account = id.includes('@')
     ? await findAccountByEmail(county.db, tenant.code, id)
     : await findAccountByUsername(county.db, tenant.code, id);
-  if (account?.status !== 'active') {
+  if (account?.state !== 'active') {
     await audit(county.db, { tenant: tenant.code, actor: 'anonymous', action: 'password.reset_unknown', ip });
     return;
   }
@@ -93,7 +93,7 @@ export async function inspectResetToken(county: County, tenant: Tenant, token: s
   if (claims.data?.tenant !== tenant.code) throw new AppError('link_invalid', 400);
   if (await county.links.isUsed(platformDb(county.db), claims.jti)) throw new AppError('link_used', 410);
   const account = await findAccountById(county.db, tenant.code, claims.subject);
-  if (account?.status !== 'active' || claims.data?.fp !== fingerprint(account)) {
+  if (account?.state !== 'active' || claims.data?.fp !== fingerprint(account)) {
     throw new AppError('link_used', 410);
   }
   return account;

@@ -9,7 +9,7 @@ import { JOBS } from '../links.ts';
 import { revokeSessions } from '../login/session.ts';
 import { mailMessage } from '../mail-text.ts';
 import type { CampaignDecision, CountyTables } from '../schema.ts';
-import { emitAccountStatus } from '../security-events/emit.ts';
+import { emitAccountState } from '../security-events/emit.ts';
 import type { County } from '../services.ts';
 import { findTenant, listUnits, type Tenant } from '../tenants/tenants.ts';
 import { formatTime } from '../views/page.ts';
@@ -110,7 +110,15 @@ export function campaignStaff(db: CountyTx, campaign: Campaign, unitCode: string
     .leftJoin('county_audit_entries as e', (j) =>
       j.onRef('e.account_id', '=', 'a.id').on('e.campaign_id', '=', campaign.id),
     )
-    .select(['a.id', 'a.username', 'a.real_name', 'a.status', 'e.decision', 'e.decided_by', 'e.decided_at'])
+    .select([
+      'a.id',
+      'a.username',
+      'a.real_name',
+      'a.status as state',
+      'e.decision',
+      'e.decided_by',
+      'e.decided_at',
+    ])
     .where('a.tenant', '=', campaign.tenant)
     .where('a.unit_code', '=', unitCode)
     .where('a.role', 'in', AUDITED_ROLES)
@@ -217,7 +225,7 @@ export async function closeCampaign(
       .execute();
     for (const account of suspended) {
       await revokeSessions(tx, account.id);
-      await emitAccountStatus(county, tx, tenant.code, account.id, 'suspended');
+      await emitAccountState(county, tx, tenant.code, account.id, 'suspended');
       await audit(tx, {
         tenant: tenant.code,
         actor,
@@ -276,7 +284,7 @@ export async function undoCampaignSuspensions(
       .returning(['id', 'unit_code'])
       .execute();
     for (const account of restored) {
-      await emitAccountStatus(county, tx, tenant.code, account.id, 'active');
+      await emitAccountState(county, tx, tenant.code, account.id, 'active');
       await audit(tx, {
         tenant: tenant.code,
         actor,
@@ -308,7 +316,7 @@ export async function remindCampaign(county: County, payload: Record<string, unk
   await county.db.transaction().execute(async (tx) => {
     for (const unit of await listUnits(tx, tenant.code, { activeOnly: true })) {
       const staff = await campaignStaff(tx, campaign, unit.code);
-      const open = staff.filter((s) => s.status === 'active' && s.decision !== 'confirmed').length;
+      const open = staff.filter((s) => s.state === 'active' && s.decision !== 'confirmed').length;
       if (open === 0) continue;
       await mail(tx, {
         to: unit.mailbox,

@@ -201,7 +201,7 @@ export async function createReviewer(
         email: v.email,
         emailVerified: true,
         role: 'reviewer',
-        status: 'active',
+        state: 'active',
         unitCode: unit.code,
         unitConfirmed: true,
       });

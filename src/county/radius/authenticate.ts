@@ -3,7 +3,7 @@ import { normalizeUsername, OverloadedError, UnsupportedHashError } from '../../
 import { statement } from '../../platform/database/statement.ts';
 import { loginKey } from '../accounts/authenticate.ts';
 import { profileCompleteness } from '../accounts/profile.ts';
-import type { Account } from '../accounts/repository.ts';
+import { type Account, accountFromRow } from '../accounts/repository.ts';
 import { audit } from '../db.ts';
 import type { CountyDatabase } from '../schema.ts';
 import type { County } from '../services.ts';
@@ -119,8 +119,8 @@ export async function authenticateRadius(county: County, attempt: RadiusAttempt)
   }
   await guard.succeeded(pass);
   const refusal =
-    account.status !== 'active'
-      ? `radius.reply.status.${account.status}`
+    account.state !== 'active'
+      ? `radius.reply.status.${account.state}`
       : !profileCompleteness(account).complete
         ? 'radius.reply.profile'
         : undefined;
@@ -131,7 +131,7 @@ export async function authenticateRadius(county: County, attempt: RadiusAttempt)
       action: 'radius.refused',
       target: account.id,
       ip: null,
-      details: { nas: attempt.nas, status: account.status, reason: refusal },
+      details: { nas: attempt.nas, status: account.state, reason: refusal },
     });
     return { accept: false, message: { key: refusal } };
   }
@@ -180,7 +180,7 @@ async function accountAndDevice(
   });
   if (!row) return { account: undefined, known: false };
   const { known_device, ...account } = row;
-  return { account, known: Boolean(known_device) };
+  return { account: accountFromRow(account), known: Boolean(known_device) };
 }
 
 async function rememberDevice(county: County, accountId: string, station: string): Promise<void> {

@@ -1,8 +1,14 @@
 import { sql } from 'kysely';
 import { isUniqueViolation } from '../../platform/database/errors.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
-import type { Account } from '../accounts/repository.ts';
-import { emailTaken, insertAccount, transitionAccount, usernameTaken } from '../accounts/repository.ts';
+import {
+  type Account,
+  accountFromRow,
+  emailTaken,
+  insertAccount,
+  transitionAccount,
+  usernameTaken,
+} from '../accounts/repository.ts';
 import { audit, job, type mail, platformDb } from '../db.ts';
 import { JOBS, LINKS } from '../links.ts';
 import { mailAccount } from '../mail-text.ts';
@@ -41,7 +47,8 @@ export async function submitRegistration(
           .selectFrom('county_accounts')
           .selectAll()
           .where('id', '=', flow.account_id)
-          .executeTakeFirstOrThrow();
+          .executeTakeFirstOrThrow()
+          .then(accountFromRow);
         return { ok: true, account, alreadySubmitted: true };
       }
       if (
@@ -69,7 +76,7 @@ export async function submitRegistration(
         passwordHash: flow.password_hash,
         email: flow.email,
         role: 'teacher',
-        status: 'pending_email',
+        state: 'pending_email',
         unitCode: unit.code,
         termsVersion: flow.terms_version,
         termsAcceptedAt: flow.terms_accepted_at,

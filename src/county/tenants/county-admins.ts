@@ -79,7 +79,7 @@ export async function createCountyAdmin(
         email: input.email,
         emailVerified: true,
         role: 'county_admin',
-        status: 'active',
+        state: 'active',
         unitCode: null,
         realName: input.real_name || null,
         familyName: family,

@@ -206,7 +206,7 @@ describe('a new county portal, created while the server runs', () => {
     });
     expect(JSON.stringify(created.body)).not.toMatch(/token|reset/);
     const account = await findAccountByUsername(t.county.db, 'hsc', 'adminhsc');
-    expect(account).toMatchObject({ role: 'county_admin', status: 'active', real_name: '王大明' });
+    expect(account).toMatchObject({ role: 'county_admin', state: 'active', real_name: '王大明' });
     const [row] = await audited('county_admin.created');
     expect(row).toMatchObject({ tenant: 'hsc', actor: 'cli', target: account?.id });
     expect(JSON.stringify(row)).not.toContain('token');

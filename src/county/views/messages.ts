@@ -1,7 +1,7 @@
 import { defineMessages } from '../../platform/i18n/i18n.ts';
 
 /**
- * The words several county flows use: navigation, form errors, statuses and roles, units, the audit
+ * The words several county flows use: navigation, form errors, account states and roles, units, the audit
  * log's labels, and the field errors of the shared rules (usernames, passwords, mail addresses). A key
  * used by one flow lives in that flow's `messages.ts`.
  */
