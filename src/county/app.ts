@@ -94,7 +94,7 @@ function appOptions(ctx: RoleContext<CountyTables>, extensions: readonly CountyE
     logger: ctx.log,
     catalogues: [countyMessages, ...extensions.flatMap((e) => e.catalogues ?? [])],
     brand: { name: '縣市教師資訊應用服務入口', nameKey: 'portal.chooser.title', href: '/' },
-    readiness: dependencyChecks(ctx as unknown as RoleContext),
+    readiness: dependencyChecks(ctx),
     trustProxy: ctx.config.trustProxy,
     secureCookies: ctx.config.secureCookies,
   };

@@ -1,14 +1,14 @@
 import type { Kysely, Transaction } from 'kysely';
 import { type AuditEvent, recordAudit } from '../platform/audit/audit-log.ts';
-import type { PlatformTables } from '../platform/database/platform-schema.ts';
+import type { PlatformTx } from '../platform/database/platform-schema.ts';
 import { type EnqueueOptions, enqueueJob } from '../platform/jobs/queue.ts';
 import { type OutgoingMail, queueMail } from '../platform/mail/outbox.ts';
 import type { CountyDatabase } from './schema.ts';
 
 export type CountyTx = Kysely<CountyDatabase> | Transaction<CountyDatabase>;
 
-// The county database includes the platform tables; Kysely's table map is invariant, hence the cast.
-const platform = (db: CountyTx) => db as unknown as Kysely<PlatformTables>;
+// The county database includes the platform tables: a county transaction is a platform one.
+const platform = (db: CountyTx): PlatformTx => db;
 
 /** Appends to the audit log in the caller's transaction. */
 export function audit(db: CountyTx, event: AuditEvent): Promise<void> {
@@ -30,6 +30,6 @@ export function job(
   return enqueueJob(platform(db), type, payload, options);
 }
 
-export function platformDb(db: CountyTx): Kysely<PlatformTables> {
+export function platformDb(db: CountyTx): PlatformTx {
   return platform(db);
 }

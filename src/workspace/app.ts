@@ -135,12 +135,12 @@ export async function buildWorkspaceApp(ctx: Ctx): Promise<FastifyInstance> {
     role: 'workspace',
     logger: ctx.log,
     catalogues: [workspaceMessages],
-    readiness: dependencyChecks(ctx as unknown as RoleContext),
+    readiness: dependencyChecks(ctx),
     brand: { name: workspaceMessages['zh-TW']['ws.brand'], href: '/' },
     trustProxy: ctx.config.trustProxy,
     secureCookies: ctx.config.secureCookies,
   });
-  const login = new CloudLogin(ctx as unknown as RoleContext<unknown>);
+  const login = new CloudLogin(ctx);
   const domain = ctx.config.workspaceDomain;
 
   await adminApi(app, ctx.secrets.adminToken, (api) => {

@@ -4,7 +4,6 @@ import { recordAudit } from '../../platform/audit/audit-log.ts';
 import { platformView } from '../../platform/database/platform-schema.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
 import { endBrowserSession, endSessionByUid, revokeAccount } from '../../platform/oidc/index.ts';
-import type { SamlDb } from '../saml/keys.ts';
 import type { CloudServices } from '../services.ts';
 import {
   type CountyLogin,
@@ -65,7 +64,7 @@ export async function revokeEverywhere(
  * takes `continue` to the hosts of its SSO profiles.
  */
 export async function googleSignOutUrl(services: CloudServices, next: string): Promise<string | undefined> {
-  const providers = await (services.db as unknown as SamlDb)
+  const providers = await services.db
     .selectFrom('saml_service_providers')
     .select(['entity_id', 'acs_urls'])
     .where('enabled', '=', true)

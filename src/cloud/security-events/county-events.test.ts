@@ -15,7 +15,7 @@ import {
 import { testDatabases } from '../../platform/testing/databases.ts';
 import { type CloudAccount, CloudAccounts } from '../account/accounts.ts';
 import { changeAccountState } from '../account/lifecycle.ts';
-import type { CloudDb } from '../db.ts';
+import type { CloudDatabase, CloudDb } from '../db.ts';
 import { cloudMigrations } from '../migrations.ts';
 import { applyCountyEvent } from './county-events.ts';
 
@@ -47,8 +47,8 @@ describe.each(await testDatabases())('county events at the cloud ($name)', (kind
   let toe = Date.now() / 1000;
 
   beforeAll(async () => {
-    const database = await kind.open<unknown>(cloudMigrations);
-    db = database.db as unknown as CloudDb;
+    const database = await kind.open<CloudDatabase>(cloudMigrations);
+    db = database.db;
     close = database.close;
     accounts = new CloudAccounts(db);
     await new ReceiverRegistry(db).save({

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import type { PlatformTx } from '../../platform/database/platform-schema.ts';
 import { enqueueJob } from '../../platform/jobs/queue.ts';
 import type { DriftItem } from '../schema.ts';
 import { RECONCILE_JOB, reconcileKey } from './jobs.ts';
-import { belongsTo, type Db, type ProvisioningDeps } from './provision-account.ts';
+import { belongsTo, type ProvisioningDeps } from './provision-account.ts';
 
 /** Accounts checked per job run (each is one paced users.get); the rest continue in a follow-up job. */
 const BATCH = 200;
@@ -14,7 +15,7 @@ export function nextNightlyRun(now = new Date()): Date {
   return next;
 }
 
-export async function scheduleNightlyReconcile(db: Db, now = new Date()): Promise<void> {
+export async function scheduleNightlyReconcile(db: PlatformTx, now = new Date()): Promise<void> {
   const runAt = nextNightlyRun(now);
   const day = runAt.toISOString().slice(0, 10);
   await enqueueJob(
@@ -99,7 +100,7 @@ export async function reconcile(
         { idempotencyKey: `${RECONCILE_JOB}:${reportId}:${last}` },
       );
     } else if (typeof payload.day === 'string') {
-      await scheduleNightlyReconcile(tx as unknown as Db, new Date(Date.parse(payload.day) + 86_400_000 / 2));
+      await scheduleNightlyReconcile(tx, new Date(Date.parse(payload.day) + 86_400_000 / 2));
     }
   });
   return reportId;
