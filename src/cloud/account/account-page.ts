@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { recordAudit } from '../../platform/audit/audit-log.ts';
-import { platformView } from '../../platform/database/platform-schema.ts';
 import { pageTime } from '../../platform/i18n/time.ts';
 import { html } from '../../platform/views/html.ts';
 import { cloudAuthentication, currentSessionId, requireCloudAccount } from '../session.ts';
@@ -169,7 +168,7 @@ export function accountRoutes(app: FastifyInstance): void {
     }
     await cloud.db.transaction().execute(async (tx) => {
       await cloud.accounts.unlink(account.id, request.params.id, tx);
-      await recordAudit(platformView(tx), {
+      await recordAudit(tx, {
         actor: account.name,
         action: 'identity.unlinked',
         target: account.id,
@@ -226,7 +225,7 @@ export function accountRoutes(app: FastifyInstance): void {
     const clientId = field(request.body, 'client_id');
     if (cloud.grants && clientId) {
       await cloud.grants.revoke(account.id, clientId);
-      await recordAudit(platformView(cloud.db), {
+      await recordAudit(cloud.db, {
         actor: account.name,
         action: 'consent.revoked',
         target: clientId,

@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { recordAudit } from '../../platform/audit/audit-log.ts';
-import { platformView } from '../../platform/database/platform-schema.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
 import { safeReturnTo } from '../../platform/http/return-to.ts';
 import { SOLUTION_FIELD } from '../../platform/security/proof-of-work.ts';
@@ -115,7 +114,7 @@ export function loginRoutes(app: FastifyInstance): void {
         status: 429,
       });
     }
-    const db = platformView(cloud.db);
+    const db = cloud.db;
     if (!check.ok) {
       if (check.reason === 'invalid')
         await recordAudit(db, { actor: name || 'anonymous', action: 'login.failed', ip: request.ip });

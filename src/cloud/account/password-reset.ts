@@ -1,7 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { validatePassword } from '../../identity/index.ts';
 import { recordAudit } from '../../platform/audit/audit-log.ts';
-import { platformView } from '../../platform/database/platform-schema.ts';
 import { AppError, rateLimited } from '../../platform/errors/app-error.ts';
 import { I18n } from '../../platform/i18n/i18n.ts';
 import { platformMessages } from '../../platform/i18n/platform-messages.ts';
@@ -66,7 +65,7 @@ export async function sendPasswordReset(
   const t = translations.translator(payload.locale === 'en' ? 'en' : 'zh-TW');
   const account = name ? await cloud.accounts.byName(name) : undefined;
   if (!account?.backupEmail || account.state !== 'active') {
-    await recordAudit(platformView(cloud.db), { actor: 'anonymous', action: 'password.reset_unknown', ip });
+    await recordAudit(cloud.db, { actor: 'anonymous', action: 'password.reset_unknown', ip });
     return;
   }
   const perAccount = new Throttle(cloud.ctx.throttleStore('cloud-forgot'), RESET_MAILS_PER_ACCOUNT);
@@ -75,12 +74,12 @@ export async function sendPasswordReset(
   const token = await cloud.links.sign({ purpose: RESET_PURPOSE, subject: account.id }, RESET_TTL_SECONDS);
   const link = `${cloud.ctx.urls.cloud}/password/reset?token=${encodeURIComponent(token)}`;
   await cloud.db.transaction().execute(async (tx) => {
-    await queueMail(platformView(tx), {
+    await queueMail(tx, {
       to: backupEmail,
       subject: t('cloud.forgot.mail_subject'),
       text: t('cloud.forgot.mail_body', { email: cloud.emailOf(account), link }),
     });
-    await recordAudit(platformView(tx), {
+    await recordAudit(tx, {
       actor: account.name,
       action: 'password.reset_requested',
       target: account.id,
@@ -129,7 +128,7 @@ ${
     const wait = await cloud.addressThrottle.forgot.take([`ip:${request.ip}`]);
     if (wait > 0) throw rateLimited(wait);
     if (name) {
-      await enqueueJob(platformView(cloud.db), FORGOT_JOB, { name, ip: request.ip, locale: request.locale });
+      await enqueueJob(cloud.db, FORGOT_JOB, { name, ip: request.ip, locale: request.locale });
     }
     // The same answer whether or not the account exists or has a backup email.
     return sendCloudPage(request, reply, {
@@ -142,7 +141,7 @@ ${
     const token = (request.query as Record<string, unknown>).token;
     if (typeof token !== 'string') throw new AppError('link_invalid', 400);
     const claims = await cloud.links.inspect(token, RESET_PURPOSE);
-    if (await cloud.links.isUsed(platformView(cloud.db), claims.jti)) throw new AppError('link_used', 410);
+    if (await cloud.links.isUsed(cloud.db, claims.jti)) throw new AppError('link_used', 410);
     return resetForm(request, reply, token, []);
   });
 
@@ -160,9 +159,9 @@ ${
     if (problems.length > 0) return resetForm(request, reply, token, problems, 422);
     const hash = await hashPassword(cloud, password);
     await cloud.db.transaction().execute(async (tx) => {
-      await cloud.links.consume(platformView(tx), token, RESET_PURPOSE);
+      await cloud.links.consume(tx, token, RESET_PURPOSE);
       await cloud.accounts.setPasswordHash(account.id, hash, tx);
-      await recordAudit(platformView(tx), {
+      await recordAudit(tx, {
         actor: account.name,
         action: 'password.reset',
         target: account.id,

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { recordAudit } from '../../platform/audit/audit-log.ts';
-import { platformView } from '../../platform/database/platform-schema.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
 import { endBrowserSession, endSessionByUid, revokeAccount } from '../../platform/oidc/index.ts';
 import type { CloudServices } from '../services.ts';
@@ -118,7 +117,7 @@ async function signOutBrowser(request: FastifyRequest, reply: FastifyReply) {
   const county = await signOut(request);
   const onward = await countyContinue(cloud, (request.query as Record<string, unknown>).continue);
   if (account) {
-    await recordAudit(platformView(cloud.db), { actor: account.name, action: 'logout', ip: request.ip });
+    await recordAudit(cloud.db, { actor: account.name, action: 'logout', ip: request.ip });
   }
   // A county that sent the browser here (`continue`) has signed it out already.
   const done = { apps: ended.clients, county: onward ? undefined : county, onward };
@@ -277,7 +276,7 @@ export function signOutRoutes(app: FastifyInstance): void {
     const row = await cloud.sessions.revoke(account.id, request.params.id.slice(0, 100));
     if (!row) throw new AppError('not_found', 404);
     await endProviderSessions(cloud, [row]);
-    await recordAudit(platformView(cloud.db), {
+    await recordAudit(cloud.db, {
       actor: account.name,
       action: 'session.revoked',
       target: account.id,
@@ -291,7 +290,7 @@ export function signOutRoutes(app: FastifyInstance): void {
     if (!account) return reply;
     const rows = await cloud.sessions.revokeAll(account.id, currentSessionId(request));
     await endProviderSessions(cloud, rows);
-    await recordAudit(platformView(cloud.db), {
+    await recordAudit(cloud.db, {
       actor: account.name,
       action: 'session.revoked',
       target: account.id,

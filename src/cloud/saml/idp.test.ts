@@ -3,7 +3,6 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Database } from '../../platform/database/connect.ts';
 import type { PlatformTables } from '../../platform/database/platform-schema.ts';
-import { platformView } from '../../platform/database/platform-schema.ts';
 import { createRoleApp } from '../../platform/http/role-app.ts';
 import { DatabaseSessionStore } from '../../platform/http/session-store.ts';
 import { sessions } from '../../platform/http/sessions.ts';
@@ -104,7 +103,7 @@ beforeAll(async () => {
   providers = new ServiceProviders(db);
   app = await createRoleApp({ role: 'cloud', logger: createLogger('warn') });
   await app.register(sessions, {
-    store: new DatabaseSessionStore(platformView(db)),
+    store: new DatabaseSessionStore(db),
     cookieName: 'cloud_sid',
     secure: false,
   });

@@ -2,7 +2,6 @@
 // PostgreSQL: the linked identity, the cloud account's state, and the event it passes on.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { platformView } from '../../platform/database/platform-schema.ts';
 import type { RoleUrls } from '../../platform/runtime/role.ts';
 import {
   accountDisabled,
@@ -59,7 +58,7 @@ describe.each(await testDatabases())('county events at the cloud ($name)', (kind
   });
   afterAll(async () => close?.());
   beforeEach(async () => {
-    await platformView(db).deleteFrom('jobs').execute();
+    await db.deleteFrom('jobs').execute();
   });
 
   async function person(options: {
@@ -109,7 +108,7 @@ describe.each(await testDatabases())('county events at the cloud ($name)', (kind
   /** What the cloud passed on to its receivers: [subject, event type, reason]. */
   const passedOn = async () =>
     (
-      await platformView(db)
+      await db
         .selectFrom('jobs')
         .select('payload')
         .where('type', '=', DELIVER_SECURITY_EVENT_JOB)
@@ -209,7 +208,7 @@ describe.each(await testDatabases())('county events at the cloud ($name)', (kind
         );
     expect(await suspend()).toBe(true);
     expect(await suspend()).toBe(false);
-    const jobs = await platformView(db).selectFrom('jobs').select('payload').execute();
+    const jobs = await db.selectFrom('jobs').select('payload').execute();
     expect(jobs).toHaveLength(1);
     expect(jobs[0]?.payload).toMatchObject({ issuer: 'http://cloud.test', subject: a.id, tenant: 'default' });
   });

@@ -6,7 +6,7 @@ import { isUniqueViolation } from '../../platform/database/errors.ts';
 import { AppError, overloaded } from '../../platform/errors/app-error.ts';
 import { sendPage } from '../../platform/http/role-app.ts';
 import { html, type SafeHtml } from '../../platform/views/html.ts';
-import { audit, mail, platformDb } from '../db.ts';
+import { audit, mail } from '../db.ts';
 import { signedIn } from '../guards.ts';
 import { LINKS } from '../links.ts';
 import { mailAccount, mailMessage } from '../mail-text.ts';
@@ -90,7 +90,7 @@ export async function confirmEmailChange(
   }
   try {
     await county.db.transaction().execute(async (tx) => {
-      await county.links.consume(platformDb(tx), token, purpose);
+      await county.links.consume(tx, token, purpose);
       await tx
         .updateTable('county_accounts')
         .set({
@@ -178,7 +178,7 @@ ${field({ name: 'current_password', label: t('account.password.current'), type: 
     const t = request.t;
     const token = String((request.query as { token?: unknown }).token ?? '');
     const claims = await county.links.inspect(token, LINKS.changeEmail.purpose);
-    if (await county.links.isUsed(platformDb(county.db), claims.jti)) throw new AppError('link_used', 410);
+    if (await county.links.isUsed(county.db, claims.jti)) throw new AppError('link_used', 410);
     return show(
       request,
       reply,

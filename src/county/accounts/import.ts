@@ -3,7 +3,6 @@ import { namePartsMatch } from '../../identity/naming/personal-name.ts';
 import { recordAudits } from '../../platform/audit/audit-log.ts';
 import { isUniqueViolation } from '../../platform/database/errors.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
-import { platformDb } from '../db.ts';
 import type { AccountState } from '../schema.ts';
 import type { County } from '../services.ts';
 import { insertAccounts, normalizeEmail, takenKeys } from './repository.ts';
@@ -170,7 +169,7 @@ export async function importAccounts(
         })),
       );
       await recordAudits(
-        platformDb(tx),
+        tx,
         ids.map((id, i) => ({
           tenant,
           actor,

@@ -3,7 +3,7 @@ import { queryAudit } from '../../platform/audit/audit-log.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
 import { departAccount, reactivateAccount, suspendAccount, transferAccount } from '../accounts/lifecycle.ts';
 import { findAccountById, searchAccounts } from '../accounts/repository.ts';
-import { audit, platformDb } from '../db.ts';
+import { audit } from '../db.ts';
 import { withRole } from '../guards.ts';
 import { maskedNationalId } from '../profile/profile.ts';
 import { ACCOUNT_STATES } from '../schema.ts';
@@ -45,7 +45,7 @@ export async function registerAccountAdminRoutes(app: FastifyInstance, county: C
     if (!account) throw new AppError('not_found', 404);
     const units = await listUnits(county.db, tenant.code, { activeOnly: true });
     const [history, masked] = await Promise.all([
-      queryAudit(platformDb(county.db), { tenant: tenant.code, target: account.id, limit: 30 }),
+      queryAudit(county.db, { tenant: tenant.code, target: account.id, limit: 30 }),
       maskedNationalId(county, account),
     ]);
     const view = { account, units, maskedNationalId: masked, history };

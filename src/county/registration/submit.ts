@@ -9,7 +9,7 @@ import {
   transitionAccount,
   usernameTaken,
 } from '../accounts/repository.ts';
-import { audit, job, type mail, platformDb } from '../db.ts';
+import { audit, job, type mail } from '../db.ts';
 import { JOBS, LINKS } from '../links.ts';
 import { mailAccount } from '../mail-text.ts';
 import { requestReview } from '../review/decide.ts';
@@ -157,7 +157,7 @@ export async function verifyEmail(
   ip: string,
 ): Promise<Account> {
   return county.db.transaction().execute(async (tx) => {
-    const claims = await county.links.consume(platformDb(tx), token, LINKS.verifyEmail.purpose);
+    const claims = await county.links.consume(tx, token, LINKS.verifyEmail.purpose);
     if (claims.data?.tenant !== tenant.code) throw new AppError('link_invalid', 400);
     const account = await transitionAccount(
       tx,

@@ -72,7 +72,11 @@ export interface PlatformTables {
  */
 export type PlatformTx = Kysely<PlatformTables> | Transaction<PlatformTables>;
 
-/** A role database or transaction seen through the platform tables only (no cast, see `PlatformTx`). */
+/**
+ * A role database or transaction seen through the platform tables only. Not needed (pass the
+ * database as it is, see `PlatformTx`); kept for its last callers, in the OIDC logout delivery and
+ * the security event delivery test.
+ */
 export function platformView(db: PlatformTx): PlatformTx {
   return db;
 }
