@@ -10,17 +10,22 @@ import { loadSecrets, missingProductionSecrets } from '../platform/runtime/secre
 
 const logger = (config: Config) => createLogger(config.logLevel, undefined, config.logFormat);
 
-/** `edugate demo [--reset]`: every role, the landing page and a mail sink on this machine. */
+/**
+ * `edugate demo [--reset]`: every role, the landing page and a mail sink on this machine.
+ * `edugate demo --prepare`: only build the migrated empty database the demo starts from (`npm
+ * install` runs it, so that the first `npm start` migrates nothing), then exit.
+ */
 const demo = defineCommandGroup({
   name: 'demo',
-  usage: 'demo [--reset]',
+  usage: 'demo [--reset | --prepare]',
   summary: 'run every role, the landing page and a mail sink on this machine',
-  help: 'usage: edugate demo [--reset]',
+  help: 'usage: edugate demo [--reset | --prepare]',
   commands: [
     defineCommand({
       name: '',
-      options: { reset: { type: 'boolean' } },
+      options: { reset: { type: 'boolean' }, prepare: { type: 'boolean' } },
       async run({ config, values }) {
+        if (values.prepare) return prepareDemo(config);
         const { startDemo } = await import('../demo/launcher.ts');
         const demo = await startDemo({ config, log: logger(config), reset: values.reset ?? false });
         console.log(`\nEduGate demo is running: ${demo.urls.landing}\nPress Ctrl-C to stop.\n`);
@@ -31,6 +36,21 @@ const demo = defineCommandGroup({
     }),
   ],
 });
+
+async function prepareDemo(config: Config): Promise<number> {
+  // A production install (`npm ci --omit=dev`) or one on PostgreSQL runs no embedded demo.
+  if (config.databaseUrl || /\bdev\b/.test(process.env.npm_config_omit ?? '')) return 0;
+  const started = performance.now();
+  const [{ prepareTemplate }, { ROLES }] = await Promise.all([
+    import('../demo/embedded-template.ts'),
+    import('../roles.ts'),
+  ]);
+  const template = await prepareTemplate(ROLES, logger(config));
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  // Without a cache the demo migrates on its first start instead: slower, not broken.
+  console.log(template ? `demo database ready (${seconds} s): ${template}` : 'demo database not cached');
+  return 0;
+}
 
 /** `edugate start --role R`: one role for production. */
 const start = defineCommandGroup({
