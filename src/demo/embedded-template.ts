@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../platform/config/options.ts';
 import {
@@ -55,12 +55,13 @@ export async function prepareEmbeddedDatabase(
 export async function prepareTemplate(
   roles: Record<RoleName, RoleModule>,
   log: Logger,
+  cacheDir = CACHE_DIR,
 ): Promise<string | undefined> {
   const name = `pglite-${templateKey(roles)}`;
-  const template = join(CACHE_DIR, name);
+  const template = join(cacheDir, name);
   if (!existsSync(join(template, 'PG_VERSION'))) {
     await buildTemplate(template, roles, log);
-    pruneTemplates(name);
+    pruneTemplates(cacheDir, name);
   }
   return existsSync(join(template, 'PG_VERSION')) ? template : undefined;
 }
@@ -69,10 +70,10 @@ export async function prepareTemplate(
  * Removes the templates of other migrations (a template is only ever copied, never opened in
  * place) and partial builds whose process is gone.
  */
-function pruneTemplates(keep: string): void {
+function pruneTemplates(cacheDir: string, keep: string): void {
   let entries: string[];
   try {
-    entries = readdirSync(CACHE_DIR);
+    entries = readdirSync(cacheDir);
   } catch {
     return;
   }
@@ -80,7 +81,7 @@ function pruneTemplates(keep: string): void {
     if (!entry.startsWith('pglite-') || entry === keep) continue;
     const partial = /\.(\d+)\.partial$/.exec(entry);
     if (partial && processAlive(Number(partial[1]))) continue;
-    rmSync(join(CACHE_DIR, entry), { recursive: true, force: true });
+    rmSync(join(cacheDir, entry), { recursive: true, force: true });
   }
 }
 
@@ -130,7 +131,7 @@ async function buildTemplate(
 ): Promise<void> {
   const partial = `${template}.${process.pid}.partial`;
   try {
-    mkdirSync(CACHE_DIR, { recursive: true });
+    mkdirSync(dirname(template), { recursive: true });
     rmSync(partial, { recursive: true, force: true });
     await buildDatabase(partial, roles);
     renameSync(partial, template);
