@@ -37,10 +37,12 @@ export interface CountyUnderTest {
   close(): Promise<void>;
 }
 
-function edugate(args: string[], env: Record<string, string>): Promise<string> {
+const ROOT = new URL('../', import.meta.url).pathname;
+
+function edugate(args: string[], env: Record<string, string>, root = ROOT): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['bin/edugate.js', ...args], {
-      cwd: new URL('../', import.meta.url).pathname,
+      cwd: root,
       env: { PATH: process.env.PATH ?? '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -83,7 +85,10 @@ async function loadAccounts(stage: ProcessStage, accounts: number, passwordHash:
 export async function startCounty(options: {
   accounts: number;
   redirectUris: string[];
+  /** The checkout to run (default this one; see compare.ts). */
+  root?: string;
 }): Promise<CountyUnderTest> {
+  const root = options.root ?? ROOT;
   const stage = await processStage('edugate_bench');
   const secrets = generateSecrets();
   const env: Record<string, string> = {
@@ -104,7 +109,7 @@ export async function startCounty(options: {
     await stage.close();
   };
   try {
-    await edugate(['migrate', '--role', 'county'], env);
+    await edugate(['migrate', '--role', 'county'], env, root);
     await stage.query(
       `insert into edugate_county.county_tenants (code, name, portal_name, mail_domain)
        values ('cyc', '嘉義縣', '嘉義縣教育網路中心', 'cyc.edu.tw')`,
@@ -123,7 +128,7 @@ export async function startCounty(options: {
       await hash(BENCH_PASSWORD, ARGON2_PARAMETERS),
       await vault.encrypt('A123456789'),
     );
-    node = await RoleProcess.start('county', env);
+    node = await RoleProcess.start('county', env, undefined, root);
     await node.until(200, '/readyz', 90_000);
     const running = node;
     const registerClient = async (redirectUris: string[], scope: string) => {
