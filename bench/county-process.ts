@@ -159,33 +159,14 @@ export async function startCounty(options: {
         postgresql: await postgresBackends((sql, values) => stage.query(sql, values), stage.name),
         redis: [redisProcessId(info)],
       }),
-      async signIn(username, redirectUri) {
-        const browser = new CookieBrowser();
-        const url = `${issuer}${OIDC_ROUTES.authorization}?${new URLSearchParams({
-          client_id: client.client_id,
-          response_type: 'code',
-          scope: COUNTY_SCOPE,
-          redirect_uri: redirectUri,
-          state: 's',
-        })}`;
-        let step = await browser.follow(url, { stopBefore: redirectUri });
-        const login = formOf(step.text, step.url);
-        step = await browser.follow(login.action, {
-          stopBefore: redirectUri,
-          form: { ...login.fields, username, password: BENCH_PASSWORD },
-        });
-        if (!step.url.searchParams.get('code')) {
-          // The page's header holds a sign-out form: the consent form is the one with the decision.
-          const consent = formOf(step.text.replace(/<form[^>]*logout[\s\S]*?<\/form>/g, ''), step.url);
-          step = await browser.follow(consent.action, {
-            stopBefore: redirectUri,
-            form: { ...consent.fields, decision: 'allow' },
-          });
-        }
-        if (!step.url.searchParams.get('code'))
-          throw new Error(`county sign-in of ${username} ended at ${step.url.href}`);
-        return browser.cookieHeader(new URL(url));
-      },
+      signIn: (username, redirectUri) =>
+        signInAtCounty({
+          issuer,
+          clientId: client.client_id,
+          username,
+          password: BENCH_PASSWORD,
+          redirectUri,
+        }),
       close,
     };
   } catch (error) {
@@ -193,4 +174,45 @@ export async function startCounty(options: {
     await close();
     throw output ? new Error(`${(error as Error).message}\n${output.slice(-2000)}`) : error;
   }
+}
+
+/**
+ * A browser that signs in at a county issuer through the authorization endpoint (login form, then
+ * consent when asked) until sent to `redirectUri` with a code: its cookie header.
+ */
+export async function signInAtCounty(options: {
+  issuer: string;
+  clientId: string;
+  username: string;
+  password: string;
+  redirectUri: string;
+  scope?: string;
+}): Promise<string> {
+  const { issuer, redirectUri } = options;
+  const browser = new CookieBrowser();
+  const url = `${issuer}${OIDC_ROUTES.authorization}?${new URLSearchParams({
+    client_id: options.clientId,
+    response_type: 'code',
+    scope: options.scope ?? COUNTY_SCOPE,
+    redirect_uri: redirectUri,
+    state: 's',
+  })}`;
+  let step = await browser.follow(url, { stopBefore: redirectUri });
+  const login = formOf(step.text, step.url);
+  step = await browser.follow(login.action, {
+    stopBefore: redirectUri,
+    form: { ...login.fields, username: options.username, password: options.password },
+  });
+  if (!step.url.searchParams.get('code')) {
+    // The page's header holds a sign-out form: the consent form is the one with the decision.
+    const consent = formOf(step.text.replace(/<form[^>]*logout[\s\S]*?<\/form>/g, ''), step.url);
+    step = await browser.follow(consent.action, {
+      stopBefore: redirectUri,
+      form: { ...consent.fields, decision: 'allow' },
+    });
+  }
+  if (!step.url.searchParams.get('code')) {
+    throw new Error(`county sign-in of ${options.username} ended at ${step.url.href}`);
+  }
+  return browser.cookieHeader(new URL(url));
 }
