@@ -4,7 +4,7 @@ import { campaignStaff, listCampaigns } from '../campaigns/campaigns.ts';
 import { maskedSubmission } from '../profile/profile.ts';
 import type { County } from '../services.ts';
 import type { Tenant, Unit } from '../tenants/tenants.ts';
-import { pendingTransfersInto } from '../transfer/requests.ts';
+import { pendingTransfersInto } from '../transfer/repository.ts';
 import { pendingNationalIds } from './national-id.ts';
 
 /** What waits for a unit's reviewer, read for the review console in one go. */
