@@ -13,7 +13,7 @@ export interface FlowStore<S extends string, E extends string, Row, Change> {
    * was in none of those states: then nothing was written, so a replayed or out-of-order form, a
    * second tab or a job run twice changes nothing.
    */
-  take(db: QueryExecutorProvider, id: unknown, event: E, change?: Change): Promise<Row | undefined>;
+  take(db: QueryExecutorProvider, id: string, event: E, change?: Change): Promise<Row | undefined>;
 }
 
 export interface FlowTableSpec<Columns extends string> {
@@ -59,7 +59,7 @@ export class FlowTable<DB, T extends keyof DB & string, S extends string, E exte
 
   async take(
     db: QueryExecutorProvider,
-    id: unknown,
+    id: string,
     event: E,
     change: Change<DB[T]> = {},
   ): Promise<Selectable<DB[T]> | undefined> {
