@@ -15,7 +15,8 @@ import {
 } from './accounts/repository.ts';
 import { audit } from './db.ts';
 import { countyMigrations } from './migrations.ts';
-import { advance, completeStep, loadFlow, startFlow } from './registration/flow.ts';
+import { completeStep, loadFlow, startFlow } from './registration/flow.ts';
+import { REGISTRATION } from './registration/transitions.ts';
 import type { CountyDatabase } from './schema.ts';
 import {
   findUnit,
@@ -228,23 +229,23 @@ describe.each(kinds)('county repositories on $name', (kind) => {
   });
 
   it('keeps registration flows per tenant, advancing but never going back, frozen once submitted', async () => {
-    expect(advance('unit', 'credentials')).toBe('unit');
-    expect(advance('credentials', 'credentials')).toBe('email');
-    expect(advance('unit', 'unit')).toBe('submitted');
+    expect(REGISTRATION.next('unit', 'saveCredentials')).toBe('unit');
+    expect(REGISTRATION.next('credentials', 'saveCredentials')).toBe('email');
+    expect(REGISTRATION.next('unit', 'submit')).toBe('submitted');
     const flow = await startFlow(db(), 'cyc');
     expect(flow.state).toBe('credentials');
     expect(await loadFlow(db(), 'tn', flow.id)).toBeUndefined();
     expect(await loadFlow(db(), 'cyc', 'not-a-uuid')).toBeUndefined();
-    const f1 = await completeStep(db(), flow, 'credentials', { username: 'x' });
+    const f1 = await completeStep(db(), flow, 'saveCredentials', { username: 'x' });
     expect(f1?.state).toBe('email');
-    const f2 = await completeStep(db(), f1 ?? flow, 'credentials', { username: 'y' });
+    const f2 = await completeStep(db(), f1 ?? flow, 'saveCredentials', { username: 'y' });
     expect(f2?.state).toBe('email');
     await db()
       .updateTable('county_registration_flows')
       .set({ state: 'submitted' })
       .where('id', '=', flow.id)
       .execute();
-    expect(await completeStep(db(), flow, 'email', { email: 'z@example.org' })).toBeUndefined();
+    expect(await completeStep(db(), flow, 'saveEmail', { email: 'z@example.org' })).toBeUndefined();
     await db()
       .updateTable('county_registration_flows')
       .set({ expires_at: new Date(Date.now() - 1000) })

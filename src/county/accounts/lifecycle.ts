@@ -8,6 +8,7 @@ import type { AccountState } from '../schema.ts';
 import { emitAccountState } from '../security-events/emit.ts';
 import type { County } from '../services.ts';
 import { findUnit, type Tenant } from '../tenants/tenants.ts';
+import { transferRequests } from '../transfer/repository.ts';
 import { type Account, accountFromRow, findAccountById, transitionAccount } from './repository.ts';
 
 export const LIFECYCLE_REASON_MAX = 500;
@@ -122,12 +123,10 @@ export async function transferAccount(
     .returningAll()
     .executeTakeFirstOrThrow()
     .then(accountFromRow);
-  await tx
-    .updateTable('county_transfer_requests')
-    .set({ state: 'cancelled', decided_by: input.actor, decided_at: new Date() })
-    .where('account_id', '=', before.id)
-    .where('state', '=', 'pending')
-    .execute();
+  await transferRequests.takeWhere(tx, { account_id: before.id }, 'administratorMove', {
+    decided_by: input.actor,
+    decided_at: new Date(),
+  });
   await audit(tx, {
     tenant: input.tenant.code,
     actor: input.actor,

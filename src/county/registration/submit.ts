@@ -16,8 +16,9 @@ import { requestReview } from '../review/decide.ts';
 import type { County } from '../services.ts';
 import type { Tenant, Unit } from '../tenants/tenants.ts';
 import { formatMailTime } from '../views/page.ts';
-import { sweepFlows } from './flow.ts';
+import { registrationFlows, sweepFlows } from './flow.ts';
 import type { FieldErrors } from './rules.ts';
+import { REGISTRATION } from './transitions.ts';
 
 export type SubmitResult =
   | { ok: true; account: Account; alreadySubmitted: boolean }
@@ -52,7 +53,7 @@ export async function submitRegistration(
         return { ok: true, account, alreadySubmitted: true };
       }
       if (
-        flow.state !== 'unit' ||
+        !REGISTRATION.allows(flow.state, 'submit') ||
         !flow.username ||
         !flow.password_hash ||
         !flow.email ||
@@ -81,17 +82,13 @@ export async function submitRegistration(
         termsVersion: flow.terms_version,
         termsAcceptedAt: flow.terms_accepted_at,
       });
-      await tx
-        .updateTable('county_registration_flows')
-        .set({
-          state: 'submitted',
-          unit_code: unit.code,
-          account_id: account.id,
-          password_hash: null,
-          updated_at: sql`now()`,
-        })
-        .where('id', '=', flow.id)
-        .execute();
+      const submitted = await registrationFlows.take(tx, flow.id, 'submit', {
+        unit_code: unit.code,
+        account_id: account.id,
+        password_hash: null,
+        updated_at: sql`now()`,
+      });
+      if (!submitted) throw new AppError('county.flow_incomplete', 409);
       await audit(tx, {
         tenant: tenant.code,
         actor: account.username,

@@ -2,9 +2,9 @@ import { sql } from 'kysely';
 import { accountFromRow, searchAccounts } from '../accounts/repository.ts';
 import { campaignStaff, listCampaigns } from '../campaigns/campaigns.ts';
 import { maskedSubmission } from '../profile/profile.ts';
-import { pendingTransfersInto } from '../profile/transfer.ts';
 import type { County } from '../services.ts';
 import type { Tenant, Unit } from '../tenants/tenants.ts';
+import { pendingTransfersInto } from '../transfer/repository.ts';
 import { pendingNationalIds } from './national-id.ts';
 
 /** What waits for a unit's reviewer, read for the review console in one go. */

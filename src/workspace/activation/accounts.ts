@@ -2,6 +2,8 @@ import { recordAudit } from '../../platform/audit/audit-log.ts';
 import { enqueueJob } from '../../platform/jobs/queue.ts';
 import { ACTIVATE_JOB, activationKey, SYNC_JOB, syncKey } from '../provisioning/jobs.ts';
 import type { AccountRow, Db } from '../provisioning/provision-account.ts';
+import { activations } from './store.ts';
+import { ACTIVATION } from './transitions.ts';
 
 /** What the activation portal learns about a teacher from the cloud (ID token, userinfo, eduinfo). */
 export interface CloudProfile {
@@ -129,22 +131,16 @@ export async function requestActivation(
       .where('cloud_sub', '=', sub)
       .forUpdate()
       .executeTakeFirstOrThrow();
-    if (account.state === 'queued' || account.state === 'active' || account.cloud_state === 'suspended') {
-      return account;
-    }
+    // Pressed again while queued or active: nothing more to do.
+    if (!ACTIVATION.allows(account.state, 'request') || account.cloud_state === 'suspended') return account;
     const round = account.activation_round + 1;
-    const row = await tx
-      .updateTable('workspace_accounts')
-      .set({
-        state: 'queued',
-        activation_round: round,
-        last_error: null,
-        requested_at: new Date(),
-        updated_at: new Date(),
-      })
-      .where('cloud_sub', '=', sub)
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    const row = await activations.take(tx, sub, 'request', {
+      activation_round: round,
+      last_error: null,
+      requested_at: new Date(),
+      updated_at: new Date(),
+    });
+    if (!row) return account;
     await enqueueJob(
       tx,
       ACTIVATE_JOB,
