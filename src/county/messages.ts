@@ -8,6 +8,7 @@ import { profileMessages } from './profile/messages.ts';
 import { registrationMessages } from './registration/messages.ts';
 import { reviewMessages } from './review/messages.ts';
 import { tenantMessages } from './tenants/messages.ts';
+import { transferMessages } from './transfer/messages.ts';
 import { viewMessages } from './views/messages.ts';
 
 /**
@@ -25,6 +26,7 @@ export const countyMessages = mergeMessages(
   registrationMessages,
   reviewMessages,
   profileMessages,
+  transferMessages,
   manageMessages,
   campaignMessages,
 );

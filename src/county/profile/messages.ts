@@ -2,25 +2,12 @@ import { defineMessages } from '../../platform/i18n/i18n.ts';
 
 export const profileMessages = defineMessages({
   'zh-TW': {
-    'error.county.transfer_cancelled': '此服務單位變更申請已撤回或已由其他申請取代，不需要再審核。',
-    'error.county.transfer_same_unit': '您已經在這個服務單位。',
     'mail.national_id_attempt.subject': '{portal}：有另一個帳號嘗試登錄您的身分證號',
     'mail.national_id_attempt.body':
       '{username} 您好：\n\n帳號「{other}」剛才在個人資料檢核填入了您這個帳號的身分證號。每人在本縣限有一個帳號，這個號碼不會登錄在那個帳號。\n\n如果那是您自己新申請的帳號，請繼續使用這個帳號「{username}」（忘記密碼時可在登入頁使用「忘記密碼」）。如果不是，請告訴您學校的審核人員。',
     'mail.national_id_submitted.subject': '{portal}：{username} 的身分證號待確認',
     'mail.national_id_submitted.body':
       '{unit} 您好：\n\n貴單位人員 {name}（帳號 {username}）登錄了身分證號 {masked}。請核對本人的身分證件後，在審核後台確認或退回：\n\n{link}',
-    'mail.transfer.subject': '{portal}：{username} 申請調入{unit}',
-    'mail.transfer.body':
-      '{unit} 審核人員您好：\n\n{name}（帳號 {username}）申請將服務單位由{from}變更為貴單位。\n\n請確認申請人確為貴單位教職員後，點選下列連結：\n\n核准：{approve}\n\n不核准（需填寫原因）：{reject}\n\n連結在 {expires} 前有效，只能使用一次。也可以登入審核介面處理：{console}',
-    'mail.transfer_approved.subject': '{portal}：服務單位變更已核准',
-    'mail.transfer_approved.body': '您好：\n\n您的帳號「{username}」的服務單位已變更為{unit}。',
-    'mail.transfer_rejected.subject': '{portal}：服務單位變更未獲核准',
-    'mail.transfer_rejected.body':
-      '您好：\n\n{unit}未核准帳號「{username}」的服務單位變更申請，原因：\n\n{reason}\n\n如有疑問請洽該單位。',
-    'mail.transfer_reminder.subject': '提醒：{username} 申請調入{unit}，仍待審核',
-    'mail.transfer_reminder.body':
-      '{unit} 審核人員您好：\n\n以下服務單位變更申請仍在等待貴單位審核：\n\n{name}（帳號 {username}）申請將服務單位由{from}變更為貴單位。\n申請時間：{applied}\n\n核准：{approve}\n\n不核准（需填寫原因）：{reject}\n\n連結在 {expires} 前有效，只能使用一次。審核介面：{console}',
     'profile.check.complete': '您的基本資料已完整，可以使用OpenID認證（包含教育部教育雲服務）。',
     'profile.check.continue': '繼續登入',
     'profile.check.pending_login': '補齊以下資料後，將繼續您剛才的登入。',
@@ -52,35 +39,14 @@ export const profileMessages = defineMessages({
     'profile.unit.change.intro': '在本縣內調動時帳號不變。請選擇新的服務單位；經該單位審核人員核准後生效。',
     'profile.unit.confirm': '確認資料正確',
     'profile.unit.request': '申請調入此單位',
-    'review.transfer.approved': '已核准 {username} 調入貴單位，申請人會收到通知信。',
-    'review.transfer.confirm': '確認 {name}（帳號 {username}）是貴單位的教職員，核准調入貴單位？',
-    'review.transfer.from': '原服務單位',
-    'review.transfer.rejected': '已不核准 {username} 的調入申請，申請人會收到通知信及原因。',
-    'review.transfer.title': '服務單位變更審核',
-    'review.transfer.to': '申請調入',
   },
   en: {
-    'error.county.transfer_cancelled':
-      'This change-of-unit request was withdrawn or replaced by another one; nothing is left to decide.',
-    'error.county.transfer_same_unit': 'You already belong to this unit.',
     'mail.national_id_attempt.subject': '{portal}: another account tried to record your national ID',
     'mail.national_id_attempt.body':
       'Dear {username},\n\nThe account "{other}" has just entered the national ID number of this account on its profile check. Each person has one account in the county, so the number will not be recorded on that account.\n\nIf that was a new account of your own, please keep using this account "{username}" (use "Forgot password" on the sign-in page if needed). If not, please tell your school\'s reviewer.',
     'mail.national_id_submitted.subject': '{portal}: the national ID number of {username} awaits your check',
     'mail.national_id_submitted.body':
       'Dear {unit},\n\n{name} (account {username}) of your unit entered the national ID number {masked}. Please check their identity document, then confirm or decline it in the review console:\n\n{link}',
-    'mail.transfer.subject': '{portal}: {username} asks to move to {unit}',
-    'mail.transfer.body':
-      'Dear reviewer of {unit},\n\n{name} (account {username}) asks to change their unit from {from} to yours.\n\nAfter checking that they are on your staff, open one of these links:\n\nApprove: {approve}\n\nReject (a reason is asked): {reject}\n\nThe links work once, until {expires}. You can also decide in the review console: {console}',
-    'mail.transfer_approved.subject': '{portal}: your change of unit was approved',
-    'mail.transfer_approved.body': 'Hello,\n\nThe unit of your account "{username}" is now {unit}.',
-    'mail.transfer_rejected.subject': '{portal}: your change of unit was not approved',
-    'mail.transfer_rejected.body':
-      'Hello,\n\n{unit} did not approve the change of unit of "{username}". Reason:\n\n{reason}\n\nPlease contact that unit with any questions.',
-    'mail.transfer_reminder.subject':
-      'Reminder: the request of {username} to move to {unit} still awaits review',
-    'mail.transfer_reminder.body':
-      'Dear reviewer of {unit},\n\nThis request to change unit still awaits your decision:\n\n{name} (account {username}) asks to change their unit from {from} to yours.\nRequested: {applied}\n\nApprove: {approve}\n\nReject (a reason is asked): {reject}\n\nThe links work once, until {expires}. Review console: {console}',
     'profile.check.complete':
       'Your profile is complete: OpenID sign-in (including the education cloud) is available.',
     'profile.check.continue': 'Continue signing in',
@@ -120,12 +86,5 @@ export const profileMessages = defineMessages({
       'Moving within the county keeps your account. Choose your new unit; the change takes effect when its reviewer approves.',
     'profile.unit.confirm': 'Yes, this is right',
     'profile.unit.request': 'Ask to move here',
-    'review.transfer.approved': 'Move of {username} to your unit approved; they are told by email.',
-    'review.transfer.confirm':
-      'Confirm that {name} (account {username}) is on your staff and approve the move?',
-    'review.transfer.from': 'Current unit',
-    'review.transfer.rejected': 'Move of {username} not approved; they are told by email, with the reason.',
-    'review.transfer.title': 'Review a change of unit',
-    'review.transfer.to': 'Moving to',
   },
 });
