@@ -1,9 +1,12 @@
+import { Redis } from 'ioredis';
 import { postgresAndRedis } from '../src/platform/testing/process-stage.ts';
 import { startArgon2Process } from './argon2-process.ts';
 import { BENCH_PASSWORD, type CountyUnderTest, startCounty, teacherUsername } from './county-process.ts';
 import { type LoadProcess, startHttpLoad } from './http-load.ts';
 import { startLoad } from './load-worker.ts';
+import { loginCosts } from './login-costs.ts';
 import { alternatingSlices, describeSide, loadAverage, measuredSeconds } from './process-measure.ts';
+import { type BenchRedis, startBenchRedis } from './redis-server.ts';
 import type { Figure } from './report.ts';
 
 const ACCOUNTS = 1000;
@@ -23,9 +26,16 @@ export async function benchCountyLogin(): Promise<Figure[]> {
   const seconds = measuredSeconds(18);
   const argon2 = await startArgon2Process();
   let county: CountyUnderTest | undefined;
+  let ownRedis: BenchRedis | undefined;
   const loads: LoadProcess[] = [argon2];
   try {
-    county = await startCounty({ accounts: ACCOUNTS, redirectUris: ['https://rp.bench.example/cb'] });
+    // Redis of its own: its CPU time and commands are the logins' alone.
+    ownRedis = await startBenchRedis();
+    county = await startCounty({
+      accounts: ACCOUNTS,
+      redirectUris: ['https://rp.bench.example/cb'],
+      ...(ownRedis ? { redisUrl: ownRedis.url } : {}),
+    });
     // Each login comes from a browser of its own that loaded the login form: enough for the run.
     const raw = await argon2.run(1000);
     const browsers = Math.ceil(raw.done * 1.5 * (seconds + 2)) + 200;
@@ -36,14 +46,16 @@ export async function benchCountyLogin(): Promise<Figure[]> {
       16,
     );
     loads.push(logins);
+    const redis = new Redis(county.env.REDIS_URL ?? county.stage.redisUrl);
+    const costs = loginCosts(logins, county.node.child.pid ?? 0, county.stage, redis);
     const [ours, base] = await alternatingSlices(
       seconds,
       [
-        { load: logins, processes: county.processes },
+        { load: costs.load, processes: county.processes },
         { load: argon2, processes: async () => ({}) },
       ],
       SLICE_MS,
-    );
+    ).finally(() => redis.disconnect());
     if (!ours || !base) return [];
     const figures: Figure[] = [
       {
@@ -55,6 +67,7 @@ export async function benchCountyLogin(): Promise<Figure[]> {
         target: 0.85,
         detail: [
           `EduGate ${describeSide(ours)}`,
+          ...costs.describe(),
           `argon2  ${describeSide(base).replace('load', 'argon2id process')}`,
           `load average ${loadAverage()}`,
         ],
@@ -93,5 +106,6 @@ export async function benchCountyLogin(): Promise<Figure[]> {
   } finally {
     for (const load of loads) await load.stop();
     await county?.close();
+    await ownRedis?.stop();
   }
 }

@@ -87,12 +87,15 @@ export async function startCounty(options: {
   redirectUris: string[];
   /** The checkout to run (default this one; see compare.ts). */
   root?: string;
+  /** A Redis of the bench's own (see redis-server.ts) instead of the machine's shared one. */
+  redisUrl?: string;
 }): Promise<CountyUnderTest> {
   const root = options.root ?? ROOT;
   const stage = await processStage('edugate_bench');
   const secrets = generateSecrets();
   const env: Record<string, string> = {
     ...stage.directEnv,
+    ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
     LOG_LEVEL: 'warn',
     EDUGATE_SECRET: secrets.secret,
     EDUGATE_ADMIN_TOKEN: secrets.adminToken,
@@ -104,7 +107,7 @@ export async function startCounty(options: {
     ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
   };
   let node: RoleProcess | undefined;
-  const redis = new Redis(stage.redisUrl, { lazyConnect: true });
+  const redis = new Redis(options.redisUrl ?? stage.redisUrl, { lazyConnect: true });
   const close = async () => {
     await node?.stop();
     redis.disconnect();

@@ -35,6 +35,9 @@ export class SkippedError extends Error {
   }
 }
 
+/** The name of the hashing threads (as the operating system lists a process's threads). */
+export const HASH_THREAD_NAME = 'argon2id';
+
 /** Jobs a thread holds at once: the one it computes and the one lined up behind it. */
 export const JOBS_PER_THREAD = 2;
 
@@ -48,7 +51,8 @@ class HashThread {
   readonly pending = new Map<number, Pending>();
 
   constructor(onGone: (thread: HashThread, error: Error) => void) {
-    this.worker = new Worker(new URL('./hash-thread.ts', import.meta.url));
+    // Named, so that its CPU time can be told apart from the event loop's (`/proc/<pid>/task/*/comm`).
+    this.worker = new Worker(new URL('./hash-thread.ts', import.meta.url), { name: HASH_THREAD_NAME });
     this.worker.unref();
     this.worker.on('message', (reply: ThreadReply) => this.#settle(reply));
     this.worker.on('error', (error) => onGone(this, error));

@@ -1,12 +1,17 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** Clock ticks per second of `/proc/<pid>/stat` times (USER_HZ, 100 on Linux). */
 const TICKS_PER_SECOND = 100;
 
 /** CPU seconds (user + system) `pid` has used so far; 0 when it is gone or not readable. */
 export function cpuSeconds(pid: number): number {
+  return statSeconds(`/proc/${pid}/stat`);
+}
+
+/** CPU seconds (user + system) of a process's or thread's `stat` file; 0 when it is gone. */
+function statSeconds(path: string): number {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(path, 'utf8');
     // The command name (field 2) may hold spaces: the fields after it start past its `)`.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     // utime and stime are fields 14 and 15 of the line, 12 and 13 after the command name.
@@ -53,4 +58,39 @@ export async function postgresBackends(
 /** The process id Redis reports in `INFO server` (`process_id:`), 0 when not told. */
 export function redisProcessId(info: string): number {
   return Number(/process_id:(\d+)/.exec(info)?.[1] ?? 0);
+}
+
+/** The threads of process `pid` and their names (`MainThread`, a worker thread's `name`, `V8Worker` …). */
+export function threadsOf(pid: number): Array<{ tid: number; name: string }> {
+  try {
+    return readdirSync(`/proc/${pid}/task`).map((tid) => ({
+      tid: Number(tid),
+      name: readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim(),
+    }));
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Starts measuring the CPU time of the threads of `pid`, grouped by `group` (a thread's name and
+ * whether it is the main thread → a group name); the function returned gives the CPU seconds each
+ * group used since. Threads started meanwhile are not counted.
+ */
+export function measureThreads(
+  pid: number,
+  group: (thread: { name: string; main: boolean }) => string,
+): () => Record<string, number> {
+  const threads = threadsOf(pid).map((thread) => {
+    const path = `/proc/${pid}/task/${thread.tid}/stat`;
+    return { path, group: group({ name: thread.name, main: thread.tid === pid }), before: statSeconds(path) };
+  });
+  return () => {
+    const used: Record<string, number> = {};
+    for (const thread of threads) {
+      const now = statSeconds(thread.path);
+      used[thread.group] = (used[thread.group] ?? 0) + (now > 0 ? Math.max(0, now - thread.before) : 0);
+    }
+    return used;
+  };
 }
