@@ -30,6 +30,14 @@ export function normalizeEmail(email: string): string {
   return email.normalize('NFKC').trim().toLowerCase();
 }
 
+/**
+ * `status <> REJECTED`: the predicate of the partial unique indexes on username, email and national
+ * ID as they write it, with the value in the SQL text. Only then can PostgreSQL's plan of the
+ * prepared statement use those indexes without knowing the values, and keep that plan; with the
+ * value as a parameter it plans the statement again at every run.
+ */
+export const REJECTED = sql.lit<AccountState>('rejected');
+
 // Read on every signed-in request and every login, compiled once (see statement.ts).
 const accountById = statement((db: Kysely<CountyDatabase>, v: { tenant: string; id: string }) =>
   db.selectFrom('county_accounts').selectAll().where('tenant', '=', v.tenant).where('id', '=', v.id),
@@ -40,7 +48,7 @@ const accountByUsername = statement((db: Kysely<CountyDatabase>, v: { tenant: st
     .selectAll()
     .where('tenant', '=', v.tenant)
     .where('username_normalized', '=', v.username)
-    .where('status', '<>', 'rejected'),
+    .where('status', '<>', REJECTED),
 );
 export function findAccountById(db: CountyTx, tenant: string, id: string): Promise<Account | undefined> {
   if (!/^[0-9a-f-]{36}$/i.test(id)) return Promise.resolve(undefined);
@@ -66,7 +74,7 @@ export function findAccountByEmail(
     .selectAll()
     .where('tenant', '=', tenant)
     .where('email_normalized', '=', normalizeEmail(email))
-    .where('status', '<>', 'rejected')
+    .where('status', '<>', REJECTED)
     .execute()
     .then(firstAccount);
 }
@@ -81,7 +89,7 @@ export function findAccountByBlindIndex(
     .selectAll()
     .where('tenant', '=', tenant)
     .where('national_id_blind_index', '=', blindIndex)
-    .where('status', '<>', 'rejected')
+    .where('status', '<>', REJECTED)
     .execute()
     .then(firstAccount);
 }

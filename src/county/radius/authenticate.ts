@@ -4,7 +4,7 @@ import { statement } from '../../platform/database/statement.ts';
 import { loginKey } from '../accounts/authenticate.ts';
 import { checkPassword } from '../accounts/password-check.ts';
 import { profileCompleteness } from '../accounts/profile.ts';
-import { type Account, accountFromRow } from '../accounts/repository.ts';
+import { type Account, accountFromRow, REJECTED } from '../accounts/repository.ts';
 import { audit } from '../db.ts';
 import type { CountyDatabase } from '../schema.ts';
 import type { County } from '../services.ts';
@@ -154,7 +154,7 @@ const accountWithDevice = statement(
       )
       .where('a.tenant', '=', v.tenant)
       .where('a.username_normalized', '=', v.username)
-      .where('a.status', '<>', 'rejected'),
+      .where('a.status', '<>', REJECTED),
 );
 
 /** The live account with this name and whether `station` authenticated it before. */
