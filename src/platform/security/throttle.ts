@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { type Kysely, sql } from 'kysely';
 import type { PlatformTables } from '../database/platform-schema.ts';
 import { statement } from '../database/statement.ts';
+import { RedisScript } from '../runtime/redis-script.ts';
 
 /**
  * Counters per key (an account, a device, a client address) within a fixed window: the window
@@ -136,7 +137,7 @@ export class DatabaseThrottleStore implements ThrottleStore {
 
 // Each key: one more, its window set with the first count (and on a key left without one); the
 // count and the milliseconds left, for every key, in one atomic step.
-const TAKE_SCRIPT = `
+const TAKE = new RedisScript(`
 local out = {}
 for i, key in ipairs(KEYS) do
   local count = redis.call('INCR', key)
@@ -148,25 +149,27 @@ for i, key in ipairs(KEYS) do
   out[#out + 1] = count
   out[#out + 1] = ttl
 end
-return out`;
+return out`);
 
 // One back for each key that still counts.
-const GIVE_BACK_SCRIPT = `
+const GIVE_BACK = new RedisScript(`
 for i, key in ipairs(KEYS) do
-  if redis.call('GET', key) and tonumber(redis.call('GET', key)) > 0 then redis.call('DECR', key) end
+  local count = tonumber(redis.call('GET', key))
+  if count and count > 0 then redis.call('DECR', key) end
 end
-return 0`;
+return 0`);
 
 // Forgets the first ARGV[1] keys, takes one back from each of the others that still counts.
-const SETTLE_SCRIPT = `
+const SETTLE = new RedisScript(`
 for i, key in ipairs(KEYS) do
   if i <= tonumber(ARGV[1]) then
     redis.call('DEL', key)
-  elseif redis.call('GET', key) and tonumber(redis.call('GET', key)) > 0 then
-    redis.call('DECR', key)
+  else
+    local count = tonumber(redis.call('GET', key))
+    if count and count > 0 then redis.call('DECR', key) end
   end
 end
-return 0`;
+return 0`);
 
 export class RedisThrottleStore implements ThrottleStore {
   readonly #redis: Redis;
@@ -195,11 +198,10 @@ export class RedisThrottleStore implements ThrottleStore {
   async take(keys: string[], windowSeconds: number) {
     const unique = distinct(keys);
     const now = Date.now();
-    const out = (await this.#redis.eval(
-      TAKE_SCRIPT,
-      unique.length,
-      ...unique.map((k) => this.#prefix + k),
-      String(windowSeconds * 1000),
+    const out = (await TAKE.run(
+      this.#redis,
+      unique.map((k) => this.#prefix + k),
+      [String(windowSeconds * 1000)],
     )) as number[];
     return keys.map((key) => {
       const index = unique.indexOf(key);
@@ -208,11 +210,14 @@ export class RedisThrottleStore implements ThrottleStore {
   }
   async giveBack(keys: string[]) {
     const unique = distinct(keys);
-    await this.#redis.eval(GIVE_BACK_SCRIPT, unique.length, ...unique.map((k) => this.#prefix + k));
+    await GIVE_BACK.run(
+      this.#redis,
+      unique.map((k) => this.#prefix + k),
+    );
   }
   async settle(reset: string[], giveBack: string[]) {
     const keys = [...reset, ...giveBack].map((k) => this.#prefix + k);
-    await this.#redis.eval(SETTLE_SCRIPT, keys.length, ...keys, String(reset.length));
+    await SETTLE.run(this.#redis, keys, [String(reset.length)]);
   }
   async reset(key: string) {
     await this.#redis.del(this.#prefix + key);
