@@ -20,7 +20,8 @@
  *
  * Accounts (`./accounts/`):
  * - `authenticate(county, { tenant, username, password, ip, solution?, device?, signal? })` → a decision,
- *   writing no sign-in: `{ ok: true, account, newHash }` or a typed failure `{ ok: false, reason: 'captcha_required' | 'captcha_wrong' | 'invalid_credentials'
+ *   writing no sign-in: `{ ok: true, account, newHash, pass }` (`pass`: the attempt's counts in the sign-in
+ *   budgets, which the sign-in's write settles) or a typed failure `{ ok: false, reason: 'captcha_required' | 'captcha_wrong' | 'invalid_credentials'
  *   | 'throttled' | 'overloaded' | 'inactive' }` (throttled/overloaded carry `retryAfterSeconds`;
  *   inactive carries `state`). Sign-in budgets (taken before the hash), challenge policy, audit of
  *   refusals and the rehash included; the same password check (`checkPassword`, password-check.ts)
@@ -37,7 +38,7 @@
  * handles its POST and signs the tenant session in, returning `{ kind: 'signed_in', account }` or
  * `{ kind: 'form', status, headers, form }` to re-render with `loginForm(request, { action, ...form })`
  * (apply status/headers with `applyOutcome(reply, outcome)`); `loginFormState(county, tenant, request)`
- * gives the options of a first display; `recordSignIn(county, request, { account, newHash, ip })`
+ * gives the options of a first display; `recordSignIn(county, request, { account, newHash, ip, pass })`
  * writes an allowed sign-in (login/sign-in.ts); `signOut`, `loadSignedIn` manage the session.
  *
  * Tenants and units (`./tenants/tenants.ts`): `listTenants`, `findTenant`, `findUnit`, `listUnits`.

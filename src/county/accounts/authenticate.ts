@@ -1,4 +1,5 @@
 import { OverloadedError } from '../../identity/index.ts';
+import type { Pass } from '../../platform/security/sign-in-guard.ts';
 import { audit } from '../db.ts';
 import type { AccountState } from '../schema.ts';
 import type { County } from '../services.ts';
@@ -35,10 +36,13 @@ export type AuthFailure =
   | { ok: false; reason: 'inactive'; state: AccountState; account: Account };
 
 /**
- * May sign in: the account, and its password hash upgraded to current parameters when the stored
- * one uses a legacy format or older ones (for the sign-in's write to store; see login/sign-in.ts).
+ * May sign in: the account, its password hash upgraded to current parameters when the stored one
+ * uses a legacy format or older ones, and the attempt's pass of the sign-in budgets, which the
+ * sign-in's write settles (see login/sign-in.ts).
  */
-export type AuthResult = { ok: true; account: Account; newHash: string | undefined } | AuthFailure;
+export type AuthResult =
+  | { ok: true; account: Account; newHash: string | undefined; pass: Pass }
+  | AuthFailure;
 
 /** The login name as the sign-in budgets key it (see sign-in-guard.ts). */
 export const loginKey = (tenant: string, username: string) => `${tenant}:${username.trim().toLowerCase()}`;
@@ -59,14 +63,15 @@ export async function captchaRequired(
 /**
  * Decides whether a username and password may sign in to the tenant, within the CAPTCHA policy and
  * the sign-in budgets (see password-check.ts), and records a refused attempt in the audit log. It
- * writes no sign-in: that is login/sign-in.ts, which asks the session's and the list of sessions'
- * owners for their parts.
+ * writes no sign-in: that is login/sign-in.ts, which asks the session's, the list of sessions' and
+ * the budgets' owners for their parts.
  */
 export async function authenticate(county: County, input: Credentials): Promise<AuthResult> {
   const { tenant, ip } = input;
   const username = input.username.trim();
   const actor = username.slice(0, 64) || 'anonymous';
-  const check = await checkPassword(county, county.signInGuard(tenant), {
+  const guard = county.signInGuard(tenant);
+  const check = await checkPassword(county, guard, {
     attempt: { login: loginKey(tenant, username), ip, device: input.device, solution: input.solution ?? '' },
     account: username ? findAccountByUsername(county.db, tenant, username) : undefined,
     password: input.password,
@@ -98,8 +103,9 @@ export async function authenticate(county: County, input: Credentials): Promise<
       });
       return { ok: false, reason: 'invalid_credentials', captchaRequired: check.challengeNext };
     case 'right': {
-      const { account } = check;
+      const { account, pass } = check;
       if (account.state !== 'active') {
+        await guard.succeeded(pass);
         await audit(county.db, {
           tenant,
           actor: account.username,
@@ -111,7 +117,7 @@ export async function authenticate(county: County, input: Credentials): Promise<
         return { ok: false, reason: 'inactive', state: account.state, account };
       }
       const newHash = check.needsRehash ? await rehash(county, input.password) : undefined;
-      return { ok: true, account, newHash };
+      return { ok: true, account, newHash, pass };
     }
   }
 }

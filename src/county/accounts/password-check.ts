@@ -1,5 +1,5 @@
 import { AbandonedError, OverloadedError, UnsupportedHashError } from '../../identity/index.ts';
-import type { Attempt, SignInGuard } from '../../platform/security/sign-in-guard.ts';
+import type { Attempt, Pass, SignInGuard } from '../../platform/security/sign-in-guard.ts';
 import type { County } from '../services.ts';
 import type { Account } from './repository.ts';
 
@@ -16,15 +16,19 @@ export type PasswordCheck =
   | { kind: 'overloaded'; retryAfterSeconds: number }
   /** Unknown name, wrong password or a hash nobody can check: never says which to the client. */
   | { kind: 'wrong'; account: Account | undefined; challengeNext: boolean }
-  /** The right password for `account` (whatever its state); `needsRehash`: older parameters. */
-  | { kind: 'right'; account: Account; needsRehash: boolean };
+  /**
+   * The right password for `account` (whatever its state); `needsRehash`: older parameters. The
+   * caller settles `pass` with the budgets (`SignInGuard.succeeded`) beside what it writes.
+   */
+  | { kind: 'right'; account: Account; needsRehash: boolean; pass: Pass };
 
 /**
  * One password check, the same for the web login and RADIUS: the attempt is taken from the sign-in
  * budgets before the hash is computed (so concurrent guesses never get more hashes than the budgets
- * allow), an unknown name costs the same hash as a known one (the timing tells nothing), and the
- * budgets learn the outcome. Writes nothing else: what a right or wrong password means is the
- * caller's decision.
+ * allow), and an unknown name costs the same hash as a known one (the timing tells nothing). A
+ * wrong password stays counted; a right one is settled by the caller (`right.pass`), with what it
+ * writes: a web sign-in settles it in the same round trip as its session. Writes nothing else:
+ * what a right or wrong password means is the caller's decision.
  */
 export async function checkPassword(
   county: County,
@@ -67,6 +71,5 @@ export async function checkPassword(
   }
   if (!account || !verified.ok)
     return { kind: 'wrong', account, challengeNext: guard.challengeAfterFailure(pass) };
-  await guard.succeeded(pass);
-  return { kind: 'right', account, needsRehash: verified.needsRehash };
+  return { kind: 'right', account, needsRehash: verified.needsRehash, pass };
 }

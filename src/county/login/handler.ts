@@ -77,6 +77,7 @@ export async function handleLogin(
       newHash: result.newHash,
       ip: request.ip,
       userAgent: request.headers['user-agent'],
+      pass: result.pass,
     });
     devices.issue(request, reply, loginKey(tenant, username));
     return { kind: 'signed_in', account };

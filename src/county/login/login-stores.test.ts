@@ -101,6 +101,19 @@ describe.each(setups)('county login with sessions and counters on $name', ({ kin
     expect((await c.get('/cyc/account/sessions')).status).not.toBe(200);
   });
 
+  it("starts the account's budget afresh with a sign-in and gives the address its count back", async () => {
+    const username = await newAccount();
+    await failuresElsewhere(username, SIGN_IN_BUDGETS.account - 1);
+    const ip = address();
+    const c = new TestClient(t.app, ip);
+    await c.get('/cyc/login');
+    expect((await c.post('/cyc/login', { username, password: PASSWORD })).status).toBe(303);
+    const counters = await t.county.ctx
+      .throttleStore('county')
+      .countsOf([`acct:cyc:${username}`, `ip:${ip}`]);
+    expect(counters.map((counter) => counter.count)).toEqual([0, 0]);
+  });
+
   it('refuses wrong passwords and unknown names alike', async () => {
     const username = await newAccount();
     const c = new TestClient(t.app, address());

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { type Kysely, sql } from 'kysely';
 import { statement } from '../../platform/database/statement.ts';
+import type { Pass } from '../../platform/security/sign-in-guard.ts';
 import type { Account } from '../accounts/repository.ts';
 import type { CountyDatabase } from '../schema.ts';
 import type { County } from '../services.ts';
@@ -11,13 +12,21 @@ import { signedInSession, startSignedInSession } from './session.ts';
  * Writes a sign-in the password check allowed (see accounts/authenticate.ts). Each owner gives its
  * part and the parts commit together in one statement: the account (sign-in time, upgraded hash),
  * the audit log, the account's list of sessions (a new row) and the browser session (its row, when
- * the session store keeps rows in this database: `Session.prepareSignIn`). A session store
- * elsewhere (Redis) writes its own part after the statement. Returns the account as updated.
+ * the session store keeps rows in this database: `Session.prepareSignIn`). After the statement,
+ * the sign-in budgets settle the attempt (`pass`) and a session store elsewhere (Redis) writes its
+ * own part, each by its owner and both at once: with Redis, in one round trip. Returns the account
+ * as updated.
  */
 export async function recordSignIn(
   county: County,
   request: FastifyRequest,
-  signIn: { account: Account; newHash: string | undefined; ip: string; userAgent?: string | undefined },
+  signIn: {
+    account: Account;
+    newHash: string | undefined;
+    ip: string;
+    userAgent?: string | undefined;
+    pass: Pass;
+  },
 ): Promise<Account> {
   const { account, newHash } = signIn;
   const sessionId = randomBytes(18).toString('base64url');
@@ -43,6 +52,10 @@ export async function recordSignIn(
   const updated = { ...account, last_login_at: at, ...(newHash ? { password_hash: newHash } : {}) };
   if (browser) browser.commit();
   else startSignedInSession(request, updated, sessionId);
+  await Promise.all([
+    county.signInGuard(account.tenant).succeeded(signIn.pass),
+    browser ? undefined : request.session.save(),
+  ]);
   request.countyAccount = updated;
   return updated;
 }

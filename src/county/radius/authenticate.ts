@@ -66,7 +66,8 @@ export async function authenticateRadius(county: County, attempt: RadiusAttempt)
     ? await accountAndDevice(county, tenant, username, station)
     : { account: undefined, known: false };
   const ip = `radius:${station ?? attempt.nas}`;
-  const check = await checkPassword(county, county.signInGuard(tenant), {
+  const guard = county.signInGuard(tenant);
+  const check = await checkPassword(county, guard, {
     attempt: {
       login: loginKey(tenant, username),
       ip,
@@ -110,6 +111,7 @@ export async function authenticateRadius(county: County, attempt: RadiusAttempt)
     });
     return { accept: false, message: { key: 'radius.reply.invalid' } };
   }
+  await guard.succeeded(check.pass);
   const refusal =
     account.state !== 'active'
       ? `radius.reply.status.${account.state}`

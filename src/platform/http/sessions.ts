@@ -78,6 +78,9 @@ export interface PendingSession {
   commit(): void;
 }
 
+/** Writes a session's data under `id` in its store, in place of `previous` when given. */
+type StoreSession = (id: string, previous: string | undefined, data: SessionData) => Promise<void>;
+
 /** A server-side session: the cookie holds a random id; the store keeps the data under its hash. */
 export class Session {
   #data: SessionData;
@@ -85,17 +88,25 @@ export class Session {
   #dirty = false;
   #destroyed = false;
   #regenerated: string | undefined;
-  /** Stored by the caller (see `prepareSignIn`): the answer still has to set the cookie. */
+  /** Stored before the answer (see `prepareSignIn`, `save`): the answer still has to set the cookie. */
   #cookieDue = false;
   readonly #formTokens: FormTokenCookie | undefined;
   /** Lifetime of a row written by the caller; undefined when sessions are not database rows. */
   readonly #rowTtl: number | undefined;
+  readonly #store: StoreSession;
 
-  constructor(id: string | undefined, data: SessionData, formTokens?: FormTokenCookie, rowTtl?: number) {
+  constructor(
+    id: string | undefined,
+    data: SessionData,
+    store: StoreSession,
+    formTokens?: FormTokenCookie,
+    rowTtl?: number,
+  ) {
     this.#id = id;
     this.#data = data;
     this.#formTokens = formTokens;
     this.#rowTtl = rowTtl;
+    this.#store = store;
   }
 
   get id(): string | undefined {
@@ -151,6 +162,20 @@ export class Session {
       },
     };
   }
+  /**
+   * Writes the session's changes to its store now instead of when the answer goes out, so that a
+   * caller can write it beside writes of its own (a sign-in: with Redis, in the same round trip);
+   * the answer then only sets the cookie, and a change made after this is saved as any other.
+   */
+  async save(): Promise<void> {
+    if (!this.#dirty || this.#destroyed) return;
+    const id = this.#id ?? newSessionId();
+    await this.#store(id, this.#regenerated, this.#data);
+    this.#id = id;
+    this.#regenerated = undefined;
+    this.#dirty = false;
+    this.#cookieDue = true;
+  }
   /** Ends the session (sign-out). */
   destroy(): void {
     this.#data = {};
@@ -176,16 +201,12 @@ export class Session {
   get state() {
     return {
       id: this.#id,
-      data: this.#data,
       dirty: this.#dirty,
       destroyed: this.#destroyed,
       previous: this.#regenerated,
       cookieDue: this.#cookieDue,
       formTokens: this.#formTokens,
     };
-  }
-  assignId(id: string): void {
-    this.#id = id;
   }
 }
 
@@ -236,13 +257,18 @@ async function sessionPlugin(app: FastifyInstance, options: SessionOptions) {
       createSecretKey(createHmac('sha256', options.formTokenKey).update('edugate form token cookie').digest())
     : undefined;
 
+  const store: StoreSession = (id, previous, data) =>
+    previous
+      ? options.store.replace(hashId(previous), hashId(id), data, ttl)
+      : options.store.set(hashId(id), data, ttl);
+
   app.addHook('onRequest', async (request) => {
     const id = request.cookies[options.cookieName];
     const data = id && /^[\w-]{20,100}$/.test(id) ? await options.store.get(hashId(id)) : undefined;
     const formTokens = tokenKey
       ? new FormTokenCookie(tokenKey, tokenCookie, request.cookies[tokenCookie])
       : undefined;
-    request.session = new Session(data ? id : undefined, data ?? {}, formTokens, rowTtl);
+    request.session = new Session(data ? id : undefined, data ?? {}, store, formTokens, rowTtl);
   });
 
   app.addHook('preHandler', async (request) => {
@@ -276,18 +302,11 @@ async function sessionPlugin(app: FastifyInstance, options: SessionOptions) {
       reply.clearCookie(options.cookieName, { path });
       return payload;
     }
-    // `regenerate()` marks the session dirty: a previous id is always replaced below.
-    if (!state.dirty && !state.cookieDue) return payload;
-    let id = state.id;
-    if (!id) {
-      id = newSessionId();
-      session.assignId(id);
-    }
-    // Not dirty: the sign-in's own statement stored it (`prepareSignIn`), only the cookie is due.
-    if (state.dirty) {
-      if (state.previous) await options.store.replace(hashId(state.previous), hashId(id), state.data, ttl);
-      else await options.store.set(hashId(id), state.data, ttl);
-    }
+    // `regenerate()` marks the session dirty: a previous id is always replaced by `save()`. Not
+    // dirty but due: stored already (`prepareSignIn`, `save()`), only the cookie is left.
+    if (state.dirty) await session.save();
+    const id = session.state.cookieDue ? session.id : undefined;
+    if (id === undefined) return payload;
     reply.setCookie(options.cookieName, id, {
       path,
       httpOnly: true,
