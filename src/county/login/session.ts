@@ -47,12 +47,6 @@ export const signedInSession = (account: Account, sessionId: string) => ({
   [KEY]: signedIn(account, sessionId),
 });
 
-/** Starts the signed-in browser session (new session id) where the sign-in's statement did not. */
-export function startSignedInSession(request: FastifyRequest, account: Account, sessionId: string): void {
-  request.session.regenerate();
-  request.session.set(KEY, signedIn(account, sessionId));
-}
-
 export async function signOut(county: County, request: FastifyRequest): Promise<void> {
   const signed = request.session.get<SignedIn>(KEY);
   if (signed) {

@@ -6,16 +6,16 @@ import type { Pass } from '../../platform/security/sign-in-guard.ts';
 import type { Account } from '../accounts/repository.ts';
 import type { CountyDatabase } from '../schema.ts';
 import type { County } from '../services.ts';
-import { signedInSession, startSignedInSession } from './session.ts';
+import { signedInSession } from './session.ts';
 
 /**
- * Writes a sign-in the password check allowed (see accounts/authenticate.ts). Each owner gives its
- * part and the parts commit together in one statement: the account (sign-in time, upgraded hash),
- * the audit log, the account's list of sessions (a new row) and the browser session (its row, when
- * the session store keeps rows in this database: `Session.prepareSignIn`). After the statement,
- * the sign-in budgets settle the attempt (`pass`) and a session store elsewhere (Redis) writes its
- * own part, each by its owner and both at once: with Redis, in one round trip. Returns the account
- * as updated.
+ * Writes a sign-in the password check allowed (see accounts/authenticate.ts), each owner writing
+ * its part, all at once. In one statement: the account (sign-in time, upgraded hash), the audit
+ * log, the account's list of sessions (a new row) and the browser session when the session store
+ * keeps rows in this database (`Session.prepareSignIn`). Beside it, a session store elsewhere
+ * (Redis) writes its own part and the sign-in budgets settle the attempt (`pass`): with Redis
+ * those two go out in one round trip, while the statement runs. The browser gets its session
+ * only once all have succeeded. Returns the account as updated.
  */
 export async function recordSignIn(
   county: County,
@@ -32,30 +32,29 @@ export async function recordSignIn(
   const sessionId = randomBytes(18).toString('base64url');
   const at = new Date();
   const browser = request.session.prepareSignIn(signedInSession(account, sessionId));
-  const [signedIn] = await signInStatement(county.db, {
-    accountId: account.id,
-    tenant: account.tenant,
-    username: account.username,
-    ip: signIn.ip,
-    userAgent: (signIn.userAgent ?? '').slice(0, 300),
-    sessionId,
-    at,
-    newHash: newHash ?? null,
-    details: JSON.stringify(newHash ? { rehashed: true } : {}),
-    browserSession: browser?.row.id ?? null,
-    browserSessionData: browser?.row.data ?? null,
-    browserSessionExpires: browser?.row.expires ?? null,
-    replacedBrowserSession: browser?.row.previous ?? null,
-  });
+  const [[signedIn]] = await Promise.all([
+    signInStatement(county.db, {
+      accountId: account.id,
+      tenant: account.tenant,
+      username: account.username,
+      ip: signIn.ip,
+      userAgent: (signIn.userAgent ?? '').slice(0, 300),
+      sessionId,
+      at,
+      newHash: newHash ?? null,
+      details: JSON.stringify(newHash ? { rehashed: true } : {}),
+      browserSession: browser.row?.id ?? null,
+      browserSessionData: browser.row?.data ?? null,
+      browserSessionExpires: browser.row?.expires ?? null,
+      replacedBrowserSession: browser.row?.previous ?? null,
+    }),
+    browser.save(),
+    county.signInGuard(account.tenant).succeeded(signIn.pass),
+  ]);
   // The account row read a moment ago is gone: no sign-in.
   if (!signedIn) throw new Error('the account vanished during sign-in');
+  browser.commit();
   const updated = { ...account, last_login_at: at, ...(newHash ? { password_hash: newHash } : {}) };
-  if (browser) browser.commit();
-  else startSignedInSession(request, updated, sessionId);
-  await Promise.all([
-    county.signInGuard(account.tenant).succeeded(signIn.pass),
-    browser ? undefined : request.session.save(),
-  ]);
   request.countyAccount = updated;
   return updated;
 }

@@ -38,9 +38,10 @@ beforeAll(async () => {
       // A sign-in whose own statement writes the session row (as the county login's does).
       site.post<{ Querystring: { fail?: string; more?: string } }>('/login-within', async (request) => {
         const pending = request.session.prepareSignIn({ account: 'teacher02' });
-        if (!pending) return { prepared: false };
-        if (request.query.fail) return { prepared: true, token: request.session.csrfToken() };
         const { row } = pending;
+        if (!row) return { prepared: false };
+        if (request.query.fail) return { prepared: true, token: request.session.csrfToken() };
+        await pending.save();
         await database.db.transaction().execute(async (tx) => {
           if (row.previous) await tx.deleteFrom('sessions').where('id', '=', row.previous).execute();
           await tx
@@ -74,9 +75,17 @@ beforeAll(async () => {
         formTokenKey: 'a key only this test knows',
       });
       site.get('/login', async (request) => ({ token: request.session.csrfToken() }));
-      site.post('/login-within', async (request) => ({
-        prepared: request.session.prepareSignIn({ account: 'teacher02' }) !== undefined,
-      }));
+      site.post('/note', async (request) => ({ account: request.session.get('account') ?? null }));
+      // A sign-in whose session the store writes itself, beside the sign-in's own writes.
+      site.post<{ Querystring: { fail?: string } }>('/login-within', async (request) => {
+        const pending = request.session.prepareSignIn({ account: 'teacher02' });
+        const stored = rows.size;
+        await pending.save();
+        const written = rows.size - stored;
+        // The sign-in's other writes failed: no commit.
+        if (!request.query.fail) pending.commit();
+        return { row: pending.row !== undefined, written, token: request.session.csrfToken() };
+      });
     },
     { prefix: '/mem' },
   );
@@ -164,7 +173,7 @@ describe('form tokens of visitors without a session', () => {
   });
 });
 
-describe('a session written by the sign-in’s own statement', () => {
+describe('a sign-in’s session, written beside the sign-in’s own writes', () => {
   async function rememberingVisitor() {
     const page = await app.inject('/tn/login');
     const anonymous = cookiesOf(page);
@@ -214,9 +223,18 @@ describe('a session written by the sign-in’s own statement', () => {
     expect(row?.data).toMatchObject({ account: 'teacher02', more: 'after the sign-in' });
   });
 
-  it('is not offered when sessions live outside the role’s database', async () => {
+  it('is written by the store itself when sessions live outside the role’s database', async () => {
     const page = await app.inject('/mem/login');
     const signIn = await post('/mem/login-within', cookiesOf(page), page.json().token as string);
-    expect(signIn.json()).toEqual({ prepared: false });
+    expect(signIn.json()).toMatchObject({ row: false, written: 1 });
+    const cookies = { ...cookiesOf(page), ...cookiesOf(signIn) };
+    expect(cookies.edugate_test_mem).toBeDefined();
+    const note = await post('/mem/note', cookies, signIn.json().token as string);
+    expect(note.json()).toEqual({ account: 'teacher02' });
+    // Not committed (the sign-in's other writes failed): no session cookie, nobody signed in.
+    const other = await app.inject('/mem/login');
+    const failed = await post('/mem/login-within?fail=1', cookiesOf(other), other.json().token as string);
+    expect(cookiesOf(failed).edugate_test_mem).toBeUndefined();
+    expect(failed.json().token).toBe(other.json().token);
   });
 });

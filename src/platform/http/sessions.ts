@@ -72,9 +72,17 @@ export interface SessionRow {
   expires: Date;
 }
 
-/** A sign-in's session, prepared by `Session.prepareSignIn`: write `row`, then `commit()`. */
+/**
+ * A sign-in's session, prepared by `Session.prepareSignIn`. Kept as a row of the role's database,
+ * it comes as `row`, for the caller's statement to write; a store elsewhere (Redis) writes it with
+ * `save()`, which the caller runs beside its own writes. Once they have all succeeded, `commit()`.
+ */
 export interface PendingSession {
-  row: SessionRow;
+  /** The row the caller's statement writes; undefined when sessions are not database rows. */
+  row: SessionRow | undefined;
+  /** Writes the session to a store elsewhere; does nothing when it is a row of the caller's statement. */
+  save(): Promise<void>;
+  /** The session is the signed-in one from now on: the answer only sets its cookie. */
   commit(): void;
 }
 
@@ -134,38 +142,43 @@ export class Session {
     this.#dirty = true;
   }
   /**
-   * A sign-in whose statement writes the session row too, when sessions live in the role's
-   * database: the row of this session after `regenerate()` and `set()` of each of `values`.
-   * Nothing changes until `commit()`, called once the caller's statement has committed; the
-   * answer then only sets the cookie (and a change after the commit is saved as any other).
-   * Undefined when sessions live elsewhere (Redis): then call `regenerate()` and `set()`.
+   * A sign-in's new session: this session after `regenerate()` and `set()` of each of `values`,
+   * in place of this one, written beside the sign-in's other writes (see `PendingSession`): as a
+   * row of the caller's statement when sessions live in the role's database, else by `save()`.
+   * Nothing changes here until `commit()`, called once those writes succeeded; the answer then
+   * only sets the cookie (and a change after the commit is saved as any other).
    */
-  prepareSignIn(values: SessionData): PendingSession | undefined {
-    if (this.#rowTtl === undefined || this.#destroyed) return undefined;
+  prepareSignIn(values: SessionData): PendingSession {
     const id = newSessionId();
     const data: SessionData = { ...this.#data, _csrf: newFormToken(), ...values };
     const previous = this.#id ?? this.#regenerated;
-    const row: SessionRow = {
-      id: hashId(id),
-      previous: previous === undefined ? null : hashId(previous),
-      data: JSON.stringify(data),
-      expires: new Date(Date.now() + this.#rowTtl * 1000),
-    };
+    const row: SessionRow | undefined =
+      this.#rowTtl === undefined
+        ? undefined
+        : {
+            id: hashId(id),
+            previous: previous === undefined ? null : hashId(previous),
+            data: JSON.stringify(data),
+            expires: new Date(Date.now() + this.#rowTtl * 1000),
+          };
     return {
       row,
+      save: async () => {
+        if (!row) await this.#store(id, previous, data);
+      },
       commit: () => {
         this.#id = id;
         this.#data = data;
         this.#regenerated = undefined;
         this.#dirty = false;
+        this.#destroyed = false;
         this.#cookieDue = true;
       },
     };
   }
   /**
-   * Writes the session's changes to its store now instead of when the answer goes out, so that a
-   * caller can write it beside writes of its own (a sign-in: with Redis, in the same round trip);
-   * the answer then only sets the cookie, and a change made after this is saved as any other.
+   * Writes the session's changes to its store (the answer does, when it goes out); then only its
+   * cookie is due, and a change made after this is saved as any other.
    */
   async save(): Promise<void> {
     if (!this.#dirty || this.#destroyed) return;
