@@ -32,22 +32,28 @@ export async function recordSignIn(
   const sessionId = randomBytes(18).toString('base64url');
   const at = new Date();
   const browser = request.session.prepareSignIn(signedInSession(account, sessionId));
+  const values: SignInValues = {
+    accountId: account.id,
+    tenant: account.tenant,
+    username: account.username,
+    ip: signIn.ip,
+    userAgent: (signIn.userAgent ?? '').slice(0, 300),
+    sessionId,
+    at,
+    newHash: newHash ?? null,
+    details: JSON.stringify(newHash ? { rehashed: true } : {}),
+  };
+  const row = browser.row;
   const [[signedIn]] = await Promise.all([
-    signInStatement(county.db, {
-      accountId: account.id,
-      tenant: account.tenant,
-      username: account.username,
-      ip: signIn.ip,
-      userAgent: (signIn.userAgent ?? '').slice(0, 300),
-      sessionId,
-      at,
-      newHash: newHash ?? null,
-      details: JSON.stringify(newHash ? { rehashed: true } : {}),
-      browserSession: browser.row?.id ?? null,
-      browserSessionData: browser.row?.data ?? null,
-      browserSessionExpires: browser.row?.expires ?? null,
-      replacedBrowserSession: browser.row?.previous ?? null,
-    }),
+    row
+      ? signInWithSessionRow(county.db, {
+          ...values,
+          browserSession: row.id,
+          browserSessionData: row.data,
+          browserSessionExpires: row.expires,
+          replacedBrowserSession: row.previous,
+        })
+      : signInStatement(county.db, values),
     browser.save(),
     county.signInGuard(account.tenant).succeeded(signIn.pass),
   ]);
@@ -59,74 +65,74 @@ export async function recordSignIn(
   return updated;
 }
 
+interface SignInValues {
+  accountId: string;
+  tenant: string;
+  username: string;
+  ip: string;
+  userAgent: string;
+  sessionId: string;
+  at: Date;
+  newHash: string | null;
+  details: string;
+}
+
+/** The browser session's row (in place of the one it replaces), when sessions are rows. */
+interface SessionRowValues {
+  browserSession: string;
+  browserSessionData: string;
+  browserSessionExpires: Date;
+  replacedBrowserSession: string | null;
+}
+
+/** The sign-in time (and the upgraded hash), the audit record and the new row in the list of sessions. */
+const signInParts = (db: Kysely<CountyDatabase>, v: SignInValues) =>
+  db
+    .with('signed_in', (q) =>
+      q
+        .updateTable('county_accounts')
+        .set({ last_login_at: v.at, password_hash: sql<string>`coalesce(${v.newHash}, password_hash)` })
+        .where('id', '=', v.accountId)
+        .returning('id'),
+    )
+    .with('audited', (q) =>
+      q.insertInto('audit_log').values({
+        tenant: v.tenant,
+        actor: v.username,
+        action: 'login.succeeded',
+        target: v.accountId,
+        ip: v.ip,
+        details: v.details,
+      }),
+    )
+    .with('listed', (q) =>
+      q.insertInto('county_account_sessions').values({
+        id: v.sessionId,
+        tenant: v.tenant,
+        account_id: v.accountId,
+        ip: v.ip,
+        user_agent: v.userAgent,
+        revoked_at: null,
+      }),
+    );
+
 /**
- * One statement: the sign-in time (and the upgraded hash, when there is one), the audit record,
- * the account's new row in its list of sessions and, when given, the browser session's row (in
- * place of the one it replaces: the row `DatabaseSessionStore.replace` would write) commit
- * together. Compiled once (see statement.ts).
+ * One statement, compiled once (see statement.ts): the sign-in's parts commit together; with the
+ * browser session's row too when sessions are rows of this database (the row
+ * `DatabaseSessionStore.replace` would write). Two statements rather than one with the session's
+ * part switched off by its values: PostgreSQL keeps one plan for each, and runs no part for nothing.
  */
-const signInStatement = statement(
-  (
-    db: Kysely<CountyDatabase>,
-    v: {
-      accountId: string;
-      tenant: string;
-      username: string;
-      ip: string;
-      userAgent: string;
-      sessionId: string;
-      at: Date;
-      newHash: string | null;
-      details: string;
-      browserSession: string | null;
-      browserSessionData: string | null;
-      browserSessionExpires: Date | null;
-      replacedBrowserSession: string | null;
-    },
-  ) =>
-    db
-      .with('signed_in', (q) =>
-        q
-          .updateTable('county_accounts')
-          .set({ last_login_at: v.at, password_hash: sql<string>`coalesce(${v.newHash}, password_hash)` })
-          .where('id', '=', v.accountId)
-          .returning('id'),
-      )
-      .with('audited', (q) =>
-        q.insertInto('audit_log').values({
-          tenant: v.tenant,
-          actor: v.username,
-          action: 'login.succeeded',
-          target: v.accountId,
-          ip: v.ip,
-          details: v.details,
-        }),
-      )
-      .with('listed', (q) =>
-        q.insertInto('county_account_sessions').values({
-          id: v.sessionId,
-          tenant: v.tenant,
-          account_id: v.accountId,
-          ip: v.ip,
-          user_agent: v.userAgent,
-          revoked_at: null,
-        }),
-      )
-      .with('replaced', (q) => q.deleteFrom('sessions').where('id', '=', v.replacedBrowserSession))
-      .with('started', (q) =>
-        q
-          .insertInto('sessions')
-          .columns(['id', 'data', 'expires_at'])
-          .expression(
-            db
-              .selectNoFrom([
-                sql<string>`${v.browserSession}::text`.as('id'),
-                sql<string>`${v.browserSessionData}::jsonb`.as('data'),
-                sql<Date>`${v.browserSessionExpires}::timestamptz`.as('expires_at'),
-              ])
-              .where(sql<boolean>`${v.browserSession}::text is not null`),
-          ),
-      )
-      .selectFrom('signed_in')
-      .select('id'),
+const signInStatement = statement((db: Kysely<CountyDatabase>, v: SignInValues) =>
+  signInParts(db, v).selectFrom('signed_in').select('id'),
+);
+const signInWithSessionRow = statement((db: Kysely<CountyDatabase>, v: SignInValues & SessionRowValues) =>
+  signInParts(db, v)
+    .with('replaced', (q) => q.deleteFrom('sessions').where('id', '=', v.replacedBrowserSession))
+    .with('started', (q) =>
+      q
+        .insertInto('sessions')
+        .values({ id: v.browserSession, data: v.browserSessionData, expires_at: v.browserSessionExpires }),
+    )
+    .selectFrom('signed_in')
+    .select('id'),
 );
