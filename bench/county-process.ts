@@ -89,6 +89,8 @@ export async function startCounty(options: {
   root?: string;
   /** A Redis of the bench's own (see redis-server.ts) instead of the machine's shared one. */
   redisUrl?: string;
+  /** More environment for the role process (e.g. `EDUGATE_ARGON2_CONCURRENCY`). */
+  env?: Record<string, string>;
 }): Promise<CountyUnderTest> {
   const root = options.root ?? ROOT;
   const stage = await processStage('edugate_bench');
@@ -96,6 +98,7 @@ export async function startCounty(options: {
   const env: Record<string, string> = {
     ...stage.directEnv,
     ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
+    ...options.env,
     LOG_LEVEL: 'warn',
     EDUGATE_SECRET: secrets.secret,
     EDUGATE_ADMIN_TOKEN: secrets.adminToken,

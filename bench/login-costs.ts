@@ -11,7 +11,7 @@ export interface LoginCosts {
   /** The load process, counting around each of its runs but the first (the warm-up). */
   load: LoadProcess;
   /** The detail lines: per login, the role process's threads, Redis commands, PostgreSQL work. */
-  describe(): string[];
+  describe(): Promise<string[]>;
 }
 
 const threadGroup = ({ name, main }: { name: string; main: boolean }) =>
@@ -46,9 +46,11 @@ async function databaseStats(stage: ProcessStage): Promise<Map<string, number>> 
 
 /**
  * Wraps the login load: around every measured run it reads the role process's CPU time per
- * thread group, Redis's `INFO commandstats` (the whole server's: other users of the same Redis
- * count too) and PostgreSQL's counters of the bench database (updated by the backends within a
- * second or so of each transaction: the sums over many slices hold).
+ * thread group and Redis's `INFO commandstats` (the whole server's: the bench's own Redis, or
+ * other users of a shared one count too). PostgreSQL's counters of the bench database reach the
+ * statistics up to a second after each transaction: they are read before each measured run, each
+ * difference going to the run before (nothing else writes to that database between the role's
+ * runs but its job runner's polls), and a last time a little after the last run (`describe`).
  */
 export function loginCosts(
   load: LoadProcess,
@@ -61,6 +63,14 @@ export function loginCosts(
   const database = new Map<string, number>();
   let logins = 0;
   let runs = 0;
+  let databaseMark: Map<string, number> | undefined;
+  const databaseSince = async () => {
+    const now = await databaseStats(stage);
+    if (databaseMark)
+      for (const [name, value] of now)
+        add(database, name, value - (databaseMark.get(name) ?? 0), (a, b) => a + b);
+    databaseMark = now;
+  };
   const add = <T>(into: Map<string, T>, key: string, value: T, plus: (a: T, b: T) => T) =>
     into.set(key, into.has(key) ? plus(into.get(key) as T, value) : value);
   return {
@@ -69,12 +79,12 @@ export function loginCosts(
       stop: () => load.stop(),
       async run(ms, rate) {
         if (runs++ === 0) return load.run(ms, rate);
-        const [redisBefore, databaseBefore] = await Promise.all([commandStats(redis), databaseStats(stage)]);
+        const [redisBefore] = await Promise.all([commandStats(redis), databaseSince()]);
         const used = measureThreads(rolePid, threadGroup);
         const result = await load.run(ms, rate);
         for (const [group, seconds] of Object.entries(used()))
           threads[group] = (threads[group] ?? 0) + seconds;
-        const [redisAfter, databaseAfter] = await Promise.all([commandStats(redis), databaseStats(stage)]);
+        const redisAfter = await commandStats(redis);
         for (const [name, after] of redisAfter) {
           const before = redisBefore.get(name) ?? { calls: 0, usec: 0 };
           if (after.calls > before.calls)
@@ -88,13 +98,13 @@ export function loginCosts(
               }),
             );
         }
-        for (const [name, after] of databaseAfter)
-          add(database, name, after - (databaseBefore.get(name) ?? 0), (a, b) => a + b);
         logins += result.done;
         return result;
       },
     },
-    describe() {
+    async describe() {
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await databaseSince();
       const per = (n: number) => (n / Math.max(1, logins)).toFixed(2);
       const cpu = Object.entries(threads)
         .sort(([a], [b]) => a.localeCompare(b))
