@@ -45,6 +45,7 @@ export async function orgUnitFor(
 /**
  * Records (or refreshes) the teacher's cloud profile at each sign-in. An activated account keeps
  * its Google address; a school change moves the Google user to the new org unit (a sync job).
+ * `db` may be a transaction.
  */
 export async function rememberProfile(
   db: Db,
@@ -52,7 +53,7 @@ export async function rememberProfile(
   workspaceDomain: string,
 ): Promise<AccountRow> {
   const { county, path } = await orgUnitFor(db, profile);
-  return db.transaction().execute(async (tx) => {
+  const apply = async (tx: Db) => {
     const existing = await tx
       .selectFrom('workspace_accounts')
       .selectAll()
@@ -114,7 +115,8 @@ export async function rememberProfile(
       );
     }
     return row;
-  });
+  };
+  return db.isTransaction ? apply(db) : db.transaction().execute(apply);
 }
 
 /** The button 「啟用 G Suite for Education」: one durable job, however often it is pressed. */

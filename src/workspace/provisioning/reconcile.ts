@@ -25,6 +25,21 @@ export async function scheduleNightlyReconcile(db: Db, now = new Date()): Promis
   );
 }
 
+/** A reconcile now, besides the nightly one (an administrator asks; the report shows on the admin page). */
+export async function queueReconcileNow(db: Db): Promise<void> {
+  await enqueueJob(db, RECONCILE_JOB, { day: null, reportId: null, after: '' });
+}
+
+/** The report of the latest reconcile, if any ran. */
+export function latestReconcileReport(db: Db) {
+  return db
+    .selectFrom('workspace_reconcile_reports')
+    .selectAll()
+    .orderBy('started_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}
+
 /**
  * Job `workspace.reconcile`: compares every activated account with its Google user (users.get, never
  * a search) and records drift — missing user, foreign user, suspension or org unit out of line.
