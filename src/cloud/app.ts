@@ -10,7 +10,7 @@ import { accountRoutes } from './account/account-page.ts';
 import { backupEmailRoutes } from './account/backup-email.ts';
 import { loginRoutes } from './account/login.ts';
 import { passwordResetRoutes } from './account/password-reset.ts';
-import { signOutRoutes } from './account/sign-out.ts';
+import { signOutRoutes } from './account/sign-out-routes.ts';
 import { cloudAdminRoutes } from './admin/api.ts';
 import { clientConsoleRoutes } from './admin/clients.ts';
 import { adminConsoleRoutes } from './admin/console.ts';
