@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { html } from '../../platform/views/html.ts';
+import { registerCampaignRoutes } from '../campaigns/routes.ts';
 import { withRole } from '../guards.ts';
 import { ACCOUNT_STATUSES } from '../schema.ts';
 import type { County } from '../services.ts';
@@ -8,7 +9,6 @@ import { tenantPath } from '../views/page.ts';
 import { registerAccountAdminRoutes } from './accounts.ts';
 import { registerAnnouncementRoutes } from './announcements.ts';
 import { registerAuditRoutes } from './audit.ts';
-import { registerCampaignRoutes } from './campaigns.ts';
 import { managePage } from './common.ts';
 import { registerHelpPageRoutes } from './help-pages.ts';
 import { registerReviewerRoutes } from './reviewers.ts';

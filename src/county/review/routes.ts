@@ -3,7 +3,7 @@ import { AppError } from '../../platform/errors/app-error.ts';
 import { sendPage } from '../../platform/http/role-app.ts';
 import { html } from '../../platform/views/html.ts';
 import type { Account } from '../accounts/repository.ts';
-import { recordDecision } from '../campaigns/campaigns.ts';
+import { recordDecision } from '../campaigns/decide.ts';
 import type { CountyTx } from '../db.ts';
 import { withRole } from '../guards.ts';
 import { maskedNationalId } from '../profile/profile.ts';

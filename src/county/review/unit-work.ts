@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { searchAccounts } from '../accounts/repository.ts';
-import { campaignStaff, listCampaigns } from '../campaigns/campaigns.ts';
+import { campaignStaff, listCampaigns } from '../campaigns/repository.ts';
 import { maskedSubmission } from '../profile/profile.ts';
 import type { County } from '../services.ts';
 import type { Tenant, Unit } from '../tenants/tenants.ts';

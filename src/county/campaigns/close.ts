@@ -1,0 +1,132 @@
+import { audit, mail } from '../db.ts';
+import { revokeSessions } from '../login/session.ts';
+import { mailMessage } from '../mail-text.ts';
+import { emitAccountStatus } from '../security-events/emit.ts';
+import type { County } from '../services.ts';
+import { findTenant, listUnits, type Tenant } from '../tenants/tenants.ts';
+import { AUDITED_ROLES } from './repository.ts';
+
+/**
+ * Closes a campaign: every audited active account without a confirmation is suspended (marked with
+ * the campaign so it can be undone). Runs as the deadline job, or early by an administrator.
+ */
+export async function closeCampaign(
+  county: County,
+  tenantCode: string,
+  campaignId: string,
+  actor = 'system',
+): Promise<number> {
+  const tenant = await findTenant(county.db, tenantCode);
+  if (!tenant) return 0;
+  return county.db.transaction().execute(async (tx) => {
+    const closed = await tx
+      .updateTable('county_audit_campaigns')
+      .set({ state: 'closed', closed_at: new Date() })
+      .where('tenant', '=', tenant.code)
+      .where('id', '=', campaignId)
+      .where('state', '=', 'open')
+      .returningAll()
+      .executeTakeFirst();
+    if (!closed) return 0;
+    const confirmed = tx
+      .selectFrom('county_audit_entries')
+      .select('account_id')
+      .where('campaign_id', '=', campaignId)
+      .where('decision', '=', 'confirmed');
+    const suspended = await tx
+      .updateTable('county_accounts')
+      .set({
+        status: 'suspended',
+        // The campaign's title; the account page says in the reader's language what it means.
+        status_reason: closed.title,
+        suspended_by_campaign: campaignId,
+        updated_at: new Date(),
+      })
+      .where('tenant', '=', tenant.code)
+      .where('status', '=', 'active')
+      .where('role', 'in', AUDITED_ROLES)
+      .where('id', 'not in', confirmed)
+      .returning(['id', 'username', 'unit_code'])
+      .execute();
+    for (const account of suspended) {
+      await revokeSessions(tx, account.id);
+      await emitAccountStatus(county, tx, tenant.code, account.id, 'suspended');
+      await audit(tx, {
+        tenant: tenant.code,
+        actor,
+        action: 'account.suspended',
+        target: account.id,
+        details: { campaign: campaignId, unit: account.unit_code, reason: 'campaign_unconfirmed' },
+      });
+    }
+    await tx
+      .updateTable('county_audit_campaigns')
+      .set({ suspended_count: suspended.length })
+      .where('id', '=', campaignId)
+      .execute();
+    await audit(tx, {
+      tenant: tenant.code,
+      actor,
+      action: 'campaign.closed',
+      target: campaignId,
+      details: { suspended: suspended.length },
+    });
+    const byUnit = new Map<string, string[]>();
+    for (const a of suspended)
+      if (a.unit_code) byUnit.set(a.unit_code, [...(byUnit.get(a.unit_code) ?? []), a.username]);
+    for (const unit of await listUnits(tx, tenant.code)) {
+      const names = byUnit.get(unit.code);
+      if (!names) continue;
+      await mail(tx, {
+        to: unit.mailbox,
+        ...mailMessage('mail.campaign_closed', {
+          portal: tenant.portal_name,
+          unit: unit.name,
+          title: closed.title,
+          accounts: names.join(', '),
+        }),
+      });
+    }
+    return suspended.length;
+  });
+}
+
+/** Undoes the suspensions of a campaign (accounts suspended for another reason stay suspended). */
+export async function undoCampaignSuspensions(
+  county: County,
+  tenant: Tenant,
+  campaignId: string,
+  actor: string,
+  ip: string | null,
+): Promise<number> {
+  return county.db.transaction().execute(async (tx) => {
+    const restored = await tx
+      .updateTable('county_accounts')
+      .set({ status: 'active', status_reason: null, suspended_by_campaign: null, updated_at: new Date() })
+      .where('tenant', '=', tenant.code)
+      .where('status', '=', 'suspended')
+      .where('suspended_by_campaign', '=', campaignId)
+      .returning(['id', 'unit_code'])
+      .execute();
+    for (const account of restored) {
+      await emitAccountStatus(county, tx, tenant.code, account.id, 'active');
+      await audit(tx, {
+        tenant: tenant.code,
+        actor,
+        action: 'account.reactivated',
+        target: account.id,
+        ip,
+        details: { campaign: campaignId, unit: account.unit_code },
+      });
+    }
+    await audit(tx, {
+      tenant: tenant.code,
+      actor,
+      action: 'campaign.undone',
+      target: campaignId,
+      ip,
+      details: { restored: restored.length },
+    });
+    return restored.length;
+  });
+}
