@@ -7,7 +7,6 @@ import { dependencyChecks } from '../platform/runtime/boot.ts';
 import type { RoleContext } from '../platform/runtime/role.ts';
 import { html } from '../platform/views/html.ts';
 import { accountRoutes } from './account/account-page.ts';
-import { backupEmailRoutes } from './account/backup-email.ts';
 import { loginRoutes } from './account/login.ts';
 import { passwordResetRoutes } from './account/password-reset.ts';
 import { signOutRoutes } from './account/sign-out-routes.ts';
@@ -111,7 +110,6 @@ ${
     countyLoginRoutes(site);
     firstLoginRoutes(site);
     accountRoutes(site);
-    backupEmailRoutes(site);
     passwordResetRoutes(site);
     adminConsoleRoutes(site);
     clientConsoleRoutes(site);
