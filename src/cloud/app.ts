@@ -6,9 +6,9 @@ import { mountBackchannelLogout, oidcAdminRoutes } from '../platform/oidc/index.
 import { dependencyChecks } from '../platform/runtime/boot.ts';
 import type { RoleContext } from '../platform/runtime/role.ts';
 import { html } from '../platform/views/html.ts';
-import { accountRoutes } from './account/account-page.ts';
-import { loginRoutes } from './account/login.ts';
-import { passwordResetRoutes } from './account/password-reset.ts';
+import { accountRoutes } from './account/account-routes.ts';
+import { loginRoutes } from './account/login-routes.ts';
+import { passwordResetRoutes } from './account/password-reset-routes.ts';
 import { signOutRoutes } from './account/sign-out-routes.ts';
 import { cloudAdminRoutes } from './admin/api.ts';
 import { clientConsoleRoutes } from './admin/clients.ts';
