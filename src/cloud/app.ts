@@ -58,7 +58,7 @@ export async function buildCloudApp(
     brand: { name: '教育雲', nameKey: 'cloud.brand', href: '/' },
     trustProxy: ctx.config.trustProxy,
     secureCookies: ctx.config.secureCookies,
-    readiness: dependencyChecks(ctx as unknown as RoleContext),
+    readiness: dependencyChecks(ctx),
   });
   const services = options.services ?? createCloudServices(ctx);
   app.decorate('cloud', services);

@@ -4,7 +4,7 @@ import { SecretBox } from '../platform/security/secret-box.ts';
 import { testDatabases } from '../platform/testing/databases.ts';
 import { CloudAccounts } from './account/accounts.ts';
 import { CountyRegistry } from './broker/counties.ts';
-import type { CloudDb } from './db.ts';
+import type { CloudDatabase, CloudDb } from './db.ts';
 import { checkAccountName } from './first-login/account-name.ts';
 import { LoginFlows } from './first-login/flows.ts';
 import { cloudMigrations } from './migrations.ts';
@@ -40,8 +40,8 @@ describe.each(await testDatabases())('cloud repositories on $name', (kind) => {
   let accounts: CloudAccounts;
 
   beforeAll(async () => {
-    const database = await kind.open<unknown>(cloudMigrations);
-    db = database.db as unknown as CloudDb;
+    const database = await kind.open<CloudDatabase>(cloudMigrations);
+    db = database.db;
     close = database.close;
     accounts = new CloudAccounts(db);
   });

@@ -22,7 +22,7 @@
  * - `authenticate(county, { tenant, username, password, ip, solution?, device?, signal? })` → a decision,
  *   writing no sign-in: `{ ok: true, account, newHash }` or a typed failure `{ ok: false, reason: 'captcha_required' | 'captcha_wrong' | 'invalid_credentials'
  *   | 'throttled' | 'overloaded' | 'inactive' }` (throttled/overloaded carry `retryAfterSeconds`;
- *   inactive carries `status`). Sign-in budgets (taken before the hash), challenge policy, audit of
+ *   inactive carries `state`). Sign-in budgets (taken before the hash), challenge policy, audit of
  *   refusals and the rehash included; the same password check (`checkPassword`, password-check.ts)
  *   serves RADIUS.
  * - `captchaRequired(county, { tenant, username?, ip, device? })`.
@@ -69,7 +69,7 @@ export {
   signOut,
 } from './login/index.ts';
 export { countyRole, createCountyRole } from './role.ts';
-export type { AccountRole, AccountStatus, CountyTables } from './schema.ts';
+export type { AccountRole, AccountState, CountyTables } from './schema.ts';
 export { type County, countyServices } from './services.ts';
 export { findTenant, findUnit, listTenants, listUnits, type Tenant, type Unit } from './tenants/tenants.ts';
 export { countyPage } from './views/page.ts';

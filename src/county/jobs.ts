@@ -1,4 +1,4 @@
-import { sendPasswordReset } from './account/password.ts';
+import { sendPasswordReset } from './accounts/password.ts';
 import { closeCampaign } from './campaigns/close.ts';
 import { remindCampaign } from './campaigns/remind.ts';
 import { JOBS } from './links.ts';

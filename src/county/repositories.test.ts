@@ -36,7 +36,7 @@ describe.each(kinds)('county repositories on $name', (kind) => {
     tenant: 'cyc',
     passwordHash: 'md5$0123456789abcdef0123456789abcdef',
     role: 'teacher' as const,
-    status: 'active' as const,
+    state: 'active' as const,
     unitCode: '454503',
   };
 
@@ -148,19 +148,19 @@ describe.each(kinds)('county repositories on $name', (kind) => {
 
     const pending = await insertAccount(db(), {
       ...base,
-      status: 'pending_review',
+      state: 'pending_review',
       username: 'applicant',
       email: 'ap@example.org',
     });
     expect(
       await transitionAccount(db(), 'cyc', pending.id, ['pending_review'], 'rejected', {
-        status_reason: 'not ours',
+        state_reason: 'not ours',
       }),
     ).toBeDefined();
     expect(await findAccountByUsername(db(), 'cyc', 'applicant')).toBeUndefined();
     const again = await insertAccount(db(), {
       ...base,
-      status: 'pending_email',
+      state: 'pending_email',
       username: 'Applicant',
       email: 'ap@example.org',
     });
@@ -170,7 +170,7 @@ describe.each(kinds)('county repositories on $name', (kind) => {
   it('moves an account only from the expected states (a decision happens once)', async () => {
     const a = await insertAccount(db(), {
       ...base,
-      status: 'pending_review',
+      state: 'pending_review',
       username: 'decide.once',
       email: 'once@example.org',
     });
@@ -222,7 +222,7 @@ describe.each(kinds)('county repositories on $name', (kind) => {
       'person.one',
     ]);
     expect(await searchAccounts(db(), 'cyc', { query: '%' })).toEqual([]);
-    expect((await searchAccounts(db(), 'cyc', { status: 'pending_email' })).map((a) => a.username)).toEqual([
+    expect((await searchAccounts(db(), 'cyc', { state: 'pending_email' })).map((a) => a.username)).toEqual([
       'Applicant',
     ]);
     expect((await searchAccounts(db(), 'cyc', { unitCode: '454601' })).length).toBe(0);

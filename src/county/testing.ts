@@ -86,7 +86,7 @@ export async function startCountyTestApp(
     mailTransport: transport,
     startJobs: false,
   });
-  const ctx = running.ctx as unknown as RoleContext<CountyTables>;
+  const ctx = running.ctx;
   if (options.listen) await listenRole(running, config);
   const county = countyServices(ctx);
   let demoHash: Promise<string> | undefined;
@@ -115,7 +115,7 @@ export async function startCountyTestApp(
         passwordHash: await demoHash,
         email: `${username}@example.org`,
         role,
-        status: 'active',
+        state: 'active',
         unitCode,
       });
     },

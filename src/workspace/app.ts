@@ -25,12 +25,12 @@ export async function buildWorkspaceApp(ctx: RoleContext<WorkspaceTables>): Prom
     role: 'workspace',
     logger: ctx.log,
     catalogues: [workspaceMessages],
-    readiness: dependencyChecks(ctx as unknown as RoleContext),
+    readiness: dependencyChecks(ctx),
     brand: { name: workspaceMessages['zh-TW']['ws.brand'], href: '/' },
     trustProxy: ctx.config.trustProxy,
     secureCookies: ctx.config.secureCookies,
   });
-  const login = new CloudLogin(ctx as unknown as RoleContext<unknown>);
+  const login = new CloudLogin(ctx);
 
   await adminApi(app, ctx.secrets.adminToken, (api) => workspaceAdminRoutes(api, ctx));
   // A cloud account suspended or reactivated, pushed by the cloud as a security event (RFC 8935).

@@ -1,5 +1,4 @@
 import { recordAudit } from '../../platform/audit/audit-log.ts';
-import { platformView } from '../../platform/database/platform-schema.ts';
 import type { CloudServices } from '../services.ts';
 import type { CloudAccount } from './accounts.ts';
 
@@ -14,7 +13,7 @@ export async function unlinkIdentity(
 ): Promise<void> {
   await cloud.db.transaction().execute(async (tx) => {
     await cloud.accounts.unlink(account.id, identityId, tx);
-    await recordAudit(platformView(tx), {
+    await recordAudit(tx, {
       actor: account.name,
       action: 'identity.unlinked',
       target: account.id,
@@ -32,7 +31,7 @@ export async function revokeApplication(
 ): Promise<void> {
   if (!cloud.grants || !clientId) return;
   await cloud.grants.revoke(account.id, clientId);
-  await recordAudit(platformView(cloud.db), {
+  await recordAudit(cloud.db, {
     actor: account.name,
     action: 'consent.revoked',
     target: clientId,

@@ -1,6 +1,5 @@
 import type { FastifyRequest } from 'fastify';
 import { recordAudit } from '../../platform/audit/audit-log.ts';
-import { platformView } from '../../platform/database/platform-schema.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
 import { queueMail } from '../../platform/mail/outbox.ts';
 import type { CloudTx } from '../db.ts';
@@ -45,7 +44,7 @@ export async function queueBackupEmailMail(
   address: string,
 ): Promise<void> {
   const link = await backupEmailLink(services, account.id, address);
-  await queueMail(platformView(tx), {
+  await queueMail(tx, {
     to: address,
     subject: request.t('cloud.verify.mail_subject'),
     text: request.t('cloud.verify.mail_body', { address, email: services.emailOf(account), link }),
@@ -78,12 +77,12 @@ export async function confirmBackupEmail(
   ip: string,
 ): Promise<{ accountId: string; email: string }> {
   return cloud.db.transaction().execute(async (tx) => {
-    const claims = await cloud.links.consume(platformView(tx), token, BACKUP_EMAIL_PURPOSE);
+    const claims = await cloud.links.consume(tx, token, BACKUP_EMAIL_PURPOSE);
     const email = String(claims.data?.email ?? '');
     if (!(await cloud.accounts.confirmBackupEmail(claims.subject, email, tx))) {
       throw new AppError('link_invalid', 400);
     }
-    await recordAudit(platformView(tx), {
+    await recordAudit(tx, {
       actor: claims.subject,
       action: 'account.backup_email_verified',
       target: claims.subject,

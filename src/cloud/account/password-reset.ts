@@ -2,7 +2,6 @@
 // password that ends every sign-in of the account.
 import { validatePassword } from '../../identity/index.ts';
 import { recordAudit } from '../../platform/audit/audit-log.ts';
-import { platformView } from '../../platform/database/platform-schema.ts';
 import { AppError, rateLimited } from '../../platform/errors/app-error.ts';
 import { I18n } from '../../platform/i18n/i18n.ts';
 import { platformMessages } from '../../platform/i18n/platform-messages.ts';
@@ -36,7 +35,7 @@ export async function requestPasswordReset(
 ): Promise<void> {
   const wait = await cloud.addressThrottle.forgot.take([`ip:${input.ip}`]);
   if (wait > 0) throw rateLimited(wait);
-  if (input.name) await enqueueJob(platformView(cloud.db), FORGOT_JOB, input);
+  if (input.name) await enqueueJob(cloud.db, FORGOT_JOB, input);
 }
 
 /**
@@ -52,7 +51,7 @@ export async function sendPasswordReset(
   const t = translations.translator(payload.locale === 'en' ? 'en' : 'zh-TW');
   const account = name ? await cloud.accounts.byName(name) : undefined;
   if (!account?.backupEmail || account.state !== 'active') {
-    await recordAudit(platformView(cloud.db), { actor: 'anonymous', action: 'password.reset_unknown', ip });
+    await recordAudit(cloud.db, { actor: 'anonymous', action: 'password.reset_unknown', ip });
     return;
   }
   const perAccount = new Throttle(cloud.ctx.throttleStore('cloud-forgot'), RESET_MAILS_PER_ACCOUNT);
@@ -61,12 +60,12 @@ export async function sendPasswordReset(
   const token = await cloud.links.sign({ purpose: RESET_PURPOSE, subject: account.id }, RESET_TTL_SECONDS);
   const link = `${cloud.ctx.urls.cloud}/password/reset?token=${encodeURIComponent(token)}`;
   await cloud.db.transaction().execute(async (tx) => {
-    await queueMail(platformView(tx), {
+    await queueMail(tx, {
       to: backupEmail,
       subject: t('cloud.forgot.mail_subject'),
       text: t('cloud.forgot.mail_body', { email: cloud.emailOf(account), link }),
     });
-    await recordAudit(platformView(tx), {
+    await recordAudit(tx, {
       actor: account.name,
       action: 'password.reset_requested',
       target: account.id,
@@ -78,7 +77,7 @@ export async function sendPasswordReset(
 /** The reset link, unless it is invalid, expired (`link_invalid`, …) or used (`link_used`). */
 export async function checkResetLink(cloud: CloudServices, token: string): Promise<void> {
   const claims = await cloud.links.inspect(token, RESET_PURPOSE);
-  if (await cloud.links.isUsed(platformView(cloud.db), claims.jti)) throw new AppError('link_used', 410);
+  if (await cloud.links.isUsed(cloud.db, claims.jti)) throw new AppError('link_used', 410);
 }
 
 /**
@@ -99,9 +98,9 @@ export async function resetPassword(
   if (problems.length > 0) return { problems };
   const hash = await hashPassword(cloud, input.password);
   await cloud.db.transaction().execute(async (tx) => {
-    await cloud.links.consume(platformView(tx), token, RESET_PURPOSE);
+    await cloud.links.consume(tx, token, RESET_PURPOSE);
     await cloud.accounts.setPasswordHash(account.id, hash, tx);
-    await recordAudit(platformView(tx), {
+    await recordAudit(tx, {
       actor: account.name,
       action: 'password.reset',
       target: account.id,

@@ -1,6 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { recordAudit } from '../../platform/audit/audit-log.ts';
-import { platformView } from '../../platform/database/platform-schema.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
 import type { CloudServices } from '../services.ts';
 import { signIn } from '../session.ts';
@@ -40,7 +39,7 @@ export async function passwordSignIn(
     const key = known ? 'cloud.login.throttled' : 'cloud.login.throttled_unknown_device';
     return { key, vars: { seconds, minutes: Math.ceil(seconds / 60) }, status: 429, retryAfter: seconds };
   }
-  const db = platformView(cloud.db);
+  const db = cloud.db;
   if (!check.ok) {
     if (check.reason !== 'invalid')
       return { key: `cloud.login.${check.reason}`, status: 400, challenge: true };

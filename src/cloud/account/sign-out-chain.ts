@@ -2,7 +2,6 @@
 // 「您已登出」, from there Google's own sign-out and the county portal that started it, and the way
 // back to the relying party that asked. What the page reports travels in a short-lived cookie.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { SamlDb } from '../saml/keys.ts';
 import type { CloudServices } from '../services.ts';
 import type { SignedOutReport } from './sign-out-pages.ts';
 
@@ -61,7 +60,7 @@ export function signedOutUrl(cloud: CloudServices): string {
  * takes `continue` to the hosts of its SSO profiles.
  */
 export async function googleSignOutUrl(services: CloudServices, next: string): Promise<string | undefined> {
-  const providers = await (services.db as unknown as SamlDb)
+  const providers = await services.db
     .selectFrom('saml_service_providers')
     .select(['entity_id', 'acs_urls'])
     .where('enabled', '=', true)

@@ -3,7 +3,6 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { recordAudit } from '../../platform/audit/audit-log.ts';
-import { platformView } from '../../platform/database/platform-schema.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
 import { endBrowserSession, endSessionByUid, revokeAccount } from '../../platform/oidc/index.ts';
 import type { CloudServices } from '../services.ts';
@@ -55,7 +54,7 @@ export async function revokeDevice(
   const row = await cloud.db.transaction().execute(async (tx) => {
     const revoked = await cloud.sessions.revoke(account.id, id, tx);
     if (!revoked) throw new AppError('not_found', 404);
-    await recordAudit(platformView(tx), {
+    await recordAudit(tx, {
       actor: account.name,
       action: 'session.revoked',
       target: account.id,
@@ -75,7 +74,7 @@ export async function revokeOtherDevices(
 ): Promise<void> {
   const rows = await cloud.db.transaction().execute(async (tx) => {
     const revoked = await cloud.sessions.revokeAll(account.id, current, tx);
-    await recordAudit(platformView(tx), {
+    await recordAudit(tx, {
       actor: account.name,
       action: 'session.revoked',
       target: account.id,
@@ -106,7 +105,7 @@ export async function signOutBrowser(
   const county = await signOut(request);
   const trusted = await countyContinue(cloud, onward);
   if (account) {
-    await recordAudit(platformView(cloud.db), { actor: account.name, action: 'logout', ip: request.ip });
+    await recordAudit(cloud.db, { actor: account.name, action: 'logout', ip: request.ip });
   }
   // A county that sent the browser here (`continue`) has signed it out already.
   const done = { apps: ended.clients, county: trusted ? undefined : county, onward: trusted };

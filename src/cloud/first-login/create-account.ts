@@ -1,6 +1,5 @@
 import type { FastifyRequest } from 'fastify';
 import { recordAudit } from '../../platform/audit/audit-log.ts';
-import { platformView } from '../../platform/database/platform-schema.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
 import type { CloudAccount } from '../account/accounts.ts';
 import { queueBackupEmailMail } from '../account/backup-email.ts';
@@ -44,7 +43,7 @@ export async function createCloudAccount(
         throw new AppError('cloud.flow_expired', 410);
       }
       if (flow.backupEmail) await queueBackupEmailMail(cloud, request, tx, created, flow.backupEmail);
-      await recordAudit(platformView(tx), {
+      await recordAudit(tx, {
         actor: created.name,
         action: 'account.created',
         target: created.id,

@@ -1,5 +1,4 @@
 import { recordAudit } from '../../platform/audit/audit-log.ts';
-import { platformView } from '../../platform/database/platform-schema.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
 import type { CloudAccount } from '../account/accounts.ts';
 import type { CloudServices } from '../services.ts';
@@ -27,7 +26,7 @@ export async function linkIdentity(
     if (!(await cloud.flows.take(flow.id, 'link', { accountId: account.id }, tx))) {
       throw new AppError('cloud.flow_expired', 410);
     }
-    await recordAudit(platformView(tx), {
+    await recordAudit(tx, {
       actor: account.name,
       action: 'identity.linked',
       target: account.id,

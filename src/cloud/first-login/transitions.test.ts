@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IllegalTransition } from '../../platform/flows/flow.ts';
 import { testDatabases } from '../../platform/testing/databases.ts';
-import type { CloudDb } from '../db.ts';
+import type { CloudDatabase, CloudDb } from '../db.ts';
 import { cloudMigrations } from '../migrations.ts';
 import type { CountySnapshot, FirstLoginState } from '../schema.ts';
 import { LoginFlows } from './flows.ts';
@@ -52,8 +52,8 @@ describe.each(await testDatabases())('the first-login transitions on $name', (ki
   let flows: LoginFlows;
 
   beforeAll(async () => {
-    const database = await kind.open<unknown>(cloudMigrations);
-    db = database.db as unknown as CloudDb;
+    const database = await kind.open<CloudDatabase>(cloudMigrations);
+    db = database.db;
     close = database.close;
     flows = new LoginFlows(db);
   });

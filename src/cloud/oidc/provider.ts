@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Kysely, Selectable } from 'kysely';
+import type { Selectable } from 'kysely';
 import {
   type AccountRows,
   type OidcAccount,
@@ -65,7 +65,7 @@ export async function createCloudProvider(
   return OidcProvider.create({
     tenant: CLOUD_TENANT,
     issuer: ctx.urls.cloud,
-    db: ctx.db as unknown as Kysely<unknown>,
+    db: ctx.db,
     dbKind: ctx.dbKind,
     redis: ctx.redis,
     installationSecret: ctx.secrets.secret,

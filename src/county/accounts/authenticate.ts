@@ -1,6 +1,6 @@
 import { OverloadedError } from '../../identity/index.ts';
 import { audit } from '../db.ts';
-import type { AccountStatus } from '../schema.ts';
+import type { AccountState } from '../schema.ts';
 import type { County } from '../services.ts';
 import { checkPassword } from './password-check.ts';
 import { type Account, findAccountByUsername } from './repository.ts';
@@ -32,7 +32,7 @@ export type AuthFailure =
   /** Password hashing is saturated: 503 + Retry-After. */
   | { ok: false; reason: 'overloaded'; retryAfterSeconds: number }
   /** Right password, but the account cannot sign in (pending, rejected, suspended, departed). */
-  | { ok: false; reason: 'inactive'; status: AccountStatus; account: Account };
+  | { ok: false; reason: 'inactive'; state: AccountState; account: Account };
 
 /**
  * May sign in: the account, and its password hash upgraded to current parameters when the stored
@@ -99,16 +99,16 @@ export async function authenticate(county: County, input: Credentials): Promise<
       return { ok: false, reason: 'invalid_credentials', captchaRequired: check.challengeNext };
     case 'right': {
       const { account } = check;
-      if (account.status !== 'active') {
+      if (account.state !== 'active') {
         await audit(county.db, {
           tenant,
           actor: account.username,
           action: 'login.refused',
           target: account.id,
           ip,
-          details: { status: account.status },
+          details: { status: account.state },
         });
-        return { ok: false, reason: 'inactive', status: account.status, account };
+        return { ok: false, reason: 'inactive', state: account.state, account };
       }
       const newHash = check.needsRehash ? await rehash(county, input.password) : undefined;
       return { ok: true, account, newHash };

@@ -4,12 +4,12 @@ import { AppError } from '../../platform/errors/app-error.ts';
 import { audit, type CountyTx, mail } from '../db.ts';
 import { revokeSessions } from '../login/session.ts';
 import { mailMessage } from '../mail-text.ts';
-import type { AccountStatus } from '../schema.ts';
-import { emitAccountStatus } from '../security-events/emit.ts';
+import type { AccountState } from '../schema.ts';
+import { emitAccountState } from '../security-events/emit.ts';
 import type { County } from '../services.ts';
 import { findUnit, type Tenant } from '../tenants/tenants.ts';
 import { transferRequests } from '../transfer/repository.ts';
-import { type Account, findAccountById, transitionAccount } from './repository.ts';
+import { type Account, accountFromRow, findAccountById, transitionAccount } from './repository.ts';
 
 export const LIFECYCLE_REASON_MAX = 500;
 
@@ -54,8 +54,8 @@ async function change(
   county: County,
   tx: CountyTx,
   input: LifecycleInput,
-  from: readonly AccountStatus[],
-  to: AccountStatus,
+  from: readonly AccountState[],
+  to: AccountState,
   action: string,
   reasonRequired: boolean,
   extra: { suspended_by_campaign?: string | null } = {},
@@ -64,13 +64,13 @@ async function change(
   const before = await findAccountById(tx, input.tenant.code, input.accountId);
   if (!before) throw new AppError('not_found', 404);
   const account = await transitionAccount(tx, input.tenant.code, input.accountId, from, to, {
-    status_reason: reason || null,
+    state_reason: reason || null,
     ...extra,
   });
-  if (!account) throw new AppError('county.status_conflict', 409, { status: before.status });
+  if (!account) throw new AppError('county.status_conflict', 409, { status: before.state });
   if (to !== 'active') await revokeSessions(tx, account.id);
   if (to === 'active' || to === 'suspended' || to === 'departed') {
-    await emitAccountStatus(county, tx, input.tenant.code, account.id, to);
+    await emitAccountState(county, tx, input.tenant.code, account.id, to);
   }
   await audit(tx, {
     tenant: input.tenant.code,
@@ -78,7 +78,7 @@ async function change(
     action,
     target: account.id,
     ip: input.ip,
-    details: { unit: account.unit_code, from: before.status, reason },
+    details: { unit: account.unit_code, from: before.state, reason },
   });
   return account;
 }
@@ -121,7 +121,8 @@ export async function transferAccount(
     .set({ unit_code: unit.code, unit_confirmed_at: new Date(), updated_at: new Date() })
     .where('id', '=', before.id)
     .returningAll()
-    .executeTakeFirstOrThrow();
+    .executeTakeFirstOrThrow()
+    .then(accountFromRow);
   await transferRequests.takeWhere(tx, { account_id: before.id }, 'administratorMove', {
     decided_by: input.actor,
     decided_at: new Date(),

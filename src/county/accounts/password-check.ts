@@ -16,7 +16,7 @@ export type PasswordCheck =
   | { kind: 'overloaded'; retryAfterSeconds: number }
   /** Unknown name, wrong password or a hash nobody can check: never says which to the client. */
   | { kind: 'wrong'; account: Account | undefined; challengeNext: boolean }
-  /** The right password for `account` (whatever its status); `needsRehash`: older parameters. */
+  /** The right password for `account` (whatever its state); `needsRehash`: older parameters. */
   | { kind: 'right'; account: Account; needsRehash: boolean };
 
 /**

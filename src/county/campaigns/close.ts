@@ -1,7 +1,7 @@
 import { audit, mail } from '../db.ts';
 import { revokeSessions } from '../login/session.ts';
 import { mailMessage } from '../mail-text.ts';
-import { emitAccountStatus } from '../security-events/emit.ts';
+import { emitAccountState } from '../security-events/emit.ts';
 import type { County } from '../services.ts';
 import { findTenant, listUnits, type Tenant } from '../tenants/tenants.ts';
 import { AUDITED_ROLES } from './repository.ts';
@@ -50,7 +50,7 @@ export async function closeCampaign(
       .execute();
     for (const account of suspended) {
       await revokeSessions(tx, account.id);
-      await emitAccountStatus(county, tx, tenant.code, account.id, 'suspended');
+      await emitAccountState(county, tx, tenant.code, account.id, 'suspended');
       await audit(tx, {
         tenant: tenant.code,
         actor,
@@ -109,7 +109,7 @@ export async function undoCampaignSuspensions(
       .returning(['id', 'unit_code'])
       .execute();
     for (const account of restored) {
-      await emitAccountStatus(county, tx, tenant.code, account.id, 'active');
+      await emitAccountState(county, tx, tenant.code, account.id, 'active');
       await audit(tx, {
         tenant: tenant.code,
         actor,

@@ -15,7 +15,7 @@ export async function remindCampaign(county: County, payload: Record<string, unk
   await county.db.transaction().execute(async (tx) => {
     for (const unit of await listUnits(tx, tenant.code, { activeOnly: true })) {
       const staff = await campaignStaff(tx, campaign, unit.code);
-      const open = staff.filter((s) => s.status === 'active' && s.decision !== 'confirmed').length;
+      const open = staff.filter((s) => s.state === 'active' && s.decision !== 'confirmed').length;
       if (open === 0) continue;
       await mail(tx, {
         to: unit.mailbox,

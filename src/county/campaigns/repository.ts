@@ -36,7 +36,15 @@ export function campaignStaff(db: CountyTx, campaign: Campaign, unitCode: string
     .leftJoin('county_audit_entries as e', (j) =>
       j.onRef('e.account_id', '=', 'a.id').on('e.campaign_id', '=', campaign.id),
     )
-    .select(['a.id', 'a.username', 'a.real_name', 'a.status', 'e.decision', 'e.decided_by', 'e.decided_at'])
+    .select([
+      'a.id',
+      'a.username',
+      'a.real_name',
+      'a.status as state',
+      'e.decision',
+      'e.decided_by',
+      'e.decided_at',
+    ])
     .where('a.tenant', '=', campaign.tenant)
     .where('a.unit_code', '=', unitCode)
     .where('a.role', 'in', AUDITED_ROLES)

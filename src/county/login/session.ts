@@ -96,7 +96,7 @@ export async function loadSignedIn(
     return undefined;
   }
   const account = await findAccountById(county.db, tenant, signed.id);
-  if (account?.status !== 'active') {
+  if (account?.state !== 'active') {
     request.session.delete(KEY);
     return undefined;
   }

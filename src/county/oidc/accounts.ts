@@ -61,7 +61,7 @@ export async function countyClaims(
 
 /** Whether the account may release its identity now: active and with a complete profile check. */
 export function mayUseOidc(account: ReleasableAccount): boolean {
-  return account.status === 'active' && profileCompleteness(account).complete;
+  return account.state === 'active' && profileCompleteness(account).complete;
 }
 
 /**
@@ -78,6 +78,8 @@ export function countyAccountSource(county: County, tenant: string): OidcAccount
       idType: 'uuid',
       where: { tenant },
       columns: RELEASED_ACCOUNT_COLUMNS,
+      // The row as `findAccountById` gives it: the `status` column is the account's `state`.
+      fromRow: ({ status, ...row }) => ({ ...row, state: status }),
       requestKey: (id) => accountKey(tenant, id),
     },
     async findAccount(id, use) {
@@ -95,7 +97,8 @@ export function countyAccountSource(county: County, tenant: string): OidcAccount
 
 /**
  * The county's prompts between login and consent: a suspended or departed account gets a refusal
- * page (`county_status`); an incomplete profile is sent to the profile check before anything is
+ * page (`county_status`, with the account's state as `status`: names kept, interactions in flight
+ * carry them); an incomplete profile is sent to the profile check before anything is
  * released (`county_profile`) — the how-to: without the national ID, OpenID is refused.
  */
 export function countyPrompts(county: County, tenant: string): OidcPrompt[] {
@@ -104,8 +107,8 @@ export function countyPrompts(county: County, tenant: string): OidcPrompt[] {
       name: 'county_status',
       async check({ accountId }) {
         const account = await loadAccount(county, tenant, accountId);
-        if (account?.status === 'active') return undefined;
-        return { status: account?.status ?? 'missing' };
+        if (account?.state === 'active') return undefined;
+        return { status: account?.state ?? 'missing' };
       },
     },
     {

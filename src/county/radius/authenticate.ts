@@ -4,7 +4,7 @@ import { statement } from '../../platform/database/statement.ts';
 import { loginKey } from '../accounts/authenticate.ts';
 import { checkPassword } from '../accounts/password-check.ts';
 import { profileCompleteness } from '../accounts/profile.ts';
-import type { Account } from '../accounts/repository.ts';
+import { type Account, accountFromRow } from '../accounts/repository.ts';
 import { audit } from '../db.ts';
 import type { CountyDatabase } from '../schema.ts';
 import type { County } from '../services.ts';
@@ -111,8 +111,8 @@ export async function authenticateRadius(county: County, attempt: RadiusAttempt)
     return { accept: false, message: { key: 'radius.reply.invalid' } };
   }
   const refusal =
-    account.status !== 'active'
-      ? `radius.reply.status.${account.status}`
+    account.state !== 'active'
+      ? `radius.reply.status.${account.state}`
       : !profileCompleteness(account).complete
         ? 'radius.reply.profile'
         : undefined;
@@ -123,7 +123,7 @@ export async function authenticateRadius(county: County, attempt: RadiusAttempt)
       action: 'radius.refused',
       target: account.id,
       ip: null,
-      details: { nas: attempt.nas, status: account.status, reason: refusal },
+      details: { nas: attempt.nas, status: account.state, reason: refusal },
     });
     return { accept: false, message: { key: refusal } };
   }
@@ -172,7 +172,7 @@ async function accountAndDevice(
   });
   if (!row) return { account: undefined, known: false };
   const { known_device, ...account } = row;
-  return { account, known: Boolean(known_device) };
+  return { account: accountFromRow(account), known: Boolean(known_device) };
 }
 
 async function rememberDevice(county: County, accountId: string, station: string): Promise<void> {

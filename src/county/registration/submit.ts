@@ -1,9 +1,15 @@
 import { sql } from 'kysely';
 import { isUniqueViolation } from '../../platform/database/errors.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
-import type { Account } from '../accounts/repository.ts';
-import { emailTaken, insertAccount, transitionAccount, usernameTaken } from '../accounts/repository.ts';
-import { audit, job, type mail, platformDb } from '../db.ts';
+import {
+  type Account,
+  accountFromRow,
+  emailTaken,
+  insertAccount,
+  transitionAccount,
+  usernameTaken,
+} from '../accounts/repository.ts';
+import { audit, job, type mail } from '../db.ts';
 import { JOBS, LINKS } from '../links.ts';
 import { mailAccount } from '../mail-text.ts';
 import { requestReview } from '../review/decide.ts';
@@ -42,7 +48,8 @@ export async function submitRegistration(
           .selectFrom('county_accounts')
           .selectAll()
           .where('id', '=', flow.account_id)
-          .executeTakeFirstOrThrow();
+          .executeTakeFirstOrThrow()
+          .then(accountFromRow);
         return { ok: true, account, alreadySubmitted: true };
       }
       if (
@@ -70,7 +77,7 @@ export async function submitRegistration(
         passwordHash: flow.password_hash,
         email: flow.email,
         role: 'teacher',
-        status: 'pending_email',
+        state: 'pending_email',
         unitCode: unit.code,
         termsVersion: flow.terms_version,
         termsAcceptedAt: flow.terms_accepted_at,
@@ -147,7 +154,7 @@ export async function verifyEmail(
   ip: string,
 ): Promise<Account> {
   return county.db.transaction().execute(async (tx) => {
-    const claims = await county.links.consume(platformDb(tx), token, LINKS.verifyEmail.purpose);
+    const claims = await county.links.consume(tx, token, LINKS.verifyEmail.purpose);
     if (claims.data?.tenant !== tenant.code) throw new AppError('link_invalid', 400);
     const account = await transitionAccount(
       tx,

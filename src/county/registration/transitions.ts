@@ -14,7 +14,7 @@ export type RegistrationEvent = 'saveCredentials' | 'saveEmail' | 'acceptTerms' 
  * A step completed again later (the applicant went back to edit it) keeps the progress: the flow
  * stays where it was. A step not reached yet is refused, and a submitted flow takes no step any
  * more. On submit the account is created in `pending_email`; from there the application's state is
- * the account's status (`pending_email → pending_review → active | rejected`).
+ * the account's state (`pending_email → pending_review → active | rejected`).
  */
 export const REGISTRATION = new Flow<RegistrationState, RegistrationEvent>('registration', [
   ['credentials', 'saveCredentials', 'email'],

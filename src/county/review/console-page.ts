@@ -106,7 +106,7 @@ ${campaigns.length === 0 ? html`<p>${t('review.campaigns.none')}</p>` : campaign
 ${staff.map(
   (
     a,
-  ) => html`<tr><td>${a.username}</td><td>${a.real_name ?? ''}</td><td>${t(`status.${a.status}`)}</td><td>${formatTime(a.unit_confirmed_at)}</td>
+  ) => html`<tr><td>${a.username}</td><td>${a.real_name ?? ''}</td><td>${t(`status.${a.state}`)}</td><td>${formatTime(a.unit_confirmed_at)}</td>
 <td><a href="${p(`/review/accounts/${a.id}/national-id?unit=${back}`)}">${t('review.national_id.correct')}</a></td></tr>`,
 )}
 </tbody></table></section>

@@ -25,7 +25,7 @@ export const applicationDecision: DecisionKind = {
   async pending(db, tenant, subject) {
     const account = await findAccountById(db, tenant.code, subject);
     if (!account) throw new AppError('county.application_gone', 410);
-    if (account.status !== 'pending_review') throw new AppError('county.already_decided', 409);
+    if (account.state !== 'pending_review') throw new AppError('county.already_decided', 409);
     const unit = account.unit_code ? await findUnit(db, tenant.code, account.unit_code) : undefined;
     return {
       facts: [
@@ -87,7 +87,7 @@ export async function remindReview(county: County, payload: Record<string, unkno
   await county.db.transaction().execute(async (tx) => {
     const tenant = await findTenant(tx, String(payload.tenant));
     const account = tenant ? await findAccountById(tx, tenant.code, String(payload.accountId)) : undefined;
-    if (!tenant || account?.status !== 'pending_review' || !account.review_requested_at) return;
+    if (!tenant || account?.state !== 'pending_review' || !account.review_requested_at) return;
     const unit = account.unit_code ? await findUnit(tx, tenant.code, account.unit_code) : undefined;
     if (!unit) return;
     await sendReminder(county, tx, {
@@ -138,7 +138,7 @@ export async function decideApplication(
     {
       reviewed_at: new Date(),
       reviewed_by: input.actor,
-      status_reason: decision === 'reject' ? reason : null,
+      state_reason: decision === 'reject' ? reason : null,
     },
   );
   if (!account) throw new AppError('county.already_decided', 409);

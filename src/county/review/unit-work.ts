@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { searchAccounts } from '../accounts/repository.ts';
+import { accountFromRow, searchAccounts } from '../accounts/repository.ts';
 import { campaignStaff, listCampaigns } from '../campaigns/repository.ts';
 import { maskedSubmission } from '../profile/profile.ts';
 import type { County } from '../services.ts';
@@ -10,7 +10,7 @@ import { pendingNationalIds } from './national-id.ts';
 /** What waits for a unit's reviewer, read for the review console in one go. */
 export async function unitWork(county: County, tenant: Tenant, unit: Unit) {
   const [pending, numbers, transfers, staff, campaigns, trail] = await Promise.all([
-    searchAccounts(county.db, tenant.code, { status: 'pending_review', unitCode: unit.code }),
+    searchAccounts(county.db, tenant.code, { state: 'pending_review', unitCode: unit.code }),
     pendingNationalIds(county, tenant.code, unit.code).then((accounts) =>
       Promise.all(accounts.map(async (a) => ({ account: a, masked: await maskedSubmission(county, a) }))),
     ),
@@ -22,7 +22,8 @@ export async function unitWork(county: County, tenant: Tenant, unit: Unit) {
       .where('unit_code', '=', unit.code)
       .where('status', 'in', ['active', 'suspended'])
       .orderBy('username_normalized')
-      .execute(),
+      .execute()
+      .then((rows) => rows.map(accountFromRow)),
     listCampaigns(county.db, tenant.code),
     county.db
       .selectFrom('audit_log')

@@ -1,7 +1,6 @@
 // Every way a county account's status changes queues a security event for the county's receivers
 // (the demo registers the education cloud), in the transaction of the change.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { platformView } from '../../platform/database/platform-schema.ts';
 import { DEMO_COUNTY_ACCOUNTS } from '../../platform/federation/seed-data.ts';
 import { DELIVER_SECURITY_EVENT_JOB, ReceiverRegistry } from '../../platform/security-events/index.ts';
 import { embeddedTestDatabase } from '../../platform/testing/databases.ts';
@@ -26,15 +25,12 @@ describe('county account events', () => {
   });
   afterAll(async () => t?.close());
   beforeEach(async () => {
-    await platformView(t.county.db)
-      .deleteFrom('jobs')
-      .where('type', '=', DELIVER_SECURITY_EVENT_JOB)
-      .execute();
+    await t.county.db.deleteFrom('jobs').where('type', '=', DELIVER_SECURITY_EVENT_JOB).execute();
   });
 
   /** [tenant, issuer, subject, event type, reason] of each delivery queued. */
   async function queued() {
-    const jobs = await platformView(t.county.db)
+    const jobs = await t.county.db
       .selectFrom('jobs')
       .select('payload')
       .where('type', '=', DELIVER_SECURITY_EVENT_JOB)

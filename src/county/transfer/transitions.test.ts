@@ -72,7 +72,7 @@ describe.each(await testDatabases())('the transfer requests on $name', (kind) =>
       passwordHash: 'x',
       email: `move${next}@example.org`,
       role: 'teacher',
-      status: 'active',
+      state: 'active',
       unitCode: '454503',
     });
     return db
