@@ -1,14 +1,16 @@
+import { transitionAccounts } from '../accounts/repository.ts';
 import { audit, mail } from '../db.ts';
 import { revokeSessions } from '../login/session.ts';
 import { mailMessage } from '../mail-text.ts';
 import { emitAccountState } from '../security-events/emit.ts';
 import type { County } from '../services.ts';
 import { findTenant, listUnits, type Tenant } from '../tenants/tenants.ts';
-import { AUDITED_ROLES } from './repository.ts';
+import { unconfirmedStaff } from './repository.ts';
 
 /**
  * Closes a campaign: every audited active account without a confirmation is suspended (marked with
- * the campaign so it can be undone). Runs as the deadline job, or early by an administrator.
+ * the campaign so it can be undone). Runs as the deadline job, or early by an administrator; a
+ * campaign closed already is left as it is (0).
  */
 export async function closeCampaign(
   county: County,
@@ -28,26 +30,14 @@ export async function closeCampaign(
       .returningAll()
       .executeTakeFirst();
     if (!closed) return 0;
-    const confirmed = tx
-      .selectFrom('county_audit_entries')
-      .select('account_id')
-      .where('campaign_id', '=', campaignId)
-      .where('decision', '=', 'confirmed');
-    const suspended = await tx
-      .updateTable('county_accounts')
-      .set({
-        status: 'suspended',
-        // The campaign's title; the account page says in the reader's language what it means.
-        status_reason: closed.title,
-        suspended_by_campaign: campaignId,
-        updated_at: new Date(),
-      })
-      .where('tenant', '=', tenant.code)
-      .where('status', '=', 'active')
-      .where('role', 'in', AUDITED_ROLES)
-      .where('id', 'not in', confirmed)
-      .returning(['id', 'username', 'unit_code'])
-      .execute();
+    const suspended = await transitionAccounts(
+      tx,
+      tenant.code,
+      { id: await unconfirmedStaff(tx, closed) },
+      'suspend',
+      // The campaign's title; the account page says in the reader's language what it means.
+      { state_reason: closed.title, suspended_by_campaign: campaignId },
+    );
     for (const account of suspended) {
       await revokeSessions(tx, account.id);
       await emitAccountState(county, tx, tenant.code, account.id, 'suspended');
@@ -91,7 +81,10 @@ export async function closeCampaign(
   });
 }
 
-/** Undoes the suspensions of a campaign (accounts suspended for another reason stay suspended). */
+/**
+ * Undoes the suspensions of a campaign (accounts suspended for another reason, or reactivated or
+ * departed since, stay as they are).
+ */
 export async function undoCampaignSuspensions(
   county: County,
   tenant: Tenant,
@@ -100,14 +93,13 @@ export async function undoCampaignSuspensions(
   ip: string | null,
 ): Promise<number> {
   return county.db.transaction().execute(async (tx) => {
-    const restored = await tx
-      .updateTable('county_accounts')
-      .set({ status: 'active', status_reason: null, suspended_by_campaign: null, updated_at: new Date() })
-      .where('tenant', '=', tenant.code)
-      .where('status', '=', 'suspended')
-      .where('suspended_by_campaign', '=', campaignId)
-      .returning(['id', 'unit_code'])
-      .execute();
+    const restored = await transitionAccounts(
+      tx,
+      tenant.code,
+      { suspended_by_campaign: campaignId },
+      'reactivate',
+      { state_reason: null, suspended_by_campaign: null },
+    );
     for (const account of restored) {
       await emitAccountState(county, tx, tenant.code, account.id, 'active');
       await audit(tx, {

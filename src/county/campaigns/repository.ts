@@ -1,7 +1,8 @@
 // Audit campaigns (清查): the county opens one with a deadline, each unit's reviewer confirms or
 // flags its staff, and at the deadline every account not confirmed is suspended — reversibly
-// (the suspension remembers the campaign, and reopening it undoes them all). Their reads.
+// (the suspension remembers the campaign, and undoing the campaign restores them all). Their reads.
 import type { Selectable } from 'kysely';
+import { ACCOUNT_LIFECYCLE } from '../accounts/transitions.ts';
 import type { CountyTx } from '../db.ts';
 import type { CountyTables } from '../schema.ts';
 import type { Unit } from '../tenants/tenants.ts';
@@ -9,6 +10,27 @@ import type { Unit } from '../tenants/tenants.ts';
 export type Campaign = Selectable<CountyTables['county_audit_campaigns']>;
 /** Who is audited: unit staff (teachers and reviewers), not the county administrators. */
 export const AUDITED_ROLES = ['teacher', 'reviewer'] as const;
+
+/** The audited accounts of the campaign's county that a suspension can reach and nobody confirmed. */
+export async function unconfirmedStaff(db: CountyTx, campaign: Campaign): Promise<string[]> {
+  const rows = await db
+    .selectFrom('county_accounts')
+    .select('id')
+    .where('tenant', '=', campaign.tenant)
+    .where('status', 'in', ACCOUNT_LIFECYCLE.from('suspend'))
+    .where('role', 'in', AUDITED_ROLES)
+    .where(
+      'id',
+      'not in',
+      db
+        .selectFrom('county_audit_entries')
+        .select('account_id')
+        .where('campaign_id', '=', campaign.id)
+        .where('decision', '=', 'confirmed'),
+    )
+    .execute();
+  return rows.map((row) => row.id);
+}
 
 export function listCampaigns(db: CountyTx, tenant: string): Promise<Campaign[]> {
   return db

@@ -4,6 +4,7 @@ import type { PlatformTables } from '../../platform/database/platform-schema.ts'
 import { html, type SafeHtml } from '../../platform/views/html.ts';
 import { LIFECYCLE_REASON_MAX } from '../accounts/lifecycle.ts';
 import type { Account } from '../accounts/repository.ts';
+import { ACCOUNT_LIFECYCLE } from '../accounts/transitions.ts';
 import { ACCOUNT_STATES, type AccountState } from '../schema.ts';
 import type { Tenant, Unit } from '../tenants/tenants.ts';
 import { auditActionLabel, auditActorLabel } from '../views/audit-labels.ts';
@@ -74,9 +75,9 @@ export function accountDetailPage(request: FastifyRequest, tenant: Tenant, view:
 <dt>${t('manage.created')}</dt><dd>${formatTime(account.created_at)}</dd>
 <dt>${t('account.last_login')}</dt><dd>${formatTime(account.last_login_at)}</dd></dl>
 <h2>${t('manage.actions')}</h2>
-${account.state === 'active' ? action('suspend', t('manage.suspend'), 'danger', t('manage.reason')) : ''}
-${account.state === 'suspended' ? action('reactivate', t('manage.reactivate'), '', t('manage.reason')) : ''}
-${account.state === 'active' || account.state === 'suspended' ? action('depart', t('manage.depart'), 'danger', t('manage.depart.reason')) : ''}
+${ACCOUNT_LIFECYCLE.allows(account.state, 'suspend') ? action('suspend', t('manage.suspend'), 'danger', t('manage.reason')) : ''}
+${ACCOUNT_LIFECYCLE.allows(account.state, 'reactivate') ? action('reactivate', t('manage.reactivate'), '', t('manage.reason')) : ''}
+${ACCOUNT_LIFECYCLE.allows(account.state, 'depart') ? action('depart', t('manage.depart'), 'danger', t('manage.depart.reason')) : ''}
 ${
   account.state === 'active' || account.state === 'suspended'
     ? html`<form method="post" action="${p(`/manage/accounts/${account.id}/transfer`)}" class="panel">${csrfField(request)}
