@@ -1,3 +1,4 @@
+import { AppError } from '../../platform/errors/app-error.ts';
 import { transitionAccounts } from '../accounts/repository.ts';
 import { audit, mail } from '../db.ts';
 import { revokeSessions } from '../login/session.ts';
@@ -5,7 +6,7 @@ import { mailMessage } from '../mail-text.ts';
 import { emitAccountState } from '../security-events/emit.ts';
 import type { County } from '../services.ts';
 import { findTenant, listUnits, type Tenant } from '../tenants/tenants.ts';
-import { unconfirmedStaff } from './repository.ts';
+import { campaigns, unconfirmedStaff } from './repository.ts';
 
 /**
  * Closes a campaign: every audited active account without a confirmation is suspended (marked with
@@ -21,14 +22,9 @@ export async function closeCampaign(
   const tenant = await findTenant(county.db, tenantCode);
   if (!tenant) return 0;
   return county.db.transaction().execute(async (tx) => {
-    const closed = await tx
-      .updateTable('county_audit_campaigns')
-      .set({ state: 'closed', closed_at: new Date() })
-      .where('tenant', '=', tenant.code)
-      .where('id', '=', campaignId)
-      .where('state', '=', 'open')
-      .returningAll()
-      .executeTakeFirst();
+    const [closed] = await campaigns.takeWhere(tx, { tenant: tenant.code, id: campaignId }, 'close', {
+      closed_at: new Date(),
+    });
     if (!closed) return 0;
     const suspended = await transitionAccounts(
       tx,
@@ -82,8 +78,8 @@ export async function closeCampaign(
 }
 
 /**
- * Undoes the suspensions of a campaign (accounts suspended for another reason, or reactivated or
- * departed since, stay as they are).
+ * Undoes the suspensions of a closed campaign (accounts suspended for another reason, or reactivated
+ * or departed since, stay as they are); `county.campaign_open` while it is open.
  */
 export async function undoCampaignSuspensions(
   county: County,
@@ -93,6 +89,8 @@ export async function undoCampaignSuspensions(
   ip: string | null,
 ): Promise<number> {
   return county.db.transaction().execute(async (tx) => {
+    const [undone] = await campaigns.takeWhere(tx, { tenant: tenant.code, id: campaignId }, 'undo');
+    if (!undone) throw new AppError('county.campaign_open', 409);
     const restored = await transitionAccounts(
       tx,
       tenant.code,

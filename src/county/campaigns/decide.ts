@@ -2,7 +2,7 @@ import { AppError } from '../../platform/errors/app-error.ts';
 import { audit, type CountyTx } from '../db.ts';
 import type { CampaignDecision } from '../schema.ts';
 import type { Tenant } from '../tenants/tenants.ts';
-import { findCampaign } from './repository.ts';
+import { campaigns, findCampaign } from './repository.ts';
 
 /** A reviewer confirms (still our staff) or flags (not our staff any more) one account. */
 export async function recordDecision(
@@ -17,9 +17,11 @@ export async function recordDecision(
     unitCode?: string | undefined;
   },
 ): Promise<void> {
-  const campaign = await findCampaign(tx, input.tenant.code, input.campaignId);
-  if (!campaign) throw new AppError('not_found', 404);
-  if (campaign.state !== 'open') throw new AppError('county.campaign_closed', 409);
+  const found = await findCampaign(tx, input.tenant.code, input.campaignId);
+  if (!found) throw new AppError('not_found', 404);
+  // Taken on the campaign's row, so a decision and the deadline's close come one after the other.
+  const [campaign] = await campaigns.takeWhere(tx, { tenant: input.tenant.code, id: found.id }, 'decide');
+  if (!campaign) throw new AppError('county.campaign_closed', 409);
   const account = await tx
     .selectFrom('county_accounts')
     .select(['id', 'unit_code', 'role'])

@@ -5,6 +5,7 @@ import { csrfField, errorSummary, field, postButton } from '../views/form.ts';
 import { formatTime, tenantPath } from '../views/page.ts';
 import type { Campaign, UnitProgress } from './repository.ts';
 import { type CampaignInput, TITLE_MAX } from './rules.ts';
+import { CAMPAIGN } from './transitions.ts';
 
 /** The console's audit campaigns (清查): the list with the form that opens one, and one campaign. */
 
@@ -45,5 +46,5 @@ export function campaignMain(
 <p>${t('manage.campaign.deadline')}：${formatTime(c.deadline)} · ${t(`campaign.${c.state}`)}${c.state === 'closed' ? html` · ${t('manage.campaign.suspended')}：${c.suspended_count}` : ''}</p>
 <table><thead><tr><th scope="col">${t('profile.unit')}</th><th scope="col">${t('manage.campaign.total')}</th><th scope="col">${t('review.campaign.confirmed')}</th><th scope="col">${t('review.campaign.flagged')}</th></tr></thead>
 <tbody>${progress.map((r) => html`<tr><td><a href="${p(`/review?unit=${encodeURIComponent(r.unit.code)}`)}">${r.unit.name}</a></td><td>${r.total}</td><td>${r.confirmed}</td><td>${r.flagged}</td></tr>`)}</tbody></table>
-${c.state === 'open' ? postButton(request, p(`/manage/campaigns/${c.id}/close`), t('manage.campaign.close'), { className: 'danger' }) : postButton(request, p(`/manage/campaigns/${c.id}/undo`), t('manage.campaign.undo'), { className: 'secondary' })}`;
+${CAMPAIGN.allows(c.state, 'close') ? postButton(request, p(`/manage/campaigns/${c.id}/close`), t('manage.campaign.close'), { className: 'danger' }) : ''}${CAMPAIGN.allows(c.state, 'undo') ? postButton(request, p(`/manage/campaigns/${c.id}/undo`), t('manage.campaign.undo'), { className: 'secondary' }) : ''}`;
 }

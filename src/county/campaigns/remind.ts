@@ -4,6 +4,7 @@ import type { County } from '../services.ts';
 import { findTenant, listUnits } from '../tenants/tenants.ts';
 import { formatTime } from '../views/page.ts';
 import { campaignStaff, findCampaign } from './repository.ts';
+import { CAMPAIGN } from './transitions.ts';
 
 /** Job: reminds the units that still have unconfirmed staff before the deadline. */
 export async function remindCampaign(county: County, payload: Record<string, unknown>): Promise<void> {
@@ -11,7 +12,7 @@ export async function remindCampaign(county: County, payload: Record<string, unk
   const campaign = tenant
     ? await findCampaign(county.db, tenant.code, String(payload.campaignId))
     : undefined;
-  if (!tenant || !campaign || campaign.state !== 'open') return;
+  if (!tenant || !campaign || !CAMPAIGN.allows(campaign.state, 'remind')) return;
   await county.db.transaction().execute(async (tx) => {
     for (const unit of await listUnits(tx, tenant.code, { activeOnly: true })) {
       const staff = await campaignStaff(tx, campaign, unit.code);

@@ -1,15 +1,21 @@
 // Audit campaigns (清查): the county opens one with a deadline, each unit's reviewer confirms or
 // flags its staff, and at the deadline every account not confirmed is suspended — reversibly
-// (the suspension remembers the campaign, and undoing the campaign restores them all). Their reads.
+// (the suspension remembers the campaign, and undoing the campaign restores them all). Their
+// store and reads; their states: `CAMPAIGN` in transitions.ts.
 import type { Selectable } from 'kysely';
+import { flowTable } from '../../platform/flows/flow-table.ts';
 import { ACCOUNT_LIFECYCLE } from '../accounts/transitions.ts';
 import type { CountyTx } from '../db.ts';
 import type { CountyTables } from '../schema.ts';
 import type { Unit } from '../tenants/tenants.ts';
+import { CAMPAIGN } from './transitions.ts';
 
 export type Campaign = Selectable<CountyTables['county_audit_campaigns']>;
 /** Who is audited: unit staff (teachers and reviewers), not the county administrators. */
 export const AUDITED_ROLES = ['teacher', 'reviewer'] as const;
+
+/** The campaigns, each moved by `CAMPAIGN` in one statement. */
+export const campaigns = flowTable<CountyTables>()('county_audit_campaigns', CAMPAIGN, { key: 'id' });
 
 /** The audited accounts of the campaign's county that a suspension can reach and nobody confirmed. */
 export async function unconfirmedStaff(db: CountyTx, campaign: Campaign): Promise<string[]> {
