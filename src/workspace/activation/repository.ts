@@ -1,5 +1,6 @@
 import type { AccountRow, Db } from '../provisioning/provision-account.ts';
 import type { ActivationState } from '../schema.ts';
+import { ACTIVATION } from './transitions.ts';
 
 /** The portal's reads of its teachers' accounts and of its administrators. */
 
@@ -61,12 +62,15 @@ export function listAccounts(db: Db, state?: ActivationState) {
     .execute();
 }
 
-/** The accounts an administrator should look at (conflict, failed), the latest change first. */
+/**
+ * The accounts an administrator should look at: those a retry can move (conflict, failed), the
+ * latest change first.
+ */
 export function accountsNeedingAttention(db: Db): Promise<AccountRow[]> {
   return db
     .selectFrom('workspace_accounts')
     .selectAll()
-    .where('state', 'in', ['conflict', 'failed'])
+    .where('state', 'in', ACTIVATION.from('retry'))
     .orderBy('updated_at', 'desc')
     .execute();
 }

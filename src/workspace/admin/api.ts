@@ -2,9 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { AppError } from '../../platform/errors/app-error.ts';
 import type { RoleContext } from '../../platform/runtime/role.ts';
-import { requestActivation, setCloudState } from '../activation/accounts.ts';
+import { requestActivation, retryActivation, setCloudState } from '../activation/accounts.ts';
 import { accountBySub, accountByUsername, listAccounts, listAdmins } from '../activation/repository.ts';
 import { provisioningJobs, retryProvisioningJob } from '../provisioning/job-list.ts';
+import type { AccountRow } from '../provisioning/provision-account.ts';
 import { latestReconcileReport, queueReconcileNow } from '../provisioning/reconcile.ts';
 import type { ActivationState, WorkspaceTables } from '../schema.ts';
 import { addAdmin } from './admins.ts';
@@ -19,7 +20,8 @@ const ACTOR = 'admin-api';
  * admin listener only):
  * - `POST /workspace/accounts/:username/activate`: 「啟用 G Suite for Education」 for a teacher, as the
  *   button does (one durable job; an account already queued or active is left as it is);
- * - `POST /workspace/accounts/:username/retry`: a failed or conflicting activation once more;
+ * - `POST /workspace/accounts/:username/retry`: a failed or conflicting activation once more (the
+ *   activation table's `retry`);
  * - `GET /workspace/accounts[?state=…]`: the accounts and their activation;
  * - `GET /workspace/jobs`, `POST /workspace/jobs/:id/retry`: the provisioning jobs, a failed one again;
  * - `GET /workspace/reconcile` (the latest report), `POST /workspace/reconcile` (one now);
@@ -36,21 +38,19 @@ export function workspaceAdminRoutes(api: FastifyInstance, ctx: Ctx): void {
     if (row.cloud_state === 'suspended') throw new AppError('ws_suspended', 409, { username });
     return row;
   };
-  const activate = async (sub: string, ip: string) => {
-    const row = await requestActivation(ctx.db, sub, ACTOR, ip);
-    return { username: row.cloud_username, google_email: row.google_email, state: row.state };
-  };
+  const activation = (row: AccountRow) => ({
+    username: row.cloud_username,
+    google_email: row.google_email,
+    state: row.state,
+  });
 
   api.post<{ Params: { username: string } }>('/workspace/accounts/:username/activate', async (request) => {
     const row = await account(request.params.username);
-    return activate(row.cloud_sub, request.ip);
+    return activation(await requestActivation(ctx.db, row.cloud_sub, ACTOR, request.ip));
   });
   api.post<{ Params: { username: string } }>('/workspace/accounts/:username/retry', async (request) => {
     const row = await account(request.params.username);
-    if (row.state !== 'failed' && row.state !== 'conflict') {
-      throw new AppError('ws_not_failed', 409, { username: row.cloud_username, state: row.state });
-    }
-    return activate(row.cloud_sub, request.ip);
+    return activation(await retryActivation(ctx.db, row.cloud_sub, ACTOR, request.ip));
   });
   api.get('/workspace/accounts', async (request) => {
     const { state } = request.query as { state?: unknown };
