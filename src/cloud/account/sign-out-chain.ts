@@ -2,6 +2,7 @@
 // 「您已登出」, from there Google's own sign-out and the county portal that started it, and the way
 // back to the relying party that asked. What the page reports travels in a short-lived cookie.
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ServiceProviders } from '../saml/registry.ts';
 import type { CloudServices } from '../services.ts';
 import type { SignedOutReport } from './sign-out-pages.ts';
 
@@ -60,15 +61,7 @@ export function signedOutUrl(cloud: CloudServices): string {
  * takes `continue` to the hosts of its SSO profiles.
  */
 export async function googleSignOutUrl(services: CloudServices, next: string): Promise<string | undefined> {
-  const providers = await services.db
-    .selectFrom('saml_service_providers')
-    .select(['entity_id', 'acs_urls'])
-    .where('enabled', '=', true)
-    .execute();
-  const google = providers.find((p) =>
-    /^(google\.com\/a\/|https:\/\/accounts\.google\.com\/)/.test(p.entity_id),
-  );
-  const acs = (google?.acs_urls as string[] | undefined)?.[0];
+  const acs = await new ServiceProviders(services.db).googleAcsUrl();
   if (!acs) return undefined;
   const origin = new URL(acs).origin;
   if (/^https:\/\/(www\.)?google\.com$/.test(origin)) {
