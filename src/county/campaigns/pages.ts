@@ -24,7 +24,7 @@ export function campaignListMain(
   const p = (path: string) => tenantPath(tenant, path);
   const { values: v, errors } = form;
   return html`<h1>${t('manage.campaigns')}</h1><p>${t('manage.campaigns.intro')}</p>
-<table><thead><tr><th scope="col">${t('manage.ann.title')}</th><th scope="col">${t('manage.campaign.deadline')}</th><th scope="col">${t('account.status')}</th><th scope="col">${t('manage.campaign.suspended')}</th></tr></thead>
+<table><thead><tr><th scope="col">${t('manage.ann.title')}</th><th scope="col">${t('manage.campaign.deadline')}</th><th scope="col">${t('account.state')}</th><th scope="col">${t('manage.campaign.suspended')}</th></tr></thead>
 <tbody>${campaigns.map((c) => html`<tr><td><a href="${p(`/manage/campaigns/${c.id}`)}">${c.title}</a></td><td>${formatTime(c.deadline)}</td><td>${t(`campaign.${c.state}`)}</td><td>${c.state === 'closed' ? c.suspended_count : ''}</td></tr>`)}</tbody></table>
 <section class="panel"><h2>${t('manage.campaigns.create')}</h2>${errorSummary(request, errors)}
 <form method="post" action="${p('/manage/campaigns')}" novalidate>${csrfField(request)}
