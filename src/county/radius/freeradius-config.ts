@@ -1,5 +1,6 @@
 // A complete FreeRADIUS 3.2 configuration directory for one county (`edugate radius config`):
 // FreeRADIUS terminates RADIUS and EAP-TTLS, and its `rest` module asks the county role (api.ts).
+import { X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { RADIUS_API_PREFIX } from './api.ts';
@@ -226,7 +227,12 @@ ${call('client', `tenant=${setup.tenant}&address=%{%{Packet-Src-IP-Address}:-%{P
 `;
 }
 
-function eapModule(): string {
+/**
+ * `sendCa`: whether FreeRADIUS adds the CA certificates of `ca.pem` to the chain it sends (OpenSSL's
+ * auto_chain). Not when `server.pem` already reaches a CA of `ca.pem`, which devices have installed:
+ * the server's first TLS flight then fits one EAP fragment (1,024 bytes), a round trip less.
+ */
+function eapModule(sendCa: boolean): string {
   return `# EAP-TTLS with inner PAP only: the password reaches EduGate, which verifies it against its
 # argon2 hashes. PEAP-MSCHAPv2 would need NT hashes of every password (see docs/OPERATIONS.md).
 eap {
@@ -245,6 +251,7 @@ eap {
 		cipher_server_preference = yes
 		tls_min_version = "1.2"
 		tls_max_version = "1.3"
+		auto_chain = ${sendCa ? 'yes' : 'no'}
 		cache {
 			enable = no
 		}
@@ -413,19 +420,34 @@ export function freeradiusFiles(
   dir: string,
   setup: RadiusSetup,
   options: FreeradiusOptions,
+  tls: { sendCa: boolean } = { sendCa: true },
 ): Record<string, string> {
   return {
     'radiusd.conf': radiusdConf(dir, options),
     'proxy.conf': proxyConf(setup, options),
     dictionary: '# Local attributes (none).\n',
     'mods-enabled/rest': restModule(setup, options),
-    'mods-enabled/eap': eapModule(),
+    'mods-enabled/eap': eapModule(tls.sendCa),
     'mods-enabled/always': ALWAYS,
     'mods-enabled/realm': SUFFIX,
     'sites-enabled/edugate': outerSite(options),
     'sites-enabled/edugate-inner': INNER_SITE,
     'sites-enabled/edugate-clients': CLIENTS_SITE,
   };
+}
+
+const certificatesIn = (pem: string) =>
+  (pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []).map(
+    (block) => new X509Certificate(block),
+  );
+
+/** Whether the last certificate of `serverPem` (the server's, then any intermediates) is a CA of `caPem` or issued by one. */
+export function chainReachesCa(serverPem: string, caPem: string): boolean {
+  const last = certificatesIn(serverPem).at(-1);
+  if (!last) return false;
+  return certificatesIn(caPem).some(
+    (ca) => ca.fingerprint256 === last.fingerprint256 || (last.checkIssued(ca) && last.verify(ca.publicKey)),
+  );
 }
 
 export interface CertificateFiles {
@@ -459,7 +481,9 @@ export async function writeFreeradiusDirectory(
     writeFileSync(join(certs, 'server.key'), made.serverKeyPem, { mode: 0o600 });
     caPem = made.caPem;
   }
-  const files = freeradiusFiles(dir, setup, options);
+  const files = freeradiusFiles(dir, setup, options, {
+    sendCa: !chainReachesCa(readFileSync(join(certs, 'server.pem'), 'utf8'), caPem),
+  });
   // Written by earlier versions, which listed the NAS clients in files: no longer read.
   for (const old of ['clients.conf', 'clients.d', 'sites-enabled/control']) {
     rmSync(join(dir, old), { recursive: true, force: true });
@@ -467,7 +491,7 @@ export async function writeFreeradiusDirectory(
   for (const [path, text] of Object.entries(files)) {
     const file = join(dir, path);
     mkdirSync(dirname(file), { recursive: true });
-    // The directory holds the NAS secrets and the RADIUS API credential: readable by its owner only.
+    // The directory holds the RADIUS API credential (and the roaming secret): readable by its owner only.
     writeFileSync(file, text, { mode: 0o640 });
   }
   return { dir, caPem };
