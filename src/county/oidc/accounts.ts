@@ -1,29 +1,9 @@
-import {
-  type OidcAccountSource,
-  type OidcPrompt,
-  requestScoped,
-  wantedClaims,
-} from '../../platform/oidc/index.ts';
-import { eduinfoOf, RELEASED_ACCOUNT_COLUMNS, type ReleasableAccount } from '../accounts/claims.ts';
+import { type OidcAccountPort, type OidcPrompt, wantedClaims } from '../../platform/oidc/index.ts';
+import { eduinfoOf, type ReleasableAccount } from '../accounts/claims.ts';
 import { profileCompleteness } from '../accounts/profile.ts';
-import { findAccountById } from '../accounts/repository.ts';
+import { findReleasableAccount } from '../accounts/releasable.ts';
 import type { County } from '../services.ts';
 import { COUNTY_SCOPES } from './scopes.ts';
-
-/**
- * The account row, read once per protocol request or resource API call however many steps ask
- * (login state, profile check, token checks, claims). Never kept across requests: a suspension
- * takes effect on the next request.
- */
-export function loadAccount(
-  county: County,
-  tenant: string,
-  id: string,
-): Promise<ReleasableAccount | undefined> {
-  return requestScoped(accountKey(tenant, id), () => findAccountById(county.db, tenant, id));
-}
-
-const accountKey = (tenant: string, id: string) => `county:${tenant}:account:${id}`;
 
 /**
  * The claims of an account as the county provider releases them (scopes pick among them; shapes
@@ -65,24 +45,15 @@ export function mayUseOidc(account: ReleasableAccount): boolean {
 }
 
 /**
- * The accounts of one county as the provider sees them. For tokens, userinfo and resource APIs
- * only active accounts with a complete profile count: suspending or departing an account stops
- * every token it has (the account is read on every request).
+ * The accounts of one county as the provider sees them (the host port): the provider reads an
+ * account once per request through `prefetch`. For tokens, userinfo and resource APIs only active
+ * accounts with a complete profile count: suspending or departing an account stops every token it
+ * has at the next request.
  */
-export function countyAccountSource(county: County, tenant: string): OidcAccountSource {
+export function countyAccountPort(county: County, tenant: string): OidcAccountPort<ReleasableAccount> {
   return {
-    // The provider reads the row along with the token or session naming it (`loadAccount`).
-    rows: {
-      table: 'county_accounts',
-      id: 'id',
-      idType: 'uuid',
-      where: { tenant },
-      columns: RELEASED_ACCOUNT_COLUMNS,
-      requestKey: (id) => accountKey(tenant, id),
-    },
-    async findAccount(id, use) {
-      const account = await loadAccount(county, tenant, id);
-      if (!account) return undefined;
+    prefetch: (id) => findReleasableAccount(county.db, tenant, id),
+    findAccount(account, use) {
       if (use === 'token' && !mayUseOidc(account)) return undefined;
       return {
         accountId: account.id,
@@ -98,20 +69,16 @@ export function countyAccountSource(county: County, tenant: string): OidcAccount
  * page (`county_status`); an incomplete profile is sent to the profile check before anything is
  * released (`county_profile`) — the how-to: without the national ID, OpenID is refused.
  */
-export function countyPrompts(county: County, tenant: string): OidcPrompt[] {
+export function countyPrompts(): OidcPrompt<ReleasableAccount>[] {
   return [
     {
       name: 'county_status',
-      async check({ accountId }) {
-        const account = await loadAccount(county, tenant, accountId);
-        if (account?.status === 'active') return undefined;
-        return { status: account?.status ?? 'missing' };
-      },
+      check: ({ account }) =>
+        account?.status === 'active' ? undefined : { status: account?.status ?? 'missing' },
     },
     {
       name: 'county_profile',
-      async check({ accountId }) {
-        const account = await loadAccount(county, tenant, accountId);
+      check({ account }) {
         if (!account) return { missing: ['account'] };
         const profile = profileCompleteness(account);
         return profile.complete ? undefined : { missing: profile.missing };

@@ -3,10 +3,11 @@ import { DEMO_CLIENTS, demoClientSecret } from '../../platform/federation/client
 import { adminApi } from '../../platform/http/admin-api.ts';
 import { mountProtocol, OidcProvider, oidcAdminRoutes, oidcMessages } from '../../platform/oidc/index.ts';
 import type { RoleModule } from '../../platform/runtime/role.ts';
+import type { ReleasableAccount } from '../accounts/claims.ts';
 import type { CountyExtension } from '../app.ts';
 import type { County } from '../services.ts';
 import type { Tenant } from '../tenants/tenants.ts';
-import { countyAccountSource, countyPrompts } from './accounts.ts';
+import { countyAccountPort, countyPrompts } from './accounts.ts';
 import { registerOidcConsole } from './console.ts';
 import { registerCountyInteractions } from './interactions.ts';
 import { countyOidcMessages } from './messages.ts';
@@ -16,6 +17,9 @@ import { COUNTY_CONSENT_LINES, COUNTY_SCOPES, RESTRICTED_SCOPES } from './scopes
 import { countyHostSession, countyHostSignOut, registerProviderSignOuts } from './sign-out.ts';
 
 const MAINTENANCE_MS = 10 * 60_000;
+
+/** A county issuer: its host port reads the county's releasable accounts. */
+type Issuer = OidcProvider<ReleasableAccount>;
 
 /** The education cloud as a client of a county in the demo (SPEC §2: `openid exchangedata`). */
 export async function seedDemoClients(oidc: OidcProvider, county: County, tenant: string): Promise<void> {
@@ -41,12 +45,12 @@ export function countyOidcExtension(): CountyExtension & { migrations: RoleModul
   // One set of issuers per booted role (a process may boot the role more than once, e.g. tests).
   const perRole = new WeakMap<
     County,
-    { issuers: Map<string, Promise<OidcProvider>>; ready: Map<string, OidcProvider> }
+    { issuers: Map<string, Promise<Issuer>>; ready: Map<string, Issuer> }
   >();
   const stateOf = (county: County) => {
     let state = perRole.get(county);
     if (!state) {
-      const ready = new Map<string, OidcProvider>();
+      const ready = new Map<string, Issuer>();
       state = { issuers: new Map(), ready };
       perRole.set(county, state);
       registerProviderSignOuts(county, (tenant) => ready.get(tenant));
@@ -70,8 +74,8 @@ export function countyOidcExtension(): CountyExtension & { migrations: RoleModul
         scopes: COUNTY_SCOPES,
         restrictedScopes: [...RESTRICTED_SCOPES],
         consentLines: COUNTY_CONSENT_LINES,
-        accounts: countyAccountSource(county, tenant.code),
-        prompts: countyPrompts(county, tenant.code),
+        accounts: countyAccountPort(county, tenant.code),
+        prompts: countyPrompts(),
         hostSession: countyHostSession(county, tenant.code),
         hostSignOut: countyHostSignOut(county, tenant.code),
         i18n: app.i18n,
