@@ -21,13 +21,26 @@ export interface Notifications {
     handler: NotificationHandler,
     warn?: NotificationWarning,
   ): Promise<() => Promise<void>>;
+  /**
+   * Whether notifications are heard right now: false while the listening connection is down (what
+   * is sent meanwhile is lost; handlers are called with `undefined` once it is back).
+   */
+  readonly listening: boolean;
   close(): Promise<void>;
 }
+
+/** How often the listening connection is asked whether it still answers. */
+const HEARTBEAT_MS = 2000;
+/** A listening connection that answered nothing for this long counts as lost (a silent network). */
+const SILENT_MS = 5000;
 
 /**
  * PostgreSQL: one dedicated connection (outside the pool, opened at the first `listen`) holds the
  * `LISTEN`s. When it fails it is replaced, with growing pauses up to 30 s; once listening again,
- * each handler is called with `undefined`, since notifications sent meanwhile were lost.
+ * each handler is called with `undefined`, since notifications sent meanwhile were lost. A
+ * connection that stops answering without failing (a black-holed network) is found out by a
+ * heartbeat (`select 1` every 2 s): after 5 s of silence it no longer counts as `listening`, and
+ * is replaced.
  */
 export class PostgresNotifications implements Notifications {
   readonly #url: string;
@@ -37,10 +50,16 @@ export class PostgresNotifications implements Notifications {
   #connecting: Promise<void> | undefined;
   #retryMs = 500;
   #timer: NodeJS.Timeout | undefined;
+  #heartbeat: NodeJS.Timeout | undefined;
+  #heardAt = 0;
   #closed = false;
 
   constructor(url: string) {
     this.#url = url;
+  }
+
+  get listening(): boolean {
+    return this.#client !== undefined && !this.#closed && Date.now() - this.#heardAt < SILENT_MS;
   }
 
   async listen(channel: string, handler: NotificationHandler, warn?: NotificationWarning) {
@@ -62,6 +81,7 @@ export class PostgresNotifications implements Notifications {
   async close(): Promise<void> {
     this.#closed = true;
     clearTimeout(this.#timer);
+    clearInterval(this.#heartbeat);
     await this.#connecting?.catch(() => {});
     const client = this.#client;
     this.#client = undefined;
@@ -81,6 +101,7 @@ export class PostgresNotifications implements Notifications {
     client.on('error', (error) => this.#lost(client, error));
     client.on('end', () => this.#lost(client, new Error('connection ended')));
     client.on('notification', (message) => {
+      this.#heardAt = Date.now();
       for (const handler of this.#handlers.get(message.channel) ?? []) handler(message.payload);
     });
     try {
@@ -98,14 +119,33 @@ export class PostgresNotifications implements Notifications {
     }
     const reconnected = this.#retryMs > 500;
     this.#client = client;
+    this.#heardAt = Date.now();
     this.#retryMs = 500;
+    clearInterval(this.#heartbeat);
+    this.#heartbeat = setInterval(() => this.#beat(client), HEARTBEAT_MS);
+    this.#heartbeat.unref();
     if (reconnected) for (const set of this.#handlers.values()) for (const handler of set) handler(undefined);
+  }
+
+  #beat(client: pg.Client): void {
+    if (this.#client !== client) return;
+    if (Date.now() - this.#heardAt >= SILENT_MS) {
+      this.#lost(client, new Error(`the listening connection answered nothing for ${SILENT_MS} ms`));
+      return;
+    }
+    client.query('select 1').then(
+      () => {
+        if (this.#client === client) this.#heardAt = Date.now();
+      },
+      (error: unknown) => this.#lost(client, error),
+    );
   }
 
   #lost(client: pg.Client, error: unknown): void {
     if (this.#closed || (this.#client !== undefined && this.#client !== client)) return;
     if (this.#timer) return; // a reconnection is already planned
     this.#client = undefined;
+    clearInterval(this.#heartbeat);
     client.removeAllListeners('end');
     client.end().catch(() => {});
     this.#warn(error, `notification connection lost; reconnecting in ${this.#retryMs} ms`);
@@ -126,6 +166,7 @@ export class PGliteNotifications implements Notifications {
     this.#lite = lite;
     this.#pool = pool;
   }
+  readonly listening = true;
   async listen(channel: string, handler: NotificationHandler) {
     // Its turn on the one connection: a LISTEN inside another caller's transaction could be undone.
     const turn = await this.#pool.connect();
