@@ -8,6 +8,7 @@ import {
 } from '../../platform/oidc/index.ts';
 import type { RoleContext } from '../../platform/runtime/role.ts';
 import type { AccountWithIdentities } from '../account/accounts.ts';
+import { ReleasableAccounts } from '../account/releasable.ts';
 import type { CloudTables } from '../schema.ts';
 import type { CloudServices } from '../services.ts';
 import { cloudClaims } from './claims.ts';
@@ -24,9 +25,14 @@ export type CloudIssuer = OidcProvider<AccountWithIdentities>;
  * identities (for `eduinfo`), read once per request. Suspended accounts can neither start an
  * authorization nor use their tokens.
  */
-export function cloudAccountPort(services: CloudServices): OidcAccountPort<AccountWithIdentities> {
+export function cloudAccountPort(
+  services: CloudServices,
+  accounts: ReleasableAccounts,
+): OidcAccountPort<AccountWithIdentities> {
   return {
-    prefetch: (id) => services.accounts.withIdentities(id),
+    // Tokens from this node's copy, which every change of the account drops at once; an
+    // authorization reads the account as it is now.
+    prefetch: (id, use) => (use === 'token' ? accounts.current(id) : accounts.fresh(id)),
     findAccount(record) {
       if (record.account.state !== 'active') return undefined;
       return {
@@ -51,17 +57,20 @@ export async function createCloudProvider(
   app: FastifyInstance,
   hooks: Pick<OidcProviderOptions, 'onProvider' | 'hostSession' | 'hostSignOut'> = {},
 ): Promise<CloudIssuer> {
-  return OidcProvider.create({
+  const accounts = new ReleasableAccounts(ctx.db, services.accounts);
+  await accounts.follow(ctx.notifications, ctx.log);
+  const oidc = await OidcProvider.create({
     tenant: CLOUD_TENANT,
     issuer: ctx.urls.cloud,
     db: ctx.db as unknown as Kysely<unknown>,
     dbKind: ctx.dbKind,
     redis: ctx.redis,
+    notifications: ctx.notifications,
     installationSecret: ctx.secrets.secret,
     registrationToken: ctx.secrets.registrationToken,
     scopes: CLOUD_SCOPES,
     consentLines: CLOUD_CONSENT_LINES,
-    accounts: cloudAccountPort(services),
+    accounts: cloudAccountPort(services, accounts),
     i18n: app.i18n,
     brand: app.brand,
     secureCookies: ctx.config.secureCookies,
@@ -70,4 +79,9 @@ export async function createCloudProvider(
     jobs: ctx.jobs,
     ...hooks,
   });
+  app.addHook('onClose', async () => {
+    await accounts.close();
+    await oidc.close();
+  });
+  return oidc;
 }

@@ -1,7 +1,7 @@
 import { type OidcAccountPort, type OidcPrompt, wantedClaims } from '../../platform/oidc/index.ts';
 import { eduinfoOf, type ReleasableAccount } from '../accounts/claims.ts';
 import { profileCompleteness } from '../accounts/profile.ts';
-import { findReleasableAccount } from '../accounts/releasable.ts';
+import type { ReleasableAccounts } from '../accounts/releasable.ts';
 import type { County } from '../services.ts';
 import { COUNTY_SCOPES } from './scopes.ts';
 
@@ -48,11 +48,17 @@ export function mayUseOidc(account: ReleasableAccount): boolean {
  * The accounts of one county as the provider sees them (the host port): the provider reads an
  * account once per request through `prefetch`. For tokens, userinfo and resource APIs only active
  * accounts with a complete profile count: suspending or departing an account stops every token it
- * has at the next request.
+ * has at the next request, on every node.
  */
-export function countyAccountPort(county: County, tenant: string): OidcAccountPort<ReleasableAccount> {
+export function countyAccountPort(
+  county: County,
+  tenant: string,
+  accounts: ReleasableAccounts,
+): OidcAccountPort<ReleasableAccount> {
   return {
-    prefetch: (id) => findReleasableAccount(county.db, tenant, id),
+    // Tokens from this node's copy, which every change of the account drops at once; an
+    // authorization (and its prompts) reads the account as it is now.
+    prefetch: (id, use) => (use === 'token' ? accounts.current(tenant, id) : accounts.fresh(tenant, id)),
     findAccount(account, use) {
       if (use === 'token' && !mayUseOidc(account)) return undefined;
       return {

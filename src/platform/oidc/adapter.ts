@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { CompiledQuery, type Kysely } from 'kysely';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
+import type { Notifications, NotificationWarning } from '../database/notifications.ts';
+import { NotifiedCache } from '../database/notified-cache.ts';
 import { TurnBatch } from '../database/turn-batch.ts';
 import { currentScope, ScopeSlot } from './request-scope.ts';
 import type { OidcTables } from './schema.ts';
@@ -89,6 +91,12 @@ export interface DatabaseAdapterOptions {
    * the WAL flush. Ignored for `DURABLE_MODELS`.
    */
   asyncCommit?: boolean;
+  /**
+   * Grants: keep what was read in this node's copy until a change is announced (`follow`; the
+   * trigger of migration `…_grant_changes` announces every change and deletion of a grant, on any
+   * node). A token's use reads its grant from memory then, and the database not at all.
+   */
+  keep?: boolean;
 }
 
 /** A stored row as oidc-provider expects it back: undefined once expired, `consumed` when used. */
@@ -238,6 +246,7 @@ export class DatabaseAdapter implements Adapter {
   readonly #upserts: TurnBatch<UpsertRow, void>;
   readonly #consume: string;
   readonly #rewriteAfterMs: number | undefined;
+  readonly #copy: NotifiedCache<PayloadRow> | undefined;
 
   constructor(db: Kysely<OidcTables>, tenant: string, model: string, options: DatabaseAdapterOptions = {}) {
     this.#db = db;
@@ -263,6 +272,27 @@ export class DatabaseAdapter implements Adapter {
     });
     this.#consume = lazy ? CONSUME_LAZY : CONSUME;
     this.#rewriteAfterMs = options.rewriteAfter === undefined ? undefined : options.rewriteAfter * 1000;
+    // The payload kept as its JSON text: each read parses its own copy (oidc-provider changes it).
+    this.#copy = options.keep
+      ? new NotifiedCache({
+          load: async (id) => {
+            const row = (await this.#reads.add(id)) as PayloadRow | undefined;
+            if (!row) return undefined;
+            const text = typeof row.payload === 'string' ? row.payload : JSON.stringify(row.payload);
+            return { payload: text, expires_at: row.expires_at, consumed_at: row.consumed_at };
+          },
+        })
+      : undefined;
+  }
+
+  /** With `keep`: starts following the announced changes on `channel` (until then, reads every time). */
+  follow(notifications: Notifications, channel: string, warn?: NotificationWarning): Promise<void> {
+    return this.#copy?.follow(notifications, channel, warn) ?? Promise.resolve();
+  }
+
+  /** Stops following changes (the copy is dropped; reads go to the database). */
+  close(): Promise<void> {
+    return this.#copy?.close() ?? Promise.resolve();
   }
 
   async #run<R>(text: string, parameters: unknown[]): Promise<R[]> {
@@ -295,7 +325,10 @@ export class DatabaseAdapter implements Adapter {
       user_code: payload.userCode ?? null,
       expires_at: expiresIn ? new Date(Date.now() + expiresIn * 1000).toISOString() : null,
     });
+    this.#copy?.forget(id);
     await this.#upserts.add({ id, json });
+    // This node's next read reads the new row (the others hear the trigger).
+    this.#copy?.forget(id);
   }
 
   /** Where `rewriteAfter` keeps what this request read of an artifact. */
@@ -325,6 +358,7 @@ export class DatabaseAdapter implements Adapter {
   async find(id: string): Promise<AdapterPayload | undefined> {
     const ahead = take(READ_AHEAD, this.#aheadKey(this.#model, 'id', id));
     if (ahead !== undefined) return this.#found(await ahead);
+    if (this.#copy) return this.#found(await this.#copy.get(id));
     const row = await this.#reads.add(id);
     const payload = this.#companions
       ? row && this.#found(this.#leaveCompanions(row))
@@ -338,6 +372,12 @@ export class DatabaseAdapter implements Adapter {
    * `find(id)` then waits for this read. A grant named by a token is read as soon as the token is.
    */
   readAhead(id: string): void {
+    if (this.#copy) {
+      const kept = this.#copy.get(id).then((row) => row ?? null);
+      kept.catch(() => undefined);
+      leave(READ_AHEAD, this.#aheadKey(this.#model, 'id', id), kept);
+      return;
+    }
     const read = this.#reads
       .add(id)
       .then((row) =>
@@ -401,10 +441,12 @@ export class DatabaseAdapter implements Adapter {
 
   async destroy(id: string): Promise<void> {
     this.#forgetAhead(id);
+    this.#copy?.forget(id);
     const rows = await this.#run<{ uid: string | null }>(
       'delete from oidc_payloads where tenant = $1 and model = $2 and id = $3 returning uid',
       [this.#tenant, this.#model, id],
     );
+    this.#copy?.forget(id);
     for (const row of rows) if (row.uid) this.#forgetAhead(id, row.uid);
   }
 

@@ -12,6 +12,8 @@ import Provider, {
   type KoaContextWithOIDC,
 } from 'oidc-provider';
 import type { Logger } from 'pino';
+import type { Notifications } from '../database/notifications.ts';
+import { changeChannel } from '../database/notified-cache.ts';
 import { DEPENDENCY_RETRY_AFTER_SECONDS } from '../errors/dependency.ts';
 import type { TrustProxy } from '../http/proxy-trust.ts';
 import type { I18n } from '../i18n/i18n.ts';
@@ -133,6 +135,12 @@ export interface OidcProviderOptions<DB = unknown, A = unknown> {
   dbKind?: 'pglite' | 'postgres';
   /** When set, short-lived artifacts (codes, access tokens, sessions, interactions) live here. */
   redis?: Redis | undefined;
+  /**
+   * `ctx.notifications`: when given, each node keeps the grants it read in memory and drops one as
+   * soon as any node changes or revokes it (the database announces it); without, grants are read
+   * from the database every time.
+   */
+  notifications?: Notifications | undefined;
   /** The installation secret: encrypts client secrets and signing keys, signs cookies. */
   installationSecret: string;
   /**
@@ -330,6 +338,14 @@ export class OidcProvider<A = unknown> {
   static async create<DB, A>(options: OidcProviderOptions<DB, A>): Promise<OidcProvider<A>> {
     const oidc = new OidcProvider<A>(options as unknown as OidcProviderOptions<unknown, A>);
     await oidc.keys.ensure();
+    if (options.notifications) {
+      const channel = await changeChannel(oidc.db as Kysely<unknown>, 'oidc_grants');
+      await oidc
+        .#grants()
+        .follow(options.notifications, channel, (error, message) =>
+          options.log.warn({ err: error }, message),
+        );
+    }
     oidc.#version = await oidc.versions.current();
     oidc.#syncedAt = Date.now();
     await oidc.reload();
@@ -537,9 +553,17 @@ export class OidcProvider<A = unknown> {
     });
   }
 
+  /** Grants: kept in memory while nothing changes them, when changes are announced (`notifications`). */
   #grants(): DatabaseAdapter {
-    this.#grantStore ??= new DatabaseAdapter(this.db, this.tenant, 'Grant');
+    this.#grantStore ??= new DatabaseAdapter(this.db, this.tenant, 'Grant', {
+      keep: this.options.notifications !== undefined,
+    });
     return this.#grantStore;
+  }
+
+  /** Stops following grant changes (call when the role closes). */
+  async close(): Promise<void> {
+    await this.#grantStore?.close();
   }
 
   /** A sign-in session on Redis names its grants: read them (one statement) as soon as it is found. */
