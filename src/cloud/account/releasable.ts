@@ -16,12 +16,10 @@ import type { AccountWithIdentities, CloudAccounts } from './accounts.ts';
  */
 export class ReleasableAccounts {
   readonly #db: CloudDb;
-  readonly #accounts: CloudAccounts;
   readonly #copy: NotifiedCache<AccountWithIdentities>;
 
   constructor(db: CloudDb, accounts: CloudAccounts) {
     this.#db = db;
-    this.#accounts = accounts;
     this.#copy = new NotifiedCache({ load: (id) => accounts.withIdentities(id) });
   }
 
@@ -39,9 +37,9 @@ export class ReleasableAccounts {
     return this.#copy.close();
   }
 
-  /** The account as it is now. */
+  /** The account as it is now (kept for the tokens that follow: a code is exchanged moments later). */
   fresh(id: string): Promise<AccountWithIdentities | undefined> {
-    return this.#accounts.withIdentities(id);
+    return this.#copy.refresh(id);
   }
 
   /** The account as this node keeps it (no change announced since it was read). */

@@ -8,37 +8,20 @@ import type { CountyDatabase } from '../schema.ts';
 import { RELEASED_ACCOUNT_COLUMNS, type ReleasableAccount } from './claims.ts';
 
 // Read by every authorization (and token, when not kept), compiled once (see statement.ts).
-const releasableById = statement((db: Kysely<CountyDatabase>, v: { tenant: string; id: string }) =>
-  db
-    .selectFrom('county_accounts')
-    .select(RELEASED_ACCOUNT_COLUMNS)
-    .where('tenant', '=', v.tenant)
-    .where('id', '=', v.id),
-);
-const releasableByIdOnly = statement((db: Kysely<CountyDatabase>, v: { id: string }) =>
+const releasableById = statement((db: Kysely<CountyDatabase>, v: { id: string }) =>
   db.selectFrom('county_accounts').select(RELEASED_ACCOUNT_COLUMNS).where('id', '=', v.id),
 );
 
 const UUID = /^[0-9a-f-]{36}$/i;
 
-function findReleasableAccountById(db: CountyTx, id: string): Promise<ReleasableAccount | undefined> {
-  return releasableByIdOnly(db, { id }).then(([account]) => account);
-}
-
-/** An account of `tenant` as the OIDC provider reads it: what it releases and what decides whether it may. */
-export function findReleasableAccount(
-  db: CountyTx,
-  tenant: string,
-  id: string,
-): Promise<ReleasableAccount | undefined> {
-  if (!UUID.test(id)) return Promise.resolve(undefined);
-  return releasableById(db, { tenant, id }).then(([account]) => account);
+function findReleasableAccount(db: CountyTx, id: string): Promise<ReleasableAccount | undefined> {
+  return releasableById(db, { id }).then(([account]) => account);
 }
 
 /**
  * The accounts a county's OIDC provider releases, as it reads them: `current` from this node's
  * copy for tokens, userinfo and resource APIs (what a relying party calls over and over), `fresh`
- * from the database for an authorization. The copy holds only what nobody changed: every change of
+ * from the database for an authorization (and kept for the code exchange that follows). The copy holds only what nobody changed: every change of
  * an account (a suspension, a departure, a transfer, a profile edit; not a sign-in), made on any
  * node by any writer, is announced by the table's trigger (migration `1060_county_account_changes`)
  * and drops the account from every node's copy at once. While the node does not hear the
@@ -50,7 +33,7 @@ export class ReleasableAccounts {
 
   constructor(db: CountyTx) {
     this.#db = db;
-    this.#copy = new NotifiedCache({ load: (id) => findReleasableAccountById(db, id) });
+    this.#copy = new NotifiedCache({ load: (id) => findReleasableAccount(db, id) });
   }
 
   /** Starts following the announced changes (until then, and without `notifications`, reads every time). */
@@ -67,9 +50,11 @@ export class ReleasableAccounts {
     return this.#copy.close();
   }
 
-  /** The account as it is now. */
-  fresh(tenant: string, id: string): Promise<ReleasableAccount | undefined> {
-    return findReleasableAccount(this.#db, tenant, id);
+  /** The account as it is now (kept for the tokens that follow: a code is exchanged moments later). */
+  async fresh(tenant: string, id: string): Promise<ReleasableAccount | undefined> {
+    if (!UUID.test(id)) return undefined;
+    const account = await this.#copy.refresh(id);
+    return account?.tenant === tenant ? account : undefined;
   }
 
   /** The account as this node keeps it (no change announced since it was read). */

@@ -10,7 +10,7 @@ import { CookieBrowser, formOf } from '../../platform/testing/cookie-browser.ts'
 import { embeddedTestDatabase } from '../../platform/testing/databases.ts';
 import { freePort } from '../../platform/testing/ports.ts';
 import { identityClaims } from '../accounts/claims.ts';
-import { findReleasableAccount } from '../accounts/releasable.ts';
+import { ReleasableAccounts } from '../accounts/releasable.ts';
 import { findAccountById } from '../accounts/repository.ts';
 import type { AccountStatus } from '../schema.ts';
 import { type CountyTestApp, startCountyTestApp } from '../testing.ts';
@@ -555,10 +555,12 @@ describe('county OIDC provider (嘉義縣 /cyc, 臺南市 /tn)', () => {
   });
 
   it('finds an account for its own county only, by a UUID subject', async () => {
-    const db = county.county.db;
-    expect(await findReleasableAccount(db, 'cyc', TEACHER01.id)).toMatchObject({ username: 'teacher01' });
-    expect(await findReleasableAccount(db, 'tn', TEACHER01.id)).toBeUndefined();
-    expect(await findReleasableAccount(db, 'cyc', 'not-a-uuid')).toBeUndefined();
+    const accounts = new ReleasableAccounts(county.county.db);
+    for (const read of [accounts.fresh.bind(accounts), accounts.current.bind(accounts)]) {
+      expect(await read('cyc', TEACHER01.id)).toMatchObject({ username: 'teacher01' });
+      expect(await read('tn', TEACHER01.id)).toBeUndefined();
+      expect(await read('cyc', 'not-a-uuid')).toBeUndefined();
+    }
   });
 
   it('refuses a wrong redirect URI and a wrong client secret', async () => {

@@ -86,6 +86,12 @@ export class NotifiedCache<V> {
     return value;
   }
 
+  /** The value of `key` as the database has it now; kept for the next `get` (when followed). */
+  refresh(key: string): Promise<V | undefined> {
+    this.#entries.delete(key);
+    return this.get(key);
+  }
+
   /** Drops this node's copy of `key` (the owner's own writes; other nodes hear the trigger). */
   forget(key: string): void {
     this.#entries.delete(key);

@@ -506,8 +506,31 @@ else
 end
 return 1`;
 
+/**
+ * Stores an artifact (KEYS[1]) as ARGV[1] for ARGV[2] seconds (0: no expiry); adds it to its
+ * grant's set (KEYS[2], '' when none), whose expiry only grows; and points its indexes (KEYS[3…],
+ * uid and user code) at its id (ARGV[3]) for as long. Atomic, like the MULTI it replaces, in one
+ * command.
+ */
+const UPSERT_SCRIPT = `local ttl = tonumber(ARGV[2])
+if ttl > 0 then redis.call('SET', KEYS[1], ARGV[1], 'EX', ttl) else redis.call('SET', KEYS[1], ARGV[1]) end
+if KEYS[2] ~= '' then
+  redis.call('SADD', KEYS[2], KEYS[1])
+  if ttl > 0 then
+    redis.call('EXPIRE', KEYS[2], ttl, 'GT')
+    redis.call('EXPIRE', KEYS[2], ttl, 'NX')
+  else
+    redis.call('PERSIST', KEYS[2])
+  end
+end
+for i = 3, #KEYS do
+  if ttl > 0 then redis.call('SET', KEYS[i], ARGV[3], 'EX', ttl) else redis.call('SET', KEYS[i], ARGV[3]) end
+end
+return 1`;
+
 const sha1 = (text: string) => createHash('sha1').update(text).digest('hex');
 const SCRIPTS = {
+  upsert: { text: UPSERT_SCRIPT, sha: sha1(UPSERT_SCRIPT) },
   find: { text: FIND_SCRIPT, sha: sha1(FIND_SCRIPT) },
   findByIndex: { text: FIND_BY_INDEX_SCRIPT, sha: sha1(FIND_BY_INDEX_SCRIPT) },
   consume: { text: CONSUME_SCRIPT, sha: sha1(CONSUME_SCRIPT) },
@@ -598,25 +621,10 @@ export class RedisAdapter implements Adapter {
         return;
     }
     if (payload.uid) forget(REDIS_AHEAD, this.#aheadKey(payload.uid));
-    const multi = this.#redis.multi();
-    if (expiresIn) multi.set(key, JSON.stringify(payload), 'EX', expiresIn);
-    else multi.set(key, JSON.stringify(payload));
-    if (payload.grantId) {
-      const grantKey = this.#grantKey(payload.grantId);
-      multi.sadd(grantKey, key);
-      if (expiresIn) multi.expire(grantKey, expiresIn, 'GT');
-      else multi.persist(grantKey);
-      if (expiresIn) multi.expire(grantKey, expiresIn, 'NX');
-    }
-    for (const [index, value] of [
-      [this.#uidKey(payload.uid ?? ''), payload.uid],
-      [this.#userCodeKey(payload.userCode ?? ''), payload.userCode],
-    ] as const) {
-      if (!value) continue;
-      if (expiresIn) multi.set(index, id, 'EX', expiresIn);
-      else multi.set(index, id);
-    }
-    await multi.exec();
+    const keys = [key, payload.grantId ? this.#grantKey(payload.grantId) : ''];
+    if (payload.uid) keys.push(this.#uidKey(payload.uid));
+    if (payload.userCode) keys.push(this.#userCodeKey(payload.userCode));
+    await runScript(this.#redis, SCRIPTS.upsert, keys, [JSON.stringify(payload), String(expiresIn ?? 0), id]);
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
