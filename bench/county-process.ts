@@ -37,10 +37,12 @@ export interface CountyUnderTest {
   close(): Promise<void>;
 }
 
-function edugate(args: string[], env: Record<string, string>): Promise<string> {
+const ROOT = new URL('../', import.meta.url).pathname;
+
+function edugate(args: string[], env: Record<string, string>, root = ROOT): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['bin/edugate.js', ...args], {
-      cwd: new URL('../', import.meta.url).pathname,
+      cwd: root,
       env: { PATH: process.env.PATH ?? '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -83,7 +85,10 @@ async function loadAccounts(stage: ProcessStage, accounts: number, passwordHash:
 export async function startCounty(options: {
   accounts: number;
   redirectUris: string[];
+  /** The checkout to run (default this one; see compare.ts). */
+  root?: string;
 }): Promise<CountyUnderTest> {
+  const root = options.root ?? ROOT;
   const stage = await processStage('edugate_bench');
   const secrets = generateSecrets();
   const env: Record<string, string> = {
@@ -106,7 +111,7 @@ export async function startCounty(options: {
     await stage.close();
   };
   try {
-    await edugate(['migrate', '--role', 'county'], env);
+    await edugate(['migrate', '--role', 'county'], env, root);
     await stage.query(
       `insert into edugate_county.county_tenants (code, name, portal_name, mail_domain)
        values ('cyc', '嘉義縣', '嘉義縣教育網路中心', 'cyc.edu.tw')`,
@@ -125,7 +130,7 @@ export async function startCounty(options: {
       await hash(BENCH_PASSWORD, ARGON2_PARAMETERS),
       await vault.encrypt('A123456789'),
     );
-    node = await RoleProcess.start('county', env);
+    node = await RoleProcess.start('county', env, undefined, root);
     await node.until(200, '/readyz', 90_000);
     const running = node;
     const registerClient = async (redirectUris: string[], scope: string) => {
@@ -156,33 +161,14 @@ export async function startCounty(options: {
         postgresql: await postgresBackends((sql, values) => stage.query(sql, values), stage.name),
         redis: [redisProcessId(info)],
       }),
-      async signIn(username, redirectUri) {
-        const browser = new CookieBrowser();
-        const url = `${issuer}${OIDC_ROUTES.authorization}?${new URLSearchParams({
-          client_id: client.client_id,
-          response_type: 'code',
-          scope: COUNTY_SCOPE,
-          redirect_uri: redirectUri,
-          state: 's',
-        })}`;
-        let step = await browser.follow(url, { stopBefore: redirectUri });
-        const login = formOf(step.text, step.url);
-        step = await browser.follow(login.action, {
-          stopBefore: redirectUri,
-          form: { ...login.fields, username, password: BENCH_PASSWORD },
-        });
-        if (!step.url.searchParams.get('code')) {
-          // The page's header holds a sign-out form: the consent form is the one with the decision.
-          const consent = formOf(step.text.replace(/<form[^>]*logout[\s\S]*?<\/form>/g, ''), step.url);
-          step = await browser.follow(consent.action, {
-            stopBefore: redirectUri,
-            form: { ...consent.fields, decision: 'allow' },
-          });
-        }
-        if (!step.url.searchParams.get('code'))
-          throw new Error(`county sign-in of ${username} ended at ${step.url.href}`);
-        return browser.cookieHeader(new URL(url));
-      },
+      signIn: (username, redirectUri) =>
+        signInAtCounty({
+          issuer,
+          clientId: client.client_id,
+          username,
+          password: BENCH_PASSWORD,
+          redirectUri,
+        }),
       close,
     };
   } catch (error) {
@@ -190,4 +176,45 @@ export async function startCounty(options: {
     await close();
     throw output ? new Error(`${(error as Error).message}\n${output.slice(-2000)}`) : error;
   }
+}
+
+/**
+ * A browser that signs in at a county issuer through the authorization endpoint (login form, then
+ * consent when asked) until sent to `redirectUri` with a code: its cookie header.
+ */
+export async function signInAtCounty(options: {
+  issuer: string;
+  clientId: string;
+  username: string;
+  password: string;
+  redirectUri: string;
+  scope?: string;
+}): Promise<string> {
+  const { issuer, redirectUri } = options;
+  const browser = new CookieBrowser();
+  const url = `${issuer}${OIDC_ROUTES.authorization}?${new URLSearchParams({
+    client_id: options.clientId,
+    response_type: 'code',
+    scope: options.scope ?? COUNTY_SCOPE,
+    redirect_uri: redirectUri,
+    state: 's',
+  })}`;
+  let step = await browser.follow(url, { stopBefore: redirectUri });
+  const login = formOf(step.text, step.url);
+  step = await browser.follow(login.action, {
+    stopBefore: redirectUri,
+    form: { ...login.fields, username: options.username, password: options.password },
+  });
+  if (!step.url.searchParams.get('code')) {
+    // The page's header holds a sign-out form: the consent form is the one with the decision.
+    const consent = formOf(step.text.replace(/<form[^>]*logout[\s\S]*?<\/form>/g, ''), step.url);
+    step = await browser.follow(consent.action, {
+      stopBefore: redirectUri,
+      form: { ...consent.fields, decision: 'allow' },
+    });
+  }
+  if (!step.url.searchParams.get('code')) {
+    throw new Error(`county sign-in of ${options.username} ended at ${step.url.href}`);
+  }
+  return browser.cookieHeader(new URL(url));
 }

@@ -70,7 +70,7 @@ function rssFigure(name: string, start: Start): Figure {
 }
 
 /** The demo's environment: its own data directory and free ports, no PostgreSQL, no Redis. */
-async function demoEnvironment(dataDir: string): Promise<NodeJS.ProcessEnv> {
+export async function demoEnvironment(dataDir: string): Promise<NodeJS.ProcessEnv> {
   const [landing, county, cloud, workspace, google, smtp] = await Promise.all(
     Array.from({ length: 6 }, () => freePort()),
   );
@@ -164,7 +164,33 @@ function treeRssKb(root: number): number {
   return total;
 }
 
-async function stop(child: ChildProcess): Promise<void> {
+/** `edugate demo` as a child process with `env` (see `demoEnvironment`); waits until every role answers. */
+export async function startDemoProcess(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
+  const urls = [
+    `http://127.0.0.1:${env.EDUGATE_COUNTY_PORT}/cyc`,
+    `http://127.0.0.1:${env.EDUGATE_CLOUD_PORT}/`,
+    `http://127.0.0.1:${env.EDUGATE_LANDING_PORT}/`,
+  ];
+  const started = performance.now();
+  const child = spawn(process.execPath, [binary, 'demo'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  try {
+    while (!(await allAnswer(urls))) {
+      if (child.exitCode !== null) throw new Error(`the demo exited (${child.exitCode}): ${stderr}`);
+      if (performance.now() - started > READY_LIMIT_MS) throw new Error('the demo was not ready in 120 s');
+      await sleep(100);
+    }
+    return child;
+  } catch (error) {
+    await stop(child);
+    throw error;
+  }
+}
+
+export async function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');

@@ -253,16 +253,29 @@ async function clientsFor(scenario: Scenario, connections: number): Promise<Arra
   }
 }
 
-async function slice(clients: Array<() => Promise<void>>, ms: number): Promise<SliceResult> {
+/**
+ * Runs the clients for `ms`. With `rate` (operations per second over all clients), each client
+ * starts its operations on a fixed schedule instead of back to back, and a latency counts from the
+ * scheduled start: an operation that waited for the one before it shows the wait (no coordinated
+ * omission).
+ */
+async function slice(clients: Array<() => Promise<void>>, ms: number, rate?: number): Promise<SliceResult> {
   const started = performance.now();
   const end = started + ms;
   const latencies: number[] = [];
   let failed = 0;
   let failure: string | undefined;
+  const interval = rate ? (clients.length * 1000) / rate : 0;
   await Promise.all(
-    clients.map(async (once) => {
-      while (performance.now() < end) {
-        const at = performance.now();
+    clients.map(async (once, index) => {
+      let scheduled = started + (interval * index) / clients.length;
+      while (performance.now() < end && scheduled < end) {
+        if (interval) {
+          const wait = scheduled - performance.now();
+          if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        }
+        const at = interval ? scheduled : performance.now();
+        scheduled += interval;
         try {
           await once();
           latencies.push(performance.now() - at);
@@ -282,22 +295,28 @@ const CHILD_FLAG = 'EDUGATE_BENCH_HTTP_LOAD';
 if (process.env[CHILD_FLAG] && process.send) {
   const reply = process.send.bind(process);
   let clients: Array<() => Promise<void>> = [];
-  process.on('message', async (message: { scenario: Scenario; connections: number } | { ms: number }) => {
-    try {
-      if ('scenario' in message) {
-        clients = await clientsFor(message.scenario, message.connections);
-        reply({ ready: true });
-      } else reply(await slice(clients, message.ms));
-    } catch (error) {
-      reply({ error: (error as Error).message });
-    }
-  });
+  process.on(
+    'message',
+    async (message: { scenario: Scenario; connections: number } | { ms: number; rate?: number }) => {
+      try {
+        if ('scenario' in message) {
+          clients = await clientsFor(message.scenario, message.connections);
+          reply({ ready: true });
+        } else reply(await slice(clients, message.ms, message.rate));
+      } catch (error) {
+        reply({ error: (error as Error).message });
+      }
+    },
+  );
 }
 
-/** A load process: `run(ms)` runs one slice of `scenario` and gives its counts and latencies. */
+/**
+ * A load process: `run(ms)` runs one slice of `scenario` and gives its counts and latencies;
+ * `run(ms, rate)` paces it at `rate` operations per second (see `slice`).
+ */
 export interface LoadProcess {
   pid: number;
-  run(ms: number): Promise<SliceResult>;
+  run(ms: number, rate?: number): Promise<SliceResult>;
   stop(): Promise<void>;
 }
 
@@ -330,5 +349,5 @@ export async function startHttpLoad(scenario: Scenario, connections: number): Pr
     await stop();
     throw error;
   }
-  return { pid: child.pid ?? 0, run: (ms) => ask<SliceResult>({ ms }), stop };
+  return { pid: child.pid ?? 0, run: (ms, rate) => ask<SliceResult>({ ms, rate }), stop };
 }

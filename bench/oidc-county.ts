@@ -7,6 +7,7 @@ import { authorizeUrl, CONNECTIONS, type Issuer, REDIRECT, scenarios } from './o
 import {
   alternatingSlices,
   describeSide,
+  halfCapacityFigure,
   loadAverage,
   measuredSeconds,
   type Side,
@@ -54,9 +55,10 @@ export async function benchOidcCounty(): Promise<Figure[]> {
         { load: bareLoad, processes: async () => ({ bare: [bare.pid] }) },
       ];
       const [edugate, base] = await alternatingSlices(seconds, sides);
-      await oursLoad.stop();
       await bareLoad.stop();
       if (!edugate || !base) continue;
+      const half = await halfCapacityFigure(`county ${name}`, oursLoad, edugate.rate, seconds / 2);
+      await oursLoad.stop();
       figures.push({
         name: `county ${name} (role process, PostgreSQL + Redis)`,
         value: edugate.rate,
@@ -70,6 +72,7 @@ export async function benchOidcCounty(): Promise<Figure[]> {
           `load average ${loadAverage()}`,
         ],
       });
+      figures.push(half);
     }
     return figures;
   } finally {

@@ -9,6 +9,7 @@ import { loadavg } from 'node:os';
 import { measureCpu, measureWrites, type ProcessGroups } from '../src/platform/testing/process-cpu.ts';
 import type { LoadProcess } from './http-load.ts';
 import { percentile } from './oidc-measure.ts';
+import type { Figure } from './report.ts';
 
 const WARM_UP_MS = 1500;
 
@@ -115,3 +116,50 @@ export function describeSide(side: SideFigures): string {
 
 /** The 1-minute load average, for the record beside each figure. */
 export const loadAverage = () => loadavg()[0]?.toFixed(2) ?? '?';
+
+/** The latency budget of the OIDC endpoints at half of their capacity. */
+export const HALF_CAPACITY_P99_MS = 50;
+
+/** `name`'s p99 at half of `rate` (see `halfCapacity`) as a figure against the 50 ms budget. */
+export async function halfCapacityFigure(
+  name: string,
+  load: LoadProcess,
+  rate: number,
+  seconds: number,
+): Promise<Figure> {
+  const half = await halfCapacity(load, rate, seconds);
+  return {
+    name: `${name}: p99 at half capacity`,
+    value: half.p99,
+    unit: 'ms',
+    baseline: HALF_CAPACITY_P99_MS,
+    baselineName: 'budget',
+    target: 1,
+    lowerIsBetter: true,
+    detail: [
+      `paced at ${half.rate.toFixed(0)} /s (half of ${rate.toFixed(0)} /s): p50 ${half.p50.toFixed(1)} ms${
+        half.failed ? `, ${half.failed} failed` : ''
+      }`,
+      `load average ${loadAverage()}`,
+    ],
+  };
+}
+
+/**
+ * p50/p99 of `load` paced at half of `rate` (its measured capacity) for `seconds`: the latency a
+ * relying party sees on a server that is busy but not saturated.
+ */
+export async function halfCapacity(
+  load: LoadProcess,
+  rate: number,
+  seconds: number,
+): Promise<{ rate: number; p50: number; p99: number; failed: number }> {
+  const half = Math.max(1, rate / 2);
+  const result = await load.run(seconds * 1000, half);
+  return {
+    rate: half,
+    p50: percentile(result.latencies, 50),
+    p99: percentile(result.latencies, 99),
+    failed: result.failed,
+  };
+}

@@ -8,13 +8,11 @@ import { insertAccount } from '../src/county/accounts/repository.ts';
 import { radiusCommand } from '../src/county/radius/cli.ts';
 import { FreeradiusProcess, radiusPeersInstalled } from '../src/county/radius/peers.ts';
 import { countyRole } from '../src/county/role.ts';
-import type { CountyTables } from '../src/county/schema.ts';
 import { countyServices } from '../src/county/services.ts';
 import { loadConfig } from '../src/platform/config/load.ts';
 import type { Config } from '../src/platform/config/options.ts';
 import { createLogger } from '../src/platform/observability/logger.ts';
 import { bootRole } from '../src/platform/runtime/boot.ts';
-import type { RoleContext } from '../src/platform/runtime/role.ts';
 import { loadSecrets } from '../src/platform/runtime/secrets.ts';
 import { freePort } from '../src/platform/testing/ports.ts';
 import { processStage } from '../src/platform/testing/process-stage.ts';
@@ -98,7 +96,7 @@ export async function benchRadius(): Promise<Figure[]> {
       demo: true,
       startJobs: false,
     });
-    const county = countyServices(seeding.ctx as unknown as RoleContext<CountyTables>);
+    const county = countyServices(seeding.ctx);
     const stored = await county.hasher.hash(PASSWORD);
     for (let i = 0; i < ACCOUNTS; i++) {
       await insertAccount(county.db, {
@@ -108,7 +106,7 @@ export async function benchRadius(): Promise<Figure[]> {
         email: `radius${i}@example.org`,
         emailVerified: true,
         role: 'teacher',
-        status: 'active',
+        state: 'active',
         unitCode: '454503',
         realName: '測試老師',
         nationalIdEncrypted: await county.vault.encrypt('A123456789'),

@@ -1,6 +1,4 @@
-import type { RoleContext } from '../src/platform/runtime/role.ts';
 import { rememberProfile, requestActivation } from '../src/workspace/activation/accounts.ts';
-import type { WorkspaceTables } from '../src/workspace/schema.ts';
 import { startProvisioningRig } from '../src/workspace/testing.ts';
 import type { Figure } from './report.ts';
 
@@ -15,7 +13,7 @@ export async function benchWorkspaceProvisioning(): Promise<Figure[]> {
   const seconds = Number(process.env.WORKSPACE_BENCH_SECONDS ?? 60);
   const rig = await startProvisioningRig({ logLevel: 'error', googleQuotaPerMinute: QUOTA }, 5);
   try {
-    const ctx = rig.workspace.ctx as unknown as RoleContext<WorkspaceTables>;
+    const { ctx } = rig.workspace;
     await ctx.db
       .insertInto('workspace_schools')
       .values({ code: '454503', county: 'cyc', name: '朴子國民中學' })

@@ -1,5 +1,10 @@
 import { writeFileSync } from 'node:fs';
-import { type CommandGroup, defineCommand, defineCommandGroup } from '../platform/cli/command.ts';
+import {
+  type CommandGroup,
+  defineCommand,
+  defineCommandGroup,
+  defineSingleCommand,
+} from '../platform/cli/command.ts';
 import type { Config } from '../platform/config/options.ts';
 import { createLogger } from '../platform/observability/logger.ts';
 import { assertLoopback, isRoleName, ROLE_NAMES } from '../platform/runtime/roles.ts';
@@ -10,124 +15,123 @@ import { loadSecrets, missingProductionSecrets } from '../platform/runtime/secre
 
 const logger = (config: Config) => createLogger(config.logLevel, undefined, config.logFormat);
 
-/** `edugate demo [--reset]`: every role, the landing page and a mail sink on this machine. */
-const demo = defineCommandGroup({
+/**
+ * `edugate demo [--reset]`: every role, the landing page and a mail sink on this machine.
+ * `edugate demo --prepare`: only build the migrated empty database the demo starts from (`npm
+ * install` runs it, so that the first `npm start` migrates nothing), then exit.
+ */
+const demo = defineSingleCommand({
   name: 'demo',
-  usage: 'demo [--reset]',
+  usage: 'demo [--reset | --prepare]',
   summary: 'run every role, the landing page and a mail sink on this machine',
-  help: 'usage: edugate demo [--reset]',
-  commands: [
-    defineCommand({
-      name: '',
-      options: { reset: { type: 'boolean' } },
-      async run({ config, values }) {
-        const { startDemo } = await import('../demo/launcher.ts');
-        const demo = await startDemo({ config, log: logger(config), reset: values.reset ?? false });
-        console.log(`\nEduGate demo is running: ${demo.urls.landing}\nPress Ctrl-C to stop.\n`);
-        await waitForSignal();
-        await demo.close();
-        return 0;
-      },
-    }),
-  ],
+  options: { reset: { type: 'boolean' }, prepare: { type: 'boolean' } },
+  async run({ config, values }) {
+    if (values.prepare) return prepareDemo(config);
+    const { startDemo } = await import('../demo/launcher.ts');
+    const demo = await startDemo({ config, log: logger(config), reset: values.reset ?? false });
+    console.log(`\nEduGate demo is running: ${demo.urls.landing}\nPress Ctrl-C to stop.\n`);
+    await waitForSignal();
+    await demo.close();
+    return 0;
+  },
 });
 
+async function prepareDemo(config: Config): Promise<number> {
+  // A production install (`npm ci --omit=dev`) or one on PostgreSQL runs no embedded demo.
+  if (config.databaseUrl || /\bdev\b/.test(process.env.npm_config_omit ?? '')) return 0;
+  const started = performance.now();
+  const [{ prepareTemplate }, { ROLES }] = await Promise.all([
+    import('../demo/embedded-template.ts'),
+    import('../roles.ts'),
+  ]);
+  const template = await prepareTemplate(ROLES, logger(config));
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  // Without a cache the demo migrates on its first start instead: slower, not broken.
+  console.log(template ? `demo database ready (${seconds} s): ${template}` : 'demo database not cached');
+  return 0;
+}
+
 /** `edugate start --role R`: one role for production. */
-const start = defineCommandGroup({
+const start = defineSingleCommand({
   name: 'start',
   usage: 'start --role <role>',
   summary: 'run one role for production (county | cloud | workspace | google)',
   help: 'usage: edugate start --role county|cloud|workspace|google',
-  commands: [
-    defineCommand({
-      name: '',
-      options: { role: { type: 'string', required: true } },
-      async run({ config, values }) {
-        if (!isRoleName(values.role)) {
-          console.error('start needs --role county|cloud|workspace|google');
-          return 2;
-        }
-        const [{ ROLES }, { startRole }] = await Promise.all([
-          import('../roles.ts'),
-          import('../platform/runtime/start-up.ts'),
-        ]);
-        const log = logger(config);
-        // A demo-only role refuses a non-loopback address before it opens anything.
-        if (ROLES[values.role].demoOnly) assertLoopback(config.host, ROLES[values.role].title.en);
-        const missing = missingProductionSecrets(config);
-        if (missing.length > 0)
-          log.warn({ missing }, 'secrets not configured: using generated ones from the data directory');
-        // Asked to stop while the database is still unreachable: stop waiting for it.
-        const stopping = new AbortController();
-        const stopped = waitForSignal().then(() => stopping.abort());
-        const running = await startRole(
-          ROLES[values.role],
-          { config, secrets: loadSecrets(config), log, demo: false },
-          stopping.signal,
-        );
-        if (!running) return 0;
-        await stopped;
-        await running.close();
-        return 0;
-      },
-    }),
-  ],
+  options: { role: { type: 'string', required: true } },
+  async run({ config, values }) {
+    if (!isRoleName(values.role)) {
+      console.error('start needs --role county|cloud|workspace|google');
+      return 2;
+    }
+    const [{ ROLES }, { startRole }] = await Promise.all([
+      import('../roles.ts'),
+      import('../platform/runtime/start-up.ts'),
+    ]);
+    const log = logger(config);
+    // A demo-only role refuses a non-loopback address before it opens anything.
+    if (ROLES[values.role].demoOnly) assertLoopback(config.host, ROLES[values.role].title.en);
+    const missing = missingProductionSecrets(config);
+    if (missing.length > 0)
+      log.warn({ missing }, 'secrets not configured: using generated ones from the data directory');
+    // Asked to stop while the database is still unreachable: stop waiting for it.
+    const stopping = new AbortController();
+    const stopped = waitForSignal().then(() => stopping.abort());
+    const running = await startRole(
+      ROLES[values.role],
+      { config, secrets: loadSecrets(config), log, demo: false },
+      stopping.signal,
+    );
+    if (!running) return 0;
+    await stopped;
+    await running.close();
+    return 0;
+  },
 });
 
 /** `edugate migrate [--role R]`: the database schema of one or every role, up to date. */
-const migrate = defineCommandGroup({
+const migrate = defineSingleCommand({
   name: 'migrate',
   usage: 'migrate [--role <role>]',
   summary: 'bring the database schema of one or every role up to date',
   help: 'usage: edugate migrate [--role county|cloud|workspace|google]',
-  commands: [
-    defineCommand({
-      name: '',
-      options: { role: { type: 'string' } },
-      async run({ config, values }) {
-        if (values.role !== undefined && !isRoleName(values.role)) {
-          console.error('unknown role; use county|cloud|workspace|google');
-          return 2;
-        }
-        const names = values.role ? [values.role] : ROLE_NAMES;
-        const [{ ROLES }, { bootRole }] = await Promise.all([
-          import('../roles.ts'),
-          import('../platform/runtime/boot.ts'),
-        ]);
-        const log = logger(config);
-        for (const name of names) {
-          const running = await bootRole(ROLES[name], {
-            config,
-            secrets: loadSecrets(config),
-            log,
-            demo: false,
-            startJobs: false,
-          });
-          await running.close();
-          console.log(`${name}: up to date`);
-        }
-        return 0;
-      },
-    }),
-  ],
+  options: { role: { type: 'string' } },
+  async run({ config, values }) {
+    if (values.role !== undefined && !isRoleName(values.role)) {
+      console.error('unknown role; use county|cloud|workspace|google');
+      return 2;
+    }
+    const names = values.role ? [values.role] : ROLE_NAMES;
+    const [{ ROLES }, { bootRole }] = await Promise.all([
+      import('../roles.ts'),
+      import('../platform/runtime/boot.ts'),
+    ]);
+    const log = logger(config);
+    for (const name of names) {
+      const running = await bootRole(ROLES[name], {
+        config,
+        secrets: loadSecrets(config),
+        log,
+        demo: false,
+        startJobs: false,
+      });
+      await running.close();
+      console.log(`${name}: up to date`);
+    }
+    return 0;
+  },
 });
 
 /** `edugate doctor [--role R]… [--demo]`: what production needs, one line per check. */
-const doctor = defineCommandGroup({
+const doctor = defineSingleCommand({
   name: 'doctor',
   usage: 'doctor [--role <role>]… [--demo]',
   summary: 'check what production needs; exit 1 on any error',
   help: 'usage: edugate doctor [--role county|cloud|workspace|google]… [--demo]',
-  commands: [
-    defineCommand({
-      name: '',
-      options: { role: { type: 'string', multiple: true }, demo: { type: 'boolean' } },
-      async run({ config, values }) {
-        const { runDoctor } = await import('./doctor.ts');
-        return runDoctor(config, { roles: values.role ?? [], demo: values.demo ?? false });
-      },
-    }),
-  ],
+  options: { role: { type: 'string', multiple: true }, demo: { type: 'boolean' } },
+  async run({ config, values }) {
+    const { runDoctor } = await import('./doctor.ts');
+    return runDoctor(config, { roles: values.role ?? [], demo: values.demo ?? false });
+  },
 });
 
 /** `edugate config docs [--write]`: the configuration reference. */

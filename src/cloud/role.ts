@@ -27,7 +27,7 @@ export const cloudRole: RoleModule<CloudTables> = {
   },
   seedDemo: async (ctx) => {
     await seedCloudDemo(ctx);
-    await seedSamlDemo(ctx as never);
+    await seedSamlDemo(ctx);
     await seedCloudSecurityEventReceivers(ctx);
   },
   buildApp: (ctx) => buildCloudApp(ctx, cloudExtensions),

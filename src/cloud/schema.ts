@@ -1,4 +1,5 @@
 import type { ColumnType, Generated } from 'kysely';
+import type { SamlTables } from './saml/schema.ts';
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type Json<T> = ColumnType<T, string, string>;
@@ -20,8 +21,11 @@ export type AccountState = 'active' | 'suspended';
 
 export type FirstLoginState = 'no_account' | 'choose_name' | 'set_password' | 'consent' | 'link' | 'done';
 
-/** The education cloud's tables (its own database; never shared with another role). */
-export interface CloudTables {
+/**
+ * The education cloud's tables (its own database; never shared with another role), with those of
+ * the SAML IdP it mounts, as the county's include RADIUS's.
+ */
+export interface CloudTables extends SamlTables {
   cloud_accounts: {
     /** Stable UUID, the OIDC `sub`. */
     id: string;

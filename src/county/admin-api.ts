@@ -99,7 +99,7 @@ export async function registerAdminApi(api: FastifyInstance, county: County, por
     });
     return reply.code(201).send({
       tenant: tenant.code,
-      account: { id: account.id, username: account.username, role: account.role, status: account.status },
+      account: { id: account.id, username: account.username, role: account.role, status: account.state },
       set_password_link: { sent_to: account.email, expires_at: linkExpires.toISOString() },
       manage_url: `${county.tenantUrl(tenant.code)}/manage`,
     });

@@ -8,7 +8,7 @@ import { dependencyChecks } from '../platform/runtime/boot.ts';
 import type { RoleContext } from '../platform/runtime/role.ts';
 import { html } from '../platform/views/html.ts';
 import { page } from '../platform/views/layout.ts';
-import { registerAccountRoutes } from './account/routes.ts';
+import { registerAccountRoutes } from './accounts/routes.ts';
 import { registerAdminApi } from './admin-api.ts';
 import { registerPublicRoutes } from './content/routes.ts';
 import { registerLoginRoutes } from './login/routes.ts';
@@ -94,7 +94,7 @@ function appOptions(ctx: RoleContext<CountyTables>, extensions: readonly CountyE
     logger: ctx.log,
     catalogues: [countyMessages, ...extensions.flatMap((e) => e.catalogues ?? [])],
     brand: { name: '縣市教師資訊應用服務入口', nameKey: 'portal.chooser.title', href: '/' },
-    readiness: dependencyChecks(ctx as unknown as RoleContext),
+    readiness: dependencyChecks(ctx),
     trustProxy: ctx.config.trustProxy,
     secureCookies: ctx.config.secureCookies,
   };

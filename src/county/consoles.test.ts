@@ -116,7 +116,7 @@ describe('county consoles', () => {
       passwordHash: hash,
       email: 'apply.tb@example.org',
       role: 'teacher',
-      status: 'pending_review',
+      state: 'pending_review',
       unitCode: '454501',
     });
     const mine = await insertAccount(t.county.db, {
@@ -125,7 +125,7 @@ describe('county consoles', () => {
       passwordHash: hash,
       email: 'apply.pz@example.org',
       role: 'teacher',
-      status: 'pending_review',
+      state: 'pending_review',
       unitCode: '454503',
     });
     const c = await t.signIn('rv-pzjh', { ip: '203.0.113.23' });
@@ -146,9 +146,9 @@ describe('county consoles', () => {
     expect(marked.body).toContain(`id="reason-${mine.id}-error"`);
     expect(marked.body).toContain('請填寫原因');
     expect(marked.body).toContain('aria-invalid="true"');
-    expect((await findAccountByUsername(t.county.db, 'cyc', 'apply.pz'))?.status).toBe('pending_review');
+    expect((await findAccountByUsername(t.county.db, 'cyc', 'apply.pz'))?.state).toBe('pending_review');
     expect((await c.post(`/cyc/review/applications/${mine.id}`, { decision: 'approve' })).status).toBe(303);
-    expect((await findAccountByUsername(t.county.db, 'cyc', 'apply.pz'))?.status).toBe('active');
+    expect((await findAccountByUsername(t.county.db, 'cyc', 'apply.pz'))?.state).toBe('active');
     // Teachers have no console.
     const teacher = await t.signIn('teacher01', { ip: '203.0.113.24' });
     expect((await teacher.get('/cyc/review')).status).toBe(403);
@@ -401,7 +401,7 @@ describe('county consoles', () => {
       303,
     );
     const departed = await findAccountByUsername(t.county.db, 'cyc', 'life.cycle');
-    expect([departed?.status, departed?.unit_code]).toEqual(['departed', '454700']);
+    expect([departed?.state, departed?.unit_code]).toEqual(['departed', '454700']);
     const view = await admin.get(`/cyc/manage/accounts/${target.id}`);
     // Its history names the event in words, never by its code.
     expect(view.body).toContain('註銷帳號');
@@ -510,11 +510,11 @@ describe('county consoles', () => {
     expect(job.run_at.toISOString()).toBe('2098-12-31T16:00:00.000Z');
     await t.county.db.updateTable('jobs').set({ run_at: new Date() }).where('id', '=', job.id).execute();
     await t.drain();
-    expect((await findAccountByUsername(t.county.db, 'cyc', 'camp.keep'))?.status).toBe('active');
+    expect((await findAccountByUsername(t.county.db, 'cyc', 'camp.keep'))?.state).toBe('active');
     const missed = await findAccountByUsername(t.county.db, 'cyc', 'camp.miss');
-    expect(missed?.status).toBe('suspended');
+    expect(missed?.state).toBe('suspended');
     expect(missed?.suspended_by_campaign).toBe(campaignId);
-    expect((await findAccountByUsername(t.county.db, 'cyc', 'cycadmin'))?.status).toBe('active');
+    expect((await findAccountByUsername(t.county.db, 'cyc', 'cycadmin'))?.state).toBe('active');
     expect(t.lastMailTo('dsjh@mail.cyc.edu.tw')?.text).toContain('camp.miss');
     // The account page says why in the reader's language; the campaign's title is data.
     const why = '<span translate="no">113學年度清查</span>';
@@ -527,6 +527,34 @@ describe('county consoles', () => {
 
     await admin.get(`/cyc/manage/campaigns/${campaignId}`);
     expect((await admin.post(`/cyc/manage/campaigns/${campaignId}/undo`, {})).status).toBe(303);
-    expect((await findAccountByUsername(t.county.db, 'cyc', 'camp.miss'))?.status).toBe('active');
+    expect((await findAccountByUsername(t.county.db, 'cyc', 'camp.miss'))?.state).toBe('active');
+  });
+
+  it('audit campaign: undone only once closed, and decided only while open', async () => {
+    const staff = await t.newTeacher('camp.order', { unitCode: '454504' });
+    const admin = await t.signIn('cycadmin', { ip: '203.0.113.64' });
+    await admin.get('/cyc/manage/campaigns');
+    const opened = await admin.post('/cyc/manage/campaigns', {
+      title: '清查順序',
+      deadline: '2099-01-01T00:00',
+    });
+    const campaignId = String(opened.headers.location).split('/').pop() as string;
+    const page = await admin.get(`/cyc/manage/campaigns/${campaignId}`);
+    expect(page.body).toContain(`/cyc/manage/campaigns/${campaignId}/close`);
+    expect(page.body).not.toContain(`/cyc/manage/campaigns/${campaignId}/undo`);
+    expect((await admin.post(`/cyc/manage/campaigns/${campaignId}/undo`, {})).status).toBe(409);
+    expect((await admin.post(`/cyc/manage/campaigns/${campaignId}/close`, {})).status).toBe(303);
+    expect((await findAccountByUsername(t.county.db, 'cyc', 'camp.order'))?.state).toBe('suspended');
+
+    // A decision that comes after the close (the county administrator's, as the reviewer's own
+    // account was suspended with the rest) changes nothing.
+    await admin.get('/cyc/review');
+    const late = await admin.post(`/cyc/review/campaigns/${campaignId}/accounts/${staff.id}`, {
+      decision: 'confirmed',
+    });
+    expect(late.status).toBe(409);
+    await admin.get(`/cyc/manage/campaigns/${campaignId}`);
+    expect((await admin.post(`/cyc/manage/campaigns/${campaignId}/undo`, {})).status).toBe(303);
+    expect((await findAccountByUsername(t.county.db, 'cyc', 'camp.order'))?.state).toBe('active');
   });
 });

@@ -1,23 +1,20 @@
 import type { Kysely, Transaction } from 'kysely';
 import { type AuditEvent, recordAudit } from '../platform/audit/audit-log.ts';
-import type { PlatformTables } from '../platform/database/platform-schema.ts';
 import { type EnqueueOptions, enqueueJob } from '../platform/jobs/queue.ts';
 import { type OutgoingMail, queueMail } from '../platform/mail/outbox.ts';
 import type { CountyDatabase } from './schema.ts';
 
+/** The county database or one of its transactions; also a `PlatformTx` (it has the platform's tables). */
 export type CountyTx = Kysely<CountyDatabase> | Transaction<CountyDatabase>;
-
-// The county database includes the platform tables; Kysely's table map is invariant, hence the cast.
-const platform = (db: CountyTx) => db as unknown as Kysely<PlatformTables>;
 
 /** Appends to the audit log in the caller's transaction. */
 export function audit(db: CountyTx, event: AuditEvent): Promise<void> {
-  return recordAudit(platform(db), event);
+  return recordAudit(db, event);
 }
 
 /** Queues a mail in the caller's transaction (sent if and only if the change commits). */
 export function mail(db: CountyTx, message: OutgoingMail): Promise<string> {
-  return queueMail(platform(db), message);
+  return queueMail(db, message);
 }
 
 /** Queues a job in the caller's transaction. */
@@ -27,9 +24,5 @@ export function job(
   payload: Record<string, unknown>,
   options?: EnqueueOptions,
 ): Promise<string | undefined> {
-  return enqueueJob(platform(db), type, payload, options);
-}
-
-export function platformDb(db: CountyTx): Kysely<PlatformTables> {
-  return platform(db);
+  return enqueueJob(db, type, payload, options);
 }

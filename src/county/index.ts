@@ -19,11 +19,12 @@
  * tenantUrl(tenant) }`.
  *
  * Accounts (`./accounts/`):
- * - `authenticate(county, { tenant, username, password, ip, solution?, device? })` → `{ ok: true, account }` or
- *   a typed failure `{ ok: false, reason: 'captcha_required' | 'captcha_wrong' | 'invalid_credentials'
+ * - `authenticate(county, { tenant, username, password, ip, solution?, device?, signal? })` → a decision,
+ *   writing no sign-in: `{ ok: true, account, newHash }` or a typed failure `{ ok: false, reason: 'captcha_required' | 'captcha_wrong' | 'invalid_credentials'
  *   | 'throttled' | 'overloaded' | 'inactive' }` (throttled/overloaded carry `retryAfterSeconds`;
- *   inactive carries `status`). Sign-in budgets (taken before the hash), challenge policy, audit and
- *   rehash-on-login included.
+ *   inactive carries `state`). Sign-in budgets (taken before the hash), challenge policy, audit of
+ *   refusals and the rehash included; the same password check (`checkPassword`, password-check.ts)
+ *   serves RADIUS.
  * - `captchaRequired(county, { tenant, username?, ip, device? })`.
  * - `findAccountById(db, tenant, id)`, `findAccountByUsername(db, tenant, username)`.
  * - `profileCompleteness(account)` → `{ complete, missing: ('real_name' | 'national_id' | 'unit')[] }`.
@@ -36,7 +37,8 @@
  * handles its POST and signs the tenant session in, returning `{ kind: 'signed_in', account }` or
  * `{ kind: 'form', status, headers, form }` to re-render with `loginForm(request, { action, ...form })`
  * (apply status/headers with `applyOutcome(reply, outcome)`); `loginFormState(county, tenant, request)`
- * gives the options of a first display; `signIn`, `signOut`, `loadSignedIn` manage the session.
+ * gives the options of a first display; `recordSignIn(county, request, { account, newHash, ip })`
+ * writes an allowed sign-in (login/sign-in.ts); `signOut`, `loadSignedIn` manage the session.
  *
  * Tenants and units (`./tenants/tenants.ts`): `listTenants`, `findTenant`, `findUnit`, `listUnits`.
  * Views: `countyPage(request, tenant, { title, main })` (views/page.ts) and form helpers (views/form.ts).
@@ -63,11 +65,11 @@ export {
   loadSignedIn,
   loginForm,
   loginFormState,
-  signIn,
+  recordSignIn,
   signOut,
 } from './login/index.ts';
 export { countyRole, createCountyRole } from './role.ts';
-export type { AccountRole, AccountStatus, CountyTables } from './schema.ts';
+export type { AccountRole, AccountState, CountyTables } from './schema.ts';
 export { type County, countyServices } from './services.ts';
 export { findTenant, findUnit, listTenants, listUnits, type Tenant, type Unit } from './tenants/tenants.ts';
 export { countyPage } from './views/page.ts';

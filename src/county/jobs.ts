@@ -1,12 +1,13 @@
-import { sendPasswordReset } from './account/password.ts';
-import { closeCampaign, remindCampaign } from './campaigns/campaigns.ts';
+import { sendPasswordReset } from './accounts/password.ts';
+import { closeCampaign } from './campaigns/close.ts';
+import { remindCampaign } from './campaigns/remind.ts';
 import { JOBS } from './links.ts';
-import { remindTransfer } from './profile/transfer.ts';
 import { registerRadiusJobs } from './radius/jobs.ts';
 import { expireRegistration } from './registration/submit.ts';
 import { remindReview } from './review/decide.ts';
 import { registerSecurityEventJobs } from './security-events/setup.ts';
 import type { County } from './services.ts';
+import { remindTransfer } from './transfer/requests.ts';
 
 /** Registers the county's background jobs (review and transfer reminders, expiries, audit campaign deadlines, password reset mails). */
 export function registerCountyJobs(county: County): void {

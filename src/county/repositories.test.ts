@@ -15,7 +15,8 @@ import {
 } from './accounts/repository.ts';
 import { audit } from './db.ts';
 import { countyMigrations } from './migrations.ts';
-import { advance, completeStep, loadFlow, startFlow } from './registration/flow.ts';
+import { completeStep, loadFlow, startFlow } from './registration/flow.ts';
+import { REGISTRATION } from './registration/transitions.ts';
 import type { CountyDatabase } from './schema.ts';
 import {
   findUnit,
@@ -35,7 +36,7 @@ describe.each(kinds)('county repositories on $name', (kind) => {
     tenant: 'cyc',
     passwordHash: 'md5$0123456789abcdef0123456789abcdef',
     role: 'teacher' as const,
-    status: 'active' as const,
+    state: 'active' as const,
     unitCode: '454503',
   };
 
@@ -147,19 +148,19 @@ describe.each(kinds)('county repositories on $name', (kind) => {
 
     const pending = await insertAccount(db(), {
       ...base,
-      status: 'pending_review',
+      state: 'pending_review',
       username: 'applicant',
       email: 'ap@example.org',
     });
     expect(
-      await transitionAccount(db(), 'cyc', pending.id, ['pending_review'], 'rejected', {
-        status_reason: 'not ours',
+      await transitionAccount(db(), 'cyc', pending.id, 'reject', {
+        state_reason: 'not ours',
       }),
     ).toBeDefined();
     expect(await findAccountByUsername(db(), 'cyc', 'applicant')).toBeUndefined();
     const again = await insertAccount(db(), {
       ...base,
-      status: 'pending_email',
+      state: 'pending_email',
       username: 'Applicant',
       email: 'ap@example.org',
     });
@@ -169,23 +170,23 @@ describe.each(kinds)('county repositories on $name', (kind) => {
   it('moves an account only from the expected states (a decision happens once)', async () => {
     const a = await insertAccount(db(), {
       ...base,
-      status: 'pending_review',
+      state: 'pending_review',
       username: 'decide.once',
       email: 'once@example.org',
     });
     const [first, second] = await Promise.all([
-      transitionAccount(db(), 'cyc', a.id, ['pending_review'], 'active', {
+      transitionAccount(db(), 'cyc', a.id, 'approve', {
         reviewed_by: 'r1',
         reviewed_at: new Date(),
       }),
-      transitionAccount(db(), 'cyc', a.id, ['pending_review'], 'rejected', {
+      transitionAccount(db(), 'cyc', a.id, 'reject', {
         reviewed_by: 'r2',
         reviewed_at: new Date(),
       }),
     ]);
     expect([first, second].filter(Boolean)).toHaveLength(1);
-    expect(await transitionAccount(db(), 'cyc', a.id, ['pending_review'], 'active')).toBeUndefined();
-    expect(await transitionAccount(db(), 'tn', a.id, ['active', 'rejected'], 'suspended')).toBeUndefined();
+    expect(await transitionAccount(db(), 'cyc', a.id, 'approve')).toBeUndefined();
+    expect(await transitionAccount(db(), 'tn', a.id, 'suspend')).toBeUndefined();
   });
 
   it('allows one account per person (blind index) per tenant', async () => {
@@ -221,30 +222,30 @@ describe.each(kinds)('county repositories on $name', (kind) => {
       'person.one',
     ]);
     expect(await searchAccounts(db(), 'cyc', { query: '%' })).toEqual([]);
-    expect((await searchAccounts(db(), 'cyc', { status: 'pending_email' })).map((a) => a.username)).toEqual([
+    expect((await searchAccounts(db(), 'cyc', { state: 'pending_email' })).map((a) => a.username)).toEqual([
       'Applicant',
     ]);
     expect((await searchAccounts(db(), 'cyc', { unitCode: '454601' })).length).toBe(0);
   });
 
   it('keeps registration flows per tenant, advancing but never going back, frozen once submitted', async () => {
-    expect(advance('unit', 'credentials')).toBe('unit');
-    expect(advance('credentials', 'credentials')).toBe('email');
-    expect(advance('unit', 'unit')).toBe('submitted');
+    expect(REGISTRATION.next('unit', 'saveCredentials')).toBe('unit');
+    expect(REGISTRATION.next('credentials', 'saveCredentials')).toBe('email');
+    expect(REGISTRATION.next('unit', 'submit')).toBe('submitted');
     const flow = await startFlow(db(), 'cyc');
     expect(flow.state).toBe('credentials');
     expect(await loadFlow(db(), 'tn', flow.id)).toBeUndefined();
     expect(await loadFlow(db(), 'cyc', 'not-a-uuid')).toBeUndefined();
-    const f1 = await completeStep(db(), flow, 'credentials', { username: 'x' });
+    const f1 = await completeStep(db(), flow, 'saveCredentials', { username: 'x' });
     expect(f1?.state).toBe('email');
-    const f2 = await completeStep(db(), f1 ?? flow, 'credentials', { username: 'y' });
+    const f2 = await completeStep(db(), f1 ?? flow, 'saveCredentials', { username: 'y' });
     expect(f2?.state).toBe('email');
     await db()
       .updateTable('county_registration_flows')
       .set({ state: 'submitted' })
       .where('id', '=', flow.id)
       .execute();
-    expect(await completeStep(db(), flow, 'email', { email: 'z@example.org' })).toBeUndefined();
+    expect(await completeStep(db(), flow, 'saveEmail', { email: 'z@example.org' })).toBeUndefined();
     await db()
       .updateTable('county_registration_flows')
       .set({ expires_at: new Date(Date.now() - 1000) })

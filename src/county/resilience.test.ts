@@ -66,7 +66,7 @@ describe.runIf(services)('a county node through database and Redis faults', () =
       email: `${username}@example.org`,
       emailVerified: true,
       role: 'teacher',
-      status: 'active',
+      state: 'active',
       unitCode: '454503',
     });
     signedIn = new TestClient(t.app, address());

@@ -6,14 +6,14 @@ type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 type Json<T> = ColumnType<T, string, string>;
 
-export type AccountStatus =
+export type AccountState =
   | 'pending_email'
   | 'pending_review'
   | 'rejected'
   | 'active'
   | 'suspended'
   | 'departed';
-export const ACCOUNT_STATUSES: readonly AccountStatus[] = [
+export const ACCOUNT_STATES: readonly AccountState[] = [
   'pending_email',
   'pending_review',
   'rejected',
@@ -61,7 +61,9 @@ export interface CountyTables extends RadiusTables {
     email_normalized: string;
     email_verified_at: NullableTimestamp;
     role: AccountRole;
-    status: AccountStatus;
+    /** The account's state; code reads it as `Account.state` (see `accountFromRow`). */
+    status: AccountState;
+    /** Why it was rejected, suspended or departed; `Account.state_reason` in code. */
     status_reason: string | null;
     real_name: string | null;
     family_name: string | null;

@@ -6,7 +6,7 @@ import { ProofOfWork } from '../platform/security/proof-of-work.ts';
 import { SignInGuard } from '../platform/security/sign-in-guard.ts';
 import { SignedLinks } from '../platform/security/signed-link.ts';
 import { Throttle } from '../platform/security/throttle.ts';
-import { SignOutHooks } from './account/sign-out.ts';
+import { SignOutHooks } from './accounts/sign-out.ts';
 import type { CountyDb, CountyTables } from './schema.ts';
 
 /** Availability checks (is this username or e-mail taken?) per client address and hour. */

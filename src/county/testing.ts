@@ -1,5 +1,5 @@
 // Test support for the county role: a booted county app on a throw-away database, its outbox, and
-// a small cookie-keeping client for `app.inject()`.
+// signed-in clients (`TestClient`, platform/testing/test-client.ts).
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +19,7 @@ import { listenRole } from '../platform/runtime/roles.ts';
 import { loadSecrets } from '../platform/runtime/secrets.ts';
 import type { TestDatabaseKind } from '../platform/testing/databases.ts';
 import { freeAdminPortBase, freePort } from '../platform/testing/ports.ts';
+import { TestClient } from '../platform/testing/test-client.ts';
 import { type Account, insertAccount } from './accounts/repository.ts';
 import { countyMigrations } from './migrations.ts';
 import { countyRole } from './role.ts';
@@ -85,7 +86,7 @@ export async function startCountyTestApp(
     mailTransport: transport,
     startJobs: false,
   });
-  const ctx = running.ctx as unknown as RoleContext<CountyTables>;
+  const ctx = running.ctx;
   if (options.listen) await listenRole(running, config);
   const county = countyServices(ctx);
   let demoHash: Promise<string> | undefined;
@@ -114,7 +115,7 @@ export async function startCountyTestApp(
         passwordHash: await demoHash,
         email: `${username}@example.org`,
         role,
-        status: 'active',
+        state: 'active',
         unitCode,
       });
     },
@@ -125,90 +126,11 @@ export async function startCountyTestApp(
   };
 }
 
+export { TestClient };
+
 /** Extracts the links of a mail body. */
 export function linksIn(text: string): string[] {
   return [...text.matchAll(/https?:\/\/[^\s<>"']+/g)].map((m) => m[0]);
-}
-
-interface Response {
-  status: number;
-  body: string;
-  headers: Record<string, string | string[] | number | undefined>;
-}
-
-/**
- * A browser-like client: keeps cookies and reads the CSRF token from the last page. Given the app,
- * it calls `app.inject()`; given a base URL (`http://127.0.0.1:PORT`), it talks HTTP to a
- * listening server, as a browser does (the client address is then the loopback one).
- */
-export class TestClient {
-  readonly #target: FastifyInstance | string;
-  readonly #cookies = new Map<string, string>();
-  csrf = '';
-  ip: string;
-
-  constructor(target: FastifyInstance | string, ip = '203.0.113.10') {
-    this.#target = target;
-    this.ip = ip;
-  }
-
-  #cookieHeader(): string {
-    return [...this.#cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-  }
-
-  #keep(set: string[]): void {
-    for (const line of set) {
-      const [pair = ''] = line.split(';');
-      const eq = pair.indexOf('=');
-      const name = pair.slice(0, eq);
-      const value = pair.slice(eq + 1);
-      if (/expires=Thu, 01 Jan 1970/i.test(line) || value === '') this.#cookies.delete(name);
-      else this.#cookies.set(name, value);
-    }
-  }
-
-  async #send(method: 'GET' | 'POST', url: string, form?: Record<string, string>): Promise<Response> {
-    const path = url.replace(/^https?:\/\/[^/]+/, '');
-    const headers: Record<string, string> = { cookie: this.#cookieHeader(), accept: 'text/html' };
-    if (form) headers['content-type'] = 'application/x-www-form-urlencoded';
-    const payload = form ? new URLSearchParams(form).toString() : undefined;
-    let response: Response;
-    if (typeof this.#target === 'string') {
-      const r = await fetch(`${this.#target}${path}`, {
-        method,
-        headers,
-        redirect: 'manual',
-        ...(payload !== undefined ? { body: payload } : {}),
-      });
-      this.#keep(r.headers.getSetCookie());
-      response = { status: r.status, body: await r.text(), headers: Object.fromEntries(r.headers) };
-    } else {
-      const r = await this.#target.inject({
-        method,
-        url: path,
-        headers,
-        ...(payload !== undefined ? { payload } : {}),
-        remoteAddress: this.ip,
-      });
-      const set = r.headers['set-cookie'];
-      this.#keep((Array.isArray(set) ? set : set ? [set] : []).map(String));
-      response = { status: r.statusCode, body: r.body, headers: r.headers };
-    }
-    const token = /name="_csrf" value="([^"]+)"/.exec(response.body)?.[1];
-    if (token) this.csrf = token;
-    return response;
-  }
-
-  get(url: string): Promise<Response> {
-    return this.#send('GET', url);
-  }
-
-  /** Posts a form; `_csrf` is the last page's token unless given (pass `_csrf: ''` to omit it). */
-  post(url: string, form: Record<string, string>): Promise<Response> {
-    const fields = { _csrf: this.csrf, ...form };
-    if (fields._csrf === '') delete (fields as Record<string, string>)._csrf;
-    return this.#send('POST', url, fields);
-  }
 }
 
 /** A valid national ID (checksum included) for each `index`, all different: `A1` + seven digits + check. */

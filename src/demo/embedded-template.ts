@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../platform/config/options.ts';
 import {
@@ -37,17 +37,72 @@ export async function prepareEmbeddedDatabase(
   if (config.databaseUrl || legacyEmbeddedDirectories(config.dataDir).length > 0) return undefined;
   const dir = embeddedDirectory(config.dataDir);
   if (!existsSync(join(dir, 'PG_VERSION'))) {
-    const template = join(CACHE_DIR, `pglite-${templateKey(roles)}`);
-    if (!existsSync(join(template, 'PG_VERSION'))) await buildTemplate(template, roles, log);
-    if (existsSync(join(template, 'PG_VERSION'))) {
+    const template = await prepareTemplate(roles, log);
+    if (!(template && copied(template, dir))) {
       rmSync(dir, { recursive: true, force: true });
-      cpSync(template, dir, { recursive: true });
-    } else {
       await buildDatabase(dir, roles);
     }
   }
   const [first = 'county'] = Object.keys(roles) as RoleName[];
   return openDatabase(roleDatabaseTarget(config, first));
+}
+
+/**
+ * The cached template for the migrations as written now, built when missing (`edugate demo
+ * --prepare`, run by `npm install`, builds it ahead of the first `npm start`); templates of older
+ * migrations are removed. Undefined when it cannot be cached (the demo then migrates in place).
+ */
+export async function prepareTemplate(
+  roles: Record<RoleName, RoleModule>,
+  log: Logger,
+  cacheDir = CACHE_DIR,
+): Promise<string | undefined> {
+  const name = `pglite-${templateKey(roles)}`;
+  const template = join(cacheDir, name);
+  if (!existsSync(join(template, 'PG_VERSION'))) {
+    await buildTemplate(template, roles, log);
+    pruneTemplates(cacheDir, name);
+  }
+  return existsSync(join(template, 'PG_VERSION')) ? template : undefined;
+}
+
+/**
+ * Removes the templates of other migrations (a template is only ever copied, never opened in
+ * place) and partial builds whose process is gone.
+ */
+function pruneTemplates(cacheDir: string, keep: string): void {
+  let entries: string[];
+  try {
+    entries = readdirSync(cacheDir);
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    if (!entry.startsWith('pglite-') || entry === keep) continue;
+    const partial = /\.(\d+)\.partial$/.exec(entry);
+    if (partial && processAlive(Number(partial[1]))) continue;
+    rmSync(join(cacheDir, entry), { recursive: true, force: true });
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** A copy of the template; false when it vanished meanwhile (pruned by a newer build). */
+function copied(template: string, dir: string): boolean {
+  try {
+    rmSync(dir, { recursive: true, force: true });
+    cpSync(template, dir, { recursive: true });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Every role's schema and database role, migrated, in a new PGlite directory (then closed). */
@@ -76,7 +131,7 @@ async function buildTemplate(
 ): Promise<void> {
   const partial = `${template}.${process.pid}.partial`;
   try {
-    mkdirSync(CACHE_DIR, { recursive: true });
+    mkdirSync(dirname(template), { recursive: true });
     rmSync(partial, { recursive: true, force: true });
     await buildDatabase(partial, roles);
     renameSync(partial, template);

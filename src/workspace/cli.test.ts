@@ -25,7 +25,7 @@ beforeAll(async () => {
     blindIndexKey: key(),
   });
   await rig.workspace.app.listenAdmin({ port: adminPort(rig.config, 'workspace'), host: '127.0.0.1' });
-  db = rig.workspace.ctx.db as unknown as Db;
+  db = rig.workspace.ctx.db;
   for (const [username, name] of [
     ['teacher02', '陳大文'],
     ['teacher03', '林美玲'],

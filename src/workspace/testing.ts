@@ -11,6 +11,7 @@ import { embeddedTestDatabase } from '../platform/testing/databases.ts';
 import { freePort } from '../platform/testing/ports.ts';
 import { googleMigrations } from './emulator/google/migrations.ts';
 import { googleRole } from './emulator/google/role.ts';
+import type { GoogleTables } from './emulator/google/schema.ts';
 import {
   delegateDomainWide,
   demoServiceAccountFile,
@@ -20,6 +21,7 @@ import { workspaceMigrations } from './migrations.ts';
 import { DIRECTORY_SCOPES } from './provisioning/google-auth.ts';
 import { ACTIVATE_JOB, SYNC_JOB } from './provisioning/jobs.ts';
 import { workspaceRole } from './role.ts';
+import type { WorkspaceTables } from './schema.ts';
 
 /**
  * The activation portal's provisioning side and the Google stand-in, each on its own in-memory
@@ -28,8 +30,8 @@ import { workspaceRole } from './role.ts';
  */
 export interface ProvisioningRig {
   config: Config;
-  google: RunningRole;
-  workspace: RunningRole;
+  google: RunningRole<GoogleTables>;
+  workspace: RunningRole<WorkspaceTables>;
   googleUrl: string;
   /** Calls the stand-in's admin API (faults, quota, directory listing). */
   googleAdmin(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<unknown>;
@@ -73,12 +75,11 @@ export async function startProvisioningRig(
     database: await embeddedTestDatabase.open(googleMigrations),
   });
   await google.ctx.db
-    .insertInto('google_domains' as never)
-    .values({ domain: config.workspaceDomain, idp_certificates: '[]' } as never)
+    .insertInto('google_domains')
+    .values({ domain: config.workspaceDomain, idp_certificates: '[]' })
     .execute();
-  const googleDb = google.ctx.db as unknown as Parameters<typeof registerServiceAccountKey>[0];
-  await registerServiceAccountKey(googleDb, key);
-  await delegateDomainWide(googleDb, key.client_id, DIRECTORY_SCOPES);
+  await registerServiceAccountKey(google.ctx.db, key);
+  await delegateDomainWide(google.ctx.db, key.client_id, DIRECTORY_SCOPES);
   await google.app.listen({ port, host: '127.0.0.1' });
   const workspace = await bootRole(workspaceRole, {
     config,

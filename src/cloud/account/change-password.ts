@@ -1,7 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { validatePassword } from '../../identity/index.ts';
 import { recordAudit } from '../../platform/audit/audit-log.ts';
-import { platformView } from '../../platform/database/platform-schema.ts';
 import type { CloudServices } from '../services.ts';
 import type { CloudAccount } from './accounts.ts';
 import { checkCloudPassword, hashPassword } from './password-check.ts';
@@ -33,7 +32,7 @@ export async function changeCloudPassword(
   const hash = await hashPassword(cloud, input.password);
   await cloud.db.transaction().execute(async (tx) => {
     await cloud.accounts.setPasswordHash(account.id, hash, tx);
-    await recordAudit(platformView(tx), {
+    await recordAudit(tx, {
       actor: account.name,
       action: 'password.changed',
       target: account.id,

@@ -3,7 +3,6 @@
 // tells the services relying on the cloud (the workspace portal, which suspends the Google user)
 // are written in one transaction.
 import { recordAudit } from '../../platform/audit/audit-log.ts';
-import { platformView } from '../../platform/database/platform-schema.ts';
 import type { RoleContext } from '../../platform/runtime/role.ts';
 import {
   accountDisabled,
@@ -63,7 +62,7 @@ export async function changeAccountState(
     .returning(['id', 'name'])
     .executeTakeFirst();
   if (!row) return false;
-  await recordAudit(platformView(tx), {
+  await recordAudit(tx, {
     actor: change.actor,
     action: suspended ? 'account.suspended' : 'account.reactivated',
     target: row.id,

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { TestClient } from '../../county/testing.ts';
 import { openDatabase } from '../../platform/database/connect.ts';
 import type { PlatformTables } from '../../platform/database/platform-schema.ts';
 import { SIGN_IN_BUDGETS } from '../../platform/security/sign-in-guard.ts';
@@ -8,6 +7,7 @@ import { CookieBrowser } from '../../platform/testing/cookie-browser.ts';
 import { embeddedTestDatabase, testDatabases } from '../../platform/testing/databases.ts';
 import { OPEN_REDIRECT_BYPASSES } from '../../platform/testing/open-redirects.ts';
 import { solveOnPage } from '../../platform/testing/proof-of-work.ts';
+import { TestClient } from '../../platform/testing/test-client.ts';
 import { type CloudInstance, startCloudInstance } from '../testing/cloud-instance.ts';
 
 const PASSWORD = 'a long enough cloud password';

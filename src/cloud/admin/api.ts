@@ -2,7 +2,6 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { validateCloudAccountName } from '../../identity/index.ts';
 import { recordAudit } from '../../platform/audit/audit-log.ts';
-import { platformView } from '../../platform/database/platform-schema.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
 import { changeAccountState } from '../account/lifecycle.ts';
 import type { CloudServices } from '../services.ts';
@@ -26,7 +25,7 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): T {
  */
 export function cloudAdminRoutes(api: FastifyInstance, services: CloudServices): void {
   const audit = (action: string, target: string, details: Record<string, unknown> = {}) =>
-    recordAudit(platformView(services.db), { actor: 'admin-cli', action, target, details });
+    recordAudit(services.db, { actor: 'admin-cli', action, target, details });
   const accountNamed = async (name: string) => {
     const account = await services.accounts.byName(name.replace(/@.*$/, ''));
     if (!account) throw new AppError('not_found', 404);

@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { recordAudit } from '../../platform/audit/audit-log.ts';
-import { platformView } from '../../platform/database/platform-schema.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
 import { html } from '../../platform/views/html.ts';
 import { CLOUD_SCOPES } from '../oidc/scopes.ts';
@@ -92,7 +91,7 @@ ${scopeBoxes(request, 'new', ['openid', 'profile', 'email'])}
       postLogoutRedirectUris: lines(field(request.body, 'post_logout_redirect_uris')),
       scopes: ['openid', ...scopesFrom(request.body)],
     });
-    await recordAudit(platformView(cloud.db), {
+    await recordAudit(cloud.db, {
       actor: admin.name,
       action: 'client.added',
       target: issued.client_id,
@@ -108,7 +107,7 @@ ${scopeBoxes(request, 'new', ['openid', 'profile', 'email'])}
     const oidc = cloud.oidc;
     if (!oidc) throw new AppError('not_found', 404);
     await oidc.clients.update(request.params.clientId, { scopes: ['openid', ...scopesFrom(request.body)] });
-    await recordAudit(platformView(cloud.db), {
+    await recordAudit(cloud.db, {
       actor: admin.name,
       action: 'client.scopes_changed',
       target: request.params.clientId,
@@ -127,7 +126,7 @@ ${scopeBoxes(request, 'new', ['openid', 'profile', 'email'])}
       const { clientId, action } = request.params;
       if (action !== 'enable' && action !== 'disable') throw new AppError('not_found', 404);
       await oidc.clients.update(clientId, { disabled: action === 'disable' });
-      await recordAudit(platformView(cloud.db), {
+      await recordAudit(cloud.db, {
         actor: admin.name,
         action: `client.${action}d`,
         target: clientId,

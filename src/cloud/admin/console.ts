@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { recordAudit } from '../../platform/audit/audit-log.ts';
-import { platformView } from '../../platform/database/platform-schema.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
 import { html, type SafeHtml } from '../../platform/views/html.ts';
 import type { CloudAccount } from '../account/accounts.ts';
@@ -67,7 +66,7 @@ ${notice(request, ['cloud.admin.county_saved', 'cloud.admin.saved'])}
 export function adminConsoleRoutes(app: FastifyInstance): void {
   const { cloud } = app;
   const audit = (admin: CloudAccount, request: FastifyRequest, action: string, target: string) =>
-    recordAudit(platformView(cloud.db), { actor: admin.name, action, target, ip: request.ip });
+    recordAudit(cloud.db, { actor: admin.name, action, target, ip: request.ip });
 
   app.get('/admin', async (request, reply) => {
     const admin = await requireAdmin(request, reply);

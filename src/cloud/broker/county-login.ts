@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { recordAudit } from '../../platform/audit/audit-log.ts';
-import { platformView } from '../../platform/database/platform-schema.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
 import { safeReturnTo } from '../../platform/http/return-to.ts';
 import { html } from '../../platform/views/html.ts';
@@ -46,7 +45,7 @@ async function signInLinked(
         request.log.warn({ account: account.id }, 'county guid belongs to another cloud account');
       });
     }
-    await recordAudit(platformView(tx), {
+    await recordAudit(tx, {
       actor: account.name,
       action: 'login.succeeded',
       ip: request.ip,
@@ -161,7 +160,7 @@ async function startFirstLogin(
     returnTo,
   });
   if (existing) {
-    await recordAudit(platformView(cloud.db), {
+    await recordAudit(cloud.db, {
       actor: `${result.connection.code}:${result.snapshot.username ?? result.subject}`,
       action: 'identity.link_offered',
       target: existing.id,

@@ -3,7 +3,6 @@ import { backupEmailProblems } from '../account/backup-email.ts';
 import { hashPassword } from '../account/password-check.ts';
 import type { CloudServices } from '../services.ts';
 import type { LoginFlow } from './flows.ts';
-import { FIRST_LOGIN } from './transitions.ts';
 
 export interface PasswordForm {
   password: string;
@@ -34,7 +33,7 @@ export async function choosePassword(
   }
   if (problems.length > 0) return { ok: false, problems, email };
   const passwordHash = await hashPassword(cloud, form.password);
-  await cloud.flows.take(flow.id, FIRST_LOGIN.password, {
+  await cloud.flows.take(flow.id, 'password', {
     passwordHash,
     backupEmail: email === '' ? null : email,
   });

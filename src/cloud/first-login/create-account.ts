@@ -1,12 +1,10 @@
 import type { FastifyRequest } from 'fastify';
 import { recordAudit } from '../../platform/audit/audit-log.ts';
-import { platformView } from '../../platform/database/platform-schema.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
 import type { CloudAccount } from '../account/accounts.ts';
 import { queueBackupEmailMail } from '../account/backup-email.ts';
 import type { CloudServices } from '../services.ts';
 import type { LoginFlow } from './flows.ts';
-import { FIRST_LOGIN } from './transitions.ts';
 
 export type CreatedAccount = { ok: true; account: CloudAccount } | { ok: false; reason: 'name_taken' };
 
@@ -41,11 +39,11 @@ export async function createCloudAccount(
         { countyCode: flow.countyCode, issuer: flow.issuer, subject: flow.subject, snapshot: flow.snapshot },
         tx,
       );
-      if (!(await cloud.flows.take(flow.id, FIRST_LOGIN.accept, { accountId: created.id }, tx))) {
+      if (!(await cloud.flows.take(flow.id, 'accept', { accountId: created.id }, tx))) {
         throw new AppError('cloud.flow_expired', 410);
       }
       if (flow.backupEmail) await queueBackupEmailMail(cloud, request, tx, created, flow.backupEmail);
-      await recordAudit(platformView(tx), {
+      await recordAudit(tx, {
         actor: created.name,
         action: 'account.created',
         target: created.id,
@@ -57,7 +55,7 @@ export async function createCloudAccount(
     return { ok: true, account };
   } catch (error) {
     if (!(error instanceof AppError && error.code === 'cloud.name_taken')) throw error;
-    await cloud.flows.take(flow.id, FIRST_LOGIN.nameTaken);
+    await cloud.flows.take(flow.id, 'nameTaken');
     return { ok: false, reason: 'name_taken' };
   }
 }

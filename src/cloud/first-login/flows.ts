@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Selectable } from 'kysely';
+import { flowTable } from '../../platform/flows/flow-table.ts';
 import type { CloudDb, CloudTx } from '../db.ts';
 import type { CloudTables, CountySnapshot, FirstLoginState } from '../schema.ts';
-import type { Transition } from './transitions.ts';
+import { FIRST_LOGIN, type FirstLoginEvent } from './transitions.ts';
 
 /** A persisted first-login (or linking) flow of a county identity that has no cloud account yet. */
 export interface LoginFlow {
@@ -55,12 +56,18 @@ export interface NewFlow {
 }
 
 export type FlowChange = Partial<
-  Pick<LoginFlow, 'state' | 'chosenName' | 'passwordHash' | 'backupEmail' | 'accountId'>
+  Pick<LoginFlow, 'chosenName' | 'passwordHash' | 'backupEmail' | 'accountId'>
 >;
 
+const table = flowTable<CloudTables>()('cloud_login_flows', FIRST_LOGIN, {
+  key: 'id',
+  expires: 'expires_at',
+});
+
 /**
- * First-login flows (their transitions: `FIRST_LOGIN` in transitions.ts). Each step moves the flow
- * only from the states it expects, so a replayed or out-of-order form does nothing.
+ * First-login flows, moved by their transition table (`FIRST_LOGIN` in transitions.ts): each step
+ * moves the flow only from the states the table lists for it, so a replayed or out-of-order form
+ * does nothing.
  */
 export class LoginFlows {
   readonly #db: CloudDb;
@@ -102,45 +109,24 @@ export class LoginFlows {
     return row && toFlow(row);
   }
 
-  /** Takes `transition` with `change`; false when the flow was in none of its states (or expired). */
-  take(
+  /** Takes `event` with `change`; false when the table does not allow it from the flow's state (or it expired). */
+  async take(
     id: string,
-    transition: Transition,
-    change: Omit<FlowChange, 'state'> = {},
+    event: FirstLoginEvent,
+    change: FlowChange = {},
     db: CloudTx = this.#db,
   ): Promise<boolean> {
-    return this.advance(id, transition.from, { ...change, state: transition.to }, db);
-  }
-
-  /** Moves the flow from one of `from` to its new state; false when it was no longer there. */
-  async advance(
-    id: string,
-    from: readonly FirstLoginState[],
-    change: FlowChange,
-    db: CloudTx = this.#db,
-  ): Promise<boolean> {
-    const set: Record<string, unknown> = {};
-    if (change.state !== undefined) set.state = change.state;
-    if (change.chosenName !== undefined) set.chosen_name = change.chosenName;
-    if (change.passwordHash !== undefined) set.password_hash = change.passwordHash;
-    if (change.backupEmail !== undefined) set.backup_email = change.backupEmail;
-    if (change.accountId !== undefined) set.account_id = change.accountId;
-    const result = await db
-      .updateTable('cloud_login_flows')
-      .set(set)
-      .where('id', '=', id)
-      .where('state', 'in', from)
-      .where('expires_at', '>', new Date())
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1;
+    const moved = await table.take(db, id, event, {
+      chosen_name: change.chosenName,
+      password_hash: change.passwordHash,
+      backup_email: change.backupEmail,
+      account_id: change.accountId,
+    });
+    return moved !== undefined;
   }
 
   /** Removes expired flows (run periodically). */
-  async sweep(): Promise<number> {
-    const r = await this.#db
-      .deleteFrom('cloud_login_flows')
-      .where('expires_at', '<', new Date())
-      .executeTakeFirst();
-    return Number(r.numDeletedRows);
+  sweep(): Promise<number> {
+    return table.sweep(this.#db);
   }
 }

@@ -1,10 +1,8 @@
 import { recordAudit } from '../../platform/audit/audit-log.ts';
-import { platformView } from '../../platform/database/platform-schema.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
 import type { CloudAccount } from '../account/accounts.ts';
 import type { CloudServices } from '../services.ts';
 import type { LoginFlow } from './flows.ts';
-import { FIRST_LOGIN } from './transitions.ts';
 
 /**
  * Links the flow's county identity to `account`, whose password the person just proved, and ends
@@ -25,10 +23,10 @@ export async function linkIdentity(
       tx,
     );
     if (flow.snapshot.openid2Id) await cloud.accounts.addOpenid2Id(account.id, flow.snapshot.openid2Id, tx);
-    if (!(await cloud.flows.take(flow.id, FIRST_LOGIN.link, { accountId: account.id }, tx))) {
+    if (!(await cloud.flows.take(flow.id, 'link', { accountId: account.id }, tx))) {
       throw new AppError('cloud.flow_expired', 410);
     }
-    await recordAudit(platformView(tx), {
+    await recordAudit(tx, {
       actor: account.name,
       action: 'identity.linked',
       target: account.id,

@@ -1,6 +1,5 @@
 import type { FastifyRequest } from 'fastify';
 import { recordAudit } from '../../platform/audit/audit-log.ts';
-import { platformView } from '../../platform/database/platform-schema.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
 import type { CloudAccount } from '../account/accounts.ts';
 import { accountNameFromLogin, checkCloudPassword } from '../account/password-check.ts';
@@ -31,7 +30,7 @@ export async function proveAccount(
       keys: [`identity:${flow.issuer}#${flow.subject}`],
     });
     if (account) return { ok: true, account };
-    await recordAudit(platformView(cloud.db), {
+    await recordAudit(cloud.db, {
       actor: `${flow.countyCode}:${flow.snapshot.username ?? flow.subject}`,
       action: 'identity.link_failed',
       target: proposed.id,

@@ -18,7 +18,6 @@ import {
   passwordScreen,
   suggestedNameScreen,
 } from './screens.ts';
-import { FIRST_LOGIN } from './transitions.ts';
 
 const NAME_CHECK_SCRIPT = readFileSync(new URL('../assets/name-check.js', import.meta.url), 'utf8');
 
@@ -75,7 +74,7 @@ export function firstLoginRoutes(app: FastifyInstance): void {
 
   app.post('/first-login/create', async (request, reply) => {
     const flow = await flowOf(request);
-    await cloud.flows.take(flow.id, FIRST_LOGIN.create);
+    await cloud.flows.take(flow.id, 'create');
     return reply.redirect(flowUrl(flow), 303);
   });
 
@@ -123,13 +122,13 @@ export function firstLoginRoutes(app: FastifyInstance): void {
         status: 422,
       });
     }
-    await cloud.flows.take(flow.id, FIRST_LOGIN.name, { chosenName: check.name });
+    await cloud.flows.take(flow.id, 'name', { chosenName: check.name });
     return reply.redirect(flowUrl(flow), 303);
   });
 
   app.post('/first-login/back', async (request, reply) => {
     const flow = await flowOf(request);
-    await cloud.flows.take(flow.id, FIRST_LOGIN.back);
+    await cloud.flows.take(flow.id, 'back');
     return reply.redirect(flowUrl(flow, '/first-login/choose'), 303);
   });
 

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IllegalTransition } from '../../platform/flows/flow.ts';
 import { testDatabases } from '../../platform/testing/databases.ts';
-import type { CloudDb } from '../db.ts';
+import type { CloudDatabase, CloudDb } from '../db.ts';
 import { cloudMigrations } from '../migrations.ts';
 import type { CountySnapshot, FirstLoginState } from '../schema.ts';
 import { LoginFlows } from './flows.ts';
-import { FIRST_LOGIN, type FirstLoginTransition } from './transitions.ts';
+import { FIRST_LOGIN } from './transitions.ts';
 
 const STATES: readonly FirstLoginState[] = [
   'no_account',
@@ -27,14 +28,32 @@ const snapshot: CountySnapshot = {
   openid2Id: null,
 };
 
+describe('the first-login table', () => {
+  it('names every state of a flow, and leads only consent to an account and only forward to done', () => {
+    expect([...FIRST_LOGIN.states].sort()).toEqual([...STATES].sort());
+    expect(FIRST_LOGIN.from('accept')).toEqual(['consent']);
+    expect(
+      STATES.filter((state) => FIRST_LOGIN.events.some((event) => FIRST_LOGIN.allows(state, event))),
+    ).not.toContain('done');
+  });
+
+  it('refuses a step out of order with an error naming the flow, the state and the step', () => {
+    expect(() => FIRST_LOGIN.next('choose_name', 'accept')).toThrow(IllegalTransition);
+    expect(() => FIRST_LOGIN.next('choose_name', 'accept')).toThrow(
+      'first login: "accept" is not allowed in state "choose_name" (only in "consent")',
+    );
+    expect(() => FIRST_LOGIN.next('done', 'back')).toThrow('"back" is not allowed in state "done"');
+  });
+});
+
 describe.each(await testDatabases())('the first-login transitions on $name', (kind) => {
   let close: () => Promise<void>;
   let db: CloudDb;
   let flows: LoginFlows;
 
   beforeAll(async () => {
-    const database = await kind.open<unknown>(cloudMigrations);
-    db = database.db as unknown as CloudDb;
+    const database = await kind.open<CloudDatabase>(cloudMigrations);
+    db = database.db;
     close = database.close;
     flows = new LoginFlows(db);
   });
@@ -56,23 +75,21 @@ describe.each(await testDatabases())('the first-login transitions on $name', (ki
     return flow.id;
   }
 
-  for (const [name, transition] of Object.entries(FIRST_LOGIN) as Array<
-    [FirstLoginTransition, (typeof FIRST_LOGIN)[FirstLoginTransition]]
-  >) {
-    it(`${name}: moves ${transition.from.join(' or ')} to ${transition.to}, and nothing else`, async () => {
+  for (const name of FIRST_LOGIN.events) {
+    const from = FIRST_LOGIN.from(name);
+    const to = (state: FirstLoginState) => FIRST_LOGIN.next(state, name);
+    it(`${name}: moves ${from.map((state) => `${state} to ${to(state)}`).join(', ')}, and nothing else`, async () => {
       for (const state of STATES) {
         const id = await flowIn(state);
-        const allowed = (transition.from as readonly FirstLoginState[]).includes(state);
-        expect(await flows.take(id, transition, { chosenName: 'wang.xm' }), `${name} from ${state}`).toBe(
-          allowed,
-        );
+        const allowed = FIRST_LOGIN.allows(state, name);
+        expect(await flows.take(id, name, { chosenName: 'wang.xm' }), `${name} from ${state}`).toBe(allowed);
         const after = await flows.get(id);
-        expect(after?.state, `${name} from ${state}`).toBe(allowed ? transition.to : state);
+        expect(after?.state, `${name} from ${state}`).toBe(allowed ? to(state) : state);
         // A refused transition writes nothing of its change either.
         expect(after?.chosenName, `${name} from ${state}`).toBe(allowed ? 'wang.xm' : null);
         // The same form sent again (a replay, a second tab) changes nothing once the flow moved on.
-        if (allowed && !(transition.from as readonly FirstLoginState[]).includes(transition.to)) {
-          expect(await flows.take(id, transition), `${name} replayed`).toBe(false);
+        if (allowed && !FIRST_LOGIN.allows(to(state), name)) {
+          expect(await flows.take(id, name), `${name} replayed`).toBe(false);
         }
       }
     });
@@ -85,6 +102,6 @@ describe.each(await testDatabases())('the first-login transitions on $name', (ki
       .set({ expires_at: new Date(Date.now() - 1000) })
       .where('id', '=', id)
       .execute();
-    expect(await flows.take(id, FIRST_LOGIN.accept)).toBe(false);
+    expect(await flows.take(id, 'accept')).toBe(false);
   });
 });

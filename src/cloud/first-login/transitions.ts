@@ -1,8 +1,11 @@
+import { Flow } from '../../platform/flows/flow.ts';
 import type { FirstLoginState } from '../schema.ts';
 
+/** What a person does on the first-login screens (or what happens meanwhile: `nameTaken`). */
+export type FirstLoginEvent = 'create' | 'name' | 'back' | 'password' | 'accept' | 'nameTaken' | 'link';
+
 /**
- * The first-login flow's transitions, each from the states it may start in to the state it leaves
- * the flow in (how-to section 二 (四)):
+ * The first-login flow's transitions (how-to section 二 (四)):
  *
  * ```
  * no_account ─create─► choose_name ─name─► set_password ─password─► consent ─accept─► done
@@ -12,22 +15,17 @@ import type { FirstLoginState } from '../schema.ts';
  * link ─link (password of the account the person's guid matched)─────────────────► done
  * ```
  *
- * The store moves a flow only from the states a transition names, in one statement, so a replayed
- * or out-of-order form changes nothing.
+ * The store (`LoginFlows`) moves a flow only by this table, in one statement, so a replayed or
+ * out-of-order form changes nothing.
  */
-export const FIRST_LOGIN = {
-  create: { from: ['no_account'], to: 'choose_name' },
-  name: { from: ['choose_name'], to: 'set_password' },
-  back: { from: ['set_password', 'consent'], to: 'choose_name' },
-  password: { from: ['set_password'], to: 'consent' },
-  accept: { from: ['consent'], to: 'done' },
-  nameTaken: { from: ['consent'], to: 'choose_name' },
-  link: { from: ['link', 'no_account'], to: 'done' },
-} as const satisfies Record<string, Transition>;
-
-export interface Transition {
-  from: readonly FirstLoginState[];
-  to: FirstLoginState;
-}
-
-export type FirstLoginTransition = keyof typeof FIRST_LOGIN;
+export const FIRST_LOGIN = new Flow<FirstLoginState, FirstLoginEvent>('first login', [
+  ['no_account', 'create', 'choose_name'],
+  ['choose_name', 'name', 'set_password'],
+  ['set_password', 'back', 'choose_name'],
+  ['consent', 'back', 'choose_name'],
+  ['set_password', 'password', 'consent'],
+  ['consent', 'accept', 'done'],
+  ['consent', 'nameTaken', 'choose_name'],
+  ['link', 'link', 'done'],
+  ['no_account', 'link', 'done'],
+]);

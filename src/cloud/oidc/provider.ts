@@ -1,5 +1,4 @@
 import type { FastifyInstance } from 'fastify';
-import type { Kysely } from 'kysely';
 import {
   type OidcAccountPort,
   OidcProvider,
@@ -62,7 +61,7 @@ export async function createCloudProvider(
   const oidc = await OidcProvider.create({
     tenant: CLOUD_TENANT,
     issuer: ctx.urls.cloud,
-    db: ctx.db as unknown as Kysely<unknown>,
+    db: ctx.db,
     dbKind: ctx.dbKind,
     redis: ctx.redis,
     notifications: ctx.notifications,

@@ -5,12 +5,14 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PlatformTables } from '../../platform/database/platform-schema.ts';
 import { GOOGLE_LOOKUP_PATH, GOOGLE_LOOKUP_TYP } from '../../platform/federation/google-lookup.ts';
 import { createLogger } from '../../platform/observability/logger.ts';
 import { testDatabases } from '../../platform/testing/databases.ts';
 import { GoogleAccounts, WorkspaceUnavailable } from './google-accounts.ts';
 import type { SamlDb } from './keys.ts';
 import { samlMigrations } from './migrations.ts';
+import type { SamlTables } from './schema.ts';
 
 const ISSUER = 'http://cloud.test';
 const AUDIENCE = 'k12cc-workspace';
@@ -24,8 +26,8 @@ describe.each(await testDatabases())('Google links kept by the cloud ($name)', (
   const portal = { down: false, links: new Map<string, string | null>(), asked: [] as string[] };
 
   beforeAll(async () => {
-    const database = await kind.open<unknown>(samlMigrations);
-    db = database.db as unknown as SamlDb;
+    const database = await kind.open<SamlTables & PlatformTables>(samlMigrations);
+    db = database.db;
     close = database.close;
     const { privateKey, publicKey } = await generateKeyPair('RS256');
     const jwk = await exportJWK(publicKey);

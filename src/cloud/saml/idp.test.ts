@@ -2,7 +2,7 @@ import { SAML, ValidateInResponseTo } from '@node-saml/node-saml';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Database } from '../../platform/database/connect.ts';
-import { platformView } from '../../platform/database/platform-schema.ts';
+import type { PlatformTables } from '../../platform/database/platform-schema.ts';
 import { createRoleApp } from '../../platform/http/role-app.ts';
 import { DatabaseSessionStore } from '../../platform/http/session-store.ts';
 import { sessions } from '../../platform/http/sessions.ts';
@@ -14,7 +14,7 @@ import { readIdpMetadata, type TrustedIdp } from '../../workspace/emulator/googl
 import { SamlRefused, startSignIn, verifySignIn } from '../../workspace/emulator/google/signin/saml-sp.ts';
 import { certificateBody } from './certificates.ts';
 import { samlIdp } from './index.ts';
-import { type SamlDb, SigningKeys } from './keys.ts';
+import { SigningKeys } from './keys.ts';
 import { samlMigrations } from './migrations.ts';
 import { ServiceProviders } from './registry.ts';
 import type { SamlTables } from './schema.ts';
@@ -23,7 +23,7 @@ const BASE = 'http://cloud.test';
 const GOOGLE = 'http://google.test';
 const NODE_SP = { issuer: 'https://apps.example.org/saml', acs: 'https://apps.example.org/saml/acs' };
 
-let idpDb: Database<SamlTables>;
+let idpDb: Database<SamlTables & PlatformTables>;
 let spDb: Database<GoogleTables>;
 let app: FastifyInstance;
 let keys: SigningKeys;
@@ -96,14 +96,14 @@ function nodeSp(
 }
 
 beforeAll(async () => {
-  idpDb = await embeddedTestDatabase.open<SamlTables>(samlMigrations);
+  idpDb = await embeddedTestDatabase.open<SamlTables & PlatformTables>(samlMigrations);
   spDb = await embeddedTestDatabase.open<GoogleTables>(googleMigrations);
-  const db = idpDb.db as unknown as SamlDb;
+  const db = idpDb.db;
   keys = new SigningKeys(db, 'x'.repeat(40), 'test cloud');
   providers = new ServiceProviders(db);
   app = await createRoleApp({ role: 'cloud', logger: createLogger('warn') });
   await app.register(sessions, {
-    store: new DatabaseSessionStore(platformView(db)),
+    store: new DatabaseSessionStore(db),
     cookieName: 'cloud_sid',
     secure: false,
   });
@@ -160,6 +160,21 @@ describe('SAML IdP metadata', () => {
       ssoUrl: `${BASE}/saml/sso`,
       certificates: (await keys.published()).map(certificateBody),
     });
+  });
+});
+
+describe('the service provider registry', () => {
+  it('names the ACS of the enabled Google service provider, where Google’s sign-out is found', async () => {
+    expect(await providers.googleAcsUrl()).toBe(`${GOOGLE}/a/go.edu.tw/acs`);
+    const google = (enabled: boolean) =>
+      idpDb.db
+        .updateTable('saml_service_providers')
+        .set({ enabled })
+        .where('entity_id', '=', 'google.com/a/go.edu.tw')
+        .execute();
+    await google(false);
+    expect(await providers.googleAcsUrl()).toBeUndefined();
+    await google(true);
   });
 });
 
@@ -444,7 +459,7 @@ describe('Google-style SP (the stand-in) and attacks', () => {
     await signIn('teacher01');
     const { form } = await googleSignIn();
     const stranger = new SigningKeys(
-      (await embeddedTestDatabase.open<SamlTables>(samlMigrations)).db as unknown as SamlDb,
+      (await embeddedTestDatabase.open<SamlTables & PlatformTables>(samlMigrations)).db,
       'y'.repeat(40),
       'stranger',
     );

@@ -33,7 +33,7 @@ export async function samlIdp(app: FastifyInstance, options: SamlIdpOptions): Pr
 /** Mounts the IdP on the education cloud app, reusing the cloud login session (SSO). */
 export const samlCloudExtension: CloudExtension = async (app, services) => {
   const ctx = services.ctx;
-  const db = ctx.db as unknown as SamlDb;
+  const db: SamlDb = ctx.db;
   const audit = async (
     request: FastifyRequest,
     action: string,

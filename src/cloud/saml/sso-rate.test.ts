@@ -3,7 +3,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../platform/database/connect.ts';
 import type { PlatformTables } from '../../platform/database/platform-schema.ts';
 import { type CloudInstance, startCloudInstance } from '../testing/cloud-instance.ts';
-import type { SamlDb } from './keys.ts';
 import { ServiceProviders } from './registry.ts';
 
 let cloud: CloudInstance;
@@ -11,7 +10,7 @@ let cloud: CloudInstance;
 beforeAll(async () => {
   const database = await openDatabase<PlatformTables>({ dataDir: 'memory://', schema: 'public' });
   cloud = await startCloudInstance(database, { samlSsoPerMinute: 5 });
-  await new ServiceProviders(cloud.services.db as unknown as SamlDb).register({
+  await new ServiceProviders(cloud.services.db).register({
     entityId: 'google.com/a/go.edu.tw',
     acsUrls: ['http://google.test/a/go.edu.tw/acs'],
   });

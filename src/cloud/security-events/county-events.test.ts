@@ -2,7 +2,6 @@
 // PostgreSQL: the linked identity, the cloud account's state, and the event it passes on.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { platformView } from '../../platform/database/platform-schema.ts';
 import type { RoleUrls } from '../../platform/runtime/role.ts';
 import {
   accountDisabled,
@@ -15,7 +14,7 @@ import {
 import { testDatabases } from '../../platform/testing/databases.ts';
 import { type CloudAccount, CloudAccounts } from '../account/accounts.ts';
 import { changeAccountState } from '../account/lifecycle.ts';
-import type { CloudDb } from '../db.ts';
+import type { CloudDatabase, CloudDb } from '../db.ts';
 import { cloudMigrations } from '../migrations.ts';
 import { applyCountyEvent } from './county-events.ts';
 
@@ -47,8 +46,8 @@ describe.each(await testDatabases())('county events at the cloud ($name)', (kind
   let toe = Date.now() / 1000;
 
   beforeAll(async () => {
-    const database = await kind.open<unknown>(cloudMigrations);
-    db = database.db as unknown as CloudDb;
+    const database = await kind.open<CloudDatabase>(cloudMigrations);
+    db = database.db;
     close = database.close;
     accounts = new CloudAccounts(db);
     await new ReceiverRegistry(db).save({
@@ -59,7 +58,7 @@ describe.each(await testDatabases())('county events at the cloud ($name)', (kind
   });
   afterAll(async () => close?.());
   beforeEach(async () => {
-    await platformView(db).deleteFrom('jobs').execute();
+    await db.deleteFrom('jobs').execute();
   });
 
   async function person(options: {
@@ -109,7 +108,7 @@ describe.each(await testDatabases())('county events at the cloud ($name)', (kind
   /** What the cloud passed on to its receivers: [subject, event type, reason]. */
   const passedOn = async () =>
     (
-      await platformView(db)
+      await db
         .selectFrom('jobs')
         .select('payload')
         .where('type', '=', DELIVER_SECURITY_EVENT_JOB)
@@ -209,7 +208,7 @@ describe.each(await testDatabases())('county events at the cloud ($name)', (kind
         );
     expect(await suspend()).toBe(true);
     expect(await suspend()).toBe(false);
-    const jobs = await platformView(db).selectFrom('jobs').select('payload').execute();
+    const jobs = await db.selectFrom('jobs').select('payload').execute();
     expect(jobs).toHaveLength(1);
     expect(jobs[0]?.payload).toMatchObject({ issuer: 'http://cloud.test', subject: a.id, tenant: 'default' });
   });

@@ -10,7 +10,6 @@
 // - enabled → the identity is usable again, and an account the county events suspended is
 //   reactivated (never one an administrator suspended).
 import { recordAudit } from '../../platform/audit/audit-log.ts';
-import { platformView } from '../../platform/database/platform-schema.ts';
 import type { RoleContext } from '../../platform/runtime/role.ts';
 import {
   RISC_ACCOUNT_DISABLED,
@@ -68,7 +67,7 @@ export async function applyCountyEvent(
     .executeTakeFirstOrThrow();
   const actor = `county:${identity.county_code}`;
   const audit = (action: string, details: Record<string, unknown>) =>
-    recordAudit(platformView(tx), {
+    recordAudit(tx, {
       actor,
       action,
       target: account.id,

@@ -2,7 +2,6 @@ import pg from 'pg';
 import type { PlatformTables } from '../../platform/database/platform-schema.ts';
 import { embeddedTestDatabase, postgresTestDatabase } from '../../platform/testing/databases.ts';
 import { TEST_DATABASE_URL } from '../../platform/testing/services.ts';
-import type { SamlDb } from '../saml/keys.ts';
 import { ServiceProviders } from '../saml/registry.ts';
 import { startCloudInstance } from './cloud-instance.ts';
 
@@ -24,7 +23,7 @@ const cloud = await startCloudInstance(
   database,
   process.argv[3] === 'unthrottled' ? { samlSsoPerMinute: 0 } : {},
 );
-await new ServiceProviders(cloud.services.db as unknown as SamlDb).register({
+await new ServiceProviders(cloud.services.db).register({
   entityId: 'google.com/a/go.edu.tw',
   acsUrls: ['http://google.test/a/go.edu.tw/acs'],
 });

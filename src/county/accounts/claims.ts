@@ -1,6 +1,6 @@
 import type { County } from '../services.ts';
 import { findUnit } from '../tenants/tenants.ts';
-import type { Account } from './repository.ts';
+import type { Account, AccountRow } from './repository.ts';
 
 /** The identity a county releases about an account (the county OIDC provider maps scopes onto it). */
 export interface CountyIdentityClaims {
@@ -30,7 +30,7 @@ export const RELEASED_ACCOUNT_COLUMNS = [
   'id',
   'tenant',
   'username',
-  'status',
+  'status', // read as `state` (see `accountFromRow`)
   'real_name',
   'family_name',
   'given_name',
@@ -40,10 +40,13 @@ export const RELEASED_ACCOUNT_COLUMNS = [
   'unit_confirmed_at',
   'titles',
   'national_id_encrypted',
-] as const satisfies ReadonlyArray<keyof Account>;
+] as const satisfies ReadonlyArray<keyof AccountRow>;
 
 /** An account as the OIDC provider reads it: what it releases, and what decides whether it may. */
-export type ReleasableAccount = Pick<Account, (typeof RELEASED_ACCOUNT_COLUMNS)[number]>;
+export type ReleasableAccount = Pick<
+  Account,
+  Exclude<(typeof RELEASED_ACCOUNT_COLUMNS)[number], 'status'> | 'state'
+>;
 
 /** The account's titles: `titles[0]` is the kind (教師 when none is recorded), the rest job titles. */
 export function titlesOf(account: Pick<ReleasableAccount, 'titles'>): string[] {

@@ -118,7 +118,7 @@ describe.each(await testDatabases())(
       expect(await imported('old.%')).toEqual({ accounts: 3, audits: 3 });
       const account = await findAccountByUsername(t.county.db, 'cyc', 'old.bcrypt');
       expect(account?.titles).toEqual(['教師', '導師']);
-      expect(account?.status).toBe('active');
+      expect(account?.state).toBe('active');
       expect(account?.email_verified_at).toBeInstanceOf(Date);
       const withId = await findAccountByUsername(t.county.db, 'cyc', 'old.sha');
       expect(await t.county.vault.decrypt(withId?.national_id_encrypted ?? '')).toBe('F131104093');

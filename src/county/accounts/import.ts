@@ -3,10 +3,10 @@ import { namePartsMatch } from '../../identity/naming/personal-name.ts';
 import { recordAudits } from '../../platform/audit/audit-log.ts';
 import { isUniqueViolation } from '../../platform/database/errors.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
-import { platformDb } from '../db.ts';
-import type { AccountStatus } from '../schema.ts';
+import type { AccountState } from '../schema.ts';
 import type { County } from '../services.ts';
 import { insertAccounts, normalizeEmail, takenKeys } from './repository.ts';
+import { IMPORTED_STATES } from './transitions.ts';
 
 /** One account from an older portal, with the password hash as that portal stored it. */
 export interface ImportRow {
@@ -46,7 +46,6 @@ const SUPPORTED_HASH = [
 const LEGACY_USERNAME = /^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$/;
 export const EMAIL =
   /^[^\s@<>()[\]\\,;:"]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$/;
-const IMPORT_STATUSES: readonly AccountStatus[] = ['active', 'suspended', 'departed'];
 
 export function isSupportedHash(hash: string): boolean {
   return SUPPORTED_HASH.some((re) => re.test(hash));
@@ -61,7 +60,7 @@ interface CheckedRow {
   emailKey: string;
   passwordHash: string;
   unitCode: string;
-  status: AccountStatus;
+  state: AccountState;
   nationalId: string | undefined;
   blindIndex: string | null;
   row: ImportRow;
@@ -156,7 +155,7 @@ export async function importAccounts(
           email: c.email,
           emailVerified: true,
           role: 'teacher' as const,
-          status: c.status,
+          state: c.state,
           unitCode: c.unitCode,
           realName: c.row.real_name?.trim() || null,
           familyName: c.row.family_name?.trim() || null,
@@ -170,7 +169,7 @@ export async function importAccounts(
         })),
       );
       await recordAudits(
-        platformDb(tx),
+        tx,
         ids.map((id, i) => ({
           tenant,
           actor,
@@ -201,8 +200,9 @@ function checkRow(county: County, row: ImportRow): CheckedRow | string {
   if (!EMAIL.test(email)) return 'invalid email';
   const passwordHash = row.password_hash.trim();
   if (!isSupportedHash(passwordHash)) return 'unsupported password hash format';
-  const status = (row.status?.trim() || 'active') as AccountStatus;
-  if (!IMPORT_STATUSES.includes(status)) return `invalid status ${row.status}`;
+  // The file's column keeps the name operators know from the legacy export: `status`.
+  const state = IMPORTED_STATES.find((s) => s === (row.status?.trim() || 'active'));
+  if (!state) return `invalid status ${row.status}`;
   const realName = row.real_name?.trim() ?? '';
   const family = row.family_name?.trim() ?? '';
   const given = row.given_name?.trim() ?? '';
@@ -223,7 +223,7 @@ function checkRow(county: County, row: ImportRow): CheckedRow | string {
     emailKey: normalizeEmail(email),
     passwordHash,
     unitCode: row.unit_code.trim(),
-    status,
+    state,
     nationalId,
     blindIndex: nationalId ? county.vault.blindIndex(nationalId) : null,
     row,

@@ -15,7 +15,12 @@ const releasableById = statement((db: Kysely<CountyDatabase>, v: { id: string })
 const UUID = /^[0-9a-f-]{36}$/i;
 
 function findReleasableAccount(db: CountyTx, id: string): Promise<ReleasableAccount | undefined> {
-  return releasableById(db, { id }).then(([account]) => account);
+  // The `status` column is the account's `state` (see `accountFromRow`).
+  return releasableById(db, { id }).then(([row]) => {
+    if (!row) return undefined;
+    const { status, ...account } = row;
+    return { ...account, state: status };
+  });
 }
 
 /**

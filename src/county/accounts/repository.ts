@@ -3,10 +3,30 @@ import { type Kysely, type Selectable, sql } from 'kysely';
 import { normalizeUsername } from '../../identity/index.ts';
 import { bulkInsert } from '../../platform/database/bulk-insert.ts';
 import { statement } from '../../platform/database/statement.ts';
+import { flowTable } from '../../platform/flows/flow-table.ts';
 import type { CountyTx } from '../db.ts';
-import type { AccountRole, AccountStatus, CountyDatabase, CountyTables } from '../schema.ts';
+import type { AccountRole, AccountState, CountyDatabase, CountyTables } from '../schema.ts';
+import { ACCOUNT_LIFECYCLE, type AccountEvent } from './transitions.ts';
 
-export type Account = Selectable<CountyTables['county_accounts']>;
+/** A `county_accounts` row as stored. */
+export type AccountRow = Selectable<CountyTables['county_accounts']>;
+
+/**
+ * An account as the county's code reads it: the row, its state named `state` as every state in
+ * EduGate is. The column keeps its first name, `status`: renaming it would break the nodes still
+ * running while an upgrade migrates the database. So a row becomes an account here, when it is read.
+ */
+export type Account = Omit<AccountRow, 'status' | 'status_reason'> & {
+  state: AccountState;
+  state_reason: string | null;
+};
+
+export function accountFromRow({ status, status_reason, ...row }: AccountRow): Account {
+  return { ...row, state: status, state_reason: status_reason };
+}
+
+const firstAccount = (rows: AccountRow[]): Account | undefined =>
+  rows[0] ? accountFromRow(rows[0]) : undefined;
 
 export function normalizeEmail(email: string): string {
   return email.normalize('NFKC').trim().toLowerCase();
@@ -26,7 +46,7 @@ const accountByUsername = statement((db: Kysely<CountyDatabase>, v: { tenant: st
 );
 export function findAccountById(db: CountyTx, tenant: string, id: string): Promise<Account | undefined> {
   if (!/^[0-9a-f-]{36}$/i.test(id)) return Promise.resolve(undefined);
-  return accountById(db, { tenant, id }).then(([account]) => account);
+  return accountById(db, { tenant, id }).then(firstAccount);
 }
 
 /** The live (not rejected) account with this username, case-insensitively. */
@@ -35,9 +55,7 @@ export function findAccountByUsername(
   tenant: string,
   username: string,
 ): Promise<Account | undefined> {
-  return accountByUsername(db, { tenant, username: normalizeUsername(username) }).then(
-    ([account]) => account,
-  );
+  return accountByUsername(db, { tenant, username: normalizeUsername(username) }).then(firstAccount);
 }
 
 export function findAccountByEmail(
@@ -51,7 +69,8 @@ export function findAccountByEmail(
     .where('tenant', '=', tenant)
     .where('email_normalized', '=', normalizeEmail(email))
     .where('status', '<>', 'rejected')
-    .executeTakeFirst();
+    .execute()
+    .then(firstAccount);
 }
 
 export function findAccountByBlindIndex(
@@ -65,7 +84,8 @@ export function findAccountByBlindIndex(
     .where('tenant', '=', tenant)
     .where('national_id_blind_index', '=', blindIndex)
     .where('status', '<>', 'rejected')
-    .executeTakeFirst();
+    .execute()
+    .then(firstAccount);
 }
 
 export async function usernameTaken(db: CountyTx, tenant: string, username: string): Promise<boolean> {
@@ -84,7 +104,7 @@ export interface NewAccount {
   email: string;
   emailVerified?: boolean;
   role: AccountRole;
-  status: AccountStatus;
+  state: AccountState;
   unitCode: string | null;
   realName?: string | null;
   familyName?: string | null;
@@ -109,7 +129,7 @@ function newAccountRow(input: NewAccount, now: Date) {
     email_normalized: normalizeEmail(input.email),
     email_verified_at: input.emailVerified ? now : null,
     role: input.role,
-    status: input.status,
+    status: input.state,
     status_reason: null,
     real_name: input.realName ?? null,
     family_name: input.familyName ?? null,
@@ -135,7 +155,8 @@ export async function insertAccount(db: CountyTx, input: NewAccount): Promise<Ac
     .insertInto('county_accounts')
     .values(newAccountRow(input, new Date()))
     .returningAll()
-    .executeTakeFirstOrThrow();
+    .executeTakeFirstOrThrow()
+    .then(accountFromRow);
 }
 
 /** The SQL types of the `county_accounts` columns a new account sets (for `bulkInsert`). */
@@ -211,33 +232,60 @@ export async function takenKeys(
   return taken;
 }
 
+/** The accounts' lifecycle store: `ACCOUNT_LIFECYCLE` moves the `status` column of their row. */
+const lifecycle = flowTable<CountyTables>()('county_accounts', ACCOUNT_LIFECYCLE, {
+  key: 'id',
+  state: 'status',
+});
+
+/** What a transition writes besides the state (`state_reason` is the `status_reason` column). */
+export type AccountChange = Partial<{
+  state_reason: string | null;
+  reviewed_at: Date;
+  reviewed_by: string;
+  review_requested_at: Date;
+  email_verified_at: Date;
+  suspended_by_campaign: string | null;
+}>;
+
+function changedColumns({ state_reason, ...columns }: AccountChange) {
+  return {
+    ...(state_reason !== undefined ? { status_reason: state_reason } : {}),
+    ...columns,
+    updated_at: new Date(),
+  };
+}
+
 /**
- * Moves an account from one of `from` to `to`; returns the updated row, or undefined when the
- * account was not in an expected state (decided twice, raced by another reviewer, …).
+ * Takes `event` on the tenant's account `id` (see `ACCOUNT_LIFECYCLE`) with `change`, in one
+ * statement; returns the account as it is now, or undefined when the table does not allow the
+ * event in its state (decided twice, raced by another reviewer, …): then nothing was written.
  */
 export async function transitionAccount(
   db: CountyTx,
   tenant: string,
   id: string,
-  from: readonly AccountStatus[],
-  to: AccountStatus,
-  extra: Partial<{
-    status_reason: string | null;
-    reviewed_at: Date;
-    reviewed_by: string;
-    review_requested_at: Date;
-    email_verified_at: Date;
-    suspended_by_campaign: string | null;
-  }> = {},
+  event: AccountEvent,
+  change: AccountChange = {},
 ): Promise<Account | undefined> {
-  return db
-    .updateTable('county_accounts')
-    .set({ status: to, updated_at: new Date(), ...extra })
-    .where('tenant', '=', tenant)
-    .where('id', '=', id)
-    .where('status', 'in', from)
-    .returningAll()
-    .executeTakeFirst();
+  if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
+  const [row] = await lifecycle.takeWhere(db, { tenant, id }, event, changedColumns(change));
+  return row ? accountFromRow(row) : undefined;
+}
+
+/**
+ * Takes `event` on every account of the tenant that `match` names (any of the ids, or those an
+ * audit campaign suspended) and whose state allows it; the accounts moved.
+ */
+export async function transitionAccounts(
+  db: CountyTx,
+  tenant: string,
+  match: { id: readonly string[] } | { suspended_by_campaign: string },
+  event: AccountEvent,
+  change: AccountChange = {},
+): Promise<Account[]> {
+  const rows = await lifecycle.takeWhere(db, { tenant, ...match }, event, changedColumns(change));
+  return rows.map(accountFromRow);
 }
 
 export async function setPasswordHash(db: CountyTx, id: string, hash: string): Promise<void> {
@@ -303,7 +351,7 @@ export async function setNationalId(
 
 export interface AccountSearch {
   query?: string;
-  status?: AccountStatus;
+  state?: AccountState;
   unitCode?: string;
   role?: AccountRole;
   limit?: number;
@@ -319,12 +367,13 @@ export function searchAccounts(db: CountyTx, tenant: string, search: AccountSear
       eb.or([eb('username', 'ilike', like), eb('email', 'ilike', like), eb('real_name', 'ilike', like)]),
     );
   }
-  if (search.status) q = q.where('status', '=', search.status);
+  if (search.state) q = q.where('status', '=', search.state);
   if (search.unitCode) q = q.where('unit_code', '=', search.unitCode);
   if (search.role) q = q.where('role', '=', search.role);
   return q
     .orderBy('username_normalized')
     .limit(search.limit ?? 100)
     .offset(search.offset ?? 0)
-    .execute();
+    .execute()
+    .then((rows) => rows.map(accountFromRow));
 }

@@ -6,7 +6,7 @@ import { newChallenge, postedSolution } from '../captcha/captcha.ts';
 import type { County } from '../services.ts';
 import { formSecret, formValue } from '../views/form.ts';
 import type { LoginFormOptions } from './form.ts';
-import { prepareSignIn, signIn } from './session.ts';
+import { recordSignIn } from './sign-in.ts';
 
 export type LoginOutcome =
   | { kind: 'signed_in'; account: Account }
@@ -67,16 +67,19 @@ export async function handleLogin(
     username,
     password,
     ip: request.ip,
-    userAgent: request.headers['user-agent'],
     solution: postedSolution(body),
     device,
     signal: clientGone(reply),
-    browserSession: prepareSignIn(request),
   });
   if (result.ok) {
-    signIn(request, result.account, result.sessionId, result.sessionStarted);
+    const account = await recordSignIn(county, request, {
+      account: result.account,
+      newHash: result.newHash,
+      ip: request.ip,
+      userAgent: request.headers['user-agent'],
+    });
     devices.issue(request, reply, loginKey(tenant, username));
-    return { kind: 'signed_in', account: result.account };
+    return { kind: 'signed_in', account };
   }
   switch (result.reason) {
     case 'captcha_required':
@@ -103,7 +106,7 @@ export async function handleLogin(
         { 'retry-after': String(result.retryAfterSeconds) },
       );
     case 'inactive':
-      return form(t(`login.error.status.${result.status}`), false, 403);
+      return form(t(`login.error.status.${result.state}`), false, 403);
     case 'abandoned':
       // Nobody reads this answer (the connection is closed); 499 as proxies log it.
       return form(undefined, false, 499);

@@ -41,7 +41,7 @@ describe.each(setups)('county login with sessions and counters on $name', ({ kin
       email: `${username}@example.org`,
       emailVerified: true,
       role: 'teacher',
-      status: 'active',
+      state: 'active',
       unitCode: '454503',
     });
     return username;

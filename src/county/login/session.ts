@@ -64,25 +64,15 @@ const signedIn = (account: Account, sessionId: string): SignedIn => ({
   at: Math.floor(Date.now() / 1000),
 });
 
-/**
- * The signed-in browser session (new session id) for the row `sessionId` of the account's list of
- * sessions, prepared for the sign-in's own statement to write (see `Session.prepareSignIn`).
- */
-export function prepareSignIn(request: FastifyRequest) {
-  return (account: Account, sessionId: string) =>
-    request.session.prepareSignIn({ [KEY]: signedIn(account, sessionId) });
-}
+/** The browser session's values for a sign-in listed as row `sessionId` of the account's sessions. */
+export const signedInSession = (account: Account, sessionId: string) => ({
+  [KEY]: signedIn(account, sessionId),
+});
 
-/**
- * Starts the signed-in browser session (new session id) for the row `sessionId` that the sign-in
- * added to the account's list of sessions, unless the sign-in started it already (`started`).
- */
-export function signIn(request: FastifyRequest, account: Account, sessionId: string, started = false): void {
-  if (!started) {
-    request.session.regenerate();
-    request.session.set(KEY, signedIn(account, sessionId));
-  }
-  request.countyAccount = account;
+/** Starts the signed-in browser session (new session id) where the sign-in's statement did not. */
+export function startSignedInSession(request: FastifyRequest, account: Account, sessionId: string): void {
+  request.session.regenerate();
+  request.session.set(KEY, signedIn(account, sessionId));
 }
 
 export async function signOut(county: County, request: FastifyRequest): Promise<void> {
@@ -128,7 +118,7 @@ export async function loadSignedIn(
     return undefined;
   }
   const account = await findAccountById(county.db, tenant, signed.id);
-  if (account?.status !== 'active') {
+  if (account?.state !== 'active') {
     request.session.delete(KEY);
     return undefined;
   }

@@ -4,7 +4,8 @@ import type { PlatformTables } from '../../platform/database/platform-schema.ts'
 import { html, type SafeHtml } from '../../platform/views/html.ts';
 import { LIFECYCLE_REASON_MAX } from '../accounts/lifecycle.ts';
 import type { Account } from '../accounts/repository.ts';
-import { ACCOUNT_STATUSES, type AccountStatus } from '../schema.ts';
+import { ACCOUNT_LIFECYCLE } from '../accounts/transitions.ts';
+import { ACCOUNT_STATES, type AccountState } from '../schema.ts';
 import type { Tenant, Unit } from '../tenants/tenants.ts';
 import { auditActionLabel, auditActorLabel } from '../views/audit-labels.ts';
 import { csrfField } from '../views/form.ts';
@@ -16,7 +17,7 @@ export const PAGE_SIZE = 50;
 
 export interface AccountSearchView {
   text: string;
-  status: AccountStatus | undefined;
+  state: AccountState | undefined;
   unitCode: string | undefined;
   pageNo: number;
   /** Up to one more than a page: the extra one says there is a next page. */
@@ -27,19 +28,19 @@ export interface AccountSearchView {
 export function accountListPage(request: FastifyRequest, tenant: Tenant, view: AccountSearchView): SafeHtml {
   const t = request.t;
   const p = (path: string) => tenantPath(tenant, path);
-  const { text, status, unitCode, pageNo, accounts, units } = view;
+  const { text, state, unitCode, pageNo, accounts, units } = view;
   const unitName = new Map(units.map((u) => [u.code, u.name]));
   const more = accounts.length > PAGE_SIZE;
   const qs = (page: number) =>
-    `?q=${encodeURIComponent(text)}&status=${status ?? ''}&unit=${encodeURIComponent(unitCode ?? '')}&page=${page}`;
+    `?q=${encodeURIComponent(text)}&status=${state ?? ''}&unit=${encodeURIComponent(unitCode ?? '')}&page=${page}`;
   return html`<h1>${t('manage.accounts')}</h1>
 <form method="get" action="${p('/manage/accounts')}" role="search" class="filters">
 <div class="field"><label for="f-q">${t('manage.accounts.search')}</label><input id="f-q" name="q" type="search" value="${text}" maxlength="64"></div>
-<div class="field"><label for="f-status">${t('account.status')}</label><select id="f-status" name="status"><option value="">${t('manage.any')}</option>${ACCOUNT_STATUSES.map((s) => html`<option value="${s}"${s === status ? html` selected` : ''}>${t(`status.${s}`)}</option>`)}</select></div>
+<div class="field"><label for="f-status">${t('account.state')}</label><select id="f-status" name="status"><option value="">${t('manage.any')}</option>${ACCOUNT_STATES.map((s) => html`<option value="${s}"${s === state ? html` selected` : ''}>${t(`state.${s}`)}</option>`)}</select></div>
 <div class="field"><label for="f-unit">${t('profile.unit')}</label><select id="f-unit" name="unit"><option value="">${t('manage.any')}</option>${units.map((u) => html`<option value="${u.code}"${u.code === unitCode ? html` selected` : ''}>${u.name}</option>`)}</select></div>
 <button type="submit">${t('manage.filter')}</button></form>
-<table><thead><tr><th scope="col">${t('register.username')}</th><th scope="col">${t('profile.real_name')}</th><th scope="col">${t('profile.unit')}</th><th scope="col">${t('manage.role')}</th><th scope="col">${t('account.status')}</th></tr></thead>
-<tbody>${accounts.slice(0, PAGE_SIZE).map((a) => html`<tr><td><a href="${p(`/manage/accounts/${a.id}`)}">${a.username}</a></td><td>${a.real_name ?? ''}</td><td>${unitName.get(a.unit_code ?? '') ?? ''}</td><td>${t(`role.${a.role}`)}</td><td>${t(`status.${a.status}`)}</td></tr>`)}</tbody></table>
+<table><thead><tr><th scope="col">${t('register.username')}</th><th scope="col">${t('profile.real_name')}</th><th scope="col">${t('profile.unit')}</th><th scope="col">${t('manage.role')}</th><th scope="col">${t('account.state')}</th></tr></thead>
+<tbody>${accounts.slice(0, PAGE_SIZE).map((a) => html`<tr><td><a href="${p(`/manage/accounts/${a.id}`)}">${a.username}</a></td><td>${a.real_name ?? ''}</td><td>${unitName.get(a.unit_code ?? '') ?? ''}</td><td>${t(`role.${a.role}`)}</td><td>${t(`state.${a.state}`)}</td></tr>`)}</tbody></table>
 <p>${pageNo > 0 ? html`<a href="${p(`/manage/accounts${qs(pageNo - 1)}`)}">${t('manage.prev')}</a> ` : ''}${more ? html`<a href="${p(`/manage/accounts${qs(pageNo + 1)}`)}">${t('manage.next')}</a>` : ''}</p>`;
 }
 
@@ -70,15 +71,15 @@ export function accountDetailPage(request: FastifyRequest, tenant: Tenant, view:
 <dt>${t('profile.national_id')}</dt><dd>${view.maskedNationalId ?? '-'}</dd>
 <dt>${t('profile.unit')}</dt><dd>${unit?.name ?? account.unit_code ?? '-'}</dd>
 <dt>${t('manage.role')}</dt><dd>${t(`role.${account.role}`)}</dd>
-<dt>${t('account.status')}</dt><dd>${t(`status.${account.status}`)}${account.status_reason ? html`（${account.suspended_by_campaign ? t('manage.status_reason.campaign') : ''}<span translate="no">${account.status_reason}</span>）` : ''}</dd>
+<dt>${t('account.state')}</dt><dd>${t(`state.${account.state}`)}${account.state_reason ? html`（${account.suspended_by_campaign ? t('manage.state_reason.campaign') : ''}<span translate="no">${account.state_reason}</span>）` : ''}</dd>
 <dt>${t('manage.created')}</dt><dd>${formatTime(account.created_at)}</dd>
 <dt>${t('account.last_login')}</dt><dd>${formatTime(account.last_login_at)}</dd></dl>
 <h2>${t('manage.actions')}</h2>
-${account.status === 'active' ? action('suspend', t('manage.suspend'), 'danger', t('manage.reason')) : ''}
-${account.status === 'suspended' ? action('reactivate', t('manage.reactivate'), '', t('manage.reason')) : ''}
-${account.status === 'active' || account.status === 'suspended' ? action('depart', t('manage.depart'), 'danger', t('manage.depart.reason')) : ''}
+${ACCOUNT_LIFECYCLE.allows(account.state, 'suspend') ? action('suspend', t('manage.suspend'), 'danger', t('manage.reason')) : ''}
+${ACCOUNT_LIFECYCLE.allows(account.state, 'reactivate') ? action('reactivate', t('manage.reactivate'), '', t('manage.reason')) : ''}
+${ACCOUNT_LIFECYCLE.allows(account.state, 'depart') ? action('depart', t('manage.depart'), 'danger', t('manage.depart.reason')) : ''}
 ${
-  account.status === 'active' || account.status === 'suspended'
+  account.state === 'active' || account.state === 'suspended'
     ? html`<form method="post" action="${p(`/manage/accounts/${account.id}/transfer`)}" class="panel">${csrfField(request)}
 <div class="field"><label for="f-to">${t('manage.transfer.to')}</label><select id="f-to" name="unit">${units.filter((u) => u.code !== account.unit_code).map((u) => html`<option value="${u.code}">${u.name}（${u.code}）</option>`)}</select></div>
 <button type="submit">${t('manage.transfer')}</button></form>`

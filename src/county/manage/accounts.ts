@@ -3,10 +3,10 @@ import { queryAudit } from '../../platform/audit/audit-log.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
 import { departAccount, reactivateAccount, suspendAccount, transferAccount } from '../accounts/lifecycle.ts';
 import { findAccountById, searchAccounts } from '../accounts/repository.ts';
-import { audit, platformDb } from '../db.ts';
+import { audit } from '../db.ts';
 import { withRole } from '../guards.ts';
 import { maskedNationalId } from '../profile/profile.ts';
-import { ACCOUNT_STATUSES, type AccountStatus } from '../schema.ts';
+import { ACCOUNT_STATES } from '../schema.ts';
 import type { County } from '../services.ts';
 import { listUnits, type Tenant } from '../tenants/tenants.ts';
 import { formValue } from '../views/form.ts';
@@ -21,22 +21,21 @@ export async function registerAccountAdminRoutes(app: FastifyInstance, county: C
     if (!withRole(request, reply, tenant, ['county_admin'])) return;
     const q = request.query as { q?: unknown; status?: unknown; unit?: unknown; page?: unknown };
     const text = typeof q.q === 'string' ? q.q.trim().slice(0, 64) : '';
-    const status = ACCOUNT_STATUSES.includes(q.status as AccountStatus)
-      ? (q.status as AccountStatus)
-      : undefined;
+    // The query parameter keeps its name (`?status=`): addresses people have bookmarked.
+    const state = ACCOUNT_STATES.find((s) => s === q.status);
     const unitCode = typeof q.unit === 'string' && q.unit ? q.unit.slice(0, 20) : undefined;
     const pageNo = Math.max(0, Math.min(10_000, Number.parseInt(String(q.page ?? '0'), 10) || 0));
     const [accounts, units] = await Promise.all([
       searchAccounts(county.db, tenant.code, {
         query: text,
-        status,
+        state,
         unitCode,
         limit: PAGE_SIZE + 1,
         offset: pageNo * PAGE_SIZE,
       }),
       listUnits(county.db, tenant.code),
     ]);
-    const page = accountListPage(request, tenant, { text, status, unitCode, pageNo, accounts, units });
+    const page = accountListPage(request, tenant, { text, state, unitCode, pageNo, accounts, units });
     return managePage(request, reply, tenant, request.t('manage.accounts'), page);
   });
 
@@ -46,7 +45,7 @@ export async function registerAccountAdminRoutes(app: FastifyInstance, county: C
     if (!account) throw new AppError('not_found', 404);
     const units = await listUnits(county.db, tenant.code, { activeOnly: true });
     const [history, masked] = await Promise.all([
-      queryAudit(platformDb(county.db), { tenant: tenant.code, target: account.id, limit: 30 }),
+      queryAudit(county.db, { tenant: tenant.code, target: account.id, limit: 30 }),
       maskedNationalId(county, account),
     ]);
     const view = { account, units, maskedNationalId: masked, history };

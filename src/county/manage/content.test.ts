@@ -55,7 +55,7 @@ describe.each(kinds)('concurrent edits in the county administration console on $
       passwordHash: await t.county.hasher.hash(DEMO_PASSWORD),
       email: 'cycadmin2@example.org',
       role: 'county_admin',
-      status: 'active',
+      state: 'active',
       unitCode: null,
     });
     alice = await t.signIn('cycadmin', { ip: '203.0.113.70' });

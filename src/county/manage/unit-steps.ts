@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { validateCountyUsername } from '../../identity/index.ts';
 import { isUniqueViolation } from '../../platform/database/errors.ts';
-import { sendSetPasswordLink } from '../account/password.ts';
 import { EMAIL } from '../accounts/import.ts';
+import { sendSetPasswordLink } from '../accounts/password.ts';
 import { type Account, emailTaken, insertAccount, usernameTaken } from '../accounts/repository.ts';
 import { parseCsvRecords } from '../csv.ts';
 import { audit } from '../db.ts';
@@ -201,7 +201,7 @@ export async function createReviewer(
         email: v.email,
         emailVerified: true,
         role: 'reviewer',
-        status: 'active',
+        state: 'active',
         unitCode: unit.code,
         unitConfirmed: true,
       });

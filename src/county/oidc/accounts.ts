@@ -41,7 +41,7 @@ export async function countyClaims(
 
 /** Whether the account may release its identity now: active and with a complete profile check. */
 export function mayUseOidc(account: ReleasableAccount): boolean {
-  return account.status === 'active' && profileCompleteness(account).complete;
+  return account.state === 'active' && profileCompleteness(account).complete;
 }
 
 /**
@@ -72,7 +72,8 @@ export function countyAccountPort(
 
 /**
  * The county's prompts between login and consent: a suspended or departed account gets a refusal
- * page (`county_status`); an incomplete profile is sent to the profile check before anything is
+ * page (`county_status`, with the account's state as `status`: names kept, interactions in flight
+ * carry them); an incomplete profile is sent to the profile check before anything is
  * released (`county_profile`) — the how-to: without the national ID, OpenID is refused.
  */
 export function countyPrompts(): OidcPrompt<ReleasableAccount>[] {
@@ -80,7 +81,7 @@ export function countyPrompts(): OidcPrompt<ReleasableAccount>[] {
     {
       name: 'county_status',
       check: ({ account }) =>
-        account?.status === 'active' ? undefined : { status: account?.status ?? 'missing' },
+        account?.state === 'active' ? undefined : { status: account?.state ?? 'missing' },
     },
     {
       name: 'county_profile',

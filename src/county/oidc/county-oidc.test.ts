@@ -12,7 +12,7 @@ import { freePort } from '../../platform/testing/ports.ts';
 import { identityClaims } from '../accounts/claims.ts';
 import { ReleasableAccounts } from '../accounts/releasable.ts';
 import { findAccountById } from '../accounts/repository.ts';
-import type { AccountStatus } from '../schema.ts';
+import type { AccountState } from '../schema.ts';
 import { type CountyTestApp, startCountyTestApp } from '../testing.ts';
 import { countyClaims } from './accounts.ts';
 import { COUNTY_SCOPES } from './scopes.ts';
@@ -487,16 +487,16 @@ describe('county OIDC provider (嘉義縣 /cyc, 臺南市 /tn)', () => {
     const db = county.county.db;
     const config = await cloudConfig();
     const { tokens } = await tokensFor(config, cloudRedirect, 'openid exchangedata guid');
-    const setStatus = (status: AccountStatus) =>
-      db.updateTable('county_accounts').set({ status }).where('id', '=', TEACHER01.id).execute();
+    const setState = (state: AccountState) =>
+      db.updateTable('county_accounts').set({ status: state }).where('id', '=', TEACHER01.id).execute();
     const userinfo = () => fetch(`${issuer}/oidc/v1/userinfo`, bearer(tokens.access_token));
     const guid = () => fetch(`${issuer}/cncresource/api/v1/guid`, bearer(tokens.access_token));
     try {
-      for (const status of ['suspended', 'departed'] as const) {
+      for (const state of ['suspended', 'departed'] as const) {
         // Served a moment ago; nothing of it is kept for the next request.
         expect((await userinfo()).status).toBe(200);
         expect((await guid()).status).toBe(200);
-        await setStatus(status);
+        await setState(state);
         const [info, resource] = await Promise.all([userinfo(), guid()]);
         expect(info.status).toBe(401);
         expect(info.headers.get('www-authenticate')).toContain('invalid_token');
@@ -504,11 +504,11 @@ describe('county OIDC provider (嘉義縣 /cyc, 臺南市 /tn)', () => {
         await expect(client.refreshTokenGrant(config, tokens.refresh_token as string)).rejects.toMatchObject({
           error: 'invalid_grant',
         });
-        await setStatus('active');
+        await setState('active');
       }
       expect((await userinfo()).status).toBe(200);
     } finally {
-      await setStatus('active');
+      await setState('active');
     }
   });
 

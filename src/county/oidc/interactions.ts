@@ -65,8 +65,8 @@ export async function registerCountyInteractions(
     prompts: {
       async county_status(request, reply, view) {
         const t = request.t;
-        const status = String(view.details.status);
-        const key = status === 'suspended' || status === 'departed' ? status : 'other';
+        const state = String(view.details.status);
+        const key = state === 'suspended' || state === 'departed' ? state : 'other';
         return sendPage(
           reply,
           countyPage(request, tenant, {
@@ -92,8 +92,8 @@ export async function registerCountyInteractions(
     if (view.prompt !== 'county_status') {
       return abortInteraction(oidc, request, reply, 'invalid_request', 'no refusal was shown');
     }
-    const status = String(view.details.status);
-    const reason = status === 'suspended' || status === 'departed' ? status : 'not active';
+    const state = String(view.details.status);
+    const reason = state === 'suspended' || state === 'departed' ? state : 'not active';
     return abortInteraction(oidc, request, reply, 'access_denied', `account ${reason}`);
   });
 

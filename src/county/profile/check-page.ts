@@ -3,9 +3,9 @@ import { html, type SafeHtml } from '../../platform/views/html.ts';
 import type { ProfileGap } from '../accounts/profile.ts';
 import type { Account } from '../accounts/repository.ts';
 import type { Tenant, Unit } from '../tenants/tenants.ts';
+import type { TransferRequest } from '../transfer/repository.ts';
 import { postButton } from '../views/form.ts';
 import { countyPage, formatTime, tenantPath } from '../views/page.ts';
-import type { TransferRequest } from './transfer.ts';
 
 /** A path with the pending authorization (`next`) carried along. */
 export const withNext = (path: string, next: string | undefined) =>

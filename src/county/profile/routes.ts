@@ -7,6 +7,8 @@ import { type Account, findAccountById } from '../accounts/repository.ts';
 import { signedIn } from '../guards.ts';
 import type { County } from '../services.ts';
 import { findUnit, searchUnits, type Tenant } from '../tenants/tenants.ts';
+import { pendingTransferOf } from '../transfer/repository.ts';
+import { cancelTransfer, requestTransfer } from '../transfer/requests.ts';
 import { csrfField, errorSummary, field, formValue, localize, postButton } from '../views/form.ts';
 import { countyPage, tenantPath } from '../views/page.ts';
 import { nextHidden, profileCheckPage, withNext } from './check-page.ts';
@@ -19,7 +21,6 @@ import {
   saveName,
   saveNationalId,
 } from './profile.ts';
-import { cancelTransfer, pendingTransferOf, requestTransfer } from './transfer.ts';
 
 export async function registerProfileRoutes(app: FastifyInstance, county: County, tenant: Tenant) {
   const p = (path: string) => tenantPath(tenant, path);

@@ -1,9 +1,10 @@
 import type { Kysely } from 'kysely';
-import { normalizeUsername, OverloadedError, UnsupportedHashError } from '../../identity/index.ts';
+import { normalizeUsername } from '../../identity/index.ts';
 import { statement } from '../../platform/database/statement.ts';
 import { loginKey } from '../accounts/authenticate.ts';
+import { checkPassword } from '../accounts/password-check.ts';
 import { profileCompleteness } from '../accounts/profile.ts';
-import type { Account } from '../accounts/repository.ts';
+import { type Account, accountFromRow } from '../accounts/repository.ts';
 import { audit } from '../db.ts';
 import type { CountyDatabase } from '../schema.ts';
 import type { County } from '../services.ts';
@@ -65,13 +66,19 @@ export async function authenticateRadius(county: County, attempt: RadiusAttempt)
     ? await accountAndDevice(county, tenant, username, station)
     : { account: undefined, known: false };
   const ip = `radius:${station ?? attempt.nas}`;
-  const guard = county.signInGuard(tenant);
-  const admission = await guard.admit(
-    { login: loginKey(tenant, username), ip, device: known ? `radius-${station}` : undefined, solution: '' },
-    { challenge: false },
-  );
-  if (!admission.ok) {
-    const wait = admission.reason === 'throttled' ? admission.retryAfterSeconds : 60;
+  const check = await checkPassword(county, county.signInGuard(tenant), {
+    attempt: {
+      login: loginKey(tenant, username),
+      ip,
+      device: known ? `radius-${station}` : undefined,
+      solution: '',
+    },
+    account,
+    password: attempt.password,
+    challenge: false,
+  });
+  if (check.kind === 'guard' || check.kind === 'abandoned') {
+    const wait = check.kind === 'guard' && check.reason === 'throttled' ? check.retryAfterSeconds : 60;
     await audit(county.db, {
       tenant,
       actor,
@@ -85,28 +92,14 @@ export async function authenticateRadius(county: County, attempt: RadiusAttempt)
       retryAfterSeconds: wait,
     };
   }
-  const { pass } = admission;
-  let verified: boolean;
-  try {
-    if (account) verified = (await county.hasher.verify(account.password_hash, attempt.password)).ok;
-    else {
-      // The same work for an unknown name: the answer's timing does not tell which names exist.
-      await county.hasher.verifyDummy(attempt.password);
-      verified = false;
-    }
-  } catch (error) {
-    if (error instanceof OverloadedError) {
-      await guard.unchecked(pass);
-      return {
-        accept: false,
-        message: { key: 'radius.reply.overloaded' },
-        retryAfterSeconds: error.retryAfterSeconds,
-      };
-    }
-    if (!(error instanceof UnsupportedHashError)) throw error;
-    verified = false;
+  if (check.kind === 'overloaded') {
+    return {
+      accept: false,
+      message: { key: 'radius.reply.overloaded' },
+      retryAfterSeconds: check.retryAfterSeconds,
+    };
   }
-  if (!account || !verified) {
+  if (check.kind === 'wrong' || !account) {
     await audit(county.db, {
       tenant,
       actor,
@@ -117,10 +110,9 @@ export async function authenticateRadius(county: County, attempt: RadiusAttempt)
     });
     return { accept: false, message: { key: 'radius.reply.invalid' } };
   }
-  await guard.succeeded(pass);
   const refusal =
-    account.status !== 'active'
-      ? `radius.reply.status.${account.status}`
+    account.state !== 'active'
+      ? `radius.reply.status.${account.state}`
       : !profileCompleteness(account).complete
         ? 'radius.reply.profile'
         : undefined;
@@ -131,7 +123,7 @@ export async function authenticateRadius(county: County, attempt: RadiusAttempt)
       action: 'radius.refused',
       target: account.id,
       ip: null,
-      details: { nas: attempt.nas, status: account.status, reason: refusal },
+      details: { nas: attempt.nas, status: account.state, reason: refusal },
     });
     return { accept: false, message: { key: refusal } };
   }
@@ -180,7 +172,7 @@ async function accountAndDevice(
   });
   if (!row) return { account: undefined, known: false };
   const { known_device, ...account } = row;
-  return { account, known: Boolean(known_device) };
+  return { account: accountFromRow(account), known: Boolean(known_device) };
 }
 
 async function rememberDevice(county: County, accountId: string, station: string): Promise<void> {

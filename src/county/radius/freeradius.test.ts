@@ -11,7 +11,7 @@ import { freePort } from '../../platform/testing/ports.ts';
 import { missingService } from '../../platform/testing/services.ts';
 import { departAccount } from '../accounts/lifecycle.ts';
 import { findAccountByUsername, insertAccount } from '../accounts/repository.ts';
-import type { AccountStatus } from '../schema.ts';
+import type { AccountState } from '../schema.ts';
 import { findTenant } from '../tenants/tenants.ts';
 import { type CountyTestApp, startCountyTestApp, TestClient } from '../testing.ts';
 import { radiusCommand } from './cli.ts';
@@ -74,7 +74,7 @@ describe.skipIf(skip)('Wi-Fi and VPN through FreeRADIUS', () => {
       mac,
     });
 
-  async function account(username: string, status: AccountStatus, complete = true) {
+  async function account(username: string, state: AccountState, complete = true) {
     const hash = await t.county.hasher.hash(DEMO_PASSWORD);
     await insertAccount(t.county.db, {
       tenant: 'cyc',
@@ -83,7 +83,7 @@ describe.skipIf(skip)('Wi-Fi and VPN through FreeRADIUS', () => {
       email: `${username}@school.example.org`,
       emailVerified: true,
       role: 'teacher',
-      status,
+      state,
       unitCode: '454503',
       realName: complete ? '測試老師' : null,
       nationalIdEncrypted: complete ? await t.county.vault.encrypt('A123456789') : null,

@@ -1,14 +1,16 @@
-// The registration flow (歡迎註冊) as a persisted state machine:
-//   credentials (step 1) → email (step 2) → terms (step 3) → unit (step 4) → submitted
-// On submit the account is created in `pending_email`; verifying the email moves it to
-// `pending_review` and mails the unit; the unit's decision makes it `active` or `rejected`.
+// The registration flow (歡迎註冊) as a persisted flow, moved by its transition table
+// (`REGISTRATION` in transitions.ts): credentials (step 1) → email (step 2) → terms (step 3) →
+// unit (step 4) → submitted.
 import { randomUUID } from 'node:crypto';
 import type { Selectable } from 'kysely';
+import { flowTable } from '../../platform/flows/flow-table.ts';
 import type { CountyTx } from '../db.ts';
 import type { CountyTables, RegistrationState } from '../schema.ts';
+import { REGISTRATION, type RegistrationEvent } from './transitions.ts';
 
 export type RegistrationFlow = Selectable<CountyTables['county_registration_flows']>;
 
+/** The steps in the order the pages show them. */
 export const STEPS: readonly RegistrationState[] = ['credentials', 'email', 'terms', 'unit', 'submitted'];
 export const FLOW_TTL_MS = 2 * 3600_000;
 
@@ -16,11 +18,11 @@ export function stepIndex(state: RegistrationState): number {
   return STEPS.indexOf(state);
 }
 
-/** The state after completing `step`: never goes back (editing an earlier step keeps the progress). */
-export function advance(current: RegistrationState, completed: RegistrationState): RegistrationState {
-  const next = STEPS[Math.min(stepIndex(completed) + 1, STEPS.length - 1)] as RegistrationState;
-  return stepIndex(next) > stepIndex(current) ? next : current;
-}
+/** The registration flows, each moved by `REGISTRATION` in one statement. */
+export const registrationFlows = flowTable<CountyTables>()('county_registration_flows', REGISTRATION, {
+  key: 'id',
+  expires: 'expires_at',
+});
 
 /** Whether a step's page may be shown: completed steps and the current one. */
 export function canVisit(flow: Pick<RegistrationFlow, 'state'>, step: RegistrationState): boolean {
@@ -81,27 +83,20 @@ type FlowChanges = Partial<
   >
 >;
 
-/** Records a completed step (only while the flow is not submitted: a double submit changes nothing). */
-export async function completeStep(
+/**
+ * Records a completed step on the flow and moves it on (`REGISTRATION`); undefined when the table
+ * does not allow the step where the flow is now (a submitted flow: a double submit changes nothing).
+ */
+export function completeStep(
   db: CountyTx,
-  flow: RegistrationFlow,
-  step: RegistrationState,
+  flow: Pick<RegistrationFlow, 'id'>,
+  step: Exclude<RegistrationEvent, 'submit'>,
   changes: FlowChanges,
 ): Promise<RegistrationFlow | undefined> {
-  return db
-    .updateTable('county_registration_flows')
-    .set({ ...changes, state: advance(flow.state, step), updated_at: new Date() })
-    .where('id', '=', flow.id)
-    .where('state', '<>', 'submitted')
-    .returningAll()
-    .executeTakeFirst();
+  return registrationFlows.take(db, flow.id, step, { ...changes, updated_at: new Date() });
 }
 
 /** Deletes flows that expired (run periodically). */
-export async function sweepFlows(db: CountyTx): Promise<number> {
-  const r = await db
-    .deleteFrom('county_registration_flows')
-    .where('expires_at', '<', new Date())
-    .executeTakeFirst();
-  return Number(r.numDeletedRows);
+export function sweepFlows(db: CountyTx): Promise<number> {
+  return registrationFlows.sweep(db);
 }

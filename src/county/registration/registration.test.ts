@@ -46,7 +46,7 @@ describe('registration, email verification and school review (HTTP)', () => {
     const done = await c.get('/cyc/register/done');
     expect(done.body).toContain('yiting@example.org');
     let account = await findAccountByUsername(t.county.db, 'cyc', 'chen.yiting');
-    expect(account?.status).toBe('pending_email');
+    expect(account?.state).toBe('pending_email');
     expect(account?.terms_version).toBe('0');
     expect(account?.terms_accepted_at).toBeInstanceOf(Date);
 
@@ -73,7 +73,7 @@ describe('registration, email verification and school review (HTTP)', () => {
     expect(verified.status).toBe(200);
     expect(verified.body).toContain('pzjh@mail.cyc.edu.tw');
     account = await findAccountByUsername(t.county.db, 'cyc', 'chen.yiting');
-    expect(account?.status).toBe('pending_review');
+    expect(account?.state).toBe('pending_review');
     // The link works once.
     expect((await c.post('/cyc/register/verify', { token })).status).toBe(410);
 
@@ -93,7 +93,7 @@ describe('registration, email verification and school review (HTTP)', () => {
     expect(again.status).toBe(410);
     expect(again.body).toContain('此連結已使用過');
     account = await findAccountByUsername(t.county.db, 'cyc', 'chen.yiting');
-    expect(account?.status).toBe('active');
+    expect(account?.state).toBe('active');
     expect(account?.reviewed_by).toBe('mailbox:pzjh@mail.cyc.edu.tw');
 
     await t.drain();
@@ -152,7 +152,7 @@ describe('registration, email verification and school review (HTTP)', () => {
     });
     expect(noReason.status).toBe(400);
     expect(noReason.body).toContain('不核准時請填寫原因');
-    expect((await findAccountByUsername(t.county.db, 'cyc', 'lin.reject'))?.status).toBe('pending_review');
+    expect((await findAccountByUsername(t.county.db, 'cyc', 'lin.reject'))?.state).toBe('pending_review');
     const ok = await reviewer.post('/cyc/review/decide', {
       token: reviewToken,
       decision: 'reject',

@@ -3,7 +3,6 @@ import { AppError } from '../../platform/errors/app-error.ts';
 import { sendPage } from '../../platform/http/role-app.ts';
 import type { SafeHtml } from '../../platform/views/html.ts';
 import { getPage } from '../content/pages.ts';
-import { platformDb } from '../db.ts';
 import { LINKS } from '../links.ts';
 import type { RegistrationState } from '../schema.ts';
 import type { County } from '../services.ts';
@@ -204,7 +203,7 @@ export async function registerRegistrationRoutes(app: FastifyInstance, county: C
   app.get('/register/verify', async (request, reply) => {
     const token = String((request.query as { token?: unknown }).token ?? '').slice(0, 2000);
     const claims = await county.links.inspect(token, LINKS.verifyEmail.purpose);
-    if (await county.links.isUsed(platformDb(county.db), claims.jti)) throw new AppError('link_used', 410);
+    if (await county.links.isUsed(county.db, claims.jti)) throw new AppError('link_used', 410);
     return sendPage(reply, verifyPage(request, tenant, token));
   });
 

@@ -34,7 +34,7 @@ export async function saveCredentials(
   }
   if (hasErrors(errors)) return errors;
   const passwordHash = input.password ? await county.hasher.hash(input.password) : flow.password_hash;
-  await completeStep(county.db, flow, 'credentials', {
+  await completeStep(county.db, flow, 'saveCredentials', {
     username: input.username,
     username_normalized: normalizeUsername(input.username),
     password_hash: passwordHash,
@@ -57,7 +57,7 @@ export async function saveEmail(
     errors.email = { key: 'register.error.email.taken' };
   }
   if (hasErrors(errors)) return errors;
-  await completeStep(county.db, flow, 'email', { email, email_normalized: normalizeEmail(email) });
+  await completeStep(county.db, flow, 'saveEmail', { email, email_normalized: normalizeEmail(email) });
   return {};
 }
 
@@ -70,7 +70,7 @@ export async function acceptTerms(
 ): Promise<FieldErrors> {
   if (input.accept !== 'yes') return { accept: { key: 'register.error.terms.required' } };
   if (input.version !== String(terms.version)) return { accept: { key: 'register.error.terms.changed' } };
-  await completeStep(county.db, flow, 'terms', {
+  await completeStep(county.db, flow, 'acceptTerms', {
     terms_version: String(terms.version),
     terms_accepted_at: new Date(),
   });

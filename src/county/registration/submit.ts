@@ -1,17 +1,24 @@
 import { sql } from 'kysely';
 import { isUniqueViolation } from '../../platform/database/errors.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
-import type { Account } from '../accounts/repository.ts';
-import { emailTaken, insertAccount, transitionAccount, usernameTaken } from '../accounts/repository.ts';
-import { audit, job, type mail, platformDb } from '../db.ts';
+import {
+  type Account,
+  accountFromRow,
+  emailTaken,
+  insertAccount,
+  transitionAccount,
+  usernameTaken,
+} from '../accounts/repository.ts';
+import { audit, job, type mail } from '../db.ts';
 import { JOBS, LINKS } from '../links.ts';
 import { mailAccount } from '../mail-text.ts';
 import { requestReview } from '../review/decide.ts';
 import type { County } from '../services.ts';
 import type { Tenant, Unit } from '../tenants/tenants.ts';
 import { formatMailTime } from '../views/page.ts';
-import { sweepFlows } from './flow.ts';
+import { registrationFlows, sweepFlows } from './flow.ts';
 import type { FieldErrors } from './rules.ts';
+import { REGISTRATION } from './transitions.ts';
 
 export type SubmitResult =
   | { ok: true; account: Account; alreadySubmitted: boolean }
@@ -41,11 +48,12 @@ export async function submitRegistration(
           .selectFrom('county_accounts')
           .selectAll()
           .where('id', '=', flow.account_id)
-          .executeTakeFirstOrThrow();
+          .executeTakeFirstOrThrow()
+          .then(accountFromRow);
         return { ok: true, account, alreadySubmitted: true };
       }
       if (
-        flow.state !== 'unit' ||
+        !REGISTRATION.allows(flow.state, 'submit') ||
         !flow.username ||
         !flow.password_hash ||
         !flow.email ||
@@ -69,22 +77,18 @@ export async function submitRegistration(
         passwordHash: flow.password_hash,
         email: flow.email,
         role: 'teacher',
-        status: 'pending_email',
+        state: 'pending_email',
         unitCode: unit.code,
         termsVersion: flow.terms_version,
         termsAcceptedAt: flow.terms_accepted_at,
       });
-      await tx
-        .updateTable('county_registration_flows')
-        .set({
-          state: 'submitted',
-          unit_code: unit.code,
-          account_id: account.id,
-          password_hash: null,
-          updated_at: sql`now()`,
-        })
-        .where('id', '=', flow.id)
-        .execute();
+      const submitted = await registrationFlows.take(tx, flow.id, 'submit', {
+        unit_code: unit.code,
+        account_id: account.id,
+        password_hash: null,
+        updated_at: sql`now()`,
+      });
+      if (!submitted) throw new AppError('county.flow_incomplete', 409);
       await audit(tx, {
         tenant: tenant.code,
         actor: account.username,
@@ -150,19 +154,12 @@ export async function verifyEmail(
   ip: string,
 ): Promise<Account> {
   return county.db.transaction().execute(async (tx) => {
-    const claims = await county.links.consume(platformDb(tx), token, LINKS.verifyEmail.purpose);
+    const claims = await county.links.consume(tx, token, LINKS.verifyEmail.purpose);
     if (claims.data?.tenant !== tenant.code) throw new AppError('link_invalid', 400);
-    const account = await transitionAccount(
-      tx,
-      tenant.code,
-      claims.subject,
-      ['pending_email'],
-      'pending_review',
-      {
-        email_verified_at: new Date(),
-        review_requested_at: new Date(),
-      },
-    );
+    const account = await transitionAccount(tx, tenant.code, claims.subject, 'verifyEmail', {
+      email_verified_at: new Date(),
+      review_requested_at: new Date(),
+    });
     if (!account) throw new AppError('county.application_gone', 410);
     await audit(tx, {
       tenant: tenant.code,

@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../../platform/errors/app-error.ts';
 import { sendPage } from '../../platform/http/role-app.ts';
 import { html, type SafeHtml } from '../../platform/views/html.ts';
-import { type CountyTx, platformDb } from '../db.ts';
+import type { CountyTx } from '../db.ts';
 import type { County } from '../services.ts';
 import type { Tenant } from '../tenants/tenants.ts';
 import { csrfField, formValue } from '../views/form.ts';
@@ -86,7 +86,7 @@ export async function registerDecisionLinks(
     const t = request.t;
     const claims = await county.links.inspect(token, kind.link.purpose);
     if (claims.data?.tenant !== tenant.code) throw new AppError('link_invalid', 400);
-    if (await county.links.isUsed(platformDb(county.db), claims.jti)) throw new AppError('link_used', 410);
+    if (await county.links.isUsed(county.db, claims.jti)) throw new AppError('link_used', 410);
     const { facts, vars } = await kind.pending(county.db, tenant, claims.subject);
     const other = decision === 'approve' ? 'reject' : 'approve';
     return html`<h1>${t(kind.text.title)}</h1>
@@ -129,7 +129,7 @@ ${error ? html`<p class="field-error" id="f-reason-error">${error}</p>` : ''}</d
     }
     // The link is spent if and only if the decision commits.
     const vars = await county.db.transaction().execute(async (tx) => {
-      const claims = await county.links.consume(platformDb(tx), token, kind.link.purpose);
+      const claims = await county.links.consume(tx, token, kind.link.purpose);
       if (claims.data?.tenant !== tenant.code) throw new AppError('link_invalid', 400);
       return kind.decide(county, tx, { tenant, subject: claims.subject, decision, reason, ip: request.ip });
     });

@@ -5,8 +5,9 @@
 import { maskNationalId, parseNationalId } from '../../identity/index.ts';
 import { isUniqueViolation } from '../../platform/database/errors.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
-import type { Account } from '../accounts/repository.ts';
 import {
+  type Account,
+  accountFromRow,
   dropNationalIdSubmission,
   findAccountByBlindIndex,
   findAccountById,
@@ -37,7 +38,7 @@ export async function correctableAccount(
   unitCode: string | undefined,
 ): Promise<Account> {
   const account = await findAccountById(county.db, tenant.code, accountId);
-  if (!account || !['active', 'suspended'].includes(account.status)) throw new AppError('not_found', 404);
+  if (!account || !['active', 'suspended'].includes(account.state)) throw new AppError('not_found', 404);
   if (unitCode !== undefined && account.unit_code !== unitCode) throw new AppError('forbidden', 403);
   return account;
 }
@@ -101,7 +102,8 @@ export function pendingNationalIds(county: County, tenant: string, unitCode: str
     .where('national_id_submitted_encrypted', 'is not', null)
     .where('status', 'in', ['active', 'suspended'])
     .orderBy('national_id_submitted_at')
-    .execute();
+    .execute()
+    .then((rows) => rows.map(accountFromRow));
 }
 
 /**

@@ -30,7 +30,7 @@ describe('transfer requests decided through the mailed links', () => {
       passwordHash: hash,
       email: `${username}@example.org`,
       role: 'teacher',
-      status: 'active',
+      state: 'active',
       unitCode: '454503',
       realName: '林老師',
     });

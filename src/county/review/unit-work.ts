@@ -1,16 +1,17 @@
 import { sql } from 'kysely';
-import { searchAccounts } from '../accounts/repository.ts';
-import { campaignStaff, listCampaigns } from '../campaigns/campaigns.ts';
+import { accountFromRow, searchAccounts } from '../accounts/repository.ts';
+import { campaignStaff, listCampaigns } from '../campaigns/repository.ts';
+import { CAMPAIGN } from '../campaigns/transitions.ts';
 import { maskedSubmission } from '../profile/profile.ts';
-import { pendingTransfersInto } from '../profile/transfer.ts';
 import type { County } from '../services.ts';
 import type { Tenant, Unit } from '../tenants/tenants.ts';
+import { pendingTransfersInto } from '../transfer/repository.ts';
 import { pendingNationalIds } from './national-id.ts';
 
 /** What waits for a unit's reviewer, read for the review console in one go. */
 export async function unitWork(county: County, tenant: Tenant, unit: Unit) {
   const [pending, numbers, transfers, staff, campaigns, trail] = await Promise.all([
-    searchAccounts(county.db, tenant.code, { status: 'pending_review', unitCode: unit.code }),
+    searchAccounts(county.db, tenant.code, { state: 'pending_review', unitCode: unit.code }),
     pendingNationalIds(county, tenant.code, unit.code).then((accounts) =>
       Promise.all(accounts.map(async (a) => ({ account: a, masked: await maskedSubmission(county, a) }))),
     ),
@@ -22,7 +23,8 @@ export async function unitWork(county: County, tenant: Tenant, unit: Unit) {
       .where('unit_code', '=', unit.code)
       .where('status', 'in', ['active', 'suspended'])
       .orderBy('username_normalized')
-      .execute(),
+      .execute()
+      .then((rows) => rows.map(accountFromRow)),
     listCampaigns(county.db, tenant.code),
     county.db
       .selectFrom('audit_log')
@@ -33,7 +35,8 @@ export async function unitWork(county: County, tenant: Tenant, unit: Unit) {
       .limit(50)
       .execute(),
   ]);
-  const open = campaigns.filter((c) => c.state === 'open');
+  // The campaigns in which the reviewer can still confirm or flag their staff.
+  const open = campaigns.filter((c) => CAMPAIGN.allows(c.state, 'decide'));
   const campaignRows = await Promise.all(
     open.map(async (campaign) => ({ campaign, rows: await campaignStaff(county.db, campaign, unit.code) })),
   );

@@ -1,12 +1,12 @@
 // Every way a county account's status changes queues a security event for the county's receivers
 // (the demo registers the education cloud), in the transaction of the change.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { platformView } from '../../platform/database/platform-schema.ts';
 import { DEMO_COUNTY_ACCOUNTS } from '../../platform/federation/seed-data.ts';
 import { DELIVER_SECURITY_EVENT_JOB, ReceiverRegistry } from '../../platform/security-events/index.ts';
 import { embeddedTestDatabase } from '../../platform/testing/databases.ts';
 import { departAccount, reactivateAccount, suspendAccount } from '../accounts/lifecycle.ts';
-import { closeCampaign, openCampaign, undoCampaignSuspensions } from '../campaigns/campaigns.ts';
+import { closeCampaign, undoCampaignSuspensions } from '../campaigns/close.ts';
+import { openCampaign } from '../campaigns/open.ts';
 import { findTenant, type Tenant } from '../tenants/tenants.ts';
 import { type CountyTestApp, startCountyTestApp } from '../testing.ts';
 
@@ -25,15 +25,12 @@ describe('county account events', () => {
   });
   afterAll(async () => t?.close());
   beforeEach(async () => {
-    await platformView(t.county.db)
-      .deleteFrom('jobs')
-      .where('type', '=', DELIVER_SECURITY_EVENT_JOB)
-      .execute();
+    await t.county.db.deleteFrom('jobs').where('type', '=', DELIVER_SECURITY_EVENT_JOB).execute();
   });
 
   /** [tenant, issuer, subject, event type, reason] of each delivery queued. */
   async function queued() {
-    const jobs = await platformView(t.county.db)
+    const jobs = await t.county.db
       .selectFrom('jobs')
       .select('payload')
       .where('type', '=', DELIVER_SECURITY_EVENT_JOB)

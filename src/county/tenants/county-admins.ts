@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { isUniqueViolation } from '../../platform/database/errors.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
-import { sendSetPasswordLink } from '../account/password.ts';
+import { sendSetPasswordLink } from '../accounts/password.ts';
 import { type Account, emailTaken, insertAccount, usernameTaken } from '../accounts/repository.ts';
 import { audit } from '../db.ts';
 import { nameErrors, splitName } from '../profile/profile.ts';
@@ -79,7 +79,7 @@ export async function createCountyAdmin(
         email: input.email,
         emailVerified: true,
         role: 'county_admin',
-        status: 'active',
+        state: 'active',
         unitCode: null,
         realName: input.real_name || null,
         familyName: family,

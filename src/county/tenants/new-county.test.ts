@@ -2,11 +2,9 @@
 // through the admin API (or the CLI) while the server runs; the new portal is served at once.
 import type { IncomingMessage } from 'node:http';
 import Fastify from 'fastify';
-import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAdminCommand } from '../../cli/run.ts';
 import type { Config } from '../../platform/config/options.ts';
-import type { PlatformTables } from '../../platform/database/platform-schema.ts';
 import { createLogger } from '../../platform/observability/logger.ts';
 import { adminOrigin } from '../../platform/runtime/roles.ts';
 import { embeddedTestDatabase } from '../../platform/testing/databases.ts';
@@ -45,11 +43,7 @@ describe('a new county portal, created while the server runs', () => {
     return { status: response.status, body: await response.text() };
   };
   const audited = (action: string) =>
-    (t.county.db as unknown as Kysely<PlatformTables>)
-      .selectFrom('audit_log')
-      .selectAll()
-      .where('action', '=', action)
-      .execute();
+    t.county.db.selectFrom('audit_log').selectAll().where('action', '=', action).execute();
   const cli = async (args: string[]) => {
     const out: string[] = [];
     const err: string[] = [];
@@ -206,13 +200,13 @@ describe('a new county portal, created while the server runs', () => {
     });
     expect(JSON.stringify(created.body)).not.toMatch(/token|reset/);
     const account = await findAccountByUsername(t.county.db, 'hsc', 'adminhsc');
-    expect(account).toMatchObject({ role: 'county_admin', status: 'active', real_name: '王大明' });
+    expect(account).toMatchObject({ role: 'county_admin', state: 'active', real_name: '王大明' });
     const [row] = await audited('county_admin.created');
     expect(row).toMatchObject({ tenant: 'hsc', actor: 'cli', target: account?.id });
     expect(JSON.stringify(row)).not.toContain('token');
 
     // Queued in the outbox with the account, delivered by the job queue.
-    const queued = await (t.county.db as unknown as Kysely<PlatformTables>)
+    const queued = await t.county.db
       .selectFrom('mail_outbox')
       .selectAll()
       .where('to_address', '=', 'admin@hcc.edu.tw')

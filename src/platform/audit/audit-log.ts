@@ -1,6 +1,5 @@
-import type { Kysely, Transaction } from 'kysely';
 import { bulkInsert } from '../database/bulk-insert.ts';
-import type { PlatformTables } from '../database/platform-schema.ts';
+import type { PlatformTx } from '../database/platform-schema.ts';
 
 export interface AuditEvent {
   tenant?: string | null;
@@ -18,18 +17,12 @@ export interface AuditEvent {
  * Appends to the audit log. Pass the transaction that makes the change so the record and the
  * change are committed together. The table refuses updates and deletes.
  */
-export async function recordAudit(
-  db: Kysely<PlatformTables> | Transaction<PlatformTables>,
-  event: AuditEvent,
-): Promise<void> {
+export async function recordAudit(db: PlatformTx, event: AuditEvent): Promise<void> {
   await db.insertInto('audit_log').values(auditRow(event)).execute();
 }
 
 /** Records many events at once (bulk operations), in the caller's transaction. */
-export async function recordAudits(
-  db: Kysely<PlatformTables> | Transaction<PlatformTables>,
-  events: readonly AuditEvent[],
-): Promise<void> {
+export async function recordAudits(db: PlatformTx, events: readonly AuditEvent[]): Promise<void> {
   const columns = {
     tenant: 'text',
     actor: 'text',
@@ -64,7 +57,7 @@ export interface AuditQuery {
   offset?: number;
 }
 
-export async function queryAudit(db: Kysely<PlatformTables>, q: AuditQuery) {
+export async function queryAudit(db: PlatformTx, q: AuditQuery) {
   let query = db.selectFrom('audit_log').selectAll().orderBy('id', 'desc');
   if (q.tenant) query = query.where('tenant', '=', q.tenant);
   if (q.actor) query = query.where('actor', '=', q.actor);

@@ -81,3 +81,24 @@ export interface CommandGroup {
 export function defineCommandGroup(group: CommandGroup): CommandGroup {
   return group;
 }
+
+/**
+ * A group that is one command without words (`edugate migrate [--role R]`): `help` defaults to
+ * `usage: edugate <usage>`.
+ */
+export function defineSingleCommand<const O extends OptionSpecs>(spec: {
+  name: string;
+  usage: string;
+  summary: string;
+  help?: string;
+  options: O;
+  run(input: CommandInput<O>): Promise<number> | number;
+}): CommandGroup {
+  return {
+    name: spec.name,
+    usage: spec.usage,
+    summary: spec.summary,
+    help: spec.help ?? `usage: edugate ${spec.usage}`,
+    commands: [defineCommand({ name: '', options: spec.options, run: spec.run })],
+  };
+}

@@ -1,4 +1,4 @@
-import type { ColumnType, Generated } from 'kysely';
+import type { ColumnType, Generated, Kysely, Transaction } from 'kysely';
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type Json<T = unknown> = ColumnType<T, string, string>;
@@ -65,11 +65,18 @@ export interface PlatformTables {
 }
 
 /**
- * A role database seen through the platform tables only. Kysely's table map is invariant, so the
- * narrowing needs one cast; it is safe because every role database includes PlatformTables.
+ * The platform's tables in a role's database, or in one of its transactions: what the platform's
+ * pieces that write in the caller's transaction take (audit, outbox, jobs, one-time links). A role
+ * passes its own database or transaction as it is (`CountyTx`, `CloudTx`, …): a database typed with
+ * more tables is one of these, no cast (Kysely to Kysely, transaction to transaction).
  */
-export function platformView<T>(
-  db: import('kysely').Kysely<T & PlatformTables>,
-): import('kysely').Kysely<PlatformTables> {
-  return db as unknown as import('kysely').Kysely<PlatformTables>;
+export type PlatformTx = Kysely<PlatformTables> | Transaction<PlatformTables>;
+
+/**
+ * A role database or transaction seen through the platform tables only. Not needed (pass the
+ * database as it is, see `PlatformTx`); kept for its last callers, in the OIDC logout delivery and
+ * the security event delivery test.
+ */
+export function platformView(db: PlatformTx): PlatformTx {
+  return db;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { I18n, negotiateLocale } from './i18n.ts';
+import { I18n, mergeMessages, negotiateLocale } from './i18n.ts';
 import { platformMessages } from './platform-messages.ts';
 
 describe('i18n', () => {
@@ -20,5 +20,12 @@ describe('i18n', () => {
 
   it('has the same keys in both languages', () => {
     expect(Object.keys(platformMessages.en).sort()).toEqual(Object.keys(platformMessages['zh-TW']).sort());
+  });
+
+  it('merges catalogues and refuses a key defined twice', () => {
+    const a = { 'zh-TW': { 'a.x': '甲' }, en: { 'a.x': 'A' } };
+    const b = { 'zh-TW': { 'b.x': '乙' }, en: { 'b.x': 'B' } };
+    expect(mergeMessages(a, b).en).toEqual({ 'a.x': 'A', 'b.x': 'B' });
+    expect(() => mergeMessages(a, b, { 'zh-TW': { 'a.x': '丙' }, en: { 'a.x': 'C' } })).toThrow('a.x');
   });
 });

@@ -12,6 +12,26 @@ export function defineMessages<K extends string>(catalogue: Catalogue<K>): Catal
   return catalogue;
 }
 
+type KeysOf<C> = C extends Catalogue<infer K> ? K : never;
+
+/**
+ * One catalogue of several: a context whose flows keep their own messages offers them together where
+ * a whole view is needed (the role app, mails, the page walk's check for untranslated keys). A key
+ * that two of them define is refused, so one flow never silently rewords another's.
+ */
+export function mergeMessages<C extends Catalogue[]>(...catalogues: C): Catalogue<KeysOf<C[number]>> {
+  const merged: Record<Locale, Record<string, string>> = { 'zh-TW': {}, en: {} };
+  for (const catalogue of catalogues) {
+    for (const locale of LOCALES) {
+      for (const [key, text] of Object.entries(catalogue[locale])) {
+        if (key in merged[locale]) throw new Error(`message ${key} is defined twice`);
+        merged[locale][key] = text;
+      }
+    }
+  }
+  return merged;
+}
+
 export type Translate = (key: string, vars?: Record<string, string | number>) => string;
 
 /** Merges the catalogues of the contexts a role serves and translates keys with `{name}` variables. */

@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
-import type { PlatformTables } from '../database/platform-schema.ts';
-
-type Db = Kysely<PlatformTables> | Transaction<PlatformTables>;
+import type { PlatformTables, PlatformTx } from '../database/platform-schema.ts';
 
 export interface EnqueueOptions {
   /** A second enqueue with the same key is ignored: the job exists once. */
@@ -24,7 +22,7 @@ export const jobsChannel = (schema: string) => `edugate_jobs_${schema}`;
  * every node are woken when that transaction commits (`NOTIFY`; not when the job already existed).
  */
 export async function enqueueJob(
-  db: Db,
+  db: PlatformTx,
   type: string,
   payload: Record<string, unknown>,
   options: EnqueueOptions = {},
@@ -112,7 +110,7 @@ export async function claimJobs(
   });
 }
 
-export async function completeJob(db: Db, id: string, worker: string): Promise<void> {
+export async function completeJob(db: PlatformTx, id: string, worker: string): Promise<void> {
   await db
     .updateTable('jobs')
     .set({ state: 'done', finished_at: new Date(), locked_until: null, last_error: null })
@@ -128,7 +126,7 @@ export function backoffMs(attempt: number, baseMs = 1000, capMs = 15 * 60_000): 
 }
 
 export async function failJob(
-  db: Db,
+  db: PlatformTx,
   job: ClaimedJob,
   worker: string,
   error: string,
@@ -151,7 +149,7 @@ export async function failJob(
 }
 
 /** Puts a failed job back in the queue (admin "retry"). */
-export async function retryJob(db: Db, id: string): Promise<boolean> {
+export async function retryJob(db: PlatformTx, id: string): Promise<boolean> {
   const result = await db
     .updateTable('jobs')
     .set({ state: 'queued', run_at: new Date(), attempts: 0, finished_at: null })
@@ -161,7 +159,10 @@ export async function retryJob(db: Db, id: string): Promise<boolean> {
   return Number(result.numUpdatedRows) > 0;
 }
 
-export async function listJobs(db: Db, filter: { type?: string; state?: string; limit?: number } = {}) {
+export async function listJobs(
+  db: PlatformTx,
+  filter: { type?: string; state?: string; limit?: number } = {},
+) {
   let q = db
     .selectFrom('jobs')
     .selectAll()

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Kysely, Transaction } from 'kysely';
-import type { PlatformTables } from '../database/platform-schema.ts';
+import type { PlatformTx } from '../database/platform-schema.ts';
 import { enqueueJob } from '../jobs/queue.ts';
 
 export interface OutgoingMail {
@@ -16,10 +15,7 @@ export const SEND_MAIL_JOB = 'mail.send';
  * Stores a mail in the outbox and queues its delivery, in the caller's transaction: a mail is
  * sent if and only if the change that caused it was committed.
  */
-export async function queueMail(
-  db: Kysely<PlatformTables> | Transaction<PlatformTables>,
-  mail: OutgoingMail,
-): Promise<string> {
+export async function queueMail(db: PlatformTx, mail: OutgoingMail): Promise<string> {
   const id = randomUUID();
   await db
     .insertInto('mail_outbox')

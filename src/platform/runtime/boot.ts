@@ -1,12 +1,12 @@
 import type { FastifyInstance } from 'fastify';
-import { sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Logger } from 'pino';
 import { roleUrls } from '../config/load.ts';
 import type { Config } from '../config/options.ts';
 import { type Database, type DatabaseTarget, openDatabase, roleDatabaseTarget } from '../database/connect.ts';
 import { migrate } from '../database/migrations.ts';
 import { platformMigrations } from '../database/platform-migrations.ts';
-import { type PlatformTables, platformView } from '../database/platform-schema.ts';
+import type { PlatformTables } from '../database/platform-schema.ts';
 import { withTimeout } from '../errors/dependency.ts';
 import { DatabaseSessionStore, RedisSessionStore } from '../http/session-store.ts';
 import { jobsChannel } from '../jobs/queue.ts';
@@ -30,9 +30,10 @@ export interface BootOptions {
   jobPollMs?: number;
 }
 
-export interface RunningRole {
-  module: RoleModule;
-  ctx: RoleContext;
+/** A started role; `T`: its tables (a role's `RunningRole<T>` is also a `RunningRole`). */
+export interface RunningRole<T = PlatformTables> {
+  module: RoleModule<T>;
+  ctx: RoleContext<T>;
   app: FastifyInstance;
   close(): Promise<void>;
 }
@@ -41,7 +42,7 @@ export interface RunningRole {
  * Opens a role's database, migrates it, checks that the installation secret opens what the role
  * sealed with it, seeds the demo, wires jobs and builds its HTTP app.
  */
-export async function bootRole<T>(module: RoleModule<T>, options: BootOptions): Promise<RunningRole> {
+export async function bootRole<T>(module: RoleModule<T>, options: BootOptions): Promise<RunningRole<T>> {
   const { config, log } = options;
   const roleLog = log.child({ role: module.name });
   const target = roleDatabaseTarget(config, module.name);
@@ -49,11 +50,11 @@ export async function bootRole<T>(module: RoleModule<T>, options: BootOptions): 
   const separateMigration = !options.database && target.url !== undefined;
   if (separateMigration) await migrateRole(module, target, roleLog);
   const database = options.database ?? (await openDatabase<PlatformTables>(target, roleLog));
-  const db = database.db as unknown as RoleContext<T>['db'];
   try {
-    if (!separateMigration) await migrate(db, database.schema, platformMigrations, module.migrations);
+    if (!separateMigration)
+      await migrate(database.db, database.schema, platformMigrations, module.migrations);
     // A wrong EDUGATE_SECRET stops here with a message naming it, before anything is sealed anew.
-    await checkSealedColumns(db, module.sealedColumns ?? [], options.secrets.secret);
+    await checkSealedColumns(database.db, module.sealedColumns ?? [], options.secrets.secret);
   } catch (error) {
     if (!options.database) await database.close();
     throw error;
@@ -76,10 +77,10 @@ async function startServing<T>(
   database: Database<PlatformTables>,
   roleLog: Logger,
   opened: Array<() => unknown>,
-): Promise<RunningRole> {
+): Promise<RunningRole<T>> {
   const { config } = options;
-  const db = database.db as unknown as RoleContext<T>['db'];
-  const platformDb = platformView<T>(db);
+  const platformDb = database.db;
+  const db = withRoleTables<T>(platformDb);
   const redis = config.redisUrl
     ? connectRedis(
         config.redisUrl,
@@ -130,8 +131,8 @@ async function startServing<T>(
     await jobs.start();
   }
   return {
-    module: module as unknown as RoleModule,
-    ctx: ctx as unknown as RoleContext,
+    module,
+    ctx,
     app,
     async close() {
       await app.close();
@@ -142,6 +143,16 @@ async function startServing<T>(
       await database.close();
     },
   };
+}
+
+/**
+ * The role's database typed with its own tables beside the platform's, which its migrations have
+ * created: the one place a table map is widened, so the one cast for it. (Narrowing needs none: a
+ * database typed with more tables is a database of fewer, e.g. a county transaction where the
+ * platform asks for `Kysely<PlatformTables>`. A generic `T` defers Kysely's types, hence the cast.)
+ */
+function withRoleTables<T>(db: Kysely<PlatformTables>): Kysely<T & PlatformTables> {
+  return db as unknown as Kysely<T & PlatformTables>;
 }
 
 /**

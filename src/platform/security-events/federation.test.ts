@@ -28,8 +28,10 @@ const ctxOf = (role: 'county' | 'cloud' | 'workspace' | 'google') => {
   if (!running) throw new Error(`${role} is not running`);
   return running.ctx as RoleContext<unknown>;
 };
-// Assertions read each role's own database; the roles themselves only talk over HTTP.
-const dbOf = (role: 'cloud' | 'workspace') => ctxOf(role).db as unknown as import('kysely').Kysely<never>;
+// Assertions read each role's own database; the roles themselves only talk over HTTP. The harness
+// knows the roles by name only, so their tables are read untyped here.
+type AnyDb = import('kysely').Kysely<Record<string, Record<string, unknown>>>;
+const dbOf = (role: 'cloud' | 'workspace') => ctxOf(role).db as unknown as AnyDb;
 
 /** Polls until `check` returns a value other than undefined/false (bounded). */
 async function waitFor<T>(
@@ -65,7 +67,7 @@ async function googleUser(): Promise<{ primaryEmail: string; suspended: boolean 
 }
 
 async function identity() {
-  return (dbOf('cloud') as unknown as import('kysely').Kysely<Record<string, Record<string, unknown>>>)
+  return dbOf('cloud')
     .selectFrom('cloud_identities')
     .select(['disabled_at', 'disabled_reason'])
     .where('subject', '=', TEACHER02?.id ?? '')
@@ -73,7 +75,7 @@ async function identity() {
 }
 
 async function cloudAccount() {
-  return (dbOf('cloud') as unknown as import('kysely').Kysely<Record<string, Record<string, unknown>>>)
+  return dbOf('cloud')
     .selectFrom('cloud_accounts')
     .select(['id', 'state', 'suspended_by'])
     .where('name', '=', 'teacher02')
@@ -81,7 +83,7 @@ async function cloudAccount() {
 }
 
 async function workspaceState() {
-  return (dbOf('workspace') as unknown as import('kysely').Kysely<Record<string, Record<string, unknown>>>)
+  return dbOf('workspace')
     .selectFrom('workspace_accounts')
     .select(['cloud_state', 'state'])
     .where('cloud_username', '=', 'teacher02')

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { errors, jwtVerify, SignJWT } from 'jose';
-import type { Kysely } from 'kysely';
-import type { PlatformTables } from '../database/platform-schema.ts';
+import type { PlatformTx } from '../database/platform-schema.ts';
 import { AppError } from '../errors/app-error.ts';
 
 export interface LinkClaims {
@@ -59,7 +58,7 @@ export class SignedLinks {
    * Verifies and uses up a token, inside the caller's transaction when given one, so the link is
    * spent if and only if the action it authorises is committed.
    */
-  async consume(db: Kysely<PlatformTables>, token: string, purpose: string): Promise<LinkClaims> {
+  async consume(db: PlatformTx, token: string, purpose: string): Promise<LinkClaims> {
     const claims = await this.inspect(token, purpose);
     const inserted = await db
       .insertInto('used_links')
@@ -71,7 +70,7 @@ export class SignedLinks {
     return claims;
   }
 
-  async isUsed(db: Kysely<PlatformTables>, jti: string): Promise<boolean> {
+  async isUsed(db: PlatformTx, jti: string): Promise<boolean> {
     const row = await db.selectFrom('used_links').select('jti').where('jti', '=', jti).executeTakeFirst();
     return Boolean(row);
   }

@@ -1,5 +1,7 @@
 // A browser without JavaScript for HTTP tests of every role: keeps cookies (by name and path, as
-// browsers do across the ports of one host) and follows redirects across sites.
+// browsers do across the ports of one host) and follows redirects across sites. It reaches servers
+// over the network, or a Fastify app in process through `inject()` (`injectInto`).
+import type { FastifyInstance } from 'fastify';
 
 export interface PageResult {
   url: URL;
@@ -7,8 +9,48 @@ export interface PageResult {
   text: string;
 }
 
+/** How a request reaches its server; redirects are not followed (`CookieBrowser.follow` does). */
+export type Transport = (
+  url: URL,
+  init: { method: string; headers: Record<string, string>; body?: string },
+) => Promise<Response>;
+
+const network: Transport = (url, init) => fetch(url, { ...init, redirect: 'manual' });
+
+/** HTTP responses without a body. */
+const NO_BODY = new Set([101, 204, 205, 304]);
+
+/**
+ * Requests go to `app` in process (`app.inject()`, no socket), from the client address
+ * `remoteAddress()` returns at the time; the URL's host is not looked at.
+ */
+export function injectInto(app: FastifyInstance, remoteAddress: () => string): Transport {
+  return async (url, init) => {
+    const response = await app.inject({
+      method: init.method as 'GET' | 'POST',
+      url: `${url.pathname}${url.search}`,
+      headers: init.headers,
+      ...(init.body === undefined ? {} : { payload: init.body }),
+      remoteAddress: remoteAddress(),
+    });
+    const headers = new Headers();
+    for (const [name, value] of Object.entries(response.headers)) {
+      for (const one of Array.isArray(value) ? value : value === undefined ? [] : [value]) {
+        headers.append(name, String(one));
+      }
+    }
+    const body = NO_BODY.has(response.statusCode) ? null : new Uint8Array(response.rawPayload);
+    return new Response(body, { status: response.statusCode, headers });
+  };
+}
+
 export class CookieBrowser {
   readonly cookies = new Map<string, { value: string; path: string }>();
+  readonly #transport: Transport;
+
+  constructor(transport: Transport = network) {
+    this.#transport = transport;
+  }
 
   /** The Cookie header this browser sends to `url`. */
   cookieHeader(url: URL): string {
@@ -45,11 +87,10 @@ export class CookieBrowser {
       headers['content-type'] = 'application/x-www-form-urlencoded';
       body = new URLSearchParams(init.form).toString();
     }
-    const response = await fetch(target, {
+    const response = await this.#transport(target, {
       method: init.method ?? (body === undefined ? 'GET' : 'POST'),
       headers,
       ...(body === undefined ? {} : { body }),
-      redirect: 'manual',
     });
     this.#store(response);
     return response;

@@ -26,15 +26,23 @@ export class RoleProcess {
     child.stderr?.on('data', collect);
   }
 
-  /** `again`: the ports of a process that ended (a node restarted in place). */
-  static async start(role: string, env: Record<string, string>, again?: RoleProcess): Promise<RoleProcess> {
+  /**
+   * `again`: the ports of a process that ended (a node restarted in place). `root`: the checkout
+   * to run (default this one; another revision for a before-and-after bench).
+   */
+  static async start(
+    role: string,
+    env: Record<string, string>,
+    again?: RoleProcess,
+    root = ROOT,
+  ): Promise<RoleProcess> {
     const offset = { county: 1, cloud: 2, workspace: 3, google: 4 }[role] ?? 1;
     const port = again ? Number(new URL(again.base).port) : await freePort();
     // Admin listeners sit at EDUGATE_ADMIN_PORT + 1 (county) … + 4 (google): a free base for them.
     const adminBase = again ? Number(new URL(again.adminBase).port) - offset : await freeAdminPortBase();
     const portVariable = `EDUGATE_${role.toUpperCase()}_PORT`;
     const child = spawn(process.execPath, ['bin/edugate.js', 'start', '--role', role], {
-      cwd: ROOT,
+      cwd: root,
       env: {
         PATH: process.env.PATH ?? '',
         EDUGATE_HOST: '127.0.0.1',

@@ -6,6 +6,8 @@ import type { PlatformTables } from '../../platform/database/platform-schema.ts'
 import type { ClaimedJob } from '../../platform/jobs/queue.ts';
 import { backoffMs } from '../../platform/jobs/queue.ts';
 import { PermanentFailure, RetryLater } from '../../platform/jobs/runner.ts';
+import { activations } from '../activation/store.ts';
+import { ACTIVATION } from '../activation/transitions.ts';
 import type { WorkspaceTables } from '../schema.ts';
 import { type DirectoryClient, DirectoryFailure, type GoogleUser } from './directory-client.ts';
 import { EXTERNAL_ID_CUSTOM_TYPE, EXTERNAL_ID_TYPE } from './jobs.ts';
@@ -86,11 +88,11 @@ function newUser(account: AccountRow): GoogleUser {
 async function markConflict(deps: ProvisioningDeps, account: AccountRow, found: GoogleUser): Promise<never> {
   const message = `${account.google_email} already belongs to another Google user (id ${found.id ?? '?'}) without this cloud account's external id`;
   await deps.db.transaction().execute(async (tx) => {
-    await tx
-      .updateTable('workspace_accounts')
-      .set({ state: 'conflict', last_error: message, updated_at: new Date() })
-      .where('cloud_sub', '=', account.cloud_sub)
-      .execute();
+    const marked = await activations.take(tx, account.cloud_sub, 'conflict', {
+      last_error: message,
+      updated_at: new Date(),
+    });
+    if (!marked) return;
     await recordAudit(tx, {
       actor: 'system',
       action: 'workspace.activation.conflict',
@@ -145,16 +147,11 @@ async function loadAccount(db: Db, sub: string): Promise<AccountRow | undefined>
   return db.selectFrom('workspace_accounts').selectAll().where('cloud_sub', '=', sub).executeTakeFirst();
 }
 
+/** Keeps the failure's message; the last attempt also fails the activation (`fail`). */
 async function recordFailure(deps: ProvisioningDeps, sub: string, failure: DirectoryFailure, final: boolean) {
-  await deps.db
-    .updateTable('workspace_accounts')
-    .set({
-      last_error: failure.message.slice(0, 1000),
-      updated_at: new Date(),
-      ...(final ? { state: 'failed' } : {}),
-    })
-    .where('cloud_sub', '=', sub)
-    .execute();
+  const change = { last_error: failure.message.slice(0, 1000), updated_at: new Date() };
+  if (final) await activations.take(deps.db, sub, 'fail', change);
+  else await deps.db.updateTable('workspace_accounts').set(change).where('cloud_sub', '=', sub).execute();
 }
 
 /** Translates a Directory failure into what the job queue understands. */
@@ -172,23 +169,20 @@ async function settle(deps: ProvisioningDeps, sub: string, error: unknown, job: 
 /** Job `workspace.activate`: create (or adopt) the account's Google user and record it. */
 export async function activateAccount(deps: ProvisioningDeps, sub: string, job: ClaimedJob): Promise<void> {
   const account = await loadAccount(deps.db, sub);
-  if (!account || account.state === 'active' || account.state === 'conflict') return;
+  if (!account || !ACTIVATION.allows(account.state, 'activate')) return;
   try {
     await ensureOrgUnit(deps, account.org_unit_path);
     const user = await alignUser(deps, account, await findOrCreateUser(deps, account));
     await deps.db.transaction().execute(async (tx) => {
-      await tx
-        .updateTable('workspace_accounts')
-        .set({
-          state: 'active',
-          google_user_id: user.id ?? null,
-          google_suspended: user.suspended ?? false,
-          last_error: null,
-          activated_at: new Date(),
-          updated_at: new Date(),
-        })
-        .where('cloud_sub', '=', sub)
-        .execute();
+      const activated = await activations.take(tx, sub, 'activate', {
+        google_user_id: user.id ?? null,
+        google_suspended: user.suspended ?? false,
+        last_error: null,
+        activated_at: new Date(),
+        updated_at: new Date(),
+      });
+      // Activated meanwhile by another run of the job (its failed one retried from the console).
+      if (!activated) return;
       await recordAudit(tx, {
         actor: 'system',
         action: 'workspace.activation.completed',

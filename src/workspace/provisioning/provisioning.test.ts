@@ -65,7 +65,7 @@ async function usersFor(sub: string) {
 
 beforeAll(async () => {
   rig = await startProvisioningRig();
-  ctx = rig.workspace.ctx as unknown as RoleContext<WorkspaceTables>;
+  ctx = rig.workspace.ctx;
   db = ctx.db;
   await db
     .insertInto('workspace_schools')

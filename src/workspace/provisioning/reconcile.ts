@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { PlatformTx } from '../../platform/database/platform-schema.ts';
 import { enqueueJob } from '../../platform/jobs/queue.ts';
 import type { DriftItem } from '../schema.ts';
 import { RECONCILE_JOB, reconcileKey } from './jobs.ts';
@@ -14,7 +15,7 @@ export function nextNightlyRun(now = new Date()): Date {
   return next;
 }
 
-export async function scheduleNightlyReconcile(db: Db, now = new Date()): Promise<void> {
+export async function scheduleNightlyReconcile(db: PlatformTx, now = new Date()): Promise<void> {
   const runAt = nextNightlyRun(now);
   const day = runAt.toISOString().slice(0, 10);
   await enqueueJob(
@@ -23,6 +24,21 @@ export async function scheduleNightlyReconcile(db: Db, now = new Date()): Promis
     { day, reportId: null, after: '' },
     { idempotencyKey: reconcileKey(day), runAt },
   );
+}
+
+/** A reconcile now, besides the nightly one (an administrator asks; the report shows on the admin page). */
+export async function queueReconcileNow(db: PlatformTx): Promise<void> {
+  await enqueueJob(db, RECONCILE_JOB, { day: null, reportId: null, after: '' });
+}
+
+/** The report of the latest reconcile, if any ran. */
+export function latestReconcileReport(db: Db) {
+  return db
+    .selectFrom('workspace_reconcile_reports')
+    .selectAll()
+    .orderBy('started_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
 }
 
 /**
@@ -99,7 +115,7 @@ export async function reconcile(
         { idempotencyKey: `${RECONCILE_JOB}:${reportId}:${last}` },
       );
     } else if (typeof payload.day === 'string') {
-      await scheduleNightlyReconcile(tx as unknown as Db, new Date(Date.parse(payload.day) + 86_400_000 / 2));
+      await scheduleNightlyReconcile(tx, new Date(Date.parse(payload.day) + 86_400_000 / 2));
     }
   });
   return reportId;

@@ -41,7 +41,7 @@ async function buildGoogleApp(ctx: Ctx): Promise<FastifyInstance> {
     role: 'google',
     logger: ctx.log,
     catalogues: [googleMessages],
-    readiness: dependencyChecks(ctx as unknown as RoleContext),
+    readiness: dependencyChecks(ctx),
     brand: { name: googleMessages['zh-TW']['google.brand'], href: '/' },
     trustProxy: ctx.config.trustProxy,
     secureCookies: ctx.config.secureCookies,

@@ -1,6 +1,5 @@
 // Google's front-channel logout at the stand-in (`/accounts/Logout?continue=`): it ends Google's
 // session and follows `continue` only to the hosts of the domains' SSO profiles.
-import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../../platform/config/load.ts';
 import { createLogger } from '../../../../platform/observability/logger.ts';
@@ -13,7 +12,7 @@ import { googleRole } from '../role.ts';
 import type { GoogleTables } from '../schema.ts';
 
 const IDP = 'https://cloud.example.edu.tw';
-let running: RunningRole;
+let running: RunningRole<GoogleTables>;
 
 beforeAll(async () => {
   const config = loadConfig({}, { dataDir: '/nonexistent-edugate-test', logLevel: 'silent' });
@@ -25,7 +24,7 @@ beforeAll(async () => {
     startJobs: false,
     database: await embeddedTestDatabase.open(googleMigrations),
   });
-  await (running.ctx.db as unknown as Kysely<GoogleTables>)
+  await running.ctx.db
     .insertInto('google_domains')
     .values({
       domain: 'go.example.edu.tw',

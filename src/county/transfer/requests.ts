@@ -1,9 +1,8 @@
 // A teacher's request to change service unit (變更服務單位), decided by the receiving unit: through
 // the signed one-time approve / reject links mailed to its official mailbox (14 days, reminder after
-// 3), or by its reviewers in the review console.
+// 3), or by its reviewers in the review console. Its states: `TRANSFER` in transitions.ts.
 
 import { randomUUID } from 'node:crypto';
-import type { Selectable } from 'kysely';
 import { AppError } from '../../platform/errors/app-error.ts';
 import type { Account } from '../accounts/repository.ts';
 import { audit, type CountyTx, mail } from '../db.ts';
@@ -16,33 +15,11 @@ import {
   scheduleReminder,
   sendReminder,
 } from '../review/decision-mail.ts';
-import type { CountyTables } from '../schema.ts';
 import type { County } from '../services.ts';
 import { findTenant, findUnit, type Tenant, type Unit } from '../tenants/tenants.ts';
 import { formatMailTime, formatTime } from '../views/page.ts';
-
-export type TransferRequest = Selectable<CountyTables['county_transfer_requests']>;
-
-export function pendingTransferOf(db: CountyTx, accountId: string): Promise<TransferRequest | undefined> {
-  return db
-    .selectFrom('county_transfer_requests')
-    .selectAll()
-    .where('account_id', '=', accountId)
-    .where('state', '=', 'pending')
-    .executeTakeFirst();
-}
-
-export function pendingTransfersInto(db: CountyTx, tenant: string, unitCode: string) {
-  return db
-    .selectFrom('county_transfer_requests as r')
-    .innerJoin('county_accounts as a', 'a.id', 'r.account_id')
-    .select(['r.id', 'r.from_unit', 'r.to_unit', 'r.created_at', 'a.username', 'a.real_name', 'a.email'])
-    .where('r.tenant', '=', tenant)
-    .where('r.to_unit', '=', unitCode)
-    .where('r.state', '=', 'pending')
-    .orderBy('r.created_at')
-    .execute();
-}
+import { findTransfer, type TransferRequest, transferRequests } from './repository.ts';
+import { TRANSFER } from './transitions.ts';
 
 export async function requestTransfer(
   county: County,
@@ -56,12 +33,10 @@ export async function requestTransfer(
     if (!unit?.active) throw new AppError('county.unit_unknown', 400);
     if (unit.code === account.unit_code) throw new AppError('county.transfer_same_unit', 400);
     // A new request replaces an open one.
-    await tx
-      .updateTable('county_transfer_requests')
-      .set({ state: 'cancelled', decided_by: account.username, decided_at: new Date() })
-      .where('account_id', '=', account.id)
-      .where('state', '=', 'pending')
-      .execute();
+    await transferRequests.takeWhere(tx, { account_id: account.id }, 'replace', {
+      decided_by: account.username,
+      decided_at: new Date(),
+    });
     const request = await tx
       .insertInto('county_transfer_requests')
       .values({
@@ -152,14 +127,11 @@ export async function cancelTransfer(
   ip: string,
 ): Promise<void> {
   await county.db.transaction().execute(async (tx) => {
-    const r = await tx
-      .updateTable('county_transfer_requests')
-      .set({ state: 'cancelled', decided_by: account.username, decided_at: new Date() })
-      .where('account_id', '=', account.id)
-      .where('state', '=', 'pending')
-      .returning('id')
-      .executeTakeFirst();
-    if (r)
+    const [withdrawn] = await transferRequests.takeWhere(tx, { account_id: account.id }, 'withdraw', {
+      decided_by: account.username,
+      decided_at: new Date(),
+    });
+    if (withdrawn)
       await audit(tx, {
         tenant: tenant.code,
         actor: account.username,
@@ -170,20 +142,13 @@ export async function cancelTransfer(
   });
 }
 
-function findTransfer(db: CountyTx, tenant: string, id: string): Promise<TransferRequest | undefined> {
-  if (!/^[0-9a-f-]{36}$/.test(id)) return Promise.resolve(undefined);
-  return db
-    .selectFrom('county_transfer_requests')
-    .selectAll()
-    .where('tenant', '=', tenant)
-    .where('id', '=', id)
-    .executeTakeFirst();
-}
-
 /** A request that can no longer be decided says why: decided before, or withdrawn / superseded. */
-function ensurePending(request: TransferRequest): void {
-  if (request.state === 'cancelled') throw new AppError('county.transfer_cancelled', 409);
-  if (request.state !== 'pending') throw new AppError('county.already_decided', 409);
+function ensureDecidable(request: TransferRequest, decision: Decision): void {
+  if (TRANSFER.allows(request.state, decision)) return;
+  throw new AppError(
+    request.state === 'cancelled' ? 'county.transfer_cancelled' : 'county.already_decided',
+    409,
+  );
 }
 
 /** The mailed links of a transfer request, at `/review/transfers/decide`. */
@@ -199,7 +164,7 @@ export const transferDecision: DecisionKind = {
   async pending(db, tenant, subject) {
     const request = await findTransfer(db, tenant.code, subject);
     if (!request) throw new AppError('not_found', 404);
-    ensurePending(request);
+    ensureDecidable(request, 'approve');
     const [account, from, to] = await Promise.all([
       db
         .selectFrom('county_accounts')
@@ -263,23 +228,16 @@ export async function decideTransfer(
   if (!request) throw new AppError('not_found', 404);
   if (input.unitCode !== undefined && request.to_unit !== input.unitCode)
     throw new AppError('forbidden', 403);
-  ensurePending(request);
+  ensureDecidable(request, input.decision);
   const reason = input.reason.trim();
   if (input.decision === 'reject' && (reason === '' || reason.length > REASON_MAX)) {
     throw new AppError('county.reason_required', 400);
   }
-  const decided = await tx
-    .updateTable('county_transfer_requests')
-    .set({
-      state: input.decision === 'approve' ? 'approved' : 'rejected',
-      decided_by: input.actor,
-      decided_at: new Date(),
-      reason: input.decision === 'reject' ? reason : null,
-    })
-    .where('id', '=', request.id)
-    .where('state', '=', 'pending')
-    .returningAll()
-    .executeTakeFirst();
+  const decided = await transferRequests.take(tx, request.id, input.decision, {
+    decided_by: input.actor,
+    decided_at: new Date(),
+    reason: input.decision === 'reject' ? reason : null,
+  });
   if (!decided) throw new AppError('county.already_decided', 409);
   const account = await tx
     .selectFrom('county_accounts')

@@ -6,8 +6,7 @@ import { isUniqueViolation } from '../../platform/database/errors.ts';
 import { AppError, overloaded } from '../../platform/errors/app-error.ts';
 import { sendPage } from '../../platform/http/role-app.ts';
 import { html, type SafeHtml } from '../../platform/views/html.ts';
-import { type Account, emailTaken, findAccountById, normalizeEmail } from '../accounts/repository.ts';
-import { audit, mail, platformDb } from '../db.ts';
+import { audit, mail } from '../db.ts';
 import { signedIn } from '../guards.ts';
 import { LINKS } from '../links.ts';
 import { mailAccount, mailMessage } from '../mail-text.ts';
@@ -16,6 +15,7 @@ import type { County } from '../services.ts';
 import { findUnitByMailbox, type Tenant } from '../tenants/tenants.ts';
 import { csrfField, errorSummary, field, formSecret, formValue, localize } from '../views/form.ts';
 import { countyPage, formatMailTime, tenantPath } from '../views/page.ts';
+import { type Account, emailTaken, findAccountById, normalizeEmail } from './repository.ts';
 
 /** Checks the new address and the current password; mails the confirmation link to the new address. */
 export async function requestEmailChange(
@@ -85,12 +85,12 @@ export async function confirmEmailChange(
   if (claims.data?.tenant !== tenant.code || email === '') throw new AppError('link_invalid', 400);
   const account = await findAccountById(county.db, tenant.code, claims.subject);
   // The address the link was asked from: once the email changed another way, the link is spent.
-  if (account?.status !== 'active' || account.email_normalized !== claims.data?.from) {
+  if (account?.state !== 'active' || account.email_normalized !== claims.data?.from) {
     throw new AppError('link_used', 410);
   }
   try {
     await county.db.transaction().execute(async (tx) => {
-      await county.links.consume(platformDb(tx), token, purpose);
+      await county.links.consume(tx, token, purpose);
       await tx
         .updateTable('county_accounts')
         .set({
@@ -178,7 +178,7 @@ ${field({ name: 'current_password', label: t('account.password.current'), type: 
     const t = request.t;
     const token = String((request.query as { token?: unknown }).token ?? '');
     const claims = await county.links.inspect(token, LINKS.changeEmail.purpose);
-    if (await county.links.isUsed(platformDb(county.db), claims.jti)) throw new AppError('link_used', 410);
+    if (await county.links.isUsed(county.db, claims.jti)) throw new AppError('link_used', 410);
     return show(
       request,
       reply,

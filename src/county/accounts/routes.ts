@@ -2,8 +2,6 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../platform/errors/app-error.ts';
 import { sendPage } from '../../platform/http/role-app.ts';
 import { html, type SafeHtml } from '../../platform/views/html.ts';
-import { loginKey } from '../accounts/authenticate.ts';
-import { profileCompleteness } from '../accounts/profile.ts';
 import { audit } from '../db.ts';
 import { signedIn } from '../guards.ts';
 import { currentSessionId, revokeSessions } from '../login/session.ts';
@@ -20,6 +18,7 @@ import {
   postButton,
 } from '../views/form.ts';
 import { countyPage, formatTime, tenantPath } from '../views/page.ts';
+import { loginKey } from './authenticate.ts';
 import { registerEmailRoutes } from './email.ts';
 import {
   changePassword,
@@ -28,6 +27,7 @@ import {
   requestPasswordReset,
   resetPassword,
 } from './password.ts';
+import { profileCompleteness } from './profile.ts';
 
 const SESSION_TTL_MS = 8 * 3600_000;
 
@@ -55,7 +55,7 @@ ${complete ? '' : html`<div class="notice"><p>${t('account.profile_incomplete')}
 <dt>${t('register.email')}</dt><dd>${me.email}</dd>
 <dt>${t('profile.national_id')}</dt><dd>${(await maskedNationalId(county, me)) ?? '-'}</dd>
 <dt>${t('profile.unit')}</dt><dd>${unit?.name ?? '-'}</dd>
-<dt>${t('account.status')}</dt><dd>${t(`status.${me.status}`)}</dd>
+<dt>${t('account.state')}</dt><dd>${t(`state.${me.state}`)}</dd>
 <dt>${t('account.last_login')}</dt><dd>${formatTime(me.last_login_at)}</dd></dl>
 <ul><li><a href="${p('/profile/check')}">${t('profile.check.title')}</a></li>
 <li><a href="${p('/account/password')}">${t('account.password.title')}</a></li>

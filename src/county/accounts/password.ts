@@ -3,14 +3,7 @@ import { createHash } from 'node:crypto';
 import { OverloadedError, validatePassword } from '../../identity/index.ts';
 import { AppError, overloaded, rateLimited } from '../../platform/errors/app-error.ts';
 import { Throttle } from '../../platform/security/throttle.ts';
-import type { Account } from '../accounts/repository.ts';
-import {
-  findAccountByEmail,
-  findAccountById,
-  findAccountByUsername,
-  setPasswordHash,
-} from '../accounts/repository.ts';
-import { audit, type CountyTx, job, mail, platformDb } from '../db.ts';
+import { audit, type CountyTx, job, mail } from '../db.ts';
 import { JOBS, LINKS } from '../links.ts';
 import { revokeSessions } from '../login/session.ts';
 import { mailAccount, mailMessage } from '../mail-text.ts';
@@ -18,6 +11,8 @@ import type { FieldErrors } from '../registration/rules.ts';
 import type { County } from '../services.ts';
 import { findTenant, type Tenant } from '../tenants/tenants.ts';
 import { formatMailTime } from '../views/page.ts';
+import type { Account } from './repository.ts';
+import { findAccountByEmail, findAccountById, findAccountByUsername, setPasswordHash } from './repository.ts';
 
 const RESET_REQUESTS_PER_HOUR = 5;
 
@@ -60,7 +55,7 @@ export async function sendPasswordReset(county: County, payload: Record<string, 
   const account = id.includes('@')
     ? await findAccountByEmail(county.db, tenant.code, id)
     : await findAccountByUsername(county.db, tenant.code, id);
-  if (account?.status !== 'active') {
+  if (account?.state !== 'active') {
     await audit(county.db, { tenant: tenant.code, actor: 'anonymous', action: 'password.reset_unknown', ip });
     return;
   }
@@ -96,9 +91,9 @@ export async function sendPasswordReset(county: County, payload: Record<string, 
 export async function inspectResetToken(county: County, tenant: Tenant, token: string): Promise<Account> {
   const claims = await county.links.inspect(token, LINKS.resetPassword.purpose);
   if (claims.data?.tenant !== tenant.code) throw new AppError('link_invalid', 400);
-  if (await county.links.isUsed(platformDb(county.db), claims.jti)) throw new AppError('link_used', 410);
+  if (await county.links.isUsed(county.db, claims.jti)) throw new AppError('link_used', 410);
   const account = await findAccountById(county.db, tenant.code, claims.subject);
-  if (account?.status !== 'active' || claims.data?.fp !== fingerprint(account)) {
+  if (account?.state !== 'active' || claims.data?.fp !== fingerprint(account)) {
     throw new AppError('link_used', 410);
   }
   return account;
@@ -139,7 +134,7 @@ export async function resetPassword(
   const account = await inspectResetToken(county, tenant, token);
   const hash = await hashOrShed(county, password);
   await county.db.transaction().execute(async (tx) => {
-    await county.links.consume(platformDb(tx), token, LINKS.resetPassword.purpose);
+    await county.links.consume(tx, token, LINKS.resetPassword.purpose);
     const current = await findAccountById(tx, tenant.code, account.id);
     if (!current || fingerprint(current) !== fingerprint(account)) throw new AppError('link_used', 410);
     await setPasswordHash(tx, account.id, hash);

@@ -1,0 +1,69 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { isDependencyFailure } from '../../errors/dependency.ts';
+import type { RoleMetrics } from '../../observability/metrics.ts';
+import type { RequestsInFlight } from '../requests-in-flight.ts';
+import { sendProtocolUnavailable } from './error-pages.ts';
+import type { Listeners } from './listeners.ts';
+import type { SecurityHeaders } from './security.ts';
+
+/**
+ * Serves a request straight from Node's HTTP server, ahead of Fastify's routing and hooks: given
+ * a request, the handler that serves it, or undefined to leave it to Fastify. For protocol
+ * endpoints that need none of what the hooks give (sessions, forms, language, error pages): the
+ * OIDC endpoints hand the raw request to oidc-provider anyway. A front door gets the security
+ * headers and the request metrics, and closing the app waits for what it serves; requests made with
+ * `app.inject()` do not pass it, so whatever it serves must also be a Fastify route.
+ */
+export type FrontDoor = (
+  request: IncomingMessage,
+) => ((request: IncomingMessage, response: ServerResponse) => Promise<void>) | undefined;
+
+/** `app.addFrontDoor(route, door)`, checked in the order added; none while the app is closing. */
+export const frontDoors = fp(
+  async (
+    app: FastifyInstance,
+    options: {
+      listeners: Listeners;
+      inFlight: RequestsInFlight;
+      securityHeaders: SecurityHeaders;
+      metrics: RoleMetrics;
+      closing: () => boolean;
+    },
+  ) => {
+    const { inFlight, securityHeaders, metrics } = options;
+    const doors: Array<(request: IncomingMessage, response: ServerResponse) => boolean> = [];
+    options.listeners.frontDoor = (request, response) => {
+      if (options.closing()) return false;
+      for (const door of doors) if (door(request, response)) return true;
+      return false;
+    };
+    app.decorate('addFrontDoor', (route: string, door: FrontDoor) => {
+      doors.push((request, response) => {
+        const serve = door(request);
+        if (!serve) return false;
+        const started = performance.now();
+        const leave = inFlight.enter();
+        securityHeaders(request, response, () => {});
+        response.once('finish', () => {
+          metrics.httpDuration
+            .labels(request.method ?? 'GET', route, String(response.statusCode))
+            .observe((performance.now() - started) / 1000);
+        });
+        serve(request, response)
+          .catch((error: unknown) => {
+            const unavailable = isDependencyFailure(error);
+            if (unavailable) app.log.warn({ err: error, route }, 'dependency unavailable');
+            else app.log.error({ err: error, route }, 'unhandled error');
+            if (response.headersSent) return void response.destroy();
+            if (unavailable) return sendProtocolUnavailable(response);
+            response.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
+            response.end(JSON.stringify({ error: 'server_error' }));
+          })
+          .finally(leave);
+        return true;
+      });
+    });
+  },
+);
