@@ -100,6 +100,8 @@ export async function startCounty(options: {
     EDUGATE_BLIND_INDEX_KEY: secrets.blindIndexKey,
     EDUGATE_CAPTCHA: 'off',
     EDUGATE_PUBLIC_HOST: '127.0.0.1',
+    // E.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`: a CPU profile of each role process (written when it stops).
+    ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
   };
   let node: RoleProcess | undefined;
   const redis = new Redis(stage.redisUrl, { lazyConnect: true });
