@@ -52,6 +52,23 @@ const CLAIMS = {
   eduinfo: { schoolid: '454503', titles: [{ schoolid: '454503', titles: ['教師'] }] },
 };
 
+/**
+ * The bare provider's accounts, in memory: rows as a host keeps them, from which its resource API
+ * builds the claims on each call (as EduGate's county builds `eduinfo` from its account row).
+ */
+const ACCOUNTS = new Map([
+  [CLAIMS.sub, { id: CLAIMS.sub, status: 'active', unitCode: '454503', titles: ['教師'] as string[] }],
+]);
+
+/** The `eduinfo` of an account row, as the county's `eduinfoOf`. */
+function eduinfoOf(account: { unitCode: string | null; titles: string[] }) {
+  const titles = account.titles.length > 0 ? account.titles : ['教師'];
+  return {
+    schoolid: account.unitCode,
+    titles: account.unitCode ? [{ schoolid: account.unitCode, titles }] : [],
+  };
+}
+
 /** GET or POST `url` (JSON answer) from the bare broker to its upstream. */
 async function upstreamCall(url: string, init: RequestInit): Promise<Record<string, unknown>> {
   const response = await fetch(url, init);
@@ -84,7 +101,15 @@ async function serve(port: number, redirectUris: string[], upstream?: Upstream) 
     pkce: { required: () => false },
     features: { devInteractions: { enabled: false }, resourceIndicators: { enabled: false } },
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
-    findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ ...CLAIMS, sub }) }),
+    // Claims built from the account row kept in memory (the broker's accounts: its upstream's subjects).
+    findAccount: async (_ctx, sub) => {
+      const account = ACCOUNTS.get(sub);
+      if (account && account.status !== 'active') return undefined;
+      return {
+        accountId: sub,
+        claims: async () => ({ ...CLAIMS, sub, ...(account ? { eduinfo: eduinfoOf(account) } : {}) }),
+      };
+    },
     routes: OIDC_ROUTES,
     ttl: BARE_TTL,
     cookies: { keys: ['bench-cookie-key'] },
@@ -163,13 +188,26 @@ async function serve(port: number, redirectUris: string[], upstream?: Upstream) 
       return;
     }
     if (url === '/cncresource/api/v1/eduinfo') {
-      // As the county's: the access token must be live and carry the eduinfo scope.
+      // The county's checks, from memory: the access token live and carrying the eduinfo scope, its
+      // grant and client still there, its account active; then the claims built from the row.
       void (async () => {
         const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
         const token = bearer ? await provider.AccessToken.find(bearer) : undefined;
-        const allowed = token && !token.isExpired && String(token.scope).split(' ').includes('eduinfo');
-        res.writeHead(allowed ? 200 : 401, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(allowed ? { sub: token.accountId, ...CLAIMS.eduinfo, classinfo: [] } : {}));
+        const grant = token?.grantId ? await provider.Grant.find(token.grantId) : undefined;
+        const client = token?.clientId ? await provider.Client.find(token.clientId) : undefined;
+        const account = token?.accountId ? ACCOUNTS.get(token.accountId) : undefined;
+        const allowed =
+          token &&
+          !token.isExpired &&
+          grant?.accountId === token.accountId &&
+          client &&
+          account?.status === 'active' &&
+          String(token.scope).split(' ').includes('eduinfo');
+        res.writeHead(allowed ? 200 : 401, {
+          'content-type': 'application/json',
+          'cache-control': 'no-store',
+        });
+        res.end(JSON.stringify(allowed ? { sub: account.id, ...eduinfoOf(account), classinfo: [] } : {}));
       })();
       return;
     }

@@ -6,7 +6,7 @@
  * per process (the server, PostgreSQL backends, Redis, the load generator) around each slice.
  */
 import { loadavg } from 'node:os';
-import { measureCpu, type ProcessGroups } from '../src/platform/testing/process-cpu.ts';
+import { measureCpu, measureWrites, type ProcessGroups } from '../src/platform/testing/process-cpu.ts';
 import type { LoadProcess } from './http-load.ts';
 import { percentile } from './oidc-measure.ts';
 import type { Figure } from './report.ts';
@@ -32,6 +32,11 @@ export interface SideFigures {
   p99: number;
   /** CPU milliseconds per operation, per process group. */
   cpuPerOp: Record<string, number>;
+  /**
+   * Write system calls per operation of the server's own processes (the first group: EduGate's
+   * role processes, or the bare provider): its answers and the round trips it starts.
+   */
+  writesPerOp: Record<string, number>;
   failed: number;
   failure?: string;
 }
@@ -46,6 +51,7 @@ export async function alternatingSlices(
     rates: [] as number[],
     latencies: [] as number[],
     cpu: {} as Record<string, number>,
+    writes: {} as Record<string, number>,
     done: 0,
     failed: 0,
     failure: undefined as string | undefined,
@@ -57,10 +63,15 @@ export async function alternatingSlices(
     for (const i of order) {
       const side = sides[i] as Side;
       const tally = tallies[i] as (typeof tallies)[number];
-      const used = measureCpu({ ...(await side.processes()), load: [side.load.pid] });
+      const groups = await side.processes();
+      const [server, serverPids] = Object.entries(groups)[0] ?? ['server', []];
+      const used = measureCpu({ ...groups, load: [side.load.pid] });
+      const written = measureWrites({ [server]: serverPids });
       const result = await side.load.run(sliceMs);
       for (const [group, cpuSeconds] of Object.entries(used()))
         tally.cpu[group] = (tally.cpu[group] ?? 0) + cpuSeconds;
+      for (const [group, calls] of Object.entries(written()))
+        tally.writes[group] = (tally.writes[group] ?? 0) + calls;
       tally.rates.push(result.done / (result.elapsed / 1000));
       for (const latency of result.latencies) tally.latencies.push(latency);
       tally.done += result.done;
@@ -78,18 +89,29 @@ export async function alternatingSlices(
         (cpuSeconds * 1000) / Math.max(1, tally.done),
       ]),
     ),
+    writesPerOp: Object.fromEntries(
+      Object.entries(tally.writes).map(([group, calls]) => [group, calls / Math.max(1, tally.done)]),
+    ),
     failed: tally.failed,
     ...(tally.failure ? { failure: tally.failure } : {}),
   }));
 }
 
-/** `p50 … / p99 … ms; CPU ms/op: edugate …, …` for a figure's detail line. */
+/**
+ * `p50 … / p99 … ms; CPU ms/op: edugate …, … (all …); writes/op: edugate …` for a figure's detail
+ * line. On a machine whose cores all the processes share, throughput follows the CPU per operation
+ * of all of them together (`all`), the load generator included.
+ */
 export function describeSide(side: SideFigures): string {
   const cpu = Object.entries(side.cpuPerOp)
     .map(([group, ms]) => `${group} ${ms.toFixed(2)}`)
     .join(', ');
+  const all = Object.values(side.cpuPerOp).reduce((sum, ms) => sum + ms, 0);
+  const writes = Object.entries(side.writesPerOp)
+    .map(([group, calls]) => `${group} ${calls.toFixed(2)}`)
+    .join(', ');
   const failed = side.failed ? `; ${side.failed} failed (${side.failure})` : '';
-  return `p50 ${side.p50.toFixed(1)} / p99 ${side.p99.toFixed(1)} ms; CPU ms/op: ${cpu}${failed}`;
+  return `p50 ${side.p50.toFixed(1)} / p99 ${side.p99.toFixed(1)} ms; CPU ms/op: ${cpu} (all ${all.toFixed(2)}); writes/op: ${writes}${failed}`;
 }
 
 /** The 1-minute load average, for the record beside each figure. */

@@ -15,6 +15,7 @@ import {
   startCloudAccount,
 } from './steps/cloud.ts';
 import { clickMailLink, openMail } from './steps/mailbox.ts';
+import { ANSWER } from './steps/page-checks.ts';
 import { numberedShots } from './steps/shots.ts';
 
 const shot = numberedShots('cloud-first-login');
@@ -52,7 +53,7 @@ describe('education cloud, how-to section 二', () => {
     expect(await startCloudAccount(page, '王小明', shot)).toBe('teacher01');
     await page.getByRole('link', { name: '我不喜歡上面的帳號' }).click();
     await page.locator('#name').pressSequentially('admin');
-    await expect.poll(() => page.locator('#name-status').textContent()).toContain('保留給系統使用');
+    await expect.poll(() => page.locator('#name-status').textContent(), ANSWER).toContain('保留給系統使用');
     await chooseCloudName(page, 'wang.xiaoming', shot);
     await finishCloudAccount(
       page,

@@ -10,7 +10,7 @@ import { launchBrowser } from '../src/platform/testing/browser.ts';
 import { startTestDemo, type TestDemo } from '../src/platform/testing/demo-harness.ts';
 import { activate, tabTo, typeInto } from './steps/keyboard.ts';
 import { mailLink, openMailMatching, waitForMail } from './steps/mailbox.ts';
-import { DESKTOP, WalkReport } from './steps/page-checks.ts';
+import { ANSWER, DESKTOP, WalkReport } from './steps/page-checks.ts';
 import {
   clickAndLoad,
   discover,
@@ -220,7 +220,7 @@ describe.skipIf(!browser)('every page in both languages, at desktop and phone wi
       await report.check(page, 'first login: suggested name');
       await clickAndLoad(page, page.locator('a[href*="/first-login/choose"]'));
       await page.locator('#name').pressSequentially(cloudName, { delay: 10 });
-      await expect.poll(() => page.locator('#name-status').textContent()).toContain(cloudName);
+      await expect.poll(() => page.locator('#name-status').textContent(), ANSWER).toContain(cloudName);
       await report.check(page, 'first login: choose a name');
       await clickAndLoad(page, page.locator('#choose-name [type="submit"]').first());
       await report.check(page, 'first login: password');
@@ -475,7 +475,7 @@ describe.skipIf(!browser)('every page in both languages, at desktop and phone wi
       const terms = page.locator('.terms');
       if (await terms.evaluate((e) => e.scrollHeight > e.clientHeight)) {
         await page.keyboard.press('Space');
-        await expect.poll(() => terms.evaluate((e) => e.scrollTop)).toBeGreaterThan(0);
+        await expect.poll(() => terms.evaluate((e) => e.scrollTop), ANSWER).toBeGreaterThan(0);
       }
       await activate(page, 'form[action$="/register/start"] button');
       await typeInto(page, '#f-username', 'keyboard.only');
@@ -544,7 +544,7 @@ describe.skipIf(!browser)('every page in both languages, at desktop and phone wi
       const suggested = await page.locator('.suggestions button').first().getAttribute('data-name');
       await page.keyboard.press('Enter');
       expect(await page.locator('#name').inputValue()).toBe(suggested);
-      await expect.poll(() => page.locator('#name-status').textContent()).toContain(suggested ?? '');
+      await expect.poll(() => page.locator('#name-status').textContent(), ANSWER).toContain(suggested ?? '');
       await activate(page, '#choose-name button[type="submit"]');
       await typeInto(page, '#password', 'Keyboard cloud 2026!');
       await typeInto(page, '#password_confirm', 'Keyboard cloud 2026!');

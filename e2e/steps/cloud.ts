@@ -3,6 +3,7 @@
 import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
 import type { TestDemo } from '../../src/platform/testing/demo-harness.ts';
+import { ANSWER } from './page-checks.ts';
 import type { Shot } from './shots.ts';
 
 export interface CountyCredentials {
@@ -71,11 +72,15 @@ export async function chooseCloudName(page: Page, name: string, shot: Shot): Pro
   if (suggested) {
     await suggestion.click();
     expect(await field.inputValue()).toBe(suggested);
-    await expect.poll(() => page.locator('#name-status').textContent()).toContain(`「${suggested}」可以使用`);
+    await expect
+      .poll(() => page.locator('#name-status').textContent(), ANSWER)
+      .toContain(`「${suggested}」可以使用`);
   }
   await field.fill('');
   await field.pressSequentially(name, { delay: 20 });
-  await expect.poll(() => page.locator('#name-status').textContent()).toContain(`「${name}」可以使用`);
+  await expect
+    .poll(() => page.locator('#name-status').textContent(), ANSWER)
+    .toContain(`「${name}」可以使用`);
   await shot(page, 'choose-name');
   await page.getByRole('button', { name: '下一步' }).click();
 }

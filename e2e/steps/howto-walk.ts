@@ -6,6 +6,7 @@ import { DEMO_PASSWORD } from '../../src/platform/federation/seed-data.ts';
 import type { TestDemo } from '../../src/platform/testing/demo-harness.ts';
 import { clickMailLink, openMailMatching } from './mailbox.ts';
 import type { WalkReport } from './page-checks.ts';
+import { ANSWER } from './page-checks.ts';
 import { clickAndLoad, signInToCounty, submitForm } from './walk.ts';
 
 export interface HowtoTeacher {
@@ -150,7 +151,7 @@ export async function cloudAccount(page: Page, demo: TestDemo, report: WalkRepor
   await report.check(page, 'first login: suggested name');
   await clickAndLoad(page, page.locator('a[href*="/first-login/choose"]'));
   await page.locator('#name').pressSequentially(who.cloudName, { delay: 10 });
-  await expect.poll(() => page.locator('#name-status').textContent()).toContain(who.cloudName);
+  await expect.poll(() => page.locator('#name-status').textContent(), ANSWER).toContain(who.cloudName);
   await report.check(page, 'first login: choose a name');
   await clickAndLoad(page, page.locator('#choose-name [type="submit"]').first());
   await page.locator('#password').fill(who.cloudPassword);

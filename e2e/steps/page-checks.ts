@@ -34,6 +34,11 @@ const CATALOGUE_KEYS = new Set(CATALOGUES.flatMap((c) => Object.keys(c['zh-TW'])
 /** Phone widths every page must fit without the page scrolling sideways. */
 export const PHONE_WIDTHS = [390, 360] as const;
 export const DESKTOP = { width: 1280, height: 900 } as const;
+/**
+ * How long a test waits for what a page's script shows after a request to the server (the name
+ * check): seconds on a busy machine, not the one second `expect.poll` waits by default.
+ */
+export const ANSWER = { timeout: 10_000 } as const;
 
 /**
  * Proper names a page in English still writes in Chinese: the counties, their portals and

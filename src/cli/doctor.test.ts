@@ -18,7 +18,8 @@ import {
   TEST_REDIS_URL,
 } from '../platform/testing/services.ts';
 import { ROLES } from '../roles.ts';
-import { diagnose, type Finding } from './doctor.ts';
+import type { Finding } from './doctor/check.ts';
+import { diagnose } from './doctor.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'edugate-doctor-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

@@ -6,11 +6,10 @@ import { mountBackchannelLogout, oidcAdminRoutes } from '../platform/oidc/index.
 import { dependencyChecks } from '../platform/runtime/boot.ts';
 import type { RoleContext } from '../platform/runtime/role.ts';
 import { html } from '../platform/views/html.ts';
-import { accountRoutes } from './account/account-page.ts';
-import { backupEmailRoutes } from './account/backup-email.ts';
-import { loginRoutes } from './account/login.ts';
-import { passwordResetRoutes } from './account/password-reset.ts';
-import { signOutRoutes } from './account/sign-out.ts';
+import { accountRoutes } from './account/account-routes.ts';
+import { loginRoutes } from './account/login-routes.ts';
+import { passwordResetRoutes } from './account/password-reset-routes.ts';
+import { signOutRoutes } from './account/sign-out-routes.ts';
 import { cloudAdminRoutes } from './admin/api.ts';
 import { clientConsoleRoutes } from './admin/clients.ts';
 import { adminConsoleRoutes } from './admin/console.ts';
@@ -111,7 +110,6 @@ ${
     countyLoginRoutes(site);
     firstLoginRoutes(site);
     accountRoutes(site);
-    backupEmailRoutes(site);
     passwordResetRoutes(site);
     adminConsoleRoutes(site);
     clientConsoleRoutes(site);

@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { MigrationSet } from '../platform/database/migrations.ts';
+import { announceChanges } from '../platform/database/notified-cache.ts';
 import { oidcMigrations } from '../platform/oidc/index.ts';
 import { securityEventMigrations } from '../platform/security-events/index.ts';
 
@@ -157,6 +158,26 @@ export const cloudMigrations: MigrationSet = {
         .on('cloud_sessions')
         .columns(['county_code', 'county_sid'])
         .execute();
+    },
+  },
+  // Every node keeps the accounts its OIDC provider serves tokens for, with their county identities
+  // (account/releasable.ts): a change of either is announced to every node at commit.
+  '2050_cloud_account_changes': {
+    async up(db: Kysely<unknown>) {
+      await announceChanges(db, {
+        table: 'cloud_accounts',
+        name: 'cloud_accounts',
+        key: 'id',
+        trigger: 'cloud_accounts_announce',
+        whenUpdate: "to_jsonb(old) - 'updated_at' is distinct from to_jsonb(new) - 'updated_at'",
+      });
+      await announceChanges(db, {
+        table: 'cloud_identities',
+        name: 'cloud_accounts',
+        key: 'account_id',
+        trigger: 'cloud_identities_announce',
+        insert: true,
+      });
     },
   },
 };

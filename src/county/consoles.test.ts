@@ -529,4 +529,32 @@ describe('county consoles', () => {
     expect((await admin.post(`/cyc/manage/campaigns/${campaignId}/undo`, {})).status).toBe(303);
     expect((await findAccountByUsername(t.county.db, 'cyc', 'camp.miss'))?.state).toBe('active');
   });
+
+  it('audit campaign: undone only once closed, and decided only while open', async () => {
+    const staff = await t.newTeacher('camp.order', { unitCode: '454504' });
+    const admin = await t.signIn('cycadmin', { ip: '203.0.113.64' });
+    await admin.get('/cyc/manage/campaigns');
+    const opened = await admin.post('/cyc/manage/campaigns', {
+      title: '清查順序',
+      deadline: '2099-01-01T00:00',
+    });
+    const campaignId = String(opened.headers.location).split('/').pop() as string;
+    const page = await admin.get(`/cyc/manage/campaigns/${campaignId}`);
+    expect(page.body).toContain(`/cyc/manage/campaigns/${campaignId}/close`);
+    expect(page.body).not.toContain(`/cyc/manage/campaigns/${campaignId}/undo`);
+    expect((await admin.post(`/cyc/manage/campaigns/${campaignId}/undo`, {})).status).toBe(409);
+    expect((await admin.post(`/cyc/manage/campaigns/${campaignId}/close`, {})).status).toBe(303);
+    expect((await findAccountByUsername(t.county.db, 'cyc', 'camp.order'))?.state).toBe('suspended');
+
+    // A decision that comes after the close (the county administrator's, as the reviewer's own
+    // account was suspended with the rest) changes nothing.
+    await admin.get('/cyc/review');
+    const late = await admin.post(`/cyc/review/campaigns/${campaignId}/accounts/${staff.id}`, {
+      decision: 'confirmed',
+    });
+    expect(late.status).toBe(409);
+    await admin.get(`/cyc/manage/campaigns/${campaignId}`);
+    expect((await admin.post(`/cyc/manage/campaigns/${campaignId}/undo`, {})).status).toBe(303);
+    expect((await findAccountByUsername(t.county.db, 'cyc', 'camp.order'))?.state).toBe('active');
+  });
 });

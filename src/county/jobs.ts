@@ -1,5 +1,6 @@
 import { sendPasswordReset } from './accounts/password.ts';
-import { closeCampaign, remindCampaign } from './campaigns/campaigns.ts';
+import { closeCampaign } from './campaigns/close.ts';
+import { remindCampaign } from './campaigns/remind.ts';
 import { JOBS } from './links.ts';
 import { registerRadiusJobs } from './radius/jobs.ts';
 import { expireRegistration } from './registration/submit.ts';

@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { MigrationSet } from '../platform/database/migrations.ts';
+import { announceChanges } from '../platform/database/notified-cache.ts';
 import { securityEventMigrations } from '../platform/security-events/index.ts';
 
 const now = sql`now()`;
@@ -232,6 +233,21 @@ export const countyMigrations: MigrationSet = {
         .addColumn('national_id_submitted_encrypted', 'text')
         .addColumn('national_id_submitted_at', 'timestamptz')
         .execute();
+    },
+  },
+  // Every node keeps the accounts its OIDC provider serves tokens for (accounts/releasable.ts): a
+  // change of an account (status, profile, unit, …; not a sign-in) is announced to every node at
+  // commit, whoever writes it.
+  '1060_county_account_changes': {
+    async up(db: Kysely<unknown>) {
+      const unannounced = "'{password_hash,password_changed_at,last_login_at,updated_at}'::text[]";
+      await announceChanges(db, {
+        table: 'county_accounts',
+        name: 'accounts',
+        key: 'id',
+        trigger: 'county_accounts_announce',
+        whenUpdate: `to_jsonb(old) - ${unannounced} is distinct from to_jsonb(new) - ${unannounced}`,
+      });
     },
   },
   // Account status pushed to the cloud as security events (src/platform/security-events).

@@ -153,7 +153,7 @@ describe.each(kinds)('county repositories on $name', (kind) => {
       email: 'ap@example.org',
     });
     expect(
-      await transitionAccount(db(), 'cyc', pending.id, ['pending_review'], 'rejected', {
+      await transitionAccount(db(), 'cyc', pending.id, 'reject', {
         state_reason: 'not ours',
       }),
     ).toBeDefined();
@@ -175,18 +175,18 @@ describe.each(kinds)('county repositories on $name', (kind) => {
       email: 'once@example.org',
     });
     const [first, second] = await Promise.all([
-      transitionAccount(db(), 'cyc', a.id, ['pending_review'], 'active', {
+      transitionAccount(db(), 'cyc', a.id, 'approve', {
         reviewed_by: 'r1',
         reviewed_at: new Date(),
       }),
-      transitionAccount(db(), 'cyc', a.id, ['pending_review'], 'rejected', {
+      transitionAccount(db(), 'cyc', a.id, 'reject', {
         reviewed_by: 'r2',
         reviewed_at: new Date(),
       }),
     ]);
     expect([first, second].filter(Boolean)).toHaveLength(1);
-    expect(await transitionAccount(db(), 'cyc', a.id, ['pending_review'], 'active')).toBeUndefined();
-    expect(await transitionAccount(db(), 'tn', a.id, ['active', 'rejected'], 'suspended')).toBeUndefined();
+    expect(await transitionAccount(db(), 'cyc', a.id, 'approve')).toBeUndefined();
+    expect(await transitionAccount(db(), 'tn', a.id, 'suspend')).toBeUndefined();
   });
 
   it('allows one account per person (blind index) per tenant', async () => {

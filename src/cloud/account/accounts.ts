@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { type Selectable, sql } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import { isUniqueViolation } from '../../platform/database/errors.ts';
+import { statement } from '../../platform/database/statement.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
-import type { CloudDb, CloudTx } from '../db.ts';
+import type { CloudDatabase, CloudDb, CloudTx } from '../db.ts';
 import type { AccountState, CloudTables, CountySnapshot } from '../schema.ts';
 
 /** A national education cloud account (`name@mail.edu.tw`). */
@@ -89,7 +90,25 @@ function toIdentity(row: IdentityRow): LinkedIdentity {
   };
 }
 
-/** Identities read as JSON rows (timestamps as ISO strings), e.g. along with a token. */
+/** An account with its county identities, the most recently used first: what its OIDC claims come from. */
+export interface AccountWithIdentities {
+  account: CloudAccount;
+  identities: LinkedIdentity[];
+}
+
+// Read by every authorization and token the cloud provider serves, compiled once (statement.ts).
+const withIdentitiesById = statement((db: CloudDb, v: { id: string }) =>
+  db
+    .selectFrom('cloud_accounts as a')
+    .selectAll('a')
+    .select(
+      sql<Array<Record<string, unknown>>>`(select coalesce(json_agg(i order by i.last_login_at desc), '[]')
+        from cloud_identities i where i.account_id = a.id)`.as('identities'),
+    )
+    .where('a.id', '=', v.id),
+);
+
+/** Identities read as JSON rows (timestamps as ISO strings), e.g. along with their account. */
 export function identitiesFromJson(rows: Array<Record<string, unknown>>): LinkedIdentity[] {
   return rows.map((row) =>
     toIdentity({
@@ -116,6 +135,15 @@ export class CloudAccounts {
   async byId(id: string, db: CloudTx = this.#db): Promise<CloudAccount | undefined> {
     const row = await db.selectFrom('cloud_accounts').selectAll().where('id', '=', id).executeTakeFirst();
     return row && cloudAccountFromRow(row);
+  }
+
+  /** The account and its county identities, in one statement. */
+  async withIdentities(id: string, db: CloudTx = this.#db): Promise<AccountWithIdentities | undefined> {
+    const [row] = await withIdentitiesById(db as Kysely<CloudDatabase>, { id });
+    if (!row) return undefined;
+    const { identities, ...account } = row;
+    const list = typeof identities === 'string' ? JSON.parse(identities) : identities;
+    return { account: cloudAccountFromRow(account), identities: identitiesFromJson(list) };
   }
 
   async byName(name: string): Promise<CloudAccount | undefined> {

@@ -1,12 +1,10 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { recordAudit } from '../../platform/audit/audit-log.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
 import { queueMail } from '../../platform/mail/outbox.ts';
-import { html } from '../../platform/views/html.ts';
 import type { CloudTx } from '../db.ts';
 import type { CloudServices } from '../services.ts';
-import { currentCloudAccount } from '../session.ts';
-import { sendCloudPage } from '../views.ts';
+import type { CloudAccount } from './accounts.ts';
 
 export const BACKUP_EMAIL_PURPOSE = 'cloud.backup-email';
 const LINK_TTL_SECONDS = 3 * 24 * 3600;
@@ -53,37 +51,43 @@ export async function queueBackupEmailMail(
   });
 }
 
-export function backupEmailRoutes(app: FastifyInstance): void {
-  const { cloud } = app;
-  app.get('/account/backup-email/verify', async (request, reply) => {
-    const token = (request.query as Record<string, unknown>).token;
-    if (typeof token !== 'string') throw new AppError('link_invalid', 400);
-    let confirmed = { accountId: '', email: '' };
-    await cloud.db.transaction().execute(async (tx) => {
-      const claims = await cloud.links.consume(tx, token, BACKUP_EMAIL_PURPOSE);
-      const email = String(claims.data?.email ?? '');
-      if (!(await cloud.accounts.confirmBackupEmail(claims.subject, email, tx))) {
-        throw new AppError('link_invalid', 400);
-      }
-      await recordAudit(tx, {
-        actor: claims.subject,
-        action: 'account.backup_email_verified',
-        target: claims.subject,
-        ip: request.ip,
-      });
-      confirmed = { accountId: claims.subject, email };
-    });
-    const signedIn = await currentCloudAccount(request);
-    if (signedIn?.id === confirmed.accountId) {
-      return reply.redirect('/account?notice=cloud.account.backup_verified', 303);
+/**
+ * A new backup email typed twice on the account page: stored as pending with its confirmation mail,
+ * in one transaction. Returns the problems of the address (none when it was stored).
+ */
+export async function requestBackupEmail(
+  cloud: CloudServices,
+  request: FastifyRequest,
+  account: CloudAccount,
+  input: { email: string; confirmation: string },
+): Promise<string[]> {
+  const problems = backupEmailProblems(input.email, input.confirmation, cloud.ctx.config.cloudMailDomain);
+  if (problems.length > 0) return problems;
+  await cloud.db.transaction().execute(async (tx) => {
+    await cloud.accounts.setPendingBackupEmail(account.id, input.email, tx);
+    await queueBackupEmailMail(cloud, request, tx, account, input.email);
+  });
+  return [];
+}
+
+/** The confirmation link used: the address it was sent to becomes the backup email (`link_invalid` otherwise). */
+export async function confirmBackupEmail(
+  cloud: CloudServices,
+  token: string,
+  ip: string,
+): Promise<{ accountId: string; email: string }> {
+  return cloud.db.transaction().execute(async (tx) => {
+    const claims = await cloud.links.consume(tx, token, BACKUP_EMAIL_PURPOSE);
+    const email = String(claims.data?.email ?? '');
+    if (!(await cloud.accounts.confirmBackupEmail(claims.subject, email, tx))) {
+      throw new AppError('link_invalid', 400);
     }
-    // Opened in a mail program or another browser: the answer is here, not behind a sign-in.
-    const t = request.t;
-    return sendCloudPage(request, reply, {
-      title: t('cloud.account.backup_verified'),
-      main: html`<h1>${t('cloud.account.backup_verified')}</h1>
-<div class="success" role="status"><p>${t('cloud.account.backup_verified_for', { email: confirmed.email })}</p></div>
-<p><a href="/login">${t('cloud.nav.login')}</a></p>`,
+    await recordAudit(tx, {
+      actor: claims.subject,
+      action: 'account.backup_email_verified',
+      target: claims.subject,
+      ip,
     });
+    return { accountId: claims.subject, email };
   });
 }

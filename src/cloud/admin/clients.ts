@@ -1,10 +1,10 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { recordAudit } from '../../platform/audit/audit-log.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
-import { html } from '../../platform/views/html.ts';
 import { CLOUD_SCOPES } from '../oidc/scopes.ts';
-import { csrfField, notice, sendCloudPage } from '../views.ts';
-import { adminTabs, requireAdmin } from './console.ts';
+import { sendCloudPage } from '../views.ts';
+import { clientsPage } from './clients-pages.ts';
+import { requireAdmin } from './console.ts';
 
 const lines = (value: unknown): string[] =>
   (typeof value === 'string' ? value : '')
@@ -23,15 +23,6 @@ function field(body: unknown, name: string): string {
   return typeof value === 'string' ? value : '';
 }
 
-function scopeBoxes(request: FastifyRequest, idPrefix: string, checked: string[]) {
-  return html`<fieldset><legend>Scopes</legend>${Object.keys(CLOUD_SCOPES).map(
-    (
-      scope,
-    ) => html`<label for="${idPrefix}-${scope}"><input type="checkbox" id="${idPrefix}-${scope}" name="scope" value="${scope}"
-${checked.includes(scope) ? 'checked' : ''} ${scope === 'openid' ? 'disabled' : ''}> <code>${scope}</code> ${request.t(`cloud.scope.${scope}`)}</label>`,
-  )}</fieldset>`;
-}
-
 /** Relying parties of the cloud provider in the admin console: register, change scopes, disable. */
 export function clientConsoleRoutes(app: FastifyInstance): void {
   const { cloud } = app;
@@ -41,42 +32,13 @@ export function clientConsoleRoutes(app: FastifyInstance): void {
     if (!admin) return reply;
     const oidc = cloud.oidc;
     if (!oidc) throw new AppError('not_found', 404);
-    const t = request.t;
     const clients = await oidc.clients.list();
     const issued = request.session.get<{ client_id: string; client_secret?: string }>('cloud.issuedClient');
     if (issued) request.session.delete('cloud.issuedClient');
     return sendCloudPage(request, reply, {
-      title: t('cloud.admin.clients'),
+      title: request.t('cloud.admin.clients'),
       account: admin,
-      main: html`<h1>${t('cloud.admin.clients')}</h1>
-${adminTabs(request)}
-${notice(request, ['cloud.admin.saved'])}
-${
-  issued
-    ? html`<div class="success" role="status"><p>client_id <code id="issued-client-id">${issued.client_id}</code></p>
-${issued.client_secret ? html`<p>client_secret <code id="issued-client-secret">${issued.client_secret}</code></p>` : ''}
-<p>${t('cloud.admin.client_secret_once')}</p></div>`
-    : ''
-}
-<p>${t('cloud.admin.client_discovery')} <code>${oidc.issuer}/.well-known/openid-configuration</code></p>
-${clients.map(
-  (
-    c,
-  ) => html`<section><h2>${c.name} <code>${c.clientId}</code>${c.disabled ? html` <span class="meta">(${t('cloud.admin.state.suspended')})</span>` : ''}</h2>
-<p class="meta">${c.redirectUris.join(' ')} · ${t(`cloud.admin.client_source.${c.source}`)}</p>
-<form method="post" action="/admin/clients/${c.clientId}">${csrfField(request)}
-${scopeBoxes(request, c.clientId, c.scopes)}
-<p><button type="submit">${t('cloud.admin.saved_button')}</button></p></form>
-<form method="post" action="/admin/clients/${c.clientId}/${c.disabled ? 'enable' : 'disable'}" class="inline">${csrfField(request)}
-<button type="submit" class="secondary">${c.disabled ? t('cloud.admin.county_enable') : t('cloud.admin.county_disable')}</button></form></section>`,
-)}
-<h2>${t('cloud.admin.client_add')}</h2>
-<form method="post" action="/admin/clients">${csrfField(request)}
-<p><label for="name">${t('cloud.admin.client_name')}</label><input type="text" id="name" name="name" required></p>
-<p><label for="redirect_uris">${t('cloud.admin.client_redirects')}</label><textarea id="redirect_uris" name="redirect_uris" required></textarea></p>
-<p><label for="post_logout">${t('cloud.admin.client_logout_redirects')}</label><textarea id="post_logout" name="post_logout_redirect_uris"></textarea></p>
-${scopeBoxes(request, 'new', ['openid', 'profile', 'email'])}
-<p><button type="submit">${t('cloud.admin.client_add')}</button></p></form>`,
+      main: clientsPage(request, { clients, issued, issuer: oidc.issuer }),
     });
   });
 

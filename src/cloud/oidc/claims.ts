@@ -1,17 +1,6 @@
-import { requestScoped } from '../../platform/oidc/index.ts';
-import type { CloudAccount, LinkedIdentity } from '../account/accounts.ts';
+import type { AccountWithIdentities, LinkedIdentity } from '../account/accounts.ts';
 import type { EduCloudRoleClaim } from '../roles/custom-roles.ts';
 import type { CloudServices } from '../services.ts';
-
-export const identitiesKey = (accountId: string) => `cloud:identities:${accountId}`;
-
-/**
- * The county identities of an account, read once per protocol request (the provider reads them
- * along with the token naming the account); never kept across requests.
- */
-export function loadCloudIdentities(services: CloudServices, accountId: string): Promise<LinkedIdentity[]> {
-  return requestScoped(identitiesKey(accountId), () => services.accounts.identities(accountId));
-}
 
 /** The `eduinfo` shape of the real cloud: main school, titles per school, classes. */
 export interface EduInfo {
@@ -60,14 +49,11 @@ export interface CloudClaims {
  */
 export async function cloudClaims(
   services: CloudServices,
-  account: CloudAccount,
+  { account, identities }: AccountWithIdentities,
   wanted?: Set<string>,
 ): Promise<CloudClaims> {
   const want = (claim: string) => !wanted || wanted.has(claim);
-  const [identities, roles] = await Promise.all([
-    want('eduinfo') ? loadCloudIdentities(services, account.id) : undefined,
-    want('educloudroles') ? services.roles.claimFor(account.id) : undefined,
-  ]);
+  const roles = want('educloudroles') ? await services.roles.claimFor(account.id) : undefined;
   const claims: CloudClaims = {
     sub: account.id,
     name: account.displayName,
@@ -75,7 +61,7 @@ export async function cloudClaims(
     email: services.emailOf(account),
     email_verified: true,
   };
-  if (identities) claims.eduinfo = eduInfoOf(identities);
+  if (want('eduinfo')) claims.eduinfo = eduInfoOf(identities);
   if (roles) claims.educloudroles = roles;
   if (account.familyName) claims.family_name = account.familyName;
   if (account.givenName) claims.given_name = account.givenName;

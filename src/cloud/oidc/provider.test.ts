@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../platform/database/connect.ts';
 import type { PlatformTables } from '../../platform/database/platform-schema.ts';
 import { CookieBrowser, formOn, type PageResult } from '../../platform/testing/cookie-browser.ts';
+import { cloudAccountFromRow } from '../account/accounts.ts';
 import { type CloudInstance, startCloudInstance } from '../testing/cloud-instance.ts';
-import { cloudAccountFromRow } from './provider.ts';
 
 const REDIRECT = 'http://127.0.0.1:9/callback';
 const PASSWORD = 'Provider-test-2026';
@@ -417,13 +417,17 @@ describe('the cloud OIDC provider with openid-client', () => {
     expect(await (await userinfo()).json()).toMatchObject({ sub: accountId, name: '吳弘凱' });
   });
 
-  it('reads an account row along with a token the way CloudAccounts reads it', async () => {
+  it('reads an account with its identities for the provider the way CloudAccounts reads each', async () => {
     const row = await cloud.services.db
       .selectFrom('cloud_accounts')
       .selectAll()
       .where('id', '=', accountId)
       .executeTakeFirstOrThrow();
     expect(cloudAccountFromRow(row)).toEqual(await cloud.services.accounts.byId(accountId));
+    expect(await cloud.services.accounts.withIdentities(accountId)).toEqual({
+      account: await cloud.services.accounts.byId(accountId),
+      identities: await cloud.services.accounts.identities(accountId),
+    });
   });
 });
 

@@ -1,54 +1,48 @@
 import type { FastifyInstance } from 'fastify';
-import type { Selectable } from 'kysely';
 import {
-  type AccountRows,
-  type OidcAccount,
+  type OidcAccountPort,
   OidcProvider,
   type OidcProviderOptions,
-  requestScoped,
   wantedClaims,
 } from '../../platform/oidc/index.ts';
 import type { RoleContext } from '../../platform/runtime/role.ts';
-import { type CloudAccount, cloudAccountFromRow, identitiesFromJson } from '../account/accounts.ts';
+import type { AccountWithIdentities } from '../account/accounts.ts';
+import { ReleasableAccounts } from '../account/releasable.ts';
 import type { CloudTables } from '../schema.ts';
 import type { CloudServices } from '../services.ts';
-import { cloudClaims, identitiesKey } from './claims.ts';
+import { cloudClaims } from './claims.ts';
 import { CLOUD_CONSENT_LINES, CLOUD_SCOPES } from './scopes.ts';
 
 /** The cloud's issuer key in its database (one issuer per cloud). */
 export const CLOUD_TENANT = 'default';
 
-/**
- * The account row, read once per protocol request or resource API call (token checks, claims,
- * the resource's answer); never kept across requests, so a suspension applies to the next one.
- */
-export function loadCloudAccount(services: CloudServices, id: string): Promise<CloudAccount | undefined> {
-  return requestScoped(accountKey(id), () => services.accounts.byId(id));
-}
-
-const accountKey = (id: string) => `cloud:account:${id}`;
-
-export { cloudAccountFromRow };
+/** The cloud issuer: its host port reads an account with its county identities. */
+export type CloudIssuer = OidcProvider<AccountWithIdentities>;
 
 /**
- * The provider reads the account, and its county identities (for `eduinfo`), along with the token
- * or session naming it (`loadCloudAccount`, `loadCloudIdentities`).
+ * The cloud accounts as the provider sees them (the host port): an account and its county
+ * identities (for `eduinfo`), read once per request. Suspended accounts can neither start an
+ * authorization nor use their tokens.
  */
-const CLOUD_ACCOUNT_ROWS: AccountRows = {
-  table: 'cloud_accounts',
-  id: 'id',
-  requestKey: accountKey,
-  fromRow: (row) => cloudAccountFromRow(row as Selectable<CloudTables['cloud_accounts']>),
-  related: [
-    {
-      table: 'cloud_identities',
-      foreignKey: 'account_id',
-      orderBy: { column: 'last_login_at', direction: 'desc' },
-      requestKey: identitiesKey,
-      fromRows: identitiesFromJson,
+export function cloudAccountPort(
+  services: CloudServices,
+  accounts: ReleasableAccounts,
+): OidcAccountPort<AccountWithIdentities> {
+  return {
+    // Tokens from this node's copy, which every change of the account drops at once; an
+    // authorization reads the account as it is now.
+    prefetch: (id, use) => (use === 'token' ? accounts.current(id) : accounts.fresh(id)),
+    findAccount(record) {
+      if (record.account.state !== 'active') return undefined;
+      return {
+        accountId: record.account.id,
+        claims: async (_use, scope, claims) => ({
+          ...(await cloudClaims(services, record, wantedClaims(CLOUD_SCOPES, scope, claims))),
+        }),
+      };
     },
-  ],
-};
+  };
+}
 
 /**
  * The education cloud's OpenID Connect provider at the cloud's origin (SPEC §4), built on the
@@ -61,30 +55,21 @@ export async function createCloudProvider(
   services: CloudServices,
   app: FastifyInstance,
   hooks: Pick<OidcProviderOptions, 'onProvider' | 'hostSession' | 'hostSignOut'> = {},
-): Promise<OidcProvider> {
-  return OidcProvider.create({
+): Promise<CloudIssuer> {
+  const accounts = new ReleasableAccounts(ctx.db, services.accounts);
+  await accounts.follow(ctx.notifications, ctx.log);
+  const oidc = await OidcProvider.create({
     tenant: CLOUD_TENANT,
     issuer: ctx.urls.cloud,
     db: ctx.db,
     dbKind: ctx.dbKind,
     redis: ctx.redis,
+    notifications: ctx.notifications,
     installationSecret: ctx.secrets.secret,
     registrationToken: ctx.secrets.registrationToken,
     scopes: CLOUD_SCOPES,
     consentLines: CLOUD_CONSENT_LINES,
-    accounts: {
-      rows: CLOUD_ACCOUNT_ROWS,
-      async findAccount(accountId): Promise<OidcAccount | undefined> {
-        const account = await loadCloudAccount(services, accountId);
-        if (account?.state !== 'active') return undefined;
-        return {
-          accountId,
-          claims: async (_use, scope, claims) => ({
-            ...(await cloudClaims(services, account, wantedClaims(CLOUD_SCOPES, scope, claims))),
-          }),
-        };
-      },
-    },
+    accounts: cloudAccountPort(services, accounts),
     i18n: app.i18n,
     brand: app.brand,
     secureCookies: ctx.config.secureCookies,
@@ -93,4 +78,9 @@ export async function createCloudProvider(
     jobs: ctx.jobs,
     ...hooks,
   });
+  app.addHook('onClose', async () => {
+    await accounts.close();
+    await oidc.close();
+  });
+  return oidc;
 }

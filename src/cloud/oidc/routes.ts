@@ -13,7 +13,7 @@ import {
   type TokenInfo,
   wantedClaims,
 } from '../../platform/oidc/index.ts';
-import type { CloudAccount } from '../account/accounts.ts';
+import type { AccountWithIdentities } from '../account/accounts.ts';
 import { continueSignOut } from '../account/sign-out.ts';
 import type { CloudServices } from '../services.ts';
 import {
@@ -25,22 +25,17 @@ import {
   signedInAgainFor,
   signedInOf,
 } from '../session.ts';
-import { cloudClaims, eduInfoOf, loadCloudIdentities } from './claims.ts';
-import { loadCloudAccount } from './provider.ts';
+import { cloudClaims, eduInfoOf } from './claims.ts';
+import type { CloudIssuer } from './provider.ts';
 import { CLOUD_SCOPES } from './scopes.ts';
 
-async function tokenAccount(services: CloudServices, token: TokenInfo): Promise<CloudAccount> {
-  // The row the token check just read (same request); it refused missing or suspended accounts.
-  const account = await loadCloudAccount(services, token.accountId);
-  if (!account) throw new Error('token account vanished');
-  return account;
-}
+type Token = TokenInfo<AccountWithIdentities>;
 
 /** The claims the token's scopes allow, as userinfo gives them. */
-async function scopedClaims(services: CloudServices, token: TokenInfo): Promise<Record<string, unknown>> {
+async function scopedClaims(services: CloudServices, token: Token): Promise<Record<string, unknown>> {
   const wanted = wantedClaims(CLOUD_SCOPES, [...token.scopes].join(' '));
-  const account = await tokenAccount(services, token);
-  const all = (await cloudClaims(services, account, wanted)) as unknown as Record<string, unknown>;
+  // The record the token check read (same request); it refused missing or suspended accounts.
+  const all = (await cloudClaims(services, token.account, wanted)) as unknown as Record<string, unknown>;
   const out: Record<string, unknown> = { sub: all.sub };
   for (const scope of token.scopes) {
     for (const claim of CLOUD_SCOPES[scope] ?? []) if (all[claim] !== undefined) out[claim] = all[claim];
@@ -60,17 +55,20 @@ function sendJson(reply: FastifyReply, body: unknown, gzip: boolean) {
  * The protocol endpoints (SPEC §4 paths) and the resource APIs `/moeresource/api/v1/oidc/…` and
  * `/moeresource/api/v2/oidc/…`, on the app's root context (no browser session needed).
  */
-export async function mountCloudProtocol(app: FastifyInstance, oidc: OidcProvider, services: CloudServices) {
+export async function mountCloudProtocol(app: FastifyInstance, oidc: CloudIssuer, services: CloudServices) {
   await mountProtocol(app, oidc);
-  const route = (path: string, scopes: string[], respond: Parameters<typeof resourceHandler>[2]) => {
+  const route = (
+    path: string,
+    scopes: string[],
+    respond: (token: Token, request: FastifyRequest, reply: FastifyReply) => Promise<unknown>,
+  ) => {
     const handler = resourceHandler(oidc, scopes, respond);
     app.route({ method: ['GET', 'POST'], url: path, handler, config: { csrf: false } });
   };
-  const eduinfo = async (token: TokenInfo, _request: FastifyRequest, reply: FastifyReply) => {
-    const identities = await loadCloudIdentities(services, token.accountId);
+  const eduinfo = async (token: Token, _request: FastifyRequest, reply: FastifyReply) => {
     return sendJson(
       reply,
-      { sub: token.accountId, ...eduInfoOf(identities) },
+      { sub: token.accountId, ...eduInfoOf(token.account.identities) },
       services.ctx.config.cloudEduinfoGzip,
     );
   };
@@ -84,7 +82,7 @@ export async function mountCloudProtocol(app: FastifyInstance, oidc: OidcProvide
   route('/moeresource/api/v1/oidc/eduinfo', ['eduinfo'], eduinfo);
   route('/moeresource/api/v2/oidc/eduinfo', ['eduinfo'], eduinfo);
   route('/moeresource/api/v2/oidc/relation', ['eduinfo'], async (token) => {
-    const identities = await loadCloudIdentities(services, token.accountId);
+    const identities = token.account.identities;
     const counties = new Map((await services.counties.list()).map((c) => [c.code, c.name]));
     return {
       sub: token.accountId,

@@ -163,6 +163,21 @@ describe('SAML IdP metadata', () => {
   });
 });
 
+describe('the service provider registry', () => {
+  it('names the ACS of the enabled Google service provider, where Google’s sign-out is found', async () => {
+    expect(await providers.googleAcsUrl()).toBe(`${GOOGLE}/a/go.edu.tw/acs`);
+    const google = (enabled: boolean) =>
+      idpDb.db
+        .updateTable('saml_service_providers')
+        .set({ enabled })
+        .where('entity_id', '=', 'google.com/a/go.edu.tw')
+        .execute();
+    await google(false);
+    expect(await providers.googleAcsUrl()).toBeUndefined();
+    await google(true);
+  });
+});
+
 describe('an independent SP (node-saml) accepts our responses', () => {
   it('signs in, with NameID the cloud address, RelayState unchanged, and reuses the session the second time', async () => {
     cookie = '';

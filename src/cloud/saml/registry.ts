@@ -22,6 +22,9 @@ export class RegistrationError extends Error {
   override name = 'RegistrationError';
 }
 
+/** Google's entity IDs: the legacy profile `google.com/a/DOMAIN`, or `https://accounts.google.com/…`. */
+const GOOGLE_ENTITY_ID = /^(google\.com\/a\/|https:\/\/accounts\.google\.com\/)/;
+
 /** Google's legacy profile `google.com/a/DOMAIN`: the NameID is the address in that domain. */
 function defaultNameIdDomain(entityId: string): string | null {
   return /^google\.com\/a\/([a-z0-9.-]+)$/i.exec(entityId)?.[1]?.toLowerCase() ?? null;
@@ -86,6 +89,21 @@ export class ServiceProviders {
 
   list(): Promise<ServiceProviderRow[]> {
     return this.#db.selectFrom('saml_service_providers').selectAll().orderBy('entity_id').execute();
+  }
+
+  /**
+   * The first ACS URL of the enabled Google service provider (its legacy `google.com/a/DOMAIN`
+   * profile or an `https://accounts.google.com/…` one), where Google's own sign-in lives; undefined
+   * when none is enabled.
+   */
+  async googleAcsUrl(): Promise<string | undefined> {
+    const providers = await this.#db
+      .selectFrom('saml_service_providers')
+      .select(['entity_id', 'acs_urls'])
+      .where('enabled', '=', true)
+      .execute();
+    const google = providers.find((p) => GOOGLE_ENTITY_ID.test(p.entity_id));
+    return google?.acs_urls[0];
   }
 
   /** Adds or updates (same entity ID) a service provider. */

@@ -75,6 +75,15 @@ interface Pending {
   isPassive?: boolean;
 }
 
+/**
+ * Whether the cloud sign-in answers this request. ForceAuthn: a session older than the request does
+ * not count (the instant has whole seconds).
+ */
+function signedInFor(entry: Pending, account: SamlAccount | undefined): account is SamlAccount {
+  if (!account) return false;
+  return !(entry.forceAuthn && account.authnInstant.getTime() < Math.floor(entry.at / 1000) * 1000);
+}
+
 /** An xs:boolean attribute of the AuthnRequest. */
 function flag(root: Element, name: string): boolean {
   const value = root.getAttribute(name)?.trim();
@@ -132,6 +141,68 @@ function pendingList(request: FastifyRequest): Record<string, Pending> {
 }
 
 /**
+ * Reads and checks an AuthnRequest (HTTP-Redirect or HTTP-POST): a registered, enabled SP, a
+ * message samlify validates against the schema (and the signature, when one is required), this
+ * IdP as its destination, and an assertion consumer URL registered for that SP — never anywhere
+ * else. What the answer will need, to keep until the person is signed in.
+ */
+async function readAuthnRequest(
+  deps: SamlIdpDeps,
+  request: FastifyRequest,
+  binding: 'redirect' | 'post',
+  idp: { entityId: string; ssoUrl: string },
+): Promise<Pending> {
+  const params = (binding === 'redirect' ? request.query : request.body) as
+    | Record<string, unknown>
+    | undefined;
+  const encoded = params?.SAMLRequest;
+  const relayState = typeof params?.RelayState === 'string' ? params.RelayState : null;
+  if (typeof encoded !== 'string' || (relayState && relayState.length > 2048))
+    throw new AppError('saml_bad_request', 400);
+  const { root, issuer } = decodeRequest(encoded, binding);
+  const sp = issuer ? await deps.providers.byEntityId(issuer) : undefined;
+  if (!sp?.enabled) throw new AppError('saml_unknown_sp', 403, { issuer: issuer || '?' });
+  const key = await deps.keys.current();
+  // samlify validates the message against the SAML schema (and a signature, if the IdP required one).
+  const octetString =
+    binding === 'redirect'
+      ? request.url.slice(request.url.indexOf('?') + 1).replace(/&?(Signature|SigAlg)=[^&]*/g, '')
+      : undefined;
+  try {
+    await idpEntity(idp.entityId, idp.ssoUrl, key, []).parseLoginRequest(
+      spEntity(sp, (sp.acs_urls[0] as string) ?? ''),
+      binding,
+      {
+        ...(binding === 'redirect' ? { query: params ?? {} } : { body: params ?? {} }),
+        ...(octetString !== undefined ? { octetString } : {}),
+      },
+    );
+  } catch {
+    throw new AppError('saml_bad_request', 400);
+  }
+  const requestId = root.getAttribute('ID') ?? '';
+  if (!/^[A-Za-z_][\w.-]{0,255}$/.test(requestId)) throw new AppError('saml_bad_request', 400);
+  const destination = root.getAttribute('Destination');
+  if (destination && destination !== idp.ssoUrl) throw new AppError('saml_wrong_destination', 400);
+  const asked = root.getAttribute('AssertionConsumerServiceURL');
+  const acsUrl = asked ?? sp.acs_urls[0];
+  // Never send an assertion anywhere not registered for this SP (and never redirect there either).
+  if (!acsUrl || !sp.acs_urls.includes(acsUrl)) {
+    await deps.audit?.(request, 'saml.acs_refused', sp.entity_id, { acs: acsUrl ?? null });
+    throw new AppError('saml_acs_not_registered', 403);
+  }
+  return {
+    spId: sp.id,
+    requestId,
+    acsUrl,
+    relayState,
+    at: Date.now(),
+    forceAuthn: flag(root, 'ForceAuthn'),
+    isPassive: flag(root, 'IsPassive'),
+  };
+}
+
+/**
  * The SAML 2.0 IdP's browser endpoints: metadata, the SSO endpoint (HTTP-Redirect and HTTP-POST
  * AuthnRequests), and the step that answers once the person is signed in to the cloud.
  */
@@ -156,57 +227,9 @@ export function ssoRoutes(app: FastifyInstance, deps: SamlIdpDeps): void {
   );
 
   const receive = async (request: FastifyRequest, reply: FastifyReply, binding: 'redirect' | 'post') => {
-    const params = (binding === 'redirect' ? request.query : request.body) as
-      | Record<string, unknown>
-      | undefined;
-    const encoded = params?.SAMLRequest;
-    const relayState = typeof params?.RelayState === 'string' ? params.RelayState : null;
-    if (typeof encoded !== 'string' || (relayState && relayState.length > 2048))
-      throw new AppError('saml_bad_request', 400);
-    const { root, issuer } = decodeRequest(encoded, binding);
-    const sp = issuer ? await deps.providers.byEntityId(issuer) : undefined;
-    if (!sp?.enabled) throw new AppError('saml_unknown_sp', 403, { issuer: issuer || '?' });
-    const key = await deps.keys.current();
-    // samlify validates the message against the SAML schema (and a signature, if the IdP required one).
-    const octetString =
-      binding === 'redirect'
-        ? request.url.slice(request.url.indexOf('?') + 1).replace(/&?(Signature|SigAlg)=[^&]*/g, '')
-        : undefined;
-    try {
-      await idpEntity(entityId, ssoUrl, key, []).parseLoginRequest(
-        spEntity(sp, (sp.acs_urls[0] as string) ?? ''),
-        binding,
-        {
-          ...(binding === 'redirect' ? { query: params ?? {} } : { body: params ?? {} }),
-          ...(octetString !== undefined ? { octetString } : {}),
-        },
-      );
-    } catch {
-      throw new AppError('saml_bad_request', 400);
-    }
-    const requestId = root.getAttribute('ID') ?? '';
-    if (!/^[A-Za-z_][\w.-]{0,255}$/.test(requestId)) throw new AppError('saml_bad_request', 400);
-    const destination = root.getAttribute('Destination');
-    if (destination && destination !== ssoUrl) throw new AppError('saml_wrong_destination', 400);
-    const asked = root.getAttribute('AssertionConsumerServiceURL');
-    const acsUrl = asked ?? sp.acs_urls[0];
-    // Never send an assertion anywhere not registered for this SP (and never redirect there either).
-    if (!acsUrl || !sp.acs_urls.includes(acsUrl)) {
-      await deps.audit?.(request, 'saml.acs_refused', sp.entity_id, { acs: acsUrl ?? null });
-      throw new AppError('saml_acs_not_registered', 403);
-    }
+    const pending = await readAuthnRequest(deps, request, binding, { entityId, ssoUrl });
     const ref = randomBytes(12).toString('base64url');
-    const pending = pendingList(request);
-    pending[ref] = {
-      spId: sp.id,
-      requestId,
-      acsUrl,
-      relayState,
-      at: Date.now(),
-      forceAuthn: flag(root, 'ForceAuthn'),
-      isPassive: flag(root, 'IsPassive'),
-    };
-    request.session.set(PENDING_KEY, pending);
+    request.session.set(PENDING_KEY, { ...pendingList(request), [ref]: pending });
     return reply.redirect(`/saml/sso/continue?r=${ref}`, 303);
   };
 
@@ -273,6 +296,19 @@ ${entry.relayState !== null ? html`<input type="hidden" name="RelayState" value=
     }
   };
 
+  /** The page for an account whose Google address is not linked (or cannot be checked now). */
+  const refusalError = (
+    subject: { refusal: string; domain: string; address: string },
+    portal: string | undefined,
+  ) =>
+    subject.refusal === 'saml.refused_link_unknown'
+      ? new AppError('saml_link_unavailable', 503, { domain: subject.domain })
+      : new AppError('saml_not_linked', 403, {
+          domain: subject.domain,
+          address: subject.address,
+          portal: portal ?? '',
+        });
+
   app.get('/saml/sso/continue', async (request, reply) => {
     const { ref, pending, entry, sp } = await pendingRequest(request);
     const account = await deps.currentAccount(request);
@@ -284,11 +320,7 @@ ${entry.relayState !== null ? html`<input type="hidden" name="RelayState" value=
     const to = { sp, acsUrl: entry.acsUrl, inResponseTo: entry.requestId };
     const status = (code: string) =>
       answer((keys) => buildStatusResponse(entityId, ssoUrl, keys, { ...to, status: code }));
-    // ForceAuthn: a session older than the request does not count (the instant has whole seconds).
-    if (
-      !account ||
-      (entry.forceAuthn && account.authnInstant.getTime() < Math.floor(entry.at / 1000) * 1000)
-    ) {
+    if (!signedInFor(entry, account)) {
       // IsPassive: the IdP may not show a page, so it says at once that it cannot sign in.
       if (!entry.isPassive)
         return reply.redirect(
@@ -300,12 +332,12 @@ ${entry.relayState !== null ? html`<input type="hidden" name="RelayState" value=
     }
     const subject = await nameIdFor(request, sp, account);
     if (subject.refusal !== undefined) {
-      const { domain, address } = subject;
-      await deps.audit?.(request, subject.refusal, sp.entity_id, { domain, address });
+      await deps.audit?.(request, subject.refusal, sp.entity_id, {
+        domain: subject.domain,
+        address: subject.address,
+      });
       if (entry.isPassive) return status(STATUS_UNKNOWN_PRINCIPAL);
-      if (subject.refusal === 'saml.refused_link_unknown')
-        throw new AppError('saml_link_unavailable', 503, { domain });
-      throw new AppError('saml_not_linked', 403, { domain, address, portal: deps.activationUrl ?? '' });
+      throw refusalError(subject, deps.activationUrl);
     }
     await deps.audit?.(request, 'saml.sso', sp.entity_id, { nameId: subject.nameId, acs: entry.acsUrl });
     const assertion = { ...to, subject: { nameId: subject.nameId, authnInstant: account.authnInstant } };

@@ -6,6 +6,7 @@ import { AppError } from '../../platform/errors/app-error.ts';
 import type { AccountState } from '../schema.ts';
 import type { County } from '../services.ts';
 import { insertAccounts, normalizeEmail, takenKeys } from './repository.ts';
+import { IMPORTED_STATES } from './transitions.ts';
 
 /** One account from an older portal, with the password hash as that portal stored it. */
 export interface ImportRow {
@@ -45,7 +46,6 @@ const SUPPORTED_HASH = [
 const LEGACY_USERNAME = /^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$/;
 export const EMAIL =
   /^[^\s@<>()[\]\\,;:"]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$/;
-const IMPORT_STATES: readonly AccountState[] = ['active', 'suspended', 'departed'];
 
 export function isSupportedHash(hash: string): boolean {
   return SUPPORTED_HASH.some((re) => re.test(hash));
@@ -201,7 +201,7 @@ function checkRow(county: County, row: ImportRow): CheckedRow | string {
   const passwordHash = row.password_hash.trim();
   if (!isSupportedHash(passwordHash)) return 'unsupported password hash format';
   // The file's column keeps the name operators know from the legacy export: `status`.
-  const state = IMPORT_STATES.find((s) => s === (row.status?.trim() || 'active'));
+  const state = IMPORTED_STATES.find((s) => s === (row.status?.trim() || 'active'));
   if (!state) return `invalid status ${row.status}`;
   const realName = row.real_name?.trim() ?? '';
   const family = row.family_name?.trim() ?? '';

@@ -1,15 +1,21 @@
 // Account lifecycle actions of county administrators: suspend / reactivate (with a reason and a
-// notice to the unit), depart (left the county, retired), transfer between units.
+// notice to the unit), depart (left the county, retired), transfer between units. The states an
+// account moves through: `ACCOUNT_LIFECYCLE` in transitions.ts.
 import { AppError } from '../../platform/errors/app-error.ts';
 import { audit, type CountyTx, mail } from '../db.ts';
 import { revokeSessions } from '../login/session.ts';
 import { mailMessage } from '../mail-text.ts';
-import type { AccountState } from '../schema.ts';
 import { emitAccountState } from '../security-events/emit.ts';
 import type { County } from '../services.ts';
 import { findUnit, type Tenant } from '../tenants/tenants.ts';
 import { transferRequests } from '../transfer/repository.ts';
-import { type Account, accountFromRow, findAccountById, transitionAccount } from './repository.ts';
+import {
+  type Account,
+  type AccountChange,
+  accountFromRow,
+  findAccountById,
+  transitionAccount,
+} from './repository.ts';
 
 export const LIFECYCLE_REASON_MAX = 500;
 
@@ -21,10 +27,9 @@ export interface LifecycleInput {
   ip: string | null;
 }
 
-function checkReason(reason: string, required: boolean): string {
+function checkReason(reason: string): string {
   const text = reason.trim();
-  if ((required && text === '') || text.length > LIFECYCLE_REASON_MAX)
-    throw new AppError('county.reason_required', 400);
+  if (text === '' || text.length > LIFECYCLE_REASON_MAX) throw new AppError('county.reason_required', 400);
   return text;
 }
 
@@ -50,27 +55,31 @@ async function noticeToUnit(
   });
 }
 
+/** A county administrator's event on an account, and the audit action that records it. */
+interface Move {
+  event: 'suspend' | 'reactivate' | 'depart';
+  action: string;
+}
+
+/** Takes the administrator's event on the account, with its audit record. */
 async function change(
   county: County,
   tx: CountyTx,
   input: LifecycleInput,
-  from: readonly AccountState[],
-  to: AccountState,
-  action: string,
-  reasonRequired: boolean,
-  extra: { suspended_by_campaign?: string | null } = {},
+  { event, action }: Move,
+  extra: AccountChange = {},
 ): Promise<Account> {
-  const reason = checkReason(input.reason, reasonRequired);
+  const reason = checkReason(input.reason);
   const before = await findAccountById(tx, input.tenant.code, input.accountId);
   if (!before) throw new AppError('not_found', 404);
-  const account = await transitionAccount(tx, input.tenant.code, input.accountId, from, to, {
-    state_reason: reason || null,
+  const account = await transitionAccount(tx, input.tenant.code, input.accountId, event, {
+    state_reason: reason,
     ...extra,
   });
   if (!account) throw new AppError('county.status_conflict', 409, { status: before.state });
-  if (to !== 'active') await revokeSessions(tx, account.id);
-  if (to === 'active' || to === 'suspended' || to === 'departed') {
-    await emitAccountState(county, tx, input.tenant.code, account.id, to);
+  if (account.state !== 'active') await revokeSessions(tx, account.id);
+  if (account.state === 'active' || account.state === 'suspended' || account.state === 'departed') {
+    await emitAccountState(county, tx, input.tenant.code, account.id, account.state);
   }
   await audit(tx, {
     tenant: input.tenant.code,
@@ -84,7 +93,7 @@ async function change(
 }
 
 export async function suspendAccount(county: County, tx: CountyTx, input: LifecycleInput): Promise<Account> {
-  const account = await change(county, tx, input, ['active'], 'suspended', 'account.suspended', true);
+  const account = await change(county, tx, input, { event: 'suspend', action: 'account.suspended' });
   await noticeToUnit(county, tx, input.tenant, account, 'mail.suspended', input.reason.trim());
   return account;
 }
@@ -94,16 +103,16 @@ export async function reactivateAccount(
   tx: CountyTx,
   input: LifecycleInput,
 ): Promise<Account> {
-  const account = await change(county, tx, input, ['suspended'], 'active', 'account.reactivated', true, {
-    suspended_by_campaign: null,
-  });
+  // Undoing a campaign's suspension by hand: the campaign's undo does not reach it any more.
+  const reactivate: Move = { event: 'reactivate', action: 'account.reactivated' };
+  const account = await change(county, tx, input, reactivate, { suspended_by_campaign: null });
   await noticeToUnit(county, tx, input.tenant, account, 'mail.reactivated', input.reason.trim());
   return account;
 }
 
 /** Left the county, resigned or retired: the account stops working for good. */
 export async function departAccount(county: County, tx: CountyTx, input: LifecycleInput): Promise<Account> {
-  return change(county, tx, input, ['active', 'suspended'], 'departed', 'account.departed', true);
+  return change(county, tx, input, { event: 'depart', action: 'account.departed' });
 }
 
 /** An administrator moves an account to another unit of the county (the account is kept). */

@@ -3,8 +3,10 @@ import { type Kysely, type Selectable, sql } from 'kysely';
 import { normalizeUsername } from '../../identity/index.ts';
 import { bulkInsert } from '../../platform/database/bulk-insert.ts';
 import { statement } from '../../platform/database/statement.ts';
+import { flowTable } from '../../platform/flows/flow-table.ts';
 import type { CountyTx } from '../db.ts';
 import type { AccountRole, AccountState, CountyDatabase, CountyTables } from '../schema.ts';
+import { ACCOUNT_LIFECYCLE, type AccountEvent } from './transitions.ts';
 
 /** A `county_accounts` row as stored. */
 export type AccountRow = Selectable<CountyTables['county_accounts']>;
@@ -238,40 +240,60 @@ export async function takenKeys(
   return taken;
 }
 
+/** The accounts' lifecycle store: `ACCOUNT_LIFECYCLE` moves the `status` column of their row. */
+const lifecycle = flowTable<CountyTables>()('county_accounts', ACCOUNT_LIFECYCLE, {
+  key: 'id',
+  state: 'status',
+});
+
+/** What a transition writes besides the state (`state_reason` is the `status_reason` column). */
+export type AccountChange = Partial<{
+  state_reason: string | null;
+  reviewed_at: Date;
+  reviewed_by: string;
+  review_requested_at: Date;
+  email_verified_at: Date;
+  suspended_by_campaign: string | null;
+}>;
+
+function changedColumns({ state_reason, ...columns }: AccountChange) {
+  return {
+    ...(state_reason !== undefined ? { status_reason: state_reason } : {}),
+    ...columns,
+    updated_at: new Date(),
+  };
+}
+
 /**
- * Moves an account from one of `from` to `to`; returns the updated row, or undefined when the
- * account was not in an expected state (decided twice, raced by another reviewer, …).
+ * Takes `event` on the tenant's account `id` (see `ACCOUNT_LIFECYCLE`) with `change`, in one
+ * statement; returns the account as it is now, or undefined when the table does not allow the
+ * event in its state (decided twice, raced by another reviewer, …): then nothing was written.
  */
 export async function transitionAccount(
   db: CountyTx,
   tenant: string,
   id: string,
-  from: readonly AccountState[],
-  to: AccountState,
-  extra: Partial<{
-    state_reason: string | null;
-    reviewed_at: Date;
-    reviewed_by: string;
-    review_requested_at: Date;
-    email_verified_at: Date;
-    suspended_by_campaign: string | null;
-  }> = {},
+  event: AccountEvent,
+  change: AccountChange = {},
 ): Promise<Account | undefined> {
-  const { state_reason, ...columns } = extra;
-  return db
-    .updateTable('county_accounts')
-    .set({
-      status: to,
-      ...(state_reason !== undefined ? { status_reason: state_reason } : {}),
-      updated_at: new Date(),
-      ...columns,
-    })
-    .where('tenant', '=', tenant)
-    .where('id', '=', id)
-    .where('status', 'in', from)
-    .returningAll()
-    .execute()
-    .then(firstAccount);
+  if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
+  const [row] = await lifecycle.takeWhere(db, { tenant, id }, event, changedColumns(change));
+  return row ? accountFromRow(row) : undefined;
+}
+
+/**
+ * Takes `event` on every account of the tenant that `match` names (any of the ids, or those an
+ * audit campaign suspended) and whose state allows it; the accounts moved.
+ */
+export async function transitionAccounts(
+  db: CountyTx,
+  tenant: string,
+  match: { id: readonly string[] } | { suspended_by_campaign: string },
+  event: AccountEvent,
+  change: AccountChange = {},
+): Promise<Account[]> {
+  const rows = await lifecycle.takeWhere(db, { tenant, ...match }, event, changedColumns(change));
+  return rows.map(accountFromRow);
 }
 
 export async function setPasswordHash(db: CountyTx, id: string, hash: string): Promise<void> {

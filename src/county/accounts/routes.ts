@@ -55,7 +55,7 @@ ${complete ? '' : html`<div class="notice"><p>${t('account.profile_incomplete')}
 <dt>${t('register.email')}</dt><dd>${me.email}</dd>
 <dt>${t('profile.national_id')}</dt><dd>${(await maskedNationalId(county, me)) ?? '-'}</dd>
 <dt>${t('profile.unit')}</dt><dd>${unit?.name ?? '-'}</dd>
-<dt>${t('account.status')}</dt><dd>${t(`status.${me.state}`)}</dd>
+<dt>${t('account.state')}</dt><dd>${t(`state.${me.state}`)}</dd>
 <dt>${t('account.last_login')}</dt><dd>${formatTime(me.last_login_at)}</dd></dl>
 <ul><li><a href="${p('/profile/check')}">${t('profile.check.title')}</a></li>
 <li><a href="${p('/account/password')}">${t('account.password.title')}</a></li>

@@ -3,6 +3,7 @@ import { defineMessages } from '../../platform/i18n/i18n.ts';
 export const campaignMessages = defineMessages({
   'zh-TW': {
     'error.county.campaign_closed': '此清查已結束。',
+    'error.county.campaign_open': '此清查尚未結束。',
     'mail.campaign.subject': '{portal}：帳號清查「{title}」',
     'mail.campaign.body':
       '{unit} 審核人員您好：\n\n縣網中心開始帳號清查「{title}」。請在 {deadline} 前登入審核介面，逐一確認貴單位的人員名單：\n\n{console}\n\n截止時仍未確認的帳號將暫停使用。',
@@ -15,6 +16,7 @@ export const campaignMessages = defineMessages({
   },
   en: {
     'error.county.campaign_closed': 'This audit campaign is closed.',
+    'error.county.campaign_open': 'This audit campaign is still open.',
     'mail.campaign.subject': '{portal}: account audit "{title}"',
     'mail.campaign.body':
       'Dear reviewer of {unit},\n\nThe county network center started the account audit "{title}". Before {deadline}, sign in to the review console and confirm your staff list:\n\n{console}\n\nAccounts not confirmed by then will be suspended.',

@@ -4,6 +4,7 @@ import type { PlatformTables } from '../../platform/database/platform-schema.ts'
 import { html, type SafeHtml } from '../../platform/views/html.ts';
 import { LIFECYCLE_REASON_MAX } from '../accounts/lifecycle.ts';
 import type { Account } from '../accounts/repository.ts';
+import { ACCOUNT_LIFECYCLE } from '../accounts/transitions.ts';
 import { ACCOUNT_STATES, type AccountState } from '../schema.ts';
 import type { Tenant, Unit } from '../tenants/tenants.ts';
 import { auditActionLabel, auditActorLabel } from '../views/audit-labels.ts';
@@ -35,11 +36,11 @@ export function accountListPage(request: FastifyRequest, tenant: Tenant, view: A
   return html`<h1>${t('manage.accounts')}</h1>
 <form method="get" action="${p('/manage/accounts')}" role="search" class="filters">
 <div class="field"><label for="f-q">${t('manage.accounts.search')}</label><input id="f-q" name="q" type="search" value="${text}" maxlength="64"></div>
-<div class="field"><label for="f-status">${t('account.status')}</label><select id="f-status" name="status"><option value="">${t('manage.any')}</option>${ACCOUNT_STATES.map((s) => html`<option value="${s}"${s === state ? html` selected` : ''}>${t(`status.${s}`)}</option>`)}</select></div>
+<div class="field"><label for="f-status">${t('account.state')}</label><select id="f-status" name="status"><option value="">${t('manage.any')}</option>${ACCOUNT_STATES.map((s) => html`<option value="${s}"${s === state ? html` selected` : ''}>${t(`state.${s}`)}</option>`)}</select></div>
 <div class="field"><label for="f-unit">${t('profile.unit')}</label><select id="f-unit" name="unit"><option value="">${t('manage.any')}</option>${units.map((u) => html`<option value="${u.code}"${u.code === unitCode ? html` selected` : ''}>${u.name}</option>`)}</select></div>
 <button type="submit">${t('manage.filter')}</button></form>
-<table><thead><tr><th scope="col">${t('register.username')}</th><th scope="col">${t('profile.real_name')}</th><th scope="col">${t('profile.unit')}</th><th scope="col">${t('manage.role')}</th><th scope="col">${t('account.status')}</th></tr></thead>
-<tbody>${accounts.slice(0, PAGE_SIZE).map((a) => html`<tr><td><a href="${p(`/manage/accounts/${a.id}`)}">${a.username}</a></td><td>${a.real_name ?? ''}</td><td>${unitName.get(a.unit_code ?? '') ?? ''}</td><td>${t(`role.${a.role}`)}</td><td>${t(`status.${a.state}`)}</td></tr>`)}</tbody></table>
+<table><thead><tr><th scope="col">${t('register.username')}</th><th scope="col">${t('profile.real_name')}</th><th scope="col">${t('profile.unit')}</th><th scope="col">${t('manage.role')}</th><th scope="col">${t('account.state')}</th></tr></thead>
+<tbody>${accounts.slice(0, PAGE_SIZE).map((a) => html`<tr><td><a href="${p(`/manage/accounts/${a.id}`)}">${a.username}</a></td><td>${a.real_name ?? ''}</td><td>${unitName.get(a.unit_code ?? '') ?? ''}</td><td>${t(`role.${a.role}`)}</td><td>${t(`state.${a.state}`)}</td></tr>`)}</tbody></table>
 <p>${pageNo > 0 ? html`<a href="${p(`/manage/accounts${qs(pageNo - 1)}`)}">${t('manage.prev')}</a> ` : ''}${more ? html`<a href="${p(`/manage/accounts${qs(pageNo + 1)}`)}">${t('manage.next')}</a>` : ''}</p>`;
 }
 
@@ -70,13 +71,13 @@ export function accountDetailPage(request: FastifyRequest, tenant: Tenant, view:
 <dt>${t('profile.national_id')}</dt><dd>${view.maskedNationalId ?? '-'}</dd>
 <dt>${t('profile.unit')}</dt><dd>${unit?.name ?? account.unit_code ?? '-'}</dd>
 <dt>${t('manage.role')}</dt><dd>${t(`role.${account.role}`)}</dd>
-<dt>${t('account.status')}</dt><dd>${t(`status.${account.state}`)}${account.state_reason ? html`（${account.suspended_by_campaign ? t('manage.status_reason.campaign') : ''}<span translate="no">${account.state_reason}</span>）` : ''}</dd>
+<dt>${t('account.state')}</dt><dd>${t(`state.${account.state}`)}${account.state_reason ? html`（${account.suspended_by_campaign ? t('manage.state_reason.campaign') : ''}<span translate="no">${account.state_reason}</span>）` : ''}</dd>
 <dt>${t('manage.created')}</dt><dd>${formatTime(account.created_at)}</dd>
 <dt>${t('account.last_login')}</dt><dd>${formatTime(account.last_login_at)}</dd></dl>
 <h2>${t('manage.actions')}</h2>
-${account.state === 'active' ? action('suspend', t('manage.suspend'), 'danger', t('manage.reason')) : ''}
-${account.state === 'suspended' ? action('reactivate', t('manage.reactivate'), '', t('manage.reason')) : ''}
-${account.state === 'active' || account.state === 'suspended' ? action('depart', t('manage.depart'), 'danger', t('manage.depart.reason')) : ''}
+${ACCOUNT_LIFECYCLE.allows(account.state, 'suspend') ? action('suspend', t('manage.suspend'), 'danger', t('manage.reason')) : ''}
+${ACCOUNT_LIFECYCLE.allows(account.state, 'reactivate') ? action('reactivate', t('manage.reactivate'), '', t('manage.reason')) : ''}
+${ACCOUNT_LIFECYCLE.allows(account.state, 'depart') ? action('depart', t('manage.depart'), 'danger', t('manage.depart.reason')) : ''}
 ${
   account.state === 'active' || account.state === 'suspended'
     ? html`<form method="post" action="${p(`/manage/accounts/${account.id}/transfer`)}" class="panel">${csrfField(request)}

@@ -64,7 +64,7 @@ export const manageMessages = defineMessages({
     'manage.preview': '預覽',
     'manage.reactivate': '恢復使用',
     'manage.reason': '原因（會通知該帳號的服務單位）',
-    'manage.status_reason.campaign': '清查未確認：',
+    'manage.state_reason.campaign': '清查未確認：',
     'manage.reviewers': '審核人員',
     'manage.reviewers.create': '新增審核人員',
     'manage.reviewers.created': '已建立審核人員 {username}，設定密碼的連結已寄到 {email}。',
@@ -162,7 +162,7 @@ export const manageMessages = defineMessages({
     'manage.preview': 'Preview',
     'manage.reactivate': 'Reactivate',
     'manage.reason': 'Reason (sent to the account’s unit)',
-    'manage.status_reason.campaign': 'not confirmed in the account review ',
+    'manage.state_reason.campaign': 'not confirmed in the account review ',
     'manage.reviewers': 'Reviewers',
     'manage.reviewers.create': 'New reviewer',
     'manage.reviewers.created':

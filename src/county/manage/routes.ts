@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { html } from '../../platform/views/html.ts';
+import { registerCampaignRoutes } from '../campaigns/routes.ts';
 import { withRole } from '../guards.ts';
 import { ACCOUNT_STATES } from '../schema.ts';
 import type { County } from '../services.ts';
@@ -8,7 +9,6 @@ import { tenantPath } from '../views/page.ts';
 import { registerAccountAdminRoutes } from './accounts.ts';
 import { registerAnnouncementRoutes } from './announcements.ts';
 import { registerAuditRoutes } from './audit.ts';
-import { registerCampaignRoutes } from './campaigns.ts';
 import { managePage } from './common.ts';
 import { registerHelpPageRoutes } from './help-pages.ts';
 import { registerReviewerRoutes } from './reviewers.ts';
@@ -33,8 +33,8 @@ export async function registerManageRoutes(app: FastifyInstance, county: County,
       tenant,
       t('manage.title'),
       html`<h1>${t('manage.title')}</h1>
-<table><thead><tr><th scope="col">${t('account.status')}</th><th scope="col">${t('manage.count')}</th></tr></thead>
-<tbody>${ACCOUNT_STATES.map((s) => html`<tr><td><a href="${p(`/manage/accounts?status=${s}`)}">${t(`status.${s}`)}</a></td><td>${n.get(s) ?? 0}</td></tr>`)}</tbody></table>`,
+<table><thead><tr><th scope="col">${t('account.state')}</th><th scope="col">${t('manage.count')}</th></tr></thead>
+<tbody>${ACCOUNT_STATES.map((s) => html`<tr><td><a href="${p(`/manage/accounts?status=${s}`)}">${t(`state.${s}`)}</a></td><td>${n.get(s) ?? 0}</td></tr>`)}</tbody></table>`,
     );
   });
   await registerUnitRoutes(app, county, tenant);

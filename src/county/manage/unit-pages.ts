@@ -71,8 +71,8 @@ export function reviewersPage(
   const unitName = new Map(lists.units.map((u) => [u.code, u.name]));
   return html`<h1>${t('manage.reviewers')}</h1>
 ${notice ? html`<div class="success" role="status"><p>${notice}</p></div>` : ''}
-<table><thead><tr><th scope="col">${t('register.username')}</th><th scope="col">${t('profile.unit')}</th><th scope="col">${t('register.email')}</th><th scope="col">${t('account.status')}</th></tr></thead>
-<tbody>${lists.reviewers.map((r) => html`<tr><td><a href="${p(`/manage/accounts/${r.id}`)}">${r.username}</a></td><td>${unitName.get(r.unit_code ?? '') ?? r.unit_code}</td><td>${r.email}</td><td>${t(`status.${r.state}`)}</td></tr>`)}</tbody></table>
+<table><thead><tr><th scope="col">${t('register.username')}</th><th scope="col">${t('profile.unit')}</th><th scope="col">${t('register.email')}</th><th scope="col">${t('account.state')}</th></tr></thead>
+<tbody>${lists.reviewers.map((r) => html`<tr><td><a href="${p(`/manage/accounts/${r.id}`)}">${r.username}</a></td><td>${unitName.get(r.unit_code ?? '') ?? r.unit_code}</td><td>${r.email}</td><td>${t(`state.${r.state}`)}</td></tr>`)}</tbody></table>
 <section class="panel" aria-labelledby="rv-new"><h2 id="rv-new">${t('manage.reviewers.create')}</h2>${errorSummary(request, errors)}
 <form method="post" action="${p('/manage/reviewers')}" novalidate>${csrfField(request)}
 ${field({ name: 'username', label: t('register.username'), value: v.username, error: errors.username, required: true, maxlength: 64 })}

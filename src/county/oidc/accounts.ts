@@ -1,29 +1,9 @@
-import {
-  type OidcAccountSource,
-  type OidcPrompt,
-  requestScoped,
-  wantedClaims,
-} from '../../platform/oidc/index.ts';
-import { eduinfoOf, RELEASED_ACCOUNT_COLUMNS, type ReleasableAccount } from '../accounts/claims.ts';
+import { type OidcAccountPort, type OidcPrompt, wantedClaims } from '../../platform/oidc/index.ts';
+import { eduinfoOf, type ReleasableAccount } from '../accounts/claims.ts';
 import { profileCompleteness } from '../accounts/profile.ts';
-import { findAccountById } from '../accounts/repository.ts';
+import type { ReleasableAccounts } from '../accounts/releasable.ts';
 import type { County } from '../services.ts';
 import { COUNTY_SCOPES } from './scopes.ts';
-
-/**
- * The account row, read once per protocol request or resource API call however many steps ask
- * (login state, profile check, token checks, claims). Never kept across requests: a suspension
- * takes effect on the next request.
- */
-export function loadAccount(
-  county: County,
-  tenant: string,
-  id: string,
-): Promise<ReleasableAccount | undefined> {
-  return requestScoped(accountKey(tenant, id), () => findAccountById(county.db, tenant, id));
-}
-
-const accountKey = (tenant: string, id: string) => `county:${tenant}:account:${id}`;
 
 /**
  * The claims of an account as the county provider releases them (scopes pick among them; shapes
@@ -65,26 +45,21 @@ export function mayUseOidc(account: ReleasableAccount): boolean {
 }
 
 /**
- * The accounts of one county as the provider sees them. For tokens, userinfo and resource APIs
- * only active accounts with a complete profile count: suspending or departing an account stops
- * every token it has (the account is read on every request).
+ * The accounts of one county as the provider sees them (the host port): the provider reads an
+ * account once per request through `prefetch`. For tokens, userinfo and resource APIs only active
+ * accounts with a complete profile count: suspending or departing an account stops every token it
+ * has at the next request, on every node.
  */
-export function countyAccountSource(county: County, tenant: string): OidcAccountSource {
+export function countyAccountPort(
+  county: County,
+  tenant: string,
+  accounts: ReleasableAccounts,
+): OidcAccountPort<ReleasableAccount> {
   return {
-    // The provider reads the row along with the token or session naming it (`loadAccount`).
-    rows: {
-      table: 'county_accounts',
-      id: 'id',
-      idType: 'uuid',
-      where: { tenant },
-      columns: RELEASED_ACCOUNT_COLUMNS,
-      // The row as `findAccountById` gives it: the `status` column is the account's `state`.
-      fromRow: ({ status, ...row }) => ({ ...row, state: status }),
-      requestKey: (id) => accountKey(tenant, id),
-    },
-    async findAccount(id, use) {
-      const account = await loadAccount(county, tenant, id);
-      if (!account) return undefined;
+    // Tokens from this node's copy, which every change of the account drops at once; an
+    // authorization (and its prompts) reads the account as it is now.
+    prefetch: (id, use) => (use === 'token' ? accounts.current(tenant, id) : accounts.fresh(tenant, id)),
+    findAccount(account, use) {
       if (use === 'token' && !mayUseOidc(account)) return undefined;
       return {
         accountId: account.id,
@@ -101,20 +76,16 @@ export function countyAccountSource(county: County, tenant: string): OidcAccount
  * carry them); an incomplete profile is sent to the profile check before anything is
  * released (`county_profile`) — the how-to: without the national ID, OpenID is refused.
  */
-export function countyPrompts(county: County, tenant: string): OidcPrompt[] {
+export function countyPrompts(): OidcPrompt<ReleasableAccount>[] {
   return [
     {
       name: 'county_status',
-      async check({ accountId }) {
-        const account = await loadAccount(county, tenant, accountId);
-        if (account?.state === 'active') return undefined;
-        return { status: account?.state ?? 'missing' };
-      },
+      check: ({ account }) =>
+        account?.state === 'active' ? undefined : { status: account?.state ?? 'missing' },
     },
     {
       name: 'county_profile',
-      async check({ accountId }) {
-        const account = await loadAccount(county, tenant, accountId);
+      check({ account }) {
         if (!account) return { missing: ['account'] };
         const profile = profileCompleteness(account);
         return profile.complete ? undefined : { missing: profile.missing };

@@ -10,6 +10,7 @@ import { CookieBrowser, formOf } from '../../platform/testing/cookie-browser.ts'
 import { embeddedTestDatabase } from '../../platform/testing/databases.ts';
 import { freePort } from '../../platform/testing/ports.ts';
 import { identityClaims } from '../accounts/claims.ts';
+import { ReleasableAccounts } from '../accounts/releasable.ts';
 import { findAccountById } from '../accounts/repository.ts';
 import type { AccountState } from '../schema.ts';
 import { type CountyTestApp, startCountyTestApp } from '../testing.ts';
@@ -550,6 +551,15 @@ describe('county OIDC provider (嘉義縣 /cyc, 臺南市 /tn)', () => {
     for (const [scope, names] of Object.entries(COUNTY_SCOPES)) {
       const claims = await countyClaims(county.county, account, new Set(['sub', ...names]));
       for (const name of names) expect(claims, `${scope}: ${name}`).toHaveProperty(name);
+    }
+  });
+
+  it('finds an account for its own county only, by a UUID subject', async () => {
+    const accounts = new ReleasableAccounts(county.county.db);
+    for (const read of [accounts.fresh.bind(accounts), accounts.current.bind(accounts)]) {
+      expect(await read('cyc', TEACHER01.id)).toMatchObject({ username: 'teacher01' });
+      expect(await read('tn', TEACHER01.id)).toBeUndefined();
+      expect(await read('cyc', 'not-a-uuid')).toBeUndefined();
     }
   });
 

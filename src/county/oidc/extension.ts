@@ -3,10 +3,12 @@ import { DEMO_CLIENTS, demoClientSecret } from '../../platform/federation/client
 import { adminApi } from '../../platform/http/admin-api.ts';
 import { mountProtocol, OidcProvider, oidcAdminRoutes, oidcMessages } from '../../platform/oidc/index.ts';
 import type { RoleModule } from '../../platform/runtime/role.ts';
+import type { ReleasableAccount } from '../accounts/claims.ts';
+import { ReleasableAccounts } from '../accounts/releasable.ts';
 import type { CountyExtension } from '../app.ts';
 import type { County } from '../services.ts';
 import type { Tenant } from '../tenants/tenants.ts';
-import { countyAccountSource, countyPrompts } from './accounts.ts';
+import { countyAccountPort, countyPrompts } from './accounts.ts';
 import { registerOidcConsole } from './console.ts';
 import { registerCountyInteractions } from './interactions.ts';
 import { countyOidcMessages } from './messages.ts';
@@ -16,6 +18,9 @@ import { COUNTY_CONSENT_LINES, COUNTY_SCOPES, RESTRICTED_SCOPES } from './scopes
 import { countyHostSession, countyHostSignOut, registerProviderSignOuts } from './sign-out.ts';
 
 const MAINTENANCE_MS = 10 * 60_000;
+
+/** A county issuer: its host port reads the county's releasable accounts. */
+type Issuer = OidcProvider<ReleasableAccount>;
 
 /** The education cloud as a client of a county in the demo (SPEC §2: `openid exchangedata`). */
 export async function seedDemoClients(oidc: OidcProvider, county: County, tenant: string): Promise<void> {
@@ -41,13 +46,13 @@ export function countyOidcExtension(): CountyExtension & { migrations: RoleModul
   // One set of issuers per booted role (a process may boot the role more than once, e.g. tests).
   const perRole = new WeakMap<
     County,
-    { issuers: Map<string, Promise<OidcProvider>>; ready: Map<string, OidcProvider> }
+    { issuers: Map<string, Promise<Issuer>>; ready: Map<string, Issuer>; accounts: ReleasableAccounts }
   >();
   const stateOf = (county: County) => {
     let state = perRole.get(county);
     if (!state) {
-      const ready = new Map<string, OidcProvider>();
-      state = { issuers: new Map(), ready };
+      const ready = new Map<string, Issuer>();
+      state = { issuers: new Map(), ready, accounts: new ReleasableAccounts(county.db) };
       perRole.set(county, state);
       registerProviderSignOuts(county, (tenant) => ready.get(tenant));
     }
@@ -55,7 +60,7 @@ export function countyOidcExtension(): CountyExtension & { migrations: RoleModul
   };
 
   const issuerFor = (app: FastifyInstance, county: County, tenant: Tenant) => {
-    const { issuers, ready } = stateOf(county);
+    const { issuers, ready, accounts } = stateOf(county);
     let pending = issuers.get(tenant.code);
     if (!pending) {
       pending = OidcProvider.create({
@@ -65,13 +70,14 @@ export function countyOidcExtension(): CountyExtension & { migrations: RoleModul
         db: county.ctx.db,
         dbKind: county.ctx.dbKind,
         redis: county.ctx.redis,
+        notifications: county.ctx.notifications,
         installationSecret: county.ctx.secrets.secret,
         registrationToken: county.ctx.secrets.registrationToken,
         scopes: COUNTY_SCOPES,
         restrictedScopes: [...RESTRICTED_SCOPES],
         consentLines: COUNTY_CONSENT_LINES,
-        accounts: countyAccountSource(county, tenant.code),
-        prompts: countyPrompts(county, tenant.code),
+        accounts: countyAccountPort(county, tenant.code, accounts),
+        prompts: countyPrompts(),
         hostSession: countyHostSession(county, tenant.code),
         hostSignOut: countyHostSignOut(county, tenant.code),
         i18n: app.i18n,
@@ -112,7 +118,12 @@ export function countyOidcExtension(): CountyExtension & { migrations: RoleModul
       if (county.ctx.demo) await seedDemoClients(oidc, county, tenant.code);
     },
     async registerRoot(app, county) {
-      const { ready } = stateOf(county);
+      const { ready, accounts } = stateOf(county);
+      await accounts.follow(county.ctx.notifications, county.ctx.log);
+      app.addHook('onClose', async () => {
+        await accounts.close();
+        await Promise.all([...ready.values()].map((oidc) => oidc.close()));
+      });
       await adminApi(app, county.ctx.secrets.adminToken, (api) =>
         oidcAdminRoutes(api, (tenant) => ready.get(tenant)),
       );

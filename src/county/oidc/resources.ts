@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { type OidcProvider, resourceHandler, type TokenInfo } from '../../platform/oidc/index.ts';
-import { eduinfoOf } from '../accounts/claims.ts';
+import { eduinfoOf, type ReleasableAccount } from '../accounts/claims.ts';
 import type { County } from '../services.ts';
 import { findUnit } from '../tenants/tenants.ts';
-import { countyClaims, loadAccount } from './accounts.ts';
+import { countyClaims } from './accounts.ts';
 
 /** The claims that need the national ID decrypted (and only those). */
 const NATIONAL_ID_CLAIMS = new Set(['guid', 'personid']);
@@ -15,22 +15,19 @@ const NATIONAL_ID_CLAIMS = new Set(['guid', 'personid']);
  */
 export async function registerCountyResources(
   app: FastifyInstance,
-  oidc: OidcProvider,
+  oidc: OidcProvider<ReleasableAccount>,
   county: County,
   tenant: string,
 ): Promise<void> {
-  const accountOf = async (token: TokenInfo) => {
-    // The row the token check just read (same request).
-    const account = await loadAccount(county, tenant, token.accountId);
-    if (!account) throw new Error('account vanished after its token was checked');
-    return account;
-  };
+  type Token = TokenInfo<ReleasableAccount>;
+  // The record the token check read (same request).
+  const accountOf = async (token: Token) => token.account;
   // Each API computes only what it returns: eduinfo v1 from the row alone, v2 with the unit
   // names, guid and personid with the national ID.
-  const nationalIdClaims = async (token: TokenInfo) =>
+  const nationalIdClaims = async (token: Token) =>
     countyClaims(county, await accountOf(token), NATIONAL_ID_CLAIMS);
 
-  const routes: Record<string, { scope: string; respond: (token: TokenInfo) => Promise<unknown> }> = {
+  const routes: Record<string, { scope: string; respond: (token: Token) => Promise<unknown> }> = {
     '/cncresource/api/v1/eduinfo': {
       scope: 'eduinfo',
       async respond(token) {

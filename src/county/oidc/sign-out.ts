@@ -8,6 +8,7 @@ import {
   revokeAccount,
 } from '../../platform/oidc/index.ts';
 import { sessionCookieName } from '../app.ts';
+import { liveSession } from '../login/session.ts';
 import type { County } from '../services.ts';
 
 /** What the portal session keeps of a sign-in (see login/session.ts). */
@@ -29,14 +30,9 @@ export function countyHostSession(county: County, tenant: string): OidcProviderO
     const data = await readSession(store, cookie(sessionCookieName(tenant)));
     const signed = data?.account as SignedIn | undefined;
     if (!signed || signed.tenant !== tenant || signed.id !== session.accountId) return false;
-    const row = await county.db
-      .selectFrom('county_account_sessions')
-      .select(['revoked_at', 'oidc_session_uid'])
-      .where('id', '=', signed.sid)
-      .where('account_id', '=', signed.id)
-      .executeTakeFirst();
-    if (!row || row.revoked_at) return false;
-    if (row.oidc_session_uid !== session.uid) {
+    const row = await liveSession(county.db, signed.sid, signed.id);
+    if (!row) return false;
+    if (row.oidcSessionUid !== session.uid) {
       await county.db
         .updateTable('county_account_sessions')
         .set({ oidc_session_uid: session.uid })

@@ -6,10 +6,9 @@ import { findTenant, type Tenant } from '../tenants/tenants.ts';
 import {
   addRadiusClient,
   clientProblems,
-  clientShortname,
   listRadiusClients,
-  radiusClientSecrets,
   removeRadiusClient,
+  renewRadiusClientSecret,
 } from './clients.ts';
 import { RADIUS_API_USER, radiusApiPassword } from './credential.ts';
 import { realmOf } from './realm.ts';
@@ -84,23 +83,34 @@ export async function registerRadiusAdminRoutes(api: FastifyInstance, county: Co
     },
   );
 
-  // What `edugate radius config` writes into FreeRADIUS's directory: the realm, the NAS clients
-  // with their secrets, and the credential of the RADIUS API.
+  // A new shared secret for a NAS, in this answer and nowhere else in clear.
+  api.post<{ Params: { tenant: string; name: string } }>(
+    '/county/:tenant/radius/clients/:name/secret',
+    async (request) => {
+      const tenant = await tenantOf(county, request.params.tenant);
+      const parsed = clientBody.safeParse(request.body ?? {});
+      if (!parsed.success) throw new AppError('bad_request', 400);
+      const secret = await renewRadiusClientSecret(county, tenant.code, request.params.name, {
+        actor: parsed.data.actor,
+        ip: request.ip,
+      });
+      if (!secret) throw new AppError('radius.unknown_client', 404);
+      return { name: request.params.name, secret };
+    },
+  );
+
+  // What `edugate radius config` writes into FreeRADIUS's directory: the realm and the credential
+  // of the RADIUS API (FreeRADIUS asks for the NAS clients and their secrets as they come).
   api.get<{ Params: { tenant: string } }>('/county/:tenant/radius/setup', async (request) => {
     const tenant = await tenantOf(county, request.params.tenant);
-    const clients = await radiusClientSecrets(county, tenant.code);
+    const clients = await listRadiusClients(county.db, tenant.code);
     return {
       tenant: tenant.code,
       realm: await realmOf(county.db, tenant),
       mail_domain: tenant.mail_domain.toLowerCase(),
       portal_name: tenant.portal_name,
       api: { user: RADIUS_API_USER, password: radiusApiPassword(county.ctx.secrets.secret) },
-      clients: clients.map((c) => ({
-        name: c.name,
-        shortname: clientShortname(c),
-        address: c.address,
-        secret: c.secret,
-      })),
+      clients: clients.map((c) => ({ name: c.name, address: c.address })),
     };
   });
 

@@ -1,12 +1,13 @@
 // The HTTP API FreeRADIUS's `rest` module calls (see freeradius-config.ts): below /admin/api, so
 // only the admin listener serves it, and only to the holder of the RADIUS API credential.
+import { isIP } from 'node:net';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../platform/errors/app-error.ts';
 import type { I18n } from '../../platform/i18n/i18n.ts';
 import type { County } from '../services.ts';
 import { recordAccounting } from './accounting.ts';
 import { authenticateRadius, type ReplyMessage } from './authenticate.ts';
-import { cachedClientByShortname, type RadiusClient } from './clients.ts';
+import { cachedClientByShortname, clientShortname, type RadiusClient, radiusClientFor } from './clients.ts';
 import { isRadiusServer } from './credential.ts';
 
 export const RADIUS_API_PREFIX = '/admin/api/radius/v1';
@@ -102,6 +103,25 @@ export async function registerRadiusApi(app: FastifyInstance, county: County): P
           'reply:User-Name': literal(verdict.identity),
           'reply:Class': literal(verdict.account.unit_code ?? ''),
           'reply:Session-Timeout': literal(String(county.ctx.config.radiusSessionTimeout)),
+        });
+      });
+
+      // A request from an address FreeRADIUS knows no NAS at (or no longer remembers: it asks again
+      // when a NAS's `lifetime` is over): the NAS of the county at that address and its secret, as
+      // FreeRADIUS's dynamic clients take them; 404 when there is none (the request is dropped).
+      api.post('/client', async (request, reply) => {
+        const { tenant = '', address = '' } = request.query as { tenant?: string; address?: string };
+        const client = await radiusClientFor(county, tenant, address);
+        if (!client) return reply.code(404).send();
+        return reply.code(200).send({
+          [isIP(address) === 6
+            ? 'control:FreeRADIUS-Client-IPv6-Address'
+            : 'control:FreeRADIUS-Client-IP-Address']: literal(address),
+          'control:FreeRADIUS-Client-Secret': literal(client.secret),
+          'control:FreeRADIUS-Client-Shortname': literal(clientShortname(client)),
+          'control:FreeRADIUS-Client-NAS-Type': literal('other'),
+          // BlastRADIUS (CVE-2024-3596): Access-Requests without Message-Authenticator are dropped.
+          'control:FreeRADIUS-Client-Require-MA': literal('yes'),
         });
       });
 

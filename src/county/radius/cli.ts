@@ -3,23 +3,27 @@ import { type AdminCall, defineCommand, defineCommandGroup } from '../../platfor
 import type { Config } from '../../platform/config/options.ts';
 import { adminOrigin } from '../../platform/runtime/roles.ts';
 import type { RadiusSetup } from './freeradius-config.ts';
-import { addClientsToRunningServer } from './reload.ts';
+
+/** Seconds FreeRADIUS remembers a NAS before it asks EduGate again (`--nas-lifetime`). */
+const NAS_LIFETIME_S = 60;
 
 const USAGE = `usage:
   edugate radius nas add --tenant cyc --name ap-controller --address 192.0.2.10[/32]
       registers a NAS (Wi-Fi controller, VPN server, TANet roaming centre) and prints {"name","secret"}
       as JSON: the shared secret is shown this once
   edugate radius nas list --tenant cyc
+  edugate radius nas secret --tenant cyc --name ap-controller
+      gives the NAS a new shared secret and prints {"name","secret"} (shown this once)
   edugate radius nas remove --tenant cyc --name ap-controller
   edugate radius config --tenant cyc --out DIR [--realm cyc.edu.tw] [--listen *] [--auth-port 1812] [--acct-port 1813]
       [--api http://127.0.0.1:4101] [--cert server.pem --key server.key --ca ca.pem]
-      [--roaming-server HOST[:PORT] --roaming-secret SECRET] [--reload]
+      [--roaming-server HOST[:PORT] --roaming-secret SECRET] [--nas-lifetime 60]
       writes a FreeRADIUS 3.2 configuration directory (run: freeradius -f -d DIR) asking the county
       role's admin listener; generates the EAP certificates unless DIR has them or --cert/--key/--ca
       give the operator's; publishes the CA certificate on the portal's 「VPN連線服務」 page.
-      Run it again with --reload after adding a NAS: the FreeRADIUS running on DIR takes the new
-      clients through its control socket (radmin), without a restart. Other changes (a removed NAS,
-      a changed address, --realm, roaming, a rotated EDUGATE_SECRET) need a restart.
+      FreeRADIUS asks EduGate for a NAS when it first hears from it, and again --nas-lifetime
+      seconds later: a NAS added, removed or given a new secret takes effect within that time,
+      without a restart. A changed --realm, roaming or a rotated EDUGATE_SECRET need a restart.
   options of every command: --actor NAME (who is recorded in the audit log; default cli)`;
 
 type Values = Record<string, string | undefined>;
@@ -75,21 +79,32 @@ async function removeNas(admin: AdminCall, values: Values): Promise<number> {
     return 1;
   }
   console.log(
-    `removed the NAS ${values.name}: EduGate refuses it at once; run edugate radius config again and restart FreeRADIUS to drop it there`,
+    `removed the NAS ${values.name}: EduGate refuses it at once, and FreeRADIUS drops its requests once it asks again (--nas-lifetime, 60 seconds by default)`,
   );
   return 0;
 }
 
-async function writeConfig(
-  config: Config,
-  admin: AdminCall,
-  values: Values,
-  reload: boolean,
-): Promise<number> {
+async function renewSecret(admin: AdminCall, values: Values): Promise<number> {
+  const response = await admin(
+    'county',
+    'POST',
+    `${base(values.tenant ?? '')}/clients/${encodeURIComponent(values.name ?? '')}/secret`,
+    { actor: values.actor ?? 'cli' },
+  );
+  if (response.status >= 400) {
+    console.error(refusal(response.body));
+    return 1;
+  }
+  console.log(JSON.stringify(response.body));
+  return 0;
+}
+
+async function writeConfig(config: Config, admin: AdminCall, values: Values): Promise<number> {
   const tenant = values.tenant ?? '';
   const authPort = port(values['auth-port'], 1812);
   const acctPort = port(values['acct-port'], 1813);
-  if (!values.out || authPort === undefined || acctPort === undefined) {
+  const lifetime = port(values['nas-lifetime'], NAS_LIFETIME_S);
+  if (!values.out || authPort === undefined || acctPort === undefined || lifetime === undefined) {
     console.error(USAGE);
     return 2;
   }
@@ -137,6 +152,7 @@ async function writeConfig(
         roaming: values['roaming-server']
           ? { server: values['roaming-server'], secret: values['roaming-secret'] ?? '' }
           : undefined,
+        clientLifetime: lifetime,
       },
       async () =>
         values.cert && values.key && values.ca
@@ -165,20 +181,6 @@ async function writeConfig(
   );
   if (setup.clients.length === 0)
     console.log(`next: edugate radius nas add --tenant ${tenant} --name … --address …`);
-  if (!reload) return 0;
-  const reloaded = await addClientsToRunningServer(
-    written.dir,
-    setup.clients.map((c) => c.shortname),
-  );
-  if (reloaded.unreachable) {
-    console.error(
-      `FreeRADIUS on ${written.dir} did not answer on its control socket: ${reloaded.unreachable}`,
-    );
-    return 1;
-  }
-  console.log(
-    `the running FreeRADIUS on ${written.dir} took ${reloaded.after - reloaded.before} new NAS client(s) (it knows ${reloaded.after})`,
-  );
   return 0;
 }
 
@@ -187,7 +189,7 @@ const tenant = { tenant: { type: 'string', required: true }, actor: { type: 'str
 /** `edugate radius …`: NAS clients and the FreeRADIUS configuration (works while the demo or server runs). */
 export const radiusCommand = defineCommandGroup({
   name: 'radius',
-  usage: 'radius nas [add|list|remove]|config …',
+  usage: 'radius nas [add|list|secret|remove]|config …',
   summary: 'Wi-Fi roaming and VPN: register NAS clients, write the FreeRADIUS configuration',
   help: USAGE,
   commands: [
@@ -206,10 +208,9 @@ export const radiusCommand = defineCommandGroup({
         ca: { type: 'string' },
         'roaming-server': { type: 'string' },
         'roaming-secret': { type: 'string' },
-        reload: { type: 'boolean' },
+        'nas-lifetime': { type: 'string' },
       },
-      run: ({ config, values: { reload, ...values }, admin }) =>
-        writeConfig(config, admin, values, reload === true),
+      run: ({ config, values, admin }) => writeConfig(config, admin, values),
     }),
     defineCommand({
       name: 'nas add',
@@ -222,6 +223,11 @@ export const radiusCommand = defineCommandGroup({
     }),
     defineCommand({ name: 'nas', options: tenant, run: ({ values, admin }) => listNas(admin, values) }),
     defineCommand({ name: 'nas list', options: tenant, run: ({ values, admin }) => listNas(admin, values) }),
+    defineCommand({
+      name: 'nas secret',
+      options: { ...tenant, name: { type: 'string', required: true } },
+      run: ({ values, admin }) => renewSecret(admin, values),
+    }),
     defineCommand({
       name: 'nas remove',
       options: { ...tenant, name: { type: 'string', required: true } },

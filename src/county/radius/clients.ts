@@ -1,7 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { isIP } from 'node:net';
+import { BlockList, isIP } from 'node:net';
 import type { Selectable } from 'kysely';
 import { isUniqueViolation } from '../../platform/database/errors.ts';
+import { isDependencyFailure } from '../../platform/errors/dependency.ts';
 import type { SealedColumn } from '../../platform/security/sealed-columns.ts';
 import { SecretBox } from '../../platform/security/secret-box.ts';
 import { audit, type CountyTx } from '../db.ts';
@@ -86,11 +87,46 @@ export async function addRadiusClient(
       });
       return row;
     });
+    forget(county, tenant, input.name);
     return { client, secret };
   } catch (error) {
     if (isUniqueViolation(error, 'county_radius_clients_name')) return undefined;
     throw error;
   }
+}
+
+/**
+ * Gives a NAS a new random shared secret (returned, the only time it is shown), with its audit
+ * record. FreeRADIUS takes it when it next asks for the NAS (see `radiusClientFor`). Undefined when
+ * the county has no NAS of that name.
+ */
+export async function renewRadiusClientSecret(
+  county: County,
+  tenant: string,
+  name: string,
+  by: { actor: string; ip: string | null },
+): Promise<string | undefined> {
+  const secret = randomBytes(24).toString('base64url');
+  return county.db.transaction().execute(async (tx) => {
+    const row = await tx
+      .updateTable('county_radius_clients')
+      .set({ secret_sealed: box(county, tenant).seal(secret) })
+      .where('tenant', '=', tenant)
+      .where('name', '=', name)
+      .returning('id')
+      .executeTakeFirst();
+    if (!row) return undefined;
+    forget(county, tenant, name);
+    await audit(tx, {
+      tenant,
+      actor: by.actor,
+      action: 'radius.client_secret_renewed',
+      target: row.id,
+      ip: by.ip,
+      details: { name },
+    });
+    return secret;
+  });
 }
 
 export async function removeRadiusClient(
@@ -107,7 +143,7 @@ export async function removeRadiusClient(
       .returning('id')
       .executeTakeFirst();
     if (!row) return false;
-    clientCache.get(county.db)?.delete(clientShortname({ tenant, name }));
+    forget(county, tenant, name);
     await audit(tx, {
       tenant,
       actor: by.actor,
@@ -129,7 +165,7 @@ export function listRadiusClients(db: CountyTx, tenant: string): Promise<RadiusC
     .execute();
 }
 
-/** The county's NAS clients with their shared secrets in clear, for FreeRADIUS's clients.conf. */
+/** The county's NAS clients with their shared secrets in clear (for FreeRADIUS). */
 export async function radiusClientSecrets(
   county: County,
   tenant: string,
@@ -142,6 +178,12 @@ export async function radiusClientSecrets(
     .execute();
   const opener = box(county, tenant);
   return rows.map(({ secret_sealed, ...client }) => ({ ...client, secret: opener.open(secret_sealed) }));
+}
+
+/** This node forgets what it remembers of a NAS changed here (other nodes: within 5 seconds). */
+function forget(county: County, tenant: string, name: string): void {
+  clientCache.get(county.db)?.delete(clientShortname({ tenant, name }));
+  secretCache.get(county.db)?.delete(tenant);
 }
 
 const CLIENT_TTL_MS = 5_000;
@@ -183,4 +225,84 @@ export async function findClientByShortname(
     .where('tenant', '=', shortname.slice(0, dot))
     .where('name', '=', shortname.slice(dot + 1))
     .executeTakeFirst();
+}
+
+/** An address of a NAS's network (`192.0.2.10`, `192.0.2.0/24`, `2001:db8::/48`): its prefix length when it holds `source`. */
+function prefixHolding(network: string, source: string): number | undefined {
+  const [address = '', prefix] = network.split('/');
+  const family = isIP(address) === 6 ? 'ipv6' : 'ipv4';
+  if (isIP(source) !== isIP(address)) return undefined;
+  const bits = prefix === undefined ? (family === 'ipv4' ? 32 : 128) : Number(prefix);
+  const list = new BlockList();
+  list.addSubnet(address, bits, family);
+  return list.check(source, family) ? bits : undefined;
+}
+
+type Secrets = Array<RadiusClient & { secret: string }>;
+interface SecretsEntry {
+  until: number;
+  clients: Promise<Secrets>;
+  /** The last list read from the database. */
+  last?: Secrets | undefined;
+}
+const secretCache = new WeakMap<CountyTx, Map<string, SecretsEntry>>();
+
+/** How long a read of the NAS clients may take before the last list read answers instead. */
+const STALE_AFTER_MS = 500;
+
+/**
+ * The county's NAS clients with their secrets, read at most every 5 seconds. While the database
+ * does not answer (or is slow to), the last list read stands in: FreeRADIUS keeps knowing its NAS
+ * (and tells them that the service is unavailable) instead of dropping their requests.
+ */
+function clientSecrets(county: County, tenant: string): Promise<Secrets> {
+  let tenants = secretCache.get(county.db);
+  if (!tenants) {
+    tenants = new Map();
+    secretCache.set(county.db, tenants);
+  }
+  const known = tenants;
+  const hit = known.get(tenant);
+  if (hit && hit.until > Date.now()) return hit.clients;
+  const last = hit?.last;
+  const entry: SecretsEntry = { until: Date.now() + CLIENT_TTL_MS, clients: Promise.resolve([]), last };
+  const read = radiusClientSecrets(county, tenant).then(
+    (clients) => {
+      entry.last = clients;
+      entry.clients = Promise.resolve(clients);
+      return clients;
+    },
+    (error: unknown) => {
+      if (last && isDependencyFailure(error)) return last;
+      if (known.get(tenant) === entry) known.delete(tenant);
+      throw error;
+    },
+  );
+  entry.clients = last
+    ? Promise.race([
+        read,
+        new Promise<Secrets>((resolve) => setTimeout(() => resolve(last), STALE_AFTER_MS).unref()),
+      ])
+    : read;
+  known.set(tenant, entry);
+  return entry.clients;
+}
+
+/**
+ * The NAS of the county that FreeRADIUS hears from at `source` (the most specific network holding
+ * that address), with its shared secret: what FreeRADIUS asks when a NAS it does not know (or no
+ * longer remembers) sends a request. Undefined when no NAS of the county has that address.
+ */
+export async function radiusClientFor(
+  county: County,
+  tenant: string,
+  source: string,
+): Promise<(RadiusClient & { secret: string }) | undefined> {
+  if (isIP(source) === 0) return undefined;
+  let best: { client: RadiusClient & { secret: string }; bits: number } | undefined;
+  for (const client of await clientSecrets(county, tenant)) {
+    const bits = prefixHolding(client.address, source);
+    if (bits !== undefined && (!best || bits > best.bits)) best = { client, bits };
+  }
+  return best?.client;
 }

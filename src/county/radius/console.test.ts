@@ -3,7 +3,9 @@ import { DEMO_PASSWORD } from '../../platform/federation/seed-data.ts';
 import { embeddedTestDatabase } from '../../platform/testing/databases.ts';
 import { findAccountByUsername } from '../accounts/repository.ts';
 import { type CountyTestApp, startCountyTestApp, TestClient } from '../testing.ts';
+import { RADIUS_API_PREFIX } from './api.ts';
 import { generateEapCertificates } from './certificates.ts';
+import { RADIUS_API_USER, radiusApiPassword } from './credential.ts';
 import { RADIUS_PURGE_JOB } from './jobs.ts';
 
 describe('RADIUS pages, console and record retention', () => {
@@ -27,6 +29,25 @@ describe('RADIUS pages, console and record retention', () => {
       headers: { authorization: `Bearer ${t.ctx.secrets.adminToken}` },
       ...(payload ? { payload: payload as Record<string, unknown> } : {}),
     });
+
+  /** What FreeRADIUS is told when it hears from `address` (its dynamic clients). */
+  const nasAt = async (address: string) => {
+    const answer = await t.app.inject({
+      method: 'POST',
+      url: `${RADIUS_API_PREFIX}/client?tenant=cyc&address=${encodeURIComponent(address)}`,
+      headers: {
+        authorization: `Basic ${Buffer.from(`${RADIUS_API_USER}:${radiusApiPassword(t.ctx.secrets.secret)}`).toString('base64')}`,
+      },
+      payload: {},
+    });
+    if (answer.statusCode === 404) return undefined;
+    const body = answer.json() as Record<string, { value: string[] }>;
+    return {
+      shortname: body['control:FreeRADIUS-Client-Shortname']?.value[0],
+      secret: body['control:FreeRADIUS-Client-Secret']?.value[0],
+      requireMessageAuthenticator: body['control:FreeRADIUS-Client-Require-MA']?.value[0],
+    };
+  };
 
   it('lets a county administrator add a NAS whose secret is shown once, and refuses bad input clearly', async () => {
     const c = await signIn('cycadmin');
@@ -52,12 +73,50 @@ describe('RADIUS pages, console and record retention', () => {
       .where('name', '=', 'wlc-pzjh')
       .executeTakeFirstOrThrow();
     expect(row.secret_sealed).not.toContain(String(secret));
-    const setup = (await admin('/setup', 'GET')).json() as {
-      realm: string;
-      clients: Array<{ secret: string }>;
-    };
+    const setup = (await admin('/setup', 'GET')).json() as { realm: string; clients: unknown[] };
     expect(setup.realm).toBe('cyc.edu.tw');
-    expect(setup.clients.map((x) => x.secret)).toEqual([secret]);
+    expect(JSON.stringify(setup.clients)).not.toContain(String(secret));
+    expect(await nasAt('192.0.2.77')).toEqual({
+      shortname: 'cyc.wlc-pzjh',
+      secret,
+      requireMessageAuthenticator: 'yes',
+    });
+  });
+
+  it('tells FreeRADIUS the NAS at an address: the most specific network, none elsewhere', async () => {
+    const one = (await admin('/clients', 'POST', { name: 'vpn-one', address: '192.0.2.77' })).json() as {
+      secret: string;
+    };
+    expect(await nasAt('192.0.2.77')).toMatchObject({ shortname: 'cyc.vpn-one', secret: one.secret });
+    expect(await nasAt('192.0.2.78')).toMatchObject({ shortname: 'cyc.wlc-pzjh' });
+    expect(await nasAt('198.51.100.1')).toBeUndefined();
+    expect(await nasAt('2001:db8::1')).toBeUndefined();
+    expect(await nasAt('not-an-address')).toBeUndefined();
+  });
+
+  it('gives a NAS a new secret from the console, shown once and audited; FreeRADIUS is told the new one', async () => {
+    const c = await signIn('cycadmin');
+    const before = await nasAt('192.0.2.77');
+    await c.get('/cyc/manage/radius');
+    const renewed = await c.post('/cyc/manage/radius/clients/secret', { name: 'vpn-one' });
+    expect(renewed.status).toBe(200);
+    expect(renewed.body).toContain('新的共用密鑰');
+    const secret = /<code>([A-Za-z0-9_-]{32})<\/code>/.exec(renewed.body)?.[1];
+    expect(secret).toBeDefined();
+    expect(secret).not.toBe(before?.secret);
+    expect((await nasAt('192.0.2.77'))?.secret).toBe(secret);
+    expect((await c.get('/cyc/manage/radius')).body).not.toContain(String(secret));
+    const audited = await t.county.db
+      .selectFrom('audit_log')
+      .select(['actor', 'action'])
+      .where('action', '=', 'radius.client_secret_renewed')
+      .execute();
+    expect(audited).toEqual([{ actor: 'cycadmin', action: 'radius.client_secret_renewed' }]);
+    // And from the CLI's admin API; an unknown NAS is refused.
+    const cli = await admin('/clients/vpn-one/secret', 'POST', {});
+    expect(cli.statusCode).toBe(200);
+    expect((await nasAt('192.0.2.77'))?.secret).toBe((cli.json() as { secret: string }).secret);
+    expect((await admin('/clients/nobody/secret', 'POST', {})).statusCode).toBe(404);
   });
 
   it('keeps the console to county administrators', async () => {

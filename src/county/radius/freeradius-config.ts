@@ -1,6 +1,7 @@
 // A complete FreeRADIUS 3.2 configuration directory for one county (`edugate radius config`):
 // FreeRADIUS terminates RADIUS and EAP-TTLS, and its `rest` module asks the county role (api.ts).
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { RADIUS_API_PREFIX } from './api.ts';
 
@@ -10,7 +11,8 @@ export interface RadiusSetup {
   /** Also answered here (`teacher01@mail.cyc.edu.tw`) when it differs from the realm. */
   mail_domain: string;
   api: { user: string; password: string };
-  clients: Array<{ name: string; shortname: string; address: string; secret: string }>;
+  /** The county's NAS clients (FreeRADIUS asks for their secrets when it hears from them). */
+  clients: Array<{ name: string; address: string }>;
 }
 
 export interface FreeradiusOptions {
@@ -21,6 +23,8 @@ export interface FreeradiusOptions {
   acctPort: number;
   /** TANet roaming: where requests of other realms go (`host:port`), and that server's secret. */
   roaming?: { server: string; secret: string } | undefined;
+  /** Seconds FreeRADIUS remembers a NAS before it asks EduGate again (a removed NAS is dropped by then). */
+  clientLifetime: number;
 }
 
 /** A value inside a double-quoted FreeRADIUS string: no quote, backslash, `%` (xlat) or newline. */
@@ -29,7 +33,7 @@ function quoted(value: string): string {
   return `"${value}"`;
 }
 
-function radiusdConf(dir: string): string {
+function radiusdConf(dir: string, options: FreeradiusOptions): string {
   return `# FreeRADIUS for EduGate, written by \`edugate radius config\`: run \`freeradius -f -d ${dir}\`.
 prefix = /usr
 exec_prefix = /usr
@@ -72,8 +76,24 @@ security {
 
 proxy_requests = yes
 $INCLUDE proxy.conf
-# One file per NAS (edugate radius nas add, then edugate radius config --reload).
-$INCLUDE clients.d/
+
+# NAS clients: FreeRADIUS asks EduGate (sites-enabled/edugate-clients) for the NAS at the address a
+# request comes from, and remembers it for \`lifetime\` seconds. A NAS added, removed or given a new
+# secret (edugate radius nas …, or the county console) takes effect without a restart: a removed
+# NAS is refused by EduGate at once and dropped here within the lifetime.
+client edugate_ipv4 {
+	ipaddr = 0.0.0.0/0
+	dynamic_clients = edugate-clients
+	lifetime = ${options.clientLifetime}
+	# BlastRADIUS (CVE-2024-3596): Access-Requests without Message-Authenticator are dropped.
+	require_message_authenticator = yes
+}
+client edugate_ipv6 {
+	ipv6addr = ::/0
+	dynamic_clients = edugate-clients
+	lifetime = ${options.clientLifetime}
+	require_message_authenticator = yes
+}
 
 thread pool {
 	start_servers = 16
@@ -98,35 +118,6 @@ policy {
 $INCLUDE sites-enabled/
 `;
 }
-
-/** `clients.d/<shortname>`: one NAS each, a file `radmin` can add to a running FreeRADIUS. */
-function clientFiles(setup: RadiusSetup): Record<string, string> {
-  return Object.fromEntries(
-    setup.clients.map((c) => [
-      `clients.d/${c.shortname}`,
-      `# A NAS of ${setup.tenant} (edugate radius nas add).
-client ${c.shortname} {
-	ipaddr = ${c.address}
-	secret = ${quoted(c.secret)}
-	shortname = ${c.shortname}
-	# BlastRADIUS (CVE-2024-3596): Access-Requests without Message-Authenticator are dropped.
-	require_message_authenticator = yes
-}
-`,
-    ]),
-  );
-}
-
-/** The control socket `edugate radius config --reload` talks to (radmin), for its owner only. */
-const CONTROL_SITE = `# radmin's control socket: edugate radius config --reload adds new NAS clients through it.
-server control {
-	listen {
-		type = control
-		socket = \${run_dir}/control.sock
-		mode = rw
-	}
-}
-`;
 
 function proxyConf(setup: RadiusSetup, options: FreeradiusOptions): string {
   const roaming = options.roaming
@@ -176,7 +167,8 @@ ${
 function restModule(setup: RadiusSetup, options: FreeradiusOptions): string {
   const call = (
     path: string,
-  ) => `		uri = "\${..connect_uri}${RADIUS_API_PREFIX}/${path}?nas=%{client:shortname}"
+    query = 'nas=%{client:shortname}',
+  ) => `		uri = "\${..connect_uri}${RADIUS_API_PREFIX}/${path}?${query}"
 		method = 'post'
 		body = 'json'
 		auth = 'basic'
@@ -210,10 +202,37 @@ ${call('accounting')}
 		idle_timeout = 60
 	}
 }
+
+# The NAS at a request's source address, and its secret (sites-enabled/edugate-clients).
+rest edugate_clients {
+	connect_uri = ${quoted(options.apiOrigin.replace(/\/$/, ''))}
+	connect_timeout = 5.0
+	http_negotiation = 1.1
+
+	authorize {
+${call('client', `tenant=${setup.tenant}&address=%{%{Packet-Src-IP-Address}:-%{Packet-Src-IPv6-Address}}`)}
+	}
+
+	pool {
+		start = 0
+		min = 0
+		max = 4
+		spare = 1
+		uses = 0
+		retry_delay = 1
+		lifetime = 0
+		idle_timeout = 60
+	}
+}
 `;
 }
 
-function eapModule(): string {
+/**
+ * `sendCa`: whether FreeRADIUS adds the CA certificates of `ca.pem` to the chain it sends (OpenSSL's
+ * auto_chain). Not when `server.pem` already reaches a CA of `ca.pem`, which devices have installed:
+ * the server's first TLS flight then fits one EAP fragment (1,024 bytes), a round trip less.
+ */
+function eapModule(sendCa: boolean): string {
   return `# EAP-TTLS with inner PAP only: the password reaches EduGate, which verifies it against its
 # argon2 hashes. PEAP-MSCHAPv2 would need NT hashes of every password (see docs/OPERATIONS.md).
 eap {
@@ -232,6 +251,7 @@ eap {
 		cipher_server_preference = yes
 		tls_min_version = "1.2"
 		tls_max_version = "1.3"
+		auto_chain = ${sendCa ? 'yes' : 'no'}
 		cache {
 			enable = no
 		}
@@ -352,6 +372,22 @@ server edugate {
 `;
 }
 
+/** Asked for a NAS FreeRADIUS does not know (yet, or any more): EduGate's answer defines it. */
+const CLIENTS_SITE = `# Dynamic NAS clients: the request here is empty but for its source address (Packet-Src-IP-Address).
+server edugate-clients {
+	authorize {
+		# 200 → the NAS (address, secret, shortname); 404, or EduGate unreachable → none (dropped).
+		edugate_clients
+		if (updated) {
+			ok
+		}
+		else {
+			reject
+		}
+	}
+}
+`;
+
 const INNER_SITE = `# The inner PAP of EAP-TTLS: the same password check as the VPN's PAP.
 server edugate-inner {
 	authorize {
@@ -384,20 +420,34 @@ export function freeradiusFiles(
   dir: string,
   setup: RadiusSetup,
   options: FreeradiusOptions,
+  tls: { sendCa: boolean } = { sendCa: true },
 ): Record<string, string> {
   return {
-    'radiusd.conf': radiusdConf(dir),
-    ...clientFiles(setup),
+    'radiusd.conf': radiusdConf(dir, options),
     'proxy.conf': proxyConf(setup, options),
     dictionary: '# Local attributes (none).\n',
     'mods-enabled/rest': restModule(setup, options),
-    'mods-enabled/eap': eapModule(),
+    'mods-enabled/eap': eapModule(tls.sendCa),
     'mods-enabled/always': ALWAYS,
     'mods-enabled/realm': SUFFIX,
     'sites-enabled/edugate': outerSite(options),
     'sites-enabled/edugate-inner': INNER_SITE,
-    'sites-enabled/control': CONTROL_SITE,
+    'sites-enabled/edugate-clients': CLIENTS_SITE,
   };
+}
+
+const certificatesIn = (pem: string) =>
+  (pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []).map(
+    (block) => new X509Certificate(block),
+  );
+
+/** Whether the last certificate of `serverPem` (the server's, then any intermediates) is a CA of `caPem` or issued by one. */
+export function chainReachesCa(serverPem: string, caPem: string): boolean {
+  const last = certificatesIn(serverPem).at(-1);
+  if (!last) return false;
+  return certificatesIn(caPem).some(
+    (ca) => ca.fingerprint256 === last.fingerprint256 || (last.checkIssued(ca) && last.verify(ca.publicKey)),
+  );
 }
 
 export interface CertificateFiles {
@@ -417,16 +467,7 @@ export async function writeFreeradiusDirectory(
   certificates: () => Promise<CertificateFiles>,
 ): Promise<{ dir: string; caPem: string }> {
   const dir = resolve(out);
-  for (const sub of [
-    '',
-    'log',
-    'run',
-    'certs',
-    'clients.d',
-    'mods-enabled',
-    'sites-enabled',
-    'mods-config',
-  ]) {
+  for (const sub of ['', 'log', 'run', 'certs', 'mods-enabled', 'sites-enabled', 'mods-config']) {
     mkdirSync(join(dir, sub), { recursive: true, mode: 0o750 });
   }
   const certs = join(dir, 'certs');
@@ -440,16 +481,17 @@ export async function writeFreeradiusDirectory(
     writeFileSync(join(certs, 'server.key'), made.serverKeyPem, { mode: 0o600 });
     caPem = made.caPem;
   }
-  const files = freeradiusFiles(dir, setup, options);
-  // A removed NAS leaves clients.d (clients.conf: written by earlier versions, no longer read).
-  rmSync(join(dir, 'clients.conf'), { force: true });
-  for (const name of readdirSync(join(dir, 'clients.d'))) {
-    if (!(`clients.d/${name}` in files)) rmSync(join(dir, 'clients.d', name), { force: true });
+  const files = freeradiusFiles(dir, setup, options, {
+    sendCa: !chainReachesCa(readFileSync(join(certs, 'server.pem'), 'utf8'), caPem),
+  });
+  // Written by earlier versions, which listed the NAS clients in files: no longer read.
+  for (const old of ['clients.conf', 'clients.d', 'sites-enabled/control']) {
+    rmSync(join(dir, old), { recursive: true, force: true });
   }
   for (const [path, text] of Object.entries(files)) {
     const file = join(dir, path);
     mkdirSync(dirname(file), { recursive: true });
-    // The directory holds the NAS secrets and the RADIUS API credential: readable by its owner only.
+    // The directory holds the RADIUS API credential (and the roaming secret): readable by its owner only.
     writeFileSync(file, text, { mode: 0o640 });
   }
   return { dir, caPem };

@@ -1,21 +1,23 @@
 import { spawnSync } from 'node:child_process';
+import { createSocket } from 'node:dgram';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { runAdminCommand } from '../../cli/run.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../platform/config/options.ts';
 import { DEMO_PASSWORD } from '../../platform/federation/seed-data.ts';
 import { embeddedTestDatabase } from '../../platform/testing/databases.ts';
-import { freePort } from '../../platform/testing/ports.ts';
 import { missingService } from '../../platform/testing/services.ts';
 import { departAccount } from '../accounts/lifecycle.ts';
 import { findAccountByUsername, insertAccount } from '../accounts/repository.ts';
 import type { AccountState } from '../schema.ts';
 import { findTenant } from '../tenants/tenants.ts';
 import { type CountyTestApp, startCountyTestApp, TestClient } from '../testing.ts';
-import { radiusCommand } from './cli.ts';
-import { eapolTtlsPap, FREERADIUS, FreeradiusProcess, radclient, radiusPeersInstalled } from './peers.ts';
+import { papAccessRequest } from './nas-request.ts';
+import { eapolTtlsPap, FREERADIUS, radclient, radiusPeersInstalled } from './peers.ts';
+import { addNas, RadiusFront, radiusCli } from './testing.ts';
+
+const NAS_LIFETIME_S = 2;
 
 const skip =
   !radiusPeersInstalled() &&
@@ -24,32 +26,13 @@ const skip =
     'apt-get install freeradius freeradius-rest freeradius-utils eapoltest',
   );
 
-/** Runs an `edugate radius …` command; its exit code and what it printed. */
-async function cli(
-  config: (CountyTestApp & { config: never }['config']) | Parameters<typeof runAdminCommand>[1],
-  args: string[],
-) {
-  const lines: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((line: unknown) => void lines.push(String(line)));
-  const error = vi
-    .spyOn(console, 'error')
-    .mockImplementation((line: unknown) => void lines.push(String(line)));
-  try {
-    const code = await runAdminCommand(radiusCommand, config, args);
-    return { code, output: lines.join('\n') };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
-}
-
 describe.skipIf(skip)('Wi-Fi and VPN through FreeRADIUS', () => {
   let t: CountyTestApp & { config: Config };
-  let radius: FreeradiusProcess;
-  let dir: string;
+  let front: RadiusFront;
   let secret: string;
   let authPort: number;
   let acctPort: number;
+  const cli = (args: string[]) => radiusCli(t.config, args);
 
   const pap = (user: string, password: string, station = '198.51.100.20') =>
     radclient(authPort, 'auth', secret, [
@@ -69,13 +52,13 @@ describe.skipIf(skip)('Wi-Fi and VPN through FreeRADIUS', () => {
       identity,
       anonymous: '@cyc.edu.tw',
       password,
-      caFile: join(dir, 'certs', 'ca.pem'),
+      caFile: front.caFile,
       domain: 'radius.cyc.edu.tw',
       mac,
     });
 
-  async function account(username: string, state: AccountState, complete = true) {
-    const hash = await t.county.hasher.hash(DEMO_PASSWORD);
+  async function account(username: string, state: AccountState, complete = true, password = DEMO_PASSWORD) {
+    const hash = await t.county.hasher.hash(password);
     await insertAccount(t.county.db, {
       tenant: 'cyc',
       username,
@@ -93,10 +76,7 @@ describe.skipIf(skip)('Wi-Fi and VPN through FreeRADIUS', () => {
 
   beforeAll(async () => {
     t = await startCountyTestApp(embeddedTestDatabase, {}, { listen: true });
-    dir = mkdtempSync(join(tmpdir(), 'edugate-freeradius-'));
-    authPort = await freePort();
-    acctPort = await freePort();
-    const added = await cli(t.config, [
+    const added = await cli([
       'nas',
       'add',
       '--tenant',
@@ -110,40 +90,27 @@ describe.skipIf(skip)('Wi-Fi and VPN through FreeRADIUS', () => {
     const printed = JSON.parse(added.output) as { name: string; secret: string };
     expect(printed.name).toBe('test-nas');
     secret = printed.secret;
-    const written = await cli(t.config, [
-      'config',
-      '--tenant',
-      'cyc',
-      '--out',
-      dir,
-      '--listen',
-      '127.0.0.1',
-      '--auth-port',
-      String(authPort),
-      '--acct-port',
-      String(acctPort),
-    ]);
-    expect(written.code, written.output).toBe(0);
-    radius = new FreeradiusProcess(dir);
-    await radius.start();
+    // FreeRADIUS asks again for a NAS it heard from 2 seconds before (60 by default).
+    front = await RadiusFront.start(t.config, ['--nas-lifetime', String(NAS_LIFETIME_S)]);
+    authPort = front.authPort;
+    acctPort = front.acctPort;
   }, 180_000);
 
   afterAll(async () => {
-    await radius?.stop();
+    await front?.close();
     await t?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('accepts a VPN login (PAP) with the unit code as Class and a Session-Timeout', async () => {
     const r = await pap('teacher01@cyc.edu.tw', DEMO_PASSWORD);
-    expect(r.answer, `${r.output}\n${radius.output}`).toBe('Access-Accept');
+    expect(r.answer, `${r.output}\n${front.freeradius.output}`).toBe('Access-Accept');
     expect(r.output).toContain(`Class = 0x${Buffer.from('454503').toString('hex')}`);
     expect(r.output).toContain('Session-Timeout = 28800');
   });
   it('writes TANet roaming proxy realms that FreeRADIUS accepts', async () => {
     const roamingDir = mkdtempSync(join(tmpdir(), 'edugate-freeradius-roaming-'));
     try {
-      const written = await cli(t.config, [
+      const written = await cli([
         'config',
         '--tenant',
         'cyc',
@@ -173,6 +140,80 @@ describe.skipIf(skip)('Wi-Fi and VPN through FreeRADIUS', () => {
     expect(r.answer).toBe('none');
   });
 
+  it('takes a NAS added, given a new secret or removed while FreeRADIUS runs, without a restart', async () => {
+    // radclient sends from the address in Packet-Src-IP-Address: a NAS elsewhere than test-nas.
+    const from = (address: string, nasSecret: string) =>
+      radclient(
+        authPort,
+        'auth',
+        nasSecret,
+        [
+          `Packet-Src-IP-Address = ${address}`,
+          'User-Name = "teacher01@cyc.edu.tw"',
+          `User-Password = "${DEMO_PASSWORD}"`,
+          'Message-Authenticator = 0x00',
+        ],
+        { timeoutSeconds: 1 },
+      );
+    /** Seconds until `address` is answered `expected` with `nasSecret`. */
+    const until = async (address: string, nasSecret: string, expected: string) => {
+      const started = performance.now();
+      for (;;) {
+        const r = await from(address, nasSecret);
+        if (r.answer === expected) return (performance.now() - started) / 1000;
+        if (performance.now() - started > 30_000) throw new Error(`still ${r.answer}:\n${r.output}`);
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    };
+    // No NAS at 127.0.0.2: FreeRADIUS asks EduGate, which knows none, and drops the request.
+    expect((await from('127.0.0.2', 'guessed-secret')).answer).toBe('none');
+    const first = await addNas(t.config, 'moving', '127.0.0.2');
+    // Added: answered at once (FreeRADIUS asks on the first request it hears from the address).
+    expect((await from('127.0.0.2', first)).answer).toBe('Access-Accept');
+
+    const renewed = await cli(['nas', 'secret', '--tenant', 'cyc', '--name', 'moving']);
+    expect(renewed.code, renewed.output).toBe(0);
+    const second = (JSON.parse(renewed.output) as { name: string; secret: string }).secret;
+    expect(second).not.toBe(first);
+    // A new secret: taken within the NAS's lifetime; the old one is not answered any more.
+    expect(await until('127.0.0.2', second, 'Access-Accept')).toBeLessThan(NAS_LIFETIME_S + 2);
+    expect((await from('127.0.0.2', first)).answer).toBe('none');
+
+    const removed = await cli(['nas', 'remove', '--tenant', 'cyc', '--name', 'moving']);
+    expect(removed.code, removed.output).toBe(0);
+    // Removed: EduGate refuses it at once (Access-Reject while FreeRADIUS still remembers the NAS),
+    // and FreeRADIUS drops its requests within the lifetime.
+    expect(['Access-Reject', 'none']).toContain((await from('127.0.0.2', second)).answer);
+    expect(await until('127.0.0.2', second, 'none')).toBeLessThan(NAS_LIFETIME_S + 2);
+    // test-nas carries on.
+    expect((await pap('teacher01@cyc.edu.tw', DEMO_PASSWORD)).answer).toBe('Access-Accept');
+  }, 120_000);
+
+  it('accepts the PAP Access-Request the bench sends (a password over 16 bytes) and drops it under a wrong secret', async () => {
+    const password = 'a passphrase of 34 bytes, or more!';
+    await account('longpass', 'active', true, password);
+    const nasSecret = await addNas(t.config, 'encoder', '127.0.0.3');
+    const send = (packet: Buffer) =>
+      new Promise<number | undefined>((resolve) => {
+        const socket = createSocket('udp4');
+        const timer = setTimeout(() => {
+          socket.close();
+          resolve(undefined);
+        }, 3000);
+        socket.on('message', (answer) => {
+          clearTimeout(timer);
+          socket.close();
+          resolve(answer[0]);
+        });
+        socket.bind(0, '127.0.0.3', () => socket.send(packet, authPort, '127.0.0.1'));
+      });
+    const request = (secretUsed: string, pass: string) =>
+      papAccessRequest(7, secretUsed, 'longpass@cyc.edu.tw', pass, '198.51.100.30');
+    expect(await send(request(nasSecret, password))).toBe(2); // Access-Accept
+    expect(await send(request(nasSecret, password.slice(0, 17)))).toBe(3); // Access-Reject
+    expect(await send(request('not-the-secret', password))).toBeUndefined(); // dropped
+  }, 60_000);
+
   it('refuses a wrong password and an unknown realm with the reason, and takes a bare name as the NAS’s county’s', async () => {
     const wrong = await pap('teacher01@cyc.edu.tw', 'not-the-password');
     expect(wrong.answer).toBe('Access-Reject');
@@ -187,7 +228,7 @@ describe.skipIf(skip)('Wi-Fi and VPN through FreeRADIUS', () => {
 
   it('connects a teacher over EAP-TTLS/PAP with the anonymous identity and refuses a wrong password', async () => {
     const ok = await eap('teacher01@cyc.edu.tw', DEMO_PASSWORD);
-    expect(ok.ok, `${ok.output.slice(-3000)}\n${radius.output.slice(-3000)}`).toBe(true);
+    expect(ok.ok, `${ok.output.slice(-3000)}\n${front.freeradius.output.slice(-3000)}`).toBe(true);
     expect(ok.output).toContain(`Class`);
     const wrong = await eap('teacher01@cyc.edu.tw', 'not-the-password');
     expect(wrong.ok).toBe(false);
@@ -261,7 +302,7 @@ describe.skipIf(skip)('Wi-Fi and VPN through FreeRADIUS', () => {
     expect(attacker.output).toContain('密碼錯誤次數過多');
     // …and the teacher's own laptop still connects.
     const after = await eap('wifitarget@cyc.edu.tw', DEMO_PASSWORD, own);
-    expect(after.ok, radius.output.slice(-4000)).toBe(true);
+    expect(after.ok, front.freeradius.output.slice(-4000)).toBe(true);
   }, 120_000);
 
   it('shows accounting Start and Stop on the teacher’s 「我的連線紀錄」 and to an audited administrator search', async () => {
@@ -312,7 +353,7 @@ describe.skipIf(skip)('Wi-Fi and VPN through FreeRADIUS', () => {
   });
 
   it('keeps the portal working while FreeRADIUS is down, and RADIUS works again when it returns', async () => {
-    await radius.stop();
+    await front.freeradius.stop();
     expect((await pap('teacher01@cyc.edu.tw', DEMO_PASSWORD)).answer).toBe('none');
     const c = new TestClient(t.app);
     await c.get('/cyc/login');
@@ -320,7 +361,7 @@ describe.skipIf(skip)('Wi-Fi and VPN through FreeRADIUS', () => {
     const page = await c.get('/cyc/account/connections');
     expect(page.status).toBe(200);
     expect((await c.get('/cyc/vpn')).body).toContain('EAP-TTLS');
-    await radius.start();
+    await front.freeradius.start();
     expect((await pap('teacher01@cyc.edu.tw', DEMO_PASSWORD)).answer).toBe('Access-Accept');
   }, 60_000);
 

@@ -49,12 +49,16 @@ export const radiusMessages = defineMessages({
     'radius.console.title': '無線網路漫遊與 VPN（RADIUS）',
     'radius.console.clients': 'RADIUS 用戶端（NAS）',
     'radius.console.clients_intro':
-      '可向 FreeRADIUS 詢問的設備（無線網路控制器、VPN 伺服器、TANet 漫遊中心）。新增後請執行 edugate radius config --reload，執行中的 FreeRADIUS 即可使用，不必重新啟動。',
+      '可向 FreeRADIUS 詢問的設備（無線網路控制器、VPN 伺服器、TANet 漫遊中心）。新增、移除設備或更換密鑰不必重新啟動 FreeRADIUS：它收到設備的要求時向本系統查詢，之後定期（預設每分鐘）重新查詢。移除的設備立即被拒絕，下次查詢後不再獲得回應。',
     'radius.console.none': '尚未登記任何設備。',
     'radius.console.name': '名稱',
     'radius.console.address': 'IP 位址或網段',
     'radius.console.add': '新增設備',
     'radius.console.remove': '移除',
+    'radius.console.renew': '更換密鑰',
+    'radius.console.actions': '操作',
+    'radius.console.secret_renewed':
+      '新的共用密鑰（僅顯示這一次，請立即設定到設備上；FreeRADIUS 下次查詢時生效，預設在一分鐘內，舊密鑰隨即失效）：',
     'radius.console.secret_once': '共用密鑰（僅顯示這一次，請立即設定到設備上）：',
     'radius.console.search': '查詢連線紀錄',
     'radius.console.search_hint':
@@ -125,12 +129,16 @@ export const radiusMessages = defineMessages({
     'radius.console.title': 'Wi-Fi roaming and VPN (RADIUS)',
     'radius.console.clients': 'RADIUS clients (NAS)',
     'radius.console.clients_intro':
-      'Devices that may ask FreeRADIUS (Wi-Fi controllers, VPN servers, the TANet roaming centre). After adding one, run edugate radius config --reload: the running FreeRADIUS takes it without a restart.',
+      'Devices that may ask FreeRADIUS (Wi-Fi controllers, VPN servers, the TANet roaming centre). Adding or removing a device, or giving it a new secret, needs no restart of FreeRADIUS: it asks EduGate when it hears from a device, and again after a while (a minute by default). A removed device is refused at once, and gets no answer after the next ask.',
     'radius.console.none': 'No devices yet.',
     'radius.console.name': 'Name',
     'radius.console.address': 'IP address or network',
     'radius.console.add': 'Add device',
     'radius.console.remove': 'Remove',
+    'radius.console.renew': 'New secret',
+    'radius.console.actions': 'Actions',
+    'radius.console.secret_renewed':
+      'New shared secret (shown this once; set it on the device now; it takes effect when FreeRADIUS next asks, within a minute by default, and the old one stops working then):',
     'radius.console.secret_once': 'Shared secret (shown this once; set it on the device now):',
     'radius.console.search': 'Search connection records',
     'radius.console.search_hint':

@@ -9,7 +9,13 @@ import type { Tenant } from '../tenants/tenants.ts';
 import { csrfField, errorSummary, field, formValue, postButton } from '../views/form.ts';
 import { countyPage, formatTime, tenantPath } from '../views/page.ts';
 import { type SessionRow, searchSessions, sessionsOfAccount } from './accounting.ts';
-import { addRadiusClient, clientProblems, listRadiusClients, removeRadiusClient } from './clients.ts';
+import {
+  addRadiusClient,
+  clientProblems,
+  listRadiusClients,
+  removeRadiusClient,
+  renewRadiusClientSecret,
+} from './clients.ts';
 import { radiusSettings, saveRadiusSettings } from './settings.ts';
 
 function bytes(value: string): string {
@@ -127,9 +133,9 @@ ${extra.notice ?? ''}${errorSummary(request, extra.errors ?? {})}
 ${
   clients.length === 0
     ? html`<p>${t('radius.console.none')}</p>`
-    : html`<table><thead><tr><th>${t('radius.console.name')}</th><th>${t('radius.console.address')}</th><th></th></tr></thead><tbody>${clients.map(
+    : html`<table><thead><tr><th scope="col">${t('radius.console.name')}</th><th scope="col">${t('radius.console.address')}</th><th scope="col"><span class="visually-hidden">${t('radius.console.actions')}</span></th></tr></thead><tbody>${clients.map(
         (c) =>
-          html`<tr><td>${c.name}</td><td><code>${c.address}</code></td><td>${postButton(request, p('/manage/radius/clients/remove'), t('radius.console.remove'), { className: 'secondary', hidden: { name: c.name } })}</td></tr>`,
+          html`<tr><td>${c.name}</td><td><code>${c.address}</code></td><td>${postButton(request, p('/manage/radius/clients/secret'), t('radius.console.renew'), { className: 'secondary', hidden: { name: c.name } })} ${postButton(request, p('/manage/radius/clients/remove'), t('radius.console.remove'), { className: 'secondary', hidden: { name: c.name } })}</td></tr>`,
       )}</tbody></table>`
 }
 <form method="post" action="${p('/manage/radius/clients')}">${csrfField(request)}
@@ -174,6 +180,20 @@ ${field({ name: 'vpn_host', label: t('radius.console.vpn_host'), required: true,
       return consolePage(request, reply, { errors: { name: request.t('radius.error.taken') }, status: 409 });
     return consolePage(request, reply, {
       notice: html`<div class="notice" role="status"><p>${added.client.name}: ${request.t('radius.console.secret_once')}</p><p><code>${added.secret}</code></p></div>`,
+    });
+  });
+
+  app.post('/manage/radius/clients/secret', async (request, reply) => {
+    const me = admin(request, reply);
+    if (!me) return;
+    const name = formValue(request.body, 'name');
+    const secret = await renewRadiusClientSecret(county, tenant.code, name, {
+      actor: me.username,
+      ip: request.ip,
+    });
+    if (!secret) return reply.redirect(p('/manage/radius'), 303);
+    return consolePage(request, reply, {
+      notice: html`<div class="notice" role="status"><p>${name}: ${request.t('radius.console.secret_renewed')}</p><p><code>${secret}</code></p></div>`,
     });
   });
 

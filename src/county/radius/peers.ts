@@ -1,6 +1,6 @@
 // Test support: FreeRADIUS, radclient and eapol_test from Debian, run as real peers of the county role.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -89,11 +89,22 @@ export async function radclient(
   type: 'auth' | 'acct',
   secret: string,
   attributes: string[],
-  options: { parallel?: number } = {},
+  options: { parallel?: number; timeoutSeconds?: number } = {},
 ): Promise<{ answer: RadiusAnswer; output: string }> {
   const { output } = await run(
     RADCLIENT,
-    ['-x', '-r', '1', '-t', '5', '-p', String(options.parallel ?? 1), `127.0.0.1:${port}`, type, secret],
+    [
+      '-x',
+      '-r',
+      '1',
+      '-t',
+      String(options.timeoutSeconds ?? 5),
+      '-p',
+      String(options.parallel ?? 1),
+      `127.0.0.1:${port}`,
+      type,
+      secret,
+    ],
     attributes.join('\n'),
   );
   const answer = (['Access-Accept', 'Access-Reject', 'Accounting-Response'] as const).find((a) =>
@@ -102,8 +113,7 @@ export async function radclient(
   return { answer: answer ?? 'none', output };
 }
 
-/** An EAP-TTLS/PAP authentication with eapol_test (as a laptop on the Wi-Fi): true when it succeeds. */
-export async function eapolTtlsPap(input: {
+export interface EapolInput {
   port: number;
   secret: string;
   identity: string;
@@ -112,7 +122,16 @@ export async function eapolTtlsPap(input: {
   caFile: string;
   domain: string;
   mac: string;
-}): Promise<{ ok: boolean; output: string }> {
+}
+
+/**
+ * eapol_test's configuration file (a laptop's Wi-Fi profile: EAP-TTLS, inner PAP, the CA and the
+ * server name it checks) in a new temporary directory, and its arguments; `remove` deletes the file.
+ */
+export function eapolArguments(
+  input: EapolInput,
+  timeoutSeconds: number,
+): { args: string[]; remove: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'edugate-eapol-'));
   const conf = join(dir, 'eapol.conf');
   const q = (value: string) => JSON.stringify(value);
@@ -131,7 +150,7 @@ export async function eapolTtlsPap(input: {
 }
 `,
   );
-  const { code, output } = await run(EAPOL_TEST, [
+  const args = [
     '-c',
     conf,
     '-a',
@@ -143,7 +162,14 @@ export async function eapolTtlsPap(input: {
     '-M',
     input.mac,
     '-t',
-    '20',
-  ]);
+    String(timeoutSeconds),
+  ];
+  return { args, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** An EAP-TTLS/PAP authentication with eapol_test (as a laptop on the Wi-Fi): true when it succeeds. */
+export async function eapolTtlsPap(input: EapolInput): Promise<{ ok: boolean; output: string }> {
+  const { args, remove } = eapolArguments(input, 20);
+  const { code, output } = await run(EAPOL_TEST, args).finally(remove);
   return { ok: code === 0 && /\nSUCCESS/.test(output), output };
 }

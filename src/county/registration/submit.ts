@@ -156,17 +156,10 @@ export async function verifyEmail(
   return county.db.transaction().execute(async (tx) => {
     const claims = await county.links.consume(tx, token, LINKS.verifyEmail.purpose);
     if (claims.data?.tenant !== tenant.code) throw new AppError('link_invalid', 400);
-    const account = await transitionAccount(
-      tx,
-      tenant.code,
-      claims.subject,
-      ['pending_email'],
-      'pending_review',
-      {
-        email_verified_at: new Date(),
-        review_requested_at: new Date(),
-      },
-    );
+    const account = await transitionAccount(tx, tenant.code, claims.subject, 'verifyEmail', {
+      email_verified_at: new Date(),
+      review_requested_at: new Date(),
+    });
     if (!account) throw new AppError('county.application_gone', 410);
     await audit(tx, {
       tenant: tenant.code,

@@ -102,11 +102,11 @@ ${decisionForms(`/review/transfers/${r.id}`, r.id)}</div>`,
 <section aria-labelledby="camp-h"><h2 id="camp-h">${t('review.campaigns')}</h2>
 ${campaigns.length === 0 ? html`<p>${t('review.campaigns.none')}</p>` : campaignSections}</section>
 <section aria-labelledby="staff-h"><h2 id="staff-h">${t('review.staff')}</h2>
-<table><thead><tr><th scope="col">${t('register.username')}</th><th scope="col">${t('profile.real_name')}</th><th scope="col">${t('account.status')}</th><th scope="col">${t('review.unit_confirmed')}</th><th scope="col">${t('review.actions')}</th></tr></thead><tbody>
+<table><thead><tr><th scope="col">${t('register.username')}</th><th scope="col">${t('profile.real_name')}</th><th scope="col">${t('account.state')}</th><th scope="col">${t('review.unit_confirmed')}</th><th scope="col">${t('review.actions')}</th></tr></thead><tbody>
 ${staff.map(
   (
     a,
-  ) => html`<tr><td>${a.username}</td><td>${a.real_name ?? ''}</td><td>${t(`status.${a.state}`)}</td><td>${formatTime(a.unit_confirmed_at)}</td>
+  ) => html`<tr><td>${a.username}</td><td>${a.real_name ?? ''}</td><td>${t(`state.${a.state}`)}</td><td>${formatTime(a.unit_confirmed_at)}</td>
 <td><a href="${p(`/review/accounts/${a.id}/national-id?unit=${back}`)}">${t('review.national_id.correct')}</a></td></tr>`,
 )}
 </tbody></table></section>

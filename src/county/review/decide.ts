@@ -3,6 +3,7 @@
 import { AppError } from '../../platform/errors/app-error.ts';
 import type { Account } from '../accounts/repository.ts';
 import { findAccountById, transitionAccount } from '../accounts/repository.ts';
+import { ACCOUNT_LIFECYCLE } from '../accounts/transitions.ts';
 import { audit, type CountyTx, mail } from '../db.ts';
 import { JOBS, LINKS } from '../links.ts';
 import { mailMessage } from '../mail-text.ts';
@@ -25,7 +26,8 @@ export const applicationDecision: DecisionKind = {
   async pending(db, tenant, subject) {
     const account = await findAccountById(db, tenant.code, subject);
     if (!account) throw new AppError('county.application_gone', 410);
-    if (account.state !== 'pending_review') throw new AppError('county.already_decided', 409);
+    if (!ACCOUNT_LIFECYCLE.allows(account.state, 'approve'))
+      throw new AppError('county.already_decided', 409);
     const unit = account.unit_code ? await findUnit(db, tenant.code, account.unit_code) : undefined;
     return {
       facts: [
@@ -87,7 +89,8 @@ export async function remindReview(county: County, payload: Record<string, unkno
   await county.db.transaction().execute(async (tx) => {
     const tenant = await findTenant(tx, String(payload.tenant));
     const account = tenant ? await findAccountById(tx, tenant.code, String(payload.accountId)) : undefined;
-    if (!tenant || account?.state !== 'pending_review' || !account.review_requested_at) return;
+    if (!tenant || !account?.review_requested_at || !ACCOUNT_LIFECYCLE.allows(account.state, 'approve'))
+      return;
     const unit = account.unit_code ? await findUnit(tx, tenant.code, account.unit_code) : undefined;
     if (!unit) return;
     await sendReminder(county, tx, {
@@ -129,18 +132,11 @@ export async function decideApplication(
   if (decision === 'reject' && (reason === '' || reason.length > REASON_MAX)) {
     throw new AppError('county.reason_required', 400);
   }
-  const account = await transitionAccount(
-    tx,
-    tenant.code,
-    input.accountId,
-    ['pending_review'],
-    decision === 'approve' ? 'active' : 'rejected',
-    {
-      reviewed_at: new Date(),
-      reviewed_by: input.actor,
-      state_reason: decision === 'reject' ? reason : null,
-    },
-  );
+  const account = await transitionAccount(tx, tenant.code, input.accountId, decision, {
+    reviewed_at: new Date(),
+    reviewed_by: input.actor,
+    state_reason: decision === 'reject' ? reason : null,
+  });
   if (!account) throw new AppError('county.already_decided', 409);
   const unit = account.unit_code ? await findUnit(tx, tenant.code, account.unit_code) : undefined;
   await audit(tx, {

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { accountFromRow, searchAccounts } from '../accounts/repository.ts';
-import { campaignStaff, listCampaigns } from '../campaigns/campaigns.ts';
+import { campaignStaff, listCampaigns } from '../campaigns/repository.ts';
+import { CAMPAIGN } from '../campaigns/transitions.ts';
 import { maskedSubmission } from '../profile/profile.ts';
 import type { County } from '../services.ts';
 import type { Tenant, Unit } from '../tenants/tenants.ts';
@@ -34,7 +35,8 @@ export async function unitWork(county: County, tenant: Tenant, unit: Unit) {
       .limit(50)
       .execute(),
   ]);
-  const open = campaigns.filter((c) => c.state === 'open');
+  // The campaigns in which the reviewer can still confirm or flag their staff.
+  const open = campaigns.filter((c) => CAMPAIGN.allows(c.state, 'decide'));
   const campaignRows = await Promise.all(
     open.map(async (campaign) => ({ campaign, rows: await campaignStaff(county.db, campaign, unit.code) })),
   );

@@ -5,7 +5,8 @@ import { DEMO_COUNTY_ACCOUNTS } from '../../platform/federation/seed-data.ts';
 import { DELIVER_SECURITY_EVENT_JOB, ReceiverRegistry } from '../../platform/security-events/index.ts';
 import { embeddedTestDatabase } from '../../platform/testing/databases.ts';
 import { departAccount, reactivateAccount, suspendAccount } from '../accounts/lifecycle.ts';
-import { closeCampaign, openCampaign, undoCampaignSuspensions } from '../campaigns/campaigns.ts';
+import { closeCampaign, undoCampaignSuspensions } from '../campaigns/close.ts';
+import { openCampaign } from '../campaigns/open.ts';
 import { findTenant, type Tenant } from '../tenants/tenants.ts';
 import { type CountyTestApp, startCountyTestApp } from '../testing.ts';
 

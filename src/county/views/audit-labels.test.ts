@@ -8,7 +8,7 @@ import { auditActionLabel } from './audit-labels.ts';
 
 const COUNTY = join(import.meta.dirname, '..');
 
-/** The audit actions the county's code records: `action: 'x.y'`, and the lifecycle's changes. */
+/** The audit actions the county's code records: `action: 'x.y'`. */
 function recordedActions(): string[] {
   const found = new Set<string>();
   const files = readdirSync(COUNTY, { recursive: true, encoding: 'utf8' }).filter(
@@ -17,7 +17,6 @@ function recordedActions(): string[] {
   for (const file of files) {
     const source = readFileSync(join(COUNTY, file), 'utf8');
     for (const m of source.matchAll(/\baction: '([a-z_]+(?:\.[a-z_]+)*)'/g)) found.add(m[1] as string);
-    for (const m of source.matchAll(/, '(account\.[a-z_]+)', true/g)) found.add(m[1] as string);
   }
   return [...found].sort();
 }

@@ -98,4 +98,22 @@ describe.each(await testDatabases())('a flow table on $name', (kind) => {
     expect(moved.every((row) => row.touched_at instanceof Date)).toBe(true);
     expect((await stored(c))?.state).toBe('three');
   });
+
+  it('matches any value of a list, and moves a state column of another name', async () => {
+    await sql`create table scratch_rows (id text primary key, status text not null)`.execute(db);
+    const rows = flowTable<{ scratch_rows: { id: string; status: Step } }>()('scratch_rows', STEPS, {
+      key: 'id',
+      state: 'status',
+    });
+    await sql`insert into scratch_rows values ('r1', 'one'), ('r2', 'two'), ('r3', 'one')`.execute(db);
+    const moved = await rows.takeWhere(db, { id: ['r1', 'r2', 'r9'] }, 'save');
+    expect(moved.map((row) => [row.id, row.status]).sort()).toEqual([
+      ['r1', 'two'],
+      ['r2', 'three'],
+    ]);
+    expect(await rows.takeWhere(db, { id: [] }, 'save')).toEqual([]);
+    expect((await rows.take(db, 'r3', 'finish'))?.status).toBeUndefined();
+    expect((await rows.take(db, 'r3', 'drop'))?.status).toBe('done');
+    await sql`drop table scratch_rows`.execute(db);
+  });
 });

@@ -67,7 +67,10 @@ export class FlowTable<DB, T extends keyof DB & string, S extends string, E exte
     return row;
   }
 
-  /** Takes `event` on every flow whose columns equal `match` (all of an account's open requests). */
+  /**
+   * Takes `event` on every flow whose columns equal `match` (all of an account's open requests); a
+   * list matches any of its values (the accounts a campaign suspends).
+   */
   async takeWhere(
     db: QueryExecutorProvider,
     match: Readonly<Record<string, unknown>>,
@@ -89,7 +92,9 @@ export class FlowTable<DB, T extends keyof DB & string, S extends string, E exte
     for (const [column, value] of Object.entries(change)) {
       if (value !== undefined && column !== this.#state) sets.push(sql`${sql.ref(column)} = ${value}`);
     }
-    const where = Object.entries(match).map(([column, value]) => sql`${sql.ref(column)} = ${value}`);
+    const where = Object.entries(match).map(([column, value]) =>
+      Array.isArray(value) ? sql`${sql.ref(column)} = any(${value})` : sql`${sql.ref(column)} = ${value}`,
+    );
     where.push(sql`${state} in (${sql.join(moves.map(([from]) => from))})`);
     if (this.#expires) where.push(sql`${sql.ref(this.#expires)} > ${new Date()}`);
     const result = await sql<Selectable<DB[T]>>`update ${sql.table(this.table)} set ${sql.join(sets)}

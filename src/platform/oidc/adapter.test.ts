@@ -6,9 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../database/connect.ts';
 import { testDatabases } from '../testing/databases.ts';
 import { missingService, redisAvailable, TEST_REDIS_URL } from '../testing/services.ts';
-import { type AccountRows, DatabaseAdapter, RedisAdapter, sweepExpiredPayloads } from './adapter.ts';
+import { DatabaseAdapter, RedisAdapter, sweepExpiredPayloads } from './adapter.ts';
 import { oidcMigrations } from './migrations.ts';
-import { requestScoped, withRequestCache } from './request-cache.ts';
+import { withRequestScope } from './request-scope.ts';
 import { type OidcTables, oidcView } from './schema.ts';
 
 type Factory = (model: string) => Adapter;
@@ -184,25 +184,6 @@ for (const kind of await testDatabases()) {
   });
 }
 
-/** A table of test accounts (id, tenant, name) and how the adapter finds tenant t1's. */
-async function accountTable(
-  db: Kysely<unknown>,
-  people: Array<[string, string, string]>,
-): Promise<AccountRows> {
-  await sql`create table test_accounts (id uuid primary key, tenant text not null, name text not null)`.execute(
-    db,
-  );
-  const values = people.map(([id, tenant, name]) => sql`(${id}, ${tenant}, ${name})`);
-  await sql`insert into test_accounts values ${sql.join(values)}`.execute(db);
-  return {
-    table: 'test_accounts',
-    id: 'id',
-    idType: 'uuid',
-    where: { tenant: 't1' },
-    requestKey: (id) => `test:account:${id}`,
-  };
-}
-
 /** The OIDC tables of `db`, with the query id of every statement run noted in `statements`. */
 function counting(db: Kysely<unknown>): { db: Kysely<OidcTables>; statements: string[] } {
   const statements: string[] = [];
@@ -218,44 +199,42 @@ function counting(db: Kysely<unknown>): { db: Kysely<OidcTables>; statements: st
 
 for (const kind of await testDatabases()) {
   describe(`oidc adapter companions: ${kind.name}`, () => {
-    it('reads a token with its grant, session and account in one statement, for that request only', async () => {
+    it('reads a token with its grant and session in one statement, for that request only', async () => {
       const opened = await kind.open(oidcMigrations('0901_oidc_contract'));
       try {
-        const db: Kysely<OidcTables> = oidcView(opened.db);
+        const { db, statements } = counting(opened.db);
         const alice = randomUUID();
-        const elsewhere = randomUUID();
-        const rows = await accountTable(opened.db, [
-          [alice, 't1', 'alice'],
-          [elsewhere, 't2', 'other'],
-        ]);
+        const found: AdapterPayload[] = [];
         const tokens = new DatabaseAdapter(db, 't1', 'AccessToken', {
-          companions: { grant: true, session: true, account: rows },
+          companions: { grant: true, session: true },
+          onFound: (payload) => found.push(payload),
         });
         const grants = new DatabaseAdapter(db, 't1', 'Grant');
         const sessions = new DatabaseAdapter(db, 't1', 'Session');
-        const load = (id: string) => requestScoped(rows.requestKey(id), async () => 'read separately');
         await grants.upsert('g1', { jti: 'g1', accountId: alice } as AdapterPayload, 60);
         await sessions.upsert('s1', { jti: 's1', uid: 'u1', accountId: alice } as AdapterPayload, 60);
         const token = { jti: 'at1', grantId: 'g1', sessionUid: 'u1', accountId: alice };
         await tokens.upsert('at1', token as AdapterPayload, 60);
 
-        await withRequestCache(async () => {
+        await withRequestScope(async () => {
+          statements.length = 0;
           expect(await tokens.find('at1')).toEqual(token);
+          // What it found is reported at once (the provider starts reading its account then).
+          expect(found).toEqual([token]);
           // Changed after the statement: this request goes on with what it read together.
           await sql`delete from oidc_payloads where model in ('Grant', 'Session')`.execute(opened.db);
-          await sql`update test_accounts set name = 'changed' where id = ${alice}`.execute(opened.db);
+          statements.length = 0;
           expect(await grants.find('g1')).toMatchObject({ accountId: alice });
           expect(await sessions.findByUid('u1')).toMatchObject({ jti: 's1' });
-          expect(await load(alice)).toMatchObject({ id: alice, tenant: 't1', name: 'alice' });
+          expect(statements).toHaveLength(0);
           // Left for one step only: reading the grant again reads the database.
           expect(await grants.find('g1')).toBeUndefined();
         });
         // The next request sees the database as it is.
-        await withRequestCache(async () => {
+        await withRequestScope(async () => {
           expect(await tokens.find('at1')).toEqual(token);
           expect(await grants.find('g1')).toBeUndefined();
           expect(await sessions.findByUid('u1')).toBeUndefined();
-          expect(await load(alice)).toMatchObject({ name: 'changed' });
         });
         // Outside a request nothing is left behind.
         await grants.upsert('g1', { jti: 'g1', accountId: alice } as AdapterPayload, 60);
@@ -265,26 +244,18 @@ for (const kind of await testDatabases()) {
 
         // A write in the same request forgets what was read ahead.
         await grants.upsert('g1', { jti: 'g1', accountId: alice, v: 1 } as AdapterPayload, 60);
-        await withRequestCache(async () => {
+        await withRequestScope(async () => {
           await tokens.find('at1');
           await grants.upsert('g1', { jti: 'g1', accountId: alice, v: 2 } as AdapterPayload, 60);
           expect(await grants.find('g1')).toMatchObject({ v: 2 });
         });
 
-        // No account for another tenant's subject, nor for a subject that is not a UUID.
-        for (const accountId of [elsewhere, 'not-a-uuid']) {
-          await tokens.upsert('at2', { jti: 'at2', accountId } as AdapterPayload, 60);
-          await withRequestCache(async () => {
-            expect(await tokens.find('at2')).toMatchObject({ accountId });
-            expect(await load(accountId)).toBeUndefined();
-          });
-        }
         // An expired grant read along with a token is not found, as when read alone.
         await grants.upsert('g1', { jti: 'g1', accountId: alice } as AdapterPayload, 60);
         await sql`update oidc_payloads set expires_at = now() - interval '1 second' where model = 'Grant'`.execute(
           opened.db,
         );
-        await withRequestCache(async () => {
+        await withRequestScope(async () => {
           await tokens.find('at1');
           expect(await grants.find('g1')).toBeUndefined();
         });
@@ -297,42 +268,29 @@ for (const kind of await testDatabases()) {
 
 for (const kind of await testDatabases()) {
   describe(`oidc adapter read-ahead: ${kind.name}`, () => {
-    it('reads a grant with its account as soon as a token names them, for that request only', async () => {
+    it('reads a grant as soon as a token names it, for that request only', async () => {
       const opened = await kind.open(oidcMigrations('0901_oidc_contract'));
       try {
-        const db: Kysely<OidcTables> = oidcView(opened.db);
+        const { db, statements } = counting(opened.db);
         const alice = randomUUID();
-        const bob = randomUUID();
-        const rows = await accountTable(opened.db, [
-          [alice, 't1', 'alice'],
-          [bob, 't1', 'bob'],
-        ]);
-        const grants = new DatabaseAdapter(db, 't1', 'Grant', {
-          companions: { grant: false, session: false, account: rows },
-        });
-        const load = (id: string) => requestScoped(rows.requestKey(id), async () => 'read separately');
+        const grants = new DatabaseAdapter(db, 't1', 'Grant');
         await grants.upsert('g1', { jti: 'g1', accountId: alice } as AdapterPayload, 60);
-        await withRequestCache(async () => {
-          grants.readAhead('g1', alice);
-          // The account comes with the grant (the loader is not called).
-          expect(await load(alice)).toMatchObject({ id: alice, name: 'alice' });
+        await withRequestScope(async () => {
+          statements.length = 0;
+          grants.readAhead('g1');
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          expect(statements).toHaveLength(1);
           await sql`delete from oidc_payloads where model = 'Grant'`.execute(opened.db);
           expect(await grants.find('g1')).toMatchObject({ accountId: alice });
         });
-        // A token naming another account than its grant gets no account.
-        await grants.upsert('g1', { jti: 'g1', accountId: alice } as AdapterPayload, 60);
-        await withRequestCache(async () => {
-          grants.readAhead('g1', bob);
-          expect(await load(bob)).toBeUndefined();
-          expect(await grants.find('g1')).toMatchObject({ accountId: alice });
-        });
         // A grant that is gone: found neither ahead nor later; the next request reads anew.
-        await withRequestCache(async () => {
-          grants.readAhead('missing', alice);
+        await grants.upsert('g1', { jti: 'g1', accountId: alice } as AdapterPayload, 60);
+        await withRequestScope(async () => {
+          grants.readAhead('missing');
           expect(await grants.find('missing')).toBeUndefined();
         });
-        await withRequestCache(async () => {
-          expect(await load(alice)).toBe('read separately');
+        await withRequestScope(async () => {
+          expect(await grants.find('g1')).toMatchObject({ accountId: alice });
         });
       } finally {
         await opened.close();
@@ -422,7 +380,7 @@ for (const kind of await testDatabases()) {
           ).getTime();
         const written = await rowExpiry();
 
-        await withRequestCache(async () => {
+        await withRequestScope(async () => {
           statements.length = 0;
           const found = await sessions.find('s1');
           expect(found).toMatchObject({ accountId: 'a1' });
@@ -436,7 +394,7 @@ for (const kind of await testDatabases()) {
         });
         expect(await rowExpiry()).toBe(written);
 
-        await withRequestCache(async () => {
+        await withRequestScope(async () => {
           const found = (await sessions.find('s1')) as unknown as typeof session;
           // A change is written at once.
           found.authorizations.c1.sid = 'changed';
@@ -444,7 +402,7 @@ for (const kind of await testDatabases()) {
         });
         expect(await sessions.find('s1')).toMatchObject({ authorizations: { c1: { sid: 'changed' } } });
 
-        await withRequestCache(async () => {
+        await withRequestScope(async () => {
           const found = await sessions.find('s1');
           // Unchanged, but the expiry moves by more than `rewriteAfter`: written.
           await sessions.upsert('s1', found as AdapterPayload, 3600 + 301);
@@ -455,62 +413,13 @@ for (const kind of await testDatabases()) {
       }
     });
 
-    it('reads the rows related to the account along with a token', async () => {
-      const opened = await kind.open(oidcMigrations('0901_oidc_contract'));
-      try {
-        const db: Kysely<OidcTables> = oidcView(opened.db);
-        await sql`create table test_people (id text primary key)`.execute(opened.db);
-        await sql`create table test_links (id text primary key, person text not null, county text not null, at timestamptz not null)`.execute(
-          opened.db,
-        );
-        await sql`insert into test_people values ('p1'), ('p2')`.execute(opened.db);
-        await sql`insert into test_links values ('l1', 'p1', 'tn', '2026-01-01T00:00:00Z'),
-          ('l2', 'p1', 'cyc', '2026-06-01T00:00:00Z'), ('l3', 'p2', 'tn', '2026-03-01T00:00:00Z')`.execute(
-          opened.db,
-        );
-        const tokens = new DatabaseAdapter(db, 't1', 'AccessToken', {
-          companions: {
-            grant: false,
-            session: false,
-            account: {
-              table: 'test_people',
-              id: 'id',
-              requestKey: (id) => `person:${id}`,
-              related: [
-                {
-                  table: 'test_links',
-                  foreignKey: 'person',
-                  orderBy: { column: 'at', direction: 'desc' },
-                  requestKey: (id) => `links:${id}`,
-                  fromRows: (rows) =>
-                    rows.map((row) => `${row.county}@${new Date(row.at as string).getUTCMonth() + 1}`),
-                },
-              ],
-            },
-          },
-        });
-        await tokens.upsert('at1', { jti: 'at1', accountId: 'p1' } as AdapterPayload, 60);
-        await withRequestCache(async () => {
-          await tokens.find('at1');
-          expect(await requestScoped('links:p1', async () => 'read separately')).toEqual(['cyc@6', 'tn@1']);
-          expect(await requestScoped('links:p2', async () => 'read separately')).toBe('read separately');
-        });
-      } finally {
-        await opened.close();
-      }
-    });
-
     it('leaves what a batched read brought along in the request that asked for it', async () => {
       const opened = await kind.open(oidcMigrations('0901_oidc_contract'));
       try {
         const db: Kysely<OidcTables> = oidcView(opened.db);
         const [alice, bob] = [randomUUID(), randomUUID()];
-        const rows = await accountTable(opened.db, [
-          [alice, 't1', 'alice'],
-          [bob, 't1', 'bob'],
-        ]);
         const tokens = new DatabaseAdapter(db, 't1', 'AccessToken', {
-          companions: { grant: true, session: false, account: rows },
+          companions: { grant: true, session: false },
         });
         const grants = new DatabaseAdapter(db, 't1', 'Grant');
         for (const [who, accountId] of [
@@ -524,28 +433,20 @@ for (const kind of await testDatabases()) {
             60,
           );
         }
-        const request = (who: string, accountId: string) =>
-          withRequestCache(async () => {
+        const request = (who: string, other: string) =>
+          withRequestScope(async () => {
             const token = await tokens.find(`at-${who}`);
-            const account = await requestScoped(rows.requestKey(accountId), async () => 'read separately');
-            const other = accountId === alice ? bob : alice;
-            const notMine = await requestScoped(rows.requestKey(other), async () => 'not read ahead');
+            // Only this request's grant was left for it: the other's is read again (and deleted now).
+            await sql`delete from oidc_payloads where model = 'Grant' and id = ${`g-${other}`}`.execute(
+              opened.db,
+            );
+            const notMine = await grants.find(`g-${other}`);
             const grant = await grants.find(`g-${who}`);
-            return { token: token?.jti, account, notMine, grant: grant?.jti };
+            return { token: token?.jti, grant: grant?.accountId, notMine: notMine?.jti };
           });
-        const [a, b] = await Promise.all([request('alice', alice), request('bob', bob)]);
-        expect(a).toEqual({
-          token: 'at-alice',
-          account: expect.objectContaining({ name: 'alice' }),
-          notMine: 'not read ahead',
-          grant: 'g-alice',
-        });
-        expect(b).toEqual({
-          token: 'at-bob',
-          account: expect.objectContaining({ name: 'bob' }),
-          notMine: 'not read ahead',
-          grant: 'g-bob',
-        });
+        const [a, b] = await Promise.all([request('alice', 'bob'), request('bob', 'alice')]);
+        expect(a).toEqual({ token: 'at-alice', grant: alice, notMine: undefined });
+        expect(b).toEqual({ token: 'at-bob', grant: bob, notMine: undefined });
       } finally {
         await opened.close();
       }
@@ -582,7 +483,7 @@ if (await redisAvailable()) {
         const token = { jti: 'at1', sessionUid: 'u1', grantId: 'g1', accountId: 'a' };
         await tokens.upsert('at1', token as AdapterPayload, 60);
         await redis.script('FLUSH');
-        await withRequestCache(async () => {
+        await withRequestScope(async () => {
           expect(await tokens.find('at1')).toEqual(token);
           // Changed after the read: this request goes on with what it read together.
           await redis.del(`${prefix}Session:s1`);
@@ -610,19 +511,19 @@ if (await redisAvailable()) {
         await sessions.upsert('s1', session as AdapterPayload, 3600);
         const ttl = () => redis.ttl(`${prefix}Session:s1`);
         await redis.expire(`${prefix}Session:s1`, 3500);
-        await withRequestCache(async () => {
+        await withRequestScope(async () => {
           const read = await sessions.find('s1');
           await sessions.upsert('s1', { ...read, exp: 2 } as AdapterPayload, 3600);
         });
         expect(await ttl()).toBeLessThanOrEqual(3500);
         await redis.expire(`${prefix}Session:s1`, 3000);
-        await withRequestCache(async () => {
+        await withRequestScope(async () => {
           const read = await sessions.find('s1');
           await sessions.upsert('s1', { ...read, exp: 3 } as AdapterPayload, 3600);
         });
         expect(await ttl()).toBeGreaterThan(3500);
         await redis.expire(`${prefix}Session:s1`, 3500);
-        await withRequestCache(async () => {
+        await withRequestScope(async () => {
           const read = await sessions.find('s1');
           await sessions.upsert('s1', { ...read, changed: true } as AdapterPayload, 3600);
         });

@@ -2,8 +2,10 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { CompiledQuery, type Kysely } from 'kysely';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
+import type { Notifications, NotificationWarning } from '../database/notifications.ts';
+import { NotifiedCache } from '../database/notified-cache.ts';
 import { TurnBatch } from '../database/turn-batch.ts';
-import { forgetRequestValue, leaveRequestValue, takeRequestValue } from './request-cache.ts';
+import { currentScope, ScopeSlot } from './request-scope.ts';
 import type { OidcTables } from './schema.ts';
 
 /** oidc-provider models that must survive a restart or a Redis flush: grants and refresh tokens. */
@@ -16,58 +18,67 @@ export const DURABLE_MODELS = new Set([
 
 const epoch = () => Math.floor(Date.now() / 1000);
 
-/**
- * Where a host role keeps its account rows, so that the provider can read the account a code,
- * token or session names in the same statement as the artifact itself (a token check needs both).
- * The row is left for the host's loader of the same request (`requestScoped(requestKey(id), …)`);
- * nothing is kept beyond the request.
- */
-export interface AccountRows {
-  /** The table in the role database, e.g. `county_accounts`. */
-  table: string;
-  /** Its key column: the OIDC subject. */
-  id: string;
-  /** `uuid` when the key column is a uuid (a subject that is not a UUID then matches no row). */
-  idType?: 'text' | 'uuid';
-  /** Further equality conditions, e.g. `{ tenant: 'cyc' }`. */
-  where?: Record<string, string>;
-  /** The key under which the host's loader reads the account with `requestScoped`. */
-  requestKey(accountId: string): string;
-  /** The columns to read (default: all); the loader gets only these. */
-  columns?: readonly string[];
-  /** What the loader yields for a row (default: the row as read). */
-  fromRow?(row: Record<string, unknown>): unknown;
-  /**
-   * Rows of other tables that belong to the account and that the host reads in the same requests
-   * (the cloud's county identities, for `eduinfo`): read in the same statement as JSON (timestamps
-   * as ISO strings) and left for the host's loader under `requestKey`.
-   */
-  related?: RelatedRows[];
+interface PayloadRow {
+  payload: unknown;
+  expires_at: Date | string | null;
+  consumed_at: Date | string | null;
 }
 
-export interface RelatedRows {
-  table: string;
-  /** The column holding the account's key. */
-  foreignKey: string;
-  orderBy?: { column: string; direction: 'asc' | 'desc' };
-  requestKey(accountId: string): string;
-  fromRows(rows: Array<Record<string, unknown>>): unknown;
+/** A payload as the request read it, for `rewriteAfter`: compared only if it is saved again. */
+interface ReadPayload {
+  json: string;
+  expiresAt: number;
+}
+
+/**
+ * What an artifact store keeps in the request scope (see request-scope.ts), each keyed by the
+ * artifact (`tenant:model:column:value`, or the Redis key): rows read ahead for a later step of
+ * the request (a token's grant and session, a session's grants), taken once; and what the request
+ * read of an artifact it may save again unchanged.
+ */
+const READ_AHEAD = new ScopeSlot(
+  'oidc artifacts read ahead',
+  () => new Map<string, PayloadRow | null | Promise<PayloadRow | null>>(),
+);
+const REDIS_AHEAD = new ScopeSlot(
+  'oidc artifacts read ahead on Redis',
+  () => new Map<string, { value: string | null; consumed: string | null }>(),
+);
+const READ_AS = new ScopeSlot('oidc artifacts as read', () => new Map<string, ReadPayload>());
+
+/** Takes (and forgets) what an earlier step of the current request left under `key`. */
+function take<T>(slot: ScopeSlot<Map<string, T>>, key: string): T | undefined {
+  const map = currentScope()?.get(slot);
+  if (!map?.has(key)) return undefined;
+  const value = map.get(key) as T;
+  map.delete(key);
+  return value;
+}
+
+/** Leaves `value` under `key` for a later step of the current request (nothing outside one). */
+function leave<T>(slot: ScopeSlot<Map<string, T>>, key: string, value: T): void {
+  currentScope()?.get(slot).set(key, value);
+}
+
+function forget<T>(slot: ScopeSlot<Map<string, T>>, key: string): void {
+  currentScope()?.get(slot).delete(key);
 }
 
 export interface DatabaseAdapterOptions {
   /**
    * What the next steps of the same request read after this artifact: its grant (`Grant.find`),
    * its session (`Session.findByUid`, for tokens that end with the sign-in session; only when
-   * sessions are in this database) and its account (the host's loader). They are read in the same
-   * statement and left for those steps. Set for codes, tokens and sessions.
+   * sessions are in this database) and, for a session, the grants it names (one per client it
+   * signed in to; the authorization reads the client's next). They are read in the same statement
+   * and left for those steps. Set for codes, tokens and sessions.
    */
   companions?: {
     grant: boolean;
     session: boolean;
-    account?: AccountRows | undefined;
-    /** For sessions: the grants the session names (one per client it signed in to). */
     grants?: boolean;
   };
+  /** Called with each artifact `find` returns: lets a later step of the request start its read now. */
+  onFound?(payload: AdapterPayload): void;
   /**
    * Seconds: a payload saved again unchanged in the request that read it is rewritten only when
    * its expiry moves by more than this. oidc-provider saves the sign-in session on every
@@ -80,12 +91,12 @@ export interface DatabaseAdapterOptions {
    * the WAL flush. Ignored for `DURABLE_MODELS`.
    */
   asyncCommit?: boolean;
-}
-
-interface PayloadRow {
-  payload: unknown;
-  expires_at: Date | string | null;
-  consumed_at: Date | string | null;
+  /**
+   * Grants: keep what was read in this node's copy until a change is announced (`follow`; the
+   * trigger of migration `…_grant_changes` announces every change and deletion of a grant, on any
+   * node). A token's use reads its grant from memory then, and the database not at all.
+   */
+  keep?: boolean;
 }
 
 /** A stored row as oidc-provider expects it back: undefined once expired, `consumed` when used. */
@@ -97,25 +108,16 @@ function toPayload(row: PayloadRow | undefined): AdapterPayload | undefined {
   return payload;
 }
 
-const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
-const UUID = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
-/** Prefix of the statement's own columns; every other column is the account row's. */
+/** Prefix of the statement's own columns. */
 const OWN = 'oidc__';
-
-function quoted(name: string): string {
-  if (!IDENTIFIER.test(name)) throw new Error(`not a plain SQL identifier: ${name}`);
-  return `"${name}"`;
-}
 
 /**
  * The statement reading artifacts (ids in `$3`) with their companions: primary key lookups for
  * the artifact and its grant (or, for a session, the grants it names), the session by its uid
- * index, the account by the host table's key. Grants and session come as JSON
- * `[payload, expires_at, consumed_at]` from scalar subqueries, the account (a lateral lookup by
- * key) as columns of the row, its related rows as JSON arrays.
+ * index. Grants and session come as JSON `[payload, expires_at, consumed_at]` from scalar
+ * subqueries.
  */
-function companionStatement(companions: NonNullable<DatabaseAdapterOptions['companions']>) {
-  const { grant, session, account } = companions;
+function companionStatement(companions: NonNullable<DatabaseAdapterOptions['companions']>): string {
   const columns = [
     `t.id as ${OWN}id`,
     `t.payload as ${OWN}payload`,
@@ -123,16 +125,13 @@ function companionStatement(companions: NonNullable<DatabaseAdapterOptions['comp
     `t.consumed_at as ${OWN}consumed_at`,
     `t.grant_id as ${OWN}grant_id`,
     `t.payload->>'sessionUid' as ${OWN}session_uid`,
-    `t.payload->>'accountId' as ${OWN}account_id`,
   ];
-  const joins: string[] = [];
-  const parameters: string[] = [];
   const triple = 'json_build_array(c.payload, c.expires_at, c.consumed_at)';
-  if (grant) {
+  if (companions.grant) {
     columns.push(`(select ${triple} from oidc_payloads c
       where c.tenant = t.tenant and c.model = 'Grant' and c.id = t.grant_id) as ${OWN}grant`);
   }
-  if (session) {
+  if (companions.session) {
     columns.push(`(select ${triple} from oidc_payloads c
       where c.tenant = t.tenant and c.model = 'Session' and c.uid = t.payload->>'sessionUid' limit 1)
       as ${OWN}session`);
@@ -144,32 +143,7 @@ function companionStatement(companions: NonNullable<DatabaseAdapterOptions['comp
         where c.tenant = t.tenant and c.model = 'Grant' and c.id = au.value->>'grantId' limit 1) g)
       as ${OWN}grants`);
   }
-  if (account) {
-    const subject =
-      account.idType === 'uuid'
-        ? `case when t.payload->>'accountId' ~ '${UUID}' then (t.payload->>'accountId')::uuid end`
-        : `t.payload->>'accountId'`;
-    // The key lookup alone inside (the account's primary key), the further conditions outside.
-    const conditions = ['true'];
-    for (const [column, value] of Object.entries(account.where ?? {})) {
-      parameters.push(value);
-      conditions.push(`a.${quoted(column)} = $${3 + parameters.length}`);
-    }
-    for (const [index, related] of (account.related ?? []).entries()) {
-      const order = related.orderBy
-        ? ` order by r.${quoted(related.orderBy.column)} ${related.orderBy.direction === 'desc' ? 'desc' : 'asc'}`
-        : '';
-      columns.push(`(select coalesce(json_agg(r${order}), '[]') from ${quoted(related.table)} r
-        where r.${quoted(related.foreignKey)} = a.${quoted(account.id)}) as ${OWN}related_${index}`);
-    }
-    const picked = account.columns
-      ? account.columns.map((column) => `a.${quoted(column)}`).join(', ')
-      : 'a.*';
-    columns.push(`a.${quoted(account.id)} as ${OWN}a_key`, picked);
-    joins.push(`left join lateral (select * from ${quoted(account.table)} a
-      where a.${quoted(account.id)} = ${subject} limit 1) a on ${conditions.join(' and ')}`);
-  }
-  return { text: `select ${columns.join(', ')} from ${lookup('id')} ${joins.join(' ')}`, parameters };
+  return `select ${columns.join(', ')} from ${lookup('id')}`;
 }
 
 /**
@@ -266,29 +240,25 @@ export class DatabaseAdapter implements Adapter {
   readonly #tenant: string;
   readonly #model: string;
   readonly #companions: DatabaseAdapterOptions['companions'];
-  readonly #companionStatement: { text: string; parameters: string[] } | undefined;
+  readonly #onFound: DatabaseAdapterOptions['onFound'];
   readonly #reads: TurnBatch<string, Record<string, unknown> | undefined>;
   readonly #uidReads: TurnBatch<string, PayloadRow | undefined>;
   readonly #upserts: TurnBatch<UpsertRow, void>;
   readonly #consume: string;
   readonly #rewriteAfterMs: number | undefined;
+  readonly #copy: NotifiedCache<PayloadRow> | undefined;
 
   constructor(db: Kysely<OidcTables>, tenant: string, model: string, options: DatabaseAdapterOptions = {}) {
     this.#db = db;
     this.#tenant = tenant;
     this.#model = model;
     this.#companions = options.companions;
-    this.#companionStatement = options.companions ? companionStatement(options.companions) : undefined;
+    this.#onFound = options.onFound;
     const lazy = options.asyncCommit === true && !DURABLE_MODELS.has(model);
-    const statement = this.#companionStatement ?? { text: FIND, parameters: [] };
+    const statement = options.companions ? companionStatement(options.companions) : FIND;
     this.#reads = new TurnBatch(async (ids) => {
-      const rows = await this.#run<Record<string, unknown>>(statement.text, [
-        tenant,
-        model,
-        ids,
-        ...statement.parameters,
-      ]);
-      return inOrder(ids, rows, this.#companionStatement ? `${OWN}id` : 'id');
+      const rows = await this.#run<Record<string, unknown>>(statement, [tenant, model, ids]);
+      return inOrder(ids, rows, options.companions ? `${OWN}id` : 'id');
     });
     this.#uidReads = new TurnBatch<string, PayloadRow | undefined>(async (uids) =>
       inOrder(uids, await this.#run<PayloadRow & { uid: string }>(FIND_BY_UID, [tenant, model, uids]), 'uid'),
@@ -302,6 +272,27 @@ export class DatabaseAdapter implements Adapter {
     });
     this.#consume = lazy ? CONSUME_LAZY : CONSUME;
     this.#rewriteAfterMs = options.rewriteAfter === undefined ? undefined : options.rewriteAfter * 1000;
+    // The payload kept as its JSON text: each read parses its own copy (oidc-provider changes it).
+    this.#copy = options.keep
+      ? new NotifiedCache({
+          load: async (id) => {
+            const row = (await this.#reads.add(id)) as PayloadRow | undefined;
+            if (!row) return undefined;
+            const text = typeof row.payload === 'string' ? row.payload : JSON.stringify(row.payload);
+            return { payload: text, expires_at: row.expires_at, consumed_at: row.consumed_at };
+          },
+        })
+      : undefined;
+  }
+
+  /** With `keep`: starts following the announced changes on `channel` (until then, reads every time). */
+  follow(notifications: Notifications, channel: string, warn?: NotificationWarning): Promise<void> {
+    return this.#copy?.follow(notifications, channel, warn) ?? Promise.resolve();
+  }
+
+  /** Stops following changes (the copy is dropped; reads go to the database). */
+  close(): Promise<void> {
+    return this.#copy?.close() ?? Promise.resolve();
   }
 
   async #run<R>(text: string, parameters: unknown[]): Promise<R[]> {
@@ -311,17 +302,17 @@ export class DatabaseAdapter implements Adapter {
 
   /** Where a row read ahead for a later step of the request waits (see `companions`). */
   #aheadKey(model: string, column: 'id' | 'uid', value: string) {
-    return `oidc:${this.#tenant}:${model}:${column}:${value}`;
+    return `${this.#tenant}:${model}:${column}:${value}`;
   }
 
   #forgetAhead(id: string, uid?: string) {
-    forgetRequestValue(this.#aheadKey(this.#model, 'id', id));
-    if (uid) forgetRequestValue(this.#aheadKey(this.#model, 'uid', uid));
+    forget(READ_AHEAD, this.#aheadKey(this.#model, 'id', id));
+    if (uid) forget(READ_AHEAD, this.#aheadKey(this.#model, 'uid', uid));
   }
 
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
     if (this.#rewriteAfterMs !== undefined && expiresIn) {
-      const read = takeRequestValue<{ json: string; expiresAt: number }>(this.#readKey(id));
+      const read = take(READ_AS, this.#readKey(id));
       const moved = Date.now() + expiresIn * 1000 - (read?.expiresAt ?? 0);
       if (read && moved < this.#rewriteAfterMs && sameButExpiry(JSON.parse(read.json), payload)) return;
     }
@@ -334,12 +325,15 @@ export class DatabaseAdapter implements Adapter {
       user_code: payload.userCode ?? null,
       expires_at: expiresIn ? new Date(Date.now() + expiresIn * 1000).toISOString() : null,
     });
+    this.#copy?.forget(id);
     await this.#upserts.add({ id, json });
+    // This node's next read reads the new row (the others hear the trigger).
+    this.#copy?.forget(id);
   }
 
   /** Where `rewriteAfter` keeps what this request read of an artifact. */
   #readKey(id: string) {
-    return `oidc:${this.#tenant}:${this.#model}:read:${id}`;
+    return `${this.#tenant}:${this.#model}:${id}`;
   }
 
   /** The payload of a row read for oidc-provider (noted for `rewriteAfter`). */
@@ -353,7 +347,7 @@ export class DatabaseAdapter implements Adapter {
       typeof payload.jti === 'string'
     ) {
       // As read (oidc-provider may change the object it gets): compared only if it is saved again.
-      leaveRequestValue(this.#readKey(payload.jti), {
+      leave(READ_AS, this.#readKey(payload.jti), {
         json: JSON.stringify(payload),
         expiresAt: new Date(row.expires_at).getTime(),
       });
@@ -362,57 +356,42 @@ export class DatabaseAdapter implements Adapter {
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
-    const ahead = takeRequestValue<PayloadRow | null | Promise<PayloadRow | null>>(
-      this.#aheadKey(this.#model, 'id', id),
-    );
+    const ahead = take(READ_AHEAD, this.#aheadKey(this.#model, 'id', id));
     if (ahead !== undefined) return this.#found(await ahead);
+    if (this.#copy) return this.#found(await this.#copy.get(id));
     const row = await this.#reads.add(id);
-    if (!this.#companionStatement) return this.#found(row as PayloadRow | undefined);
-    return row ? this.#withCompanions(row) : undefined;
+    const payload = this.#companions
+      ? row && this.#found(this.#leaveCompanions(row))
+      : this.#found(row as PayloadRow | undefined);
+    if (payload) this.#onFound?.(payload);
+    return payload;
   }
 
   /**
-   * Starts reading artifact `id` (with its companions) for later steps of the current request:
-   * `find(id)` then waits for this read, and with an account companion the host's loader finds
-   * the account of `accountId` waiting too (undefined when the artifact names another account).
-   * For a grant named by a token: its grant and account are one statement, read as soon as the
-   * token is.
+   * Starts reading artifact `id` (with its companions) for a later step of the current request:
+   * `find(id)` then waits for this read. A grant named by a token is read as soon as the token is.
    */
-  readAhead(id: string, accountId: string): void {
+  readAhead(id: string): void {
+    if (this.#copy) {
+      const kept = this.#copy.get(id).then((row) => row ?? null);
+      kept.catch(() => undefined);
+      leave(READ_AHEAD, this.#aheadKey(this.#model, 'id', id), kept);
+      return;
+    }
     const read = this.#reads
       .add(id)
       .then((row) =>
-        row && this.#companionStatement
-          ? this.#leaveCompanions(row)
-          : { own: (row as PayloadRow | undefined) ?? null, accountId: null, account: undefined },
+        row && this.#companions ? this.#leaveCompanions(row) : ((row as PayloadRow | undefined) ?? null),
       );
-    // Nobody may wait for these (a token found expired ends the request): no unhandled rejection.
+    // Nobody may wait for it (a token found expired ends the request): no unhandled rejection.
     read.catch(() => undefined);
-    leaveRequestValue(
-      this.#aheadKey(this.#model, 'id', id),
-      read.then((r) => r.own),
-    );
-    const account = this.#companions?.account;
-    if (account) {
-      const value = read.then((r) => (r.accountId === accountId ? r.account : undefined));
-      value.catch(() => undefined);
-      leaveRequestValue(account.requestKey(accountId), value);
-    }
+    leave(READ_AHEAD, this.#aheadKey(this.#model, 'id', id), read);
   }
 
-  /** The artifact of a companion row; its companions are left for later steps of the request. */
-  #withCompanions(row: Record<string, unknown>): AdapterPayload | undefined {
-    return this.#found(this.#leaveCompanions(row).own);
-  }
-
-  /** Leaves the companions of a row for later steps; the artifact's own row and its account. */
-  #leaveCompanions(row: Record<string, unknown>): {
-    own: PayloadRow;
-    accountId: string | null;
-    account: unknown;
-  } {
+  /** Leaves the companions of a row for later steps of the request; the artifact's own row. */
+  #leaveCompanions(row: Record<string, unknown>): PayloadRow {
     const own = (column: string) => row[`${OWN}${column}`] as never;
-    const { grant, session, account, grants } = this.#companions ?? { grant: false, session: false };
+    const { grant, session, grants } = this.#companions ?? { grant: false, session: false };
     // `[payload, expires_at, consumed_at]`, or null when there is no such row.
     const companion = (value: unknown): PayloadRow | null => {
       const triple = fromJson<unknown[] | null>(value);
@@ -421,10 +400,10 @@ export class DatabaseAdapter implements Adapter {
         : null;
     };
     const grantId = own('grant_id') as string | null;
-    if (grant && grantId) leaveRequestValue(this.#aheadKey('Grant', 'id', grantId), companion(own('grant')));
+    if (grant && grantId) leave(READ_AHEAD, this.#aheadKey('Grant', 'id', grantId), companion(own('grant')));
     const sessionUid = own('session_uid') as string | null;
     if (session && sessionUid) {
-      leaveRequestValue(this.#aheadKey('Session', 'uid', sessionUid), companion(own('session')));
+      leave(READ_AHEAD, this.#aheadKey('Session', 'uid', sessionUid), companion(own('session')));
     }
     if (grants) {
       const found = new Map<string, PayloadRow>();
@@ -435,33 +414,15 @@ export class DatabaseAdapter implements Adapter {
         row[`${OWN}payload`] as { authorizations?: Record<string, { grantId?: string }> }
       )?.authorizations;
       for (const { grantId: gid } of Object.values(authorizations ?? {})) {
-        if (gid) leaveRequestValue(this.#aheadKey('Grant', 'id', gid), found.get(gid) ?? null);
+        if (gid) leave(READ_AHEAD, this.#aheadKey('Grant', 'id', gid), found.get(gid) ?? null);
       }
     }
-    const accountId = own('account_id') as string | null;
-    let value: unknown;
-    if (account && accountId) {
-      if (own('a_key') !== null) {
-        const accountRow: Record<string, unknown> = {};
-        for (const [column, v] of Object.entries(row)) if (!column.startsWith(OWN)) accountRow[column] = v;
-        value = account.fromRow ? account.fromRow(accountRow) : accountRow;
-        for (const [index, related] of (account.related ?? []).entries()) {
-          const list = fromJson<Array<Record<string, unknown>> | null>(own(`related_${index}`)) ?? [];
-          leaveRequestValue(related.requestKey(accountId), Promise.resolve(related.fromRows(list)));
-        }
-      }
-      leaveRequestValue(account.requestKey(accountId), Promise.resolve(value));
-    }
-    return {
-      own: { payload: own('payload'), expires_at: own('expires_at'), consumed_at: own('consumed_at') },
-      accountId,
-      account: value,
-    };
+    return { payload: own('payload'), expires_at: own('expires_at'), consumed_at: own('consumed_at') };
   }
 
   async findByUid(uid: string): Promise<AdapterPayload | undefined> {
-    const ahead = takeRequestValue<PayloadRow | null>(this.#aheadKey(this.#model, 'uid', uid));
-    if (ahead !== undefined) return this.#found(ahead);
+    const ahead = take(READ_AHEAD, this.#aheadKey(this.#model, 'uid', uid));
+    if (ahead !== undefined) return this.#found(await ahead);
     return this.#found(await this.#uidReads.add(uid));
   }
 
@@ -480,10 +441,12 @@ export class DatabaseAdapter implements Adapter {
 
   async destroy(id: string): Promise<void> {
     this.#forgetAhead(id);
+    this.#copy?.forget(id);
     const rows = await this.#run<{ uid: string | null }>(
       'delete from oidc_payloads where tenant = $1 and model = $2 and id = $3 returning uid',
       [this.#tenant, this.#model, id],
     );
+    this.#copy?.forget(id);
     for (const row of rows) if (row.uid) this.#forgetAhead(id, row.uid);
   }
 
@@ -543,8 +506,31 @@ else
 end
 return 1`;
 
+/**
+ * Stores an artifact (KEYS[1]) as ARGV[1] for ARGV[2] seconds (0: no expiry); adds it to its
+ * grant's set (KEYS[2], '' when none), whose expiry only grows; and points its indexes (KEYS[3…],
+ * uid and user code) at its id (ARGV[3]) for as long. Atomic, like the MULTI it replaces, in one
+ * command.
+ */
+const UPSERT_SCRIPT = `local ttl = tonumber(ARGV[2])
+if ttl > 0 then redis.call('SET', KEYS[1], ARGV[1], 'EX', ttl) else redis.call('SET', KEYS[1], ARGV[1]) end
+if KEYS[2] ~= '' then
+  redis.call('SADD', KEYS[2], KEYS[1])
+  if ttl > 0 then
+    redis.call('EXPIRE', KEYS[2], ttl, 'GT')
+    redis.call('EXPIRE', KEYS[2], ttl, 'NX')
+  else
+    redis.call('PERSIST', KEYS[2])
+  end
+end
+for i = 3, #KEYS do
+  if ttl > 0 then redis.call('SET', KEYS[i], ARGV[3], 'EX', ttl) else redis.call('SET', KEYS[i], ARGV[3]) end
+end
+return 1`;
+
 const sha1 = (text: string) => createHash('sha1').update(text).digest('hex');
 const SCRIPTS = {
+  upsert: { text: UPSERT_SCRIPT, sha: sha1(UPSERT_SCRIPT) },
   find: { text: FIND_SCRIPT, sha: sha1(FIND_SCRIPT) },
   findByIndex: { text: FIND_BY_INDEX_SCRIPT, sha: sha1(FIND_BY_INDEX_SCRIPT) },
   consume: { text: CONSUME_SCRIPT, sha: sha1(CONSUME_SCRIPT) },
@@ -618,42 +604,27 @@ export class RedisAdapter implements Adapter {
   }
   /** Where a session read along with a token waits for `findByUid` (see `withSession`). */
   #aheadKey(uid: string, model = this.#model) {
-    return `oidc:redis:${this.#prefix}${model}:uid:${uid}`;
+    return `${this.#prefix}${model}:uid:${uid}`;
   }
 
   /** Where `rewriteAfter` keeps what this request read of an artifact. */
   #readKey(id: string) {
-    return `oidc:redis:${this.#prefix}${this.#model}:read:${id}`;
+    return this.#key(id);
   }
 
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
     const key = this.#key(id);
     if (this.#options.rewriteAfter !== undefined && expiresIn) {
-      const read = takeRequestValue<{ json: string; expiresAt: number }>(this.#readKey(id));
+      const read = take(READ_AS, this.#readKey(id));
       const moved = Date.now() + expiresIn * 1000 - (read?.expiresAt ?? 0);
       if (read && moved < this.#options.rewriteAfter * 1000 && sameButExpiry(JSON.parse(read.json), payload))
         return;
     }
-    if (payload.uid) forgetRequestValue(this.#aheadKey(payload.uid));
-    const multi = this.#redis.multi();
-    if (expiresIn) multi.set(key, JSON.stringify(payload), 'EX', expiresIn);
-    else multi.set(key, JSON.stringify(payload));
-    if (payload.grantId) {
-      const grantKey = this.#grantKey(payload.grantId);
-      multi.sadd(grantKey, key);
-      if (expiresIn) multi.expire(grantKey, expiresIn, 'GT');
-      else multi.persist(grantKey);
-      if (expiresIn) multi.expire(grantKey, expiresIn, 'NX');
-    }
-    for (const [index, value] of [
-      [this.#uidKey(payload.uid ?? ''), payload.uid],
-      [this.#userCodeKey(payload.userCode ?? ''), payload.userCode],
-    ] as const) {
-      if (!value) continue;
-      if (expiresIn) multi.set(index, id, 'EX', expiresIn);
-      else multi.set(index, id);
-    }
-    await multi.exec();
+    if (payload.uid) forget(REDIS_AHEAD, this.#aheadKey(payload.uid));
+    const keys = [key, payload.grantId ? this.#grantKey(payload.grantId) : ''];
+    if (payload.uid) keys.push(this.#uidKey(payload.uid));
+    if (payload.userCode) keys.push(this.#userCodeKey(payload.userCode));
+    await runScript(this.#redis, SCRIPTS.upsert, keys, [JSON.stringify(payload), String(expiresIn ?? 0), id]);
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
@@ -665,17 +636,18 @@ export class RedisAdapter implements Adapter {
     > | null;
     if (!found) return undefined;
     const [value, consumed, uid, session, sessionConsumed, ttl] = found;
-    if (uid) leaveRequestValue(this.#aheadKey(uid, 'Session'), { value: session, consumed: sessionConsumed });
+    if (uid)
+      leave(REDIS_AHEAD, this.#aheadKey(uid, 'Session'), { value: session, consumed: sessionConsumed });
     const payload = redisPayload(value, consumed);
     if (payload && value && this.#options.rewriteAfter !== undefined && Number(ttl) > 0) {
-      leaveRequestValue(this.#readKey(id), { json: value, expiresAt: Date.now() + Number(ttl) });
+      leave(READ_AS, this.#readKey(id), { json: value, expiresAt: Date.now() + Number(ttl) });
     }
     if (payload) this.#options.onFound?.(payload);
     return payload;
   }
 
   async findByUid(uid: string): Promise<AdapterPayload | undefined> {
-    const ahead = takeRequestValue<{ value: string | null; consumed: string | null }>(this.#aheadKey(uid));
+    const ahead = take(REDIS_AHEAD, this.#aheadKey(uid));
     if (ahead) return redisPayload(ahead.value, ahead.consumed);
     return this.#findByIndex(this.#uidKey(uid));
   }
@@ -706,7 +678,7 @@ export class RedisAdapter implements Adapter {
       const payload = JSON.parse(value) as AdapterPayload;
       if (payload.uid) {
         keys.push(this.#uidKey(payload.uid));
-        forgetRequestValue(this.#aheadKey(payload.uid));
+        forget(REDIS_AHEAD, this.#aheadKey(payload.uid));
       }
       if (payload.userCode) keys.push(this.#userCodeKey(payload.userCode));
     }

@@ -24,10 +24,12 @@
  *   registrationToken: ctx.secrets.registrationToken, // DCR at /oidc/v1/registration
  *   scopes: { openid: ['sub'], email: ['email', 'email_verified'], … },  // scope → claims
  *   consentLines: { openid: { 'zh-TW': '檢視您的網路認證資料', en: '…' }, … },
- *   accounts: { findAccount: async (id, use) => ({ accountId: id,
- *     // only what the token's scopes (and claims asked for by name) need
- *     claims: async (_use, scope, claims) => claimsOf(row, wantedClaims(SCOPES, scope, claims)) }) },
- *   prompts: [{ name: 'profile', check: async ({ accountId }) => incomplete ? { missing: […] } : undefined }],
+ *   accounts: {                           // the host port over the role's own tables
+ *     prefetch: (id, use) => readAccount(id),  // once per request, as soon as a token names the account
+ *     findAccount: (account, use) => ({ accountId: account.id,
+ *       // only what the token's scopes (and claims asked for by name) need
+ *       claims: async (_use, scope, claims) => claimsOf(account, wantedClaims(SCOPES, scope, claims)) }) },
+ *   prompts: [{ name: 'profile', check: ({ account }) => incomplete(account) ? { missing: […] } : undefined }],
  *   i18n: app.i18n, brand: app.brand, secureCookies: ctx.config.secureCookies, log: ctx.log,
  *   onProvider: (provider) => provider.on('end_session.success', …), // each (re)built instance
  * });
@@ -65,17 +67,20 @@
  *   `satisfiesLogin(view, authTime)` (signed in after the request started, or within `max_age`);
  *   otherwise show the password form again. `finishLogin` refuses a sign-in that does not
  *   answer, and its `authTime` becomes the ID token's `auth_time`.
- * - Accounts: `findAccount(id, 'interaction')` for the authorization request (prompts decide),
- *   `findAccount(id, 'token')` for token, userinfo and resource APIs — return undefined for a
- *   suspended or departed account and every token of it stops working. It is asked once per
- *   request (never cached across requests). `claims(use, scope, claims)` gets what oidc-provider
- *   needs; `wantedClaims(scopes, scope, claims)` gives the claim names to compute. With
- *   `accounts.rows` (`{ table, id, where, requestKey }`) the account row is read in the same
- *   statement as the code, token or session naming it and handed to the host's
- *   `requestScoped(requestKey(id), …)` loader: a userinfo call is then one query.
- * - Per-request values (request-cache.ts): `requestScoped(key, load)` reads a value once per
- *   oidc-provider request or resource API call (e.g. the host's account row shared by its prompts
- *   and `findAccount`); outside a request it just loads.
+ * - Accounts (the host port, `OidcAccountPort<A>`, `A` the host's own record): `prefetch(id, use)`
+ *   reads an account; the provider calls it once per request and account, as soon as a code, token
+ *   or session naming the account is found (beside the provider's own reads), and keeps the record
+ *   in the request scope for every later step: oidc-provider's lookups, the host prompts
+ *   (`check({ account })`) and resource APIs (`token.account`). `findAccount(account, use)` says what
+ *   the provider may release: `interaction` for the authorization request (prompts decide),
+ *   `token` for token, userinfo and resource APIs — return undefined for a suspended or departed
+ *   account and every token of it stops working. For `token` the host may answer `prefetch` from a
+ *   cache of its own that a change of the account reaches before the next request
+ *   (docs/DEVELOPING.md). `claims(use, scope, claims)` gets what oidc-provider needs;
+ *   `wantedClaims(scopes, scope, claims)` gives the claim names to compute.
+ * - Request scope (request-scope.ts): what one oidc-provider request or resource API call keeps for
+ *   its later steps, in typed slots (`ScopeSlot<T>`) that only the module declaring them reads: the
+ *   artifact store's reads ahead, the provider's account records. Nothing outlives its request.
  * - Clients: exact redirect URIs; per-client allowed scopes (others → `invalid_scope`); secret
  *   returned once, stored encrypted (AES-256-GCM, key derived from the installation secret).
  *   Served from memory; every change through the registry moves the issuer's change counter
@@ -84,9 +89,9 @@
  *   the old one published for `ttl.keyRetention` (7 days).
  * - Storage: tables from `oidcMigrations(name)`; grants and refresh tokens always in the
  *   database, the rest in Redis when configured. One row per artifact (JSON payload), found by
- *   primary key, written by one statement; a code or token is read together with its grant, its
- *   session (when in the database) and its account, which the next steps of the same request
- *   use instead of reading them again.
+ *   primary key, written by one statement; a code or token is read together with its grant and
+ *   its session (when in the database), which the next steps of the same request use instead of
+ *   reading them again; the account it names is asked of the host port at the same moment.
  * - Sign-out (logout.ts, backchannel-logout.ts): `endBrowserSession` / `endSessionByUid` end a
  *   provider session as its end-session endpoint does (back-channel logout tokens to the clients
  *   that registered `backchannel_logout_uri`, grants revoked); `revokeAccount` revokes every
@@ -95,14 +100,7 @@
  * - Resource APIs (resource.ts): `verifyAccessToken(oidc, request, scopes)`,
  *   `resourceHandler(oidc, scopes, respond)`; errors per RFC 6750.
  */
-export {
-  type AccountRows,
-  DatabaseAdapter,
-  DURABLE_MODELS,
-  RedisAdapter,
-  type RelatedRows,
-  sweepExpiredPayloads,
-} from './adapter.ts';
+export { DatabaseAdapter, DURABLE_MODELS, RedisAdapter, sweepExpiredPayloads } from './adapter.ts';
 export { oidcAdminRoutes } from './admin.ts';
 export {
   BACKCHANNEL_LOGOUT_EVENT,
@@ -141,10 +139,11 @@ export { oidcMessages } from './messages.ts';
 export { oidcMigrations } from './migrations.ts';
 export { DISCOVERY_PATH, INTERACTION_PATH, LOGOUT_ALIAS, OIDC_ROUTES } from './paths.ts';
 export {
+  type AccountUse,
   type ConsentLines,
   HOST_SESSION_ENDED,
   type OidcAccount,
-  type OidcAccountSource,
+  type OidcAccountPort,
   type OidcPrompt,
   OidcProvider,
   type OidcProviderOptions,
@@ -152,7 +151,7 @@ export {
   type RequestedClaims,
   wantedClaims,
 } from './provider.ts';
-export { requestScoped, withRequestCache } from './request-cache.ts';
+export { currentScope, RequestScope, ScopeSlot, withRequestScope } from './request-scope.ts';
 export {
   BearerError,
   resourceHandler,

@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { MigrationSet } from '../database/migrations.ts';
+import { announceChanges } from '../database/notified-cache.ts';
 
 /**
  * The OIDC provider tables, as migrations the role names with its own prefix
@@ -92,6 +93,20 @@ export function oidcMigrations(name: string): MigrationSet {
           .addColumn('version', 'bigint', (c) => c.notNull().defaultTo(0))
           .addColumn('changed_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
           .execute();
+      },
+    },
+    // Every node keeps the grants it read (adapter.ts `keep`): a change or revocation of a grant
+    // is announced to every node at commit (expired grants swept away need not be).
+    [`${name}_grant_changes`]: {
+      async up(db: Kysely<unknown>) {
+        await announceChanges(db, {
+          table: 'oidc_payloads',
+          name: 'oidc_grants',
+          key: 'id',
+          trigger: 'oidc_grants_announce',
+          whenUpdate: "old.model = 'Grant'",
+          whenDelete: "old.model = 'Grant' and (old.expires_at is null or old.expires_at > now())",
+        });
       },
     },
   };

@@ -198,6 +198,27 @@ describe('OIDC provider core against openid-client', () => {
     expect(again.step.url.searchParams.get('code')).toBeTruthy();
   });
 
+  it('asks the host port once per request for the account a token or session names', async () => {
+    const config = await discover(
+      confidential.client_id,
+      client.ClientSecretPost(confidential.client_secret),
+    );
+    const { tokens, browser } = await signIn(config);
+    issuer.prefetches.length = 0;
+    // userinfo: the token check, the claims and oidc-provider's own lookups share one read.
+    await client.fetchUserInfo(config, tokens.access_token, ALICE.id);
+    expect(issuer.prefetches).toEqual([`token:${ALICE.id}`]);
+    issuer.prefetches.length = 0;
+    await client.refreshTokenGrant(config, tokens.refresh_token as string);
+    expect(issuer.prefetches).toEqual([`token:${ALICE.id}`]);
+    // An authorization with a live session: the host prompt and the provider share one read of
+    // the account as it is now.
+    issuer.prefetches.length = 0;
+    const again = await authorize({ config, scope: 'openid profile', browser, consent: 'expect-none' });
+    expect(again.step.url.searchParams.get('code')).toBeTruthy();
+    expect(issuer.prefetches).toEqual([`interaction:${ALICE.id}`]);
+  });
+
   it('remembers consent across sessions and asks again only when the scopes grow', async () => {
     const config = await discover(
       confidential.client_id,

@@ -12,25 +12,21 @@ import Provider, {
   type KoaContextWithOIDC,
 } from 'oidc-provider';
 import type { Logger } from 'pino';
+import type { Notifications } from '../database/notifications.ts';
+import { changeChannel } from '../database/notified-cache.ts';
 import { DEPENDENCY_RETRY_AFTER_SECONDS } from '../errors/dependency.ts';
 import type { TrustProxy } from '../http/proxy-trust.ts';
 import type { I18n } from '../i18n/i18n.ts';
 import { SafeHtml } from '../views/html.ts';
 import type { Brand } from '../views/layout.ts';
-import {
-  type AccountRows,
-  DatabaseAdapter,
-  DURABLE_MODELS,
-  RedisAdapter,
-  sweepExpiredPayloads,
-} from './adapter.ts';
+import { DatabaseAdapter, DURABLE_MODELS, RedisAdapter, sweepExpiredPayloads } from './adapter.ts';
 import { ClientRegistry } from './clients.ts';
 import { ConsentStore } from './consents.ts';
 import { SigningKeyStore } from './keys.ts';
 import { type JobRegistry, retryLogoutsThroughJobs } from './logout-delivery.ts';
 import { INTERACTION_PATH, OIDC_ROUTES } from './paths.ts';
 import { redirectUriProblem } from './redirect-uris.ts';
-import { requestScoped } from './request-cache.ts';
+import { currentScope, ScopeSlot } from './request-scope.ts';
 import { type OidcTables, oidcView } from './schema.ts';
 import { SecretBox } from './secret-box.ts';
 import { GuardedAdapter, protocolCall } from './unavailable.ts';
@@ -78,19 +74,33 @@ export function wantedClaims(
   return wanted;
 }
 
-export interface OidcAccountSource {
+/**
+ * Why the provider asks about an account. `interaction`: an authorization (the account exists at
+ * all; login, consent and host prompts decide the rest), which wants the account as it is now.
+ * `token`: tokens, userinfo and resource APIs.
+ */
+export type AccountUse = 'interaction' | 'token';
+
+/**
+ * What a host role tells the provider about its accounts: a port each role implements over its
+ * own tables (the provider knows none of them). `A` is the host's own account record.
+ */
+export interface OidcAccountPort<A> {
   /**
-   * `interaction`: the account exists at all (login/consent/custom prompts decide the rest).
-   * `token`: tokens, userinfo and resource APIs — undefined when the account may not use OIDC
-   * any more (suspended, departed, …), which makes them fail with `invalid_grant`/`invalid_token`.
+   * Reads the account `accountId` names (undefined when there is none). The provider asks once per
+   * request and account, as soon as a code, token or session naming the account is found (so the
+   * read runs beside the provider's own reads), and hands the record to every later step of the
+   * request: `findAccount`, the host prompts, resource API handlers. For `token` the host may
+   * answer from a cache of its own, provided a change of the account (suspension, departure,
+   * profile) reaches it before the next request (see docs/DEVELOPING.md).
    */
-  findAccount(accountId: string, use: 'interaction' | 'token'): Promise<OidcAccount | undefined>;
+  prefetch(accountId: string, use: AccountUse): Promise<A | undefined>;
   /**
-   * Where the account rows are in the role database, when `findAccount` reads them through
-   * `requestScoped(rows.requestKey(id), …)`: the provider then reads the account in the same
-   * statement as the code, token or session that names it (still once per request).
+   * The account as the provider sees it, from its record. For `token`, undefined when the account
+   * may not use OIDC any more (suspended, departed, …): tokens, userinfo and resource APIs then
+   * fail with `invalid_grant`/`invalid_token`.
    */
-  rows?: AccountRows;
+  findAccount(account: A, use: AccountUse): OidcAccount | undefined;
 }
 
 /**
@@ -98,16 +108,18 @@ export interface OidcAccountSource {
  * suspended"). When `check` returns details, the browser is sent to the interaction page with
  * the prompt `name`, which the host handles; the check runs again when the interaction resumes.
  */
-export interface OidcPrompt {
+export interface OidcPrompt<A = unknown> {
   name: string;
   check(input: {
     accountId: string;
+    /** The account's record as the host port read it for this request (undefined: none). */
+    account: A | undefined;
     clientId: string;
     scopes: string[];
-  }): Promise<Record<string, unknown> | undefined>;
+  }): Promise<Record<string, unknown> | undefined> | Record<string, unknown> | undefined;
 }
 
-export interface OidcProviderOptions<DB = unknown> {
+export interface OidcProviderOptions<DB = unknown, A = unknown> {
   /** Key of the issuer in the role database (`cyc`, `tn`, or `default` for a one-issuer role). */
   tenant: string;
   /** Public issuer URL; may have a path (`http://localhost:4001/cyc`). */
@@ -123,6 +135,12 @@ export interface OidcProviderOptions<DB = unknown> {
   dbKind?: 'pglite' | 'postgres';
   /** When set, short-lived artifacts (codes, access tokens, sessions, interactions) live here. */
   redis?: Redis | undefined;
+  /**
+   * `ctx.notifications`: when given, each node keeps the grants it read in memory and drops one as
+   * soon as any node changes or revokes it (the database announces it); without, grants are read
+   * from the database every time.
+   */
+  notifications?: Notifications | undefined;
   /** The installation secret: encrypts client secrets and signing keys, signs cookies. */
   installationSecret: string;
   /**
@@ -139,8 +157,8 @@ export interface OidcProviderOptions<DB = unknown> {
    */
   restrictedScopes?: string[];
   consentLines: ConsentLines;
-  accounts: OidcAccountSource;
-  prompts?: OidcPrompt[];
+  accounts: OidcAccountPort<A>;
+  prompts?: OidcPrompt<A>[];
   i18n: I18n;
   brand: Brand;
   secureCookies: boolean;
@@ -247,6 +265,12 @@ const OIDC_ERROR_REASONS: Record<string, string> = {
   invalid_client: 'oidc.error.client',
 };
 
+/** What an account is asked about in the request `ctx` (outside a protocol request: tokens). */
+function useOf(ctx: KoaContextWithOIDC | undefined): AccountUse {
+  const route = ctx?.oidc?.route;
+  return route === 'authorization' || route === 'resume' ? 'interaction' : 'token';
+}
+
 /** How often it compares the published key set anyway (a retired key's retention passing). */
 const KEY_CHECK_MS = 60_000;
 
@@ -255,8 +279,8 @@ const KEY_CHECK_MS = 60_000;
  * database (and Redis), with its client registry, signing keys and remembered consents.
  * See index.ts for how a role mounts it.
  */
-export class OidcProvider {
-  readonly options: OidcProviderOptions;
+export class OidcProvider<A = unknown> {
+  readonly options: OidcProviderOptions<unknown, A>;
   readonly tenant: string;
   readonly issuer: string;
   /** The issuer's path (`/cyc`), or '' for an issuer at the root of its host. */
@@ -278,8 +302,10 @@ export class OidcProvider {
   #version = 0;
   #syncedAt = 0;
   #syncing: Promise<void> | undefined;
+  /** The accounts this issuer's host port read for the current request (`use:id` → record). */
+  readonly #accounts = new ScopeSlot('oidc accounts', () => new Map<string, Promise<unknown>>());
 
-  private constructor(options: OidcProviderOptions) {
+  private constructor(options: OidcProviderOptions<unknown, A>) {
     this.options = options;
     this.tenant = options.tenant;
     this.issuer = options.issuer.replace(/\/$/, '');
@@ -309,9 +335,17 @@ export class OidcProvider {
   }
 
   /** Creates the issuer: makes sure it has a signing key and builds the provider. */
-  static async create<DB>(options: OidcProviderOptions<DB>): Promise<OidcProvider> {
-    const oidc = new OidcProvider(options as unknown as OidcProviderOptions);
+  static async create<DB, A>(options: OidcProviderOptions<DB, A>): Promise<OidcProvider<A>> {
+    const oidc = new OidcProvider<A>(options as unknown as OidcProviderOptions<unknown, A>);
     await oidc.keys.ensure();
+    if (options.notifications) {
+      const channel = await changeChannel(oidc.db as Kysely<unknown>, 'oidc_grants');
+      await oidc
+        .#grants()
+        .follow(options.notifications, channel, (error, message) =>
+          options.log.warn({ err: error }, message),
+        );
+    }
     oidc.#version = await oidc.versions.current();
     oidc.#syncedAt = Date.now();
     await oidc.reload();
@@ -449,59 +483,93 @@ export class OidcProvider {
     return this.options.consentLines[scope]?.[locale] ?? scope;
   }
 
+  /**
+   * The record of `accountId` for the current request, read through the host port once per
+   * request (`prefetch`) and shared by every step that asks: the provider's own account lookups,
+   * the host prompts and resource API handlers. Outside a request it is read afresh.
+   */
+  account(accountId: string, use: AccountUse): Promise<A | undefined> {
+    const read = currentScope()?.get(this.#accounts);
+    const key = `${use}:${accountId}`;
+    const known = read?.get(key) as Promise<A | undefined> | undefined;
+    if (known) return known;
+    const pending = this.options.accounts.prefetch(accountId, use);
+    if (read) {
+      read.set(key, pending);
+      // A failed read is not remembered (a later step reads again, and reports the failure).
+      pending.catch(() => read.delete(key));
+    }
+    return pending;
+  }
+
+  /** Starts reading the account an artifact names, for the steps of the request that follow. */
+  #prefetchAccount(payload: AdapterPayload): void {
+    if (typeof payload.accountId !== 'string') return;
+    this.account(payload.accountId, useOf(Provider.ctx)).catch(() => undefined);
+  }
+
   #adapter(model: string): Adapter {
     if (model === 'Client') return this.clients.adapter();
     const redis = this.options.redis;
     const inDatabase = (name: string) => !redis || DURABLE_MODELS.has(name);
+    // A code or token is followed in the same request by its grant, its session (when the token
+    // ends with it) and its account; a sign-in session by its account and the grants it names
+    // (the authorization reads the client's next). Each is read as soon as the artifact is found.
+    const onFound = GRANT_ARTIFACTS.has(model)
+      ? (payload: AdapterPayload) => {
+          this.#prefetchAccount(payload);
+          if (typeof payload.grantId === 'string' && inDatabase('Grant'))
+            this.#grants().readAhead(payload.grantId);
+        }
+      : model === 'Session'
+        ? (payload: AdapterPayload) => {
+            this.#prefetchAccount(payload);
+            if (redis) this.#readSessionGrantsAhead(payload);
+          }
+        : undefined;
     if (!inDatabase(model)) {
-      // A code or token on Redis brings its sign-in session along (one round trip), and starts
-      // the read of its grant and account (one statement) as soon as it is found.
-      // A sign-in session starts the read of the grants it names (an authorization reads the
-      // client's next) with its account.
-      const options = GRANT_ARTIFACTS.has(model)
-        ? { withSession: true, onFound: (payload: AdapterPayload) => this.#readGrantAhead(payload) }
-        : model === 'Session'
-          ? {
-              onFound: (payload: AdapterPayload) => this.#readSessionGrantsAhead(payload),
-              rewriteAfter: SESSION_REWRITE_SECONDS,
-            }
-          : {};
-      return new RedisAdapter(redis as Redis, `edugate:oidc:${this.tenant}:`, model, options);
+      // A code or token on Redis brings its sign-in session along (one round trip).
+      return new RedisAdapter(redis as Redis, `edugate:oidc:${this.tenant}:`, model, {
+        ...(GRANT_ARTIFACTS.has(model) ? { withSession: true } : {}),
+        ...(model === 'Session' ? { rewriteAfter: SESSION_REWRITE_SECONDS } : {}),
+        ...(onFound ? { onFound } : {}),
+      });
     }
     if (model === 'Grant') return this.#grants();
-    // A code or token is followed in the same request by its grant, its session (when the token
-    // ends with it) and its account; a session by its account: one statement reads all of them.
-    const account = this.options.accounts.rows;
-    // A session by its account and the grants it names (the authorization reads one next).
+    // In the database, a code or token is read in one statement with its grant and session; a
+    // session with the grants it names.
     const companions = GRANT_ARTIFACTS.has(model)
-      ? { grant: inDatabase('Grant'), session: inDatabase('Session'), account }
+      ? { grant: inDatabase('Grant'), session: inDatabase('Session') }
       : model === 'Session'
-        ? { grant: false, session: false, account, grants: inDatabase('Grant') }
+        ? { grant: false, session: false, grants: inDatabase('Grant') }
         : undefined;
     return new DatabaseAdapter(this.db, this.tenant, model, {
       asyncCommit: this.options.dbKind === 'postgres',
       ...(companions ? { companions } : {}),
+      ...(onFound && companions
+        ? { onFound: (payload: AdapterPayload) => this.#prefetchAccount(payload) }
+        : {}),
       ...(model === 'Session' ? { rewriteAfter: SESSION_REWRITE_SECONDS } : {}),
     });
   }
 
-  /** Grants, read with their account (a token on Redis names both; the request needs both). */
+  /** Grants: kept in memory while nothing changes them, when changes are announced (`notifications`). */
   #grants(): DatabaseAdapter {
     this.#grantStore ??= new DatabaseAdapter(this.db, this.tenant, 'Grant', {
-      companions: { grant: false, session: false, account: this.options.accounts.rows },
+      keep: this.options.notifications !== undefined,
     });
     return this.#grantStore;
   }
 
-  #readGrantAhead(payload: AdapterPayload): void {
-    if (typeof payload.grantId === 'string' && typeof payload.accountId === 'string')
-      this.#grants().readAhead(payload.grantId, payload.accountId);
+  /** Stops following grant changes (call when the role closes). */
+  async close(): Promise<void> {
+    await this.#grantStore?.close();
   }
 
+  /** A sign-in session on Redis names its grants: read them (one statement) as soon as it is found. */
   #readSessionGrantsAhead(payload: AdapterPayload): void {
-    if (typeof payload.accountId !== 'string') return;
     for (const { grantId } of Object.values(payload.authorizations ?? {})) {
-      if (typeof grantId === 'string') this.#grants().readAhead(grantId, payload.accountId);
+      if (typeof grantId === 'string') this.#grants().readAhead(grantId);
     }
   }
 
@@ -584,15 +652,11 @@ export class OidcProvider {
         return fetch(url, init);
       },
       findAccount: async (ctx, sub) => {
-        const interactive = ctx.oidc.route === 'authorization' || ctx.oidc.route === 'resume';
-        const use = interactive ? 'interaction' : 'token';
-        // oidc-provider may ask several times in one request; the host is asked once per request
-        // (never across requests: a suspended account is refused by the next one).
-        const account = await protocolCall(() =>
-          requestScoped(`oidc:${this.tenant}:account:${use}:${sub}`, () =>
-            options.accounts.findAccount(sub, use),
-          ),
-        );
+        // oidc-provider may ask several times in one request; the host port is asked once per
+        // request (its record is kept in the request scope, never across requests).
+        const use = useOf(ctx);
+        const record = await protocolCall(() => this.account(sub, use));
+        const account = record === undefined ? undefined : options.accounts.findAccount(record, use);
         if (!account) return undefined;
         return {
           accountId: account.accountId,
@@ -693,9 +757,10 @@ export class OidcProvider {
         async (ctx) => {
           const accountId = ctx.oidc.session?.accountId;
           if (!accountId) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
-          const details = await protocolCall(() =>
+          const details = await protocolCall(async () =>
             custom.check({
               accountId,
+              account: await this.account(accountId, useOf(ctx)),
               clientId: ctx.oidc.client?.clientId ?? '',
               scopes: (ctx.oidc.params?.scope as string | undefined)?.split(' ') ?? [],
             }),

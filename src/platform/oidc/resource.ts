@@ -1,11 +1,13 @@
 import type { FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
 import { DEPENDENCY_RETRY_AFTER_SECONDS, isDependencyFailure } from '../errors/dependency.ts';
 import type { OidcProvider } from './provider.ts';
-import { requestScoped, withRequestCache } from './request-cache.ts';
+import { withRequestScope } from './request-scope.ts';
 
 /** What a resource API learns from a valid access token. */
-export interface TokenInfo {
+export interface TokenInfo<A = unknown> {
   accountId: string;
+  /** The account's record, as the host port read it for this request (the token check needed it). */
+  account: A;
   clientId: string;
   scopes: Set<string>;
   grantId: string | undefined;
@@ -45,11 +47,11 @@ function bearerToken(request: FastifyRequest): string | undefined {
  * issued by this issuer, not expired or revoked, its grant alive, its account still allowed,
  * and carrying every scope in `required`.
  */
-export async function verifyAccessToken(
-  oidc: OidcProvider,
+export async function verifyAccessToken<A>(
+  oidc: OidcProvider<A>,
   request: FastifyRequest,
   required: string[],
-): Promise<TokenInfo> {
+): Promise<TokenInfo<A>> {
   const value = bearerToken(request);
   if (!value) throw new BearerError('invalid_request');
   await oidc.sync();
@@ -64,15 +66,14 @@ export async function verifyAccessToken(
   const client = await oidc.provider.Client.find(token.clientId);
   if (!client) throw new BearerError('invalid_token');
   const accountId = token.accountId;
-  const account = await requestScoped(`oidc:${oidc.tenant}:account:token:${accountId}`, () =>
-    oidc.options.accounts.findAccount(accountId, 'token'),
-  );
-  if (!account) throw new BearerError('invalid_token');
+  const account = await oidc.account(accountId, 'token');
+  if (account === undefined || !oidc.options.accounts.findAccount(account, 'token'))
+    throw new BearerError('invalid_token');
   const scopes = token.scopes;
   for (const scope of required) {
     if (!scopes.has(scope)) throw new BearerError('insufficient_scope', required.join(' '));
   }
-  return { accountId: token.accountId, clientId: token.clientId, scopes, grantId: token.grantId };
+  return { accountId, account, clientId: token.clientId, scopes, grantId: token.grantId };
 }
 
 export function sendBearerError(reply: FastifyReply, error: BearerError) {
@@ -89,16 +90,16 @@ export function sendBearerError(reply: FastifyReply, error: BearerError) {
 /**
  * A resource API route handler: checks the token and scopes, then answers with what `respond`
  * returns (JSON). Errors are RFC 6750 JSON with a WWW-Authenticate header. The check and
- * `respond` are one request for `requestScoped` (the account is read once).
+ * `respond` are one request (one request scope): `token.account` is the record the check read.
  */
-export function resourceHandler(
-  oidc: OidcProvider,
+export function resourceHandler<A>(
+  oidc: OidcProvider<A>,
   required: string[],
-  respond: (token: TokenInfo, request: FastifyRequest, reply: FastifyReply) => Promise<unknown>,
+  respond: (token: TokenInfo<A>, request: FastifyRequest, reply: FastifyReply) => Promise<unknown>,
 ): RouteHandlerMethod {
   return (request, reply) =>
-    withRequestCache(async () => {
-      let token: TokenInfo;
+    withRequestScope(async () => {
+      let token: TokenInfo<A>;
       try {
         token = await verifyAccessToken(oidc, request, required);
       } catch (error) {

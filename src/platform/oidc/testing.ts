@@ -38,10 +38,12 @@ export const TEST_CONSENT_LINES = {
 
 export interface TestIssuer {
   app: FastifyInstance;
-  oidc: OidcProvider;
+  oidc: OidcProvider<TestAccount>;
   issuer: string;
   origin: string;
   accounts: Map<string, TestAccount>;
+  /** Each call of the host port's `prefetch`, as `use:accountId`. */
+  prefetches: string[];
   close(): Promise<void>;
 }
 
@@ -68,6 +70,7 @@ export async function startTestIssuer(options: {
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
   const accounts = new Map(options.accounts.map((a) => [a.id, a]));
+  const prefetches: string[] = [];
   const oidc = await OidcProvider.create({
     tenant: 't1',
     issuer: `${origin}/t1`,
@@ -80,20 +83,20 @@ export async function startTestIssuer(options: {
     ...(options.restrictedScopes ? { restrictedScopes: options.restrictedScopes } : {}),
     consentLines: TEST_CONSENT_LINES,
     accounts: {
-      async findAccount(id, use) {
-        const account = accounts.get(id);
-        if (!account) return undefined;
+      async prefetch(id, use) {
+        prefetches.push(`${use}:${id}`);
+        return accounts.get(id);
+      },
+      findAccount(account, use) {
         if (use === 'token' && account.state !== 'active') return undefined;
-        return { accountId: id, claims: async () => ({ ...account.claims }) };
+        return { accountId: account.id, claims: async () => ({ ...account.claims }) };
       },
     },
     prompts: [
       {
         name: 'account_state',
-        async check({ accountId }) {
-          const state = accounts.get(accountId)?.state;
-          return state === 'active' ? undefined : { state: state ?? 'missing' };
-        },
+        check: ({ account }) =>
+          account?.state === 'active' ? undefined : { state: account?.state ?? 'missing' },
       },
     ],
     i18n: app.i18n,
@@ -165,6 +168,7 @@ export async function startTestIssuer(options: {
     issuer: oidc.issuer,
     origin,
     accounts,
+    prefetches,
     close: () => app.close(),
   };
 }

@@ -43,6 +43,34 @@ export function measureCpu(groups: ProcessGroups): () => Record<string, number> 
   };
 }
 
+/** Write system calls `pid` has made so far (`/proc/<pid>/io`); 0 when it is gone or not readable. */
+export function writeCalls(pid: number): number {
+  try {
+    return Number(/syscw: (\d+)/.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Starts counting the write system calls of each group (a server's writes are its answers and the
+ * round trips it starts to its database or Redis); the function returned gives the count since.
+ */
+export function measureWrites(groups: ProcessGroups): () => Record<string, number> {
+  const before = new Map<number, number>();
+  for (const pids of Object.values(groups)) for (const pid of pids) before.set(pid, writeCalls(pid));
+  return () => {
+    const made: Record<string, number> = {};
+    for (const [name, pids] of Object.entries(groups)) {
+      made[name] = pids.reduce((sum, pid) => {
+        const now = writeCalls(pid);
+        return sum + (now > 0 ? Math.max(0, now - (before.get(pid) ?? 0)) : 0);
+      }, 0);
+    }
+    return made;
+  };
+}
+
 /** The PostgreSQL backend processes serving `database` now (same machine as the server). */
 export async function postgresBackends(
   query: (sql: string, values: unknown[]) => Promise<{ rows: unknown[] }>,

@@ -1,4 +1,5 @@
 import { recordAudit } from '../../platform/audit/audit-log.ts';
+import { AppError } from '../../platform/errors/app-error.ts';
 import { enqueueJob } from '../../platform/jobs/queue.ts';
 import { ACTIVATE_JOB, activationKey, SYNC_JOB, syncKey } from '../provisioning/jobs.ts';
 import type { AccountRow, Db } from '../provisioning/provision-account.ts';
@@ -45,6 +46,7 @@ export async function orgUnitFor(
 /**
  * Records (or refreshes) the teacher's cloud profile at each sign-in. An activated account keeps
  * its Google address; a school change moves the Google user to the new org unit (a sync job).
+ * `db` may be a transaction.
  */
 export async function rememberProfile(
   db: Db,
@@ -52,7 +54,7 @@ export async function rememberProfile(
   workspaceDomain: string,
 ): Promise<AccountRow> {
   const { county, path } = await orgUnitFor(db, profile);
-  return db.transaction().execute(async (tx) => {
+  const apply = async (tx: Db) => {
     const existing = await tx
       .selectFrom('workspace_accounts')
       .selectAll()
@@ -114,7 +116,8 @@ export async function rememberProfile(
       );
     }
     return row;
-  });
+  };
+  return db.isTransaction ? apply(db) : db.transaction().execute(apply);
 }
 
 /** The button 「啟用 G Suite for Education」: one durable job, however often it is pressed. */
@@ -124,6 +127,32 @@ export async function requestActivation(
   actor: string,
   ip: string | null,
 ): Promise<AccountRow> {
+  return (await takeRequest(db, sub, 'request', actor, ip)).row;
+}
+
+/**
+ * An administrator's retry of a failed or conflicting activation: one durable job, as the button;
+ * `ws_not_failed` (with the state) when the activation table allows no retry from its state.
+ */
+export async function retryActivation(
+  db: Db,
+  sub: string,
+  actor: string,
+  ip: string | null,
+): Promise<AccountRow> {
+  const { row, taken } = await takeRequest(db, sub, 'retry', actor, ip);
+  if (!taken) throw new AppError('ws_not_failed', 409, { username: row.cloud_username, state: row.state });
+  return row;
+}
+
+/** Takes `request` or `retry` with its job and audit record; the row, and whether it moved. */
+function takeRequest(
+  db: Db,
+  sub: string,
+  event: 'request' | 'retry',
+  actor: string,
+  ip: string | null,
+): Promise<{ row: AccountRow; taken: boolean }> {
   return db.transaction().execute(async (tx) => {
     const account = await tx
       .selectFrom('workspace_accounts')
@@ -131,16 +160,19 @@ export async function requestActivation(
       .where('cloud_sub', '=', sub)
       .forUpdate()
       .executeTakeFirstOrThrow();
-    // Pressed again while queued or active: nothing more to do.
-    if (!ACTIVATION.allows(account.state, 'request') || account.cloud_state === 'suspended') return account;
+    // Pressed again while queued or active, a retry of an activation that did not fail, an account
+    // the cloud suspended: nothing to do.
+    if (!ACTIVATION.allows(account.state, event) || account.cloud_state === 'suspended') {
+      return { row: account, taken: false };
+    }
     const round = account.activation_round + 1;
-    const row = await activations.take(tx, sub, 'request', {
+    const row = await activations.take(tx, sub, event, {
       activation_round: round,
       last_error: null,
       requested_at: new Date(),
       updated_at: new Date(),
     });
-    if (!row) return account;
+    if (!row) return { row: account, taken: false };
     await enqueueJob(
       tx,
       ACTIVATE_JOB,
@@ -154,7 +186,7 @@ export async function requestActivation(
       ip,
       details: { sub, round, orgUnitPath: account.org_unit_path },
     });
-    return row;
+    return { row, taken: true };
   });
 }
 

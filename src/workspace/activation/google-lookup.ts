@@ -17,6 +17,7 @@ import { DirectoryClient, DirectoryFailure } from '../provisioning/directory-cli
 import { googleTarget } from '../provisioning/google-auth.ts';
 import { RequestPacer } from '../provisioning/pacing.ts';
 import type { WorkspaceTables } from '../schema.ts';
+import { addressRecorded, provisionedAddress } from './repository.ts';
 
 /** What is wrong with the token itself (anything else: the cloud's keys could not be fetched). */
 const TOKEN_ERRORS = [
@@ -95,28 +96,17 @@ export async function mountGoogleLookup(app: FastifyInstance, ctx: RoleContext<W
 
   // Only an account whose Google user the portal created or adopted with this sub as its external
   // id (activation refuses any other user at the address: state `conflict`).
-  const linkedAddress = async (sub: string): Promise<GoogleLinkAnswer> => {
-    const row = await ctx.db
-      .selectFrom('workspace_accounts')
-      .select('google_email')
-      .where('cloud_sub', '=', sub)
-      .where('state', '=', 'active')
-      .where('google_user_id', 'is not', null)
-      .executeTakeFirst();
-    return { sub, googleEmail: row?.google_email ?? null };
-  };
+  const linkedAddress = async (sub: string): Promise<GoogleLinkAnswer> => ({
+    sub,
+    googleEmail: (await provisionedAddress(ctx.db, sub)) ?? null,
+  });
 
   /** Whether an address in the workspace domain is free: not ours, and no Google user has it. */
   const addressAvailability = async (
     request: FastifyRequest,
     email: string,
   ): Promise<GoogleAddressAnswer | { refusal: Refusal }> => {
-    const known = await ctx.db
-      .selectFrom('workspace_accounts')
-      .select('cloud_sub')
-      .where('google_email', '=', email)
-      .executeTakeFirst();
-    if (known) return { googleEmail: email, available: false };
+    if (await addressRecorded(ctx.db, email)) return { googleEmail: email, available: false };
     const client = directoryClient();
     if (!client) return { refusal: [503, 'temporarily_unavailable', 'Google Workspace is not configured'] };
     try {

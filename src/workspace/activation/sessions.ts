@@ -1,11 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import type { Kysely } from 'kysely';
 import { DEMO_CLIENTS } from '../../platform/federation/clients.ts';
 import { BackchannelLogoutReceiver } from '../../platform/oidc/index.ts';
 import type { RoleContext } from '../../platform/runtime/role.ts';
+import type { Db } from '../provisioning/provision-account.ts';
 import type { WorkspaceTables } from '../schema.ts';
-
-type Db = Kysely<WorkspaceTables>;
 
 /** Starts the row of a browser signed in through the cloud; its id goes in the portal session. */
 export async function startSession(db: Db, sub: string, sid: string | null): Promise<string> {

@@ -7,7 +7,7 @@ import { testDatabases } from '../../platform/testing/databases.ts';
 import { workspaceMigrations } from '../migrations.ts';
 import { ACTIVATE_JOB } from '../provisioning/jobs.ts';
 import type { ActivationState, WorkspaceTables } from '../schema.ts';
-import { type CloudProfile, rememberProfile, requestActivation } from './accounts.ts';
+import { type CloudProfile, rememberProfile, requestActivation, retryActivation } from './accounts.ts';
 import { activations } from './store.ts';
 import { ACTIVATION } from './transitions.ts';
 
@@ -18,6 +18,7 @@ describe('the activation table', () => {
     expect([...ACTIVATION.states].sort()).toEqual([...STATES].sort());
     expect(ACTIVATION.from('activate')).toEqual(['queued', 'failed']);
     expect(ACTIVATION.from('request')).toEqual(['none', 'failed', 'conflict']);
+    expect(ACTIVATION.from('retry')).toEqual(['failed', 'conflict']);
   });
 
   it('refuses a move out of order with an error naming the state and the event', () => {
@@ -107,5 +108,22 @@ describe.each(await testDatabases())('the activations on $name', (kind) => {
     // A suspended cloud account is not activated.
     const suspended = await teacherIn('none', 'suspended');
     expect((await requestActivation(database.db, suspended, 'teacher', null)).state).toBe('none');
+  });
+
+  it('an administrator retries from failed or conflict only, and is told the state otherwise', async () => {
+    for (const state of STATES) {
+      const sub = await teacherIn(state);
+      const retried = retryActivation(database.db, sub, 'admin-api', null);
+      const jobs = async () =>
+        (await listJobs(database.db, { type: ACTIVATE_JOB })).filter((j) => j.payload.sub === sub);
+      if (ACTIVATION.allows(state, 'retry')) {
+        expect((await retried).state, state).toBe('queued');
+        expect(await jobs(), state).toHaveLength(1);
+      } else {
+        await expect(retried, state).rejects.toMatchObject({ code: 'ws_not_failed', params: { state } });
+        expect(await stateOf(sub), state).toBe(state);
+        expect(await jobs(), state).toHaveLength(0);
+      }
+    }
   });
 });

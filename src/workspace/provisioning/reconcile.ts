@@ -3,7 +3,7 @@ import type { PlatformTx } from '../../platform/database/platform-schema.ts';
 import { enqueueJob } from '../../platform/jobs/queue.ts';
 import type { DriftItem } from '../schema.ts';
 import { RECONCILE_JOB, reconcileKey } from './jobs.ts';
-import { belongsTo, type ProvisioningDeps } from './provision-account.ts';
+import { belongsTo, type Db, type ProvisioningDeps } from './provision-account.ts';
 
 /** Accounts checked per job run (each is one paced users.get); the rest continue in a follow-up job. */
 const BATCH = 200;
@@ -24,6 +24,21 @@ export async function scheduleNightlyReconcile(db: PlatformTx, now = new Date())
     { day, reportId: null, after: '' },
     { idempotencyKey: reconcileKey(day), runAt },
   );
+}
+
+/** A reconcile now, besides the nightly one (an administrator asks; the report shows on the admin page). */
+export async function queueReconcileNow(db: PlatformTx): Promise<void> {
+  await enqueueJob(db, RECONCILE_JOB, { day: null, reportId: null, after: '' });
+}
+
+/** The report of the latest reconcile, if any ran. */
+export function latestReconcileReport(db: Db) {
+  return db
+    .selectFrom('workspace_reconcile_reports')
+    .selectAll()
+    .orderBy('started_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
 }
 
 /**

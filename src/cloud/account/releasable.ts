@@ -1,0 +1,49 @@
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { Notifications } from '../../platform/database/notifications.ts';
+import { changeChannel, NotifiedCache } from '../../platform/database/notified-cache.ts';
+import type { CloudDb } from '../db.ts';
+import type { AccountWithIdentities, CloudAccounts } from './accounts.ts';
+
+/**
+ * The accounts the cloud's OIDC provider releases, with their county identities (for `eduinfo`):
+ * `current` from this node's copy for tokens, userinfo and resource APIs, `fresh` from the
+ * database for an authorization. The copy holds only what nobody changed: every change of an
+ * account or of one of its identities (a suspension, a county sign-in refreshing its data, a link
+ * or unlink), made on any node by any writer, is announced by the tables' triggers (migration
+ * `2050_cloud_account_changes`) and drops the account from every node's copy at once. While the
+ * node does not hear the announcements it reads the database every time.
+ */
+export class ReleasableAccounts {
+  readonly #db: CloudDb;
+  readonly #copy: NotifiedCache<AccountWithIdentities>;
+
+  constructor(db: CloudDb, accounts: CloudAccounts) {
+    this.#db = db;
+    this.#copy = new NotifiedCache({ load: (id) => accounts.withIdentities(id) });
+  }
+
+  /** Starts following the announced changes (until then, reads every time). */
+  async follow(notifications: Notifications, log: Logger): Promise<void> {
+    try {
+      const channel = await changeChannel(this.#db as unknown as Kysely<unknown>, 'cloud_accounts');
+      await this.#copy.follow(notifications, channel, (error, message) => log.warn({ err: error }, message));
+    } catch (error) {
+      log.warn({ err: error }, 'account changes are not heard: the OIDC provider reads every account');
+    }
+  }
+
+  close(): Promise<void> {
+    return this.#copy.close();
+  }
+
+  /** The account as it is now (kept for the tokens that follow: a code is exchanged moments later). */
+  fresh(id: string): Promise<AccountWithIdentities | undefined> {
+    return this.#copy.refresh(id);
+  }
+
+  /** The account as this node keeps it (no change announced since it was read). */
+  current(id: string): Promise<AccountWithIdentities | undefined> {
+    return this.#copy.get(id);
+  }
+}

@@ -1,0 +1,71 @@
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { Notifications } from '../../platform/database/notifications.ts';
+import { changeChannel, NotifiedCache } from '../../platform/database/notified-cache.ts';
+import { statement } from '../../platform/database/statement.ts';
+import type { CountyTx } from '../db.ts';
+import type { CountyDatabase } from '../schema.ts';
+import { RELEASED_ACCOUNT_COLUMNS, type ReleasableAccount } from './claims.ts';
+
+// Read by every authorization (and token, when not kept), compiled once (see statement.ts).
+const releasableById = statement((db: Kysely<CountyDatabase>, v: { id: string }) =>
+  db.selectFrom('county_accounts').select(RELEASED_ACCOUNT_COLUMNS).where('id', '=', v.id),
+);
+
+const UUID = /^[0-9a-f-]{36}$/i;
+
+function findReleasableAccount(db: CountyTx, id: string): Promise<ReleasableAccount | undefined> {
+  // The `status` column is the account's `state` (see `accountFromRow`).
+  return releasableById(db, { id }).then(([row]) => {
+    if (!row) return undefined;
+    const { status, ...account } = row;
+    return { ...account, state: status };
+  });
+}
+
+/**
+ * The accounts a county's OIDC provider releases, as it reads them: `current` from this node's
+ * copy for tokens, userinfo and resource APIs (what a relying party calls over and over), `fresh`
+ * from the database for an authorization (and kept for the code exchange that follows). The copy holds only what nobody changed: every change of
+ * an account (a suspension, a departure, a transfer, a profile edit; not a sign-in), made on any
+ * node by any writer, is announced by the table's trigger (migration `1060_county_account_changes`)
+ * and drops the account from every node's copy at once. While the node does not hear the
+ * announcements (its listening connection is down) it reads the database every time.
+ */
+export class ReleasableAccounts {
+  readonly #db: CountyTx;
+  readonly #copy: NotifiedCache<ReleasableAccount>;
+
+  constructor(db: CountyTx) {
+    this.#db = db;
+    this.#copy = new NotifiedCache({ load: (id) => findReleasableAccount(db, id) });
+  }
+
+  /** Starts following the announced changes (until then, and without `notifications`, reads every time). */
+  async follow(notifications: Notifications, log: Logger): Promise<void> {
+    try {
+      const channel = await changeChannel(this.#db as Kysely<unknown>, 'accounts');
+      await this.#copy.follow(notifications, channel, (error, message) => log.warn({ err: error }, message));
+    } catch (error) {
+      log.warn({ err: error }, 'account changes are not heard: the OIDC provider reads every account');
+    }
+  }
+
+  close(): Promise<void> {
+    return this.#copy.close();
+  }
+
+  /** The account as it is now (kept for the tokens that follow: a code is exchanged moments later). */
+  async fresh(tenant: string, id: string): Promise<ReleasableAccount | undefined> {
+    if (!UUID.test(id)) return undefined;
+    const account = await this.#copy.refresh(id);
+    return account?.tenant === tenant ? account : undefined;
+  }
+
+  /** The account as this node keeps it (no change announced since it was read). */
+  async current(tenant: string, id: string): Promise<ReleasableAccount | undefined> {
+    if (!UUID.test(id)) return undefined;
+    const account = await this.#copy.get(id);
+    return account?.tenant === tenant ? account : undefined;
+  }
+}

@@ -1,0 +1,178 @@
+import type { Kysely } from 'kysely';
+import { sql } from 'kysely';
+import type { Notifications, NotificationWarning } from './notifications.ts';
+
+export interface NotifiedCacheOptions<V> {
+  /** Reads the value of `key` from the database; undefined (none) is not kept. */
+  load(key: string): Promise<V | undefined>;
+  /** Longest a value is kept, even when no change is announced (default 60 s). */
+  maxAgeMs?: number;
+  /** Most values kept; the oldest go first (default 100,000). */
+  maxEntries?: number;
+}
+
+interface Entry<V> {
+  value: Promise<V | undefined>;
+  until: number;
+}
+
+/**
+ * A per-process copy of rows the database announces the changes of: a trigger of the owning
+ * module's table notifies (`changeChannel`, `announceChanges`) the key of every row that changes
+ * or goes, at commit, and every node drops its copy when it hears it. So a node serves a value
+ * from memory only while nothing changed it: a suspension, a profile edit or a revocation made on
+ * any node, by any writer (a console, a job, an operator's SQL), is seen by the next request of
+ * every node once the notification arrived — the same moment a database read would have seen it,
+ * give or take the delivery (well under a millisecond on one network).
+ *
+ * While the listening connection is down (notifications sent meanwhile are lost) nothing is
+ * served from memory: every read goes to the database, and the copy is dropped. Values are kept at
+ * most `maxAgeMs` in any case. A read under way when a change is announced is not kept.
+ * Values are shared by every request that reads them: they are frozen.
+ */
+export class NotifiedCache<V> {
+  readonly #load: (key: string) => Promise<V | undefined>;
+  readonly #maxAgeMs: number;
+  readonly #maxEntries: number;
+  readonly #entries = new Map<string, Entry<V>>();
+  #notifications: Notifications | undefined;
+  #unlisten: (() => Promise<void>) | undefined;
+
+  constructor(options: NotifiedCacheOptions<V>) {
+    this.#load = options.load;
+    this.#maxAgeMs = options.maxAgeMs ?? 60_000;
+    this.#maxEntries = options.maxEntries ?? 100_000;
+  }
+
+  /**
+   * Starts hearing the changes announced on `channel`; values are kept from then on. Until then,
+   * and whenever the notifications are not heard, `get` reads the database.
+   */
+  async follow(notifications: Notifications, channel: string, warn?: NotificationWarning): Promise<void> {
+    if (this.#unlisten) return;
+    this.#unlisten = await notifications.listen(channel, (payload) => this.#changed(payload), warn);
+    this.#notifications = notifications;
+  }
+
+  async close(): Promise<void> {
+    const unlisten = this.#unlisten;
+    this.#notifications = undefined;
+    this.#unlisten = undefined;
+    this.#entries.clear();
+    await unlisten?.().catch(() => {});
+  }
+
+  /** The value of `key`: this node's copy while nothing changed it, else read (once for concurrent callers). */
+  get(key: string): Promise<V | undefined> {
+    if (!this.#notifications?.listening) {
+      this.#entries.clear();
+      return this.#load(key);
+    }
+    const now = Date.now();
+    const hit = this.#entries.get(key);
+    if (hit && hit.until > now) return hit.value;
+    const value = this.#load(key).then((loaded) => {
+      if (loaded === undefined) this.#drop(key, entry);
+      return loaded === undefined ? undefined : deepFreeze(loaded);
+    });
+    const entry: Entry<V> = { value, until: now + this.#maxAgeMs };
+    value.catch(() => this.#drop(key, entry));
+    this.#entries.delete(key);
+    this.#entries.set(key, entry);
+    if (this.#entries.size > this.#maxEntries) {
+      const oldest = this.#entries.keys().next().value;
+      if (oldest !== undefined) this.#entries.delete(oldest);
+    }
+    return value;
+  }
+
+  /** The value of `key` as the database has it now; kept for the next `get` (when followed). */
+  refresh(key: string): Promise<V | undefined> {
+    this.#entries.delete(key);
+    return this.get(key);
+  }
+
+  /** Drops this node's copy of `key` (the owner's own writes; other nodes hear the trigger). */
+  forget(key: string): void {
+    this.#entries.delete(key);
+  }
+
+  /** How many values this node keeps (for tests and metrics). */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  #drop(key: string, entry: Entry<V>): void {
+    if (this.#entries.get(key) === entry) this.#entries.delete(key);
+  }
+
+  /** A change announced: its keys (comma-separated), or everything (`*`, or a lost connection). */
+  #changed(payload: string | undefined): void {
+    if (payload === undefined || payload === '*') {
+      this.#entries.clear();
+      return;
+    }
+    for (const key of payload.split(',')) this.#entries.delete(key);
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value) && !(value instanceof Date)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
+}
+
+/**
+ * The channel on which the changes of `name` in this role's schema are announced (the schema is
+ * part of it: roles sharing a PostgreSQL database hear only their own).
+ */
+export async function changeChannel(db: Kysely<unknown>, name: string): Promise<string> {
+  const { rows } = await sql<{
+    channel: string;
+  }>`select ${`edugate_${name}_`} || current_schema() as channel`.execute(db);
+  return rows[0]?.channel ?? `edugate_${name}_public`;
+}
+
+/**
+ * Migration step: makes `table` announce on `changeChannel(name)` the `key` column of each row
+ * that changes, at commit: every UPDATE (narrowed by `whenUpdate`, SQL over `old` and `new`, e.g.
+ * to the columns a cache keeps) and DELETE (narrowed by `whenDelete`, over `old`), and INSERT when
+ * `insert` (a new row that changes what a cached key stands for, e.g. an account's new identity).
+ * The trigger function is shared by the tables of a schema; migrations use this, so keep it
+ * compatible.
+ */
+export async function announceChanges(
+  db: Kysely<unknown>,
+  options: {
+    table: string;
+    name: string;
+    key: string;
+    trigger: string;
+    whenUpdate?: string;
+    whenDelete?: string;
+    insert?: boolean;
+  },
+): Promise<void> {
+  await sql`create or replace function edugate_announce_change() returns trigger language plpgsql as $$
+begin
+  perform pg_notify('edugate_' || tg_argv[0] || '_' || tg_table_schema,
+    (case when tg_op = 'DELETE' then to_jsonb(old) else to_jsonb(new) end) ->> tg_argv[1]);
+  return null;
+end $$`.execute(db);
+  const events: Array<[string, string | undefined]> = [
+    ['update', options.whenUpdate],
+    ['delete', options.whenDelete],
+  ];
+  if (options.insert) events.push(['insert', undefined]);
+  for (const [event, when] of events) {
+    await sql
+      .raw(
+        `create trigger ${options.trigger}_${event} after ${event} on ${options.table} for each row
+        ${when ? `when (${when})` : ''}
+        execute function edugate_announce_change('${options.name}', '${options.key}')`,
+      )
+      .execute(db);
+  }
+}
