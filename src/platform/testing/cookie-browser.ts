@@ -15,7 +15,20 @@ export type Transport = (
   init: { method: string; headers: Record<string, string>; body?: string },
 ) => Promise<Response>;
 
-const network: Transport = (url, init) => fetch(url, { ...init, redirect: 'manual' });
+/**
+ * The network, as a browser uses it: a request whose kept-alive connection the other side closed
+ * before answering (a server or proxy that went away between two requests) goes again once, on a
+ * new connection.
+ */
+const network: Transport = async (url, init) => {
+  try {
+    return await fetch(url, { ...init, redirect: 'manual' });
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string } }).cause;
+    if (cause?.code !== 'UND_ERR_SOCKET') throw error;
+    return fetch(url, { ...init, redirect: 'manual' });
+  }
+};
 
 /** HTTP responses without a body. */
 const NO_BODY = new Set([101, 204, 205, 304]);
