@@ -12,6 +12,8 @@ export interface LoginCosts {
   load: LoadProcess;
   /** The detail lines: per login, the role process's threads, Redis commands, PostgreSQL work. */
   describe(): Promise<string[]>;
+  /** CPU milliseconds per login of the role process's argon2id threads. */
+  argon2Ms(): number;
 }
 
 const threadGroup = ({ name, main }: { name: string; main: boolean }) =>
@@ -102,6 +104,7 @@ export function loginCosts(
         return result;
       },
     },
+    argon2Ms: () => ((threads['argon2id threads'] ?? 0) * 1000) / Math.max(1, logins),
     async describe() {
       await new Promise((resolve) => setTimeout(resolve, 1500));
       await databaseSince();
