@@ -16,8 +16,14 @@ export interface LoginCosts {
   argon2Ms(): number;
 }
 
+// Revisions before the hashing threads had a name (`npm run bench -- compare`) show them as
+// `WorkerThread`, Node's name for a worker without one: the county role starts no other.
 const threadGroup = ({ name, main }: { name: string; main: boolean }) =>
-  main ? 'event loop' : name === HASH_THREAD_NAME ? 'argon2id threads' : 'other threads';
+  main
+    ? 'event loop'
+    : name === HASH_THREAD_NAME || name === 'WorkerThread'
+      ? 'argon2id threads'
+      : 'other threads';
 
 /** `cmdstat_<name>:calls=…,usec=…` of `INFO commandstats`: calls and microseconds per command. */
 async function commandStats(redis: Redis): Promise<Map<string, { calls: number; usec: number }>> {
