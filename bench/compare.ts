@@ -10,9 +10,17 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { postgresAndRedis } from '../src/platform/testing/process-stage.ts';
-import { COUNTY_SCOPE, type CountyUnderTest, startCounty, teacherUsername } from './county-process.ts';
+import {
+  BENCH_PASSWORD,
+  COUNTY_SCOPE,
+  type CountyUnderTest,
+  startCounty,
+  teacherUsername,
+} from './county-process.ts';
 import { type LoadProcess, startHttpLoad } from './http-load.ts';
+import { type LoginCosts, loginCosts } from './login-costs.ts';
 import { CONNECTIONS, type Issuer, REDIRECT, scenarios } from './oidc-scenarios.ts';
 import {
   alternatingSlices,
@@ -21,6 +29,7 @@ import {
   measuredSeconds,
   type Side,
 } from './process-measure.ts';
+import { type BenchRedis, startBenchRedis } from './redis-server.ts';
 import type { Figure } from './report.ts';
 
 const ROOT = new URL('../', import.meta.url).pathname;
@@ -65,10 +74,22 @@ export async function benchCompare(): Promise<Figure[]> {
   const before = checkout(rev);
   const counties: CountyUnderTest[] = [];
   const loads: LoadProcess[] = [];
+  const redises: BenchRedis[] = [];
+  // Each role on a Redis of its own: its commands and CPU time are its own.
+  const ownRedis = async () => {
+    const redis = await startBenchRedis();
+    if (redis) redises.push(redis);
+    return redis ? { redisUrl: redis.url } : {};
+  };
   try {
-    const now = await startCounty({ accounts: 1000, redirectUris: [REDIRECT] });
+    const now = await startCounty({ accounts: 1000, redirectUris: [REDIRECT], ...(await ownRedis()) });
     counties.push(now);
-    const then = await startCounty({ accounts: 1000, redirectUris: [REDIRECT], root: before.root });
+    const then = await startCounty({
+      accounts: 1000,
+      redirectUris: [REDIRECT],
+      root: before.root,
+      ...(await ownRedis()),
+    });
     counties.push(then);
     const measured = await scenarios(await issuerOf(now));
     const baseline = await scenarios(await issuerOf(then));
@@ -104,10 +125,76 @@ export async function benchCompare(): Promise<Figure[]> {
         ],
       });
     }
+    figures.push(await compareLogins(now, then, `${rev} (${commit})`, seconds, loads));
     return figures;
   } finally {
     for (const load of loads) await load.stop();
     for (const county of counties) await county.close();
+    for (const redis of redises) await redis.stop();
     before.remove();
+  }
+}
+
+/**
+ * Password logins on both (form POSTs, see county-login.ts). The figure is the role's CPU time
+ * per login outside its argon2id threads: the part a change to EduGate's code moves, beside
+ * some 9 ms of hashing that it does not.
+ */
+async function compareLogins(
+  now: CountyUnderTest,
+  then: CountyUnderTest,
+  label: string,
+  seconds: number,
+  loads: LoadProcess[],
+): Promise<Figure> {
+  const usernames = Array.from({ length: 1000 }, (_, n) => teacherUsername(n));
+  const sides: Side[] = [];
+  const costs: LoginCosts[] = [];
+  const clients: Redis[] = [];
+  for (const county of [now, then]) {
+    const load = await startHttpLoad(
+      {
+        kind: 'login',
+        url: `${county.node.base}/cyc/login`,
+        // Up to some 200 logins/s, for the warm-up and the slices.
+        browsers: Math.ceil(200 * (seconds + 8)),
+        usernames,
+        password: BENCH_PASSWORD,
+      },
+      CONNECTIONS,
+    );
+    loads.push(load);
+    await load.run(5000);
+    const redis = new Redis(county.env.REDIS_URL ?? county.stage.redisUrl);
+    clients.push(redis);
+    const measured = loginCosts(load, county.node.child.pid ?? 0, county.stage, redis);
+    costs.push(measured);
+    sides.push({ load: measured.load, processes: county.processes });
+  }
+  try {
+    const [after, earlier] = await alternatingSlices(seconds, sides, 2000);
+    const [nowCosts, thenCosts] = costs as [LoginCosts, LoginCosts];
+    const nowLines = await nowCosts.describe();
+    const thenLines = await thenCosts.describe();
+    const outside = (side: typeof after, measured: LoginCosts) =>
+      (side?.cpuPerOp.edugate ?? 0) - measured.argon2Ms();
+    return {
+      name: 'county password login: EduGate CPU per login outside argon2id, this checkout',
+      value: outside(after, nowCosts),
+      unit: 'ms',
+      baseline: outside(earlier, thenCosts),
+      baselineName: label,
+      target: TARGET,
+      lowerIsBetter: true,
+      detail: [
+        `now    ${after?.rate.toFixed(0)} /s, ${after ? describeSide(after) : ''}`,
+        ...nowLines.map((line) => `  ${line}`),
+        `before ${earlier?.rate.toFixed(0)} /s, ${earlier ? describeSide(earlier) : ''}`,
+        ...thenLines.map((line) => `  ${line}`),
+        `load average ${loadAverage()}`,
+      ],
+    };
+  } finally {
+    for (const redis of clients) redis.disconnect();
   }
 }

@@ -12,10 +12,18 @@ export interface LoginCosts {
   load: LoadProcess;
   /** The detail lines: per login, the role process's threads, Redis commands, PostgreSQL work. */
   describe(): Promise<string[]>;
+  /** CPU milliseconds per login of the role process's argon2id threads. */
+  argon2Ms(): number;
 }
 
+// Revisions before the hashing threads had a name (`npm run bench -- compare`) show them as
+// `WorkerThread`, Node's name for a worker without one: the county role starts no other.
 const threadGroup = ({ name, main }: { name: string; main: boolean }) =>
-  main ? 'event loop' : name === HASH_THREAD_NAME ? 'argon2id threads' : 'other threads';
+  main
+    ? 'event loop'
+    : name === HASH_THREAD_NAME || name === 'WorkerThread'
+      ? 'argon2id threads'
+      : 'other threads';
 
 /** `cmdstat_<name>:calls=…,usec=…` of `INFO commandstats`: calls and microseconds per command. */
 async function commandStats(redis: Redis): Promise<Map<string, { calls: number; usec: number }>> {
@@ -102,6 +110,7 @@ export function loginCosts(
         return result;
       },
     },
+    argon2Ms: () => ((threads['argon2id threads'] ?? 0) * 1000) / Math.max(1, logins),
     async describe() {
       await new Promise((resolve) => setTimeout(resolve, 1500));
       await databaseSince();
