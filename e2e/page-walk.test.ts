@@ -427,7 +427,7 @@ describe.skipIf(!browser)('every page in both languages, at desktop and phone wi
         await someone.locator('#login-password').fill(applicantPassword);
         await clickAndLoad(someone, someone.locator('form.login [type="submit"]'));
         expect(await someone.locator('#login-error').textContent()).toContain(
-          countyMessages[locale][`login.error.status.${status}`],
+          countyMessages[locale][`login.error.state.${status}`],
         );
         await report.check(someone, `county login refuses the ${status} account`);
 

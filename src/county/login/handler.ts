@@ -107,7 +107,7 @@ export async function handleLogin(
         { 'retry-after': String(result.retryAfterSeconds) },
       );
     case 'inactive':
-      return form(t(`login.error.status.${result.state}`), false, 403);
+      return form(t(`login.error.state.${result.state}`), false, 403);
     case 'abandoned':
       // Nobody reads this answer (the connection is closed); 499 as proxies log it.
       return form(undefined, false, 499);

@@ -14,12 +14,12 @@ export const loginMessages = defineMessages({
     'login.error.throttled': '這個瀏覽器登入此帳號失敗次數過多，請於 {seconds} 秒後再試。',
     'login.error.throttled_unknown_device':
       '此帳號近期有太多來自其他瀏覽器的失敗登入，請改用您曾成功登入過的瀏覽器，或於 {minutes} 分鐘後再試；忘記密碼可使用「忘記密碼」。',
-    'login.error.status.pending_email': '您尚未完成電子郵件驗證，請至您的個人信箱點選驗證連結。',
-    'login.error.status.pending_review': '您的申請正在等待服務單位審核，審核通過後會寄信通知您。',
-    'login.error.status.rejected': '您的申請未獲服務單位核准。',
-    'login.error.status.suspended': '此帳號已暫停使用，請洽您的服務單位或縣網中心。',
-    'login.error.status.departed': '此帳號已註銷（調出本縣、離職或退休）。',
-    'login.error.status.active': '',
+    'login.error.state.pending_email': '您尚未完成電子郵件驗證，請至您的個人信箱點選驗證連結。',
+    'login.error.state.pending_review': '您的申請正在等待服務單位審核，審核通過後會寄信通知您。',
+    'login.error.state.rejected': '您的申請未獲服務單位核准。',
+    'login.error.state.suspended': '此帳號已暫停使用，請洽您的服務單位或縣網中心。',
+    'login.error.state.departed': '此帳號已註銷（調出本縣、離職或退休）。',
+    'login.error.state.active': '',
     'signed_out.title': '您已登出',
     'signed_out.intro': '這台電腦上的下列服務都已登出：',
     'signed_out.apps': '{apps}（已通知該服務結束登入）',
@@ -41,15 +41,15 @@ export const loginMessages = defineMessages({
       'Too many failed sign-ins to this account from this browser. Try again in {seconds} seconds.',
     'login.error.throttled_unknown_device':
       'This account has had too many failed sign-ins from other browsers. Use a browser you have signed in with before, or try again in {minutes} minutes; if you forgot your password, use "Forgot password".',
-    'login.error.status.pending_email':
+    'login.error.state.pending_email':
       'Your email address is not verified yet: open the link we sent to your personal mailbox.',
-    'login.error.status.pending_review':
+    'login.error.state.pending_review':
       'Your application is waiting for your school’s review. We will email you when it is decided.',
-    'login.error.status.rejected': 'Your application was not approved by your school.',
-    'login.error.status.suspended':
+    'login.error.state.rejected': 'Your application was not approved by your school.',
+    'login.error.state.suspended':
       'This account is suspended. Contact your school or the county network center.',
-    'login.error.status.departed': 'This account is closed (moved out of the county, left or retired).',
-    'login.error.status.active': '',
+    'login.error.state.departed': 'This account is closed (moved out of the county, left or retired).',
+    'login.error.state.active': '',
     'signed_out.title': 'You are signed out',
     'signed_out.intro': 'These services are signed out on this computer:',
     'signed_out.apps': '{apps} (told to end its sign-in)',
