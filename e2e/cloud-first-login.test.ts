@@ -1,11 +1,8 @@
 // How-to section 二: the first login to the education cloud through the county portal, creating
 // the cloud account (with 「我不喜歡上面的帳號」), then later logins with the cloud account directly
 // and through the (now linked) county account.
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEMO_PASSWORD } from '../src/platform/federation/seed-data.ts';
-import { launchBrowser } from '../src/platform/testing/browser.ts';
-import { startTestDemo, type TestDemo } from '../src/platform/testing/demo-harness.ts';
 import {
   chooseCloudName,
   finishCloudAccount,
@@ -17,30 +14,17 @@ import {
 import { clickMailLink, openMail } from './steps/mailbox.ts';
 import { ANSWER } from './steps/page-checks.ts';
 import { numberedShots } from './steps/shots.ts';
+import { DemoStack } from './steps/stack.ts';
 
 const shot = numberedShots('cloud-first-login');
 const CLOUD_PASSWORD = 'Chiayi-cloud-2026';
 const BACKUP_EMAIL = 'wang.backup@example.org';
-let demo: TestDemo;
-let browser: Browser | undefined;
+const stack = await DemoStack.forFile();
+const newPage = () => stack.newPage('zh-TW');
 
-beforeAll(async () => {
-  browser = await launchBrowser();
-  if (browser) demo = await startTestDemo();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await demo?.close();
-});
-
-async function newPage(): Promise<Page> {
-  return (await (browser as Browser).newContext({ locale: 'zh-TW' })).newPage();
-}
-
-describe('education cloud, how-to section 二', () => {
-  it('teacher01 logs in through 嘉義縣 for the first time and creates an account', async (context) => {
-    if (!browser) return context.skip();
+describe.skipIf(!stack.browser)('education cloud, how-to section 二', () => {
+  it('teacher01 logs in through 嘉義縣 for the first time and creates an account', async () => {
+    const { demo } = stack;
     const page = await newPage();
     await openCloudLogin(page, demo, shot);
     const consented = await signInWithCounty(
@@ -74,8 +58,8 @@ describe('education cloud, how-to section 二', () => {
     await page.close();
   });
 
-  it('logs in again with the cloud account directly (以後不用了)', async (context) => {
-    if (!browser) return context.skip();
+  it('logs in again with the cloud account directly (以後不用了)', async () => {
+    const { demo } = stack;
     const page = await newPage();
     await page.goto(`${demo.urls.cloud}/login`);
     await signInWithCloudAccount(page, { name: 'wang.xiaoming@mail.edu.tw', password: CLOUD_PASSWORD }, shot);
@@ -89,8 +73,8 @@ describe('education cloud, how-to section 二', () => {
     expect(await teacher02.locator('#cloud-email').textContent()).toBe('teacher02@mail.edu.tw');
   });
 
-  it('logs in again through the linked county account', async (context) => {
-    if (!browser) return context.skip();
+  it('logs in again through the linked county account', async () => {
+    const { demo } = stack;
     const page = await newPage();
     await openCloudLogin(page, demo, shot);
     await signInWithCounty(page, { county: '嘉義縣', username: 'teacher01', password: DEMO_PASSWORD }, shot);

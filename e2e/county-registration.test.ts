@@ -1,10 +1,7 @@
 // The how-to's section 一 in a real browser: register on the county portal, verify the email and
 // approve through the demo mailbox, sign in and complete the profile check; with the mistakes the
 // how-to warns about (a national ID as username, a wrong check digit) refused on the way.
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser } from '../src/platform/testing/browser.ts';
-import { startTestDemo, type TestDemo } from '../src/platform/testing/demo-harness.ts';
+import { describe, expect, it } from 'vitest';
 import {
   type Applicant,
   approveBySchool,
@@ -19,6 +16,7 @@ import {
   verifyEmail,
 } from './steps/county.ts';
 import { numberedShots } from './steps/shots.ts';
+import { DemoStack } from './steps/stack.ts';
 
 const shot = numberedShots('county-registration');
 const APPLICANT: Applicant = {
@@ -28,23 +26,12 @@ const APPLICANT: Applicant = {
   school: PUZI_JUNIOR_HIGH,
 };
 
-const browser: Browser | undefined = await launchBrowser();
+const stack = await DemoStack.forFile();
 
-describe.skipIf(!browser)('county portal: how-to section 一 in Chromium', () => {
-  let demo: TestDemo;
-  let page: Page;
-
-  beforeAll(async () => {
-    demo = await startTestDemo();
-    page = await (browser as Browser).newPage({ locale: 'zh-TW' });
-  });
-  afterAll(async () => {
-    await page?.close();
-    await browser?.close();
-    await demo?.close();
-  });
-
+describe.skipIf(!stack.browser)('county portal: how-to section 一 in Chromium', () => {
   it('registers, verifies, gets approved by the school, signs in and completes the profile', async () => {
+    const { demo } = stack;
+    const page = await stack.newPage('zh-TW');
     await openRegistration(page, demo, shot);
 
     // Step 1, first with a national ID as username: refused at the field, the value kept.
@@ -71,5 +58,6 @@ describe.skipIf(!browser)('county portal: how-to section 一 in Chromium', () =>
     await enterNationalId(page, 'A123456789', shot);
     await reviewerConfirmsNationalId(page, demo, APPLICANT, shot);
     await confirmSchool(page, 'A123456789', shot);
+    await page.context().close();
   });
 });

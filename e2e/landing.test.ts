@@ -1,25 +1,13 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, screenshot } from '../src/platform/testing/browser.ts';
-import { startTestDemo, type TestDemo } from '../src/platform/testing/demo-harness.ts';
+import { describe, expect, it } from 'vitest';
+import { screenshot } from '../src/platform/testing/browser.ts';
+import { DemoStack } from './steps/stack.ts';
 
-let demo: TestDemo;
-let browser: Browser | undefined;
+const stack = await DemoStack.forFile();
 
-beforeAll(async () => {
-  browser = await launchBrowser();
-  if (browser) demo = await startTestDemo();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await demo?.close();
-});
-
-describe('demo landing page', () => {
-  it('lists every service, switches to English and back', async (context) => {
-    if (!browser) return context.skip();
-    const page = await browser.newPage({ locale: 'zh-TW' });
+describe.skipIf(!stack.browser)('demo landing page', () => {
+  it('lists every service, switches to English and back', async () => {
+    const { demo } = stack;
+    const page = await stack.newPage('zh-TW');
     await page.goto(demo.urls.landing);
     expect(await page.locator('h1').textContent()).toBe('EduGate 示範環境');
     expect(await page.locator('html').getAttribute('lang')).toBe('zh-TW');
@@ -46,8 +34,8 @@ describe('demo landing page', () => {
     await page.close();
   });
 
-  it('answers on every role with a page, never an error', async (context) => {
-    if (!browser) return context.skip();
+  it('answers on every role with a page, never an error', async () => {
+    const { demo } = stack;
     for (const url of [`${demo.urls.county}/cyc`, demo.urls.cloud, demo.urls.workspace, demo.urls.google]) {
       const response = await fetch(url, { headers: { accept: 'text/html' } });
       expect(response.status, url).toBeLessThan(400);

@@ -1,42 +1,71 @@
 // Every page of every role, signed out and signed in, in zh-TW and in English: each is checked
 // with axe-core (WCAG 2.1 AA, zero violations), at 390 and 360 px (no sideways scrolling of the
 // page) and for its language (no raw catalogue keys or event codes, nothing in the other language).
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countyMessages } from '../src/county/messages.ts';
 import { DEMO_PASSWORD } from '../src/platform/federation/seed-data.ts';
 import { LOCALES, type Locale } from '../src/platform/i18n/i18n.ts';
-import { launchBrowser } from '../src/platform/testing/browser.ts';
-import { startTestDemo, type TestDemo } from '../src/platform/testing/demo-harness.ts';
 import { activate, tabTo, typeInto } from './steps/keyboard.ts';
 import { mailLink, openMailMatching, waitForMail } from './steps/mailbox.ts';
 import { ANSWER, DESKTOP, WalkReport } from './steps/page-checks.ts';
+import { DemoStack } from './steps/stack.ts';
 import {
   clickAndLoad,
   discover,
   expiredLink,
   linksUnder,
+  setActivation,
+  signInToCloud,
   signInToCounty,
+  signInToPortal,
   signOutOfCounty,
   submitForm,
   visit,
   visitRefused,
 } from './steps/walk.ts';
 
-const browser: Browser | undefined = await launchBrowser();
+/** The fields and the action of a password reset form reached from a mailed link. */
+interface ResetForm {
+  password: string;
+  confirm: string;
+  action: string;
+}
+const COUNTY_RESET: ResetForm = {
+  password: '#f-password',
+  confirm: '#f-password_confirm',
+  action: '/cyc/reset',
+};
+const CLOUD_RESET: ResetForm = {
+  password: '#password',
+  confirm: '#password_confirm',
+  action: '/password/reset',
+};
 
-describe.skipIf(!browser)('every page in both languages, at desktop and phone width', () => {
-  let demo: TestDemo;
+/**
+ * Activations Google's answer stopped, as the provisioning job leaves them: the address taken by
+ * someone else (no button: the administrator looks first), and a refusal (the button again). The
+ * portal shows the address, or Google's answer as it came.
+ */
+const STOPPED_ACTIVATIONS = [
+  {
+    state: 'conflict',
+    answer:
+      "teacher02@go.edu.tw already belongs to another Google user (id 1001) without this cloud account's external id",
+    shown: 'teacher02@go.edu.tw',
+    tryAgain: false,
+  },
+  {
+    state: 'failed',
+    answer: '400 invalid: Invalid Input: primary_user_email',
+    shown: 'primary_user_email',
+    tryAgain: true,
+  },
+] as const;
 
-  // Every role's start, seed included: longer than other hooks on a busy machine.
-  beforeAll(async () => {
-    demo = await startTestDemo();
-  }, 240_000);
-  afterAll(async () => {
-    await browser?.close();
-    await demo?.close();
-  });
+const stack = await DemoStack.forFile();
 
+describe.skipIf(!stack.browser)('every page in both languages, at desktop and phone width', () => {
   describe.each(LOCALES)('%s', (locale: Locale) => {
     let context: BrowserContext;
     let page: Page;
@@ -53,7 +82,7 @@ describe.skipIf(!browser)('every page in both languages, at desktop and phone wi
     const names = ['walk.zh', 'walk.en', 'walkzh2026', 'walken2026'];
 
     beforeAll(async () => {
-      context = await (browser as Browser).newContext({ locale, viewport: DESKTOP });
+      context = await stack.newContext(locale, DESKTOP);
       page = await context.newPage();
     });
     afterAll(async () => {
@@ -62,26 +91,26 @@ describe.skipIf(!browser)('every page in both languages, at desktop and phone wi
 
     it('signed out: the landing page, the portals, the cloud, the activation portal and Google', async () => {
       const report = new WalkReport(locale, names);
-      await visit(page, report, demo.urls.landing, 'landing');
-      await visit(page, report, `${demo.urls.landing}/mailbox`, 'mailbox');
-      await visit(page, report, demo.urls.county, 'county portal chooser');
-      await visit(page, report, `${demo.urls.county}/cyc`, 'county home');
+      await visit(page, report, stack.demo.urls.landing, 'landing');
+      await visit(page, report, `${stack.demo.urls.landing}/mailbox`, 'mailbox');
+      await visit(page, report, stack.demo.urls.county, 'county portal chooser');
+      await visit(page, report, `${stack.demo.urls.county}/cyc`, 'county home');
       for (const help of (await linksUnder(page, '/cyc/help/')).slice(0, 3)) {
         await visit(page, report, help, `county help ${new URL(help).pathname}`);
       }
-      await visit(page, report, `${demo.urls.county}/cyc/login`, 'county login');
-      await visit(page, report, `${demo.urls.county}/cyc/forgot`, 'county forgot password');
-      await visit(page, report, demo.urls.cloud, 'cloud home');
-      await visit(page, report, `${demo.urls.cloud}/login`, 'cloud login');
-      await visit(page, report, `${demo.urls.cloud}/password/forgot`, 'cloud forgot password');
-      await visit(page, report, demo.urls.workspace, 'workspace activation home');
-      await visit(page, report, demo.urls.google, 'Google sign-in');
+      await visit(page, report, `${stack.demo.urls.county}/cyc/login`, 'county login');
+      await visit(page, report, `${stack.demo.urls.county}/cyc/forgot`, 'county forgot password');
+      await visit(page, report, stack.demo.urls.cloud, 'cloud home');
+      await visit(page, report, `${stack.demo.urls.cloud}/login`, 'cloud login');
+      await visit(page, report, `${stack.demo.urls.cloud}/password/forgot`, 'cloud forgot password');
+      await visit(page, report, stack.demo.urls.workspace, 'workspace activation home');
+      await visit(page, report, stack.demo.urls.google, 'Google sign-in');
       expect(report.problems.join('\n')).toBe('');
     });
 
     it('registration: the terms, steps 1–4 (with their errors), the verification and the approval', async () => {
       const report = new WalkReport(locale, names);
-      await visit(page, report, `${demo.urls.county}/cyc/register`, 'registration terms');
+      await visit(page, report, `${stack.demo.urls.county}/cyc/register`, 'registration terms');
       await submitForm(page, '/register/start');
       await report.check(page, 'registration step 1');
       await submitForm(page, '/register/credentials');
@@ -106,8 +135,13 @@ describe.skipIf(!browser)('every page in both languages, at desktop and phone wi
       await submitForm(page, '/register/unit');
       await report.check(page, 'registration submitted');
 
-      await waitForMail(demo, { to: applicantEmail, subject: '' });
-      await visit(page, report, `${demo.urls.landing}/mailbox?to=${applicantEmail}`, 'mailbox filtered');
+      await waitForMail(stack.demo, { to: applicantEmail, subject: '' });
+      await visit(
+        page,
+        report,
+        `${stack.demo.urls.landing}/mailbox?to=${applicantEmail}`,
+        'mailbox filtered',
+      );
       await clickAndLoad(page, page.locator('main table a').first());
       await report.check(page, 'a mail');
       await clickAndLoad(page, page.locator('pre a[href*="/register/verify"]').first());
@@ -115,8 +149,8 @@ describe.skipIf(!browser)('every page in both languages, at desktop and phone wi
       await submitForm(page, '/register/verify');
       await report.check(page, 'email verified');
 
-      await waitForMail(demo, { to: 'pzjh@mail.cyc.edu.tw', subject: applicant });
-      await page.goto(`${demo.urls.landing}/mailbox?to=pzjh@mail.cyc.edu.tw`);
+      await waitForMail(stack.demo, { to: 'pzjh@mail.cyc.edu.tw', subject: applicant });
+      await page.goto(`${stack.demo.urls.landing}/mailbox?to=pzjh@mail.cyc.edu.tw`);
       await clickAndLoad(page, page.locator('main table a').first());
       await clickAndLoad(page, page.locator('pre a[href*="decision=approve"]').first());
       await report.check(page, 'approval link');
@@ -127,9 +161,9 @@ describe.skipIf(!browser)('every page in both languages, at desktop and phone wi
 
     it('a teacher on the county portal: home, profile check, account, password, email change, sessions, signed out', async () => {
       const report = new WalkReport(locale, names);
-      await signInToCounty(page, demo, 'teacher01', DEMO_PASSWORD);
+      await signInToCounty(page, stack.demo, 'teacher01', DEMO_PASSWORD);
       await report.check(page, 'teacher signed in');
-      await visit(page, report, `${demo.urls.county}/cyc`, 'county home signed in');
+      await visit(page, report, `${stack.demo.urls.county}/cyc`, 'county home signed in');
       for (const path of [
         '/profile/check',
         '/profile/name',
@@ -140,11 +174,11 @@ describe.skipIf(!browser)('every page in both languages, at desktop and phone wi
         '/account/email',
         '/account/sessions',
       ]) {
-        await visit(page, report, `${demo.urls.county}/cyc${path}`, `teacher ${path}`);
+        await visit(page, report, `${stack.demo.urls.county}/cyc${path}`, `teacher ${path}`);
       }
       // The email change: a wrong current password marks its field; the right one sends the link.
       const newEmail = `teacher01.${locale}@example.org`;
-      await page.goto(`${demo.urls.county}/cyc/account/email`);
+      await page.goto(`${stack.demo.urls.county}/cyc/account/email`);
       await page.locator('#f-email').fill(newEmail);
       await page.locator('#f-current_password').fill('not the password');
       await submitForm(page, '/cyc/account/email');
@@ -153,7 +187,7 @@ describe.skipIf(!browser)('every page in both languages, at desktop and phone wi
       await page.locator('#f-current_password').fill(DEMO_PASSWORD);
       await submitForm(page, '/cyc/account/email');
       await report.check(page, 'teacher email change sent');
-      await openMailMatching(page, demo, newEmail, (text) => text.includes('/account/email/confirm'));
+      await openMailMatching(page, stack.demo, newEmail, (text) => text.includes('/account/email/confirm'));
       await visit(
         page,
         report,
@@ -169,8 +203,8 @@ describe.skipIf(!browser)('every page in both languages, at desktop and phone wi
 
     it('the school reviewer: the review console and a national ID correction', async () => {
       const report = new WalkReport(locale, names);
-      await signInToCounty(page, demo, 'rv-pzjh', DEMO_PASSWORD);
-      await visit(page, report, `${demo.urls.county}/cyc/review`, 'review console');
+      await signInToCounty(page, stack.demo, 'rv-pzjh', DEMO_PASSWORD);
+      await visit(page, report, `${stack.demo.urls.county}/cyc/review`, 'review console');
       const correction = (await linksUnder(page, '/cyc/review/accounts/'))[0];
       expect(correction).toBeDefined();
       await visit(page, report, correction as string, 'national ID correction');
@@ -180,8 +214,8 @@ describe.skipIf(!browser)('every page in both languages, at desktop and phone wi
 
     it('the county admin: every page of the admin console', async () => {
       const report = new WalkReport(locale, names);
-      await signInToCounty(page, demo, 'cycadmin', DEMO_PASSWORD);
-      await visit(page, report, `${demo.urls.county}/cyc/manage`, 'admin console');
+      await signInToCounty(page, stack.demo, 'cycadmin', DEMO_PASSWORD);
+      await visit(page, report, `${stack.demo.urls.county}/cyc/manage`, 'admin console');
       const seen = new Set<string>();
       for (const link of await linksUnder(page, '/cyc/manage/')) {
         const path = new URL(link).pathname;
@@ -195,13 +229,13 @@ describe.skipIf(!browser)('every page in both languages, at desktop and phone wi
           await visit(page, report, item, `admin ${new URL(item).pathname}`);
         }
       }
-      await visit(page, report, `${demo.urls.county}/cyc/review`, 'review console (admin)');
+      await visit(page, report, `${stack.demo.urls.county}/cyc/review`, 'review console (admin)');
       await signOutOfCounty(page);
       expect(report.problems.join('\n')).toBe('');
     });
     it('the cloud: first login through the county, the new account, activation, Google, signed out', async () => {
       const report = new WalkReport(locale, names);
-      const cloud = demo.urls.cloud;
+      const cloud = stack.demo.urls.cloud;
       await page.goto(`${cloud}/login`);
       await clickAndLoad(page, page.locator('ul.counties a').first());
       await report.check(page, 'county sign-in for the cloud');
@@ -235,7 +269,7 @@ describe.skipIf(!browser)('every page in both languages, at desktop and phone wi
       await visit(page, report, `${cloud}/account/sessions`, 'cloud sessions');
 
       // The activation portal, signed in through the cloud, and the activation.
-      await page.goto(demo.urls.workspace);
+      await page.goto(stack.demo.urls.workspace);
       await clickAndLoad(page, page.locator('#cloud-login'));
       await report.check(page, 'cloud consent for the activation portal');
       await clickAndLoad(page, page.locator('form[action$="/consent"] button[value="allow"]'));
@@ -247,7 +281,7 @@ describe.skipIf(!browser)('every page in both languages, at desktop and phone wi
       await report.check(page, 'workspace activated');
 
       // Google's sign-in through the cloud.
-      await page.goto(demo.urls.google);
+      await page.goto(stack.demo.urls.google);
       await page.locator('#identifier').fill(`${cloudName}@go.edu.tw`);
       await submitForm(page, '/signin');
       await page.locator('#signed-in').waitFor({ timeout: 30_000 });
@@ -265,63 +299,75 @@ describe.skipIf(!browser)('every page in both languages, at desktop and phone wi
       expect(report.problems.join('\n')).toBe('');
     });
 
-    it('the cloud admin: the console, the admin page of the activation portal, the console of Google', async () => {
+    it('the activation portal: an activation in conflict (the address taken) and one failed at Google', async () => {
       const report = new WalkReport(locale, names);
-      const cloud = demo.urls.cloud;
-      await page.goto(`${cloud}/login`);
-      await page.locator('#name').fill('cloudadmin');
-      await page.locator('#password').fill(DEMO_PASSWORD);
-      await Promise.all([page.waitForEvent('load'), page.locator('#password').press('Enter')]);
-      for (const path of ['/admin', '/admin/clients', '/admin/accounts', '/admin/roles', '/admin/saml']) {
-        await visit(page, report, `${cloud}${path}`, `cloud admin ${path}`);
+      await context.clearCookies();
+      await signInToCloud(page, stack.demo, 'teacher02', DEMO_PASSWORD);
+      await signInToPortal(page, stack.demo);
+      for (const { state, answer, shown, tryAgain } of STOPPED_ACTIVATIONS) {
+        await setActivation(stack.demo, 'teacher02', state, answer);
+        await visit(page, report, stack.demo.urls.workspace, `workspace activation ${state}`);
+        expect(await page.locator(`[data-state="${state}"]`).textContent()).toContain(shown);
+        expect(await page.locator('#activate').count()).toBe(tryAgain ? 1 : 0);
       }
-      await page.goto(demo.urls.workspace);
-      await clickAndLoad(page, page.locator('#cloud-login'));
-      if ((await page.locator('form[action$="/consent"]').count()) > 0) {
-        await clickAndLoad(page, page.locator('form[action$="/consent"] button[value="allow"]'));
-      }
-      await page.locator('#cloud-account').waitFor();
-      await visit(page, report, `${demo.urls.workspace}/admin`, 'workspace admin');
-      await visit(page, report, `${demo.urls.google}/admin/console`, 'Google admin console');
+      await context.clearCookies();
       expect(report.problems.join('\n')).toBe('');
     });
 
+    it('the cloud admin: the console, the admin page of the activation portal, the console of Google', async () => {
+      const report = new WalkReport(locale, names);
+      const cloud = stack.demo.urls.cloud;
+      await signInToCloud(page, stack.demo, 'cloudadmin', DEMO_PASSWORD);
+      for (const path of ['/admin', '/admin/clients', '/admin/accounts', '/admin/roles', '/admin/saml']) {
+        await visit(page, report, `${cloud}${path}`, `cloud admin ${path}`);
+      }
+      await signInToPortal(page, stack.demo);
+      // It lists the activations of the walk before, in conflict and failed, with Google's answers.
+      await visit(page, report, `${stack.demo.urls.workspace}/admin`, 'workspace admin');
+      expect(await page.textContent('main')).toContain('teacher02@go.edu.tw');
+      await visit(page, report, `${stack.demo.urls.google}/admin/console`, 'Google admin console');
+      expect(report.problems.join('\n')).toBe('');
+    });
+
+    /** Types a new password twice into a reset form, sends it, and checks the page that answers. */
+    async function sendNewPassword(report: WalkReport, form: ResetForm, password: string, screen: string) {
+      await page.locator(form.password).fill(password);
+      await page.locator(form.confirm).fill(password);
+      await submitForm(page, form.action);
+      await report.check(page, screen);
+    }
+
+    /** The reset link once used, then one expired: each a page saying the link no longer works. */
+    async function visitSpentLinks(report: WalkReport, role: 'county' | 'cloud', used: string) {
+      await visitRefused(page, report, used, `${role} reset link used`, 410);
+      const expired = new URL(used);
+      const purpose = role === 'county' ? 'county.reset-password' : 'cloud.password-reset';
+      expired.searchParams.set('token', await expiredLink(stack.demo, role, purpose));
+      await visitRefused(page, report, expired.href, `${role} reset link expired`, 410);
+    }
+
     it('mailed links: password reset at the county and the cloud (the form, the link used, the link expired), the backup email', async () => {
       const report = new WalkReport(locale, names);
-      const county = `${demo.urls.county}/cyc`;
-      const cloud = demo.urls.cloud;
+      const county = `${stack.demo.urls.county}/cyc`;
+      const cloud = stack.demo.urls.cloud;
       // The county: the applicant of the registration walk forgets the password.
       await visit(page, report, `${county}/forgot`, 'county forgot password');
       await page.locator('#f-identifier').fill(applicant);
       await submitForm(page, '/cyc/forgot');
       await report.check(page, 'county forgot password sent');
-      await openMailMatching(page, demo, applicantEmail, (text) => text.includes('/reset?token='));
+      await openMailMatching(page, stack.demo, applicantEmail, (text) => text.includes('/reset?token='));
       const countyReset = await mailLink(page, '/reset?token=');
       await visit(page, report, countyReset, 'county reset form');
       await submitForm(page, '/cyc/reset');
       await report.check(page, 'county reset form with errors');
-      await page.locator('#f-password').fill(applicantPassword);
-      await page.locator('#f-password_confirm').fill(applicantPassword);
-      await submitForm(page, '/cyc/reset');
-      await report.check(page, 'county password reset');
-      await visitRefused(page, report, countyReset, 'county reset link used', 410);
-      const countyExpired = await expiredLink(demo, 'county', 'county.reset-password');
-      await visitRefused(
-        page,
-        report,
-        `${county}/reset?token=${countyExpired}`,
-        'county reset link expired',
-        410,
-      );
+      await sendNewPassword(report, COUNTY_RESET, applicantPassword, 'county password reset');
+      await visitSpentLinks(report, 'county', countyReset);
 
       // The cloud: the account of the first-login walk sets a backup email, confirms it from its
       // mail without a session, then resets its password through it. The walks before left
       // other accounts signed in: this browser starts afresh.
       await context.clearCookies();
-      await page.goto(`${cloud}/login`);
-      await page.locator('#name').fill(cloudName);
-      await page.locator('#password').fill(cloudPassword);
-      await Promise.all([page.waitForEvent('load'), page.locator('#password').press('Enter')]);
+      await signInToCloud(page, stack.demo, cloudName, cloudPassword);
       await page.locator('#email').fill(backupEmail);
       await page.locator('#email_confirm').fill(backupEmail);
       await submitForm(page, '/account/backup-email');
@@ -331,7 +377,7 @@ describe.skipIf(!browser)('every page in both languages, at desktop and phone wi
         await clickAndLoad(page, page.locator('#op-logout-yes'));
       }
       await page.waitForURL(/\/signed-out/);
-      await openMailMatching(page, demo, backupEmail, (text) => text.includes('backup-email/verify'));
+      await openMailMatching(page, stack.demo, backupEmail, (text) => text.includes('backup-email/verify'));
       await clickAndLoad(page, page.locator('pre a[href*="backup-email/verify"]').first());
       await report.check(page, 'cloud backup email confirmed without a session');
 
@@ -339,33 +385,26 @@ describe.skipIf(!browser)('every page in both languages, at desktop and phone wi
       await page.locator('#name').fill(cloudName);
       await submitForm(page, '/password/forgot');
       await report.check(page, 'cloud forgot password sent');
-      await openMailMatching(page, demo, backupEmail, (text) => text.includes('/password/reset?token='));
+      await openMailMatching(page, stack.demo, backupEmail, (text) =>
+        text.includes('/password/reset?token='),
+      );
       const cloudReset = await mailLink(page, '/password/reset?token=');
       await visit(page, report, cloudReset, 'cloud reset form');
-      await page.locator('#password').fill('short');
-      await page.locator('#password_confirm').fill('short');
-      await submitForm(page, '/password/reset');
-      await report.check(page, 'cloud reset form with errors');
-      await page.locator('#password').fill(cloudPassword.replace('2026', '2027'));
-      await page.locator('#password_confirm').fill(cloudPassword.replace('2026', '2027'));
-      await submitForm(page, '/password/reset');
-      await report.check(page, 'cloud password reset');
-      await visitRefused(page, report, cloudReset, 'cloud reset link used', 410);
-      const cloudExpired = await expiredLink(demo, 'cloud', 'cloud.password-reset');
-      await visitRefused(
-        page,
+      await sendNewPassword(report, CLOUD_RESET, 'short', 'cloud reset form with errors');
+      await sendNewPassword(
         report,
-        `${cloud}/password/reset?token=${cloudExpired}`,
-        'cloud reset link expired',
-        410,
+        CLOUD_RESET,
+        cloudPassword.replace('2026', '2027'),
+        'cloud password reset',
       );
+      await visitSpentLinks(report, 'cloud', cloudReset);
       expect(report.problems.join('\n')).toBe('');
     });
 
     it('the pages of a refusal: OIDC errors shown to a person, a county refusing a suspended or departed teacher, a cancel', async () => {
       const report = new WalkReport(locale, names);
-      const county = `${demo.urls.county}/cyc`;
-      const cloud = demo.urls.cloud;
+      const county = `${stack.demo.urls.county}/cyc`;
+      const cloud = stack.demo.urls.cloud;
       // An application's wrong sign-in address (redirect URI) or unknown client, at either provider.
       const wrongRedirect = encodeURIComponent('https://elsewhere.example.org/callback');
       for (const [provider, issuer, clientId] of [
@@ -391,7 +430,7 @@ describe.skipIf(!browser)('every page in both languages, at desktop and phone wi
       }
 
       // The teacher's own cancel at the county: a calm page with the way back.
-      const cancelling = await (browser as Browser).newContext({ locale, viewport: DESKTOP });
+      const cancelling = await stack.newContext(locale, DESKTOP);
       const teacher = await cancelling.newPage();
       await teacher.goto(`${cloud}/login`);
       await clickAndLoad(teacher, teacher.locator('ul.counties a[href^="/login/county/cyc"]'));
@@ -409,7 +448,7 @@ describe.skipIf(!browser)('every page in both languages, at desktop and phone wi
         ['suspend', 'suspended'],
         ['depart', 'departed'],
       ] as const) {
-        await signInToCounty(page, demo, 'cycadmin', DEMO_PASSWORD);
+        await signInToCounty(page, stack.demo, 'cycadmin', DEMO_PASSWORD);
         await page.goto(`${county}/manage/accounts?q=${applicant}`);
         const account = (await linksUnder(page, '/cyc/manage/accounts/')).find((h) => !h.endsWith('.csv'));
         expect(account).toBeDefined();
@@ -419,7 +458,7 @@ describe.skipIf(!browser)('every page in both languages, at desktop and phone wi
         await report.check(page, `admin: the account ${status}, with its history`);
         await signOutOfCounty(page);
 
-        const refused = await (browser as Browser).newContext({ locale, viewport: DESKTOP });
+        const refused = await stack.newContext(locale, DESKTOP);
         const someone = await refused.newPage();
         await someone.goto(`${cloud}/login`);
         await clickAndLoad(someone, someone.locator('ul.counties a[href^="/login/county/cyc"]'));
@@ -460,7 +499,7 @@ describe.skipIf(!browser)('every page in both languages, at desktop and phone wi
     let context: BrowserContext;
     let page: Page;
     beforeAll(async () => {
-      context = await (browser as Browser).newContext({ locale: 'zh-TW', viewport: DESKTOP });
+      context = await stack.newContext('zh-TW', DESKTOP);
       page = await context.newPage();
     });
     afterAll(async () => {
@@ -468,7 +507,7 @@ describe.skipIf(!browser)('every page in both languages, at desktop and phone wi
     });
 
     it('registers on the county portal', async () => {
-      await page.goto(`${demo.urls.county}/cyc`);
+      await page.goto(`${stack.demo.urls.county}/cyc`);
       await activate(page, 'header a[href="/cyc/register"]');
       // The terms scroll in their own box: it takes the focus, and Space scrolls it.
       await tabTo(page, '.terms');
@@ -497,14 +536,14 @@ describe.skipIf(!browser)('every page in both languages, at desktop and phone wi
 
     it('verifies, is approved and signs in to the county portal for the first time, through the profile check', async () => {
       // The mails are read elsewhere: their links are opened, their pages worked by keyboard.
-      await openMailMatching(page, demo, 'keyboard.only@example.org', (text) =>
+      await openMailMatching(page, stack.demo, 'keyboard.only@example.org', (text) =>
         text.includes('/register/verify'),
       );
       await page.goto(await mailLink(page, '/register/verify'));
       await activate(page, 'form[action$="/register/verify"] button');
       await openMailMatching(
         page,
-        demo,
+        stack.demo,
         'pzjh@mail.cyc.edu.tw',
         (text) => text.includes('keyboard.only') && text.includes('decision='),
       );
@@ -512,7 +551,7 @@ describe.skipIf(!browser)('every page in both languages, at desktop and phone wi
       await activate(page, 'main form [type="submit"]');
 
       // The first sign-in: the login box of the portal's home, then the profile check.
-      await page.goto(`${demo.urls.county}/cyc/login`);
+      await page.goto(`${stack.demo.urls.county}/cyc/login`);
       await typeInto(page, '#login-username', 'keyboard.only');
       await typeInto(page, '#login-password', 'Tab Enter Space 2026');
       await Promise.all([page.waitForURL(/\/cyc\/profile\/check$/), page.keyboard.press('Enter')]);
@@ -521,7 +560,7 @@ describe.skipIf(!browser)('every page in both languages, at desktop and phone wi
       await Promise.all([page.waitForURL(/\/cyc\/profile\/check$/), page.keyboard.press('Enter')]);
       expect(await page.textContent('main')).toContain('鍵盤老師');
       await activate(page, 'main a[href*="/profile/national-id"]');
-      // A valid number of 嘉義縣 that no demo account uses.
+      // A valid number of 嘉義縣 that no stack.demo account uses.
       await typeInto(page, '#f-national_id', 'Q221036542');
       await Promise.all([page.waitForURL(/\/cyc\/profile\/check$/), page.keyboard.press('Enter')]);
       await activate(page, 'form[action$="/profile/unit/confirm"] button');
@@ -530,7 +569,7 @@ describe.skipIf(!browser)('every page in both languages, at desktop and phone wi
     });
 
     it('walks the first cloud login through the county to the new cloud account', async () => {
-      await page.goto(`${demo.urls.cloud}/login`);
+      await page.goto(`${stack.demo.urls.cloud}/login`);
       await activate(page, 'ul.counties a[href^="/login/county/tn"]');
       await typeInto(page, '#login-username', 'tnadmin');
       await typeInto(page, '#login-password', DEMO_PASSWORD);

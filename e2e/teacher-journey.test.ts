@@ -1,64 +1,28 @@
 // The rough edges of a new teacher's journey: the way back to the cloud login after the profile
 // check, a cancelled sign-in, names, times.
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseNationalId } from '../src/identity/index.ts';
-import { DEMO_COUNTY_ACCOUNTS, DEMO_PASSWORD } from '../src/platform/federation/seed-data.ts';
-import { launchBrowser } from '../src/platform/testing/browser.ts';
-import { startTestDemo, type TestDemo } from '../src/platform/testing/demo-harness.ts';
+import { describe, expect, it } from 'vitest';
+import { DEMO_PASSWORD } from '../src/platform/federation/seed-data.ts';
 import { consentIfAsked, openCloudLogin, signInWithCloudAccount, startCloudAccount } from './steps/cloud.ts';
 import {
   type Applicant,
-  approveBySchool,
-  fillRegistration,
-  openRegistration,
+  freshNationalId,
   PUZI_JUNIOR_HIGH,
+  registerAndApprove,
   reviewerConfirmsNationalId,
-  verifyEmail,
 } from './steps/county.ts';
 import { clickMailLink, openMail } from './steps/mailbox.ts';
 import { numberedShots } from './steps/shots.ts';
+import { DemoStack } from './steps/stack.ts';
 import { openWorkspacePortal } from './steps/workspace.ts';
 
 const shot = numberedShots('teacher-journey');
 const RECOVERED_PASSWORD = 'Tainan recovered 2026';
 const BACKUP = 'teacher02.backup@example.org';
 
-/** A valid national ID of 嘉義縣 (Q) that no demo account uses. */
-function freshNationalId(prefix: string): string {
-  const taken = new Set(DEMO_COUNTY_ACCOUNTS.map((a) => a.nationalId));
-  for (let digit = 0; digit <= 9; digit += 1) {
-    const candidate = `${prefix}${digit}`;
-    if (parseNationalId(candidate).ok && !taken.has(candidate)) return candidate;
-  }
-  throw new Error('no valid national ID found');
-}
+const stack = await DemoStack.forFile();
+const newPage = () => stack.newPage('zh-TW');
 
-const browser: Browser | undefined = await launchBrowser();
-
-describe.skipIf(!browser)('a new teacher on the way to the education cloud', () => {
-  let demo: TestDemo;
-
-  beforeAll(async () => {
-    demo = await startTestDemo();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await demo?.close();
-  });
-
-  async function newPage(): Promise<Page> {
-    return (await (browser as Browser).newContext({ locale: 'zh-TW' })).newPage();
-  }
-
-  /** Registers, verifies and approves a new account of 朴子國民中學 (its profile still empty). */
-  async function approvedTeacher(page: Page, applicant: Applicant): Promise<void> {
-    await openRegistration(page, demo, shot);
-    await fillRegistration(page, applicant, shot);
-    await verifyEmail(page, demo, applicant, shot);
-    await approveBySchool(page, demo, applicant, shot);
-  }
-
+describe.skipIf(!stack.browser)('a new teacher on the way to the education cloud', () => {
   it('comes back to the cloud login after completing the profile check it was sent to', async () => {
     const page = await newPage();
     const teacher: Applicant = {
@@ -67,10 +31,10 @@ describe.skipIf(!browser)('a new teacher on the way to the education cloud', () 
       email: 'meiling.chen@example.org',
       school: PUZI_JUNIOR_HIGH,
     };
-    await approvedTeacher(page, teacher);
+    await registerAndApprove(page, stack.demo, teacher, shot);
 
     // Starting at the cloud: the county sends the incomplete profile to its check first.
-    await openCloudLogin(page, demo, shot);
+    await openCloudLogin(page, stack.demo, shot);
     await page.getByRole('link', { name: '嘉義縣' }).click();
     await page.locator('#login-username').fill(teacher.username);
     await page.locator('#login-password').fill(teacher.password);
@@ -89,7 +53,7 @@ describe.skipIf(!browser)('a new teacher on the way to the education cloud', () 
     await page.getByRole('button', { name: '儲存' }).click();
     await page.waitForURL(/\/cyc\/profile\/check\?next=/);
     // The number waits for the school's reviewer, who checks the teacher's document meanwhile.
-    await reviewerConfirmsNationalId(page, demo, teacher, shot);
+    await reviewerConfirmsNationalId(page, stack.demo, teacher, shot);
     await page.reload();
 
     // The last step completes the profile: the cloud login goes on where it stopped.
@@ -110,7 +74,7 @@ describe.skipIf(!browser)('a new teacher on the way to the education cloud', () 
       expect(text).not.toMatch(/End-User|access_denied/);
       await shot(page, step);
     };
-    await openCloudLogin(page, demo, shot);
+    await openCloudLogin(page, stack.demo, shot);
     await page.getByRole('link', { name: '嘉義縣' }).click();
     await page.getByRole('button', { name: '取消，回到應用程式' }).click();
     await calm('cancelled-login');
@@ -127,7 +91,7 @@ describe.skipIf(!browser)('a new teacher on the way to the education cloud', () 
 
   it('a teacher without a backup email recovers the cloud password through the county', async () => {
     const page = await newPage();
-    await page.goto(`${demo.urls.cloud}/login`);
+    await page.goto(`${stack.demo.urls.cloud}/login`);
     await page.getByRole('link', { name: '忘記密碼？' }).click();
     await page.getByRole('heading', { name: '沒有備用電子郵件？' }).waitFor();
     await shot(page, 'forgot-county');
@@ -159,7 +123,7 @@ describe.skipIf(!browser)('a new teacher on the way to the education cloud', () 
     await page.locator('#email_confirm').fill(BACKUP);
     await page.getByRole('button', { name: '設定備用電子郵件' }).click();
     const mail = await newPage();
-    await openMail(mail, demo, { to: BACKUP, subject: '備用電子郵件' }, shot, 'mail-backup');
+    await openMail(mail, stack.demo, { to: BACKUP, subject: '備用電子郵件' }, shot, 'mail-backup');
     await clickMailLink(mail, 'backup-email/verify');
     await mail.getByRole('heading', { name: '備用電子郵件已確認。' }).waitFor();
     expect(await mail.textContent('main')).toContain(`${BACKUP} 已確認為您的教育雲端帳號備用電子郵件`);
@@ -168,11 +132,11 @@ describe.skipIf(!browser)('a new teacher on the way to the education cloud', () 
 
     // The new password signs in.
     const later = await newPage();
-    await later.goto(`${demo.urls.cloud}/login`);
+    await later.goto(`${stack.demo.urls.cloud}/login`);
     await signInWithCloudAccount(later, { name: 'teacher02', password: RECOVERED_PASSWORD }, shot);
     await later.waitForURL(/\/account/);
     // 拒絕 on the cloud's consent for the activation portal is a cancel there too.
-    await openWorkspacePortal(later, demo, shot);
+    await openWorkspacePortal(later, stack.demo, shot);
     await later.getByRole('button', { name: '拒絕' }).click();
     await later.getByRole('heading', { name: '已取消登入' }).waitFor();
     expect(await later.textContent('main')).not.toMatch(/登入失敗|End-User|access_denied/);

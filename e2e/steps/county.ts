@@ -1,7 +1,8 @@
 // The how-to's section 一 on the 嘉義縣 portal, step by step as a teacher does it.
 import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
-import { DEMO_PASSWORD } from '../../src/platform/federation/seed-data.ts';
+import { parseNationalId } from '../../src/identity/index.ts';
+import { DEMO_COUNTY_ACCOUNTS, DEMO_PASSWORD } from '../../src/platform/federation/seed-data.ts';
 import type { TestDemo } from '../../src/platform/testing/demo-harness.ts';
 import { clickMailLink, openMail } from './mailbox.ts';
 import type { Shot } from './shots.ts';
@@ -26,6 +27,16 @@ export interface Applicant {
   password: string;
   email: string;
   school: School;
+}
+
+/** A valid national ID of `prefix` and a check digit that holds, which no demo account uses. */
+export function freshNationalId(prefix: string): string {
+  const taken = new Set(DEMO_COUNTY_ACCOUNTS.map((a) => a.nationalId));
+  for (let digit = 0; digit <= 9; digit += 1) {
+    const candidate = `${prefix}${digit}`;
+    if (parseNationalId(candidate).ok && !taken.has(candidate)) return candidate;
+  }
+  throw new Error(`no valid national ID begins with ${prefix}`);
 }
 
 /** The portal home → 註冊 → the terms → 「我要申請本站帳號」: ends on step 1 of the form. */
@@ -106,6 +117,14 @@ export async function approveBySchool(page: Page, demo: TestDemo, applicant: App
   await page.getByRole('button', { name: '核准' }).click();
   expect(await page.textContent('main')).toContain('已核准');
   await shot(page, 'approved');
+}
+
+/** Registers, verifies and is approved by the school: a new account, its profile still empty. */
+export async function registerAndApprove(page: Page, demo: TestDemo, applicant: Applicant, shot: Shot) {
+  await openRegistration(page, demo, shot);
+  await fillRegistration(page, applicant, shot);
+  await verifyEmail(page, demo, applicant, shot);
+  await approveBySchool(page, demo, applicant, shot);
 }
 
 /**

@@ -1,5 +1,6 @@
 // Moves of the page walk that do not depend on the page's language: addresses, field ids and
 // form actions rather than labels, so that one walk serves zh-TW and English.
+import { sql } from 'kysely';
 import type { Locator, Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { SignedLinks } from '../../src/platform/security/signed-link.ts';
@@ -30,6 +31,45 @@ export async function signInToCounty(page: Page, demo: TestDemo, username: strin
   await page.locator('#login-password').fill(password);
   await page.locator('#login-password').press('Enter');
   await page.waitForURL((url) => !url.pathname.endsWith('/login'));
+}
+
+/** Signs in to the education cloud's own login form with a cloud account's name and password. */
+export async function signInToCloud(page: Page, demo: TestDemo, name: string, password: string) {
+  await page.goto(`${demo.urls.cloud}/login`);
+  await page.locator('#name').fill(name);
+  await page.locator('#password').fill(password);
+  await Promise.all([page.waitForEvent('load'), page.locator('#password').press('Enter')]);
+}
+
+/**
+ * The activation portal's 登入 through the cloud, whose session answers: past its consent when
+ * asked, to the signed-in page.
+ */
+export async function signInToPortal(page: Page, demo: TestDemo): Promise<void> {
+  await page.goto(demo.urls.workspace);
+  await clickAndLoad(page, page.locator('#cloud-login'));
+  if ((await page.locator('form[action$="/consent"]').count()) > 0) {
+    await clickAndLoad(page, page.locator('form[action$="/consent"] button[value="allow"]'));
+  }
+  await page.locator('#cloud-account').waitFor();
+}
+
+/**
+ * Leaves a cloud account's activation in `state` with Google's answer `lastError`, as the
+ * provisioning job leaves an address someone else holds (conflict) or a refusal (failed).
+ */
+export async function setActivation(
+  demo: TestDemo,
+  cloudUsername: string,
+  state: 'conflict' | 'failed',
+  lastError: string,
+): Promise<void> {
+  const workspace = demo.roles.get('workspace');
+  if (!workspace) throw new Error('no workspace role');
+  const { numAffectedRows } = await sql`update workspace_accounts
+    set state = ${state}, last_error = ${lastError}, updated_at = now()
+    where cloud_username = ${cloudUsername}`.execute(workspace.ctx.db);
+  expect(numAffectedRows, `the activation of ${cloudUsername}`).toBe(1n);
 }
 
 /** The 登出 button of a county portal's header. */

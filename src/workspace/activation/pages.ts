@@ -59,14 +59,20 @@ function activationBlock(request: FastifyRequest, { account, googleSignIn }: Acc
 <p><a class="button" id="google-signin" href="${googleSignIn}">${t('ws.state.signin')}</a></p>`;
     case 'queued':
       return html`<div class="notice" role="status" data-state="queued"><p>${t('ws.state.queued', { email })}</p>
-${account.last_error ? html`<p class="meta">${t('ws.state.retrying', { error: account.last_error })}</p>` : ''}</div>`;
+${account.last_error ? html`<p class="meta">${t('ws.state.retrying')}</p>${googleAnswer(request, account.last_error)}` : ''}</div>`;
     case 'conflict':
       return html`<div class="alert" role="alert" data-state="conflict"><p>${t('ws.state.conflict', { email })}</p></div>`;
     case 'failed':
-      return html`<div class="alert" role="alert" data-state="failed"><p>${t('ws.state.failed', { error: account.last_error ?? '' })}</p></div>${button}`;
+      return html`<div class="alert" role="alert" data-state="failed"><p>${t('ws.state.failed')}</p>
+${account.last_error ? googleAnswer(request, account.last_error) : ''}</div>${button}`;
     default:
       return button;
   }
+}
+
+/** Google's answer as it came, in English: data shown as it is, not the page's own words. */
+function googleAnswer(request: FastifyRequest, error: string): SafeHtml {
+  return html`<p class="meta">${request.t('ws.state.google_answer')} <span lang="en" translate="no">${error}</span></p>`;
 }
 
 /** The teacher pressed 拒絕 at the cloud: no failure, a way to sign in again. */

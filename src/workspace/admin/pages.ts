@@ -32,11 +32,11 @@ ${notice === 'retried' || notice === 'reconcile_queued' ? html`<div class="notic
       (
         j,
       ) => html`<tr><td>${t(`ws.admin.job.${j.type}`)}</td><td>${j.subject}</td><td>${t(`ws.admin.job_state.${j.state}`)}</td><td>${j.attempts} / ${j.maxAttempts}</td>
-<td>${j.lastError ?? ''}</td><td>${j.state === 'queued' ? pageTime(request.locale, j.runAt) : ''}</td>
+<td lang="en" translate="no">${j.lastError ?? ''}</td><td>${j.state === 'queued' ? pageTime(request.locale, j.runAt) : ''}</td>
 <td>${j.state === 'failed' ? html`<form method="post" action="/admin/jobs/${j.id}/retry">${csrf}<button type="submit">${t('ws.admin.retry')}</button></form>` : ''}</td></tr>`,
     )}</tbody></table>
 <h2>${t('ws.admin.accounts')}</h2>
-<ul>${attention.map((a) => html`<li>${a.google_email}（${t(`ws.admin.account_state.${a.state}`)}）：${a.last_error ?? ''}</li>`)}</ul>
+<ul>${attention.map((a) => html`<li>${a.google_email}（${t(`ws.admin.account_state.${a.state}`)}）：<span lang="en" translate="no">${a.last_error ?? ''}</span></li>`)}</ul>
 <h2>${t('ws.admin.reconcile')}</h2>
 ${
   report
