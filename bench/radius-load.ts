@@ -14,7 +14,8 @@ import { createSocket } from 'node:dgram';
 import { verify } from '@node-rs/argon2';
 import { papAccessRequest } from '../src/county/radius/nas-request.ts';
 import { EAPOL_TEST, eapolArguments } from '../src/county/radius/peers.ts';
-import { measureCpu, type ProcessGroups } from '../src/platform/testing/process-cpu.ts';
+import { HASH_THREAD_NAME } from '../src/identity/passwords/hash-threads.ts';
+import { measureCpu, measureThreads, type ProcessGroups } from '../src/platform/testing/process-cpu.ts';
 
 interface Slice {
   /** Length of the measured window. */
@@ -22,6 +23,8 @@ interface Slice {
   concurrency: number;
   /** Processes whose CPU time is read over the window, by name (the load is added as `load`). */
   processes?: ProcessGroups;
+  /** The county role's process: its CPU time is also read per thread group (`threads` of the result). */
+  county?: number;
 }
 
 export type LoadJob =
@@ -47,6 +50,8 @@ export interface LoadResult {
   p99: number;
   /** CPU seconds over the window: each process group of the job, and `load` (this process and the supplicants). */
   cpu: Record<string, number>;
+  /** CPU seconds over the window of the county role's threads: event loop, argon2id threads, other threads. */
+  threads?: Record<string, number>;
   /** eap: TLS handshakes the supplicants finished in full within the window, and resumed ones. */
   handshakes?: { full: number; resumed: number };
   /** eap: Access-Requests (inner PAP) the county role accepted within the window. */
@@ -72,12 +77,23 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
 }
 
+/** The county role's threads by what they do: its event loop, its argon2id threads, the rest (V8's helpers, libuv). */
+const threadGroup = ({ name, main }: { name: string; main: boolean }) =>
+  main ? 'event loop' : name === HASH_THREAD_NAME ? 'argon2id threads' : 'other threads';
+
+/** Measures the CPU time of the job's processes, and of the county role's threads, from now on. */
+function measure(job: Slice, load: number[]): () => Pick<LoadResult, 'cpu' | 'threads'> {
+  const cpu = measureCpu({ ...job.processes, load });
+  const threads = job.county ? measureThreads(job.county, threadGroup) : undefined;
+  return () => ({ cpu: cpu(), ...(threads ? { threads: threads() } : {}) });
+}
+
 /** Runs `attempt` from `concurrency` loops for `seconds`. */
 async function drive(
   job: Slice,
   attempt: (worker: number, i: number) => Promise<boolean>,
 ): Promise<LoadResult> {
-  const cpu = measureCpu({ ...job.processes, load: [process.pid] });
+  const used = measure(job, [process.pid]);
   const end = performance.now() + job.seconds * 1000;
   const latencies: number[] = [];
   let failed = 0;
@@ -97,7 +113,7 @@ async function drive(
     failed,
     seconds: (performance.now() - started) / 1000,
     p99: percentile(latencies, 0.99),
-    cpu: cpu(),
+    ...used(),
   };
 }
 
@@ -212,7 +228,7 @@ async function eapSupplicants(job: Extract<LoadJob, { mode: 'pap' | 'eap' }>): P
   await new Promise((resolve) => setTimeout(resolve, EAP_WARM_UP_MS));
   const pids = children.map((c) => c.pid ?? 0);
   const accepted = job.metrics ? await acceptedByEdugate(job.metrics) : 0;
-  const cpu = measureCpu({ ...job.processes, load: [process.pid, ...pids] });
+  const cpu = measure(job, [process.pid, ...pids]);
   window = { from: performance.now(), to: performance.now() + job.seconds * 1000 };
   await new Promise((resolve) => setTimeout(resolve, job.seconds * 1000));
   const used = cpu();
@@ -225,7 +241,7 @@ async function eapSupplicants(job: Extract<LoadJob, { mode: 'pap' | 'eap' }>): P
     failed,
     seconds,
     p99: percentile(latencies, 0.99),
-    cpu: used,
+    ...used,
     handshakes,
     ...(acceptedWithin === undefined ? {} : { acceptedByEdugate: acceptedWithin }),
   };

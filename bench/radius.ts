@@ -12,8 +12,9 @@ import type { Figure } from './report.ts';
 
 const PASSWORD = 'bench radius password 2026';
 const ACCOUNTS = 16;
-const SLICE_S = 4;
-const ROUNDS = 3;
+/** Seconds of each measured slice and paired rounds (BENCH_RADIUS_SECONDS, BENCH_RADIUS_ROUNDS: longer runs on a busy machine). */
+const SLICE_S = Number(process.env.BENCH_RADIUS_SECONDS) || 4;
+const ROUNDS = Number(process.env.BENCH_RADIUS_ROUNDS) || 3;
 const LOAD = new URL('./radius-load.ts', import.meta.url).pathname;
 
 /** One slice of load from a process of its own (bench/radius-load.ts). */
@@ -93,7 +94,13 @@ export async function benchRadius(): Promise<Figure[]> {
 
     const users = Array.from({ length: ACCOUNTS }, (_, i) => `radius${i}@cyc.edu.tw`);
     const cores = availableParallelism();
-    const target = { port: front.authPort, secret, users, password: PASSWORD };
+    const target = {
+      port: front.authPort,
+      secret,
+      users,
+      password: PASSWORD,
+      county: county.node.child.pid ?? 0,
+    };
     const raw = () =>
       load({ mode: 'raw', seconds: SLICE_S, concurrency: cores * 2, stored, password: PASSWORD });
     const pap = async () =>
@@ -133,8 +140,10 @@ export async function benchRadius(): Promise<Figure[]> {
       return result;
     };
     const rate = (r: LoadResult) => r.ok / r.seconds;
+    const thread = (r: LoadResult, name: string) => ms(r.threads?.[name] ?? 0, r.ok);
     const split = (r: LoadResult) =>
-      `county ${ms(r.cpu.county ?? 0, r.ok)}, FreeRADIUS ${ms(r.cpu.freeradius ?? 0, r.ok)}, ` +
+      `county ${ms(r.cpu.county ?? 0, r.ok)} (event loop ${thread(r, 'event loop')}, argon2id threads ${thread(r, 'argon2id threads')}, ` +
+      `other threads ${thread(r, 'other threads')}), FreeRADIUS ${ms(r.cpu.freeradius ?? 0, r.ok)}, ` +
       `PostgreSQL ${ms(r.cpu.postgresql ?? 0, r.ok)}, Redis ${ms(r.cpu.redis ?? 0, r.ok)}, load ${ms(r.cpu.load ?? 0, r.ok)}`;
     // Authentications per CPU-second (of the server side, or of every process including the load),
     // against argon2id verifications per CPU-second: what the rate would be on cores of their own,
@@ -142,6 +151,9 @@ export async function benchRadius(): Promise<Figure[]> {
     const perCpuSecond = (r: LoadResult, withLoad: boolean) =>
       r.ok / Math.max(0.01, serverCpu(r) + (withLoad ? (r.cpu.load ?? 0) : 0));
     const perArgonSecond = (base: LoadResult) => base.ok / Math.max(0.01, base.cpu.load ?? 0);
+    // What the server side spends on an authentication besides the argon2id verification itself.
+    const outsideArgon2 = (r: LoadResult) =>
+      (serverCpu(r) - (r.threads?.['argon2id threads'] ?? 0)) / Math.max(1, r.ok);
 
     // Warm-up (connections, JIT, FreeRADIUS threads), then raw, PAP and EAP in turns, so that load
     // from elsewhere on the machine weighs on each alike; each ratio is the median of the rounds'.
@@ -182,6 +194,9 @@ export async function benchRadius(): Promise<Figure[]> {
           `p99 ${median(rounds.map((r) => r[kind].p99)).toFixed(0)} ms under load (${kind === 'eap' ? cores * 16 : cores * 8} clients)`,
           `server side (county + FreeRADIUS + PostgreSQL + Redis): ${perCpu(false)}`,
           `server side and load together: ${perCpu(true)}`,
+          `server side outside the argon2id threads: ${(median(rounds.map((r) => outsideArgon2(r[kind]))) * 1000).toFixed(2)} ms per authentication ` +
+            `(county's argon2id threads ${(median(rounds.map((r) => (r[kind].threads?.['argon2id threads'] ?? 0) / Math.max(1, r[kind].ok))) * 1000).toFixed(1)} ms, ` +
+            `raw verification ${(median(rounds.map((r) => (r.raw.cpu.load ?? 0) / Math.max(1, r.raw.ok))) * 1000).toFixed(1)} ms)`,
           `load average ${loadAverage()}`,
         ],
       };

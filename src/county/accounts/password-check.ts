@@ -7,7 +7,7 @@ import type { Account } from './repository.ts';
  * What a password check found, before anyone decides what it means for a web login or a RADIUS
  * request. `guard` carries the budgets' and challenge's own refusals unchanged.
  */
-export type PasswordCheck =
+export type PasswordCheck<A extends PasswordHolder = Account> =
   | { kind: 'guard'; reason: 'throttled'; retryAfterSeconds: number }
   | { kind: 'guard'; reason: 'captcha_required' | 'captcha_wrong' }
   /** The client went away while the attempt waited for a hashing slot: nothing was checked. */
@@ -15,12 +15,15 @@ export type PasswordCheck =
   /** Password hashing is saturated: nothing was checked, the attempt is not counted. */
   | { kind: 'overloaded'; retryAfterSeconds: number }
   /** Unknown name, wrong password or a hash nobody can check: never says which to the client. */
-  | { kind: 'wrong'; account: Account | undefined; challengeNext: boolean }
+  | { kind: 'wrong'; account: A | undefined; challengeNext: boolean }
   /**
    * The right password for `account` (whatever its state); `needsRehash`: older parameters. The
    * caller settles `pass` with the budgets (`SignInGuard.succeeded`) beside what it writes.
    */
-  | { kind: 'right'; account: Account; needsRehash: boolean; pass: Pass };
+  | { kind: 'right'; account: A; needsRehash: boolean; pass: Pass };
+
+/** What a password check reads of an account: its hash (callers may read only what they need besides). */
+export type PasswordHolder = Pick<Account, 'password_hash'>;
 
 /**
  * One password check, the same for the web login and RADIUS: the attempt is taken from the sign-in
@@ -30,7 +33,7 @@ export type PasswordCheck =
  * writes: a web sign-in settles it in the same round trip as its session. Writes nothing else:
  * what a right or wrong password means is the caller's decision.
  */
-export async function checkPassword(
+export async function checkPassword<A extends PasswordHolder = Account>(
   county: County,
   guard: SignInGuard,
   input: {
@@ -39,13 +42,13 @@ export async function checkPassword(
      * The live account with the name tried, read by the caller (with what else it needs); a
      * promise is read while the budgets are asked.
      */
-    account: Account | undefined | Promise<Account | undefined>;
+    account: A | undefined | Promise<A | undefined>;
     password: string;
     /** Ask the proof-of-work challenge when the policy says so (web forms; not RADIUS). */
     challenge?: boolean;
     signal?: AbortSignal | undefined;
   },
-): Promise<PasswordCheck> {
+): Promise<PasswordCheck<A>> {
   const [admission, account] = await Promise.all([
     guard.admit(input.attempt, { challenge: input.challenge ?? true }),
     input.account,

@@ -8,7 +8,7 @@ import type { County } from '../services.ts';
 import { recordAccounting } from './accounting.ts';
 import { authenticateRadius, type ReplyMessage } from './authenticate.ts';
 import { cachedClientByShortname, clientShortname, type RadiusClient, radiusClientFor } from './clients.ts';
-import { isRadiusServer } from './credential.ts';
+import { radiusServerCheck } from './credential.ts';
 
 export const RADIUS_API_PREFIX = '/admin/api/radius/v1';
 
@@ -66,14 +66,14 @@ function withinDeadline<T>(work: Promise<T>, ms: number): Promise<T | undefined>
 }
 
 export async function registerRadiusApi(app: FastifyInstance, county: County): Promise<void> {
-  const secret = county.ctx.secrets.secret;
+  const isRadiusServer = radiusServerCheck(county.ctx.secrets.secret);
   await app.register(
     async (api) => {
       api.addHook('onRoute', (route) => {
         route.config = { ...(route.config ?? {}), csrf: false } as typeof route.config;
       });
       api.addHook('onRequest', async (request) => {
-        if (!isRadiusServer(request.headers.authorization, secret)) throw new AppError('unauthorized', 401);
+        if (!isRadiusServer(request.headers.authorization)) throw new AppError('unauthorized', 401);
       });
 
       // Access-Request with a password (PAP, or EAP-TTLS's inner PAP): 200 = accept, 401 = reject.

@@ -4,7 +4,7 @@ import { statement } from '../../platform/database/statement.ts';
 import { loginKey } from '../accounts/authenticate.ts';
 import { checkPassword } from '../accounts/password-check.ts';
 import { profileCompleteness } from '../accounts/profile.ts';
-import { type Account, accountFromRow, REJECTED } from '../accounts/repository.ts';
+import { type Account, REJECTED } from '../accounts/repository.ts';
 import { audit } from '../db.ts';
 import type { CountyDatabase } from '../schema.ts';
 import type { County } from '../services.ts';
@@ -29,10 +29,26 @@ export interface ReplyMessage {
   vars?: Record<string, string | number>;
 }
 
+/**
+ * What an authentication reads of the account: the hash, the state and profile checks, the unit
+ * (`Class`) and the names it replies and audits with; not the other twenty-odd columns.
+ */
+export type RadiusAccount = Pick<
+  Account,
+  | 'id'
+  | 'username'
+  | 'password_hash'
+  | 'state'
+  | 'real_name'
+  | 'national_id_encrypted'
+  | 'unit_code'
+  | 'unit_confirmed_at'
+>;
+
 export type RadiusVerdict =
   | {
       accept: true;
-      account: Account;
+      account: RadiusAccount;
       /** `username@realm`: the identity the NAS reports in accounting. */
       identity: string;
       message: ReplyMessage;
@@ -142,7 +158,16 @@ const accountWithDevice = statement(
   (db: Kysely<CountyDatabase>, v: { tenant: string; username: string; station: string }) =>
     db
       .selectFrom('county_accounts as a')
-      .selectAll('a')
+      .select([
+        'a.id',
+        'a.username',
+        'a.password_hash',
+        'a.status',
+        'a.real_name',
+        'a.national_id_encrypted',
+        'a.unit_code',
+        'a.unit_confirmed_at',
+      ])
       .select((eb) =>
         eb
           .exists(
@@ -165,7 +190,7 @@ async function accountAndDevice(
   tenant: string,
   username: string,
   station: string | undefined,
-): Promise<{ account: Account | undefined; known: boolean }> {
+): Promise<{ account: RadiusAccount | undefined; known: boolean }> {
   const [row] = await accountWithDevice(county.db, {
     tenant,
     username: normalizeUsername(username),
@@ -173,8 +198,8 @@ async function accountAndDevice(
     station: station ?? '',
   });
   if (!row) return { account: undefined, known: false };
-  const { known_device, ...account } = row;
-  return { account: accountFromRow(account), known: Boolean(known_device) };
+  const { known_device, status, ...account } = row;
+  return { account: { ...account, state: status }, known: Boolean(known_device) };
 }
 
 async function rememberDevice(county: County, accountId: string, station: string): Promise<void> {

@@ -17,13 +17,15 @@ const USAGE = `usage:
   edugate radius nas remove --tenant cyc --name ap-controller
   edugate radius config --tenant cyc --out DIR [--realm cyc.edu.tw] [--listen *] [--auth-port 1812] [--acct-port 1813]
       [--api http://127.0.0.1:4101] [--cert server.pem --key server.key --ca ca.pem]
-      [--roaming-server HOST[:PORT] --roaming-secret SECRET] [--nas-lifetime 60]
+      [--roaming-server HOST[:PORT] --roaming-secret SECRET] [--nas-lifetime 60] [--unknown-nas-lifetime 0]
       writes a FreeRADIUS 3.2 configuration directory (run: freeradius -f -d DIR) asking the county
       role's admin listener; generates the EAP certificates unless DIR has them or --cert/--key/--ca
       give the operator's; publishes the CA certificate on the portal's 「VPN連線服務」 page.
       FreeRADIUS asks EduGate for a NAS when it first hears from it, and again --nas-lifetime
       seconds later: a NAS added, removed or given a new secret takes effect within that time,
       without a restart. A changed --realm, roaming or a rotated EDUGATE_SECRET need a restart.
+      --unknown-nas-lifetime N (10 or more): requests from an address with no NAS are dropped for N
+      seconds without asking EduGate again; a NAS added at that address is answered after them.
   options of every command: --actor NAME (who is recorded in the audit log; default cli)`;
 
 type Values = Record<string, string | undefined>;
@@ -104,7 +106,18 @@ async function writeConfig(config: Config, admin: AdminCall, values: Values): Pr
   const authPort = port(values['auth-port'], 1812);
   const acctPort = port(values['acct-port'], 1813);
   const lifetime = port(values['nas-lifetime'], NAS_LIFETIME_S);
-  if (!values.out || authPort === undefined || acctPort === undefined || lifetime === undefined) {
+  const unknownLifetime = Number(values['unknown-nas-lifetime'] ?? 0);
+  if (
+    !values.out ||
+    authPort === undefined ||
+    acctPort === undefined ||
+    lifetime === undefined ||
+    // FreeRADIUS's cache keeps entries 10 seconds to a day.
+    !(
+      unknownLifetime === 0 ||
+      (Number.isInteger(unknownLifetime) && unknownLifetime >= 10 && unknownLifetime <= 86400)
+    )
+  ) {
     console.error(USAGE);
     return 2;
   }
@@ -153,6 +166,7 @@ async function writeConfig(config: Config, admin: AdminCall, values: Values): Pr
           ? { server: values['roaming-server'], secret: values['roaming-secret'] ?? '' }
           : undefined,
         clientLifetime: lifetime,
+        unknownClientLifetime: unknownLifetime,
       },
       async () =>
         values.cert && values.key && values.ca
@@ -209,6 +223,7 @@ export const radiusCommand = defineCommandGroup({
         'roaming-server': { type: 'string' },
         'roaming-secret': { type: 'string' },
         'nas-lifetime': { type: 'string' },
+        'unknown-nas-lifetime': { type: 'string' },
       },
       run: ({ config, values, admin }) => writeConfig(config, admin, values),
     }),

@@ -11,12 +11,17 @@ export function radiusApiPassword(installationSecret: string): string {
   return createHmac('sha256', installationSecret).update('edugate/radius-api').digest('base64url');
 }
 
-/** Whether an Authorization header carries the RADIUS API credential. */
-export function isRadiusServer(header: string | undefined, installationSecret: string): boolean {
-  if (!header?.startsWith('Basic ')) return false;
-  const sent = Buffer.from(Buffer.from(header.slice(6), 'base64').toString('utf8'));
+/**
+ * The check of the RADIUS API credential in an Authorization header, derived once from the
+ * installation secret (every authentication asks it).
+ */
+export function radiusServerCheck(installationSecret: string): (header: string | undefined) => boolean {
   const expected = Buffer.from(`${RADIUS_API_USER}:${radiusApiPassword(installationSecret)}`);
-  return sent.length === expected.length && timingSafeEqual(sent, expected);
+  return (header) => {
+    if (!header?.startsWith('Basic ')) return false;
+    const sent = Buffer.from(header.slice(6), 'base64');
+    return sent.length === expected.length && timingSafeEqual(sent, expected);
+  };
 }
 
 /** A keyed hash of a Calling-Station-Id (MAC or source address), normalized: how devices are remembered. */

@@ -25,7 +25,15 @@ export interface FreeradiusOptions {
   roaming?: { server: string; secret: string } | undefined;
   /** Seconds FreeRADIUS remembers a NAS before it asks EduGate again (a removed NAS is dropped by then). */
   clientLifetime: number;
+  /**
+   * Seconds FreeRADIUS remembers that EduGate knows no NAS at an address, dropping that address's
+   * requests without asking again (0: it asks at every request).
+   */
+  unknownClientLifetime?: number | undefined;
 }
+
+/** The address a request came from, IPv4 or IPv6 (what the NAS lookup asks EduGate about). */
+const SOURCE_ADDRESS = '%{%{Packet-Src-IP-Address}:-%{Packet-Src-IPv6-Address}}';
 
 /** A value inside a double-quoted FreeRADIUS string: no quote, backslash, `%` (xlat) or newline. */
 function quoted(value: string): string {
@@ -210,7 +218,7 @@ rest edugate_clients {
 	http_negotiation = 1.1
 
 	authorize {
-${call('client', `tenant=${setup.tenant}&address=%{%{Packet-Src-IP-Address}:-%{Packet-Src-IPv6-Address}}`)}
+${call('client', `tenant=${setup.tenant}&address=${SOURCE_ADDRESS}`)}
 	}
 
 	pool {
@@ -372,21 +380,59 @@ server edugate {
 `;
 }
 
+/**
+ * The addresses EduGate said it knows no NAS at (404), kept `ttl` seconds in FreeRADIUS's memory:
+ * requests from them are dropped without asking EduGate again.
+ */
+function unknownClientsModule(ttl: number): string {
+  return `# Addresses with no NAS (EduGate answered 404): dropped for ${ttl} seconds without asking again.
+cache edugate_unknown_clients {
+	driver = "rlm_cache_rbtree"
+	key = "${SOURCE_ADDRESS}"
+	ttl = ${ttl}
+	update {
+		&control:Tmp-String-0 := "no NAS at this address"
+	}
+}
+`;
+}
+
 /** Asked for a NAS FreeRADIUS does not know (yet, or any more): EduGate's answer defines it. */
-const CLIENTS_SITE = `# Dynamic NAS clients: the request here is empty but for its source address (Packet-Src-IP-Address).
+function clientsSite(rememberUnknown: boolean): string {
+  const known = rememberUnknown
+    ? `		# EduGate answered within the last seconds that no NAS is at this address: dropped.
+		update control {
+			&Cache-Status-Only := yes
+		}
+		edugate_unknown_clients
+		if (ok) {
+			reject
+		}
+`
+    : '';
+  const remember = rememberUnknown
+    ? `		elsif (notfound) {
+			# No NAS at this address: remembered, so that its next requests cost EduGate nothing.
+			edugate_unknown_clients
+			reject
+		}
+`
+    : '';
+  return `# Dynamic NAS clients: the request here is empty but for its source address (Packet-Src-IP-Address).
 server edugate-clients {
 	authorize {
-		# 200 → the NAS (address, secret, shortname); 404, or EduGate unreachable → none (dropped).
+${known}		# 200 → the NAS (address, secret, shortname); 404, or EduGate unreachable → none (dropped).
 		edugate_clients
 		if (updated) {
 			ok
 		}
-		else {
+${remember}		else {
 			reject
 		}
 	}
 }
 `;
+}
 
 const INNER_SITE = `# The inner PAP of EAP-TTLS: the same password check as the VPN's PAP.
 server edugate-inner {
@@ -432,7 +478,10 @@ export function freeradiusFiles(
     'mods-enabled/realm': SUFFIX,
     'sites-enabled/edugate': outerSite(options),
     'sites-enabled/edugate-inner': INNER_SITE,
-    'sites-enabled/edugate-clients': CLIENTS_SITE,
+    'sites-enabled/edugate-clients': clientsSite(Boolean(options.unknownClientLifetime)),
+    ...(options.unknownClientLifetime
+      ? { 'mods-enabled/edugate_unknown_clients': unknownClientsModule(options.unknownClientLifetime) }
+      : {}),
   };
 }
 
@@ -488,6 +537,8 @@ export async function writeFreeradiusDirectory(
   for (const old of ['clients.conf', 'clients.d', 'sites-enabled/control']) {
     rmSync(join(dir, old), { recursive: true, force: true });
   }
+  // Written with --unknown-nas-lifetime only.
+  rmSync(join(dir, 'mods-enabled/edugate_unknown_clients'), { force: true });
   for (const [path, text] of Object.entries(files)) {
     const file = join(dir, path);
     mkdirSync(dirname(file), { recursive: true });

@@ -189,6 +189,67 @@ describe.skipIf(skip)('Wi-Fi and VPN through FreeRADIUS', () => {
     expect((await pap('teacher01@cyc.edu.tw', DEMO_PASSWORD)).answer).toBe('Access-Accept');
   }, 120_000);
 
+  it('drops requests from an address with no NAS without asking EduGate again for --unknown-nas-lifetime seconds', async () => {
+    const remembering = await RadiusFront.start(t.config, [
+      '--nas-lifetime',
+      String(NAS_LIFETIME_S),
+      '--unknown-nas-lifetime',
+      '15',
+    ]);
+    // The NAS lookups EduGate answered "no NAS at this address" (404), from its metrics.
+    const unknownLookups = async () => {
+      const metrics = await (await fetch(`http://127.0.0.1:${t.config.adminPort + 1}/metrics`)).text();
+      const line = metrics
+        .split('\n')
+        .find(
+          (l) =>
+            l.startsWith('edugate_http_request_duration_seconds_count{') &&
+            l.includes('route="/admin/api/radius/v1/client"') &&
+            l.includes('status="404"'),
+        );
+      return Number(line?.split(' ').at(-1) ?? 0);
+    };
+    const from = (address: string, nasSecret: string) =>
+      radclient(
+        remembering.authPort,
+        'auth',
+        nasSecret,
+        [
+          `Packet-Src-IP-Address = ${address}`,
+          'User-Name = "teacher01@cyc.edu.tw"',
+          `User-Password = "${DEMO_PASSWORD}"`,
+          'Message-Authenticator = 0x00',
+        ],
+        { timeoutSeconds: 1 },
+      );
+    try {
+      const before = await unknownLookups();
+      for (let i = 0; i < 3; i++) expect((await from('127.0.0.4', 'guessed-secret')).answer).toBe('none');
+      // Three requests, one question to EduGate.
+      expect((await unknownLookups()) - before).toBe(1);
+      // A NAS added at that address is answered once FreeRADIUS has forgotten the answer.
+      const nasSecret = await addNas(t.config, 'after-guesses', '127.0.0.4');
+      const started = performance.now();
+      let answer = (await from('127.0.0.4', nasSecret)).answer;
+      expect(answer).toBe('none');
+      while (answer !== 'Access-Accept' && performance.now() - started < 20_000) {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        answer = (await from('127.0.0.4', nasSecret)).answer;
+      }
+      expect(answer).toBe('Access-Accept');
+      expect((performance.now() - started) / 1000).toBeLessThan(17);
+      // The NAS known before keeps being answered through the same FreeRADIUS.
+      const known = await radclient(remembering.authPort, 'auth', secret, [
+        'User-Name = "teacher01@cyc.edu.tw"',
+        `User-Password = "${DEMO_PASSWORD}"`,
+        'Message-Authenticator = 0x00',
+      ]);
+      expect(known.answer).toBe('Access-Accept');
+    } finally {
+      await remembering.close();
+    }
+  }, 90_000);
+
   it('accepts the PAP Access-Request the bench sends (a password over 16 bytes) and drops it under a wrong secret', async () => {
     const password = 'a passphrase of 34 bytes, or more!';
     await account('longpass', 'active', true, password);
