@@ -6,7 +6,7 @@ import { isUniqueViolation } from '../../platform/database/errors.ts';
 import { AppError, overloaded } from '../../platform/errors/app-error.ts';
 import { sendPage } from '../../platform/http/role-app.ts';
 import { html, type SafeHtml } from '../../platform/views/html.ts';
-import { audit, mail } from '../db.ts';
+import { auditAccount, mail } from '../db.ts';
 import { signedIn } from '../guards.ts';
 import { LINKS } from '../links.ts';
 import { mailAccount, mailMessage } from '../mail-text.ts';
@@ -15,6 +15,7 @@ import type { County } from '../services.ts';
 import { findUnitByMailbox, type Tenant } from '../tenants/tenants.ts';
 import { csrfField, errorSummary, field, formSecret, formValue, localize } from '../views/form.ts';
 import { countyPage, formatMailTime, tenantPath } from '../views/page.ts';
+import { editAccount } from './edit.ts';
 import { type Account, emailTaken, findAccountById, normalizeEmail } from './repository.ts';
 
 /** Checks the new address and the current password; mails the confirmation link to the new address. */
@@ -61,11 +62,9 @@ export async function requestEmailChange(
         expires: formatMailTime(expires),
       }),
     });
-    await audit(tx, {
-      tenant: tenant.code,
+    await auditAccount(tx, account, {
       actor: account.username,
       action: 'account.email_change_requested',
-      target: account.id,
       ip: input.ip,
     });
   });
@@ -91,21 +90,10 @@ export async function confirmEmailChange(
   try {
     await county.db.transaction().execute(async (tx) => {
       await county.links.consume(tx, token, purpose);
-      await tx
-        .updateTable('county_accounts')
-        .set({
-          email,
-          email_normalized: normalizeEmail(email),
-          email_verified_at: new Date(),
-          updated_at: new Date(),
-        })
-        .where('id', '=', account.id)
-        .execute();
-      await audit(tx, {
-        tenant: tenant.code,
+      const changed = { email, email_normalized: normalizeEmail(email), email_verified_at: new Date() };
+      await editAccount(tx, account, changed, {
         actor: account.username,
         action: 'account.email_changed',
-        target: account.id,
         ip,
       });
       await mailAccount(tx, tenant, account, 'mail.email_changed', { email, at: formatMailTime(new Date()) });

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { OverloadedError, validatePassword } from '../../identity/index.ts';
 import { AppError, overloaded, rateLimited } from '../../platform/errors/app-error.ts';
 import { Throttle } from '../../platform/security/throttle.ts';
-import { audit, type CountyTx, job, mail } from '../db.ts';
+import { audit, auditAccount, type CountyTx, job, mail } from '../db.ts';
 import { JOBS, LINKS } from '../links.ts';
 import { revokeSessions } from '../login/session.ts';
 import { mailAccount, mailMessage } from '../mail-text.ts';
@@ -77,11 +77,9 @@ export async function sendPasswordReset(county: County, payload: Record<string, 
       link: `${county.tenantUrl(tenant.code)}/reset?token=${token}`,
       expires: formatMailTime(new Date(Date.now() + LINKS.resetPassword.ttlSeconds * 1000)),
     });
-    await audit(tx, {
-      tenant: tenant.code,
+    await auditAccount(tx, account, {
       actor: 'anonymous',
       action: 'password.reset_requested',
-      target: account.id,
       ip,
     });
   });
@@ -139,11 +137,9 @@ export async function resetPassword(
     if (!current || fingerprint(current) !== fingerprint(account)) throw new AppError('link_used', 410);
     await setPasswordHash(tx, account.id, hash);
     await revokeSessions(tx, account.id);
-    await audit(tx, {
-      tenant: tenant.code,
+    await auditAccount(tx, account, {
       actor: account.username,
       action: 'password.reset',
-      target: account.id,
       ip,
     });
     await mailAccount(tx, tenant, account, 'mail.password_changed', { at: formatMailTime(new Date()) });
@@ -197,11 +193,9 @@ export async function changePassword(
   await county.db.transaction().execute(async (tx) => {
     await setPasswordHash(tx, account.id, hash);
     await revokeSessions(tx, account.id, input.sessionId);
-    await audit(tx, {
-      tenant: tenant.code,
+    await auditAccount(tx, account, {
       actor: account.username,
       action: 'password.changed',
-      target: account.id,
       ip: input.ip,
     });
     await mailAccount(tx, tenant, account, 'mail.password_changed', { at: formatMailTime(new Date()) });
