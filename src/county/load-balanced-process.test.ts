@@ -8,6 +8,7 @@ import { freePort } from '../platform/testing/ports.ts';
 import { type ProcessStage, postgresAndRedis, processStage } from '../platform/testing/process-stage.ts';
 import { RoleProcess } from '../platform/testing/role-process.ts';
 import { missingService } from '../platform/testing/services.ts';
+import { authorizationRequest } from './testing/oidc.ts';
 import { type CountyNodes, countyNodeEnv, startTwoCountyNodes } from './testing/two-nodes.ts';
 
 // Two county nodes (`edugate start --role county`, a process each) on one PostgreSQL database and
@@ -92,14 +93,11 @@ describe.runIf(services && haproxy)('two county nodes behind HAProxy', () => {
     expect(loginPage.text).toContain('name="username"');
     const app = new CookieBrowser();
     const state = randomBytes(8).toString('hex');
-    const authorize = new URL(`${front.url}/cyc/oidc/v1/azp`);
-    authorize.search = new URLSearchParams({
-      response_type: 'code',
+    const authorize = authorizationRequest(`${front.url}/cyc`, {
       client_id: rp.client_id,
       redirect_uri: RP_REDIRECT,
-      scope: 'openid profile',
       state,
-    }).toString();
+    });
     const interaction = await walk(app, authorize, before);
     expect(interaction.text).toContain('name="username"');
     expect(new Set(before)).toEqual(new Set(['a']));

@@ -3,6 +3,7 @@ import { DEMO_PASSWORD } from '../../platform/federation/seed-data.ts';
 import { CookieBrowser, formOf } from '../../platform/testing/cookie-browser.ts';
 import { type ProcessStage, postgresAndRedis, processStage } from '../../platform/testing/process-stage.ts';
 import type { RoleProcess } from '../../platform/testing/role-process.ts';
+import { authorizationRequest } from '../testing/oidc.ts';
 import { type CountyNodes, countyNodeEnv, startTwoCountyNodes } from '../testing/two-nodes.ts';
 
 // Two county nodes (`edugate start --role county`, a process each) on one PostgreSQL database and
@@ -56,14 +57,11 @@ describe.runIf(services)('an account changed while two county nodes serve its to
   const tokensAtA = async () => {
     const a = nodes.a as RoleProcess;
     const browser = new CookieBrowser();
-    const authorize = new URL(`${a.base}/cyc/oidc/v1/azp`);
-    authorize.search = new URLSearchParams({
-      response_type: 'code',
+    const authorize = authorizationRequest(`${a.base}/cyc`, {
       client_id: rp.client_id,
       redirect_uri: RP,
-      scope: 'openid profile',
       state: 's',
-    }).toString();
+    });
     let step = await browser.follow(authorize, { stopBefore: RP });
     const login = formOf(step.text, step.url);
     step = await browser.follow(login.action, {
