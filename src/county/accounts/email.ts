@@ -1,9 +1,8 @@
 // Changing the personal email: the new address is used only once it is confirmed by the link
 // mailed to it (the account keeps the old one until then), and the old address is told.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { OverloadedError } from '../../identity/index.ts';
 import { isUniqueViolation } from '../../platform/database/errors.ts';
-import { AppError, overloaded } from '../../platform/errors/app-error.ts';
+import { AppError } from '../../platform/errors/app-error.ts';
 import { sendPage } from '../../platform/http/role-app.ts';
 import { html, type SafeHtml } from '../../platform/views/html.ts';
 import { auditAccount, mail } from '../db.ts';
@@ -16,6 +15,7 @@ import { findUnitByMailbox, type Tenant } from '../tenants/tenants.ts';
 import { csrfField, errorSummary, field, formSecret, formValue, localize } from '../views/form.ts';
 import { countyPage, formatMailTime, tenantPath } from '../views/page.ts';
 import { editAccount } from './edit.ts';
+import { isCurrentPassword } from './password.ts';
 import { type Account, emailTaken, findAccountById, normalizeEmail } from './repository.ts';
 
 /** Checks the new address and the current password; mails the confirmation link to the new address. */
@@ -34,15 +34,8 @@ export async function requestEmailChange(
     errors.email = { key: 'register.error.email.taken' };
   }
   if (input.current === '') errors.current_password = { key: 'register.error.required' };
-  else {
-    let ok: boolean;
-    try {
-      ok = (await county.hasher.verify(account.password_hash, input.current)).ok;
-    } catch (error) {
-      if (error instanceof OverloadedError) throw overloaded(error.retryAfterSeconds);
-      throw error;
-    }
-    if (!ok) errors.current_password = { key: 'account.error.current_password' };
+  else if (!(await isCurrentPassword(county, account, input.current))) {
+    errors.current_password = { key: 'account.error.current_password' };
   }
   if (hasErrors(errors)) return { ok: false, errors };
   const { purpose, ttlSeconds } = LINKS.changeEmail;

@@ -121,6 +121,19 @@ async function hashOrShed(county: County, password: string): Promise<string> {
   }
 }
 
+/**
+ * Whether `current` is the account's password, asked before a signed-in teacher changes their
+ * password or email (a hasher at capacity answers 503 with Retry-After).
+ */
+export async function isCurrentPassword(county: County, account: Account, current: string): Promise<boolean> {
+  try {
+    return (await county.hasher.verify(account.password_hash, current)).ok;
+  } catch (error) {
+    if (error instanceof OverloadedError) throw overloaded(error.retryAfterSeconds);
+    throw error;
+  }
+}
+
 /** Sets the new password from a reset link; every session of the account ends. */
 export async function resetPassword(
   county: County,
@@ -169,24 +182,13 @@ export async function changePassword(
   else if (input.password !== '' && input.password === input.current && !errors.password) {
     errors.password = { key: 'account.error.password_unchanged' };
   }
-  if (input.current !== '') {
-    let ok: boolean;
-    try {
-      ok = (await county.hasher.verify(account.password_hash, input.current)).ok;
-    } catch (error) {
-      if (error instanceof OverloadedError) throw overloaded(error.retryAfterSeconds);
-      throw error;
-    }
-    if (!ok) {
-      errors.current_password = { key: 'account.error.current_password' };
-      await audit(county.db, {
-        tenant: tenant.code,
-        actor: account.username,
-        action: 'password.change_failed',
-        target: account.id,
-        ip: input.ip,
-      });
-    }
+  if (input.current !== '' && !(await isCurrentPassword(county, account, input.current))) {
+    errors.current_password = { key: 'account.error.current_password' };
+    await auditAccount(county.db, account, {
+      actor: account.username,
+      action: 'password.change_failed',
+      ip: input.ip,
+    });
   }
   if (Object.values(errors).some(Boolean)) return { ok: false, errors };
   const hash = await hashOrShed(county, input.password);
