@@ -22,3 +22,28 @@ export function chooseCredentials(
 ): Promise<TestResponse> {
   return client.post('/cyc/register/credentials', { username, password, password_confirm: confirmation });
 }
+
+/** The profile check's name form: the real name, and its 姓 and 名 when the teacher gives them. */
+export function enterName(
+  client: TestClient,
+  realName: string,
+  parts?: { family: string; given: string },
+): Promise<TestResponse> {
+  const form: Record<string, string> = { real_name: realName };
+  if (parts) Object.assign(form, { family_name: parts.family, given_name: parts.given });
+  return client.post('/cyc/profile/name', form);
+}
+
+/** The account's password form: the current password, then the new one typed twice (`confirmation`). */
+export function changePassword(
+  client: TestClient,
+  current: string,
+  password: string,
+  confirmation = password,
+): Promise<TestResponse> {
+  return client.post('/cyc/account/password', {
+    current_password: current,
+    password,
+    password_confirm: confirmation,
+  });
+}
