@@ -64,7 +64,6 @@ export function splitName(input: NameInput): { family: string | null; given: str
 
 export async function saveName(
   county: County,
-  _tenant: Tenant,
   account: Account,
   input: NameInput,
   ip: string,
@@ -166,12 +165,7 @@ export async function saveNationalId(
   return { ok: true, masked };
 }
 
-export async function confirmUnit(
-  county: County,
-  _tenant: Tenant,
-  account: Account,
-  ip: string,
-): Promise<void> {
+export async function confirmUnit(county: County, account: Account, ip: string): Promise<void> {
   await county.db.transaction().execute(async (tx) => {
     await editAccount(
       tx,

@@ -135,7 +135,7 @@ ${field({ name: 'given_name', label: t('profile.given_name'), value: values.give
       };
       return showNameForm(request, reply, typed, errors);
     }
-    await saveName(county, tenant, me, input, request.ip);
+    await saveName(county, me, input, request.ip);
     return afterStep(reply, me, pendingNext(request));
   });
 
@@ -182,14 +182,14 @@ ${field({ name: 'national_id', label: t('profile.national_id'), error: errors.na
   app.post('/profile/unit/confirm', async (request, reply) => {
     const me = signedIn(request, reply, tenant);
     if (!me) return;
-    await confirmUnit(county, tenant, me, request.ip);
+    await confirmUnit(county, me, request.ip);
     return afterStep(reply, me, pendingNext(request));
   });
 
   app.post('/profile/unit/cancel', async (request, reply) => {
     const me = signedIn(request, reply, tenant);
     if (!me) return;
-    await cancelTransfer(county, tenant, me, request.ip);
+    await cancelTransfer(county, me, request.ip);
     return afterStep(reply, me, pendingNext(request));
   });
 

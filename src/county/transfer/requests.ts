@@ -118,12 +118,7 @@ export async function remindTransfer(county: County, payload: Record<string, unk
   });
 }
 
-export async function cancelTransfer(
-  county: County,
-  _tenant: Tenant,
-  account: Account,
-  ip: string,
-): Promise<void> {
+export async function cancelTransfer(county: County, account: Account, ip: string): Promise<void> {
   await county.db.transaction().execute(async (tx) => {
     const [withdrawn] = await transferRequests.takeWhere(tx, { account_id: account.id }, 'withdraw', {
       decided_by: account.username,
