@@ -119,6 +119,17 @@ async function buildTenantApp(
   return app;
 }
 
+/** The flows of a tenant's portal, each with its routes, in the order they are registered. */
+const PORTAL_FLOWS = [
+  registerPublicRoutes,
+  registerLoginRoutes,
+  registerRegistrationRoutes,
+  registerReviewRoutes,
+  registerProfileRoutes,
+  registerAccountRoutes,
+  registerManageRoutes,
+];
+
 /** A tenant's portal under `/{tenant}`: its plugin (session, pages, consoles) and its root routes. */
 async function registerTenantPortal(
   app: FastifyInstance,
@@ -146,13 +157,7 @@ async function registerTenantPortal(
       tenantApp.addHook('onRequest', async (request) => {
         request.countyAccount = await loadSignedIn(county, request, tenant.code);
       });
-      await registerPublicRoutes(tenantApp, county, tenant);
-      await registerLoginRoutes(tenantApp, county, tenant);
-      await registerRegistrationRoutes(tenantApp, county, tenant);
-      await registerReviewRoutes(tenantApp, county, tenant);
-      await registerProfileRoutes(tenantApp, county, tenant);
-      await registerAccountRoutes(tenantApp, county, tenant);
-      await registerManageRoutes(tenantApp, county, tenant);
+      for (const register of PORTAL_FLOWS) await register(tenantApp, county, tenant);
       for (const extension of extensions) await extension.registerTenant?.(tenantApp, tenant, county);
     },
     { prefix: `/${tenant.code}` },

@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PASSWORD } from '../platform/federation/seed-data.ts';
 import { embeddedTestDatabase } from '../platform/testing/databases.ts';
+import { chooseCredentials } from './testing/portal-steps.ts';
 import { type CountyTestApp, startCountyTestApp, TestClient } from './testing.ts';
 
 const HUGE = 'x'.repeat(10 * 1024);
@@ -40,11 +41,7 @@ describe('bad input on the county forms', () => {
     await c.get('/cyc/register');
     await c.post('/cyc/register/start', {});
     if (step === 'credentials') return c;
-    await c.post('/cyc/register/credentials', {
-      username: `u${Math.random().toString(36).slice(2, 9)}`,
-      password: 'a long passphrase',
-      password_confirm: 'a long passphrase',
-    });
+    await chooseCredentials(c, `u${Math.random().toString(36).slice(2, 9)}`, 'a long passphrase');
     if (step === 'email') return c;
     await c.post('/cyc/register/email', { email: `e${Math.random().toString(36).slice(2, 9)}@example.org` });
     if (step === 'terms') return c;
@@ -56,11 +53,7 @@ describe('bad input on the county forms', () => {
     const before = await counts();
     for (const value of BAD) {
       const c = await registrationAt('credentials');
-      const r = await c.post('/cyc/register/credentials', {
-        username: value,
-        password: value,
-        password_confirm: `${value}!`,
-      });
+      const r = await chooseCredentials(c, value, value, `${value}!`);
       expect(r.status, value.slice(0, 20)).toBe(400);
       expect(r.body).toContain('id="f-username-error"');
       expect(r.body).toContain('id="f-password-error"');
@@ -73,11 +66,7 @@ describe('bad input on the county forms', () => {
 
   it('step 1: a taken username (any case) is refused at the field', async () => {
     const c = await registrationAt('credentials');
-    const r = await c.post('/cyc/register/credentials', {
-      username: 'TEACHER01',
-      password: 'a long passphrase',
-      password_confirm: 'a long passphrase',
-    });
+    const r = await chooseCredentials(c, 'TEACHER01', 'a long passphrase');
     expect(r.status).toBe(400);
     expect(r.body).toContain('這個帳號已經有人使用');
     expect(r.body).toContain('value="TEACHER01"');

@@ -4,6 +4,7 @@ import { DEMO_PASSWORD } from '../platform/federation/seed-data.ts';
 import { SIGN_IN_BUDGETS } from '../platform/security/sign-in-guard.ts';
 import { embeddedTestDatabase } from '../platform/testing/databases.ts';
 import { findAccountByUsername, insertAccount } from './accounts/repository.ts';
+import { changePassword, enterName } from './testing/portal-steps.ts';
 import { type CountyTestApp, linksIn, startCountyTestApp, TestClient } from './testing.ts';
 
 describe('county consoles', () => {
@@ -20,19 +21,13 @@ describe('county consoles', () => {
     await t.newTeacher('profile.t');
     const c = await t.signIn('profile.t');
     await c.get('/cyc/profile/name');
-    expect((await c.post('/cyc/profile/name', { real_name: '<b>王</b>' })).body).toContain(
-      '姓名只能包含文字',
-    );
+    expect((await enterName(c, '<b>王</b>')).body).toContain('姓名只能包含文字');
     // A 姓/名 that contradicts the real name is refused; nothing is saved.
-    const mismatch = await c.post('/cyc/profile/name', {
-      real_name: '歐陽娜娜',
-      family_name: '王',
-      given_name: '娜娜',
-    });
+    const mismatch = await enterName(c, '歐陽娜娜', { family: '王', given: '娜娜' });
     expect(mismatch.status).toBe(400);
     expect(mismatch.body).toContain('姓、名與真實姓名不符');
     // Without a 姓/名, the two-character surname is recognised.
-    expect((await c.post('/cyc/profile/name', { real_name: '歐陽娜娜' })).status).toBe(303);
+    expect((await enterName(c, '歐陽娜娜')).status).toBe(303);
     let a = await findAccountByUsername(t.county.db, 'cyc', 'profile.t');
     expect([a?.real_name, a?.family_name, a?.given_name]).toEqual(['歐陽娜娜', '歐陽', '娜娜']);
 
@@ -166,38 +161,14 @@ describe('county consoles', () => {
     expect(sessions.body).toContain('203.0.113.30');
     expect(sessions.body).toContain('目前使用中的裝置');
     await laptop.get('/cyc/account/password');
-    expect(
-      (
-        await laptop.post('/cyc/account/password', {
-          current_password: 'wrong',
-          password: 'new long passphrase',
-          password_confirm: 'new long passphrase',
-        })
-      ).body,
-    ).toContain('目前的密碼不正確');
+    expect((await changePassword(laptop, 'wrong', 'new long passphrase')).body).toContain('目前的密碼不正確');
     // The current password again is no change; eight spaces are no password.
-    const same = await laptop.post('/cyc/account/password', {
-      current_password: DEMO_PASSWORD,
-      password: DEMO_PASSWORD,
-      password_confirm: DEMO_PASSWORD,
-    });
+    const same = await changePassword(laptop, DEMO_PASSWORD, DEMO_PASSWORD);
     expect(same.status).toBe(400);
     expect(same.body).toContain('新密碼必須與目前的密碼不同');
-    const blank = await laptop.post('/cyc/account/password', {
-      current_password: DEMO_PASSWORD,
-      password: '        ',
-      password_confirm: '        ',
-    });
+    const blank = await changePassword(laptop, DEMO_PASSWORD, '        ');
     expect(blank.body).toContain('密碼不能只有空白');
-    expect(
-      (
-        await laptop.post('/cyc/account/password', {
-          current_password: DEMO_PASSWORD,
-          password: 'new long passphrase',
-          password_confirm: 'new long passphrase',
-        })
-      ).status,
-    ).toBe(200);
+    expect((await changePassword(laptop, DEMO_PASSWORD, 'new long passphrase')).status).toBe(200);
     expect((await phone.get('/cyc/account')).headers.location).toContain('/cyc/login');
     expect((await laptop.get('/cyc/account')).status).toBe(200);
     await t.signIn('pw.change', { password: 'new long passphrase', ip: '203.0.113.32' });

@@ -12,6 +12,15 @@ export function audit(db: CountyTx, event: AuditEvent): Promise<void> {
   return recordAudit(db, event);
 }
 
+/** Appends a record about `account` (the target, in its county) in the caller's transaction. */
+export function auditAccount(
+  db: CountyTx,
+  account: { id: string; tenant: string },
+  event: Omit<AuditEvent, 'tenant' | 'target'>,
+): Promise<void> {
+  return recordAudit(db, { tenant: account.tenant, target: account.id, ...event });
+}
+
 /** Queues a mail in the caller's transaction (sent if and only if the change commits). */
 export function mail(db: CountyTx, message: OutgoingMail): Promise<string> {
   return queueMail(db, message);

@@ -1,10 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../platform/config/load.ts';
 import { DEMO_PASSWORD } from '../platform/federation/seed-data.ts';
-import { createLogger } from '../platform/observability/logger.ts';
-import { bootRole } from '../platform/runtime/boot.ts';
-import { loadSecrets } from '../platform/runtime/secrets.ts';
 import { CookieBrowser, formOf } from '../platform/testing/cookie-browser.ts';
 import type { FaultProxy } from '../platform/testing/fault-proxy.ts';
 import { HAPROXY, HaproxyFront, haproxyAvailable } from '../platform/testing/haproxy.ts';
@@ -12,7 +8,8 @@ import { freePort } from '../platform/testing/ports.ts';
 import { type ProcessStage, postgresAndRedis, processStage } from '../platform/testing/process-stage.ts';
 import { RoleProcess } from '../platform/testing/role-process.ts';
 import { missingService } from '../platform/testing/services.ts';
-import { countyRole } from './role.ts';
+import { authorizationRequest } from './testing/oidc.ts';
+import { type CountyNodes, countyNodeEnv, startTwoCountyNodes } from './testing/two-nodes.ts';
 
 // Two county nodes (`edugate start --role county`, a process each) on one PostgreSQL database and
 // one Redis, behind a real HAProxy that health-checks /readyz, as docs/OPERATIONS.md sets them up.
@@ -29,7 +26,7 @@ const RP_REDIRECT = 'https://rp.test/callback';
 describe.runIf(services && haproxy)('two county nodes behind HAProxy', () => {
   let stage: ProcessStage;
   let front: HaproxyFront;
-  const nodes: Record<'a' | 'b', RoleProcess | undefined> = { a: undefined, b: undefined };
+  const nodes: CountyNodes = { a: undefined, b: undefined };
   let env: Record<string, string>;
   let database: FaultProxy;
 
@@ -37,36 +34,16 @@ describe.runIf(services && haproxy)('two county nodes behind HAProxy', () => {
     stage = await processStage('edugate_lb', { ownRedisDatabase: true });
     database = stage.database;
     const publicPort = await freePort();
-    const key = () => randomBytes(32).toString('base64url');
-    env = {
-      ...stage.directEnv,
+    env = countyNodeEnv(stage, {
       EDUGATE_COUNTY_URL: `http://127.0.0.1:${publicPort}`,
-      EDUGATE_SECRET: key(),
-      EDUGATE_NATIONAL_ID_KEYS: `k1:${key()}`,
-      EDUGATE_BLIND_INDEX_KEY: key(),
-      EDUGATE_ADMIN_TOKEN: key(),
-      EDUGATE_CAPTCHA: 'off',
       EDUGATE_READINESS_TIMEOUT_MS: '500',
       LOG_FORMAT: 'json',
-    };
-    // The demo teachers, written once to the shared database as any node would.
-    const config = loadConfig(env);
-    const seeding = await bootRole(countyRole, {
-      config,
-      secrets: loadSecrets(config, false),
-      log: createLogger('silent'),
-      demo: true,
-      startJobs: false,
     });
-    await seeding.close();
     // Node a reaches PostgreSQL through a proxy that can refuse it.
-    [nodes.a, nodes.b] = await Promise.all([
-      RoleProcess.start('county', { ...env, DATABASE_URL: stage.env.DATABASE_URL ?? '' }),
-      RoleProcess.start('county', env),
-    ]);
-    await Promise.all([nodes.a.until(200, '/readyz', 90_000), nodes.b.until(200, '/readyz', 90_000)]);
+    await startTwoCountyNodes(stage, env, nodes);
+    const [a, b] = [nodes.a as RoleProcess, nodes.b as RoleProcess];
     front = await HaproxyFront.start(
-      { a: new URL(nodes.a.base).host, b: new URL(nodes.b.base).host },
+      { a: new URL(a.base).host, b: new URL(b.base).host },
       { balance: 'first', port: publicPort },
     );
     await front.until('a', 'UP');
@@ -116,14 +93,11 @@ describe.runIf(services && haproxy)('two county nodes behind HAProxy', () => {
     expect(loginPage.text).toContain('name="username"');
     const app = new CookieBrowser();
     const state = randomBytes(8).toString('hex');
-    const authorize = new URL(`${front.url}/cyc/oidc/v1/azp`);
-    authorize.search = new URLSearchParams({
-      response_type: 'code',
+    const authorize = authorizationRequest(`${front.url}/cyc`, {
       client_id: rp.client_id,
       redirect_uri: RP_REDIRECT,
-      scope: 'openid profile',
       state,
-    }).toString();
+    });
     const interaction = await walk(app, authorize, before);
     expect(interaction.text).toContain('name="username"');
     expect(new Set(before)).toEqual(new Set(['a']));

@@ -9,7 +9,7 @@ import type { TestDatabaseKind } from '../platform/testing/databases.ts';
 import { FaultProxy } from '../platform/testing/fault-proxy.ts';
 import { postgresAndRedis } from '../platform/testing/process-stage.ts';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from '../platform/testing/services.ts';
-import { insertAccount } from './accounts/repository.ts';
+import { newVerifiedTeacher } from './testing/accounts.ts';
 import { type CountyTestApp, startCountyTestApp, TestClient } from './testing.ts';
 
 // A county node on PostgreSQL and Redis, both behind a proxy that stalls, resets, black-holes or
@@ -58,17 +58,7 @@ describe.runIf(services)('a county node through database and Redis faults', () =
       redisCommandTimeoutMs: REDIS_COMMAND_MS,
       readinessTimeoutMs: READINESS_MS,
     });
-    username = `faults${randomBytes(4).toString('hex')}`;
-    await insertAccount(t.county.db, {
-      tenant: 'cyc',
-      username,
-      passwordHash: await t.county.hasher.hash(PASSWORD),
-      email: `${username}@example.org`,
-      emailVerified: true,
-      role: 'teacher',
-      state: 'active',
-      unitCode: '454503',
-    });
+    username = await newVerifiedTeacher(t.county, 'faults', PASSWORD);
     signedIn = new TestClient(t.app, address());
     await signedIn.get('/cyc/login');
     expect((await signedIn.post('/cyc/login', { username, password: PASSWORD })).status).toBe(303);

@@ -63,14 +63,13 @@ export function eduinfoOf(
   };
 }
 
-export async function identityClaims(
-  county: County,
+/** The OpenID Connect standard claims of an account (who it is, its name and email), from its row alone. */
+export function standardClaims(
   account: ReleasableAccount,
-): Promise<CountyIdentityClaims> {
-  const unit = account.unit_code ? await findUnit(county.db, account.tenant, account.unit_code) : undefined;
-  const nationalId = account.national_id_encrypted
-    ? await county.vault.decrypt(account.national_id_encrypted)
-    : null;
+): Pick<
+  CountyIdentityClaims,
+  'sub' | 'preferred_username' | 'name' | 'family_name' | 'given_name' | 'email' | 'email_verified'
+> {
   return {
     sub: account.id,
     preferred_username: account.username,
@@ -79,11 +78,31 @@ export async function identityClaims(
     given_name: account.given_name,
     email: account.email,
     email_verified: account.email_verified_at !== null,
+  };
+}
+
+/** The account's national ID (`personid`) and the guid derived from it; decrypts the number. */
+export async function personClaims(
+  county: County,
+  account: ReleasableAccount,
+): Promise<Pick<CountyIdentityClaims, 'guid' | 'personid'>> {
+  const nationalId = account.national_id_encrypted
+    ? await county.vault.decrypt(account.national_id_encrypted)
+    : null;
+  return { guid: nationalId ? county.vault.guid(nationalId) : null, personid: nationalId };
+}
+
+export async function identityClaims(
+  county: County,
+  account: ReleasableAccount,
+): Promise<CountyIdentityClaims> {
+  const unit = account.unit_code ? await findUnit(county.db, account.tenant, account.unit_code) : undefined;
+  return {
+    ...standardClaims(account),
     unit_code: account.unit_code,
     unit_name: unit?.name ?? null,
     titles: titlesOf(account),
     eduinfo: eduinfoOf(account),
-    guid: nationalId ? county.vault.guid(nationalId) : null,
-    personid: nationalId,
+    ...(await personClaims(county, account)),
   };
 }

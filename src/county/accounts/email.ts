@@ -1,12 +1,11 @@
 // Changing the personal email: the new address is used only once it is confirmed by the link
 // mailed to it (the account keeps the old one until then), and the old address is told.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { OverloadedError } from '../../identity/index.ts';
 import { isUniqueViolation } from '../../platform/database/errors.ts';
-import { AppError, overloaded } from '../../platform/errors/app-error.ts';
+import { AppError } from '../../platform/errors/app-error.ts';
 import { sendPage } from '../../platform/http/role-app.ts';
 import { html, type SafeHtml } from '../../platform/views/html.ts';
-import { audit, mail } from '../db.ts';
+import { auditAccount, mail } from '../db.ts';
 import { signedIn } from '../guards.ts';
 import { LINKS } from '../links.ts';
 import { mailAccount, mailMessage } from '../mail-text.ts';
@@ -15,6 +14,8 @@ import type { County } from '../services.ts';
 import { findUnitByMailbox, type Tenant } from '../tenants/tenants.ts';
 import { csrfField, errorSummary, field, formSecret, formValue, localize } from '../views/form.ts';
 import { countyPage, formatMailTime, tenantPath } from '../views/page.ts';
+import { editAccount } from './edit.ts';
+import { isCurrentPassword } from './password.ts';
 import { type Account, emailTaken, findAccountById, normalizeEmail } from './repository.ts';
 
 /** Checks the new address and the current password; mails the confirmation link to the new address. */
@@ -33,15 +34,8 @@ export async function requestEmailChange(
     errors.email = { key: 'register.error.email.taken' };
   }
   if (input.current === '') errors.current_password = { key: 'register.error.required' };
-  else {
-    let ok: boolean;
-    try {
-      ok = (await county.hasher.verify(account.password_hash, input.current)).ok;
-    } catch (error) {
-      if (error instanceof OverloadedError) throw overloaded(error.retryAfterSeconds);
-      throw error;
-    }
-    if (!ok) errors.current_password = { key: 'account.error.current_password' };
+  else if (!(await isCurrentPassword(county, account, input.current))) {
+    errors.current_password = { key: 'account.error.current_password' };
   }
   if (hasErrors(errors)) return { ok: false, errors };
   const { purpose, ttlSeconds } = LINKS.changeEmail;
@@ -61,11 +55,9 @@ export async function requestEmailChange(
         expires: formatMailTime(expires),
       }),
     });
-    await audit(tx, {
-      tenant: tenant.code,
+    await auditAccount(tx, account, {
       actor: account.username,
       action: 'account.email_change_requested',
-      target: account.id,
       ip: input.ip,
     });
   });
@@ -91,21 +83,10 @@ export async function confirmEmailChange(
   try {
     await county.db.transaction().execute(async (tx) => {
       await county.links.consume(tx, token, purpose);
-      await tx
-        .updateTable('county_accounts')
-        .set({
-          email,
-          email_normalized: normalizeEmail(email),
-          email_verified_at: new Date(),
-          updated_at: new Date(),
-        })
-        .where('id', '=', account.id)
-        .execute();
-      await audit(tx, {
-        tenant: tenant.code,
+      const changed = { email, email_normalized: normalizeEmail(email), email_verified_at: new Date() };
+      await editAccount(tx, account, changed, {
         actor: account.username,
         action: 'account.email_changed',
-        target: account.id,
         ip,
       });
       await mailAccount(tx, tenant, account, 'mail.email_changed', { email, at: formatMailTime(new Date()) });

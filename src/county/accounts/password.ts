@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { OverloadedError, validatePassword } from '../../identity/index.ts';
 import { AppError, overloaded, rateLimited } from '../../platform/errors/app-error.ts';
 import { Throttle } from '../../platform/security/throttle.ts';
-import { audit, type CountyTx, job, mail } from '../db.ts';
+import { audit, auditAccount, type CountyTx, job, mail } from '../db.ts';
 import { JOBS, LINKS } from '../links.ts';
 import { revokeSessions } from '../login/session.ts';
 import { mailAccount, mailMessage } from '../mail-text.ts';
@@ -77,11 +77,9 @@ export async function sendPasswordReset(county: County, payload: Record<string, 
       link: `${county.tenantUrl(tenant.code)}/reset?token=${token}`,
       expires: formatMailTime(new Date(Date.now() + LINKS.resetPassword.ttlSeconds * 1000)),
     });
-    await audit(tx, {
-      tenant: tenant.code,
+    await auditAccount(tx, account, {
       actor: 'anonymous',
       action: 'password.reset_requested',
-      target: account.id,
       ip,
     });
   });
@@ -123,6 +121,19 @@ async function hashOrShed(county: County, password: string): Promise<string> {
   }
 }
 
+/**
+ * Whether `current` is the account's password, asked before a signed-in teacher changes their
+ * password or email (a hasher at capacity answers 503 with Retry-After).
+ */
+export async function isCurrentPassword(county: County, account: Account, current: string): Promise<boolean> {
+  try {
+    return (await county.hasher.verify(account.password_hash, current)).ok;
+  } catch (error) {
+    if (error instanceof OverloadedError) throw overloaded(error.retryAfterSeconds);
+    throw error;
+  }
+}
+
 /** Sets the new password from a reset link; every session of the account ends. */
 export async function resetPassword(
   county: County,
@@ -139,11 +150,9 @@ export async function resetPassword(
     if (!current || fingerprint(current) !== fingerprint(account)) throw new AppError('link_used', 410);
     await setPasswordHash(tx, account.id, hash);
     await revokeSessions(tx, account.id);
-    await audit(tx, {
-      tenant: tenant.code,
+    await auditAccount(tx, account, {
       actor: account.username,
       action: 'password.reset',
-      target: account.id,
       ip,
     });
     await mailAccount(tx, tenant, account, 'mail.password_changed', { at: formatMailTime(new Date()) });
@@ -173,35 +182,22 @@ export async function changePassword(
   else if (input.password !== '' && input.password === input.current && !errors.password) {
     errors.password = { key: 'account.error.password_unchanged' };
   }
-  if (input.current !== '') {
-    let ok: boolean;
-    try {
-      ok = (await county.hasher.verify(account.password_hash, input.current)).ok;
-    } catch (error) {
-      if (error instanceof OverloadedError) throw overloaded(error.retryAfterSeconds);
-      throw error;
-    }
-    if (!ok) {
-      errors.current_password = { key: 'account.error.current_password' };
-      await audit(county.db, {
-        tenant: tenant.code,
-        actor: account.username,
-        action: 'password.change_failed',
-        target: account.id,
-        ip: input.ip,
-      });
-    }
+  if (input.current !== '' && !(await isCurrentPassword(county, account, input.current))) {
+    errors.current_password = { key: 'account.error.current_password' };
+    await auditAccount(county.db, account, {
+      actor: account.username,
+      action: 'password.change_failed',
+      ip: input.ip,
+    });
   }
   if (Object.values(errors).some(Boolean)) return { ok: false, errors };
   const hash = await hashOrShed(county, input.password);
   await county.db.transaction().execute(async (tx) => {
     await setPasswordHash(tx, account.id, hash);
     await revokeSessions(tx, account.id, input.sessionId);
-    await audit(tx, {
-      tenant: tenant.code,
+    await auditAccount(tx, account, {
       actor: account.username,
       action: 'password.changed',
-      target: account.id,
       ip: input.ip,
     });
     await mailAccount(tx, tenant, account, 'mail.password_changed', { at: formatMailTime(new Date()) });

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../platform/errors/app-error.ts';
 import { sendPage } from '../../platform/http/role-app.ts';
 import { html, type SafeHtml } from '../../platform/views/html.ts';
-import { audit } from '../db.ts';
+import { auditAccount } from '../db.ts';
 import { signedIn } from '../guards.ts';
 import { currentSessionId, revokeSessions } from '../login/session.ts';
 import { maskedNationalId } from '../profile/profile.ts';
@@ -151,11 +151,9 @@ ${rows.length > 1 ? postButton(request, p('/account/sessions/revoke-others'), t(
         .executeTakeFirst();
       if (r?.oidc_session_uid) uids.push(r.oidc_session_uid);
       if (r) {
-        await audit(tx, {
-          tenant: tenant.code,
+        await auditAccount(tx, me, {
           actor: me.username,
           action: 'session.revoked',
-          target: me.id,
           ip: request.ip,
         });
       }
@@ -180,11 +178,9 @@ ${rows.length > 1 ? postButton(request, p('/account/sessions/revoke-others'), t(
       .execute();
     await county.db.transaction().execute(async (tx) => {
       const n = await revokeSessions(tx, me.id, current);
-      await audit(tx, {
-        tenant: tenant.code,
+      await auditAccount(tx, me, {
         actor: me.username,
         action: 'session.revoked',
-        target: me.id,
         ip: request.ip,
         details: { count: n },
       });

@@ -1,10 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../platform/database/connect.ts';
+import { describe, expect, it } from 'vitest';
 import { IllegalTransition } from '../../platform/flows/flow.ts';
 import { testDatabases } from '../../platform/testing/databases.ts';
-import { countyMigrations } from '../migrations.ts';
-import { ACCOUNT_STATES, type AccountState, type CountyDatabase } from '../schema.ts';
-import { upsertTenant, upsertUnit } from '../tenants/tenants.ts';
+import { ACCOUNT_STATES, type AccountState } from '../schema.ts';
+import { countyDatabase, forEveryMove, MINXIONG } from '../testing/flow-stores.ts';
 import { findAccountById, insertAccount, transitionAccount, transitionAccounts } from './repository.ts';
 import { ACCOUNT_LIFECYCLE, IMPORTED_STATES } from './transitions.ts';
 
@@ -36,25 +34,7 @@ describe('the county account table', () => {
 });
 
 describe.each(await testDatabases())('the county accounts on $name', (kind) => {
-  let database: Database<CountyDatabase>;
-  beforeAll(async () => {
-    database = await kind.open<CountyDatabase>(countyMigrations);
-    for (const code of ['cyc', 'tn']) {
-      await upsertTenant(database.db, {
-        code,
-        name: code,
-        portal_name: `${code} portal`,
-        mail_domain: `mail.${code}.edu.tw`,
-      });
-    }
-    await upsertUnit(database.db, 'cyc', {
-      code: '454503',
-      name: '民雄國小',
-      abbreviation: null,
-      mailbox: 'a@x.tw',
-    });
-  });
-  afterAll(async () => database?.close());
+  const database = countyDatabase(kind, { tenants: ['cyc', 'tn'], units: [MINXIONG] });
 
   let next = 0;
   /** A teacher of 454503 whose account is in `state`. */
@@ -73,27 +53,23 @@ describe.each(await testDatabases())('the county accounts on $name', (kind) => {
 
   it('takes each event from each state as the table says, and writes nothing when it refuses', async () => {
     const db = database.db;
-    for (const event of ACCOUNT_LIFECYCLE.events) {
-      for (const state of ACCOUNT_STATES) {
-        const account = await accountIn(state);
-        const allowed = ACCOUNT_LIFECYCLE.allows(state, event);
-        const to = allowed ? ACCOUNT_LIFECYCLE.next(state, event) : state;
-        const taken = await transitionAccount(db, 'cyc', account.id, event, {
-          state_reason: 'why',
-          reviewed_by: 'reviewer',
-        });
-        expect(taken?.state, `${event} at ${state}`).toBe(allowed ? to : undefined);
-        const after = await findAccountById(db, 'cyc', account.id);
-        expect(after?.state, `${event} at ${state}`).toBe(to);
-        expect(after?.state_reason, `${event} at ${state}`).toBe(allowed ? 'why' : null);
-        expect(after?.reviewed_by, `${event} at ${state}`).toBe(allowed ? 'reviewer' : null);
-        // The same event again (a link used twice, a form sent twice) changes nothing, unless the
-        // table leads back to where it may be taken again.
-        if (allowed && !ACCOUNT_LIFECYCLE.allows(to, event)) {
-          expect(await transitionAccount(db, 'cyc', account.id, event)).toBeUndefined();
-        }
+    await forEveryMove(ACCOUNT_LIFECYCLE, ACCOUNT_STATES, async ({ event, state, allowed, to, label }) => {
+      const account = await accountIn(state);
+      const taken = await transitionAccount(db, 'cyc', account.id, event, {
+        state_reason: 'why',
+        reviewed_by: 'reviewer',
+      });
+      expect(taken?.state, label).toBe(allowed ? to : undefined);
+      const after = await findAccountById(db, 'cyc', account.id);
+      expect(after?.state, label).toBe(to);
+      expect(after?.state_reason, label).toBe(allowed ? 'why' : null);
+      expect(after?.reviewed_by, label).toBe(allowed ? 'reviewer' : null);
+      // The same event again (a link used twice, a form sent twice) changes nothing, unless the
+      // table leads back to where it may be taken again.
+      if (allowed && !ACCOUNT_LIFECYCLE.allows(to, event)) {
+        expect(await transitionAccount(db, 'cyc', account.id, event)).toBeUndefined();
       }
-    }
+    });
   });
 
   it('moves an account of its own county only', async () => {

@@ -1,6 +1,6 @@
 import { AppError } from '../../platform/errors/app-error.ts';
 import { transitionAccounts } from '../accounts/repository.ts';
-import { audit, mail } from '../db.ts';
+import { audit, auditAccount, mail } from '../db.ts';
 import { revokeSessions } from '../login/session.ts';
 import { mailMessage } from '../mail-text.ts';
 import { emitAccountState } from '../security-events/emit.ts';
@@ -37,11 +37,9 @@ export async function closeCampaign(
     for (const account of suspended) {
       await revokeSessions(tx, account.id);
       await emitAccountState(county, tx, tenant.code, account.id, 'suspended');
-      await audit(tx, {
-        tenant: tenant.code,
+      await auditAccount(tx, account, {
         actor,
         action: 'account.suspended',
-        target: account.id,
         details: { campaign: campaignId, unit: account.unit_code, reason: 'campaign_unconfirmed' },
       });
     }
@@ -100,11 +98,9 @@ export async function undoCampaignSuspensions(
     );
     for (const account of restored) {
       await emitAccountState(county, tx, tenant.code, account.id, 'active');
-      await audit(tx, {
-        tenant: tenant.code,
+      await auditAccount(tx, account, {
         actor,
         action: 'account.reactivated',
-        target: account.id,
         ip,
         details: { campaign: campaignId, unit: account.unit_code },
       });

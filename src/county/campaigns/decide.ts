@@ -1,5 +1,5 @@
 import { AppError } from '../../platform/errors/app-error.ts';
-import { audit, type CountyTx } from '../db.ts';
+import { auditAccount, type CountyTx } from '../db.ts';
 import type { CampaignDecision } from '../schema.ts';
 import type { Tenant } from '../tenants/tenants.ts';
 import { campaigns, findCampaign } from './repository.ts';
@@ -24,7 +24,7 @@ export async function recordDecision(
   if (!campaign) throw new AppError('county.campaign_closed', 409);
   const account = await tx
     .selectFrom('county_accounts')
-    .select(['id', 'unit_code', 'role'])
+    .select(['id', 'tenant', 'unit_code', 'role'])
     .where('tenant', '=', input.tenant.code)
     .where('id', '=', input.accountId)
     .executeTakeFirst();
@@ -50,11 +50,9 @@ export async function recordDecision(
       }),
     )
     .execute();
-  await audit(tx, {
-    tenant: input.tenant.code,
+  await auditAccount(tx, account, {
     actor: input.actor,
     action: input.decision === 'confirmed' ? 'campaign.confirmed' : 'campaign.flagged',
-    target: account.id,
     ip: input.ip,
     details: { campaign: campaign.id, unit: account.unit_code },
   });

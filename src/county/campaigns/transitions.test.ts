@@ -1,12 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../platform/database/connect.ts';
+import { describe, expect, it } from 'vitest';
 import { IllegalTransition } from '../../platform/flows/flow.ts';
 import { testDatabases } from '../../platform/testing/databases.ts';
 import { insertAccount } from '../accounts/repository.ts';
-import { countyMigrations } from '../migrations.ts';
-import type { AccountRole, AccountState, CampaignState, CountyDatabase } from '../schema.ts';
-import { upsertTenant, upsertUnit } from '../tenants/tenants.ts';
+import type { AccountRole, AccountState, CampaignState } from '../schema.ts';
+import { countyDatabase, forEveryMove, MINXIONG } from '../testing/flow-stores.ts';
 import { campaigns, unconfirmedStaff } from './repository.ts';
 import { CAMPAIGN } from './transitions.ts';
 
@@ -30,23 +28,7 @@ describe('the audit campaign table', () => {
 });
 
 describe.each(await testDatabases())('the audit campaigns on $name', (kind) => {
-  let database: Database<CountyDatabase>;
-  beforeAll(async () => {
-    database = await kind.open<CountyDatabase>(countyMigrations);
-    await upsertTenant(database.db, {
-      code: 'cyc',
-      name: '嘉義縣',
-      portal_name: '嘉義縣教師資訊應用服務入口',
-      mail_domain: 'mail.cyc.edu.tw',
-    });
-    await upsertUnit(database.db, 'cyc', {
-      code: '454503',
-      name: '民雄國小',
-      abbreviation: null,
-      mailbox: 'a@x.tw',
-    });
-  });
-  afterAll(async () => database?.close());
+  const database = countyDatabase(kind, { units: [MINXIONG] });
 
   function campaignIn(state: CampaignState) {
     return database.db
@@ -66,22 +48,19 @@ describe.each(await testDatabases())('the audit campaigns on $name', (kind) => {
 
   it('takes each event from each state as the table says, and writes nothing when it refuses', async () => {
     const db = database.db;
-    for (const event of CAMPAIGN.events) {
-      for (const state of STATES) {
-        const campaign = await campaignIn(state);
-        const allowed = CAMPAIGN.allows(state, event);
-        const at = new Date();
-        const taken = await campaigns.take(db, campaign.id, event, { closed_at: at });
-        expect(taken?.state, `${event} at ${state}`).toBe(allowed ? CAMPAIGN.next(state, event) : undefined);
-        const after = await db
-          .selectFrom('county_audit_campaigns')
-          .selectAll()
-          .where('id', '=', campaign.id)
-          .executeTakeFirstOrThrow();
-        expect(after.state, `${event} at ${state}`).toBe(allowed ? CAMPAIGN.next(state, event) : state);
-        expect(after.closed_at?.getTime(), `${event} at ${state}`).toBe(allowed ? at.getTime() : undefined);
-      }
-    }
+    await forEveryMove(CAMPAIGN, STATES, async ({ event, state, allowed, to, label }) => {
+      const campaign = await campaignIn(state);
+      const at = new Date();
+      const taken = await campaigns.take(db, campaign.id, event, { closed_at: at });
+      expect(taken?.state, label).toBe(allowed ? to : undefined);
+      const after = await db
+        .selectFrom('county_audit_campaigns')
+        .selectAll()
+        .where('id', '=', campaign.id)
+        .executeTakeFirstOrThrow();
+      expect(after.state, label).toBe(to);
+      expect(after.closed_at?.getTime(), label).toBe(allowed ? at.getTime() : undefined);
+    });
   });
 
   it('a closing campaign suspends the audited staff that nobody confirmed and a suspension can reach', async () => {

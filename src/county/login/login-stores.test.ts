@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SIGN_IN_BUDGETS } from '../../platform/security/sign-in-guard.ts';
 import { testDatabases } from '../../platform/testing/databases.ts';
 import { missingService, redisAvailable, TEST_REDIS_URL } from '../../platform/testing/services.ts';
-import { insertAccount } from '../accounts/repository.ts';
+import { newVerifiedTeacher, storedSessions } from '../testing/accounts.ts';
+import { logIn } from '../testing/portal-steps.ts';
 import { type CountyTestApp, linksIn, startCountyTestApp, TestClient } from '../testing.ts';
 
 // A login reads its throttle counters with the account and writes the browser session with the
@@ -32,20 +33,7 @@ describe.each(setups)('county login with sessions and counters on $name', ({ kin
   afterAll(async () => t?.close());
 
   /** An account of this run only (counters in Redis outlive the run). */
-  const newAccount = async () => {
-    const username = `login${randomBytes(4).toString('hex')}`;
-    await insertAccount(t.county.db, {
-      tenant: 'cyc',
-      username,
-      passwordHash: await t.county.hasher.hash(PASSWORD),
-      email: `${username}@example.org`,
-      emailVerified: true,
-      role: 'teacher',
-      state: 'active',
-      unitCode: '454503',
-    });
-    return username;
-  };
+  const newAccount = () => newVerifiedTeacher(t.county, 'login', PASSWORD);
   /** Failures of the account from unknown browsers, as guesses elsewhere would have left them. */
   const failuresElsewhere = async (username: string, n: number) => {
     const store = t.county.ctx.throttleStore('county');
@@ -64,28 +52,20 @@ describe.each(setups)('county login with sessions and counters on $name', ({ kin
     }
   };
 
-  const storedSessions = async () =>
-    Number(
-      (
-        await t.county.db
-          .selectFrom('sessions')
-          .select((eb) => eb.fn.countAll<string>().as('n'))
-          .executeTakeFirstOrThrow()
-      ).n,
-    );
+  const databaseSessions = () => storedSessions(t.county.db);
 
   it('signs in, lists the session, and a planted session id signs nobody in', async () => {
     const username = await newAccount();
     const ip = address();
     const c = new TestClient(t.app, ip);
-    const before = await storedSessions();
+    const before = await databaseSessions();
     await c.get('/cyc/login');
     // An anonymous visit stores nothing.
-    expect(await storedSessions()).toBe(before);
+    expect(await databaseSessions()).toBe(before);
     const planted = new TestClient(t.app, ip);
     const r = await c.post('/cyc/login', { username: username.toUpperCase(), password: PASSWORD });
     expect(r.status).toBe(303);
-    expect(await storedSessions()).toBe(redis ? 0 : before + 1);
+    expect(await databaseSessions()).toBe(redis ? 0 : before + 1);
     const sessions = await c.get('/cyc/account/sessions');
     expect(sessions.status).toBe(200);
     expect(sessions.body).toContain(ip);
@@ -200,8 +180,7 @@ describe.each(setups)('county login with sessions and counters on $name', ({ kin
       expect(Number(guess.headers['retry-after'])).toBeGreaterThan(60);
       // Even the right password waits, from a browser the account does not know.
       const stranger = new TestClient(t.app, address());
-      await stranger.get('/cyc/login');
-      const refused = await stranger.post('/cyc/login', { username, password: PASSWORD });
+      const refused = await logIn(stranger, { username, password: PASSWORD });
       expect(refused.status).toBe(429);
       expect(refused.body).toContain('曾成功登入過的瀏覽器');
     });

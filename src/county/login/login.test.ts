@@ -4,6 +4,8 @@ import { embeddedTestDatabase } from '../../platform/testing/databases.ts';
 import { OPEN_REDIRECT_BYPASSES } from '../../platform/testing/open-redirects.ts';
 import { solveOnPage } from '../../platform/testing/proof-of-work.ts';
 import { authenticate } from '../accounts/authenticate.ts';
+import { storedSessions } from '../testing/accounts.ts';
+import { logIn } from '../testing/portal-steps.ts';
 import { type CountyTestApp, startCountyTestApp, TestClient } from '../testing.ts';
 
 describe('county login (HTTP)', () => {
@@ -30,12 +32,7 @@ describe('county login (HTTP)', () => {
 
   it('signs a demo teacher in and out; the session cookie is per tenant', async () => {
     const c = new TestClient(t.app);
-    await c.get('/cyc/login');
-    const r = await c.post('/cyc/login', {
-      username: 'teacher01',
-      password: DEMO_PASSWORD,
-      next: '/cyc/account',
-    });
+    const r = await logIn(c, { username: 'teacher01', password: DEMO_PASSWORD, next: '/cyc/account' });
     expect(r.status).toBe(303);
     expect(String(r.headers['set-cookie'])).toMatch(/edugate_county_cyc=.*Path=\/cyc/);
     const home = await c.get('/cyc');
@@ -81,8 +78,7 @@ describe('county login (HTTP)', () => {
       '/cyc/%0d%0aLocation:%20https://evil.example',
     ];
     const c = new TestClient(t.app, '198.51.100.40');
-    await c.get('/cyc/login');
-    const first = await c.post('/cyc/login', {
+    const first = await logIn(c, {
       username: 'teacher01',
       password: DEMO_PASSWORD,
       next: '/cyc/..//evil.example',
@@ -119,8 +115,7 @@ describe('county login (HTTP)', () => {
 
   it('refuses a POST without CSRF token', async () => {
     const c = new TestClient(t.app);
-    await c.get('/cyc/login');
-    const r = await c.post('/cyc/login', { _csrf: '', username: 'teacher01', password: DEMO_PASSWORD });
+    const r = await logIn(c, { _csrf: '', username: 'teacher01', password: DEMO_PASSWORD });
     expect(r.status).toBe(403);
   });
 });
@@ -133,15 +128,7 @@ describe('county login with the challenge always asked', () => {
   afterAll(async () => t?.close());
 
   it('refuses a form without a solved challenge before checking any password', async () => {
-    const sessions = async () =>
-      Number(
-        (
-          await t.county.db
-            .selectFrom('sessions')
-            .select((eb) => eb.fn.countAll<string>().as('n'))
-            .executeTakeFirstOrThrow()
-        ).n,
-      );
+    const sessions = () => storedSessions(t.county.db);
     const before = await sessions();
     const c = new TestClient(t.app, '198.51.100.9');
     const page = await c.get('/cyc/login');
@@ -168,12 +155,7 @@ describe('county login with the challenge always asked', () => {
     expect(ok.status).toBe(303);
     // A solution is good for one attempt.
     const again = new TestClient(t.app, '198.51.100.9');
-    await again.get('/cyc/login');
-    const replay = await again.post('/cyc/login', {
-      username: 'teacher01',
-      password: DEMO_PASSWORD,
-      altcha: solution,
-    });
+    const replay = await logIn(again, { username: 'teacher01', password: DEMO_PASSWORD, altcha: solution });
     expect(replay.status).toBe(400);
   });
 });

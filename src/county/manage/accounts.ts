@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { queryAudit } from '../../platform/audit/audit-log.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
+import { editAccount } from '../accounts/edit.ts';
 import { departAccount, reactivateAccount, suspendAccount, transferAccount } from '../accounts/lifecycle.ts';
 import { findAccountById, searchAccounts } from '../accounts/repository.ts';
-import { audit } from '../db.ts';
 import { withRole } from '../guards.ts';
 import { maskedNationalId } from '../profile/profile.ts';
 import { ACCOUNT_STATES } from '../schema.ts';
@@ -101,19 +101,13 @@ export async function registerAccountAdminRoutes(app: FastifyInstance, county: C
     const account = await findAccountById(county.db, tenant.code, (request.params as { id: string }).id);
     if (!account || account.role === 'county_admin') throw new AppError('not_found', 404);
     await county.db.transaction().execute(async (tx) => {
-      await tx
-        .updateTable('county_accounts')
-        .set({ role, updated_at: new Date() })
-        .where('id', '=', account.id)
-        .execute();
-      await audit(tx, {
-        tenant: tenant.code,
-        actor: me.username,
-        action: 'account.role_changed',
-        target: account.id,
-        ip: request.ip,
-        details: { from: account.role, to: role, unit: account.unit_code },
-      });
+      const details = { from: account.role, to: role, unit: account.unit_code };
+      await editAccount(
+        tx,
+        account,
+        { role },
+        { actor: me.username, action: 'account.role_changed', ip: request.ip, details },
+      );
     });
     return reply.redirect(p(`/manage/accounts/${account.id}`), 303);
   });

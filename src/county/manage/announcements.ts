@@ -27,7 +27,7 @@ import {
 import {
   basedOnVersion,
   conflictNotice,
-  EDIT_CONFLICT_STATUS,
+  conflictPage,
   savedMeanwhile,
   versionField,
 } from './edit-conflict.ts';
@@ -166,10 +166,10 @@ ${textarea({ name: 'body', label: t('manage.markdown'), value: v.body, error: er
     const main = current
       ? html`<h1>${t('manage.ann.edit')}</h1>${conflictNotice(request, 'manage.error.stale')}
 ${form(request, p(`/manage/announcements/${id}`), input, {}, current.version)}
-${savedMeanwhile(request, { title: current.title, body: current.body_markdown, version: current.version, by: current.updated_by, at: current.updated_at })}`
+${savedMeanwhile(request, current)}`
       : html`<h1>${t('manage.ann.create')}</h1>${conflictNotice(request, 'manage.error.deleted')}
 ${form(request, p('/manage/announcements'), input, {})}`;
-    return managePage(request, reply, tenant, t('manage.ann.edit'), main, EDIT_CONFLICT_STATUS);
+    return conflictPage(request, reply, tenant, t('manage.ann.edit'), main);
   };
 
   app.get('/manage/announcements/:id', async (request, reply) => {
@@ -203,10 +203,10 @@ ${form(request, p('/manage/announcements'), input, {})}`;
     const current = await findAnnouncement(county.db, tenant.code, id);
     if (!current) throw new AppError('not_found', 404);
     const main = html`<h1>${t('manage.ann.delete')}</h1>${conflictNotice(request, 'manage.error.stale_delete')}
-${savedMeanwhile(request, { title: current.title, body: current.body_markdown, version: current.version, by: current.updated_by, at: current.updated_at })}
+${savedMeanwhile(request, current)}
 ${deleteButton(request, current)}
 <p><a href="${p(`/manage/announcements/${id}`)}">${t('manage.ann.edit')}</a> · <a href="${p('/manage/announcements')}">${t('manage.announcements')}</a></p>`;
-    return managePage(request, reply, tenant, t('manage.ann.delete'), main, EDIT_CONFLICT_STATUS);
+    return conflictPage(request, reply, tenant, t('manage.ann.delete'), main);
   };
 
   app.post('/manage/announcements/:id/delete', async (request, reply) => {

@@ -2,11 +2,13 @@
 // button) carries the version it was based on; a save from a stale version is refused (409) and shows
 // the text saved meanwhile next to the administrator's own, so neither is lost; a stale delete deletes
 // nothing and shows the current text to decide again.
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { html, type SafeHtml } from '../../platform/views/html.ts';
 import { renderMarkdown } from '../content/markdown.ts';
+import type { Tenant } from '../tenants/tenants.ts';
 import { formatTime } from '../views/page.ts';
+import { managePage } from './common.ts';
 
 const basedOnField = z.object({
   version: z
@@ -21,7 +23,16 @@ export function basedOnVersion(body: unknown): number | undefined {
   return parsed.success ? parsed.data.version : undefined;
 }
 
-export const EDIT_CONFLICT_STATUS = 409;
+/** The answer to a stale save or delete: the console page `main`, with status 409. */
+export function conflictPage(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  tenant: Tenant,
+  title: string,
+  main: SafeHtml,
+) {
+  return managePage(request, reply, tenant, title, main, 409);
+}
 
 /** The hidden field that carries the version the form was based on. */
 export function versionField(version: number): SafeHtml {
@@ -39,12 +50,19 @@ export function conflictNotice(
 /** The text saved by someone else since the administrator opened the form. */
 export function savedMeanwhile(
   request: FastifyRequest,
-  saved: { title: string; body: string; version: number; by: string | null; at: Date | null },
+  saved: {
+    title: string;
+    body_markdown: string;
+    version: number;
+    updated_by: string | null;
+    updated_at: Date | null;
+  },
 ): SafeHtml {
   const t = request.t;
+  const { body_markdown: body, updated_by: by, updated_at: at } = saved;
   return html`<section class="panel" aria-labelledby="saved-heading"><h2 id="saved-heading">${t('manage.conflict.saved')}</h2>
-${saved.at ? html`<p class="meta">${t('manage.conflict.saved_by', { by: saved.by ?? '-', at: formatTime(saved.at), version: saved.version })}</p>` : ''}
+${at ? html`<p class="meta">${t('manage.conflict.saved_by', { by: by ?? '-', at: formatTime(at), version: saved.version })}</p>` : ''}
 <h3>${saved.title}</h3>
-<pre>${saved.body}</pre>
-<details><summary>${t('manage.preview')}</summary><article>${renderMarkdown(saved.body)}</article></details></section>`;
+<pre>${body}</pre>
+<details><summary>${t('manage.preview')}</summary><article>${renderMarkdown(body)}</article></details></section>`;
 }

@@ -13,7 +13,7 @@ import { BODY_MAX, pageErrors, TITLE_MAX } from './content-rules.ts';
 import {
   basedOnVersion,
   conflictNotice,
-  EDIT_CONFLICT_STATUS,
+  conflictPage,
   savedMeanwhile,
   versionField,
 } from './edit-conflict.ts';
@@ -53,16 +53,9 @@ ${textarea({ name: 'body', label: t('manage.markdown'), value: v.body, error: er
     v: { title: string; body: string },
   ) => {
     const current = await getPage(county.db, tenant, slug);
-    const saved = {
-      title: current.title,
-      body: current.body_markdown,
-      version: current.version,
-      by: current.updated_by,
-      at: current.updated_at,
-    };
     const main = html`${pageForm(request, slug, { ...v, version: current.version }, {}, conflictNotice(request, 'manage.error.stale'))}
-${savedMeanwhile(request, saved)}`;
-    return managePage(request, reply, tenant, current.title, main, EDIT_CONFLICT_STATUS);
+${savedMeanwhile(request, current)}`;
+    return conflictPage(request, reply, tenant, current.title, main);
   };
 
   app.get('/manage/pages', async (request, reply) => {

@@ -14,6 +14,17 @@ import { registerHelpPageRoutes } from './help-pages.ts';
 import { registerReviewerRoutes } from './reviewers.ts';
 import { registerUnitRoutes } from './units.ts';
 
+/** The console's screens, each with its routes: units, reviewers, accounts, content, campaigns, audit log. */
+const CONSOLE_SCREENS = [
+  registerUnitRoutes,
+  registerReviewerRoutes,
+  registerAccountAdminRoutes,
+  registerAnnouncementRoutes,
+  registerHelpPageRoutes,
+  registerCampaignRoutes,
+  registerAuditRoutes,
+];
+
 /** The county administration console (縣網中心): `/{tenant}/manage…`, county administrators only. */
 export async function registerManageRoutes(app: FastifyInstance, county: County, tenant: Tenant) {
   const p = (path: string) => tenantPath(tenant, path);
@@ -37,11 +48,5 @@ export async function registerManageRoutes(app: FastifyInstance, county: County,
 <tbody>${ACCOUNT_STATES.map((s) => html`<tr><td><a href="${p(`/manage/accounts?status=${s}`)}">${t(`state.${s}`)}</a></td><td>${n.get(s) ?? 0}</td></tr>`)}</tbody></table>`,
     );
   });
-  await registerUnitRoutes(app, county, tenant);
-  await registerReviewerRoutes(app, county, tenant);
-  await registerAccountAdminRoutes(app, county, tenant);
-  await registerAnnouncementRoutes(app, county, tenant);
-  await registerHelpPageRoutes(app, county, tenant);
-  await registerCampaignRoutes(app, county, tenant);
-  await registerAuditRoutes(app, county, tenant);
+  for (const register of CONSOLE_SCREENS) await register(app, county, tenant);
 }

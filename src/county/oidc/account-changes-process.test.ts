@@ -1,14 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../platform/config/load.ts';
 import { DEMO_PASSWORD } from '../../platform/federation/seed-data.ts';
-import { createLogger } from '../../platform/observability/logger.ts';
-import { bootRole } from '../../platform/runtime/boot.ts';
-import { loadSecrets } from '../../platform/runtime/secrets.ts';
 import { CookieBrowser, formOf } from '../../platform/testing/cookie-browser.ts';
 import { type ProcessStage, postgresAndRedis, processStage } from '../../platform/testing/process-stage.ts';
-import { RoleProcess } from '../../platform/testing/role-process.ts';
-import { countyRole } from '../role.ts';
+import type { RoleProcess } from '../../platform/testing/role-process.ts';
+import { authorizationRequest } from '../testing/oidc.ts';
+import { type CountyNodes, countyNodeEnv, startTwoCountyNodes } from '../testing/two-nodes.ts';
 
 // Two county nodes (`edugate start --role county`, a process each) on one PostgreSQL database and
 // one Redis. Each keeps the accounts and grants it serves tokens for in memory; a change of an
@@ -35,39 +31,16 @@ async function soon(check: () => Promise<boolean>): Promise<number> {
 
 describe.runIf(services)('an account changed while two county nodes serve its tokens', () => {
   let stage: ProcessStage;
-  const nodes: Record<'a' | 'b', RoleProcess | undefined> = { a: undefined, b: undefined };
+  const nodes: CountyNodes = { a: undefined, b: undefined };
   let env: Record<string, string>;
   let rp: { client_id: string; client_secret: string };
 
   beforeAll(async () => {
     stage = await processStage('edugate_changes', { ownRedisDatabase: true });
-    const key = () => randomBytes(32).toString('base64url');
-    env = {
-      ...stage.directEnv,
-      EDUGATE_SECRET: key(),
-      EDUGATE_NATIONAL_ID_KEYS: `k1:${key()}`,
-      EDUGATE_BLIND_INDEX_KEY: key(),
-      EDUGATE_ADMIN_TOKEN: key(),
-      EDUGATE_CAPTCHA: 'off',
-      LOG_LEVEL: 'warn',
-    };
-    // The demo teachers, written once to the shared database as any node would.
-    const config = loadConfig(env);
-    const seeding = await bootRole(countyRole, {
-      config,
-      secrets: loadSecrets(config, false),
-      log: createLogger('silent'),
-      demo: true,
-      startJobs: false,
-    });
-    await seeding.close();
+    env = countyNodeEnv(stage, { LOG_LEVEL: 'warn' });
     // Node a reaches PostgreSQL through a proxy that can cut its connections.
-    [nodes.a, nodes.b] = await Promise.all([
-      RoleProcess.start('county', { ...env, DATABASE_URL: stage.env.DATABASE_URL ?? '' }),
-      RoleProcess.start('county', env),
-    ]);
-    await Promise.all([nodes.a.until(200, '/readyz', 90_000), nodes.b.until(200, '/readyz', 90_000)]);
-    const registered = await fetch(`${nodes.a.adminBase}/admin/api/oidc/cyc/clients`, {
+    await startTwoCountyNodes(stage, env, nodes);
+    const registered = await fetch(`${(nodes.a as RoleProcess).adminBase}/admin/api/oidc/cyc/clients`, {
       method: 'POST',
       headers: { authorization: `Bearer ${env.EDUGATE_ADMIN_TOKEN}`, 'content-type': 'application/json' },
       body: JSON.stringify({ name: '校務系統', redirect_uris: [RP], scopes: ['openid', 'profile'] }),
@@ -84,14 +57,11 @@ describe.runIf(services)('an account changed while two county nodes serve its to
   const tokensAtA = async () => {
     const a = nodes.a as RoleProcess;
     const browser = new CookieBrowser();
-    const authorize = new URL(`${a.base}/cyc/oidc/v1/azp`);
-    authorize.search = new URLSearchParams({
-      response_type: 'code',
+    const authorize = authorizationRequest(`${a.base}/cyc`, {
       client_id: rp.client_id,
       redirect_uri: RP,
-      scope: 'openid profile',
       state: 's',
-    }).toString();
+    });
     let step = await browser.follow(authorize, { stopBefore: RP });
     const login = formOf(step.text, step.url);
     step = await browser.follow(login.action, {

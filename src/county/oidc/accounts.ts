@@ -1,5 +1,5 @@
 import { type OidcAccountPort, type OidcPrompt, wantedClaims } from '../../platform/oidc/index.ts';
-import { eduinfoOf, type ReleasableAccount } from '../accounts/claims.ts';
+import { eduinfoOf, personClaims, type ReleasableAccount, standardClaims } from '../accounts/claims.ts';
 import { profileCompleteness } from '../accounts/profile.ts';
 import type { ReleasableAccounts } from '../accounts/releasable.ts';
 import type { County } from '../services.ts';
@@ -17,26 +17,13 @@ export async function countyClaims(
 ): Promise<Record<string, unknown>> {
   const want = (claim: string) => !wanted || wanted.has(claim);
   const eduinfo = eduinfoOf(account);
-  const claims: Record<string, unknown> = {
-    sub: account.id,
-    preferred_username: account.username,
-    name: account.real_name,
-    family_name: account.family_name,
-    given_name: account.given_name,
-    email: account.email,
-    email_verified: account.email_verified_at !== null,
+  const claims = {
+    ...standardClaims(account),
     schoolid: eduinfo.schoolid,
     titles: eduinfo.titles,
     classinfo: [],
   };
-  if (want('guid') || want('personid')) {
-    const nationalId = account.national_id_encrypted
-      ? await county.vault.decrypt(account.national_id_encrypted)
-      : null;
-    claims.guid = nationalId ? county.vault.guid(nationalId) : null;
-    claims.personid = nationalId;
-  }
-  return claims;
+  return want('guid') || want('personid') ? { ...claims, ...(await personClaims(county, account)) } : claims;
 }
 
 /** Whether the account may release its identity now: active and with a complete profile check. */

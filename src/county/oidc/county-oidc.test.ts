@@ -7,13 +7,12 @@ import { DEMO_COUNTY_ACCOUNTS, DEMO_PASSWORD } from '../../platform/federation/s
 import { clientCommand, keysCommand } from '../../platform/oidc/index.ts';
 import { adminOrigin } from '../../platform/runtime/roles.ts';
 import { CookieBrowser, formOf } from '../../platform/testing/cookie-browser.ts';
-import { embeddedTestDatabase } from '../../platform/testing/databases.ts';
-import { freePort } from '../../platform/testing/ports.ts';
 import { identityClaims } from '../accounts/claims.ts';
 import { ReleasableAccounts } from '../accounts/releasable.ts';
 import { findAccountById } from '../accounts/repository.ts';
 import type { AccountState } from '../schema.ts';
-import { type CountyTestApp, startCountyTestApp } from '../testing.ts';
+import { startListeningCounty } from '../testing/oidc.ts';
+import type { CountyTestApp } from '../testing.ts';
 import { countyClaims } from './accounts.ts';
 import { COUNTY_SCOPES } from './scopes.ts';
 
@@ -27,20 +26,11 @@ let issuer: string;
 let cloudRedirect: string;
 
 beforeAll(async () => {
-  const port = await freePort();
-  origin = `http://127.0.0.1:${port}`;
-  county = await startCountyTestApp(
-    embeddedTestDatabase,
-    {
-      countyPort: port,
-      countyUrl: origin,
-      cloudUrl: 'http://cloud.test',
-      adminToken: ADMIN_TOKEN,
-      secret: 'county-oidc-test-installation-secret',
-      registrationToken: 'county-dcr-token',
-    },
-    { listen: true },
-  );
+  ({ county, origin } = await startListeningCounty({
+    adminToken: ADMIN_TOKEN,
+    secret: 'county-oidc-test-installation-secret',
+    registrationToken: 'county-dcr-token',
+  }));
   issuer = `${origin}/cyc`;
   cloudRedirect = `http://cloud.test${DEMO_CLIENTS.cloudAtCounty.redirectPath}`;
 });

@@ -16,9 +16,9 @@ import {
 } from '../../platform/oidc/index.ts';
 import { adminOrigin } from '../../platform/runtime/roles.ts';
 import { CookieBrowser, formOf } from '../../platform/testing/cookie-browser.ts';
-import { embeddedTestDatabase } from '../../platform/testing/databases.ts';
 import { freePort } from '../../platform/testing/ports.ts';
-import { type CountyTestApp, startCountyTestApp } from '../testing.ts';
+import { startListeningCounty } from '../testing/oidc.ts';
+import type { CountyTestApp } from '../testing.ts';
 
 const ADMIN_TOKEN = 'county-sign-out-test-admin-token-0123456789';
 const REDIRECT = 'http://127.0.0.1:9/callback';
@@ -47,19 +47,10 @@ function receiver(audience: string) {
 }
 
 beforeAll(async () => {
-  const port = await freePort();
-  origin = `http://127.0.0.1:${port}`;
-  county = await startCountyTestApp(
-    embeddedTestDatabase,
-    {
-      countyPort: port,
-      countyUrl: origin,
-      cloudUrl: 'http://cloud.test',
-      adminToken: ADMIN_TOKEN,
-      secret: 'county-sign-out-test-installation-secret',
-    },
-    { listen: true },
-  );
+  ({ county, origin } = await startListeningCounty({
+    adminToken: ADMIN_TOKEN,
+    secret: 'county-sign-out-test-installation-secret',
+  }));
   issuer = `${origin}/cyc`;
 
   // The relying party's back-channel logout endpoint (it keeps each token it is sent).

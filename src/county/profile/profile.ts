@@ -1,8 +1,9 @@
 // The profile check (「OpenID認證資料檢核」): real name, national ID, confirmation of the unit.
 import { maskNationalId, namePartsMatch, parseNationalId, splitPersonalName } from '../../identity/index.ts';
+import { editAccount } from '../accounts/edit.ts';
 import type { Account } from '../accounts/repository.ts';
 import { findAccountByBlindIndex, submitNationalId } from '../accounts/repository.ts';
-import { audit, mail } from '../db.ts';
+import { audit, auditAccount, mail } from '../db.ts';
 import { mailAccount, mailMessage } from '../mail-text.ts';
 import type { FieldErrors } from '../registration/rules.ts';
 import type { County } from '../services.ts';
@@ -63,25 +64,14 @@ export function splitName(input: NameInput): { family: string | null; given: str
 
 export async function saveName(
   county: County,
-  tenant: Tenant,
   account: Account,
   input: NameInput,
   ip: string,
 ): Promise<void> {
   const { family, given } = splitName(input);
   await county.db.transaction().execute(async (tx) => {
-    await tx
-      .updateTable('county_accounts')
-      .set({ real_name: input.realName, family_name: family, given_name: given, updated_at: new Date() })
-      .where('id', '=', account.id)
-      .execute();
-    await audit(tx, {
-      tenant: tenant.code,
-      actor: account.username,
-      action: 'profile.name_updated',
-      target: account.id,
-      ip,
-    });
+    const name = { real_name: input.realName, family_name: family, given_name: given };
+    await editAccount(tx, account, name, { actor: account.username, action: 'profile.name_updated', ip });
   });
 }
 
@@ -147,11 +137,9 @@ export async function saveNationalId(
   await county.db.transaction().execute(async (tx) => {
     // Two tries at once: the one that comes second keeps nothing and answers the same.
     if (!(await submitNationalId(tx, account.id, encrypted))) return;
-    await audit(tx, {
-      tenant: tenant.code,
+    await auditAccount(tx, account, {
       actor: account.username,
       action: 'profile.national_id_submitted',
-      target: account.id,
       ip,
       details: { kind: parsed.kind, unit: account.unit_code, other: other?.id ?? null },
     });
@@ -177,26 +165,14 @@ export async function saveNationalId(
   return { ok: true, masked };
 }
 
-export async function confirmUnit(
-  county: County,
-  tenant: Tenant,
-  account: Account,
-  ip: string,
-): Promise<void> {
+export async function confirmUnit(county: County, account: Account, ip: string): Promise<void> {
   await county.db.transaction().execute(async (tx) => {
-    await tx
-      .updateTable('county_accounts')
-      .set({ unit_confirmed_at: new Date(), updated_at: new Date() })
-      .where('id', '=', account.id)
-      .execute();
-    await audit(tx, {
-      tenant: tenant.code,
-      actor: account.username,
-      action: 'profile.unit_confirmed',
-      target: account.id,
-      ip,
-      details: { unit: account.unit_code },
-    });
+    await editAccount(
+      tx,
+      account,
+      { unit_confirmed_at: new Date() },
+      { actor: account.username, action: 'profile.unit_confirmed', ip, details: { unit: account.unit_code } },
+    );
   });
 }
 

@@ -9,7 +9,7 @@ import type { County } from '../services.ts';
 import { findUnit, searchUnits, type Tenant } from '../tenants/tenants.ts';
 import { pendingTransferOf } from '../transfer/repository.ts';
 import { cancelTransfer, requestTransfer } from '../transfer/requests.ts';
-import { csrfField, errorSummary, field, formValue, localize, postButton } from '../views/form.ts';
+import { csrfField, errorSummary, field, formValue, hasAny, localize, postButton } from '../views/form.ts';
 import { countyPage, tenantPath } from '../views/page.ts';
 import { nextHidden, profileCheckPage, withNext } from './check-page.ts';
 import {
@@ -91,19 +91,30 @@ ${field({ name: 'given_name', label: t('profile.given_name'), value: values.give
 <button type="submit">${t('profile.save')}</button></form>`;
   };
 
-  app.get('/profile/name', async (request, reply) => {
-    const me = signedIn(request, reply, tenant);
-    if (!me) return;
-    return show(
+  /** The name form with `values`; with `errors`, marked and answered 400. */
+  const showNameForm = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    values: { real_name: string; family_name: string; given_name: string },
+    errors: Record<string, string | undefined> = {},
+  ) =>
+    show(
       request,
       reply,
       request.t('profile.name.title'),
-      nameForm(
-        request,
-        { real_name: me.real_name ?? '', family_name: me.family_name ?? '', given_name: me.given_name ?? '' },
-        {},
-      ),
+      nameForm(request, values, errors),
+      hasAny(errors) ? 400 : 200,
     );
+
+  app.get('/profile/name', async (request, reply) => {
+    const me = signedIn(request, reply, tenant);
+    if (!me) return;
+    const name = {
+      real_name: me.real_name ?? '',
+      family_name: me.family_name ?? '',
+      given_name: me.given_name ?? '',
+    };
+    return showNameForm(request, reply, name);
   });
 
   app.post('/profile/name', async (request, reply) => {
@@ -117,23 +128,14 @@ ${field({ name: 'given_name', label: t('profile.given_name'), value: values.give
     const errors = localize(request, nameErrors(input));
     if (Object.values(errors).some(Boolean)) {
       const keep = (v: string) => v.slice(0, 60);
-      return show(
-        request,
-        reply,
-        request.t('profile.name.title'),
-        nameForm(
-          request,
-          {
-            real_name: keep(input.realName),
-            family_name: keep(input.familyName),
-            given_name: keep(input.givenName),
-          },
-          errors,
-        ),
-        400,
-      );
+      const typed = {
+        real_name: keep(input.realName),
+        family_name: keep(input.familyName),
+        given_name: keep(input.givenName),
+      };
+      return showNameForm(request, reply, typed, errors);
     }
-    await saveName(county, tenant, me, input, request.ip);
+    await saveName(county, me, input, request.ip);
     return afterStep(reply, me, pendingNext(request));
   });
 
@@ -180,14 +182,14 @@ ${field({ name: 'national_id', label: t('profile.national_id'), error: errors.na
   app.post('/profile/unit/confirm', async (request, reply) => {
     const me = signedIn(request, reply, tenant);
     if (!me) return;
-    await confirmUnit(county, tenant, me, request.ip);
+    await confirmUnit(county, me, request.ip);
     return afterStep(reply, me, pendingNext(request));
   });
 
   app.post('/profile/unit/cancel', async (request, reply) => {
     const me = signedIn(request, reply, tenant);
     if (!me) return;
-    await cancelTransfer(county, tenant, me, request.ip);
+    await cancelTransfer(county, me, request.ip);
     return afterStep(reply, me, pendingNext(request));
   });
 

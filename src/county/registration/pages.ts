@@ -5,7 +5,7 @@ import type { HelpPage } from '../content/pages.ts';
 import type { RegistrationState } from '../schema.ts';
 import type { Tenant, Unit } from '../tenants/tenants.ts';
 import { csrfField, errorSummary, field } from '../views/form.ts';
-import { countyPage, tenantPath } from '../views/page.ts';
+import { countyPage, headedPage, tenantPath } from '../views/page.ts';
 import { canVisit, type RegistrationFlow } from './flow.ts';
 import { MAX_EMAIL } from './rules.ts';
 
@@ -157,33 +157,39 @@ export function donePage(
   unit: Unit | undefined,
 ): SafeHtml {
   const t = request.t;
-  return countyPage(request, tenant, {
-    title: t('register.done.title'),
-    main: html`<h1>${t('register.done.title')}</h1>
+  return headedPage(
+    request,
+    tenant,
+    'register.done.title',
+    html`
 <div class="success" role="status"><p>${t('register.done.body', { email, unit: unit?.name ?? '' })}</p></div>
 <ol><li>${t('register.done.next1')}</li><li>${t('register.done.next2', { unit: unit?.name ?? '' })}</li><li>${t('register.done.next3')}</li></ol>
 <p><a href="${tenantPath(tenant, '')}">${t('layout.home')}</a></p>`,
-  });
+  );
 }
 
 // The verification link of step 2: a page with a button, so that mail scanners opening links
 // do not verify on their own.
 export function verifyPage(request: FastifyRequest, tenant: Tenant, token: string): SafeHtml {
   const t = request.t;
-  return countyPage(request, tenant, {
-    title: t('verify.title'),
-    main: html`<h1>${t('verify.title')}</h1><p>${t('verify.body')}</p>
+  return headedPage(
+    request,
+    tenant,
+    'verify.title',
+    html`<p>${t('verify.body')}</p>
 <form method="post" action="${tenantPath(tenant, '/register/verify')}">${csrfField(request)}<input type="hidden" name="token" value="${token}">
 <button type="submit">${t('verify.submit')}</button></form>`,
-  });
+  );
 }
 
 export function verifiedPage(request: FastifyRequest, tenant: Tenant, unit: Unit | undefined): SafeHtml {
   const t = request.t;
-  return countyPage(request, tenant, {
-    title: t('verify.done.title'),
-    main: html`<h1>${t('verify.done.title')}</h1>
+  return headedPage(
+    request,
+    tenant,
+    'verify.done.title',
+    html`
 <div class="success" role="status"><p>${t('verify.done.body', { unit: unit?.name ?? '', mailbox: unit?.mailbox ?? '' })}</p></div>
 <p><a href="${tenantPath(tenant, '')}">${t('layout.home')}</a></p>`,
-  });
+  );
 }

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { embeddedTestDatabase } from '../../platform/testing/databases.ts';
 import { findAccountByUsername } from '../accounts/repository.ts';
 import { LINKS } from '../links.ts';
+import { chooseCredentials, logIn } from '../testing/portal-steps.ts';
 import { type CountyTestApp, linksIn, startCountyTestApp, TestClient } from '../testing.ts';
 
 const PASSWORD = 'correct horse battery';
@@ -12,11 +13,7 @@ async function apply(t: CountyTestApp, v: { username: string; email: string; mai
   await c.get('/cyc/register');
   expect((await c.post('/cyc/register/start', {})).headers.location).toBe('/cyc/register/credentials');
   await c.get('/cyc/register/credentials');
-  const s1 = await c.post('/cyc/register/credentials', {
-    username: v.username,
-    password: PASSWORD,
-    password_confirm: PASSWORD,
-  });
+  const s1 = await chooseCredentials(c, v.username, PASSWORD);
   expect(s1.status, s1.body).toBe(303);
   await c.get('/cyc/register/email');
   expect((await c.post('/cyc/register/email', { email: v.email })).status).toBe(303);
@@ -52,8 +49,7 @@ describe('registration, email verification and school review (HTTP)', () => {
 
     // Pending accounts cannot sign in; the message says why.
     const earlyClient = new TestClient(t.app);
-    await earlyClient.get('/cyc/login');
-    const early = await earlyClient.post('/cyc/login', { username: 'chen.yiting', password: PASSWORD });
+    const early = await logIn(earlyClient, { username: 'chen.yiting', password: PASSWORD });
     expect(early.status).toBe(403);
     expect(early.body).toContain('您尚未完成電子郵件驗證');
 
@@ -100,12 +96,7 @@ describe('registration, email verification and school review (HTTP)', () => {
     expect(t.lastMailTo('yiting@example.org')?.subject).toContain('已核准');
 
     const teacher = new TestClient(t.app, '192.0.2.60');
-    await teacher.get('/cyc/login');
-    const login = await teacher.post('/cyc/login', {
-      username: 'Chen.YiTing',
-      password: PASSWORD,
-      next: '/cyc/account',
-    });
+    const login = await logIn(teacher, { username: 'Chen.YiTing', password: PASSWORD, next: '/cyc/account' });
     expect(login.status).toBe(303);
     expect(login.headers.location).toBe('/cyc/profile/check');
     const check = await teacher.get('/cyc/profile/check');
@@ -173,26 +164,14 @@ describe('registration, email verification and school review (HTTP)', () => {
     await c.post('/cyc/register/start', {});
     expect((await c.get('/cyc/register/unit')).headers.location).toBe('/cyc/register/credentials');
     await c.get('/cyc/register/credentials');
-    await c.post('/cyc/register/credentials', {
-      username: 'double.sub',
-      password: PASSWORD,
-      password_confirm: PASSWORD,
-    });
+    await chooseCredentials(c, 'double.sub', PASSWORD);
     await c.get('/cyc/register/email');
     await c.post('/cyc/register/email', { email: 'double@example.org' });
     // Going back to step 1 keeps the progress and the password (left empty).
     const back = await c.get('/cyc/register/credentials');
     expect(back.body).toContain('value="double.sub"');
     expect(back.body).not.toContain(PASSWORD);
-    expect(
-      (
-        await c.post('/cyc/register/credentials', {
-          username: 'double.sub2',
-          password: '',
-          password_confirm: '',
-        })
-      ).status,
-    ).toBe(303);
+    expect((await chooseCredentials(c, 'double.sub2', '')).status).toBe(303);
     await c.get('/cyc/register/terms');
     await c.post('/cyc/register/terms', { accept: 'yes', version: '0' });
     await c.get('/cyc/register/unit');
@@ -215,18 +194,10 @@ describe('registration, email verification and school review (HTTP)', () => {
     await c.post('/cyc/register/start', {});
     await c.get('/cyc/register/credentials');
     // pzjh is 朴子國民中學's romanized abbreviation (its official mailbox pzjh@mail.cyc.edu.tw).
-    const abbreviation = await c.post('/cyc/register/credentials', {
-      username: 'pzjh.chen',
-      password: PASSWORD,
-      password_confirm: PASSWORD,
-    });
+    const abbreviation = await chooseCredentials(c, 'pzjh.chen', PASSWORD);
     expect(abbreviation.status).toBe(400);
     expect(abbreviation.body).toContain('pzjh');
-    const spaces = await c.post('/cyc/register/credentials', {
-      username: 'chen.spaces',
-      password: '        ',
-      password_confirm: '        ',
-    });
+    const spaces = await chooseCredentials(c, 'chen.spaces', '        ');
     expect(spaces.status).toBe(400);
     expect(spaces.body).toContain('密碼不能只有空白');
   });

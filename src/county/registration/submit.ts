@@ -9,7 +9,7 @@ import {
   transitionAccount,
   usernameTaken,
 } from '../accounts/repository.ts';
-import { audit, job, type mail } from '../db.ts';
+import { audit, auditAccount, job, type mail } from '../db.ts';
 import { JOBS, LINKS } from '../links.ts';
 import { mailAccount } from '../mail-text.ts';
 import { requestReview } from '../review/decide.ts';
@@ -89,11 +89,9 @@ export async function submitRegistration(
         updated_at: sql`now()`,
       });
       if (!submitted) throw new AppError('county.flow_incomplete', 409);
-      await audit(tx, {
-        tenant: tenant.code,
+      await auditAccount(tx, account, {
         actor: account.username,
         action: 'registration.submitted',
-        target: account.id,
         ip,
         details: { unit: unit.code, terms_version: flow.terms_version },
       });
@@ -161,11 +159,9 @@ export async function verifyEmail(
       review_requested_at: new Date(),
     });
     if (!account) throw new AppError('county.application_gone', 410);
-    await audit(tx, {
-      tenant: tenant.code,
+    await auditAccount(tx, account, {
       actor: account.username,
       action: 'registration.email_verified',
-      target: account.id,
       ip,
       details: { unit: account.unit_code },
     });

@@ -1,10 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../platform/database/connect.ts';
+import { describe, expect, it } from 'vitest';
 import { IllegalTransition } from '../../platform/flows/flow.ts';
 import { testDatabases } from '../../platform/testing/databases.ts';
-import { countyMigrations } from '../migrations.ts';
-import type { CountyDatabase, RegistrationState } from '../schema.ts';
-import { upsertTenant } from '../tenants/tenants.ts';
+import type { RegistrationState } from '../schema.ts';
+import { countyDatabase, forEveryMove } from '../testing/flow-stores.ts';
 import { canVisit, completeStep, loadFlow, registrationFlows, STEPS, startFlow } from './flow.ts';
 import { REGISTRATION, type RegistrationEvent } from './transitions.ts';
 
@@ -63,17 +61,7 @@ describe('the registration steps', () => {
 });
 
 describe.each(await testDatabases())('the registration flow store on $name', (kind) => {
-  let database: Database<CountyDatabase>;
-  beforeAll(async () => {
-    database = await kind.open<CountyDatabase>(countyMigrations);
-    await upsertTenant(database.db, {
-      code: 'cyc',
-      name: '嘉義縣',
-      portal_name: '嘉義縣教師資訊應用服務入口',
-      mail_domain: 'mail.cyc.edu.tw',
-    });
-  });
-  afterAll(async () => database?.close());
+  const database = countyDatabase(kind);
 
   it('records each step and moves on; a submitted flow changes no more', async () => {
     const db = database.db;
@@ -102,19 +90,14 @@ describe.each(await testDatabases())('the registration flow store on $name', (ki
 
   it('takes each event from each state as the table says, and writes nothing when it refuses', async () => {
     const db = database.db;
-    for (const event of REGISTRATION.events) {
-      for (const state of STEPS) {
-        const flow = await startFlow(db, 'cyc');
-        await db.updateTable('county_registration_flows').set({ state }).where('id', '=', flow.id).execute();
-        const allowed = REGISTRATION.allows(state, event);
-        const taken = await registrationFlows.take(db, flow.id, event, { username: 'wang.xm' });
-        expect(taken?.state, `${event} at ${state}`).toBe(
-          allowed ? REGISTRATION.next(state, event) : undefined,
-        );
-        const after = await loadFlow(db, 'cyc', flow.id);
-        expect(after?.state, `${event} at ${state}`).toBe(allowed ? REGISTRATION.next(state, event) : state);
-        expect(after?.username, `${event} at ${state}`).toBe(allowed ? 'wang.xm' : null);
-      }
-    }
+    await forEveryMove(REGISTRATION, STEPS, async ({ event, state, allowed, to, label }) => {
+      const flow = await startFlow(db, 'cyc');
+      await db.updateTable('county_registration_flows').set({ state }).where('id', '=', flow.id).execute();
+      const taken = await registrationFlows.take(db, flow.id, event, { username: 'wang.xm' });
+      expect(taken?.state, label).toBe(allowed ? to : undefined);
+      const after = await loadFlow(db, 'cyc', flow.id);
+      expect(after?.state, label).toBe(to);
+      expect(after?.username, label).toBe(allowed ? 'wang.xm' : null);
+    });
   });
 });

@@ -3,7 +3,7 @@ import { html, type SafeHtml } from '../../platform/views/html.ts';
 import type { Tenant, Unit } from '../tenants/tenants.ts';
 import { auditActionLabel, auditActorLabel } from '../views/audit-labels.ts';
 import { csrfField, postButton } from '../views/form.ts';
-import { countyPage, formatTime, tenantPath } from '../views/page.ts';
+import { countyPage, formatTime, headedPage, tenantPath } from '../views/page.ts';
 import { REASON_MAX } from './decision-link.ts';
 import type { UnitWork } from './unit-work.ts';
 
@@ -27,11 +27,8 @@ export function unitPickerPage(
   tenant: Tenant,
   picker: SafeHtml | undefined,
 ): SafeHtml {
-  const t = request.t;
-  return countyPage(request, tenant, {
-    title: t('review.title'),
-    main: html`<h1>${t('review.title')}</h1>${picker ?? ''}`,
-  });
+  const _t = request.t;
+  return headedPage(request, tenant, 'review.title', html`${picker ?? ''}`);
 }
 
 interface ConsoleView extends UnitWork {

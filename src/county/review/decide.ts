@@ -10,7 +10,7 @@ import { mailMessage } from '../mail-text.ts';
 import type { County } from '../services.ts';
 import { findTenant, findUnit, type Tenant, type Unit } from '../tenants/tenants.ts';
 import { formatMailTime, formatTime } from '../views/page.ts';
-import { type Decision, type DecisionKind, mailboxActor, REASON_MAX } from './decision-link.ts';
+import { type Decision, type DecisionKind, REASON_MAX } from './decision-link.ts';
 import { type DecisionMail, mailDecisionLinks, scheduleReminder, sendReminder } from './decision-mail.ts';
 
 /** The mailed links of an application, at `/review/decide`. */
@@ -39,20 +39,9 @@ export const applicationDecision: DecisionKind = {
       vars: { username: account.username },
     };
   },
-  async decide(county, tx, input) {
-    const applicant = await findAccountById(tx, input.tenant.code, input.subject);
-    const unit = applicant?.unit_code
-      ? await findUnit(tx, input.tenant.code, applicant.unit_code)
-      : undefined;
-    const account = await decideApplication(county, tx, {
-      tenant: input.tenant,
-      accountId: input.subject,
-      decision: input.decision,
-      reason: input.reason,
-      actor: mailboxActor(unit?.mailbox),
-      ip: input.ip,
-      via: 'link',
-    });
+  decidingUnit: async (db, tenant, subject) => (await findAccountById(db, tenant.code, subject))?.unit_code,
+  async decide(county, tx, { subject, ...input }) {
+    const account = await decideApplication(county, tx, { ...input, accountId: subject });
     return { username: account.username };
   },
 };

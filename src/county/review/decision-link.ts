@@ -8,7 +8,7 @@ import { sendPage } from '../../platform/http/role-app.ts';
 import { html, type SafeHtml } from '../../platform/views/html.ts';
 import type { CountyTx } from '../db.ts';
 import type { County } from '../services.ts';
-import type { Tenant } from '../tenants/tenants.ts';
+import { findUnit, type Tenant } from '../tenants/tenants.ts';
 import { csrfField, formValue } from '../views/form.ts';
 import { countyPage, formatTime, tenantPath } from '../views/page.ts';
 
@@ -32,7 +32,10 @@ export interface LinkDecision {
   subject: string;
   decision: Decision;
   reason: string;
+  /** The official mailbox the link was sent to (`mailboxActor`). */
+  actor: string;
   ip: string;
+  via: 'link';
 }
 
 /** A kind of decision a unit takes through mailed links. */
@@ -45,6 +48,8 @@ export interface DecisionKind {
   text: { title: string; confirm: string; approved: string; rejected: string };
   /** The subject while it waits; throws a coded error once decided, withdrawn or gone. */
   pending(db: CountyTx, tenant: Tenant, subject: string): Promise<PendingDecision>;
+  /** The code of the unit whose official mailbox decides the subject (undefined: gone). */
+  decidingUnit(db: CountyTx, tenant: Tenant, subject: string): Promise<string | null | undefined>;
   /** Decides in the transaction that uses up the link; returns the outcome message's variables. */
   decide(county: County, tx: CountyTx, input: LinkDecision): Promise<Record<string, string>>;
 }
@@ -131,7 +136,19 @@ ${error ? html`<p class="field-error" id="f-reason-error">${error}</p>` : ''}</d
     const vars = await county.db.transaction().execute(async (tx) => {
       const claims = await county.links.consume(tx, token, kind.link.purpose);
       if (claims.data?.tenant !== tenant.code) throw new AppError('link_invalid', 400);
-      return kind.decide(county, tx, { tenant, subject: claims.subject, decision, reason, ip: request.ip });
+      const subject = claims.subject;
+      const unitCode = await kind.decidingUnit(tx, tenant, subject);
+      const unit = unitCode ? await findUnit(tx, tenant.code, unitCode) : undefined;
+      const actor = mailboxActor(unit?.mailbox);
+      return kind.decide(county, tx, {
+        tenant,
+        subject,
+        decision,
+        reason,
+        actor,
+        ip: request.ip,
+        via: 'link',
+      });
     });
     const done = html`<h1>${t('review.done.title')}</h1><div class="success" role="status"><p>${t(
       decision === 'approve' ? kind.text.approved : kind.text.rejected,

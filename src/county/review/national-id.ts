@@ -13,7 +13,7 @@ import {
   findAccountById,
   setNationalId,
 } from '../accounts/repository.ts';
-import { audit } from '../db.ts';
+import { auditAccount } from '../db.ts';
 import { mailAccount } from '../mail-text.ts';
 import type { FieldErrors } from '../registration/rules.ts';
 import type { County } from '../services.ts';
@@ -63,11 +63,9 @@ export async function correctNationalId(county: County, input: CorrectionInput):
   try {
     await county.db.transaction().execute(async (tx) => {
       await setNationalId(tx, account.id, { encrypted, blindIndex });
-      await audit(tx, {
-        tenant: tenant.code,
+      await auditAccount(tx, account, {
         actor: input.actor,
         action: 'profile.national_id_corrected',
-        target: account.id,
         ip: input.ip,
         details: { unit: account.unit_code, kind: parsed.kind, had: account.national_id_encrypted !== null },
       });
@@ -129,11 +127,9 @@ export async function confirmNationalId(
   try {
     await county.db.transaction().execute(async (tx) => {
       await setNationalId(tx, account.id, { encrypted: sealed, blindIndex }, { onlyIfUnset: true });
-      await audit(tx, {
-        tenant: tenant.code,
+      await auditAccount(tx, account, {
         actor: input.actor,
         action: 'profile.national_id_confirmed',
-        target: account.id,
         ip: input.ip,
         details: { unit: account.unit_code, kind: parsed.kind },
       });
@@ -154,11 +150,9 @@ export async function declineNationalId(county: County, input: SubmissionDecisio
   const unit = account.unit_code ? await findUnit(county.db, tenant.code, account.unit_code) : undefined;
   await county.db.transaction().execute(async (tx) => {
     await dropNationalIdSubmission(tx, account.id);
-    await audit(tx, {
-      tenant: tenant.code,
+    await auditAccount(tx, account, {
       actor: input.actor,
       action: 'profile.national_id_declined',
-      target: account.id,
       ip: input.ip,
       details: { unit: account.unit_code },
     });

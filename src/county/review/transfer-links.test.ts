@@ -69,6 +69,9 @@ describe('transfer requests decided through the mailed links', () => {
       .execute();
   };
 
+  /** The mailbox rejects the request through its link's form, with `reason`. */
+  const rejectByLink = (mailbox: TestClient, token: string, reason: string) =>
+    mailbox.post('/cyc/review/transfers/decide', { token, decision: 'reject', reason });
   const mailsTo = (to: string) => t.sent.filter((m) => m.to === to);
   /** Runs the request's reminder job now, as if 3 days had passed; returns the mails it sent the unit. */
   const runReminder = async (requestId: string) => {
@@ -142,20 +145,12 @@ describe('transfer requests decided through the mailed links', () => {
     const form = await mailbox.get(reject);
     expect(form.status).toBe(200);
     expect(form.body).toContain('name="reason"');
-    const noReason = await mailbox.post('/cyc/review/transfers/decide', {
-      token,
-      decision: 'reject',
-      reason: '',
-    });
+    const noReason = await rejectByLink(mailbox, token, '');
     expect(noReason.status).toBe(400);
     expect(noReason.body).toContain('不核准時請填寫原因');
     expect((await requestOf('move.reject')).state).toBe('pending');
 
-    const done = await mailbox.post('/cyc/review/transfers/decide', {
-      token,
-      decision: 'reject',
-      reason: '本校查無此人 <b>',
-    });
+    const done = await rejectByLink(mailbox, token, '本校查無此人 <b>');
     expect(done.status).toBe(200);
     expect(done.body).toContain('已不核准 move.reject 的調入申請');
     const request = await requestOf('move.reject');
@@ -229,11 +224,7 @@ describe('transfer requests decided through the mailed links', () => {
     expect(entry?.actor).toBe('rv-tbjh');
     expect(entry?.details).toMatchObject({ via: 'console' });
 
-    const late = await mailbox.post('/cyc/review/transfers/decide', {
-      token,
-      decision: 'reject',
-      reason: '太晚了',
-    });
+    const late = await rejectByLink(mailbox, token, '太晚了');
     expect(late.status).toBe(409);
     expect(late.body).toContain('此申請已經審核過了');
     const page = await mailbox.get(approve);
@@ -310,11 +301,7 @@ describe('transfer requests decided through the mailed links', () => {
     const decided = await requestMove('remind.decided');
     const mailbox = new TestClient(t.app, '192.0.2.86');
     await mailbox.get(decided.reject);
-    const rejected = await mailbox.post('/cyc/review/transfers/decide', {
-      token: decided.token,
-      decision: 'reject',
-      reason: '查無此人',
-    });
+    const rejected = await rejectByLink(mailbox, decided.token, '查無此人');
     expect(rejected.status).toBe(200);
     expect(await runReminder((await requestOf('remind.decided')).id)).toEqual([]);
 

@@ -59,6 +59,15 @@ describe('a new county portal, created while the server runs', () => {
     }
   };
 
+  /** `edugate county tenants add`: a county's code, names and mail domain. */
+  const addTenant = (code: string, name: string, portal: string, domain: string) =>
+    cli(['tenants', 'add', '--code', code, '--name', name, '--portal-name', portal, '--mail-domain', domain]);
+  /** `edugate county admins add`: an administrator of the county `tenant`, with `--name` when given. */
+  const addAdmin = (tenant: string, username: string, email: string, name?: string) => {
+    const named = name === undefined ? [] : ['--name', name];
+    return cli(['admins', 'add', '--tenant', tenant, '--username', username, '--email', email, ...named]);
+  };
+
   beforeAll(async () => {
     t = await startCountyTestApp(embeddedTestDatabase, {}, { listen: true });
     base = `http://127.0.0.1:${t.config.countyPort}`;
@@ -274,34 +283,12 @@ describe('a new county portal, created while the server runs', () => {
   });
 
   it('edugate county tenants add / admins add work against the running server, with clear errors', async () => {
-    const added = await cli([
-      'tenants',
-      'add',
-      '--code',
-      'ilc',
-      '--name',
-      '宜蘭縣',
-      '--portal-name',
-      '宜蘭縣教育網路中心',
-      '--mail-domain',
-      'ilc.edu.tw',
-    ]);
+    const added = await addTenant('ilc', '宜蘭縣', '宜蘭縣教育網路中心', 'ilc.edu.tw');
     expect(added.code).toBe(0);
     expect(added.stdout).toContain('created the county ilc (宜蘭縣教育網路中心)');
     expect((await page('/ilc/login')).status).toBe(200);
 
-    const twice = await cli([
-      'tenants',
-      'add',
-      '--code',
-      'ilc',
-      '--name',
-      'x',
-      '--portal-name',
-      'x',
-      '--mail-domain',
-      'ilc.edu.tw',
-    ]);
+    const twice = await addTenant('ilc', 'x', 'x', 'ilc.edu.tw');
     expect(twice).toMatchObject({ code: 1, stderr: '已經有代碼為 ilc 的縣市。 (county.tenant_exists)' });
     const missing = await cli(['tenants', 'add', '--code', 'tc']);
     expect(missing.code).toBe(2);
@@ -309,33 +296,13 @@ describe('a new county portal, created while the server runs', () => {
     const unknownOption = await cli(['tenants', 'add', '--colour', 'red']);
     expect(unknownOption.code).toBe(2);
 
-    const adminAdded = await cli([
-      'admins',
-      'add',
-      '--tenant',
-      'ilc',
-      '--username',
-      'adminilc',
-      '--email',
-      'admin@ilc.edu.tw',
-      '--name',
-      '林小華',
-    ]);
+    const adminAdded = await addAdmin('ilc', 'adminilc', 'admin@ilc.edu.tw', '林小華');
     expect(adminAdded.code).toBe(0);
     expect(adminAdded.stdout).toContain(
       'created the county administrator adminilc of ilc; the one-time link to choose a password is mailed to admin@ilc.edu.tw',
     );
     expect(adminAdded.stdout).not.toMatch(/token|http/);
-    const badAdmin = await cli([
-      'admins',
-      'add',
-      '--tenant',
-      'ilc',
-      '--username',
-      'x',
-      '--email',
-      'x@ilc.edu.tw',
-    ]);
+    const badAdmin = await addAdmin('ilc', 'x', 'x@ilc.edu.tw');
     expect(badAdmin.code).toBe(1);
     expect(badAdmin.stderr).toContain('username：帳號需為 5 至 15 個字元。');
   });

@@ -5,10 +5,10 @@
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../../platform/errors/app-error.ts';
 import type { Account } from '../accounts/repository.ts';
-import { audit, type CountyTx, mail } from '../db.ts';
+import { auditAccount, type CountyTx, mail } from '../db.ts';
 import { JOBS, LINKS } from '../links.ts';
 import { mailMessage } from '../mail-text.ts';
-import { type Decision, type DecisionKind, mailboxActor, REASON_MAX } from '../review/decision-link.ts';
+import { type Decision, type DecisionKind, REASON_MAX } from '../review/decision-link.ts';
 import {
   type DecisionMail,
   mailDecisionLinks,
@@ -52,11 +52,9 @@ export async function requestTransfer(
       })
       .returningAll()
       .executeTakeFirstOrThrow();
-    await audit(tx, {
-      tenant: tenant.code,
+    await auditAccount(tx, account, {
       actor: account.username,
       action: 'transfer.requested',
-      target: account.id,
       ip,
       details: { from: account.unit_code, to: unit.code, unit: unit.code },
     });
@@ -120,23 +118,16 @@ export async function remindTransfer(county: County, payload: Record<string, unk
   });
 }
 
-export async function cancelTransfer(
-  county: County,
-  tenant: Tenant,
-  account: Account,
-  ip: string,
-): Promise<void> {
+export async function cancelTransfer(county: County, account: Account, ip: string): Promise<void> {
   await county.db.transaction().execute(async (tx) => {
     const [withdrawn] = await transferRequests.takeWhere(tx, { account_id: account.id }, 'withdraw', {
       decided_by: account.username,
       decided_at: new Date(),
     });
     if (withdrawn)
-      await audit(tx, {
-        tenant: tenant.code,
+      await auditAccount(tx, account, {
         actor: account.username,
         action: 'transfer.cancelled',
-        target: account.id,
         ip,
       });
   });
@@ -186,18 +177,9 @@ export const transferDecision: DecisionKind = {
       vars: { username: account.username, name: account.real_name ?? account.username },
     };
   },
-  async decide(county, tx, input) {
-    const request = await findTransfer(tx, input.tenant.code, input.subject);
-    const unit = request ? await findUnit(tx, input.tenant.code, request.to_unit) : undefined;
-    const decided = await decideTransfer(county, tx, {
-      tenant: input.tenant,
-      requestId: input.subject,
-      decision: input.decision,
-      reason: input.reason,
-      actor: mailboxActor(unit?.mailbox),
-      ip: input.ip,
-      via: 'link',
-    });
+  decidingUnit: async (db, tenant, subject) => (await findTransfer(db, tenant.code, subject))?.to_unit,
+  async decide(county, tx, { subject, ...input }) {
+    const decided = await decideTransfer(county, tx, { ...input, requestId: subject });
     return { username: decided.username };
   },
 };
@@ -251,11 +233,9 @@ export async function decideTransfer(
       .where('id', '=', account.id)
       .execute();
   }
-  await audit(tx, {
-    tenant: input.tenant.code,
+  await auditAccount(tx, account, {
     actor: input.actor,
     action: input.decision === 'approve' ? 'transfer.approved' : 'transfer.rejected',
-    target: account.id,
     ip: input.ip,
     details: {
       from: request.from_unit,

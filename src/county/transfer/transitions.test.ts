@@ -1,12 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../platform/database/connect.ts';
+import { describe, expect, it } from 'vitest';
 import { IllegalTransition } from '../../platform/flows/flow.ts';
 import { testDatabases } from '../../platform/testing/databases.ts';
 import { insertAccount } from '../accounts/repository.ts';
-import { countyMigrations } from '../migrations.ts';
-import type { CountyDatabase, TransferState } from '../schema.ts';
-import { upsertTenant, upsertUnit } from '../tenants/tenants.ts';
+import type { TransferState } from '../schema.ts';
+import { countyDatabase, DALIN, forEveryMove, MINXIONG } from '../testing/flow-stores.ts';
 import { transferRequests } from './repository.ts';
 import { TRANSFER } from './transitions.ts';
 
@@ -38,29 +36,7 @@ describe('the unit transfer table', () => {
 });
 
 describe.each(await testDatabases())('the transfer requests on $name', (kind) => {
-  let database: Database<CountyDatabase>;
-  beforeAll(async () => {
-    database = await kind.open<CountyDatabase>(countyMigrations);
-    await upsertTenant(database.db, {
-      code: 'cyc',
-      name: '嘉義縣',
-      portal_name: '嘉義縣教師資訊應用服務入口',
-      mail_domain: 'mail.cyc.edu.tw',
-    });
-    await upsertUnit(database.db, 'cyc', {
-      code: '454503',
-      name: '民雄國小',
-      abbreviation: null,
-      mailbox: 'a@x.tw',
-    });
-    await upsertUnit(database.db, 'cyc', {
-      code: '454601',
-      name: '大林國小',
-      abbreviation: null,
-      mailbox: 'b@x.tw',
-    });
-  });
-  afterAll(async () => database?.close());
+  const database = countyDatabase(kind, { units: [MINXIONG, DALIN] });
 
   let next = 0;
   /** A request in `state` of a new teacher of 454503 to 454601. */
@@ -94,23 +70,20 @@ describe.each(await testDatabases())('the transfer requests on $name', (kind) =>
 
   it('takes each event from each state as the table says, and writes nothing when it refuses', async () => {
     const db = database.db;
-    for (const event of TRANSFER.events) {
-      for (const state of STATES) {
-        const request = await requestIn(state);
-        const allowed = TRANSFER.allows(state, event);
-        const taken = await transferRequests.take(db, request.id, event, { decided_by: 'reviewer' });
-        expect(taken?.state, `${event} at ${state}`).toBe(allowed ? TRANSFER.next(state, event) : undefined);
-        const after = await db
-          .selectFrom('county_transfer_requests')
-          .selectAll()
-          .where('id', '=', request.id)
-          .executeTakeFirstOrThrow();
-        expect(after.state, `${event} at ${state}`).toBe(allowed ? TRANSFER.next(state, event) : state);
-        expect(after.decided_by, `${event} at ${state}`).toBe(allowed ? 'reviewer' : null);
-        // The same decision again (a link used twice, a console form sent twice) changes nothing.
-        if (allowed) expect(await transferRequests.take(db, request.id, event)).toBeUndefined();
-      }
-    }
+    await forEveryMove(TRANSFER, STATES, async ({ event, state, allowed, to, label }) => {
+      const request = await requestIn(state);
+      const taken = await transferRequests.take(db, request.id, event, { decided_by: 'reviewer' });
+      expect(taken?.state, label).toBe(allowed ? to : undefined);
+      const after = await db
+        .selectFrom('county_transfer_requests')
+        .selectAll()
+        .where('id', '=', request.id)
+        .executeTakeFirstOrThrow();
+      expect(after.state, label).toBe(to);
+      expect(after.decided_by, label).toBe(allowed ? 'reviewer' : null);
+      // The same decision again (a link used twice, a console form sent twice) changes nothing.
+      if (allowed) expect(await transferRequests.take(db, request.id, event)).toBeUndefined();
+    });
   });
 
   it('cancels the open request of an account, leaving its decided ones', async () => {

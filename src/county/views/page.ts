@@ -35,6 +35,17 @@ const SHOWS_TIME = /\d{4}-\d{2}-\d{2} \d{2}:\d{2}/;
 
 export const tenantPath = (tenant: Pick<Tenant, 'code'>, path = '') => `/${tenant.code}${path}`;
 
+/** A county portal page headed by its title: the catalogue's `titleKey` names the page and its `<h1>`. */
+export function headedPage(
+  request: FastifyRequest,
+  tenant: Tenant,
+  titleKey: string,
+  body: SafeHtml,
+): SafeHtml {
+  const title = request.t(titleKey);
+  return countyPage(request, tenant, { title, main: html`<h1>${title}</h1>${body}` });
+}
+
 /** A county portal page: the shared layout with the portal's name and the sign-in state in the header. */
 export function countyPage(
   request: FastifyRequest,
