@@ -39,6 +39,7 @@ describe('a county account suspended, then departed (HTTP)', () => {
       password: DEMO_PASSWORD,
     });
     expect(teacher.status).toBe(403);
+    expect(teacher.body).toContain('此帳號已註銷');
 
     // A departed account is final: reactivating it is refused with the reason, and it stays departed.
     const at = refuses(ACCOUNT_LIFECYCLE, 'departed', 'reactivate');
@@ -57,6 +58,6 @@ describe('a county account suspended, then departed (HTTP)', () => {
     expect(refused.status).toBe(409);
     expect(refused.body).toContain('不能執行此動作');
     expect(await stateOf('life.active')).toBe(at);
-    await t.signIn('life.active', { ip: '203.0.113.73' });
+    await t.signIn('life.active', { ip: '203.0.113.73' }); // the teacher still signs in
   });
 });
