@@ -3,9 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PASSWORD } from '../platform/federation/seed-data.ts';
 import { SIGN_IN_BUDGETS } from '../platform/security/sign-in-guard.ts';
 import { embeddedTestDatabase } from '../platform/testing/databases.ts';
+import { exercises } from '../platform/testing/flow-coverage.ts';
 import { findAccountByUsername, insertAccount } from './accounts/repository.ts';
+import { ACCOUNT_LIFECYCLE } from './accounts/transitions.ts';
+import { CAMPAIGN } from './campaigns/transitions.ts';
 import { changePassword, enterName } from './testing/portal-steps.ts';
 import { type CountyTestApp, linksIn, startCountyTestApp, TestClient } from './testing.ts';
+import { TRANSFER } from './transfer/transitions.ts';
 
 describe('county consoles', () => {
   let t: CountyTestApp;
@@ -70,6 +74,7 @@ describe('county consoles', () => {
   });
 
   it('transfer: requested by the teacher, approved by the receiving unit’s reviewer only', async () => {
+    exercises(TRANSFER, 'pending', 'approve');
     await t.newTeacher('mover.t');
     const c = await t.signIn('mover.t');
     await c.get('/cyc/profile/unit/change?q=太保國民中學');
@@ -299,6 +304,9 @@ describe('county consoles', () => {
   });
 
   it('admin: units, reviewers, account lifecycle with notices, announcements, audit log', async () => {
+    exercises(ACCOUNT_LIFECYCLE, 'active', 'suspend');
+    exercises(ACCOUNT_LIFECYCLE, 'suspended', 'reactivate');
+    exercises(ACCOUNT_LIFECYCLE, 'active', 'depart');
     const admin = await t.signIn('cycadmin', { ip: '203.0.113.60' });
     await admin.get('/cyc/manage/units');
     expect(
@@ -436,6 +444,9 @@ describe('county consoles', () => {
   });
 
   it('audit campaign: confirm and flag, suspend the unconfirmed at the deadline, undo', async () => {
+    exercises(CAMPAIGN, 'open', 'decide');
+    exercises(CAMPAIGN, 'open', 'close'); // the deadline's job
+    exercises(CAMPAIGN, 'closed', 'undo');
     const keep = await t.newTeacher('camp.keep', { unitCode: '454504' });
     await t.newTeacher('camp.miss', { unitCode: '454504' });
     const admin = await t.signIn('cycadmin', { ip: '203.0.113.62' });

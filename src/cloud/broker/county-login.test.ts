@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../platform/database/connect.ts';
 import type { PlatformTables } from '../../platform/database/platform-schema.ts';
 import { CookieBrowser, formOn, type PageResult } from '../../platform/testing/cookie-browser.ts';
+import { exercises } from '../../platform/testing/flow-coverage.ts';
+import { FIRST_LOGIN } from '../first-login/transitions.ts';
 import { type CloudInstance, startCloudInstance } from '../testing/cloud-instance.ts';
 import { type CountyPeer, startCountyPeer } from '../testing/county-peer.ts';
 
@@ -118,6 +120,10 @@ async function createAccount(browser: CookieBrowser, county: string, name: strin
 
 describe('county login brokering and the first login', () => {
   it('walks 很抱歉 → 我要建立帳號 → suggested name → password → consent → success', async () => {
+    exercises(FIRST_LOGIN, 'no_account', 'create');
+    exercises(FIRST_LOGIN, 'choose_name', 'name');
+    exercises(FIRST_LOGIN, 'set_password', 'password');
+    exercises(FIRST_LOGIN, 'consent', 'accept');
     const browser = new CookieBrowser();
     cyc.loginAs('cyc-1');
     let page = await countyLogin(browser, 'cyc');
@@ -274,6 +280,7 @@ describe('county login brokering and the first login', () => {
   });
 
   it('a teacher who moved links the new county identity (same guid) only after the cloud password', async () => {
+    exercises(FIRST_LOGIN, 'link', 'link');
     const browser = new CookieBrowser();
     cyc.loginAs('cyc-2');
     let page = await countyLogin(browser, 'cyc');

@@ -1,9 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { embeddedTestDatabase } from '../../platform/testing/databases.ts';
+import { exercises } from '../../platform/testing/flow-coverage.ts';
 import { findAccountByUsername } from '../accounts/repository.ts';
+import { ACCOUNT_LIFECYCLE } from '../accounts/transitions.ts';
 import { LINKS } from '../links.ts';
 import { chooseCredentials, logIn } from '../testing/portal-steps.ts';
 import { type CountyTestApp, linksIn, startCountyTestApp, TestClient } from '../testing.ts';
+import { REGISTRATION } from './transitions.ts';
 
 const PASSWORD = 'correct horse battery';
 
@@ -35,6 +38,12 @@ describe('registration, email verification and school review (HTTP)', () => {
   afterAll(async () => t?.close());
 
   it('walks the how-to: apply, verify the email, the school approves by mail link, the teacher signs in', async () => {
+    exercises(REGISTRATION, 'credentials', 'saveCredentials');
+    exercises(REGISTRATION, 'email', 'saveEmail');
+    exercises(REGISTRATION, 'terms', 'acceptTerms');
+    exercises(REGISTRATION, 'unit', 'submit');
+    exercises(ACCOUNT_LIFECYCLE, 'pending_email', 'verifyEmail');
+    exercises(ACCOUNT_LIFECYCLE, 'pending_review', 'approve');
     const c = await apply(t, {
       username: 'chen.yiting',
       email: 'yiting@example.org',
@@ -119,6 +128,7 @@ describe('registration, email verification and school review (HTTP)', () => {
   });
 
   it('rejects with a reason through the mail link and tells the applicant', async () => {
+    exercises(ACCOUNT_LIFECYCLE, 'pending_review', 'reject');
     await apply(t, { username: 'lin.reject', email: 'reject@example.org', mailbox: 'tbjh@mail.cyc.edu.tw' });
     await t.drain();
     const c = new TestClient(t.app);
@@ -158,6 +168,7 @@ describe('registration, email verification and school review (HTTP)', () => {
   });
 
   it('keeps the steps in order and lands a double submit on the same result', async () => {
+    exercises(REGISTRATION, 'terms', 'saveCredentials'); // back to step 1 after step 2
     const c = new TestClient(t.app);
     expect((await c.get('/cyc/register/email')).headers.location).toBe('/cyc/register');
     await c.get('/cyc/register');

@@ -4,8 +4,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PASSWORD } from '../../platform/federation/seed-data.ts';
 import { embeddedTestDatabase } from '../../platform/testing/databases.ts';
+import { exercises } from '../../platform/testing/flow-coverage.ts';
 import { findAccountByUsername, insertAccount } from '../accounts/repository.ts';
 import { type CountyTestApp, linksIn, startCountyTestApp, TestClient } from '../testing.ts';
+import { TRANSFER } from '../transfer/transitions.ts';
 
 const TO_MAILBOX = 'tbjh@mail.cyc.edu.tw'; // 太保國民中學 (454501)
 
@@ -104,6 +106,7 @@ describe('transfer requests decided through the mailed links', () => {
   afterAll(async () => t?.close());
 
   it('approve through the link moves the account; a second use gives the clear page', async () => {
+    exercises(TRANSFER, 'pending', 'approve');
     const { approve, reject, token } = await requestMove('move.link');
     expect(t.lastMailTo(TO_MAILBOX)?.text).toContain('朴子國民中學');
 
@@ -140,6 +143,7 @@ describe('transfer requests decided through the mailed links', () => {
   });
 
   it('reject through the link asks for a reason and mails it to the teacher', async () => {
+    exercises(TRANSFER, 'pending', 'reject');
     const { reject, token } = await requestMove('move.reject');
     const mailbox = new TestClient(t.app, '192.0.2.81');
     const form = await mailbox.get(reject);
