@@ -5,7 +5,7 @@ import { openDatabase } from '../../platform/database/connect.ts';
 import type { PlatformTables } from '../../platform/database/platform-schema.ts';
 import { CookieBrowser, formOn, type PageResult } from '../../platform/testing/cookie-browser.ts';
 import { type CloudInstance, startCloudInstance } from '../testing/cloud-instance.ts';
-import { type CountyPeer, startCountyPeer } from '../testing/county-peer.ts';
+import { type CountyPeer, connectCounty, startCountyPeer } from '../testing/county-peer.ts';
 
 const guidOf = (nationalId: string) => createHash('sha256').update(nationalId).digest('hex');
 const SECRET = 'peer-client-secret';
@@ -55,20 +55,16 @@ beforeAll(async () => {
     redirectUri,
     accounts: [teacher('tn-2', 'teacher02', 'D220112230', '114620')],
   });
-  await cloud.services.counties.upsert({
-    code: 'cyc',
-    name: '嘉義縣',
-    issuer: cyc.issuer,
-    clientId: 'educloud',
-    clientSecret: SECRET,
-  });
-  await cloud.services.counties.upsert({
-    code: 'tn',
-    name: '臺南市',
-    issuer: tn.issuer,
-    clientId: 'educloud',
-    clientSecret: SECRET,
-  });
+  await connectCounty(
+    cloud.services.counties,
+    { code: 'cyc', name: '嘉義縣', peer: cyc },
+    { clientSecret: SECRET },
+  );
+  await connectCounty(
+    cloud.services.counties,
+    { code: 'tn', name: '臺南市', peer: tn },
+    { clientSecret: SECRET },
+  );
 }, 60_000);
 
 afterAll(async () => {
