@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { DEMO_PASSWORD } from '../src/platform/federation/seed-data.ts';
+import { clientAddArgs, type IssuedClient } from '../src/platform/oidc/cli.ts';
 import { startBareProvider } from './bare-provider.ts';
 import { COUNTY_SCOPE, signInAtCounty } from './county-process.ts';
 import { demoEnvironment, startDemoProcess, stop } from './demo-footprint.ts';
@@ -29,24 +30,15 @@ export async function benchOidcDemo(): Promise<Figure[]> {
   const demo = await startDemoProcess(env);
   const loads: LoadProcess[] = [];
   try {
-    const { stdout } = await promisify(execFile)(
-      process.execPath,
-      [
-        binary,
-        'client',
-        'add',
-        '--role',
-        'county',
-        '--tenant',
-        'cyc',
-        '--name',
-        'bench',
-        '--redirect-uri',
-        REDIRECT,
-      ].concat(COUNTY_SCOPE.split(' ').flatMap((scope) => ['--scope', scope])),
-      { env },
-    );
-    const client = JSON.parse(stdout) as { client_id: string; client_secret: string };
+    const add = clientAddArgs({
+      role: 'county',
+      tenant: 'cyc',
+      name: 'bench',
+      redirectUri: REDIRECT,
+      scopes: COUNTY_SCOPE.split(' '),
+    });
+    const { stdout } = await promisify(execFile)(process.execPath, [binary, ...add], { env });
+    const client = JSON.parse(stdout) as IssuedClient;
     const issuer = `http://127.0.0.1:${env.EDUGATE_COUNTY_PORT}/cyc`;
     const ours: Issuer = {
       issuer,

@@ -12,6 +12,40 @@ const CLIENT_USAGE =
 
 const KEYS_USAGE = 'usage: edugate keys rotate|list --role county|cloud [--tenant T]';
 
+/** What `edugate client add` prints: the new client's id and its secret (shown this once). */
+export interface IssuedClient {
+  client_id: string;
+  client_secret: string;
+}
+
+/**
+ * The words after `edugate` that register a client (`client add`), as operators type them: for
+ * scripts, benches and tests that register one the way the deployment guide does.
+ */
+export function clientAddArgs(client: {
+  role: 'county' | 'cloud';
+  tenant: string;
+  name: string;
+  redirectUri: string;
+  scopes?: readonly string[];
+}): string[] {
+  const { role, tenant, name, redirectUri, scopes = [] } = client;
+  const scopeArgs = scopes.flatMap((scope) => ['--scope', scope]);
+  return [
+    'client',
+    'add',
+    '--role',
+    role,
+    '--tenant',
+    tenant,
+    '--name',
+    name,
+    '--redirect-uri',
+    redirectUri,
+    ...scopeArgs,
+  ];
+}
+
 /** The issuer a command is about: a role that is an OpenID provider, and its tenant. */
 const where = {
   role: { type: 'string', required: true },
