@@ -8,6 +8,7 @@ import { CookieBrowser, formOn, type PageResult } from '../../platform/testing/c
 import { freePort } from '../../platform/testing/ports.ts';
 import { type CloudInstance, startCloudInstance } from '../testing/cloud-instance.ts';
 import { type CountyPeer, connectCounty, startCountyPeer } from '../testing/county-peer.ts';
+import { linkedAccount } from '../testing/database.ts';
 import { authorizeAtCloud, logoutReceiverApp, submitForm } from '../testing/oidc-app.ts';
 
 const REDIRECT = 'http://127.0.0.1:9/callback';
@@ -35,31 +36,17 @@ beforeAll(async () => {
     accounts: [{ id: 'tn-7', claims: { preferred_username: 'teacher07', name: '陳老師', guid: 'G7' } }],
   });
   await connectCounty(services.counties, { code: 'tn', name: '臺南市', peer: tn }, { clientSecret: SECRET });
-  const account = await services.accounts.create({
-    name: 'teacher07',
-    displayName: '陳老師',
-    familyName: '陳',
-    givenName: '老師',
-    passwordHash: await services.hasher.hash(PASSWORD),
-    openid2Ids: [],
-  });
-  accountId = account.id;
-  await services.accounts.link(account.id, {
-    countyCode: 'tn',
-    issuer: tn.issuer,
-    subject: 'tn-7',
-    snapshot: {
-      username: 'teacher07',
-      name: '陳老師',
-      familyName: '陳',
-      givenName: '老師',
-      email: null,
-      schoolid: null,
-      titles: [],
-      classinfo: [],
-      openid2Id: null,
+  const account = await linkedAccount(
+    services,
+    { name: 'teacher07', familyName: '陳', givenName: '老師', password: PASSWORD, openid2Ids: [] },
+    {
+      countyCode: 'tn',
+      issuer: tn.issuer,
+      subject: 'tn-7',
+      snapshot: { username: 'teacher07', email: null, schoolid: null },
     },
-  });
+  );
+  accountId = account.id;
 
   // A school app of the cloud, with its back-channel logout endpoint.
   const port = await freePort();

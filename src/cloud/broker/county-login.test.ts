@@ -6,6 +6,7 @@ import type { PlatformTables } from '../../platform/database/platform-schema.ts'
 import { CookieBrowser, formOn, type PageResult } from '../../platform/testing/cookie-browser.ts';
 import { type CloudInstance, startCloudInstance } from '../testing/cloud-instance.ts';
 import { type CountyPeer, connectCounty, startCountyPeer } from '../testing/county-peer.ts';
+import { linkedAccount } from '../testing/database.ts';
 
 const guidOf = (nationalId: string) => createHash('sha256').update(nationalId).digest('hex');
 const SECRET = 'peer-client-secret';
@@ -370,29 +371,16 @@ describe('fresh credentials through a county login (prompt=login at the cloud)',
 
   it('carries prompt=login to the county, takes its auth_time, and refuses a county that did not ask again', async () => {
     const { services } = cloud;
-    const account = await services.accounts.create({
-      name: 'again01',
-      displayName: '王再登',
-      familyName: '王',
-      givenName: '再登',
-      passwordHash: await services.hasher.hash('Again-pass-2026'),
-    });
-    await services.accounts.link(account.id, {
-      countyCode: 'cyc',
-      issuer: cyc.issuer,
-      subject: 'cyc-7',
-      snapshot: {
-        username: 'again',
-        name: '王再登',
-        familyName: '王',
-        givenName: '再登',
-        email: 'again@example.org',
-        schoolid: '454503',
-        titles: [],
-        classinfo: [],
-        openid2Id: null,
+    await linkedAccount(
+      services,
+      { name: 'again01', familyName: '王', givenName: '再登', password: 'Again-pass-2026' },
+      {
+        countyCode: 'cyc',
+        issuer: cyc.issuer,
+        subject: 'cyc-7',
+        snapshot: { username: 'again', email: 'again@example.org' },
       },
-    });
+    );
     const rp = await services.oidc!.clients.add({ name: '校務系統', redirectUris: [RP], scopes: ['openid'] });
     const config = await client.discovery(
       new URL(cloud.url),

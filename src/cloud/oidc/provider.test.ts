@@ -5,6 +5,7 @@ import type { PlatformTables } from '../../platform/database/platform-schema.ts'
 import { CookieBrowser, type PageResult } from '../../platform/testing/cookie-browser.ts';
 import { cloudAccountFromRow } from '../account/accounts.ts';
 import { type CloudInstance, startCloudInstance } from '../testing/cloud-instance.ts';
+import { linkedAccount } from '../testing/database.ts';
 import { authorizeAtCloud, submitForm } from '../testing/oidc-app.ts';
 
 const REDIRECT = 'http://127.0.0.1:9/callback';
@@ -32,31 +33,29 @@ beforeAll(async () => {
   const database = await openDatabase<PlatformTables>({ dataDir: 'memory://', schema: 'public' });
   cloud = await startCloudInstance(database, { registrationToken: 'initial-access-token-0123456789' });
   const { services } = cloud;
-  const account = await services.accounts.create({
-    name: 'tad0616',
-    displayName: '吳弘凱',
-    familyName: '吳',
-    givenName: '弘凱',
-    passwordHash: await services.hasher.hash(PASSWORD),
-    openid2Ids: ['https://openid.tn.edu.tw/op/user.aspx/Tad'],
-  });
-  accountId = account.id;
-  await services.accounts.link(account.id, {
-    countyCode: 'tn',
-    issuer: 'https://tn.example/tn',
-    subject: 'county-sub-1',
-    snapshot: {
-      username: 'tad',
-      name: '吳弘凱',
+  const account = await linkedAccount(
+    services,
+    {
+      name: 'tad0616',
       familyName: '吳',
       givenName: '弘凱',
-      email: 'tad@example.org',
-      schoolid: '114620',
-      titles: TITLES,
-      classinfo: CLASSINFO,
-      openid2Id: null,
+      password: PASSWORD,
+      openid2Ids: ['https://openid.tn.edu.tw/op/user.aspx/Tad'],
     },
-  });
+    {
+      countyCode: 'tn',
+      issuer: 'https://tn.example/tn',
+      subject: 'county-sub-1',
+      snapshot: {
+        username: 'tad',
+        email: 'tad@example.org',
+        schoolid: '114620',
+        titles: TITLES,
+        classinfo: CLASSINFO,
+      },
+    },
+  );
+  accountId = account.id;
   await services.roles.define({ code: 'k12.admin', name: '校園管理者', description: '' });
   await services.roles.assign('k12.admin', account.id, '114620');
   const issued = await services.oidc!.clients.add({
