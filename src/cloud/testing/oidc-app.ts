@@ -15,16 +15,15 @@ import { type CookieBrowser, formOn, type PageResult } from '../../platform/test
 /** Where the test applications' redirect URIs point: nothing listens, the browser stops before it. */
 export const APP_ORIGIN = 'http://127.0.0.1:9/';
 
-/** Submits the form of `page` whose action contains `action`, with `form` over its fields. */
+/** Submits the form of `page` whose action contains `action`, with `form` over its fields (up to the application). */
 export async function submitForm(
   browser: CookieBrowser,
   page: PageResult,
   action: string,
   form: Record<string, string> = {},
-  stopBefore: string | undefined = APP_ORIGIN,
 ): Promise<PageResult> {
   const { action: url, fields } = formOn(page, action);
-  return browser.follow(url, { form: { ...fields, ...form }, ...(stopBefore && { stopBefore }) });
+  return browser.follow(url, { form: { ...fields, ...form }, stopBefore: APP_ORIGIN });
 }
 
 /**
