@@ -9,11 +9,11 @@ import { Jar, type LoadProcess, runChain, type Scenario, send, startHttpLoad } f
 import { authorizeUrl, CONNECTIONS, type Issuer, REDIRECT, scenarios } from './oidc-scenarios.ts';
 import {
   alternatingSlices,
-  describeSide,
   halfCapacityFigure,
-  loadAverage,
   measuredSeconds,
+  rateAgainstBaseline,
   type Side,
+  type SideFigures,
 } from './process-measure.ts';
 import type { Figure } from './report.ts';
 
@@ -132,26 +132,8 @@ async function linkTeacher(county: CountyUnderTest, username: string) {
   );
 }
 
-const figure = (
-  name: string,
-  ours: Awaited<ReturnType<typeof alternatingSlices>>,
-  target?: number,
-): Figure => {
-  const [edugate, bare] = ours;
-  return {
-    name,
-    value: edugate?.rate ?? 0,
-    unit: '/s',
-    baseline: bare?.rate ?? 0,
-    baselineName: 'bare oidc-provider processes',
-    ...(target ? { target } : {}),
-    detail: [
-      `EduGate ${edugate ? describeSide(edugate) : ''}`,
-      `bare    ${bare ? describeSide(bare) : ''}`,
-      `load average ${loadAverage()}`,
-    ],
-  };
-};
+const figure = (name: string, ours: SideFigures[], target?: number): Figure =>
+  rateAgainstBaseline(name, ours, 'bare oidc-provider processes', target);
 
 /**
  * The education cloud as operators run it: the cloud and county roles each in a process of their

@@ -14,14 +14,14 @@ import { Redis } from 'ioredis';
 import { postgresAndRedis } from '../src/platform/testing/process-stage.ts';
 import {
   BENCH_PASSWORD,
-  COUNTY_SCOPE,
   type CountyUnderTest,
+  countyIssuer,
   startCounty,
   teacherUsername,
 } from './county-process.ts';
 import { type LoadProcess, startHttpLoad } from './http-load.ts';
 import { type LoginCosts, loginCosts } from './login-costs.ts';
-import { CONNECTIONS, type Issuer, REDIRECT, scenarios } from './oidc-scenarios.ts';
+import { CONNECTIONS, REDIRECT, scenarios } from './oidc-scenarios.ts';
 import {
   alternatingSlices,
   describeSide,
@@ -48,17 +48,6 @@ function checkout(rev: string): { root: string; remove(): void } {
       execFileSync('git', ['worktree', 'remove', '--force', root], { cwd: ROOT, stdio: 'ignore' });
       if (existsSync(root)) rmSync(root, { recursive: true, force: true });
     },
-  };
-}
-
-async function issuerOf(county: CountyUnderTest): Promise<Issuer> {
-  return {
-    issuer: county.issuer,
-    clientId: county.clientId,
-    clientSecret: county.clientSecret,
-    scope: COUNTY_SCOPE,
-    resource: `${county.issuer}/cncresource/api/v1/eduinfo`,
-    cookie: await county.signIn(teacherUsername(1), REDIRECT),
   };
 }
 
@@ -91,8 +80,8 @@ export async function benchCompare(): Promise<Figure[]> {
       ...(await ownRedis()),
     });
     counties.push(then);
-    const measured = await scenarios(await issuerOf(now));
-    const baseline = await scenarios(await issuerOf(then));
+    const measured = await scenarios(await countyIssuer(now));
+    const baseline = await scenarios(await countyIssuer(then));
     const figures: Figure[] = [];
     for (const [name, scenario] of Object.entries(measured)) {
       const base = baseline[name];

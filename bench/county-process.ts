@@ -7,10 +7,12 @@ import { Redis } from 'ioredis';
 import { NationalIdVault, parseKeyRing } from '../src/identity/national-id/vault.ts';
 import { OIDC_ROUTES } from '../src/platform/oidc/paths.ts';
 import { generateSecrets } from '../src/platform/runtime/secrets.ts';
+import { collectOutput } from '../src/platform/testing/child-output.ts';
 import { CookieBrowser, formOf } from '../src/platform/testing/cookie-browser.ts';
 import { type ProcessGroups, postgresBackends, redisProcessId } from '../src/platform/testing/process-cpu.ts';
 import { type ProcessStage, processStage } from '../src/platform/testing/process-stage.ts';
 import { RoleProcess } from '../src/platform/testing/role-process.ts';
+import { type Issuer, REDIRECT } from './oidc-scenarios.ts';
 
 export const BENCH_PASSWORD = 'bench login password 2026';
 /** The county's password parameters (argon2id, m=19 MiB, t=2, p=1). */
@@ -46,15 +48,9 @@ function edugate(args: string[], env: Record<string, string>, root = ROOT): Prom
       env: { PATH: process.env.PATH ?? '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
+    const output = collectOutput(child);
     child.on('exit', (code) =>
-      code === 0 ? resolve(output) : reject(new Error(`edugate ${args.join(' ')}: ${output}`)),
+      code === 0 ? resolve(output.text) : reject(new Error(`edugate ${args.join(' ')}: ${output.text}`)),
     );
   });
 }
@@ -223,4 +219,16 @@ export async function signInAtCounty(options: {
     throw new Error(`county sign-in of ${options.username} ended at ${step.url.href}`);
   }
   return browser.cookieHeader(new URL(url));
+}
+
+/** The county of `startCounty` as an issuer of the scenarios: its client, eduinfo, a signed-in teacher. */
+export async function countyIssuer(county: CountyUnderTest): Promise<Issuer> {
+  return {
+    issuer: county.issuer,
+    clientId: county.clientId,
+    clientSecret: county.clientSecret,
+    scope: COUNTY_SCOPE,
+    resource: `${county.issuer}/cncresource/api/v1/eduinfo`,
+    cookie: await county.signIn(teacherUsername(1), REDIRECT),
+  };
 }

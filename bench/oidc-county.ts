@@ -1,15 +1,13 @@
-import { CookieBrowser } from '../src/platform/testing/cookie-browser.ts';
 import { postgresAndRedis } from '../src/platform/testing/process-stage.ts';
-import { BARE_SCOPE, startBareProvider } from './bare-provider.ts';
-import { COUNTY_SCOPE, type CountyUnderTest, startCounty, teacherUsername } from './county-process.ts';
+import { startBareProvider } from './bare-provider.ts';
+import { type CountyUnderTest, countyIssuer, startCounty } from './county-process.ts';
 import { type LoadProcess, type Scenario, startHttpLoad } from './http-load.ts';
-import { authorizeUrl, CONNECTIONS, type Issuer, REDIRECT, scenarios } from './oidc-scenarios.ts';
+import { bareIssuer, CONNECTIONS, REDIRECT, scenarios } from './oidc-scenarios.ts';
 import {
   alternatingSlices,
-  describeSide,
   halfCapacityFigure,
-  loadAverage,
   measuredSeconds,
+  rateAgainstBaseline,
   type Side,
 } from './process-measure.ts';
 import type { Figure } from './report.ts';
@@ -29,19 +27,9 @@ export async function benchOidcCounty(): Promise<Figure[]> {
   const loads: LoadProcess[] = [];
   try {
     county = await startCounty({ accounts: 1000, redirectUris: [REDIRECT] });
-    const bareBrowser = new CookieBrowser();
-    const bareIssuer: Issuer = { ...bare, scope: BARE_SCOPE, cookie: '' };
-    await bareBrowser.follow(authorizeUrl(bareIssuer), { stopBefore: REDIRECT });
-    bareIssuer.cookie = bareBrowser.cookieHeader(new URL(authorizeUrl(bareIssuer)));
-    const ours: Issuer = {
-      issuer: county.issuer,
-      clientId: county.clientId,
-      clientSecret: county.clientSecret,
-      scope: COUNTY_SCOPE,
-      resource: `${county.issuer}/cncresource/api/v1/eduinfo`,
-      cookie: await county.signIn(teacherUsername(1), REDIRECT),
-    };
-    const baseline = await scenarios(bareIssuer);
+    const baselineIssuer = await bareIssuer(bare);
+    const ours = await countyIssuer(county);
+    const baseline = await scenarios(baselineIssuer);
     const measured = await scenarios(ours);
     const figures: Figure[] = [];
     const countyProcesses = county.processes;
@@ -59,19 +47,8 @@ export async function benchOidcCounty(): Promise<Figure[]> {
       if (!edugate || !base) continue;
       const half = await halfCapacityFigure(`county ${name}`, oursLoad, edugate.rate, seconds / 2);
       await oursLoad.stop();
-      figures.push({
-        name: `county ${name} (role process, PostgreSQL + Redis)`,
-        value: edugate.rate,
-        unit: '/s',
-        baseline: base.rate,
-        baselineName: 'bare oidc-provider process',
-        target: 0.6,
-        detail: [
-          `EduGate ${describeSide(edugate)}`,
-          `bare    ${describeSide(base)}`,
-          `load average ${loadAverage()}`,
-        ],
-      });
+      const title = `county ${name} (role process, PostgreSQL + Redis)`;
+      figures.push(rateAgainstBaseline(title, [edugate, base], 'bare oidc-provider process', 0.6));
       figures.push(half);
     }
     return figures;

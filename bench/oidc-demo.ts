@@ -4,19 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { DEMO_PASSWORD } from '../src/platform/federation/seed-data.ts';
-import { CookieBrowser } from '../src/platform/testing/cookie-browser.ts';
-import { BARE_SCOPE, startBareProvider } from './bare-provider.ts';
+import { clientAddArgs, type IssuedClient } from '../src/platform/oidc/cli.ts';
+import { startBareProvider } from './bare-provider.ts';
 import { COUNTY_SCOPE, signInAtCounty } from './county-process.ts';
 import { demoEnvironment, startDemoProcess, stop } from './demo-footprint.ts';
 import { type LoadProcess, startHttpLoad } from './http-load.ts';
-import { authorizeUrl, CONNECTIONS, type Issuer, REDIRECT, scenarios } from './oidc-scenarios.ts';
-import {
-  alternatingSlices,
-  describeSide,
-  loadAverage,
-  measuredSeconds,
-  type Side,
-} from './process-measure.ts';
+import { bareIssuer, CONNECTIONS, type Issuer, REDIRECT, scenarios } from './oidc-scenarios.ts';
+import { alternatingSlices, measuredSeconds, rateAgainstBaseline, type Side } from './process-measure.ts';
 import type { Figure } from './report.ts';
 
 const binary = new URL('../bin/edugate.js', import.meta.url).pathname;
@@ -36,24 +30,15 @@ export async function benchOidcDemo(): Promise<Figure[]> {
   const demo = await startDemoProcess(env);
   const loads: LoadProcess[] = [];
   try {
-    const { stdout } = await promisify(execFile)(
-      process.execPath,
-      [
-        binary,
-        'client',
-        'add',
-        '--role',
-        'county',
-        '--tenant',
-        'cyc',
-        '--name',
-        'bench',
-        '--redirect-uri',
-        REDIRECT,
-      ].concat(COUNTY_SCOPE.split(' ').flatMap((scope) => ['--scope', scope])),
-      { env },
-    );
-    const client = JSON.parse(stdout) as { client_id: string; client_secret: string };
+    const add = clientAddArgs({
+      role: 'county',
+      tenant: 'cyc',
+      name: 'bench',
+      redirectUri: REDIRECT,
+      scopes: COUNTY_SCOPE.split(' '),
+    });
+    const { stdout } = await promisify(execFile)(process.execPath, [binary, ...add], { env });
+    const client = JSON.parse(stdout) as IssuedClient;
     const issuer = `http://127.0.0.1:${env.EDUGATE_COUNTY_PORT}/cyc`;
     const ours: Issuer = {
       issuer,
@@ -69,12 +54,9 @@ export async function benchOidcDemo(): Promise<Figure[]> {
         redirectUri: REDIRECT,
       }),
     };
-    const bareIssuer: Issuer = { ...bare, scope: BARE_SCOPE, cookie: '' };
-    const bareBrowser = new CookieBrowser();
-    await bareBrowser.follow(authorizeUrl(bareIssuer), { stopBefore: REDIRECT });
-    bareIssuer.cookie = bareBrowser.cookieHeader(new URL(authorizeUrl(bareIssuer)));
+    const baselineIssuer = await bareIssuer(bare);
     const measured = await scenarios(ours);
-    const baseline = await scenarios(bareIssuer);
+    const baseline = await scenarios(baselineIssuer);
     const figures: Figure[] = [];
     for (const name of MEASURED) {
       const scenario = measured[name];
@@ -91,18 +73,8 @@ export async function benchOidcDemo(): Promise<Figure[]> {
       await oursLoad.stop();
       await bareLoad.stop();
       if (!edugate || !other) continue;
-      figures.push({
-        name: `county ${name} (embedded demo: one process, PGlite)`,
-        value: edugate.rate,
-        unit: '/s',
-        baseline: other.rate,
-        baselineName: 'bare oidc-provider process',
-        detail: [
-          `EduGate ${describeSide(edugate)}`,
-          `bare    ${describeSide(other)}`,
-          `load average ${loadAverage()}`,
-        ],
-      });
+      const title = `county ${name} (embedded demo: one process, PGlite)`;
+      figures.push(rateAgainstBaseline(title, [edugate, other], 'bare oidc-provider process'));
     }
     return figures;
   } finally {

@@ -1,6 +1,8 @@
 // The OIDC operations the throughput benches measure, as load-process scenarios (http-load.ts)
 // for one issuer: a token set per simulated relying-party client.
 import { OIDC_ROUTES } from '../src/platform/oidc/paths.ts';
+import { CookieBrowser } from '../src/platform/testing/cookie-browser.ts';
+import { BARE_SCOPE, type BareProvider } from './bare-provider.ts';
 import type { Scenario } from './http-load.ts';
 
 export const REDIRECT = 'https://rp.bench.example/cb';
@@ -28,6 +30,14 @@ export const authorizeUrl = (t: Issuer) =>
     redirect_uri: REDIRECT,
     state: 'bench',
   })}`;
+
+/** The bare provider as an issuer of the scenarios: a browser signed in there (it asks nothing). */
+export async function bareIssuer(bare: BareProvider): Promise<Issuer> {
+  const issuer: Issuer = { ...bare, scope: BARE_SCOPE, cookie: '' };
+  const browser = new CookieBrowser();
+  await browser.follow(authorizeUrl(issuer), { stopBefore: REDIRECT });
+  return { ...issuer, cookie: browser.cookieHeader(new URL(authorizeUrl(issuer))) };
+}
 
 /** One authorization with the signed-in browser and its code exchange: a token set. */
 export async function codeFlow(t: Issuer): Promise<{ access_token: string; refresh_token: string }> {

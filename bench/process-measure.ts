@@ -163,3 +163,29 @@ export async function halfCapacity(
     failed: result.failed,
   };
 }
+
+/**
+ * The throughput of EduGate's side against a baseline measured in the same slices (a bare
+ * oidc-provider): the rates, and each side's latencies and CPU split beside the load average.
+ */
+export function rateAgainstBaseline(
+  name: string,
+  sides: SideFigures[],
+  baselineName: string,
+  target?: number,
+): Figure {
+  const [edugate, base] = sides;
+  return {
+    name,
+    value: edugate?.rate ?? 0,
+    unit: '/s',
+    baseline: base?.rate ?? 0,
+    baselineName,
+    ...(target ? { target } : {}),
+    detail: [
+      `EduGate ${edugate ? describeSide(edugate) : ''}`,
+      `bare    ${base ? describeSide(base) : ''}`,
+      `load average ${loadAverage()}`,
+    ],
+  };
+}

@@ -7,13 +7,21 @@ import {
 } from '../platform/cli/command.ts';
 import type { Config } from '../platform/config/options.ts';
 import { createLogger } from '../platform/observability/logger.ts';
-import { assertLoopback, isRoleName, ROLE_NAMES } from '../platform/runtime/roles.ts';
+import { assertLoopback, isRoleName, ROLE_CHOICES, ROLE_NAMES } from '../platform/runtime/roles.ts';
 import { loadSecrets, missingProductionSecrets } from '../platform/runtime/secrets.ts';
 
 // The roles, the demo and the doctor's clients are imported by the commands that need them, so
 // `edugate --help` and a usage error start without loading every role.
 
 const logger = (config: Config) => createLogger(config.logLevel, undefined, config.logFormat);
+
+/** A role of a production node: its own secrets, no demo data. */
+const production = (config: Config) => ({
+  config,
+  secrets: loadSecrets(config),
+  log: logger(config),
+  demo: false,
+});
 
 /**
  * `edugate demo [--reset]`: every role, the landing page and a mail sink on this machine.
@@ -56,31 +64,27 @@ const start = defineSingleCommand({
   name: 'start',
   usage: 'start --role <role>',
   summary: 'run one role for production (county | cloud | workspace | google)',
-  help: 'usage: edugate start --role county|cloud|workspace|google',
+  help: `usage: edugate start --role ${ROLE_CHOICES}`,
   options: { role: { type: 'string', required: true } },
   async run({ config, values }) {
     if (!isRoleName(values.role)) {
-      console.error('start needs --role county|cloud|workspace|google');
+      console.error(`start needs --role ${ROLE_CHOICES}`);
       return 2;
     }
     const [{ ROLES }, { startRole }] = await Promise.all([
       import('../roles.ts'),
       import('../platform/runtime/start-up.ts'),
     ]);
-    const log = logger(config);
+    const node = production(config);
     // A demo-only role refuses a non-loopback address before it opens anything.
     if (ROLES[values.role].demoOnly) assertLoopback(config.host, ROLES[values.role].title.en);
     const missing = missingProductionSecrets(config);
     if (missing.length > 0)
-      log.warn({ missing }, 'secrets not configured: using generated ones from the data directory');
+      node.log.warn({ missing }, 'secrets not configured: using generated ones from the data directory');
     // Asked to stop while the database is still unreachable: stop waiting for it.
     const stopping = new AbortController();
     const stopped = waitForSignal().then(() => stopping.abort());
-    const running = await startRole(
-      ROLES[values.role],
-      { config, secrets: loadSecrets(config), log, demo: false },
-      stopping.signal,
-    );
+    const running = await startRole(ROLES[values.role], node, stopping.signal);
     if (!running) return 0;
     await stopped;
     await running.close();
@@ -93,11 +97,11 @@ const migrate = defineSingleCommand({
   name: 'migrate',
   usage: 'migrate [--role <role>]',
   summary: 'bring the database schema of one or every role up to date',
-  help: 'usage: edugate migrate [--role county|cloud|workspace|google]',
+  help: `usage: edugate migrate [--role ${ROLE_CHOICES}]`,
   options: { role: { type: 'string' } },
   async run({ config, values }) {
     if (values.role !== undefined && !isRoleName(values.role)) {
-      console.error('unknown role; use county|cloud|workspace|google');
+      console.error(`unknown role; use ${ROLE_CHOICES}`);
       return 2;
     }
     const names = values.role ? [values.role] : ROLE_NAMES;
@@ -105,15 +109,9 @@ const migrate = defineSingleCommand({
       import('../roles.ts'),
       import('../platform/runtime/boot.ts'),
     ]);
-    const log = logger(config);
+    const node = production(config);
     for (const name of names) {
-      const running = await bootRole(ROLES[name], {
-        config,
-        secrets: loadSecrets(config),
-        log,
-        demo: false,
-        startJobs: false,
-      });
+      const running = await bootRole(ROLES[name], { ...node, startJobs: false });
       await running.close();
       console.log(`${name}: up to date`);
     }
@@ -126,7 +124,7 @@ const doctor = defineSingleCommand({
   name: 'doctor',
   usage: 'doctor [--role <role>]… [--demo]',
   summary: 'check what production needs; exit 1 on any error',
-  help: 'usage: edugate doctor [--role county|cloud|workspace|google]… [--demo]',
+  help: `usage: edugate doctor [--role ${ROLE_CHOICES}]… [--demo]`,
   options: { role: { type: 'string', multiple: true }, demo: { type: 'boolean' } },
   async run({ config, values }) {
     const { runDoctor } = await import('./doctor.ts');

@@ -1,6 +1,6 @@
 import type { Config } from '../platform/config/options.ts';
 import type { RoleName } from '../platform/database/connect.ts';
-import { isRoleName } from '../platform/runtime/roles.ts';
+import { isRoleName, ROLE_CHOICES } from '../platform/runtime/roles.ts';
 import { type Check, type Finding, forRole, type Level } from './doctor/check.ts';
 import { adminSubject, googleStandIn, serviceAccountKey, workspaceClient } from './doctor/google.ts';
 import { databases, redis, smtp } from './doctor/services.ts';
@@ -60,7 +60,7 @@ export async function runDoctor(config: Config, opts: { roles: string[]; demo: b
   const { roles } = opts;
   for (const role of roles) {
     if (!isRoleName(role)) {
-      console.error(`unknown role ${role}; use county|cloud|workspace|google`);
+      console.error(`unknown role ${role}; use ${ROLE_CHOICES}`);
       return 2;
     }
   }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../platform/config/load.ts';
+import { collectOutput } from '../platform/testing/child-output.ts';
 import { scratchDatabase } from '../platform/testing/scratch-database.ts';
 import { missingService, postgresAvailable, TEST_DATABASE_URL } from '../platform/testing/services.ts';
 import { main } from './main.ts';
@@ -153,19 +154,13 @@ describe('start and migrate with every secret in the environment', async () => {
       env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
+    const output = collectOutput(child);
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-    for (let i = 0; i < 2400 && !output.includes('Server listening'); i++) {
+    for (let i = 0; i < 2400 && !output.text.includes('Server listening'); i++) {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    expect(output).toContain('Server listening');
-    expect(output).not.toContain('secrets not configured');
+    expect(output.text).toContain('Server listening');
+    expect(output.text).not.toContain('secrets not configured');
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(existsSync(dataDir)).toBe(false);

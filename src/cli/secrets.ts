@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { defineCommand, defineCommandGroup } from '../platform/cli/command.ts';
 import type { Config } from '../platform/config/options.ts';
 import type { RoleName } from '../platform/database/connect.ts';
-import { isRoleName, ROLE_NAMES } from '../platform/runtime/roles.ts';
+import { isRoleName, ROLE_CHOICES, ROLE_NAMES } from '../platform/runtime/roles.ts';
 import { generateSecrets, SECRET_VARIABLES } from '../platform/runtime/secrets.ts';
 
 const USAGE = `usage:
@@ -35,7 +35,7 @@ async function rotate(
   values: { role?: string | undefined; 'new-secret-file': string },
 ): Promise<number> {
   if (values.role !== undefined && !isRoleName(values.role)) {
-    console.error('unknown role; use county|cloud|workspace|google');
+    console.error(`unknown role; use ${ROLE_CHOICES}`);
     return 2;
   }
   if (!config.secret) {

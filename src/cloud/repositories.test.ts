@@ -1,28 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../platform/errors/app-error.ts';
 import { SecretBox } from '../platform/security/secret-box.ts';
 import { testDatabases } from '../platform/testing/databases.ts';
 import { CloudAccounts } from './account/accounts.ts';
 import { CountyRegistry } from './broker/counties.ts';
-import type { CloudDatabase, CloudDb } from './db.ts';
+import type { CloudDb } from './db.ts';
 import { checkAccountName } from './first-login/account-name.ts';
 import { LoginFlows } from './first-login/flows.ts';
-import { cloudMigrations } from './migrations.ts';
 import { CustomRoles } from './roles/custom-roles.ts';
-import type { CountySnapshot } from './schema.ts';
 import type { CloudServices } from './services.ts';
+import { cloudTestDatabase, teacherSnapshot } from './testing/database.ts';
 
-const snapshot: CountySnapshot = {
-  username: 'teacher01',
-  name: '王小明',
-  familyName: '王',
-  givenName: '小明',
-  email: 'teacher01@example.org',
-  schoolid: '454503',
-  titles: [{ schoolid: '454503', titles: ['教師'] }],
-  classinfo: [],
-  openid2Id: null,
-};
+const snapshot = teacherSnapshot({ titles: [{ schoolid: '454503', titles: ['教師'] }] });
 
 async function code(promise: Promise<unknown>): Promise<string> {
   try {
@@ -35,17 +24,14 @@ async function code(promise: Promise<unknown>): Promise<string> {
 }
 
 describe.each(await testDatabases())('cloud repositories on $name', (kind) => {
-  let close: () => Promise<void>;
   let db: CloudDb;
   let accounts: CloudAccounts;
 
+  const database = cloudTestDatabase(kind);
   beforeAll(async () => {
-    const database = await kind.open<CloudDatabase>(cloudMigrations);
     db = database.db;
-    close = database.close;
     accounts = new CloudAccounts(db);
   });
-  afterAll(async () => close?.());
 
   it('creates accounts with unique lowercase names and unique guid hashes', async () => {
     const a = await accounts.create({

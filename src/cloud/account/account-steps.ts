@@ -1,6 +1,7 @@
 import { recordAudit } from '../../platform/audit/audit-log.ts';
 import type { CloudServices } from '../services.ts';
 import type { CloudAccount } from './accounts.ts';
+import { auditOwnAct } from './audit.ts';
 
 /** The account page's steps, each with its audit record (password: change-password.ts; backup email: backup-email.ts). */
 
@@ -13,12 +14,7 @@ export async function unlinkIdentity(
 ): Promise<void> {
   await cloud.db.transaction().execute(async (tx) => {
     await cloud.accounts.unlink(account.id, identityId, tx);
-    await recordAudit(tx, {
-      actor: account.name,
-      action: 'identity.unlinked',
-      target: account.id,
-      ip,
-    });
+    await auditOwnAct(tx, account, 'identity.unlinked', ip);
   });
 }
 

@@ -1,10 +1,10 @@
 import type { FastifyRequest } from 'fastify';
-import { recordAudit } from '../../platform/audit/audit-log.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
 import { queueMail } from '../../platform/mail/outbox.ts';
 import type { CloudTx } from '../db.ts';
 import type { CloudServices } from '../services.ts';
 import type { CloudAccount } from './accounts.ts';
+import { auditOwnAct } from './audit.ts';
 
 export const BACKUP_EMAIL_PURPOSE = 'cloud.backup-email';
 const LINK_TTL_SECONDS = 3 * 24 * 3600;
@@ -82,12 +82,8 @@ export async function confirmBackupEmail(
     if (!(await cloud.accounts.confirmBackupEmail(claims.subject, email, tx))) {
       throw new AppError('link_invalid', 400);
     }
-    await recordAudit(tx, {
-      actor: claims.subject,
-      action: 'account.backup_email_verified',
-      target: claims.subject,
-      ip,
-    });
+    // The link names the account by its id, which stands for it in the record.
+    await auditOwnAct(tx, { id: claims.subject, name: claims.subject }, 'account.backup_email_verified', ip);
     return { accountId: claims.subject, email };
   });
 }

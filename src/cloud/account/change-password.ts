@@ -1,8 +1,8 @@
 import type { FastifyRequest } from 'fastify';
 import { validatePassword } from '../../identity/index.ts';
-import { recordAudit } from '../../platform/audit/audit-log.ts';
 import type { CloudServices } from '../services.ts';
 import type { CloudAccount } from './accounts.ts';
+import { auditOwnAct } from './audit.ts';
 import { checkCloudPassword, hashPassword } from './password-check.ts';
 
 /**
@@ -32,12 +32,7 @@ export async function changeCloudPassword(
   const hash = await hashPassword(cloud, input.password);
   await cloud.db.transaction().execute(async (tx) => {
     await cloud.accounts.setPasswordHash(account.id, hash, tx);
-    await recordAudit(tx, {
-      actor: account.name,
-      action: 'password.changed',
-      target: account.id,
-      ip: request.ip,
-    });
+    await auditOwnAct(tx, account, 'password.changed', request.ip);
   });
   return undefined;
 }

@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../platform/database/connect.ts';
 import type { PlatformTables } from '../../platform/database/platform-schema.ts';
 import { SIGN_IN_BUDGETS } from '../../platform/security/sign-in-guard.ts';
 import { CookieBrowser } from '../../platform/testing/cookie-browser.ts';
 import { embeddedTestDatabase, testDatabases } from '../../platform/testing/databases.ts';
 import { OPEN_REDIRECT_BYPASSES } from '../../platform/testing/open-redirects.ts';
+import { hashesCheckedDuring } from '../../platform/testing/password-hashes.ts';
+import { resetPasswordByLink } from '../../platform/testing/password-reset-link.ts';
 import { solveOnPage } from '../../platform/testing/proof-of-work.ts';
 import { TestClient } from '../../platform/testing/test-client.ts';
 import { type CloudInstance, startCloudInstance } from '../testing/cloud-instance.ts';
@@ -48,17 +50,7 @@ describe.each(await testDatabases())('cloud login on $name', (kind) => {
           .executeTakeFirstOrThrow()
       ).n,
     );
-  const hashesDuring = async (run: () => Promise<unknown>) => {
-    const verify = vi.spyOn(cloud.services.hasher, 'verify');
-    const dummy = vi.spyOn(cloud.services.hasher, 'verifyDummy');
-    try {
-      await run();
-      return verify.mock.calls.length + dummy.mock.calls.length;
-    } finally {
-      verify.mockRestore();
-      dummy.mockRestore();
-    }
-  };
+  const hashesDuring = (run: () => Promise<unknown>) => hashesCheckedDuring(cloud.services.hasher, run);
 
   it('shows the login page without storing a session', async () => {
     const before = await count('sessions');
@@ -165,14 +157,9 @@ describe.each(await testDatabases())('cloud login on $name', (kind) => {
       .where('to_address', '=', email)
       .executeTakeFirstOrThrow();
     const link = new URL(/https?:\/\/\S+\/password\/reset\?token=[^\s)]+/.exec(mail.text_body)?.[0] ?? '');
-    const form = await owner.get(`${link.pathname}${link.search}`);
-    expect(form.status).toBe(200);
     const NEW = 'a fresh long password 2026';
-    const reset = await owner.post('/password/reset', {
-      token: link.searchParams.get('token') ?? '',
-      password: NEW,
-      password_confirm: NEW,
-    });
+    const { page, reset } = await resetPasswordByLink(owner, link, '/password/reset', NEW);
+    expect(page.status).toBe(200);
     expect(reset.status).toBe(303);
 
     // This browser now has its own budget: it signs in at once; another new browser still waits.

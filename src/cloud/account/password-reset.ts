@@ -11,6 +11,7 @@ import { Throttle } from '../../platform/security/throttle.ts';
 import { cloudMessages } from '../messages.ts';
 import type { CloudServices } from '../services.ts';
 import type { CloudAccount } from './accounts.ts';
+import { auditOwnAct } from './audit.ts';
 import { hashPassword } from './password-check.ts';
 import { revokeEverywhere } from './sign-out.ts';
 
@@ -65,12 +66,7 @@ export async function sendPasswordReset(
       subject: t('cloud.forgot.mail_subject'),
       text: t('cloud.forgot.mail_body', { email: cloud.emailOf(account), link }),
     });
-    await recordAudit(tx, {
-      actor: account.name,
-      action: 'password.reset_requested',
-      target: account.id,
-      ip,
-    });
+    await auditOwnAct(tx, account, 'password.reset_requested', ip);
   });
 }
 
@@ -100,12 +96,7 @@ export async function resetPassword(
   await cloud.db.transaction().execute(async (tx) => {
     await cloud.links.consume(tx, token, RESET_PURPOSE);
     await cloud.accounts.setPasswordHash(account.id, hash, tx);
-    await recordAudit(tx, {
-      actor: account.name,
-      action: 'password.reset',
-      target: account.id,
-      ip,
-    });
+    await auditOwnAct(tx, account, 'password.reset', ip);
   });
   await revokeEverywhere(cloud, account.id);
   return { account };

@@ -1,23 +1,15 @@
-// Sign-out at the education cloud seen from both sides: a county's back-channel logout ends the
-// cloud sessions of that county session (and the cloud tells its own relying parties in turn),
-// while a replayed, altered or foreign logout token changes nothing; a password change revokes
-// every session, grant and token of the account.
-import formbody from '@fastify/formbody';
-import Fastify, { type FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../platform/database/connect.ts';
 import type { PlatformTables } from '../../platform/database/platform-schema.ts';
-import { createLogger } from '../../platform/observability/logger.ts';
-import {
-  BackchannelLogoutReceiver,
-  type LogoutRequest,
-  mountBackchannelLogout,
-} from '../../platform/oidc/index.ts';
+import type { LogoutRequest } from '../../platform/oidc/index.ts';
 import { CookieBrowser, formOn, type PageResult } from '../../platform/testing/cookie-browser.ts';
 import { freePort } from '../../platform/testing/ports.ts';
 import { type CloudInstance, startCloudInstance } from '../testing/cloud-instance.ts';
-import { type CountyPeer, startCountyPeer } from '../testing/county-peer.ts';
+import { type CountyPeer, connectCounty, startCountyPeer } from '../testing/county-peer.ts';
+import { linkedAccount } from '../testing/database.ts';
+import { authorizeAtCloud, logoutReceiverApp, submitForm } from '../testing/oidc-app.ts';
 
 const REDIRECT = 'http://127.0.0.1:9/callback';
 const BYE = 'http://127.0.0.1:9/bye';
@@ -43,43 +35,21 @@ beforeAll(async () => {
     postLogoutRedirectUri: `${cloud.url}/signed-out`,
     accounts: [{ id: 'tn-7', claims: { preferred_username: 'teacher07', name: '陳老師', guid: 'G7' } }],
   });
-  await services.counties.upsert({
-    code: 'tn',
-    name: '臺南市',
-    issuer: tn.issuer,
-    clientId: 'educloud',
-    clientSecret: SECRET,
-  });
-  const account = await services.accounts.create({
-    name: 'teacher07',
-    displayName: '陳老師',
-    familyName: '陳',
-    givenName: '老師',
-    passwordHash: await services.hasher.hash(PASSWORD),
-    openid2Ids: [],
-  });
-  accountId = account.id;
-  await services.accounts.link(account.id, {
-    countyCode: 'tn',
-    issuer: tn.issuer,
-    subject: 'tn-7',
-    snapshot: {
-      username: 'teacher07',
-      name: '陳老師',
-      familyName: '陳',
-      givenName: '老師',
-      email: null,
-      schoolid: null,
-      titles: [],
-      classinfo: [],
-      openid2Id: null,
+  await connectCounty(services.counties, { code: 'tn', name: '臺南市', peer: tn }, { clientSecret: SECRET });
+  const account = await linkedAccount(
+    services,
+    { name: 'teacher07', familyName: '陳', givenName: '老師', password: PASSWORD, openid2Ids: [] },
+    {
+      countyCode: 'tn',
+      issuer: tn.issuer,
+      subject: 'tn-7',
+      snapshot: { username: 'teacher07', email: null, schoolid: null },
     },
-  });
+  );
+  accountId = account.id;
 
   // A school app of the cloud, with its back-channel logout endpoint.
   const port = await freePort();
-  rp = Fastify();
-  await rp.register(formbody);
   const issued = await services.oidc!.clients.add({
     name: '學校應用程式',
     redirectUris: [REDIRECT],
@@ -87,22 +57,7 @@ beforeAll(async () => {
     backchannelLogoutUri: `http://127.0.0.1:${port}/logout`,
     scopes: ['openid', 'profile'],
   });
-  await mountBackchannelLogout(
-    rp,
-    '/logout',
-    new BackchannelLogoutReceiver({
-      db: services.db,
-      log: createLogger('silent'),
-      issuer: async (iss) =>
-        iss === cloud.url
-          ? { issuer: cloud.url, audience: issued.client_id, jwksUri: `${cloud.url}/oidc/v1/jwksets` }
-          : undefined,
-      async handle(_tx, logout) {
-        appLogouts.push(logout);
-        return undefined;
-      },
-    }),
-  );
+  rp = await logoutReceiverApp(services.db, cloud.url, issued.client_id, appLogouts);
   await rp.listen({ port, host: '127.0.0.1' });
   config = await client.discovery(
     new URL(cloud.url),
@@ -119,15 +74,8 @@ afterAll(async () => {
   await tn?.close();
 });
 
-async function submit(
-  browser: CookieBrowser,
-  page: PageResult,
-  action: string,
-  form: Record<string, string>,
-) {
-  const { action: url, fields } = formOn(page, action);
-  return browser.follow(url, { form: { ...fields, ...form }, stopBefore: 'http://127.0.0.1:9/' });
-}
+const submit = (browser: CookieBrowser, page: PageResult, action: string, form: Record<string, string>) =>
+  submitForm(browser, page, action, form);
 
 /** The school app's code flow in this browser (cloud password where asked); its tokens. */
 async function appTokens(browser: CookieBrowser, app: client.Configuration = config) {
@@ -140,15 +88,8 @@ async function appTokens(browser: CookieBrowser, app: client.Configuration = con
     code_challenge: await client.calculatePKCECodeChallenge(verifier),
     code_challenge_method: 'S256',
   });
-  let page = await browser.follow(url, { stopBefore: 'http://127.0.0.1:9/' });
-  for (let step = 0; step < 4 && !page.url.href.startsWith('http://127.0.0.1:9/'); step++) {
-    if (page.url.pathname === '/login')
-      page = await submit(browser, page, '/login', { name: 'teacher07', password: PASSWORD });
-    else if (page.text.includes('/consent'))
-      page = await submit(browser, page, '/consent', { decision: 'allow' });
-    else throw new Error(`unexpected page ${page.url.href}: ${page.text.slice(0, 300)}`);
-  }
-  return client.authorizationCodeGrant(app, page.url, {
+  const callback = await authorizeAtCloud(browser, url, { name: 'teacher07', password: PASSWORD });
+  return client.authorizationCodeGrant(app, callback, {
     pkceCodeVerifier: verifier,
     expectedState: state,
   });
@@ -266,22 +207,18 @@ describe('cloud sign-out', () => {
     // The other browser (another county session) is still signed in.
     expect(await signedIn(other)).toBe(true);
     // A token for another audience (not this cloud's client id at the county): refused.
-    await cloud.services.counties.upsert({
-      code: 'tn',
-      name: '臺南市',
-      issuer: tn.issuer,
-      clientId: 'someone-else',
-      clientSecret: SECRET,
-    });
+    await connectCounty(
+      cloud.services.counties,
+      { code: 'tn', name: '臺南市', peer: tn },
+      { clientSecret: SECRET, clientId: 'someone-else' },
+    );
     await expect(tn.logout('tn-7', rows[1]?.county_sid as string)).rejects.toThrow(/400/);
     expect(await signedIn(other)).toBe(true);
-    await cloud.services.counties.upsert({
-      code: 'tn',
-      name: '臺南市',
-      issuer: tn.issuer,
-      clientId: 'educloud',
-      clientSecret: SECRET,
-    });
+    await connectCounty(
+      cloud.services.counties,
+      { code: 'tn', name: '臺南市', peer: tn },
+      { clientSecret: SECRET },
+    );
   });
 
   it('a logout token the app cannot take while its receiver is down reaches it once it is back (job queue, backoff)', async () => {
@@ -316,24 +253,7 @@ describe('cloud sign-out', () => {
 
     // The app comes back: the queue's next try delivers a fresh logout token for that session.
     const received: LogoutRequest[] = [];
-    const app = Fastify();
-    await app.register(formbody);
-    await mountBackchannelLogout(
-      app,
-      '/logout',
-      new BackchannelLogoutReceiver({
-        db: cloud.services.db,
-        log: createLogger('silent'),
-        issuer: async (iss) =>
-          iss === cloud.url
-            ? { issuer: cloud.url, audience: issued.client_id, jwksUri: `${cloud.url}/oidc/v1/jwksets` }
-            : undefined,
-        async handle(_tx, logout) {
-          received.push(logout);
-          return undefined;
-        },
-      }),
-    );
+    const app = await logoutReceiverApp(cloud.services.db, cloud.url, issued.client_id, received);
     await app.listen({ port, host: '127.0.0.1' });
     try {
       await expect

@@ -8,6 +8,7 @@ import { endBrowserSession, endSessionByUid, revokeAccount } from '../../platfor
 import type { CloudServices } from '../services.ts';
 import { type CountyLogin, currentCloudAccount, signOut } from '../session.ts';
 import type { CloudAccount } from './accounts.ts';
+import { auditOwnAct } from './audit.ts';
 import type { BrowserSession } from './browser-sessions.ts';
 import { countyContinue, keepReport, replyCookies, type SetCookie, signedOutUrl } from './sign-out-chain.ts';
 import type { SignedOutReport } from './sign-out-pages.ts';
@@ -54,12 +55,7 @@ export async function revokeDevice(
   const row = await cloud.db.transaction().execute(async (tx) => {
     const revoked = await cloud.sessions.revoke(account.id, id, tx);
     if (!revoked) throw new AppError('not_found', 404);
-    await recordAudit(tx, {
-      actor: account.name,
-      action: 'session.revoked',
-      target: account.id,
-      ip,
-    });
+    await auditOwnAct(tx, account, 'session.revoked', ip);
     return revoked;
   });
   await endProviderSessions(cloud, [row]);
@@ -74,13 +70,7 @@ export async function revokeOtherDevices(
 ): Promise<void> {
   const rows = await cloud.db.transaction().execute(async (tx) => {
     const revoked = await cloud.sessions.revokeAll(account.id, current, tx);
-    await recordAudit(tx, {
-      actor: account.name,
-      action: 'session.revoked',
-      target: account.id,
-      ip,
-      details: { count: revoked.length },
-    });
+    await auditOwnAct(tx, account, 'session.revoked', ip, { count: revoked.length });
     return revoked;
   });
   await endProviderSessions(cloud, rows);

@@ -7,7 +7,8 @@ import { CookieBrowser, formOn, type PageResult } from '../../platform/testing/c
 import { exercises } from '../../platform/testing/flow-coverage.ts';
 import { FIRST_LOGIN } from '../first-login/transitions.ts';
 import { type CloudInstance, startCloudInstance } from '../testing/cloud-instance.ts';
-import { type CountyPeer, startCountyPeer } from '../testing/county-peer.ts';
+import { type CountyPeer, connectCounty, startCountyPeer } from '../testing/county-peer.ts';
+import { linkedAccount } from '../testing/database.ts';
 
 const guidOf = (nationalId: string) => createHash('sha256').update(nationalId).digest('hex');
 const SECRET = 'peer-client-secret';
@@ -57,20 +58,16 @@ beforeAll(async () => {
     redirectUri,
     accounts: [teacher('tn-2', 'teacher02', 'D220112230', '114620')],
   });
-  await cloud.services.counties.upsert({
-    code: 'cyc',
-    name: '嘉義縣',
-    issuer: cyc.issuer,
-    clientId: 'educloud',
-    clientSecret: SECRET,
-  });
-  await cloud.services.counties.upsert({
-    code: 'tn',
-    name: '臺南市',
-    issuer: tn.issuer,
-    clientId: 'educloud',
-    clientSecret: SECRET,
-  });
+  await connectCounty(
+    cloud.services.counties,
+    { code: 'cyc', name: '嘉義縣', peer: cyc },
+    { clientSecret: SECRET },
+  );
+  await connectCounty(
+    cloud.services.counties,
+    { code: 'tn', name: '臺南市', peer: tn },
+    { clientSecret: SECRET },
+  );
 }, 60_000);
 
 afterAll(async () => {
@@ -381,29 +378,16 @@ describe('fresh credentials through a county login (prompt=login at the cloud)',
 
   it('carries prompt=login to the county, takes its auth_time, and refuses a county that did not ask again', async () => {
     const { services } = cloud;
-    const account = await services.accounts.create({
-      name: 'again01',
-      displayName: '王再登',
-      familyName: '王',
-      givenName: '再登',
-      passwordHash: await services.hasher.hash('Again-pass-2026'),
-    });
-    await services.accounts.link(account.id, {
-      countyCode: 'cyc',
-      issuer: cyc.issuer,
-      subject: 'cyc-7',
-      snapshot: {
-        username: 'again',
-        name: '王再登',
-        familyName: '王',
-        givenName: '再登',
-        email: 'again@example.org',
-        schoolid: '454503',
-        titles: [],
-        classinfo: [],
-        openid2Id: null,
+    await linkedAccount(
+      services,
+      { name: 'again01', familyName: '王', givenName: '再登', password: 'Again-pass-2026' },
+      {
+        countyCode: 'cyc',
+        issuer: cyc.issuer,
+        subject: 'cyc-7',
+        snapshot: { username: 'again', email: 'again@example.org' },
       },
-    });
+    );
     const rp = await services.oidc!.clients.add({ name: '校務系統', redirectUris: [RP], scopes: ['openid'] });
     const config = await client.discovery(
       new URL(cloud.url),

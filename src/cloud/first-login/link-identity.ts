@@ -1,6 +1,6 @@
-import { recordAudit } from '../../platform/audit/audit-log.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
 import type { CloudAccount } from '../account/accounts.ts';
+import { auditOwnAct } from '../account/audit.ts';
 import type { CloudServices } from '../services.ts';
 import type { LoginFlow } from './flows.ts';
 
@@ -26,12 +26,6 @@ export async function linkIdentity(
     if (!(await cloud.flows.take(flow.id, 'link', { accountId: account.id }, tx))) {
       throw new AppError('cloud.flow_expired', 410);
     }
-    await recordAudit(tx, {
-      actor: account.name,
-      action: 'identity.linked',
-      target: account.id,
-      ip,
-      details: { county: flow.countyCode },
-    });
+    await auditOwnAct(tx, account, 'identity.linked', ip, { county: flow.countyCode });
   });
 }

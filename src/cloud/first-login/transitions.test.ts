@@ -1,9 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { IllegalTransition } from '../../platform/flows/flow.ts';
 import { testDatabases } from '../../platform/testing/databases.ts';
-import type { CloudDatabase, CloudDb } from '../db.ts';
-import { cloudMigrations } from '../migrations.ts';
-import type { CountySnapshot, FirstLoginState } from '../schema.ts';
+import type { FirstLoginState } from '../schema.ts';
+import { cloudTestDatabase, teacherSnapshot } from '../testing/database.ts';
 import { LoginFlows } from './flows.ts';
 import { FIRST_LOGIN } from './transitions.ts';
 
@@ -16,17 +15,7 @@ const STATES: readonly FirstLoginState[] = [
   'done',
 ];
 
-const snapshot: CountySnapshot = {
-  username: 'teacher01',
-  name: '王小明',
-  familyName: '王',
-  givenName: '小明',
-  email: 'teacher01@example.org',
-  schoolid: '454503',
-  titles: [],
-  classinfo: [],
-  openid2Id: null,
-};
+const snapshot = teacherSnapshot();
 
 describe('the first-login table', () => {
   it('names every state of a flow, and leads only consent to an account and only forward to done', () => {
@@ -47,17 +36,11 @@ describe('the first-login table', () => {
 });
 
 describe.each(await testDatabases())('the first-login transitions on $name', (kind) => {
-  let close: () => Promise<void>;
-  let db: CloudDb;
+  const database = cloudTestDatabase(kind);
   let flows: LoginFlows;
-
-  beforeAll(async () => {
-    const database = await kind.open<CloudDatabase>(cloudMigrations);
-    db = database.db;
-    close = database.close;
-    flows = new LoginFlows(db);
+  beforeAll(() => {
+    flows = new LoginFlows(database.db);
   });
-  afterAll(async () => close?.());
 
   /** A flow standing in `state`, as a browser would find it after the steps before. */
   async function flowIn(state: FirstLoginState): Promise<string> {
@@ -71,7 +54,7 @@ describe.each(await testDatabases())('the first-login transitions on $name', (ki
       accountId: null,
       returnTo: '/account',
     });
-    await db.updateTable('cloud_login_flows').set({ state }).where('id', '=', flow.id).execute();
+    await database.db.updateTable('cloud_login_flows').set({ state }).where('id', '=', flow.id).execute();
     return flow.id;
   }
 
@@ -97,7 +80,7 @@ describe.each(await testDatabases())('the first-login transitions on $name', (ki
 
   it('takes no transition on an expired flow', async () => {
     const id = await flowIn('consent');
-    await db
+    await database.db
       .updateTable('cloud_login_flows')
       .set({ expires_at: new Date(Date.now() - 1000) })
       .where('id', '=', id)

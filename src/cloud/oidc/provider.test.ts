@@ -2,12 +2,27 @@ import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../platform/database/connect.ts';
 import type { PlatformTables } from '../../platform/database/platform-schema.ts';
-import { CookieBrowser, formOn, type PageResult } from '../../platform/testing/cookie-browser.ts';
+import { CookieBrowser, type PageResult } from '../../platform/testing/cookie-browser.ts';
 import { cloudAccountFromRow } from '../account/accounts.ts';
 import { type CloudInstance, startCloudInstance } from '../testing/cloud-instance.ts';
+import { linkedAccount } from '../testing/database.ts';
+import { authorizeAtCloud, submitForm } from '../testing/oidc-app.ts';
 
 const REDIRECT = 'http://127.0.0.1:9/callback';
 const PASSWORD = 'Provider-test-2026';
+/** The teacher's titles and class at the county, as linked and as the eduinfo API gives them back. */
+const TITLES = [{ schoolid: '114620', titles: ['教師', '資訊組長'] }];
+const CLASSINFO = [
+  {
+    year: '113',
+    semester: '1',
+    schoolid: '114620',
+    grade: '5',
+    classno: '04',
+    classtitle: '五年丁班',
+    seatno: '12',
+  },
+];
 
 let cloud: CloudInstance;
 let clientId: string;
@@ -18,41 +33,29 @@ beforeAll(async () => {
   const database = await openDatabase<PlatformTables>({ dataDir: 'memory://', schema: 'public' });
   cloud = await startCloudInstance(database, { registrationToken: 'initial-access-token-0123456789' });
   const { services } = cloud;
-  const account = await services.accounts.create({
-    name: 'tad0616',
-    displayName: '吳弘凱',
-    familyName: '吳',
-    givenName: '弘凱',
-    passwordHash: await services.hasher.hash(PASSWORD),
-    openid2Ids: ['https://openid.tn.edu.tw/op/user.aspx/Tad'],
-  });
-  accountId = account.id;
-  await services.accounts.link(account.id, {
-    countyCode: 'tn',
-    issuer: 'https://tn.example/tn',
-    subject: 'county-sub-1',
-    snapshot: {
-      username: 'tad',
-      name: '吳弘凱',
+  const account = await linkedAccount(
+    services,
+    {
+      name: 'tad0616',
       familyName: '吳',
       givenName: '弘凱',
-      email: 'tad@example.org',
-      schoolid: '114620',
-      titles: [{ schoolid: '114620', titles: ['教師', '資訊組長'] }],
-      classinfo: [
-        {
-          year: '113',
-          semester: '1',
-          schoolid: '114620',
-          grade: '5',
-          classno: '04',
-          classtitle: '五年丁班',
-          seatno: '12',
-        },
-      ],
-      openid2Id: null,
+      password: PASSWORD,
+      openid2Ids: ['https://openid.tn.edu.tw/op/user.aspx/Tad'],
     },
-  });
+    {
+      countyCode: 'tn',
+      issuer: 'https://tn.example/tn',
+      subject: 'county-sub-1',
+      snapshot: {
+        username: 'tad',
+        email: 'tad@example.org',
+        schoolid: '114620',
+        titles: TITLES,
+        classinfo: CLASSINFO,
+      },
+    },
+  );
+  accountId = account.id;
   await services.roles.define({ code: 'k12.admin', name: '校園管理者', description: '' });
   await services.roles.assign('k12.admin', account.id, '114620');
   const issued = await services.oidc!.clients.add({
@@ -75,27 +78,55 @@ async function discover(id = clientId, secret = clientSecret) {
   });
 }
 
-async function submit(
-  browser: CookieBrowser,
-  page: PageResult,
-  action: string,
-  form: Record<string, string>,
-) {
-  const { action: url, fields } = formOn(page, action);
-  return browser.follow(url, { form: { ...fields, ...form }, stopBefore: 'http://127.0.0.1:9/' });
+/** What a resource API (`/moeresource/api/…`) answers the access token. */
+async function resource(config: client.Configuration, accessToken: string, path: string): Promise<unknown> {
+  const url = new URL(`${cloud.url}/moeresource/api/${path}`);
+  return (await client.fetchProtectedResource(config, accessToken, url, 'GET')).json();
 }
 
-/** Signs in with the cloud password where asked and allows consent; returns the redirect to the client. */
-async function authorize(browser: CookieBrowser, url: URL): Promise<URL> {
-  let page = await browser.follow(url, { stopBefore: 'http://127.0.0.1:9/' });
-  for (let step = 0; step < 4 && !page.url.href.startsWith('http://127.0.0.1:9/'); step++) {
-    if (page.url.pathname === '/login')
-      page = await submit(browser, page, '/login', { name: 'tad0616', password: PASSWORD });
-    else if (page.text.includes('/consent'))
-      page = await submit(browser, page, '/consent', { decision: 'allow' });
-    else throw new Error(`unexpected page ${page.url.href}: ${page.text.slice(0, 300)}`);
-  }
-  return page.url;
+const submit = (browser: CookieBrowser, page: PageResult, action: string, form: Record<string, string>) =>
+  submitForm(browser, page, action, form);
+
+/** Signs in as tad0616 where asked (`onPassword` is told just before); the redirect to the client. */
+const authorize = (browser: CookieBrowser, url: URL, onPassword?: () => void) =>
+  authorizeAtCloud(browser, url, { name: 'tad0616', password: PASSWORD }, onPassword);
+
+/** An authorization request with PKCE, state and nonce, and the code grant that checks them. */
+async function codeFlow(config: client.Configuration, scope: string, extra: Record<string, string> = {}) {
+  const verifier = client.randomPKCECodeVerifier();
+  const state = client.randomState();
+  const nonce = client.randomNonce();
+  const url = client.buildAuthorizationUrl(config, {
+    redirect_uri: REDIRECT,
+    scope,
+    code_challenge: await client.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    state,
+    nonce,
+    ...extra,
+  });
+  const grant = (callback: URL, maxAge?: number) =>
+    client.authorizationCodeGrant(config, callback, {
+      pkceCodeVerifier: verifier,
+      expectedState: state,
+      expectedNonce: nonce,
+      ...(maxAge !== undefined ? { maxAge } : {}),
+    });
+  return { url, grant };
+}
+
+/** RP-initiated logout with the ID token, confirmed on the cloud's question page; the page it ends on. */
+async function signOutOfClient(
+  browser: CookieBrowser,
+  config: client.Configuration,
+  idToken: string | undefined,
+) {
+  const logout = client.buildEndSessionUrl(config, {
+    id_token_hint: idToken ?? '',
+    post_logout_redirect_uri: 'http://127.0.0.1:9/bye',
+  });
+  const confirm = await browser.follow(logout, { stopBefore: 'http://127.0.0.1:9/' });
+  return submit(browser, confirm, 'logout', { logout: 'yes' });
 }
 
 describe('the cloud OIDC provider with openid-client', () => {
@@ -116,26 +147,11 @@ describe('the cloud OIDC provider with openid-client', () => {
   it('code flow, userinfo, eduinfo, refresh and logout', async () => {
     const config = await discover();
     const browser = new CookieBrowser();
-    const verifier = client.randomPKCECodeVerifier();
-    const state = client.randomState();
-    const nonce = client.randomNonce();
-    const url = client.buildAuthorizationUrl(config, {
-      redirect_uri: REDIRECT,
-      scope: 'openid profile email openid2 eduinfo educloudroles',
-      code_challenge: await client.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-      state,
-      nonce,
-    });
+    const { url, grant } = await codeFlow(config, 'openid profile email openid2 eduinfo educloudroles');
     const first = await browser.follow(url, { stopBefore: 'http://127.0.0.1:9/' });
     expect(first.url.pathname).toBe('/login');
     expect(first.text).toContain('縣市帳號登入');
-    const callback = await authorize(browser, url);
-    const tokens = await client.authorizationCodeGrant(config, callback, {
-      pkceCodeVerifier: verifier,
-      expectedState: state,
-      expectedNonce: nonce,
-    });
+    const tokens = await grant(await authorize(browser, url));
     expect(tokens.expires_in).toBe(3600);
     expect(tokens.refresh_token).toBeTruthy();
     const idClaims = tokens.claims();
@@ -158,48 +174,19 @@ describe('the cloud OIDC provider with openid-client', () => {
     });
 
     for (const version of ['v1', 'v2']) {
-      const response = await client.fetchProtectedResource(
-        config,
-        tokens.access_token,
-        new URL(`${cloud.url}/moeresource/api/${version}/oidc/eduinfo`),
-        'GET',
-      );
-      const eduinfo = (await response.json()) as Record<string, unknown>;
-      expect(eduinfo).toEqual({
+      expect(await resource(config, tokens.access_token, `${version}/oidc/eduinfo`)).toEqual({
         sub: accountId,
         schoolid: '114620',
-        titles: [{ schoolid: '114620', titles: ['教師', '資訊組長'] }],
-        classinfo: [
-          {
-            year: '113',
-            semester: '1',
-            schoolid: '114620',
-            grade: '5',
-            classno: '04',
-            classtitle: '五年丁班',
-            seatno: '12',
-          },
-        ],
+        titles: TITLES,
+        classinfo: CLASSINFO,
       });
     }
-    const profile = await client.fetchProtectedResource(
-      config,
-      tokens.access_token,
-      new URL(`${cloud.url}/moeresource/api/v1/oidc/profile`),
-      'GET',
-    );
-    expect(await profile.json()).toMatchObject({
+    expect(await resource(config, tokens.access_token, 'v1/oidc/profile')).toMatchObject({
       sub: accountId,
       name: '吳弘凱',
       preferred_username: 'tad0616',
     });
-    const relation = await client.fetchProtectedResource(
-      config,
-      tokens.access_token,
-      new URL(`${cloud.url}/moeresource/api/v2/oidc/relation`),
-      'GET',
-    );
-    expect(await relation.json()).toMatchObject({
+    expect(await resource(config, tokens.access_token, 'v2/oidc/relation')).toMatchObject({
       sub: accountId,
       relation: [{ county: 'tn', schoolid: '114620' }],
     });
@@ -218,12 +205,7 @@ describe('the cloud OIDC provider with openid-client', () => {
     expect(sso.url.searchParams.get('code')).toBeTruthy();
 
     // RP-initiated logout ends the provider session, the cloud session and the refresh token.
-    const logout = client.buildEndSessionUrl(config, {
-      id_token_hint: tokens.id_token ?? '',
-      post_logout_redirect_uri: 'http://127.0.0.1:9/bye',
-    });
-    const confirm = await browser.follow(logout, { stopBefore: 'http://127.0.0.1:9/' });
-    const done = await submit(browser, confirm, 'logout', { logout: 'yes' });
+    const done = await signOutOfClient(browser, config, tokens.id_token);
     // 「您已登出」 at the cloud, with the way back to the client's registered post-logout URI.
     expect(done.url.href).toBe(`${cloud.url}/signed-out`);
     expect(done.text).toContain('href="http://127.0.0.1:9/bye"');
@@ -372,12 +354,7 @@ describe('the cloud OIDC provider with openid-client', () => {
     expect((await browser.follow(`${cloud.url}/account`)).url.pathname).toBe('/account');
     // The core rebuilds its oidc-provider instance; the logout listener comes with it (onProvider).
     await cloud.services.oidc!.rotateKeys();
-    const logout = client.buildEndSessionUrl(config, {
-      id_token_hint: tokens.id_token ?? '',
-      post_logout_redirect_uri: 'http://127.0.0.1:9/bye',
-    });
-    const confirm = await browser.follow(logout, { stopBefore: 'http://127.0.0.1:9/' });
-    const done = await submit(browser, confirm, 'logout', { logout: 'yes' });
+    const done = await signOutOfClient(browser, config, tokens.id_token);
     // 「您已登出」 at the cloud, with the way back to the client's registered post-logout URI.
     expect(done.url.href).toBe(`${cloud.url}/signed-out`);
     expect(done.text).toContain('href="http://127.0.0.1:9/bye"');
@@ -441,34 +418,12 @@ describe('re-authentication at the cloud (prompt=login, max_age, auth_time)', ()
    */
   async function walk(browser: CookieBrowser, extra: Record<string, string> = {}) {
     const config = await discover();
-    const verifier = client.randomPKCECodeVerifier();
-    const state = client.randomState();
-    const nonce = client.randomNonce();
-    const url = client.buildAuthorizationUrl(config, {
-      redirect_uri: REDIRECT,
-      scope: 'openid profile',
-      code_challenge: await client.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-      state,
-      nonce,
-      ...extra,
-    });
-    let page = await browser.follow(url, { stopBefore: 'http://127.0.0.1:9/' });
+    const { url, grant } = await codeFlow(config, 'openid profile', extra);
     let passwordAt: number | undefined;
-    for (let step = 0; step < 4 && !page.url.href.startsWith('http://127.0.0.1:9/'); step++) {
-      if (page.url.pathname === '/login') {
-        passwordAt = seconds();
-        page = await submit(browser, page, '/login', { name: 'tad0616', password: PASSWORD });
-      } else if (page.text.includes('/consent')) {
-        page = await submit(browser, page, '/consent', { decision: 'allow' });
-      } else throw new Error(`unexpected page ${page.url.href}: ${page.text.slice(0, 300)}`);
-    }
-    const tokens = await client.authorizationCodeGrant(config, page.url, {
-      pkceCodeVerifier: verifier,
-      expectedState: state,
-      expectedNonce: nonce,
-      ...(extra.max_age !== undefined ? { maxAge: Number(extra.max_age) } : {}),
+    const callback = await authorize(browser, url, () => {
+      passwordAt = seconds();
     });
+    const tokens = await grant(callback, extra.max_age !== undefined ? Number(extra.max_age) : undefined);
     const claims = tokens.claims();
     if (!claims) throw new Error('no ID token');
     return { claims, passwordAt };

@@ -4,28 +4,17 @@ import { sendPage } from '../../platform/http/role-app.ts';
 import { html, type SafeHtml } from '../../platform/views/html.ts';
 import { page } from '../../platform/views/layout.ts';
 import { certificateFingerprint } from './certificates.ts';
-import type { SigningKeys } from './keys.ts';
 import {
   RegistrationError,
   readSpMetadata,
   type ServiceProviderInput,
   type ServiceProviderRow,
-  type ServiceProviders,
 } from './registry.ts';
-import { idpUrls } from './sso.ts';
+import { idpUrls, type SamlIdpBase } from './sso.ts';
 
-export interface SamlAdminDeps {
-  keys: SigningKeys;
-  providers: ServiceProviders;
-  baseUrl: string;
+export interface SamlAdminDeps extends SamlIdpBase {
   /** The signed-in cloud administrator's name, or undefined (then the page is refused). */
   administrator(request: FastifyRequest): Promise<string | undefined>;
-  audit?(
-    request: FastifyRequest,
-    action: string,
-    target: string,
-    details: Record<string, unknown>,
-  ): Promise<void>;
 }
 
 /** Registration input from the console form or the admin API: metadata XML, or explicit fields. */

@@ -33,11 +33,22 @@ export interface SamlAccount {
   authnInstant: Date;
 }
 
-export interface SamlIdpDeps {
+/** What the IdP's pages and its console both stand on: its keys, its service providers, its address. */
+export interface SamlIdpBase {
   keys: SigningKeys;
   providers: ServiceProviders;
   /** Public base URL of the cloud (the IdP's entity ID is `BASE/saml/metadata`). */
   baseUrl: string;
+  /** Records what happened (an assertion issued, a service provider registered) in the audit log. */
+  audit?(
+    request: FastifyRequest,
+    action: string,
+    target: string,
+    details: Record<string, unknown>,
+  ): Promise<void>;
+}
+
+export interface SamlIdpDeps extends SamlIdpBase {
   /** The signed-in, active cloud account of this browser (the cloud login session), if any. */
   currentAccount(request: FastifyRequest): Promise<SamlAccount | undefined>;
   /**
@@ -55,12 +66,6 @@ export interface SamlIdpDeps {
   activationUrl?: string;
   /** AuthnRequests one client address may send per minute (0 = no limit); beyond it 429. */
   ssoPerMinute?: number;
-  audit?(
-    request: FastifyRequest,
-    action: string,
-    target: string,
-    details: Record<string, unknown>,
-  ): Promise<void>;
 }
 
 interface Pending {

@@ -1,7 +1,7 @@
 // What the cloud does with a county's account events (policy in county-events.ts), on PGlite and
 // PostgreSQL: the linked identity, the cloud account's state, and the event it passes on.
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { RoleUrls } from '../../platform/runtime/role.ts';
 import {
   accountDisabled,
@@ -14,8 +14,8 @@ import {
 import { testDatabases } from '../../platform/testing/databases.ts';
 import { type CloudAccount, CloudAccounts } from '../account/accounts.ts';
 import { changeAccountState } from '../account/lifecycle.ts';
-import type { CloudDatabase, CloudDb } from '../db.ts';
-import { cloudMigrations } from '../migrations.ts';
+import type { CloudDb } from '../db.ts';
+import { cloudTestDatabase } from '../testing/database.ts';
 import { applyCountyEvent } from './county-events.ts';
 
 const TN = 'http://county.test/tn';
@@ -40,15 +40,13 @@ const snapshot = {
 };
 
 describe.each(await testDatabases())('county events at the cloud ($name)', (kind) => {
-  let close: () => Promise<void>;
   let db: CloudDb;
   let accounts: CloudAccounts;
   let toe = Date.now() / 1000;
 
+  const database = cloudTestDatabase(kind);
   beforeAll(async () => {
-    const database = await kind.open<CloudDatabase>(cloudMigrations);
     db = database.db;
-    close = database.close;
     accounts = new CloudAccounts(db);
     await new ReceiverRegistry(db).save({
       tenant: 'default',
@@ -56,7 +54,6 @@ describe.each(await testDatabases())('county events at the cloud ($name)', (kind
       audience: 'k12cc-workspace',
     });
   });
-  afterAll(async () => close?.());
   beforeEach(async () => {
     await db.deleteFrom('jobs').execute();
   });

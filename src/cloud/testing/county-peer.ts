@@ -4,6 +4,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Provider, { type Configuration } from 'oidc-provider';
+import type { CountyConnection, CountyRegistry } from '../broker/counties.ts';
 
 export interface PeerAccount {
   id: string;
@@ -175,4 +176,18 @@ export async function startCountyPeer(options: {
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * The cloud's connection to a county peer (`CountyRegistry.upsert`): the county's code and name,
+ * the peer's issuer, and the cloud's client there (`clientId`, by default `educloud`).
+ */
+export function connectCounty(
+  counties: CountyRegistry,
+  county: { code: string; name: string; peer: CountyPeer },
+  client: { clientSecret: string; clientId?: string },
+): Promise<CountyConnection> {
+  const { code, name, peer } = county;
+  const clientId = client.clientId ?? 'educloud';
+  return counties.upsert({ code, name, issuer: peer.issuer, clientId, clientSecret: client.clientSecret });
 }

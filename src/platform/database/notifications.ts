@@ -194,13 +194,13 @@ export class PostgresNotifications implements Notifications {
 
 /** PGlite: one process holds the database, so its own notifications are all there is to hear. */
 export class PGliteNotifications implements Notifications {
+  readonly listening = true;
   readonly #lite: PGlite;
   readonly #pool: Turns;
   constructor(lite: PGlite, pool: Turns) {
     this.#lite = lite;
     this.#pool = pool;
   }
-  readonly listening = true;
   async listen(channel: string, handler: NotificationHandler) {
     // Its turn on the one connection: a LISTEN inside another caller's transaction could be undone.
     const turn = await this.#pool.connect();

@@ -19,123 +19,53 @@ export interface DemoTenant {
   units: DemoUnit[];
 }
 
+/** A county's units, one row each: code, name, abbreviation, official mailbox. */
+function units(rows: [code: string, name: string, abbreviation: string, mailbox: string][]): DemoUnit[] {
+  return rows.map(([code, name, abbreviation, mailbox]) => ({ code, name, abbreviation, mailbox }));
+}
+
 export const DEMO_TENANTS: DemoTenant[] = [
   {
     code: 'cyc',
     name: '嘉義縣',
     portalName: '嘉義縣教師資訊應用服務入口',
     mailDomain: 'mail.cyc.edu.tw',
-    units: [
-      { code: '454503', name: '朴子國民中學', abbreviation: '朴子國中', mailbox: 'pzjh@mail.cyc.edu.tw' },
-      { code: '454501', name: '太保國民中學', abbreviation: '太保國中', mailbox: 'tbjh@mail.cyc.edu.tw' },
-      { code: '454504', name: '東石國民中學', abbreviation: '東石國中', mailbox: 'dsjh@mail.cyc.edu.tw' },
-      { code: '454505', name: '布袋國民中學', abbreviation: '布袋國中', mailbox: 'bdjh@mail.cyc.edu.tw' },
-      { code: '454509', name: '民雄國民中學', abbreviation: '民雄國中', mailbox: 'mhjh@mail.cyc.edu.tw' },
-      {
-        code: '454517',
-        name: '竹崎高級中學國中部',
-        abbreviation: '竹崎高中',
-        mailbox: 'ccsh@mail.cyc.edu.tw',
-      },
-      { code: '454601', name: '朴子國民小學', abbreviation: '朴子國小', mailbox: 'pzes@mail.cyc.edu.tw' },
-      { code: '454602', name: '大同國民小學', abbreviation: '大同國小', mailbox: 'dtes@mail.cyc.edu.tw' },
-      { code: '454603', name: '竹村國民小學', abbreviation: '竹村國小', mailbox: 'aljes@mail.cyc.edu.tw' },
-      { code: '454612', name: '太保國民小學', abbreviation: '太保國小', mailbox: 'tbes@mail.cyc.edu.tw' },
-      { code: '454620', name: '民雄國民小學', abbreviation: '民雄國小', mailbox: 'mhes@mail.cyc.edu.tw' },
-      { code: '454631', name: '水上國民小學', abbreviation: '水上國小', mailbox: 'sses@mail.cyc.edu.tw' },
-      {
-        code: '450000',
-        name: '嘉義縣教育網路中心',
-        abbreviation: '縣網中心',
-        mailbox: 'center@mail.cyc.edu.tw',
-      },
-    ],
+    units: units([
+      ['454503', '朴子國民中學', '朴子國中', 'pzjh@mail.cyc.edu.tw'],
+      ['454501', '太保國民中學', '太保國中', 'tbjh@mail.cyc.edu.tw'],
+      ['454504', '東石國民中學', '東石國中', 'dsjh@mail.cyc.edu.tw'],
+      ['454505', '布袋國民中學', '布袋國中', 'bdjh@mail.cyc.edu.tw'],
+      ['454509', '民雄國民中學', '民雄國中', 'mhjh@mail.cyc.edu.tw'],
+      ['454517', '竹崎高級中學國中部', '竹崎高中', 'ccsh@mail.cyc.edu.tw'],
+      ['454601', '朴子國民小學', '朴子國小', 'pzes@mail.cyc.edu.tw'],
+      ['454602', '大同國民小學', '大同國小', 'dtes@mail.cyc.edu.tw'],
+      ['454603', '竹村國民小學', '竹村國小', 'aljes@mail.cyc.edu.tw'],
+      ['454612', '太保國民小學', '太保國小', 'tbes@mail.cyc.edu.tw'],
+      ['454620', '民雄國民小學', '民雄國小', 'mhes@mail.cyc.edu.tw'],
+      ['454631', '水上國民小學', '水上國小', 'sses@mail.cyc.edu.tw'],
+      ['450000', '嘉義縣教育網路中心', '縣網中心', 'center@mail.cyc.edu.tw'],
+    ]),
   },
   {
     code: 'tn',
     name: '臺南市',
     portalName: '臺南市教師資訊應用服務入口',
     mailDomain: 'mail.tn.edu.tw',
-    units: [
-      {
-        code: '114620',
-        name: '臺南市立大成國民中學',
-        abbreviation: '大成國中',
-        mailbox: 'dcjh@mail.tn.edu.tw',
-      },
-      {
-        code: '213501',
-        name: '臺南市立建興國民中學',
-        abbreviation: '建興國中',
-        mailbox: 'csjh@mail.tn.edu.tw',
-      },
-      {
-        code: '213502',
-        name: '臺南市立中山國民中學',
-        abbreviation: '中山國中',
-        mailbox: 'csmjh@mail.tn.edu.tw',
-      },
-      {
-        code: '213503',
-        name: '臺南市立後甲國民中學',
-        abbreviation: '後甲國中',
-        mailbox: 'hcjh@mail.tn.edu.tw',
-      },
-      {
-        code: '213505',
-        name: '臺南市立金城國民中學',
-        abbreviation: '金城國中',
-        mailbox: 'kcjh@mail.tn.edu.tw',
-      },
-      {
-        code: '213601',
-        name: '臺南市立勝利國民小學',
-        abbreviation: '勝利國小',
-        mailbox: 'slps@mail.tn.edu.tw',
-      },
-      {
-        code: '213602',
-        name: '臺南市立博愛國民小學',
-        abbreviation: '博愛國小',
-        mailbox: 'paps@mail.tn.edu.tw',
-      },
-      {
-        code: '213603',
-        name: '臺南市立東光國民小學',
-        abbreviation: '東光國小',
-        mailbox: 'tkps@mail.tn.edu.tw',
-      },
-      {
-        code: '213604',
-        name: '臺南市立大同國民小學',
-        abbreviation: '大同國小',
-        mailbox: 'dtps@mail.tn.edu.tw',
-      },
-      {
-        code: '213605',
-        name: '臺南市立永福國民小學',
-        abbreviation: '永福國小',
-        mailbox: 'yfps@mail.tn.edu.tw',
-      },
-      {
-        code: '213606',
-        name: '臺南市立忠義國民小學',
-        abbreviation: '忠義國小',
-        mailbox: 'cyps@mail.tn.edu.tw',
-      },
-      {
-        code: '213607',
-        name: '臺南市立進學國民小學',
-        abbreviation: '進學國小',
-        mailbox: 'chps@mail.tn.edu.tw',
-      },
-      {
-        code: '210000',
-        name: '臺南市教育網路中心',
-        abbreviation: '市網中心',
-        mailbox: 'center@mail.tn.edu.tw',
-      },
-    ],
+    units: units([
+      ['114620', '臺南市立大成國民中學', '大成國中', 'dcjh@mail.tn.edu.tw'],
+      ['213501', '臺南市立建興國民中學', '建興國中', 'csjh@mail.tn.edu.tw'],
+      ['213502', '臺南市立中山國民中學', '中山國中', 'csmjh@mail.tn.edu.tw'],
+      ['213503', '臺南市立後甲國民中學', '後甲國中', 'hcjh@mail.tn.edu.tw'],
+      ['213505', '臺南市立金城國民中學', '金城國中', 'kcjh@mail.tn.edu.tw'],
+      ['213601', '臺南市立勝利國民小學', '勝利國小', 'slps@mail.tn.edu.tw'],
+      ['213602', '臺南市立博愛國民小學', '博愛國小', 'paps@mail.tn.edu.tw'],
+      ['213603', '臺南市立東光國民小學', '東光國小', 'tkps@mail.tn.edu.tw'],
+      ['213604', '臺南市立大同國民小學', '大同國小', 'dtps@mail.tn.edu.tw'],
+      ['213605', '臺南市立永福國民小學', '永福國小', 'yfps@mail.tn.edu.tw'],
+      ['213606', '臺南市立忠義國民小學', '忠義國小', 'cyps@mail.tn.edu.tw'],
+      ['213607', '臺南市立進學國民小學', '進學國小', 'chps@mail.tn.edu.tw'],
+      ['210000', '臺南市教育網路中心', '市網中心', 'center@mail.tn.edu.tw'],
+    ]),
   },
 ];
 

@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { CompiledQuery, type Kysely } from 'kysely';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { Notifications, NotificationWarning } from '../database/notifications.ts';
 import { NotifiedCache } from '../database/notified-cache.ts';
 import { TurnBatch } from '../database/turn-batch.ts';
+import { RedisScript } from '../runtime/redis-script.ts';
 import { currentScope, ScopeSlot } from './request-scope.ts';
 import type { OidcTables } from './schema.ts';
 
@@ -528,28 +528,12 @@ for i = 3, #KEYS do
 end
 return 1`;
 
-const sha1 = (text: string) => createHash('sha1').update(text).digest('hex');
 const SCRIPTS = {
-  upsert: { text: UPSERT_SCRIPT, sha: sha1(UPSERT_SCRIPT) },
-  find: { text: FIND_SCRIPT, sha: sha1(FIND_SCRIPT) },
-  findByIndex: { text: FIND_BY_INDEX_SCRIPT, sha: sha1(FIND_BY_INDEX_SCRIPT) },
-  consume: { text: CONSUME_SCRIPT, sha: sha1(CONSUME_SCRIPT) },
+  upsert: new RedisScript(UPSERT_SCRIPT),
+  find: new RedisScript(FIND_SCRIPT),
+  findByIndex: new RedisScript(FIND_BY_INDEX_SCRIPT),
+  consume: new RedisScript(CONSUME_SCRIPT),
 };
-
-/** Runs a script by its SHA; Redis that does not know it (NOSCRIPT) gets it once with EVAL. */
-async function runScript(
-  redis: Redis,
-  script: { text: string; sha: string },
-  keys: string[],
-  args: string[],
-) {
-  try {
-    return await redis.evalsha(script.sha, keys.length, ...keys, ...args);
-  } catch (error) {
-    if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-    return redis.eval(script.text, keys.length, ...keys, ...args);
-  }
-}
 
 /** A stored value and its consumption mark as oidc-provider expects them back. */
 function redisPayload(value: string | null | undefined, consumed: string | null | undefined) {
@@ -624,14 +608,14 @@ export class RedisAdapter implements Adapter {
     const keys = [key, payload.grantId ? this.#grantKey(payload.grantId) : ''];
     if (payload.uid) keys.push(this.#uidKey(payload.uid));
     if (payload.userCode) keys.push(this.#userCodeKey(payload.userCode));
-    await runScript(this.#redis, SCRIPTS.upsert, keys, [JSON.stringify(payload), String(expiresIn ?? 0), id]);
+    await SCRIPTS.upsert.run(this.#redis, keys, [JSON.stringify(payload), String(expiresIn ?? 0), id]);
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
     const sessions = this.#options.withSession
       ? [`${this.#prefix}Session:`, this.#uidKey('', 'Session')]
       : ['', ''];
-    const found = (await runScript(this.#redis, SCRIPTS.find, [this.#key(id)], sessions)) as Array<
+    const found = (await SCRIPTS.find.run(this.#redis, [this.#key(id)], sessions)) as Array<
       string | null
     > | null;
     if (!found) return undefined;
@@ -657,9 +641,8 @@ export class RedisAdapter implements Adapter {
   }
 
   async #findByIndex(index: string): Promise<AdapterPayload | undefined> {
-    const found = (await runScript(
+    const found = (await SCRIPTS.findByIndex.run(
       this.#redis,
-      SCRIPTS.findByIndex,
       [index],
       [`${this.#prefix}${this.#model}:`],
     )) as Array<string | null> | null;
@@ -667,7 +650,7 @@ export class RedisAdapter implements Adapter {
   }
 
   async consume(id: string): Promise<void> {
-    await runScript(this.#redis, SCRIPTS.consume, [this.#key(id)], [String(epoch())]);
+    await SCRIPTS.consume.run(this.#redis, [this.#key(id)], [String(epoch())]);
   }
 
   async destroy(id: string): Promise<void> {

@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import { createRemoteJWKSet, decodeJwt, type JWTVerifyGetKey, errors as joseErrors, jwtVerify } from 'jose';
+import { decodeJwt, type JWTVerifyGetKey, errors as joseErrors, jwtVerify } from 'jose';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Logger } from 'pino';
+import { RemoteKeySets } from '../security/remote-keys.ts';
 import { securityEventView } from '../security-events/schema.ts';
 
 /** The `events` member that makes a JWT a logout token (OpenID Connect Back-Channel Logout 1.0 §2.4). */
@@ -37,7 +38,7 @@ export interface BackchannelLogoutOptions<DB> {
   /** How old a logout token may be (`iat`); default 120 seconds. */
   maxAgeSeconds?: number;
   clockToleranceSeconds?: number;
-  /** The key set of a JWKS URI (default: `createRemoteJWKSet`, one cached set per URI). */
+  /** The key set of a JWKS URI (default: `remoteKeySet`, one kept per URI). */
   keys?: (jwksUri: string) => JWTVerifyGetKey;
 }
 
@@ -51,21 +52,11 @@ class LogoutRefused extends Error {}
  */
 export class BackchannelLogoutReceiver<DB> {
   readonly #options: BackchannelLogoutOptions<DB>;
-  readonly #keySets = new Map<string, JWTVerifyGetKey>();
+  readonly #keys: RemoteKeySets;
 
   constructor(options: BackchannelLogoutOptions<DB>) {
     this.#options = options;
-  }
-
-  #keys(uri: string): JWTVerifyGetKey {
-    let keys = this.#keySets.get(uri);
-    if (!keys) {
-      keys =
-        this.#options.keys?.(uri) ??
-        createRemoteJWKSet(new URL(uri), { timeoutDuration: 5000, cooldownDuration: 30_000 });
-      this.#keySets.set(uri, keys);
-    }
-    return keys;
+    this.#keys = new RemoteKeySets(options.keys);
   }
 
   /** Handles one `logout_token`; refused tokens give the reason (logged, and sent to the provider). */
@@ -93,7 +84,7 @@ export class BackchannelLogoutReceiver<DB> {
     const tolerance = this.#options.clockToleranceSeconds ?? 60;
     let claims: Record<string, unknown>;
     try {
-      ({ payload: claims } = await jwtVerify(token, this.#keys(trusted.jwksUri), {
+      ({ payload: claims } = await jwtVerify(token, this.#keys.of(trusted.jwksUri), {
         issuer: trusted.issuer,
         audience: trusted.audience,
         maxTokenAge: this.#options.maxAgeSeconds ?? 120,

@@ -12,31 +12,70 @@ const CLIENT_USAGE =
 
 const KEYS_USAGE = 'usage: edugate keys rotate|list --role county|cloud [--tenant T]';
 
+/** What `edugate client add` prints: the new client's id and its secret (shown this once). */
+export interface IssuedClient {
+  client_id: string;
+  client_secret: string;
+}
+
+/**
+ * The words after `edugate` that register a client (`client add`), as operators type them: for
+ * scripts, benches and tests that register one the way the deployment guide does.
+ */
+export function clientAddArgs(client: {
+  role: 'county' | 'cloud';
+  tenant: string;
+  name: string;
+  redirectUri: string;
+  scopes?: readonly string[];
+}): string[] {
+  const { role, tenant, name, redirectUri, scopes = [] } = client;
+  const scopeArgs = scopes.flatMap((scope) => ['--scope', scope]);
+  return [
+    'client',
+    'add',
+    '--role',
+    role,
+    '--tenant',
+    tenant,
+    '--name',
+    name,
+    '--redirect-uri',
+    redirectUri,
+    ...scopeArgs,
+  ];
+}
+
 /** The issuer a command is about: a role that is an OpenID provider, and its tenant. */
 const where = {
   role: { type: 'string', required: true },
   tenant: { type: 'string' },
 } as const;
 
-function target(values: { role: string; tenant?: string | undefined }, usage: string) {
-  if (ROLES_WITH_ISSUERS.has(values.role)) {
-    return { role: values.role as RoleName, tenant: values.tenant ?? 'default' };
-  }
-  console.error(usage);
-  return undefined;
-}
-
-function call(
+/**
+ * Calls the admin API of the issuer a command names (`--role`, `--tenant`); a role that is no
+ * OpenID provider gets the usage and exit 2.
+ */
+function callIssuer(
+  values: { role: string; tenant?: string | undefined },
   admin: AdminCall,
-  role: RoleName,
+  usage: string,
   method: 'GET' | 'POST' | 'PUT',
-  path: string,
+  path: (tenant: string) => string,
   body?: unknown,
 ) {
-  return printAdminResult(admin(role, method, path, body), path.endsWith('/clients') && method === 'POST');
+  if (!ROLES_WITH_ISSUERS.has(values.role)) {
+    console.error(usage);
+    return 2;
+  }
+  const role = values.role as RoleName;
+  const at = path(values.tenant ?? 'default');
+  return printAdminResult(admin(role, method, at, body), at.endsWith('/clients') && method === 'POST');
 }
 
 const clients = (tenant: string) => `/admin/api/oidc/${encodeURIComponent(tenant)}/clients`;
+const client = (tenant: string, clientId: string) => `${clients(tenant)}/${encodeURIComponent(clientId)}`;
+const keys = (tenant: string) => `/admin/api/oidc/${encodeURIComponent(tenant)}/keys`;
 const scopes = (values: string[]) => values.flatMap((s) => s.split(/[\s,]+/)).filter(Boolean);
 
 /**
@@ -63,9 +102,7 @@ export const clientCommand = defineCommandGroup({
         'client-id': { type: 'string' },
       },
       run({ values, admin }) {
-        const at = target(values, CLIENT_USAGE);
-        if (!at) return 2;
-        return call(admin, at.role, 'POST', clients(at.tenant), {
+        return callIssuer(values, admin, CLIENT_USAGE, 'POST', clients, {
           name: values.name,
           redirect_uris: values['redirect-uri'],
           post_logout_redirect_uris: values['post-logout-redirect-uri'] ?? [],
@@ -81,10 +118,7 @@ export const clientCommand = defineCommandGroup({
     defineCommand({
       name: 'list',
       options: where,
-      run({ values, admin }) {
-        const at = target(values, CLIENT_USAGE);
-        return at ? call(admin, at.role, 'GET', clients(at.tenant)) : 2;
-      },
+      run: ({ values, admin }) => callIssuer(values, admin, CLIENT_USAGE, 'GET', clients),
     }),
     defineCommand({
       // The full list the client may ask for from now on: this is how a restricted scope
@@ -95,33 +129,22 @@ export const clientCommand = defineCommandGroup({
         'client-id': { type: 'string', required: true },
         scope: { type: 'string', multiple: true, required: true },
       },
-      run({ values, admin }) {
-        const at = target(values, CLIENT_USAGE);
-        if (!at) return 2;
-        return call(
-          admin,
-          at.role,
-          'PUT',
-          `${clients(at.tenant)}/${encodeURIComponent(values['client-id'])}`,
-          {
-            scopes: scopes(values.scope),
-          },
-        );
-      },
+      run: ({ values, admin }) =>
+        callIssuer(values, admin, CLIENT_USAGE, 'PUT', (tenant) => client(tenant, values['client-id']), {
+          scopes: scopes(values.scope),
+        }),
     }),
     defineCommand({
       name: 'rotate-secret',
       options: { ...where, 'client-id': { type: 'string', required: true } },
-      run({ values, admin }) {
-        const at = target(values, CLIENT_USAGE);
-        if (!at) return 2;
-        return call(
+      run: ({ values, admin }) =>
+        callIssuer(
+          values,
           admin,
-          at.role,
+          CLIENT_USAGE,
           'POST',
-          `${clients(at.tenant)}/${encodeURIComponent(values['client-id'])}/secret`,
-        );
-      },
+          (tenant) => `${client(tenant, values['client-id'])}/secret`,
+        ),
     }),
   ],
 });
@@ -136,19 +159,13 @@ export const keysCommand = defineCommandGroup({
     defineCommand({
       name: 'rotate',
       options: where,
-      run({ values, admin }) {
-        const at = target(values, KEYS_USAGE);
-        const base = `/admin/api/oidc/${encodeURIComponent(at?.tenant ?? '')}/keys`;
-        return at ? call(admin, at.role, 'POST', `${base}/rotate`) : 2;
-      },
+      run: ({ values, admin }) =>
+        callIssuer(values, admin, KEYS_USAGE, 'POST', (tenant) => `${keys(tenant)}/rotate`),
     }),
     defineCommand({
       name: 'list',
       options: where,
-      run({ values, admin }) {
-        const at = target(values, KEYS_USAGE);
-        return at ? call(admin, at.role, 'GET', `/admin/api/oidc/${encodeURIComponent(at.tenant)}/keys`) : 2;
-      },
+      run: ({ values, admin }) => callIssuer(values, admin, KEYS_USAGE, 'GET', keys),
     }),
   ],
 });

@@ -818,14 +818,10 @@ export class OidcProvider<A = unknown> {
       : known
         ? t(known)
         : t('oidc.error.detail', { error: out.error });
-    ctx.type = 'html';
-    ctx.body = koaPage(
+    this.#sendPage(
       ctx,
-      this.options.i18n,
-      this.options.brand,
       t('oidc.error.title'),
-      html`<h1>${t('oidc.error.title')}</h1>
-<div class="alert" role="alert"><p>${reason}</p></div>
+      html`<div class="alert" role="alert"><p>${reason}</p></div>
 <p class="meta">${t('oidc.error.technical')} <span lang="en" translate="no"><code>${out.error}</code>${out.error_description ? html` · ${out.error_description}` : ''}</span></p>`,
     );
   }
@@ -846,14 +842,10 @@ export class OidcProvider<A = unknown> {
       hint?.payload?.sub !== undefined &&
       hint.payload.sub === ctx.oidc.session?.accountId;
     if (automatic) allowInlineScript(ctx, AUTO_LOGOUT_SCRIPT);
-    ctx.type = 'html';
-    ctx.body = koaPage(
+    this.#sendPage(
       ctx,
-      this.options.i18n,
-      this.options.brand,
       t('oidc.logout.title'),
-      html`<h1>${t('oidc.logout.title')}</h1>
-<form method="post" action="${action}" class="panel">
+      html`<form method="post" action="${action}" class="panel">
 <input type="hidden" name="xsrf" value="${xsrf}">
 <p>${t('oidc.logout.question', { site })}</p>
 <p><button type="submit" name="logout" value="yes" id="op-logout-yes" autofocus>${t('oidc.logout.yes')}</button>
@@ -865,15 +857,24 @@ export class OidcProvider<A = unknown> {
   async #logoutDonePage(ctx: KoaContextWithOIDC) {
     const t = koaTranslator(ctx, this.options.i18n);
     const client = ctx.oidc.client?.clientName;
+    this.#sendPage(
+      ctx,
+      t('oidc.logout.title'),
+      html`<div class="success" role="status"><p>${client ? t('oidc.logout.done', { client }) : t('oidc.logout.done_plain')}</p></div>
+<p><a href="${this.options.brand.href}">${t('layout.home')}</a></p>`,
+    );
+  }
+
+  /** One of the provider's own pages (an error, a sign-out question or its end), titled by its heading. */
+  #sendPage(ctx: KoaContextWithOIDC, title: string, main: SafeHtml) {
     ctx.type = 'html';
     ctx.body = koaPage(
       ctx,
       this.options.i18n,
       this.options.brand,
-      t('oidc.logout.title'),
-      html`<h1>${t('oidc.logout.title')}</h1>
-<div class="success" role="status"><p>${client ? t('oidc.logout.done', { client }) : t('oidc.logout.done_plain')}</p></div>
-<p><a href="${this.options.brand.href}">${t('layout.home')}</a></p>`,
+      title,
+      html`<h1>${title}</h1>
+${main}`,
     );
   }
 }

@@ -9,6 +9,9 @@ import type { RunningRole } from './boot.ts';
  */
 export const ROLE_NAMES: readonly RoleName[] = ['county', 'cloud', 'workspace', 'google'];
 
+/** The roles `--role` may name, as usage lines and refusals spell them. */
+export const ROLE_CHOICES = ROLE_NAMES.join('|');
+
 export function isRoleName(value: unknown): value is RoleName {
   return typeof value === 'string' && (ROLE_NAMES as readonly string[]).includes(value);
 }

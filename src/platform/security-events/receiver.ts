@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import { createRemoteJWKSet, decodeJwt, type JWTVerifyGetKey } from 'jose';
+import { decodeJwt, type JWTVerifyGetKey } from 'jose';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Logger } from 'pino';
+import { RemoteKeySets } from '../security/remote-keys.ts';
 import { securityEventView } from './schema.ts';
 import {
   SECEVENT_CONTENT_TYPE,
@@ -33,7 +34,7 @@ export interface SecurityEventReceiverOptions<DB> {
   handle(tx: Transaction<DB>, event: VerifiedSecurityEvent): Promise<void>;
   maxAgeSeconds?: number;
   clockToleranceSeconds?: number;
-  /** The key set of a JWKS URI (default: `createRemoteJWKSet`, one cached set per URI). */
+  /** The key set of a JWKS URI (default: `remoteKeySet`, one kept per URI). */
   keys?: (jwksUri: string) => JWTVerifyGetKey;
 }
 
@@ -51,26 +52,16 @@ const PRUNE_EVERY_MS = 60_000;
  */
 export class SecurityEventReceiver<DB> {
   readonly #options: SecurityEventReceiverOptions<DB>;
-  readonly #keySets = new Map<string, JWTVerifyGetKey>();
+  readonly #keys: RemoteKeySets;
   readonly #maxAge: number;
   readonly #tolerance: number;
   #prunedAt = 0;
 
   constructor(options: SecurityEventReceiverOptions<DB>) {
     this.#options = options;
+    this.#keys = new RemoteKeySets(options.keys);
     this.#maxAge = options.maxAgeSeconds ?? 300;
     this.#tolerance = options.clockToleranceSeconds ?? 60;
-  }
-
-  #keys(uri: string): JWTVerifyGetKey {
-    let keys = this.#keySets.get(uri);
-    if (!keys) {
-      keys =
-        this.#options.keys?.(uri) ??
-        createRemoteJWKSet(new URL(uri), { timeoutDuration: 5000, cooldownDuration: 30_000 });
-      this.#keySets.set(uri, keys);
-    }
-    return keys;
   }
 
   /** Handles one request body; `contentType` is the request's Content-Type header. */
@@ -105,7 +96,7 @@ export class SecurityEventReceiver<DB> {
     const event = await verifySecurityEvent(text, {
       issuer: transmitter.issuer,
       audience: transmitter.audience,
-      keys: this.#keys(transmitter.jwksUri),
+      keys: this.#keys.of(transmitter.jwksUri),
       maxAgeSeconds: this.#maxAge,
       clockToleranceSeconds: this.#tolerance,
     });

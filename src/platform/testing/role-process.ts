@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { collectOutput } from './child-output.ts';
 import { freeAdminPortBase, freePort } from './ports.ts';
 
 const ROOT = new URL('../../../', import.meta.url).pathname;
@@ -13,17 +14,13 @@ export class RoleProcess {
   readonly base: string;
   /** The admin listener. */
   readonly adminBase: string;
-  #output = '';
+  readonly #output: { readonly text: string };
 
   private constructor(child: ChildProcess, port: number, adminPort: number) {
     this.child = child;
     this.base = `http://127.0.0.1:${port}`;
     this.adminBase = `http://127.0.0.1:${adminPort}`;
-    const collect = (chunk: Buffer) => {
-      this.#output += chunk.toString();
-    };
-    child.stdout?.on('data', collect);
-    child.stderr?.on('data', collect);
+    this.#output = collectOutput(child);
   }
 
   /**
@@ -59,7 +56,7 @@ export class RoleProcess {
 
   /** Everything the process printed so far. */
   get output(): string {
-    return this.#output;
+    return this.#output.text;
   }
 
   get exited(): boolean {
@@ -81,10 +78,11 @@ export class RoleProcess {
   async until(expected: number, path: string, within = 10_000, on: string = this.base): Promise<number> {
     const started = performance.now();
     for (;;) {
-      if (this.exited) throw new Error(`the process exited (${this.child.exitCode}):\n${this.#output}`);
+      if (this.exited) throw new Error(`the process exited (${this.child.exitCode}):\n${this.#output.text}`);
       const got = await this.status(path, on);
       if (got === expected) return performance.now() - started;
-      if (performance.now() - started > within) throw new Error(`${path} still ${got}:\n${this.#output}`);
+      if (performance.now() - started > within)
+        throw new Error(`${path} still ${got}:\n${this.#output.text}`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }

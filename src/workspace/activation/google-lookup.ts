@@ -4,7 +4,7 @@
 //   only that one), and
 // - is this address still free at Google (a new cloud name must not be someone else's address).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { createRemoteJWKSet, errors, type JWTVerifyGetKey, jwtVerify } from 'jose';
+import { errors, type JWTVerifyGetKey, jwtVerify } from 'jose';
 import { DEMO_CLIENTS } from '../../platform/federation/clients.ts';
 import {
   GOOGLE_LOOKUP_PATH,
@@ -13,6 +13,7 @@ import {
   type GoogleLinkAnswer,
 } from '../../platform/federation/google-lookup.ts';
 import type { RoleContext } from '../../platform/runtime/role.ts';
+import { remoteKeySet } from '../../platform/security/remote-keys.ts';
 import { DirectoryClient, DirectoryFailure } from '../provisioning/directory-client.ts';
 import { googleTarget } from '../provisioning/google-auth.ts';
 import { RequestPacer } from '../provisioning/pacing.ts';
@@ -69,10 +70,7 @@ export async function mountGoogleLookup(app: FastifyInstance, ctx: RoleContext<W
     const header = request.headers.authorization ?? '';
     const token = /^Bearer ([\w-]+\.[\w-]+\.[\w-]+)$/.exec(header)?.[1];
     if (!token) return { refusal: [401, 'invalid_request', 'a lookup token is required'] };
-    keys ??= createRemoteJWKSet(new URL(`${issuer}/oidc/v1/jwksets`), {
-      timeoutDuration: 5000,
-      cooldownDuration: 30_000,
-    });
+    keys ??= remoteKeySet(`${issuer}/oidc/v1/jwksets`);
     try {
       const { payload } = await jwtVerify(token, keys, {
         issuer,
