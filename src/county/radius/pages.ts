@@ -6,12 +6,11 @@ import { signedIn, withRole } from '../guards.ts';
 import { managePage } from '../manage/common.ts';
 import type { County } from '../services.ts';
 import type { Tenant } from '../tenants/tenants.ts';
-import { csrfField, errorSummary, field, formValue, postButton } from '../views/form.ts';
+import { csrfField, errorSummary, field, formValue, localize, postButton } from '../views/form.ts';
 import { countyPage, formatTime, tenantPath } from '../views/page.ts';
 import { type SessionRow, searchSessions, sessionsOfAccount } from './accounting.ts';
 import {
   addRadiusClient,
-  clientProblems,
   listRadiusClients,
   removeRadiusClient,
   renewRadiusClientSecret,
@@ -169,15 +168,11 @@ ${field({ name: 'vpn_host', label: t('radius.console.vpn_host'), required: true,
     const me = admin(request, reply);
     if (!me) return;
     const input = { name: formValue(request.body, 'name'), address: formValue(request.body, 'address') };
-    const problems = clientProblems(input);
-    const errors = {
-      name: problems.includes('radius.error.name') ? request.t('radius.error.name') : undefined,
-      address: problems.includes('radius.error.address') ? request.t('radius.error.address') : undefined,
-    };
-    if (problems.length > 0) return consolePage(request, reply, { errors, status: 400 });
     const added = await addRadiusClient(county, tenant.code, input, { actor: me.username, ip: request.ip });
-    if (!added)
-      return consolePage(request, reply, { errors: { name: request.t('radius.error.taken') }, status: 409 });
+    if ('refused' in added) {
+      const status = added.refused === 'taken' ? 409 : 400;
+      return consolePage(request, reply, { errors: localize(request, added.errors), status });
+    }
     return consolePage(request, reply, {
       notice: html`<div class="notice" role="status"><p>${added.client.name}: ${request.t('radius.console.secret_once')}</p><p><code>${added.secret}</code></p></div>`,
     });
