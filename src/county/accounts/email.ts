@@ -13,7 +13,7 @@ import { emailErrors, type FieldErrors, hasErrors, MAX_EMAIL } from '../registra
 import type { County } from '../services.ts';
 import { findUnitByMailbox, type Tenant } from '../tenants/tenants.ts';
 import { csrfField, errorSummary, field, formSecret, formValue, localize } from '../views/form.ts';
-import { countyPage, formatMailTime, tenantPath } from '../views/page.ts';
+import { formatMailTime, headedPage, tenantPath } from '../views/page.ts';
 import { editAccount } from './edit.ts';
 import { isCurrentPassword } from './password.ts';
 import { type Account, emailTaken, findAccountById, normalizeEmail } from './repository.ts';
@@ -101,8 +101,13 @@ export async function confirmEmailChange(
 
 export async function registerEmailRoutes(app: FastifyInstance, county: County, tenant: Tenant) {
   const p = (path: string) => tenantPath(tenant, path);
-  const show = (request: FastifyRequest, reply: FastifyReply, title: string, main: SafeHtml, status = 200) =>
-    sendPage(reply, countyPage(request, tenant, { title, main }), status);
+  const show = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    titleKey: string,
+    body: SafeHtml,
+    status = 200,
+  ) => sendPage(reply, headedPage(request, tenant, titleKey, body), status);
 
   const emailForm = (
     request: FastifyRequest,
@@ -111,7 +116,7 @@ export async function registerEmailRoutes(app: FastifyInstance, county: County, 
     errors: Record<string, string | undefined>,
   ) => {
     const t = request.t;
-    return html`<h1>${t('account.email.title')}</h1>${errorSummary(request, errors)}
+    return html`${errorSummary(request, errors)}
 <p>${t('account.email.intro', { email: account.email })}</p>
 <form method="post" action="${p('/account/email')}" novalidate>${csrfField(request)}
 ${field({ name: 'email', label: t('account.email.new'), type: 'email', value: values.email, error: errors.email, required: true, autocomplete: 'email', maxlength: MAX_EMAIL })}
@@ -122,7 +127,7 @@ ${field({ name: 'current_password', label: t('account.password.current'), type: 
   app.get('/account/email', async (request, reply) => {
     const me = signedIn(request, reply, tenant);
     if (!me) return;
-    return show(request, reply, request.t('account.email.title'), emailForm(request, me, { email: '' }, {}));
+    return show(request, reply, 'account.email.title', emailForm(request, me, { email: '' }, {}));
   });
 
   app.post('/account/email', async (request, reply) => {
@@ -139,7 +144,7 @@ ${field({ name: 'current_password', label: t('account.password.current'), type: 
       return show(
         request,
         reply,
-        t('account.email.title'),
+        'account.email.title',
         emailForm(request, me, { email: email.slice(0, MAX_EMAIL) }, localize(request, result.errors)),
         400,
       );
@@ -147,8 +152,8 @@ ${field({ name: 'current_password', label: t('account.password.current'), type: 
     return show(
       request,
       reply,
-      t('account.email.title'),
-      html`<h1>${t('account.email.title')}</h1>
+      'account.email.title',
+      html`
 <div class="success" role="status"><p>${t('account.email.sent', { email, old: me.email })}</p></div>
 <p><a href="${p('/account')}">${t('home.my_account')}</a></p>`,
     );
@@ -163,8 +168,8 @@ ${field({ name: 'current_password', label: t('account.password.current'), type: 
     return show(
       request,
       reply,
-      t('account.email.confirm_title'),
-      html`<h1>${t('account.email.confirm_title')}</h1>
+      'account.email.confirm_title',
+      html`
 <p>${t('account.email.confirm_intro', { email: String(claims.data?.email ?? '') })}</p>
 <form method="post" action="${p('/account/email/confirm')}">${csrfField(request)}<input type="hidden" name="token" value="${token}">
 <button type="submit">${t('account.email.confirm')}</button></form>`,
@@ -177,8 +182,8 @@ ${field({ name: 'current_password', label: t('account.password.current'), type: 
     return show(
       request,
       reply,
-      t('account.email.confirm_title'),
-      html`<h1>${t('account.email.confirm_title')}</h1>
+      'account.email.confirm_title',
+      html`
 <div class="success" role="status"><p>${t('account.email.changed', { email })}</p></div>
 <p><a href="${p('/account')}">${t('home.my_account')}</a></p>`,
     );
