@@ -7,7 +7,7 @@ import { managePage } from '../manage/common.ts';
 import type { County } from '../services.ts';
 import type { Tenant } from '../tenants/tenants.ts';
 import { csrfField, errorSummary, field, formValue, localize, postButton } from '../views/form.ts';
-import { countyPage, formatTime, tenantPath } from '../views/page.ts';
+import { formatTime, headedPage, tenantPath } from '../views/page.ts';
 import { type SessionRow, searchSessions, sessionsOfAccount } from './accounting.ts';
 import {
   addRadiusClient,
@@ -15,7 +15,7 @@ import {
   removeRadiusClient,
   renewRadiusClientSecret,
 } from './clients.ts';
-import { radiusSettings, saveRadiusSettings } from './settings.ts';
+import { type RadiusSettings, radiusSettings, saveRadiusSettings } from './settings.ts';
 
 function bytes(value: string): string {
   const n = Number(value);
@@ -40,26 +40,13 @@ function sessionTable(request: FastifyRequest, rows: SessionRow[], withUser: boo
   )}</tbody></table>`;
 }
 
-/** The teacher's pages (「VPN連線服務」, 「我的連線紀錄」) and the administrator's RADIUS console. */
-export async function registerRadiusPages(
-  app: FastifyInstance,
-  county: County,
-  tenant: Tenant,
-): Promise<void> {
+/** 「VPN連線服務」: what a teacher sets on a device for Wi-Fi roaming and the VPN, with their own name. */
+function vpnPage(request: FastifyRequest, tenant: Tenant, settings: RadiusSettings): SafeHtml {
+  const t = request.t;
   const p = (path: string) => tenantPath(tenant, path);
-  const show = (request: FastifyRequest, reply: FastifyReply, title: string, main: SafeHtml, status = 200) =>
-    sendPage(reply, countyPage(request, tenant, { title, main }), status);
-
-  app.get('/vpn', async (request, reply) => {
-    const t = request.t;
-    const settings = await radiusSettings(county.db, tenant);
-    const realm = settings.realm;
-    const username = request.countyAccount?.username ?? t('register.username');
-    return show(
-      request,
-      reply,
-      t('radius.vpn.title'),
-      html`<h1>${t('radius.vpn.title')}</h1>
+  const realm = settings.realm;
+  const username = request.countyAccount?.username ?? t('register.username');
+  return html`
 <p>${t('radius.vpn.intro', { username, realm })}</p>
 <section aria-labelledby="wifi-heading"><h2 id="wifi-heading">${t('radius.vpn.wifi')}</h2>
 <dl><dt>${t('radius.vpn.ssid')}</dt><dd><code>${settings.ssid}</code></dd>
@@ -68,17 +55,36 @@ export async function registerRadiusPages(
 <dt>${t('radius.vpn.anonymous')}</dt><dd><code>@${realm}</code></dd>
 <dt>${t('radius.vpn.domain')}</dt><dd><code>radius.${realm}</code></dd>
 <dt>${t('radius.vpn.ca')}</dt><dd>${
-        settings.caCertificate
-          ? html`<a href="${p('/vpn/ca.pem')}" download>${t('radius.vpn.ca_download', { portal: tenant.portal_name })}</a>`
-          : t('radius.vpn.ca_missing')
-      }</dd></dl>
+    settings.caCertificate
+      ? html`<a href="${p('/vpn/ca.pem')}" download>${t('radius.vpn.ca_download', { portal: tenant.portal_name })}</a>`
+      : t('radius.vpn.ca_missing')
+  }</dd></dl>
 <p class="hint">${t('radius.vpn.ca_hint')}</p></section>
 <section aria-labelledby="vpn-heading"><h2 id="vpn-heading">${t('radius.vpn.vpn')}</h2>
 <dl><dt>${t('radius.vpn.vpn_host')}</dt><dd><code>${settings.vpnHost}</code></dd></dl>
 <p>${t('radius.vpn.vpn_client', { username, realm })}</p></section>
 <ul><li><a href="${p('/account/connections')}">${t('radius.vpn.records')}</a></li>
-<li><a href="${p('/help/vpn')}">${t('radius.vpn.howto')}</a></li></ul>`,
-    );
+<li><a href="${p('/help/vpn')}">${t('radius.vpn.howto')}</a></li></ul>`;
+}
+
+/** The teacher's pages (「VPN連線服務」, 「我的連線紀錄」) and the administrator's RADIUS console. */
+export async function registerRadiusPages(
+  app: FastifyInstance,
+  county: County,
+  tenant: Tenant,
+): Promise<void> {
+  const p = (path: string) => tenantPath(tenant, path);
+  const show = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    titleKey: string,
+    body: SafeHtml,
+    status = 200,
+  ) => sendPage(reply, headedPage(request, tenant, titleKey, body), status);
+
+  app.get('/vpn', async (request, reply) => {
+    const settings = await radiusSettings(county.db, tenant);
+    return show(request, reply, 'radius.vpn.title', vpnPage(request, tenant, settings));
   });
 
   app.get('/vpn/ca.pem', async (_request, reply) => {
@@ -98,8 +104,8 @@ export async function registerRadiusPages(
     return show(
       request,
       reply,
-      t('radius.records.title'),
-      html`<h1>${t('radius.records.title')}</h1>
+      'radius.records.title',
+      html`
 <p>${t('radius.records.intro', { days: county.ctx.config.radiusRecordDays })}</p>
 ${sessionTable(request, rows, false)}
 <p><a href="${p('/vpn')}">${t('radius.vpn.title')}</a></p>`,
