@@ -1,6 +1,5 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../../platform/errors/app-error.ts';
-import { sendPage } from '../../platform/http/role-app.ts';
 import { html, type SafeHtml } from '../../platform/views/html.ts';
 import { signedIn } from '../guards.ts';
 import { currentSessionId } from '../login/session.ts';
@@ -16,7 +15,7 @@ import {
   localize,
   postButton,
 } from '../views/form.ts';
-import { formatTime, headedPage, tenantPath } from '../views/page.ts';
+import { formatTime, sendHeadedPage, tenantPath } from '../views/page.ts';
 import { loginKey } from './authenticate.ts';
 import { registerEmailRoutes } from './email.ts';
 import {
@@ -47,13 +46,6 @@ ${sessions.length > 1 ? postButton(request, p('/account/sessions/revoke-others')
 
 export async function registerAccountRoutes(app: FastifyInstance, county: County, tenant: Tenant) {
   const p = (path: string) => tenantPath(tenant, path);
-  const show = (
-    request: FastifyRequest,
-    reply: FastifyReply,
-    titleKey: string,
-    body: SafeHtml,
-    status = 200,
-  ) => sendPage(reply, headedPage(request, tenant, titleKey, body), status);
 
   await registerEmailRoutes(app, county, tenant);
 
@@ -63,9 +55,10 @@ export async function registerAccountRoutes(app: FastifyInstance, county: County
     const t = request.t;
     const unit = me.unit_code ? await findUnit(county.db, tenant.code, me.unit_code) : undefined;
     const { complete } = profileCompleteness(me);
-    return show(
+    return sendHeadedPage(
       request,
       reply,
+      tenant,
       'home.my_account',
       html`
 ${complete ? '' : html`<div class="notice"><p>${t('account.profile_incomplete')} <a href="${p('/profile/check')}">${t('profile.check.title')}</a></p></div>`}
@@ -101,7 +94,7 @@ ${field({ name: 'password_confirm', label: t('register.password_confirm'), type:
   app.get('/account/password', async (request, reply) => {
     const me = signedIn(request, reply, tenant);
     if (!me) return;
-    return show(request, reply, 'account.password.title', passwordForm(request, {}));
+    return sendHeadedPage(request, reply, tenant, 'account.password.title', passwordForm(request, {}));
   });
 
   app.post('/account/password', async (request, reply) => {
@@ -115,21 +108,28 @@ ${field({ name: 'password_confirm', label: t('register.password_confirm'), type:
       ip: request.ip,
     });
     if (!result.ok)
-      return show(
+      return sendHeadedPage(
         request,
         reply,
+        tenant,
         'account.password.title',
         passwordForm(request, localize(request, result.errors)),
         400,
       );
-    return show(request, reply, 'account.password.title', passwordForm(request, {}, true));
+    return sendHeadedPage(request, reply, tenant, 'account.password.title', passwordForm(request, {}, true));
   });
 
   app.get('/account/sessions', async (request, reply) => {
     const me = signedIn(request, reply, tenant);
     if (!me) return;
     const sessions = await liveSessionsOf(county.db, me.id);
-    return show(request, reply, 'account.sessions.title', sessionsPage(request, tenant, sessions));
+    return sendHeadedPage(
+      request,
+      reply,
+      tenant,
+      'account.sessions.title',
+      sessionsPage(request, tenant, sessions),
+    );
   });
 
   app.post('/account/sessions/:id/revoke', async (request, reply) => {
@@ -159,15 +159,16 @@ ${field({ name: 'identifier', label: t('forgot.identifier'), error, required: tr
   };
 
   app.get('/forgot', async (request, reply) =>
-    show(request, reply, 'forgot.title', forgotForm(request, false)),
+    sendHeadedPage(request, reply, tenant, 'forgot.title', forgotForm(request, false)),
   );
 
   app.post('/forgot', async (request, reply) => {
     const identifier = formValue(request.body, 'identifier');
     if (identifier === '' || identifier.length > 254) {
-      return show(
+      return sendHeadedPage(
         request,
         reply,
+        tenant,
         'forgot.title',
         forgotForm(
           request,
@@ -178,7 +179,7 @@ ${field({ name: 'identifier', label: t('forgot.identifier'), error, required: tr
       );
     }
     await requestPasswordReset(county, tenant, identifier, request.ip);
-    return show(request, reply, 'forgot.title', forgotForm(request, true));
+    return sendHeadedPage(request, reply, tenant, 'forgot.title', forgotForm(request, true));
   });
 
   const resetForm = (request: FastifyRequest, token: string, errors: Record<string, string | undefined>) => {
@@ -193,7 +194,7 @@ ${field({ name: 'password_confirm', label: t('register.password_confirm'), type:
   app.get('/reset', async (request, reply) => {
     const token = String((request.query as { token?: unknown }).token ?? '').slice(0, 2000);
     await inspectResetToken(county, tenant, token);
-    return show(request, reply, 'reset.title', resetForm(request, token, {}));
+    return sendHeadedPage(request, reply, tenant, 'reset.title', resetForm(request, token, {}));
   });
 
   app.post('/reset', async (request, reply) => {
@@ -207,14 +208,22 @@ ${field({ name: 'password_confirm', label: t('register.password_confirm'), type:
       formSecret(request.body, 'password_confirm').slice(0, 1024),
     );
     if (Object.values(errors).some(Boolean))
-      return show(request, reply, 'reset.title', resetForm(request, token, localize(request, errors)), 400);
+      return sendHeadedPage(
+        request,
+        reply,
+        tenant,
+        'reset.title',
+        resetForm(request, token, localize(request, errors)),
+        400,
+      );
     await resetPassword(county, tenant, token, password, request.ip);
     // The browser that proved it reads the account's mailbox gets its device cookie: its sign-ins
     // draw on a budget of their own, so the owner gets in at once while the account is under attack.
     county.deviceCookies(tenant.code).issue(request, reply, loginKey(tenant.code, account.username));
-    return show(
+    return sendHeadedPage(
       request,
       reply,
+      tenant,
       'reset.title',
       html`<div class="success" role="status"><p>${t('reset.done')}</p></div><p><a href="${p('/login')}">${t('nav.login')}</a></p>`,
     );

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { safeReturnTo } from '../../platform/http/return-to.ts';
 import { sendPage } from '../../platform/http/role-app.ts';
-import { html, type SafeHtml } from '../../platform/views/html.ts';
+import { html } from '../../platform/views/html.ts';
 import { profileCompleteness } from '../accounts/profile.ts';
 import { type Account, findAccountById } from '../accounts/repository.ts';
 import { signedIn } from '../guards.ts';
@@ -10,7 +10,7 @@ import { findUnit, searchUnits, type Tenant } from '../tenants/tenants.ts';
 import { pendingTransferOf } from '../transfer/repository.ts';
 import { cancelTransfer, requestTransfer } from '../transfer/requests.ts';
 import { csrfField, errorSummary, field, formValue, hasAny, localize, postButton } from '../views/form.ts';
-import { headedPage, tenantPath } from '../views/page.ts';
+import { sendHeadedPage, tenantPath } from '../views/page.ts';
 import { nextHidden, profileCheckPage, withNext } from './check-page.ts';
 import {
   confirmUnit,
@@ -47,13 +47,6 @@ export async function registerProfileRoutes(app: FastifyInstance, county: County
     }
     return reply.redirect(withNext(p('/profile/check'), next), 303);
   };
-  const show = (
-    request: FastifyRequest,
-    reply: FastifyReply,
-    titleKey: string,
-    body: SafeHtml,
-    status = 200,
-  ) => sendPage(reply, headedPage(request, tenant, titleKey, body), status);
 
   // 「OpenID認證資料檢核」: what is still missing, each with the way to fix it.
   app.get('/profile/check', async (request, reply) => {
@@ -103,7 +96,14 @@ ${field({ name: 'given_name', label: t('profile.given_name'), value: values.give
     values: { real_name: string; family_name: string; given_name: string },
     errors: Record<string, string | undefined> = {},
   ) =>
-    show(request, reply, 'profile.name.title', nameForm(request, values, errors), hasAny(errors) ? 400 : 200);
+    sendHeadedPage(
+      request,
+      reply,
+      tenant,
+      'profile.name.title',
+      nameForm(request, values, errors),
+      hasAny(errors) ? 400 : 200,
+    );
 
   app.get('/profile/name', async (request, reply) => {
     const me = signedIn(request, reply, tenant);
@@ -152,7 +152,7 @@ ${field({ name: 'national_id', label: t('profile.national_id'), error: errors.na
     if (!me) return;
     if (me.national_id_encrypted || me.national_id_submitted_encrypted)
       return reply.redirect(withNext(p('/profile/check'), pendingNext(request)), 303);
-    return show(request, reply, 'profile.national_id.title', nationalIdForm(request, {}));
+    return sendHeadedPage(request, reply, tenant, 'profile.national_id.title', nationalIdForm(request, {}));
   });
 
   app.post('/profile/national-id', async (request, reply) => {
@@ -167,9 +167,10 @@ ${field({ name: 'national_id', label: t('profile.national_id'), error: errors.na
     );
     if (!result.ok) {
       // The number typed is never echoed back.
-      return show(
+      return sendHeadedPage(
         request,
         reply,
+        tenant,
         'profile.national_id.title',
         nationalIdForm(request, localize(request, result.errors)),
         result.status,
@@ -202,9 +203,10 @@ ${field({ name: 'national_id', label: t('profile.national_id'), error: errors.na
       .slice(0, 50);
     const results = q ? await searchUnits(county.db, tenant.code, q) : [];
     const next = pendingNext(request);
-    return show(
+    return sendHeadedPage(
       request,
       reply,
+      tenant,
       'profile.unit.change',
       html`<p>${t('profile.unit.change.intro')}</p>
 <form method="get" action="${p('/profile/unit/change')}" role="search">${nextField(next)}<div class="field"><label for="f-q">${t('register.unit.search')}</label>

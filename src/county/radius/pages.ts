@@ -1,13 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../platform/errors/app-error.ts';
-import { sendPage } from '../../platform/http/role-app.ts';
 import { html, type SafeHtml } from '../../platform/views/html.ts';
 import { signedIn, withRole } from '../guards.ts';
 import { managePage } from '../manage/common.ts';
 import type { County } from '../services.ts';
 import type { Tenant } from '../tenants/tenants.ts';
 import { csrfField, errorSummary, field, formValue, localize, postButton } from '../views/form.ts';
-import { formatTime, headedPage, tenantPath } from '../views/page.ts';
+import { formatTime, sendHeadedPage, tenantPath } from '../views/page.ts';
 import { type SessionRow, searchSessions, sessionsOfAccount } from './accounting.ts';
 import {
   addRadiusClient,
@@ -74,17 +73,10 @@ export async function registerRadiusPages(
   tenant: Tenant,
 ): Promise<void> {
   const p = (path: string) => tenantPath(tenant, path);
-  const show = (
-    request: FastifyRequest,
-    reply: FastifyReply,
-    titleKey: string,
-    body: SafeHtml,
-    status = 200,
-  ) => sendPage(reply, headedPage(request, tenant, titleKey, body), status);
 
   app.get('/vpn', async (request, reply) => {
     const settings = await radiusSettings(county.db, tenant);
-    return show(request, reply, 'radius.vpn.title', vpnPage(request, tenant, settings));
+    return sendHeadedPage(request, reply, tenant, 'radius.vpn.title', vpnPage(request, tenant, settings));
   });
 
   app.get('/vpn/ca.pem', async (_request, reply) => {
@@ -101,9 +93,10 @@ export async function registerRadiusPages(
     if (!me) return;
     const t = request.t;
     const rows = await sessionsOfAccount(county.db, me.id);
-    return show(
+    return sendHeadedPage(
       request,
       reply,
+      tenant,
       'radius.records.title',
       html`
 <p>${t('radius.records.intro', { days: county.ctx.config.radiusRecordDays })}</p>
