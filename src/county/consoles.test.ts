@@ -184,6 +184,32 @@ describe('county consoles', () => {
     expect((await laptop.post('/cyc/account/sessions/not-mine/revoke', {})).status).toBe(404);
   });
 
+  it('the sessions page signs every other device out at once, and the audit log counts them', async () => {
+    await t.newTeacher('sessions.all');
+    const phone = await t.signIn('sessions.all', { ip: '203.0.113.33' });
+    const tablet = await t.signIn('sessions.all', { ip: '203.0.113.34' });
+    const laptop = await t.signIn('sessions.all', { ip: '203.0.113.35' });
+    await laptop.get('/cyc/account/sessions');
+    expect((await laptop.post('/cyc/account/sessions/revoke-others', {})).headers.location).toBe(
+      '/cyc/account/sessions',
+    );
+    expect((await phone.get('/cyc/account')).headers.location).toContain('/cyc/login');
+    expect((await tablet.get('/cyc/account')).headers.location).toContain('/cyc/login');
+    const list = await laptop.get('/cyc/account/sessions');
+    expect(list.status).toBe(200);
+    expect(list.body).toContain('203.0.113.35');
+    expect(list.body).not.toContain('203.0.113.33');
+    expect(list.body).not.toMatch(/\/cyc\/account\/sessions\/[^/"]+\/revoke/);
+    const account = await findAccountByUsername(t.county.db, 'cyc', 'sessions.all');
+    const audited = await t.county.db
+      .selectFrom('audit_log')
+      .select(['actor', 'details'])
+      .where('action', '=', 'session.revoked')
+      .where('target', '=', String(account?.id))
+      .execute();
+    expect(audited).toEqual([{ actor: 'sessions.all', details: { count: 2 } }]);
+  });
+
   it('changes the personal email once the new address confirms it, and tells the old one', async () => {
     await t.newTeacher('mail.change');
     await t.newTeacher('mail.other');

@@ -1,10 +1,9 @@
 // Changing the personal email: the new address is used only once it is confirmed by the link
 // mailed to it (the account keeps the old one until then), and the old address is told.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { isUniqueViolation } from '../../platform/database/errors.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
-import { sendPage } from '../../platform/http/role-app.ts';
-import { html, type SafeHtml } from '../../platform/views/html.ts';
+import { html } from '../../platform/views/html.ts';
 import { auditAccount, mail } from '../db.ts';
 import { signedIn } from '../guards.ts';
 import { LINKS } from '../links.ts';
@@ -13,7 +12,7 @@ import { emailErrors, type FieldErrors, hasErrors, MAX_EMAIL } from '../registra
 import type { County } from '../services.ts';
 import { findUnitByMailbox, type Tenant } from '../tenants/tenants.ts';
 import { csrfField, errorSummary, field, formSecret, formValue, localize } from '../views/form.ts';
-import { countyPage, formatMailTime, tenantPath } from '../views/page.ts';
+import { formatMailTime, sendHeadedPage, tenantPath } from '../views/page.ts';
 import { editAccount } from './edit.ts';
 import { isCurrentPassword } from './password.ts';
 import { type Account, emailTaken, findAccountById, normalizeEmail } from './repository.ts';
@@ -101,8 +100,6 @@ export async function confirmEmailChange(
 
 export async function registerEmailRoutes(app: FastifyInstance, county: County, tenant: Tenant) {
   const p = (path: string) => tenantPath(tenant, path);
-  const show = (request: FastifyRequest, reply: FastifyReply, title: string, main: SafeHtml, status = 200) =>
-    sendPage(reply, countyPage(request, tenant, { title, main }), status);
 
   const emailForm = (
     request: FastifyRequest,
@@ -111,7 +108,7 @@ export async function registerEmailRoutes(app: FastifyInstance, county: County, 
     errors: Record<string, string | undefined>,
   ) => {
     const t = request.t;
-    return html`<h1>${t('account.email.title')}</h1>${errorSummary(request, errors)}
+    return html`${errorSummary(request, errors)}
 <p>${t('account.email.intro', { email: account.email })}</p>
 <form method="post" action="${p('/account/email')}" novalidate>${csrfField(request)}
 ${field({ name: 'email', label: t('account.email.new'), type: 'email', value: values.email, error: errors.email, required: true, autocomplete: 'email', maxlength: MAX_EMAIL })}
@@ -122,7 +119,13 @@ ${field({ name: 'current_password', label: t('account.password.current'), type: 
   app.get('/account/email', async (request, reply) => {
     const me = signedIn(request, reply, tenant);
     if (!me) return;
-    return show(request, reply, request.t('account.email.title'), emailForm(request, me, { email: '' }, {}));
+    return sendHeadedPage(
+      request,
+      reply,
+      tenant,
+      'account.email.title',
+      emailForm(request, me, { email: '' }, {}),
+    );
   });
 
   app.post('/account/email', async (request, reply) => {
@@ -136,19 +139,21 @@ ${field({ name: 'current_password', label: t('account.password.current'), type: 
       ip: request.ip,
     });
     if (!result.ok) {
-      return show(
+      return sendHeadedPage(
         request,
         reply,
-        t('account.email.title'),
+        tenant,
+        'account.email.title',
         emailForm(request, me, { email: email.slice(0, MAX_EMAIL) }, localize(request, result.errors)),
         400,
       );
     }
-    return show(
+    return sendHeadedPage(
       request,
       reply,
-      t('account.email.title'),
-      html`<h1>${t('account.email.title')}</h1>
+      tenant,
+      'account.email.title',
+      html`
 <div class="success" role="status"><p>${t('account.email.sent', { email, old: me.email })}</p></div>
 <p><a href="${p('/account')}">${t('home.my_account')}</a></p>`,
     );
@@ -160,11 +165,12 @@ ${field({ name: 'current_password', label: t('account.password.current'), type: 
     const token = String((request.query as { token?: unknown }).token ?? '');
     const claims = await county.links.inspect(token, LINKS.changeEmail.purpose);
     if (await county.links.isUsed(county.db, claims.jti)) throw new AppError('link_used', 410);
-    return show(
+    return sendHeadedPage(
       request,
       reply,
-      t('account.email.confirm_title'),
-      html`<h1>${t('account.email.confirm_title')}</h1>
+      tenant,
+      'account.email.confirm_title',
+      html`
 <p>${t('account.email.confirm_intro', { email: String(claims.data?.email ?? '') })}</p>
 <form method="post" action="${p('/account/email/confirm')}">${csrfField(request)}<input type="hidden" name="token" value="${token}">
 <button type="submit">${t('account.email.confirm')}</button></form>`,
@@ -174,11 +180,12 @@ ${field({ name: 'current_password', label: t('account.password.current'), type: 
   app.post('/account/email/confirm', async (request, reply) => {
     const t = request.t;
     const { email } = await confirmEmailChange(county, tenant, formValue(request.body, 'token'), request.ip);
-    return show(
+    return sendHeadedPage(
       request,
       reply,
-      t('account.email.confirm_title'),
-      html`<h1>${t('account.email.confirm_title')}</h1>
+      tenant,
+      'account.email.confirm_title',
+      html`
 <div class="success" role="status"><p>${t('account.email.changed', { email })}</p></div>
 <p><a href="${p('/account')}">${t('home.my_account')}</a></p>`,
     );

@@ -1,10 +1,8 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../../platform/errors/app-error.ts';
-import { sendPage } from '../../platform/http/role-app.ts';
 import { html, type SafeHtml } from '../../platform/views/html.ts';
-import { auditAccount } from '../db.ts';
 import { signedIn } from '../guards.ts';
-import { currentSessionId, revokeSessions } from '../login/session.ts';
+import { currentSessionId } from '../login/session.ts';
 import { maskedNationalId } from '../profile/profile.ts';
 import type { County } from '../services.ts';
 import { findUnit, type Tenant } from '../tenants/tenants.ts';
@@ -17,7 +15,7 @@ import {
   localize,
   postButton,
 } from '../views/form.ts';
-import { countyPage, formatTime, tenantPath } from '../views/page.ts';
+import { formatTime, sendHeadedPage, tenantPath } from '../views/page.ts';
 import { loginKey } from './authenticate.ts';
 import { registerEmailRoutes } from './email.ts';
 import {
@@ -28,13 +26,26 @@ import {
   resetPassword,
 } from './password.ts';
 import { profileCompleteness } from './profile.ts';
+import { type AccountSession, liveSessionsOf, revokeOtherSessions, revokeSession } from './sessions.ts';
 
-const SESSION_TTL_MS = 8 * 3600_000;
+/** 「登入紀錄」: the account's live sessions, each but this browser's with a button that ends it. */
+function sessionsPage(request: FastifyRequest, tenant: Tenant, sessions: AccountSession[]): SafeHtml {
+  const t = request.t;
+  const p = (path: string) => tenantPath(tenant, path);
+  const current = currentSessionId(request);
+  return html`
+<table><thead><tr><th scope="col">${t('account.sessions.started')}</th><th scope="col">${t('account.sessions.seen')}</th><th scope="col">${t('account.sessions.ip')}</th><th scope="col">${t('account.sessions.agent')}</th><th scope="col">${t('review.actions')}</th></tr></thead><tbody>
+${sessions.map(
+  (
+    s,
+  ) => html`<tr><td>${formatTime(s.created_at)}</td><td>${formatTime(s.last_seen_at)}</td><td>${s.ip ?? ''}</td><td translate="no" class="device">${s.user_agent ?? ''}</td>
+<td>${s.id === current ? html`<strong>${t('account.sessions.this')}</strong>` : postButton(request, p(`/account/sessions/${encodeURIComponent(s.id)}/revoke`), t('account.sessions.revoke'), { className: 'secondary' })}</td></tr>`,
+)}</tbody></table>
+${sessions.length > 1 ? postButton(request, p('/account/sessions/revoke-others'), t('account.sessions.revoke_others')) : ''}`;
+}
 
 export async function registerAccountRoutes(app: FastifyInstance, county: County, tenant: Tenant) {
   const p = (path: string) => tenantPath(tenant, path);
-  const show = (request: FastifyRequest, reply: FastifyReply, title: string, main: SafeHtml, status = 200) =>
-    sendPage(reply, countyPage(request, tenant, { title, main }), status);
 
   await registerEmailRoutes(app, county, tenant);
 
@@ -44,11 +55,12 @@ export async function registerAccountRoutes(app: FastifyInstance, county: County
     const t = request.t;
     const unit = me.unit_code ? await findUnit(county.db, tenant.code, me.unit_code) : undefined;
     const { complete } = profileCompleteness(me);
-    return show(
+    return sendHeadedPage(
       request,
       reply,
-      t('home.my_account'),
-      html`<h1>${t('home.my_account')}</h1>
+      tenant,
+      'home.my_account',
+      html`
 ${complete ? '' : html`<div class="notice"><p>${t('account.profile_incomplete')} <a href="${p('/profile/check')}">${t('profile.check.title')}</a></p></div>`}
 <dl><dt>${t('register.username')}</dt><dd>${me.username}</dd>
 <dt>${t('profile.real_name')}</dt><dd>${me.real_name ?? '-'}</dd>
@@ -70,7 +82,7 @@ ${complete ? '' : html`<div class="notice"><p>${t('account.profile_incomplete')}
     done = false,
   ) => {
     const t = request.t;
-    return html`<h1>${t('account.password.title')}</h1>
+    return html`
 ${done ? html`<div class="success" role="status"><p>${t('account.password.done')}</p></div>` : ''}${errorSummary(request, errors)}
 <form method="post" action="${p('/account/password')}" novalidate>${csrfField(request)}
 ${field({ name: 'current_password', label: t('account.password.current'), type: 'password', error: errors.current_password, required: true, autocomplete: 'current-password' })}
@@ -82,7 +94,7 @@ ${field({ name: 'password_confirm', label: t('register.password_confirm'), type:
   app.get('/account/password', async (request, reply) => {
     const me = signedIn(request, reply, tenant);
     if (!me) return;
-    return show(request, reply, request.t('account.password.title'), passwordForm(request, {}));
+    return sendHeadedPage(request, reply, tenant, 'account.password.title', passwordForm(request, {}));
   });
 
   app.post('/account/password', async (request, reply) => {
@@ -96,42 +108,27 @@ ${field({ name: 'password_confirm', label: t('register.password_confirm'), type:
       ip: request.ip,
     });
     if (!result.ok)
-      return show(
+      return sendHeadedPage(
         request,
         reply,
-        request.t('account.password.title'),
+        tenant,
+        'account.password.title',
         passwordForm(request, localize(request, result.errors)),
         400,
       );
-    return show(request, reply, request.t('account.password.title'), passwordForm(request, {}, true));
+    return sendHeadedPage(request, reply, tenant, 'account.password.title', passwordForm(request, {}, true));
   });
 
   app.get('/account/sessions', async (request, reply) => {
     const me = signedIn(request, reply, tenant);
     if (!me) return;
-    const t = request.t;
-    const current = currentSessionId(request);
-    const rows = await county.db
-      .selectFrom('county_account_sessions')
-      .selectAll()
-      .where('account_id', '=', me.id)
-      .where('revoked_at', 'is', null)
-      .where('last_seen_at', '>', new Date(Date.now() - SESSION_TTL_MS))
-      .orderBy('last_seen_at', 'desc')
-      .execute();
-    return show(
+    const sessions = await liveSessionsOf(county.db, me.id);
+    return sendHeadedPage(
       request,
       reply,
-      t('account.sessions.title'),
-      html`<h1>${t('account.sessions.title')}</h1>
-<table><thead><tr><th scope="col">${t('account.sessions.started')}</th><th scope="col">${t('account.sessions.seen')}</th><th scope="col">${t('account.sessions.ip')}</th><th scope="col">${t('account.sessions.agent')}</th><th scope="col">${t('review.actions')}</th></tr></thead><tbody>
-${rows.map(
-  (
-    s,
-  ) => html`<tr><td>${formatTime(s.created_at)}</td><td>${formatTime(s.last_seen_at)}</td><td>${s.ip ?? ''}</td><td translate="no" class="device">${s.user_agent ?? ''}</td>
-<td>${s.id === current ? html`<strong>${t('account.sessions.this')}</strong>` : postButton(request, p(`/account/sessions/${encodeURIComponent(s.id)}/revoke`), t('account.sessions.revoke'), { className: 'secondary' })}</td></tr>`,
-)}</tbody></table>
-${rows.length > 1 ? postButton(request, p('/account/sessions/revoke-others'), t('account.sessions.revoke_others')) : ''}`,
+      tenant,
+      'account.sessions.title',
+      sessionsPage(request, tenant, sessions),
     );
   });
 
@@ -139,64 +136,21 @@ ${rows.length > 1 ? postButton(request, p('/account/sessions/revoke-others'), t(
     const me = signedIn(request, reply, tenant);
     if (!me) return;
     const id = (request.params as { id: string }).id.slice(0, 100);
-    const uids: string[] = [];
-    const result = await county.db.transaction().execute(async (tx) => {
-      const r = await tx
-        .updateTable('county_account_sessions')
-        .set({ revoked_at: new Date() })
-        .where('id', '=', id)
-        .where('account_id', '=', me.id)
-        .where('revoked_at', 'is', null)
-        .returning('oidc_session_uid')
-        .executeTakeFirst();
-      if (r?.oidc_session_uid) uids.push(r.oidc_session_uid);
-      if (r) {
-        await auditAccount(tx, me, {
-          actor: me.username,
-          action: 'session.revoked',
-          ip: request.ip,
-        });
-      }
-      return r ? 1 : 0;
-    });
-    if (result === 0) throw new AppError('not_found', 404);
-    await county.signOuts.sessions(tenant.code, me.id, uids);
+    if (!(await revokeSession(county, tenant, me, id, request.ip))) throw new AppError('not_found', 404);
     return reply.redirect(p('/account/sessions'), 303);
   });
 
   app.post('/account/sessions/revoke-others', async (request, reply) => {
     const me = signedIn(request, reply, tenant);
     if (!me) return;
-    const current = currentSessionId(request);
-    const others = await county.db
-      .selectFrom('county_account_sessions')
-      .select('oidc_session_uid')
-      .where('account_id', '=', me.id)
-      .where('revoked_at', 'is', null)
-      .where('oidc_session_uid', 'is not', null)
-      .$if(current !== undefined, (q) => q.where('id', '<>', current as string))
-      .execute();
-    await county.db.transaction().execute(async (tx) => {
-      const n = await revokeSessions(tx, me.id, current);
-      await auditAccount(tx, me, {
-        actor: me.username,
-        action: 'session.revoked',
-        ip: request.ip,
-        details: { count: n },
-      });
-    });
-    await county.signOuts.sessions(
-      tenant.code,
-      me.id,
-      others.flatMap((row) => (row.oidc_session_uid ? [row.oidc_session_uid] : [])),
-    );
+    await revokeOtherSessions(county, tenant, me, currentSessionId(request), request.ip);
     return reply.redirect(p('/account/sessions'), 303);
   });
 
   // 忘記密碼: the answer is the same whether or not the account exists.
   const forgotForm = (request: FastifyRequest, sent: boolean, error?: string) => {
     const t = request.t;
-    return html`<h1>${t('forgot.title')}</h1>
+    return html`
 ${sent ? html`<div class="success" role="status"><p>${t('forgot.sent')}</p></div>` : ''}
 <p>${t('forgot.intro')}</p>
 <form method="post" action="${p('/forgot')}" novalidate>${csrfField(request)}
@@ -205,16 +159,17 @@ ${field({ name: 'identifier', label: t('forgot.identifier'), error, required: tr
   };
 
   app.get('/forgot', async (request, reply) =>
-    show(request, reply, request.t('forgot.title'), forgotForm(request, false)),
+    sendHeadedPage(request, reply, tenant, 'forgot.title', forgotForm(request, false)),
   );
 
   app.post('/forgot', async (request, reply) => {
     const identifier = formValue(request.body, 'identifier');
     if (identifier === '' || identifier.length > 254) {
-      return show(
+      return sendHeadedPage(
         request,
         reply,
-        request.t('forgot.title'),
+        tenant,
+        'forgot.title',
         forgotForm(
           request,
           false,
@@ -224,12 +179,12 @@ ${field({ name: 'identifier', label: t('forgot.identifier'), error, required: tr
       );
     }
     await requestPasswordReset(county, tenant, identifier, request.ip);
-    return show(request, reply, request.t('forgot.title'), forgotForm(request, true));
+    return sendHeadedPage(request, reply, tenant, 'forgot.title', forgotForm(request, true));
   });
 
   const resetForm = (request: FastifyRequest, token: string, errors: Record<string, string | undefined>) => {
     const t = request.t;
-    return html`<h1>${t('reset.title')}</h1>${errorSummary(request, errors)}
+    return html`${errorSummary(request, errors)}
 <form method="post" action="${p('/reset')}" novalidate>${csrfField(request)}<input type="hidden" name="token" value="${token}">
 ${field({ name: 'password', label: t('account.password.new'), type: 'password', error: errors.password, required: true, autocomplete: 'new-password', hint: t('register.password.hint') })}
 ${field({ name: 'password_confirm', label: t('register.password_confirm'), type: 'password', error: errors.password_confirm, required: true, autocomplete: 'new-password' })}
@@ -239,7 +194,7 @@ ${field({ name: 'password_confirm', label: t('register.password_confirm'), type:
   app.get('/reset', async (request, reply) => {
     const token = String((request.query as { token?: unknown }).token ?? '').slice(0, 2000);
     await inspectResetToken(county, tenant, token);
-    return show(request, reply, request.t('reset.title'), resetForm(request, token, {}));
+    return sendHeadedPage(request, reply, tenant, 'reset.title', resetForm(request, token, {}));
   });
 
   app.post('/reset', async (request, reply) => {
@@ -253,10 +208,11 @@ ${field({ name: 'password_confirm', label: t('register.password_confirm'), type:
       formSecret(request.body, 'password_confirm').slice(0, 1024),
     );
     if (Object.values(errors).some(Boolean))
-      return show(
+      return sendHeadedPage(
         request,
         reply,
-        t('reset.title'),
+        tenant,
+        'reset.title',
         resetForm(request, token, localize(request, errors)),
         400,
       );
@@ -264,11 +220,12 @@ ${field({ name: 'password_confirm', label: t('register.password_confirm'), type:
     // The browser that proved it reads the account's mailbox gets its device cookie: its sign-ins
     // draw on a budget of their own, so the owner gets in at once while the account is under attack.
     county.deviceCookies(tenant.code).issue(request, reply, loginKey(tenant.code, account.username));
-    return show(
+    return sendHeadedPage(
       request,
       reply,
-      t('reset.title'),
-      html`<h1>${t('reset.title')}</h1><div class="success" role="status"><p>${t('reset.done')}</p></div><p><a href="${p('/login')}">${t('nav.login')}</a></p>`,
+      tenant,
+      'reset.title',
+      html`<div class="success" role="status"><p>${t('reset.done')}</p></div><p><a href="${p('/login')}">${t('nav.login')}</a></p>`,
     );
   });
 }

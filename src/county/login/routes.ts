@@ -83,7 +83,7 @@ export async function registerLoginRoutes(app: FastifyInstance, county: County, 
       const back = `${county.tenantUrl(tenant.code)}/signed-out`;
       return reply.redirect(`${cloud}/logout?continue=${encodeURIComponent(back)}`, 303);
     }
-    return sendPage(reply, countyPage(request, tenant, signedOutPage(request, tenant, ended.names)));
+    return sendPage(reply, signedOutPage(request, tenant, ended.names));
   });
 
   // 「您已登出」 after the detour through the education cloud's sign-out URL.
@@ -97,6 +97,6 @@ export async function registerLoginRoutes(app: FastifyInstance, county: County, 
     } catch {
       // No report (or a damaged one): the page names the portal only.
     }
-    return sendPage(reply, countyPage(request, tenant, signedOutPage(request, tenant, apps)));
+    return sendPage(reply, signedOutPage(request, tenant, apps));
   });
 }

@@ -7,7 +7,7 @@ import { withRole } from '../guards.ts';
 import type { County } from '../services.ts';
 import type { Tenant } from '../tenants/tenants.ts';
 import { csrfField, formValue, postButton, textarea } from '../views/form.ts';
-import { countyPage, formatTime } from '../views/page.ts';
+import { formatTime, headedPage } from '../views/page.ts';
 import { RESTRICTED_SCOPES } from './scopes.ts';
 
 const lines = (value: string) =>
@@ -64,9 +64,11 @@ export async function registerOidcConsole(
     const retention = oidc.ttl.keyRetention * 1000;
     return sendPage(
       reply,
-      countyPage(request, tenant, {
-        title: t('county.oidc.console.title'),
-        main: html`<h1>${t('county.oidc.console.title')}</h1>
+      headedPage(
+        request,
+        tenant,
+        'county.oidc.console.title',
+        html`
 <p>${t('county.oidc.console.intro')}</p>
 ${
   issued?.client_secret
@@ -107,7 +109,7 @@ ${scopeBoxes(request, oidc, 'new-scope', new Set(['openid']))}
               html`<li><code>${k.kid}</code> ${k.alg} · ${formatTime(k.createdAt)} · ${k.current ? t('county.oidc.console.key_current') : t('county.oidc.console.key_retired', { until: formatTime(new Date((k.retiredAt?.getTime() ?? 0) + retention)) })}</li>`,
           )}</ul>
 ${postButton(request, `${base}/keys/rotate`, t('county.oidc.console.rotate_keys'), { className: 'secondary' })}</section>`,
-      }),
+      ),
       status,
     );
   };

@@ -16,7 +16,7 @@ import { signedInAt } from '../login/session.ts';
 import type { County } from '../services.ts';
 import type { Tenant } from '../tenants/tenants.ts';
 import { csrfField } from '../views/form.ts';
-import { countyPage } from '../views/page.ts';
+import { countyPage, headedPage } from '../views/page.ts';
 
 function loginPage(
   request: FastifyRequest,
@@ -69,12 +69,14 @@ export async function registerCountyInteractions(
         const key = state === 'suspended' || state === 'departed' ? state : 'other';
         return sendPage(
           reply,
-          countyPage(request, tenant, {
-            title: t('county.oidc.refused.title'),
-            main: html`<h1>${t('county.oidc.refused.title')}</h1>
+          headedPage(
+            request,
+            tenant,
+            'county.oidc.refused.title',
+            html`
 <div class="alert" role="alert"><p>${t(`county.oidc.refused.${key}`)}</p></div>
 <form method="post" action="${view.action}/refused">${csrfField(request)}<button type="submit" class="secondary">${t('county.oidc.refused.back')}</button></form>`,
-          }),
+          ),
           403,
         );
       },

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { safeReturnTo } from '../../platform/http/return-to.ts';
 import { sendPage } from '../../platform/http/role-app.ts';
-import { html, type SafeHtml } from '../../platform/views/html.ts';
+import { html } from '../../platform/views/html.ts';
 import { profileCompleteness } from '../accounts/profile.ts';
 import { type Account, findAccountById } from '../accounts/repository.ts';
 import { signedIn } from '../guards.ts';
@@ -10,7 +10,7 @@ import { findUnit, searchUnits, type Tenant } from '../tenants/tenants.ts';
 import { pendingTransferOf } from '../transfer/repository.ts';
 import { cancelTransfer, requestTransfer } from '../transfer/requests.ts';
 import { csrfField, errorSummary, field, formValue, hasAny, localize, postButton } from '../views/form.ts';
-import { countyPage, tenantPath } from '../views/page.ts';
+import { sendHeadedPage, tenantPath } from '../views/page.ts';
 import { nextHidden, profileCheckPage, withNext } from './check-page.ts';
 import {
   confirmUnit,
@@ -47,8 +47,6 @@ export async function registerProfileRoutes(app: FastifyInstance, county: County
     }
     return reply.redirect(withNext(p('/profile/check'), next), 303);
   };
-  const show = (request: FastifyRequest, reply: FastifyReply, title: string, main: SafeHtml, status = 200) =>
-    sendPage(reply, countyPage(request, tenant, { title, main }), status);
 
   // 「OpenID認證資料檢核」: what is still missing, each with the way to fix it.
   app.get('/profile/check', async (request, reply) => {
@@ -83,7 +81,7 @@ export async function registerProfileRoutes(app: FastifyInstance, county: County
     errors: Record<string, string | undefined>,
   ) => {
     const t = request.t;
-    return html`<h1>${t('profile.name.title')}</h1>${errorSummary(request, errors)}
+    return html`${errorSummary(request, errors)}
 <form method="post" action="${p('/profile/name')}" novalidate>${csrfField(request)}${nextField(pendingNext(request))}
 ${field({ name: 'real_name', label: t('profile.real_name'), value: values.real_name, error: errors.real_name, required: true, autocomplete: 'name', maxlength: NAME_MAX, hint: t('profile.real_name.hint') })}
 ${field({ name: 'family_name', label: t('profile.family_name'), value: values.family_name, error: errors.family_name, autocomplete: 'family-name', maxlength: 20 })}
@@ -98,10 +96,11 @@ ${field({ name: 'given_name', label: t('profile.given_name'), value: values.give
     values: { real_name: string; family_name: string; given_name: string },
     errors: Record<string, string | undefined> = {},
   ) =>
-    show(
+    sendHeadedPage(
       request,
       reply,
-      request.t('profile.name.title'),
+      tenant,
+      'profile.name.title',
       nameForm(request, values, errors),
       hasAny(errors) ? 400 : 200,
     );
@@ -141,7 +140,7 @@ ${field({ name: 'given_name', label: t('profile.given_name'), value: values.give
 
   const nationalIdForm = (request: FastifyRequest, errors: Record<string, string | undefined>) => {
     const t = request.t;
-    return html`<h1>${t('profile.national_id.title')}</h1>${errorSummary(request, errors)}
+    return html`${errorSummary(request, errors)}
 <p>${t('profile.national_id.why')}</p>
 <form method="post" action="${p('/profile/national-id')}" novalidate autocomplete="off">${csrfField(request)}${nextField(pendingNext(request))}
 ${field({ name: 'national_id', label: t('profile.national_id'), error: errors.national_id, required: true, maxlength: 10, hint: t('profile.national_id.hint') })}
@@ -153,7 +152,7 @@ ${field({ name: 'national_id', label: t('profile.national_id'), error: errors.na
     if (!me) return;
     if (me.national_id_encrypted || me.national_id_submitted_encrypted)
       return reply.redirect(withNext(p('/profile/check'), pendingNext(request)), 303);
-    return show(request, reply, request.t('profile.national_id.title'), nationalIdForm(request, {}));
+    return sendHeadedPage(request, reply, tenant, 'profile.national_id.title', nationalIdForm(request, {}));
   });
 
   app.post('/profile/national-id', async (request, reply) => {
@@ -168,10 +167,11 @@ ${field({ name: 'national_id', label: t('profile.national_id'), error: errors.na
     );
     if (!result.ok) {
       // The number typed is never echoed back.
-      return show(
+      return sendHeadedPage(
         request,
         reply,
-        request.t('profile.national_id.title'),
+        tenant,
+        'profile.national_id.title',
         nationalIdForm(request, localize(request, result.errors)),
         result.status,
       );
@@ -203,11 +203,12 @@ ${field({ name: 'national_id', label: t('profile.national_id'), error: errors.na
       .slice(0, 50);
     const results = q ? await searchUnits(county.db, tenant.code, q) : [];
     const next = pendingNext(request);
-    return show(
+    return sendHeadedPage(
       request,
       reply,
-      t('profile.unit.change'),
-      html`<h1>${t('profile.unit.change')}</h1><p>${t('profile.unit.change.intro')}</p>
+      tenant,
+      'profile.unit.change',
+      html`<p>${t('profile.unit.change.intro')}</p>
 <form method="get" action="${p('/profile/unit/change')}" role="search">${nextField(next)}<div class="field"><label for="f-q">${t('register.unit.search')}</label>
 <input id="f-q" name="q" type="search" value="${q}" maxlength="50"></div><button type="submit" class="secondary">${t('register.unit.search.go')}</button></form>
 ${q && results.length === 0 ? html`<p role="status">${t('register.unit.search.none')}</p>` : ''}

@@ -3,9 +3,9 @@ import { z } from 'zod';
 import { AppError } from '../../platform/errors/app-error.ts';
 import type { County } from '../services.ts';
 import { findTenant, type Tenant } from '../tenants/tenants.ts';
+import { localize } from '../views/form.ts';
 import {
   addRadiusClient,
-  clientProblems,
   listRadiusClients,
   removeRadiusClient,
   renewRadiusClientSecret,
@@ -54,19 +54,12 @@ export async function registerRadiusAdminRoutes(api: FastifyInstance, county: Co
     const tenant = await tenantOf(county, request.params.tenant);
     const parsed = clientBody.safeParse(request.body ?? {});
     if (!parsed.success) throw new AppError('bad_request', 400);
-    const input = { name: parsed.data.name.trim(), address: parsed.data.address.trim() };
-    const problems = clientProblems(input);
-    if (problems.length > 0) {
-      throw new AppError('radius.invalid_client', 400, {
-        problems: problems.map((p) => request.t(p)).join(' '),
-      });
+    const { actor, ...input } = parsed.data;
+    const added = await addRadiusClient(county, tenant.code, input, { actor, ip: request.ip });
+    if ('refused' in added) {
+      const problems = Object.values(localize(request, added.errors)).join(' ');
+      throw new AppError('radius.invalid_client', added.refused === 'taken' ? 409 : 400, { problems });
     }
-    const added = await addRadiusClient(county, tenant.code, input, {
-      actor: parsed.data.actor,
-      ip: request.ip,
-    });
-    if (!added)
-      throw new AppError('radius.invalid_client', 409, { problems: request.t('radius.error.taken') });
     return reply.code(201).send({ name: added.client.name, secret: added.secret });
   });
 

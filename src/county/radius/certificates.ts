@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { randomBytes, webcrypto } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 
 export interface EapCertificates {
@@ -32,13 +32,10 @@ function serial(): string {
  * server certificate needs a new CA (devices are told to install it again), or the operator's own.
  */
 export async function generateEapCertificates(realm: string, validDays = 3650): Promise<EapCertificates> {
-  x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+  x509.cryptoProvider.set(crypto);
   const notBefore = new Date(Date.now() - 60_000);
   const notAfter = new Date(Date.now() + validDays * 86_400_000);
-  const caKeys = (await webcrypto.subtle.generateKey(ECDSA, true, [
-    'sign',
-    'verify',
-  ])) as unknown as CryptoKeyPair;
+  const caKeys = await crypto.subtle.generateKey(ECDSA, true, ['sign', 'verify']);
   const caName = `CN=${realm} RADIUS CA`;
   const ca = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: serial(),
@@ -53,10 +50,7 @@ export async function generateEapCertificates(realm: string, validDays = 3650): 
       await x509.SubjectKeyIdentifierExtension.create(caKeys.publicKey),
     ],
   });
-  const serverKeys = (await webcrypto.subtle.generateKey(ECDSA, true, [
-    'sign',
-    'verify',
-  ])) as unknown as CryptoKeyPair;
+  const serverKeys = await crypto.subtle.generateKey(ECDSA, true, ['sign', 'verify']);
   const host = `radius.${realm}`;
   const server = await x509.X509CertificateGenerator.create({
     serialNumber: serial(),
@@ -78,6 +72,6 @@ export async function generateEapCertificates(realm: string, validDays = 3650): 
   return {
     caPem: ca.toString('pem'),
     serverPem: server.toString('pem'),
-    serverKeyPem: pem('PRIVATE KEY', await webcrypto.subtle.exportKey('pkcs8', serverKeys.privateKey)),
+    serverKeyPem: pem('PRIVATE KEY', await crypto.subtle.exportKey('pkcs8', serverKeys.privateKey)),
   };
 }

@@ -6,6 +6,7 @@ import { isDependencyFailure } from '../../platform/errors/dependency.ts';
 import type { SealedColumn } from '../../platform/security/sealed-columns.ts';
 import { SecretBox } from '../../platform/security/secret-box.ts';
 import { audit, type CountyTx } from '../db.ts';
+import type { FieldErrors } from '../registration/rules.ts';
 import type { County } from '../services.ts';
 import type { RadiusTables } from './schema.ts';
 
@@ -40,7 +41,7 @@ export function isClientAddress(value: string): boolean {
 
 export type ClientProblem = 'radius.error.name' | 'radius.error.address' | 'radius.error.taken';
 
-export function clientProblems(input: { name: string; address: string }): ClientProblem[] {
+function clientProblems(input: { name: string; address: string }): ClientProblem[] {
   const problems: ClientProblem[] = [];
   if (!NAME.test(input.name)) problems.push('radius.error.name');
   if (!isClientAddress(input.address)) problems.push('radius.error.address');
@@ -51,16 +52,33 @@ export function clientProblems(input: { name: string; address: string }): Client
 export const clientShortname = (client: Pick<RadiusClient, 'tenant' | 'name'>) =>
   `${client.tenant}.${client.name}`;
 
+/** Why a NAS was not added: its name or address is not one a NAS can have, or its name is taken. */
+export interface ClientRefusal {
+  refused: 'invalid' | 'taken';
+  /** The problem of each field, as catalogue keys (`localize`). */
+  errors: FieldErrors;
+}
+
 /**
- * Registers a NAS with a new random shared secret (returned, the only time it is shown) and its
- * audit record. Undefined when the county has a NAS of that name already.
+ * Registers a NAS (its name and address trimmed) with a new random shared secret (returned, the
+ * only time it is shown) and its audit record; refused when the name or address is not one a NAS
+ * can have, or the county has a NAS of that name already.
  */
 export async function addRadiusClient(
   county: County,
   tenant: string,
-  input: { name: string; address: string },
+  given: { name: string; address: string },
   by: { actor: string; ip: string | null },
-): Promise<{ client: RadiusClient; secret: string } | undefined> {
+): Promise<{ client: RadiusClient; secret: string } | ClientRefusal> {
+  const input = { name: given.name.trim(), address: given.address.trim() };
+  const problems = clientProblems(input);
+  if (problems.length > 0) {
+    const on = (problem: ClientProblem) => (problems.includes(problem) ? { key: problem } : undefined);
+    return {
+      refused: 'invalid',
+      errors: { name: on('radius.error.name'), address: on('radius.error.address') },
+    };
+  }
   const secret = randomBytes(24).toString('base64url');
   const id = randomUUID();
   try {
@@ -90,7 +108,8 @@ export async function addRadiusClient(
     forget(county, tenant, input.name);
     return { client, secret };
   } catch (error) {
-    if (isUniqueViolation(error, 'county_radius_clients_name')) return undefined;
+    if (isUniqueViolation(error, 'county_radius_clients_name'))
+      return { refused: 'taken', errors: { name: { key: 'radius.error.taken' } } };
     throw error;
   }
 }

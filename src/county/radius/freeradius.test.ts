@@ -19,6 +19,24 @@ import { addNas, RadiusFront, radiusCli } from './testing.ts';
 
 const NAS_LIFETIME_S = 2;
 
+/**
+ * A demo teacher's PAP request to the FreeRADIUS on `port` as a NAS at `address` sends it (radclient
+ * sends from the address in Packet-Src-IP-Address: a NAS elsewhere than test-nas).
+ */
+const papFrom = (port: number, address: string, nasSecret: string) =>
+  radclient(
+    port,
+    'auth',
+    nasSecret,
+    [
+      `Packet-Src-IP-Address = ${address}`,
+      'User-Name = "teacher01@cyc.edu.tw"',
+      `User-Password = "${DEMO_PASSWORD}"`,
+      'Message-Authenticator = 0x00',
+    ],
+    { timeoutSeconds: 1 },
+  );
+
 const skip =
   !radiusPeersInstalled() &&
   missingService(
@@ -141,20 +159,7 @@ describe.skipIf(skip)('Wi-Fi and VPN through FreeRADIUS', () => {
   });
 
   it('takes a NAS added, given a new secret or removed while FreeRADIUS runs, without a restart', async () => {
-    // radclient sends from the address in Packet-Src-IP-Address: a NAS elsewhere than test-nas.
-    const from = (address: string, nasSecret: string) =>
-      radclient(
-        authPort,
-        'auth',
-        nasSecret,
-        [
-          `Packet-Src-IP-Address = ${address}`,
-          'User-Name = "teacher01@cyc.edu.tw"',
-          `User-Password = "${DEMO_PASSWORD}"`,
-          'Message-Authenticator = 0x00',
-        ],
-        { timeoutSeconds: 1 },
-      );
+    const from = (address: string, nasSecret: string) => papFrom(authPort, address, nasSecret);
     /** Seconds until `address` is answered `expected` with `nasSecret`. */
     const until = async (address: string, nasSecret: string, expected: string) => {
       const started = performance.now();
@@ -209,19 +214,7 @@ describe.skipIf(skip)('Wi-Fi and VPN through FreeRADIUS', () => {
         );
       return Number(line?.split(' ').at(-1) ?? 0);
     };
-    const from = (address: string, nasSecret: string) =>
-      radclient(
-        remembering.authPort,
-        'auth',
-        nasSecret,
-        [
-          `Packet-Src-IP-Address = ${address}`,
-          'User-Name = "teacher01@cyc.edu.tw"',
-          `User-Password = "${DEMO_PASSWORD}"`,
-          'Message-Authenticator = 0x00',
-        ],
-        { timeoutSeconds: 1 },
-      );
+    const from = (address: string, nasSecret: string) => papFrom(remembering.authPort, address, nasSecret);
     try {
       const before = await unknownLookups();
       for (let i = 0; i < 3; i++) expect((await from('127.0.0.4', 'guessed-secret')).answer).toBe('none');

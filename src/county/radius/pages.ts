@@ -1,22 +1,20 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../platform/errors/app-error.ts';
-import { sendPage } from '../../platform/http/role-app.ts';
 import { html, type SafeHtml } from '../../platform/views/html.ts';
 import { signedIn, withRole } from '../guards.ts';
 import { managePage } from '../manage/common.ts';
 import type { County } from '../services.ts';
 import type { Tenant } from '../tenants/tenants.ts';
-import { csrfField, errorSummary, field, formValue, postButton } from '../views/form.ts';
-import { countyPage, formatTime, tenantPath } from '../views/page.ts';
+import { csrfField, errorSummary, field, formValue, localize, postButton } from '../views/form.ts';
+import { formatTime, sendHeadedPage, tenantPath } from '../views/page.ts';
 import { type SessionRow, searchSessions, sessionsOfAccount } from './accounting.ts';
 import {
   addRadiusClient,
-  clientProblems,
   listRadiusClients,
   removeRadiusClient,
   renewRadiusClientSecret,
 } from './clients.ts';
-import { radiusSettings, saveRadiusSettings } from './settings.ts';
+import { type RadiusSettings, radiusSettings, saveRadiusSettings } from './settings.ts';
 
 function bytes(value: string): string {
   const n = Number(value);
@@ -41,26 +39,13 @@ function sessionTable(request: FastifyRequest, rows: SessionRow[], withUser: boo
   )}</tbody></table>`;
 }
 
-/** The teacher's pages (「VPN連線服務」, 「我的連線紀錄」) and the administrator's RADIUS console. */
-export async function registerRadiusPages(
-  app: FastifyInstance,
-  county: County,
-  tenant: Tenant,
-): Promise<void> {
+/** 「VPN連線服務」: what a teacher sets on a device for Wi-Fi roaming and the VPN, with their own name. */
+function vpnPage(request: FastifyRequest, tenant: Tenant, settings: RadiusSettings): SafeHtml {
+  const t = request.t;
   const p = (path: string) => tenantPath(tenant, path);
-  const show = (request: FastifyRequest, reply: FastifyReply, title: string, main: SafeHtml, status = 200) =>
-    sendPage(reply, countyPage(request, tenant, { title, main }), status);
-
-  app.get('/vpn', async (request, reply) => {
-    const t = request.t;
-    const settings = await radiusSettings(county.db, tenant);
-    const realm = settings.realm;
-    const username = request.countyAccount?.username ?? t('register.username');
-    return show(
-      request,
-      reply,
-      t('radius.vpn.title'),
-      html`<h1>${t('radius.vpn.title')}</h1>
+  const realm = settings.realm;
+  const username = request.countyAccount?.username ?? t('register.username');
+  return html`
 <p>${t('radius.vpn.intro', { username, realm })}</p>
 <section aria-labelledby="wifi-heading"><h2 id="wifi-heading">${t('radius.vpn.wifi')}</h2>
 <dl><dt>${t('radius.vpn.ssid')}</dt><dd><code>${settings.ssid}</code></dd>
@@ -69,17 +54,29 @@ export async function registerRadiusPages(
 <dt>${t('radius.vpn.anonymous')}</dt><dd><code>@${realm}</code></dd>
 <dt>${t('radius.vpn.domain')}</dt><dd><code>radius.${realm}</code></dd>
 <dt>${t('radius.vpn.ca')}</dt><dd>${
-        settings.caCertificate
-          ? html`<a href="${p('/vpn/ca.pem')}" download>${t('radius.vpn.ca_download', { portal: tenant.portal_name })}</a>`
-          : t('radius.vpn.ca_missing')
-      }</dd></dl>
+    settings.caCertificate
+      ? html`<a href="${p('/vpn/ca.pem')}" download>${t('radius.vpn.ca_download', { portal: tenant.portal_name })}</a>`
+      : t('radius.vpn.ca_missing')
+  }</dd></dl>
 <p class="hint">${t('radius.vpn.ca_hint')}</p></section>
 <section aria-labelledby="vpn-heading"><h2 id="vpn-heading">${t('radius.vpn.vpn')}</h2>
 <dl><dt>${t('radius.vpn.vpn_host')}</dt><dd><code>${settings.vpnHost}</code></dd></dl>
 <p>${t('radius.vpn.vpn_client', { username, realm })}</p></section>
 <ul><li><a href="${p('/account/connections')}">${t('radius.vpn.records')}</a></li>
-<li><a href="${p('/help/vpn')}">${t('radius.vpn.howto')}</a></li></ul>`,
-    );
+<li><a href="${p('/help/vpn')}">${t('radius.vpn.howto')}</a></li></ul>`;
+}
+
+/** The teacher's pages (「VPN連線服務」, 「我的連線紀錄」) and the administrator's RADIUS console. */
+export async function registerRadiusPages(
+  app: FastifyInstance,
+  county: County,
+  tenant: Tenant,
+): Promise<void> {
+  const p = (path: string) => tenantPath(tenant, path);
+
+  app.get('/vpn', async (request, reply) => {
+    const settings = await radiusSettings(county.db, tenant);
+    return sendHeadedPage(request, reply, tenant, 'radius.vpn.title', vpnPage(request, tenant, settings));
   });
 
   app.get('/vpn/ca.pem', async (_request, reply) => {
@@ -96,11 +93,12 @@ export async function registerRadiusPages(
     if (!me) return;
     const t = request.t;
     const rows = await sessionsOfAccount(county.db, me.id);
-    return show(
+    return sendHeadedPage(
       request,
       reply,
-      t('radius.records.title'),
-      html`<h1>${t('radius.records.title')}</h1>
+      tenant,
+      'radius.records.title',
+      html`
 <p>${t('radius.records.intro', { days: county.ctx.config.radiusRecordDays })}</p>
 ${sessionTable(request, rows, false)}
 <p><a href="${p('/vpn')}">${t('radius.vpn.title')}</a></p>`,
@@ -169,15 +167,11 @@ ${field({ name: 'vpn_host', label: t('radius.console.vpn_host'), required: true,
     const me = admin(request, reply);
     if (!me) return;
     const input = { name: formValue(request.body, 'name'), address: formValue(request.body, 'address') };
-    const problems = clientProblems(input);
-    const errors = {
-      name: problems.includes('radius.error.name') ? request.t('radius.error.name') : undefined,
-      address: problems.includes('radius.error.address') ? request.t('radius.error.address') : undefined,
-    };
-    if (problems.length > 0) return consolePage(request, reply, { errors, status: 400 });
     const added = await addRadiusClient(county, tenant.code, input, { actor: me.username, ip: request.ip });
-    if (!added)
-      return consolePage(request, reply, { errors: { name: request.t('radius.error.taken') }, status: 409 });
+    if ('refused' in added) {
+      const status = added.refused === 'taken' ? 409 : 400;
+      return consolePage(request, reply, { errors: localize(request, added.errors), status });
+    }
     return consolePage(request, reply, {
       notice: html`<div class="notice" role="status"><p>${added.client.name}: ${request.t('radius.console.secret_once')}</p><p><code>${added.secret}</code></p></div>`,
     });

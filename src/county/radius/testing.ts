@@ -1,23 +1,17 @@
 // Test and bench support: the county role and FreeRADIUS as operators set them up (`edugate start
 // --role county`, `edugate radius nas add`, `edugate radius config`, `freeradius -f -d DIR`), for the
 // RADIUS suites and `npm run bench -- radius` alike.
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runAdminCommand } from '../../cli/run.ts';
 import { loadConfig } from '../../platform/config/load.ts';
 import type { Config } from '../../platform/config/options.ts';
-import { createLogger } from '../../platform/observability/logger.ts';
-import { bootRole } from '../../platform/runtime/boot.ts';
-import type { RoleContext } from '../../platform/runtime/role.ts';
-import { loadSecrets } from '../../platform/runtime/secrets.ts';
 import { freePort } from '../../platform/testing/ports.ts';
 import { type ProcessStage, processStage } from '../../platform/testing/process-stage.ts';
 import { RoleProcess } from '../../platform/testing/role-process.ts';
-import { countyRole } from '../role.ts';
-import type { CountyTables } from '../schema.ts';
-import { type County, countyServices } from '../services.ts';
+import type { County } from '../services.ts';
+import { countyNodeEnv, seedCountyDatabase } from '../testing/two-nodes.ts';
 import { radiusCommand } from './cli.ts';
 import { FreeradiusProcess } from './peers.ts';
 
@@ -148,34 +142,12 @@ export class CountyStage {
     const stage = await processStage(prefix, { ownRedisDatabase: options.ownRedisDatabase ?? false });
     let node: RoleProcess | undefined;
     try {
-      const key = () => randomBytes(32).toString('base64url');
-      const env: Record<string, string> = {
-        ...(options.throughProxies ? stage.env : stage.directEnv),
-        EDUGATE_SECRET: key(),
-        EDUGATE_NATIONAL_ID_KEYS: `k1:${key()}`,
-        EDUGATE_BLIND_INDEX_KEY: key(),
-        EDUGATE_ADMIN_TOKEN: key(),
-        EDUGATE_CAPTCHA: 'off',
+      const env = countyNodeEnv(stage, {
+        ...(options.throughProxies ? stage.env : {}),
         LOG_LEVEL: 'warn',
         ...options.env,
-      };
-      const seedConfig = loadConfig({ ...env, ...stage.directEnv });
-      const seeding = await bootRole(countyRole, {
-        config: seedConfig,
-        secrets: loadSecrets(seedConfig, false),
-        log: createLogger('silent'),
-        demo: true,
-        startJobs: false,
       });
-      try {
-        if (options.seed) {
-          const county = countyServices(seeding.ctx as unknown as RoleContext<CountyTables>);
-          await options.seed(county);
-          await county.hasher.close();
-        }
-      } finally {
-        await seeding.close();
-      }
+      await seedCountyDatabase({ ...env, ...stage.directEnv }, options.seed);
       node = await RoleProcess.start('county', env);
       await node.until(200, '/readyz', 90_000);
       const config = loadConfig({

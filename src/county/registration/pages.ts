@@ -47,11 +47,13 @@ export function stepPage(
   body: SafeHtml,
   errors: Messages,
 ): SafeHtml {
-  return countyPage(request, tenant, {
-    title: request.t('register.title'),
-    main: html`<h1>${request.t('register.title')}</h1>${stepNav(request, tenant, step, flow)}
+  return headedPage(
+    request,
+    tenant,
+    'register.title',
+    html`${stepNav(request, tenant, step, flow)}
 ${errorSummary(request, errors)}${body}`,
-  });
+  );
 }
 
 // The terms page (使用者注意事項): 「我要申請本站帳號」 starts a flow, 「暫不申請」 goes home.

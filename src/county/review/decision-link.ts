@@ -10,7 +10,7 @@ import type { CountyTx } from '../db.ts';
 import type { County } from '../services.ts';
 import { findUnit, type Tenant } from '../tenants/tenants.ts';
 import { csrfField, formValue } from '../views/form.ts';
-import { countyPage, formatTime, tenantPath } from '../views/page.ts';
+import { formatTime, headedPage, tenantPath } from '../views/page.ts';
 
 export type Decision = 'approve' | 'reject';
 export const REASON_MAX = 500;
@@ -73,6 +73,28 @@ export async function decisionLinks(
   return { approve: `${base}&decision=approve`, reject: `${base}&decision=reject` };
 }
 
+/**
+ * Takes the decision of a mailed link in the name of the official mailbox it was sent to. The link
+ * is spent if and only if the decision commits. Returns the outcome message's variables.
+ */
+export async function decideThroughLink(
+  county: County,
+  tenant: Tenant,
+  kind: DecisionKind,
+  input: { token: string; decision: Decision; reason: string; ip: string },
+): Promise<Record<string, string>> {
+  return county.db.transaction().execute(async (tx) => {
+    const claims = await county.links.consume(tx, input.token, kind.link.purpose);
+    if (claims.data?.tenant !== tenant.code) throw new AppError('link_invalid', 400);
+    const subject = claims.subject;
+    const unitCode = await kind.decidingUnit(tx, tenant, subject);
+    const unit = unitCode ? await findUnit(tx, tenant.code, unitCode) : undefined;
+    const { decision, reason, ip } = input;
+    const actor = mailboxActor(unit?.mailbox);
+    return kind.decide(county, tx, { tenant, subject, decision, reason, actor, ip, via: 'link' });
+  });
+}
+
 /** The decision page (GET) and the decision (POST) of a kind's links. */
 export async function registerDecisionLinks(
   app: FastifyInstance,
@@ -94,7 +116,7 @@ export async function registerDecisionLinks(
     if (await county.links.isUsed(county.db, claims.jti)) throw new AppError('link_used', 410);
     const { facts, vars } = await kind.pending(county.db, tenant, claims.subject);
     const other = decision === 'approve' ? 'reject' : 'approve';
-    return html`<h1>${t(kind.text.title)}</h1>
+    return html`
 <dl class="applicant">${facts.map(([label, value]) => html`<dt>${t(label)}</dt><dd>${value}</dd>`)}
 <dt>${t('review.link_expires')}</dt><dd>${formatTime(claims.expiresAt)}</dd></dl>
 <form method="post" action="${p(kind.path)}" novalidate>${csrfField(request)}
@@ -111,8 +133,8 @@ ${error ? html`<p class="field-error" id="f-reason-error">${error}</p>` : ''}</d
 <p><a href="${p(`${kind.path}?token=${encodeURIComponent(token)}&decision=${other}`)}">${t(`review.switch.${other}`)}</a></p>`;
   };
 
-  const show = (request: FastifyRequest, main: SafeHtml, title = kind.text.title) =>
-    countyPage(request, tenant, { title: request.t(title), main });
+  const show = (request: FastifyRequest, body: SafeHtml, titleKey = kind.text.title) =>
+    headedPage(request, tenant, titleKey, body);
 
   app.get(kind.path, async (request, reply) => {
     const q = request.query as { token?: unknown; decision?: unknown };
@@ -132,25 +154,8 @@ ${error ? html`<p class="field-error" id="f-reason-error">${error}</p>` : ''}</d
         reason === '' ? t('review.error.reason') : t('review.error.reason_long', { max: REASON_MAX });
       return sendPage(reply, show(request, await decisionPage(request, token, decision, error)), 400);
     }
-    // The link is spent if and only if the decision commits.
-    const vars = await county.db.transaction().execute(async (tx) => {
-      const claims = await county.links.consume(tx, token, kind.link.purpose);
-      if (claims.data?.tenant !== tenant.code) throw new AppError('link_invalid', 400);
-      const subject = claims.subject;
-      const unitCode = await kind.decidingUnit(tx, tenant, subject);
-      const unit = unitCode ? await findUnit(tx, tenant.code, unitCode) : undefined;
-      const actor = mailboxActor(unit?.mailbox);
-      return kind.decide(county, tx, {
-        tenant,
-        subject,
-        decision,
-        reason,
-        actor,
-        ip: request.ip,
-        via: 'link',
-      });
-    });
-    const done = html`<h1>${t('review.done.title')}</h1><div class="success" role="status"><p>${t(
+    const vars = await decideThroughLink(county, tenant, kind, { token, decision, reason, ip: request.ip });
+    const done = html`<div class="success" role="status"><p>${t(
       decision === 'approve' ? kind.text.approved : kind.text.rejected,
       vars,
     )}</p></div>`;

@@ -3,7 +3,7 @@ import { html, type SafeHtml } from '../../platform/views/html.ts';
 import type { Account } from '../accounts/repository.ts';
 import type { Tenant } from '../tenants/tenants.ts';
 import { csrfField, errorSummary, field, postButton } from '../views/form.ts';
-import { countyPage, tenantPath } from '../views/page.ts';
+import { countyPage, headedPage, tenantPath } from '../views/page.ts';
 
 /** The review console's pages about a staff member's national ID (a typed number, a correction). */
 
@@ -63,10 +63,12 @@ export function correctedPage(
   view: NationalIdView & { masked: string },
 ): SafeHtml {
   const t = request.t;
-  return countyPage(request, tenant, {
-    title: t('review.national_id.correct'),
-    main: html`<h1>${t('review.national_id.correct')}</h1>
+  return headedPage(
+    request,
+    tenant,
+    'review.national_id.correct',
+    html`
 <div class="success" role="status"><p>${t('review.national_id.done', { username: view.account.username, masked: view.masked })}</p></div>
 <p><a href="${view.back}">${t('review.title')}</a></p>`,
-  });
+  );
 }

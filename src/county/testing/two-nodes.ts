@@ -8,6 +8,7 @@ import { loadSecrets } from '../../platform/runtime/secrets.ts';
 import type { ProcessStage } from '../../platform/testing/process-stage.ts';
 import { RoleProcess } from '../../platform/testing/role-process.ts';
 import { countyRole } from '../role.ts';
+import { type County, countyServices } from '../services.ts';
 
 /** The two nodes of a suite; a suite may replace one (a restart) and stops both after its tests. */
 export type CountyNodes = Record<'a' | 'b', RoleProcess | undefined>;
@@ -35,14 +36,12 @@ export function countyNodeEnv(
 }
 
 /**
- * Writes the demo teachers to the shared database once, as any node would, then starts the two
- * nodes of `env` into `nodes`: node a reaches PostgreSQL through the stage's proxy (which a test can
- * cut or make refuse), node b directly. Resolves once both are ready.
+ * Migrates the database of `env` and writes the demo data to it, as a node does when it first
+ * starts, then whatever `seed` writes.
  */
-export async function startTwoCountyNodes(
-  stage: ProcessStage,
+export async function seedCountyDatabase(
   env: Record<string, string>,
-  nodes: CountyNodes,
+  seed?: (county: County) => Promise<void>,
 ): Promise<void> {
   const config = loadConfig(env);
   const seeding = await bootRole(countyRole, {
@@ -52,7 +51,28 @@ export async function startTwoCountyNodes(
     demo: true,
     startJobs: false,
   });
-  await seeding.close();
+  try {
+    if (seed) {
+      const county = countyServices(seeding.ctx);
+      await seed(county);
+      await county.hasher.close();
+    }
+  } finally {
+    await seeding.close();
+  }
+}
+
+/**
+ * Writes the demo teachers to the shared database once, as any node would, then starts the two
+ * nodes of `env` into `nodes`: node a reaches PostgreSQL through the stage's proxy (which a test can
+ * cut or make refuse), node b directly. Resolves once both are ready.
+ */
+export async function startTwoCountyNodes(
+  stage: ProcessStage,
+  env: Record<string, string>,
+  nodes: CountyNodes,
+): Promise<void> {
+  await seedCountyDatabase(env);
   const [a, b] = await Promise.all([
     RoleProcess.start('county', { ...env, DATABASE_URL: stage.env.DATABASE_URL ?? '' }),
     RoleProcess.start('county', env),

@@ -1,4 +1,5 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { sendPage } from '../../platform/http/role-app.ts';
 import { ZONE_LABEL } from '../../platform/i18n/time.ts';
 import { html, type SafeHtml } from '../../platform/views/html.ts';
 import { page } from '../../platform/views/layout.ts';
@@ -44,6 +45,18 @@ export function headedPage(
 ): SafeHtml {
   const title = request.t(titleKey);
   return countyPage(request, tenant, { title, main: html`<h1>${title}</h1>${body}` });
+}
+
+/** Answers with a headed page (`headedPage`). */
+export function sendHeadedPage(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  tenant: Tenant,
+  titleKey: string,
+  body: SafeHtml,
+  status = 200,
+): FastifyReply {
+  return sendPage(reply, headedPage(request, tenant, titleKey, body), status);
 }
 
 /** A county portal page: the shared layout with the portal's name and the sign-in state in the header. */
