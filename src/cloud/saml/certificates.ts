@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { createPrivateKey, randomBytes, webcrypto, X509Certificate } from 'node:crypto';
+import { createPrivateKey, randomBytes, X509Certificate } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 
 export interface SigningKeyPair {
@@ -27,8 +27,8 @@ function pem(label: string, body: Buffer): string {
 
 /** A new RSA-2048 key and a self-signed certificate (RFC 5280, via @peculiar/x509) for signing SAML messages. */
 export async function generateSigningKeyPair(commonName: string, validDays = 3650): Promise<SigningKeyPair> {
-  x509.cryptoProvider.set(webcrypto as unknown as Crypto);
-  const keys = await webcrypto.subtle.generateKey(RSA_SHA256, true, ['sign', 'verify']);
+  x509.cryptoProvider.set(crypto);
+  const keys = await crypto.subtle.generateKey(RSA_SHA256, true, ['sign', 'verify']);
   const notBefore = new Date(Date.now() - 60_000);
   const notAfter = new Date(Date.now() + validDays * 86_400_000);
   const serial = randomBytes(16);
@@ -39,13 +39,13 @@ export async function generateSigningKeyPair(commonName: string, validDays = 365
     notBefore,
     notAfter,
     signingAlgorithm: RSA_SHA256,
-    keys: keys as unknown as CryptoKeyPair,
+    keys,
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
     ],
   });
-  const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey));
+  const pkcs8 = Buffer.from(await crypto.subtle.exportKey('pkcs8', keys.privateKey));
   return { privateKeyPem: pem('PRIVATE KEY', pkcs8), certificatePem: certificate.toString('pem'), notAfter };
 }
 
