@@ -7,7 +7,7 @@ import { CookieBrowser, formOn, type PageResult } from '../../platform/testing/c
 import { exercises } from '../../platform/testing/flow-coverage.ts';
 import { FIRST_LOGIN } from '../first-login/transitions.ts';
 import { type CloudInstance, startCloudInstance } from '../testing/cloud-instance.ts';
-import { type CountyPeer, connectCounty, startCountyPeer } from '../testing/county-peer.ts';
+import { type CountyPeer, connectCounty, peerTeacher, startCountyPeer } from '../testing/county-peer.ts';
 import { linkedAccount } from '../testing/database.ts';
 
 const guidOf = (nationalId: string) => createHash('sha256').update(nationalId).digest('hex');
@@ -17,22 +17,8 @@ let cloud: CloudInstance;
 let cyc: CountyPeer;
 let tn: CountyPeer;
 
-function teacher(id: string, username: string, nationalId: string, schoolid: string) {
-  return {
-    id,
-    claims: {
-      preferred_username: username,
-      name: '王小明',
-      family_name: '王',
-      given_name: '小明',
-      email: `${username}@example.org`,
-      guid: guidOf(nationalId),
-      schoolid,
-      titles: [{ schoolid, titles: ['教師', '資訊組長'] }],
-      classinfo: [],
-    },
-  };
-}
+const teacher = (id: string, username: string, nationalId: string, schoolid: string) =>
+  peerTeacher(id, username, nationalId, { schoolid, titles: ['教師', '資訊組長'] });
 
 beforeAll(async () => {
   const database = await openDatabase<PlatformTables>({ dataDir: 'memory://', schema: 'public' });

@@ -1,14 +1,13 @@
 // The first cloud login's screens through HTTP (how-to 二 (四)), for the moves the whole walk in
 // broker/county-login.test.ts does not take: back to the name from the password or the consent, the
 // name taken meanwhile, and linking an existing account by its name and password.
-import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../platform/database/connect.ts';
 import type { PlatformTables } from '../../platform/database/platform-schema.ts';
 import { CookieBrowser, formOn, type PageResult } from '../../platform/testing/cookie-browser.ts';
 import { exercises, refuses } from '../../platform/testing/flow-coverage.ts';
 import { type CloudInstance, startCloudInstance } from '../testing/cloud-instance.ts';
-import { type CountyPeer, startCountyPeer } from '../testing/county-peer.ts';
+import { type CountyPeer, peerTeacher, startCountyPeer } from '../testing/county-peer.ts';
 import { FIRST_LOGIN } from './transitions.ts';
 
 const SECRET = 'peer-client-secret';
@@ -16,23 +15,6 @@ const PASSWORD = 'Correct-horse-77';
 
 let cloud: CloudInstance;
 let cyc: CountyPeer;
-
-function teacher(id: string, username: string, nationalId: string) {
-  return {
-    id,
-    claims: {
-      preferred_username: username,
-      name: '王小明',
-      family_name: '王',
-      given_name: '小明',
-      email: `${username}@example.org`,
-      guid: createHash('sha256').update(nationalId).digest('hex'),
-      schoolid: '454503',
-      titles: [{ schoolid: '454503', titles: ['教師'] }],
-      classinfo: [],
-    },
-  };
-}
 
 beforeAll(async () => {
   const database = await openDatabase<PlatformTables>({ dataDir: 'memory://', schema: 'public' });
@@ -42,11 +24,11 @@ beforeAll(async () => {
     clientSecret: SECRET,
     redirectUri: `${cloud.url}/cncreturnpage`,
     accounts: [
-      teacher('fl-1', 'goes.back', 'A128765434'),
-      teacher('fl-2', 'slow.one', 'D220112230'),
-      teacher('fl-3', 'fast.one', 'Q123456782'),
-      teacher('fl-4', 'has.one', 'A189135648'),
-      teacher('fl-5', 'out.of.order', 'R223456785'),
+      peerTeacher('fl-1', 'goes.back', 'A128765434'),
+      peerTeacher('fl-2', 'slow.one', 'D220112230'),
+      peerTeacher('fl-3', 'fast.one', 'Q123456782'),
+      peerTeacher('fl-4', 'has.one', 'A189135648'),
+      peerTeacher('fl-5', 'out.of.order', 'R223456785'),
     ],
   });
   await cloud.services.counties.upsert({

@@ -1,6 +1,7 @@
 // A county portal stand-in for the cloud's tests: a real oidc-provider issuer (the certified
 // implementation) that offers `openid exchangedata`, signs the person in without a form (the test
 // says who is at the keyboard) and refuses suspended accounts the way a county does.
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Provider, { type Configuration } from 'oidc-provider';
@@ -10,6 +11,32 @@ export interface PeerAccount {
   id: string;
   suspended?: boolean;
   claims: Record<string, unknown>;
+}
+
+/**
+ * A teacher of the stand-in county with the claims a county releases to the cloud: 王小明 at
+ * `schoolid` with `titles`, `guid` derived from the national ID as the county derives it.
+ */
+export function peerTeacher(
+  id: string,
+  username: string,
+  nationalId: string,
+  { schoolid = '454503', titles = ['教師'] }: { schoolid?: string; titles?: string[] } = {},
+): PeerAccount {
+  return {
+    id,
+    claims: {
+      preferred_username: username,
+      name: '王小明',
+      family_name: '王',
+      given_name: '小明',
+      email: `${username}@example.org`,
+      guid: createHash('sha256').update(nationalId).digest('hex'),
+      schoolid,
+      titles: [{ schoolid, titles }],
+      classinfo: [],
+    },
+  };
 }
 
 export interface CountyPeer {

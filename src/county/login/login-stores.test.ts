@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SIGN_IN_BUDGETS } from '../../platform/security/sign-in-guard.ts';
 import { testDatabases } from '../../platform/testing/databases.ts';
+import { hashesCheckedDuring } from '../../platform/testing/password-hashes.ts';
 import { missingService, redisAvailable, TEST_REDIS_URL } from '../../platform/testing/services.ts';
 import { newVerifiedTeacher, storedSessions } from '../testing/accounts.ts';
 import { logIn } from '../testing/portal-steps.ts';
@@ -40,17 +41,7 @@ describe.each(setups)('county login with sessions and counters on $name', ({ kin
     for (let i = 0; i < n; i++) await store.take([`acct:cyc:${username}`], SIGN_IN_BUDGETS.windowSeconds);
   };
   /** Counts the password hashes checked while `run` runs. */
-  const hashesDuring = async (run: () => Promise<unknown>) => {
-    const verify = vi.spyOn(t.county.hasher, 'verify');
-    const dummy = vi.spyOn(t.county.hasher, 'verifyDummy');
-    try {
-      await run();
-      return verify.mock.calls.length + dummy.mock.calls.length;
-    } finally {
-      verify.mockRestore();
-      dummy.mockRestore();
-    }
-  };
+  const hashesDuring = (run: () => Promise<unknown>) => hashesCheckedDuring(t.county.hasher, run);
 
   const databaseSessions = () => storedSessions(t.county.db);
 
