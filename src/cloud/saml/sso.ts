@@ -314,17 +314,34 @@ ${entry.relayState !== null ? html`<input type="hidden" name="RelayState" value=
           portal: portal ?? '',
         });
 
-  app.get('/saml/sso/continue', async (request, reply) => {
-    const { ref, pending, entry, sp } = await pendingRequest(request);
-    const account = await deps.currentAccount(request);
+  /**
+   * The one answer to a pending request: it leaves the session, is signed with the current key and
+   * goes to the request's ACS URL, as a status (no sign-in) or as an assertion about `subject`.
+   */
+  const answerTo = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    { ref, pending, entry, sp }: Awaited<ReturnType<typeof pendingRequest>>,
+  ) => {
     const answer = async (build: (key: SigningKey) => Promise<string>) => {
       delete pending[ref];
       request.session.set(PENDING_KEY, pending);
       return postToAcs(request, reply, sp, entry, await build(await deps.keys.current()));
     };
     const to = { sp, acsUrl: entry.acsUrl, inResponseTo: entry.requestId };
-    const status = (code: string) =>
-      answer((keys) => buildStatusResponse(entityId, ssoUrl, keys, { ...to, status: code }));
+    return {
+      status: (code: string) =>
+        answer((keys) => buildStatusResponse(entityId, ssoUrl, keys, { ...to, status: code })),
+      assertion: (subject: { nameId: string; authnInstant: SamlAccount['authnInstant'] }) =>
+        answer((keys) => buildSignedResponse(entityId, ssoUrl, keys, { ...to, subject })),
+    };
+  };
+
+  app.get('/saml/sso/continue', async (request, reply) => {
+    const pending = await pendingRequest(request);
+    const { ref, entry, sp } = pending;
+    const account = await deps.currentAccount(request);
+    const { status, assertion } = answerTo(request, reply, pending);
     if (!signedInFor(entry, account)) {
       // IsPassive: the IdP may not show a page, so it says at once that it cannot sign in.
       if (!entry.isPassive)
@@ -345,7 +362,6 @@ ${entry.relayState !== null ? html`<input type="hidden" name="RelayState" value=
       throw refusalError(subject, deps.activationUrl);
     }
     await deps.audit?.(request, 'saml.sso', sp.entity_id, { nameId: subject.nameId, acs: entry.acsUrl });
-    const assertion = { ...to, subject: { nameId: subject.nameId, authnInstant: account.authnInstant } };
-    return answer((keys) => buildSignedResponse(entityId, ssoUrl, keys, assertion));
+    return assertion({ nameId: subject.nameId, authnInstant: account.authnInstant });
   });
 }

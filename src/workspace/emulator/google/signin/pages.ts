@@ -26,6 +26,25 @@ function view(request: FastifyRequest, title: string, main: SafeHtml) {
  * Google's sign-in as a person sees it: type `x@go.edu.tw`, get sent to the domain's identity
  * provider with a SAML AuthnRequest, come back to the ACS, and land signed in.
  */
+/** Google's page for a sign-in its SAML profile refused. */
+function refusal(request: FastifyRequest, reason: string): SafeHtml {
+  return view(
+    request,
+    request.t('google.signin.title'),
+    html`<h1>${request.t('google.signin.title')}</h1><div class="alert" role="alert"><p>${reason}</p></div>`,
+  );
+}
+
+/** Why an address has no single sign-on: its domain is hosted without an SSO profile, or unknown. */
+async function withoutSso(db: Db, request: FastifyRequest, domain: string): Promise<string> {
+  const hosted = await db
+    .selectFrom('google_domains')
+    .select('domain')
+    .where('domain', '=', domain)
+    .executeTakeFirst();
+  return hosted ? request.t('google.signin.no_sso', { domain }) : request.t('google.signin.unknown');
+}
+
 export function signInPages(app: FastifyInstance, deps: SignInDeps): void {
   const { db, baseUrl } = deps;
 
@@ -89,33 +108,14 @@ ${user ? html`<p>${request.t('google.home.org_unit', { path: user.org_unit_path 
         502,
       );
     }
-    if (!idp) {
-      const hosted = await db
-        .selectFrom('google_domains')
-        .select('domain')
-        .where('domain', '=', domain)
-        .executeTakeFirst();
-      const problem = hosted
-        ? request.t('google.signin.no_sso', { domain })
-        : request.t('google.signin.unknown');
-      return sendPage(reply, form(request, problem, email), 404);
-    }
+    if (!idp) return sendPage(reply, form(request, await withoutSso(db, request, domain), email), 404);
     return reply.redirect(await startSignIn(db, baseUrl, domain, idp, '/'));
   });
 
   app.post('/a/:domain/acs', { config: { csrf: false } }, async (request, reply) => {
     const { domain } = request.params as { domain: string };
     const body = (request.body ?? {}) as { SAMLResponse?: string; RelayState?: string };
-    const refuse = (reason: string, status = 403) =>
-      sendPage(
-        reply,
-        view(
-          request,
-          request.t('google.signin.title'),
-          html`<h1>${request.t('google.signin.title')}</h1><div class="alert" role="alert"><p>${reason}</p></div>`,
-        ),
-        status,
-      );
+    const refuse = (reason: string, status = 403) => sendPage(reply, refusal(request, reason), status);
     const idp = await trustedIdp(db, domain).catch(() => undefined);
     if (!idp || typeof body.SAMLResponse !== 'string') {
       return refuse(request.t('google.acs.refused', { reason: 'no SSO profile or no SAMLResponse' }), 400);
