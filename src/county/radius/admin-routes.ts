@@ -12,7 +12,7 @@ import {
 } from './clients.ts';
 import { RADIUS_API_USER, radiusApiPassword } from './credential.ts';
 import { realmOf } from './realm.ts';
-import { radiusSettings, saveRadiusSettings } from './settings.ts';
+import { isPlainSetting, radiusSettings, saveRadiusSettings } from './settings.ts';
 
 const clientBody = z.object({
   actor: z.string().min(1).max(64).default('cli'),
@@ -27,8 +27,8 @@ const settingsBody = z.object({
     .max(253)
     .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/)
     .optional(),
-  ssid: z.string().min(1).max(64).optional(),
-  vpn_host: z.string().min(1).max(64).optional(),
+  ssid: z.string().refine(isPlainSetting).optional(),
+  vpn_host: z.string().refine(isPlainSetting).optional(),
   ca_certificate: z
     .string()
     .max(20_000)

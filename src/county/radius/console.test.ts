@@ -137,6 +137,10 @@ describe('RADIUS pages, console and record retention', () => {
     expect(before.body).toContain('縣網中心尚未公布 CA 憑證');
     expect((await teacher.get('/cyc/vpn/ca.pem')).status).toBe(404);
     const { caPem } = await generateEapCertificates('cyc.edu.tw');
+    // The admin API refuses what the console refuses.
+    expect((await admin('/settings', 'PUT', { ssid: 'CYC"<Roaming>' })).statusCode).toBe(400);
+    expect((await admin('/settings', 'PUT', { vpn_host: 'v'.repeat(65) })).statusCode).toBe(400);
+    expect((await teacher.get('/cyc/vpn')).body).toContain('TANetRoaming');
     expect((await admin('/settings', 'PUT', { ca_certificate: caPem, ssid: 'CYC-Roaming' })).statusCode).toBe(
       200,
     );

@@ -14,7 +14,7 @@ import {
   removeRadiusClient,
   renewRadiusClientSecret,
 } from './clients.ts';
-import { type RadiusSettings, radiusSettings, saveRadiusSettings } from './settings.ts';
+import { isPlainSetting, type RadiusSettings, radiusSettings, saveRadiusSettings } from './settings.ts';
 
 function bytes(value: string): string {
   const n = Number(value);
@@ -216,8 +216,7 @@ ${field({ name: 'vpn_host', label: t('radius.console.vpn_host'), required: true,
     if (!me) return;
     const ssid = formValue(request.body, 'ssid');
     const vpnHost = formValue(request.body, 'vpn_host');
-    const bad = (v: string) => v.length < 1 || [...v].length > 64 || /[<>"]/.test(v);
-    if (bad(ssid) || bad(vpnHost)) {
+    if (!isPlainSetting(ssid) || !isPlainSetting(vpnHost)) {
       return consolePage(request, reply, {
         errors: { ssid: request.t('radius.error.setting') },
         status: 400,

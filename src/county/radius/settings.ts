@@ -10,6 +10,13 @@ export interface RadiusSettings {
   caCertificate: string | null;
 }
 
+/**
+ * Whether an SSID or VPN host name can be shown to teachers and written into settings as it is:
+ * 1–64 characters, none of `<>"` (the console and the admin API apply the same rule).
+ */
+export const isPlainSetting = (value: string): boolean =>
+  value.length >= 1 && [...value].length <= 64 && !/[<>"]/.test(value);
+
 /** The SSID of the TANet wireless roaming exchange. */
 export const DEFAULT_SSID = 'TANetRoaming';
 
