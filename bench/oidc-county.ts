@@ -13,6 +13,15 @@ import {
 import type { Figure } from './report.ts';
 
 /**
+ * `BENCH_OIDC_SCENARIOS=eduinfo,refresh` measures only the scenarios whose names contain one of
+ * the words (for profiling one operation); default all.
+ */
+export function selectedScenarios<S>(all: Record<string, S>): Array<[string, S]> {
+  const words = (process.env.BENCH_OIDC_SCENARIOS ?? '').split(',').filter(Boolean);
+  return Object.entries(all).filter(([name]) => words.length === 0 || words.some((w) => name.includes(w)));
+}
+
+/**
  * The county OIDC provider as operators run it (`edugate start --role county`, its own process,
  * PostgreSQL + Redis) vs a bare oidc-provider in a process of its own, each driven by a load
  * process of its own (see http-load.ts), in alternating one-second slices: userinfo, the eduinfo
@@ -33,7 +42,7 @@ export async function benchOidcCounty(): Promise<Figure[]> {
     const measured = await scenarios(ours);
     const figures: Figure[] = [];
     const countyProcesses = county.processes;
-    for (const [name, scenario] of Object.entries(measured)) {
+    for (const [name, scenario] of selectedScenarios(measured)) {
       const oursLoad = await startHttpLoad(scenario, CONNECTIONS);
       loads.push(oursLoad);
       const bareLoad = await startHttpLoad(baseline[name] as Scenario, CONNECTIONS);

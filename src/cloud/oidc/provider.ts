@@ -65,6 +65,7 @@ export async function createCloudProvider(
     dbKind: ctx.dbKind,
     redis: ctx.redis,
     notifications: ctx.notifications,
+    redisNotifications: ctx.redisNotifications,
     installationSecret: ctx.secrets.secret,
     registrationToken: ctx.secrets.registrationToken,
     scopes: CLOUD_SCOPES,

@@ -1,14 +1,14 @@
-import { gzipSync } from 'node:zlib';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { SessionStore } from '../../platform/http/session-store.ts';
 import { destroySession, readSession } from '../../platform/http/sessions.ts';
 import {
   finishLogin,
   mountInteractions,
   mountProtocol,
+  mountResources,
   type OidcProvider,
   type OidcProviderOptions,
-  resourceHandler,
+  type ResourceRoute,
   satisfiesLogin,
   type TokenInfo,
   wantedClaims,
@@ -43,59 +43,52 @@ async function scopedClaims(services: CloudServices, token: Token): Promise<Reco
   return out;
 }
 
-function sendJson(reply: FastifyReply, body: unknown, gzip: boolean) {
-  if (!gzip) return body;
-  return reply
-    .header('content-encoding', 'gzip')
-    .type('application/json; charset=utf-8')
-    .send(gzipSync(Buffer.from(JSON.stringify(body))));
-}
-
 /**
  * The protocol endpoints (SPEC §4 paths) and the resource APIs `/moeresource/api/v1/oidc/…` and
  * `/moeresource/api/v2/oidc/…`, on the app's root context (no browser session needed).
  */
 export async function mountCloudProtocol(app: FastifyInstance, oidc: CloudIssuer, services: CloudServices) {
   await mountProtocol(app, oidc);
-  const route = (
-    path: string,
-    scopes: string[],
-    respond: (token: Token, request: FastifyRequest, reply: FastifyReply) => Promise<unknown>,
-  ) => {
-    const handler = resourceHandler(oidc, scopes, respond);
-    app.route({ method: ['GET', 'POST'], url: path, handler, config: { csrf: false } });
-  };
-  const eduinfo = async (token: Token, _request: FastifyRequest, reply: FastifyReply) => {
-    return sendJson(
-      reply,
-      { sub: token.accountId, ...eduInfoOf(token.account.identities) },
-      services.ctx.config.cloudEduinfoGzip,
-    );
-  };
-
-  route('/moeresource/api/v1/oidc/userinfo', ['openid'], async (token) => scopedClaims(services, token));
-  route('/moeresource/api/v1/oidc/profile', ['profile'], async (token) => {
-    const claims = await scopedClaims(services, token);
-    const { sub, name, family_name, given_name, preferred_username, email } = claims;
-    return { sub, name, family_name, given_name, preferred_username, ...(email ? { email } : {}) };
-  });
-  route('/moeresource/api/v1/oidc/eduinfo', ['eduinfo'], eduinfo);
-  route('/moeresource/api/v2/oidc/eduinfo', ['eduinfo'], eduinfo);
-  route('/moeresource/api/v2/oidc/relation', ['eduinfo'], async (token) => {
-    const identities = token.account.identities;
-    const counties = new Map((await services.counties.list()).map((c) => [c.code, c.name]));
-    return {
-      sub: token.accountId,
-      relation: identities.map((i) => ({
-        type: 'county_account',
-        county: i.countyCode,
-        county_name: counties.get(i.countyCode) ?? i.countyCode,
-        schoolid: i.snapshot.schoolid ?? '',
-        titles: i.snapshot.titles.find((t) => t.schoolid === i.snapshot.schoolid)?.titles ?? [],
-        last_login_at: i.lastLoginAt.toISOString(),
-      })),
-    };
-  });
+  const eduinfo = async (token: Token) => ({ sub: token.accountId, ...eduInfoOf(token.account.identities) });
+  const gzip = () => services.ctx.config.cloudEduinfoGzip;
+  const routes: ResourceRoute<AccountWithIdentities>[] = [
+    {
+      path: '/moeresource/api/v1/oidc/userinfo',
+      scopes: ['openid'],
+      respond: (token) => scopedClaims(services, token),
+    },
+    {
+      path: '/moeresource/api/v1/oidc/profile',
+      scopes: ['profile'],
+      async respond(token) {
+        const claims = await scopedClaims(services, token);
+        const { sub, name, family_name, given_name, preferred_username, email } = claims;
+        return { sub, name, family_name, given_name, preferred_username, ...(email ? { email } : {}) };
+      },
+    },
+    { path: '/moeresource/api/v1/oidc/eduinfo', scopes: ['eduinfo'], respond: eduinfo, gzip },
+    { path: '/moeresource/api/v2/oidc/eduinfo', scopes: ['eduinfo'], respond: eduinfo, gzip },
+    {
+      path: '/moeresource/api/v2/oidc/relation',
+      scopes: ['eduinfo'],
+      async respond(token) {
+        const identities = token.account.identities;
+        const counties = new Map((await services.counties.list()).map((c) => [c.code, c.name]));
+        return {
+          sub: token.accountId,
+          relation: identities.map((i) => ({
+            type: 'county_account',
+            county: i.countyCode,
+            county_name: counties.get(i.countyCode) ?? i.countyCode,
+            schoolid: i.snapshot.schoolid ?? '',
+            titles: i.snapshot.titles.find((t) => t.schoolid === i.snapshot.schoolid)?.titles ?? [],
+            last_login_at: i.lastLoginAt.toISOString(),
+          })),
+        };
+      },
+    },
+  ];
+  await mountResources(app, oidc, routes);
 }
 
 /**

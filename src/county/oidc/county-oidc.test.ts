@@ -191,8 +191,12 @@ describe('county OIDC provider (嘉義縣 /cyc, 臺南市 /tn)', () => {
   it('serves the cncresource APIs by token scope', async () => {
     const config = await cloudConfig();
     const { tokens } = await tokensFor(config, cloudRedirect, 'openid eduinfo guid');
+    // A GET with a bearer header is served ahead of the app's routing: same answer, same headers.
     const v1 = await fetch(`${issuer}/cncresource/api/v1/eduinfo`, bearer(tokens.access_token));
     expect(v1.status).toBe(200);
+    expect(v1.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(v1.headers.get('cache-control')).toBe('no-store');
+    expect(v1.headers.get('x-content-type-options')).toBe('nosniff');
     const eduinfo = (await v1.json()) as { titles: Array<{ titles: string[] }> };
     expect(eduinfo).toEqual({
       sub: TEACHER01.id,
@@ -222,6 +226,14 @@ describe('county OIDC provider (嘉義縣 /cyc, 臺南市 /tn)', () => {
     expect(none.status).toBe(400);
     const forged = await fetch(`${issuer}/cncresource/api/v1/eduinfo`, bearer('not-a-token'));
     expect(forged.status).toBe(401);
+    expect(forged.headers.get('www-authenticate')).toBe('Bearer realm="edugate", error="invalid_token"');
+    // The token in a form POST, as some deployed clients send it.
+    const posted = await fetch(`${issuer}/cncresource/api/v1/eduinfo`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ access_token: tokens.access_token }).toString(),
+    });
+    expect(await posted.json()).toMatchObject({ sub: TEACHER01.id, schoolid: '454503' });
     expect(await forged.json()).toEqual({
       error: 'invalid_token',
       error_description: 'invalid token provided',

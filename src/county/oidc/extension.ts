@@ -71,6 +71,7 @@ export function countyOidcExtension(): CountyExtension & { migrations: RoleModul
         dbKind: county.ctx.dbKind,
         redis: county.ctx.redis,
         notifications: county.ctx.notifications,
+        redisNotifications: county.ctx.redisNotifications,
         installationSecret: county.ctx.secrets.secret,
         registrationToken: county.ctx.secrets.registrationToken,
         scopes: COUNTY_SCOPES,

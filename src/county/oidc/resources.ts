@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { type OidcProvider, resourceHandler, type TokenInfo } from '../../platform/oidc/index.ts';
+import { mountResources, type OidcProvider, type TokenInfo } from '../../platform/oidc/index.ts';
 import { eduinfoOf, type ReleasableAccount } from '../accounts/claims.ts';
 import type { County } from '../services.ts';
 import { findUnit } from '../tenants/tenants.ts';
@@ -84,13 +84,10 @@ export async function registerCountyResources(
     },
   };
 
-  await app.register(
-    async (scope) => {
-      for (const [url, route] of Object.entries(routes)) {
-        const handler = resourceHandler(oidc, [route.scope], (token) => route.respond(token));
-        scope.route({ method: ['GET', 'POST'], url, handler, config: { csrf: false } });
-      }
-    },
-    { prefix: `/${tenant}` },
+  await mountResources(
+    app,
+    oidc,
+    Object.entries(routes).map(([path, route]) => ({ path, scopes: [route.scope], respond: route.respond })),
+    `/${tenant}`,
   );
 }

@@ -4,9 +4,11 @@ import { type Kysely, sql } from 'kysely';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../database/connect.ts';
+import { RedisNotifications } from '../runtime/redis-notifications.ts';
 import { testDatabases } from '../testing/databases.ts';
 import { missingService, redisAvailable, TEST_REDIS_URL } from '../testing/services.ts';
 import { DatabaseAdapter, RedisAdapter, sweepExpiredPayloads } from './adapter.ts';
+import { ArtifactCopies } from './artifact-copies.ts';
 import { oidcMigrations } from './migrations.ts';
 import { withRequestScope } from './request-scope.ts';
 import { type OidcTables, oidcView } from './schema.ts';
@@ -462,6 +464,28 @@ if (await redisAvailable()) {
       factory: (model) => new RedisAdapter(redis, `${prefix}t1:`, model),
       other: (model) => new RedisAdapter(redis, `${prefix}t2:`, model),
       async close() {
+        const keys = await redis.keys(`${prefix}*`);
+        if (keys.length > 0) await redis.del(...keys);
+        redis.disconnect();
+      },
+    };
+  });
+  adapterContract("redis, with this node's copies of tokens and sessions", async () => {
+    const redis = new Redis(TEST_REDIS_URL);
+    const notifications = new RedisNotifications(redis);
+    const prefix = `edugate:test:${randomBytes(4).toString('hex')}:`;
+    const copies = [new ArtifactCopies(`${prefix}t1:changes`), new ArtifactCopies(`${prefix}t2:changes`)];
+    for (const copy of copies) await copy.follow(notifications);
+    const copied = (model: string, copy: ArtifactCopies) =>
+      ['AccessToken', 'Session'].includes(model) ? { copies: copy } : {};
+    return {
+      factory: (model) =>
+        new RedisAdapter(redis, `${prefix}t1:`, model, copied(model, copies[0] as ArtifactCopies)),
+      other: (model) =>
+        new RedisAdapter(redis, `${prefix}t2:`, model, copied(model, copies[1] as ArtifactCopies)),
+      async close() {
+        for (const copy of copies) await copy.close();
+        await notifications.close();
         const keys = await redis.keys(`${prefix}*`);
         if (keys.length > 0) await redis.del(...keys);
         redis.disconnect();

@@ -1,10 +1,11 @@
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import { CompiledQuery, type Kysely } from 'kysely';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { Notifications, NotificationWarning } from '../database/notifications.ts';
 import { NotifiedCache } from '../database/notified-cache.ts';
 import { TurnBatch } from '../database/turn-batch.ts';
 import { RedisScript } from '../runtime/redis-script.ts';
+import type { ArtifactCopies, StoredArtifact } from './artifact-copies.ts';
 import { currentScope, ScopeSlot } from './request-scope.ts';
 import type { OidcTables } from './schema.ts';
 
@@ -477,7 +478,7 @@ export async function sweepExpiredPayloads(db: Kysely<OidcTables>): Promise<numb
 const FIND_SCRIPT = `local value = redis.call('GET', KEYS[1])
 if not value then return false end
 local consumed = redis.call('GET', KEYS[1] .. ':consumed')
-local uid, session, sessionConsumed = false, false, false
+local uid, session, sessionConsumed, sessionTtl = false, false, false, false
 if ARGV[1] ~= '' then
   local ok, decoded = pcall(cjson.decode, value)
   if ok and type(decoded) == 'table' and type(decoded['sessionUid']) == 'string' then
@@ -486,17 +487,25 @@ if ARGV[1] ~= '' then
     if sid then
       session = redis.call('GET', ARGV[1] .. sid)
       sessionConsumed = redis.call('GET', ARGV[1] .. sid .. ':consumed')
+      sessionTtl = redis.call('PTTL', ARGV[1] .. sid)
     end
   end
 end
-return {value, consumed, uid, session, sessionConsumed, redis.call('PTTL', KEYS[1])}`;
+return {value, consumed, uid, session, sessionConsumed, redis.call('PTTL', KEYS[1]), sessionTtl}`;
 
-/** An artifact by its uid index (KEYS[1]; ARGV[1] is the model's key prefix): value and consumption. */
+/**
+ * An artifact by its uid index (KEYS[1]; ARGV[1] is the model's key prefix): value, consumption
+ * and remaining milliseconds.
+ */
 const FIND_BY_INDEX_SCRIPT = `local id = redis.call('GET', KEYS[1])
 if not id then return false end
-return {redis.call('GET', ARGV[1] .. id), redis.call('GET', ARGV[1] .. id .. ':consumed')}`;
+local key = ARGV[1] .. id
+return {redis.call('GET', key), redis.call('GET', key .. ':consumed'), redis.call('PTTL', key)}`;
 
-/** Marks KEYS[1] consumed at ARGV[1] (epoch seconds), expiring with it. */
+/**
+ * Marks KEYS[1] consumed at ARGV[1] (epoch seconds), expiring with it; announces KEYS[1] on the
+ * channel ARGV[2] ('' for none: see ArtifactCopies).
+ */
 const CONSUME_SCRIPT = `local ttl = redis.call('TTL', KEYS[1])
 if ttl == -2 then return 0 end
 if ttl > 0 then
@@ -504,15 +513,19 @@ if ttl > 0 then
 else
   redis.call('SET', KEYS[1] .. ':consumed', ARGV[1])
 end
+if ARGV[2] ~= '' then redis.call('PUBLISH', ARGV[2], KEYS[1]) end
 return 1`;
 
 /**
  * Stores an artifact (KEYS[1]) as ARGV[1] for ARGV[2] seconds (0: no expiry); adds it to its
  * grant's set (KEYS[2], '' when none), whose expiry only grows; and points its indexes (KEYS[3…],
- * uid and user code) at its id (ARGV[3]) for as long. Atomic, like the MULTI it replaces, in one
- * command.
+ * uid and user code) at its id (ARGV[3]) for as long; when it replaces a stored artifact, announces
+ * the keys ARGV[5] (comma-separated) on the channel ARGV[4] ('' for none: see ArtifactCopies; a new
+ * artifact needs no announcement, as no node keeps a copy of what it has not found). Atomic, like
+ * the MULTI it replaces, in one command.
  */
 const UPSERT_SCRIPT = `local ttl = tonumber(ARGV[2])
+local existed = ARGV[4] ~= '' and redis.call('EXISTS', KEYS[1]) == 1
 if ttl > 0 then redis.call('SET', KEYS[1], ARGV[1], 'EX', ttl) else redis.call('SET', KEYS[1], ARGV[1]) end
 if KEYS[2] ~= '' then
   redis.call('SADD', KEYS[2], KEYS[1])
@@ -526,6 +539,7 @@ end
 for i = 3, #KEYS do
   if ttl > 0 then redis.call('SET', KEYS[i], ARGV[3], 'EX', ttl) else redis.call('SET', KEYS[i], ARGV[3]) end
 end
+if existed then redis.call('PUBLISH', ARGV[4], ARGV[5]) end
 return 1`;
 
 const SCRIPTS = {
@@ -543,6 +557,17 @@ function redisPayload(value: string | null | undefined, consumed: string | null 
   return payload;
 }
 
+/** What Redis answered for a key (value, consumption, PTTL) as a copy to keep; none when absent. */
+function stored(
+  value: string | null | undefined,
+  consumed: string | null | undefined,
+  ttl: unknown,
+): StoredArtifact | undefined {
+  if (!value) return undefined;
+  const ms = Number(ttl);
+  return { value, consumed: consumed ?? null, expiresAt: ms > 0 ? Date.now() + ms : 0 };
+}
+
 export interface RedisAdapterOptions {
   /**
    * For codes and tokens: read the sign-in session the artifact names in the same round trip
@@ -553,6 +578,12 @@ export interface RedisAdapterOptions {
   onFound?(payload: AdapterPayload): void;
   /** As `DatabaseAdapterOptions.rewriteAfter`: an unchanged save slides the expiry at most this often. */
   rewriteAfter?: number;
+  /**
+   * Access tokens and sessions: this node's copies (shared by the adapters of one issuer). Every
+   * change is announced on its channel, and what is read is kept there while announcements are
+   * heard; sessions read along with a token are kept too.
+   */
+  copies?: ArtifactCopies;
 }
 
 /**
@@ -560,18 +591,24 @@ export interface RedisAdapterOptions {
  * interactions). Each artifact is one JSON value with the artifact's TTL; a set per grant lists
  * the keys to remove when the grant is revoked; consumption is a sibling key. Reads and
  * consumption are one round trip each (Lua scripts); a token's read brings its session along.
+ * With `copies`, a read this node made before is answered from memory (see ArtifactCopies).
  */
 export class RedisAdapter implements Adapter {
   readonly #redis: Redis;
   readonly #prefix: string;
   readonly #model: string;
   readonly #options: RedisAdapterOptions;
+  readonly #copies: ArtifactCopies | undefined;
+  /** Where changes are announced ('' when this model is not copied). */
+  readonly #channel: string;
 
   constructor(redis: Redis, prefix: string, model: string, options: RedisAdapterOptions = {}) {
     this.#redis = redis;
     this.#prefix = prefix;
     this.#model = model;
     this.#options = options;
+    this.#copies = options.copies;
+    this.#channel = options.copies?.channel ?? '';
   }
 
   #key(id: string) {
@@ -596,6 +633,11 @@ export class RedisAdapter implements Adapter {
     return this.#key(id);
   }
 
+  /** The keys a change of this artifact announces: its own and its uid index's. */
+  #announced(key: string, payload: AdapterPayload | undefined): string[] {
+    return payload?.uid ? [key, this.#uidKey(payload.uid)] : [key];
+  }
+
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
     const key = this.#key(id);
     if (this.#options.rewriteAfter !== undefined && expiresIn) {
@@ -608,23 +650,48 @@ export class RedisAdapter implements Adapter {
     const keys = [key, payload.grantId ? this.#grantKey(payload.grantId) : ''];
     if (payload.uid) keys.push(this.#uidKey(payload.uid));
     if (payload.userCode) keys.push(this.#userCodeKey(payload.userCode));
-    await SCRIPTS.upsert.run(this.#redis, keys, [JSON.stringify(payload), String(expiresIn ?? 0), id]);
+    const announced = this.#announced(key, payload);
+    this.#copies?.forget(announced);
+    try {
+      await SCRIPTS.upsert.run(this.#redis, keys, [
+        JSON.stringify(payload),
+        String(expiresIn ?? 0),
+        id,
+        this.#channel,
+        announced.join(','),
+      ]);
+    } finally {
+      this.#copies?.forget(announced);
+    }
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
+    const key = this.#key(id);
+    const copy = this.#copies?.get(key);
+    if (copy) return this.#found(id, copy);
+    const since = this.#copies?.mark() ?? 0;
     const sessions = this.#options.withSession
       ? [`${this.#prefix}Session:`, this.#uidKey('', 'Session')]
       : ['', ''];
-    const found = (await SCRIPTS.find.run(this.#redis, [this.#key(id)], sessions)) as Array<
-      string | null
-    > | null;
+    const found = (await SCRIPTS.find.run(this.#redis, [key], sessions)) as Array<string | null> | null;
     if (!found) return undefined;
-    const [value, consumed, uid, session, sessionConsumed, ttl] = found;
-    if (uid)
+    const [value, consumed, uid, session, sessionConsumed, ttl, sessionTtl] = found;
+    const artifact = stored(value, consumed, ttl);
+    if (!artifact) return undefined;
+    if (uid) {
       leave(REDIS_AHEAD, this.#aheadKey(uid, 'Session'), { value: session, consumed: sessionConsumed });
-    const payload = redisPayload(value, consumed);
-    if (payload && value && this.#options.rewriteAfter !== undefined && Number(ttl) > 0) {
-      leave(READ_AS, this.#readKey(id), { json: value, expiresAt: Date.now() + Number(ttl) });
+      const along = stored(session, sessionConsumed, sessionTtl);
+      if (along) this.#copies?.keep(this.#uidKey(uid, 'Session'), along, since);
+    }
+    this.#copies?.keep(key, artifact, since);
+    return this.#found(id, artifact);
+  }
+
+  /** A payload found (read now or copied): left for `rewriteAfter`, announced to `onFound`. */
+  #found(id: string, artifact: StoredArtifact): AdapterPayload | undefined {
+    const payload = redisPayload(artifact.value, artifact.consumed);
+    if (payload && this.#options.rewriteAfter !== undefined && artifact.expiresAt > 0) {
+      leave(READ_AS, this.#readKey(id), { json: artifact.value, expiresAt: artifact.expiresAt });
     }
     if (payload) this.#options.onFound?.(payload);
     return payload;
@@ -633,39 +700,50 @@ export class RedisAdapter implements Adapter {
   async findByUid(uid: string): Promise<AdapterPayload | undefined> {
     const ahead = take(REDIS_AHEAD, this.#aheadKey(uid));
     if (ahead) return redisPayload(ahead.value, ahead.consumed);
-    return this.#findByIndex(this.#uidKey(uid));
+    const index = this.#uidKey(uid);
+    const copy = this.#copies?.get(index);
+    if (copy) return redisPayload(copy.value, copy.consumed);
+    const since = this.#copies?.mark() ?? 0;
+    const artifact = await this.#findByIndex(index);
+    if (artifact) this.#copies?.keep(index, artifact, since);
+    return redisPayload(artifact?.value, artifact?.consumed);
   }
 
   async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
-    return this.#findByIndex(this.#userCodeKey(userCode));
+    const artifact = await this.#findByIndex(this.#userCodeKey(userCode));
+    return redisPayload(artifact?.value, artifact?.consumed);
   }
 
-  async #findByIndex(index: string): Promise<AdapterPayload | undefined> {
+  async #findByIndex(index: string): Promise<StoredArtifact | undefined> {
     const found = (await SCRIPTS.findByIndex.run(
       this.#redis,
       [index],
       [`${this.#prefix}${this.#model}:`],
     )) as Array<string | null> | null;
-    return found ? redisPayload(found[0], found[1]) : undefined;
+    return found ? stored(found[0], found[1], found[2]) : undefined;
   }
 
   async consume(id: string): Promise<void> {
-    await SCRIPTS.consume.run(this.#redis, [this.#key(id)], [String(epoch())]);
+    const key = this.#key(id);
+    this.#copies?.forget([key]);
+    try {
+      await SCRIPTS.consume.run(this.#redis, [key], [String(epoch()), this.#channel]);
+    } finally {
+      this.#copies?.forget([key]);
+    }
   }
 
   async destroy(id: string): Promise<void> {
     const key = this.#key(id);
     const value = await this.#redis.get(key);
     const keys = [key, `${key}:consumed`];
-    if (value) {
-      const payload = JSON.parse(value) as AdapterPayload;
-      if (payload.uid) {
-        keys.push(this.#uidKey(payload.uid));
-        forget(REDIS_AHEAD, this.#aheadKey(payload.uid));
-      }
-      if (payload.userCode) keys.push(this.#userCodeKey(payload.userCode));
+    const payload = value ? (JSON.parse(value) as AdapterPayload) : undefined;
+    if (payload?.uid) {
+      keys.push(this.#uidKey(payload.uid));
+      forget(REDIS_AHEAD, this.#aheadKey(payload.uid));
     }
-    await this.#redis.del(...keys);
+    if (payload?.userCode) keys.push(this.#userCodeKey(payload.userCode));
+    await this.#change(this.#announced(key, payload), (multi) => multi.del(...keys));
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {
@@ -673,10 +751,20 @@ export class RedisAdapter implements Adapter {
     const members = await this.#redis.smembers(grantKey);
     const mine = members.filter((key) => key.startsWith(`${this.#prefix}${this.#model}:`));
     if (mine.length === 0) return;
-    await this.#redis
-      .multi()
-      .del(...mine, ...mine.map((key) => `${key}:consumed`))
-      .srem(grantKey, ...mine)
-      .exec();
+    await this.#change(mine, (multi) =>
+      multi.del(...mine, ...mine.map((key) => `${key}:consumed`)).srem(grantKey, ...mine),
+    );
+  }
+
+  /** Runs `commands` in one transaction that also announces `announced` (when copied). */
+  async #change(announced: string[], commands: (multi: ChainableCommander) => ChainableCommander) {
+    this.#copies?.forget(announced);
+    try {
+      const multi = commands(this.#redis.multi());
+      if (this.#channel) multi.publish(this.#channel, announced.join(','));
+      await multi.exec();
+    } finally {
+      this.#copies?.forget(announced);
+    }
   }
 }

@@ -42,7 +42,7 @@
  * // checked, or when the reused session signed in — it becomes auth_time):
  * return finishLogin(oidc, request, reply, accountId, { authTime, amr: ['pwd'] });
  * // resource APIs:
- * app.get('/cncresource/api/v1/guid', resourceHandler(oidc, ['guid'], async (token) => ({ … })));
+ * await mountResources(app, oidc, [{ path: '/cncresource/api/v1/guid', scopes: ['guid'], respond: async (token) => ({ … }) }]);
  * // admin API + CLI (`edugate client add …`, `edugate keys rotate …`):
  * await adminApi(app, ctx.secrets.adminToken, (api) => oidcAdminRoutes(api, (tenant) => issuers.get(tenant)));
  * ```
@@ -98,7 +98,8 @@
  *   session, grant and token of an account; `hostSession` (option) makes the provider's session
  *   rest on the host's own browser session; `BackchannelLogoutReceiver` is the relying-party side.
  * - Resource APIs (resource.ts): `verifyAccessToken(oidc, request, scopes)`,
- *   `resourceHandler(oidc, scopes, respond)`; errors per RFC 6750.
+ *   `mountResources(app, oidc, routes, prefix)` (GET with a bearer header at the front door, the
+ *   rest through Fastify); errors per RFC 6750.
  */
 export { DatabaseAdapter, DURABLE_MODELS, RedisAdapter, sweepExpiredPayloads } from './adapter.ts';
 export { oidcAdminRoutes } from './admin.ts';
@@ -154,7 +155,8 @@ export {
 export { currentScope, RequestScope, ScopeSlot, withRequestScope } from './request-scope.ts';
 export {
   BearerError,
-  resourceHandler,
+  mountResources,
+  type ResourceRoute,
   sendBearerError,
   type TokenInfo,
   verifyAccessToken,

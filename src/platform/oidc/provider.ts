@@ -20,6 +20,7 @@ import type { I18n } from '../i18n/i18n.ts';
 import { SafeHtml } from '../views/html.ts';
 import type { Brand } from '../views/layout.ts';
 import { DatabaseAdapter, DURABLE_MODELS, RedisAdapter, sweepExpiredPayloads } from './adapter.ts';
+import { ArtifactCopies } from './artifact-copies.ts';
 import { ClientRegistry } from './clients.ts';
 import { ConsentStore } from './consents.ts';
 import { SigningKeyStore } from './keys.ts';
@@ -141,6 +142,12 @@ export interface OidcProviderOptions<DB = unknown, A = unknown> {
    * from the database every time.
    */
   notifications?: Notifications | undefined;
+  /**
+   * `ctx.redisNotifications` (with `redis`): each node keeps the access tokens and sign-in
+   * sessions it read from Redis in memory and drops one as soon as any node changes it (see
+   * ArtifactCopies); without, they are read from Redis every time.
+   */
+  redisNotifications?: Notifications | undefined;
   /** The installation secret: encrypts client secrets and signing keys, signs cookies. */
   installationSecret: string;
   /**
@@ -249,6 +256,12 @@ const REDIRECT_RULE = 'https, or http on 127.0.0.1, localhost or [::1]; no wildc
 
 /** Artifacts whose use reads their grant next (the adapter reads it along with them). */
 const GRANT_ARTIFACTS = new Set(['AccessToken', 'RefreshToken', 'AuthorizationCode']);
+/**
+ * Redis artifacts each node keeps copies of (see ArtifactCopies): read on every userinfo and
+ * resource call, and on every authorization, far more often than written. Every node announces
+ * their changes, whether it keeps copies or not.
+ */
+const COPIED_MODELS = new Set(['AccessToken', 'Session']);
 
 /**
  * A sign-in session that an authorization saves unchanged is rewritten (its expiry slid) at most
@@ -302,6 +315,8 @@ export class OidcProvider<A = unknown> {
   #version = 0;
   #syncedAt = 0;
   #syncing: Promise<void> | undefined;
+  /** This node's copies of access tokens and sessions on Redis (see ArtifactCopies). */
+  readonly #copies: ArtifactCopies;
   /** The accounts this issuer's host port read for the current request (`use:id` → record). */
   readonly #accounts = new ScopeSlot('oidc accounts', () => new Map<string, Promise<unknown>>());
 
@@ -332,6 +347,7 @@ export class OidcProvider<A = unknown> {
       this.versions,
     );
     this.consents = new ConsentStore(this.db, options.tenant);
+    this.#copies = new ArtifactCopies(`edugate:oidc:${options.tenant}:changes`);
   }
 
   /** Creates the issuer: makes sure it has a signing key and builds the provider. */
@@ -345,6 +361,11 @@ export class OidcProvider<A = unknown> {
         .follow(options.notifications, channel, (error, message) =>
           options.log.warn({ err: error }, message),
         );
+    }
+    if (options.redis && options.redisNotifications) {
+      await oidc.#copies.follow(options.redisNotifications, (error, message) =>
+        options.log.warn({ err: error }, message),
+      );
     }
     oidc.#version = await oidc.versions.current();
     oidc.#syncedAt = Date.now();
@@ -532,6 +553,7 @@ export class OidcProvider<A = unknown> {
       return new RedisAdapter(redis as Redis, `edugate:oidc:${this.tenant}:`, model, {
         ...(GRANT_ARTIFACTS.has(model) ? { withSession: true } : {}),
         ...(model === 'Session' ? { rewriteAfter: SESSION_REWRITE_SECONDS } : {}),
+        ...(COPIED_MODELS.has(model) ? { copies: this.#copies } : {}),
         ...(onFound ? { onFound } : {}),
       });
     }
@@ -564,6 +586,7 @@ export class OidcProvider<A = unknown> {
   /** Stops following grant changes (call when the role closes). */
   async close(): Promise<void> {
     await this.#grantStore?.close();
+    await this.#copies.close();
   }
 
   /** A sign-in session on Redis names its grants: read them (one statement) as soon as it is found. */

@@ -1,4 +1,6 @@
-import type { FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
+import type { IncomingHttpHeaders } from 'node:http';
+import { gzipSync } from 'node:zlib';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, RouteHandlerMethod } from 'fastify';
 import { DEPENDENCY_RETRY_AFTER_SECONDS, isDependencyFailure } from '../errors/dependency.ts';
 import type { OidcProvider } from './provider.ts';
 import { withRequestScope } from './request-scope.ts';
@@ -34,11 +36,19 @@ const DESCRIPTIONS: Record<BearerError['error'], string> = {
   insufficient_scope: 'access token missing required scope',
 };
 
-function bearerToken(request: FastifyRequest): string | undefined {
-  const header = request.headers.authorization;
+/** What a resource API reads of a request (a Fastify request, or a raw one at the front door). */
+interface BearerRequest {
+  headers: IncomingHttpHeaders;
+  method?: string | undefined;
+  body?: unknown;
+}
+
+/** The access token of a request: `Authorization: Bearer`, or `access_token` in a form POST. */
+function bearerToken(headers: IncomingHttpHeaders, method: string | undefined, body?: unknown) {
+  const header = headers.authorization;
   if (header && /^bearer /i.test(header)) return header.slice(7).trim() || undefined;
-  const body = request.body as Record<string, unknown> | undefined;
-  if (request.method === 'POST' && typeof body?.access_token === 'string') return body.access_token;
+  const form = body as Record<string, unknown> | undefined;
+  if (method === 'POST' && typeof form?.access_token === 'string') return form.access_token;
   return undefined;
 }
 
@@ -49,10 +59,10 @@ function bearerToken(request: FastifyRequest): string | undefined {
  */
 export async function verifyAccessToken<A>(
   oidc: OidcProvider<A>,
-  request: FastifyRequest,
+  request: BearerRequest,
   required: string[],
 ): Promise<TokenInfo<A>> {
-  const value = bearerToken(request);
+  const value = bearerToken(request.headers, request.method, request.body);
   if (!value) throw new BearerError('invalid_request');
   await oidc.sync();
   const { AccessToken, Grant } = oidc.provider;
@@ -76,48 +86,121 @@ export async function verifyAccessToken<A>(
   return { accountId, account, clientId: token.clientId, scopes, grantId: token.grantId };
 }
 
-export function sendBearerError(reply: FastifyReply, error: BearerError) {
+/** A resource API's answer: status, headers and JSON (or gzipped JSON) body. */
+interface Answer {
+  status: number;
+  headers: Record<string, string>;
+  body: string | Buffer;
+}
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+function bearerErrorAnswer(error: BearerError): Answer {
   const parts = [`Bearer realm="edugate"`];
   if (error.error !== 'invalid_request') parts.push(`error="${error.error}"`);
   if (error.scope) parts.push(`scope="${error.scope}"`);
-  return reply
-    .code(error.status)
-    .header('www-authenticate', parts.join(', '))
-    .header('cache-control', 'no-store')
-    .send({ error: error.error, error_description: DESCRIPTIONS[error.error] });
+  return {
+    status: error.status,
+    headers: { 'content-type': JSON_TYPE, 'cache-control': 'no-store', 'www-authenticate': parts.join(', ') },
+    body: JSON.stringify({ error: error.error, error_description: DESCRIPTIONS[error.error] }),
+  };
+}
+
+const UNAVAILABLE: Answer = {
+  status: 503,
+  headers: {
+    'content-type': JSON_TYPE,
+    'cache-control': 'no-store',
+    'retry-after': String(DEPENDENCY_RETRY_AFTER_SECONDS),
+  },
+  body: JSON.stringify({
+    error: 'temporarily_unavailable',
+    error_description: 'the service is temporarily unavailable; retry later',
+  }),
+};
+
+export function sendBearerError(reply: FastifyReply, error: BearerError) {
+  const answer = bearerErrorAnswer(error);
+  return reply.code(answer.status).headers(answer.headers).send(answer.body);
+}
+
+/** A resource API: its path, the scopes its token needs, and what it answers (JSON). */
+export interface ResourceRoute<A> {
+  path: string;
+  scopes: string[];
+  respond(token: TokenInfo<A>): Promise<unknown>;
+  /** Whether to answer gzip-compressed (`content-encoding: gzip`), for clients that expect it. */
+  gzip?: () => boolean;
 }
 
 /**
- * A resource API route handler: checks the token and scopes, then answers with what `respond`
- * returns (JSON). Errors are RFC 6750 JSON with a WWW-Authenticate header. The check and
- * `respond` are one request (one request scope): `token.account` is the record the check read.
+ * The answer of `route` to a request: the token check and `respond` in one request scope
+ * (`token.account` is the record the check read). Errors are RFC 6750 JSON with a
+ * WWW-Authenticate header; a dependency down gets 503 with Retry-After.
  */
-export function resourceHandler<A>(
+async function answer<A>(
   oidc: OidcProvider<A>,
-  required: string[],
-  respond: (token: TokenInfo<A>, request: FastifyRequest, reply: FastifyReply) => Promise<unknown>,
-): RouteHandlerMethod {
-  return (request, reply) =>
-    withRequestScope(async () => {
-      let token: TokenInfo<A>;
-      try {
-        token = await verifyAccessToken(oidc, request, required);
-      } catch (error) {
-        if (error instanceof BearerError) return sendBearerError(reply, error);
-        if (isDependencyFailure(error)) {
-          request.log.warn({ err: error }, 'oidc resource: dependency unavailable');
-          return reply
-            .code(503)
-            .header('retry-after', String(DEPENDENCY_RETRY_AFTER_SECONDS))
-            .header('cache-control', 'no-store')
-            .send({
-              error: 'temporarily_unavailable',
-              error_description: 'the service is temporarily unavailable; retry later',
-            });
-        }
-        throw error;
+  route: ResourceRoute<A>,
+  request: BearerRequest,
+  log: FastifyBaseLogger,
+): Promise<Answer> {
+  return withRequestScope(async () => {
+    let token: TokenInfo<A>;
+    try {
+      token = await verifyAccessToken(oidc, request, route.scopes);
+    } catch (error) {
+      if (error instanceof BearerError) return bearerErrorAnswer(error);
+      if (isDependencyFailure(error)) {
+        log.warn({ err: error }, 'oidc resource: dependency unavailable');
+        return UNAVAILABLE;
       }
-      reply.header('cache-control', 'no-store');
-      return respond(token, request, reply);
-    });
+      throw error;
+    }
+    const json = JSON.stringify(await route.respond(token));
+    const headers: Record<string, string> = { 'content-type': JSON_TYPE, 'cache-control': 'no-store' };
+    if (!route.gzip?.()) return { status: 200, headers, body: json };
+    return { status: 200, headers: { ...headers, 'content-encoding': 'gzip' }, body: gzipSync(json) };
+  });
+}
+
+/**
+ * Mounts resource APIs at `prefix` + each route's path, for GET and POST (deployed clients use
+ * either; POST may carry the token as `access_token` in the form). A GET with an Authorization
+ * header, what relying parties send on every call, is served at the front door, ahead of Fastify's
+ * routing and hooks (it needs none of them: no session, no form, no page); the Fastify routes
+ * serve the rest and `app.inject()`.
+ */
+export async function mountResources<A>(
+  app: FastifyInstance,
+  oidc: OidcProvider<A>,
+  routes: ResourceRoute<A>[],
+  prefix = '',
+): Promise<void> {
+  const byPath = new Map(routes.map((route) => [`${prefix}${route.path}`, route]));
+  app.addFrontDoor(`${prefix}/resource-api`, (request) => {
+    if (request.method !== 'GET' || !request.headers.authorization) return undefined;
+    const url = request.url ?? '';
+    const query = url.indexOf('?');
+    const route = byPath.get(query < 0 ? url : url.slice(0, query));
+    if (!route) return undefined;
+    return async (raw, response) => {
+      const { status, headers, body } = await answer(oidc, route, raw, app.log);
+      response.writeHead(status, headers);
+      response.end(body);
+    };
+  });
+  await app.register(async (scope) => {
+    for (const route of routes) {
+      const handler: RouteHandlerMethod = async (request, reply) => {
+        const { status, headers, body } = await answer(oidc, route, request, request.log);
+        return reply.code(status).headers(headers).send(body);
+      };
+      scope.route({
+        method: ['GET', 'POST'],
+        url: `${prefix}${route.path}`,
+        handler,
+        config: { csrf: false },
+      });
+    }
+  });
 }

@@ -15,6 +15,7 @@ import { type MailTransport, SEND_MAIL_JOB, sendMailHandler, smtpTransport } fro
 import { checkSealedColumns } from '../security/sealed-columns.ts';
 import { DatabaseThrottleStore, RedisThrottleStore } from '../security/throttle.ts';
 import { connectRedis, redisConnected } from './redis.ts';
+import { RedisNotifications } from './redis-notifications.ts';
 import type { RoleContext, RoleModule } from './role.ts';
 import type { Secrets } from './secrets.ts';
 
@@ -89,6 +90,8 @@ async function startServing<T>(
       )
     : undefined;
   if (redis) opened.push(() => redis.disconnect());
+  const redisNotifications = redis ? new RedisNotifications(redis) : undefined;
+  if (redisNotifications) opened.push(() => redisNotifications.close());
   // Requests fail fast while Redis is unreachable: give it its connect timeout to come up first.
   if (redis && !(await redisConnected(redis, config.redisConnectTimeoutMs))) {
     roleLog.warn('redis is not reachable yet; requests needing it get 503 until it is');
@@ -113,6 +116,7 @@ async function startServing<T>(
     redis,
     jobs,
     notifications: database.notifications,
+    redisNotifications,
     sessionStore: (prefix) =>
       redis ? new RedisSessionStore(redis, `edugate:${prefix}:sess:`) : new DatabaseSessionStore(platformDb),
     throttleStore: (prefix) =>
@@ -139,6 +143,7 @@ async function startServing<T>(
       await jobs.stop();
       await module.stop?.();
       transport.close();
+      await redisNotifications?.close();
       redis?.disconnect();
       await database.close();
     },

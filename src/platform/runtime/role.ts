@@ -34,6 +34,8 @@ export interface RoleContext<T = PlatformTables> {
   jobs: JobRunner;
   /** `LISTEN`/`NOTIFY` on the role's database: changes other nodes made, heard at once. */
   notifications: Notifications;
+  /** Redis pub/sub (with `redis`): changes of Redis artifacts other nodes made, heard at once. */
+  redisNotifications?: Notifications | undefined;
   sessionStore: (prefix: string) => SessionStore;
   throttleStore: (prefix: string) => ThrottleStore;
   /** True when started by `edugate demo` (seed demo data, show demo hints). */
