@@ -6,7 +6,14 @@ import { RoleProcess } from '../src/platform/testing/role-process.ts';
 import { BARE_SCOPE, type BareProvider, startBareProvider } from './bare-provider.ts';
 import { BENCH_PASSWORD, type CountyUnderTest, startCounty, teacherUsername } from './county-process.ts';
 import { Jar, type LoadProcess, runChain, type Scenario, send, startHttpLoad } from './http-load.ts';
-import { authorizeUrl, CONNECTIONS, type Issuer, REDIRECT, scenarios } from './oidc-scenarios.ts';
+import {
+  authorizeUrl,
+  CONNECTIONS,
+  type Issuer,
+  REDIRECT,
+  scenarios,
+  selectedScenarios,
+} from './oidc-scenarios.ts';
 import {
   alternatingSlices,
   halfCapacityFigure,
@@ -244,21 +251,24 @@ export async function benchCloudBroker(): Promise<Figure[]> {
       if (half) halves.push(half);
       return result;
     };
-    const figures = [
-      figure(
-        'brokered SSO round trips, returning teacher (cloud + county role processes)',
-        await measure(
-          returning(ours, oursJar, county.issuer),
-          returning(bare, bareJar, bareCounty.issuer),
-          CONNECTIONS,
+    const figures: Figure[] = [];
+    for (const [name] of selectedScenarios({ 'brokered SSO': true })) {
+      figures.push(
+        figure(
+          `${name} round trips, returning teacher (cloud + county role processes)`,
+          await measure(
+            returning(ours, oursJar, county.issuer),
+            returning(bare, bareJar, bareCounty.issuer),
+            CONNECTIONS,
+          ),
         ),
-      ),
-    ];
+      );
+    }
     // The cloud provider: a browser signed in at the cloud, token sets per simulated client.
     const signedIn = (t: Issuer, jar: Jar): Issuer => ({ ...t, cookie: jar.header(new URL(t.issuer)) });
     const oursScenarios = await scenarios(signedIn(ours, oursJar));
     const bareScenarios = await scenarios(signedIn(bare, bareJar));
-    for (const name of ['userinfo', 'refresh_token']) {
+    for (const [name] of selectedScenarios({ userinfo: true, refresh_token: true })) {
       figures.push(
         figure(
           `cloud ${name} (role process, PostgreSQL + Redis)`,

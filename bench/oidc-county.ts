@@ -2,7 +2,7 @@ import { postgresAndRedis } from '../src/platform/testing/process-stage.ts';
 import { startBareProvider } from './bare-provider.ts';
 import { type CountyUnderTest, countyIssuer, startCounty } from './county-process.ts';
 import { type LoadProcess, type Scenario, startHttpLoad } from './http-load.ts';
-import { bareIssuer, CONNECTIONS, REDIRECT, scenarios } from './oidc-scenarios.ts';
+import { bareIssuer, CONNECTIONS, REDIRECT, scenarios, selectedScenarios } from './oidc-scenarios.ts';
 import {
   alternatingSlices,
   halfCapacityFigure,
@@ -11,15 +11,6 @@ import {
   type Side,
 } from './process-measure.ts';
 import type { Figure } from './report.ts';
-
-/**
- * `BENCH_OIDC_SCENARIOS=eduinfo,refresh` measures only the scenarios whose names contain one of
- * the words (for profiling one operation); default all.
- */
-export function selectedScenarios<S>(all: Record<string, S>): Array<[string, S]> {
-  const words = (process.env.BENCH_OIDC_SCENARIOS ?? '').split(',').filter(Boolean);
-  return Object.entries(all).filter(([name]) => words.length === 0 || words.some((w) => name.includes(w)));
-}
 
 /**
  * The county OIDC provider as operators run it (`edugate start --role county`, its own process,

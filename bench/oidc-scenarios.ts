@@ -78,3 +78,12 @@ export async function scenarios(t: Issuer): Promise<Record<string, Scenario>> {
     },
   };
 }
+
+/**
+ * `BENCH_OIDC_SCENARIOS=eduinfo,refresh` measures only the scenarios whose names contain one of
+ * the words (for profiling one operation); default all.
+ */
+export function selectedScenarios<S>(all: Record<string, S>): Array<[string, S]> {
+  const words = (process.env.BENCH_OIDC_SCENARIOS ?? '').split(',').filter(Boolean);
+  return Object.entries(all).filter(([name]) => words.length === 0 || words.some((w) => name.includes(w)));
+}
