@@ -519,10 +519,10 @@ return 1`;
 /**
  * Stores an artifact (KEYS[1]) as ARGV[1] for ARGV[2] seconds (0: no expiry); adds it to its
  * grant's set (KEYS[2], '' when none), whose expiry only grows; and points its indexes (KEYS[3…],
- * uid and user code) at its id (ARGV[3]) for as long; when it replaces a stored artifact, announces
- * the keys ARGV[5] (comma-separated) on the channel ARGV[4] ('' for none: see ArtifactCopies; a new
- * artifact needs no announcement, as no node keeps a copy of what it has not found). Atomic, like
- * the MULTI it replaces, in one command.
+ * uid and user code) at its id (ARGV[3]) for as long; when it replaces a stored artifact or index,
+ * announces the keys ARGV[5] (comma-separated) on the channel ARGV[4] ('' for none: see
+ * ArtifactCopies; a new artifact needs no announcement, as no node keeps a copy of what it has not
+ * found). Atomic, like the MULTI it replaces, in one command.
  */
 const UPSERT_SCRIPT = `local ttl = tonumber(ARGV[2])
 local existed = ARGV[4] ~= '' and redis.call('EXISTS', KEYS[1]) == 1
@@ -537,6 +537,7 @@ if KEYS[2] ~= '' then
   end
 end
 for i = 3, #KEYS do
+  existed = existed or (ARGV[4] ~= '' and redis.call('EXISTS', KEYS[i]) == 1)
   if ttl > 0 then redis.call('SET', KEYS[i], ARGV[3], 'EX', ttl) else redis.call('SET', KEYS[i], ARGV[3]) end
 end
 if existed then redis.call('PUBLISH', ARGV[4], ARGV[5]) end

@@ -97,7 +97,17 @@ if (await redisAvailable()) {
           authorizations: { app: { grantId: 'g2' } },
         });
       });
+      // A new id for the same session (its id is renewed at sign-in): the uid now names it.
+      await a.sessions.upsert(
+        's1b',
+        { ...session(), jti: 's1b', accountId: 'teacher2' } as AdapterPayload,
+        600,
+      );
+      await vi.waitFor(async () =>
+        expect(await b.sessions.findByUid('u1')).toMatchObject({ jti: 's1b', accountId: 'teacher2' }),
+      );
       await a.sessions.destroy('s1');
+      await a.sessions.destroy('s1b');
       await vi.waitFor(async () => {
         expect(await b.sessions.find('s1')).toBeUndefined();
         expect(await b.sessions.findByUid('u1')).toBeUndefined();
