@@ -4,7 +4,7 @@ import { runAdminCommand } from '../../cli/run.ts';
 import { nationalIdGuid } from '../../identity/index.ts';
 import { DEMO_CLIENTS, demoClientSecret } from '../../platform/federation/clients.ts';
 import { DEMO_COUNTY_ACCOUNTS, DEMO_PASSWORD } from '../../platform/federation/seed-data.ts';
-import { clientCommand, keysCommand } from '../../platform/oidc/index.ts';
+import { clientCommand, keysCommand, OIDC_ROUTES } from '../../platform/oidc/index.ts';
 import { adminOrigin } from '../../platform/runtime/roles.ts';
 import { CookieBrowser, formOf } from '../../platform/testing/cookie-browser.ts';
 import { identityClaims } from '../accounts/claims.ts';
@@ -241,6 +241,31 @@ describe('county OIDC provider (嘉義縣 /cyc, 臺南市 /tn)', () => {
     // A token of one county is worthless at another.
     const elsewhere = await fetch(`${origin}/tn/cncresource/api/v1/eduinfo`, bearer(tokens.access_token));
     expect(elsewhere.status).toBe(401);
+  });
+
+  it('refuses the tokens of a client the county disabled, at userinfo and the resource APIs', async () => {
+    const app = await addClient('cyc', {
+      name: '停用測試',
+      redirect_uris: ['https://off.example.org/cb'],
+      scopes: ['openid', 'eduinfo'],
+    });
+    const config = await discover(app.client_id, client.ClientSecretPost(app.client_secret));
+    const { tokens } = await tokensFor(config, 'https://off.example.org/cb', 'openid eduinfo');
+    const eduinfo = () => fetch(`${issuer}/cncresource/api/v1/eduinfo`, bearer(tokens.access_token));
+    const userinfo = () => fetch(`${issuer}${OIDC_ROUTES.userinfo}`, bearer(tokens.access_token));
+    expect((await eduinfo()).status).toBe(200);
+    expect((await userinfo()).status).toBe(200);
+    const disabled = await fetch(
+      `${adminOrigin(county.ctx.config, 'county')}/admin/api/oidc/cyc/clients/${app.client_id}`,
+      {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ disabled: true }),
+      },
+    );
+    expect(disabled.status).toBe(200);
+    expect((await eduinfo()).status).toBe(401);
+    expect((await userinfo()).status).toBe(401);
   });
 
   it('releases personid only to a client explicitly allowed it', async () => {

@@ -293,6 +293,11 @@ export class ClientRegistry {
     return metadata as AdapterPayload;
   }
 
+  /** Whether `clientId` names an enabled client (from memory when known): what a token's use checks. */
+  async serves(clientId: string): Promise<boolean> {
+    return (await this.#served(clientId)) !== undefined;
+  }
+
   /** The metadata the provider serves for an enabled client, from memory when known. */
   async #served(clientId: string): Promise<Readonly<Record<string, unknown>> | undefined> {
     const hit = this.#cache.get(clientId);

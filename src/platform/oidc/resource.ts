@@ -73,8 +73,9 @@ export async function verifyAccessToken<A>(
     const grant = await Grant.find(token.grantId);
     if (!grant || grant.accountId !== token.accountId) throw new BearerError('invalid_token');
   }
-  const client = await oidc.provider.Client.find(token.clientId);
-  if (!client) throw new BearerError('invalid_token');
+  // The client still enabled; its metadata is not needed (oidc-provider's Client.find would build
+  // a client object and hash its metadata on every call).
+  if (!(await oidc.clients.serves(token.clientId))) throw new BearerError('invalid_token');
   const accountId = token.accountId;
   const account = await oidc.account(accountId, 'token');
   if (account === undefined || !oidc.options.accounts.findAccount(account, 'token'))
