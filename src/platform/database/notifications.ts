@@ -30,6 +30,45 @@ export interface Notifications {
   close(): Promise<void>;
 }
 
+/**
+ * The handlers of each channel a `Notifications` listens on: what both kinds (PostgreSQL `LISTEN`,
+ * Redis `SUBSCRIBE`) keep alike.
+ */
+export class ChannelHandlers {
+  readonly #handlers = new Map<string, Set<NotificationHandler>>();
+
+  /** Adds `handler`; `fresh` when it is the channel's first (the connection must start listening). */
+  add(channel: string, handler: NotificationHandler): { fresh: boolean; remove(): boolean } {
+    const fresh = !this.#handlers.has(channel);
+    const set = this.#handlers.get(channel) ?? new Set<NotificationHandler>();
+    this.#handlers.set(channel, set);
+    set.add(handler);
+    return {
+      fresh,
+      /** Removes it; true when it was the channel's last (the connection may stop listening). */
+      remove: () => {
+        set.delete(handler);
+        if (set.size > 0) return false;
+        this.#handlers.delete(channel);
+        return true;
+      },
+    };
+  }
+
+  channels(): string[] {
+    return [...this.#handlers.keys()];
+  }
+
+  /** Hands `payload` to the channel's handlers; `undefined` to every handler: some may be lost. */
+  dispatch(channel: string, payload: string | undefined): void {
+    for (const handler of this.#handlers.get(channel) ?? []) handler(payload);
+  }
+
+  lost(): void {
+    for (const set of this.#handlers.values()) for (const handler of set) handler(undefined);
+  }
+}
+
 /** How often the listening connection sends itself a notification (the heartbeat). */
 const HEARTBEAT_MS = 2000;
 /** A listening connection that heard nothing for this long counts as lost (a silent network). */
@@ -48,7 +87,7 @@ const SILENT_MS = 5000;
  */
 export class PostgresNotifications implements Notifications {
   readonly #url: string;
-  readonly #handlers = new Map<string, Set<NotificationHandler>>();
+  readonly #handlers = new ChannelHandlers();
   /** The heartbeat's own channel (one per process and instance). */
   readonly #heartbeatChannel = `edugate_heartbeat_${process.pid}_${randomBytes(6).toString('hex')}`;
   #warn: NotificationWarning = () => {};
@@ -72,16 +111,11 @@ export class PostgresNotifications implements Notifications {
 
   async listen(channel: string, handler: NotificationHandler, warn?: NotificationWarning) {
     if (warn) this.#warn = warn;
-    const fresh = !this.#handlers.has(channel);
-    const set = this.#handlers.get(channel) ?? new Set<NotificationHandler>();
-    this.#handlers.set(channel, set);
-    set.add(handler);
+    const added = this.#handlers.add(channel, handler);
     if (!this.#client) await this.#connect();
-    else if (fresh) await this.#client.query(`listen ${pg.escapeIdentifier(channel)}`);
+    else if (added.fresh) await this.#client.query(`listen ${pg.escapeIdentifier(channel)}`);
     return async () => {
-      set.delete(handler);
-      if (set.size > 0) return;
-      this.#handlers.delete(channel);
+      if (!added.remove()) return;
       await this.#client?.query(`unlisten ${pg.escapeIdentifier(channel)}`).catch(() => {});
     };
   }
@@ -111,7 +145,7 @@ export class PostgresNotifications implements Notifications {
     client.on('notification', (message) => {
       if (this.#client !== client) return;
       this.#heard();
-      for (const handler of this.#handlers.get(message.channel) ?? []) handler(message.payload);
+      this.#handlers.dispatch(message.channel, message.payload);
     });
     const heard = new Promise<void>((resolve) => {
       const first = (message: pg.Notification) => {
@@ -123,7 +157,7 @@ export class PostgresNotifications implements Notifications {
     });
     try {
       await client.connect();
-      for (const channel of [this.#heartbeatChannel, ...this.#handlers.keys()])
+      for (const channel of [this.#heartbeatChannel, ...this.#handlers.channels()])
         await client.query(`listen ${pg.escapeIdentifier(channel)}`);
     } catch (error) {
       client.end().catch(() => {});
@@ -153,7 +187,7 @@ export class PostgresNotifications implements Notifications {
     }
     if (this.#missed) {
       this.#missed = false;
-      for (const set of this.#handlers.values()) for (const handler of set) handler(undefined);
+      this.#handlers.lost();
     }
   }
 

@@ -1,6 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { NotificationHandler, Notifications, NotificationWarning } from '../database/notifications.ts';
+import {
+  ChannelHandlers,
+  type NotificationHandler,
+  type Notifications,
+  type NotificationWarning,
+} from '../database/notifications.ts';
 
 /** The subscriber connection's name in `CLIENT LIST`. */
 export const SUBSCRIBER_NAME = 'edugate-notifications';
@@ -23,7 +28,7 @@ const SILENT_MS = 5000;
 export class RedisNotifications implements Notifications {
   readonly #redis: Redis;
   readonly #subscriber: Redis;
-  readonly #handlers = new Map<string, Set<NotificationHandler>>();
+  readonly #handlers = new ChannelHandlers();
   readonly #heartbeatChannel = `edugate:heartbeat:${process.pid}:${randomBytes(6).toString('hex')}`;
   readonly #heartbeat: NodeJS.Timeout;
   #warn: NotificationWarning = () => {};
@@ -46,7 +51,7 @@ export class RedisNotifications implements Notifications {
     this.#subscriber.on('message', (channel: string, message: string) => {
       this.#heardAt = Date.now();
       if (channel === this.#heartbeatChannel) return;
-      for (const handler of this.#handlers.get(channel) ?? []) handler(message);
+      this.#handlers.dispatch(channel, message);
     });
     this.#heartbeat = setInterval(() => this.#beat(), HEARTBEAT_MS);
     this.#heartbeat.unref();
@@ -63,16 +68,10 @@ export class RedisNotifications implements Notifications {
 
   async listen(channel: string, handler: NotificationHandler, warn?: NotificationWarning) {
     if (warn) this.#warn = warn;
-    const fresh = !this.#handlers.has(channel);
-    const set = this.#handlers.get(channel) ?? new Set<NotificationHandler>();
-    this.#handlers.set(channel, set);
-    set.add(handler);
-    if (fresh && this.#subscribed) await this.#subscriber.subscribe(channel).catch(() => this.#lost());
+    const added = this.#handlers.add(channel, handler);
+    if (added.fresh && this.#subscribed) await this.#subscriber.subscribe(channel).catch(() => this.#lost());
     return async () => {
-      set.delete(handler);
-      if (set.size > 0) return;
-      this.#handlers.delete(channel);
-      if (this.#subscribed) await this.#subscriber.unsubscribe(channel).catch(() => {});
+      if (added.remove() && this.#subscribed) await this.#subscriber.unsubscribe(channel).catch(() => {});
     };
   }
 
@@ -85,7 +84,7 @@ export class RedisNotifications implements Notifications {
   /** (Re)subscribes to every channel on a fresh connection; listening once it hears itself. */
   async #subscribe(): Promise<void> {
     try {
-      await this.#subscriber.subscribe(this.#heartbeatChannel, ...this.#handlers.keys());
+      await this.#subscriber.subscribe(this.#heartbeatChannel, ...this.#handlers.channels());
     } catch (error) {
       this.#warn(error, 'redis subscriber: subscribing failed; retrying');
       this.#subscriber.disconnect(true);
@@ -115,6 +114,6 @@ export class RedisNotifications implements Notifications {
   }
 
   #tellLost(): void {
-    for (const set of this.#handlers.values()) for (const handler of set) handler(undefined);
+    this.#handlers.lost();
   }
 }
