@@ -35,6 +35,8 @@ export class RedisNotifications implements Notifications {
   #heardAt = 0;
   #subscribed = false;
   #closed = false;
+  /** An error was reported and the subscriber has not subscribed again since. */
+  #failing = false;
 
   constructor(redis: Redis) {
     this.#redis = redis;
@@ -45,7 +47,15 @@ export class RedisNotifications implements Notifications {
       connectionName: SUBSCRIBER_NAME,
     });
     // Without an error handler a lost connection would crash the process.
-    this.#subscriber.on('error', (error: Error) => this.#warn(error, 'redis subscriber: connection error'));
+    // One warning per outage (the subscriber retries every 2 s at most; the main client logs too).
+    this.#subscriber.on('error', (error: Error) => {
+      if (this.#failing) return;
+      this.#failing = true;
+      this.#warn(
+        error,
+        'redis subscriber: connection lost; copies kept in memory are dropped until it is back',
+      );
+    });
     this.#subscriber.on('close', () => this.#lost());
     this.#subscriber.on('ready', () => void this.#subscribe());
     this.#subscriber.on('message', (channel: string, message: string) => {
@@ -91,6 +101,7 @@ export class RedisNotifications implements Notifications {
       return;
     }
     this.#subscribed = true;
+    this.#failing = false;
     this.#heardAt = 0;
     this.#beat();
     this.#tellLost();
