@@ -178,7 +178,9 @@ export async function mountResources<A>(
   prefix = '',
 ): Promise<void> {
   const byPath = new Map(routes.map((route) => [`${prefix}${route.path}`, route]));
-  app.addFrontDoor(`${prefix}/resource-api`, (request) => {
+  // The metrics' route label: the APIs' common first segment, e.g. `/cyc/cncresource/*`.
+  const label = `${prefix}/${routes[0]?.path.split('/')[1] ?? ''}/*`;
+  app.addFrontDoor(label, (request) => {
     if (request.method !== 'GET' || !request.headers.authorization) return undefined;
     const url = request.url ?? '';
     const query = url.indexOf('?');

@@ -45,6 +45,8 @@ export class RedisNotifications implements Notifications {
       enableOfflineQueue: true,
       enableAutoPipelining: false,
       connectionName: SUBSCRIBER_NAME,
+      // Connected at the first `listen`: a role that follows nothing holds no subscriber.
+      lazyConnect: true,
     });
     // Without an error handler a lost connection would crash the process.
     // One warning per outage (the subscriber retries every 2 s at most; the main client logs too).
@@ -79,6 +81,7 @@ export class RedisNotifications implements Notifications {
   async listen(channel: string, handler: NotificationHandler, warn?: NotificationWarning) {
     if (warn) this.#warn = warn;
     const added = this.#handlers.add(channel, handler);
+    if (this.#subscriber.status === 'wait') this.#subscriber.connect().catch(() => {});
     if (added.fresh && this.#subscribed) await this.#subscriber.subscribe(channel).catch(() => this.#lost());
     return async () => {
       if (added.remove() && this.#subscribed) await this.#subscriber.unsubscribe(channel).catch(() => {});
