@@ -223,6 +223,8 @@ export async function startBareProvider(options: BareOptions): Promise<BareProvi
     env: {
       ...process.env,
       BARE_PROVIDER: JSON.stringify(options),
+      // Profiled as the role processes are (see OPERATIONS, "Running the benches").
+      ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -250,4 +252,6 @@ if (process.argv[1] === fileURLToPath(import.meta.url) && process.env.BARE_PROVI
   const options = JSON.parse(process.env.BARE_PROVIDER) as BareOptions;
   const started = await serve(options.port ?? (await freePort()), options.redirectUris, options.upstream);
   process.stdout.write(`${JSON.stringify(started)}\n`);
+  // Exit on SIGTERM by process.exit, so that a CPU profile asked for by BENCH_NODE_OPTIONS is written.
+  process.once('SIGTERM', () => process.exit(0));
 }

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
+import { AnnouncedCopies } from './announced-copies.ts';
 import type { Notifications, NotificationWarning } from './notifications.ts';
 
 export interface NotifiedCacheOptions<V> {
@@ -9,11 +10,6 @@ export interface NotifiedCacheOptions<V> {
   maxAgeMs?: number;
   /** Most values kept; the oldest go first (default 100,000). */
   maxEntries?: number;
-}
-
-interface Entry<V> {
-  value: Promise<V | undefined>;
-  until: number;
 }
 
 /**
@@ -27,92 +23,62 @@ interface Entry<V> {
  *
  * While the listening connection is down (notifications sent meanwhile are lost) nothing is
  * served from memory: every read goes to the database, and the copy is dropped. Values are kept at
- * most `maxAgeMs` in any case. A read under way when a change is announced is not kept.
+ * most `maxAgeMs` in any case. A read under way when a change is announced is not kept (its
+ * pending answer is kept from the start, and the announcement drops it; see AnnouncedCopies).
  * Values are shared by every request that reads them: they are frozen.
  */
 export class NotifiedCache<V> {
   readonly #load: (key: string) => Promise<V | undefined>;
-  readonly #maxAgeMs: number;
-  readonly #maxEntries: number;
-  readonly #entries = new Map<string, Entry<V>>();
-  #notifications: Notifications | undefined;
-  #unlisten: (() => Promise<void>) | undefined;
+  readonly #copies: AnnouncedCopies<Promise<V | undefined>>;
 
   constructor(options: NotifiedCacheOptions<V>) {
     this.#load = options.load;
-    this.#maxAgeMs = options.maxAgeMs ?? 60_000;
-    this.#maxEntries = options.maxEntries ?? 100_000;
+    this.#copies = new AnnouncedCopies({
+      maxAgeMs: options.maxAgeMs ?? 60_000,
+      maxEntries: options.maxEntries ?? 100_000,
+    });
   }
 
   /**
    * Starts hearing the changes announced on `channel`; values are kept from then on. Until then,
    * and whenever the notifications are not heard, `get` reads the database.
    */
-  async follow(notifications: Notifications, channel: string, warn?: NotificationWarning): Promise<void> {
-    if (this.#unlisten) return;
-    this.#unlisten = await notifications.listen(channel, (payload) => this.#changed(payload), warn);
-    this.#notifications = notifications;
+  follow(notifications: Notifications, channel: string, warn?: NotificationWarning): Promise<void> {
+    return this.#copies.follow(notifications, channel, warn);
   }
 
-  async close(): Promise<void> {
-    const unlisten = this.#unlisten;
-    this.#notifications = undefined;
-    this.#unlisten = undefined;
-    this.#entries.clear();
-    await unlisten?.().catch(() => {});
+  close(): Promise<void> {
+    return this.#copies.close();
   }
 
   /** The value of `key`: this node's copy while nothing changed it, else read (once for concurrent callers). */
   get(key: string): Promise<V | undefined> {
-    if (!this.#notifications?.listening) {
-      this.#entries.clear();
-      return this.#load(key);
-    }
-    const now = Date.now();
-    const hit = this.#entries.get(key);
-    if (hit && hit.until > now) return hit.value;
-    const value = this.#load(key).then((loaded) => {
-      if (loaded === undefined) this.#drop(key, entry);
+    if (!this.#copies.heard) return this.#load(key);
+    const hit = this.#copies.get(key);
+    if (hit) return hit;
+    const value: Promise<V | undefined> = this.#load(key).then((loaded) => {
+      if (loaded === undefined) this.#copies.drop(key, value);
       return loaded === undefined ? undefined : deepFreeze(loaded);
     });
-    const entry: Entry<V> = { value, until: now + this.#maxAgeMs };
-    value.catch(() => this.#drop(key, entry));
-    this.#entries.delete(key);
-    this.#entries.set(key, entry);
-    if (this.#entries.size > this.#maxEntries) {
-      const oldest = this.#entries.keys().next().value;
-      if (oldest !== undefined) this.#entries.delete(oldest);
-    }
+    value.catch(() => this.#copies.drop(key, value));
+    this.#copies.keep(key, value);
     return value;
   }
 
   /** The value of `key` as the database has it now; kept for the next `get` (when followed). */
   refresh(key: string): Promise<V | undefined> {
-    this.#entries.delete(key);
+    this.#copies.forget([key]);
     return this.get(key);
   }
 
   /** Drops this node's copy of `key` (the owner's own writes; other nodes hear the trigger). */
   forget(key: string): void {
-    this.#entries.delete(key);
+    this.#copies.forget([key]);
   }
 
   /** How many values this node keeps (for tests and metrics). */
   get size(): number {
-    return this.#entries.size;
-  }
-
-  #drop(key: string, entry: Entry<V>): void {
-    if (this.#entries.get(key) === entry) this.#entries.delete(key);
-  }
-
-  /** A change announced: its keys (comma-separated), or everything (`*`, or a lost connection). */
-  #changed(payload: string | undefined): void {
-    if (payload === undefined || payload === '*') {
-      this.#entries.clear();
-      return;
-    }
-    for (const key of payload.split(',')) this.#entries.delete(key);
+    return this.#copies.size;
   }
 }
 

@@ -475,7 +475,7 @@ if (await redisAvailable()) {
     const notifications = new RedisNotifications(redis);
     const prefix = `edugate:test:${randomBytes(4).toString('hex')}:`;
     const copies = [new ArtifactCopies(`${prefix}t1:changes`), new ArtifactCopies(`${prefix}t2:changes`)];
-    for (const copy of copies) await copy.follow(notifications);
+    for (const copy of copies) await copy.follow(notifications, copy.channel);
     const copied = (model: string, copy: ArtifactCopies) =>
       ['AccessToken', 'Session'].includes(model) ? { copies: copy } : {};
     return {

@@ -275,7 +275,7 @@ export class DatabaseAdapter implements Adapter {
     this.#rewriteAfterMs = options.rewriteAfter === undefined ? undefined : options.rewriteAfter * 1000;
     // The payload kept as its JSON text: each read parses its own copy (oidc-provider changes it).
     this.#copy = options.keep
-      ? new NotifiedCache({
+      ? new NotifiedCache<PayloadRow>({
           load: async (id) => {
             const row = (await this.#reads.add(id)) as PayloadRow | undefined;
             if (!row) return undefined;

@@ -19,7 +19,7 @@ function node(prefix: string) {
     tokens: new RedisAdapter(redis, prefix, 'AccessToken', { withSession: true, copies }),
     sessions: new RedisAdapter(redis, prefix, 'Session', { copies }),
     async start() {
-      await copies.follow(notifications);
+      await copies.follow(notifications, copies.channel);
       await vi.waitFor(() => expect(notifications.listening).toBe(true), { timeout: 5000 });
     },
     async close() {

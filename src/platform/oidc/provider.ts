@@ -363,7 +363,7 @@ export class OidcProvider<A = unknown> {
         );
     }
     if (options.redis && options.redisNotifications) {
-      await oidc.#copies.follow(options.redisNotifications, (error, message) =>
+      await oidc.#copies.follow(options.redisNotifications, oidc.#copies.channel, (error, message) =>
         options.log.warn({ err: error }, message),
       );
     }
