@@ -197,6 +197,8 @@ describe('county OIDC provider (嘉義縣 /cyc, 臺南市 /tn)', () => {
     expect(v1.headers.get('content-type')).toBe('application/json; charset=utf-8');
     expect(v1.headers.get('cache-control')).toBe('no-store');
     expect(v1.headers.get('x-content-type-options')).toBe('nosniff');
+    // Never a page: the short API security headers (what nothing may load, frame or sniff).
+    expect(v1.headers.get('content-security-policy')).toBe("default-src 'none'; frame-ancestors 'none'");
     const eduinfo = (await v1.json()) as { titles: Array<{ titles: string[] }> };
     expect(eduinfo).toEqual({
       sub: TEACHER01.id,
@@ -254,7 +256,11 @@ describe('county OIDC provider (嘉義縣 /cyc, 臺南市 /tn)', () => {
     const eduinfo = () => fetch(`${issuer}/cncresource/api/v1/eduinfo`, bearer(tokens.access_token));
     const userinfo = () => fetch(`${issuer}${OIDC_ROUTES.userinfo}`, bearer(tokens.access_token));
     expect((await eduinfo()).status).toBe(200);
-    expect((await userinfo()).status).toBe(200);
+    const answered = await userinfo();
+    expect(answered.status).toBe(200);
+    expect(answered.headers.get('content-security-policy')).toBe(
+      "default-src 'none'; frame-ancestors 'none'",
+    );
     const disabled = await fetch(
       `${adminOrigin(county.ctx.config, 'county')}/admin/api/oidc/cyc/clients/${app.client_id}`,
       {
@@ -595,6 +601,9 @@ describe('county OIDC provider (嘉義縣 /cyc, 臺南市 /tn)', () => {
     const response = await fetch(url, { redirect: 'manual' });
     expect(response.status).toBe(400);
     expect(response.headers.get('location')).toBeNull();
+    // The authorization endpoint's error is a page: a page's security headers.
+    expect(response.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect(response.headers.get('x-frame-options')).toBe('SAMEORIGIN');
     const bad = await discover(DEMO_CLIENTS.cloudAtCounty.clientId, client.ClientSecretBasic('wrong'));
     await expect(client.refreshTokenGrant(bad, 'whatever')).rejects.toMatchObject({ status: 401 });
   });

@@ -181,6 +181,38 @@ describe('front doors', () => {
     }
   });
 
+  it('give answers that are never a page the short API security headers, over HTTP and through Fastify', async () => {
+    const front = await createRoleApp({ role: 'front', logger: createLogger('silent'), secureCookies: true });
+    const json = async (_request: unknown, response: import('node:http').ServerResponse) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end('{}');
+    };
+    front.addFrontDoor('/api/*', (request) => (request.url === '/api/door' ? json : undefined), 'api');
+    front.get('/api/route', { config: { answers: 'api' } }, async () => ({}));
+    front.get('/page', async () => ({}));
+    await front.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const base = `http://127.0.0.1:${(front.server.address() as { port: number }).port}`;
+      for (const path of ['/api/door', '/api/route']) {
+        const { headers } = await fetch(`${base}${path}`);
+        expect(headers.get('content-security-policy')).toBe("default-src 'none'; frame-ancestors 'none'");
+        expect(headers.get('x-content-type-options')).toBe('nosniff');
+        expect(headers.get('x-frame-options')).toBe('DENY');
+        expect(headers.get('referrer-policy')).toBe('no-referrer');
+        expect(headers.get('strict-transport-security')).toBe('max-age=31536000; includeSubDomains');
+        // Only a page's headers are left out.
+        expect(headers.get('x-dns-prefetch-control')).toBeNull();
+        expect(headers.get('origin-agent-cluster')).toBeNull();
+      }
+      const page = await fetch(`${base}/page`);
+      expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
+      expect(page.headers.get('x-dns-prefetch-control')).toBe('off');
+      expect(page.headers.get('strict-transport-security')).toBe('max-age=31536000; includeSubDomains');
+    } finally {
+      await front.close();
+    }
+  });
+
   it('a delegate hands the requests it picks to another role app, over HTTP and through inject(): its doors, hooks and routes, this app’s metrics', async () => {
     const front = await createRoleApp({ role: 'front', logger: createLogger('silent') });
     const late = await createRoleApp({

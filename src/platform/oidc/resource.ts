@@ -180,18 +180,22 @@ export async function mountResources<A>(
   const byPath = new Map(routes.map((route) => [`${prefix}${route.path}`, route]));
   // The metrics' route label: the APIs' common first segment, e.g. `/cyc/cncresource/*`.
   const label = `${prefix}/${routes[0]?.path.split('/')[1] ?? ''}/*`;
-  app.addFrontDoor(label, (request) => {
-    if (request.method !== 'GET' || !request.headers.authorization) return undefined;
-    const url = request.url ?? '';
-    const query = url.indexOf('?');
-    const route = byPath.get(query < 0 ? url : url.slice(0, query));
-    if (!route) return undefined;
-    return async (raw, response) => {
-      const { status, headers, body } = await answer(oidc, route, raw, app.log);
-      response.writeHead(status, headers);
-      response.end(body);
-    };
-  });
+  app.addFrontDoor(
+    label,
+    (request) => {
+      if (request.method !== 'GET' || !request.headers.authorization) return undefined;
+      const url = request.url ?? '';
+      const query = url.indexOf('?');
+      const route = byPath.get(query < 0 ? url : url.slice(0, query));
+      if (!route) return undefined;
+      return async (raw, response) => {
+        const { status, headers, body } = await answer(oidc, route, raw, app.log);
+        response.writeHead(status, headers);
+        response.end(body);
+      };
+    },
+    'api',
+  );
   await app.register(async (scope) => {
     for (const route of routes) {
       const handler: RouteHandlerMethod = async (request, reply) => {
@@ -202,7 +206,7 @@ export async function mountResources<A>(
         method: ['GET', 'POST'],
         url: `${prefix}${route.path}`,
         handler,
-        config: { csrf: false },
+        config: { csrf: false, answers: 'api' },
       });
     }
   });

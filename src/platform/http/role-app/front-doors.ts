@@ -6,7 +6,7 @@ import type { RoleMetrics } from '../../observability/metrics.ts';
 import type { RequestsInFlight } from '../requests-in-flight.ts';
 import { sendProtocolUnavailable } from './error-pages.ts';
 import type { Listeners } from './listeners.ts';
-import type { SecurityHeaders } from './security.ts';
+import type { AnswerKind, SecurityHeaders } from './security.ts';
 
 /**
  * Serves a request straight from Node's HTTP server, ahead of Fastify's routing and hooks: given
@@ -20,14 +20,17 @@ export type FrontDoor = (
   request: IncomingMessage,
 ) => ((request: IncomingMessage, response: ServerResponse) => Promise<void>) | undefined;
 
-/** `app.addFrontDoor(route, door)`, checked in the order added; none while the app is closing. */
+/**
+ * `app.addFrontDoor(route, door, answers)`, checked in the order added; none while the app is
+ * closing. `answers: 'api'` for doors that never answer a page (their security headers: security.ts).
+ */
 export const frontDoors = fp(
   async (
     app: FastifyInstance,
     options: {
       listeners: Listeners;
       inFlight: RequestsInFlight;
-      securityHeaders: SecurityHeaders;
+      securityHeaders: Record<AnswerKind, SecurityHeaders>;
       metrics: RoleMetrics;
       closing: () => boolean;
     },
@@ -39,13 +42,14 @@ export const frontDoors = fp(
       for (const door of doors) if (door(request, response)) return true;
       return false;
     };
-    app.decorate('addFrontDoor', (route: string, door: FrontDoor) => {
+    app.decorate('addFrontDoor', (route: string, door: FrontDoor, answers: AnswerKind = 'page') => {
+      const headers = securityHeaders[answers];
       doors.push((request, response) => {
         const serve = door(request);
         if (!serve) return false;
         const started = performance.now();
         const leave = inFlight.enter();
-        securityHeaders(request, response, () => {});
+        headers(request, response, () => {});
         response.once('finish', () => {
           metrics.httpDuration
             .labels(request.method ?? 'GET', route, String(response.statusCode))

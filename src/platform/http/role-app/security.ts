@@ -10,12 +10,19 @@ export type SecurityHeaders = (
   next: (error?: unknown) => void,
 ) => void;
 
+/** Which security headers an answer gets: a page's (helmet's), or an API's (never a page). */
+export type AnswerKind = 'page' | 'api';
+
 /**
- * Security headers: helmet's middleware, built once (its configuration is parsed at start-up, not
- * per request), for every response (Fastify's and the front doors').
+ * Security headers, built once (their configuration is parsed at start-up, not per request), for
+ * every response (Fastify's and the front doors'): `page` is helmet's middleware, for anything a
+ * browser may render; `api` is the short set for answers that are never a page (JSON, a JWT):
+ * nothing may load, frame or sniff them (OWASP's REST security headers), without the headers
+ * that only mean something to a page. A response's headers are a good part of a small API
+ * answer's cost, for the server and its client.
  */
-export function securityHeaders(secureCookies: boolean): SecurityHeaders {
-  return helmet({
+export function securityHeaders(secureCookies: boolean): Record<AnswerKind, SecurityHeaders> {
+  const page = helmet({
     contentSecurityPolicy: {
       useDefaults: false,
       directives: {
@@ -32,14 +39,40 @@ export function securityHeaders(secureCookies: boolean): SecurityHeaders {
     crossOriginEmbedderPolicy: false,
     strictTransportSecurity: secureCookies,
   });
+  const api: Array<[string, string]> = [
+    ['content-security-policy', "default-src 'none'; frame-ancestors 'none'"],
+    ['cross-origin-resource-policy', 'same-origin'],
+    ['referrer-policy', 'no-referrer'],
+    ['x-content-type-options', 'nosniff'],
+    ['x-frame-options', 'DENY'],
+  ];
+  // helmet's value, as on pages.
+  if (secureCookies) api.push(['strict-transport-security', 'max-age=31536000; includeSubDomains']);
+  return {
+    page,
+    api: (_request, response, next) => {
+      for (const [name, value] of api) response.setHeader(name, value);
+      next();
+    },
+  };
 }
 
-/** The security headers on every Fastify answer. */
-export const securityHeadersHook = fp(async (app: FastifyInstance, options: { headers: SecurityHeaders }) => {
-  app.addHook('onRequest', (request, reply, done) => {
-    options.headers(request.raw, reply.raw, (error?: unknown) => done(error as Error | undefined));
-  });
-});
+/** The security headers on every Fastify answer: an API's for routes configured `answers: 'api'`. */
+export const securityHeadersHook = fp(
+  async (app: FastifyInstance, options: { headers: Record<AnswerKind, SecurityHeaders> }) => {
+    app.addHook('onRequest', (request, reply, done) => {
+      const kind = request.routeOptions.config.answers ?? 'page';
+      options.headers[kind](request.raw, reply.raw, (error?: unknown) => done(error as Error | undefined));
+    });
+  },
+);
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** `api`: the route never answers a page, and gets an API's security headers (see security.ts). */
+    answers?: AnswerKind;
+  }
+}
 
 /**
  * A NUL byte in a path, query or form parameter is refused here, once for every route: no
