@@ -22,12 +22,17 @@ export function asProtocolError(error: unknown): unknown {
 }
 
 /** Runs `work`; a dependency failure comes out as `temporarily_unavailable`. */
-export async function protocolCall<T>(work: () => Promise<T>): Promise<T> {
+export function protocolCall<T>(work: () => Promise<T> | T): Promise<T> {
+  // Not an async function: on every adapter call of every request, one promise and no extra turn.
   try {
-    return await work();
+    return Promise.resolve(work()).catch(rethrowAsProtocolError);
   } catch (error) {
-    throw asProtocolError(error);
+    return Promise.reject(asProtocolError(error));
   }
+}
+
+function rethrowAsProtocolError(error: unknown): never {
+  throw asProtocolError(error);
 }
 
 /** An adapter whose dependency failures oidc-provider reports as `temporarily_unavailable`. */
@@ -39,24 +44,24 @@ export class GuardedAdapter implements Adapter {
   }
 
   upsert(id: string, payload: AdapterPayload, expiresIn: number) {
-    return protocolCall(() => Promise.resolve(this.#inner.upsert(id, payload, expiresIn)));
+    return protocolCall(() => this.#inner.upsert(id, payload, expiresIn));
   }
   find(id: string) {
-    return protocolCall(() => Promise.resolve(this.#inner.find(id)));
+    return protocolCall(() => this.#inner.find(id));
   }
   findByUserCode(userCode: string) {
-    return protocolCall(() => Promise.resolve(this.#inner.findByUserCode(userCode)));
+    return protocolCall(() => this.#inner.findByUserCode(userCode));
   }
   findByUid(uid: string) {
-    return protocolCall(() => Promise.resolve(this.#inner.findByUid(uid)));
+    return protocolCall(() => this.#inner.findByUid(uid));
   }
   consume(id: string) {
-    return protocolCall(() => Promise.resolve(this.#inner.consume(id)));
+    return protocolCall(() => this.#inner.consume(id));
   }
   destroy(id: string) {
-    return protocolCall(() => Promise.resolve(this.#inner.destroy(id)));
+    return protocolCall(() => this.#inner.destroy(id));
   }
   revokeByGrantId(grantId: string) {
-    return protocolCall(() => Promise.resolve(this.#inner.revokeByGrantId(grantId)));
+    return protocolCall(() => this.#inner.revokeByGrantId(grantId));
   }
 }
