@@ -84,11 +84,9 @@ export async function mountProtocol(app: FastifyInstance, oidc: OidcProvider): P
   };
   const protocol = `${oidc.routePrefix}/oidc/`;
   const discovery = `${oidc.routePrefix}${DISCOVERY_PATH}`;
-  const apis = API_ROUTES.map((path) => `${oidc.routePrefix}${path}`);
+  const apis = [discovery, ...API_ROUTES.map((path) => `${oidc.routePrefix}${path}`)];
   const isApi = (url: string) =>
-    [discovery, ...apis].some(
-      (path) => url === path || url.startsWith(`${path}?`) || url.startsWith(`${path}/`),
-    );
+    apis.some((path) => url === path || url.startsWith(`${path}?`) || url.startsWith(`${path}/`));
   // The endpoints that never answer a page first (an API's security headers), then the rest.
   const route = `${oidc.routePrefix}/oidc/*`;
   app.addFrontDoor(route, (request) => (isApi(request.url ?? '') ? serve : undefined), 'api');
