@@ -296,6 +296,15 @@ export async function transitionAccounts(
   return rows.map(accountFromRow);
 }
 
+/** Moves the account to `unitCode`, its unit confirmed now (an approved transfer). */
+export async function moveToUnit(db: CountyTx, id: string, unitCode: string): Promise<void> {
+  await db
+    .updateTable('county_accounts')
+    .set({ unit_code: unitCode, unit_confirmed_at: new Date(), updated_at: new Date() })
+    .where('id', '=', id)
+    .execute();
+}
+
 export async function setPasswordHash(db: CountyTx, id: string, hash: string): Promise<void> {
   await db
     .updateTable('county_accounts')

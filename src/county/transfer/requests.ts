@@ -4,7 +4,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../../platform/errors/app-error.ts';
-import type { Account } from '../accounts/repository.ts';
+import { type Account, findAccountById, moveToUnit } from '../accounts/repository.ts';
 import { auditAccount, type CountyTx, mail } from '../db.ts';
 import { JOBS, LINKS } from '../links.ts';
 import { mailMessage } from '../mail-text.ts';
@@ -105,11 +105,7 @@ export async function remindTransfer(county: County, payload: Record<string, unk
     if (!tenant || request?.state !== 'pending') return;
     const unit = await findUnit(tx, tenant.code, request.to_unit);
     if (!unit) return;
-    const account = await tx
-      .selectFrom('county_accounts')
-      .select(['username', 'real_name'])
-      .where('id', '=', request.account_id)
-      .executeTakeFirstOrThrow();
+    const account = await transferredAccount(tx, tenant.code, request);
     await sendReminder(county, tx, {
       ...(await transferMail(tx, tenant, request, unit, account, 'mail.transfer_reminder')),
       action: 'transfer.reminded',
@@ -131,6 +127,13 @@ export async function cancelTransfer(county: County, account: Account, ip: strin
         ip,
       });
   });
+}
+
+/** The account a transfer request moves (its foreign key keeps the account while a request names it). */
+async function transferredAccount(db: CountyTx, tenant: string, request: TransferRequest): Promise<Account> {
+  const account = await findAccountById(db, tenant, request.account_id);
+  if (!account) throw new Error(`the account of transfer request ${request.id} is gone`);
+  return account;
 }
 
 /** A request that can no longer be decided says why: decided before, or withdrawn / superseded. */
@@ -157,11 +160,7 @@ export const transferDecision: DecisionKind = {
     if (!request) throw new AppError('not_found', 404);
     ensureDecidable(request, 'approve');
     const [account, from, to] = await Promise.all([
-      db
-        .selectFrom('county_accounts')
-        .select(['username', 'real_name', 'email'])
-        .where('id', '=', request.account_id)
-        .executeTakeFirstOrThrow(),
+      transferredAccount(db, tenant.code, request),
       request.from_unit ? findUnit(db, tenant.code, request.from_unit) : undefined,
       findUnit(db, tenant.code, request.to_unit),
     ]);
@@ -221,18 +220,8 @@ export async function decideTransfer(
     reason: input.decision === 'reject' ? reason : null,
   });
   if (!decided) throw new AppError('county.already_decided', 409);
-  const account = await tx
-    .selectFrom('county_accounts')
-    .selectAll()
-    .where('id', '=', request.account_id)
-    .executeTakeFirstOrThrow();
-  if (input.decision === 'approve') {
-    await tx
-      .updateTable('county_accounts')
-      .set({ unit_code: request.to_unit, unit_confirmed_at: new Date(), updated_at: new Date() })
-      .where('id', '=', account.id)
-      .execute();
-  }
+  const account = await transferredAccount(tx, input.tenant.code, request);
+  if (input.decision === 'approve') await moveToUnit(tx, account.id, request.to_unit);
   await auditAccount(tx, account, {
     actor: input.actor,
     action: input.decision === 'approve' ? 'transfer.approved' : 'transfer.rejected',
