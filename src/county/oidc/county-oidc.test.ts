@@ -4,7 +4,7 @@ import { runAdminCommand } from '../../cli/run.ts';
 import { nationalIdGuid } from '../../identity/index.ts';
 import { DEMO_CLIENTS, demoClientSecret } from '../../platform/federation/clients.ts';
 import { DEMO_COUNTY_ACCOUNTS, DEMO_PASSWORD } from '../../platform/federation/seed-data.ts';
-import { clientCommand, keysCommand, OIDC_ROUTES } from '../../platform/oidc/index.ts';
+import { clientCommand, DISCOVERY_PATH, keysCommand, OIDC_ROUTES } from '../../platform/oidc/index.ts';
 import { adminOrigin } from '../../platform/runtime/roles.ts';
 import { CookieBrowser, formOf } from '../../platform/testing/cookie-browser.ts';
 import { identityClaims } from '../accounts/claims.ts';
@@ -261,6 +261,11 @@ describe('county OIDC provider (嘉義縣 /cyc, 臺南市 /tn)', () => {
     expect(answered.headers.get('content-security-policy')).toBe(
       "default-src 'none'; frame-ancestors 'none'",
     );
+    // The same through the app's routes (inject), for discovery and for a page of the provider.
+    const injected = await county.app.inject({ url: `/cyc${DISCOVERY_PATH}` });
+    expect(injected.headers['content-security-policy']).toBe("default-src 'none'; frame-ancestors 'none'");
+    const page = await county.app.inject({ url: `/cyc${OIDC_ROUTES.authorization}?client_id=nobody` });
+    expect(page.headers['content-security-policy']).toContain("default-src 'self'");
     const disabled = await fetch(
       `${adminOrigin(county.ctx.config, 'county')}/admin/api/oidc/cyc/clients/${app.client_id}`,
       {

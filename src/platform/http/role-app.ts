@@ -23,7 +23,7 @@ import { errorPages } from './role-app/error-pages.ts';
 import { type FrontDoor, frontDoors } from './role-app/front-doors.ts';
 import { language } from './role-app/language.ts';
 import { Listeners } from './role-app/listeners.ts';
-import { type AnswerKind, refuseNul, securityHeaders, securityHeadersHook } from './role-app/security.ts';
+import { type Answers, refuseNul, securityHeaders, securityHeadersHook } from './role-app/security.ts';
 
 export { isAdminRoute } from './role-app/admin-listener.ts';
 export { sendError, sendPage, sendProtocolUnavailable } from './role-app/error-pages.ts';
@@ -40,9 +40,10 @@ declare module 'fastify' {
     brand: Brand;
     /**
      * Adds a front door (checked in the order added) for `route`, the metrics' route label;
-     * `answers: 'api'` when it never answers a page (an API's security headers, see security.ts).
+     * `answers: 'api'` when it never answers a page (an API's security headers, see security.ts), or
+     * a function of the URL.
      */
-    addFrontDoor(route: string, door: FrontDoor, answers?: AnswerKind): void;
+    addFrontDoor(route: string, door: FrontDoor, answers?: Answers): void;
     /**
      * Hands the requests `select` picks to another role app, made ready and created with this app's
      * `metrics`: its own front doors, hooks and routes answer them. For routes that appear while the

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { InteractionResults } from 'oidc-provider';
 import { AppError } from '../errors/app-error.ts';
 import { isDependencyFailure } from '../errors/dependency.ts';
@@ -85,12 +85,21 @@ export async function mountProtocol(app: FastifyInstance, oidc: OidcProvider): P
   const protocol = `${oidc.routePrefix}/oidc/`;
   const discovery = `${oidc.routePrefix}${DISCOVERY_PATH}`;
   const apis = [discovery, ...API_ROUTES.map((path) => `${oidc.routePrefix}${path}`)];
-  const isApi = (url: string) =>
-    apis.some((path) => url === path || url.startsWith(`${path}?`) || url.startsWith(`${path}/`));
-  // The endpoints that never answer a page first (an API's security headers), then the rest.
-  const route = `${oidc.routePrefix}/oidc/*`;
-  app.addFrontDoor(route, (request) => (isApi(request.url ?? '') ? serve : undefined), 'api');
-  app.addFrontDoor(route, (request) => ((request.url ?? '').startsWith(protocol) ? serve : undefined));
+  // The endpoints that never answer a page get an API's security headers, the rest a page's.
+  const answers = (url: string) =>
+    apis.some((path) => url === path || url.startsWith(`${path}?`) || url.startsWith(`${path}/`))
+      ? 'api'
+      : 'page';
+  app.addFrontDoor(
+    `${oidc.routePrefix}/oidc/*`,
+    (request) => {
+      const url = request.url ?? '';
+      if (url.startsWith(protocol)) return serve;
+      if (url === discovery || url.startsWith(`${discovery}?`)) return serve;
+      return undefined;
+    },
+    answers,
+  );
   await app.register(
     async (scope) => {
       scope.removeAllContentTypeParsers();
@@ -99,15 +108,9 @@ export async function mountProtocol(app: FastifyInstance, oidc: OidcProvider): P
         reply.hijack();
         await serve(request.raw, reply.raw);
       };
-      const methods: HTTPMethods[] = ['GET', 'POST', 'OPTIONS', 'DELETE', 'PUT'];
-      const page = { csrf: false };
-      const api = { csrf: false, answers: 'api' as const };
-      scope.route({ method: methods, url: '/oidc/*', handler, config: page });
-      for (const path of API_ROUTES) {
-        scope.route({ method: methods, url: path, handler, config: api });
-        scope.route({ method: methods, url: `${path}/*`, handler, config: api });
-      }
-      scope.route({ method: ['GET', 'OPTIONS'], url: DISCOVERY_PATH, handler, config: api });
+      const config = { csrf: false, answers };
+      scope.route({ method: ['GET', 'POST', 'OPTIONS', 'DELETE', 'PUT'], url: '/oidc/*', handler, config });
+      scope.route({ method: ['GET', 'OPTIONS'], url: DISCOVERY_PATH, handler, config });
     },
     { prefix: relativePrefix(app, oidc) },
   );

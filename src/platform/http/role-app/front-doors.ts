@@ -6,7 +6,7 @@ import type { RoleMetrics } from '../../observability/metrics.ts';
 import type { RequestsInFlight } from '../requests-in-flight.ts';
 import { sendProtocolUnavailable } from './error-pages.ts';
 import type { Listeners } from './listeners.ts';
-import type { AnswerKind, SecurityHeaders } from './security.ts';
+import { type AnswerKind, type Answers, answerKind, type SecurityHeaders } from './security.ts';
 
 /**
  * Serves a request straight from Node's HTTP server, ahead of Fastify's routing and hooks: given
@@ -22,7 +22,8 @@ export type FrontDoor = (
 
 /**
  * `app.addFrontDoor(route, door, answers)`, checked in the order added; none while the app is
- * closing. `answers: 'api'` for doors that never answer a page (their security headers: security.ts).
+ * closing. `answers: 'api'` for doors that never answer a page (their security headers: security.ts),
+ * or a function of the URL for a door that serves both.
  */
 export const frontDoors = fp(
   async (
@@ -42,14 +43,13 @@ export const frontDoors = fp(
       for (const door of doors) if (door(request, response)) return true;
       return false;
     };
-    app.decorate('addFrontDoor', (route: string, door: FrontDoor, answers: AnswerKind = 'page') => {
-      const headers = securityHeaders[answers];
+    app.decorate('addFrontDoor', (route: string, door: FrontDoor, answers: Answers = 'page') => {
       doors.push((request, response) => {
         const serve = door(request);
         if (!serve) return false;
         const started = performance.now();
         const leave = inFlight.enter();
-        headers(request, response, () => {});
+        securityHeaders[answerKind(answers, request.url ?? '')](request, response, () => {});
         response.once('finish', () => {
           metrics.httpDuration
             .labels(request.method ?? 'GET', route, String(response.statusCode))

@@ -13,6 +13,14 @@ export type SecurityHeaders = (
 /** Which security headers an answer gets: a page's (helmet's), or an API's (never a page). */
 export type AnswerKind = 'page' | 'api';
 
+/** A route's or front door's kind of answer, fixed or by the request's URL (path and query). */
+export type Answers = AnswerKind | ((url: string) => AnswerKind);
+
+/** The kind of answer `answers` gives the request for `url`. */
+export function answerKind(answers: Answers | undefined, url: string): AnswerKind {
+  return typeof answers === 'function' ? answers(url) : (answers ?? 'page');
+}
+
 /**
  * Security headers, built once (their configuration is parsed at start-up, not per request), for
  * every response (Fastify's and the front doors'): `page` is helmet's middleware, for anything a
@@ -57,11 +65,11 @@ export function securityHeaders(secureCookies: boolean): Record<AnswerKind, Secu
   };
 }
 
-/** The security headers on every Fastify answer: an API's for routes configured `answers: 'api'`. */
+/** The security headers on every Fastify answer: an API's where the route's `answers` says `api`. */
 export const securityHeadersHook = fp(
   async (app: FastifyInstance, options: { headers: Record<AnswerKind, SecurityHeaders> }) => {
     app.addHook('onRequest', (request, reply, done) => {
-      const kind = request.routeOptions.config.answers ?? 'page';
+      const kind = answerKind(request.routeOptions.config.answers, request.url);
       options.headers[kind](request.raw, reply.raw, (error?: unknown) => done(error as Error | undefined));
     });
   },
@@ -69,8 +77,11 @@ export const securityHeadersHook = fp(
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** `api`: the route never answers a page, and gets an API's security headers (see security.ts). */
-    answers?: AnswerKind;
+    /**
+     * `api`: the route never answers a page, and gets an API's security headers (see security.ts);
+     * or a function of the URL, for a route that serves both.
+     */
+    answers?: Answers;
   }
 }
 
