@@ -203,11 +203,14 @@ async function serve(port: number, redirectUris: string[], upstream?: Upstream) 
           client &&
           account?.status === 'active' &&
           String(token.scope).split(' ').includes('eduinfo');
+        const body = JSON.stringify(allowed ? { sub: account.id, ...eduinfoOf(account), classinfo: [] } : {});
+        // Sent whole with its length, as EduGate's resource APIs answer.
         res.writeHead(allowed ? 200 : 401, {
           'content-type': 'application/json',
           'cache-control': 'no-store',
+          'content-length': String(Buffer.byteLength(body)),
         });
-        res.end(JSON.stringify(allowed ? { sub: account.id, ...eduinfoOf(account), classinfo: [] } : {}));
+        res.end(body);
       })();
       return;
     }

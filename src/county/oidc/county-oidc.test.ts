@@ -199,7 +199,11 @@ describe('county OIDC provider (嘉義縣 /cyc, 臺南市 /tn)', () => {
     expect(v1.headers.get('x-content-type-options')).toBe('nosniff');
     // Never a page: the short API security headers (what nothing may load, frame or sniff).
     expect(v1.headers.get('content-security-policy')).toBe("default-src 'none'; frame-ancestors 'none'");
-    const eduinfo = (await v1.json()) as { titles: Array<{ titles: string[] }> };
+    // Sent whole, with its length (not in chunks).
+    const text = await v1.text();
+    expect(v1.headers.get('content-length')).toBe(String(Buffer.byteLength(text)));
+    expect(v1.headers.get('transfer-encoding')).toBeNull();
+    const eduinfo = JSON.parse(text) as { titles: Array<{ titles: string[] }> };
     expect(eduinfo).toEqual({
       sub: TEACHER01.id,
       schoolid: '454503',

@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, RouteHandlerMethod } from 'fastify';
 import { DEPENDENCY_RETRY_AFTER_SECONDS, isDependencyFailure } from '../errors/dependency.ts';
+import { answerWhole } from '../http/raw-answer.ts';
 import type { OidcProvider } from './provider.ts';
 import { withRequestScope } from './request-scope.ts';
 
@@ -190,8 +191,7 @@ export async function mountResources<A>(
       if (!route) return undefined;
       return async (raw, response) => {
         const { status, headers, body } = await answer(oidc, route, raw, app.log);
-        response.writeHead(status, headers);
-        response.end(body);
+        answerWhole(response, status, headers, body);
       };
     },
     'api',

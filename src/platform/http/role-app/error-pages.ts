@@ -9,6 +9,7 @@ import {
 } from '../../errors/dependency.ts';
 import { html } from '../../views/html.ts';
 import { page } from '../../views/layout.ts';
+import { answerWhole } from '../raw-answer.ts';
 
 /**
  * The coded error pages: an error thrown anywhere becomes a friendly localized page, or JSON for
@@ -52,12 +53,14 @@ function wantsJson(request: FastifyRequest): boolean {
  * (RFC 6749 `temporarily_unavailable`), for requests served outside Fastify (front doors).
  */
 export function sendProtocolUnavailable(response: ServerResponse): void {
-  response.writeHead(503, {
-    'content-type': 'application/json; charset=utf-8',
-    'cache-control': 'no-store',
-    'retry-after': String(DEPENDENCY_RETRY_AFTER_SECONDS),
-  });
-  response.end(
+  answerWhole(
+    response,
+    503,
+    {
+      'content-type': 'application/json; charset=utf-8',
+      'cache-control': 'no-store',
+      'retry-after': String(DEPENDENCY_RETRY_AFTER_SECONDS),
+    },
     JSON.stringify({
       error: 'temporarily_unavailable',
       error_description: 'The service is temporarily unavailable; retry later.',

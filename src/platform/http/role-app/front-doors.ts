@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { isDependencyFailure } from '../../errors/dependency.ts';
 import type { RoleMetrics } from '../../observability/metrics.ts';
+import { answerWhole } from '../raw-answer.ts';
 import type { RequestsInFlight } from '../requests-in-flight.ts';
 import { sendProtocolUnavailable } from './error-pages.ts';
 import type { Listeners } from './listeners.ts';
@@ -62,8 +63,12 @@ export const frontDoors = fp(
             else app.log.error({ err: error, route }, 'unhandled error');
             if (response.headersSent) return void response.destroy();
             if (unavailable) return sendProtocolUnavailable(response);
-            response.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
-            response.end(JSON.stringify({ error: 'server_error' }));
+            answerWhole(
+              response,
+              500,
+              { 'content-type': 'application/json; charset=utf-8' },
+              JSON.stringify({ error: 'server_error' }),
+            );
           })
           .finally(leave);
         return true;
