@@ -1,6 +1,7 @@
 // The load generator of the throughput benches, in a process of its own (one per measured side):
 // its work (building requests, parsing answers, timing) never runs on the event loop of the server
-// it measures. Plain node:http with a keep-alive agent of one socket per simulated client.
+// it measures. One lean keep-alive connection per simulated client where every request goes to one
+// host (see `LeanConnection`); node:http with a keep-alive agent for browsers' round trips.
 import { type ChildProcess, fork } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import { connect, type Socket } from 'node:net';
@@ -113,6 +114,13 @@ export class LeanConnection {
   constructor(url: URL) {
     this.#host = url.hostname;
     this.#port = Number(url.port || 80);
+  }
+
+  /** Sends a request for `url` (on this connection's host) with `headers` and `body`; the answer. */
+  request(method: 'GET' | 'POST', url: URL, headers: Record<string, string>, body = ''): Promise<Answer> {
+    let head = `${method} ${url.pathname}${url.search} HTTP/1.1\r\nhost: ${url.host}`;
+    for (const [name, value] of Object.entries(headers)) head += `\r\n${name}: ${value}`;
+    return this.send(head, body);
   }
 
   /** Sends `head` (request line and headers, without the blank line) and `body`; the answer. */
@@ -259,36 +267,69 @@ export async function runChain(start: string, jar: Jar, stopAt: string, click?: 
   throw new Error(`chain from ${start} did not reach ${stopAt}`);
 }
 
+/**
+ * One lean connection per simulated client (see `LeanConnection`), for the scenarios whose
+ * requests all go to one host: the load's own work per request stays small and does not grow with
+ * the number of headers an answer carries.
+ */
+function leanConnections(url: URL, connections: number): (client: number) => LeanConnection {
+  const all = Array.from({ length: connections }, () => new LeanConnection(url));
+  return (client) => {
+    const connection = all[client];
+    if (!connection) throw new Error(`no connection for client ${client}`);
+    return connection;
+  };
+}
+
 /** One operation function per simulated client for `scenario`. */
 async function clientsFor(scenario: Scenario, connections: number): Promise<Array<() => Promise<void>>> {
   const each = (once: (client: number) => Promise<void>) =>
     Array.from({ length: connections }, (_, client) => () => once(client));
   switch (scenario.kind) {
-    case 'bearer-get':
+    case 'bearer-get': {
+      const url = new URL(scenario.url);
+      const lean = leanConnections(url, connections);
       return each(async (client) => {
         const token = scenario.tokens[client % scenario.tokens.length] ?? '';
         expect(
-          await send('GET', scenario.url, { authorization: `Bearer ${token}` }),
+          await lean(client).request('GET', url, { authorization: `Bearer ${token}` }),
           (s) => s === 200,
           scenario.url,
         );
       });
-    case 'code':
-      return each(async () => {
-        const answer = await send('GET', scenario.authorizeUrl, { cookie: scenario.cookie });
-        const code = new URL(answer.location || 'http://none/', scenario.authorizeUrl).searchParams.get(
-          'code',
-        );
+    }
+    case 'code': {
+      const authorizeUrl = new URL(scenario.authorizeUrl);
+      const tokenUrl = new URL(scenario.tokenUrl);
+      const lean = leanConnections(authorizeUrl, connections);
+      return each(async (client) => {
+        const connection = lean(client);
+        const answer = await connection.request('GET', authorizeUrl, { cookie: scenario.cookie });
+        const code = new URL(answer.location || 'http://none/', authorizeUrl).searchParams.get('code');
         if (!code) throw new Error(`authorization answered ${answer.status} ${answer.location}`);
-        await codeExchange(scenario.tokenUrl, scenario.basic, scenario.redirectUri, code);
+        const body = new URLSearchParams({
+          grant_type: 'authorization_code',
+          code,
+          redirect_uri: scenario.redirectUri,
+        });
+        const issued = await connection.request(
+          'POST',
+          tokenUrl,
+          { authorization: scenario.basic, 'content-type': FORM },
+          body.toString(),
+        );
+        expect(issued, (s) => s === 200, 'token endpoint');
       });
+    }
     case 'refresh': {
       const chains = [...scenario.refreshTokens];
+      const tokenUrl = new URL(scenario.tokenUrl);
+      const lean = leanConnections(tokenUrl, connections);
       return each(async (client) => {
         const at = client % chains.length;
-        const answer = await send(
+        const answer = await lean(client).request(
           'POST',
-          scenario.tokenUrl,
+          tokenUrl,
           { authorization: scenario.basic, 'content-type': FORM },
           new URLSearchParams({ grant_type: 'refresh_token', refresh_token: chains[at] ?? '' }).toString(),
         );
@@ -314,13 +355,13 @@ async function clientsFor(scenario: Scenario, connections: number): Promise<Arra
       let next = 0;
       const url = new URL(scenario.url);
       const password = encodeURIComponent(scenario.password);
-      const lean = Array.from({ length: connections }, () => new LeanConnection(url));
+      const lean = leanConnections(url, connections);
       return each(async (client) => {
         const turn = next++;
         const browser = browsers[turn % browsers.length];
         if (turn >= browsers.length) throw new Error('ran out of login browsers; give more');
         const username = scenario.usernames[turn % scenario.usernames.length] ?? '';
-        const answer = await (lean[client] as LeanConnection).send(
+        const answer = await lean(client).send(
           `POST ${url.pathname} HTTP/1.1\r\nhost: ${url.host}\r\ncookie: ${browser?.cookie ?? ''}\r\ncontent-type: ${FORM}`,
           `_csrf=${encodeURIComponent(browser?.csrf ?? '')}&username=${encodeURIComponent(username)}&password=${password}`,
         );
@@ -367,9 +408,11 @@ async function slice(clients: Array<() => Promise<void>>, ms: number, rate?: num
       while (performance.now() < end && scheduled < end) {
         if (interval) {
           const wait = scheduled - performance.now();
-          if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+          // Timers count whole milliseconds: rounded up, an operation does not start early.
+          if (wait > 0) await new Promise((resolve) => setTimeout(resolve, Math.ceil(wait)));
         }
-        const at = interval ? scheduled : performance.now();
+        // From the scheduled start when it is late (the wait shows), from the start itself otherwise.
+        const at = interval ? Math.min(scheduled, performance.now()) : performance.now();
         scheduled += interval;
         try {
           await once();
