@@ -20,8 +20,12 @@ const MAX_RECONNECT_DELAY_MS = 2000;
  *   connection that then drops fails rather than being sent again (a counter increment is never
  *   applied twice): the request gets 503 instead of waiting for the outage to end;
  * - each command is bounded by `commandMs`;
- * - commands issued in the same turn of the event loop (concurrent requests at the same step) go
- *   out in one write (auto-pipelining): one system call on each side instead of one per command.
+ * - each command is written as it is issued, with others still in flight on the connection. Not
+ *   ioredis's auto-pipelining: it keeps one batch in flight at a time (the commands issued while a
+ *   batch is out wait for all of its answers) and answers a batch's commands together, so a short
+ *   GET waits for a script sent beside it. At half of the county's capacity that put code flows'
+ *   p99 at 23–58 ms; written as issued, 11–14 ms, for the same CPU per flow at full load.
+ *   Commands that belong together go in one explicit `pipeline()` or script instead.
  */
 export function connectRedis(url: string, timeouts: RedisTimeouts, log: Logger): Redis {
   const redis = new Redis(url, {
@@ -31,7 +35,7 @@ export function connectRedis(url: string, timeouts: RedisTimeouts, log: Logger):
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     autoResendUnfulfilledCommands: false,
-    enableAutoPipelining: true,
+    enableAutoPipelining: false,
     retryStrategy: (attempt) => {
       const delay = Math.min(MAX_RECONNECT_DELAY_MS, 50 * 2 ** Math.min(attempt, 10));
       return Math.round(delay / 2 + Math.random() * (delay / 2));
