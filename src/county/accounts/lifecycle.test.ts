@@ -49,6 +49,23 @@ describe('a county account suspended, then departed (HTTP)', () => {
     expect(await stateOf('life.gone')).toBe(at);
   });
 
+  it('the console home counts the accounts in each state, and a suspension moves one', async () => {
+    const admin = await t.signIn('cycadmin', { ip: '203.0.113.74' });
+    const count = async (state: string) => {
+      const home = await admin.get('/cyc/manage');
+      const row = new RegExp(`status=${state}">[^<]*</a></td><td>(\\d+)</td>`).exec(home.body);
+      return Number(row?.[1]);
+    };
+    const target = await t.newTeacher('life.counted');
+    const active = await count('active');
+    const suspended = await count('suspended');
+    expect(active).toBeGreaterThan(0);
+    await admin.get(`/cyc/manage/accounts/${target.id}`);
+    await admin.post(`/cyc/manage/accounts/${target.id}/suspend`, { reason: '留職停薪' });
+    expect(await count('active')).toBe(active - 1);
+    expect(await count('suspended')).toBe(suspended + 1);
+  });
+
   it('refuses to reactivate an account that is active, and changes nothing', async () => {
     const target = await t.newTeacher('life.active');
     const admin = await t.signIn('cycadmin', { ip: '203.0.113.72' });

@@ -366,6 +366,30 @@ export async function setNationalId(
   await update.execute();
 }
 
+/** How many of the tenant's accounts are in each state (states without any are absent). */
+export async function countAccountsByState(db: CountyTx, tenant: string): Promise<Map<AccountState, number>> {
+  const counts = await db
+    .selectFrom('county_accounts')
+    .select(['status as state', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('tenant', '=', tenant)
+    .groupBy('status')
+    .execute();
+  return new Map(counts.map((c) => [c.state, Number(c.n)]));
+}
+
+/** A unit's staff: its active and suspended accounts, by username. */
+export function unitStaff(db: CountyTx, tenant: string, unitCode: string): Promise<Account[]> {
+  return db
+    .selectFrom('county_accounts')
+    .selectAll()
+    .where('tenant', '=', tenant)
+    .where('unit_code', '=', unitCode)
+    .where('status', 'in', ['active', 'suspended'])
+    .orderBy('username_normalized')
+    .execute()
+    .then((rows) => rows.map(accountFromRow));
+}
+
 export interface AccountSearch {
   query?: string;
   state?: AccountState;

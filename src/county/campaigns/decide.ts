@@ -1,4 +1,5 @@
 import { AppError } from '../../platform/errors/app-error.ts';
+import { findAccountById } from '../accounts/repository.ts';
 import { auditAccount, type CountyTx } from '../db.ts';
 import type { CampaignDecision } from '../schema.ts';
 import type { Tenant } from '../tenants/tenants.ts';
@@ -22,12 +23,7 @@ export async function recordDecision(
   // Taken on the campaign's row, so a decision and the deadline's close come one after the other.
   const [campaign] = await campaigns.takeWhere(tx, { tenant: input.tenant.code, id: found.id }, 'decide');
   if (!campaign) throw new AppError('county.campaign_closed', 409);
-  const account = await tx
-    .selectFrom('county_accounts')
-    .select(['id', 'tenant', 'unit_code', 'role'])
-    .where('tenant', '=', input.tenant.code)
-    .where('id', '=', input.accountId)
-    .executeTakeFirst();
+  const account = await findAccountById(tx, input.tenant.code, input.accountId);
   if (!account) throw new AppError('not_found', 404);
   if (input.unitCode !== undefined && account.unit_code !== input.unitCode)
     throw new AppError('forbidden', 403);

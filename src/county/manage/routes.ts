@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { html } from '../../platform/views/html.ts';
+import { countAccountsByState } from '../accounts/repository.ts';
 import { registerCampaignRoutes } from '../campaigns/routes.ts';
 import { withRole } from '../guards.ts';
 import { ACCOUNT_STATES } from '../schema.ts';
@@ -31,13 +32,7 @@ export async function registerManageRoutes(app: FastifyInstance, county: County,
   app.get('/manage', async (request, reply) => {
     if (!withRole(request, reply, tenant, ['county_admin'])) return;
     const t = request.t;
-    const counts = await county.db
-      .selectFrom('county_accounts')
-      .select(['status as state', (eb) => eb.fn.countAll<number>().as('n')])
-      .where('tenant', '=', tenant.code)
-      .groupBy('status')
-      .execute();
-    const n = new Map(counts.map((c) => [c.state, Number(c.n)]));
+    const n = await countAccountsByState(county.db, tenant.code);
     return managePage(
       request,
       reply,

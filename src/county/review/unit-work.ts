@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { accountFromRow, searchAccounts } from '../accounts/repository.ts';
+import { searchAccounts, unitStaff } from '../accounts/repository.ts';
 import { campaignStaff, listCampaigns } from '../campaigns/repository.ts';
 import { CAMPAIGN } from '../campaigns/transitions.ts';
 import { maskedSubmission } from '../profile/profile.ts';
@@ -16,15 +16,7 @@ export async function unitWork(county: County, tenant: Tenant, unit: Unit) {
       Promise.all(accounts.map(async (a) => ({ account: a, masked: await maskedSubmission(county, a) }))),
     ),
     pendingTransfersInto(county.db, tenant.code, unit.code),
-    county.db
-      .selectFrom('county_accounts')
-      .selectAll()
-      .where('tenant', '=', tenant.code)
-      .where('unit_code', '=', unit.code)
-      .where('status', 'in', ['active', 'suspended'])
-      .orderBy('username_normalized')
-      .execute()
-      .then((rows) => rows.map(accountFromRow)),
+    unitStaff(county.db, tenant.code, unit.code),
     listCampaigns(county.db, tenant.code),
     county.db
       .selectFrom('audit_log')
