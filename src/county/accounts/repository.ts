@@ -377,15 +377,32 @@ export async function countAccountsByState(db: CountyTx, tenant: string): Promis
   return new Map(counts.map((c) => [c.state, Number(c.n)]));
 }
 
-/** A unit's staff: its active and suspended accounts, by username. */
-export function unitStaff(db: CountyTx, tenant: string, unitCode: string): Promise<Account[]> {
-  return db
+/** A unit's staff: its active and suspended accounts. */
+const unitStaffRows = (db: CountyTx, tenant: string, unitCode: string) =>
+  db
     .selectFrom('county_accounts')
     .selectAll()
     .where('tenant', '=', tenant)
     .where('unit_code', '=', unitCode)
-    .where('status', 'in', ['active', 'suspended'])
+    .where('status', 'in', ['active', 'suspended']);
+
+/** A unit's staff, by username. */
+export function unitStaff(db: CountyTx, tenant: string, unitCode: string): Promise<Account[]> {
+  return unitStaffRows(db, tenant, unitCode)
     .orderBy('username_normalized')
+    .execute()
+    .then((rows) => rows.map(accountFromRow));
+}
+
+/** A unit's staff whose typed national ID waits for the unit's reviewer, oldest first. */
+export function unitStaffWithSubmittedNationalId(
+  db: CountyTx,
+  tenant: string,
+  unitCode: string,
+): Promise<Account[]> {
+  return unitStaffRows(db, tenant, unitCode)
+    .where('national_id_submitted_encrypted', 'is not', null)
+    .orderBy('national_id_submitted_at')
     .execute()
     .then((rows) => rows.map(accountFromRow));
 }

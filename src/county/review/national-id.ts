@@ -7,11 +7,11 @@ import { isUniqueViolation } from '../../platform/database/errors.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
 import {
   type Account,
-  accountFromRow,
   dropNationalIdSubmission,
   findAccountByBlindIndex,
   findAccountById,
   setNationalId,
+  unitStaffWithSubmittedNationalId,
 } from '../accounts/repository.ts';
 import { auditAccount } from '../db.ts';
 import { mailAccount } from '../mail-text.ts';
@@ -92,16 +92,7 @@ export interface SubmissionDecision {
 
 /** Staff of the reviewer's unit whose typed number waits for the reviewer. */
 export function pendingNationalIds(county: County, tenant: string, unitCode: string): Promise<Account[]> {
-  return county.db
-    .selectFrom('county_accounts')
-    .selectAll()
-    .where('tenant', '=', tenant)
-    .where('unit_code', '=', unitCode)
-    .where('national_id_submitted_encrypted', 'is not', null)
-    .where('status', 'in', ['active', 'suspended'])
-    .orderBy('national_id_submitted_at')
-    .execute()
-    .then((rows) => rows.map(accountFromRow));
+  return unitStaffWithSubmittedNationalId(county.db, tenant, unitCode);
 }
 
 /**
