@@ -366,6 +366,24 @@ export async function setNationalId(
   await update.execute();
 }
 
+/**
+ * Removes an application whose email was never confirmed (still `pending_email`), so that its
+ * username and email are free again; the username removed, or undefined when it had moved on.
+ */
+export function removeUnverifiedAccount(
+  db: CountyTx,
+  tenant: string,
+  id: string,
+): Promise<{ username: string } | undefined> {
+  return db
+    .deleteFrom('county_accounts')
+    .where('tenant', '=', tenant)
+    .where('id', '=', id)
+    .where('status', '=', 'pending_email')
+    .returning(['username'])
+    .executeTakeFirst();
+}
+
 /** How many of the tenant's accounts are in each state (states without any are absent). */
 export async function countAccountsByState(db: CountyTx, tenant: string): Promise<Map<AccountState, number>> {
   const counts = await db

@@ -5,8 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { embeddedTestDatabase } from '../../platform/testing/databases.ts';
 import { exercises, refuses } from '../../platform/testing/flow-coverage.ts';
 import { findAccountByUsername } from '../accounts/repository.ts';
+import { findTenant, findUnitByMailbox } from '../tenants/tenants.ts';
 import { chooseCredentials } from '../testing/portal-steps.ts';
 import { type CountyTestApp, startCountyTestApp, TestClient } from '../testing.ts';
+import { submitRegistration } from './submit.ts';
 import { REGISTRATION } from './transitions.ts';
 
 const PASSWORD = 'correct horse battery';
@@ -80,6 +82,41 @@ describe('going back to a registration step (HTTP)', () => {
     expect(done.headers.location).toBe('/cyc/register/done');
     const account = await findAccountByUsername(t.county.db, 'cyc', 'back.four');
     expect([account?.state, account?.email]).toEqual(['pending_email', 'back.four.c@example.org']);
+  });
+
+  it('the last step sent twice at once (a double click): both land on the result page, one application', async () => {
+    const c = await start('back.twice');
+    await c.get('/cyc/register/email');
+    await c.post('/cyc/register/email', { email: 'back.twice@example.org' });
+    await c.get('/cyc/register/terms');
+    await c.post('/cyc/register/terms', { accept: 'yes', version: '0' });
+    await c.get('/cyc/register/unit');
+    const sent = await Promise.all([
+      c.post('/cyc/register/unit', { mailbox: 'pzjh@mail.cyc.edu.tw' }),
+      c.post('/cyc/register/unit', { mailbox: 'pzjh@mail.cyc.edu.tw' }),
+    ]);
+    expect(sent.map((r) => [r.status, r.headers.location])).toEqual([
+      [303, '/cyc/register/done'],
+      [303, '/cyc/register/done'],
+    ]);
+    const accounts = await t.county.db
+      .selectFrom('county_accounts')
+      .select('id')
+      .where('username', '=', 'back.twice')
+      .execute();
+    expect(accounts).toHaveLength(1);
+    expect((await c.get('/cyc/register/done')).status).toBe(200);
+    // A submit that lost the race (its check passed before the first committed) gets the same account.
+    const flow = await t.county.db
+      .selectFrom('county_registration_flows')
+      .select('id')
+      .where('username', '=', 'back.twice')
+      .executeTakeFirstOrThrow();
+    const tenant = await findTenant(t.county.db, 'cyc');
+    const unit = await findUnitByMailbox(t.county.db, 'cyc', 'pzjh@mail.cyc.edu.tw');
+    if (!tenant || !unit) throw new Error('the demo county has no 朴子國中');
+    const late = await submitRegistration(t.county, tenant, flow.id, unit, '203.0.113.9');
+    expect(late).toMatchObject({ ok: true, alreadySubmitted: true, account: { id: accounts[0]?.id } });
   });
 
   it('refuses a step not reached yet: the applicant lands on their step and the flow stays', async () => {

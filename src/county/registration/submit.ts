@@ -3,9 +3,10 @@ import { isUniqueViolation } from '../../platform/database/errors.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
 import {
   type Account,
-  accountFromRow,
   emailTaken,
+  findAccountById,
   insertAccount,
+  removeUnverifiedAccount,
   transitionAccount,
   usernameTaken,
 } from '../accounts/repository.ts';
@@ -44,12 +45,8 @@ export async function submitRegistration(
         .forUpdate()
         .executeTakeFirstOrThrow();
       if (flow.state === 'submitted' && flow.account_id) {
-        const account = await tx
-          .selectFrom('county_accounts')
-          .selectAll()
-          .where('id', '=', flow.account_id)
-          .executeTakeFirstOrThrow()
-          .then(accountFromRow);
+        const account = await findAccountById(tx, flow.tenant, flow.account_id);
+        if (!account) throw new Error('the submitted application has no account');
         return { ok: true, account, alreadySubmitted: true };
       }
       if (
@@ -175,13 +172,7 @@ export async function expireRegistration(county: County, payload: Record<string,
   const tenant = String(payload.tenant);
   const accountId = String(payload.accountId);
   await county.db.transaction().execute(async (tx) => {
-    const removed = await tx
-      .deleteFrom('county_accounts')
-      .where('tenant', '=', tenant)
-      .where('id', '=', accountId)
-      .where('status', '=', 'pending_email')
-      .returning(['username'])
-      .executeTakeFirst();
+    const removed = await removeUnverifiedAccount(tx, tenant, accountId);
     await sweepFlows(tx);
     if (removed) {
       await tx.deleteFrom('county_registration_flows').where('account_id', '=', accountId).execute();
