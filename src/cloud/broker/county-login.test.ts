@@ -36,6 +36,9 @@ beforeAll(async () => {
       // Typed teacher02's national ID into the county profile.
       teacher('cyc-5', 'impostor', 'D220112230', '454602'),
       { ...teacher('cyc-9', 'gone', 'R223456785', '454503'), suspended: true },
+      // Two county accounts of one person, each linked to a cloud account of its own.
+      teacher('cyc-11', 'twice1', 'A100042429', '454503'),
+      teacher('cyc-12', 'twice2', 'A100042429', '454503'),
     ],
   });
   tn = await startCountyPeer({
@@ -282,6 +285,38 @@ describe('county login brokering and the first login', () => {
     const again = new CookieBrowser();
     const next = await countyLogin(again, 'cyc');
     expect(next.text).toContain('teacher02@mail.edu.tw');
+  });
+
+  it('signs in a linked identity whose national ID another cloud account holds already, and leaves both accounts as they are', async () => {
+    const { services } = cloud;
+    const link = (name: string, subject: string, username: string) =>
+      linkedAccount(
+        services,
+        { name, familyName: '林', givenName: '重複', password: 'Twice-pass-2026' },
+        { countyCode: 'cyc', issuer: cyc.issuer, subject, snapshot: { username } },
+      );
+    const first = await link('twice01', 'cyc-11', 'twice1');
+    const second = await link('twice02', 'cyc-12', 'twice2');
+    cyc.loginAs('cyc-11');
+    expect((await countyLogin(new CookieBrowser(), 'cyc')).url.pathname).toBe('/account');
+    const held = (await services.accounts.byId(first.id))?.guidHash;
+    expect(held).toMatch(/^[0-9a-f]{64}$/);
+
+    // The second account cannot take the national ID too; its owner signs in all the same.
+    cyc.loginAs('cyc-12');
+    const page = await countyLogin(new CookieBrowser(), 'cyc');
+    expect(page.status).toBe(200);
+    expect(page.url.pathname).toBe('/account');
+    expect(page.text).toContain('twice02@mail.edu.tw');
+    expect((await services.accounts.byId(second.id))?.guidHash).toBeNull();
+    expect((await services.accounts.byId(first.id))?.guidHash).toBe(held);
+    const audited = await services.db
+      .selectFrom('audit_log')
+      .select('actor')
+      .where('action', '=', 'login.succeeded')
+      .where('actor', '=', 'twice02')
+      .execute();
+    expect(audited).toHaveLength(1);
   });
 
   it('shows a clear message when the county refuses a suspended account', async () => {

@@ -40,11 +40,6 @@ async function signInLinked(
     await services.accounts.refreshIdentity(result.issuer, result.subject, result.snapshot, tx);
     if (result.snapshot.openid2Id)
       await services.accounts.addOpenid2Id(account.id, result.snapshot.openid2Id, tx);
-    if (result.guid && !account.guidHash) {
-      await services.accounts.adoptGuidHash(account.id, services.guidHash(result.guid), tx).catch(() => {
-        request.log.warn({ account: account.id }, 'county guid belongs to another cloud account');
-      });
-    }
     await recordAudit(tx, {
       actor: account.name,
       action: 'login.succeeded',
@@ -52,6 +47,15 @@ async function signInLinked(
       details: { via: 'county', county: result.connection.code },
     });
   });
+  // Apart from the sign-in's transaction: a national ID that another cloud account holds already
+  // fails this statement, which must not undo (or, on PostgreSQL, abort) the sign-in. The person
+  // still signs in with the identity linked to this account; the other account is left as it is.
+  if (result.guid && !account.guidHash) {
+    await services.accounts.adoptGuidHash(account.id, services.guidHash(result.guid)).catch((error) => {
+      if (!(error instanceof AppError && error.code === 'cloud.link_other_person')) throw error;
+      request.log.warn({ account: account.id }, 'county guid belongs to another cloud account');
+    });
+  }
   await signIn(request, account, { amr: ['fed'], county: result.connection.code, time: result.authTime });
 }
 
