@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { sampleNationalId } from '../src/county/testing.ts';
 import { formOf } from '../src/platform/testing/cookie-browser.ts';
 import { freePort } from '../src/platform/testing/ports.ts';
 import { postgresAndRedis } from '../src/platform/testing/process-stage.ts';
@@ -176,8 +177,14 @@ export async function benchCloudBroker(): Promise<Figure[]> {
     county = await startCounty({ accounts: 1000, redirectUris: [REDIRECT] });
     const started = await startCloud(county);
     cloud = started.cloud;
-    const teacher = teacherUsername(1);
-    await linkTeacher(county, teacher);
+    // One returning teacher per connection, as many teachers sign in at once: the round trips of
+    // one teacher would queue on that teacher's rows (their cloud identity, their county session).
+    const teachers = Array.from({ length: CONNECTIONS }, (_, n) => teacherUsername(n + 1));
+    for (const [n, teacher] of teachers.entries()) {
+      // Each a person of their own: the cloud keeps one account per national ID.
+      await county.giveNationalId(teacher, sampleNationalId(n + 1));
+      await linkTeacher(county, teacher);
+    }
 
     const ours: Issuer = {
       issuer: cloud.base,
@@ -188,20 +195,28 @@ export async function benchCloudBroker(): Promise<Figure[]> {
       cookie: '',
     };
     const bare: Issuer = { ...bareBroker, scope: BARE_SCOPE, resource: '', cookie: '' };
-    // First sign-ins (consents given), then the browsers the round trips start from: signed in
-    // at the county only.
-    const oursJar = new Jar();
-    await firstSignIn(authorizeUrl(ours), oursJar, teacher);
-    const bareJar = new Jar();
-    await firstSignIn(authorizeUrl(bare), bareJar, teacher);
+    // First sign-ins (consents given), then the browsers the round trips start from: each
+    // teacher's, signed in at the county only.
+    const signInAll = async (t: Issuer) => {
+      const jars: Jar[] = [];
+      for (const teacher of teachers) {
+        const jar = new Jar();
+        await firstSignIn(authorizeUrl(t), jar, teacher);
+        jars.push(jar);
+      }
+      return jars;
+    };
+    const oursJars = await signInAll(ours);
+    const bareJars = await signInAll(bare);
+    const [oursJar, bareJar] = [oursJars[0] as Jar, bareJars[0] as Jar];
     const countyOnly = (jar: Jar, issuer: string) => {
       const origin = new URL(issuer).origin;
       return { [origin]: jar.header(new URL(origin)) };
     };
-    const returning = (t: Issuer, jar: Jar, countyIssuer: string): Scenario => ({
+    const returning = (t: Issuer, jars: Jar[], countyIssuer: string): Scenario => ({
       kind: 'chain',
       start: authorizeUrl(t),
-      cookies: [countyOnly(jar, countyIssuer)],
+      cookies: jars.map((jar) => countyOnly(jar, countyIssuer)),
       click: COUNTY_LINK,
       stopAt: REDIRECT,
       finish: {
@@ -255,10 +270,10 @@ export async function benchCloudBroker(): Promise<Figure[]> {
     for (const [name] of selectedScenarios({ 'brokered SSO': true })) {
       figures.push(
         figure(
-          `${name} round trips, returning teacher (cloud + county role processes)`,
+          `${name} round trips, returning teachers, one per connection (cloud + county role processes)`,
           await measure(
-            returning(ours, oursJar, county.issuer),
-            returning(bare, bareJar, bareCounty.issuer),
+            returning(ours, oursJars, county.issuer),
+            returning(bare, bareJars, bareCounty.issuer),
             CONNECTIONS,
           ),
         ),

@@ -36,6 +36,8 @@ export interface CountyUnderTest {
   registerClient(redirectUris: string[], scope: string): Promise<{ clientId: string; clientSecret: string }>;
   /** A browser signed in as `username` that consented for the client: its cookie header. */
   signIn(username: string, redirectUri: string): Promise<string>;
+  /** Gives the account `username` a national ID of its own (the bulk-loaded accounts share one). */
+  giveNationalId(username: string, nationalId: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -171,6 +173,12 @@ export async function startCounty(options: {
           password: BENCH_PASSWORD,
           redirectUri,
         }),
+      giveNationalId: async (username, nationalId) => {
+        await stage.query(
+          'update edugate_county.county_accounts set national_id_encrypted = $2 where username_normalized = $1',
+          [username, await vault.encrypt(nationalId)],
+        );
+      },
       close,
     };
   } catch (error) {
