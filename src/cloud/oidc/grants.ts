@@ -19,8 +19,8 @@ export function authorizedApplications(oidc: OidcProvider): AuthorizedApplicatio
         .execute();
       const apps = [];
       for (const row of rows) {
-        const client = await oidc.clients.get(row.client_id);
-        apps.push({ clientId: row.client_id, name: client?.name ?? row.client_id, scopes: row.scopes });
+        const name = await oidc.clients.nameOf(row.client_id);
+        apps.push({ clientId: row.client_id, name: name ?? row.client_id, scopes: row.scopes });
       }
       return apps;
     },

@@ -58,9 +58,10 @@ const newSecret = () => randomBytes(32).toString('base64url');
 const CACHE_MS = 5 * 60_000;
 const CACHE_ENTRIES = 1000;
 
-/** A client as the provider serves it: the decrypted metadata, or undefined when disabled. */
+/** A client as the provider serves it: its name, and the decrypted metadata (undefined when disabled). */
 interface CachedClient {
   at: number;
+  name: string;
   metadata: Readonly<Record<string, unknown>> | undefined;
 }
 
@@ -298,25 +299,40 @@ export class ClientRegistry {
     return (await this.#served(clientId)) !== undefined;
   }
 
+  /**
+   * The name a person is shown for `clientId` (sign-in, consent and sign-out pages), from memory
+   * when known, as the provider's view of the client; undefined when no such client exists.
+   */
+  async nameOf(clientId: string): Promise<string | undefined> {
+    return (await this.#known(clientId))?.name;
+  }
+
   /** The metadata the provider serves for an enabled client, from memory when known. */
   async #served(clientId: string): Promise<Readonly<Record<string, unknown>> | undefined> {
+    return (await this.#known(clientId))?.metadata;
+  }
+
+  /** The client as the provider serves it, from memory when known; undefined when none exists. */
+  async #known(clientId: string): Promise<CachedClient | undefined> {
     const hit = this.#cache.get(clientId);
-    if (hit && Date.now() - hit.at < CACHE_MS) return hit.metadata;
+    if (hit && Date.now() - hit.at < CACHE_MS) return hit;
     const generation = this.#generation;
     const row = await this.#row(clientId);
+    if (!row) return undefined;
     let metadata: Record<string, unknown> | undefined;
-    if (row && !row.disabled) {
+    if (!row.disabled) {
       metadata = { ...row.metadata, client_id: clientId };
       if (row.secret_ciphertext) metadata.client_secret = this.#box.open(row.secret_ciphertext);
       Object.freeze(metadata);
     }
+    const known: CachedClient = { at: Date.now(), name: row.name, metadata };
     // A change seen while the row was read may be newer than the row: do not keep it then. Ids
     // that name no client are not kept either (made-up ids must not crowd the real ones out).
-    if (row && generation === this.#generation) {
+    if (generation === this.#generation) {
       if (this.#cache.size >= CACHE_ENTRIES) this.#cache.clear();
-      this.#cache.set(clientId, { at: Date.now(), metadata });
+      this.#cache.set(clientId, known);
     }
-    return metadata;
+    return known;
   }
 
   /** Stores a client created by Dynamic Client Registration (oidc-provider validated it). */

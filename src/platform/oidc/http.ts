@@ -207,14 +207,14 @@ export async function interactionView(
   const uid = (request.params as { uid?: string }).uid;
   if (uid !== undefined && uid !== details.uid) throw new AppError('oidc_interaction_expired', 400);
   const clientId = String(details.params.client_id ?? '');
-  const client = await oidc.clients.get(clientId);
+  const clientName = await oidc.clients.nameOf(clientId);
   return {
     uid: details.uid,
     prompt: details.prompt.name,
     reasons: details.prompt.reasons,
     details: details.prompt.details as Record<string, unknown>,
     clientId,
-    clientName: client?.name ?? clientId,
+    clientName: clientName ?? clientId,
     scopes: String(details.params.scope ?? '')
       .split(' ')
       .filter(Boolean),

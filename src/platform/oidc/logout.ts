@@ -41,8 +41,7 @@ export async function endProviderSession(
   const backchannelLogoutUris: string[] = [];
   const notices: Array<Promise<void>> = [];
   for (const [clientId, authorization] of Object.entries(session.authorizations ?? {})) {
-    const record = await oidc.clients.get(clientId).catch(() => undefined);
-    clients.push(record?.name ?? clientId);
+    clients.push((await oidc.clients.nameOf(clientId).catch(() => undefined)) ?? clientId);
     const client = (await oidc.provider.Client.find(clientId).catch(() => undefined)) as
       | { backchannelLogoutUri?: string; backchannelLogout(sub: string, sid: string): Promise<void> }
       | undefined;

@@ -407,7 +407,7 @@ export class OidcProvider<A = unknown> {
         if (oidc?.route !== 'end_session_confirm' || ctx.status !== 303 || !oidc.params?.logout) return;
         const clients = await Promise.all(
           Object.keys(oidc.session?.authorizations ?? {}).map(
-            async (id) => (await this.clients.get(id).catch(() => undefined))?.name ?? id,
+            async (id) => (await this.clients.nameOf(id).catch(() => undefined)) ?? id,
           ),
         );
         const location = ctx.response.get('location');

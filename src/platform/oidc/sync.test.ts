@@ -149,6 +149,35 @@ for (const kind of await testDatabases()) {
       expect((await authorizeAt(b, RP)).status).toBe(400);
     });
 
+    it('shows a renamed client by its new name on the consent page of every node within the bound', async () => {
+      const issued = await a.oidc.clients.add({ name: '舊的名稱', redirectUris: [RP], scopes: ['openid'] });
+      const consentPage = async (node: TestIssuer) => {
+        const browser = new CookieBrowser();
+        const step = await browser.follow(
+          `${node.issuer}${OIDC_ROUTES.authorization}?${new URLSearchParams({
+            client_id: issued.client_id,
+            response_type: 'code',
+            scope: 'openid',
+            redirect_uri: RP,
+            state: 's',
+          })}`,
+          { stopBefore: RP },
+        );
+        const login = formOf(step.text, step.url);
+        const consent = await browser.follow(login.action, {
+          stopBefore: RP,
+          form: { ...login.fields, username: ALICE.username, password: ALICE.password },
+        });
+        return consent.text;
+      };
+      // Node B keeps the client (and its name) in memory from here on.
+      expect(await consentPage(b)).toContain('「舊的名稱」要求存取您的下列資料');
+      await a.oidc.clients.update(issued.client_id, { name: '新的名稱' });
+      // The node that made the change shows it at once, the other within the bound.
+      expect(await consentPage(a)).toContain('「新的名稱」要求存取您的下列資料');
+      await within(BOUND_MS, async () => (await consentPage(b)).includes('「新的名稱」'));
+    });
+
     it('serves a client removed on another node no longer', async () => {
       const issued = await a.oidc.clients.add({ name: 'Removed', redirectUris: [RP], scopes: ['openid'] });
       expect(await tokenStatus(b, issued.client_id, issued.client_secret)).toBe(400);
