@@ -220,6 +220,8 @@ describe.runIf(services)('a county node through database and Redis faults', () =
     });
     expect(resource.statusCode).toBe(503);
     expect(resource.json()).toMatchObject({ error: 'temporarily_unavailable' });
+    // One answer, word for word, wherever the protocol answers.
+    expect(resource.json()).toEqual(userinfo.json());
     expect(resource.headers['retry-after']).toBe('5');
     await redis.heal();
     await servedAgain(() => t.app.inject({ url: '/readyz' }));

@@ -11,6 +11,27 @@ import { AppError } from './app-error.ts';
 /** Seconds a client is asked to wait (Retry-After) when a dependency is unavailable. */
 export const DEPENDENCY_RETRY_AFTER_SECONDS = 5;
 
+/**
+ * What an OAuth / OpenID Connect client reads when a dependency is unavailable (RFC 6749
+ * `temporarily_unavailable`), wherever the protocol answers: oidc-provider's endpoints, the front
+ * doors and the resource APIs.
+ */
+export const TEMPORARILY_UNAVAILABLE = {
+  error: 'temporarily_unavailable',
+  error_description: 'the service is temporarily unavailable; retry later',
+} as const;
+
+/** The JSON answer of a protocol endpoint served outside oidc-provider when a dependency is unavailable. */
+export const PROTOCOL_UNAVAILABLE_ANSWER = {
+  status: 503,
+  headers: {
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': 'no-store',
+    'retry-after': String(DEPENDENCY_RETRY_AFTER_SECONDS),
+  },
+  body: JSON.stringify(TEMPORARILY_UNAVAILABLE),
+} as const;
+
 /** Socket errors of a connection that failed, was refused, reset or timed out. */
 const NETWORK_CODES = new Set([
   'ECONNREFUSED',

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, RouteHandlerMethod } from 'fastify';
-import { DEPENDENCY_RETRY_AFTER_SECONDS, isDependencyFailure } from '../errors/dependency.ts';
+import { isDependencyFailure, PROTOCOL_UNAVAILABLE_ANSWER } from '../errors/dependency.ts';
 import { answerWhole } from '../http/raw-answer.ts';
 import type { OidcProvider } from './provider.ts';
 import { withRequestScope } from './request-scope.ts';
@@ -108,19 +108,6 @@ function bearerErrorAnswer(error: BearerError): Answer {
   };
 }
 
-const UNAVAILABLE: Answer = {
-  status: 503,
-  headers: {
-    'content-type': JSON_TYPE,
-    'cache-control': 'no-store',
-    'retry-after': String(DEPENDENCY_RETRY_AFTER_SECONDS),
-  },
-  body: JSON.stringify({
-    error: 'temporarily_unavailable',
-    error_description: 'the service is temporarily unavailable; retry later',
-  }),
-};
-
 export function sendBearerError(reply: FastifyReply, error: BearerError) {
   const answer = bearerErrorAnswer(error);
   return reply.code(answer.status).headers(answer.headers).send(answer.body);
@@ -154,7 +141,7 @@ async function answer<A>(
       if (error instanceof BearerError) return bearerErrorAnswer(error);
       if (isDependencyFailure(error)) {
         log.warn({ err: error }, 'oidc resource: dependency unavailable');
-        return UNAVAILABLE;
+        return PROTOCOL_UNAVAILABLE_ANSWER;
       }
       throw error;
     }

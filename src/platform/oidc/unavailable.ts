@@ -1,6 +1,6 @@
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import { errors } from 'oidc-provider';
-import { isDependencyFailure } from '../errors/dependency.ts';
+import { isDependencyFailure, TEMPORARILY_UNAVAILABLE } from '../errors/dependency.ts';
 
 /**
  * The protocol's answer when a dependency (database, Redis) is unavailable: the OAuth error
@@ -12,7 +12,7 @@ export class TemporarilyUnavailable extends errors.OIDCProviderError {
   constructor(cause: unknown) {
     super(503, 'temporarily_unavailable', { cause });
     this.expose = true;
-    this.error_description = 'the service is temporarily unavailable; retry later';
+    this.error_description = TEMPORARILY_UNAVAILABLE.error_description;
   }
 }
 

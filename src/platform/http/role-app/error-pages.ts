@@ -3,9 +3,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError } from '../../errors/app-error.ts';
 import {
-  DEPENDENCY_RETRY_AFTER_SECONDS,
   dependencyUnavailable,
   isDependencyFailure,
+  PROTOCOL_UNAVAILABLE_ANSWER,
 } from '../../errors/dependency.ts';
 import { html } from '../../views/html.ts';
 import { page } from '../../views/layout.ts';
@@ -53,19 +53,8 @@ function wantsJson(request: FastifyRequest): boolean {
  * (RFC 6749 `temporarily_unavailable`), for requests served outside Fastify (front doors).
  */
 export function sendProtocolUnavailable(response: ServerResponse): void {
-  answerWhole(
-    response,
-    503,
-    {
-      'content-type': 'application/json; charset=utf-8',
-      'cache-control': 'no-store',
-      'retry-after': String(DEPENDENCY_RETRY_AFTER_SECONDS),
-    },
-    JSON.stringify({
-      error: 'temporarily_unavailable',
-      error_description: 'The service is temporarily unavailable; retry later.',
-    }),
-  );
+  const { status, headers, body } = PROTOCOL_UNAVAILABLE_ANSWER;
+  answerWhole(response, status, headers, body);
 }
 
 /** Renders an AppError as a friendly localized page, or as JSON for API clients. */
