@@ -53,9 +53,8 @@ async function loadCurrent(request: FastifyRequest): Promise<CloudAccount | unde
   const id = request.session?.get<string>(ACCOUNT_KEY);
   const sid = request.session?.get<string>(SESSION_KEY);
   if (!id || !sid) return undefined;
-  const { cloud } = request.server;
-  if (!(await cloud.sessions.live(sid, id))) return undefined;
-  const account = await cloud.accounts.byId(id);
+  // The row and its account in one read: a revoked row or a suspended account signs the browser out.
+  const account = await request.server.cloud.sessions.liveAccount(sid, id);
   if (account?.state !== 'active') return undefined;
   return account;
 }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import type { CloudDb, CloudTx } from '../db.ts';
 import type { CloudTables } from '../schema.ts';
+import { type CloudAccount, cloudAccountFromRow } from './accounts.ts';
 
 export type BrowserSession = Selectable<CloudTables['cloud_sessions']>;
 
@@ -57,14 +58,37 @@ export class BrowserSessions {
       .where('account_id', '=', accountId)
       .executeTakeFirst();
     if (!row || row.revoked_at) return undefined;
-    if (Date.now() - new Date(row.last_seen_at).getTime() > TOUCH_MS) {
-      await this.#db
-        .updateTable('cloud_sessions')
-        .set({ last_seen_at: new Date() })
-        .where('id', '=', id)
-        .execute();
-    }
+    await this.#touch(id, row.last_seen_at);
     return row;
+  }
+
+  /**
+   * The account of the live (not revoked) row `id`, read with the row in one statement: what
+   * every page of a signed-in browser asks. The row is touched when due.
+   */
+  async liveAccount(id: string, accountId: string): Promise<CloudAccount | undefined> {
+    const found = await this.#db
+      .selectFrom('cloud_sessions as s')
+      .innerJoin('cloud_accounts as a', 'a.id', 's.account_id')
+      .selectAll('a')
+      .select(['s.revoked_at as session_revoked_at', 's.last_seen_at as session_last_seen_at'])
+      .where('s.id', '=', id)
+      .where('s.account_id', '=', accountId)
+      .executeTakeFirst();
+    if (!found || found.session_revoked_at) return undefined;
+    const { session_revoked_at: _revoked, session_last_seen_at: lastSeen, ...account } = found;
+    await this.#touch(id, lastSeen);
+    return cloudAccountFromRow(account);
+  }
+
+  /** Marks row `id` seen now, when it was last marked more than `TOUCH_MS` ago. */
+  async #touch(id: string, lastSeen: Date | string): Promise<void> {
+    if (Date.now() - new Date(lastSeen).getTime() <= TOUCH_MS) return;
+    await this.#db
+      .updateTable('cloud_sessions')
+      .set({ last_seen_at: new Date() })
+      .where('id', '=', id)
+      .execute();
   }
 
   /** Records the provider session of the same browser (to end it with the row). */
