@@ -8,6 +8,7 @@ import {
   findAccountByBlindIndex,
   findAccountByEmail,
   findAccountById,
+  findAccountBySession,
   findAccountByUsername,
   insertAccount,
   searchAccounts,
@@ -165,6 +166,32 @@ describe.each(kinds)('county repositories on $name', (kind) => {
       email: 'ap@example.org',
     });
     expect((await findAccountByUsername(db(), 'cyc', 'applicant'))?.id).toBe(again.id);
+  });
+
+  it('reads a signed-in browser’s account with its session row, only for that account, row and tenant', async () => {
+    const a = await insertAccount(db(), { ...base, username: 'session.owner', email: 'owner@example.org' });
+    const b = await insertAccount(db(), { ...base, username: 'someone.else', email: 'else@example.org' });
+    await db()
+      .insertInto('county_account_sessions')
+      .values([
+        { id: 'row-a', tenant: 'cyc', account_id: a.id, ip: null, user_agent: null },
+        { id: 'row-b', tenant: 'cyc', account_id: b.id, ip: null, user_agent: null },
+      ])
+      .execute();
+    const found = await findAccountBySession(db(), 'cyc', a.id, 'row-a');
+    expect(found?.account.username).toBe('session.owner');
+    expect(found?.revokedAt).toBeNull();
+    expect(found?.lastSeenAt).toBeInstanceOf(Date);
+    // Another account's row, another county, a made-up id: nothing.
+    expect(await findAccountBySession(db(), 'cyc', a.id, 'row-b')).toBeUndefined();
+    expect(await findAccountBySession(db(), 'tn', a.id, 'row-a')).toBeUndefined();
+    expect(await findAccountBySession(db(), 'cyc', "x' or '1'='1", 'row-a')).toBeUndefined();
+    await db()
+      .updateTable('county_account_sessions')
+      .set({ revoked_at: new Date() })
+      .where('id', '=', 'row-a')
+      .execute();
+    expect((await findAccountBySession(db(), 'cyc', a.id, 'row-a'))?.revokedAt).toBeInstanceOf(Date);
   });
 
   it('moves an account only from the expected states (a decision happens once)', async () => {

@@ -52,6 +52,37 @@ const accountByUsername = statement((db: Kysely<CountyDatabase>, v: { tenant: st
     .where('username_normalized', '=', v.username)
     .where('status', '<>', REJECTED),
 );
+// Read on every page of a signed-in browser, compiled once (see statement.ts).
+const accountBySession = statement(
+  (db: Kysely<CountyDatabase>, v: { tenant: string; id: string; sessionId: string }) =>
+    db
+      .selectFrom('county_account_sessions as s')
+      .innerJoin('county_accounts as a', 'a.id', 's.account_id')
+      .selectAll('a')
+      .select(['s.revoked_at as session_revoked_at', 's.last_seen_at as session_last_seen_at'])
+      .where('s.id', '=', v.sessionId)
+      .where('s.account_id', '=', v.id)
+      .where('a.tenant', '=', v.tenant),
+);
+
+/**
+ * The account `id` of `tenant` with its browser session row `sessionId`, in one statement (what
+ * every page of a signed-in browser reads): when the row was revoked (null while it stands) and
+ * last seen. Undefined when no such row of the account exists.
+ */
+export async function findAccountBySession(
+  db: CountyTx,
+  tenant: string,
+  id: string,
+  sessionId: string,
+): Promise<{ account: Account; revokedAt: Date | null; lastSeenAt: Date } | undefined> {
+  if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
+  const [row] = await accountBySession(db as Kysely<CountyDatabase>, { tenant, id, sessionId });
+  if (!row) return undefined;
+  const { session_revoked_at: revokedAt, session_last_seen_at: lastSeenAt, ...account } = row;
+  return { account: accountFromRow(account), revokedAt, lastSeenAt };
+}
+
 export function findAccountById(db: CountyTx, tenant: string, id: string): Promise<Account | undefined> {
   if (!/^[0-9a-f-]{36}$/i.test(id)) return Promise.resolve(undefined);
   return accountById(db, { tenant, id }).then(firstAccount);

@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import { statement } from '../../platform/database/statement.ts';
 import type { Account } from '../accounts/repository.ts';
-import { findAccountById } from '../accounts/repository.ts';
+import { findAccountBySession } from '../accounts/repository.ts';
 import type { CountyTx } from '../db.ts';
 import type { CountyDatabase } from '../schema.ts';
 import type { County } from '../services.ts';
@@ -25,15 +25,6 @@ declare module 'fastify' {
     countyAccount: Account | undefined;
   }
 }
-
-// Read on every signed-in request, compiled once (see statement.ts).
-const sessionRow = statement((db: Kysely<CountyDatabase>, v: { sid: string; accountId: string }) =>
-  db
-    .selectFrom('county_account_sessions')
-    .select(['revoked_at', 'last_seen_at'])
-    .where('id', '=', v.sid)
-    .where('account_id', '=', v.accountId),
-);
 
 // Read by every authorization of a signed-in browser (the OIDC provider's session rests on it).
 const providerSessionRow = statement((db: Kysely<CountyDatabase>, v: { sid: string; accountId: string }) =>
@@ -106,17 +97,14 @@ export async function loadSignedIn(
 ): Promise<Account | undefined> {
   const signed = request.session?.get<SignedIn>(KEY);
   if (!signed || signed.tenant !== tenant) return undefined;
-  const [row] = await sessionRow(county.db, { sid: signed.sid, accountId: signed.id });
-  if (!row || row.revoked_at) {
+  // The session row and the account in one read: a revoked row or a suspended account signs the browser out.
+  const found = await findAccountBySession(county.db, tenant, signed.id, signed.sid);
+  if (!found || found.revokedAt || found.account.state !== 'active') {
     request.session.delete(KEY);
     return undefined;
   }
-  const account = await findAccountById(county.db, tenant, signed.id);
-  if (account?.state !== 'active') {
-    request.session.delete(KEY);
-    return undefined;
-  }
-  if (Date.now() - row.last_seen_at.getTime() > TOUCH_MS) {
+  const { account } = found;
+  if (Date.now() - found.lastSeenAt.getTime() > TOUCH_MS) {
     await county.db
       .updateTable('county_account_sessions')
       .set({ last_seen_at: new Date() })
