@@ -48,19 +48,36 @@ export async function createUnit(
   if (!errors.mailbox && (await findUnitByMailbox(county.db, tenant.code, input.mailbox)))
     errors.mailbox = { key: 'manage.error.mailbox_taken' };
   if (hasAny(errors)) return errors;
-  await county.db.transaction().execute(async (tx) => {
-    await upsertUnit(tx, tenant.code, input);
-    const details = { unit: input.code, name: input.name, mailbox: input.mailbox };
-    await audit(tx, {
-      tenant: tenant.code,
-      actor: by.username,
-      action: 'unit.created',
-      target: input.code,
-      ip: by.ip,
-      details,
-    });
-  });
-  return {};
+  return savedUnlessTaken(() =>
+    county.db.transaction().execute(async (tx) => {
+      await upsertUnit(tx, tenant.code, input);
+      const details = { unit: input.code, name: input.name, mailbox: input.mailbox };
+      await audit(tx, {
+        tenant: tenant.code,
+        actor: by.username,
+        action: 'unit.created',
+        target: input.code,
+        ip: by.ip,
+        details,
+      });
+    }),
+  );
+}
+
+/**
+ * Runs a unit's save; a school code or mailbox that another save took between the checks above and
+ * this one (two administrators at the same moment) is the same form error the checks give.
+ */
+async function savedUnlessTaken(save: () => Promise<void>): Promise<FieldErrors> {
+  try {
+    await save();
+    return {};
+  } catch (error) {
+    if (isUniqueViolation(error, 'county_units_mailbox'))
+      return { mailbox: { key: 'manage.error.mailbox_taken' } };
+    if (isUniqueViolation(error)) return { code: { key: 'manage.error.unit_exists' } };
+    throw error;
+  }
 }
 
 export async function updateUnit(
@@ -74,19 +91,20 @@ export async function updateUnit(
   const other = errors.mailbox ? undefined : await findUnitByMailbox(county.db, tenant.code, input.mailbox);
   if (other && other.code !== unit.code) errors.mailbox = { key: 'manage.error.mailbox_taken' };
   if (hasAny(errors)) return errors;
-  await county.db.transaction().execute(async (tx) => {
-    await upsertUnit(tx, tenant.code, input);
-    const details = { unit: unit.code, name: input.name, mailbox: input.mailbox, active: input.active };
-    await audit(tx, {
-      tenant: tenant.code,
-      actor: by.username,
-      action: 'unit.updated',
-      target: unit.code,
-      ip: by.ip,
-      details,
-    });
-  });
-  return {};
+  return savedUnlessTaken(() =>
+    county.db.transaction().execute(async (tx) => {
+      await upsertUnit(tx, tenant.code, input);
+      const details = { unit: unit.code, name: input.name, mailbox: input.mailbox, active: input.active };
+      await audit(tx, {
+        tenant: tenant.code,
+        actor: by.username,
+        action: 'unit.updated',
+        target: unit.code,
+        ip: by.ip,
+        details,
+      });
+    }),
+  );
 }
 
 function importProblems(
