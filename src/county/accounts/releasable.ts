@@ -6,13 +6,12 @@ import { statement } from '../../platform/database/statement.ts';
 import type { CountyTx } from '../db.ts';
 import type { CountyDatabase } from '../schema.ts';
 import { RELEASED_ACCOUNT_COLUMNS, type ReleasableAccount } from './claims.ts';
+import { isAccountId } from './repository.ts';
 
 // Read by every authorization (and token, when not kept), compiled once (see statement.ts).
 const releasableById = statement((db: Kysely<CountyDatabase>, v: { id: string }) =>
   db.selectFrom('county_accounts').select(RELEASED_ACCOUNT_COLUMNS).where('id', '=', v.id),
 );
-
-const UUID = /^[0-9a-f-]{36}$/i;
 
 function findReleasableAccount(db: CountyTx, id: string): Promise<ReleasableAccount | undefined> {
   // The `status` column is the account's `state` (see `accountFromRow`).
@@ -57,14 +56,14 @@ export class ReleasableAccounts {
 
   /** The account as it is now (kept for the tokens that follow: a code is exchanged moments later). */
   async fresh(tenant: string, id: string): Promise<ReleasableAccount | undefined> {
-    if (!UUID.test(id)) return undefined;
+    if (!isAccountId(id)) return undefined;
     const account = await this.#copy.refresh(id);
     return account?.tenant === tenant ? account : undefined;
   }
 
   /** The account as this node keeps it (no change announced since it was read). */
   async current(tenant: string, id: string): Promise<ReleasableAccount | undefined> {
-    if (!UUID.test(id)) return undefined;
+    if (!isAccountId(id)) return undefined;
     const account = await this.#copy.get(id);
     return account?.tenant === tenant ? account : undefined;
   }

@@ -52,6 +52,14 @@ const accountByUsername = statement((db: Kysely<CountyDatabase>, v: { tenant: st
     .where('username_normalized', '=', v.username)
     .where('status', '<>', REJECTED),
 );
+/**
+ * Whether `id` can name an account (a UUID) at all: what every read by id checks first, so that a
+ * made-up id from a form or a link costs no query and reaches no SQL type error.
+ */
+export function isAccountId(id: string): boolean {
+  return /^[0-9a-f-]{36}$/i.test(id);
+}
+
 // Read on every page of a signed-in browser, compiled once (see statement.ts).
 const accountBySession = statement(
   (db: Kysely<CountyDatabase>, v: { tenant: string; id: string; sessionId: string }) =>
@@ -76,7 +84,7 @@ export async function findAccountBySession(
   id: string,
   sessionId: string,
 ): Promise<{ account: Account; revokedAt: Date | null; lastSeenAt: Date } | undefined> {
-  if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
+  if (!isAccountId(id)) return undefined;
   const [row] = await accountBySession(db as Kysely<CountyDatabase>, { tenant, id, sessionId });
   if (!row) return undefined;
   const { session_revoked_at: revokedAt, session_last_seen_at: lastSeenAt, ...account } = row;
@@ -84,7 +92,7 @@ export async function findAccountBySession(
 }
 
 export function findAccountById(db: CountyTx, tenant: string, id: string): Promise<Account | undefined> {
-  if (!/^[0-9a-f-]{36}$/i.test(id)) return Promise.resolve(undefined);
+  if (!isAccountId(id)) return Promise.resolve(undefined);
   return accountById(db, { tenant, id }).then(firstAccount);
 }
 
@@ -307,7 +315,7 @@ export async function transitionAccount(
   event: AccountEvent,
   change: AccountChange = {},
 ): Promise<Account | undefined> {
-  if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
+  if (!isAccountId(id)) return undefined;
   const [row] = await lifecycle.takeWhere(db, { tenant, id }, event, changedColumns(change));
   return row ? accountFromRow(row) : undefined;
 }
