@@ -1,0 +1,81 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Provider from 'oidc-provider';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+
+// The oidc-provider EduGate installs carries two fixes (patches/oidc-provider+*.patch, applied by
+// `npm install`): each request's `ctx.oidc` comes from one getter shared by every request, and a
+// found access token builds no error. These tests fail on the library as published.
+
+const CLIENT = { client_id: 'library-fixes', client_secret: 'library-fixes-secret-0123456789abcdef' };
+
+let provider: Provider;
+let server: Server;
+let base: string;
+let token: string;
+const seen: Array<{ getter: unknown; same: boolean }> = [];
+
+beforeAll(async () => {
+  provider = new Provider('http://127.0.0.1/', {
+    clients: [{ ...CLIENT, redirect_uris: ['https://rp.example.org/cb'] }],
+    findAccount: (_ctx, accountId) => ({ accountId, claims: () => ({ sub: accountId }) }),
+    ttl: { Grant: 600, AccessToken: 600 },
+  });
+  provider.use(async (ctx, next) => {
+    await next();
+    const descriptor = Object.getOwnPropertyDescriptor(ctx, 'oidc');
+    const first = ctx.oidc;
+    const again = ctx.oidc;
+    if (descriptor) seen.push({ getter: descriptor.get, same: first === again });
+  });
+  const client = await provider.Client.find(CLIENT.client_id);
+  if (!client) throw new Error('the test client is configured');
+  const grant = new provider.Grant({ accountId: 'teacher-1', clientId: CLIENT.client_id });
+  grant.addOIDCScope('openid');
+  const grantId = await grant.save();
+  token = await new provider.AccessToken({
+    accountId: 'teacher-1',
+    client,
+    grantId,
+    scope: 'openid',
+    gty: 'authorization_code',
+  }).save();
+  server = provider.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  await new Promise((resolve) => server?.close(resolve));
+});
+
+describe('the installed oidc-provider', () => {
+  it('gives every request its own OIDC context through one shared getter', async () => {
+    seen.length = 0;
+    for (let i = 0; i < 2; i++)
+      expect((await fetch(`${base}/.well-known/openid-configuration`)).status).toBe(200);
+    expect(seen).toHaveLength(2);
+    expect(typeof seen[0]?.getter).toBe('function');
+    expect(seen[1]?.getter).toBe(seen[0]?.getter);
+    expect(seen.every((request) => request.same)).toBe(true);
+  });
+
+  it('answers userinfo for a found token without building an error, and refuses an unknown one as before', async () => {
+    const captured = vi.spyOn(Error, 'captureStackTrace');
+    try {
+      const found = await fetch(`${base}/me`, { headers: { authorization: `Bearer ${token}` } });
+      expect(found.status).toBe(200);
+      expect(await found.json()).toEqual({ sub: 'teacher-1' });
+      expect(captured).not.toHaveBeenCalled();
+    } finally {
+      captured.mockRestore();
+    }
+    const unknown = await fetch(`${base}/me`, { headers: { authorization: 'Bearer not-a-token-we-issued' } });
+    expect(unknown.status).toBe(401);
+    expect(await unknown.json()).toEqual({
+      error: 'invalid_token',
+      error_description: 'invalid token provided',
+    });
+    expect(unknown.headers.get('www-authenticate')).toContain('error="invalid_token"');
+  });
+});
