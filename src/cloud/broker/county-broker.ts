@@ -55,7 +55,12 @@ function allowsHttp(issuer: URL): boolean {
 export class CountyBroker {
   readonly #registry: CountyRegistry;
   readonly #options: BrokerOptions;
-  readonly #configs = new Map<string, { config: client.Configuration; expires: number }>();
+  /**
+   * Discovery per county, with what it was built from: the issuer, the client id and secret as the
+   * registry has them now. Another node's change of a county (a new secret, another issuer) is in
+   * the registry's next read, and a copy built from other values is not used.
+   */
+  readonly #configs = new Map<string, { config: client.Configuration; expires: number; from: string }>();
 
   constructor(registry: CountyRegistry, options: BrokerOptions) {
     this.#registry = registry;
@@ -70,8 +75,10 @@ export class CountyBroker {
     if (!found) throw new AppError('cloud.county_unknown', 404);
     const { connection, clientSecret } = found;
     if (!connection.enabled) throw new AppError('cloud.county_disabled', 503, { county: connection.name });
+    const from = JSON.stringify([connection.issuer, connection.clientId, clientSecret]);
     const cached = this.#configs.get(code);
-    if (cached && cached.expires > Date.now()) return { connection, config: cached.config };
+    if (cached && cached.expires > Date.now() && cached.from === from)
+      return { connection, config: cached.config };
     const issuer = new URL(connection.issuer);
     const timeout = this.#options.timeoutSeconds ?? 5;
     try {
@@ -83,7 +90,11 @@ export class CountyBroker {
         { timeout, ...(allowsHttp(issuer) ? { execute: [client.allowInsecureRequests] } : {}) },
       );
       config.timeout = timeout;
-      this.#configs.set(code, { config, expires: Date.now() + (this.#options.cacheSeconds ?? 300) * 1000 });
+      this.#configs.set(code, {
+        config,
+        expires: Date.now() + (this.#options.cacheSeconds ?? 300) * 1000,
+        from,
+      });
       return { connection, config };
     } catch (error) {
       this.#options.log.warn({ county: code, err: (error as Error).message }, 'county discovery failed');

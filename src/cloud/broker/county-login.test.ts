@@ -3,12 +3,14 @@ import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../platform/database/connect.ts';
 import type { PlatformTables } from '../../platform/database/platform-schema.ts';
+import { SecretBox } from '../../platform/security/secret-box.ts';
 import { CookieBrowser, formOn, type PageResult } from '../../platform/testing/cookie-browser.ts';
 import { exercises } from '../../platform/testing/flow-coverage.ts';
 import { FIRST_LOGIN } from '../first-login/transitions.ts';
 import { type CloudInstance, startCloudInstance } from '../testing/cloud-instance.ts';
 import { type CountyPeer, connectCounty, peerTeacher, startCountyPeer } from '../testing/county-peer.ts';
 import { linkedAccount } from '../testing/database.ts';
+import { COUNTY_CLIENT_PURPOSE, CountyRegistry } from './counties.ts';
 
 const guidOf = (nationalId: string) => createHash('sha256').update(nationalId).digest('hex');
 const SECRET = 'peer-client-secret';
@@ -345,6 +347,31 @@ describe('county login brokering and the first login', () => {
     tn.loginAs('tn-2');
     expect((await countyLogin(browser, 'tn')).text).toContain('teacher02@mail.edu.tw');
     await cloud.services.counties.remove('down');
+  });
+
+  it('takes a county client secret corrected on another node of the cloud at once', async () => {
+    // Another node: a registry of its own over the same database, whose changes this node only
+    // learns from the database.
+    const { db, ctx } = cloud.services;
+    const otherNode = new CountyRegistry(db, new SecretBox(ctx.secrets.secret, COUNTY_CLIENT_PURPOSE));
+    try {
+      await connectCounty(
+        cloud.services.counties,
+        { code: 'tn', name: '臺南市', peer: tn },
+        { clientSecret: 'mistyped' },
+      );
+      tn.loginAs('tn-2');
+      const refused = await countyLogin(new CookieBrowser(), 'tn');
+      expect(refused.text).not.toContain('teacher02@mail.edu.tw');
+      await connectCounty(otherNode, { code: 'tn', name: '臺南市', peer: tn }, { clientSecret: SECRET });
+      expect((await countyLogin(new CookieBrowser(), 'tn')).text).toContain('teacher02@mail.edu.tw');
+    } finally {
+      await connectCounty(
+        cloud.services.counties,
+        { code: 'tn', name: '臺南市', peer: tn },
+        { clientSecret: SECRET },
+      );
+    }
   });
 
   it('a suspended cloud account cannot sign in, by county or by password', async () => {
