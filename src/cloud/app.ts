@@ -62,6 +62,8 @@ export async function buildCloudApp(
   });
   const services = options.services ?? createCloudServices(ctx);
   app.decorate('cloud', services);
+  await services.counties.follow(ctx.notifications, ctx.log);
+  app.addHook('onClose', () => services.counties.close());
 
   const sessionStore = ctx.sessionStore('cloud');
   const oidc = await createCloudProvider(ctx, services, app, {

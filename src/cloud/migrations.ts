@@ -180,4 +180,16 @@ export const cloudMigrations: MigrationSet = {
       });
     },
   },
+  // Every node keeps the counties its sign-ins go through (broker/counties.ts): a change or removal
+  // is announced to every node at commit.
+  '2060_cloud_county_changes': {
+    async up(db: Kysely<unknown>) {
+      await announceChanges(db, {
+        table: 'cloud_counties',
+        name: 'cloud_counties',
+        key: 'code',
+        trigger: 'cloud_counties_announce',
+      });
+    },
+  },
 };

@@ -1,6 +1,9 @@
-import type { Selectable } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
+import type { Logger } from 'pino';
 import { z } from 'zod';
 import { isUniqueViolation } from '../../platform/database/errors.ts';
+import type { Notifications } from '../../platform/database/notifications.ts';
+import { changeChannel, NotifiedCache } from '../../platform/database/notified-cache.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
 import type { SealedColumn } from '../../platform/security/sealed-columns.ts';
 import type { SecretBox } from '../../platform/security/secret-box.ts';
@@ -59,15 +62,38 @@ export const countyClientSealedColumn: SealedColumn = {
   purpose: () => COUNTY_CLIENT_PURPOSE,
 };
 
-/** The registry of county connections; client secrets are sealed at rest and never listed. */
+/**
+ * The registry of county connections; client secrets are sealed at rest and never listed. A county
+ * sign-in reads its county twice (at the start and at `/cncreturnpage`): from this node's copy of
+ * the row, which every change made on any node drops at commit (the table announces its changes,
+ * migration `2060_cloud_county_changes`); while the node does not hear them, from the database.
+ */
 export class CountyRegistry {
   readonly #db: CloudDb;
   readonly #box: SecretBox;
+  readonly #rows: NotifiedCache<Row>;
   #listeners: Array<(code: string) => void> = [];
 
   constructor(db: CloudDb, box: SecretBox) {
     this.#db = db;
     this.#box = box;
+    this.#rows = new NotifiedCache({
+      load: (code) => db.selectFrom('cloud_counties').selectAll().where('code', '=', code).executeTakeFirst(),
+    });
+  }
+
+  /** Starts following the announced changes of counties (until then, reads every time). */
+  async follow(notifications: Notifications, log: Logger): Promise<void> {
+    try {
+      const channel = await changeChannel(this.#db as unknown as Kysely<unknown>, 'cloud_counties');
+      await this.#rows.follow(notifications, channel, (error, message) => log.warn({ err: error }, message));
+    } catch (error) {
+      log.warn({ err: error }, 'county changes are not heard: every county sign-in reads its county');
+    }
+  }
+
+  close(): Promise<void> {
+    return this.#rows.close();
   }
 
   /** Called with the county code whenever a connection changes (to drop cached discovery). */
@@ -90,14 +116,11 @@ export class CountyRegistry {
     return row && toConnection(row);
   }
 
+  /** A county's connection and the cloud's client secret there, for a sign-in through it. */
   async credentials(
     code: string,
   ): Promise<{ connection: CountyConnection; clientSecret: string } | undefined> {
-    const row = await this.#db
-      .selectFrom('cloud_counties')
-      .selectAll()
-      .where('code', '=', code)
-      .executeTakeFirst();
+    const row = await this.#rows.get(code);
     if (!row) return undefined;
     return { connection: toConnection(row), clientSecret: this.#box.open(row.client_secret_sealed) };
   }
@@ -151,6 +174,7 @@ export class CountyRegistry {
   }
 
   #changed(code: string): void {
+    this.#rows.forget(code);
     for (const listener of this.#listeners) listener(code);
   }
 }

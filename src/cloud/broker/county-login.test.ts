@@ -364,7 +364,10 @@ describe('county login brokering and the first login', () => {
       const refused = await countyLogin(new CookieBrowser(), 'tn');
       expect(refused.text).not.toContain('teacher02@mail.edu.tw');
       await connectCounty(otherNode, { code: 'tn', name: '臺南市', peer: tn }, { clientSecret: SECRET });
-      expect((await countyLogin(new CookieBrowser(), 'tn')).text).toContain('teacher02@mail.edu.tw');
+      // This node hears the change when the database's announcement arrives (a moment).
+      await expect
+        .poll(async () => (await countyLogin(new CookieBrowser(), 'tn')).text, { timeout: 2_000 })
+        .toContain('teacher02@mail.edu.tw');
     } finally {
       await connectCounty(
         cloud.services.counties,
