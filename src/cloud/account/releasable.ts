@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Notifications } from '../../platform/database/notifications.ts';
-import { changeChannel, NotifiedCache } from '../../platform/database/notified-cache.ts';
+import { NotifiedCache } from '../../platform/database/notified-cache.ts';
 import type { CloudDb } from '../db.ts';
 import type { AccountWithIdentities, CloudAccounts } from './accounts.ts';
 
@@ -25,12 +25,9 @@ export class ReleasableAccounts {
 
   /** Starts following the announced changes (until then, reads every time). */
   async follow(notifications: Notifications, log: Logger): Promise<void> {
-    try {
-      const channel = await changeChannel(this.#db as unknown as Kysely<unknown>, 'cloud_accounts');
-      await this.#copy.follow(notifications, channel, (error, message) => log.warn({ err: error }, message));
-    } catch (error) {
-      log.warn({ err: error }, 'account changes are not heard: the OIDC provider reads every account');
-    }
+    const db = this.#db as unknown as Kysely<unknown>;
+    const unheard = 'account changes are not heard: the OIDC provider reads every account';
+    await this.#copy.followTable(db, 'cloud_accounts', notifications, log, unheard);
   }
 
   close(): Promise<void> {

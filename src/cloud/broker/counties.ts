@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { isUniqueViolation } from '../../platform/database/errors.ts';
 import type { Notifications } from '../../platform/database/notifications.ts';
-import { changeChannel, NotifiedCache } from '../../platform/database/notified-cache.ts';
+import { NotifiedCache } from '../../platform/database/notified-cache.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
 import type { SealedColumn } from '../../platform/security/sealed-columns.ts';
 import type { SecretBox } from '../../platform/security/secret-box.ts';
@@ -84,12 +84,9 @@ export class CountyRegistry {
 
   /** Starts following the announced changes of counties (until then, reads every time). */
   async follow(notifications: Notifications, log: Logger): Promise<void> {
-    try {
-      const channel = await changeChannel(this.#db as unknown as Kysely<unknown>, 'cloud_counties');
-      await this.#rows.follow(notifications, channel, (error, message) => log.warn({ err: error }, message));
-    } catch (error) {
-      log.warn({ err: error }, 'county changes are not heard: every county sign-in reads its county');
-    }
+    const db = this.#db as unknown as Kysely<unknown>;
+    const unheard = 'county changes are not heard: every county sign-in reads its county';
+    await this.#rows.followTable(db, 'cloud_counties', notifications, log, unheard);
   }
 
   close(): Promise<void> {

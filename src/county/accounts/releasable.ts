@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Notifications } from '../../platform/database/notifications.ts';
-import { changeChannel, NotifiedCache } from '../../platform/database/notified-cache.ts';
+import { NotifiedCache } from '../../platform/database/notified-cache.ts';
 import { statement } from '../../platform/database/statement.ts';
 import type { CountyTx } from '../db.ts';
 import type { CountyDatabase } from '../schema.ts';
@@ -42,12 +42,8 @@ export class ReleasableAccounts {
 
   /** Starts following the announced changes (until then, and without `notifications`, reads every time). */
   async follow(notifications: Notifications, log: Logger): Promise<void> {
-    try {
-      const channel = await changeChannel(this.#db as Kysely<unknown>, 'accounts');
-      await this.#copy.follow(notifications, channel, (error, message) => log.warn({ err: error }, message));
-    } catch (error) {
-      log.warn({ err: error }, 'account changes are not heard: the OIDC provider reads every account');
-    }
+    const unheard = 'account changes are not heard: the OIDC provider reads every account';
+    await this.#copy.followTable(this.#db as Kysely<unknown>, 'accounts', notifications, log, unheard);
   }
 
   close(): Promise<void> {

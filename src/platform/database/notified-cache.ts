@@ -47,6 +47,26 @@ export class NotifiedCache<V> {
     return this.#copies.follow(notifications, channel, warn);
   }
 
+  /**
+   * Follows the changes the owner's table announces (`announceChanges` with this `name`), warning
+   * on `log` when they are not heard. If they cannot be followed at all, warns `unheard` and goes on
+   * reading the database every time.
+   */
+  async followTable(
+    db: Kysely<unknown>,
+    name: string,
+    notifications: Notifications,
+    log: { warn(details: object, message: string): void },
+    unheard: string,
+  ): Promise<void> {
+    try {
+      const channel = await changeChannel(db, name);
+      await this.follow(notifications, channel, (error, message) => log.warn({ err: error }, message));
+    } catch (error) {
+      log.warn({ err: error }, unheard);
+    }
+  }
+
   close(): Promise<void> {
     return this.#copies.close();
   }
