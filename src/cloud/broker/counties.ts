@@ -72,7 +72,6 @@ export class CountyRegistry {
   readonly #db: CloudDb;
   readonly #box: SecretBox;
   readonly #rows: NotifiedCache<Row>;
-  #listeners: Array<(code: string) => void> = [];
 
   constructor(db: CloudDb, box: SecretBox) {
     this.#db = db;
@@ -91,11 +90,6 @@ export class CountyRegistry {
 
   close(): Promise<void> {
     return this.#rows.close();
-  }
-
-  /** Called with the county code whenever a connection changes (to drop cached discovery). */
-  onChange(listener: (code: string) => void): void {
-    this.#listeners.push(listener);
   }
 
   async list(options: { enabledOnly?: boolean } = {}): Promise<CountyConnection[]> {
@@ -146,7 +140,7 @@ export class CountyRegistry {
         .onConflict((oc) => oc.column('code').doUpdateSet(values))
         .returningAll()
         .executeTakeFirstOrThrow();
-      this.#changed(c.code);
+      this.#rows.forget(c.code);
       return toConnection(row);
     } catch (error) {
       if (isUniqueViolation(error)) throw new AppError('cloud.county_issuer_taken', 409);
@@ -161,17 +155,12 @@ export class CountyRegistry {
       .where('code', '=', code)
       .executeTakeFirst();
     if (Number(r.numUpdatedRows) === 0) throw new AppError('not_found', 404);
-    this.#changed(code);
+    this.#rows.forget(code);
   }
 
   async remove(code: string): Promise<void> {
     const r = await this.#db.deleteFrom('cloud_counties').where('code', '=', code).executeTakeFirst();
     if (Number(r.numDeletedRows) === 0) throw new AppError('not_found', 404);
-    this.#changed(code);
-  }
-
-  #changed(code: string): void {
     this.#rows.forget(code);
-    for (const listener of this.#listeners) listener(code);
   }
 }

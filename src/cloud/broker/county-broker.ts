@@ -57,7 +57,7 @@ export class CountyBroker {
   readonly #options: BrokerOptions;
   /**
    * Discovery per county, with what it was built from: the issuer, the client id and secret as the
-   * registry has them now. Another node's change of a county (a new secret, another issuer) is in
+   * registry has them now. A change of a county on any node (a new secret, another issuer) is in
    * the registry's next read, and a copy built from other values is not used.
    */
   readonly #configs = new Map<string, { config: client.Configuration; expires: number; from: string }>();
@@ -65,7 +65,6 @@ export class CountyBroker {
   constructor(registry: CountyRegistry, options: BrokerOptions) {
     this.#registry = registry;
     this.#options = options;
-    registry.onChange((code) => this.#configs.delete(code));
   }
 
   async #configuration(
