@@ -1,8 +1,11 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import type { OidcTables } from './schema.ts';
 import type { SecretBox } from './secret-box.ts';
 import type { ChangeVersion } from './versions.ts';
+
+/** The first half of the advisory lock an issuer's key changes take (the second is the tenant's hash). */
+const KEY_LOCK = sql.lit(0x45444b59);
 
 export interface PrivateJwk extends Record<string, unknown> {
   kid: string;
@@ -47,25 +50,58 @@ export class SigningKeyStore {
     this.#versions = versions;
   }
 
-  /** Creates the first key when the issuer has none. */
+  /**
+   * Creates the first key when the issuer has none. Nodes that start at once on a new database
+   * each call this: the check and the insert run under the issuer's key lock, so only the first
+   * creates a key and the others find it.
+   */
   async ensure(): Promise<void> {
-    const any = await this.#db
+    const current = await this.#db
       .selectFrom('oidc_signing_keys')
       .select('kid')
       .where('tenant', '=', this.#tenant)
       .where('retired_at', 'is', null)
       .executeTakeFirst();
-    if (!any) await this.rotate();
+    if (current) return;
+    const created = await this.#replaceCurrent(async (tx) => {
+      const found = await tx
+        .selectFrom('oidc_signing_keys')
+        .select('kid')
+        .where('tenant', '=', this.#tenant)
+        .where('retired_at', 'is', null)
+        .executeTakeFirst();
+      return found === undefined;
+    });
+    if (created) await this.#versions?.bump();
   }
 
-  /** Adds a new RS256 key that signs from now on; retires (but keeps publishing) the others. */
+  /**
+   * Adds a new RS256 key that signs from now on; retires (but keeps publishing) the others.
+   * Rotations on several nodes at once follow one another, so one key is current afterwards.
+   */
   async rotate(): Promise<SigningKeyInfo> {
+    const created = await this.#replaceCurrent(async () => true);
+    if (!created) throw new Error('the signing key rotation added no key');
+    await this.#versions?.bump();
+    return created;
+  }
+
+  /**
+   * Under the issuer's key lock (held to the end of the transaction), asks `wanted` and, when it
+   * says yes, retires the current key and adds a new one.
+   */
+  async #replaceCurrent(
+    wanted: (tx: Transaction<OidcTables>) => Promise<boolean>,
+  ): Promise<SigningKeyInfo | undefined> {
     const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const kid = `${new Date().toISOString().slice(0, 10).replaceAll('-', '')}-${randomBytes(6).toString('hex')}`;
     const jwk = { ...privateKey.export({ format: 'jwk' }), kid, alg: 'RS256', use: 'sig' } as PrivateJwk;
     const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...publicJwk } = jwk;
-    const now = new Date();
-    await this.#db.transaction().execute(async (tx) => {
+    return this.#db.transaction().execute(async (tx) => {
+      await sql`select pg_advisory_xact_lock(${KEY_LOCK}, hashtext(${this.#tenant}))`.execute(tx);
+      if (!(await wanted(tx))) return undefined;
+      // The time is taken under the lock, so a later rotation always has the later key.
+      const now = new Date();
       await tx
         .updateTable('oidc_signing_keys')
         .set({ retired_at: now })
@@ -84,9 +120,8 @@ export class SigningKeyStore {
           retired_at: null,
         })
         .execute();
+      return { kid, alg: 'RS256', createdAt: now, retiredAt: null, published: true, current: true };
     });
-    await this.#versions?.bump();
-    return { kid, alg: 'RS256', createdAt: now, retiredAt: null, published: true, current: true };
   }
 
   async list(): Promise<SigningKeyInfo[]> {
@@ -119,6 +154,7 @@ export class SigningKeyStore {
           eb('retired_at', '>', new Date(Date.now() - this.#retentionMs)),
         ]),
       )
+      .orderBy(sql`retired_at is null`, 'desc')
       .orderBy('created_at', 'desc')
       .execute();
     return rows.map((row) => JSON.parse(this.#box.open(row.private_jwk_ciphertext)) as PrivateJwk);
