@@ -54,7 +54,10 @@ export async function createCloudProvider(
   ctx: RoleContext<CloudTables>,
   services: CloudServices,
   app: FastifyInstance,
-  hooks: Pick<OidcProviderOptions, 'onProvider' | 'hostSession' | 'hostSignOut'> = {},
+  hooks: Pick<
+    OidcProviderOptions<unknown, AccountWithIdentities>,
+    'onProvider' | 'hostSession' | 'hostSignOut'
+  > = {},
 ): Promise<CloudIssuer> {
   const accounts = new ReleasableAccounts(ctx.db, services.accounts);
   await accounts.follow(ctx.notifications, ctx.log);

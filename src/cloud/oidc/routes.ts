@@ -129,7 +129,7 @@ export function cloudHostSession(
   services: CloudServices,
   store: SessionStore,
   cookieName: string,
-): OidcProviderOptions['hostSession'] {
+): OidcProviderOptions<unknown, AccountWithIdentities>['hostSession'] {
   return async (cookie, session) => {
     const signed = signedInOf(await readSession(store, cookie(cookieName)));
     if (!signed || signed.accountId !== session.accountId) return false;

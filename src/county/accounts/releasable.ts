@@ -13,6 +13,25 @@ const releasableById = statement((db: Kysely<CountyDatabase>, v: { id: string })
   db.selectFrom('county_accounts').select(RELEASED_ACCOUNT_COLUMNS).where('id', '=', v.id),
 );
 
+// Read by every authorization of a signed-in browser: the portal's session row with its account.
+const releasableBySession = statement((db: Kysely<CountyDatabase>, v: { id: string; sessionId: string }) =>
+  db
+    .selectFrom('county_account_sessions as s')
+    .innerJoin('county_accounts as a', 'a.id', 's.account_id')
+    .select(RELEASED_ACCOUNT_COLUMNS.map((column) => `a.${column}` as const))
+    .select(['s.revoked_at as session_revoked_at', 's.oidc_session_uid as session_oidc_uid'])
+    .where('s.id', '=', v.sessionId)
+    .where('s.account_id', '=', v.id),
+);
+
+/** The browser sign-in a session row records, as an authorization checks it. */
+export interface SignInRow {
+  /** Revoked (signed out, ended on the sessions page, password changed): the sign-in no longer stands. */
+  revoked: boolean;
+  /** The county OIDC provider's session linked to the row, if any. */
+  oidcSessionUid: string | null;
+}
+
 function findReleasableAccount(db: CountyTx, id: string): Promise<ReleasableAccount | undefined> {
   // The `status` column is the account's `state` (see `accountFromRow`).
   return releasableById(db, { id }).then(([row]) => {
@@ -55,6 +74,28 @@ export class ReleasableAccounts {
     if (!isAccountId(id)) return undefined;
     const account = await this.#copy.refresh(id);
     return account?.tenant === tenant ? account : undefined;
+  }
+
+  /**
+   * The account as it is now with its browser session row `sessionId`, in one statement (what an
+   * authorization of a signed-in browser reads); the account is kept as `fresh` keeps it.
+   * Undefined when the account has no such row.
+   */
+  async freshWithSignIn(
+    tenant: string,
+    id: string,
+    sessionId: string,
+  ): Promise<{ account: ReleasableAccount; signIn: SignInRow } | undefined> {
+    if (!isAccountId(id)) return undefined;
+    let signIn: SignInRow | undefined;
+    const account = await this.#copy.refreshWith(id, async () => {
+      const [row] = await releasableBySession(this.#db as Kysely<CountyDatabase>, { id, sessionId });
+      if (!row) return undefined;
+      const { session_revoked_at, session_oidc_uid, status, ...rest } = row;
+      signIn = { revoked: session_revoked_at !== null, oidcSessionUid: session_oidc_uid };
+      return { ...rest, state: status };
+    });
+    return account?.tenant === tenant && signIn ? { account, signIn } : undefined;
   }
 
   /** The account as this node keeps it (no change announced since it was read). */

@@ -1,10 +1,7 @@
 import type { FastifyRequest } from 'fastify';
-import type { Kysely } from 'kysely';
-import { statement } from '../../platform/database/statement.ts';
 import type { Account } from '../accounts/repository.ts';
 import { findAccountBySession } from '../accounts/repository.ts';
 import type { CountyTx } from '../db.ts';
-import type { CountyDatabase } from '../schema.ts';
 import type { County } from '../services.ts';
 
 interface SignedIn {
@@ -24,28 +21,6 @@ declare module 'fastify' {
     /** The signed-in, active account of this tenant, when there is one (loaded by the tenant app). */
     countyAccount: Account | undefined;
   }
-}
-
-// Read by every authorization of a signed-in browser (the OIDC provider's session rests on it).
-const providerSessionRow = statement((db: Kysely<CountyDatabase>, v: { sid: string; accountId: string }) =>
-  db
-    .selectFrom('county_account_sessions')
-    .select(['revoked_at', 'oidc_session_uid'])
-    .where('id', '=', v.sid)
-    .where('account_id', '=', v.accountId),
-);
-
-/**
- * Whether the portal session row `sid` of the account stands (not revoked), and the OIDC provider
- * session it records.
- */
-export async function liveSession(
-  db: CountyTx,
-  sid: string,
-  accountId: string,
-): Promise<{ oidcSessionUid: string | null } | undefined> {
-  const [row] = await providerSessionRow(db as Kysely<CountyDatabase>, { sid, accountId });
-  return row && !row.revoked_at ? { oidcSessionUid: row.oidc_session_uid } : undefined;
 }
 
 const signedIn = (account: Account, sessionId: string): SignedIn => ({

@@ -382,6 +382,55 @@ describe('county OIDC provider (嘉義縣 /cyc, 臺南市 /tn)', () => {
     await expect(client.fetchUserInfo(config, tokens.access_token, TEACHER01.id)).rejects.toThrow();
   });
 
+  it('reads a returning browser’s sign-in and account once, and asks for the password once the sign-in is ended elsewhere', async () => {
+    const browser = new CookieBrowser();
+    const loginPage = await browser.follow(`${issuer}/login`, { stopBefore: 'never:' });
+    const form = formOf(loginPage.text, loginPage.url);
+    await browser.follow(form.action, {
+      stopBefore: 'never:',
+      form: { ...form.fields, username: 'teacher01', password: DEMO_PASSWORD },
+    });
+    const config = await cloudConfig();
+    expect(
+      (await authorize(config, cloudRedirect, 'openid exchangedata', { browser })).step.url.href,
+    ).toContain('code=');
+
+    // Returning: the portal's session row and the account come in one read, which the whole
+    // authorization uses (its prompts included).
+    const withSignIn = vi.spyOn(ReleasableAccounts.prototype, 'freshWithSignIn');
+    const fresh = vi.spyOn(ReleasableAccounts.prototype, 'fresh');
+    try {
+      const again = await authorize(config, cloudRedirect, 'openid exchangedata', { browser });
+      expect(again.step.url.searchParams.get('code')).toBeTruthy();
+      expect(withSignIn).toHaveBeenCalledTimes(1);
+      expect(fresh).not.toHaveBeenCalled();
+    } finally {
+      withSignIn.mockRestore();
+      fresh.mockRestore();
+    }
+
+    // The sign-in ended on another device (its row revoked): the provider session no longer stands.
+    await county.county.db
+      .updateTable('county_account_sessions')
+      .set({ revoked_at: new Date() })
+      .where('account_id', '=', TEACHER01.id)
+      .where('revoked_at', 'is', null)
+      .execute();
+    const silent = client.buildAuthorizationUrl(config, {
+      redirect_uri: cloudRedirect,
+      scope: 'openid exchangedata',
+      prompt: 'none',
+      code_challenge: await client.calculatePKCECodeChallenge(client.randomPKCECodeVerifier()),
+      code_challenge_method: 'S256',
+    });
+    const refused = await browser.follow(silent, { stopBefore: cloudRedirect });
+    expect(refused.url.searchParams.get('error')).toBe('login_required');
+    const asked = await authorize(config, cloudRedirect, 'openid exchangedata', {
+      browser: new CookieBrowser(),
+    });
+    expect(asked.step.url.searchParams.get('code')).toBeTruthy();
+  });
+
   it('asks for the password again at prompt=login and max_age, and gives the password time as auth_time', async () => {
     const seconds = () => Math.floor(Date.now() / 1000);
     const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -79,7 +79,7 @@ export function countyOidcExtension(): CountyExtension & { migrations: RoleModul
         consentLines: COUNTY_CONSENT_LINES,
         accounts: countyAccountPort(county, tenant.code, accounts),
         prompts: countyPrompts(),
-        hostSession: countyHostSession(county, tenant.code),
+        hostSession: countyHostSession(county, tenant.code, accounts),
         hostSignOut: countyHostSignOut(county, tenant.code),
         i18n: app.i18n,
         // Read when a page renders: an edit of the tenant shows at once (see TenantPortals).

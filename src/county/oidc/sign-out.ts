@@ -7,8 +7,9 @@ import {
   type OidcProviderOptions,
   revokeAccount,
 } from '../../platform/oidc/index.ts';
+import type { ReleasableAccount } from '../accounts/claims.ts';
+import type { ReleasableAccounts } from '../accounts/releasable.ts';
 import { sessionCookieName } from '../app.ts';
-import { liveSession } from '../login/session.ts';
 import type { County } from '../services.ts';
 
 /** What the portal session keeps of a sign-in (see login/session.ts). */
@@ -24,22 +25,27 @@ interface SignedIn {
  * the sessions page, password changed). The row records the provider session's uid, so that
  * ending the row ends the provider session too.
  */
-export function countyHostSession(county: County, tenant: string): OidcProviderOptions['hostSession'] {
+export function countyHostSession(
+  county: County,
+  tenant: string,
+  accounts: ReleasableAccounts,
+): OidcProviderOptions<unknown, ReleasableAccount>['hostSession'] {
   const store = county.ctx.sessionStore(`county:${tenant}`);
   return async (cookie, session) => {
     const data = await readSession(store, cookie(sessionCookieName(tenant)));
     const signed = data?.account as SignedIn | undefined;
     if (!signed || signed.tenant !== tenant || signed.id !== session.accountId) return false;
-    const row = await liveSession(county.db, signed.sid, signed.id);
-    if (!row) return false;
-    if (row.oidcSessionUid !== session.uid) {
+    // The row and the account in one read: the authorization uses this account record.
+    const found = await accounts.freshWithSignIn(tenant, signed.id, signed.sid);
+    if (!found || found.signIn.revoked) return false;
+    if (found.signIn.oidcSessionUid !== session.uid) {
       await county.db
         .updateTable('county_account_sessions')
         .set({ oidc_session_uid: session.uid })
         .where('id', '=', signed.sid)
         .execute();
     }
-    return true;
+    return { account: found.account };
   };
 }
 

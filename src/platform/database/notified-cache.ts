@@ -73,22 +73,33 @@ export class NotifiedCache<V> {
 
   /** The value of `key`: this node's copy while nothing changed it, else read (once for concurrent callers). */
   get(key: string): Promise<V | undefined> {
-    if (!this.#copies.heard) return this.#load(key);
-    const hit = this.#copies.get(key);
-    if (hit) return hit;
-    const value: Promise<V | undefined> = this.#load(key).then((loaded) => {
+    const hit = this.#copies.heard ? this.#copies.get(key) : undefined;
+    return hit ?? this.#read(key, () => this.#load(key));
+  }
+
+  /** The value of `key` as the database has it now; kept for the next `get` (when followed). */
+  refresh(key: string): Promise<V | undefined> {
+    return this.refreshWith(key, () => this.#load(key));
+  }
+
+  /**
+   * The value of `key` as `load` reads it now (a read that brings it along with something else);
+   * kept for the next `get` (when followed), as `refresh` keeps it.
+   */
+  refreshWith(key: string, load: () => Promise<V | undefined>): Promise<V | undefined> {
+    this.#copies.forget([key]);
+    return this.#read(key, load);
+  }
+
+  #read(key: string, load: () => Promise<V | undefined>): Promise<V | undefined> {
+    if (!this.#copies.heard) return load();
+    const value: Promise<V | undefined> = load().then((loaded) => {
       if (loaded === undefined) this.#copies.drop(key, value);
       return loaded === undefined ? undefined : deepFreeze(loaded);
     });
     value.catch(() => this.#copies.drop(key, value));
     this.#copies.keep(key, value);
     return value;
-  }
-
-  /** The value of `key` as the database has it now; kept for the next `get` (when followed). */
-  refresh(key: string): Promise<V | undefined> {
-    this.#copies.forget([key]);
-    return this.get(key);
   }
 
   /** Drops this node's copy of `key` (the owner's own writes; other nodes hear the trigger). */

@@ -96,7 +96,9 @@
  *   provider session as its end-session endpoint does (back-channel logout tokens to the clients
  *   that registered `backchannel_logout_uri`, grants revoked); `revokeAccount` revokes every
  *   session, grant and token of an account; `hostSession` (option) makes the provider's session
- *   rest on the host's own browser session; `BackchannelLogoutReceiver` is the relying-party side.
+ *   rest on the host's own browser session (asked as soon as an authorization finds the provider
+ *   session; a host that reads the account with its session answers `{ account }`, one read for
+ *   both); `BackchannelLogoutReceiver` is the relying-party side.
  * - Resource APIs (resource.ts): `verifyAccessToken(oidc, request, scopes)`,
  *   `mountResources(app, oidc, routes, prefix)` (GET with a bearer header at the front door, the
  *   rest through Fastify); errors per RFC 6750.
@@ -143,6 +145,7 @@ export {
   type AccountUse,
   type ConsentLines,
   HOST_SESSION_ENDED,
+  type HostSessionAnswer,
   type OidcAccount,
   type OidcAccountPort,
   type OidcPrompt,

@@ -190,12 +190,15 @@ export interface OidcProviderOptions<DB = unknown, A = unknown> {
    * the request's cookies, `session` is the provider session (its account and `uid`, which the
    * host may record to end it later). When it answers false (the host session ended or belongs to
    * someone else), the provider asks for a login again (`prompt=none` gets `login_required`),
-   * with the reason `host_session_ended`.
+   * with the reason `host_session_ended`. An authorization asks as soon as it finds the provider
+   * session, before it reads the account: a host that reads the account along with its own
+   * session answers `{ account }` (the account as it is now), and the request uses that record
+   * instead of reading the account again.
    */
   hostSession?: (
     cookie: (name: string) => string | undefined,
     session: { accountId: string; uid: string },
-  ) => Promise<boolean>;
+  ) => Promise<HostSessionAnswer<A>>;
   /**
    * The person confirmed an end-session request (RP-initiated logout at `/oidc/v1/logout-to-go`
    * or `/oidc/v1/userlogout`): the host ends its own sign-in of the browser too. Awaited before
@@ -210,6 +213,12 @@ export interface OidcProviderOptions<DB = unknown, A = unknown> {
     setCookie: (name: string, value: string, options: { path: string; maxAgeSeconds: number }) => void,
   ) => Promise<string | undefined>;
 }
+
+/**
+ * The host's answer about its own sign-in of the browser: ended (`false`), standing (`true`), or
+ * standing with the account it read along with it.
+ */
+export type HostSessionAnswer<A> = boolean | { account: A };
 
 /** What a confirmed end-session request ended, for the host. */
 export interface EndedBySignOut {
@@ -319,6 +328,8 @@ export class OidcProvider<A = unknown> {
   readonly #copies: ArtifactCopies;
   /** The accounts this issuer's host port read for the current request (`use:id` → record). */
   readonly #accounts = new ScopeSlot('oidc accounts', () => new Map<string, Promise<unknown>>());
+  /** The host session checks of the request, by provider session (`accountId uid`). */
+  readonly #hostChecks = new ScopeSlot('oidc host sessions', () => new Map<string, Promise<unknown>>());
 
   private constructor(options: OidcProviderOptions<unknown, A>) {
     this.options = options;
@@ -529,6 +540,57 @@ export class OidcProvider<A = unknown> {
     this.account(payload.accountId, useOf(Provider.ctx)).catch(() => undefined);
   }
 
+  /**
+   * A provider session found by an authorization: asks the host about its own session at once and
+   * takes the account from its answer when it brings one (one read for both); otherwise reads the
+   * account as for any artifact.
+   */
+  #sessionFound(payload: AdapterPayload): void {
+    const ctx = Provider.ctx;
+    const { accountId, uid } = payload;
+    const read = currentScope()?.get(this.#accounts);
+    if (
+      !this.options.hostSession ||
+      !ctx ||
+      !read ||
+      useOf(ctx) !== 'interaction' ||
+      typeof accountId !== 'string' ||
+      typeof uid !== 'string'
+    ) {
+      this.#prefetchAccount(payload);
+      return;
+    }
+    const key = `interaction:${accountId}`;
+    if (read.has(key)) return;
+    const pending = this.#hostSession(ctx, { accountId, uid }).then((answer) =>
+      typeof answer === 'object' ? answer.account : this.options.accounts.prefetch(accountId, 'interaction'),
+    );
+    read.set(key, pending);
+    pending.catch(() => read.delete(key));
+  }
+
+  /**
+   * The host's answer about its session of the browser, asked once per request and provider
+   * session (a failed ask is not remembered: a later step asks again and reports the failure).
+   */
+  #hostSession(
+    ctx: KoaContextWithOIDC,
+    session: { accountId: string; uid: string },
+  ): Promise<HostSessionAnswer<A>> {
+    const host = this.options.hostSession;
+    if (!host) return Promise.resolve(true);
+    const ask = () => host((name) => ctx.cookies.get(name, { signed: false }), session);
+    const asked = currentScope()?.get(this.#hostChecks);
+    if (!asked) return ask();
+    const key = `${session.accountId} ${session.uid}`;
+    const known = asked.get(key) as Promise<HostSessionAnswer<A>> | undefined;
+    if (known) return known;
+    const pending = ask();
+    asked.set(key, pending);
+    pending.catch(() => asked.delete(key));
+    return pending;
+  }
+
   #adapter(model: string): Adapter {
     if (model === 'Client') return this.clients.adapter();
     const redis = this.options.redis;
@@ -544,7 +606,7 @@ export class OidcProvider<A = unknown> {
         }
       : model === 'Session'
         ? (payload: AdapterPayload) => {
-            this.#prefetchAccount(payload);
+            this.#sessionFound(payload);
             if (redis) this.#readSessionGrantsAhead(payload);
           }
         : undefined;
@@ -569,7 +631,10 @@ export class OidcProvider<A = unknown> {
       asyncCommit: this.options.dbKind === 'postgres',
       ...(companions ? { companions } : {}),
       ...(onFound && companions
-        ? { onFound: (payload: AdapterPayload) => this.#prefetchAccount(payload) }
+        ? {
+            onFound: (payload: AdapterPayload) =>
+              model === 'Session' ? this.#sessionFound(payload) : this.#prefetchAccount(payload),
+          }
         : {}),
       ...(model === 'Session' ? { rewriteAfter: SESSION_REWRITE_SECONDS } : {}),
     });
@@ -759,15 +824,17 @@ export class OidcProvider<A = unknown> {
     const host = this.options.hostSession;
     if (host) {
       policy.get('login')?.checks.push(
-        new interactionPolicy.Check(HOST_SESSION_ENDED, 'the sign-in at the host site ended', async (ctx) => {
-          const session = ctx.oidc.session;
-          if (!session?.accountId) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
-          const alive = await host((name) => ctx.cookies.get(name, { signed: false }), {
-            accountId: session.accountId,
-            uid: session.uid,
-          });
-          return alive ? interactionPolicy.Check.NO_NEED_TO_PROMPT : interactionPolicy.Check.REQUEST_PROMPT;
-        }),
+        new interactionPolicy.Check(
+          HOST_SESSION_ENDED,
+          'the sign-in at the host site ended',
+          'login_required',
+          async (ctx) => {
+            const session = ctx.oidc.session;
+            if (!session?.accountId) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
+            const alive = await this.#hostSession(ctx, { accountId: session.accountId, uid: session.uid });
+            return alive ? interactionPolicy.Check.NO_NEED_TO_PROMPT : interactionPolicy.Check.REQUEST_PROMPT;
+          },
+        ),
       );
     }
     const consentAt = policy.findIndex((prompt) => prompt.name === 'consent');
