@@ -9,6 +9,7 @@ import { html } from '../platform/views/html.ts';
 import { accountRoutes } from './account/account-routes.ts';
 import { loginRoutes } from './account/login-routes.ts';
 import { passwordResetRoutes } from './account/password-reset-routes.ts';
+import { ReleasableAccounts } from './account/releasable.ts';
 import { signOutRoutes } from './account/sign-out-routes.ts';
 import { cloudAdminRoutes } from './admin/api.ts';
 import { clientConsoleRoutes } from './admin/clients.ts';
@@ -66,10 +67,18 @@ export async function buildCloudApp(
   app.addHook('onClose', () => services.counties.close());
 
   const sessionStore = ctx.sessionStore('cloud');
-  const oidc = await createCloudProvider(ctx, services, app, {
-    hostSession: cloudHostSession(services, sessionStore, CLOUD_SESSION_COOKIE),
-    hostSignOut: cloudHostSignOut(services, sessionStore, CLOUD_SESSION_COOKIE),
-  });
+  // The accounts as the provider reads them (kept on this node while no change is announced).
+  const accounts = new ReleasableAccounts(ctx.db, services.accounts);
+  const oidc = await createCloudProvider(
+    ctx,
+    services,
+    app,
+    {
+      hostSession: cloudHostSession(services, sessionStore, CLOUD_SESSION_COOKIE, accounts),
+      hostSignOut: cloudHostSignOut(services, sessionStore, CLOUD_SESSION_COOKIE),
+    },
+    accounts,
+  );
   services.oidc = oidc;
   services.grants = authorizedApplications(oidc);
   if (ctx.demo) await seedCloudClients(ctx, oidc);

@@ -96,16 +96,28 @@ export interface AccountWithIdentities {
   identities: LinkedIdentity[];
 }
 
+/**
+ * The county identities of the account of a statement over `cloud_accounts as a`, as a JSON array
+ * column (the most recently used first): read along with the account in one statement.
+ */
+export const identitiesColumn = () =>
+  sql<Array<Record<string, unknown>>>`(select coalesce(json_agg(i order by i.last_login_at desc), '[]')
+    from cloud_identities i where i.account_id = a.id)`.as('identities');
+
+/** An account row with its `identitiesColumn`, as the account and its identities. */
+export function accountWithIdentitiesFromRow(
+  row: Selectable<CloudTables['cloud_accounts']> & { identities: unknown },
+): AccountWithIdentities {
+  const { identities, ...account } = row;
+  const list = (typeof identities === 'string' ? JSON.parse(identities) : identities) as Array<
+    Record<string, unknown>
+  >;
+  return { account: cloudAccountFromRow(account), identities: identitiesFromJson(list) };
+}
+
 // Read by every authorization and token the cloud provider serves, compiled once (statement.ts).
 const withIdentitiesById = statement((db: CloudDb, v: { id: string }) =>
-  db
-    .selectFrom('cloud_accounts as a')
-    .selectAll('a')
-    .select(
-      sql<Array<Record<string, unknown>>>`(select coalesce(json_agg(i order by i.last_login_at desc), '[]')
-        from cloud_identities i where i.account_id = a.id)`.as('identities'),
-    )
-    .where('a.id', '=', v.id),
+  db.selectFrom('cloud_accounts as a').selectAll('a').select(identitiesColumn()).where('a.id', '=', v.id),
 );
 
 /** Identities read as JSON rows (timestamps as ISO strings), e.g. along with their account. */
@@ -140,10 +152,7 @@ export class CloudAccounts {
   /** The account and its county identities, in one statement. */
   async withIdentities(id: string, db: CloudTx = this.#db): Promise<AccountWithIdentities | undefined> {
     const [row] = await withIdentitiesById(db as Kysely<CloudDatabase>, { id });
-    if (!row) return undefined;
-    const { identities, ...account } = row;
-    const list = typeof identities === 'string' ? JSON.parse(identities) : identities;
-    return { account: cloudAccountFromRow(account), identities: identitiesFromJson(list) };
+    return row && accountWithIdentitiesFromRow(row);
   }
 
   async byName(name: string): Promise<CloudAccount | undefined> {

@@ -1,8 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import type { Selectable } from 'kysely';
-import type { CloudDb, CloudTx } from '../db.ts';
+import type { Kysely, Selectable } from 'kysely';
+import { statement } from '../../platform/database/statement.ts';
+import type { CloudDatabase, CloudDb, CloudTx } from '../db.ts';
 import type { CloudTables } from '../schema.ts';
-import { type CloudAccount, cloudAccountFromRow } from './accounts.ts';
+import {
+  type AccountWithIdentities,
+  accountWithIdentitiesFromRow,
+  type CloudAccount,
+  cloudAccountFromRow,
+  identitiesColumn,
+} from './accounts.ts';
 
 export type BrowserSession = Selectable<CloudTables['cloud_sessions']>;
 
@@ -12,6 +19,30 @@ export interface CountySignIn {
   sid: string | null;
   sub: string;
 }
+
+/** A browser's sign-in row as an authorization checks it. */
+export interface SignInRow {
+  /** Revoked (signed out, by a county's back-channel logout, 登出其他裝置, a password change). */
+  revoked: boolean;
+  /** The cloud OIDC provider's session linked to the row, if any. */
+  oidcSessionUid: string | null;
+}
+
+// Read by every authorization of a signed-in browser, compiled once (statement.ts).
+const signInWithAccount = statement((db: Kysely<CloudDatabase>, v: { id: string; accountId: string }) =>
+  db
+    .selectFrom('cloud_sessions as s')
+    .innerJoin('cloud_accounts as a', 'a.id', 's.account_id')
+    .selectAll('a')
+    .select(identitiesColumn())
+    .select([
+      's.revoked_at as session_revoked_at',
+      's.last_seen_at as session_last_seen_at',
+      's.oidc_session_uid as session_oidc_uid',
+    ])
+    .where('s.id', '=', v.id)
+    .where('s.account_id', '=', v.accountId),
+);
 
 /** Rows are touched (`last_seen_at`) at most this often. */
 const TOUCH_MS = 5 * 60_000;
@@ -49,17 +80,28 @@ export class BrowserSessions {
     return id;
   }
 
-  /** The live (not revoked) row `id` of the account, touched when due. */
-  async live(id: string, accountId: string): Promise<BrowserSession | undefined> {
-    const row = await this.#db
-      .selectFrom('cloud_sessions')
-      .selectAll()
-      .where('id', '=', id)
-      .where('account_id', '=', accountId)
-      .executeTakeFirst();
-    if (!row || row.revoked_at) return undefined;
-    await this.#touch(id, row.last_seen_at);
-    return row;
+  /**
+   * The row `id` of the account with the account and its county identities, in one statement: what
+   * an authorization of a signed-in browser reads. A live row is touched when due. Undefined when
+   * the account has no such row.
+   */
+  async signInWithAccount(
+    id: string,
+    accountId: string,
+  ): Promise<{ signIn: SignInRow; account: AccountWithIdentities } | undefined> {
+    const [found] = await signInWithAccount(this.#db as Kysely<CloudDatabase>, { id, accountId });
+    if (!found) return undefined;
+    const {
+      session_revoked_at: revokedAt,
+      session_last_seen_at: lastSeen,
+      session_oidc_uid,
+      ...account
+    } = found;
+    if (!revokedAt) await this.#touch(id, lastSeen);
+    return {
+      signIn: { revoked: revokedAt !== null, oidcSessionUid: session_oidc_uid },
+      account: accountWithIdentitiesFromRow(account),
+    };
   }
 
   /**

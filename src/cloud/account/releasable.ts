@@ -39,6 +39,17 @@ export class ReleasableAccounts {
     return this.#copy.refresh(id);
   }
 
+  /**
+   * The account as `read` brings it now, along with something else (a browser's sign-in row); kept
+   * as `fresh` keeps it.
+   */
+  freshAlong(
+    id: string,
+    read: () => Promise<AccountWithIdentities | undefined>,
+  ): Promise<AccountWithIdentities | undefined> {
+    return this.#copy.refreshWith(id, read);
+  }
+
   /** The account as this node keeps it (no change announced since it was read). */
   current(id: string): Promise<AccountWithIdentities | undefined> {
     return this.#copy.get(id);

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import * as client from 'openid-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openDatabase } from '../../platform/database/connect.ts';
 import type { PlatformTables } from '../../platform/database/platform-schema.ts';
 import type { LogoutRequest } from '../../platform/oidc/index.ts';
@@ -10,6 +10,7 @@ import { type CloudInstance, startCloudInstance } from '../testing/cloud-instanc
 import { type CountyPeer, connectCounty, startCountyPeer } from '../testing/county-peer.ts';
 import { linkedAccount } from '../testing/database.ts';
 import { authorizeAtCloud, logoutReceiverApp, submitForm } from '../testing/oidc-app.ts';
+import { ReleasableAccounts } from './releasable.ts';
 
 const REDIRECT = 'http://127.0.0.1:9/callback';
 const BYE = 'http://127.0.0.1:9/bye';
@@ -163,6 +164,34 @@ describe('cloud sign-out', () => {
     expect(await signedIn(browser)).toBe(false);
     expect(await silent(browser)).toBe('login_required');
     expect(appLogouts.length).toBeGreaterThan(heard);
+  });
+
+  it('reads a returning browser’s sign-in row and account once, and answers login_required once the row is ended elsewhere', async () => {
+    const browser = new CookieBrowser();
+    expect((await browser.follow(`${cloud.url}/login/county/tn?return_to=%2Faccount`)).url.pathname).toBe(
+      '/account',
+    );
+    await appTokens(browser);
+    // Returning: the cloud's session row, the account and its identities come in one read, which
+    // the whole authorization uses.
+    const along = vi.spyOn(ReleasableAccounts.prototype, 'freshAlong');
+    const fresh = vi.spyOn(ReleasableAccounts.prototype, 'fresh');
+    try {
+      expect(await silent(browser)).toBe('code');
+      expect(along).toHaveBeenCalledTimes(1);
+      expect(fresh).not.toHaveBeenCalled();
+    } finally {
+      along.mockRestore();
+      fresh.mockRestore();
+    }
+    // The row ended elsewhere (the provider session itself left standing): the app must sign in again.
+    await cloud.services.db
+      .updateTable('cloud_sessions')
+      .set({ revoked_at: new Date() })
+      .where('account_id', '=', accountId)
+      .where('revoked_at', 'is', null)
+      .execute();
+    expect(await silent(browser)).toBe('login_required');
   });
 
   it("a county's back-channel logout ends the cloud sessions of that county session, once", async () => {

@@ -58,8 +58,8 @@ export async function createCloudProvider(
     OidcProviderOptions<unknown, AccountWithIdentities>,
     'onProvider' | 'hostSession' | 'hostSignOut'
   > = {},
+  accounts = new ReleasableAccounts(ctx.db, services.accounts),
 ): Promise<CloudIssuer> {
-  const accounts = new ReleasableAccounts(ctx.db, services.accounts);
   await accounts.follow(ctx.notifications, ctx.log);
   const oidc = await OidcProvider.create({
     tenant: CLOUD_TENANT,

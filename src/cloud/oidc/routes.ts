@@ -14,6 +14,8 @@ import {
   wantedClaims,
 } from '../../platform/oidc/index.ts';
 import type { AccountWithIdentities } from '../account/accounts.ts';
+import type { SignInRow } from '../account/browser-sessions.ts';
+import type { ReleasableAccounts } from '../account/releasable.ts';
 import { continueSignOut } from '../account/sign-out.ts';
 import type { CloudServices } from '../services.ts';
 import {
@@ -129,14 +131,22 @@ export function cloudHostSession(
   services: CloudServices,
   store: SessionStore,
   cookieName: string,
+  accounts: ReleasableAccounts,
 ): OidcProviderOptions<unknown, AccountWithIdentities>['hostSession'] {
   return async (cookie, session) => {
     const signed = signedInOf(await readSession(store, cookie(cookieName)));
     if (!signed || signed.accountId !== session.accountId) return false;
-    const row = await services.sessions.live(signed.sessionId, signed.accountId);
-    if (!row) return false;
-    if (row.oidc_session_uid !== session.uid) await services.sessions.linkOidcSession(row.id, session.uid);
-    return true;
+    // The row and the account in one read: the authorization uses this account record.
+    let signIn: SignInRow | undefined;
+    const account = await accounts.freshAlong(signed.accountId, async () => {
+      const found = await services.sessions.signInWithAccount(signed.sessionId, signed.accountId);
+      signIn = found?.signIn;
+      return found?.account;
+    });
+    if (!account || !signIn || signIn.revoked) return false;
+    if (signIn.oidcSessionUid !== session.uid)
+      await services.sessions.linkOidcSession(signed.sessionId, session.uid);
+    return { account };
   };
 }
 
