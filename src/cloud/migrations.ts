@@ -192,4 +192,17 @@ export const cloudMigrations: MigrationSet = {
       });
     },
   },
+  // A new county changes the list of counties (the login page's, kept on each node).
+  '2070_cloud_county_inserts': {
+    async up(db: Kysely<unknown>) {
+      await announceChanges(db, {
+        table: 'cloud_counties',
+        name: 'cloud_counties',
+        key: 'code',
+        trigger: 'cloud_counties_announce',
+        insert: true,
+        only: ['insert'],
+      });
+    },
+  },
 };

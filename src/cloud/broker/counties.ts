@@ -62,22 +62,34 @@ export const countyClientSealedColumn: SealedColumn = {
   purpose: () => COUNTY_CLIENT_PURPOSE,
 };
 
+/** The key of the list copy. */
+const ALL = '*';
+
 /**
  * The registry of county connections; client secrets are sealed at rest and never listed. A county
  * sign-in reads its county twice (at the start and at `/cncreturnpage`): from this node's copy of
  * the row, which every change made on any node drops at commit (the table announces its changes,
  * migration `2060_cloud_county_changes`); while the node does not hear them, from the database.
+ * The list of counties (the login page's 縣市帳號登入 buttons) is kept the same way, and any change,
+ * a new county included (`2070_cloud_county_inserts`), drops it.
  */
+
 export class CountyRegistry {
   readonly #db: CloudDb;
   readonly #box: SecretBox;
   readonly #rows: NotifiedCache<Row>;
+  /** Every county, in code order (under `ALL`): dropped by any change, a new county included. */
+  readonly #list: NotifiedCache<Row[]>;
 
   constructor(db: CloudDb, box: SecretBox) {
     this.#db = db;
     this.#box = box;
     this.#rows = new NotifiedCache({
       load: (code) => db.selectFrom('cloud_counties').selectAll().where('code', '=', code).executeTakeFirst(),
+    });
+    this.#list = new NotifiedCache({
+      load: () => db.selectFrom('cloud_counties').selectAll().orderBy('code').execute(),
+      whole: true,
     });
   }
 
@@ -86,16 +98,18 @@ export class CountyRegistry {
     const db = this.#db as unknown as Kysely<unknown>;
     const unheard = 'county changes are not heard: every county sign-in reads its county';
     await this.#rows.followTable(db, 'cloud_counties', notifications, log, unheard);
+    await this.#list.followTable(db, 'cloud_counties', notifications, log, unheard);
   }
 
-  close(): Promise<void> {
-    return this.#rows.close();
+  async close(): Promise<void> {
+    await this.#rows.close();
+    await this.#list.close();
   }
 
+  /** The counties (the enabled ones only, for the login page), from this node's copy while nothing changed. */
   async list(options: { enabledOnly?: boolean } = {}): Promise<CountyConnection[]> {
-    let q = this.#db.selectFrom('cloud_counties').selectAll().orderBy('code');
-    if (options.enabledOnly) q = q.where('enabled', '=', true);
-    return (await q.execute()).map(toConnection);
+    const rows = (await this.#list.get(ALL)) ?? [];
+    return (options.enabledOnly ? rows.filter((row) => row.enabled) : rows).map(toConnection);
   }
 
   async get(code: string): Promise<CountyConnection | undefined> {
@@ -141,6 +155,7 @@ export class CountyRegistry {
         .returningAll()
         .executeTakeFirstOrThrow();
       this.#rows.forget(c.code);
+      this.#list.forget(ALL);
       return toConnection(row);
     } catch (error) {
       if (isUniqueViolation(error)) throw new AppError('cloud.county_issuer_taken', 409);
@@ -156,11 +171,13 @@ export class CountyRegistry {
       .executeTakeFirst();
     if (Number(r.numUpdatedRows) === 0) throw new AppError('not_found', 404);
     this.#rows.forget(code);
+    this.#list.forget(ALL);
   }
 
   async remove(code: string): Promise<void> {
     const r = await this.#db.deleteFrom('cloud_counties').where('code', '=', code).executeTakeFirst();
     if (Number(r.numDeletedRows) === 0) throw new AppError('not_found', 404);
     this.#rows.forget(code);
+    this.#list.forget(ALL);
   }
 }

@@ -7,6 +7,8 @@ export interface AnnouncedCopiesOptions<V> {
   maxEntries: number;
   /** Whether a copy still stands at `now`, besides its age (e.g. not past its own expiry). */
   stands?: (value: V, now: number) => boolean;
+  /** Copies made of many rows (a list): every announcement drops every copy, whatever its keys. */
+  whole?: boolean;
 }
 
 interface Copy<V> {
@@ -31,6 +33,7 @@ export class AnnouncedCopies<V> {
   readonly #maxAgeMs: number;
   readonly #maxEntries: number;
   readonly #stands: ((value: V, now: number) => boolean) | undefined;
+  readonly #whole: boolean;
   #notifications: Notifications | undefined;
   #unlisten: (() => Promise<void>) | undefined;
   /** Counts announcements heard (and losses, and this node's own changes). */
@@ -40,6 +43,7 @@ export class AnnouncedCopies<V> {
     this.#maxAgeMs = options.maxAgeMs;
     this.#maxEntries = options.maxEntries;
     this.#stands = options.stands;
+    this.#whole = options.whole ?? false;
   }
 
   /** Starts hearing the announcements on `channel`; copies are kept from then on, while heard. */
@@ -111,10 +115,13 @@ export class AnnouncedCopies<V> {
     return this.#copies.size;
   }
 
-  /** Keys announced (comma-separated), or everything (`*`, or `undefined`: announcements lost). */
+  /**
+   * Keys announced (comma-separated), or everything (`*`, or `undefined`: announcements lost; any
+   * announcement for copies of the `whole` table).
+   */
   #changed(payload: string | undefined): void {
     this.#changes++;
-    if (payload === undefined || payload === '*') {
+    if (payload === undefined || payload === '*' || this.#whole) {
       this.#copies.clear();
       return;
     }

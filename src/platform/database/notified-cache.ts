@@ -10,6 +10,11 @@ export interface NotifiedCacheOptions<V> {
   maxAgeMs?: number;
   /** Most values kept; the oldest go first (default 100,000). */
   maxEntries?: number;
+  /**
+   * Values made of many rows (e.g. the list of a table): any announced change drops them all. The
+   * table must then announce new rows too (`announceChanges` with `insert`).
+   */
+  whole?: boolean;
 }
 
 /**
@@ -36,6 +41,7 @@ export class NotifiedCache<V> {
     this.#copies = new AnnouncedCopies({
       maxAgeMs: options.maxAgeMs ?? 60_000,
       maxEntries: options.maxEntries ?? 100_000,
+      ...(options.whole ? { whole: true } : {}),
     });
   }
 
@@ -150,6 +156,8 @@ export async function announceChanges(
     whenUpdate?: string;
     whenDelete?: string;
     insert?: boolean;
+    /** Only these events (a later migration adding one to a table that announces the others). */
+    only?: Array<'update' | 'delete' | 'insert'>;
   },
 ): Promise<void> {
   await sql`create or replace function edugate_announce_change() returns trigger language plpgsql as $$
@@ -163,7 +171,8 @@ end $$`.execute(db);
     ['delete', options.whenDelete],
   ];
   if (options.insert) events.push(['insert', undefined]);
-  for (const [event, when] of events) {
+  const only = options.only;
+  for (const [event, when] of only ? events.filter(([event]) => only.includes(event as 'insert')) : events) {
     await sql
       .raw(
         `create trigger ${options.trigger}_${event} after ${event} on ${options.table} for each row
