@@ -64,6 +64,17 @@ async function passLogin(
   });
 }
 
+/** A browser signed in to the county portal with the login form (no relying party involved). */
+async function signedInAtPortal(username: string, browser = new CookieBrowser()): Promise<CookieBrowser> {
+  const loginPage = await browser.follow(`${issuer}/login`, { stopBefore: 'never:' });
+  const form = formOf(loginPage.text, loginPage.url);
+  await browser.follow(form.action, {
+    stopBefore: 'never:',
+    form: { ...form.fields, username, password: DEMO_PASSWORD },
+  });
+  return browser;
+}
+
 async function authorize(
   config: client.Configuration,
   redirectUri: string,
@@ -350,13 +361,7 @@ describe('county OIDC provider (嘉義縣 /cyc, 臺南市 /tn)', () => {
   });
 
   it('signs a portal session in without the form, and signs out through userlogout', async () => {
-    const browser = new CookieBrowser();
-    const loginPage = await browser.follow(`${issuer}/login`, { stopBefore: 'never:' });
-    const form = formOf(loginPage.text, loginPage.url);
-    await browser.follow(form.action, {
-      stopBefore: 'never:',
-      form: { ...form.fields, username: 'teacher01', password: DEMO_PASSWORD },
-    });
+    const browser = await signedInAtPortal('teacher01');
     const config = await cloudConfig();
     const walk = await authorize(config, cloudRedirect, 'openid exchangedata', { browser });
     expect(walk.step.url.searchParams.get('code')).toBeTruthy();
@@ -383,13 +388,7 @@ describe('county OIDC provider (嘉義縣 /cyc, 臺南市 /tn)', () => {
   });
 
   it('reads a returning browser’s sign-in and account once, and asks for the password once the sign-in is ended elsewhere', async () => {
-    const browser = new CookieBrowser();
-    const loginPage = await browser.follow(`${issuer}/login`, { stopBefore: 'never:' });
-    const form = formOf(loginPage.text, loginPage.url);
-    await browser.follow(form.action, {
-      stopBefore: 'never:',
-      form: { ...form.fields, username: 'teacher01', password: DEMO_PASSWORD },
-    });
+    const browser = await signedInAtPortal('teacher01');
     const config = await cloudConfig();
     expect(
       (await authorize(config, cloudRedirect, 'openid exchangedata', { browser })).step.url.href,
@@ -669,13 +668,7 @@ describe('county OIDC provider (嘉義縣 /cyc, 臺南市 /tn)', () => {
 
 describe('county OIDC administration', () => {
   it('registers a client in the county admin console, showing its secret once', async () => {
-    const browser = new CookieBrowser();
-    const login = await browser.follow(`${issuer}/login`, { stopBefore: 'never:' });
-    const form = formOf(login.text, login.url);
-    await browser.follow(form.action, {
-      stopBefore: 'never:',
-      form: { ...form.fields, username: CYCADMIN.username, password: DEMO_PASSWORD },
-    });
+    const browser = await signedInAtPortal(CYCADMIN.username);
     const consolePage = await browser.follow(`${issuer}/manage/oidc`, { stopBefore: 'never:' });
     expect(consolePage.text).toContain('OpenID 應用程式管理');
     expect(consolePage.text).toContain(DEMO_CLIENTS.cloudAtCounty.clientId);
