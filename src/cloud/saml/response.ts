@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import * as samlify from 'samlify';
+import { identityProviderWithoutLogout } from '../../platform/saml/identity-provider.ts';
 import { samlSchemaValidator } from '../../platform/saml/schema-validator.ts';
 import { escapeHtml } from '../../platform/views/html.ts';
 import type { SigningKey } from './keys.ts';
@@ -49,7 +50,7 @@ export function idpEntity(entityId: string, ssoUrl: string, key: SigningKey, pub
 }
 
 function buildIdpEntity(entityId: string, ssoUrl: string, key: SigningKey, published: string[]): IdpEntity {
-  return samlify.IdentityProvider({
+  return identityProviderWithoutLogout({
     entityID: entityId,
     privateKey: key.privateKeyPem,
     signingCert: published.length > 0 ? published : key.certificatePem,

@@ -1,6 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import * as samlify from 'samlify';
 import type { PlatformTables } from '../../../../platform/database/platform-schema.ts';
+import { identityProviderWithoutLogout } from '../../../../platform/saml/identity-provider.ts';
 import type { GoogleTables } from '../schema.ts';
 
 type Db = Kysely<GoogleTables & PlatformTables>;
@@ -64,7 +65,7 @@ export async function trustedIdp(db: Db, domain: string, refresh = false): Promi
 
 /** The samlify IdP entity built only from what the domain trusts (no certificate from the message). */
 export function idpEntity(idp: TrustedIdp) {
-  return samlify.IdentityProvider({
+  return identityProviderWithoutLogout({
     entityID: idp.entityId,
     signingCert: idp.certificates.map((c) => `-----BEGIN CERTIFICATE-----\n${c}\n-----END CERTIFICATE-----`),
     singleSignOnService: [{ Binding: REDIRECT, Location: idp.ssoUrl }],
