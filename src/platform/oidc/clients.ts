@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
-import Provider from 'oidc-provider';
 import { AppError } from '../errors/app-error.ts';
 import { redirectUriProblem } from './redirect-uris.ts';
 import type { OidcTables } from './schema.ts';
@@ -63,6 +62,8 @@ interface CachedClient {
   at: number;
   name: string;
   metadata: Readonly<Record<string, unknown>> | undefined;
+  /** A digest of `metadata`, computed once (see `providerMetadata`). */
+  fingerprint: string;
 }
 
 function checkRedirectUri(uri: string, source: ClientRecord['source']): void {
@@ -276,21 +277,23 @@ export class ClientRegistry {
   }
 
   /**
-   * The oidc-provider metadata of an enabled client, with its secret. Both `client_secret_basic`
-   * and `client_secret_post` are accepted for confidential clients (SPEC §4): the method that
-   * the current request uses is the one presented to oidc-provider.
+   * The oidc-provider metadata of an enabled client, with its secret. A confidential client may
+   * present its secret in the Authorization header or in the body (SPEC §4): oidc-provider
+   * accepts either for `client_secret_basic` and `client_secret_post` alike.
    */
   async providerMetadata(clientId: string): Promise<AdapterPayload | undefined> {
-    const base = await this.#served(clientId);
+    const known = await this.#known(clientId);
+    const base = known?.metadata;
     if (!base) return undefined;
     // A copy per call (arrays too): oidc-provider builds its client object from it.
     const metadata: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(base))
       metadata[key] = Array.isArray(value) ? [...value] : value;
-    const method = metadata.token_endpoint_auth_method;
-    if (method === 'client_secret_basic' || method === 'client_secret_post') {
-      metadata.token_endpoint_auth_method = requestAuthMethod() ?? method;
-    }
+    // oidc-provider keeps the client objects it built by a hash of the metadata's JSON, which it
+    // computes on every find (each token's use): the JSON is the digest of the content, computed
+    // once per client. Not enumerable: no part of the metadata.
+    const serialized = known.fingerprint;
+    Object.defineProperty(metadata, 'toJSON', { value: () => serialized });
     return metadata as AdapterPayload;
   }
 
@@ -325,7 +328,8 @@ export class ClientRegistry {
       if (row.secret_ciphertext) metadata.client_secret = this.#box.open(row.secret_ciphertext);
       Object.freeze(metadata);
     }
-    const known: CachedClient = { at: Date.now(), name: row.name, metadata };
+    const fingerprint = hash('sha256', JSON.stringify(metadata ?? null), 'base64url');
+    const known: CachedClient = { at: Date.now(), name: row.name, metadata, fingerprint };
     // A change seen while the row was read may be newer than the row: do not keep it then. Ids
     // that name no client are not kept either (made-up ids must not crowd the real ones out).
     if (generation === this.#generation) {
@@ -424,14 +428,4 @@ function toRecord(row: ClientRow): ClientRecord {
     createdAt: new Date(row.created_at),
     updatedAt: new Date(row.updated_at),
   };
-}
-
-/** How the client in the current oidc-provider request authenticates, when it says so. */
-function requestAuthMethod(): 'client_secret_basic' | 'client_secret_post' | undefined {
-  const ctx = Provider.ctx;
-  if (!ctx) return undefined;
-  if (/^basic /i.test(ctx.get('authorization'))) return 'client_secret_basic';
-  const params = (ctx as { oidc?: { params?: Record<string, unknown> } }).oidc?.params;
-  if (params && typeof params.client_secret === 'string') return 'client_secret_post';
-  return undefined;
 }

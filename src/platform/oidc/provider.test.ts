@@ -427,6 +427,21 @@ describe('OIDC provider core refuses bad requests with the right OAuth error', (
     expect(tokens.access_token).toBeTruthy();
   });
 
+  it('accepts the client secret in the body and in the Authorization header alike, in any order', async () => {
+    const post = await discover(confidential.client_id, client.ClientSecretPost(confidential.client_secret));
+    const basic = await discover(
+      confidential.client_id,
+      client.ClientSecretBasic(confidential.client_secret),
+    );
+    const { tokens } = await signIn(post);
+    let refreshToken = tokens.refresh_token as string;
+    for (const config of [basic, post, basic, post]) {
+      const refreshed = await client.refreshTokenGrant(config, refreshToken);
+      expect(refreshed.claims()?.sub).toBe(ALICE.id);
+      refreshToken = refreshed.refresh_token ?? refreshToken;
+    }
+  });
+
   it('refuses revoked and expired access tokens at userinfo', async () => {
     const config = await discover(
       confidential.client_id,
