@@ -50,7 +50,7 @@ export interface CloudClaims {
 export async function cloudClaims(
   services: CloudServices,
   { account, identities }: AccountWithIdentities,
-  wanted?: Set<string>,
+  wanted?: ReadonlySet<string>,
 ): Promise<CloudClaims> {
   const want = (claim: string) => !wanted || wanted.has(claim);
   const roles = want('educloudroles') ? await services.roles.claimFor(account.id) : undefined;

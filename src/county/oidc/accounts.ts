@@ -13,7 +13,7 @@ import { COUNTY_SCOPES } from './scopes.ts';
 export async function countyClaims(
   county: County,
   account: ReleasableAccount,
-  wanted?: Set<string>,
+  wanted?: ReadonlySet<string>,
 ): Promise<Record<string, unknown>> {
   const want = (claim: string) => !wanted || wanted.has(claim);
   const eduinfo = eduinfoOf(account);

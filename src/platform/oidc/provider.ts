@@ -61,17 +61,38 @@ export interface OidcAccount {
 /**
  * The claim names a `claims(use, scope, claims)` call needs: those of each scope (per `scopes`,
  * the issuer's scope → claims map) and those asked for by name. Undefined (meaning all) when
- * no scope is given.
+ * no scope is given. Without claims asked for by name (every userinfo and token call but a few)
+ * the set is computed once per scope string and shared: nobody may change it.
  */
 export function wantedClaims(
   scopes: Record<string, string[]>,
   scope: string | undefined,
   claims?: RequestedClaims,
-): Set<string> | undefined {
+): ReadonlySet<string> | undefined {
   if (scope === undefined) return undefined;
+  const named = Object.keys(claims ?? {});
+  if (named.length > 0) return claimsOf(scopes, scope, named);
+  let known = wantedByScope.get(scopes);
+  if (!known) {
+    known = new Map();
+    wantedByScope.set(scopes, known);
+  }
+  let wanted = known.get(scope);
+  if (!wanted) {
+    wanted = claimsOf(scopes, scope, []);
+    // Scope strings come from grants of the configured scopes: few; the bound is for safety.
+    if (known.size >= 256) known.clear();
+    known.set(scope, wanted);
+  }
+  return wanted;
+}
+
+const wantedByScope = new WeakMap<Record<string, string[]>, Map<string, ReadonlySet<string>>>();
+
+function claimsOf(scopes: Record<string, string[]>, scope: string, named: string[]): ReadonlySet<string> {
   const wanted = new Set(['sub']);
   for (const name of scope.split(' ')) for (const claim of scopes[name] ?? []) wanted.add(claim);
-  for (const claim of Object.keys(claims ?? {})) wanted.add(claim);
+  for (const claim of named) wanted.add(claim);
   return wanted;
 }
 
