@@ -58,6 +58,27 @@ const CACHE_MS = 5 * 60_000;
 const CACHE_ENTRIES = 1000;
 
 /** A client as the provider serves it: its name, and the decrypted metadata (undefined when disabled). */
+const FINGERPRINT = Symbol('fingerprint');
+
+/**
+ * A client's metadata as the provider's adapter returns it. oidc-provider keeps the client objects
+ * it built by a hash of the metadata's JSON, which it computes on every find (each token's use):
+ * the JSON is the digest of the content, computed once per client. Neither the method nor the
+ * symbol is a property oidc-provider reads as metadata.
+ */
+class ProviderMetadata {
+  [key: string]: unknown;
+  readonly [FINGERPRINT]: string;
+
+  constructor(fingerprint: string) {
+    this[FINGERPRINT] = fingerprint;
+  }
+
+  toJSON(): string {
+    return this[FINGERPRINT];
+  }
+}
+
 interface CachedClient {
   at: number;
   name: string;
@@ -286,15 +307,10 @@ export class ClientRegistry {
     const base = known?.metadata;
     if (!base) return undefined;
     // A copy per call (arrays too): oidc-provider builds its client object from it.
-    const metadata: Record<string, unknown> = {};
+    const metadata = new ProviderMetadata(known.fingerprint);
     for (const [key, value] of Object.entries(base))
       metadata[key] = Array.isArray(value) ? [...value] : value;
-    // oidc-provider keeps the client objects it built by a hash of the metadata's JSON, which it
-    // computes on every find (each token's use): the JSON is the digest of the content, computed
-    // once per client. Not enumerable: no part of the metadata.
-    const serialized = known.fingerprint;
-    Object.defineProperty(metadata, 'toJSON', { value: () => serialized });
-    return metadata as AdapterPayload;
+    return metadata as unknown as AdapterPayload;
   }
 
   /** Whether `clientId` names an enabled client (from memory when known): what a token's use checks. */
