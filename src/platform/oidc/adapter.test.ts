@@ -546,6 +546,19 @@ if (await redisAvailable()) {
           await sessions.upsert('s1', { ...read, exp: 3 } as AdapterPayload, 3600);
         });
         expect(await ttl()).toBeGreaterThan(3500);
+        // Unchanged with its keys in another order: not rewritten either.
+        await redis.expire(`${prefix}Session:s1`, 3500);
+        await withRequestScope(async () => {
+          const { jti, uid, accountId } = (await sessions.find('s1')) as AdapterPayload;
+          await sessions.upsert('s1', { exp: 4, accountId, uid, jti } as AdapterPayload, 3600);
+        });
+        expect(await ttl()).toBeLessThanOrEqual(3500);
+        // A value changed, the keys in the same order: written.
+        await withRequestScope(async () => {
+          const read = await sessions.find('s1');
+          await sessions.upsert('s1', { ...read, accountId: 'b', exp: 5 } as AdapterPayload, 3600);
+        });
+        expect(await sessions.find('s1')).toMatchObject({ accountId: 'b' });
         await redis.expire(`${prefix}Session:s1`, 3500);
         await withRequestScope(async () => {
           const read = await sessions.find('s1');

@@ -28,6 +28,8 @@ interface PayloadRow {
 /** A payload as the request read it, for `rewriteAfter`: compared only if it is saved again. */
 interface ReadPayload {
   json: string;
+  /** The payload's `exp` as read. */
+  exp: unknown;
   expiresAt: number;
 }
 
@@ -201,10 +203,15 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
-/** Whether two payloads are the same but for their `exp` (keys in any order). */
-function sameButExpiry(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
-  const { exp: _a, ...restA } = a;
-  const { exp: _b, ...restB } = b;
+/**
+ * Whether a payload is the one read (`read`) but for its `exp` (keys in any order). oidc-provider
+ * writes a model's keys in the same order each time: the read JSON with the new `exp` is then the
+ * new JSON, and nothing needs parsing or sorting.
+ */
+function sameButExpiry(read: ReadPayload, payload: Record<string, unknown>): boolean {
+  if (JSON.stringify({ ...payload, exp: read.exp }) === read.json) return true;
+  const { exp: _a, ...restA } = JSON.parse(read.json) as Record<string, unknown>;
+  const { exp: _b, ...restB } = payload;
   return canonicalJson(restA) === canonicalJson(restB);
 }
 
@@ -315,7 +322,7 @@ export class DatabaseAdapter implements Adapter {
     if (this.#rewriteAfterMs !== undefined && expiresIn) {
       const read = take(READ_AS, this.#readKey(id));
       const moved = Date.now() + expiresIn * 1000 - (read?.expiresAt ?? 0);
-      if (read && moved < this.#rewriteAfterMs && sameButExpiry(JSON.parse(read.json), payload)) return;
+      if (read && moved < this.#rewriteAfterMs && sameButExpiry(read, payload)) return;
     }
     this.#forgetAhead(id, payload.uid);
     const json = JSON.stringify({
@@ -350,6 +357,7 @@ export class DatabaseAdapter implements Adapter {
       // As read (oidc-provider may change the object it gets): compared only if it is saved again.
       leave(READ_AS, this.#readKey(payload.jti), {
         json: JSON.stringify(payload),
+        exp: payload.exp,
         expiresAt: new Date(row.expires_at).getTime(),
       });
     }
@@ -644,8 +652,7 @@ export class RedisAdapter implements Adapter {
     if (this.#options.rewriteAfter !== undefined && expiresIn) {
       const read = take(READ_AS, this.#readKey(id));
       const moved = Date.now() + expiresIn * 1000 - (read?.expiresAt ?? 0);
-      if (read && moved < this.#options.rewriteAfter * 1000 && sameButExpiry(JSON.parse(read.json), payload))
-        return;
+      if (read && moved < this.#options.rewriteAfter * 1000 && sameButExpiry(read, payload)) return;
     }
     if (payload.uid) forget(REDIS_AHEAD, this.#aheadKey(payload.uid));
     const keys = [key, payload.grantId ? this.#grantKey(payload.grantId) : ''];
@@ -692,7 +699,11 @@ export class RedisAdapter implements Adapter {
   #found(id: string, artifact: StoredArtifact): AdapterPayload | undefined {
     const payload = redisPayload(artifact.value, artifact.consumed);
     if (payload && this.#options.rewriteAfter !== undefined && artifact.expiresAt > 0) {
-      leave(READ_AS, this.#readKey(id), { json: artifact.value, expiresAt: artifact.expiresAt });
+      leave(READ_AS, this.#readKey(id), {
+        json: artifact.value,
+        exp: payload.exp,
+        expiresAt: artifact.expiresAt,
+      });
     }
     if (payload) this.#options.onFound?.(payload);
     return payload;
