@@ -1,11 +1,13 @@
 import type { Server } from 'node:http';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
 import type { AddressInfo } from 'node:net';
-import Provider from 'oidc-provider';
+import Provider, { type Adapter, type AdapterPayload } from 'oidc-provider';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
-// The oidc-provider EduGate installs carries two fixes (patches/oidc-provider+*.patch, applied by
-// `npm install`): each request's `ctx.oidc` comes from one getter shared by every request, and a
-// found access token builds no error. These tests fail on the library as published.
+// The oidc-provider EduGate installs carries three fixes (patches/oidc-provider+*.patch, applied
+// by `npm install`): each request's `ctx.oidc` comes from one getter shared by every request, a
+// found access token builds no error, and a stored client is found without a digest of its
+// metadata. These tests fail on the library as published.
 
 const CLIENT = { client_id: 'library-fixes', client_secret: 'library-fixes-secret-0123456789abcdef' };
 
@@ -77,5 +79,46 @@ describe('the installed oidc-provider', () => {
       error_description: 'invalid token provided',
     });
     expect(unknown.headers.get('www-authenticate')).toContain('error="invalid_token"');
+  });
+
+  it('finds a stored client again without a digest of its metadata, and rebuilds it when the metadata changes', async () => {
+    let metadata: AdapterPayload = {
+      client_id: 'stored',
+      client_secret: 'stored-client-secret-0123456789abcdef',
+      redirect_uris: ['https://rp.example.org/cb'],
+    };
+    const nothing = async () => undefined;
+    const adapter = (model: string): Adapter => ({
+      find: async (id) => (model === 'Client' && id === 'stored' ? { ...metadata } : undefined),
+      upsert: nothing,
+      findByUid: nothing,
+      findByUserCode: nothing,
+      consume: nothing,
+      destroy: nothing,
+      revokeByGrantId: nothing,
+    });
+    const stored = new Provider('http://127.0.0.1/', { adapter });
+    const first = await stored.Client.find('stored');
+    expect(first?.redirectUris).toEqual(['https://rp.example.org/cb']);
+    // oidc-provider imports node:crypto as a namespace: a counting `hash` reaches it once synced.
+    const crypto = createRequire(import.meta.url)('node:crypto') as { hash: (...args: unknown[]) => unknown };
+    const hash = crypto.hash;
+    let digests = 0;
+    crypto.hash = (...args: unknown[]) => {
+      digests++;
+      return hash(...args);
+    };
+    syncBuiltinESMExports();
+    try {
+      expect(await stored.Client.find('stored')).toBe(first);
+      expect(digests).toBe(0);
+    } finally {
+      crypto.hash = hash;
+      syncBuiltinESMExports();
+    }
+    metadata = { ...metadata, redirect_uris: ['https://rp.example.org/other'] };
+    const changed = await stored.Client.find('stored');
+    expect(changed).not.toBe(first);
+    expect(changed?.redirectUris).toEqual(['https://rp.example.org/other']);
   });
 });
