@@ -4,10 +4,10 @@ import type { AddressInfo } from 'node:net';
 import Provider, { type Adapter, type AdapterPayload } from 'oidc-provider';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
-// The oidc-provider EduGate installs carries three fixes (patches/oidc-provider+*.patch, applied
+// The oidc-provider EduGate installs carries four fixes (patches/oidc-provider+*.patch, applied
 // by `npm install`): each request's `ctx.oidc` comes from one getter shared by every request, a
-// found access token builds no error, and a stored client is found without a digest of its
-// metadata. These tests fail on the library as published.
+// found access token builds no error, a stored client is found without a digest of its metadata,
+// and hundreds of stored clients stay built. These tests fail on the library as published.
 
 const CLIENT = { client_id: 'library-fixes', client_secret: 'library-fixes-secret-0123456789abcdef' };
 
@@ -120,5 +120,31 @@ describe('the installed oidc-provider', () => {
     const changed = await stored.Client.find('stored');
     expect(changed).not.toBe(first);
     expect(changed?.redirectUris).toEqual(['https://rp.example.org/other']);
+  });
+
+  it('keeps hundreds of stored clients built, as a county serves them', async () => {
+    const ids = Array.from({ length: 300 }, (_, n) => `app-${n}`);
+    const nothing = async () => undefined;
+    const stored = new Provider('http://127.0.0.1/', {
+      adapter: (model: string): Adapter => ({
+        find: async (id) =>
+          model === 'Client' && ids.includes(id)
+            ? {
+                client_id: id,
+                client_secret: `${id}-secret-0123456789abcdef`,
+                redirect_uris: ['https://rp.example.org/cb'],
+              }
+            : undefined,
+        upsert: nothing,
+        findByUid: nothing,
+        findByUserCode: nothing,
+        consume: nothing,
+        destroy: nothing,
+        revokeByGrantId: nothing,
+      }),
+    });
+    const built = new Map<string, unknown>();
+    for (const id of ids) built.set(id, await stored.Client.find(id));
+    for (const id of ids) expect(await stored.Client.find(id)).toBe(built.get(id));
   });
 });
