@@ -87,17 +87,7 @@ describe('the installed oidc-provider', () => {
       client_secret: 'stored-client-secret-0123456789abcdef',
       redirect_uris: ['https://rp.example.org/cb'],
     };
-    const nothing = async () => undefined;
-    const adapter = (model: string): Adapter => ({
-      find: async (id) => (model === 'Client' && id === 'stored' ? { ...metadata } : undefined),
-      upsert: nothing,
-      findByUid: nothing,
-      findByUserCode: nothing,
-      consume: nothing,
-      destroy: nothing,
-      revokeByGrantId: nothing,
-    });
-    const stored = new Provider('http://127.0.0.1/', { adapter });
+    const stored = providerOfStoredClients((id) => (id === 'stored' ? { ...metadata } : undefined));
     const first = await stored.Client.find('stored');
     expect(first?.redirectUris).toEqual(['https://rp.example.org/cb']);
     // oidc-provider imports node:crypto as a namespace: a counting `hash` reaches it once synced.
@@ -124,27 +114,32 @@ describe('the installed oidc-provider', () => {
 
   it('keeps hundreds of stored clients built, as a county serves them', async () => {
     const ids = Array.from({ length: 300 }, (_, n) => `app-${n}`);
-    const nothing = async () => undefined;
-    const stored = new Provider('http://127.0.0.1/', {
-      adapter: (model: string): Adapter => ({
-        find: async (id) =>
-          model === 'Client' && ids.includes(id)
-            ? {
-                client_id: id,
-                client_secret: `${id}-secret-0123456789abcdef`,
-                redirect_uris: ['https://rp.example.org/cb'],
-              }
-            : undefined,
-        upsert: nothing,
-        findByUid: nothing,
-        findByUserCode: nothing,
-        consume: nothing,
-        destroy: nothing,
-        revokeByGrantId: nothing,
-      }),
-    });
+    const stored = providerOfStoredClients((id) =>
+      ids.includes(id)
+        ? {
+            client_id: id,
+            client_secret: `${id}-secret-0123456789abcdef`,
+            redirect_uris: ['https://rp.example.org/cb'],
+          }
+        : undefined,
+    );
     const built = new Map<string, unknown>();
     for (const id of ids) built.set(id, await stored.Client.find(id));
     for (const id of ids) expect(await stored.Client.find(id)).toBe(built.get(id));
   });
 });
+
+/** A provider whose clients come from its adapter (as EduGate's do), found by `clientMetadata`. */
+function providerOfStoredClients(clientMetadata: (id: string) => AdapterPayload | undefined): Provider {
+  const nothing = async () => undefined;
+  const adapter = (model: string): Adapter => ({
+    find: async (id) => (model === 'Client' ? clientMetadata(id) : undefined),
+    upsert: nothing,
+    findByUid: nothing,
+    findByUserCode: nothing,
+    consume: nothing,
+    destroy: nothing,
+    revokeByGrantId: nothing,
+  });
+  return new Provider('http://127.0.0.1/', { adapter });
+}
