@@ -28,20 +28,23 @@ export interface SignInRow {
   oidcSessionUid: string | null;
 }
 
-// Read by every authorization of a signed-in browser, compiled once (statement.ts).
-const signInWithAccount = statement((db: Kysely<CloudDatabase>, v: { id: string; accountId: string }) =>
+/** The browser's row `id` of account `accountId` joined with the account: when it was revoked and last seen. */
+const rowWithAccount = (db: Kysely<CloudDatabase>, v: { id: string; accountId: string }) =>
   db
     .selectFrom('cloud_sessions as s')
     .innerJoin('cloud_accounts as a', 'a.id', 's.account_id')
     .selectAll('a')
-    .select(identitiesColumn())
-    .select([
-      's.revoked_at as session_revoked_at',
-      's.last_seen_at as session_last_seen_at',
-      's.oidc_session_uid as session_oidc_uid',
-    ])
+    .select(['s.revoked_at as session_revoked_at', 's.last_seen_at as session_last_seen_at'])
     .where('s.id', '=', v.id)
-    .where('s.account_id', '=', v.accountId),
+    .where('s.account_id', '=', v.accountId);
+
+// Read on every page of a signed-in browser, compiled once (statement.ts).
+const liveAccount = statement(rowWithAccount);
+
+// Read by every authorization of a signed-in browser: with the account's county identities and the
+// provider session linked to the row.
+const signInWithAccount = statement((db: Kysely<CloudDatabase>, v: { id: string; accountId: string }) =>
+  rowWithAccount(db, v).select(identitiesColumn()).select('s.oidc_session_uid as session_oidc_uid'),
 );
 
 /** Rows are touched (`last_seen_at`) at most this often. */
@@ -109,14 +112,7 @@ export class BrowserSessions {
    * every page of a signed-in browser asks. The row is touched when due.
    */
   async liveAccount(id: string, accountId: string): Promise<CloudAccount | undefined> {
-    const found = await this.#db
-      .selectFrom('cloud_sessions as s')
-      .innerJoin('cloud_accounts as a', 'a.id', 's.account_id')
-      .selectAll('a')
-      .select(['s.revoked_at as session_revoked_at', 's.last_seen_at as session_last_seen_at'])
-      .where('s.id', '=', id)
-      .where('s.account_id', '=', accountId)
-      .executeTakeFirst();
+    const [found] = await liveAccount(this.#db as Kysely<CloudDatabase>, { id, accountId });
     if (!found || found.session_revoked_at) return undefined;
     const { session_revoked_at: _revoked, session_last_seen_at: lastSeen, ...account } = found;
     await this.#touch(id, lastSeen);

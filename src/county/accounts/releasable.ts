@@ -6,7 +6,7 @@ import { statement } from '../../platform/database/statement.ts';
 import type { CountyTx } from '../db.ts';
 import type { CountyDatabase } from '../schema.ts';
 import { RELEASED_ACCOUNT_COLUMNS, type ReleasableAccount } from './claims.ts';
-import { isAccountId } from './repository.ts';
+import { isAccountId, sessionRowWithAccount } from './repository.ts';
 
 // Read by every authorization (and token, when not kept), compiled once (see statement.ts).
 const releasableById = statement((db: Kysely<CountyDatabase>, v: { id: string }) =>
@@ -15,13 +15,9 @@ const releasableById = statement((db: Kysely<CountyDatabase>, v: { id: string })
 
 // Read by every authorization of a signed-in browser: the portal's session row with its account.
 const releasableBySession = statement((db: Kysely<CountyDatabase>, v: { id: string; sessionId: string }) =>
-  db
-    .selectFrom('county_account_sessions as s')
-    .innerJoin('county_accounts as a', 'a.id', 's.account_id')
+  sessionRowWithAccount(db, v)
     .select(RELEASED_ACCOUNT_COLUMNS.map((column) => `a.${column}` as const))
-    .select(['s.revoked_at as session_revoked_at', 's.oidc_session_uid as session_oidc_uid'])
-    .where('s.id', '=', v.sessionId)
-    .where('s.account_id', '=', v.id),
+    .select('s.oidc_session_uid as session_oidc_uid'),
 );
 
 /** The browser sign-in a session row records, as an authorization checks it. */

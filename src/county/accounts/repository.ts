@@ -60,16 +60,25 @@ export function isAccountId(id: string): boolean {
   return /^[0-9a-f-]{36}$/i.test(id);
 }
 
+/**
+ * The browser session row `sessionId` of account `id` joined with the account, with when the row
+ * was revoked (null while it stands): what pages and authorizations of a signed-in browser read,
+ * each adding the columns it needs.
+ */
+export const sessionRowWithAccount = (db: Kysely<CountyDatabase>, v: { id: string; sessionId: string }) =>
+  db
+    .selectFrom('county_account_sessions as s')
+    .innerJoin('county_accounts as a', 'a.id', 's.account_id')
+    .select('s.revoked_at as session_revoked_at')
+    .where('s.id', '=', v.sessionId)
+    .where('s.account_id', '=', v.id);
+
 // Read on every page of a signed-in browser, compiled once (see statement.ts).
 const accountBySession = statement(
   (db: Kysely<CountyDatabase>, v: { tenant: string; id: string; sessionId: string }) =>
-    db
-      .selectFrom('county_account_sessions as s')
-      .innerJoin('county_accounts as a', 'a.id', 's.account_id')
+    sessionRowWithAccount(db, v)
       .selectAll('a')
-      .select(['s.revoked_at as session_revoked_at', 's.last_seen_at as session_last_seen_at'])
-      .where('s.id', '=', v.sessionId)
-      .where('s.account_id', '=', v.id)
+      .select('s.last_seen_at as session_last_seen_at')
       .where('a.tenant', '=', v.tenant),
 );
 
