@@ -28,4 +28,25 @@ describe('role metrics', () => {
   it('can leave them out', async () => {
     expect(await createMetrics('bench', false).registry.metrics()).not.toContain('nodejs_');
   });
+
+  it('count each answer once per method, route and status, however often they repeat', async () => {
+    const metrics = createMetrics('county', false);
+    for (const seconds of [0.002, 0.003, 0.2]) metrics.observeHttp('GET', '/cyc/oidc/*', 200, seconds);
+    metrics.observeHttp('GET', '/cyc/oidc/*', 401, 0.001);
+    metrics.observeHttp('POST', '/cyc/oidc/*', 200, 0.004);
+    metrics.registry.resetMetrics();
+    metrics.observeHttp('GET', '/cyc/oidc/*', 200, 0.002);
+    metrics.observeHttp('GET', '/cyc/oidc/*', 200, 0.3);
+    const text = await metrics.registry.metrics();
+    const count = (method: string, status: number) =>
+      new RegExp(
+        `^edugate_http_request_duration_seconds_count\\{role="county",method="${method}",route="/cyc/oidc/\\*",status="${status}"\\} (\\d+)$`,
+        'm',
+      ).exec(text)?.[1];
+    expect(count('GET', 200)).toBe('2');
+    expect(text).toMatch(
+      /^edugate_http_request_duration_seconds_bucket\{le="0.005",role="county",method="GET",route="\/cyc\/oidc\/\*",status="200"\} 1$/m,
+    );
+    expect(count('GET', 401)).toBeUndefined();
+  });
 });

@@ -13,9 +13,12 @@ export const requestMetrics = fp(
   async (app: FastifyInstance, options: { metrics: RoleMetrics; delegated: WeakSet<FastifyRequest> }) => {
     app.addHook('onResponse', async (request, reply) => {
       if (options.delegated.has(request)) return;
-      options.metrics.httpDuration
-        .labels(request.method, request.routeOptions.url ?? 'unmatched', String(reply.statusCode))
-        .observe(reply.elapsedTime / 1000);
+      options.metrics.observeHttp(
+        request.method,
+        request.routeOptions.url ?? 'unmatched',
+        reply.statusCode,
+        reply.elapsedTime / 1000,
+      );
     });
   },
 );

@@ -52,9 +52,12 @@ export const frontDoors = fp(
         const leave = inFlight.enter();
         securityHeaders[answerKind(answers, request.url ?? '')](request, response, () => {});
         response.once('finish', () => {
-          metrics.httpDuration
-            .labels(request.method ?? 'GET', route, String(response.statusCode))
-            .observe((performance.now() - started) / 1000);
+          metrics.observeHttp(
+            request.method ?? 'GET',
+            route,
+            response.statusCode,
+            (performance.now() - started) / 1000,
+          );
         });
         serve(request, response)
           .catch((error: unknown) => {
