@@ -566,6 +566,17 @@ function redisPayload(value: string | null | undefined, consumed: string | null 
   return payload;
 }
 
+/** A stored artifact's payload: parsed once and shared when it is flat (see `StoredArtifact.shared`). */
+function sharedPayload(artifact: StoredArtifact): AdapterPayload | undefined {
+  if (artifact.shared) return artifact.shared as AdapterPayload;
+  const payload = redisPayload(artifact.value, artifact.consumed);
+  if (payload && artifact.shared === undefined) {
+    const flat = Object.values(payload).every((value) => value === null || typeof value !== 'object');
+    artifact.shared = flat ? Object.freeze(payload) : null;
+  }
+  return payload;
+}
+
 /** What Redis answered for a key (value, consumption, PTTL) as a copy to keep; none when absent. */
 function stored(
   value: string | null | undefined,
@@ -697,7 +708,7 @@ export class RedisAdapter implements Adapter {
 
   /** A payload found (read now or copied): left for `rewriteAfter`, announced to `onFound`. */
   #found(id: string, artifact: StoredArtifact): AdapterPayload | undefined {
-    const payload = redisPayload(artifact.value, artifact.consumed);
+    const payload = sharedPayload(artifact);
     if (payload && this.#options.rewriteAfter !== undefined && artifact.expiresAt > 0) {
       leave(READ_AS, this.#readKey(id), {
         json: artifact.value,

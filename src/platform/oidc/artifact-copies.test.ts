@@ -114,6 +114,28 @@ if (await redisAvailable()) {
       });
     });
 
+    it('hands every read of a token the payload parsed once, and each read of anything nested its own', async () => {
+      await a.sessions.upsert('s1', session({ authorizations: { rp: { sid: 'x', grantId: 'g1' } } }), 600);
+      await a.tokens.upsert('at9', token('at9', { scope: 'openid' }), 600);
+      await a.tokens.upsert('at10', token('at10', { extra: { school: '454503' } }), 600);
+      const first = await b.tokens.find('at9');
+      expect(await b.tokens.find('at9')).toBe(first);
+      expect(Object.isFrozen(first)).toBe(true);
+      // What oidc-provider does with it: a model of its own from the top-level values.
+      const model = { ...first, scope: 'openid eduinfo' };
+      expect(model.scope).toBe('openid eduinfo');
+      expect(await b.tokens.find('at9')).toMatchObject({ scope: 'openid' });
+      // Nested values may be changed by whoever reads them: never shared.
+      const nested = (await b.tokens.find('at10')) as { extra: { school: string } };
+      nested.extra.school = 'changed';
+      expect(await b.tokens.find('at10')).toMatchObject({ extra: { school: '454503' } });
+      const signedIn = (await b.sessions.find('s1')) as { authorizations: Record<string, unknown> };
+      signedIn.authorizations.other = {};
+      expect(await b.sessions.find('s1')).toEqual(
+        expect.objectContaining({ authorizations: { rp: { sid: 'x', grantId: 'g1' } } }),
+      );
+    });
+
     it('the node that changes a token or session never answers its old copy', async () => {
       await b.sessions.upsert('s1', session(), 600);
       await b.tokens.upsert('at6', token('at6'), 600);

@@ -6,6 +6,14 @@ export interface StoredArtifact {
   consumed: string | null;
   /** Epoch milliseconds; 0 when Redis keeps it without expiry. */
   expiresAt: number;
+  /**
+   * The payload parsed once, frozen and handed to every read, when none of its values is an object
+   * or an array (an access token's): oidc-provider copies a payload's top-level values into the
+   * model it builds, so such a payload is never changed. Null: it has nested values, which
+   * oidc-provider may change (a session's `authorizations`), and each read parses its own.
+   * Undefined until the first read.
+   */
+  shared?: Readonly<Record<string, unknown>> | null;
 }
 
 /** Longest a copy is kept, even when no change is announced. */
