@@ -119,7 +119,8 @@ export class NotifiedCache<V> {
   }
 }
 
-function deepFreeze<T>(value: T): T {
+/** Freezes `value` and everything it holds (Dates excepted): a change then throws instead of spreading. */
+export function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object' && !Object.isFrozen(value) && !(value instanceof Date)) {
     Object.freeze(value);
     for (const inner of Object.values(value)) deepFreeze(inner);

@@ -1,6 +1,7 @@
 import { hash, randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
+import { deepFreeze } from '../database/notified-cache.ts';
 import { AppError } from '../errors/app-error.ts';
 import { redirectUriProblem } from './redirect-uris.ts';
 import type { OidcTables } from './schema.ts';
@@ -57,21 +58,24 @@ const newSecret = () => randomBytes(32).toString('base64url');
 const CACHE_MS = 5 * 60_000;
 const CACHE_ENTRIES = 1000;
 
-/** A client as the provider serves it: its name, and the decrypted metadata (undefined when disabled). */
 const FINGERPRINT = Symbol('fingerprint');
 
 /**
- * A client's metadata as the provider's adapter returns it. oidc-provider keeps the client objects
- * it built by a hash of the metadata's JSON, which it computes on every find (each token's use):
- * the JSON is the digest of the content, computed once per client. Neither the method nor the
- * symbol is a property oidc-provider reads as metadata.
+ * A client's metadata as the provider's adapter hands it out: one deeply frozen object per cached
+ * client, shared by every find (oidc-provider copies what it keeps when it builds a client, and
+ * changes only its copies; a change of this object would throw). oidc-provider finds the client
+ * it built by the metadata's JSON on every find (each token's use): that JSON is a digest of the
+ * content, computed once. Neither the method nor the symbol is a property oidc-provider reads as
+ * metadata.
  */
 class ProviderMetadata {
   [key: string]: unknown;
   readonly [FINGERPRINT]: string;
 
-  constructor(fingerprint: string) {
-    this[FINGERPRINT] = fingerprint;
+  constructor(metadata: Record<string, unknown>) {
+    this[FINGERPRINT] = hash('sha256', JSON.stringify(metadata), 'base64url');
+    Object.assign(this, structuredClone(metadata));
+    deepFreeze(this);
   }
 
   toJSON(): string {
@@ -79,12 +83,11 @@ class ProviderMetadata {
   }
 }
 
+/** A client as the provider serves it: its name, and the decrypted metadata (undefined when disabled). */
 interface CachedClient {
   at: number;
   name: string;
-  metadata: Readonly<Record<string, unknown>> | undefined;
-  /** A digest of `metadata`, computed once (see `providerMetadata`). */
-  fingerprint: string;
+  metadata: ProviderMetadata | undefined;
 }
 
 function checkRedirectUri(uri: string, source: ClientRecord['source']): void {
@@ -303,14 +306,7 @@ export class ClientRegistry {
    * accepts either for `client_secret_basic` and `client_secret_post` alike.
    */
   async providerMetadata(clientId: string): Promise<AdapterPayload | undefined> {
-    const known = await this.#known(clientId);
-    const base = known?.metadata;
-    if (!base) return undefined;
-    // A copy per call (arrays too): oidc-provider builds its client object from it.
-    const metadata = new ProviderMetadata(known.fingerprint);
-    for (const [key, value] of Object.entries(base))
-      metadata[key] = Array.isArray(value) ? [...value] : value;
-    return metadata as unknown as AdapterPayload;
+    return (await this.#known(clientId))?.metadata as AdapterPayload | undefined;
   }
 
   /** Whether `clientId` names an enabled client (from memory when known): what a token's use checks. */
@@ -338,14 +334,13 @@ export class ClientRegistry {
     const generation = this.#generation;
     const row = await this.#row(clientId);
     if (!row) return undefined;
-    let metadata: Record<string, unknown> | undefined;
+    let metadata: ProviderMetadata | undefined;
     if (!row.disabled) {
-      metadata = { ...row.metadata, client_id: clientId };
-      if (row.secret_ciphertext) metadata.client_secret = this.#box.open(row.secret_ciphertext);
-      Object.freeze(metadata);
+      const plain: Record<string, unknown> = { ...row.metadata, client_id: clientId };
+      if (row.secret_ciphertext) plain.client_secret = this.#box.open(row.secret_ciphertext);
+      metadata = new ProviderMetadata(plain);
     }
-    const fingerprint = hash('sha256', JSON.stringify(metadata ?? null), 'base64url');
-    const known: CachedClient = { at: Date.now(), name: row.name, metadata, fingerprint };
+    const known: CachedClient = { at: Date.now(), name: row.name, metadata };
     // A change seen while the row was read may be newer than the row: do not keep it then. Ids
     // that name no client are not kept either (made-up ids must not crowd the real ones out).
     if (generation === this.#generation) {
