@@ -1,5 +1,14 @@
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../platform/config/options.ts';
@@ -67,8 +76,11 @@ export async function prepareTemplate(
 }
 
 /**
- * Removes the templates of other migrations (a template is only ever copied, never opened in
- * place) and partial builds whose process is gone.
+ * Removes the templates of other migrations but the newest of them (a template is only ever
+ * copied, never opened in place), and partial builds whose process is gone. The key is the
+ * migrations' source as the running code sees it, and the test runner's transform writes it
+ * differently from Node's: `npm test` and `npm start` each keep their own template instead of
+ * rebuilding the other's (a start that must migrate takes twice as long and holds some 350 MB more).
  */
 function pruneTemplates(cacheDir: string, keep: string): void {
   let entries: string[];
@@ -77,11 +89,27 @@ function pruneTemplates(cacheDir: string, keep: string): void {
   } catch {
     return;
   }
+  const others: Array<{ entry: string; built: number }> = [];
   for (const entry of entries) {
     if (!entry.startsWith('pglite-') || entry === keep) continue;
     const partial = /\.(\d+)\.partial$/.exec(entry);
-    if (partial && processAlive(Number(partial[1]))) continue;
-    rmSync(join(cacheDir, entry), { recursive: true, force: true });
+    if (partial) {
+      if (!processAlive(Number(partial[1]))) rmSync(join(cacheDir, entry), { recursive: true, force: true });
+      continue;
+    }
+    others.push({ entry, built: builtAt(join(cacheDir, entry)) });
+  }
+  others.sort((a, b) => b.built - a.built);
+  for (const [index, { entry, built }] of others.entries())
+    if (index > 0 || built === 0) rmSync(join(cacheDir, entry), { recursive: true, force: true });
+}
+
+/** When a template was built (its `PG_VERSION`, written by the build); 0 when it is incomplete. */
+function builtAt(template: string): number {
+  try {
+    return statSync(join(template, 'PG_VERSION')).mtimeMs;
+  } catch {
+    return 0;
   }
 }
 
