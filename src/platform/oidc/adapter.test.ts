@@ -4,6 +4,7 @@ import { type Kysely, sql } from 'kysely';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../database/connect.ts';
+import type { Notifications } from '../database/notifications.ts';
 import { RedisNotifications } from '../runtime/redis-notifications.ts';
 import { testDatabases } from '../testing/databases.ts';
 import { missingService, redisAvailable, TEST_REDIS_URL } from '../testing/services.ts';
@@ -295,6 +296,37 @@ for (const kind of await testDatabases()) {
           expect(await grants.find('g1')).toMatchObject({ accountId: alice });
         });
       } finally {
+        await opened.close();
+      }
+    });
+  });
+
+  describe(`oidc adapter node copy: ${kind.name}`, () => {
+    it('gives every read of a kept grant its own payload: what one reader changes, the next does not see', async () => {
+      const opened = await kind.open(oidcMigrations('0901_oidc_contract'));
+      // Announcements heard, none sent: what the node read stays its copy.
+      const notifications: Notifications = {
+        listening: true,
+        listen: async () => async () => {},
+        close: async () => {},
+      };
+      const grants = new DatabaseAdapter(opened.db, 't1', 'Grant', { keep: true });
+      try {
+        await grants.follow(notifications, 'edugate_test_grants');
+        const grant = { jti: 'g1', accountId: 'a', openid: { scope: 'openid' } } as AdapterPayload;
+        await grants.upsert('g1', grant, 60);
+        const first = (await grants.find('g1')) as { openid: { scope: string } };
+        // What oidc-provider's Grant.addOIDCScope does to the object it read.
+        first.openid.scope = 'openid profile';
+        // Gone from the table behind the node's back: the next read is the node's copy, as it was.
+        await sql`delete from oidc_payloads where model = 'Grant'`.execute(opened.db);
+        expect(await grants.find('g1')).toMatchObject({ openid: { scope: 'openid' } });
+        await withRequestScope(async () => {
+          grants.readAhead('g1');
+          expect(await grants.find('g1')).toMatchObject({ openid: { scope: 'openid' } });
+        });
+      } finally {
+        await grants.close();
         await opened.close();
       }
     });

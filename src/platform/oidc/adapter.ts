@@ -2,7 +2,7 @@ import type { ChainableCommander, Redis } from 'ioredis';
 import { CompiledQuery, type Kysely } from 'kysely';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { Notifications, NotificationWarning } from '../database/notifications.ts';
-import { NotifiedCache } from '../database/notified-cache.ts';
+import { deepFreeze, NotifiedCache } from '../database/notified-cache.ts';
 import { TurnBatch } from '../database/turn-batch.ts';
 import { RedisScript } from '../runtime/redis-script.ts';
 import type { ArtifactCopies, StoredArtifact } from './artifact-copies.ts';
@@ -23,6 +23,8 @@ interface PayloadRow {
   payload: unknown;
   expires_at: Date | string | null;
   consumed_at: Date | string | null;
+  /** From the node's copy: its payload parsed once, frozen and shared; each read gets a copy. */
+  kept?: boolean;
 }
 
 /** A payload as the request read it, for `rewriteAfter`: compared only if it is saved again. */
@@ -106,7 +108,9 @@ export interface DatabaseAdapterOptions {
 function toPayload(row: PayloadRow | undefined): AdapterPayload | undefined {
   if (!row || row.payload === null || row.payload === undefined) return undefined;
   if (row.expires_at && new Date(row.expires_at).getTime() <= Date.now()) return undefined;
-  const payload = (typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload) as AdapterPayload;
+  const payload = (
+    typeof row.payload === 'string' ? JSON.parse(row.payload) : row.kept ? copyJson(row.payload) : row.payload
+  ) as AdapterPayload;
   if (row.consumed_at) payload.consumed = Math.floor(new Date(row.consumed_at).getTime() / 1000);
   return payload;
 }
@@ -280,14 +284,15 @@ export class DatabaseAdapter implements Adapter {
     });
     this.#consume = lazy ? CONSUME_LAZY : CONSUME;
     this.#rewriteAfterMs = options.rewriteAfter === undefined ? undefined : options.rewriteAfter * 1000;
-    // The payload kept as its JSON text: each read parses its own copy (oidc-provider changes it).
+    // The payload kept parsed and frozen: each read gets a copy of its own (oidc-provider changes
+    // the nested objects of what it reads, a grant's `openid` for one).
     this.#copy = options.keep
       ? new NotifiedCache<PayloadRow>({
           load: async (id) => {
             const row = (await this.#reads.add(id)) as PayloadRow | undefined;
             if (!row) return undefined;
-            const text = typeof row.payload === 'string' ? row.payload : JSON.stringify(row.payload);
-            return { payload: text, expires_at: row.expires_at, consumed_at: row.consumed_at };
+            const payload = fromJson<unknown>(row.payload);
+            return { payload, expires_at: row.expires_at, consumed_at: row.consumed_at, kept: true };
           },
         })
       : undefined;
@@ -566,15 +571,28 @@ function redisPayload(value: string | null | undefined, consumed: string | null 
   return payload;
 }
 
-/** A stored artifact's payload: parsed once and shared when it is flat (see `StoredArtifact.shared`). */
-function sharedPayload(artifact: StoredArtifact): AdapterPayload | undefined {
-  if (artifact.shared) return artifact.shared as AdapterPayload;
-  const payload = redisPayload(artifact.value, artifact.consumed);
-  if (payload && artifact.shared === undefined) {
-    const flat = Object.values(payload).every((value) => value === null || typeof value !== 'object');
-    artifact.shared = flat ? Object.freeze(payload) : null;
+/**
+ * A stored artifact's payload, parsed once (see `StoredArtifact.parsed`): the frozen payload itself
+ * when it is flat, else a copy of its own.
+ */
+function artifactPayload(artifact: StoredArtifact): AdapterPayload | undefined {
+  let parsed = artifact.parsed;
+  if (parsed === undefined) {
+    const payload = redisPayload(artifact.value, artifact.consumed);
+    if (!payload) return undefined;
+    artifact.flat = Object.values(payload).every((value) => value === null || typeof value !== 'object');
+    parsed = artifact.parsed = deepFreeze(payload);
   }
-  return payload;
+  return (artifact.flat ? parsed : copyJson(parsed)) as AdapterPayload;
+}
+
+/** A copy of parsed JSON (objects, arrays, primitives): some three times cheaper than parsing it again. */
+function copyJson<T>(value: T): T {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(copyJson) as T;
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) copy[key] = copyJson((value as Record<string, unknown>)[key]);
+  return copy as T;
 }
 
 /** What Redis answered for a key (value, consumption, PTTL) as a copy to keep; none when absent. */
@@ -708,7 +726,7 @@ export class RedisAdapter implements Adapter {
 
   /** A payload found (read now or copied): left for `rewriteAfter`, announced to `onFound`. */
   #found(id: string, artifact: StoredArtifact): AdapterPayload | undefined {
-    const payload = sharedPayload(artifact);
+    const payload = artifactPayload(artifact);
     if (payload && this.#options.rewriteAfter !== undefined && artifact.expiresAt > 0) {
       leave(READ_AS, this.#readKey(id), {
         json: artifact.value,
@@ -725,7 +743,7 @@ export class RedisAdapter implements Adapter {
     if (ahead) return redisPayload(ahead.value, ahead.consumed);
     const index = this.#uidKey(uid);
     const copy = this.#copies?.get(index);
-    if (copy) return redisPayload(copy.value, copy.consumed);
+    if (copy) return artifactPayload(copy);
     const since = this.#copies?.mark() ?? 0;
     const artifact = await this.#findByIndex(index);
     if (artifact) this.#copies?.keep(index, artifact, since);

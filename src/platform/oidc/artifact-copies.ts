@@ -7,13 +7,14 @@ export interface StoredArtifact {
   /** Epoch milliseconds; 0 when Redis keeps it without expiry. */
   expiresAt: number;
   /**
-   * The payload parsed once, frozen and handed to every read, when none of its values is an object
-   * or an array (an access token's): oidc-provider copies a payload's top-level values into the
-   * model it builds, so such a payload is never changed. Null: it has nested values, which
-   * oidc-provider may change (a session's `authorizations`), and each read parses its own.
-   * Undefined until the first read.
+   * The payload parsed once, on the first read, and frozen. A read gets it as it is when none of
+   * its values is an object or an array (`flat`, an access token's): oidc-provider copies a
+   * payload's top-level values into the model it builds, so such a payload is never changed. Else
+   * each read gets a copy of its own: oidc-provider changes the nested objects it reads (a
+   * session's `authorizations`).
    */
-  shared?: Readonly<Record<string, unknown>> | null;
+  parsed?: Readonly<Record<string, unknown>>;
+  flat?: boolean;
 }
 
 /** Longest a copy is kept, even when no change is announced. */
