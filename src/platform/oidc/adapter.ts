@@ -705,7 +705,7 @@ export class RedisAdapter implements Adapter {
   async find(id: string): Promise<AdapterPayload | undefined> {
     const key = this.#key(id);
     const copy = this.#copies?.get(key);
-    if (copy) return this.#found(id, copy);
+    if (copy) return this.#found(id, copy, artifactPayload(copy));
     const since = this.#copies?.mark() ?? 0;
     const sessions = this.#options.withSession
       ? [`${this.#prefix}Session:`, this.#uidKey('', 'Session')]
@@ -720,13 +720,24 @@ export class RedisAdapter implements Adapter {
       const along = stored(session, sessionConsumed, sessionTtl);
       if (along) this.#copies?.keep(this.#uidKey(uid, 'Session'), along, since);
     }
-    this.#copies?.keep(key, artifact, since);
-    return this.#found(id, artifact);
+    // Kept: parsed once, for this read and the node's next ones; else parsed for this read only.
+    const kept = this.#copies?.keep(key, artifact, since) ?? false;
+    return this.#found(
+      id,
+      artifact,
+      kept ? artifactPayload(artifact) : redisPayload(artifact.value, artifact.consumed),
+    );
   }
 
-  /** A payload found (read now or copied): left for `rewriteAfter`, announced to `onFound`. */
-  #found(id: string, artifact: StoredArtifact): AdapterPayload | undefined {
-    const payload = artifactPayload(artifact);
+  /**
+   * A payload found (read now, parsed as it came; or this node's copy, parsed once): left for
+   * `rewriteAfter`, announced to `onFound`.
+   */
+  #found(
+    id: string,
+    artifact: StoredArtifact,
+    payload: AdapterPayload | undefined,
+  ): AdapterPayload | undefined {
     if (payload && this.#options.rewriteAfter !== undefined && artifact.expiresAt > 0) {
       leave(READ_AS, this.#readKey(id), {
         json: artifact.value,
