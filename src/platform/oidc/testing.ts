@@ -13,6 +13,7 @@ import { html } from '../views/html.ts';
 import { page } from '../views/layout.ts';
 import { abortInteraction, finishLogin, interactionView, mountInteractions, mountProtocol } from './http.ts';
 import { OidcProvider, type OidcProviderOptions } from './provider.ts';
+import { mountResources, type ResourceRoute } from './resource.ts';
 
 export interface TestAccount {
   id: string;
@@ -60,6 +61,8 @@ export async function startTestIssuer(options: {
   restrictedScopes?: string[];
   ttl?: OidcProviderOptions['ttl'];
   onProvider?: OidcProviderOptions['onProvider'];
+  /** Resource APIs under `/t1` (see resource.ts). */
+  resources?: ResourceRoute<TestAccount>[];
 }): Promise<TestIssuer> {
   const log = createLogger('warn');
   const app = await createRoleApp({
@@ -107,6 +110,7 @@ export async function startTestIssuer(options: {
     ...(options.onProvider ? { onProvider: options.onProvider } : {}),
   });
   await mountProtocol(app, oidc);
+  if (options.resources) await mountResources(app, oidc, options.resources, '/t1');
   await app.register(
     async (scope) => {
       await scope.register(sessions, {
