@@ -104,7 +104,7 @@ export async function alternatingSlices(
  */
 export function describeSide(side: SideFigures): string {
   const cpu = Object.entries(side.cpuPerOp)
-    .map(([group, ms]) => `${group} ${ms.toFixed(2)}`)
+    .map(([group, ms]) => `${group} ${ms.toFixed(3)}`)
     .join(', ');
   const all = Object.values(side.cpuPerOp).reduce((sum, ms) => sum + ms, 0);
   const writes = Object.entries(side.writesPerOp)

@@ -51,29 +51,39 @@ export const frontDoors = fp(
         const started = performance.now();
         const leave = inFlight.enter();
         securityHeaders[answerKind(answers, request.url ?? '')](request, response, () => {});
-        response.once('finish', () => {
+        const observe = () =>
           metrics.observeHttp(
             request.method ?? 'GET',
             route,
             response.statusCode,
             (performance.now() - started) / 1000,
           );
-        });
-        serve(request, response)
-          .catch((error: unknown) => {
+        // The answer's time is taken when it has been handed over (ended), whichever comes first
+        // of the handler settling and the response finishing: an answer ended by then (nearly
+        // every one) needs no 'finish' listener.
+        const settled = () => {
+          leave();
+          if (response.writableEnded) observe();
+          else response.once('finish', observe);
+        };
+        serve(request, response).then(settled, (error: unknown) => {
+          try {
             const unavailable = isDependencyFailure(error);
             if (unavailable) app.log.warn({ err: error, route }, 'dependency unavailable');
             else app.log.error({ err: error, route }, 'unhandled error');
-            if (response.headersSent) return void response.destroy();
-            if (unavailable) return sendProtocolUnavailable(response);
-            answerWhole(
-              response,
-              500,
-              { 'content-type': 'application/json; charset=utf-8' },
-              JSON.stringify({ error: 'server_error' }),
-            );
-          })
-          .finally(leave);
+            if (response.headersSent) response.destroy();
+            else if (unavailable) sendProtocolUnavailable(response);
+            else
+              answerWhole(
+                response,
+                500,
+                { 'content-type': 'application/json; charset=utf-8' },
+                JSON.stringify({ error: 'server_error' }),
+              );
+          } finally {
+            settled();
+          }
+        });
         return true;
       });
     });

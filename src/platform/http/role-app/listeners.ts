@@ -36,8 +36,11 @@ export class Listeners {
   readonly serverFactory: FastifyServerFactory = (fastify) => {
     this.#route = fastify;
     const server = createServer((request, response) => {
+      this.#filterForwarded?.(request);
+      if (this.frontDoor(request, response)) return;
+      // Only what Fastify serves is marked (the admin routes' check); a front door needs no mark.
       this.publicRequests.add(request);
-      this.handle(request, response);
+      this.#route(request, response);
     });
     server.keepAliveTimeout = KEEP_ALIVE_MS;
     return server;
