@@ -156,6 +156,17 @@ describe('front doors', () => {
           }
         : undefined,
     );
+    // A handler that settles before its answer is ended: the answer is timed when it ends.
+    front.addFrontDoor('/later/*', (request) =>
+      request.url?.startsWith('/later/')
+        ? async (_request, response) => {
+            setTimeout(() => {
+              response.writeHead(201, { 'content-type': 'application/json' });
+              response.end('{}');
+            }, 20);
+          }
+        : undefined,
+    );
     front.get('/door/fastify', async () => ({ served: 'fastify' }));
     front.get('/other', async () => ({ served: 'fastify' }));
     await front.listen({ port: 0, host: '127.0.0.1' });
@@ -168,6 +179,7 @@ describe('front doors', () => {
       expect(door.headers.get('content-security-policy')).toContain("default-src 'self'");
       expect(door.headers.get('x-content-type-options')).toBe('nosniff');
       expect(await (await fetch(`${base}/other`)).json()).toEqual({ served: 'fastify' });
+      expect((await fetch(`${base}/later/x`)).status).toBe(201);
       const broken = await fetch(`${base}/broken/x`);
       expect(broken.status).toBe(500);
       expect(await broken.json()).toEqual({ error: 'server_error' });
@@ -176,6 +188,11 @@ describe('front doors', () => {
       expect(seen).toEqual(['door']);
       const metrics = await (await fetch(`http://127.0.0.1:${admin.port}/metrics`)).text();
       expect(metrics).toMatch(/route="\/door\/\*",status="200"/);
+      expect(metrics).toMatch(/route="\/broken\/\*",status="500"/);
+      expect(metrics).toMatch(
+        /_bucket\{le="0\.005",role="front",method="GET",route="\/later\/\*",status="201"\} 0/,
+      );
+      expect(metrics).toMatch(/_count\{role="front",method="GET",route="\/later\/\*",status="201"\} 1/);
     } finally {
       await front.close();
     }
