@@ -1,5 +1,7 @@
+import { Histogram, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { createMetrics } from './metrics.ts';
+import { BUCKETS, RequestDurations } from './request-durations.ts';
 
 describe('role metrics', () => {
   it('include the process: event-loop lag, heap, garbage collection and CPU, labelled per role', async () => {
@@ -48,5 +50,38 @@ describe('role metrics', () => {
       /^edugate_http_request_duration_seconds_bucket\{le="0.005",role="county",method="GET",route="\/cyc\/oidc\/\*",status="200"\} 1$/m,
     );
     expect(count('GET', 401)).toBeUndefined();
+  });
+
+  it('answer requests durations exactly as prom-client’s own histogram does, in text and JSON', async () => {
+    const ours = new Registry();
+    const theirs = new Registry();
+    for (const registry of [ours, theirs]) registry.setDefaultLabels({ role: 'county' });
+    const name = 'edugate_http_request_duration_seconds';
+    const help = 'HTTP request duration by route and status';
+    const durations = new RequestDurations({ name, help, registers: [ours] });
+    const reference = new Histogram({
+      name,
+      help,
+      labelNames: ['method', 'route', 'status'],
+      buckets: BUCKETS,
+      registers: [theirs],
+    });
+    const answers: Array<[string, string, number, number]> = [
+      ['GET', '/cyc/oidc/*', 200, 0.0004],
+      ['GET', '/cyc/oidc/*', 200, 0.005],
+      ['GET', '/cyc/oidc/*', 200, 0.0051],
+      ['POST', '/cyc/oidc/*', 400, 0.3],
+      ['GET', '/cyc/cncresource/*', 200, 7],
+      ['GET', 'unmatched', 404, 0.001],
+    ];
+    for (const [method, route, status, seconds] of answers) {
+      durations.observeRequest(method, route, status, seconds);
+      reference.labels(method, route, String(status)).observe(seconds);
+    }
+    expect(await ours.metrics()).toBe(await theirs.metrics());
+    expect(await ours.getMetricsAsJSON()).toEqual(await theirs.getMetricsAsJSON());
+    ours.resetMetrics();
+    theirs.resetMetrics();
+    expect(await ours.metrics()).toBe(await theirs.metrics());
   });
 });
