@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import { AnnouncedCopies } from './announced-copies.ts';
+import { deepFreeze } from './frozen-values.ts';
 import type { Notifications, NotificationWarning } from './notifications.ts';
 
 export interface NotifiedCacheOptions<V> {
@@ -117,15 +118,6 @@ export class NotifiedCache<V> {
   get size(): number {
     return this.#copies.size;
   }
-}
-
-/** Freezes `value` and everything it holds (Dates excepted): a change then throws instead of spreading. */
-export function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object' && !Object.isFrozen(value) && !(value instanceof Date)) {
-    Object.freeze(value);
-    for (const inner of Object.values(value)) deepFreeze(inner);
-  }
-  return value;
 }
 
 /**

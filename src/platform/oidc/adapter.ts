@@ -1,8 +1,9 @@
 import type { ChainableCommander, Redis } from 'ioredis';
 import { CompiledQuery, type Kysely } from 'kysely';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
+import { copyJson, deepFreeze } from '../database/frozen-values.ts';
 import type { Notifications, NotificationWarning } from '../database/notifications.ts';
-import { deepFreeze, NotifiedCache } from '../database/notified-cache.ts';
+import { NotifiedCache } from '../database/notified-cache.ts';
 import { TurnBatch } from '../database/turn-batch.ts';
 import { RedisScript } from '../runtime/redis-script.ts';
 import type { ArtifactCopies, StoredArtifact } from './artifact-copies.ts';
@@ -584,15 +585,6 @@ function artifactPayload(artifact: StoredArtifact): AdapterPayload | undefined {
     parsed = artifact.parsed = deepFreeze(payload);
   }
   return (artifact.flat ? parsed : copyJson(parsed)) as AdapterPayload;
-}
-
-/** A copy of parsed JSON (objects, arrays, primitives): some three times cheaper than parsing it again. */
-function copyJson<T>(value: T): T {
-  if (value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map(copyJson) as T;
-  const copy: Record<string, unknown> = {};
-  for (const key of Object.keys(value)) copy[key] = copyJson((value as Record<string, unknown>)[key]);
-  return copy as T;
 }
 
 /** What Redis answered for a key (value, consumption, PTTL) as a copy to keep; none when absent. */

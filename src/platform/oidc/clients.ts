@@ -1,7 +1,7 @@
 import { hash, randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
-import { deepFreeze } from '../database/notified-cache.ts';
+import { deepFreeze } from '../database/frozen-values.ts';
 import { AppError } from '../errors/app-error.ts';
 import { redirectUriProblem } from './redirect-uris.ts';
 import type { OidcTables } from './schema.ts';
