@@ -161,7 +161,7 @@ async function compareLogins(
     sides.push({ load: measured.load, processes: county.processes });
   }
   try {
-    const [after, earlier] = await alternatingSlices(seconds, sides, 2000);
+    const [after, earlier] = await alternatingSlices(seconds, sides, 2000, 'fixed');
     const [nowCosts, thenCosts] = costs as [LoginCosts, LoginCosts];
     const nowLines = await nowCosts.describe();
     const thenLines = await thenCosts.describe();

@@ -78,6 +78,7 @@ export async function benchCountyLogin(): Promise<Figure[]> {
         { load: argon2Twice, processes: async () => ({}) },
       ],
       SLICE_MS,
+      'fixed',
     );
     const costLines = await costs.describe().finally(() => redis.disconnect());
     if (!ours || !once || !twice) return [];

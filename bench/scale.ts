@@ -43,7 +43,12 @@ async function measureAt(accounts: number, seconds: number): Promise<AtSize> {
       },
       4,
     );
-    const [login] = await alternatingSlices(seconds, [{ load: logins, processes: county.processes }], 1000);
+    const [login] = await alternatingSlices(
+      seconds,
+      [{ load: logins, processes: county.processes }],
+      1000,
+      'fixed',
+    );
     await logins.stop();
     const issuer = {
       issuer: county.issuer,
