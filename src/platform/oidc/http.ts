@@ -70,7 +70,7 @@ export async function mountProtocol(app: FastifyInstance, oidc: OidcProvider): P
       return sendProtocolUnavailable(response);
     }
     let rest = (raw.url ?? '/').slice(oidc.routePrefix.length) || '/';
-    if (rest === LOGOUT_ALIAS || rest.startsWith(`${LOGOUT_ALIAS}?`) || rest.startsWith(`${LOGOUT_ALIAS}/`)) {
+    if (endpointOf(rest, LOGOUT_ALIAS)) {
       rest = OIDC_ROUTES.end_session + rest.slice(LOGOUT_ALIAS.length);
     }
     raw.originalUrl = oidc.mountPath + rest;
@@ -86,16 +86,14 @@ export async function mountProtocol(app: FastifyInstance, oidc: OidcProvider): P
   const discovery = `${oidc.routePrefix}${DISCOVERY_PATH}`;
   const apis = [discovery, ...API_ROUTES.map((path) => `${oidc.routePrefix}${path}`)];
   // The endpoints that never answer a page get an API's security headers, the rest a page's.
-  const answers = (url: string) =>
-    apis.some((path) => url === path || url.startsWith(`${path}?`) || url.startsWith(`${path}/`))
-      ? 'api'
-      : 'page';
+  const answers = (url: string) => (apis.some((path) => endpointOf(url, path)) ? 'api' : 'page');
   app.addFrontDoor(
     `${oidc.routePrefix}/oidc/*`,
     (request) => {
       const url = request.url ?? '';
       if (url.startsWith(protocol)) return serve;
-      if (url === discovery || url.startsWith(`${discovery}?`)) return serve;
+      if (url.startsWith(discovery) && (url.length === discovery.length || url[discovery.length] === '?'))
+        return serve;
       return undefined;
     },
     answers,
@@ -114,6 +112,13 @@ export async function mountProtocol(app: FastifyInstance, oidc: OidcProvider): P
     },
     { prefix: relativePrefix(app, oidc) },
   );
+}
+
+/** Whether `url` is endpoint `path`: the path itself, with a query, or below it (no string built per call). */
+function endpointOf(url: string, path: string): boolean {
+  if (!url.startsWith(path)) return false;
+  const next = url[path.length];
+  return next === undefined || next === '?' || next === '/';
 }
 
 /** The protocol endpoints that never answer a page: JSON (or a JWT) for relying parties. */

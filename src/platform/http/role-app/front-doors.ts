@@ -9,6 +9,8 @@ import { sendProtocolUnavailable } from './error-pages.ts';
 import type { Listeners } from './listeners.ts';
 import { type AnswerKind, type Answers, answerKind, type SecurityHeaders } from './security.ts';
 
+const noop = () => {};
+
 /**
  * Serves a request straight from Node's HTTP server, ahead of Fastify's routing and hooks: given
  * a request, the handler that serves it, or undefined to leave it to Fastify. For protocol
@@ -50,7 +52,7 @@ export const frontDoors = fp(
         if (!serve) return false;
         const started = performance.now();
         const leave = inFlight.enter();
-        securityHeaders[answerKind(answers, request.url ?? '')](request, response, () => {});
+        securityHeaders[answerKind(answers, request.url ?? '')](request, response, noop);
         const observe = () =>
           metrics.observeHttp(
             request.method ?? 'GET',
