@@ -68,6 +68,27 @@ function adapterContract(
       expect(Math.abs((consumed as number) - Date.now() / 1000)).toBeLessThan(5);
     });
 
+    it('lets an authorization code be consumed once: a second consumption gets invalid_grant', async () => {
+      const codes = factory('AuthorizationCode');
+      const key = id();
+      await codes.upsert(key, { jti: key, kind: 'AuthorizationCode' } as AdapterPayload, 60);
+      // Two exchanges that both found the code unconsumed: only the first may issue tokens.
+      const [first, second] = await Promise.allSettled([codes.consume(key), codes.consume(key)]);
+      expect(first.status).toBe('fulfilled');
+      expect(second).toMatchObject({
+        status: 'rejected',
+        reason: { error: 'invalid_grant', error_description: 'grant request is invalid' },
+      });
+      await expect(codes.consume(key)).rejects.toMatchObject({ error: 'invalid_grant' });
+      await expect(codes.consume(id())).rejects.toMatchObject({ error: 'invalid_grant' });
+      // A refresh token's consumption (its rotation) is marked each time, as before.
+      const tokens = factory('RefreshToken');
+      await tokens.upsert(key, { jti: key, kind: 'RefreshToken' } as AdapterPayload, 60);
+      await tokens.consume(key);
+      await tokens.consume(key);
+      expect(typeof (await tokens.find(key))?.consumed).toBe('number');
+    });
+
     it('finds sessions by uid and device codes by user code', async () => {
       const sessions = factory('Session');
       const key = id();
@@ -361,7 +382,13 @@ for (const kind of await testDatabases()) {
         ]);
         expect(found[3]).toMatchObject({ v: 2 });
 
-        await Promise.all([codes.consume('c1'), codes.consume('c2'), codes.consume('c1')]);
+        // A code consumed twice in one turn: the first consumption counts, the second is refused.
+        const consumed = await Promise.allSettled([
+          codes.consume('c1'),
+          codes.consume('c2'),
+          codes.consume('c1'),
+        ]);
+        expect(consumed.map((result) => result.status)).toEqual(['fulfilled', 'fulfilled', 'rejected']);
         const after = await Promise.all(ids.map((id) => codes.find(id)));
         expect(after.map((payload) => typeof payload?.consumed)).toEqual([
           'number',

@@ -1,6 +1,6 @@
 import type { ChainableCommander, Redis } from 'ioredis';
 import { CompiledQuery, type Kysely } from 'kysely';
-import type { Adapter, AdapterPayload } from 'oidc-provider';
+import { type Adapter, type AdapterPayload, errors } from 'oidc-provider';
 import { copyJson, deepFreeze } from '../database/frozen-values.ts';
 import type { Notifications, NotificationWarning } from '../database/notifications.ts';
 import { NotifiedCache } from '../database/notified-cache.ts';
@@ -17,6 +17,19 @@ export const DURABLE_MODELS = new Set([
   'RegistrationAccessToken',
   'InitialAccessToken',
 ]);
+
+/**
+ * Artifacts used once: their consumption succeeds only for the first of concurrent uses. oidc-provider
+ * refuses a code found consumed, but two exchanges of one code that both find it before either marks
+ * it would both get tokens (RFC 6749 §4.1.2: a code used more than once MUST be refused). Refresh
+ * tokens are left as they are: a rotation raced by another tab of the same client is not a replay.
+ */
+const SINGLE_USE_MODELS = new Set(['AuthorizationCode']);
+
+/** What the second use of a single-use artifact gets (as oidc-provider answers a code found consumed). */
+function alreadyUsed(): never {
+  throw new errors.InvalidGrant('authorization code already consumed');
+}
 
 const epoch = () => Math.floor(Date.now() / 1000);
 
@@ -187,6 +200,9 @@ const CONSUME_WHERE = 'tenant = $2 and model = $3 and id = $4';
 const CONSUME = `update oidc_payloads set consumed_at = $1 where ${CONSUME_WHERE}`;
 const CONSUME_LAZY = `${LAZY_COMMIT} update oidc_payloads set consumed_at = $1::timestamptz from lazy
   where ${CONSUME_WHERE}`;
+/** A single-use artifact's consumption: a row only for the first (see `SINGLE_USE_MODELS`). */
+const CONSUME_ONCE = `${CONSUME} and consumed_at is null returning id`;
+const CONSUME_ONCE_LAZY = `${CONSUME_LAZY} and consumed_at is null returning oidc_payloads.id`;
 const FIND = `select t.id, t.payload, t.expires_at, t.consumed_at from ${lookup('id')}`;
 const FIND_BY_UID = `select t.uid, t.payload, t.expires_at, t.consumed_at from ${lookup('uid')}`;
 
@@ -258,6 +274,7 @@ export class DatabaseAdapter implements Adapter {
   readonly #uidReads: TurnBatch<string, PayloadRow | undefined>;
   readonly #upserts: TurnBatch<UpsertRow, void>;
   readonly #consume: string;
+  readonly #singleUse: boolean;
   readonly #rewriteAfterMs: number | undefined;
   readonly #copy: NotifiedCache<PayloadRow> | undefined;
 
@@ -283,7 +300,14 @@ export class DatabaseAdapter implements Adapter {
       await this.#run(lazy ? UPSERT_LAZY : UPSERT, [tenant, model, json]);
       return rows.map(() => undefined);
     });
-    this.#consume = lazy ? CONSUME_LAZY : CONSUME;
+    this.#singleUse = SINGLE_USE_MODELS.has(model);
+    this.#consume = this.#singleUse
+      ? lazy
+        ? CONSUME_ONCE_LAZY
+        : CONSUME_ONCE
+      : lazy
+        ? CONSUME_LAZY
+        : CONSUME;
     this.#rewriteAfterMs = options.rewriteAfter === undefined ? undefined : options.rewriteAfter * 1000;
     // The payload kept parsed and frozen: each read gets a copy of its own (oidc-provider changes
     // the nested objects of what it reads, a grant's `openid` for one).
@@ -451,7 +475,8 @@ export class DatabaseAdapter implements Adapter {
 
   async consume(id: string): Promise<void> {
     this.#forgetAhead(id);
-    await this.#run(this.#consume, [new Date(), this.#tenant, this.#model, id]);
+    const rows = await this.#run(this.#consume, [new Date(), this.#tenant, this.#model, id]);
+    if (this.#singleUse && rows.length === 0) alreadyUsed();
   }
 
   async destroy(id: string): Promise<void> {
@@ -518,10 +543,12 @@ return {redis.call('GET', key), redis.call('GET', key .. ':consumed'), redis.cal
 
 /**
  * Marks KEYS[1] consumed at ARGV[1] (epoch seconds), expiring with it; announces KEYS[1] on the
- * channel ARGV[2] ('' for none: see ArtifactCopies).
+ * channel ARGV[2] ('' for none: see ArtifactCopies). Returns 1, or 0 when KEYS[1] is gone; with
+ * ARGV[3] = '1' (single use), 2 without marking when it was consumed already.
  */
 const CONSUME_SCRIPT = `local ttl = redis.call('TTL', KEYS[1])
 if ttl == -2 then return 0 end
+if ARGV[3] == '1' and redis.call('EXISTS', KEYS[1] .. ':consumed') == 1 then return 2 end
 if ttl > 0 then
   redis.call('SET', KEYS[1] .. ':consumed', ARGV[1], 'EX', ttl)
 else
@@ -769,12 +796,20 @@ export class RedisAdapter implements Adapter {
 
   async consume(id: string): Promise<void> {
     const key = this.#key(id);
+    const once = SINGLE_USE_MODELS.has(this.#model);
     this.#copies?.forget([key]);
+    let marked: unknown;
     try {
-      await SCRIPTS.consume.run(this.#redis, [key], [String(epoch()), this.#channel]);
+      marked = await SCRIPTS.consume.run(
+        this.#redis,
+        [key],
+        [String(epoch()), this.#channel, once ? '1' : ''],
+      );
     } finally {
       this.#copies?.forget([key]);
     }
+    // 1: marked now; 2: marked before (a concurrent use came first); 0: gone.
+    if (once && marked !== 1) alreadyUsed();
   }
 
   async destroy(id: string): Promise<void> {

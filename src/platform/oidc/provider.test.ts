@@ -365,6 +365,29 @@ describe('OIDC provider core refuses bad requests with the right OAuth error', (
     await expect(client.fetchUserInfo(config, tokens.access_token, ALICE.id)).rejects.toThrow();
   });
 
+  it('gives tokens to one of two concurrent exchanges of a code, and invalid_grant to the other', async () => {
+    const config = await discover(
+      confidential.client_id,
+      client.ClientSecretBasic(confidential.client_secret),
+    );
+    for (let round = 0; round < 3; round++) {
+      const walk = await authorize({ config, scope: 'openid profile' });
+      const checks = {
+        pkceCodeVerifier: walk.verifier,
+        expectedState: walk.state,
+        expectedNonce: walk.nonce,
+      };
+      const exchanges = await Promise.allSettled([
+        client.authorizationCodeGrant(config, walk.step.url, checks),
+        client.authorizationCodeGrant(config, walk.step.url, checks),
+      ]);
+      expect(exchanges.filter((exchange) => exchange.status === 'fulfilled')).toHaveLength(1);
+      expect(exchanges.find((exchange) => exchange.status === 'rejected')).toMatchObject({
+        reason: { error: 'invalid_grant' },
+      });
+    }
+  });
+
   it('refuses a wrong PKCE verifier, and a public client without PKCE', async () => {
     const config = await discover(
       confidential.client_id,
