@@ -48,16 +48,7 @@ export class RequestDurations extends Histogram<Label> {
   /** Counts one answer (prom-client's own `observe` and `labels` are not counted here: not used). */
   observeRequest(method: string, route: string, status: number, seconds: number): void {
     if (!Number.isFinite(seconds)) return;
-    let byMethod = this.#series.get(route);
-    if (!byMethod) {
-      byMethod = new Map();
-      this.#series.set(route, byMethod);
-    }
-    let byStatus = byMethod.get(method);
-    if (!byStatus) {
-      byStatus = new Map();
-      byMethod.set(method, byStatus);
-    }
+    const byStatus = within(within(this.#series, route), method);
     let series = byStatus.get(status);
     if (!series) {
       series = {
@@ -134,4 +125,14 @@ export class RequestDurations extends Histogram<Label> {
       })),
     };
   }
+}
+
+/** The map under `key` in `outer`, made on first use. */
+function within<K, K2, V>(outer: Map<K, Map<K2, V>>, key: K): Map<K2, V> {
+  let inner = outer.get(key);
+  if (!inner) {
+    inner = new Map();
+    outer.set(key, inner);
+  }
+  return inner;
 }

@@ -7,6 +7,7 @@ import { NotifiedCache } from '../database/notified-cache.ts';
 import { TurnBatch } from '../database/turn-batch.ts';
 import { RedisScript } from '../runtime/redis-script.ts';
 import type { ArtifactCopies, StoredArtifact } from './artifact-copies.ts';
+import { epochSeconds } from './epoch.ts';
 import { currentScope, ScopeSlot } from './request-scope.ts';
 import type { OidcTables } from './schema.ts';
 
@@ -30,8 +31,6 @@ const SINGLE_USE_MODELS = new Set(['AuthorizationCode']);
 function alreadyUsed(): never {
   throw new errors.InvalidGrant('authorization code already consumed');
 }
-
-const epoch = () => Math.floor(Date.now() / 1000);
 
 interface PayloadRow {
   payload: unknown;
@@ -200,9 +199,8 @@ const CONSUME_WHERE = 'tenant = $2 and model = $3 and id = $4';
 const CONSUME = `update oidc_payloads set consumed_at = $1 where ${CONSUME_WHERE}`;
 const CONSUME_LAZY = `${LAZY_COMMIT} update oidc_payloads set consumed_at = $1::timestamptz from lazy
   where ${CONSUME_WHERE}`;
-/** A single-use artifact's consumption: a row only for the first (see `SINGLE_USE_MODELS`). */
-const CONSUME_ONCE = `${CONSUME} and consumed_at is null returning id`;
-const CONSUME_ONCE_LAZY = `${CONSUME_LAZY} and consumed_at is null returning oidc_payloads.id`;
+/** Appended for a single-use artifact: a row only for the first consumption (see `SINGLE_USE_MODELS`). */
+const ONCE = ' and consumed_at is null returning oidc_payloads.id';
 const FIND = `select t.id, t.payload, t.expires_at, t.consumed_at from ${lookup('id')}`;
 const FIND_BY_UID = `select t.uid, t.payload, t.expires_at, t.consumed_at from ${lookup('uid')}`;
 
@@ -301,13 +299,7 @@ export class DatabaseAdapter implements Adapter {
       return rows.map(() => undefined);
     });
     this.#singleUse = SINGLE_USE_MODELS.has(model);
-    this.#consume = this.#singleUse
-      ? lazy
-        ? CONSUME_ONCE_LAZY
-        : CONSUME_ONCE
-      : lazy
-        ? CONSUME_LAZY
-        : CONSUME;
+    this.#consume = `${lazy ? CONSUME_LAZY : CONSUME}${this.#singleUse ? ONCE : ''}`;
     this.#rewriteAfterMs = options.rewriteAfter === undefined ? undefined : options.rewriteAfter * 1000;
     // The payload kept parsed and frozen: each read gets a copy of its own (oidc-provider changes
     // the nested objects of what it reads, a grant's `openid` for one).
@@ -803,7 +795,7 @@ export class RedisAdapter implements Adapter {
       marked = await SCRIPTS.consume.run(
         this.#redis,
         [key],
-        [String(epoch()), this.#channel, once ? '1' : ''],
+        [String(epochSeconds()), this.#channel, once ? '1' : ''],
       );
     } finally {
       this.#copies?.forget([key]);

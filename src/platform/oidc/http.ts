@@ -6,6 +6,7 @@ import { isDependencyFailure } from '../errors/dependency.ts';
 import { sendPage, sendProtocolUnavailable } from '../http/role-app.ts';
 import { html } from '../views/html.ts';
 import { page } from '../views/layout.ts';
+import { epochSeconds } from './epoch.ts';
 import { oidcMessages } from './messages.ts';
 import { DISCOVERY_PATH, INTERACTION_PATH, LOGOUT_ALIAS, OIDC_ROUTES } from './paths.ts';
 import type { OidcProvider } from './provider.ts';
@@ -239,8 +240,6 @@ function maxAgeOf(value: unknown): number | undefined {
   return Number.isFinite(seconds) && seconds >= 0 ? seconds : undefined;
 }
 
-const now = () => Math.floor(Date.now() / 1000);
-
 /**
  * Whether a sign-in made at `authTime` (seconds since the epoch) answers the login prompt of this
  * interaction: always, unless the client asked for a fresh one — then only a sign-in made after
@@ -250,7 +249,7 @@ export function satisfiesLogin(view: InteractionView, authTime: number): boolean
   if (!view.reauthenticate) return true;
   if (authTime >= view.startedAt) return true;
   if (view.reasons.includes('login_prompt')) return false;
-  return view.maxAge !== undefined && now() - authTime <= view.maxAge;
+  return view.maxAge !== undefined && epochSeconds() - authTime <= view.maxAge;
 }
 
 export interface LoginProof {
@@ -277,7 +276,7 @@ export async function finishLogin(
 ) {
   const view = await interactionView(oidc, request, reply);
   if (!satisfiesLogin(view, proof.authTime)) throw new AppError('oidc_login_not_fresh', 400);
-  const ts = Math.min(Math.floor(proof.authTime), now());
+  const ts = Math.min(Math.floor(proof.authTime), epochSeconds());
   return finishInteraction(oidc, request, reply, {
     login: { accountId, amr: proof.amr ?? ['pwd'], ts, remember: true },
   });

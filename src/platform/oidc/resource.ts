@@ -4,6 +4,7 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyReply, RouteHandlerMeth
 import type { AdapterPayload } from 'oidc-provider';
 import { isDependencyFailure, PROTOCOL_UNAVAILABLE_ANSWER } from '../errors/dependency.ts';
 import { answerWhole } from '../http/raw-answer.ts';
+import { epochSeconds } from './epoch.ts';
 import type { OidcProvider } from './provider.ts';
 import { withRequestScope } from './request-scope.ts';
 
@@ -53,9 +54,6 @@ function bearerToken(headers: IncomingHttpHeaders, method: string | undefined, b
   if (method === 'POST' && typeof form?.access_token === 'string') return form.access_token;
   return undefined;
 }
-
-/** Seconds since the epoch, as oidc-provider counts a token's `exp`. */
-const epochSeconds = () => Math.floor(Date.now() / 1000);
 
 /**
  * A stored artifact of `kind` that oidc-provider would still find: an opaque (not JWT) payload of
