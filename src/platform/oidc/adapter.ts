@@ -1,6 +1,6 @@
 import type { ChainableCommander, Redis } from 'ioredis';
 import { CompiledQuery, type Kysely } from 'kysely';
-import { type Adapter, type AdapterPayload, errors } from 'oidc-provider';
+import type { Adapter, AdapterPayload } from 'oidc-provider';
 import { copyJson, deepFreeze } from '../database/frozen-values.ts';
 import type { Notifications, NotificationWarning } from '../database/notifications.ts';
 import { NotifiedCache } from '../database/notified-cache.ts';
@@ -8,6 +8,7 @@ import { TurnBatch } from '../database/turn-batch.ts';
 import { RedisScript } from '../runtime/redis-script.ts';
 import type { ArtifactCopies, StoredArtifact } from './artifact-copies.ts';
 import { epochSeconds } from './epoch.ts';
+import { ConsumedBefore } from './grant-revocation.ts';
 import { currentScope, ScopeSlot } from './request-scope.ts';
 import type { OidcTables } from './schema.ts';
 
@@ -25,11 +26,11 @@ export const DURABLE_MODELS = new Set([
  * it would both get tokens (RFC 6749 §4.1.2: a code used more than once MUST be refused). Refresh
  * tokens are left as they are: a rotation raced by another tab of the same client is not a replay.
  */
-const SINGLE_USE_MODELS = new Set(['AuthorizationCode']);
+export const SINGLE_USE_MODELS = new Set(['AuthorizationCode']);
 
 /** What the second use of a single-use artifact gets (as oidc-provider answers a code found consumed). */
 function alreadyUsed(): never {
-  throw new errors.InvalidGrant('authorization code already consumed');
+  throw new ConsumedBefore();
 }
 
 interface PayloadRow {

@@ -115,6 +115,7 @@ export {
 export { clientCommand, keysCommand } from './cli.ts';
 export { type ClientInput, type ClientRecord, ClientRegistry, type IssuedClient } from './clients.ts';
 export { ConsentStore } from './consents.ts';
+export { revokeGrant } from './grant-revocation.ts';
 export {
   abortInteraction,
   ENDED_BY_USER,
@@ -136,7 +137,6 @@ export {
   endProviderSession,
   endSessionByUid,
   revokeAccount,
-  revokeGrant,
 } from './logout.ts';
 export { oidcMessages } from './messages.ts';
 export { oidcMigrations } from './migrations.ts';

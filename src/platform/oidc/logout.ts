@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sql } from 'kysely';
 import type Provider from 'oidc-provider';
+import { revokeGrant } from './grant-revocation.ts';
 import type { OidcProvider } from './provider.ts';
 
 type ProviderSession = InstanceType<Provider['Session']>;
@@ -11,18 +12,6 @@ export interface EndedSession {
   clients: string[];
   /** Their back-channel logout URIs (where a host may look for a relying party it knows). */
   backchannelLogoutUris: string[];
-}
-
-/** Revokes every token of a grant (access, refresh, codes), then the grant itself. */
-export async function revokeGrant(oidc: OidcProvider, grantId: string): Promise<void> {
-  const { AccessToken, RefreshToken, AuthorizationCode, Grant } = oidc.provider;
-  await Promise.all([
-    AccessToken.revokeByGrantId(grantId),
-    RefreshToken.revokeByGrantId(grantId),
-    AuthorizationCode.revokeByGrantId(grantId),
-  ]);
-  const grant = await Grant.find(grantId);
-  await grant?.destroy();
 }
 
 /**

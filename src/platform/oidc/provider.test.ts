@@ -365,7 +365,7 @@ describe('OIDC provider core refuses bad requests with the right OAuth error', (
     await expect(client.fetchUserInfo(config, tokens.access_token, ALICE.id)).rejects.toThrow();
   });
 
-  it('gives tokens to one of two concurrent exchanges of a code, and invalid_grant to the other', async () => {
+  it('gives tokens to one of two concurrent exchanges of a code, invalid_grant to the other, and then revokes them', async () => {
     const config = await discover(
       confidential.client_id,
       client.ClientSecretBasic(confidential.client_secret),
@@ -381,9 +381,18 @@ describe('OIDC provider core refuses bad requests with the right OAuth error', (
         client.authorizationCodeGrant(config, walk.step.url, checks),
         client.authorizationCodeGrant(config, walk.step.url, checks),
       ]);
-      expect(exchanges.filter((exchange) => exchange.status === 'fulfilled')).toHaveLength(1);
+      const issued = exchanges.flatMap((exchange) =>
+        exchange.status === 'fulfilled' ? [exchange.value] : [],
+      );
+      expect(issued).toHaveLength(1);
       expect(exchanges.find((exchange) => exchange.status === 'rejected')).toMatchObject({
         reason: { error: 'invalid_grant' },
+      });
+      // A replay: what the first exchange got is revoked, as for a code replayed later.
+      const [tokens] = issued;
+      await expect(client.fetchUserInfo(config, tokens?.access_token ?? '', ALICE.id)).rejects.toThrow();
+      await expect(client.refreshTokenGrant(config, tokens?.refresh_token ?? '')).rejects.toMatchObject({
+        error: 'invalid_grant',
       });
     }
   });

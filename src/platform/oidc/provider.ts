@@ -19,10 +19,17 @@ import type { TrustProxy } from '../http/proxy-trust.ts';
 import type { I18n } from '../i18n/i18n.ts';
 import { SafeHtml } from '../views/html.ts';
 import type { Brand } from '../views/layout.ts';
-import { DatabaseAdapter, DURABLE_MODELS, RedisAdapter, sweepExpiredPayloads } from './adapter.ts';
+import {
+  DatabaseAdapter,
+  DURABLE_MODELS,
+  RedisAdapter,
+  SINGLE_USE_MODELS,
+  sweepExpiredPayloads,
+} from './adapter.ts';
 import { ArtifactCopies } from './artifact-copies.ts';
 import { ClientRegistry } from './clients.ts';
 import { ConsentStore } from './consents.ts';
+import { revokeGrant, revokingOnReplay } from './grant-revocation.ts';
 import { SigningKeyStore } from './keys.ts';
 import { type JobRegistry, retryLogoutsThroughJobs } from './logout-delivery.ts';
 import { INTERACTION_PATH, OIDC_ROUTES } from './paths.ts';
@@ -698,7 +705,12 @@ export class OidcProvider<A = unknown> {
     const cookieName = `edugate_oidc_${this.tenant}`;
     return {
       // Every store call and host hook below reports a dependency failure as `temporarily_unavailable`.
-      adapter: (model: string) => new GuardedAdapter(this.#adapter(model)),
+      adapter: (model: string) => {
+        const store = new GuardedAdapter(this.#adapter(model));
+        return SINGLE_USE_MODELS.has(model)
+          ? revokingOnReplay(store, (grantId) => revokeGrant(this, grantId))
+          : store;
+      },
       claims,
       scopes: [...this.scopes, 'offline_access'],
       clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'none'],
