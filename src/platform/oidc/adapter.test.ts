@@ -10,6 +10,7 @@ import { testDatabases } from '../testing/databases.ts';
 import { missingService, redisAvailable, TEST_REDIS_URL } from '../testing/services.ts';
 import { DatabaseAdapter, RedisAdapter, sweepExpiredPayloads } from './adapter.ts';
 import { ArtifactCopies } from './artifact-copies.ts';
+import { ConsumedBefore, revokingOnReplay } from './grant-revocation.ts';
 import { oidcMigrations } from './migrations.ts';
 import { withRequestScope } from './request-scope.ts';
 import { type OidcTables, oidcView } from './schema.ts';
@@ -79,8 +80,20 @@ function adapterContract(
         status: 'rejected',
         reason: { error: 'invalid_grant', error_description: 'grant request is invalid' },
       });
+      expect((second as PromiseRejectedResult).reason).toBeInstanceOf(ConsumedBefore);
       await expect(codes.consume(key)).rejects.toMatchObject({ error: 'invalid_grant' });
       await expect(codes.consume(id())).rejects.toMatchObject({ error: 'invalid_grant' });
+      // The provider's store of codes then revokes the grant the code was issued from.
+      const revoked: string[] = [];
+      const replayed = revokingOnReplay(codes, async (grantId) => {
+        revoked.push(grantId);
+      });
+      const code = id();
+      await codes.upsert(code, { jti: code, kind: 'AuthorizationCode', grantId: 'grant-of-code' }, 60);
+      await replayed.consume(code);
+      expect(revoked).toEqual([]);
+      await expect(replayed.consume(code)).rejects.toBeInstanceOf(ConsumedBefore);
+      expect(revoked).toEqual(['grant-of-code']);
       // A refresh token's consumption (its rotation) is marked each time, as before.
       const tokens = factory('RefreshToken');
       await tokens.upsert(key, { jti: key, kind: 'RefreshToken' } as AdapterPayload, 60);
