@@ -26,6 +26,8 @@ import {
 import type { Figure } from './report.ts';
 
 const CLOUD_SCOPE = 'openid profile email eduinfo';
+/** The cloud's resource API measured (the bare broker answers the same checks at its own path). */
+const MOERESOURCE_EDUINFO = '/moeresource/api/v1/oidc/eduinfo';
 /** The link of the cloud's login page (and of the bare broker's) to the county: 縣市帳號登入. */
 const COUNTY_LINK = 'href="(/login/county/cyc[^"]*)"';
 const FORM = 'application/x-www-form-urlencoded';
@@ -151,7 +153,9 @@ const figure = (name: string, ours: SideFigures[], target?: number): Figure =>
  *   relying party's authorization at the cloud → the cloud's login page → its county link → the
  *   county (signed in already) → `/cncreturnpage` (code exchange + userinfo at the county) → back
  *   to the relying party with a code → the code exchanged at the cloud;
- * - the cloud provider's userinfo and refresh_token grants.
+ * - the cloud provider's userinfo, its eduinfo resource API (`/moeresource/api/v1/oidc/eduinfo`,
+ *   against the bare broker's endpoint making the same checks), authorization_code flows of a
+ *   browser signed in at the cloud (authorize + code exchange) and refresh_token grants.
  */
 export async function benchCloudBroker(): Promise<Figure[]> {
   if (!(await postgresAndRedis())) return [];
@@ -191,10 +195,10 @@ export async function benchCloudBroker(): Promise<Figure[]> {
       clientId: started.clientId,
       clientSecret: started.clientSecret,
       scope: CLOUD_SCOPE,
-      resource: '',
+      resource: `${cloud.base}${MOERESOURCE_EDUINFO}`,
       cookie: '',
     };
-    const bare: Issuer = { ...bareBroker, scope: BARE_SCOPE, resource: '', cookie: '' };
+    const bare: Issuer = { ...bareBroker, scope: BARE_SCOPE, cookie: '' };
     // First sign-ins (consents given), then the browsers the round trips start from: each
     // teacher's, signed in at the county only.
     const signInAll = async (t: Issuer) => {
@@ -283,7 +287,13 @@ export async function benchCloudBroker(): Promise<Figure[]> {
     const signedIn = (t: Issuer, jar: Jar): Issuer => ({ ...t, cookie: jar.header(new URL(t.issuer)) });
     const oursScenarios = await scenarios(signedIn(ours, oursJar));
     const bareScenarios = await scenarios(signedIn(bare, bareJar));
-    for (const [name] of selectedScenarios({ userinfo: true, refresh_token: true })) {
+    const cloudOperations = {
+      userinfo: true,
+      'eduinfo (resource API)': true,
+      'authorization_code (authorize + token)': true,
+      refresh_token: true,
+    };
+    for (const [name] of selectedScenarios(cloudOperations)) {
       figures.push(
         figure(
           `cloud ${name} (role process, PostgreSQL + Redis)`,
