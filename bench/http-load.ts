@@ -430,32 +430,17 @@ async function slice(clients: Array<() => Promise<void>>, ms: number, rate?: num
 
 const CHILD_FLAG = 'EDUGATE_BENCH_HTTP_LOAD';
 
-/**
- * Bearer calls paced at a rate (userinfo, the resource APIs) go over this many times the
- * scenario's connections, each token shared by as many. At half of their capacity, some 10,000
- * calls a second, 16 connections each had a call under way most of the time (round trips of about
- * 1.2 ms, one every 1.5 ms): a call held up 40 ms on one connection made every later call of that
- * connection late (a latency counts from the scheduled start) until it caught up, hundreds of
- * milliseconds later. Relying parties' calls do not queue behind each other that way.
- */
-const PACED_SPREAD = 4;
-
 if (process.env[CHILD_FLAG] && process.send) {
   const reply = process.send.bind(process);
   let clients: Array<() => Promise<void>> = [];
-  let pacedClients: Array<() => Promise<void>> = [];
   process.on(
     'message',
     async (message: { scenario: Scenario; connections: number } | { ms: number; rate?: number }) => {
       try {
         if ('scenario' in message) {
           clients = await clientsFor(message.scenario, message.connections);
-          pacedClients =
-            message.scenario.kind === 'bearer-get'
-              ? await clientsFor(message.scenario, message.connections * PACED_SPREAD)
-              : clients;
           reply({ ready: true });
-        } else reply(await slice(message.rate ? pacedClients : clients, message.ms, message.rate));
+        } else reply(await slice(clients, message.ms, message.rate));
       } catch (error) {
         reply({ error: (error as Error).message });
       }
