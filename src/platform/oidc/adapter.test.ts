@@ -598,51 +598,88 @@ if (await redisAvailable()) {
       }
     });
 
-    it('rewrites a session saved unchanged only when its expiry moves far', async () => {
-      const redis = new Redis(TEST_REDIS_URL);
-      const prefix = `edugate:test:${randomBytes(4).toString('hex')}:`;
-      try {
-        const sessions = new RedisAdapter(redis, prefix, 'Session', { rewriteAfter: 300 });
-        const session = { jti: 's1', uid: 'u1', accountId: 'a', exp: 1 };
-        await sessions.upsert('s1', session as AdapterPayload, 3600);
-        const ttl = () => redis.ttl(`${prefix}Session:s1`);
-        await redis.expire(`${prefix}Session:s1`, 3500);
-        await withRequestScope(async () => {
-          const read = await sessions.find('s1');
-          await sessions.upsert('s1', { ...read, exp: 2 } as AdapterPayload, 3600);
-        });
-        expect(await ttl()).toBeLessThanOrEqual(3500);
-        await redis.expire(`${prefix}Session:s1`, 3000);
-        await withRequestScope(async () => {
-          const read = await sessions.find('s1');
-          await sessions.upsert('s1', { ...read, exp: 3 } as AdapterPayload, 3600);
-        });
-        expect(await ttl()).toBeGreaterThan(3500);
-        // Unchanged with its keys in another order: not rewritten either.
-        await redis.expire(`${prefix}Session:s1`, 3500);
-        await withRequestScope(async () => {
-          const { jti, uid, accountId } = (await sessions.find('s1')) as AdapterPayload;
-          await sessions.upsert('s1', { exp: 4, accountId, uid, jti } as AdapterPayload, 3600);
-        });
-        expect(await ttl()).toBeLessThanOrEqual(3500);
-        // A value changed, the keys in the same order: written.
-        await withRequestScope(async () => {
-          const read = await sessions.find('s1');
-          await sessions.upsert('s1', { ...read, accountId: 'b', exp: 5 } as AdapterPayload, 3600);
-        });
-        expect(await sessions.find('s1')).toMatchObject({ accountId: 'b' });
-        await redis.expire(`${prefix}Session:s1`, 3500);
-        await withRequestScope(async () => {
-          const read = await sessions.find('s1');
-          await sessions.upsert('s1', { ...read, changed: true } as AdapterPayload, 3600);
-        });
-        expect(await sessions.find('s1')).toMatchObject({ changed: true });
-      } finally {
-        const keys = await redis.keys(`${prefix}*`);
-        if (keys.length > 0) await redis.del(...keys);
-        redis.disconnect();
-      }
-    });
+    for (const copied of [false, true]) {
+      it(`rewrites a session saved unchanged only when its expiry moves far (${copied ? "from the node's copy" : 'read from Redis'})`, async () => {
+        const redis = new Redis(TEST_REDIS_URL);
+        const notifications = new RedisNotifications(redis);
+        const prefix = `edugate:test:${randomBytes(4).toString('hex')}:`;
+        const copies = new ArtifactCopies(`${prefix}changes`);
+        if (copied) await copies.follow(notifications, copies.channel);
+        try {
+          const sessions = new RedisAdapter(redis, prefix, 'Session', {
+            rewriteAfter: 300,
+            ...(copied ? { copies } : {}),
+          });
+          const session = { jti: 's1', uid: 'u1', accountId: 'a', exp: 1 };
+          await sessions.upsert('s1', session as AdapterPayload, 3600);
+          const ttl = () => redis.ttl(`${prefix}Session:s1`);
+          // Time passing, as the expiry Redis keeps: a copy kept meanwhile would not know of it.
+          const expire = async (seconds: number) => {
+            await redis.expire(`${prefix}Session:s1`, seconds);
+            copies.forget([`${prefix}Session:s1`]);
+          };
+          await expire(3500);
+          await withRequestScope(async () => {
+            const read = await sessions.find('s1');
+            await sessions.upsert('s1', { ...read, exp: 2 } as AdapterPayload, 3600);
+          });
+          expect(await ttl()).toBeLessThanOrEqual(3500);
+          await expire(3000);
+          await withRequestScope(async () => {
+            const read = await sessions.find('s1');
+            await sessions.upsert('s1', { ...read, exp: 3 } as AdapterPayload, 3600);
+          });
+          expect(await ttl()).toBeGreaterThan(3500);
+          // Unchanged with its keys in another order: not rewritten either.
+          await expire(3500);
+          await withRequestScope(async () => {
+            const { jti, uid, accountId } = (await sessions.find('s1')) as AdapterPayload;
+            await sessions.upsert('s1', { exp: 4, accountId, uid, jti } as AdapterPayload, 3600);
+          });
+          expect(await ttl()).toBeLessThanOrEqual(3500);
+          // A value changed, the keys in the same order: written.
+          await withRequestScope(async () => {
+            const read = await sessions.find('s1');
+            await sessions.upsert('s1', { ...read, accountId: 'b', exp: 5 } as AdapterPayload, 3600);
+          });
+          expect(await sessions.find('s1')).toMatchObject({ accountId: 'b' });
+          await expire(3500);
+          await withRequestScope(async () => {
+            const read = await sessions.find('s1');
+            await sessions.upsert('s1', { ...read, changed: true } as AdapterPayload, 3600);
+          });
+          expect(await sessions.find('s1')).toMatchObject({ changed: true });
+          // As oidc-provider saves a session that got its authorizations after it was first written:
+          // the same nested values after the keys that came first are no change; a nested one is.
+          const authorizations = { c1: { sid: 'x', grantId: 'g1' } };
+          await sessions.upsert('s1', { ...session, authorizations } as unknown as AdapterPayload, 3600);
+          await expire(3500);
+          const again = async (change: (found: Record<string, unknown>) => Record<string, unknown>) =>
+            withRequestScope(async () => {
+              const { jti, uid, accountId, exp, authorizations, ...rest } = (await sessions.find(
+                's1',
+              )) as unknown as Record<string, unknown>;
+              const reordered = { ...rest, authorizations, accountId, uid, jti, exp: Number(exp) + 1 };
+              await sessions.upsert('s1', change(structuredClone(reordered)) as AdapterPayload, 3600);
+            });
+          await again((found) => found);
+          expect(await ttl()).toBeLessThanOrEqual(3500);
+          await again((found) => ({ ...found, authorizations: { c1: { grantId: 'g1', sid: 'x' } } }));
+          expect(await ttl()).toBeLessThanOrEqual(3500);
+          await again((found) => ({ ...found, authorizations: { c1: { sid: 'x', grantId: 'g2' } } }));
+          expect(await sessions.find('s1')).toMatchObject({ authorizations: { c1: { grantId: 'g2' } } });
+          await expire(3500);
+          await again((found) => ({ ...found, authorizations: { c1: { sid: 'x', grantId: 'g2' }, c2: {} } }));
+          expect(await sessions.find('s1')).toMatchObject({ authorizations: { c2: {} } });
+        } finally {
+          await copies.close();
+          await notifications.close();
+          const keys = await redis.keys(`${prefix}*`);
+          if (keys.length > 0) await redis.del(...keys);
+          redis.disconnect();
+        }
+      });
+    }
   });
 } else {
   missingService('Redis', `start it or set EDUGATE_TEST_REDIS_URL (tried ${TEST_REDIS_URL})`);

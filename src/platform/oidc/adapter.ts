@@ -47,6 +47,8 @@ interface ReadPayload {
   /** The payload's `exp` as read. */
   exp: unknown;
   expiresAt: number;
+  /** `json` parsed and frozen, when the read came from (or was kept as) the node's copy. */
+  parsed?: Readonly<Record<string, unknown>> | undefined;
 }
 
 /**
@@ -211,28 +213,42 @@ interface UpsertRow {
   json: string;
 }
 
-/** JSON with object keys sorted: equal for equal values whatever order their keys came in. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+/**
+ * Whether two JSON values are equal: object keys in any order, a key holding `undefined` as good as
+ * absent (JSON.stringify leaves it out), and the top-level key `except` ignored. Anything else that
+ * differs (a value JSON would write otherwise, such as a Date beside its string) counts as a change.
+ */
+function sameJson(a: unknown, b: unknown, except?: string): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameJson(a[i], b[i])) return false;
+    return true;
   }
-  return JSON.stringify(value) ?? 'null';
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  let unmatched = 0;
+  for (const key in x) {
+    if (key === except || x[key] === undefined) continue;
+    if (!sameJson(x[key], y[key])) return false;
+    unmatched++;
+  }
+  for (const key in y) if (key !== except && y[key] !== undefined) unmatched--;
+  return unmatched === 0;
 }
 
 /**
- * Whether a payload is the one read (`read`) but for its `exp` (keys in any order). oidc-provider
- * writes a model's keys in the same order each time: the read JSON with the new `exp` is then the
- * new JSON, and nothing needs parsing or sorting.
+ * Whether a payload is the one read (`read`) but for its `exp` (keys in any order). With the node's
+ * parsed copy of what was read, the two are compared as they are. Else the read JSON with the new
+ * `exp` is compared with the new JSON first: the same when oidc-provider wrote the keys in the same
+ * order as the stored JSON has them (not so for a session whose `authorizations` came after it
+ * was first written), and nothing needs parsing.
  */
 function sameButExpiry(read: ReadPayload, payload: Record<string, unknown>): boolean {
+  if (read.parsed) return sameJson(read.parsed, payload, 'exp');
   if (JSON.stringify({ ...payload, exp: read.exp }) === read.json) return true;
-  const { exp: _a, ...restA } = JSON.parse(read.json) as Record<string, unknown>;
-  const { exp: _b, ...restB } = payload;
-  return canonicalJson(restA) === canonicalJson(restB);
+  return sameJson(JSON.parse(read.json), payload, 'exp');
 }
 
 /** A json column's value: pg parses it, PGlite may hand over the text. */
@@ -755,6 +771,7 @@ export class RedisAdapter implements Adapter {
         json: artifact.value,
         exp: payload.exp,
         expiresAt: artifact.expiresAt,
+        parsed: artifact.parsed,
       });
     }
     if (payload) this.#options.onFound?.(payload);
