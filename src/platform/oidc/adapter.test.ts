@@ -549,7 +549,9 @@ if (await redisAvailable()) {
     const copies = [new ArtifactCopies(`${prefix}t1:changes`), new ArtifactCopies(`${prefix}t2:changes`)];
     for (const copy of copies) await copy.follow(notifications, copy.channel);
     const copied = (model: string, copy: ArtifactCopies) =>
-      ['AccessToken', 'Session'].includes(model) ? { copies: copy } : {};
+      ['AccessToken', 'Session', 'AuthorizationCode'].includes(model)
+        ? { copies: copy, keepWritten: model === 'AuthorizationCode' }
+        : {};
     return {
       factory: (model) =>
         new RedisAdapter(redis, `${prefix}t1:`, model, copied(model, copies[0] as ArtifactCopies)),
@@ -565,6 +567,48 @@ if (await redisAvailable()) {
     };
   });
   describe('oidc adapter on Redis: one round trip per read', () => {
+    it('keeps a code this node wrote for its exchange; its use is still settled in Redis', async () => {
+      const redis = new Redis(TEST_REDIS_URL);
+      const notifications = new RedisNotifications(redis);
+      const prefix = `edugate:test:${randomBytes(4).toString('hex')}:`;
+      const nodes = [new ArtifactCopies(`${prefix}changes`), new ArtifactCopies(`${prefix}changes`)];
+      for (const copies of nodes) await copies.follow(notifications, copies.channel);
+      await expect.poll(() => nodes.every((copies) => copies.heard)).toBe(true);
+      const [here, there] = nodes.map(
+        (copies) => new RedisAdapter(redis, prefix, 'AuthorizationCode', { copies, keepWritten: true }),
+      ) as [RedisAdapter, RedisAdapter];
+      const kept = (node: number, id: string) => nodes[node]?.get(`${prefix}AuthorizationCode:${id}`);
+      try {
+        const code = { jti: 'c1', kind: 'AuthorizationCode', grantId: 'g1', accountId: 'a' };
+        await here.upsert('c1', code as AdapterPayload, 60);
+        expect(kept(0, 'c1')).toMatchObject({ consumed: null });
+        expect(kept(1, 'c1')).toBeUndefined();
+        // Gone from Redis behind the nodes' backs (never so in use): the writer answers from memory.
+        await redis.rename(`${prefix}AuthorizationCode:c1`, `${prefix}hidden`);
+        expect(await here.find('c1')).toEqual(code);
+        expect(await there.find('c1')).toBeUndefined();
+        await redis.rename(`${prefix}hidden`, `${prefix}AuthorizationCode:c1`);
+        // Consumed on the other node: the writer drops its copy when it hears of it, and in any case
+        // its own consumption is refused by Redis.
+        await there.consume('c1');
+        await expect(here.consume('c1')).rejects.toBeInstanceOf(ConsumedBefore);
+        await expect.poll(() => kept(0, 'c1')).toBeUndefined();
+        expect((await here.find('c1'))?.consumed).toBeTypeOf('number');
+        // A code written over (not what oidc-provider does) is not kept as written.
+        await here.upsert('c2', { ...code, jti: 'c2' } as AdapterPayload, 60);
+        await there.upsert('c2', { ...code, jti: 'c2', accountId: 'b' } as AdapterPayload, 60);
+        expect(kept(1, 'c2')).toBeUndefined();
+        await expect.poll(() => kept(0, 'c2')).toBeUndefined();
+        expect(await here.find('c2')).toMatchObject({ accountId: 'b' });
+      } finally {
+        for (const copies of nodes) await copies.close();
+        await notifications.close();
+        const keys = await redis.keys(`${prefix}*`);
+        if (keys.length > 0) await redis.del(...keys);
+        redis.disconnect();
+      }
+    });
+
     it('reads a token with the session it names, also after Redis forgot its scripts', async () => {
       const redis = new Redis(TEST_REDIS_URL);
       const prefix = `edugate:test:${randomBytes(4).toString('hex')}:`;

@@ -590,7 +590,7 @@ for i = 3, #KEYS do
   existed = existed or (ARGV[4] ~= '' and redis.call('EXISTS', KEYS[i]) == 1)
   if ttl > 0 then redis.call('SET', KEYS[i], ARGV[3], 'EX', ttl) else redis.call('SET', KEYS[i], ARGV[3]) end
 end
-if existed then redis.call('PUBLISH', ARGV[4], ARGV[5]) end
+if existed then redis.call('PUBLISH', ARGV[4], ARGV[5]) return 2 end
 return 1`;
 
 const SCRIPTS = {
@@ -650,6 +650,14 @@ export interface RedisAdapterOptions {
    * heard; sessions read along with a token are kept too.
    */
   copies?: ArtifactCopies;
+  /**
+   * With `copies`: this node keeps what it writes of a new artifact, as if it had read it. For
+   * authorization codes, whose exchange most often comes to the node that issued them: the
+   * exchange then reads the code from memory. A copy never decides a code's use: its consumption
+   * is checked in Redis (`SINGLE_USE_MODELS`), so a code another node consumed or revoked meanwhile
+   * is refused all the same.
+   */
+  keepWritten?: boolean;
 }
 
 /**
@@ -716,17 +724,30 @@ export class RedisAdapter implements Adapter {
     if (payload.uid) keys.push(this.#uidKey(payload.uid));
     if (payload.userCode) keys.push(this.#userCodeKey(payload.userCode));
     const announced = this.#announced(key, payload);
+    const json = JSON.stringify(payload);
     this.#copies?.forget(announced);
+    const since = this.#copies?.mark();
+    let written: unknown;
+    let quiet = false;
     try {
-      await SCRIPTS.upsert.run(this.#redis, keys, [
-        JSON.stringify(payload),
+      written = await SCRIPTS.upsert.run(this.#redis, keys, [
+        json,
         String(expiresIn ?? 0),
         id,
         this.#channel,
         announced.join(','),
       ]);
     } finally {
+      quiet = this.#copies?.mark() === since;
       this.#copies?.forget(announced);
+    }
+    // 1: a new artifact (2: one written over). Kept unless a change was heard during the write.
+    if (written === 1 && quiet && this.#options.keepWritten) {
+      this.#copies?.keep(key, {
+        value: json,
+        consumed: null,
+        expiresAt: expiresIn ? Date.now() + expiresIn * 1000 : 0,
+      });
     }
   }
 

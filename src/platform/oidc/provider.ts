@@ -294,11 +294,14 @@ const REDIRECT_RULE = 'https, or http on 127.0.0.1, localhost or [::1]; no wildc
 /** Artifacts whose use reads their grant next (the adapter reads it along with them). */
 const GRANT_ARTIFACTS = new Set(['AccessToken', 'RefreshToken', 'AuthorizationCode']);
 /**
- * Redis artifacts each node keeps copies of (see ArtifactCopies): read on every userinfo and
- * resource call, and on every authorization, far more often than written. Every node announces
- * their changes, whether it keeps copies or not.
+ * Redis artifacts each node keeps copies of (see ArtifactCopies): access tokens and sessions, read
+ * on every userinfo and resource call and on every authorization, far more often than written; and
+ * codes, read once, at their exchange, by the node that wrote them if it serves the exchange. Every
+ * node announces their changes, whether it keeps copies or not.
  */
-const COPIED_MODELS = new Set(['AccessToken', 'Session']);
+const COPIED_MODELS = new Set(['AccessToken', 'Session', 'AuthorizationCode']);
+/** Of those, the artifacts a node keeps as it writes them: codes, for their exchange (see `keepWritten`). */
+const KEPT_AS_WRITTEN = new Set(['AuthorizationCode']);
 
 /**
  * A sign-in session that an authorization saves unchanged is rewritten (its expiry slid) at most
@@ -644,6 +647,7 @@ export class OidcProvider<A = unknown> {
         ...(GRANT_ARTIFACTS.has(model) ? { withSession: true } : {}),
         ...(model === 'Session' ? { rewriteAfter: SESSION_REWRITE_SECONDS } : {}),
         ...(COPIED_MODELS.has(model) ? { copies: this.#copies } : {}),
+        ...(KEPT_AS_WRITTEN.has(model) ? { keepWritten: true } : {}),
         ...(onFound ? { onFound } : {}),
       });
     }
