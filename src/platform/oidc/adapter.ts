@@ -726,9 +726,7 @@ export class RedisAdapter implements Adapter {
     const announced = this.#announced(key, payload);
     const json = JSON.stringify(payload);
     this.#copies?.forget(announced);
-    const since = this.#copies?.mark();
     let written: unknown;
-    let quiet = false;
     try {
       written = await SCRIPTS.upsert.run(this.#redis, keys, [
         json,
@@ -738,11 +736,11 @@ export class RedisAdapter implements Adapter {
         announced.join(','),
       ]);
     } finally {
-      quiet = this.#copies?.mark() === since;
       this.#copies?.forget(announced);
     }
-    // 1: a new artifact (2: one written over). Kept unless a change was heard during the write.
-    if (written === 1 && quiet && this.#options.keepWritten) {
+    // A new artifact (1; 2: one written over) is kept as written. Its id, random and this node's
+    // own, is known elsewhere only once this write is done: nothing can have changed it meanwhile.
+    if (written === 1 && this.#options.keepWritten) {
       this.#copies?.keep(key, {
         value: json,
         consumed: null,
