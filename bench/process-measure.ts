@@ -173,7 +173,7 @@ export async function halfCapacityFigure(
 /**
  * Paced slices of a half-capacity figure. Its p99 is their median, and every slice's p99 is
  * printed beside it: on the 2-vCPU virtual machines the benches run on, one slice in a few carries
- * stalls of 100–300 ms that are not the server's (county eduinfo: the p99 of ten four-second slices
+ * stalls of 100–500 ms that are not the server's (county eduinfo: the p99 of ten four-second slices
  * in a row 2–7 ms in most, 60–230 ms in two or three; the role's event loop, its garbage collector
  * and the load's event loop, each watched in such a run, never paused for more than 25 ms).
  */

@@ -28,11 +28,6 @@ export const DURABLE_MODELS = new Set([
  */
 export const SINGLE_USE_MODELS = new Set(['AuthorizationCode']);
 
-/** What the second use of a single-use artifact gets (as oidc-provider answers a code found consumed). */
-function alreadyUsed(): never {
-  throw new ConsumedBefore();
-}
-
 interface PayloadRow {
   payload: unknown;
   expires_at: Date | string | null;
@@ -485,7 +480,7 @@ export class DatabaseAdapter implements Adapter {
   async consume(id: string): Promise<void> {
     this.#forgetAhead(id);
     const rows = await this.#run(this.#consume, [new Date(), this.#tenant, this.#model, id]);
-    if (this.#singleUse && rows.length === 0) alreadyUsed();
+    if (this.#singleUse && rows.length === 0) throw new ConsumedBefore();
   }
 
   async destroy(id: string): Promise<void> {
@@ -571,8 +566,9 @@ return 1`;
  * grant's set (KEYS[2], '' when none), whose expiry only grows; and points its indexes (KEYS[3…],
  * uid and user code) at its id (ARGV[3]) for as long; when it replaces a stored artifact or index,
  * announces the keys ARGV[5] (comma-separated) on the channel ARGV[4] ('' for none: see
- * ArtifactCopies; a new artifact needs no announcement, as no node keeps a copy of what it has not
- * found). Atomic, like the MULTI it replaces, in one command.
+ * ArtifactCopies; a new artifact needs no announcement, as no other node keeps a copy of what it
+ * has not found) and returns 2; else returns 1 (a new artifact, with a channel: see `keepWritten`).
+ * Atomic, like the MULTI it replaces, in one command.
  */
 const UPSERT_SCRIPT = `local ttl = tonumber(ARGV[2])
 local existed = ARGV[4] ~= '' and redis.call('EXISTS', KEYS[1]) == 1
@@ -838,7 +834,7 @@ export class RedisAdapter implements Adapter {
       this.#copies?.forget([key]);
     }
     // 1: marked now; 2: marked before (a concurrent use came first); 0: gone.
-    if (once && marked !== 1) alreadyUsed();
+    if (once && marked !== 1) throw new ConsumedBefore();
   }
 
   async destroy(id: string): Promise<void> {

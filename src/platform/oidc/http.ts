@@ -93,8 +93,7 @@ export async function mountProtocol(app: FastifyInstance, oidc: OidcProvider): P
     (request) => {
       const url = request.url ?? '';
       if (url.startsWith(protocol)) return serve;
-      if (url.startsWith(discovery) && (url.length === discovery.length || url[discovery.length] === '?'))
-        return serve;
+      if (endpointOf(url, discovery) && url[discovery.length] !== '/') return serve;
       return undefined;
     },
     answers,
