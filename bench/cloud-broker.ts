@@ -261,11 +261,11 @@ export async function benchCloudBroker(): Promise<Figure[]> {
         { load: bareLoad, processes: bareProcesses },
       ];
       const result = await alternatingSlices(seconds, sides);
-      await bareLoad.stop();
       // The latency a relying party sees at half of what the cloud measured (target p99 < 50 ms).
       const half = halfName
-        ? await halfCapacityFigure(halfName, oursLoad, result[0]?.rate ?? 0, seconds / 2)
+        ? await halfCapacityFigure(halfName, oursLoad, result[0]?.rate ?? 0, seconds / 2, bareLoad)
         : undefined;
+      await bareLoad.stop();
       await oursLoad.stop();
       if (half) halves.push(half);
       return result;

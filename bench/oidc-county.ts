@@ -43,9 +43,9 @@ export async function benchOidcCounty(): Promise<Figure[]> {
         { load: bareLoad, processes: async () => ({ bare: [bare.pid] }) },
       ];
       const [edugate, base] = await alternatingSlices(seconds, sides);
-      await bareLoad.stop();
       if (!edugate || !base) continue;
-      const half = await halfCapacityFigure(`county ${name}`, oursLoad, edugate.rate, seconds / 2);
+      const half = await halfCapacityFigure(`county ${name}`, oursLoad, edugate.rate, seconds / 2, bareLoad);
+      await bareLoad.stop();
       await oursLoad.stop();
       const title = `county ${name} (role process, PostgreSQL + Redis)`;
       figures.push(rateAgainstBaseline(title, [edugate, base], 'bare oidc-provider process', 0.6));

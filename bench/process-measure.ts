@@ -7,7 +7,7 @@
  */
 import { loadavg } from 'node:os';
 import { measureCpu, measureWrites, type ProcessGroups } from '../src/platform/testing/process-cpu.ts';
-import type { LoadProcess } from './http-load.ts';
+import type { LoadProcess, SliceResult } from './http-load.ts';
 import { percentile } from './oidc-measure.ts';
 import type { Figure } from './report.ts';
 
@@ -145,14 +145,20 @@ export const loadAverage = () => loadavg()[0]?.toFixed(2) ?? '?';
 /** The latency budget of the OIDC endpoints at half of their capacity. */
 export const HALF_CAPACITY_P99_MS = 50;
 
-/** `name`'s p99 at half of `rate` (see `halfCapacity`) as a figure against the 50 ms budget. */
+/**
+ * `name`'s p99 at half of `rate` (see `halfCapacity`) as a figure against the 50 ms budget. With
+ * `bare`, the bare provider's load runs paced at the same rate in slices alternating with
+ * EduGate's, and its p99s are printed beside: what the machine itself did to a tail in those seconds.
+ */
 export async function halfCapacityFigure(
   name: string,
   load: LoadProcess,
   rate: number,
   seconds: number,
+  bare?: LoadProcess,
 ): Promise<Figure> {
-  const half = await halfCapacity(load, rate, seconds);
+  const half = await halfCapacity(load, rate, seconds, bare);
+  const slices = (p99s: number[]) => p99s.map((p99) => p99.toFixed(1)).join(', ');
   return {
     name: `${name}: p99 at half capacity`,
     value: half.p99,
@@ -162,9 +168,12 @@ export async function halfCapacityFigure(
     target: 1,
     lowerIsBetter: true,
     detail: [
-      `paced at ${half.rate.toFixed(0)} /s (half of ${rate.toFixed(0)} /s): p50 ${half.p50.toFixed(1)} ms; p99 of each slice ${half.p99s
-        .map((p99) => p99.toFixed(1))
-        .join(', ')} ms${half.failed ? `, ${half.failed} failed` : ''}`,
+      `paced at ${half.rate.toFixed(0)} /s (half of ${rate.toFixed(0)} /s): p50 ${half.p50.toFixed(1)} ms; p99 of each slice ${slices(half.p99s)} ms${half.failed ? `, ${half.failed} failed` : ''}`,
+      ...(half.bare
+        ? [
+            `bare provider paced at the same rate, in the slices between: p50 ${half.bare.p50.toFixed(1)} ms; p99 ${half.bare.p99.toFixed(1)} ms (each slice ${slices(half.bare.p99s)} ms)`,
+          ]
+        : []),
       `load average ${loadAverage()}`,
     ],
   };
@@ -173,27 +182,27 @@ export async function halfCapacityFigure(
 /**
  * Paced slices of a half-capacity figure. Its p99 is their median, and every slice's p99 is
  * printed beside it: on the 2-vCPU virtual machines the benches run on, one slice in a few carries
- * stalls of 100–500 ms that are not the server's (county eduinfo: the p99 of ten four-second slices
- * in a row 2–7 ms in most, 60–230 ms in two or three; the role's event loop, its garbage collector
- * and the load's event loop, each watched in such a run, never paused for more than 25 ms).
+ * stalls of 100–500 ms (county eduinfo: the p99 of ten four-second slices in a row 2–7 ms in most,
+ * 60–230 ms in two or three). Seen under the scheduler's trace: a second of V8's background compiler
+ * taking half a core beside a role already at 60–80 % of one, and a vCPU reported idle for 18 ms while
+ * Redis waited to run on it; the bare provider's slices, run between EduGate's, show what the machine
+ * did to both.
  */
 const HALF_CAPACITY_SLICES = 3;
 
-/**
- * p50/p99 of `load` paced at half of `rate` (its measured capacity), in `HALF_CAPACITY_SLICES`
- * slices of `seconds`: the latency a relying party sees on a server that is busy but not saturated.
- */
-export async function halfCapacity(
-  load: LoadProcess,
-  rate: number,
-  seconds: number,
-): Promise<{ rate: number; p50: number; p99: number; p99s: number[]; failed: number }> {
-  const half = Math.max(1, rate / 2);
-  const slices = [];
-  for (let n = 0; n < HALF_CAPACITY_SLICES; n++) slices.push(await load.run(seconds * 1000, half));
+interface PacedFigures {
+  rate: number;
+  p50: number;
+  /** The median of the slices' p99s. */
+  p99: number;
+  p99s: number[];
+  failed: number;
+}
+
+const pacedFigures = (rate: number, slices: SliceResult[]): PacedFigures => {
   const p99s = slices.map((slice) => percentile(slice.latencies, 99));
   return {
-    rate: half,
+    rate,
     p50: percentile(
       slices.flatMap((slice) => slice.latencies),
       50,
@@ -202,6 +211,27 @@ export async function halfCapacity(
     p99s,
     failed: slices.reduce((sum, slice) => sum + slice.failed, 0),
   };
+};
+
+/**
+ * p50/p99 of `load` paced at half of `rate` (its measured capacity), in `HALF_CAPACITY_SLICES`
+ * slices of `seconds`: the latency a relying party sees on a server that is busy but not saturated.
+ * With `bare`, a slice of it at the same rate follows each of them (its figures in `bare`).
+ */
+export async function halfCapacity(
+  load: LoadProcess,
+  rate: number,
+  seconds: number,
+  bare?: LoadProcess,
+): Promise<PacedFigures & { bare?: PacedFigures }> {
+  const half = Math.max(1, rate / 2);
+  const ours: SliceResult[] = [];
+  const theirs: SliceResult[] = [];
+  for (let n = 0; n < HALF_CAPACITY_SLICES; n++) {
+    ours.push(await load.run(seconds * 1000, half));
+    if (bare) theirs.push(await bare.run(seconds * 1000, half));
+  }
+  return { ...pacedFigures(half, ours), ...(bare ? { bare: pacedFigures(half, theirs) } : {}) };
 }
 
 /**
