@@ -91,7 +91,10 @@ export async function openDatabase<T>(target: DatabaseTarget, log?: Logger): Pro
       min: size,
       options: settings.map((setting) => `-c ${setting}`).join(' '),
       connectionTimeoutMillis: timeouts.connectMs,
+      // Kept connections may sit idle for hours: a TCP keepalive after a minute of silence keeps a
+      // firewall or NAT between the node and PostgreSQL from forgetting them, and finds a peer gone.
       keepAlive: true,
+      keepAliveInitialDelayMillis: 60_000,
       readTimeoutMs: timeouts.statementMs > 0 ? timeouts.statementMs + READ_TIMEOUT_MARGIN_MS : 0,
       Client: target.preparedStatements === false ? GuardedClient : PreparingClient,
     };
