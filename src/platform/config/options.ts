@@ -46,7 +46,7 @@ export const options = {
   databasePoolSize: option({
     env: 'DATABASE_POOL_SIZE',
     schema: z.coerce.number().int().min(1).max(200).default(10),
-    doc: 'Connections per role in the PostgreSQL pool.',
+    doc: 'Connections per role in the PostgreSQL pool; once opened, a connection stays open.',
     group: 'Storage',
   }),
   databasePreparedStatements: option({
