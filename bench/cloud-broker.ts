@@ -263,7 +263,10 @@ export async function benchCloudBroker(): Promise<Figure[]> {
       const result = await alternatingSlices(seconds, sides);
       // The latency a relying party sees at half of what the cloud measured (target p99 < 50 ms).
       const half = halfName
-        ? await halfCapacityFigure(halfName, oursLoad, result[0]?.rate ?? 0, seconds / 2, bareLoad)
+        ? await halfCapacityFigure(halfName, oursLoad, result[0]?.rate ?? 0, seconds / 2, {
+            bare: bareLoad,
+            measured: { processes: cloudProcesses, cpuPerOp: result[0]?.cpuPerOp.edugate ?? 0 },
+          })
         : undefined;
       await bareLoad.stop();
       await oursLoad.stop();

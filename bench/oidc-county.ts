@@ -44,7 +44,10 @@ export async function benchOidcCounty(): Promise<Figure[]> {
       ];
       const [edugate, base] = await alternatingSlices(seconds, sides);
       if (!edugate || !base) continue;
-      const half = await halfCapacityFigure(`county ${name}`, oursLoad, edugate.rate, seconds / 2, bareLoad);
+      const half = await halfCapacityFigure(`county ${name}`, oursLoad, edugate.rate, seconds / 2, {
+        bare: bareLoad,
+        measured: { processes: countyProcesses, cpuPerOp: edugate.cpuPerOp.edugate ?? 0 },
+      });
       await bareLoad.stop();
       await oursLoad.stop();
       const title = `county ${name} (role process, PostgreSQL + Redis)`;

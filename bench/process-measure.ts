@@ -145,19 +145,32 @@ export const loadAverage = () => loadavg()[0]?.toFixed(2) ?? '?';
 /** The latency budget of the OIDC endpoints at half of their capacity. */
 export const HALF_CAPACITY_P99_MS = 50;
 
-/**
- * `name`'s p99 at half of `rate` (see `halfCapacity`) as a figure against the 50 ms budget. With
- * `bare`, the bare provider's load runs paced at the same rate in slices alternating with
- * EduGate's, and its p99s are printed beside: what the machine itself did to a tail in those seconds.
- */
+/** What a half-capacity figure measures beside EduGate's paced latencies. */
+export interface HalfCapacityBeside {
+  /**
+   * The bare provider's load: paced at the same rate in slices alternating with EduGate's, its
+   * p99s printed beside, what the machine itself did to a tail in those seconds.
+   */
+  bare?: LoadProcess;
+  /**
+   * EduGate's side as its full-load slices measured it: the CPU its server processes (the first
+   * group) spend in the paced slices is printed beside the CPU per operation at full load. Paced
+   * requests come one at a time, so each pays its own wake-ups: "half capacity" may keep a core
+   * busier than half.
+   */
+  measured?: { processes(): Promise<ProcessGroups>; cpuPerOp: number };
+}
+
+/** `name`'s p99 at half of `rate` (see `halfCapacity`) as a figure against the 50 ms budget. */
 export async function halfCapacityFigure(
   name: string,
   load: LoadProcess,
   rate: number,
   seconds: number,
-  bare?: LoadProcess,
+  beside: HalfCapacityBeside = {},
 ): Promise<Figure> {
-  const half = await halfCapacity(load, rate, seconds, bare);
+  const half = await halfCapacity(load, rate, seconds, beside);
+  const { measured } = beside;
   const slices = (p99s: number[]) => p99s.map((p99) => p99.toFixed(1)).join(', ');
   return {
     name: `${name}: p99 at half capacity`,
@@ -169,6 +182,11 @@ export async function halfCapacityFigure(
     lowerIsBetter: true,
     detail: [
       `paced at ${half.rate.toFixed(0)} /s (half of ${rate.toFixed(0)} /s): p50 ${half.p50.toFixed(1)} ms; p99 of each slice ${slices(half.p99s)} ms${half.failed ? `, ${half.failed} failed` : ''}`,
+      ...(measured && half.cpuPerOp !== undefined
+        ? [
+            `EduGate's processes paced: ${half.cpuPerOp.toFixed(3)} CPU ms/op (${measured.cpuPerOp.toFixed(3)} at full load), ${((half.cpuPerOp * half.rate) / 10).toFixed(0)} % of a core`,
+          ]
+        : []),
       ...(half.bare
         ? [
             `bare provider paced at the same rate, in the slices between: p50 ${half.bare.p50.toFixed(1)} ms; p99 ${half.bare.p99.toFixed(1)} ms (each slice ${slices(half.bare.p99s)} ms)`,
@@ -216,22 +234,33 @@ const pacedFigures = (rate: number, slices: SliceResult[]): PacedFigures => {
 /**
  * p50/p99 of `load` paced at half of `rate` (its measured capacity), in `HALF_CAPACITY_SLICES`
  * slices of `seconds`: the latency a relying party sees on a server that is busy but not saturated.
- * With `bare`, a slice of it at the same rate follows each of them (its figures in `bare`).
+ * With `beside.bare`, a slice of it at the same rate follows each of them (its figures in `bare`);
+ * with `beside.measured`, EduGate's server CPU per operation over its slices (`cpuPerOp`).
  */
 export async function halfCapacity(
   load: LoadProcess,
   rate: number,
   seconds: number,
-  bare?: LoadProcess,
-): Promise<PacedFigures & { bare?: PacedFigures }> {
+  { bare, measured }: HalfCapacityBeside = {},
+): Promise<PacedFigures & { bare?: PacedFigures; cpuPerOp?: number }> {
   const half = Math.max(1, rate / 2);
   const ours: SliceResult[] = [];
   const theirs: SliceResult[] = [];
+  let cpuSeconds = 0;
   for (let n = 0; n < HALF_CAPACITY_SLICES; n++) {
+    const groups = measured ? await measured.processes() : {};
+    const [server, pids] = Object.entries(groups)[0] ?? ['server', []];
+    const used = measureCpu({ [server]: pids });
     ours.push(await load.run(seconds * 1000, half));
+    cpuSeconds += used()[server] ?? 0;
     if (bare) theirs.push(await bare.run(seconds * 1000, half));
   }
-  return { ...pacedFigures(half, ours), ...(bare ? { bare: pacedFigures(half, theirs) } : {}) };
+  const done = ours.reduce((sum, slice) => sum + slice.done, 0);
+  return {
+    ...pacedFigures(half, ours),
+    ...(bare ? { bare: pacedFigures(half, theirs) } : {}),
+    ...(measured ? { cpuPerOp: (cpuSeconds * 1000) / Math.max(1, done) } : {}),
+  };
 }
 
 /**
