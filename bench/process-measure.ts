@@ -64,6 +64,10 @@ export interface SideFigures {
   failure?: string;
 }
 
+/** A side's server processes: the first of its groups (EduGate's role processes, or the bare provider). */
+const serverGroup = (groups: ProcessGroups): [string, readonly number[]] =>
+  Object.entries(groups)[0] ?? ['server', []];
+
 export async function alternatingSlices(
   seconds: number,
   sides: Side[],
@@ -89,7 +93,7 @@ export async function alternatingSlices(
       const side = sides[i] as Side;
       const tally = tallies[i] as (typeof tallies)[number];
       const groups = await side.processes();
-      const [server, serverPids] = Object.entries(groups)[0] ?? ['server', []];
+      const [server, serverPids] = serverGroup(groups);
       const used = measureCpu({ ...groups, load: [side.load.pid] });
       const written = measureWrites({ [server]: serverPids });
       const result = await side.load.run(sliceMs);
@@ -249,7 +253,7 @@ export async function halfCapacity(
   let cpuSeconds = 0;
   for (let n = 0; n < HALF_CAPACITY_SLICES; n++) {
     const groups = measured ? await measured.processes() : {};
-    const [server, pids] = Object.entries(groups)[0] ?? ['server', []];
+    const [server, pids] = serverGroup(groups);
     const used = measureCpu({ [server]: pids });
     ours.push(await load.run(seconds * 1000, half));
     cpuSeconds += used()[server] ?? 0;
