@@ -205,4 +205,20 @@ export const cloudMigrations: MigrationSet = {
       });
     },
   },
+  // Every node keeps the sign-in rows its authorizations check (account/releasable.ts): a row
+  // revoked (signed out here or by a county's back-channel logout, 登出其他裝置, a password change),
+  // linked to another provider session or deleted is announced to every node at commit, whoever
+  // writes it; a visit (`last_seen_at`) is not.
+  '2080_cloud_sign_in_changes': {
+    async up(db: Kysely<unknown>) {
+      await announceChanges(db, {
+        table: 'cloud_sessions',
+        name: 'cloud_sessions',
+        key: 'id',
+        trigger: 'cloud_sessions_announce',
+        whenUpdate:
+          'old.revoked_at is distinct from new.revoked_at or old.oidc_session_uid is distinct from new.oidc_session_uid or old.account_id is distinct from new.account_id',
+      });
+    },
+  },
 };

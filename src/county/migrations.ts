@@ -250,6 +250,22 @@ export const countyMigrations: MigrationSet = {
       });
     },
   },
+  // Every node keeps the sign-in rows its authorizations check (accounts/releasable.ts): a row
+  // revoked (signed out, ended on the sessions page, a password change), linked to another provider
+  // session or deleted is announced to every node at commit, whoever writes it; a visit
+  // (`last_seen_at`) is not.
+  '1070_county_sign_in_changes': {
+    async up(db: Kysely<unknown>) {
+      await announceChanges(db, {
+        table: 'county_account_sessions',
+        name: 'account_sessions',
+        key: 'id',
+        trigger: 'county_account_sessions_announce',
+        whenUpdate:
+          'old.revoked_at is distinct from new.revoked_at or old.oidc_session_uid is distinct from new.oidc_session_uid or old.account_id is distinct from new.account_id',
+      });
+    },
+  },
   // Account status pushed to the cloud as security events (src/platform/security-events).
   ...securityEventMigrations('1201_security_events'),
 };

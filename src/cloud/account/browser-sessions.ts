@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import { statement } from '../../platform/database/statement.ts';
+import type { SignInRow } from '../../platform/oidc/sign-in-copies.ts';
 import type { CloudDatabase, CloudDb, CloudTx } from '../db.ts';
 import type { CloudTables } from '../schema.ts';
 import {
@@ -18,14 +19,6 @@ export interface CountySignIn {
   code: string;
   sid: string | null;
   sub: string;
-}
-
-/** A browser's sign-in row as an authorization checks it. */
-export interface SignInRow {
-  /** Revoked (signed out, by a county's back-channel logout, 登出其他裝置, a password change). */
-  revoked: boolean;
-  /** The cloud OIDC provider's session linked to the row, if any. */
-  oidcSessionUid: string | null;
 }
 
 /** The browser's row `id` of account `accountId` joined with the account: when it was revoked and last seen. */

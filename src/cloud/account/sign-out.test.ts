@@ -10,6 +10,7 @@ import { type CloudInstance, startCloudInstance } from '../testing/cloud-instanc
 import { type CountyPeer, connectCounty, startCountyPeer } from '../testing/county-peer.ts';
 import { linkedAccount } from '../testing/database.ts';
 import { authorizeAtCloud, logoutReceiverApp, submitForm } from '../testing/oidc-app.ts';
+import { BrowserSessions } from './browser-sessions.ts';
 import { ReleasableAccounts } from './releasable.ts';
 
 const REDIRECT = 'http://127.0.0.1:9/callback';
@@ -173,16 +174,22 @@ describe('cloud sign-out', () => {
     );
     await appTokens(browser);
     // Returning: the cloud's session row, the account and its identities come in one read, which
-    // the whole authorization uses.
-    const along = vi.spyOn(ReleasableAccounts.prototype, 'freshAlong');
+    // the whole authorization uses; then from this node's copies, while neither changed.
+    const along = vi.spyOn(ReleasableAccounts.prototype, 'withSignIn');
     const fresh = vi.spyOn(ReleasableAccounts.prototype, 'fresh');
+    const read = vi.spyOn(BrowserSessions.prototype, 'signInWithAccount');
     try {
       expect(await silent(browser)).toBe('code');
       expect(along).toHaveBeenCalledTimes(1);
+      expect(read.mock.calls.length).toBeLessThanOrEqual(1);
+      read.mockClear();
+      expect(await silent(browser)).toBe('code');
+      expect(read).not.toHaveBeenCalled();
       expect(fresh).not.toHaveBeenCalled();
     } finally {
       along.mockRestore();
       fresh.mockRestore();
+      read.mockRestore();
     }
     // The row ended elsewhere (the provider session itself left standing): the app must sign in again.
     await cloud.services.db
@@ -191,7 +198,12 @@ describe('cloud sign-out', () => {
       .where('account_id', '=', accountId)
       .where('revoked_at', 'is', null)
       .execute();
-    expect(await silent(browser)).toBe('login_required');
+    // As soon as the database announced it (the copies go on every node).
+    const started = Date.now();
+    while ((await silent(browser)) !== 'login_required') {
+      if (Date.now() - started > 1000) throw new Error('the ended sign-in still authorizes after 1 s');
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
   });
 
   it("a county's back-channel logout ends the cloud sessions of that county session, once", async () => {

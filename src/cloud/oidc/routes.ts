@@ -14,7 +14,6 @@ import {
   wantedClaims,
 } from '../../platform/oidc/index.ts';
 import type { AccountWithIdentities } from '../account/accounts.ts';
-import type { SignInRow } from '../account/browser-sessions.ts';
 import type { ReleasableAccounts } from '../account/releasable.ts';
 import { continueSignOut } from '../account/sign-out.ts';
 import type { CloudServices } from '../services.ts';
@@ -136,17 +135,17 @@ export function cloudHostSession(
   return async (cookie, session) => {
     const signed = signedInOf(await readSession(store, cookie(cookieName)));
     if (!signed || signed.accountId !== session.accountId) return false;
-    // The row and the account in one read: the authorization uses this account record.
-    let signIn: SignInRow | undefined;
-    const account = await accounts.freshAlong(signed.accountId, async () => {
-      const found = await services.sessions.signInWithAccount(signed.sessionId, signed.accountId);
-      signIn = found?.signIn;
-      return found?.account;
-    });
-    if (!account || !signIn || signIn.revoked) return false;
-    if (signIn.oidcSessionUid !== session.uid)
+    // The row and the account (one read, or this node's copies while neither changed): the
+    // authorization uses this account record.
+    const found = await accounts.withSignIn(signed.sessionId, signed.accountId, () =>
+      services.sessions.signInWithAccount(signed.sessionId, signed.accountId),
+    );
+    if (!found || found.signIn.revoked) return false;
+    if (found.signIn.oidcSessionUid !== session.uid) {
       await services.sessions.linkOidcSession(signed.sessionId, session.uid);
-    return { account };
+      accounts.forgetSignIn(signed.sessionId);
+    }
+    return { account: found.account };
   };
 }
 

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Notifications } from '../../platform/database/notifications.ts';
 import { NotifiedCache } from '../../platform/database/notified-cache.ts';
 import { statement } from '../../platform/database/statement.ts';
+import { SignInCopies, type SignInRow } from '../../platform/oidc/sign-in-copies.ts';
 import type { CountyTx } from '../db.ts';
 import type { CountyDatabase } from '../schema.ts';
 import { RELEASED_ACCOUNT_COLUMNS, type ReleasableAccount } from './claims.ts';
@@ -20,14 +21,6 @@ const releasableBySession = statement((db: Kysely<CountyDatabase>, v: { id: stri
     .select('s.oidc_session_uid as session_oidc_uid'),
 );
 
-/** The browser sign-in a session row records, as an authorization checks it. */
-export interface SignInRow {
-  /** Revoked (signed out, ended on the sessions page, password changed): the sign-in no longer stands. */
-  revoked: boolean;
-  /** The county OIDC provider's session linked to the row, if any. */
-  oidcSessionUid: string | null;
-}
-
 function findReleasableAccount(db: CountyTx, id: string): Promise<ReleasableAccount | undefined> {
   // The `status` column is the account's `state` (see `accountFromRow`).
   return releasableById(db, { id }).then(([row]) => {
@@ -38,31 +31,38 @@ function findReleasableAccount(db: CountyTx, id: string): Promise<ReleasableAcco
 }
 
 /**
- * The accounts a county's OIDC provider releases, as it reads them: `current` from this node's
- * copy for tokens, userinfo and resource APIs (what a relying party calls over and over), `fresh`
- * from the database for an authorization (and kept for the code exchange that follows). The copy holds only what nobody changed: every change of
- * an account (a suspension, a departure, a transfer, a profile edit; not a sign-in), made on any
- * node by any writer, is announced by the table's trigger (migration `1060_county_account_changes`)
- * and drops the account from every node's copy at once. While the node does not hear the
- * announcements (its listening connection is down) it reads the database every time.
+ * The accounts a county's OIDC provider releases, as it reads them: from this node's copy for
+ * tokens, userinfo and resource APIs (what a relying party calls over and over) and for the
+ * authorization of a signed-in browser, with the browser's sign-in row (`withSignIn`); `fresh`
+ * from the database for an authorization that follows a password (and kept for the code exchange
+ * that follows). The copies hold only what nobody changed: every change of an account (a
+ * suspension, a departure, a transfer, a profile edit; not a sign-in) and every change of a
+ * sign-in row an authorization checks (revoked, linked to a provider session), made on any node by
+ * any writer, is announced by the tables' triggers (migrations `1060_county_account_changes`,
+ * `1070_county_sign_in_changes`) and drops the copy from every node at once. While the node does
+ * not hear the announcements it reads the database every time.
  */
 export class ReleasableAccounts {
   readonly #db: CountyTx;
   readonly #copy: NotifiedCache<ReleasableAccount>;
+  readonly #signIns: SignInCopies<ReleasableAccount>;
 
   constructor(db: CountyTx) {
     this.#db = db;
     this.#copy = new NotifiedCache({ load: (id) => findReleasableAccount(db, id) });
+    this.#signIns = new SignInCopies(this.#copy);
   }
 
   /** Starts following the announced changes (until then, and without `notifications`, reads every time). */
   async follow(notifications: Notifications, log: Logger): Promise<void> {
     const unheard = 'account changes are not heard: the OIDC provider reads every account';
-    await this.#copy.followTable(this.#db as Kysely<unknown>, 'accounts', notifications, log, unheard);
+    const db = this.#db as Kysely<unknown>;
+    await this.#copy.followTable(db, 'accounts', notifications, log, unheard);
+    await this.#signIns.follow(db, 'account_sessions', notifications, log);
   }
 
-  close(): Promise<void> {
-    return this.#copy.close();
+  async close(): Promise<void> {
+    await Promise.all([this.#copy.close(), this.#signIns.close()]);
   }
 
   /** The account as it is now (kept for the tokens that follow: a code is exchanged moments later). */
@@ -73,25 +73,31 @@ export class ReleasableAccounts {
   }
 
   /**
-   * The account as it is now with its browser session row `sessionId`, in one statement (what an
-   * authorization of a signed-in browser reads); the account is kept as `fresh` keeps it.
+   * The account with its browser session row `sessionId` (what an authorization of a signed-in
+   * browser reads): this node's copies while neither changed, else both in one statement.
    * Undefined when the account has no such row.
    */
-  async freshWithSignIn(
+  async withSignIn(
     tenant: string,
     id: string,
     sessionId: string,
   ): Promise<{ account: ReleasableAccount; signIn: SignInRow } | undefined> {
     if (!isAccountId(id)) return undefined;
-    let signIn: SignInRow | undefined;
-    const account = await this.#copy.refreshWith(id, async () => {
+    const found = await this.#signIns.signIn(sessionId, id, async () => {
       const [row] = await releasableBySession(this.#db as Kysely<CountyDatabase>, { id, sessionId });
       if (!row) return undefined;
       const { session_revoked_at, session_oidc_uid, status, ...rest } = row;
-      signIn = { revoked: session_revoked_at !== null, oidcSessionUid: session_oidc_uid };
-      return { ...rest, state: status };
+      return {
+        account: { ...rest, state: status },
+        signIn: { revoked: session_revoked_at !== null, oidcSessionUid: session_oidc_uid },
+      };
     });
-    return account?.tenant === tenant && signIn ? { account, signIn } : undefined;
+    return found?.account.tenant === tenant ? found : undefined;
+  }
+
+  /** Drops this node's copy of sign-in row `sessionId` (its own write; other nodes hear the trigger). */
+  forgetSignIn(sessionId: string): void {
+    this.#signIns.forget(sessionId);
   }
 
   /** The account as this node keeps it (no change announced since it was read). */

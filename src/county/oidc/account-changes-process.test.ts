@@ -53,15 +53,13 @@ describe.runIf(services)('an account changed while two county nodes serve its to
     await stage?.close();
   });
 
-  /** teacher01 signs in to the relying party at node a: its tokens. */
+  const authorizeAt = (node: RoleProcess) =>
+    authorizationRequest(`${node.base}/cyc`, { client_id: rp.client_id, redirect_uri: RP, state: 's' });
+  /** teacher01 signs in to the relying party at node a: its tokens, and the browser. */
   const tokensAtA = async () => {
     const a = nodes.a as RoleProcess;
     const browser = new CookieBrowser();
-    const authorize = authorizationRequest(`${a.base}/cyc`, {
-      client_id: rp.client_id,
-      redirect_uri: RP,
-      state: 's',
-    });
+    const authorize = authorizeAt(a);
     let step = await browser.follow(authorize, { stopBefore: RP });
     const login = formOf(step.text, step.url);
     step = await browser.follow(login.action, {
@@ -83,7 +81,7 @@ describe.runIf(services)('an account changed while two county nodes serve its to
       body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: RP }),
     });
     expect(token.status).toBe(200);
-    return (await token.json()) as { access_token: string; refresh_token: string };
+    return { ...((await token.json()) as { access_token: string; refresh_token: string }), browser };
   };
   const basic = () => `Basic ${Buffer.from(`${rp.client_id}:${rp.client_secret}`).toString('base64')}`;
   const userinfo = async (node: RoleProcess, accessToken: string) => {
@@ -129,6 +127,27 @@ describe.runIf(services)('an account changed while two county nodes serve its to
       for (const node of [b, a])
         await soon(async () => (await userinfo(node, tokens.access_token)).status === 200);
     }
+  });
+
+  it('stops authorizing a browser whose sign-in was ended elsewhere, on every node once announced', async () => {
+    const a = nodes.a as RoleProcess;
+    const b = nodes.b as RoleProcess;
+    const { browser } = await tokensAtA();
+    /** Whether the signed-in browser gets a code at once, without the password. */
+    const codeAt = async (node: RoleProcess) => {
+      const step = await browser.follow(authorizeAt(node), { stopBefore: RP });
+      return step.url.href.startsWith(RP) && step.url.searchParams.has('code');
+    };
+    // Authorized twice on each node: each keeps the sign-in row and the account in memory.
+    for (const node of [a, b, a, b]) expect(await codeAt(node)).toBe(true);
+    // The sign-in ended on another device (登出 on the sessions page, a password change, an
+    // operator): the row is revoked, the browser's portal session left as it was.
+    await stage.query(
+      `update edugate_county.county_account_sessions set revoked_at = now() where revoked_at is null
+         and account_id = (select id from edugate_county.county_accounts where username = 'teacher01')`,
+    );
+    for (const node of [b, a]) await soon(async () => !(await codeAt(node)));
+    expect(await codeAt(b)).toBe(false);
   });
 
   it('releases an edited profile on the other node once announced', async () => {

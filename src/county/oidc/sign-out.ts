@@ -35,8 +35,9 @@ export function countyHostSession(
     const data = await readSession(store, cookie(sessionCookieName(tenant)));
     const signed = data?.account as SignedIn | undefined;
     if (!signed || signed.tenant !== tenant || signed.id !== session.accountId) return false;
-    // The row and the account in one read: the authorization uses this account record.
-    const found = await accounts.freshWithSignIn(tenant, signed.id, signed.sid);
+    // The row and the account (one read, or this node's copies while neither changed): the
+    // authorization uses this account record.
+    const found = await accounts.withSignIn(tenant, signed.id, signed.sid);
     if (!found || found.signIn.revoked) return false;
     if (found.signIn.oidcSessionUid !== session.uid) {
       await county.db
@@ -44,6 +45,7 @@ export function countyHostSession(
         .set({ oidc_session_uid: session.uid })
         .where('id', '=', signed.sid)
         .execute();
+      accounts.forgetSignIn(signed.sid);
     }
     return { account: found.account };
   };

@@ -78,10 +78,13 @@ export class NotifiedCache<V> {
     return this.#copies.close();
   }
 
-  /** The value of `key`: this node's copy while nothing changed it, else read (once for concurrent callers). */
-  get(key: string): Promise<V | undefined> {
+  /**
+   * The value of `key`: this node's copy while nothing changed it, else read (once for concurrent
+   * callers) by `load` (a read that needs more than the key), by default the cache's own.
+   */
+  get(key: string, load = () => this.#load(key)): Promise<V | undefined> {
     const hit = this.#copies.heard ? this.#copies.get(key) : undefined;
-    return hit ?? this.#read(key, () => this.#load(key));
+    return hit ?? this.#read(key, load);
   }
 
   /** The value of `key` as the database has it now; kept for the next `get` (when followed). */
