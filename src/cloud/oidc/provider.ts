@@ -30,7 +30,8 @@ export function cloudAccountPort(
 ): OidcAccountPort<AccountWithIdentities> {
   return {
     // Tokens from this node's copy, which every change of the account drops at once; an
-    // authorization reads the account as it is now.
+    // authorization reads the account as it is now, unless the browser's sign-in brings it
+    // (`cloudHostSession`: with its row, from the copies while neither changed).
     prefetch: (id, use) => (use === 'token' ? accounts.current(id) : accounts.fresh(id)),
     findAccount(record) {
       if (record.account.state !== 'active') return undefined;

@@ -44,7 +44,8 @@ export function countyAccountPort(
 ): OidcAccountPort<ReleasableAccount> {
   return {
     // Tokens from this node's copy, which every change of the account drops at once; an
-    // authorization (and its prompts) reads the account as it is now.
+    // authorization (and its prompts) reads the account as it is now, unless the browser's portal
+    // sign-in brings it (`countyHostSession`: with its row, from the copies while neither changed).
     prefetch: (id, use) => (use === 'token' ? accounts.current(tenant, id) : accounts.fresh(tenant, id)),
     findAccount(account, use) {
       if (use === 'token' && !mayUseOidc(account)) return undefined;
