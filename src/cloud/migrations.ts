@@ -1,7 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { MigrationSet } from '../platform/database/migrations.ts';
 import { announceChanges } from '../platform/database/notified-cache.ts';
-import { oidcMigrations } from '../platform/oidc/index.ts';
+import { announceSignInChanges, oidcMigrations } from '../platform/oidc/index.ts';
 import { securityEventMigrations } from '../platform/security-events/index.ts';
 
 export const cloudMigrations: MigrationSet = {
@@ -211,13 +211,10 @@ export const cloudMigrations: MigrationSet = {
   // writes it; a visit (`last_seen_at`) is not.
   '2080_cloud_sign_in_changes': {
     async up(db: Kysely<unknown>) {
-      await announceChanges(db, {
+      await announceSignInChanges(db, {
         table: 'cloud_sessions',
         name: 'cloud_sessions',
-        key: 'id',
         trigger: 'cloud_sessions_announce',
-        whenUpdate:
-          'old.revoked_at is distinct from new.revoked_at or old.oidc_session_uid is distinct from new.oidc_session_uid or old.account_id is distinct from new.account_id',
       });
     },
   },

@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { MigrationSet } from '../platform/database/migrations.ts';
 import { announceChanges } from '../platform/database/notified-cache.ts';
+import { announceSignInChanges } from '../platform/oidc/index.ts';
 import { securityEventMigrations } from '../platform/security-events/index.ts';
 
 const now = sql`now()`;
@@ -256,13 +257,10 @@ export const countyMigrations: MigrationSet = {
   // (`last_seen_at`) is not.
   '1070_county_sign_in_changes': {
     async up(db: Kysely<unknown>) {
-      await announceChanges(db, {
+      await announceSignInChanges(db, {
         table: 'county_account_sessions',
         name: 'account_sessions',
-        key: 'id',
         trigger: 'county_account_sessions_announce',
-        whenUpdate:
-          'old.revoked_at is distinct from new.revoked_at or old.oidc_session_uid is distinct from new.oidc_session_uid or old.account_id is distinct from new.account_id',
       });
     },
   },

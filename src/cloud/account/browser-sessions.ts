@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import { statement } from '../../platform/database/statement.ts';
-import type { SignInRow } from '../../platform/oidc/sign-in-copies.ts';
+import type { SignInRow } from '../../platform/oidc/index.ts';
 import type { CloudDatabase, CloudDb, CloudTx } from '../db.ts';
 import type { CloudTables } from '../schema.ts';
 import {

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Notifications } from '../../platform/database/notifications.ts';
 import { NotifiedCache } from '../../platform/database/notified-cache.ts';
-import { SignInCopies, type SignInRow } from '../../platform/oidc/sign-in-copies.ts';
+import { SignInCopies, type SignInRow } from '../../platform/oidc/index.ts';
 import type { CloudDb } from '../db.ts';
 import type { AccountWithIdentities, CloudAccounts } from './accounts.ts';
 

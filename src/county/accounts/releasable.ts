@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Notifications } from '../../platform/database/notifications.ts';
 import { NotifiedCache } from '../../platform/database/notified-cache.ts';
 import { statement } from '../../platform/database/statement.ts';
-import { SignInCopies, type SignInRow } from '../../platform/oidc/sign-in-copies.ts';
+import { SignInCopies, type SignInRow } from '../../platform/oidc/index.ts';
 import type { CountyTx } from '../db.ts';
 import type { CountyDatabase } from '../schema.ts';
 import { RELEASED_ACCOUNT_COLUMNS, type ReleasableAccount } from './claims.ts';

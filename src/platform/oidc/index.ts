@@ -167,4 +167,5 @@ export {
 export { type OidcTables, oidcView } from './schema.ts';
 export { oidcSealedColumns } from './sealed.ts';
 export { SecretBox } from './secret-box.ts';
+export { announceSignInChanges, SignInCopies, type SignInRow } from './sign-in-copies.ts';
 export { ChangeVersion } from './versions.ts';

@@ -2,7 +2,7 @@ import { type Kysely, sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { announceChanges, NotifiedCache } from '../database/notified-cache.ts';
 import { testDatabases } from '../testing/databases.ts';
-import { SignInCopies } from './sign-in-copies.ts';
+import { announceSignInChanges, SignInCopies } from './sign-in-copies.ts';
 
 const seen = async (check: () => Promise<boolean>) => {
   const started = Date.now();
@@ -24,21 +24,18 @@ for (const kind of await testDatabases()) {
         '9001_sign_ins': {
           async up(db) {
             await sql`create table people (id text primary key, name text not null)`.execute(db);
-            await sql`create table sign_ins (id text primary key, person text not null references people,
-              revoked_at timestamptz, provider_uid text, last_seen_at timestamptz)`.execute(db);
+            await sql`create table sign_ins (id text primary key, account_id text not null references people,
+              revoked_at timestamptz, oidc_session_uid text, last_seen_at timestamptz)`.execute(db);
             await announceChanges(db, {
               table: 'people',
               name: 'people',
               key: 'id',
               trigger: 'people_changed',
             });
-            await announceChanges(db, {
+            await announceSignInChanges(db, {
               table: 'sign_ins',
               name: 'sign_ins',
-              key: 'id',
               trigger: 'sign_ins_changed',
-              whenUpdate:
-                'old.revoked_at is distinct from new.revoked_at or old.provider_uid is distinct from new.provider_uid',
             });
           },
         },
@@ -46,7 +43,7 @@ for (const kind of await testDatabases()) {
       const db = opened.db as Kysely<unknown>;
       try {
         await sql`insert into people values ('p1', '王小明'), ('p2', '李小華')`.execute(db);
-        await sql`insert into sign_ins (id, person) values ('s1', 'p1'), ('s2', 'p2')`.execute(db);
+        await sql`insert into sign_ins (id, account_id) values ('s1', 'p1'), ('s2', 'p2')`.execute(db);
         const accountReads: string[] = [];
         const accounts = new NotifiedCache<Person>({
           async load(id) {
@@ -59,14 +56,14 @@ for (const kind of await testDatabases()) {
         // The role's one statement: the row with its account.
         const read = (row: string, person: string) => async () => {
           rowReads.push(row);
-          const { rows } = await sql<Person & { revoked_at: Date | null; provider_uid: string | null }>`
-            select p.id, p.name, s.revoked_at, s.provider_uid from sign_ins s join people p on p.id = s.person
-            where s.id = ${row} and s.person = ${person}`.execute(db);
+          const { rows } = await sql<Person & { revoked_at: Date | null; oidc_session_uid: string | null }>`
+            select p.id, p.name, s.revoked_at, s.oidc_session_uid from sign_ins s join people p on p.id = s.account_id
+            where s.id = ${row} and s.account_id = ${person}`.execute(db);
           const [found] = rows;
           return found
             ? {
                 account: { id: found.id, name: found.name },
-                signIn: { revoked: found.revoked_at !== null, oidcSessionUid: found.provider_uid },
+                signIn: { revoked: found.revoked_at !== null, oidcSessionUid: found.oidc_session_uid },
               }
             : undefined;
         };
@@ -107,7 +104,7 @@ for (const kind of await testDatabases()) {
         expect(accountReads).toEqual(['p1']);
 
         // Linked to a provider session by this node: its own copy goes at once.
-        await sql`update sign_ins set provider_uid = 'u1' where id = 's1'`.execute(db);
+        await sql`update sign_ins set oidc_session_uid = 'u1' where id = 's1'`.execute(db);
         copies.forget('s1');
         expect((await signIn('s1', 'p1'))?.signIn).toEqual({ revoked: false, oidcSessionUid: 'u1' });
 

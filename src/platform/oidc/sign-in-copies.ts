@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Notifications } from '../database/notifications.ts';
-import { NotifiedCache } from '../database/notified-cache.ts';
+import { announceChanges, NotifiedCache } from '../database/notified-cache.ts';
 
 /** A browser's sign-in row as an authorization checks it (county and cloud alike). */
 export interface SignInRow {
@@ -8,6 +8,27 @@ export interface SignInRow {
   revoked: boolean;
   /** The role's OIDC provider session linked to the row, if any. */
   oidcSessionUid: string | null;
+}
+
+/**
+ * Migration step: makes a role's table of browser sign-in rows (`id`, `account_id`, `revoked_at`,
+ * `oidc_session_uid`) announce on `changeChannel(name)` every change `SignInCopies` depends on, at
+ * commit: a row revoked, linked to another provider session, moved to another account or deleted;
+ * not a visit (`last_seen_at`) nor a new row. Migrations use this, so keep it compatible.
+ */
+export function announceSignInChanges(
+  db: Kysely<unknown>,
+  options: { table: string; name: string; trigger: string },
+): Promise<void> {
+  return announceChanges(db, {
+    ...options,
+    key: 'id',
+    whenUpdate: [
+      'old.revoked_at is distinct from new.revoked_at',
+      'old.oidc_session_uid is distinct from new.oidc_session_uid',
+      'old.account_id is distinct from new.account_id',
+    ].join(' or '),
+  });
 }
 
 /** What a node keeps of a sign-in row: the row's account besides what an authorization checks. */
