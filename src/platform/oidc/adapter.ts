@@ -825,10 +825,13 @@ export class RedisAdapter implements Adapter {
     this.#copies?.forget([key]);
     let marked: unknown;
     try {
+      // A single-use artifact's consumption is not announced: whatever a node's copy says, only the
+      // first consumption in Redis succeeds (a later one anywhere is a replay, refused with its grant
+      // revoked), so announcing it would only wake every node's subscriber once per code flow.
       marked = await SCRIPTS.consume.run(
         this.#redis,
         [key],
-        [String(epochSeconds()), this.#channel, once ? '1' : ''],
+        [String(epochSeconds()), once ? '' : this.#channel, once ? '1' : ''],
       );
     } finally {
       this.#copies?.forget([key]);

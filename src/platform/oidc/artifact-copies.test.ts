@@ -6,6 +6,7 @@ import { RedisNotifications, SUBSCRIBER_NAME } from '../runtime/redis-notificati
 import { missingService, redisAvailable, TEST_REDIS_URL } from '../testing/services.ts';
 import { RedisAdapter } from './adapter.ts';
 import { ArtifactCopies } from './artifact-copies.ts';
+import { ConsumedBefore } from './grant-revocation.ts';
 
 /** One node: its Redis connection, its subscriber, its copies, its token and session stores. */
 function node(prefix: string) {
@@ -17,6 +18,7 @@ function node(prefix: string) {
     notifications,
     copies,
     tokens: new RedisAdapter(redis, prefix, 'AccessToken', { withSession: true, copies }),
+    codes: new RedisAdapter(redis, prefix, 'AuthorizationCode', { copies }),
     sessions: new RedisAdapter(redis, prefix, 'Session', { copies }),
     async start() {
       await copies.follow(notifications, copies.channel);
@@ -84,6 +86,25 @@ if (await redisAvailable()) {
       expect(await b.tokens.find('at5')).toBeDefined();
       await a.tokens.consume('at5');
       await vi.waitFor(async () => expect((await b.tokens.find('at5'))?.consumed).toBeTypeOf('number'));
+    });
+
+    it('refuses a code a second time on any node, without announcing its first use', async () => {
+      await a.codes.upsert('c1', { jti: 'c1', accountId: 'teacher', grantId: 'g9' } as AdapterPayload, 60);
+      expect(await b.codes.find('c1')).toMatchObject({ jti: 'c1' });
+      const kept = b.copies.size;
+      await a.codes.consume('c1');
+      // Not announced: node b still holds its copy, which says nothing of the use…
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(b.copies.size).toBe(kept);
+      expect((await b.codes.find('c1'))?.consumed).toBeUndefined();
+      // …and the use that counts is Redis's: the second one, on either node, is refused.
+      await expect(b.codes.consume('c1')).rejects.toBeInstanceOf(ConsumedBefore);
+      await expect(a.codes.consume('c1')).rejects.toBeInstanceOf(ConsumedBefore);
+      // Another artifact's consumption is announced, as before.
+      await a.tokens.upsert('at6', token('at6'), 600);
+      expect(await b.tokens.find('at6')).toBeDefined();
+      await a.tokens.consume('at6');
+      await vi.waitFor(async () => expect((await b.tokens.find('at6'))?.consumed).toBeTypeOf('number'));
     });
 
     it('stops answering a session another node signed out or changed', async () => {

@@ -31,7 +31,8 @@ const MAX_ENTRIES = 50_000;
  * stored one, a revocation, a sign-out, a consumption), announces the keys it touched on `channel`
  * in the same Lua script or transaction as the change, and every node drops its copies of them
  * when it hears that. (A new artifact is not announced: only the node that wrote it may have a
- * copy, see `keepWritten`.) So a copy is served only while nothing changed it, give or take the
+ * copy, see `keepWritten`. Nor is a code's consumption: only the first consumption in Redis
+ * succeeds, whatever a copy says.) So a copy is served only while nothing changed it, give or take the
  * delivery (well under a millisecond on one network). The node that made a change drops its copies
  * at once.
  *
