@@ -32,9 +32,9 @@ const MAX_ENTRIES = 50_000;
  * in the same Lua script or transaction as the change, and every node drops its copies of them
  * when it hears that. (A new artifact is not announced: only the node that wrote it may have a
  * copy, see `keepWritten`. Nor is a code's consumption: only the first consumption in Redis
- * succeeds, whatever a copy says.) So a copy is served only while nothing changed it, give or take the
- * delivery (well under a millisecond on one network). The node that made a change drops its copies
- * at once.
+ * succeeds, whatever a copy says.) So a copy is served only while nothing changed it, give or take
+ * the delivery (well under a millisecond on one network). The node that made a change drops its
+ * copies at once.
  *
  * While the announcements are not heard (the subscriber is down or silent: Redis restarted, the
  * network dropped) nothing is served from copies and nothing is kept; the copies are dropped. A

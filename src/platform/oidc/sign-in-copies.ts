@@ -43,8 +43,8 @@ interface KeptSignIn extends SignInRow {
  * in one statement the first time (`read`); then, as long as neither changed, both come from memory.
  *
  * The row's table announces every change an authorization depends on (revoked, linked to another
- * provider session, moved, deleted: `announceChanges` on `sessionsTable`, keyed by the row id), at
- * commit, whoever writes it; the account's table announces the account's. Each announcement drops
+ * provider session, moved, deleted: `announceSignInChanges`, keyed by the row id), at commit,
+ * whoever writes it; the account's table announces the account's. Each announcement drops
  * the copy on every node, so a sign-in ended on another device, by a password change or by an
  * operator's SQL stops the next authorization on every node once announced, as it stops the
  * tokens. While the node does not hear the announcements it reads the database every time.
@@ -61,15 +61,15 @@ export class SignInCopies<A> {
     this.#accounts = accounts;
   }
 
-  /** Follows the changes `sessionsTable`'s trigger announces (until then, reads every time). */
+  /** Follows the changes announced as `name` (`announceSignInChanges`; until then, reads every time). */
   follow(
     db: Kysely<unknown>,
-    sessionsTable: string,
+    name: string,
     notifications: Notifications,
     log: { warn(details: object, message: string): void },
   ): Promise<void> {
     const unheard = 'sign-in changes are not heard: every authorization reads its sign-in row';
-    return this.#rows.followTable(db, sessionsTable, notifications, log, unheard);
+    return this.#rows.followTable(db, name, notifications, log, unheard);
   }
 
   close(): Promise<void> {
