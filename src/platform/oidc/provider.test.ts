@@ -239,6 +239,38 @@ describe('OIDC provider core against openid-client', () => {
     expect(await issuer.oidc.consents.scopes(ALICE.id, confidential.client_id)).toEqual(['openid', 'email']);
   });
 
+  it('keeps a returning browser in its provider session only while the session cookie carries its signature', async () => {
+    const config = await discover(
+      confidential.client_id,
+      client.ClientSecretBasic(confidential.client_secret),
+    );
+    const { browser } = await signIn(config);
+    const cookie = (suffix: string) =>
+      [...browser.cookies.entries()].find(
+        ([key]) => key.split('|')[0]?.match(/^edugate_oidc_[a-z0-9]+$/) && key.includes(suffix),
+      );
+    const session = () => cookie('|')?.[1].value;
+    const signedIn = session();
+    expect(signedIn).toBeDefined();
+    const again = await authorize({ config, scope: 'openid', browser, consent: 'expect-none' });
+    expect(again.step.url.searchParams.get('code')).toBeTruthy();
+    expect(session()).toBe(signedIn);
+
+    // The signature changed by one character: the browser's session is not found, a new one begins.
+    const signature = [...browser.cookies.entries()].find(([key]) =>
+      /^edugate_oidc_[a-z0-9]+\.sig\|/.test(key),
+    );
+    expect(signature).toBeDefined();
+    const [key, sig] = signature as [string, { value: string; path: string }];
+    browser.cookies.set(key, {
+      ...sig,
+      value: `${sig.value.slice(0, -1)}${sig.value.endsWith('A') ? 'B' : 'A'}`,
+    });
+    await authorize({ config, scope: 'openid', browser, consent: 'expect-none' });
+    expect(session()).toBeDefined();
+    expect(session()).not.toBe(signedIn);
+  });
+
   it('returns access_denied when the person refuses consent', async () => {
     const config = await discover(publicClient.client_id, client.None());
     const walk = await authorize({ config, scope: 'openid profile', consent: 'deny' });

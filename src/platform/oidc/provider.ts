@@ -29,6 +29,7 @@ import {
 import { ArtifactCopies } from './artifact-copies.ts';
 import { ClientRegistry } from './clients.ts';
 import { ConsentStore } from './consents.ts';
+import { CookieKeys } from './cookie-keys.ts';
 import { revokeGrant, revokingOnReplay } from './grant-revocation.ts';
 import { SigningKeyStore } from './keys.ts';
 import { type JobRegistry, retryLogoutsThroughJobs } from './logout-delivery.ts';
@@ -693,11 +694,11 @@ export class OidcProvider<A = unknown> {
     }
   }
 
-  #cookieKeys(): string[] {
+  #cookieKeys(): CookieKeys {
     const key = createHmac('sha256', this.options.installationSecret)
       .update(`edugate/oidc/cookies/${this.tenant}`)
       .digest('base64url');
-    return [key];
+    return new CookieKeys([key]);
   }
 
   #configuration(jwks: Array<Record<string, unknown>>): Configuration {
