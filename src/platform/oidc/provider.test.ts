@@ -245,11 +245,9 @@ describe('OIDC provider core against openid-client', () => {
       client.ClientSecretBasic(confidential.client_secret),
     );
     const { browser } = await signIn(config);
-    const cookie = (suffix: string) =>
-      [...browser.cookies.entries()].find(
-        ([key]) => key.split('|')[0]?.match(/^edugate_oidc_[a-z0-9]+$/) && key.includes(suffix),
-      );
-    const session = () => cookie('|')?.[1].value;
+    // The browser's cookies are kept by name and path (`name|path`).
+    const session = () =>
+      [...browser.cookies.entries()].find(([key]) => /^edugate_oidc_[a-z0-9]+\|/.test(key))?.[1].value;
     const signedIn = session();
     expect(signedIn).toBeDefined();
     const again = await authorize({ config, scope: 'openid', browser, consent: 'expect-none' });
