@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { missingService, postgresAvailable, TEST_DATABASE_URL } from '../testing/services.ts';
 import { openDatabase } from './connect.ts';
@@ -44,3 +45,48 @@ describe.runIf(postgres)('nodes booting at once on an empty PostgreSQL database'
     }
   });
 });
+
+describe.runIf(postgres)(
+  'a migration while someone else drops tables and schemas of the same database',
+  () => {
+    // Kysely's migrator looks for its own tables through an introspection of every schema, which
+    // resolves each table it lists by name: a table or schema whose drop commits meanwhile fails
+    // that lookup (42P01, 3F000), before anything was migrated.
+    it('comes up every time, each migration run once', async () => {
+      const schema = `test_mig_${randomBytes(5).toString('hex')}`;
+      const other = `test_gone_${randomBytes(5).toString('hex')}`;
+      const node = await openDatabase<PlatformTables>({ url: TEST_DATABASE_URL, schema, poolSize: 2 });
+      const dropper = new pg.Client({ connectionString: TEST_DATABASE_URL });
+      await dropper.connect();
+      const columns = Array.from({ length: 40 }, (_, c) => `c${c} int`).join(', ');
+      let dropping = true;
+      const churn = (async () => {
+        for (let i = 0; dropping; i++) {
+          await dropper.query(`create schema ${other}; create table ${other}.gone (${columns})`);
+          if (i % 2 === 0) await dropper.query(`drop table ${other}.gone; drop schema ${other}`);
+          else await dropper.query(`drop schema ${other} cascade`);
+        }
+      })();
+      try {
+        const failures: string[] = [];
+        const applied: string[] = [];
+        for (let round = 0; round < 100; round++) {
+          try {
+            applied.push(...(await migrate(node.db, schema, platformMigrations)));
+          } catch (error) {
+            failures.push(String(error));
+          }
+        }
+        expect(failures).toEqual([]);
+        expect(applied.sort()).toEqual(Object.keys(platformMigrations).sort());
+      } finally {
+        dropping = false;
+        await churn.catch(() => undefined);
+        await dropper.query(`drop schema if exists ${other} cascade`);
+        await dropper.end();
+        await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(node.db);
+        await node.close();
+      }
+    });
+  },
+);

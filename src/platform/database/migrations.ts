@@ -1,4 +1,4 @@
-import { type Kysely, sql } from 'kysely';
+import { type DatabaseIntrospector, type Kysely, sql } from 'kysely';
 import { type Migration, Migrator } from 'kysely/migration';
 
 export type MigrationSet = Record<string, Migration>;
@@ -24,19 +24,12 @@ export async function migrate<T>(db: Kysely<T>, schema: string, ...sets: Migrati
   });
   const migrations: MigrationSet = Object.assign({}, ...sets);
   const migrator = new Migrator({
-    db: db as Kysely<unknown>,
+    db: ownSchemaOnly(db as Kysely<unknown>, schema),
     provider: { getMigrations: async () => migrations },
     allowUnorderedMigrations: true,
     migrationTableSchema: schema,
   });
-  let { error, results } = await migrator.migrateToLatest();
-  // Kysely's migrator looks for its tables through an introspection of every schema of the
-  // database, which resolves each table by name: a schema dropped meanwhile by someone else (a
-  // test's cleanup, an operator) fails it with 3F000 naming that other schema. Nothing was
-  // migrated then; ask again.
-  for (let attempt = 1; attempt < 5 && error && droppedElsewhere(error, schema); attempt++) {
-    ({ error, results } = await migrator.migrateToLatest());
-  }
+  const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new Error(`migration ${failed} failed: ${(error as Error).message ?? String(error)}`, {
@@ -46,8 +39,32 @@ export async function migrate<T>(db: Kysely<T>, schema: string, ...sets: Migrati
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
 
-/** An introspection that met a schema other than `schema` being dropped (SQLSTATE 3F000). */
-function droppedElsewhere(error: unknown, schema: string): boolean {
-  if (!(error instanceof Error) || (error as Error & { code?: string }).code !== '3F000') return false;
-  return !error.message.includes(`"${schema}"`);
+/**
+ * `db` as the migrator sees it: the same connections, but its introspection (which it asks whether
+ * its own schema and tables exist) reads `schema` alone. Kysely's own reads every schema of the
+ * database and resolves each table it lists by name, so a table or schema that someone else drops
+ * meanwhile (another role's tests, an operator) failed the migration with 42P01 or 3F000.
+ */
+function ownSchemaOnly(db: Kysely<unknown>, schema: string): Kysely<unknown> {
+  const introspection: DatabaseIntrospector = {
+    async getSchemas() {
+      const { rows } = await sql<{ name: string }>`
+        select nspname as name from pg_catalog.pg_namespace where nspname = ${schema}`.execute(db);
+      return rows;
+    },
+    async getTables() {
+      const { rows } = await sql<{ name: string }>`
+        select c.relname as name from pg_catalog.pg_class c
+        join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+        where n.nspname = ${schema} and c.relkind in ('r', 'p')`.execute(db);
+      return rows.map(({ name }) => ({ name, schema, isView: false, isForeign: false, columns: [] }));
+    },
+  };
+  return new Proxy(db, {
+    get(target, property) {
+      if (property === 'introspection') return introspection;
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }
