@@ -1,6 +1,7 @@
 // Where a login's time goes, beside the login bench's CPU split per process: the role process's
-// threads (its event loop, the argon2id threads, the rest: V8's helpers, libuv), the Redis
-// commands and the PostgreSQL transactions and row writes each login makes.
+// threads (its event loop, the argon2id threads, the rest: V8's helpers, libuv) with the part of
+// each spent in the kernel, the Redis commands and the PostgreSQL transactions and row writes each
+// login makes.
 import type { Redis } from 'ioredis';
 import { HASH_THREAD_NAME } from '../src/identity/passwords/hash-threads.ts';
 import { measureThreads } from '../src/platform/testing/process-cpu.ts';
@@ -67,6 +68,7 @@ export function loginCosts(
   redis: Redis,
 ): LoginCosts {
   const threads: Record<string, number> = {};
+  const inKernel: Record<string, number> = {};
   const commands = new Map<string, { calls: number; usec: number }>();
   const database = new Map<string, number>();
   let logins = 0;
@@ -89,9 +91,12 @@ export function loginCosts(
         if (runs++ === 0) return load.run(ms, rate);
         const [redisBefore] = await Promise.all([commandStats(redis), databaseSince()]);
         const used = measureThreads(rolePid, threadGroup);
+        const usedInKernel = measureThreads(rolePid, threadGroup, 'system');
         const result = await load.run(ms, rate);
         for (const [group, seconds] of Object.entries(used()))
           threads[group] = (threads[group] ?? 0) + seconds;
+        for (const [group, seconds] of Object.entries(usedInKernel()))
+          inKernel[group] = (inKernel[group] ?? 0) + seconds;
         const redisAfter = await commandStats(redis);
         for (const [name, after] of redisAfter) {
           const before = redisBefore.get(name) ?? { calls: 0, usec: 0 };
@@ -117,7 +122,10 @@ export function loginCosts(
       const per = (n: number) => (n / Math.max(1, logins)).toFixed(2);
       const cpu = Object.entries(threads)
         .sort(([a], [b]) => a.localeCompare(b))
-        .map(([group, seconds]) => `${group} ${per(seconds * 1000)}`)
+        .map(
+          ([group, seconds]) =>
+            `${group} ${per(seconds * 1000)} (kernel ${per((inKernel[group] ?? 0) * 1000)})`,
+        )
         .join(', ');
       const redisCalls = [...commands].sort(([, a], [, b]) => b.calls - a.calls);
       const calls = redisCalls.reduce((sum, [, c]) => sum + c.calls, 0);

@@ -8,14 +8,17 @@ export function cpuSeconds(pid: number): number {
   return statSeconds(`/proc/${pid}/stat`);
 }
 
-/** CPU seconds (user + system) of a process's or thread's `stat` file; 0 when it is gone. */
-function statSeconds(path: string): number {
+/** Which of a `stat` file's CPU times to read: user + system, or the system (kernel) part alone. */
+export type CpuPart = 'all' | 'system';
+
+/** CPU seconds (user + system, or system) of a process's or thread's `stat` file; 0 when it is gone. */
+function statSeconds(path: string, part: CpuPart = 'all'): number {
   try {
     const stat = readFileSync(path, 'utf8');
     // The command name (field 2) may hold spaces: the fields after it start past its `)`.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     // utime and stime are fields 14 and 15 of the line, 12 and 13 after the command name.
-    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+    return ((part === 'all' ? Number(fields[11]) : 0) + Number(fields[12])) / TICKS_PER_SECOND;
   } catch {
     return 0;
   }
@@ -103,20 +106,26 @@ export function threadsOf(pid: number): Array<{ tid: number; name: string }> {
 /**
  * Starts measuring the CPU time of the threads of `pid`, grouped by `group` (a thread's name and
  * whether it is the main thread → a group name); the function returned gives the CPU seconds each
- * group used since. Threads started meanwhile are not counted.
+ * group used since (`part` 'system': the time in the kernel alone). Threads started meanwhile are not
+ * counted.
  */
 export function measureThreads(
   pid: number,
   group: (thread: { name: string; main: boolean }) => string,
+  part: CpuPart = 'all',
 ): () => Record<string, number> {
   const threads = threadsOf(pid).map((thread) => {
     const path = `/proc/${pid}/task/${thread.tid}/stat`;
-    return { path, group: group({ name: thread.name, main: thread.tid === pid }), before: statSeconds(path) };
+    return {
+      path,
+      group: group({ name: thread.name, main: thread.tid === pid }),
+      before: statSeconds(path, part),
+    };
   });
   return () => {
     const used: Record<string, number> = {};
     for (const thread of threads) {
-      const now = statSeconds(thread.path);
+      const now = statSeconds(thread.path, part);
       used[thread.group] = (used[thread.group] ?? 0) + (now > 0 ? Math.max(0, now - thread.before) : 0);
     }
     return used;
