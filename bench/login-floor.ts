@@ -97,10 +97,11 @@ async function serve(options: FloorOptions, port: number): Promise<void> {
     [options.usernames, options.storedHash],
   );
   const redis = new Redis(options.redisUrl);
+  // Run by their SHA1, as the role's scripts are (runtime/redis-script.ts).
   const scripts = {
-    take: await redis.script('LOAD', TAKE),
-    settle: await redis.script('LOAD', SETTLE),
-  } as { take: string; settle: string };
+    take: String(await redis.script('LOAD', TAKE)),
+    settle: String(await redis.script('LOAD', SETTLE)),
+  };
 
   const sessionOf = (request: IncomingMessage) =>
     /(?:^|; )sid=([\w-]+)/.exec(request.headers.cookie ?? '')?.[1];
