@@ -2,14 +2,13 @@
 // same Node binary as EduGate's role processes), in-memory storage, the same endpoint paths, TTLs
 // and token policy as EduGate's issuers, a resource API like the county's and no login page (every
 // interaction signs `bench-user` in and grants what was asked).
-import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:http';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import Provider from 'oidc-provider';
 import { OIDC_ROUTES } from '../src/platform/oidc/paths.ts';
 import { freePort } from '../src/platform/testing/ports.ts';
 import { BARE_TTL, mapAdapter } from './map-adapter.ts';
+import { startServerProcess } from './server-process.ts';
 
 export const BARE_SCOPE = 'openid profile email eduinfo';
 const CLIENT_SECRET = 'bare-provider-bench-secret-0123456789abcdef';
@@ -222,33 +221,11 @@ async function serve(port: number, redirectUris: string[], upstream?: Upstream) 
 
 /** Starts a bare provider in a process of its own, on `process.execPath`. */
 export async function startBareProvider(options: BareOptions): Promise<BareProvider> {
-  const child: ChildProcess = spawn(process.execPath, [fileURLToPath(import.meta.url)], {
-    env: {
-      ...process.env,
-      BARE_PROVIDER: JSON.stringify(options),
-      // Profiled as the role processes are (see OPERATIONS, "Running the benches").
-      ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const gone = new Promise((resolve) => child.once('exit', resolve));
-    child.kill();
-    await gone;
-  };
-  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-  const first = await new Promise<string>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`the bare provider exited (${code})`)));
-    lines.once('line', resolve);
+  const { first, pid, stop } = await startServerProcess('bare provider', fileURLToPath(import.meta.url), {
+    BARE_PROVIDER: JSON.stringify(options),
   });
   const started = JSON.parse(first) as { issuer: string; clientId: string; clientSecret: string };
-  return {
-    ...started,
-    resource: `${started.issuer}/cncresource/api/v1/eduinfo`,
-    pid: child.pid ?? 0,
-    stop,
-  };
+  return { ...started, resource: `${started.issuer}/cncresource/api/v1/eduinfo`, pid, stop };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url) && process.env.BARE_PROVIDER) {

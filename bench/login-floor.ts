@@ -8,11 +8,9 @@
 // framework, no CSRF or cookie signing, no device cookie, no logging: what is left between its
 // figure and raw argon2id's is what those round trips cost on the machine, so EduGate's figure
 // is read against both.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { availableParallelism } from 'node:os';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { verify } from '@node-rs/argon2';
 import { Redis } from 'ioredis';
@@ -20,6 +18,7 @@ import pg from 'pg';
 import { freePort } from '../src/platform/testing/ports.ts';
 import { measureThreads } from '../src/platform/testing/process-cpu.ts';
 import type { LoadProcess } from './http-load.ts';
+import { startServerProcess } from './server-process.ts';
 
 const FLAG = 'EDUGATE_BENCH_LOGIN_FLOOR';
 
@@ -175,28 +174,12 @@ async function serve(options: FloorOptions, port: number): Promise<void> {
 /** Starts the floor's login server in a process of its own, on `process.execPath`. */
 export async function startLoginFloor(options: FloorOptions): Promise<LoginFloor> {
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, [fileURLToPath(import.meta.url)], {
-    env: {
-      ...process.env,
-      [FLAG]: JSON.stringify({ options, port }),
-      // One verification per core at once, as the raw baseline's first process.
-      UV_THREADPOOL_SIZE: String(availableParallelism()),
-      ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
+  const { pid, stop } = await startServerProcess('login floor', fileURLToPath(import.meta.url), {
+    [FLAG]: JSON.stringify({ options, port }),
+    // One verification per core at once, as the raw baseline's first process.
+    UV_THREADPOOL_SIZE: String(availableParallelism()),
   });
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const gone = new Promise((resolve) => child.once('exit', resolve));
-    child.kill();
-    await gone;
-  };
-  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-  await new Promise<string>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`the login floor exited (${code})`)));
-    lines.once('line', resolve);
-  });
-  return { url: `http://127.0.0.1:${port}/login`, pid: child.pid ?? 0, stop };
+  return { url: `http://127.0.0.1:${port}/login`, pid, stop };
 }
 
 /**
