@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { verify } from '@node-rs/argon2';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { SETTLE, TAKE } from '../src/platform/security/throttle.ts';
 import { freePort } from '../src/platform/testing/ports.ts';
 import { measureThreads } from '../src/platform/testing/process-cpu.ts';
 import type { LoadProcess } from './http-load.ts';
@@ -40,25 +41,6 @@ export interface LoginFloor {
 const SESSION_SECONDS = 3600;
 const CONNECTIONS = 8;
 const WINDOW_MS = '3600000';
-
-// The sign-in budgets as the county's Redis store takes and settles them (security/throttle.ts).
-const TAKE = `local out = {}
-for i, key in ipairs(KEYS) do
-  local count = redis.call('INCR', key)
-  local ttl = redis.call('PTTL', key)
-  if ttl < 0 then redis.call('PEXPIRE', key, ARGV[1]) ttl = tonumber(ARGV[1]) end
-  out[#out + 1] = count
-  out[#out + 1] = ttl
-end
-return out`;
-const SETTLE = `for i, key in ipairs(KEYS) do
-  if i <= tonumber(ARGV[1]) then redis.call('DEL', key)
-  else
-    local count = tonumber(redis.call('GET', key))
-    if count and count > 0 then redis.call('DECR', key) end
-  end
-end
-return 0`;
 
 const SCHEMA = `
 create table if not exists floor_accounts (
@@ -96,11 +78,8 @@ async function serve(options: FloorOptions, port: number): Promise<void> {
     [options.usernames, options.storedHash],
   );
   const redis = new Redis(options.redisUrl);
-  // Run by their SHA1, as the role's scripts are (runtime/redis-script.ts).
-  const scripts = {
-    take: String(await redis.script('LOAD', TAKE)),
-    settle: String(await redis.script('LOAD', SETTLE)),
-  };
+  // The sign-in budgets' scripts of the county's Redis store (security/throttle.ts), run by their SHA1.
+  for (const script of [TAKE, SETTLE]) await redis.script('LOAD', script.text);
 
   const sessionOf = (request: IncomingMessage) =>
     /(?:^|; )sid=([\w-]+)/.exec(request.headers.cookie ?? '')?.[1];
@@ -132,7 +111,7 @@ async function serve(options: FloorOptions, port: number): Promise<void> {
     const username = posted.get('username') ?? '';
     const keys = [`acct:${username}`, `ip:${request.socket.remoteAddress ?? ''}`];
     const [, found] = await Promise.all([
-      redis.evalsha(scripts.take, keys.length, ...keys, WINDOW_MS),
+      redis.evalsha(TAKE.sha, keys.length, ...keys, WINDOW_MS),
       db.query<{ id: string; password_hash: string }>({
         name: 'read',
         text: READ_ACCOUNT,
@@ -148,7 +127,7 @@ async function serve(options: FloorOptions, port: number): Promise<void> {
     await Promise.all([
       redis
         .pipeline()
-        .evalsha(scripts.settle, keys.length, ...keys, '1')
+        .evalsha(SETTLE.sha, keys.length, ...keys, '1')
         .del(`sess:${sid}`)
         .set(`sess:${next}`, JSON.stringify({ account: account.id, at: Date.now() }), 'EX', SESSION_SECONDS)
         .exec(),

@@ -15,6 +15,16 @@ export class RedisScript {
     this.#sha = createHash('sha1').update(text).digest('hex');
   }
 
+  /** The script's text (for `SCRIPT LOAD`, before its SHA1 is used in a pipeline). */
+  get text(): string {
+    return this.#text;
+  }
+
+  /** The SHA1 that `EVALSHA` names the script by. */
+  get sha(): string {
+    return this.#sha;
+  }
+
   /** Runs the script with `keys` (KEYS) and `args` (ARGV); resolves to what it returns. */
   async run(redis: Redis, keys: readonly string[], args: readonly string[] = []): Promise<unknown> {
     try {

@@ -136,8 +136,9 @@ export class DatabaseThrottleStore implements ThrottleStore {
 }
 
 // Each key: one more, its window set with the first count (and on a key left without one); the
-// count and the milliseconds left, for every key, in one atomic step.
-const TAKE = new RedisScript(`
+// count and the milliseconds left, for every key, in one atomic step. (TAKE and SETTLE are exported
+// for the login bench's floor, which takes and settles budgets as this store does.)
+export const TAKE = new RedisScript(`
 local out = {}
 for i, key in ipairs(KEYS) do
   local count = redis.call('INCR', key)
@@ -160,7 +161,7 @@ end
 return 0`);
 
 // Forgets the first ARGV[1] keys, takes one back from each of the others that still counts.
-const SETTLE = new RedisScript(`
+export const SETTLE = new RedisScript(`
 for i, key in ipairs(KEYS) do
   if i <= tonumber(ARGV[1]) then
     redis.call('DEL', key)
